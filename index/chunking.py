@@ -1,0 +1,138 @@
+"""Sentence-aware chunking with exact character offsets.
+
+Sentences are found with rules that know common abbreviations (U.S., Mr., e.g.) and treat blank lines,
+headings and list items as boundaries. Chunks are runs of whole sentences measured in model tokens, with a
+small overlap of whole sentences between neighbours. A "sentence" longer than a whole chunk (a table, a
+paragraph with no punctuation) is the one thing that is split, at word boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from index.types import Chunk, Document, Span
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+"""Counts model tokens (without special tokens) for each text."""
+
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st vs etc al fig figs no nos vol vols pp gen gov sen rep rev col lt sgt capt
+    cmdr adm maj brig inc ltd co corp dept univ approx est jan feb mar apr jun jul aug sep sept oct nov dec
+    mon tue tues wed thu thur thurs fri sat sun e.g i.e cf viz ca""".split()
+)
+# A sentence ends at ., ! or ? (possibly repeated, possibly followed by closing quotes or brackets),
+# then white space, then something that can start a sentence.
+_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])")
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1,6})\s)|(?<=\n)(?=[=\-~^]{3,}[ \t]*\n)")
+_HEADING_LINE = re.compile(r"[ \t]*#{1,6}\s[^\n]*\n|[^\n]+\n[=\-~^]{3,}[ \t]*(?:\n|$)")
+
+
+def _ends_with_abbreviation(text: str, dot: int) -> bool:
+    """Whether the period at `dot` belongs to an abbreviation rather than ending a sentence."""
+    if text[dot] != ".":
+        return False
+    word_start = dot
+    while word_start > 0 and not text[word_start - 1].isspace() and text[word_start - 1] not in "\"'(“‘[":
+        word_start -= 1
+    word = text[word_start:dot]
+    if not word:
+        return False
+    if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"
+        return True
+    if re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word):  # U.S. / U.N. / e.g.
+        return True
+    return word.lower() in _ABBREVIATIONS
+
+
+def _trim(text: str, start: int, end: int) -> Span | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end) if end > start else None
+
+
+def _blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Paragraph-like blocks: split at blank lines, before list items and after headings."""
+    cuts = {start, end}
+    for m in _BLOCK_BREAK.finditer(text, start, end):
+        cuts.add(m.start())
+        cuts.add(m.end())
+    for m in _HEADING_LINE.finditer(text, start, end):
+        cuts.add(m.end())
+    points = sorted(c for c in cuts if start <= c <= end)
+    return [(a, b) for a, b in zip(points, points[1:], strict=False) if b > a]
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentence spans of `text[start:end]`, trimmed of surrounding white space, in order."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    for block_start, block_end in _blocks(text, start, end):
+        begin = block_start
+        for m in _END.finditer(text, block_start, block_end):
+            if _ends_with_abbreviation(text, m.start()):
+                continue
+            span = _trim(text, begin, m.end())
+            if span:
+                spans.append(span)
+            begin = m.end()
+        span = _trim(text, begin, block_end)
+        if span:
+            spans.append(span)
+    return spans
+
+
+def _split_overlong(text: str, span: Span, count: TokenCounter, max_tokens: int) -> list[Span]:
+    """Cut a span longer than `max_tokens` into word-aligned pieces that fit."""
+    words = [m.span() for m in re.finditer(r"\S+", text[span.start : span.end])]
+    counts = count([text[span.start + a : span.start + b] for a, b in words])
+    pieces: list[Span] = []
+    piece_start, used = 0, 0
+    for i, n in enumerate(counts):
+        if used and used + n > max_tokens:
+            pieces.append(Span(span.start + words[piece_start][0], span.start + words[i - 1][1]))
+            piece_start, used = i, 0
+        used += n
+    pieces.append(Span(span.start + words[piece_start][0], span.start + words[-1][1]))
+    return pieces
+
+
+def chunk_document(
+    doc: Document, count: TokenCounter, max_tokens: int = 200, overlap_tokens: int = 40
+) -> list[Chunk]:
+    """Pack the document's sentences into chunks of at most `max_tokens` model tokens.
+
+    Consecutive chunks share trailing sentences worth at most `overlap_tokens` tokens, so an answer that
+    straddles a boundary is still whole in one chunk.
+    """
+    text = doc.text
+    sentences = split_sentences(text, doc.body_start)
+    if not sentences:
+        return []
+    counts = count([text[s.start : s.end] for s in sentences])
+    if any(n > max_tokens for n in counts):
+        fitted: list[Span] = []
+        for s, n in zip(sentences, counts, strict=True):
+            fitted.extend(_split_overlong(text, s, count, max_tokens) if n > max_tokens else [s])
+        sentences = fitted
+        counts = count([text[s.start : s.end] for s in sentences])
+
+    chunks: list[Chunk] = []
+    i, n = 0, len(sentences)
+    while i < n:
+        j, used = i, 0
+        while j < n and (j == i or used + counts[j] <= max_tokens):
+            used += counts[j]
+            j += 1
+        group = tuple(sentences[i:j])
+        chunks.append(Chunk(doc.source, group[0].start, group[-1].end, group, used))
+        if j >= n:
+            break
+        k, overlap = j, 0
+        while k - 1 > i and overlap + counts[k - 1] <= overlap_tokens:
+            k -= 1
+            overlap += counts[k]
+        i = k
+    return chunks

@@ -1,0 +1,64 @@
+"""One error hierarchy for the whole product, with messages written for the person at the keyboard.
+
+Every front end (CLI, chat) catches `QAError` and shows `str(error)`; the CLI exits with `error.exit_code`.
+Anything else escaping is a bug.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes of the `qa` command; part of its public interface."""
+
+    OK = 0
+    FAILURE = 1  # an unexpected failure (a bug): please report it
+    USAGE = 2  # bad arguments or a bad question
+    CORPUS = 3  # the corpus folder is missing or holds nothing indexable
+    INDEX = 4  # the index is damaged, half-written or built by another model/format
+    BUSY = 5  # another process is writing this index
+    MODEL = 6  # the embedding model could not be loaded
+    PARTIAL = 7  # `qa batch` finished, but some lines carry an `error`
+
+
+class QAError(Exception):
+    """Base of every error corpus-qa reports to a user."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+
+class UsageError(QAError):
+    """The request itself is wrong (for example an empty question)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class CorpusError(QAError):
+    """The corpus folder is missing, unreadable or holds no indexable documents."""
+
+    exit_code = ExitCode.CORPUS
+
+
+class IndexStateError(QAError):
+    """The index on disk cannot be used as it is: damaged, half-written, or built differently."""
+
+    exit_code = ExitCode.INDEX
+
+
+class IndexBusyError(QAError):
+    """Another process holds the write lock of this index."""
+
+    exit_code = ExitCode.BUSY
+
+
+class ModelError(QAError):
+    """The embedding model could not be loaded from local files."""
+
+    exit_code = ExitCode.MODEL
+
+
+class CitationError(QAError):
+    """A quote does not match the stored document text at its offsets. Always a bug."""
+
+    exit_code = ExitCode.FAILURE

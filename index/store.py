@@ -1,0 +1,361 @@
+"""The index folder on disk: immutable generations, an atomic pointer, a writer lock.
+
+Layout of an index folder::
+
+    lock                 writers hold an exclusive flock on it; readers never touch it
+    CURRENT              name of the live generation; replaced atomically (write, fsync, rename)
+    gen-<stamp>/         one complete index: manifest.json (written last), meta.sqlite,
+                         chunks.faiss, sentences.npy, bm25/
+    tmp-<stamp>/         a build in progress; removed by the next writer if the build died
+
+A build writes a whole new generation and then swaps CURRENT, so a process killed at any moment leaves
+either the old index or the new one. Readers resolve CURRENT once and then only read that generation,
+so a writer never blocks them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.errors import IndexBusyError, IndexStateError
+from index.types import Document, Span
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from index.embedding import Embedder
+
+FORMAT_VERSION = 1
+REBUILD_HINT = "Run `qa index --rebuild` to build it again."
+
+SCHEMA = """
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT, place TEXT,
+    sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, body_start INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE sentences (
+    id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL
+);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    n_tokens INTEGER NOT NULL, first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL
+);
+CREATE TABLE skipped (
+    source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, reason TEXT NOT NULL
+);
+CREATE INDEX sentences_doc ON sentences(doc_id);
+CREATE INDEX chunks_doc ON chunks(doc_id);
+"""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index was built with; an index is only used by the same model, format and chunking."""
+
+    format_version: int
+    """Layout version of the index folder."""
+    model_id: str
+    """Embedding model name."""
+    weights_hash: str
+    """Hash of the model weights."""
+    dim: int
+    """Vector length."""
+    max_tokens: int
+    """Chunk size limit, in model tokens."""
+    overlap_tokens: int
+    """Overlap between neighbouring chunks, in model tokens."""
+    corpus: str
+    """Absolute path of the corpus folder the index was built from."""
+    documents: int
+    """Number of documents."""
+    chunks: int
+    """Number of chunks (= vectors in chunks.faiss)."""
+    sentences: int
+    """Number of sentences (= rows of sentences.npy)."""
+    created: float
+    """Unix time of the build."""
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for dirpath, _dirs, files in os.walk(path):
+        for name in files:
+            with open(os.path.join(dirpath, name), "rb") as fh:
+                os.fsync(fh.fileno())
+        _fsync_dir(Path(dirpath))
+
+
+class IndexDir:
+    """An index folder: finds the live generation, opens it for reading, and hands out the write lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def _current_file(self) -> Path:
+        return self.path / "CURRENT"
+
+    def current_generation(self) -> Path | None:
+        """The live generation folder, or None when no index was ever completed here."""
+        try:
+            name = self._current_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IndexStateError(f"The index at {self.path} is damaged (CURRENT: {exc}). {REBUILD_HINT}") from exc
+        if not name.startswith("gen-") or "/" in name:
+            raise IndexStateError(f"The index at {self.path} is damaged (CURRENT is garbled). {REBUILD_HINT}")
+        return self.path / name
+
+    def exists(self) -> bool:
+        return self.current_generation() is not None
+
+    def open(self, embedder: Embedder | None = None) -> Snapshot:
+        """Open the live generation for reading; checks that it was built by `embedder`'s model."""
+        for attempt in range(3):
+            gen = self.current_generation()
+            if gen is None:
+                raise IndexStateError(f"There is no index at {self.path} yet. Run `qa index` to build it.")
+            try:
+                return Snapshot.open(gen, embedder)
+            except FileNotFoundError:
+                # A writer swapped generations and removed this one between our two reads: look again.
+                if attempt == 2:
+                    raise IndexStateError(
+                        f"The index at {self.path} is damaged ({gen.name} is missing). {REBUILD_HINT}"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def write_lock(self, wait: bool = False) -> Iterator[None]:
+        """Hold the writer lock; raise `IndexBusyError` if another process holds it (unless `wait`)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+                raise IndexBusyError(
+                    f"The index at {self.path} is being updated by {holder}. "
+                    "Wait for it to finish, then try again."
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
+            try:
+                yield
+            finally:
+                os.ftruncate(fd, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def new_generation(self) -> Path:
+        """A fresh temporary folder to build into (caller must hold the write lock)."""
+        for leftover in self.path.glob("tmp-*"):  # builds that died half-way
+            shutil.rmtree(leftover, ignore_errors=True)
+        tmp = self.path / f"tmp-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir(parents=True)
+        return tmp
+
+    def commit(self, tmp: Path, manifest: Manifest) -> Path:
+        """Publish a finished build: manifest last, fsync, rename, swap CURRENT atomically."""
+        (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+        _fsync_tree(tmp)
+        final = self.path / ("gen-" + tmp.name.removeprefix("tmp-"))
+        os.rename(tmp, final)
+        _fsync_dir(self.path)
+        pointer = self.path / f"CURRENT.{uuid.uuid4().hex[:8]}.tmp"
+        with open(pointer, "w", encoding="utf-8") as fh:
+            fh.write(final.name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(pointer, self._current_file)
+        _fsync_dir(self.path)
+        self._prune(keep={final.name})
+        return final
+
+    def _prune(self, keep: set[str]) -> None:
+        # Keep the newest previous generation too: a reader that resolved CURRENT just before the swap
+        # may still be opening it. Open files stay readable after removal on POSIX systems.
+        gens = sorted(p for p in self.path.glob("gen-*") if p.name not in keep)
+        for old in gens[:-1]:
+            shutil.rmtree(old, ignore_errors=True)
+        for stale in self.path.glob("CURRENT.*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """A chunk as stored: its vector row id, document, span and sentence range."""
+
+    id: int
+    """Row in chunks.faiss."""
+    doc_id: int
+    """Row id in the documents table."""
+    start: int
+    """Start offset in the document text."""
+    end: int
+    """End offset in the document text."""
+    first_sentence: int
+    """Id of the chunk's first sentence (= row in sentences.npy)."""
+    last_sentence: int
+    """Id of its last sentence, inclusive."""
+
+
+class Snapshot:
+    """One generation opened for reading. Loads lazily what it needs; never writes."""
+
+    def __init__(self, gen: Path, manifest: Manifest, conn: sqlite3.Connection) -> None:
+        self.gen = gen
+        self.manifest = manifest
+        self.conn = conn
+        self._documents: dict[int, Document] = {}
+
+    @classmethod
+    def open(cls, gen: Path, embedder: Embedder | None) -> Snapshot:
+        hint = f"The index at {gen.parent}"
+        try:
+            manifest = Manifest.from_json((gen / "manifest.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            if not gen.exists():
+                raise
+            raise IndexStateError(f"{hint} is incomplete (no manifest). {REBUILD_HINT}") from None
+        except (ValueError, KeyError, TypeError, OSError) as exc:
+            raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexStateError(
+                f"{hint} was written in format {manifest.format_version}; this corpus-qa reads format "
+                f"{FORMAT_VERSION}. {REBUILD_HINT}"
+            )
+        if embedder is not None and (
+            manifest.model_id != embedder.model_id
+            or manifest.weights_hash != embedder.weights_hash
+            or manifest.dim != embedder.dim
+        ):
+            raise IndexStateError(
+                f"{hint} was built with the model {manifest.model_id} ({manifest.weights_hash}), not the one "
+                f"in use now, {embedder.model_id} ({embedder.weights_hash}). {REBUILD_HINT}"
+            )
+        db = gen / "meta.sqlite"
+        if not db.is_file():
+            raise IndexStateError(f"{hint} is damaged (meta.sqlite is missing). {REBUILD_HINT}")
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            n_chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            n_sentences = conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise IndexStateError(f"{hint} is damaged (database: {exc}). {REBUILD_HINT}") from None
+        if (n_chunks, n_sentences) != (manifest.chunks, manifest.sentences):
+            raise IndexStateError(f"{hint} is damaged (database and manifest disagree). {REBUILD_HINT}")
+        snap = cls(gen, manifest, conn)
+        snap._check_vectors()
+        return snap
+
+    def _check_vectors(self) -> None:
+        hint = f"The index at {self.gen.parent} is damaged"
+        try:
+            ntotal, dim = self.faiss_index.ntotal, self.faiss_index.d
+            sentences = self.sentence_vectors
+        except IndexStateError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - faiss and numpy raise many types on a broken file
+            raise IndexStateError(f"{hint} (vectors: {exc}). {REBUILD_HINT}") from None
+        if ntotal != self.manifest.chunks or dim != self.manifest.dim:
+            raise IndexStateError(f"{hint} (chunks.faiss holds {ntotal} vectors). {REBUILD_HINT}")
+        if sentences.shape != (self.manifest.sentences, self.manifest.dim):
+            raise IndexStateError(f"{hint} (sentences.npy has shape {sentences.shape}). {REBUILD_HINT}")
+
+    @cached_property
+    def faiss_index(self) -> Any:
+        import faiss  # ~0.15 s
+
+        path = self.gen / "chunks.faiss"
+        if not path.is_file():
+            raise IndexStateError(f"The index at {self.gen.parent} is damaged (no chunks.faiss). {REBUILD_HINT}")
+        return faiss.read_index(str(path))
+
+    @cached_property
+    def sentence_vectors(self) -> np.ndarray:
+        import numpy as np
+
+        return np.load(self.gen / "sentences.npy", mmap_mode="r", allow_pickle=False)
+
+    @cached_property
+    def bm25(self) -> Any:
+        import bm25s  # ~0.3 s
+
+        try:
+            return bm25s.BM25.load(str(self.gen / "bm25"), mmap=True)
+        except Exception as exc:  # noqa: BLE001
+            raise IndexStateError(f"The index at {self.gen.parent} is damaged (bm25: {exc}). {REBUILD_HINT}") from None
+
+    # -- rows -------------------------------------------------------------------------------------
+
+    def document(self, doc_id: int) -> Document:
+        doc = self._documents.get(doc_id)
+        if doc is None:
+            row = self.conn.execute(
+                "SELECT source, text, sha256, title, date, place, body_start FROM documents WHERE id = ?",
+                (doc_id,),
+            ).fetchone()
+            if row is None:
+                raise IndexStateError(f"The index at {self.gen.parent} is damaged (document {doc_id}). {REBUILD_HINT}")
+            doc = Document(*row)
+            self._documents[doc_id] = doc
+        return doc
+
+    def document_by_source(self, source: str) -> Document | None:
+        row = self.conn.execute("SELECT id FROM documents WHERE source = ?", (source,)).fetchone()
+        return self.document(row[0]) if row else None
+
+    def chunk(self, chunk_id: int) -> ChunkRow:
+        row = self.conn.execute(
+            "SELECT id, doc_id, start, end, first_sentence, last_sentence FROM chunks WHERE id = ?", (chunk_id,)
+        ).fetchone()
+        return ChunkRow(*row)
+
+    def sentences_of(self, chunk: ChunkRow) -> list[tuple[int, Span]]:
+        rows = self.conn.execute(
+            "SELECT id, start, end FROM sentences WHERE id BETWEEN ? AND ? ORDER BY id",
+            (chunk.first_sentence, chunk.last_sentence),
+        ).fetchall()
+        return [(i, Span(s, e)) for i, s, e in rows]
+
+    def file_stats(self) -> dict[str, tuple[int, int]]:
+        """source -> (size, mtime_ns) of every file seen at the last build, indexed or skipped."""
+        rows = self.conn.execute(
+            "SELECT source, size, mtime_ns FROM documents UNION ALL SELECT source, size, mtime_ns FROM skipped"
+        )
+        return {s: (size, mtime) for s, size, mtime in rows}
+
+    def close(self) -> None:
+        self.conn.close()
