@@ -1,0 +1,192 @@
+"""Composing a cited answer from retrieved passages, checking every quote, or abstaining.
+
+Each sentence of the top passages is scored against the question: cosine similarity of the sentence
+vector (stored at index time) plus a bonus for the question's keywords it contains. The answer is the
+best sentence and up to two more that score nearly as well and say something different. When even the
+best sentence is a weak match, corpus-qa abstains and still lists the closest passages.
+
+Thresholds were calibrated on the dev questions (see README, "How abstention is calibrated").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from index.errors import CitationError
+from index.keywords import keyword_tokens
+from qa.types import Answer, Citation, Passage
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from index.store import Snapshot
+    from qa.retrieval import Hit
+
+KEYWORD_WEIGHT = 0.4
+"""Bonus for a sentence holding every keyword of the question."""
+ABSTAIN_BELOW = 0.40
+"""Best sentence score under which the corpus is taken not to answer."""
+MAX_SENTENCES = 3
+EXTRA_MARGIN = 0.08
+"""A further sentence joins the answer when it scores within this margin of the best one."""
+REDUNDANT_ABOVE = 0.85
+"""Cosine between two sentences above which the second adds nothing."""
+
+NOT_FOUND = "The corpus does not answer this question."
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A candidate sentence for the answer."""
+
+    sentence_id: int
+    """Row in the index's sentence table."""
+    doc_id: int
+    """Document row."""
+    start: int
+    """Start offset in the document."""
+    end: int
+    """End offset in the document."""
+    score: float
+    """Combined score."""
+    cosine: float
+    """Cosine similarity to the question."""
+
+
+def line_of(text: str, offset: int) -> int:
+    """1-based line number of a character offset."""
+    return text.count("\n", 0, offset) + 1
+
+
+def term_weights(snapshot: Snapshot, terms: set[str]) -> dict[str, float]:
+    """BM25-style inverse document frequency of each question term over the index's chunks, so a
+    rare word ("invaded") counts for more than one found everywhere ("Russia")."""
+    import math
+
+    bm25 = snapshot.bm25
+    indptr = bm25.scores["indptr"]
+    n = max(1, int(bm25.scores["num_docs"]))
+    weights = {}
+    for term in terms:
+        tid = bm25.vocab_dict.get(term)
+        df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
+        weights[term] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+    return weights
+
+
+def keyword_overlap(weights: dict[str, float], sentence: str) -> float:
+    """IDF-weighted share of the question's keywords that occur in the sentence (0..1)."""
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    present = set(keyword_tokens(sentence))
+    return sum(w for t, w in weights.items() if t in present) / total
+
+
+def score_sentences(
+    snapshot: Snapshot, hits: Sequence[Hit], qvec: np.ndarray, question: str
+) -> list[ScoredSentence]:
+    """Every distinct sentence of the retrieved chunks, scored against the question, best first."""
+    import numpy as np
+
+    weights = term_weights(snapshot, set(keyword_tokens(question)))
+    seen: set[int] = set()
+    rows: list[tuple[int, int, int, int]] = []
+    for hit in hits:
+        chunk = snapshot.chunk(hit.chunk_id)
+        for sid, span in snapshot.sentences_of(chunk):
+            if sid not in seen:
+                seen.add(sid)
+                rows.append((sid, chunk.doc_id, span.start, span.end))
+    if not rows:
+        return []
+    vectors = np.asarray(snapshot.sentence_vectors[[r[0] for r in rows]], dtype=np.float32)
+    cosines = vectors @ qvec.astype(np.float32)
+    scored = []
+    for (sid, doc_id, start, end), cos in zip(rows, cosines, strict=True):
+        text = snapshot.document(doc_id).text[start:end]
+        score = float(cos) + KEYWORD_WEIGHT * keyword_overlap(weights, text)
+        scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos)))
+    scored.sort(key=lambda s: (-s.score, s.sentence_id))
+    return scored
+
+
+def select_sentences(snapshot: Snapshot, scored: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+    """The best sentence, plus up to two near-equals that are not paraphrases of a chosen one."""
+    if not scored or scored[0].score < ABSTAIN_BELOW:
+        return []
+    import numpy as np
+
+    chosen = [scored[0]]
+    follower = _continuation(snapshot, scored, scored[0])
+    if follower is not None:
+        chosen.append(follower)
+    for cand in scored[1:]:
+        if len(chosen) == MAX_SENTENCES or cand.score < scored[0].score - EXTRA_MARGIN:
+            break
+        if cand in chosen:
+            continue
+        vec = np.asarray(snapshot.sentence_vectors[cand.sentence_id])
+        if all(float(vec @ np.asarray(snapshot.sentence_vectors[c.sentence_id])) < REDUNDANT_ABOVE
+               for c in chosen):
+            chosen.append(cand)
+    return chosen
+
+
+_ANAPHOR = re.compile(r"(?:The|This|That|These|Those|It|Its|They|Their|He|His|She|Her|Such)\b")
+
+
+def _continuation(
+    snapshot: Snapshot, scored: Sequence[ScoredSentence], best: ScoredSentence
+) -> ScoredSentence | None:
+    """The sentence right after the best one, when it opens by referring back to it ("The group
+    brings together...") and is itself relevant: the two read as one answer."""
+    for cand in scored:
+        if cand.sentence_id == best.sentence_id + 1 and cand.doc_id == best.doc_id:
+            text = snapshot.document(cand.doc_id).text[cand.start : cand.end]
+            if _ANAPHOR.match(text) and cand.score >= ABSTAIN_BELOW:
+                return cand
+            return None
+    return None
+
+
+def verify_citation(document_text: str, citation: Citation) -> None:
+    """Raise CitationError unless the quote is exactly the document text at its offsets."""
+    if not (0 <= citation.start < citation.end <= len(document_text)) or \
+            document_text[citation.start : citation.end] != citation.quote:
+        raise CitationError(
+            f"Internal error: citation [{citation.n}] does not match {citation.source} at "
+            f"{citation.start}:{citation.end}. Please report this bug; `qa index --rebuild` may help."
+        )
+
+
+def compose(
+    snapshot: Snapshot,
+    hits: Sequence[Hit],
+    qvec: np.ndarray,
+    question: str,
+    retrieval_question: str | None = None,
+    warnings: Sequence[str] = (),
+) -> Answer:
+    """Turn retrieved chunks into a verified, cited Answer (or an abstention)."""
+    passages = []
+    for rank, hit in enumerate(hits, start=1):
+        chunk = snapshot.chunk(hit.chunk_id)
+        doc = snapshot.document(chunk.doc_id)
+        passages.append(Passage(rank, doc.source, chunk.start, chunk.end, doc.text[chunk.start : chunk.end],
+                                hit.score, doc.title, line_of(doc.text, chunk.start)))
+    chosen = select_sentences(snapshot, score_sentences(snapshot, hits, qvec, retrieval_question or question))
+    citations = []
+    for n, s in enumerate(chosen, start=1):
+        doc = snapshot.document(s.doc_id)
+        citation = Citation(n, doc.source, s.start, s.end, doc.text[s.start : s.end], s.score, doc.title,
+                            doc.date, doc.place, line_of(doc.text, s.start))
+        verify_citation(doc.text, citation)
+        citations.append(citation)
+    if not citations:
+        return Answer(question, NOT_FOUND, True, (), tuple(passages), tuple(warnings))
+    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return Answer(question, text, False, tuple(citations), tuple(passages), tuple(warnings))

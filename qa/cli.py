@@ -1,0 +1,278 @@
+"""The `qa` command: index, ask, batch and chat, all over the same headless Engine.
+
+Machine output (JSON, JSONL) goes to stdout; progress, warnings and errors go to stderr. Exit codes are
+`index.errors.ExitCode`. Nothing heavy is imported at module level, so `qa --help` and `qa --version`
+stay fast (torch alone costs about 4 s to import).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from index.errors import ExitCode, QAError, UsageError
+from qa import __version__
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _common(func):  # type: ignore[no-untyped-def]
+    func = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+                        help="Index folder [default: per-corpus folder under ~/.cache/corpus-qa].")(func)
+    func = click.option("--corpus", type=click.Path(file_okay=False, path_type=Path),
+                        help="Folder of documents [default: the bundled seeds/].")(func)
+    return func
+
+
+def _top_k(func):  # type: ignore[no-untyped-def]
+    return click.option("-k", "--top-k", type=click.IntRange(min=1, max=100), default=None,
+                        help="Passages to retrieve [default: 5].")(func)
+
+
+def _settings(corpus: Path | None, index_dir: Path | None, top_k: int | None = None):  # type: ignore[no-untyped-def]
+    from qa.config import Settings
+
+    return Settings.resolve(corpus, index_dir, top_k)
+
+
+class _Progress:
+    """Renders build events on stderr: a bar once a stage takes more than a moment, warnings as lines."""
+
+    DELAY = 0.5
+
+    def __init__(self, stream: TextIO, quiet: bool = False) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.started = time.monotonic()
+        self.bar: Any = None
+        self.stage = ""
+
+    def __call__(self, event: object) -> None:
+        from index.builder import FileSkipped, Progress
+        from qa.engine import Notice
+
+        if isinstance(event, FileSkipped):
+            self._close()
+            click.echo(f"warning: skipped {event.skipped.source}: {event.skipped.reason}", err=True)
+        elif isinstance(event, Notice) and not self.quiet:
+            self._close()
+            click.echo(event.message, err=True)
+        elif isinstance(event, Progress) and not self.quiet:
+            if event.stage != self.stage:
+                self._close()
+                self.stage = event.stage
+            if self.bar is None and time.monotonic() - self.started > self.DELAY and event.done < event.total:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=event.total, desc=event.stage, unit="item", file=self.stream,
+                                leave=False, dynamic_ncols=True)
+            if self.bar is not None:
+                self.bar.n = event.done
+                self.bar.refresh()
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def run(self, events: Iterable[object]) -> object:
+        last = None
+        try:
+            for event in events:
+                self(event)
+                last = event
+        finally:
+            self._close()
+        return last
+
+
+def _fail(error: QAError) -> None:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(int(error.exit_code))
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="qa")
+def cli() -> None:
+    """Ask questions about a folder of documents; every answer quotes the documents and cites them.
+
+    Runs fully offline. Without --corpus, questions are about the bundled seeds/ corpus.
+
+    \b
+    Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
+    4 index damaged or built by another model, 5 index busy, 6 model failed to load,
+    7 batch finished with some failed lines.
+    """
+
+
+@cli.command("index", context_settings=CONTEXT)
+@_common
+@click.option("--rebuild", is_flag=True, help="Discard the existing index and build it from scratch.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
+def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool) -> None:
+    """Build or update the index of a corpus (only changed files are re-embedded)."""
+    from index.builder import BuildSummary
+    from qa.engine import Engine
+
+    settings = _settings(corpus, index_dir)
+    try:
+        engine = Engine(settings)
+        summary = _Progress(sys.stderr).run(engine.reindex(rebuild=rebuild))
+    except QAError as error:
+        _fail(error)
+    assert isinstance(summary, BuildSummary)
+    data = summary.to_dict() | {"corpus": str(settings.corpus)}
+    if as_json:
+        click.echo(json.dumps(data))
+    else:
+        state = "updated" if summary.updated else "already up to date"
+        click.echo(
+            f"Index {state}: {data['documents']} documents, {data['chunks']} chunks "
+            f"({data['embedded']} embedded now), {data['removed']} removed, {data['skipped']} skipped, "
+            f"{data['seconds']:.2f} s.\nIndex folder: {data['index']}",
+            err=True,
+        )
+
+
+def _prepared_engine(settings):  # type: ignore[no-untyped-def]
+    from qa.engine import Engine
+
+    engine = Engine(settings)
+    _Progress(sys.stderr, quiet=True).run(engine.prepare())
+    return engine
+
+
+def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
+    """The plain-text rendering of an Answer for a terminal."""
+    from index.loaders import shorten
+
+    lines = []
+    if answer.abstained:
+        lines.append("Not found in the corpus: " + answer.text)
+        if answer.passages:
+            lines += ["", "Closest passages:"]
+            lines += [f"  {p.source}:{p.line}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
+    else:
+        lines.append(answer.text)
+        lines.append("")
+        for c in answer.citations:
+            meta = ", ".join(x for x in (c.date, c.place) if x)
+            lines.append(f"[{c.n}] {c.source}:{c.line}{f' ({meta})' if meta else ''}  \"{c.quote}\"")
+    return "\n".join(lines)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("question")
+@_common
+@_top_k
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see README for the fields).")
+def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int | None, as_json: bool) -> None:
+    """Answer QUESTION from the corpus ('-' reads it from stdin)."""
+    from qa.engine import normalize_question
+
+    if question == "-":
+        question = sys.stdin.read()
+    try:
+        normalize_question(question)  # fail fast, before loading the model
+        engine = _prepared_engine(_settings(corpus, index_dir, top_k))
+        answer = engine.ask(question)
+    except QAError as error:
+        _fail(error)
+    for warning in answer.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(id=1), ensure_ascii=False))
+    else:
+        click.echo(format_answer(answer))
+
+
+def _batch_lines(stream: TextIO) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(stream, start=1):
+        yield number, line.rstrip("\n")
+
+
+def _parse_line(number: int, line: str) -> tuple[Any, str]:
+    """(id, question) from a batch line: a JSON object with `question` (and `id`), or plain text."""
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"line {number} is not valid JSON ({exc.msg})") from None
+        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+            raise UsageError(f"line {number}: a JSON line needs a \"question\" string")
+        return obj.get("id", number), obj["question"]
+    return number, line
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("file", type=click.File("r", encoding="utf-8", errors="strict"), default="-")
+@_common
+@_top_k
+def batch(file: TextIO, corpus: Path | None, index_dir: Path | None, top_k: int | None) -> None:
+    """Answer one question per line of FILE ('-' or nothing: stdin), writing JSONL to stdout.
+
+    A line is plain text or a JSON object {"id": ..., "question": ...}. Output has one object per input
+    line, in order; a line that fails gets an object with "error" set and the batch goes on.
+    """
+    from qa.types import error_record
+
+    try:
+        engine = _prepared_engine(_settings(corpus, index_dir, top_k))
+    except QAError as error:
+        _fail(error)
+    failed = answered = 0
+    lines = _batch_lines(file)
+    while True:
+        try:
+            number, line = next(lines)
+        except StopIteration:
+            break
+        except UnicodeDecodeError as exc:
+            # Undecodable input cannot be aligned line by line any more: report and stop.
+            click.echo(f"error: the input is not UTF-8 text after line {answered + failed} ({exc.reason}).",
+                       err=True)
+            sys.exit(int(ExitCode.USAGE))
+        qid: Any = number
+        question = line
+        try:
+            qid, question = _parse_line(number, line)
+            record = engine.ask(question).to_dict(id=qid)
+            answered += 1
+        except QAError as error:
+            if error.exit_code not in (ExitCode.USAGE, ExitCode.FAILURE):
+                _fail(error)  # the index or model broke: every further line would fail too
+            record = error_record(qid, question, str(error))
+            failed += 1
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        if sys.stderr.isatty():
+            click.echo(f"\ranswered {answered}, failed {failed}", err=True, nl=False)
+    click.echo(f"{'' if not sys.stderr.isatty() else chr(10)}batch: {answered} answered, {failed} failed",
+               err=True)
+    if failed:
+        sys.exit(int(ExitCode.PARTIAL))
+
+
+@cli.command(context_settings=CONTEXT)
+@_common
+def chat(corpus: Path | None, index_dir: Path | None) -> None:
+    """Open the interactive chat (a terminal app) on the corpus."""
+    from tui.app import run_chat
+
+    run_chat(_settings(corpus, index_dir))
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

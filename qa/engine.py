@@ -1,0 +1,146 @@
+"""The headless core: one object that owns the index and the model and turns questions into Answers.
+
+`qa ask`, `qa batch` and the chat all call `Engine.ask`. Preparing the engine (loading the model,
+building or refreshing the index) is a generator of progress events so each front end can show it its
+own way; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from index.builder import BuildEvent, build, is_stale
+from index.embedding import Embedder, load_embedder
+from index.errors import CorpusError, IndexBusyError, UsageError
+from index.loaders import shorten
+from index.store import IndexDir, Snapshot
+from qa.config import Settings
+from qa.types import Answer
+
+MAX_QUESTION_CHARS = 1000
+"""Longer questions are cut (with a warning): the model reads at most 256 tokens anyway."""
+
+_FOLLOW_UP = re.compile(
+    r"\b(he|him|his|she|her|hers|it|its|they|them|their|this|that|these|those|there|then)\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something to tell the user during preparation that is not an error."""
+
+    message: str
+    """The text to show."""
+
+
+def normalize_question(question: str) -> tuple[str, list[str]]:
+    """Trim a question; reject an empty one; cut an overlong one. Returns it and any warnings."""
+    if not isinstance(question, str):
+        raise UsageError("The question must be text.")
+    cleaned = " ".join(question.split())
+    if not cleaned:
+        raise UsageError("The question is empty. Ask something, e.g. qa ask \"Who visited Astana?\"")
+    warnings = []
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        warnings.append(
+            f"The question was {len(cleaned)} characters long; only the first {MAX_QUESTION_CHARS} were used."
+        )
+        cleaned = shorten(cleaned, MAX_QUESTION_CHARS)
+    return cleaned, warnings
+
+
+def contextualize(question: str, history: Sequence[str]) -> str:
+    """The text to search with: a follow-up question ("When did he arrive?") is read together with
+    the previous question, so pronouns and ellipsis find their referent."""
+    if not history:
+        return question
+    words = question.split()
+    if len(words) <= 4 or _FOLLOW_UP.search(question):
+        return f"{history[-1]} {question}"
+    return question
+
+
+class Engine:
+    """A corpus, its index and the embedding model, ready to answer questions."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.index_dir = IndexDir(settings.index)
+        self._embedder = embedder
+        self._snapshot: Snapshot | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.embedder)
+        return self._embedder
+
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            for _ in self.prepare():
+                pass
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def _check_corpus(self) -> None:
+        if not self.settings.corpus.is_dir():
+            raise CorpusError(
+                f"The corpus folder {self.settings.corpus} does not exist. Pass --corpus DIR with a folder "
+                "of .txt, .md or .rst files."
+            )
+
+    def prepare(self, refresh: bool = True) -> Iterator[BuildEvent | Notice]:
+        """Build the index if it is missing, refresh it if the corpus changed, open it, load the model."""
+        self._check_corpus()
+        if not self.index_dir.exists():
+            yield Notice(f"Building the index of {self.settings.corpus} (first run)…")
+            yield from build(self.settings.corpus, self.index_dir, self.embedder)
+        else:
+            current = self.index_dir.open(self.embedder)
+            stale = refresh and is_stale(self.settings.corpus, current)
+            current.close()
+            if stale:
+                yield Notice("The corpus changed since it was indexed; updating the index…")
+                try:
+                    yield from build(self.settings.corpus, self.index_dir, self.embedder)
+                except IndexBusyError:
+                    yield Notice("Another process is updating the index; answering from the current one.")
+        self._swap_snapshot(self.index_dir.open(self.embedder))
+        load = getattr(self.embedder, "load", None)
+        if load is not None:
+            yield Notice("Loading the embedding model…")
+            load()
+
+    def reindex(self, rebuild: bool = False) -> Iterator[BuildEvent | Notice]:
+        """Update (or rebuild) the index now, then answer from the new one."""
+        self._check_corpus()
+        yield from build(self.settings.corpus, self.index_dir, self.embedder, rebuild=rebuild)
+        self._swap_snapshot(self.index_dir.open(self.embedder))
+
+    def _swap_snapshot(self, snapshot: Snapshot) -> None:
+        old, self._snapshot = self._snapshot, snapshot
+        if old is not None:
+            old.close()
+
+    def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> Answer:
+        """Answer a question from the corpus, with verified citations, or abstain."""
+        from qa.answer import compose
+        from qa.retrieval import retrieve
+
+        cleaned, warnings = normalize_question(question)
+        k = self.settings.top_k if top_k is None else top_k
+        if k < 1:
+            raise UsageError("--top-k must be at least 1.")
+        snapshot = self.snapshot
+        query = contextualize(cleaned, history)
+        qvec = self.embedder.embed_query(query)
+        hits = retrieve(snapshot, qvec, query, k)
+        return compose(snapshot, hits, qvec, cleaned, query, warnings)
+
+    def close(self) -> None:
+        if self._snapshot is not None:
+            self._snapshot.close()
+            self._snapshot = None
