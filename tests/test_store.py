@@ -1,0 +1,197 @@
+"""Index storage: incremental re-indexing, atomic generations, the writer lock, damaged indexes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index.builder import BuildSummary, build
+from index.embedding import HashEmbedder
+from index.errors import CorpusError, IndexBusyError, IndexStateError
+from index.store import IndexDir
+from tests.conftest import qa_command
+
+
+class CountingEmbedder(HashEmbedder):
+    """Counts texts embedded; can be told to fail after a number of calls."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        super().__init__()
+        self.embedded = 0
+        self.calls = 0
+        self.fail_after = fail_after
+
+    def embed_documents(self, texts):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise RuntimeError("simulated crash while embedding")
+        self.embedded += len(texts)
+        return super().embed_documents(texts)
+
+
+def run(corpus: Path, index: IndexDir, embedder, **kw) -> BuildSummary:  # type: ignore[no-untyped-def]
+    events = list(build(corpus, index, embedder, **kw))
+    assert isinstance(events[-1], BuildSummary)
+    return events[-1]
+
+
+def test_reindex_is_incremental(corpus: Path, tmp_path: Path) -> None:
+    index = IndexDir(tmp_path / "idx")
+    emb = CountingEmbedder()
+    first = run(corpus, index, emb)
+    assert (first.documents, first.updated) == (3, True)
+    assert first.embedded == first.chunks > 0
+
+    emb.embedded = 0
+    again = run(corpus, index, emb)
+    assert (again.embedded, again.updated, emb.embedded) == (0, False, 0)
+
+    # touching a file without changing it: re-read and re-hashed, but nothing embedded
+    os.utime(corpus / "notes" / "tea.rst", ns=(1, 1))
+    touched = run(corpus, index, emb)
+    assert touched.embedded == 0 and emb.embedded == 0
+
+    (corpus / "notes" / "tea.rst").write_text("Oolong tea is partly oxidised.\n", encoding="utf-8")
+    (corpus / "notes" / "volcanoes.md").unlink()
+    (corpus / "new.txt").write_text("A new document about glaciers.", encoding="utf-8")
+    changed = run(corpus, index, emb)
+    assert changed.removed == 1
+    assert changed.documents == 3
+    assert changed.embedded == 2  # tea.rst and new.txt, one chunk each; blinken.txt reused
+
+    snap = index.open(emb)
+    sources = {r[0] for r in snap.conn.execute("SELECT source FROM documents")}
+    assert sources == {"blinken.txt", "notes/tea.rst", "new.txt"}
+    tea = snap.document_by_source("notes/tea.rst")
+    assert tea is not None and tea.text.startswith("Oolong")
+    # reused vectors are the same as freshly computed ones
+    assert snap.faiss_index.ntotal == snap.manifest.chunks
+
+
+def test_reused_vectors_match_a_fresh_build(corpus: Path, tmp_path: Path) -> None:
+    import numpy as np
+
+    inc, fresh = IndexDir(tmp_path / "inc"), IndexDir(tmp_path / "fresh")
+    run(corpus, inc, HashEmbedder())
+    (corpus / "z-last.txt").write_text("Another file entirely.", encoding="utf-8")
+    run(corpus, inc, HashEmbedder())
+    run(corpus, fresh, HashEmbedder())
+    a, b = inc.open(), fresh.open()
+    assert np.allclose(a.faiss_index.reconstruct_n(0, a.faiss_index.ntotal),
+                       b.faiss_index.reconstruct_n(0, b.faiss_index.ntotal))
+    assert np.allclose(np.asarray(a.sentence_vectors), np.asarray(b.sentence_vectors))
+
+
+def test_failed_build_leaves_previous_index_intact(corpus: Path, tmp_path: Path) -> None:
+    index = IndexDir(tmp_path / "idx")
+    run(corpus, index, HashEmbedder())
+    before = index.current_generation()
+    (corpus / "more.txt").write_text("Extra text that must be embedded.", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        run(corpus, index, CountingEmbedder(fail_after=0), rebuild=True)
+    assert index.current_generation() == before
+    assert index.open(HashEmbedder()).manifest.documents == 3
+    # the next successful build cleans up whatever the failed one left
+    run(corpus, index, HashEmbedder())
+    assert not list(index.path.glob("tmp-*"))
+    assert index.open().manifest.documents == 4
+
+
+def test_index_killed_mid_build_is_never_half_written(corpus: Path, tmp_path: Path) -> None:
+    big = corpus / "big"
+    big.mkdir()
+    for i in range(1500):
+        (big / f"doc{i}.txt").write_text(" ".join(f"Sentence {j} of document {i}." for j in range(40)),
+                                         encoding="utf-8")
+    index_dir = tmp_path / "idx"
+    env = dict(os.environ, QA_EMBEDDER="hash")
+    # a first complete build of the small corpus, then kill a rebuild of the big one part-way
+    subprocess.run([*qa_command(), "index", "--corpus", str(corpus / "notes"), "--index", str(index_dir)],
+                   check=True, env=env, capture_output=True)
+    killed = 0
+    for delay in (0.4, 1.2, 2.0):
+        proc = subprocess.Popen([*qa_command(), "index", "--rebuild", "--corpus", str(corpus),
+                                 "--index", str(index_dir)], env=env, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        killed += proc.wait() == -signal.SIGKILL
+        snap = IndexDir(index_dir).open(HashEmbedder())  # opens cleanly: old or new, never broken
+        assert snap.manifest.documents in (2, 1503)
+        snap.close()
+    assert killed >= 1  # at least one kill landed mid-build
+
+
+def test_writer_lock_excludes_writers_but_not_readers(corpus: Path, tmp_path: Path) -> None:
+    index = IndexDir(tmp_path / "idx")
+    run(corpus, index, HashEmbedder())
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from index.store import IndexDir\n"
+         f"with IndexDir(Path({str(index.path)!r})).write_lock():\n"
+         "    print('locked', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(IndexBusyError, match="being updated by process"):
+            run(corpus, index, HashEmbedder(), rebuild=True)
+        assert index.open(HashEmbedder()).manifest.documents == 3  # readers are not blocked
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run(corpus, index, HashEmbedder(), rebuild=True).updated  # lock released with the process
+
+
+def test_index_from_another_model_is_refused_with_rebuild_hint(corpus: Path, tmp_path: Path) -> None:
+    index = IndexDir(tmp_path / "idx")
+    run(corpus, index, HashEmbedder(dim=64))
+    with pytest.raises(IndexStateError, match=r"built with the model .*qa index --rebuild"):
+        index.open(HashEmbedder(dim=32))
+    with pytest.raises(IndexStateError, match="--rebuild"):
+        run(corpus, index, HashEmbedder(dim=32))
+    assert run(corpus, index, HashEmbedder(dim=32), rebuild=True).updated
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["garbage_sqlite", "truncated_faiss", "no_manifest", "bad_manifest", "garbled_current", "short_sentences"],
+)
+def test_damaged_index_gives_clear_error(corpus: Path, tmp_path: Path, damage: str) -> None:
+    index = IndexDir(tmp_path / "idx")
+    run(corpus, index, HashEmbedder())
+    gen = index.current_generation()
+    assert gen is not None
+    if damage == "garbage_sqlite":
+        (gen / "meta.sqlite").write_bytes(b"this is not a database" * 100)
+    elif damage == "truncated_faiss":
+        data = (gen / "chunks.faiss").read_bytes()
+        (gen / "chunks.faiss").write_bytes(data[: len(data) // 2])
+    elif damage == "no_manifest":
+        (gen / "manifest.json").unlink()
+    elif damage == "bad_manifest":
+        (gen / "manifest.json").write_text("{not json", encoding="utf-8")
+    elif damage == "garbled_current":
+        (index.path / "CURRENT").write_text("../../etc\n", encoding="utf-8")
+    elif damage == "short_sentences":
+        import numpy as np
+
+        np.save(gen / "sentences.npy", np.zeros((1, 64), dtype=np.float32))
+    with pytest.raises(IndexStateError, match=r"qa index --rebuild"):
+        index.open(HashEmbedder())
+    assert run(corpus, index, HashEmbedder(), rebuild=True).updated
+    assert index.open(HashEmbedder()).manifest.documents == 3
+
+
+def test_empty_or_missing_corpus_is_a_corpus_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "blank.txt").write_text("\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="no indexable documents"):
+        run(tmp_path / "empty", IndexDir(tmp_path / "i1"), HashEmbedder())
+    with pytest.raises(CorpusError, match="does not exist"):
+        run(tmp_path / "nope", IndexDir(tmp_path / "i2"), HashEmbedder())
