@@ -213,26 +213,22 @@ def _build_locked(
     chunk_texts = [
         embedding_text(p.doc.title, p.doc.text[c.start : c.end]) for p in fresh if p.doc for c in p.chunks
     ]
-    sentence_texts = [
-        p.doc.text[s.start : s.end] for p in fresh if p.doc for s in _unique_sentences(p.chunks)
-    ]
-    total = len(chunk_texts) + len(sentence_texts)
+    total = len(chunk_texts)
     import numpy as np
 
     vectors: list[np.ndarray] = []
-    for item in _embed_in_batches(embedder, chunk_texts + sentence_texts, 0, total):
+    for item in _embed_in_batches(embedder, chunk_texts, 0, total):
         if isinstance(item, Progress):
             yield item
         else:
             vectors.append(item)
-    new_vectors = np.concatenate(vectors) if vectors else np.zeros((0, embedder.dim), np.float32)
-    new_chunk_vecs, new_sentence_vecs = new_vectors[: len(chunk_texts)], new_vectors[len(chunk_texts) :]
+    new_chunk_vecs = np.concatenate(vectors) if vectors else np.zeros((0, embedder.dim), np.float32)
 
     yield Progress("writing", 0, 1)
     tmp = index.new_generation()
     manifest = _write_generation(
         tmp, corpus, embedder, params, planned, skipped, {s.source: s for s in stats}, previous,
-        new_chunk_vecs, new_sentence_vecs,
+        new_chunk_vecs,
     )
     index.commit(tmp, manifest)
     yield Progress("writing", 1, 1)
@@ -266,26 +262,23 @@ def _write_generation(
     stat_of: dict[str, FileStat],
     previous: Snapshot | None,
     new_chunk_vecs: np.ndarray,
-    new_sentence_vecs: np.ndarray,
 ) -> Manifest:
     import bm25s
     import faiss
     import numpy as np
 
-    old_chunk_vecs = old_sentence_vecs = None
+    old_chunk_vecs = None
     if previous is not None and any(p.old_id is not None for p in planned):
         old_chunk_vecs = previous.faiss_index.reconstruct_n(0, previous.faiss_index.ntotal)
-        old_sentence_vecs = previous.sentence_vectors
 
     conn = sqlite3.connect(tmp / "meta.sqlite")
     conn.executescript(SCHEMA)
     chunk_rows: list[np.ndarray] = []
-    sentence_rows: list[np.ndarray] = []
     bm25_tokens: list[list[str]] = []
-    n_chunk = n_sentence = new_chunk_at = new_sentence_at = 0
+    n_chunk = n_sentence = new_chunk_at = 0
     for doc_id, p in enumerate(planned):
         if p.old_id is not None:
-            assert previous is not None and old_chunk_vecs is not None and old_sentence_vecs is not None
+            assert previous is not None and old_chunk_vecs is not None
             doc = previous.document(p.old_id)
             sents = previous.conn.execute(
                 "SELECT id, start, end FROM sentences WHERE doc_id = ? ORDER BY id", (p.old_id,)
@@ -295,7 +288,6 @@ def _write_generation(
                 "WHERE doc_id = ? ORDER BY id", (p.old_id,)
             ).fetchall()
             sent_map = {old: n_sentence + k for k, (old, _s, _e) in enumerate(sents)}
-            sentence_rows.append(old_sentence_vecs[[s[0] for s in sents]])
             chunk_rows.append(old_chunk_vecs[[c[0] for c in chunks]])
             sentence_values = [(sent_map[i], doc_id, s, e) for i, s, e in sents]
             chunk_values = [
@@ -307,9 +299,7 @@ def _write_generation(
             doc = p.doc
             uniq = _unique_sentences(p.chunks)
             sent_map = {(s.start, s.end): n_sentence + k for k, s in enumerate(uniq)}
-            sentence_rows.append(new_sentence_vecs[new_sentence_at : new_sentence_at + len(uniq)])
             chunk_rows.append(new_chunk_vecs[new_chunk_at : new_chunk_at + len(p.chunks)])
-            new_sentence_at += len(uniq)
             new_chunk_at += len(p.chunks)
             sentence_values = [(sent_map[(s.start, s.end)], doc_id, s.start, s.end) for s in uniq]
             chunk_values = [
@@ -339,13 +329,9 @@ def _write_generation(
     dim = embedder.dim
     chunk_matrix = np.ascontiguousarray(np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, dim)),
                                         dtype=np.float32)
-    sentence_matrix = np.ascontiguousarray(
-        np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, dim)), dtype=np.float32
-    )
     flat = faiss.IndexFlatIP(dim)
     flat.add(chunk_matrix)
     faiss.write_index(flat, str(tmp / "chunks.faiss"))
-    np.save(tmp / "sentences.npy", sentence_matrix, allow_pickle=False)
     retriever = bm25s.BM25()
     retriever.index(bm25_tokens, show_progress=False)
     retriever.save(str(tmp / "bm25"))

@@ -5,7 +5,7 @@ Layout of an index folder::
     lock                 writers hold an exclusive flock on it; readers never touch it
     CURRENT              name of the live generation; replaced atomically (write, fsync, rename)
     gen-<stamp>/         one complete index: manifest.json (written last), meta.sqlite,
-                         chunks.faiss, sentences.npy, bm25/
+                         chunks.faiss, bm25/
     tmp-<stamp>/         a build in progress; removed by the next writer if the build died
 
 A build writes a whole new generation and then swaps CURRENT, so a process killed at any moment leaves
@@ -84,7 +84,7 @@ class Manifest:
     chunks: int
     """Number of chunks (= vectors in chunks.faiss)."""
     sentences: int
-    """Number of sentences (= rows of sentences.npy)."""
+    """Number of sentences."""
     created: float
     """Unix time of the build."""
 
@@ -226,7 +226,7 @@ class ChunkRow:
     end: int
     """End offset in the document text."""
     first_sentence: int
-    """Id of the chunk's first sentence (= row in sentences.npy)."""
+    """Id of the chunk's first sentence."""
     last_sentence: int
     """Id of its last sentence, inclusive."""
 
@@ -239,6 +239,8 @@ class Snapshot:
         self.manifest = manifest
         self.conn = conn
         self._documents: dict[int, Document] = {}
+        self.sentence_cache: dict[int, np.ndarray] = {}
+        """Sentence id -> vector, filled at question time (sentences are embedded only when retrieved)."""
 
     @classmethod
     def open(cls, gen: Path, embedder: Embedder | None) -> Snapshot:
@@ -284,15 +286,12 @@ class Snapshot:
         hint = f"The index at {self.gen.parent} is damaged"
         try:
             ntotal, dim = self.faiss_index.ntotal, self.faiss_index.d
-            sentences = self.sentence_vectors
         except IndexStateError:
             raise
         except Exception as exc:  # noqa: BLE001 - faiss and numpy raise many types on a broken file
             raise IndexStateError(f"{hint} (vectors: {exc}). {REBUILD_HINT}") from None
         if ntotal != self.manifest.chunks or dim != self.manifest.dim:
             raise IndexStateError(f"{hint} (chunks.faiss holds {ntotal} vectors). {REBUILD_HINT}")
-        if sentences.shape != (self.manifest.sentences, self.manifest.dim):
-            raise IndexStateError(f"{hint} (sentences.npy has shape {sentences.shape}). {REBUILD_HINT}")
 
     @cached_property
     def faiss_index(self) -> Any:
@@ -302,12 +301,6 @@ class Snapshot:
         if not path.is_file():
             raise IndexStateError(f"The index at {self.gen.parent} is damaged (no chunks.faiss). {REBUILD_HINT}")
         return faiss.read_index(str(path))
-
-    @cached_property
-    def sentence_vectors(self) -> np.ndarray:
-        import numpy as np
-
-        return np.load(self.gen / "sentences.npy", mmap_mode="r", allow_pickle=False)
 
     @cached_property
     def bm25(self) -> Any:

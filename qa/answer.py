@@ -1,7 +1,8 @@
 """Composing a cited answer from retrieved passages, checking every quote, or abstaining.
 
 Each sentence of the top passages is scored against the question: cosine similarity of the sentence
-vector (stored at index time) plus a bonus for the question's keywords it contains. The answer is the
+vector plus a bonus for the question's keywords it contains. Sentence vectors are computed when a
+sentence is first retrieved and cached with the open index, so indexing only pays for chunk vectors. The answer is the
 best sentence and up to two more that score nearly as well and say something different. When even the
 best sentence is a weak match, corpus-qa abstains and still lists the closest passages.
 
@@ -22,6 +23,7 @@ from qa.types import Answer, Citation, Passage
 if TYPE_CHECKING:
     import numpy as np
 
+    from index.embedding import Embedder
     from index.store import Snapshot
     from qa.retrieval import Hit
 
@@ -86,8 +88,21 @@ def keyword_overlap(weights: dict[str, float], sentence: str) -> float:
     return sum(w for t, w in weights.items() if t in present) / total
 
 
+def sentence_vectors(snapshot: Snapshot, embedder: Embedder, rows: Sequence[tuple[int, int, int, int]]) -> np.ndarray:
+    """Vectors of (sentence_id, doc_id, start, end) rows, embedding only those not cached yet."""
+    import numpy as np
+
+    cache = snapshot.sentence_cache
+    missing = [r for r in rows if r[0] not in cache]
+    if missing:
+        texts = [snapshot.document(d).text[a:b] for _sid, d, a, b in missing]
+        for row, vec in zip(missing, embedder.embed_documents(texts), strict=True):
+            cache[row[0]] = vec
+    return np.stack([cache[r[0]] for r in rows]).astype(np.float32)
+
+
 def score_sentences(
-    snapshot: Snapshot, hits: Sequence[Hit], qvec: np.ndarray, question: str
+    snapshot: Snapshot, embedder: Embedder, hits: Sequence[Hit], qvec: np.ndarray, question: str
 ) -> list[ScoredSentence]:
     """Every distinct sentence of the retrieved chunks, scored against the question, best first."""
     import numpy as np
@@ -103,7 +118,7 @@ def score_sentences(
                 rows.append((sid, chunk.doc_id, span.start, span.end))
     if not rows:
         return []
-    vectors = np.asarray(snapshot.sentence_vectors[[r[0] for r in rows]], dtype=np.float32)
+    vectors = sentence_vectors(snapshot, embedder, rows)
     cosines = vectors @ qvec.astype(np.float32)
     scored = []
     for (sid, doc_id, start, end), cos in zip(rows, cosines, strict=True):
@@ -118,8 +133,6 @@ def select_sentences(snapshot: Snapshot, scored: Sequence[ScoredSentence]) -> li
     """The best sentence, plus up to two near-equals that are not paraphrases of a chosen one."""
     if not scored or scored[0].score < ABSTAIN_BELOW:
         return []
-    import numpy as np
-
     chosen = [scored[0]]
     follower = _continuation(snapshot, scored, scored[0])
     if follower is not None:
@@ -129,9 +142,8 @@ def select_sentences(snapshot: Snapshot, scored: Sequence[ScoredSentence]) -> li
             break
         if cand in chosen:
             continue
-        vec = np.asarray(snapshot.sentence_vectors[cand.sentence_id])
-        if all(float(vec @ np.asarray(snapshot.sentence_vectors[c.sentence_id])) < REDUNDANT_ABOVE
-               for c in chosen):
+        vec = snapshot.sentence_cache[cand.sentence_id]
+        if all(float(vec @ snapshot.sentence_cache[c.sentence_id]) < REDUNDANT_ABOVE for c in chosen):
             chosen.append(cand)
     return chosen
 
@@ -165,6 +177,7 @@ def verify_citation(document_text: str, citation: Citation) -> None:
 
 def compose(
     snapshot: Snapshot,
+    embedder: Embedder,
     hits: Sequence[Hit],
     qvec: np.ndarray,
     question: str,
@@ -178,7 +191,8 @@ def compose(
         doc = snapshot.document(chunk.doc_id)
         passages.append(Passage(rank, doc.source, chunk.start, chunk.end, doc.text[chunk.start : chunk.end],
                                 hit.score, doc.title, line_of(doc.text, chunk.start)))
-    chosen = select_sentences(snapshot, score_sentences(snapshot, hits, qvec, retrieval_question or question))
+    scored = score_sentences(snapshot, embedder, hits, qvec, retrieval_question or question)
+    chosen = select_sentences(snapshot, scored)
     citations = []
     for n, s in enumerate(chosen, start=1):
         doc = snapshot.document(s.doc_id)

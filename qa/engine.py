@@ -138,7 +138,7 @@ class Engine:
         query = contextualize(cleaned, history)
         qvec = self.embedder.embed_query(query)
         hits = retrieve(snapshot, qvec, query, k)
-        return compose(snapshot, hits, qvec, cleaned, query, warnings)
+        return compose(snapshot, self.embedder, hits, qvec, cleaned, query, warnings)
 
     def close(self) -> None:
         if self._snapshot is not None:

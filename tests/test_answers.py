@@ -1,0 +1,108 @@
+"""Answers: verbatim, verified citations; abstention; question validation; follow-ups."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from index.errors import CitationError, UsageError
+from qa.answer import NOT_FOUND, verify_citation
+from qa.engine import MAX_QUESTION_CHARS, contextualize
+
+
+def test_every_citation_is_the_file_text_at_its_offsets(engine, corpus: Path) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask("Where is Mount Etna volcano?")
+    assert not answer.abstained
+    assert answer.citations
+    for c in answer.citations:
+        text = (corpus / c.source).read_text(encoding="utf-8")
+        assert text[c.start : c.end] == c.quote
+        assert f"[{c.n}]" in answer.text
+        assert c.line == text.count("\n", 0, c.start) + 1
+    assert answer.citations[0].source == "notes/volcanoes.md"
+    assert "Sicily" in answer.text
+    for p in answer.passages:
+        assert (corpus / p.source).read_text(encoding="utf-8")[p.start : p.end] == p.text
+    assert [p.rank for p in answer.passages] == list(range(1, len(answer.passages) + 1))
+
+
+def test_citations_carry_document_metadata(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask("Blinken Astana Tuesday talks")
+    c = answer.citations[0]
+    assert (c.source, c.date, c.place) == ("blinken.txt", "2023-02-28", "Astana (Kazakhstan)")
+
+
+def test_verification_catches_a_wrong_quote(engine, corpus: Path) -> None:  # type: ignore[no-untyped-def]
+    c = engine.ask("Where is Mount Etna volcano?").citations[0]
+    text = (corpus / c.source).read_text(encoding="utf-8")
+    verify_citation(text, c)  # the real one passes
+    with pytest.raises(CitationError):
+        verify_citation(text, replace(c, start=c.start + 1))
+    with pytest.raises(CitationError):
+        verify_citation(text, replace(c, quote=c.quote.upper()))
+    with pytest.raises(CitationError):
+        verify_citation(text, replace(c, end=len(text) + 5))
+
+
+def test_compose_refuses_a_stored_text_that_drifted(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """If stored offsets and text ever disagree, the answer fails loudly instead of misquoting."""
+    from qa import answer as answer_module
+
+    real = answer_module.Citation
+
+    def shifted(n, source, start, end, quote, *rest):  # type: ignore[no-untyped-def]
+        return real(n, source, start, end, quote + " (paraphrased)", *rest)
+
+    monkeypatch.setattr(answer_module, "Citation", shifted)
+    with pytest.raises(CitationError):
+        engine.ask("Where is Mount Etna volcano?")
+
+
+def test_unrelated_question_abstains_but_lists_passages(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask("zebra quantum lasagna")
+    assert answer.abstained
+    assert answer.text == NOT_FOUND
+    assert answer.citations == ()
+    assert len(answer.passages) == min(5, engine.snapshot.manifest.chunks) > 0
+
+
+def test_top_k_limits_passages(engine) -> None:  # type: ignore[no-untyped-def]
+    assert len(engine.ask("tea", top_k=2).passages) == 2
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_a_usage_error(engine, question: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UsageError, match="empty"):
+        engine.ask(question)
+
+
+def test_huge_question_is_truncated_with_a_warning(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask("volcano " * 5000)
+    assert len(answer.question) <= MAX_QUESTION_CHARS
+    assert answer.warnings and "first 1000" in answer.warnings[0]
+
+
+def test_follow_up_questions_carry_the_previous_question() -> None:
+    history = ["Where was Blinken on Tuesday?"]
+    assert contextualize("When did he arrive?", history) == "Where was Blinken on Tuesday? When did he arrive?"
+    assert contextualize("Which country did Russia invade first?", history) == \
+        "Which country did Russia invade first?"
+    assert contextualize("When did he arrive?", []) == "When did he arrive?"
+
+
+def test_follow_up_retrieves_with_context(engine) -> None:  # type: ignore[no-untyped-def]
+    alone = engine.ask("Where does it erupt?")
+    followed = engine.ask("Where does it erupt?", history=["Tell me about Mount Etna"])
+    assert followed.citations and followed.citations[0].source == "notes/volcanoes.md"
+    assert followed.passages[0].source == "notes/volcanoes.md"
+    assert alone.question == followed.question == "Where does it erupt?"
+
+
+def test_json_contract_fields(engine) -> None:  # type: ignore[no-untyped-def]
+    record = engine.ask("Mount Etna Sicily").to_dict(id="q1")
+    assert set(record) >= {"id", "question", "answer", "abstained", "citations", "passages", "error"}
+    assert record["id"] == "q1" and record["error"] is None
+    assert set(record["citations"][0]) >= {"n", "source", "start", "end", "quote", "score", "title", "date"}
+    assert set(record["passages"][0]) >= {"rank", "source", "start", "end", "text", "score"}

@@ -1,0 +1,62 @@
+"""End to end with the real bundled model over seeds/: the dev questions are answered or abstained."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS, load_questions, qa_command
+
+pytestmark = pytest.mark.slow
+QUESTIONS = load_questions("dev-questions.jsonl", "extra-questions.jsonl")
+
+
+@pytest.fixture(scope="module")
+def real_engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from index.embedding import MiniLMEmbedder
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    eng = Engine(Settings.resolve(SEEDS, tmp_path_factory.mktemp("real") / "idx"), embedder=MiniLMEmbedder())
+    for _ in eng.prepare():
+        pass
+    yield eng
+    eng.close()
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=[q["id"] for q in QUESTIONS])
+def test_dev_question(real_engine, q: dict) -> None:  # type: ignore[no-untyped-def]
+    answer = real_engine.ask(q["question"])
+    if q.get("abstain"):
+        assert answer.abstained, answer.text
+        assert answer.passages  # the closest passages are still offered
+    else:
+        assert not answer.abstained
+        assert any(gold in answer.text for gold in q["any"]), answer.text
+        assert 1 <= len(answer.citations) <= 3
+        for c in answer.citations:
+            assert (SEEDS / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.quote
+
+
+def test_real_model_manifest_and_offline_load(real_engine) -> None:  # type: ignore[no-untyped-def]
+    m = real_engine.snapshot.manifest
+    assert m.model_id == "sentence-transformers/all-MiniLM-L6-v2" and m.dim == 384
+    assert len(m.weights_hash) == 16
+
+
+def test_cli_batch_with_real_model(tmp_path: Path) -> None:
+    env_free = {"QA_EMBEDDER": "minilm", "HF_HUB_OFFLINE": "1"}
+    import os
+
+    env = dict(os.environ, **env_free)
+    lines = "\n".join(json.dumps({"id": q["id"], "question": q["question"]}) for q in QUESTIONS[:4])
+    out = subprocess.run([*qa_command(), "batch", "--index", str(tmp_path / "idx")], input=lines,
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["id"] for r in records] == [q["id"] for q in QUESTIONS[:4]]
+    for r, q in zip(records, QUESTIONS[:4], strict=True):
+        assert any(g in r["answer"] for g in q["any"])
