@@ -216,13 +216,17 @@ def _build_locked(
     total = len(chunk_texts)
     import numpy as np
 
+    # Embed longest-first across the whole run (not per progress batch) so batches pad little.
+    order = sorted(range(total), key=lambda i: -len(chunk_texts[i]))
     vectors: list[np.ndarray] = []
-    for item in _embed_in_batches(embedder, chunk_texts, 0, total):
+    for item in _embed_in_batches(embedder, [chunk_texts[i] for i in order], 0, total):
         if isinstance(item, Progress):
             yield item
         else:
             vectors.append(item)
-    new_chunk_vecs = np.concatenate(vectors) if vectors else np.zeros((0, embedder.dim), np.float32)
+    new_chunk_vecs = np.zeros((total, embedder.dim), np.float32)
+    if vectors:
+        new_chunk_vecs[order] = np.concatenate(vectors)
 
     yield Progress("writing", 0, 1)
     tmp = index.new_generation()

@@ -37,7 +37,7 @@ EXTRA_MARGIN = 0.08
 REDUNDANT_ABOVE = 0.85
 """Cosine between two sentences above which the second adds nothing."""
 
-NOT_FOUND = "The corpus does not answer this question."
+NOT_FOUND = "Not found in the corpus: the documents do not answer this question."
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,7 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
 
     lines = []
     if answer.abstained:
-        lines.append("Not found in the corpus: " + answer.text)
+        lines.append(answer.text)
         if answer.passages:
             lines += ["", "Closest passages:"]
             lines += [f"  {p.source}:{p.line}  \"{shorten(p.text, 100)}\"" for p in answer.passages]

@@ -139,3 +139,10 @@ def test_core_never_imports_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    root = Path(__file__).resolve().parent.parent
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert ci.startswith("python3 -m venv") and f"\n{ci}\n" in readme

