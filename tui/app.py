@@ -1,11 +1,289 @@
-"""Placeholder until the chat lands: `qa chat` tells the user what works today."""
+"""`qa chat`: a Textual app that answers questions with cited passages.
+
+The screen is drawn first; the engine (model + index, building or refreshing it if needed) loads in a
+thread worker that reports progress through messages. Questions asked before it is ready wait in a
+queue. Every call into the engine runs in a worker, never on the UI thread.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from tui.messages import AnswerReady, EngineFailed, EngineReady, StatusChanged
+from tui.viewer import ViewerScreen
+from tui.widgets import AnswerView, CitationItem, QuestionView
+
+EngineFactory = Callable[[], Any]
+"""Returns an object with `prepare()`, `reindex()`, `ask(question, history=...)` and `snapshot`."""
+
+
+def answer_markdown(question: str, answer: Any) -> str:
+    """A question and its answer (with citations) as Markdown, for the clipboard and exports."""
+    lines = [f"**Q:** {question}", ""]
+    lines.append(answer.text)
+    lines.append("")
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.date, c.place) if x)
+        lines.append(f"[{c.n}] {c.source}:{c.line}{f' ({meta})' if meta else ''} — \"{c.quote}\"")
+    if answer.abstained:
+        lines += [f"- {p.source}:{p.line}" for p in answer.passages]
+    return "\n".join(lines)
+
+
+class ChatApp(App[None]):
+    """The chat: a log of questions and cited answers, an input line, and a status line."""
+
+    CSS_PATH = "chat.tcss"
+    TITLE = "corpus-qa"
+    BINDINGS = [
+        Binding("ctrl+l", "clear", "Clear"),
+        Binding("ctrl+r", "reindex", "Re-index"),
+        Binding("ctrl+e", "export", "Export"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        *[Binding(str(n), f"open_citation({n})", show=False) for n in range(1, 10)],
+    ]
+
+    def __init__(self, engine_factory: EngineFactory, corpus_label: str = "", export_dir: Path | None = None):
+        super().__init__()
+        self.engine_factory = engine_factory
+        self.engine: Any = None
+        self.ready = False
+        self.pending: list[str] = []
+        self.history: list[str] = []
+        self.history_pos: int | None = None
+        self.exchanges: list[tuple[str, Any]] = []
+        self.corpus_label = corpus_label
+        self.export_dir = export_dir or Path.cwd()
+        self.sub_title = corpus_label
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(id="log")
+        yield Static("Starting…", id="status")
+        yield Input(placeholder="Ask a question about the documents (Enter to send)", id="question")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#question", Input).focus()
+        self.load_engine()
+
+    # -- workers -----------------------------------------------------------------------------------
+
+    def _report(self, events: Iterable[Any]) -> None:
+        """Turn engine events into StatusChanged messages (runs inside a worker thread)."""
+        for event in events:
+            kind = type(event).__name__
+            if kind == "Progress":
+                frac = event.done / event.total if event.total else None
+                self.post_message(StatusChanged(f"{event.stage.capitalize()} {event.done}/{event.total}…", frac))
+            elif kind == "Notice":
+                self.post_message(StatusChanged(event.message))
+            elif kind == "FileSkipped":
+                self.post_message(StatusChanged(f"Skipped {event.skipped.source}: {event.skipped.reason}"))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
+    def load_engine(self) -> None:
+        self.post_message(StatusChanged("Loading the model and the index…"))
+        try:
+            engine = self.engine_factory()
+            self._report(engine.prepare())
+            manifest = engine.snapshot.manifest
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
+            self.post_message(EngineFailed(_describe(exc)))
+            return
+        self.engine = engine
+        self.post_message(EngineReady(manifest.documents, manifest.chunks))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
+    def reindex_worker(self) -> None:
+        try:
+            self._report(self.engine.reindex())
+            manifest = self.engine.snapshot.manifest
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(EngineFailed(_describe(exc)))
+            return
+        self.post_message(EngineReady(manifest.documents, manifest.chunks))
+
+    @work(thread=True, exit_on_error=False, group="ask")
+    def ask_worker(self, question: str, history: list[str]) -> None:
+        try:
+            answer = self.engine.ask(question, history=history)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(EngineFailed(_describe(exc)))
+            return
+        self.post_message(AnswerReady(question, answer))
+
+    # -- messages ----------------------------------------------------------------------------------
+
+    def on_status_changed(self, message: StatusChanged) -> None:
+        status = self.query_one("#status", Static)
+        status.remove_class("error")
+        bar = ""
+        if message.fraction is not None:
+            filled = int(20 * message.fraction)
+            bar = "█" * filled + "░" * (20 - filled) + " "
+        status.update(Text(bar + message.text))
+
+    def on_engine_ready(self, message: EngineReady) -> None:
+        self.ready = True
+        self.query_one("#status", Static).update(
+            Text(f"Ready: {message.documents} documents, {message.chunks} passages. {self.corpus_label}")
+        )
+        pending, self.pending = self.pending, []
+        for question in pending:
+            self._send(question)
+
+    def on_engine_failed(self, message: EngineFailed) -> None:
+        status = self.query_one("#status", Static)
+        status.add_class("error")
+        status.update(Text(message.text))
+        self.notify(message.text, title="corpus-qa", severity="error", timeout=10)
+
+    def on_answer_ready(self, message: AnswerReady) -> None:
+        self.exchanges.append((message.question, message.answer))
+        documents = {}
+        for c in message.answer.citations:
+            doc = self.engine.snapshot.document_by_source(c.source)
+            if doc is not None:
+                documents[c.source] = doc.text
+        log = self.query_one("#log", VerticalScroll)
+        log.mount(AnswerView(message.answer, documents))
+        log.scroll_end(animate=False)
+        self.query_one("#status", Static).update(Text("Ready."))
+
+    # -- input -------------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#question")
+    def submitted(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        event.input.value = ""
+        self.history_pos = None
+        if not question:
+            self.notify("Type a question first.", severity="warning")
+            return
+        log = self.query_one("#log", VerticalScroll)
+        log.mount(QuestionView(question))
+        log.scroll_end(animate=False)
+        if self.ready:
+            self._send(question)
+        else:
+            self.pending.append(question)
+            self.notify("The engine is still loading; your question will be answered when it is ready.")
+
+    def _send(self, question: str) -> None:
+        previous = [q for q, _a in self.exchanges]
+        self.history.append(question)
+        self.query_one("#status", Static).update(Text("Searching…"))
+        self.ask_worker(question, previous)
+
+    def on_key(self, event: Any) -> None:
+        field = self.query_one("#question", Input)
+        if self.focused is not field or event.key not in ("up", "down") or not self.history:
+            return
+        if event.key == "up":
+            self.history_pos = len(self.history) - 1 if self.history_pos is None else max(0, self.history_pos - 1)
+        else:
+            if self.history_pos is None:
+                return
+            self.history_pos += 1
+            if self.history_pos >= len(self.history):
+                self.history_pos = None
+                field.value = ""
+                event.stop()
+                return
+        field.value = self.history[self.history_pos]
+        field.cursor_position = len(field.value)
+        event.stop()
+
+    # -- citations ---------------------------------------------------------------------------------
+
+    def on_citation_item_opened(self, message: CitationItem.Opened) -> None:
+        self._open(message.citation)
+
+    def _open(self, citation: Any) -> None:
+        doc = self.engine.snapshot.document_by_source(citation.source) if self.engine else None
+        if doc is None:
+            self.notify(f"{citation.source} is no longer in the index.", severity="error")
+            return
+        self.push_screen(ViewerScreen(citation, doc.text))
+
+    def action_open_citation(self, n: int) -> None:
+        if not self.exchanges:
+            return
+        citations = self.exchanges[-1][1].citations
+        if 1 <= n <= len(citations):
+            self._open(citations[n - 1])
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    def action_clear(self) -> None:
+        self.query_one("#log", VerticalScroll).remove_children()
+        self.exchanges.clear()
+        self.notify("Conversation cleared.")
+
+    def action_reindex(self) -> None:
+        if not self.ready:
+            self.notify("The engine is still loading.", severity="warning")
+            return
+        self.reindex_worker()
+
+    def action_copy_last(self) -> None:
+        if not self.exchanges:
+            self.notify("Nothing to copy yet.", severity="warning")
+            return
+        self.copy_to_clipboard(answer_markdown(*self.exchanges[-1]))
+        self.notify("Copied the last answer with its citations.")
+
+    def action_export(self) -> None:
+        if not self.exchanges:
+            self.notify("Nothing to export yet.", severity="warning")
+            return
+        path = self.export_dir / f"corpus-qa-{time.strftime('%Y%m%d-%H%M%S')}.md"
+        try:
+            path.write_text("\n\n---\n\n".join(answer_markdown(q, a) for q, a in self.exchanges) + "\n",
+                            encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not write {path}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"Conversation exported to {path}")
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Re-index the corpus", "Update the index in the background", self.action_reindex)
+        yield SystemCommand("Clear the conversation", "Remove all questions and answers", self.action_clear)
+        yield SystemCommand("Copy the last answer", "With its citations, as Markdown", self.action_copy_last)
+        yield SystemCommand("Export the conversation", "Write it to a Markdown file", self.action_export)
+        yield SystemCommand("Toggle light/dark theme", "Switch the colour theme", self.action_toggle_theme)
+
+
+def _describe(exc: BaseException) -> str:
+    from index.errors import QAError
+
+    if isinstance(exc, QAError):
+        return str(exc)
+    return f"Unexpected error: {exc.__class__.__name__}: {exc}"
 
 
 def run_chat(settings: Any) -> None:
-    import click
+    """Entry point of `qa chat`: the engine is created inside the loading worker."""
 
-    click.echo("The chat is not built yet; use `qa ask` or `qa batch`.", err=True)
+    def factory() -> Any:
+        from qa.engine import Engine
+
+        return Engine(settings)
+
+    ChatApp(factory, corpus_label=str(settings.corpus)).run()

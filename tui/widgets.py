@@ -1,0 +1,94 @@
+"""Small widgets of the chat: a question, an answer with its citations, a focusable citation.
+
+Document and user text is always wrapped in `rich.text.Text` (never parsed as markup), so a document that
+contains `[bold red]x[/]` or `[link=...]` shows exactly that.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Markdown, Static
+
+from qa.types import Answer, Citation
+
+CONTEXT_CHARS = 80
+
+
+def citation_text(citation: Citation, document_text: str | None) -> Text:
+    """`[n] source:line (date, place)` then the quote, highlighted inside a little surrounding context."""
+    meta = ", ".join(x for x in (citation.date, citation.place) if x)
+    text = Text()
+    text.append(f"[{citation.n}] ", style="bold")
+    text.append(f"{citation.source}:{citation.line}", style="underline")
+    if meta:
+        text.append(f"  ({meta})", style="dim")
+    text.append("\n")
+    if document_text is None:
+        text.append(citation.quote, style="bold")
+        return text
+    before = document_text[max(0, citation.start - CONTEXT_CHARS) : citation.start]
+    after = document_text[citation.end : citation.end + CONTEXT_CHARS]
+    text.append(("…" if citation.start > CONTEXT_CHARS else "") + " ".join(before.split(" ")).replace("\n", " "),
+                style="dim")
+    text.append(citation.quote.replace("\n", " "), style="bold reverse")
+    text.append(after.replace("\n", " ") + ("…" if citation.end + CONTEXT_CHARS < len(document_text) else ""),
+                style="dim")
+    return text
+
+
+class CitationItem(Static, can_focus=True):
+    """One citation; Enter or a click opens the source at the cited span."""
+
+    BINDINGS = [Binding("enter", "open", "Open source")]
+
+    class Opened(Message):
+        """The user asked to see this citation in its document."""
+
+        def __init__(self, citation: Citation) -> None:
+            super().__init__()
+            self.citation = citation
+
+    def __init__(self, citation: Citation, document_text: str | None) -> None:
+        super().__init__(citation_text(citation, document_text), classes="citation")
+        self.citation = citation
+
+    def action_open(self) -> None:
+        self.post_message(self.Opened(self.citation))
+
+    def on_click(self) -> None:
+        self.action_open()
+
+
+class QuestionView(Static):
+    """The user's question, shown literally."""
+
+    def __init__(self, question: str) -> None:
+        super().__init__(Text("› " + question), classes="question")
+
+
+class AnswerView(Vertical):
+    """An answer: Markdown text with [n] markers, then its citations (or, abstained, the closest passages)."""
+
+    def __init__(self, answer: Answer, documents: dict[str, str]) -> None:
+        super().__init__(classes="answer abstained" if answer.abstained else "answer")
+        self.answer = answer
+        self.documents = documents
+
+    def compose(self) -> ComposeResult:
+        if self.answer.abstained:
+            yield Static(Text("Not found in the corpus"), classes="abstain-title")
+            yield Static(Text("The documents do not answer this question. Closest passages:"),
+                         classes="abstain-hint")
+            for p in self.answer.passages[:3]:
+                yield Static(Text(f"{p.source}:{p.line}  ", style="underline") +
+                             Text(" ".join(p.text.split())[:200] + "…", style="dim"), classes="passage")
+            return
+        yield Markdown(self.answer.text, classes="answer-text")
+        for c in self.answer.citations:
+            yield CitationItem(c, self.documents.get(c.source))
+        for w in self.answer.warnings:
+            yield Static(Text("warning: " + w), classes="warning")
