@@ -60,3 +60,30 @@ def test_cli_batch_with_real_model(tmp_path: Path) -> None:
     assert [r["id"] for r in records] == [q["id"] for q in QUESTIONS[:4]]
     for r, q in zip(records, QUESTIONS[:4], strict=True):
         assert any(g in r["answer"] for g in q["any"])
+
+
+@pytest.mark.asyncio
+async def test_chat_end_to_end_on_seeds(tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from index.embedding import MiniLMEmbedder
+    from qa.config import Settings
+    from qa.engine import Engine
+    from tui.app import ChatApp
+    from tui.widgets import CitationItem
+
+    settings = Settings.resolve(SEEDS, tmp_path / "idx")
+    app = ChatApp(lambda: Engine(settings, embedder=MiniLMEmbedder()))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        assert app.ready
+        app.query_one("#question", Input).value = "Where was Blinken on Tuesday?"
+        await pilot.press("enter")
+        for _ in range(500):
+            await pilot.pause(0.02)
+            if app.exchanges:
+                break
+        await pilot.pause()
+        answer = app.exchanges[0][1]
+        assert "Astana" in answer.text
+        assert app.query(CitationItem).first().citation.source == "blinken-central-asia.txt"
