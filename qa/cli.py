@@ -120,8 +120,8 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
     from index.builder import BuildSummary
     from qa.engine import Engine
 
-    settings = _settings(corpus, index_dir)
     try:
+        settings = _settings(corpus, index_dir)
         engine = Engine(settings)
         summary = _Progress(sys.stderr).run(engine.reindex(rebuild=rebuild))
     except QAError as error:

@@ -50,11 +50,18 @@ class Settings:
         cls, corpus: Path | str | None = None, index: Path | str | None = None, top_k: int | None = None
     ) -> Settings:
         env = os.environ
+        if top_k is None and env.get("QA_TOP_K"):
+            try:
+                top_k = int(env["QA_TOP_K"])
+            except ValueError:
+                from index.errors import UsageError
+
+                raise UsageError(f"QA_TOP_K must be a whole number, not {env['QA_TOP_K']!r}.") from None
         corpus_path = Path(corpus or env.get("QA_CORPUS") or default_corpus()).expanduser()
         index_path = index or env.get("QA_INDEX")
         return cls(
             corpus=corpus_path.resolve() if corpus_path.exists() else corpus_path,
             index=Path(index_path).expanduser() if index_path else default_index_dir(corpus_path),
-            top_k=top_k if top_k is not None else int(env.get("QA_TOP_K", DEFAULT_TOP_K)),
+            top_k=top_k if top_k is not None else DEFAULT_TOP_K,
             embedder=env.get("QA_EMBEDDER", "minilm"),
         )
