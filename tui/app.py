@@ -7,6 +7,7 @@ queue. Every call into the engine runs in a worker, never on the UI thread.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -76,7 +77,15 @@ class ChatApp(App[None]):
 
     def on_mount(self) -> None:
         self.query_one("#question", Input).focus()
+        self.call_after_refresh(self._mark_time, "first_paint")
         self.load_engine()
+
+    def _mark_time(self, event: str) -> None:
+        """With QA_CHAT_TIMINGS=FILE, append `event unix-time` lines (read by bench/chat_startup.py)."""
+        path = os.environ.get("QA_CHAT_TIMINGS")
+        if path:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(f"{event} {time.time():.6f}\n")
 
     # -- workers -----------------------------------------------------------------------------------
 
@@ -136,6 +145,8 @@ class ChatApp(App[None]):
         status.update(Text(bar + message.text))
 
     def on_engine_ready(self, message: EngineReady) -> None:
+        if not self.ready:
+            self._mark_time("ready")
         self.ready = True
         self.query_one("#status", Static).update(
             Text(f"Ready: {message.documents} documents, {message.chunks} passages. {self.corpus_label}")
