@@ -26,6 +26,8 @@ _FOLLOW_UP = re.compile(
     r"\b(he|him|his|she|her|hers|it|its|they|them|their|this|that|these|those|there|then)\b", re.I
 )
 
+_CONTINUES = re.compile(r"\s*(and|also|what about|how about|why|why not)\b", re.I)
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -57,7 +59,8 @@ def contextualize(question: str, history: Sequence[str]) -> str:
     if not history:
         return question
     words = question.split()
-    if len(words) <= 4 or _FOLLOW_UP.search(question):
+    names_something = any(w[:1].isupper() for w in words[1:])
+    if _FOLLOW_UP.search(question) or _CONTINUES.match(question) or (len(words) <= 3 and not names_something):
         return f"{history[-1]} {question}"
     return question
 
@@ -139,6 +142,16 @@ class Engine:
         qvec = self.embedder.embed_query(query)
         hits = retrieve(snapshot, qvec, query, k)
         return compose(snapshot, self.embedder, hits, qvec, cleaned, query, warnings)
+
+    def document_text(self, source: str) -> str | None:
+        """The stored text of a document (what citations point into), or None if it is not indexed."""
+        doc = self.snapshot.document_by_source(source)
+        return doc.text if doc is not None else None
+
+    def stats(self) -> tuple[int, int]:
+        """(documents, chunks) in the open index."""
+        manifest = self.snapshot.manifest
+        return manifest.documents, manifest.chunks
 
     def close(self) -> None:
         if self._snapshot is not None:

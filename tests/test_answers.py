@@ -90,6 +90,10 @@ def test_follow_up_questions_carry_the_previous_question() -> None:
     assert contextualize("Which country did Russia invade first?", history) == \
         "Which country did Russia invade first?"
     assert contextualize("When did he arrive?", []) == "When did he arrive?"
+    assert contextualize("And Uzbekistan?", history).endswith("And Uzbekistan?")
+    assert contextualize("And Uzbekistan?", history) != "And Uzbekistan?"
+    assert contextualize("Who is Tileuberdi?", history) == "Who is Tileuberdi?"  # names its own subject
+    assert contextualize("why?", history) == "Where was Blinken on Tuesday? why?"
 
 
 def test_follow_up_retrieves_with_context(engine) -> None:  # type: ignore[no-untyped-def]

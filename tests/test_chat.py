@@ -11,7 +11,7 @@ from textual.widgets import Input, Static, TextArea
 from index.errors import IndexStateError
 from tui.app import ChatApp
 from tui.viewer import ViewerScreen
-from tui.widgets import AnswerView, CitationItem
+from tui.widgets import AnswerView, CitationItem, PassageItem
 
 
 def make_factory(corpus: Path, index: Path, gate: threading.Event | None = None, fail: bool = False):  # type: ignore[no-untyped-def]
@@ -92,8 +92,14 @@ async def test_abstention_looks_different(corpus: Path, tmp_path: Path) -> None:
         view = app.query(AnswerView).last()
         assert view.has_class("abstained")
         assert "Not found in the corpus" in str(view.query(Static).first().render())
-        assert len(view.query(".passage")) >= 1
-        assert not app.query(CitationItem)
+        passages = view.query(PassageItem)
+        assert len(passages) >= 1
+        assert not app.query(".citation")
+        passages.first().focus()
+        await pilot.press("enter")  # a closest passage opens in the viewer too
+        await pilot.pause()
+        assert isinstance(app.screen, ViewerScreen)
+        assert app.screen.query_one(TextArea).selected_text == passages.first().citation.quote
 
 
 @pytest.mark.asyncio
@@ -121,7 +127,8 @@ async def test_engine_error_becomes_a_notification(corpus: Path, tmp_path: Path)
 @pytest.mark.asyncio
 async def test_markup_in_documents_and_questions_is_literal(corpus: Path, tmp_path: Path) -> None:
     (corpus / "markup.txt").write_text(
-        "Tricky lemurs write [bold red]x[/] and [link=file:///etc/passwd]click[/link] in notes.\n",
+        "Tricky lemurs write [bold red]x[/] and [link=file:///etc/passwd]click[/link] in notes.\n\n"
+        "Marmosets publish [a link](file:///etc/passwd) and *stars* daily.\n",
         encoding="utf-8")
     app = ChatApp(make_factory(corpus, tmp_path / "idx"))
     async with app.run_test(size=(120, 30)) as pilot:
@@ -133,6 +140,16 @@ async def test_markup_in_documents_and_questions_is_literal(corpus: Path, tmp_pa
         rendered = item.render()
         assert "[bold red]x[/]" in rendered.plain and "[link=file:///etc/passwd]" in rendered.plain
         assert not any("passwd" in repr(span.style) or "red" in repr(span.style) for span in rendered.spans)
+        # the answer is Markdown, but document text in it is escaped: shown as typed, no link, no emphasis
+        await ask(pilot, app, "do marmosets publish stars daily")
+        assert "Marmosets" in app.exchanges[-1][1].text
+        for _ in range(100):  # Markdown mounts its blocks asynchronously
+            if len(app.query("MarkdownParagraph")) >= 2:
+                break
+            await pilot.pause(0.02)
+        paragraph = app.query("MarkdownParagraph").last().render()
+        assert "[a link](file:///etc/passwd) and *stars*" in paragraph.plain
+        assert not paragraph.spans
 
 
 @pytest.mark.asyncio

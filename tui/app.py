@@ -26,7 +26,8 @@ from tui.viewer import ViewerScreen
 from tui.widgets import AnswerView, CitationItem, QuestionView
 
 EngineFactory = Callable[[], Any]
-"""Returns an object with `prepare()`, `reindex()`, `ask(question, history=...)` and `snapshot`."""
+"""Returns an object like `qa.engine.Engine`: `prepare()`, `reindex()`, `ask(question, history=...)`,
+`document_text(source)` and `stats()`."""
 
 
 def answer_markdown(question: str, answer: Any) -> str:
@@ -107,22 +108,22 @@ class ChatApp(App[None]):
         try:
             engine = self.engine_factory()
             self._report(engine.prepare())
-            manifest = engine.snapshot.manifest
+            documents, chunks = engine.stats()
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
             self.post_message(EngineFailed(_describe(exc)))
             return
         self.engine = engine
-        self.post_message(EngineReady(manifest.documents, manifest.chunks))
+        self.post_message(EngineReady(documents, chunks))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
     def reindex_worker(self) -> None:
         try:
             self._report(self.engine.reindex())
-            manifest = self.engine.snapshot.manifest
+            documents, chunks = self.engine.stats()
         except Exception as exc:  # noqa: BLE001
             self.post_message(EngineFailed(_describe(exc)))
             return
-        self.post_message(EngineReady(manifest.documents, manifest.chunks))
+        self.post_message(EngineReady(documents, chunks))
 
     @work(thread=True, exit_on_error=False, group="ask")
     def ask_worker(self, question: str, history: list[str]) -> None:
@@ -163,11 +164,8 @@ class ChatApp(App[None]):
 
     def on_answer_ready(self, message: AnswerReady) -> None:
         self.exchanges.append((message.question, message.answer))
-        documents = {}
-        for c in message.answer.citations:
-            doc = self.engine.snapshot.document_by_source(c.source)
-            if doc is not None:
-                documents[c.source] = doc.text
+        sources = {c.source for c in message.answer.citations} | {p.source for p in message.answer.passages}
+        documents = {s: t for s in sources if (t := self.engine.document_text(s)) is not None}
         log = self.query_one("#log", VerticalScroll)
         log.mount(AnswerView(message.answer, documents))
         log.scroll_end(animate=False)
@@ -223,11 +221,11 @@ class ChatApp(App[None]):
         self._open(message.citation)
 
     def _open(self, citation: Any) -> None:
-        doc = self.engine.snapshot.document_by_source(citation.source) if self.engine else None
-        if doc is None:
+        text = self.engine.document_text(citation.source) if self.engine else None
+        if text is None:
             self.notify(f"{citation.source} is no longer in the index.", severity="error")
             return
-        self.push_screen(ViewerScreen(citation, doc.text))
+        self.push_screen(ViewerScreen(citation, text))
 
     def action_open_citation(self, n: int) -> None:
         if not self.exchanges:

@@ -6,6 +6,8 @@ contains `[bold red]x[/]` or `[link=...]` shows exactly that.
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +15,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Markdown, Static
 
-from qa.types import Answer, Citation
+from qa.types import Answer, Citation, Passage
 
 CONTEXT_CHARS = 80
 
@@ -40,6 +42,25 @@ def citation_text(citation: Citation, document_text: str | None) -> Text:
     return text
 
 
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def markdown_escape(text: str) -> str:
+    """Text that Markdown shows exactly as written (no links, emphasis or headings from documents)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+
+
+def answer_markdown_body(answer: Answer) -> str:
+    """The answer's quotes, escaped, each followed by its [n] marker."""
+    return " ".join(f"{markdown_escape(c.quote)} \\[{c.n}\\]" for c in answer.citations)
+
+
+def passage_as_citation(passage: Passage) -> Citation:
+    """A retrieved passage in the shape the viewer opens (used for an abstention's closest passages)."""
+    return Citation(passage.rank, passage.source, passage.start, passage.end, passage.text, passage.score,
+                    passage.title, None, None, passage.line)
+
+
 class CitationItem(Static, can_focus=True):
     """One citation; Enter or a click opens the source at the cited span."""
 
@@ -52,8 +73,8 @@ class CitationItem(Static, can_focus=True):
             super().__init__()
             self.citation = citation
 
-    def __init__(self, citation: Citation, document_text: str | None) -> None:
-        super().__init__(citation_text(citation, document_text), classes="citation")
+    def __init__(self, citation: Citation, document_text: str | None, classes: str = "citation") -> None:
+        super().__init__(citation_text(citation, document_text), classes=classes)
         self.citation = citation
 
     def action_open(self) -> None:
@@ -61,6 +82,15 @@ class CitationItem(Static, can_focus=True):
 
     def on_click(self) -> None:
         self.action_open()
+
+
+class PassageItem(CitationItem):
+    """A closest passage under an abstention; opens like a citation."""
+
+    def __init__(self, passage: Passage) -> None:
+        Static.__init__(self, Text(f"{passage.source}:{passage.line}  ", style="underline")
+                        + Text(" ".join(passage.text.split())[:200] + "…", style="dim"), classes="passage")
+        self.citation = passage_as_citation(passage)
 
 
 class QuestionView(Static):
@@ -84,10 +114,9 @@ class AnswerView(Vertical):
             yield Static(Text("The documents do not answer this question. Closest passages:"),
                          classes="abstain-hint")
             for p in self.answer.passages[:3]:
-                yield Static(Text(f"{p.source}:{p.line}  ", style="underline") +
-                             Text(" ".join(p.text.split())[:200] + "…", style="dim"), classes="passage")
+                yield PassageItem(p)
             return
-        yield Markdown(self.answer.text, classes="answer-text")
+        yield Markdown(answer_markdown_body(self.answer), classes="answer-text")
         for c in self.answer.citations:
             yield CitationItem(c, self.documents.get(c.source))
         for w in self.answer.warnings:
