@@ -38,6 +38,8 @@ class ChunkingParams:
     """Chunk size limit in model tokens (the model reads 256; the title takes some)."""
     overlap_tokens: int = 40
     """Whole sentences worth at most this many tokens are repeated at the start of the next chunk."""
+    title_context: bool = True
+    """Embed each chunk with its document's title in front (the title is not part of any quote)."""
 
 
 @dataclass(frozen=True)
@@ -162,10 +164,9 @@ def _build_locked(
     started: float,
 ) -> Iterator[BuildEvent]:
     stats = list(scan_corpus(corpus))
-    reusable = previous is not None and (previous.manifest.max_tokens, previous.manifest.overlap_tokens) == (
-        params.max_tokens,
-        params.overlap_tokens,
-    )
+    reusable = previous is not None and (
+        previous.manifest.max_tokens, previous.manifest.overlap_tokens, previous.manifest.title_context
+    ) == (params.max_tokens, params.overlap_tokens, params.title_context)
     old_docs: dict[str, tuple[int, str, int, int]] = {}
     if previous is not None and reusable:
         rows = previous.conn.execute("SELECT source, id, sha256, size, mtime_ns FROM documents")
@@ -211,7 +212,9 @@ def _build_locked(
         )
 
     chunk_texts = [
-        embedding_text(p.doc.title, p.doc.text[c.start : c.end]) for p in fresh if p.doc for c in p.chunks
+        embedding_text(p.doc.title, p.doc.text[c.start : c.end]) if params.title_context
+        else p.doc.text[c.start : c.end]
+        for p in fresh if p.doc for c in p.chunks
     ]
     total = len(chunk_texts)
     import numpy as np
@@ -342,6 +345,7 @@ def _write_generation(
     return Manifest(
         format_version=FORMAT_VERSION, model_id=embedder.model_id, weights_hash=embedder.weights_hash,
         dim=dim, max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens,
+        title_context=params.title_context,
         corpus=str(corpus.resolve()), documents=len(planned), chunks=n_chunk, sentences=n_sentence,
         created=time.time(),
     )

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from index.embedding import Embedder
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 REBUILD_HINT = "Run `qa index --rebuild` to build it again."
 
 SCHEMA = """
@@ -77,6 +77,8 @@ class Manifest:
     """Chunk size limit, in model tokens."""
     overlap_tokens: int
     """Overlap between neighbouring chunks, in model tokens."""
+    title_context: bool
+    """Whether chunks were embedded with their document title in front."""
     corpus: str
     """Absolute path of the corpus folder the index was built from."""
     documents: int
@@ -94,7 +96,13 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         data = json.loads(text)
+        if data.get("format_version") != FORMAT_VERSION:
+            raise FormatMismatch(data.get("format_version"))
         return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+class FormatMismatch(Exception):
+    """The manifest was written by another index format version."""
 
 
 def _fsync_dir(path: Path) -> None:
@@ -251,13 +259,13 @@ class Snapshot:
             if not gen.exists():
                 raise
             raise IndexStateError(f"{hint} is incomplete (no manifest). {REBUILD_HINT}") from None
+        except FormatMismatch as exc:
+            raise IndexStateError(
+                f"{hint} was written in format {exc.args[0]}; this corpus-qa reads format "
+                f"{FORMAT_VERSION}. {REBUILD_HINT}"
+            ) from None
         except (ValueError, KeyError, TypeError, OSError) as exc:
             raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
-        if manifest.format_version != FORMAT_VERSION:
-            raise IndexStateError(
-                f"{hint} was written in format {manifest.format_version}; this corpus-qa reads format "
-                f"{FORMAT_VERSION}. {REBUILD_HINT}"
-            )
         if embedder is not None and (
             manifest.model_id != embedder.model_id
             or manifest.weights_hash != embedder.weights_hash

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from index.errors import CitationError
 from index.keywords import keyword_tokens
+from qa.config import Tuning
 from qa.types import Answer, Citation, Passage
 
 if TYPE_CHECKING:
@@ -27,13 +28,6 @@ if TYPE_CHECKING:
     from index.store import Snapshot
     from qa.retrieval import Hit
 
-KEYWORD_WEIGHT = 0.4
-"""Bonus for a sentence holding every keyword of the question."""
-ABSTAIN_BELOW = 0.40
-"""Best sentence score under which the corpus is taken not to answer."""
-MAX_SENTENCES = 3
-EXTRA_MARGIN = 0.08
-"""A further sentence joins the answer when it scores within this margin of the best one."""
 REDUNDANT_ABOVE = 0.85
 """Cosine between two sentences above which the second adds nothing."""
 
@@ -102,7 +96,8 @@ def sentence_vectors(snapshot: Snapshot, embedder: Embedder, rows: Sequence[tupl
 
 
 def score_sentences(
-    snapshot: Snapshot, embedder: Embedder, hits: Sequence[Hit], qvec: np.ndarray, question: str
+    snapshot: Snapshot, embedder: Embedder, hits: Sequence[Hit], qvec: np.ndarray, question: str,
+    tuning: Tuning = Tuning(),
 ) -> list[ScoredSentence]:
     """Every distinct sentence of the retrieved chunks, scored against the question, best first."""
     import numpy as np
@@ -123,22 +118,24 @@ def score_sentences(
     scored = []
     for (sid, doc_id, start, end), cos in zip(rows, cosines, strict=True):
         text = snapshot.document(doc_id).text[start:end]
-        score = float(cos) + KEYWORD_WEIGHT * keyword_overlap(weights, text)
+        score = float(cos) + tuning.keyword_weight * keyword_overlap(weights, text)
         scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos)))
     scored.sort(key=lambda s: (-s.score, s.sentence_id))
     return scored
 
 
-def select_sentences(snapshot: Snapshot, scored: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+def select_sentences(
+    snapshot: Snapshot, scored: Sequence[ScoredSentence], tuning: Tuning = Tuning()
+) -> list[ScoredSentence]:
     """The best sentence, plus up to two near-equals that are not paraphrases of a chosen one."""
-    if not scored or scored[0].score < ABSTAIN_BELOW:
+    if not scored or scored[0].score < tuning.abstain_below:
         return []
     chosen = [scored[0]]
-    follower = _continuation(snapshot, scored, scored[0])
-    if follower is not None:
+    follower = _continuation(snapshot, scored, scored[0], tuning.abstain_below)
+    if follower is not None and tuning.max_sentences > 1:
         chosen.append(follower)
     for cand in scored[1:]:
-        if len(chosen) == MAX_SENTENCES or cand.score < scored[0].score - EXTRA_MARGIN:
+        if len(chosen) >= tuning.max_sentences or cand.score < scored[0].score - tuning.extra_margin:
             break
         if cand in chosen:
             continue
@@ -152,14 +149,14 @@ _ANAPHOR = re.compile(r"(?:The|This|That|These|Those|It|Its|They|Their|He|His|Sh
 
 
 def _continuation(
-    snapshot: Snapshot, scored: Sequence[ScoredSentence], best: ScoredSentence
+    snapshot: Snapshot, scored: Sequence[ScoredSentence], best: ScoredSentence, floor: float
 ) -> ScoredSentence | None:
     """The sentence right after the best one, when it opens by referring back to it ("The group
     brings together...") and is itself relevant: the two read as one answer."""
     for cand in scored:
         if cand.sentence_id == best.sentence_id + 1 and cand.doc_id == best.doc_id:
             text = snapshot.document(cand.doc_id).text[cand.start : cand.end]
-            if _ANAPHOR.match(text) and cand.score >= ABSTAIN_BELOW:
+            if _ANAPHOR.match(text) and cand.score >= floor:
                 return cand
             return None
     return None
@@ -183,6 +180,7 @@ def compose(
     question: str,
     retrieval_question: str | None = None,
     warnings: Sequence[str] = (),
+    tuning: Tuning = Tuning(),
 ) -> Answer:
     """Turn retrieved chunks into a verified, cited Answer (or an abstention)."""
     passages = []
@@ -191,8 +189,9 @@ def compose(
         doc = snapshot.document(chunk.doc_id)
         passages.append(Passage(rank, doc.source, chunk.start, chunk.end, doc.text[chunk.start : chunk.end],
                                 hit.score, doc.title, line_of(doc.text, chunk.start)))
-    scored = score_sentences(snapshot, embedder, hits, qvec, retrieval_question or question)
-    chosen = select_sentences(snapshot, scored)
+    scored = score_sentences(snapshot, embedder, hits[: tuning.answer_passages], qvec,
+                             retrieval_question or question, tuning)
+    chosen = select_sentences(snapshot, scored, tuning)
     citations = []
     for n, s in enumerate(chosen, start=1):
         doc = snapshot.document(s.doc_id)

@@ -33,6 +33,26 @@ def default_index_dir(corpus: Path) -> Path:
 
 
 @dataclass(frozen=True)
+class Tuning:
+    """Knobs of retrieval and answer composition; the defaults are what the quality benchmark chose."""
+
+    fusion: str = "weighted"
+    """How dense and BM25 scores combine: weighted, dense, bm25, rrf, minmax, tiebreak."""
+    bm25_weight: float = 0.15
+    """Weight of the BM25 score (scaled to [0, 1] per query) in `weighted` fusion."""
+    keyword_weight: float = 0.4
+    """Bonus of a sentence holding every (IDF-weighted) keyword of the question."""
+    abstain_below: float = 0.40
+    """Best sentence score under which the corpus is taken not to answer."""
+    max_sentences: int = 3
+    """Most sentences an answer quotes."""
+    extra_margin: float = 0.08
+    """A further sentence joins the answer when it scores within this margin of the best one."""
+    answer_passages: int = 5
+    """Sentences are drawn from this many of the top passages, whatever `top_k` is."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know, resolved."""
 

@@ -11,12 +11,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from index.builder import BuildEvent, build, is_stale
+from index.builder import BuildEvent, ChunkingParams, build, is_stale
 from index.embedding import Embedder, load_embedder
 from index.errors import CorpusError, IndexBusyError, UsageError
 from index.loaders import shorten
 from index.store import IndexDir, Snapshot
-from qa.config import Settings
+from qa.config import Settings, Tuning
 from qa.types import Answer
 
 MAX_QUESTION_CHARS = 1000
@@ -68,8 +68,16 @@ def contextualize(question: str, history: Sequence[str]) -> str:
 class Engine:
     """A corpus, its index and the embedding model, ready to answer questions."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        tuning: Tuning = Tuning(),
+        chunking: ChunkingParams = ChunkingParams(),
+    ) -> None:
         self.settings = settings
+        self.tuning = tuning
+        self.chunking = chunking
         self.index_dir = IndexDir(settings.index)
         self._embedder = embedder
         self._snapshot: Snapshot | None = None
@@ -100,7 +108,7 @@ class Engine:
         self._check_corpus()
         if not self.index_dir.exists():
             yield Notice(f"Building the index of {self.settings.corpus} (first run)…")
-            yield from build(self.settings.corpus, self.index_dir, self.embedder)
+            yield from build(self.settings.corpus, self.index_dir, self.embedder, params=self.chunking)
         else:
             current = self.index_dir.open(self.embedder)
             stale = refresh and is_stale(self.settings.corpus, current)
@@ -108,7 +116,7 @@ class Engine:
             if stale:
                 yield Notice("The corpus changed since it was indexed; updating the index…")
                 try:
-                    yield from build(self.settings.corpus, self.index_dir, self.embedder)
+                    yield from build(self.settings.corpus, self.index_dir, self.embedder, params=self.chunking)
                 except IndexBusyError:
                     yield Notice("Another process is updating the index; answering from the current one.")
         self._swap_snapshot(self.index_dir.open(self.embedder))
@@ -120,7 +128,8 @@ class Engine:
     def reindex(self, rebuild: bool = False) -> Iterator[BuildEvent | Notice]:
         """Update (or rebuild) the index now, then answer from the new one."""
         self._check_corpus()
-        yield from build(self.settings.corpus, self.index_dir, self.embedder, rebuild=rebuild)
+        yield from build(self.settings.corpus, self.index_dir, self.embedder, rebuild=rebuild,
+                         params=self.chunking)
         self._swap_snapshot(self.index_dir.open(self.embedder))
 
     def _swap_snapshot(self, snapshot: Snapshot) -> None:
@@ -140,8 +149,8 @@ class Engine:
         snapshot = self.snapshot
         query = contextualize(cleaned, history)
         qvec = self.embedder.embed_query(query)
-        hits = retrieve(snapshot, qvec, query, k)
-        return compose(snapshot, self.embedder, hits, qvec, cleaned, query, warnings)
+        hits = retrieve(snapshot, qvec, query, k, self.tuning)
+        return compose(snapshot, self.embedder, hits, qvec, cleaned, query, warnings, self.tuning)
 
     def document_text(self, source: str) -> str | None:
         """The stored text of a document (what citations point into), or None if it is not indexed."""

@@ -1,9 +1,9 @@
 """Hybrid retrieval: dense search over chunk vectors (FAISS, inner product) fused with BM25.
 
-Fusion is a weighted sum of the cosine score and the BM25 score scaled to [0, 1] by the best BM25 score
-of the query. Unlike reciprocal-rank fusion it keeps the dense score's magnitude, so a keyword match
-breaks near-ties between similar passages instead of promoting a weak passage to the top.
-`FUSIONS` holds the alternatives the quality benchmark compares.
+The default fusion is a weighted sum of the cosine score and the BM25 score scaled to [0, 1] by the best
+BM25 score of the query. Unlike reciprocal-rank fusion it keeps the dense score's magnitude, so a keyword
+match breaks near-ties between similar passages instead of promoting a weak passage to the top. The
+other fusions are kept for the quality benchmark (`bench/quality.py`), which chose the default.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.keywords import keyword_tokens
+from qa.config import Tuning
 
 if TYPE_CHECKING:
     import numpy as np
 
     from index.store import Snapshot
 
-BM25_WEIGHT = 0.15
-"""Weight of the normalised BM25 score next to the cosine score."""
 RRF_K = 60
+FUSIONS = ("weighted", "dense", "bm25", "rrf", "minmax", "tiebreak")
 
 
 @dataclass(frozen=True)
@@ -56,46 +56,45 @@ def _keyword(snapshot: Snapshot, terms: list[str], depth: int) -> dict[int, floa
     return {int(i): float(scores[i] / best) for i in top if scores[i] > 0}
 
 
-def retrieve(
-    snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, fusion: str = "weighted"
-) -> list[Hit]:
+def _ranks(scores: dict[int, float]) -> dict[int, int]:
+    return {i: r for r, i in enumerate(sorted(scores, key=lambda i: -scores[i]), start=1)}
+
+
+def fuse(dense: dict[int, float], keyword: dict[int, float], tuning: Tuning) -> dict[int, float]:
+    """Combine per-chunk dense (cosine) and keyword ([0, 1]) scores into one ranking score."""
+    kw = keyword.get
+    if tuning.fusion == "weighted":
+        return {i: d + tuning.bm25_weight * kw(i, 0.0) for i, d in dense.items()}
+    if tuning.fusion == "dense":
+        return dict(dense)
+    if tuning.fusion == "bm25":
+        return {i: kw(i, 0.0) + 1e-3 * d for i, d in dense.items()}
+    if tuning.fusion == "tiebreak":  # BM25 only separates (near-)equal dense scores
+        return {i: d + 0.01 * kw(i, 0.0) for i, d in dense.items()}
+    if tuning.fusion == "rrf":
+        dr, kr = _ranks(dense), _ranks(keyword)
+        return {i: 1 / (RRF_K + dr[i]) + (1 / (RRF_K + kr[i]) if i in kr else 0.0) for i in dense}
+    if tuning.fusion == "minmax":  # both scores min-max normalised over the candidates, equal weight
+        lo, hi = min(dense.values()), max(dense.values())
+        span = (hi - lo) or 1.0
+        return {i: 0.5 * (d - lo) / span + 0.5 * kw(i, 0.0) for i, d in dense.items()}
+    raise ValueError(f"unknown fusion {tuning.fusion!r}; choose one of {', '.join(FUSIONS)}")
+
+
+def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning: Tuning = Tuning()) -> list[Hit]:
     """The `k` best chunks for a question, best first."""
     n = snapshot.manifest.chunks
     if n == 0 or k <= 0:
         return []
     depth = min(n, max(50, 10 * k))
     dense = _dense(snapshot, qvec, depth)
-    keyword = _keyword(snapshot, keyword_tokens(question), depth) if fusion != "dense" else {}
+    keyword = _keyword(snapshot, keyword_tokens(question), depth) if tuning.fusion != "dense" else {}
     missing = [i for i in keyword if i not in dense]
     if missing:  # a keyword-only candidate still gets its exact cosine score
         vectors = snapshot.faiss_index.reconstruct_batch(missing)
         for i, v in zip(missing, vectors, strict=True):
             dense[i] = float(v @ qvec)
-    hits = [Hit(i, FUSIONS[fusion](i, dense, keyword), dense[i], keyword.get(i, 0.0)) for i in dense]
+    fused = fuse(dense, keyword, tuning)
+    hits = [Hit(i, fused[i], dense[i], keyword.get(i, 0.0)) for i in dense]
     hits.sort(key=lambda h: (-h.score, h.chunk_id))
     return hits[:k]
-
-
-def _rank_map(scores: dict[int, float]) -> dict[int, int]:
-    return {i: r for r, i in enumerate(sorted(scores, key=lambda i: -scores[i]), start=1)}
-
-
-def _fuse_weighted(i: int, dense: dict[int, float], keyword: dict[int, float]) -> float:
-    return dense[i] + BM25_WEIGHT * keyword.get(i, 0.0)
-
-
-def _fuse_dense(i: int, dense: dict[int, float], keyword: dict[int, float]) -> float:
-    return dense[i]
-
-
-def _fuse_bm25(i: int, dense: dict[int, float], keyword: dict[int, float]) -> float:
-    return keyword.get(i, 0.0) + 1e-3 * dense[i]
-
-
-def _fuse_rrf(i: int, dense: dict[int, float], keyword: dict[int, float]) -> float:
-    # Ranks are recomputed per call; fine for the benchmark's sizes, not used by default.
-    dr, kr = _rank_map(dense), _rank_map(keyword)
-    return 1 / (RRF_K + dr[i]) + (1 / (RRF_K + kr[i]) if i in kr else 0.0)
-
-
-FUSIONS = {"weighted": _fuse_weighted, "dense": _fuse_dense, "bm25": _fuse_bm25, "rrf": _fuse_rrf}

@@ -161,7 +161,8 @@ def test_index_from_another_model_is_refused_with_rebuild_hint(corpus: Path, tmp
 
 @pytest.mark.parametrize(
     "damage",
-    ["garbage_sqlite", "truncated_faiss", "no_manifest", "bad_manifest", "garbled_current", "faiss_count"],
+    ["garbage_sqlite", "truncated_faiss", "no_manifest", "bad_manifest", "garbled_current", "faiss_count",
+     "old_format"],
 )
 def test_damaged_index_gives_clear_error(corpus: Path, tmp_path: Path, damage: str) -> None:
     index = IndexDir(tmp_path / "idx")
@@ -179,6 +180,13 @@ def test_damaged_index_gives_clear_error(corpus: Path, tmp_path: Path, damage: s
         (gen / "manifest.json").write_text("{not json", encoding="utf-8")
     elif damage == "garbled_current":
         (index.path / "CURRENT").write_text("../../etc\n", encoding="utf-8")
+    elif damage == "old_format":
+        import json
+
+        data = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        data["format_version"] = 1
+        del data["title_context"]
+        (gen / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
     elif damage == "faiss_count":
         import faiss
 
