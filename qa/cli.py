@@ -105,7 +105,7 @@ def cli() -> None:
     Runs fully offline. Without --corpus, questions are about the bundled seeds/ corpus.
 
     \b
-    Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
+    Commands: index, ask, batch, eval, chat. Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
     4 index damaged or built by another model, 5 index busy, 6 model failed to load,
     7 batch finished with some failed lines.
     """
@@ -258,6 +258,39 @@ def batch(file: TextIO, corpus: Path | None, index_dir: Path | None, top_k: int 
                err=True)
     if failed:
         sys.exit(int(ExitCode.PARTIAL))
+
+
+@cli.command("eval", context_settings=CONTEXT)
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_common
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
+@click.option("--details", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write one JSON line per question (rank of the gold document, answer) here.")
+def eval_cmd(questions: Path, corpus: Path | None, index_dir: Path | None, limit: int | None, as_json: bool,
+             details: Path | None) -> None:
+    """Measure answer quality on a JSONL question file (see README, "Measuring quality").
+
+    Each line: {"id", "question"} plus any of "gold_sources" (paths), "answers" (strings) and
+    "abstain" (true/false). Reports recall@1/5/10 and MRR@10 by document, answer accuracy, abstention
+    precision/recall, the citation verbatim rate and latency.
+    """
+    from qa.evaluate import evaluate, format_report, load_questions
+
+    try:
+        items = load_questions(questions)[:limit]
+        settings = _settings(corpus, index_dir, 10)
+        engine = _prepared_engine(settings)
+        report = evaluate(engine.ask, settings.corpus, items)
+    except QAError as error:
+        _fail(error)
+    if details:
+        details.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in report.rows),
+                           encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(report.summary()))
+    else:
+        click.echo(format_report(report))
 
 
 @cli.command(context_settings=CONTEXT)

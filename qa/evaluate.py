@@ -1,0 +1,185 @@
+"""Measuring answer quality on a question file, through the same Engine.ask every user goes through.
+
+A question file is JSONL: `id`, `question`, and any of `gold_sources` (paths relative to the corpus),
+`answers` (strings, one of which the answer should contain; `any` is accepted too) and `abstain`
+(true when the corpus does not answer it). Metrics:
+
+- recall@1/5/10 and MRR@10 by document, over questions with `gold_sources`;
+- answer accuracy: not abstained and a gold string in the answer text (case-insensitive);
+- abstention precision and recall, over questions that say whether they are answerable;
+- citation verbatim rate: every quote re-read from the file on disk at its offsets (must be 100%);
+- latency p50/p95 of question -> Answer.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.errors import UsageError
+
+RANK_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One question with what is known about its right answer."""
+
+    id: Any
+    """The question's id."""
+    question: str
+    """The text asked."""
+    gold_sources: tuple[str, ...] = ()
+    """Documents that answer it."""
+    answers: tuple[str, ...] = ()
+    """Strings a right answer contains (any one)."""
+    abstain: bool | None = None
+    """True: unanswerable; False: answerable; None: not said."""
+
+
+@dataclass
+class EvalReport:
+    """Aggregated metrics; `None` where no question could measure it."""
+
+    questions: int = 0
+    recall_at_1: float | None = None
+    recall_at_5: float | None = None
+    recall_at_10: float | None = None
+    mrr_at_10: float | None = None
+    ranked_questions: int = 0
+    answer_accuracy: float | None = None
+    answer_questions: int = 0
+    abstention_precision: float | None = None
+    abstention_recall: float | None = None
+    abstained: int = 0
+    citations: int = 0
+    verbatim_rate: float | None = None
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("rows")
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in data.items()}
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """Read a question file; a malformed line is a UsageError naming the line."""
+    questions = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            text = obj["question"]
+            if not isinstance(text, str):
+                raise TypeError("question is not text")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"{path}:{number}: not a question object ({exc})") from None
+        answers = obj.get("answers", obj.get("any", ()))
+        abstain = obj.get("abstain")
+        if abstain is None and (answers or obj.get("gold_sources")):
+            abstain = False
+        questions.append(EvalQuestion(obj.get("id", number), text, tuple(obj.get("gold_sources", ())),
+                                      tuple(answers), abstain))
+    return questions
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def evaluate(
+    ask: Callable[[str], Any],
+    corpus: Path,
+    questions: Iterable[EvalQuestion],
+    progress: Callable[[int], None] | None = None,
+) -> EvalReport:
+    """Ask every question with `ask` (question -> Answer) and score the answers."""
+    report = EvalReport()
+    hits1 = hits5 = hits10 = rr = 0.0
+    correct = 0
+    predicted_abstain = true_abstain = both_abstain = 0
+    verbatim = 0
+    latencies: list[float] = []
+    file_cache: dict[str, str] = {}
+    for n, q in enumerate(questions, start=1):
+        started = time.perf_counter()
+        answer = ask(q.question)
+        latencies.append((time.perf_counter() - started) * 1000)
+        ranked: list[str] = []
+        for p in answer.passages:
+            if p.source not in ranked:
+                ranked.append(p.source)
+        row: dict[str, Any] = {"id": q.id, "question": q.question, "abstained": answer.abstained,
+                               "answer": answer.text, "ranked": ranked[:RANK_DEPTH]}
+        if q.gold_sources:
+            report.ranked_questions += 1
+            gold = set(q.gold_sources)
+            first = next((i for i, s in enumerate(ranked[:RANK_DEPTH]) if s in gold), None)
+            row["gold_rank"] = None if first is None else first + 1
+            if first is not None:
+                hits1 += first < 1
+                hits5 += first < 5
+                hits10 += 1
+                rr += 1 / (first + 1)
+        if q.answers:
+            report.answer_questions += 1
+            ok = not answer.abstained and any(a.lower() in answer.text.lower() for a in q.answers)
+            correct += ok
+            row["correct"] = ok
+        if q.abstain is not None:
+            predicted_abstain += answer.abstained
+            true_abstain += q.abstain
+            both_abstain += answer.abstained and q.abstain
+        report.abstained += answer.abstained
+        for c in answer.citations:
+            if c.source not in file_cache:
+                file_cache[c.source] = (corpus / c.source).read_text(encoding="utf-8")
+            report.citations += 1
+            verbatim += file_cache[c.source][c.start : c.end] == c.quote
+        report.rows.append(row)
+        if progress:
+            progress(n)
+    report.questions = len(report.rows)
+    if report.ranked_questions:
+        m = report.ranked_questions
+        report.recall_at_1, report.recall_at_5, report.recall_at_10 = hits1 / m, hits5 / m, hits10 / m
+        report.mrr_at_10 = rr / m
+    if report.answer_questions:
+        report.answer_accuracy = correct / report.answer_questions
+    if predicted_abstain:
+        report.abstention_precision = both_abstain / predicted_abstain
+    if true_abstain:
+        report.abstention_recall = both_abstain / true_abstain
+    if report.citations:
+        report.verbatim_rate = verbatim / report.citations
+    if latencies:
+        latencies.sort()
+        report.latency_p50_ms = _percentile(latencies, 0.5)
+        report.latency_p95_ms = _percentile(latencies, 0.95)
+    return report
+
+
+def format_report(report: EvalReport, label: str = "") -> str:
+    """A small aligned table of the summary."""
+    s = report.summary()
+
+    def f(v: Any) -> str:
+        return "-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+
+    lines = [label] if label else []
+    lines.append(f"questions {s['questions']}  (ranked {s['ranked_questions']}, with answers "
+                 f"{s['answer_questions']}, abstained {s['abstained']})")
+    lines.append(f"recall@1 {f(s['recall_at_1'])}  recall@5 {f(s['recall_at_5'])}  "
+                 f"recall@10 {f(s['recall_at_10'])}  MRR@10 {f(s['mrr_at_10'])}")
+    lines.append(f"answer accuracy {f(s['answer_accuracy'])}  abstention precision "
+                 f"{f(s['abstention_precision'])} recall {f(s['abstention_recall'])}")
+    lines.append(f"citations {s['citations']}  verbatim {f(s['verbatim_rate'])}  latency p50 "
+                 f"{f(s['latency_p50_ms'])} ms  p95 {f(s['latency_p95_ms'])} ms")
+    return "\n".join(lines)
