@@ -33,21 +33,30 @@ def summaries() -> dict[str, dict]:
         return json.loads(zf.read(MEMBER))
 
 
+def file_name(key: str) -> str:
+    """The .txt file an article is written to."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:120] + ".txt"
+
+
+def article_keys(limit: int | None = None) -> list[str]:
+    """Keys of the articles in the corpus of `limit` documents (sorted; those with text only)."""
+    data = summaries()
+    keys = [k for k in sorted(data) if (data[k].get("extract") or "").strip()]
+    return keys[:limit] if limit else keys
+
+
 def materialise(limit: int | None = None) -> Path:
     """Write the corpus (first `limit` articles by key order) and return its folder."""
     data = summaries()
-    keys = sorted(data)[:limit] if limit else sorted(data)
+    keys = article_keys(limit)
     out = CACHE / f"wiki-{len(keys)}"
     if out.is_dir() and len(list(out.glob("*.txt"))) == len(keys):
         return out
     out.mkdir(parents=True, exist_ok=True)
     for key in keys:
         item = data[key]
-        title, extract = (item.get("title") or key).strip(), (item.get("extract") or "").strip()
-        if not extract:
-            continue
-        name = re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:120] + ".txt"
-        (out / name).write_text(f"{title}\n\n{extract}\n", encoding="utf-8")
+        title, extract = (item.get("title") or key).strip(), item["extract"].strip()
+        (out / file_name(key)).write_text(f"{title}\n\n{extract}\n", encoding="utf-8")
     return out
 
 

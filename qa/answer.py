@@ -172,6 +172,17 @@ def verify_citation(document_text: str, citation: Citation) -> None:
         )
 
 
+def passages_of(snapshot: Snapshot, hits: Sequence[Hit]) -> list[Passage]:
+    """Retrieved chunks as Passages, ranked as given."""
+    passages = []
+    for rank, hit in enumerate(hits, start=1):
+        chunk = snapshot.chunk(hit.chunk_id)
+        doc = snapshot.document(chunk.doc_id)
+        passages.append(Passage(rank, doc.source, chunk.start, chunk.end, doc.text[chunk.start : chunk.end],
+                                hit.score, doc.title, line_of(doc.text, chunk.start)))
+    return passages
+
+
 def compose(
     snapshot: Snapshot,
     embedder: Embedder,
@@ -183,12 +194,7 @@ def compose(
     tuning: Tuning = Tuning(),
 ) -> Answer:
     """Turn retrieved chunks into a verified, cited Answer (or an abstention)."""
-    passages = []
-    for rank, hit in enumerate(hits, start=1):
-        chunk = snapshot.chunk(hit.chunk_id)
-        doc = snapshot.document(chunk.doc_id)
-        passages.append(Passage(rank, doc.source, chunk.start, chunk.end, doc.text[chunk.start : chunk.end],
-                                hit.score, doc.title, line_of(doc.text, chunk.start)))
+    passages = passages_of(snapshot, hits)
     scored = score_sentences(snapshot, embedder, hits[: tuning.answer_passages], qvec,
                              retrieval_question or question, tuning)
     chosen = select_sentences(snapshot, scored, tuning)

@@ -17,7 +17,7 @@ from index.errors import CorpusError, IndexBusyError, UsageError
 from index.loaders import shorten
 from index.store import IndexDir, Snapshot
 from qa.config import Settings, Tuning
-from qa.types import Answer
+from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 1000
 """Longer questions are cut (with a warning): the model reads at most 256 tokens anyway."""
@@ -151,6 +151,17 @@ class Engine:
         qvec = self.embedder.embed_query(query)
         hits = retrieve(snapshot, qvec, query, k, self.tuning)
         return compose(snapshot, self.embedder, hits, qvec, cleaned, query, warnings, self.tuning)
+
+    def search(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> list[Passage]:
+        """The top passages for a question, best first, without composing an answer."""
+        from qa.answer import passages_of
+        from qa.retrieval import retrieve
+
+        cleaned, _warnings = normalize_question(question)
+        k = self.settings.top_k if top_k is None else top_k
+        query = contextualize(cleaned, history)
+        hits = retrieve(self.snapshot, self.embedder.embed_query(query), query, k, self.tuning)
+        return passages_of(self.snapshot, hits)
 
     def document_text(self, source: str) -> str | None:
         """The stored text of a document (what citations point into), or None if it is not indexed."""

@@ -1,0 +1,62 @@
+"""A disk cache in front of an embedder, so benchmark variants and re-runs do not re-embed the same text.
+
+Only for benchmarks: latency is always measured with the cache switched off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+class CachingEmbedder:
+    """Wraps an Embedder; same model id and weights hash, vectors cached by text in SQLite."""
+
+    def __init__(self, inner, path: Path) -> None:  # type: ignore[no-untyped-def]
+        self.inner = inner
+        self.model_id, self.dim = inner.model_id, inner.dim
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db.execute("CREATE TABLE IF NOT EXISTS v (k BLOB PRIMARY KEY, vec BLOB)")
+        self.enabled = True
+
+    @property
+    def weights_hash(self) -> str:
+        return self.inner.weights_hash
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def _key(self, text: str) -> bytes:
+        return hashlib.sha1(f"{self.model_id}\0{text}".encode()).digest()
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not self.enabled:
+            return self.inner.embed_documents(texts)
+        keys = [self._key(t) for t in texts]
+        found: dict[bytes, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            rows = self.db.execute(f"SELECT k, vec FROM v WHERE k IN ({','.join('?' * len(part))})", part)
+            found.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            vecs = self.inner.embed_documents([texts[i] for i in missing])
+            self.db.executemany("INSERT OR REPLACE INTO v VALUES (?, ?)",
+                                [(keys[i], vecs[j].astype(np.float32).tobytes()) for j, i in enumerate(missing)])
+            self.db.commit()
+            for j, i in enumerate(missing):
+                found[keys[i]] = vecs[j]
+        return np.stack([found[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0] if self.enabled else self.inner.embed_query(text)
+
+    def load(self) -> None:
+        load = getattr(self.inner, "load", None)
+        if load:
+            load()
