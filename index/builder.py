@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from index.chunking import chunk_document
 from index.errors import CorpusError
+from index.keyword_index import write_keyword_index
 from index.keywords import keyword_tokens
 from index.loaders import FileStat, Skipped, load_document, scan_corpus
 from index.store import FORMAT_VERSION, SCHEMA, IndexDir, Manifest, Snapshot
@@ -270,7 +271,6 @@ def _write_generation(
     previous: Snapshot | None,
     new_chunk_vecs: np.ndarray,
 ) -> Manifest:
-    import bm25s
     import faiss
     import numpy as np
 
@@ -323,7 +323,7 @@ def _write_generation(
         conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)", sentence_values)
         conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)", chunk_values)
         for _cid, _d, s, e, *_rest in chunk_values:
-            bm25_tokens.append(keyword_tokens(doc.title + "\n" + doc.text[s:e]) or ["\u2205"])
+            bm25_tokens.append(keyword_tokens(doc.title + "\n" + doc.text[s:e]))
         n_chunk += len(chunk_values)
         n_sentence += len(sentence_values)
     conn.executemany(
@@ -339,9 +339,7 @@ def _write_generation(
     flat = faiss.IndexFlatIP(dim)
     flat.add(chunk_matrix)
     faiss.write_index(flat, str(tmp / "chunks.faiss"))
-    retriever = bm25s.BM25()
-    retriever.index(bm25_tokens, show_progress=False)
-    retriever.save(str(tmp / "bm25"))
+    write_keyword_index(tmp / "bm25", bm25_tokens)
     return Manifest(
         format_version=FORMAT_VERSION, model_id=embedder.model_id, weights_hash=embedder.weights_hash,
         dim=dim, max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens,

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.errors import IndexBusyError, IndexStateError
+from index.keyword_index import KeywordIndex
 from index.types import Document, Span
 
 if TYPE_CHECKING:
@@ -298,6 +299,8 @@ class Snapshot:
             raise
         except Exception as exc:  # noqa: BLE001 - faiss and numpy raise many types on a broken file
             raise IndexStateError(f"{hint} (vectors: {exc}). {REBUILD_HINT}") from None
+        if self.keywords.num_docs != self.manifest.chunks:
+            raise IndexStateError(f"{hint} (the keyword index holds {self.keywords.num_docs} chunks). {REBUILD_HINT}")
         if ntotal != self.manifest.chunks or dim != self.manifest.dim:
             raise IndexStateError(f"{hint} (chunks.faiss holds {ntotal} vectors). {REBUILD_HINT}")
 
@@ -311,12 +314,10 @@ class Snapshot:
         return faiss.read_index(str(path))
 
     @cached_property
-    def bm25(self) -> Any:
-        import bm25s  # ~0.3 s
-
+    def keywords(self) -> KeywordIndex:
         try:
-            return bm25s.BM25.load(str(self.gen / "bm25"), mmap=True)
-        except Exception as exc:  # noqa: BLE001
+            return KeywordIndex(self.gen / "bm25")
+        except Exception as exc:  # noqa: BLE001 - numpy/json raise many types on a broken file
             raise IndexStateError(f"The index at {self.gen.parent} is damaged (bm25: {exc}). {REBUILD_HINT}") from None
 
     # -- rows -------------------------------------------------------------------------------------

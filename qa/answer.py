@@ -62,13 +62,11 @@ def term_weights(snapshot: Snapshot, terms: set[str]) -> dict[str, float]:
     rare word ("invaded") counts for more than one found everywhere ("Russia")."""
     import math
 
-    bm25 = snapshot.bm25
-    indptr = bm25.scores["indptr"]
-    n = max(1, int(bm25.scores["num_docs"]))
+    keywords = snapshot.keywords
+    n = max(1, keywords.num_docs)
     weights = {}
     for term in terms:
-        tid = bm25.vocab_dict.get(term)
-        df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
+        df = keywords.document_frequency(term)
         weights[term] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
     return weights
 

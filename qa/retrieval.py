@@ -45,10 +45,7 @@ def _dense(snapshot: Snapshot, qvec: np.ndarray, depth: int) -> dict[int, float]
 def _keyword(snapshot: Snapshot, terms: list[str], depth: int) -> dict[int, float]:
     import numpy as np
 
-    known = [t for t in terms if t in snapshot.bm25.vocab_dict]
-    if not known:
-        return {}
-    scores = np.asarray(snapshot.bm25.get_scores(known), dtype=np.float32)
+    scores = snapshot.keywords.scores(terms)
     best = float(scores.max()) if len(scores) else 0.0
     if best <= 0.0:
         return {}
