@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.chunking import chunk_document
+from index.embedding import embed_chunks
 from index.errors import CorpusError
 from index.keyword_index import write_keyword_index
 from index.keywords import keyword_tokens
@@ -112,6 +113,8 @@ class _Planned:
     old_id: int | None = None
     doc: Document | None = None
     chunks: list[Chunk] = field(default_factory=list)
+    chunk_vecs: np.ndarray | None = None
+    sentence_vecs: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
 def embedding_text(title: str, chunk_text: str) -> str:
@@ -123,16 +126,6 @@ def is_stale(corpus: Path, snapshot: Snapshot) -> bool:
     """Whether any file was added, removed or touched since the snapshot was built (stats only)."""
     current = {s.source: (s.size, s.mtime_ns) for s in scan_corpus(corpus)}
     return current != snapshot.file_stats()
-
-
-def _embed_in_batches(
-    embedder: Embedder, texts: Sequence[str], done: int, total: int
-) -> Iterator[Progress | np.ndarray]:
-    for start in range(0, len(texts), EMBED_BATCH):
-        batch = embedder.embed_documents(texts[start : start + EMBED_BATCH])
-        done += len(batch)
-        yield batch
-        yield Progress("embedding", done, total)
 
 
 def build(
@@ -212,36 +205,43 @@ def _build_locked(
             f"(looked for non-empty UTF-8 .txt, .md and .rst files; {len(skipped)} skipped)."
         )
 
-    chunk_texts = [
-        embedding_text(p.doc.title, p.doc.text[c.start : c.end]) if params.title_context
-        else p.doc.text[c.start : c.end]
-        for p in fresh if p.doc for c in p.chunks
-    ]
-    total = len(chunk_texts)
+    # Each chunk is embedded once; its sentences' vectors are pooled from the same pass. Chunks go
+    # longest-first across the whole run (not per progress batch) so batches pad little.
+    jobs = [(p, k) for p in fresh for k in range(len(p.chunks))]
+    texts, spans = [], []
+    for p, k in jobs:
+        assert p.doc is not None
+        c = p.chunks[k]
+        prefix = len(p.doc.title) + 1 if params.title_context else 0
+        body = p.doc.text[c.start : c.end]
+        texts.append(embedding_text(p.doc.title, body) if params.title_context else body)
+        spans.append([(s.start - c.start + prefix, s.end - c.start + prefix) for s in c.sentences])
+    total = len(texts)
     import numpy as np
 
-    # Embed longest-first across the whole run (not per progress batch) so batches pad little.
-    order = sorted(range(total), key=lambda i: -len(chunk_texts[i]))
-    vectors: list[np.ndarray] = []
-    for item in _embed_in_batches(embedder, [chunk_texts[i] for i in order], 0, total):
-        if isinstance(item, Progress):
-            yield item
-        else:
-            vectors.append(item)
-    new_chunk_vecs = np.zeros((total, embedder.dim), np.float32)
-    if vectors:
-        new_chunk_vecs[order] = np.concatenate(vectors)
+    for p in fresh:
+        p.chunk_vecs = np.zeros((len(p.chunks), embedder.dim), np.float32)
+        p.sentence_vecs = {}
+    order = sorted(range(total), key=lambda i: -len(texts[i]))
+    for start in range(0, total, EMBED_BATCH):
+        batch = order[start : start + EMBED_BATCH]
+        chunk_vecs, sentence_vecs = embed_chunks(embedder, [texts[i] for i in batch], [spans[i] for i in batch])
+        for row, i in enumerate(batch):
+            p, k = jobs[i]
+            p.chunk_vecs[k] = chunk_vecs[row]
+            for sentence, vec in zip(p.chunks[k].sentences, sentence_vecs[row], strict=True):
+                p.sentence_vecs.setdefault((sentence.start, sentence.end), vec)
+        yield Progress("embedding", min(start + EMBED_BATCH, total), total)
 
     yield Progress("writing", 0, 1)
     tmp = index.new_generation()
     manifest = _write_generation(
-        tmp, corpus, embedder, params, planned, skipped, {s.source: s for s in stats}, previous,
-        new_chunk_vecs,
+        tmp, corpus, embedder, params, planned, skipped, {s.source: s for s in stats}, previous
     )
     index.commit(tmp, manifest)
     yield Progress("writing", 1, 1)
     yield BuildSummary(
-        manifest.documents, manifest.chunks, len(chunk_texts), removed, tuple(skipped),
+        manifest.documents, manifest.chunks, total, removed, tuple(skipped),
         time.perf_counter() - started, True, str(index.path),
     )
 
@@ -269,23 +269,24 @@ def _write_generation(
     skipped: list[Skipped],
     stat_of: dict[str, FileStat],
     previous: Snapshot | None,
-    new_chunk_vecs: np.ndarray,
 ) -> Manifest:
     import faiss
     import numpy as np
 
-    old_chunk_vecs = None
+    old_chunk_vecs = old_sentence_vecs = None
     if previous is not None and any(p.old_id is not None for p in planned):
         old_chunk_vecs = previous.faiss_index.reconstruct_n(0, previous.faiss_index.ntotal)
+        old_sentence_vecs = previous.sentence_vectors
 
     conn = sqlite3.connect(tmp / "meta.sqlite")
     conn.executescript(SCHEMA)
     chunk_rows: list[np.ndarray] = []
+    sentence_rows: list[np.ndarray] = []
     bm25_tokens: list[list[str]] = []
-    n_chunk = n_sentence = new_chunk_at = 0
+    n_chunk = n_sentence = 0
     for doc_id, p in enumerate(planned):
         if p.old_id is not None:
-            assert previous is not None and old_chunk_vecs is not None
+            assert previous is not None and old_chunk_vecs is not None and old_sentence_vecs is not None
             doc = previous.document(p.old_id)
             sents = previous.conn.execute(
                 "SELECT id, start, end FROM sentences WHERE doc_id = ? ORDER BY id", (p.old_id,)
@@ -296,6 +297,7 @@ def _write_generation(
             ).fetchall()
             sent_map = {old: n_sentence + k for k, (old, _s, _e) in enumerate(sents)}
             chunk_rows.append(old_chunk_vecs[[c[0] for c in chunks]])
+            sentence_rows.append(np.asarray(old_sentence_vecs[[s[0] for s in sents]]))
             sentence_values = [(sent_map[i], doc_id, s, e) for i, s, e in sents]
             chunk_values = [
                 (n_chunk + k, doc_id, s, e, nt, sent_map[f], sent_map[la])
@@ -306,8 +308,8 @@ def _write_generation(
             doc = p.doc
             uniq = _unique_sentences(p.chunks)
             sent_map = {(s.start, s.end): n_sentence + k for k, s in enumerate(uniq)}
-            chunk_rows.append(new_chunk_vecs[new_chunk_at : new_chunk_at + len(p.chunks)])
-            new_chunk_at += len(p.chunks)
+            chunk_rows.append(p.chunk_vecs)
+            sentence_rows.append(np.stack([p.sentence_vecs[(s.start, s.end)] for s in uniq]))
             sentence_values = [(sent_map[(s.start, s.end)], doc_id, s.start, s.end) for s in uniq]
             chunk_values = [
                 (n_chunk + k, doc_id, c.start, c.end, c.n_tokens,
@@ -339,6 +341,8 @@ def _write_generation(
     flat = faiss.IndexFlatIP(dim)
     flat.add(chunk_matrix)
     faiss.write_index(flat, str(tmp / "chunks.faiss"))
+    sentence_matrix = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, dim))
+    np.save(tmp / "sentences.npy", np.ascontiguousarray(sentence_matrix, dtype=np.float32), allow_pickle=False)
     write_keyword_index(tmp / "bm25", bm25_tokens)
     return Manifest(
         format_version=FORMAT_VERSION, model_id=embedder.model_id, weights_hash=embedder.weights_hash,

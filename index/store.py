@@ -5,7 +5,7 @@ Layout of an index folder::
     lock                 writers hold an exclusive flock on it; readers never touch it
     CURRENT              name of the live generation; replaced atomically (write, fsync, rename)
     gen-<stamp>/         one complete index: manifest.json (written last), meta.sqlite,
-                         chunks.faiss, bm25/
+                         chunks.faiss, sentences.npy, bm25/
     tmp-<stamp>/         a build in progress; removed by the next writer if the build died
 
 A build writes a whole new generation and then swaps CURRENT, so a process killed at any moment leaves
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from index.embedding import Embedder
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 REBUILD_HINT = "Run `qa index --rebuild` to build it again."
 
 SCHEMA = """
@@ -248,8 +248,6 @@ class Snapshot:
         self.manifest = manifest
         self.conn = conn
         self._documents: dict[int, Document] = {}
-        self.sentence_cache: dict[int, np.ndarray] = {}
-        """Sentence id -> vector, filled at question time (sentences are embedded only when retrieved)."""
 
     @classmethod
     def open(cls, gen: Path, embedder: Embedder | None) -> Snapshot:
@@ -295,10 +293,13 @@ class Snapshot:
         hint = f"The index at {self.gen.parent} is damaged"
         try:
             ntotal, dim = self.faiss_index.ntotal, self.faiss_index.d
+            sentences = self.sentence_vectors.shape
         except IndexStateError:
             raise
         except Exception as exc:  # noqa: BLE001 - faiss and numpy raise many types on a broken file
             raise IndexStateError(f"{hint} (vectors: {exc}). {REBUILD_HINT}") from None
+        if sentences != (self.manifest.sentences, self.manifest.dim):
+            raise IndexStateError(f"{hint} (sentences.npy has shape {sentences}). {REBUILD_HINT}")
         if self.keywords.num_docs != self.manifest.chunks:
             raise IndexStateError(f"{hint} (the keyword index holds {self.keywords.num_docs} chunks). {REBUILD_HINT}")
         if ntotal != self.manifest.chunks or dim != self.manifest.dim:
@@ -312,6 +313,13 @@ class Snapshot:
         if not path.is_file():
             raise IndexStateError(f"The index at {self.gen.parent} is damaged (no chunks.faiss). {REBUILD_HINT}")
         return faiss.read_index(str(path))
+
+    @cached_property
+    def sentence_vectors(self) -> np.ndarray:
+        """One unit vector per sentence (pooled at index time from its chunk's token vectors)."""
+        import numpy as np
+
+        return np.load(self.gen / "sentences.npy", mmap_mode="r", allow_pickle=False)
 
     @cached_property
     def keywords(self) -> KeywordIndex:

@@ -1,8 +1,8 @@
 """Composing a cited answer from retrieved passages, checking every quote, or abstaining.
 
 Each sentence of the top passages is scored against the question: cosine similarity of the sentence
-vector plus a bonus for the question's keywords it contains. Sentence vectors are computed when a
-sentence is first retrieved and cached with the open index, so indexing only pays for chunk vectors. The answer is the
+vector plus a bonus for the question's keywords it contains. Sentence vectors are pooled at index time
+from the token vectors of the chunk pass, so neither indexing nor answering embeds sentences again. The answer is the
 best sentence and up to two more that score nearly as well and say something different. When even the
 best sentence is a weak match, corpus-qa abstains and still lists the closest passages.
 
@@ -24,7 +24,6 @@ from qa.types import Answer, Citation, Passage
 if TYPE_CHECKING:
     import numpy as np
 
-    from index.embedding import Embedder
     from index.store import Snapshot
     from qa.retrieval import Hit
 
@@ -80,21 +79,8 @@ def keyword_overlap(weights: dict[str, float], sentence: str) -> float:
     return sum(w for t, w in weights.items() if t in present) / total
 
 
-def sentence_vectors(snapshot: Snapshot, embedder: Embedder, rows: Sequence[tuple[int, int, int, int]]) -> np.ndarray:
-    """Vectors of (sentence_id, doc_id, start, end) rows, embedding only those not cached yet."""
-    import numpy as np
-
-    cache = snapshot.sentence_cache
-    missing = [r for r in rows if r[0] not in cache]
-    if missing:
-        texts = [snapshot.document(d).text[a:b] for _sid, d, a, b in missing]
-        for row, vec in zip(missing, embedder.embed_documents(texts), strict=True):
-            cache[row[0]] = vec
-    return np.stack([cache[r[0]] for r in rows]).astype(np.float32)
-
-
 def score_sentences(
-    snapshot: Snapshot, embedder: Embedder, hits: Sequence[Hit], qvec: np.ndarray, question: str,
+    snapshot: Snapshot, hits: Sequence[Hit], qvec: np.ndarray, question: str,
     tuning: Tuning = Tuning(),
 ) -> list[ScoredSentence]:
     """Every distinct sentence of the retrieved chunks, scored against the question, best first."""
@@ -111,7 +97,7 @@ def score_sentences(
                 rows.append((sid, chunk.doc_id, span.start, span.end))
     if not rows:
         return []
-    vectors = sentence_vectors(snapshot, embedder, rows)
+    vectors = np.asarray(snapshot.sentence_vectors[[r[0] for r in rows]], dtype=np.float32)
     cosines = vectors @ qvec.astype(np.float32)
     scored = []
     for (sid, doc_id, start, end), cos in zip(rows, cosines, strict=True):
@@ -137,8 +123,8 @@ def select_sentences(
             break
         if cand in chosen:
             continue
-        vec = snapshot.sentence_cache[cand.sentence_id]
-        if all(float(vec @ snapshot.sentence_cache[c.sentence_id]) < REDUNDANT_ABOVE for c in chosen):
+        vectors = snapshot.sentence_vectors
+        if all(float(vectors[cand.sentence_id] @ vectors[c.sentence_id]) < REDUNDANT_ABOVE for c in chosen):
             chosen.append(cand)
     return chosen
 
@@ -150,11 +136,13 @@ def _continuation(
     snapshot: Snapshot, scored: Sequence[ScoredSentence], best: ScoredSentence, floor: float
 ) -> ScoredSentence | None:
     """The sentence right after the best one, when it opens by referring back to it ("The group
-    brings together...") and is itself relevant: the two read as one answer."""
+    brings together...") and is itself relevant (scores above the floor, or holds a word of the
+    question): the two read as one answer."""
     for cand in scored:
         if cand.sentence_id == best.sentence_id + 1 and cand.doc_id == best.doc_id:
             text = snapshot.document(cand.doc_id).text[cand.start : cand.end]
-            if _ANAPHOR.match(text) and cand.score >= floor:
+            shares_keyword = cand.score > cand.cosine  # it holds a word of the question
+            if _ANAPHOR.match(text) and (cand.score >= floor or shares_keyword):
                 return cand
             return None
     return None
@@ -183,7 +171,6 @@ def passages_of(snapshot: Snapshot, hits: Sequence[Hit]) -> list[Passage]:
 
 def compose(
     snapshot: Snapshot,
-    embedder: Embedder,
     hits: Sequence[Hit],
     qvec: np.ndarray,
     question: str,
@@ -193,7 +180,7 @@ def compose(
 ) -> Answer:
     """Turn retrieved chunks into a verified, cited Answer (or an abstention)."""
     passages = passages_of(snapshot, hits)
-    scored = score_sentences(snapshot, embedder, hits[: tuning.answer_passages], qvec,
+    scored = score_sentences(snapshot, hits[: tuning.answer_passages], qvec,
                              retrieval_question or question, tuning)
     chosen = select_sentences(snapshot, scored, tuning)
     citations = []

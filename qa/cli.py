@@ -67,7 +67,8 @@ class _Progress:
             if event.stage != self.stage:
                 self._close()
                 self.stage = event.stage
-            if self.bar is None and time.monotonic() - self.started > self.DELAY and event.done < event.total:
+            if self.bar is None and time.monotonic() - self.started > self.DELAY and 1 < event.total and \
+                    event.done < event.total:
                 from tqdm import tqdm
 
                 self.bar = tqdm(total=event.total, desc=event.stage, unit="item", file=self.stream,
@@ -82,14 +83,18 @@ class _Progress:
             self.bar = None
 
     def run(self, events: Iterable[object]) -> object:
-        last = None
+        """Render every event; return the build summary among them, if any."""
+        from index.builder import BuildSummary
+
+        summary = None
         try:
             for event in events:
                 self(event)
-                last = event
+                if isinstance(event, BuildSummary):
+                    summary = event
         finally:
             self._close()
-        return last
+        return summary
 
 
 def _fail(error: QAError) -> None:

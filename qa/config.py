@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.paths import cache_home
+
 DEFAULT_TOP_K = 5
 
 
@@ -19,17 +21,11 @@ def default_corpus() -> Path:
     return here.parent / "seeds"
 
 
-def cache_home() -> Path:
-    """`$XDG_CACHE_HOME`, or `~/.cache`."""
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) if xdg else Path.home() / ".cache"
-
-
 def default_index_dir(corpus: Path) -> Path:
     """Per-corpus index folder under the user's cache: `<cache>/corpus-qa/indexes/<name>-<hash>`."""
     resolved = corpus.resolve()
     digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
-    return cache_home() / "corpus-qa" / "indexes" / f"{resolved.name or 'root'}-{digest}"
+    return cache_home() / "indexes" / f"{resolved.name or 'root'}-{digest}"
 
 
 @dataclass(frozen=True)

@@ -120,10 +120,27 @@ class Engine:
                 except IndexBusyError:
                     yield Notice("Another process is updating the index; answering from the current one.")
         self._swap_snapshot(self.index_dir.open(self.embedder))
-        load = getattr(self.embedder, "load", None)
-        if load is not None:
+        yield from self._ensure_query_encoder()
+        warm_up = getattr(self.embedder, "warm_up", None)
+        if warm_up is not None:
             yield Notice("Loading the embedding model…")
-            load()
+            warm_up()
+
+    def _ensure_query_encoder(self) -> Iterator[Notice]:
+        """Once per model: export the torch-free query encoder (see index/onnx_encoder.py)."""
+        prepare = getattr(self.embedder, "prepare_query_encoder", None)
+        if prepare is None or getattr(self.embedder, "query_backend", "") == "onnx":
+            return
+        from index.onnx_encoder import verified
+
+        if verified(self.embedder.onnx_path):  # type: ignore[attr-defined]
+            return  # exported, but onnxruntime is unavailable here: nothing to redo
+        yield Notice("Preparing the fast question encoder (once per model)…")
+        rows = self.snapshot.conn.execute("SELECT doc_id, start, end FROM chunks LIMIT 28").fetchall()
+        samples = [self.snapshot.document(d).text[a:b] for d, a, b in rows]
+        warning = prepare(samples)
+        if warning:
+            yield Notice(warning)
 
     def reindex(self, rebuild: bool = False) -> Iterator[BuildEvent | Notice]:
         """Update (or rebuild) the index now, then answer from the new one."""
@@ -131,6 +148,7 @@ class Engine:
         yield from build(self.settings.corpus, self.index_dir, self.embedder, rebuild=rebuild,
                          params=self.chunking)
         self._swap_snapshot(self.index_dir.open(self.embedder))
+        yield from self._ensure_query_encoder()
 
     def _swap_snapshot(self, snapshot: Snapshot) -> None:
         old, self._snapshot = self._snapshot, snapshot
@@ -150,7 +168,7 @@ class Engine:
         query = contextualize(cleaned, history)
         qvec = self.embedder.embed_query(query)
         hits = retrieve(snapshot, qvec, query, k, self.tuning)
-        return compose(snapshot, self.embedder, hits, qvec, cleaned, query, warnings, self.tuning)
+        return compose(snapshot, hits, qvec, cleaned, query, warnings, self.tuning)
 
     def search(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> list[Passage]:
         """The top passages for a question, best first, without composing an answer."""
