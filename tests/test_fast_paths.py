@@ -1,0 +1,97 @@
+"""Every fast path gives the answers of the plain one: ONNX questions, bf16 chunks, pooled sentences."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedding import cpu_supports_bf16, pool_spans, resolve_precision
+from index.errors import ModelError
+from tests.conftest import SEEDS, qa_command
+
+
+def test_pool_spans_averages_the_tokens_inside_each_span() -> None:
+    tokens = np.array([[9, 9], [1, 0], [0, 1], [3, 0], [9, 9]], dtype=np.float32)
+    offsets = [(0, 0), (0, 4), (5, 9), (10, 14), (0, 0)]  # CLS, three words, SEP
+    first, second, cut = pool_spans(tokens, offsets, [(0, 9), (10, 14), (20, 30)])
+    assert first is not None and np.allclose(first, np.array([1, 1]) / np.sqrt(2))
+    assert second is not None and np.allclose(second, [1, 0])
+    assert cut is None  # beyond the model's window
+
+
+def test_precision_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_precision("fp32") == "fp32"
+    assert resolve_precision("bf16") == ("bf16" if cpu_supports_bf16() else "fp32")  # falls back safely
+    monkeypatch.setenv("QA_PRECISION", "fp32")
+    assert resolve_precision() == "fp32"
+    with pytest.raises(ModelError):
+        resolve_precision("fp8")
+
+
+@pytest.fixture(scope="module")
+def minilm():  # type: ignore[no-untyped-def]
+    from index.embedding import MiniLMEmbedder
+
+    return MiniLMEmbedder(precision="fp32")
+
+
+@pytest.mark.slow
+def test_chunk_pass_matches_sentence_transformers(minilm) -> None:  # type: ignore[no-untyped-def]
+    texts = ["Title\nFirst sentence here. Second one follows.", "Another text about Astana."]
+    spans = [[(6, 26), (27, 45)], [(0, 26)]]
+    chunks, sentences = minilm.embed_chunks(texts, spans)
+    assert np.min(np.sum(chunks * minilm.embed_documents(texts), axis=1)) > 0.9999
+    assert [s.shape for s in sentences] == [(2, 384), (1, 384)]
+    assert np.allclose(np.linalg.norm(sentences[0], axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not cpu_supports_bf16(), reason="this CPU has no native bf16; fp32 is used")
+def test_bf16_chunk_vectors_stay_close_to_fp32(minilm) -> None:  # type: ignore[no-untyped-def]
+    from index.embedding import MiniLMEmbedder
+
+    texts = [p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")] + ["Mount Etna erupts often."]
+    spans = [[(0, 20)] for _ in texts]
+    bf16 = MiniLMEmbedder(precision="bf16")
+    bf16.__dict__["_model"] = minilm._model  # share the loaded model
+    a, _ = bf16.embed_chunks(texts, spans)
+    b, _ = minilm.embed_chunks(texts, spans)
+    assert np.min(np.sum(a * b, axis=1)) >= 0.998
+
+
+@pytest.mark.slow
+def test_onnx_export_matches_and_is_used(minilm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from index.onnx_encoder import OnnxEncoder, export_onnx, verified
+
+    target = tmp_path / "enc.onnx"
+    worst = export_onnx(minilm, target, ["Kazakhstan took in tens of thousands of Russian men."])
+    assert worst >= 0.999 and verified(target)
+    texts = ["Who is the U.S. Secretary of State?", "zebra quantum lasagna"]
+    ours = OnnxEncoder(minilm.model_dir, target).embed_documents(texts)
+    assert np.min(np.sum(ours * minilm.embed_documents(texts), axis=1)) >= 0.999
+
+
+@pytest.mark.slow
+def test_one_shot_question_does_not_import_torch(tmp_path: Path) -> None:
+    env = dict(os.environ, QA_EMBEDDER="minilm")
+    index = ["--index", str(tmp_path / "idx")]
+    subprocess.run([*qa_command(), "index", *index], check=True, env=env, capture_output=True, timeout=300)
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr))\n"
+        "from qa.cli import main\nsys.argv = ['qa', 'ask', '--json', 'Where was Blinken on Tuesday?', "
+        f"'--index', {str(tmp_path / 'idx')!r}]\nmain()\n"
+    )
+    fast = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert fast.returncode == 0, fast.stderr
+    assert "NO-TORCH" in fast.stderr and "Astana" in fast.stdout
+    # the fallback (sentence-transformers for questions) answers the same
+    slow = subprocess.run([sys.executable, "-c", probe], env=dict(env, QA_QUERY_BACKEND="torch"),
+                          capture_output=True, text=True, timeout=120)
+    assert "TORCH" in slow.stderr.replace("NO-TORCH", "")
+    assert slow.stdout.split('"passages"')[0] == fast.stdout.split('"passages"')[0]
