@@ -19,9 +19,11 @@ class CachingEmbedder:
     def __init__(self, inner, path: Path) -> None:  # type: ignore[no-untyped-def]
         self.inner = inner
         self.model_id, self.dim = inner.model_id, inner.dim
+        self.tag = getattr(inner, "precision", "")  # bf16 and fp32 chunk passes are cached apart
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.execute("CREATE TABLE IF NOT EXISTS v (k BLOB PRIMARY KEY, vec BLOB)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS c (k BLOB PRIMARY KEY, vec BLOB)")
         self.enabled = True
 
     @property
@@ -31,8 +33,8 @@ class CachingEmbedder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.inner.count_tokens(texts)
 
-    def _key(self, text: str) -> bytes:
-        return hashlib.sha1(f"{self.model_id}\0{text}".encode()).digest()
+    def _key(self, text: str, tag: str = "") -> bytes:
+        return hashlib.sha1(f"{self.model_id}\0{tag}{text}".encode()).digest()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not self.enabled:
@@ -52,6 +54,31 @@ class CachingEmbedder:
             for j, i in enumerate(missing):
                 found[keys[i]] = vecs[j]
         return np.stack([found[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, self.dim), np.float32)
+
+    def embed_chunks(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]):  # type: ignore[no-untyped-def]
+        """The inner embedder's one-pass chunk + sentence vectors, cached per (text, spans)."""
+        from index.embedding import embed_chunks
+
+        keys = [self._key(f"{t}\0{list(sp)}", f"chunks-{self.tag}\0") for t, sp in zip(texts, spans, strict=True)]
+        found: dict[bytes, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            rows = self.db.execute(f"SELECT k, vec FROM c WHERE k IN ({','.join('?' * len(part))})", part)
+            found.update({k: np.frombuffer(v, dtype=np.float32).reshape(-1, self.dim) for k, v in rows})
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            chunk_vecs, sentence_vecs = embed_chunks(self.inner, [texts[i] for i in missing],
+                                                     [spans[i] for i in missing])
+            rows = []
+            for j, i in enumerate(missing):
+                block = np.vstack([chunk_vecs[j][None, :], sentence_vecs[j]]).astype(np.float32)
+                found[keys[i]] = block
+                rows.append((keys[i], block.tobytes()))
+            self.db.executemany("INSERT OR REPLACE INTO c VALUES (?, ?)", rows)
+            self.db.commit()
+        blocks = [found[k] for k in keys]
+        return (np.stack([b[0] for b in blocks]) if blocks else np.zeros((0, self.dim), np.float32),
+                [b[1:] for b in blocks])
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0] if self.enabled else self.inner.embed_query(text)
