@@ -22,6 +22,7 @@ from index.keywords import keyword_tokens
 from index.loaders import FileStat, Skipped, load_document, scan_corpus
 from index.store import FORMAT_VERSION, SCHEMA, IndexDir, Manifest, Snapshot
 from index.types import Chunk, Document
+from index.vectors import EXACT_LIMIT, write_vectors
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,6 +43,8 @@ class ChunkingParams:
     """Whole sentences worth at most this many tokens are repeated at the start of the next chunk."""
     title_context: bool = True
     """Embed each chunk with its document's title in front (the title is not part of any quote)."""
+    exact_limit: int = EXACT_LIMIT
+    """From this many chunks on, vectors are searched with a tuned IVF index instead of exactly."""
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,8 @@ def _build_locked(
     yield Progress("writing", 0, 1)
     tmp = index.new_generation()
     manifest = _write_generation(
-        tmp, corpus, embedder, params, planned, skipped, {s.source: s for s in stats}, previous
+        tmp, corpus, embedder, params, planned, skipped, {s.source: s for s in stats}, previous,
+        params.exact_limit,
     )
     index.commit(tmp, manifest)
     yield Progress("writing", 1, 1)
@@ -269,13 +273,13 @@ def _write_generation(
     skipped: list[Skipped],
     stat_of: dict[str, FileStat],
     previous: Snapshot | None,
+    exact_limit: int,
 ) -> Manifest:
-    import faiss
     import numpy as np
 
     old_chunk_vecs = old_sentence_vecs = None
     if previous is not None and any(p.old_id is not None for p in planned):
-        old_chunk_vecs = previous.faiss_index.reconstruct_n(0, previous.faiss_index.ntotal)
+        old_chunk_vecs = previous.vectors.vectors
         old_sentence_vecs = previous.sentence_vectors
 
     conn = sqlite3.connect(tmp / "meta.sqlite")
@@ -296,7 +300,7 @@ def _write_generation(
                 "WHERE doc_id = ? ORDER BY id", (p.old_id,)
             ).fetchall()
             sent_map = {old: n_sentence + k for k, (old, _s, _e) in enumerate(sents)}
-            chunk_rows.append(old_chunk_vecs[[c[0] for c in chunks]])
+            chunk_rows.append(np.asarray(old_chunk_vecs[[c[0] for c in chunks]]))
             sentence_rows.append(np.asarray(old_sentence_vecs[[s[0] for s in sents]]))
             sentence_values = [(sent_map[i], doc_id, s, e) for i, s, e in sents]
             chunk_values = [
@@ -338,16 +342,14 @@ def _write_generation(
     dim = embedder.dim
     chunk_matrix = np.ascontiguousarray(np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, dim)),
                                         dtype=np.float32)
-    flat = faiss.IndexFlatIP(dim)
-    flat.add(chunk_matrix)
-    faiss.write_index(flat, str(tmp / "chunks.faiss"))
+    search = write_vectors(tmp, chunk_matrix, exact_limit)
     sentence_matrix = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, dim))
     np.save(tmp / "sentences.npy", np.ascontiguousarray(sentence_matrix, dtype=np.float32), allow_pickle=False)
     write_keyword_index(tmp / "bm25", bm25_tokens)
     return Manifest(
         format_version=FORMAT_VERSION, model_id=embedder.model_id, weights_hash=embedder.weights_hash,
         dim=dim, max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens,
-        title_context=params.title_context,
+        title_context=params.title_context, vector_index=search.kind,
         corpus=str(corpus.resolve()), documents=len(planned), chunks=n_chunk, sentences=n_sentence,
         created=time.time(),
     )

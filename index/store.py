@@ -5,7 +5,7 @@ Layout of an index folder::
     lock                 writers hold an exclusive flock on it; readers never touch it
     CURRENT              name of the live generation; replaced atomically (write, fsync, rename)
     gen-<stamp>/         one complete index: manifest.json (written last), meta.sqlite,
-                         chunks.faiss, sentences.npy, bm25/
+                         chunks.npy, chunks.faiss, search.json, sentences.npy, bm25/
     tmp-<stamp>/         a build in progress; removed by the next writer if the build died
 
 A build writes a whole new generation and then swaps CURRENT, so a process killed at any moment leaves
@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.errors import IndexBusyError, IndexStateError
 from index.keyword_index import KeywordIndex
+from index.vectors import VectorStore
 from index.types import Document, Span
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
     from index.embedding import Embedder
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 REBUILD_HINT = "Run `qa index --rebuild` to build it again."
 
 SCHEMA = """
@@ -80,12 +81,14 @@ class Manifest:
     """Overlap between neighbouring chunks, in model tokens."""
     title_context: bool
     """Whether chunks were embedded with their document title in front."""
+    vector_index: str
+    """`flat` (exact) or `ivf-sq8` (approximate, re-scored exactly); see index/vectors.py."""
     corpus: str
     """Absolute path of the corpus folder the index was built from."""
     documents: int
     """Number of documents."""
     chunks: int
-    """Number of chunks (= vectors in chunks.faiss)."""
+    """Number of chunks (= rows of chunks.npy)."""
     sentences: int
     """Number of sentences."""
     created: float
@@ -227,7 +230,7 @@ class ChunkRow:
     """A chunk as stored: its vector row id, document, span and sentence range."""
 
     id: int
-    """Row in chunks.faiss."""
+    """Row in chunks.npy."""
     doc_id: int
     """Row id in the documents table."""
     start: int
@@ -292,7 +295,7 @@ class Snapshot:
     def _check_vectors(self) -> None:
         hint = f"The index at {self.gen.parent} is damaged"
         try:
-            ntotal, dim = self.faiss_index.ntotal, self.faiss_index.d
+            ntotal, dim = self.vectors.ntotal, self.vectors.dim
             sentences = self.sentence_vectors.shape
         except IndexStateError:
             raise
@@ -303,16 +306,16 @@ class Snapshot:
         if self.keywords.num_docs != self.manifest.chunks:
             raise IndexStateError(f"{hint} (the keyword index holds {self.keywords.num_docs} chunks). {REBUILD_HINT}")
         if ntotal != self.manifest.chunks or dim != self.manifest.dim:
-            raise IndexStateError(f"{hint} (chunks.faiss holds {ntotal} vectors). {REBUILD_HINT}")
+            raise IndexStateError(f"{hint} (chunks.npy holds {ntotal} vectors of {dim}). {REBUILD_HINT}")
+        if not self.vectors.looks_complete():
+            raise IndexStateError(f"{hint} (chunks.faiss is missing or cut short). {REBUILD_HINT}")
+        if self.vectors.params.kind != self.manifest.vector_index:
+            raise IndexStateError(f"{hint} (search.json disagrees with the manifest). {REBUILD_HINT}")
 
     @cached_property
-    def faiss_index(self) -> Any:
-        import faiss  # ~0.15 s
-
-        path = self.gen / "chunks.faiss"
-        if not path.is_file():
-            raise IndexStateError(f"The index at {self.gen.parent} is damaged (no chunks.faiss). {REBUILD_HINT}")
-        return faiss.read_index(str(path))
+    def vectors(self) -> VectorStore:
+        """Chunk vectors and their search structure (faiss is imported on the first search)."""
+        return VectorStore(self.gen)
 
     @cached_property
     def sentence_vectors(self) -> np.ndarray:

@@ -38,8 +38,14 @@ class Hit:
 
 
 def _dense(snapshot: Snapshot, qvec: np.ndarray, depth: int) -> dict[int, float]:
-    scores, ids = snapshot.faiss_index.search(qvec.reshape(1, -1).astype("float32"), depth)
-    return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
+    from index.errors import IndexStateError
+    from index.store import REBUILD_HINT
+
+    try:
+        ids, scores = snapshot.vectors.search(qvec, depth)
+    except (RuntimeError, ValueError) as exc:  # faiss could not read chunks.faiss
+        raise IndexStateError(f"The index at {snapshot.gen.parent} is damaged ({exc}). {REBUILD_HINT}") from None
+    return {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
 
 
 def _keyword(snapshot: Snapshot, terms: list[str], depth: int) -> dict[int, float]:
@@ -88,9 +94,8 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
     keyword = _keyword(snapshot, keyword_tokens(question), depth) if tuning.fusion != "dense" else {}
     missing = [i for i in keyword if i not in dense]
     if missing:  # a keyword-only candidate still gets its exact cosine score
-        vectors = snapshot.faiss_index.reconstruct_batch(missing)
-        for i, v in zip(missing, vectors, strict=True):
-            dense[i] = float(v @ qvec)
+        for i, score in zip(missing, snapshot.vectors.scores_of(missing, qvec), strict=True):
+            dense[i] = float(score)
     fused = fuse(dense, keyword, tuning)
     hits = [Hit(i, fused[i], dense[i], keyword.get(i, 0.0)) for i in dense]
     hits.sort(key=lambda h: (-h.score, h.chunk_id))

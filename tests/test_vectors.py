@@ -1,0 +1,58 @@
+"""The vector store switches to a tuned IVF index for large corpora and keeps results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from index.builder import BuildSummary, ChunkingParams, build
+from index.embedding import HashEmbedder
+from index.store import IndexDir
+from index.vectors import VectorStore, _exact_top, write_vectors
+
+
+def clustered(n: int, dim: int = 64, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(40, dim))
+    x = centers[rng.integers(0, 40, n)] + 0.6 * rng.normal(size=(n, dim))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_small_is_exact_large_is_ivf_with_high_recall(tmp_path: Path) -> None:
+    data = clustered(6000)
+    small, large = tmp_path / "small", tmp_path / "large"
+    small.mkdir()
+    large.mkdir()
+    assert write_vectors(small, data).kind == "flat"
+    params = write_vectors(large, data, exact_limit=1000)
+    assert params.kind == "ivf-sq8" and params.nprobe >= 1 and params.tuned_recall >= 0.97
+    rng = np.random.default_rng(7)
+    queries = data[rng.choice(len(data), 50, replace=False)] + 0.05 * rng.normal(size=(50, 64)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    truth = _exact_top(data, queries, 10)
+    exact, approx = VectorStore(small), VectorStore(large)
+    recall = []
+    for q, t in zip(queries, truth, strict=True):
+        ids, scores = approx.search(q, 10)
+        assert np.allclose(scores, data[ids] @ q, atol=1e-5)  # scores are exact, re-scored
+        assert list(scores) == sorted(scores, reverse=True)
+        recall.append(len(set(ids) & set(t)) / 10)
+        assert list(exact.search(q, 10)[0]) == list(t)
+    assert np.mean(recall) >= 0.95
+
+
+def test_engine_on_an_ivf_index_answers_like_exact(corpus: Path, tmp_path: Path) -> None:
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    answers = []
+    for name, limit in (("flat", 10**9), ("ivf", 1)):
+        events = list(build(corpus, IndexDir(tmp_path / name), HashEmbedder(),
+                            params=ChunkingParams(exact_limit=limit)))
+        assert isinstance(events[-1], BuildSummary)
+        engine = Engine(Settings.resolve(corpus, tmp_path / name), embedder=HashEmbedder())
+        assert engine.snapshot.manifest.vector_index == ("ivf-sq8" if name == "ivf" else "flat")
+        answers.append(engine.ask("Where is Mount Etna volcano?").text)
+        engine.close()
+    assert answers[0] == answers[1] and "Sicily" in answers[0]
