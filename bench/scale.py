@@ -1,0 +1,130 @@
+"""Scale: 1,000,000 synthetic 384-d vectors (and texts for the keyword side) through the real stores.
+
+    python bench/scale.py [--n 1000000] [--queries 300]
+
+Vectors are a mixture of 2,000 Gaussian clusters, normalised (uniform random vectors have no neighbours
+worth finding); texts are 30 words drawn from a Zipf-distributed 50,000-word vocabulary. The index is
+written with index.vectors.write_vectors (which picks IVF-SQ8 at this size and tunes nprobe) and
+index.keyword_index.write_keyword_index. Queries run in a fresh process that only opens the index, so
+its peak RSS is what answering costs. Recall@10 is against exact search over all vectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+QUERY_SCRIPT = r"""
+def peak_rss_mb():
+    # VmHWM starts afresh at exec; getrusage's ru_maxrss would include the parent's peak before fork.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+
+import json, sys, time
+from pathlib import Path
+import numpy as np
+sys.path.insert(0, sys.argv[2])
+from index.vectors import VectorStore
+from index.keyword_index import KeywordIndex
+folder = Path(sys.argv[1])
+t0 = time.perf_counter()
+store = VectorStore(folder)
+keywords = KeywordIndex(folder / "bm25")
+queries = np.load(folder / "queries.npy")
+terms = json.loads((folder / "query_terms.json").read_text())
+store.search(queries[0], 10)  # opens faiss
+open_s = time.perf_counter() - t0
+open_rss = peak_rss_mb()
+dense, hybrid, found = [], [], []
+for q, words in zip(queries, terms):
+    t = time.perf_counter()
+    ids, _ = store.search(q, 10)
+    dense.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    ids50, _ = store.search(q, 50)
+    s = keywords.scores(words)
+    top = np.argpartition(-s, 50)[:50]
+    hybrid.append((time.perf_counter() - t) * 1000)
+    found.append([int(i) for i in ids])
+rss = peak_rss_mb()
+print(json.dumps({"open_rss_mb": open_rss, "open_s": open_s, "dense_ms": dense, "hybrid_ms": hybrid, "found": found, "rss_mb": rss}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--keep", action="store_true", help="Keep the generated index folder.")
+    args = parser.parse_args()
+    from index.keyword_index import write_keyword_index
+    from index.vectors import _exact_top, write_vectors
+
+    rng = np.random.default_rng(0)
+    dim, n = 384, args.n
+    folder = Path(tempfile.mkdtemp(prefix="qa-scale-"))
+    try:
+        t0 = time.perf_counter()
+        centers = rng.normal(size=(2000, dim)).astype(np.float32)
+        data = np.empty((n, dim), dtype=np.float32)
+        for start in range(0, n, 100_000):
+            m = min(100_000, n - start)
+            block = centers[rng.integers(0, 2000, m)] + 1.5 * rng.normal(size=(m, dim)).astype(np.float32)
+            data[start : start + m] = block / np.linalg.norm(block, axis=1, keepdims=True)
+        vocab = np.array([f"w{i}" for i in range(50_000)])
+        ranks = np.minimum(rng.zipf(1.2, size=(n, 30)) - 1, 49_999)
+        texts = [list(vocab[r]) for r in ranks]
+        print(f"generated {n:,} vectors and texts in {time.perf_counter() - t0:.1f} s", flush=True)
+
+        t0 = time.perf_counter()
+        params = write_vectors(folder, data)
+        vec_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        write_keyword_index(folder / "bm25", texts)
+        kw_s = time.perf_counter() - t0
+        print(f"vector index: {params.kind}, nprobe {params.nprobe} (tuned recall@10 {params.tuned_recall:.3f}),"
+              f" built in {vec_s:.1f} s; keyword index built in {kw_s:.1f} s", flush=True)
+
+        picks = rng.choice(n, args.queries, replace=False)  # their texts give the keyword queries
+        queries = centers[rng.integers(0, 2000, args.queries)] + \
+            1.5 * rng.normal(size=(args.queries, dim)).astype(np.float32)  # new points, not stored ones
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        np.save(folder / "queries.npy", queries)
+        (folder / "query_terms.json").write_text(json.dumps([texts[i][:5] for i in picks]))
+        truth = _exact_top(data, queries, 10)
+        del data, texts
+
+        out = subprocess.run([sys.executable, "-c", QUERY_SCRIPT, str(folder), str(Path(__file__).parent.parent)],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout)
+        recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(r["found"], truth, strict=True)])
+        size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+        vec_size = sum((folder / f).stat().st_size for f in ("chunks.npy", "chunks.faiss")) / 1e6
+        dense, hybrid = sorted(r["dense_ms"]), sorted(r["hybrid_ms"])
+        p = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))]  # noqa: E731
+        print(f"open (fresh process): {r['open_s']:.2f} s, RSS after opening {r['open_rss_mb']:.0f} MB")
+        print(f"dense query: p50 {p(dense, 0.5):.2f} ms, p95 {p(dense, 0.95):.2f} ms; recall@10 vs exact {recall:.3f}")
+        print(f"dense top-50 + BM25 scores over all {n:,} texts: p50 {p(hybrid, 0.5):.2f} ms, "
+              f"p95 {p(hybrid, 0.95):.2f} ms")
+        print(f"on disk: {size:.0f} MB in all ({vec_size:.0f} MB vectors + faiss); query process peak RSS "
+              f"{r['rss_mb']:.0f} MB")
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            print(f"kept {folder}")
+
+
+if __name__ == "__main__":
+    main()
