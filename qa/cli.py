@@ -42,7 +42,8 @@ def _settings(corpus: Path | None, index_dir: Path | None, top_k: int | None = N
 
 
 class _Progress:
-    """Renders build events on stderr: a bar once a stage takes more than a moment, warnings as lines."""
+    """Renders build events on stderr: a bar once a stage takes more than a moment, warnings as lines.
+    `quiet` hides the chatty notices ("Loading the embedding model…"), never progress or warnings."""
 
     DELAY = 0.5
 
@@ -63,7 +64,7 @@ class _Progress:
         elif isinstance(event, Notice) and not self.quiet:
             self._close()
             click.echo(event.message, err=True)
-        elif isinstance(event, Progress) and not self.quiet:
+        elif isinstance(event, Progress):
             if event.stage != self.stage:
                 self._close()
                 self.stage = event.stage
