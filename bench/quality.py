@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.embed_cache import CachingEmbedder  # noqa: E402
-from bench.wiki_corpus import CACHE, article_keys, file_name, materialise, summaries  # noqa: E402
+from bench.wiki_corpus import CACHE, article_keys, file_name, index_dir, materialise, summaries  # noqa: E402
 from index.builder import ChunkingParams  # noqa: E402
 from index.embedding import MiniLMEmbedder  # noqa: E402
 from qa.config import Settings, Tuning  # noqa: E402
@@ -40,14 +40,14 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CHUNKING = ChunkingParams()
 DEFAULT_TUNING = Tuning()
 VARIANTS: list[tuple[str, ChunkingParams, Tuning]] = [
-    ("default: weighted 0.15, title, 200 tok", DEFAULT_CHUNKING, DEFAULT_TUNING),
+    ("default: weighted 0.30, title, 200 tok", DEFAULT_CHUNKING, DEFAULT_TUNING),
+    ("weighted 0.15", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, bm25_weight=0.15)),
     ("dense only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="dense")),
     ("BM25 only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="bm25")),
     ("reciprocal rank (k=60)", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="rrf")),
     ("min-max normalised, 50/50", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="minmax")),
     ("BM25 as tie-breaker only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="tiebreak")),
     ("weighted 0.05", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, bm25_weight=0.05)),
-    ("weighted 0.30", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, bm25_weight=0.30)),
     ("weighted 0.50", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, bm25_weight=0.50)),
     ("no title context", replace(DEFAULT_CHUNKING, title_context=False), DEFAULT_TUNING),
     ("chunks of 96 tokens", replace(DEFAULT_CHUNKING, max_tokens=96, overlap_tokens=20), DEFAULT_TUNING),
@@ -146,8 +146,7 @@ def main() -> None:
     seed_questions = load_questions(REPO / "tests/data/dev-questions.jsonl") + \
         load_questions(REPO / "tests/data/extra-questions.jsonl")
     for name, chunking, tuning in variants:
-        key = f"{chunking.max_tokens}-{chunking.overlap_tokens}-{int(chunking.title_context)}"
-        idx = CACHE / f"idx-{corpus.name}-{key}"
+        idx = index_dir(corpus, chunking)
         cache.enabled = True
         engine = ready(Engine(Settings(corpus=corpus, index=idx, top_k=10), embedder=cache, tuning=tuning,
                               chunking=chunking))
@@ -169,7 +168,7 @@ def main() -> None:
 
     # The default configuration, answering in full with the cache off: latency, verbatim, abstentions.
     cache.enabled = False
-    idx = CACHE / f"idx-{corpus.name}-{DEFAULT_CHUNKING.max_tokens}-{DEFAULT_CHUNKING.overlap_tokens}-1"
+    idx = index_dir(corpus, DEFAULT_CHUNKING)
     engine = ready(Engine(Settings(corpus=corpus, index=idx, top_k=10), embedder=inner))
     sample = questions[:: max(1, len(questions) // args.ask_sample)][: args.ask_sample]
     full = evaluate(engine.ask, corpus, sample)

@@ -33,6 +33,11 @@ def summaries() -> dict[str, dict]:
         return json.loads(zf.read(MEMBER))
 
 
+def index_dir(corpus: Path, chunking) -> Path:  # type: ignore[no-untyped-def]
+    """Where the benchmarks keep the index of `corpus` built with `chunking` (shared between them)."""
+    return CACHE / f"idx-{corpus.name}-{chunking.max_tokens}-{chunking.overlap_tokens}-{int(chunking.title_context)}"
+
+
 def file_name(key: str) -> str:
     """The .txt file an article is written to."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:120] + ".txt"

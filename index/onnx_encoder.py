@@ -96,6 +96,8 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = min(4, os.cpu_count() or 1)
         options.log_severity_level = 3
+        # Threads that spin after a query steal the CPU from the numpy search that follows (2 cores).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self._lock = threading.Lock()
 

@@ -5,7 +5,8 @@ Layout of an index folder::
     lock                 writers hold an exclusive flock on it; readers never touch it
     CURRENT              name of the live generation; replaced atomically (write, fsync, rename)
     gen-<stamp>/         one complete index: manifest.json (written last), meta.sqlite,
-                         chunks.npy, chunks.faiss, search.json, sentences.npy, bm25/
+                         chunks.npy, search.json, chunks.faiss (large
+                         corpora only), sentences.npy, bm25/
     tmp-<stamp>/         a build in progress; removed by the next writer if the build died
 
 A build writes a whole new generation and then swaps CURRENT, so a process killed at any moment leaves
@@ -251,6 +252,8 @@ class Snapshot:
         self.manifest = manifest
         self.conn = conn
         self._documents: dict[int, Document] = {}
+        self.term_cache: dict[int, frozenset[str]] = {}
+        """Sentence id -> keyword terms, filled as answers are composed."""
 
     @classmethod
     def open(cls, gen: Path, embedder: Embedder | None) -> Snapshot:
@@ -314,7 +317,7 @@ class Snapshot:
 
     @cached_property
     def vectors(self) -> VectorStore:
-        """Chunk vectors and their search structure (faiss is imported on the first search)."""
+        """Chunk vectors and their search structure (faiss is imported only for a large index)."""
         return VectorStore(self.gen)
 
     @cached_property

@@ -70,13 +70,23 @@ def term_weights(snapshot: Snapshot, terms: set[str]) -> dict[str, float]:
     return weights
 
 
-def keyword_overlap(weights: dict[str, float], sentence: str) -> float:
-    """IDF-weighted share of the question's keywords that occur in the sentence (0..1)."""
+def keyword_overlap(weights: dict[str, float], present: set[str] | frozenset[str]) -> float:
+    """IDF-weighted share of the question's keywords among a sentence's terms (0..1)."""
     total = sum(weights.values())
     if total <= 0:
         return 0.0
-    present = set(keyword_tokens(sentence))
     return sum(w for t, w in weights.items() if t in present) / total
+
+
+def sentence_terms(snapshot: Snapshot, sentence_id: int, text: str) -> frozenset[str]:
+    """A sentence's keyword terms, remembered with the open index (sentences recur across questions)."""
+    cache = snapshot.term_cache
+    terms = cache.get(sentence_id)
+    if terms is None:
+        if len(cache) > 200_000:
+            cache.clear()
+        terms = cache[sentence_id] = frozenset(keyword_tokens(text))
+    return terms
 
 
 def score_sentences(
@@ -102,7 +112,8 @@ def score_sentences(
     scored = []
     for (sid, doc_id, start, end), cos in zip(rows, cosines, strict=True):
         text = snapshot.document(doc_id).text[start:end]
-        score = float(cos) + tuning.keyword_weight * keyword_overlap(weights, text)
+        overlap = keyword_overlap(weights, sentence_terms(snapshot, sid, text))
+        score = float(cos) + tuning.keyword_weight * overlap
         scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos)))
     scored.sort(key=lambda s: (-s.score, s.sentence_id))
     return scored

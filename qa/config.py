@@ -34,7 +34,7 @@ class Tuning:
 
     fusion: str = "weighted"
     """How dense and BM25 scores combine: weighted, dense, bm25, rrf, minmax, tiebreak."""
-    bm25_weight: float = 0.15
+    bm25_weight: float = 0.30
     """Weight of the BM25 score (scaled to [0, 1] per query) in `weighted` fusion."""
     keyword_weight: float = 0.4
     """Bonus of a sentence holding every (IDF-weighted) keyword of the question."""

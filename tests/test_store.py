@@ -161,8 +161,8 @@ def test_index_from_another_model_is_refused_with_rebuild_hint(corpus: Path, tmp
 
 @pytest.mark.parametrize(
     "damage",
-    ["garbage_sqlite", "truncated_faiss", "no_manifest", "bad_manifest", "garbled_current", "faiss_count",
-     "old_format"],
+    ["garbage_sqlite", "truncated_vectors", "no_manifest", "bad_manifest", "garbled_current", "vector_count",
+     "old_format", "no_search_json"],
 )
 def test_damaged_index_gives_clear_error(corpus: Path, tmp_path: Path, damage: str) -> None:
     index = IndexDir(tmp_path / "idx")
@@ -171,9 +171,11 @@ def test_damaged_index_gives_clear_error(corpus: Path, tmp_path: Path, damage: s
     assert gen is not None
     if damage == "garbage_sqlite":
         (gen / "meta.sqlite").write_bytes(b"this is not a database" * 100)
-    elif damage == "truncated_faiss":
-        data = (gen / "chunks.faiss").read_bytes()
-        (gen / "chunks.faiss").write_bytes(data[: len(data) // 2])
+    elif damage == "truncated_vectors":
+        data = (gen / "chunks.npy").read_bytes()
+        (gen / "chunks.npy").write_bytes(data[: len(data) // 2])
+    elif damage == "no_search_json":
+        (gen / "search.json").unlink()
     elif damage == "no_manifest":
         (gen / "manifest.json").unlink()
     elif damage == "bad_manifest":
@@ -187,10 +189,10 @@ def test_damaged_index_gives_clear_error(corpus: Path, tmp_path: Path, damage: s
         data["format_version"] = 1
         del data["title_context"]
         (gen / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
-    elif damage == "faiss_count":
-        import faiss
+    elif damage == "vector_count":
+        import numpy as np
 
-        faiss.write_index(faiss.IndexFlatIP(64), str(gen / "chunks.faiss"))
+        np.save(gen / "chunks.npy", np.zeros((1, 64), dtype=np.float32))
     with pytest.raises(IndexStateError, match=r"qa index --rebuild"):
         index.open(HashEmbedder())
     assert run(corpus, index, HashEmbedder(), rebuild=True).updated
