@@ -34,8 +34,13 @@ def summaries() -> dict[str, dict]:
 
 
 def index_dir(corpus: Path, chunking) -> Path:  # type: ignore[no-untyped-def]
-    """Where the benchmarks keep the index of `corpus` built with `chunking` (shared between them)."""
-    return CACHE / f"idx-{corpus.name}-{chunking.max_tokens}-{chunking.overlap_tokens}-{int(chunking.title_context)}"
+    """Where the benchmarks keep the index of `corpus` built with `chunking` (shared between them);
+    an fp32 build (QA_PRECISION=fp32) is kept apart from the default one."""
+    from index.embedding import resolve_precision
+
+    tag = "-fp32" if resolve_precision() == "fp32" else ""
+    return CACHE / (f"idx-{corpus.name}-{chunking.max_tokens}-{chunking.overlap_tokens}-"
+                    f"{int(chunking.title_context)}{tag}")
 
 
 def file_name(key: str) -> str:
