@@ -38,7 +38,7 @@ class Tuning:
     """Weight of the BM25 score (scaled to [0, 1] per query) in `weighted` fusion."""
     keyword_weight: float = 0.4
     """Bonus of a sentence holding every (IDF-weighted) keyword of the question."""
-    abstain_below: float = 0.40
+    abstain_below: float = 0.35
     """Best sentence score under which the corpus is taken not to answer."""
     max_sentences: int = 3
     """Most sentences an answer quotes."""
