@@ -14,7 +14,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 QA = shutil.which("qa") or str(Path(sys.executable).parent / "qa")

@@ -31,8 +31,8 @@ def main() -> None:
     corpus = materialise(args.docs)
     data = summaries()
     keys = article_keys(args.docs)
-    questions = [data[k]["description"] for k in keys if data[k].get("description")][:: max(1, args.docs // args.questions)]
-    questions = questions[: args.questions]
+    described = [data[k]["description"] for k in keys if data[k].get("description")]
+    questions = described[:: max(1, args.docs // args.questions)][: args.questions]
     engine = Engine(Settings(corpus=corpus, index=index_dir(corpus, ChunkingParams())))
     for _ in engine.prepare():
         pass

@@ -192,7 +192,8 @@ def main() -> None:
             results[label] = {"seed_answer_accuracy": r.answer_accuracy,
                               "seed_abstention_precision": r.abstention_precision,
                               "seed_abstention_recall": r.abstention_recall,
-                              "description_abstained": desc.abstained if desc else None, "description_asked": desc.questions if desc else None}
+                              "description_abstained": desc.abstained if desc else None,
+                              "description_asked": desc.questions if desc else None}
             seeds.close()
     engine.close()
     out = REPO / "bench" / "results"

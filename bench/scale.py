@@ -58,7 +58,8 @@ for q, words in zip(queries, terms):
     hybrid.append((time.perf_counter() - t) * 1000)
     found.append([int(i) for i in ids])
 rss = peak_rss_mb()
-print(json.dumps({"open_rss_mb": open_rss, "open_s": open_s, "dense_ms": dense, "hybrid_ms": hybrid, "found": found, "rss_mb": rss}))
+print(json.dumps({"open_rss_mb": open_rss, "open_s": open_s, "dense_ms": dense, "hybrid_ms": hybrid,
+                  "found": found, "rss_mb": rss}))
 """
 
 

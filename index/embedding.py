@@ -105,7 +105,9 @@ def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sp
     return out
 
 
-def embed_chunks(embedder: Embedder, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
+def embed_chunks(
+    embedder: Embedder, texts: Sequence[str], spans: Sequence[Spans]
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """Chunk vectors and, for each chunk, vectors of its sentence spans.
 
     Uses the embedder's own one-pass `embed_chunks` when it has one (sentence vectors pooled from the

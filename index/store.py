@@ -28,12 +28,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from index.errors import IndexBusyError, IndexStateError
 from index.keyword_index import KeywordIndex
-from index.vectors import VectorStore
 from index.types import Document, Span
+from index.vectors import VectorStore
 
 if TYPE_CHECKING:
     import numpy as np

@@ -111,7 +111,7 @@ def cli() -> None:
     Runs fully offline. Without --corpus, questions are about the bundled seeds/ corpus.
 
     \b
-    Commands: index, ask, batch, eval, chat. Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
+    Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
     4 index damaged or built by another model, 5 index busy, 6 model failed to load,
     7 batch finished with some failed lines.
     """
