@@ -1,9 +1,10 @@
 """Scale: 1,000,000 synthetic 384-d vectors (and texts for the keyword side) through the real stores.
 
-    python bench/scale.py [--n 1000000] [--queries 300]
+    python bench/scale.py [--n 1000000] [--queries 300] [--noise 1.5]
 
-Vectors are a mixture of 2,000 Gaussian clusters, normalised (uniform random vectors have no neighbours
-worth finding); texts are 30 words drawn from a Zipf-distributed 50,000-word vocabulary. The index is
+Vectors are a mixture of 2,000 Gaussian clusters (spread --noise around unit-variance centres),
+normalised (uniform random vectors have no neighbours worth finding); queries are new points of the
+mixture. Texts are 30 words drawn from a Zipf-distributed 50,000-word vocabulary. The index is
 written with index.vectors.write_vectors (which picks IVF-SQ8 at this size and tunes nprobe) and
 index.keyword_index.write_keyword_index. Queries run in a fresh process that only opens the index, so
 its peak RSS is what answering costs. Recall@10 is against exact search over all vectors.
@@ -68,6 +69,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="Keep the generated index folder.")
+    parser.add_argument("--noise", type=float, default=1.5,
+                        help="Spread around the cluster centres; larger is harder for approximate search.")
     args = parser.parse_args()
     from index.keyword_index import write_keyword_index
     from index.vectors import _exact_top, write_vectors
@@ -81,7 +84,7 @@ def main() -> None:
         data = np.empty((n, dim), dtype=np.float32)
         for start in range(0, n, 100_000):
             m = min(100_000, n - start)
-            block = centers[rng.integers(0, 2000, m)] + 1.5 * rng.normal(size=(m, dim)).astype(np.float32)
+            block = centers[rng.integers(0, 2000, m)] + args.noise * rng.normal(size=(m, dim)).astype(np.float32)
             data[start : start + m] = block / np.linalg.norm(block, axis=1, keepdims=True)
         vocab = np.array([f"w{i}" for i in range(50_000)])
         ranks = np.minimum(rng.zipf(1.2, size=(n, 30)) - 1, 49_999)
@@ -99,7 +102,7 @@ def main() -> None:
 
         picks = rng.choice(n, args.queries, replace=False)  # their texts give the keyword queries
         queries = centers[rng.integers(0, 2000, args.queries)] + \
-            1.5 * rng.normal(size=(args.queries, dim)).astype(np.float32)  # new points, not stored ones
+            args.noise * rng.normal(size=(args.queries, dim)).astype(np.float32)  # new points, not stored ones
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
         np.save(folder / "queries.npy", queries)
         (folder / "query_terms.json").write_text(json.dumps([texts[i][:5] for i in picks]))
