@@ -8,6 +8,12 @@ mixture. Texts are 30 words drawn from a Zipf-distributed 50,000-word vocabulary
 written with index.vectors.write_vectors (which picks IVF-SQ8 at this size and tunes nprobe) and
 index.keyword_index.write_keyword_index. Queries run in a fresh process that only opens the index, so
 its peak RSS is what answering costs. Recall@10 is against exact search over all vectors.
+
+How hard the neighbourhoods are is printed as the mean cosine of each query's 1st, 10th and 100th exact
+neighbour. When the 10,033-summary benchmark index exists (built by bench/quality.py or
+bench/latency.py) the same profile is printed for real description questions over real chunk vectors,
+so the synthetic set can be compared with what the model produces. The smaller the gap between the 10th
+and the 100th neighbour, the more an approximate index must scan to keep recall.
 """
 
 from __future__ import annotations
@@ -47,21 +53,50 @@ terms = json.loads((folder / "query_terms.json").read_text())
 store.search(queries[0], 10)  # opens faiss
 open_s = time.perf_counter() - t0
 open_rss = peak_rss_mb()
-dense, hybrid, found = [], [], []
+dense, hybrid, full, found, same = [], [], [], [], 0
 for q, words in zip(queries, terms):
     t = time.perf_counter()
     ids, _ = store.search(q, 10)
     dense.append((time.perf_counter() - t) * 1000)
     t = time.perf_counter()
     ids50, _ = store.search(q, 50)
-    s = keywords.scores(words)
-    top = np.argpartition(-s, 50)[:50]
+    kw_ids, kw_scores = keywords.top(words, 50)  # what retrieval does
     hybrid.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    s = keywords.scores(words)  # summing every posting list, for comparison
+    best = np.sort(s[np.argpartition(-s, 50)[:50]])[::-1]
+    full.append((time.perf_counter() - t) * 1000)
+    same += bool(np.allclose(kw_scores, best[: len(kw_scores)], rtol=1e-5))
     found.append([int(i) for i in ids])
 rss = peak_rss_mb()
 print(json.dumps({"open_rss_mb": open_rss, "open_s": open_s, "dense_ms": dense, "hybrid_ms": hybrid,
-                  "found": found, "rss_mb": rss}))
+                  "full_ms": full, "same": same, "found": found, "rss_mb": rss}))
 """
+
+
+def profile(scores: np.ndarray) -> str:
+    """Mean cosine of the 1st, 10th and 100th neighbour, from each query's sorted top scores."""
+    return " / ".join(f"{scores[:, i].mean():.3f}" for i in (0, 9, 99))
+
+
+def real_profile(queries: int = 300) -> str | None:
+    """The same profile for real description questions over the 10k-summary benchmark index, if built."""
+    from bench.wiki_corpus import CACHE, index_dir
+    from index.builder import ChunkingParams
+
+    corpus = CACHE / "wiki-10033"
+    folder = index_dir(corpus, ChunkingParams())
+    current = folder / "CURRENT"
+    if not current.is_file() or not (folder / current.read_text().strip() / "chunks.npy").is_file():
+        return None
+    from bench.quality import description_questions
+    from index.embedding import MiniLMEmbedder
+
+    matrix = np.load(folder / current.read_text().strip() / "chunks.npy")
+    embedder = MiniLMEmbedder()
+    q = np.stack([embedder.embed_query(x.question) for x in description_questions(None)[:queries]])
+    top = -np.sort(-(q @ matrix.T), axis=1)[:, :100]
+    return f"{profile(top)} ({len(q)} description questions over {len(matrix):,} real chunk vectors)"
 
 
 def main() -> None:
@@ -87,7 +122,7 @@ def main() -> None:
             block = centers[rng.integers(0, 2000, m)] + args.noise * rng.normal(size=(m, dim)).astype(np.float32)
             data[start : start + m] = block / np.linalg.norm(block, axis=1, keepdims=True)
         vocab = np.array([f"w{i}" for i in range(50_000)])
-        ranks = np.minimum(rng.zipf(1.2, size=(n, 30)) - 1, 49_999)
+        ranks = (rng.zipf(1.2, size=(n, 30)) - 1) % 50_000  # the rare tail spread, not piled on one word
         texts = [list(vocab[r]) for r in ranks]
         print(f"generated {n:,} vectors and texts in {time.perf_counter() - t0:.1f} s", flush=True)
 
@@ -106,7 +141,13 @@ def main() -> None:
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
         np.save(folder / "queries.npy", queries)
         (folder / "query_terms.json").write_text(json.dumps([texts[i][:5] for i in picks]))
-        truth = _exact_top(data, queries, 10)
+        top100 = _exact_top(data, queries, 100)
+        truth = top100[:, :10]
+        cosines = np.stack([data[np.sort(row)] @ q for row, q in zip(top100, queries, strict=True)])
+        print(f"neighbour cosines 1st / 10th / 100th: {profile(-np.sort(-cosines, axis=1))} (these queries)")
+        real = real_profile()
+        if real:
+            print(f"neighbour cosines 1st / 10th / 100th: {real}")
         del data, texts
 
         out = subprocess.run([sys.executable, "-c", QUERY_SCRIPT, str(folder), str(Path(__file__).parent.parent)],
@@ -115,12 +156,14 @@ def main() -> None:
         recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(r["found"], truth, strict=True)])
         size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
         vec_size = sum((folder / f).stat().st_size for f in ("chunks.npy", "chunks.faiss")) / 1e6
-        dense, hybrid = sorted(r["dense_ms"]), sorted(r["hybrid_ms"])
+        dense, hybrid, full = sorted(r["dense_ms"]), sorted(r["hybrid_ms"]), sorted(r["full_ms"])
         p = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))]  # noqa: E731
         print(f"open (fresh process): {r['open_s']:.2f} s, RSS after opening {r['open_rss_mb']:.0f} MB")
         print(f"dense query: p50 {p(dense, 0.5):.2f} ms, p95 {p(dense, 0.95):.2f} ms; recall@10 vs exact {recall:.3f}")
-        print(f"dense top-50 + BM25 scores over all {n:,} texts: p50 {p(hybrid, 0.5):.2f} ms, "
+        print(f"hybrid candidates (dense top 50 + BM25 top 50 of {n:,} texts): p50 {p(hybrid, 0.5):.2f} ms, "
               f"p95 {p(hybrid, 0.95):.2f} ms")
+        print(f"  BM25 by summing every posting list instead: p50 {p(full, 0.5):.2f} ms, p95 {p(full, 0.95):.2f} ms;"
+              f" same top-50 scores for {r['same']} of {len(full)} queries")
         print(f"on disk: {size:.0f} MB in all ({vec_size:.0f} MB vectors + faiss); query process peak RSS "
               f"{r['rss_mb']:.0f} MB")
     finally:

@@ -49,14 +49,12 @@ def _dense(snapshot: Snapshot, qvec: np.ndarray, depth: int) -> dict[int, float]
 
 
 def _keyword(snapshot: Snapshot, terms: list[str], depth: int) -> dict[int, float]:
-    import numpy as np
-
-    scores = snapshot.keywords.scores(terms)
-    best = float(scores.max()) if len(scores) else 0.0
-    if best <= 0.0:
+    """The `depth` best chunks by BM25, scores divided by the best one's."""
+    ids, scores = snapshot.keywords.top(terms, depth)
+    if len(ids) == 0 or scores[0] <= 0.0:
         return {}
-    top = np.argpartition(-scores, min(depth, len(scores)) - 1)[:depth]
-    return {int(i): float(scores[i] / best) for i in top if scores[i] > 0}
+    best = float(scores[0])
+    return {int(i): float(s) / best for i, s in zip(ids, scores, strict=True)}
 
 
 def _ranks(scores: dict[int, float]) -> dict[int, int]:

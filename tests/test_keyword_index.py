@@ -34,3 +34,48 @@ def test_reader_does_not_import_bm25s(tmp_path: Path) -> None:
             "assert 'bm25s' not in sys.modules and 'scipy' not in sys.modules, 'heavy import'\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def _zipf_corpus(tmp_path: Path, n: int = 3000) -> KeywordIndex:
+    rng = np.random.default_rng(7)
+    texts = [[f"w{x}" for x in np.minimum(rng.zipf(1.3, 25) - 1, 1999)] for _ in range(n)]
+    write_keyword_index(tmp_path / "kw", texts)
+    return KeywordIndex(tmp_path / "kw")
+
+
+QUERIES = [["w0", "w1", "w250"], ["w0", "w0", "w3", "w77"], ["w5"], ["w1999", "w0"], ["w0", "w1", "w2"],
+           ["w40", "w41", "w0", "w1", "w2", "w3"], ["nothing", "w12"], ["w999", "w1500", "w1700"]]
+
+
+def _check_top(index: KeywordIndex, query: list[str], k: int) -> None:
+    full = index.scores(query)
+    ids, scores = index.top(query, k)
+    positive = np.sort(full[full > 0])[::-1]
+    assert len(ids) == min(k, len(positive)) == len(set(ids.tolist()))
+    assert np.allclose(scores, positive[: len(ids)], rtol=1e-5)  # the k best scores, best first
+    assert np.allclose(full[ids], scores, rtol=1e-5)  # and they are these chunks' scores
+
+
+def test_top_k_equals_ranking_every_score(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    index = _zipf_corpus(tmp_path)
+    pruned = []
+    original = KeywordIndex._add_from
+
+    def counting(self, tid, weight, ids, out):  # type: ignore[no-untyped-def]
+        pruned.append(tid)
+        return original(self, tid, weight, ids, out)
+
+    monkeypatch.setattr(KeywordIndex, "_add_from", counting)
+    for query in QUERIES:
+        for k in (1, 10, 50, 5000):
+            _check_top(index, query, k)
+    assert pruned, "no query skipped a posting list: the pruned path went untested"
+    assert index.top(["unknown"], 10)[0].size == 0 and index.top(["w0"], 0)[0].size == 0
+
+
+def test_top_k_on_an_index_without_stored_bounds(tmp_path: Path) -> None:
+    _zipf_corpus(tmp_path)
+    (tmp_path / "kw" / "term_max.npy").unlink()  # written before the bounds were stored
+    index = KeywordIndex(tmp_path / "kw")
+    for query in QUERIES:
+        _check_top(index, query, 10)
