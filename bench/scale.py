@@ -1,6 +1,7 @@
 """Scale: 1,000,000 synthetic 384-d vectors (and texts for the keyword side) through the real stores.
 
     python bench/scale.py [--n 1000000] [--queries 300] [--noise 1.5]
+    python bench/scale.py --anchors wiki [--spread 0.7]
 
 Vectors are a mixture of 2,000 Gaussian clusters (spread --noise around unit-variance centres),
 normalised (uniform random vectors have no neighbours worth finding); queries are new points of the
@@ -8,6 +9,10 @@ mixture. Texts are 30 words drawn from a Zipf-distributed 50,000-word vocabulary
 written with index.vectors.write_vectors (which picks IVF-SQ8 at this size and tunes nprobe) and
 index.keyword_index.write_keyword_index. Queries run in a fresh process that only opens the index, so
 its peak RSS is what answering costs. Recall@10 is against exact search over all vectors.
+
+With --anchors wiki the vectors are instead scattered around the real chunk vectors of the 10k-summary
+benchmark index (each point at cosine ~--spread to its chunk), so the space between them has the shape
+the model gives real text, and the queries are real description questions embedded by the model.
 
 How hard the neighbourhoods are is printed as the mean cosine of each query's 1st, 10th and 100th exact
 neighbour. When the 10,033-summary benchmark index exists (built by bench/quality.py or
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -79,13 +85,12 @@ def profile(scores: np.ndarray) -> str:
     return " / ".join(f"{scores[:, i].mean():.3f}" for i in (0, 9, 99))
 
 
-def real_profile(queries: int = 300) -> str | None:
-    """The same profile for real description questions over the 10k-summary benchmark index, if built."""
+def wiki_vectors(queries: int = 300) -> tuple[np.ndarray, np.ndarray] | None:
+    """(chunk vectors, description-question vectors) of the 10k-summary benchmark index, if it is built."""
     from bench.wiki_corpus import CACHE, index_dir
     from index.builder import ChunkingParams
 
-    corpus = CACHE / "wiki-10033"
-    folder = index_dir(corpus, ChunkingParams())
+    folder = index_dir(CACHE / "wiki-10033", ChunkingParams())
     current = folder / "CURRENT"
     if not current.is_file() or not (folder / current.read_text().strip() / "chunks.npy").is_file():
         return None
@@ -95,6 +100,14 @@ def real_profile(queries: int = 300) -> str | None:
     matrix = np.load(folder / current.read_text().strip() / "chunks.npy")
     embedder = MiniLMEmbedder()
     q = np.stack([embedder.embed_query(x.question) for x in description_questions(None)[:queries]])
+    return matrix, q.astype(np.float32)
+
+
+def real_profile(wiki: tuple[np.ndarray, np.ndarray] | None) -> str | None:
+    """The neighbour profile of real description questions over the real chunk vectors."""
+    if wiki is None:
+        return None
+    matrix, q = wiki
     top = -np.sort(-(q @ matrix.T), axis=1)[:, :100]
     return f"{profile(top)} ({len(q)} description questions over {len(matrix):,} real chunk vectors)"
 
@@ -106,7 +119,15 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="Keep the generated index folder.")
     parser.add_argument("--noise", type=float, default=1.5,
                         help="Spread around the cluster centres; larger is harder for approximate search.")
+    parser.add_argument("--anchors", choices=("clusters", "wiki"), default="clusters",
+                        help="wiki: points scattered around the 10,352 real chunk vectors of the 10k-summary "
+                             "benchmark index, queried with real description questions.")
+    parser.add_argument("--spread", type=float, default=0.7,
+                        help="With --anchors wiki: mean cosine of a point to its real chunk vector.")
     args = parser.parse_args()
+    wiki = wiki_vectors(args.queries)
+    if args.anchors == "wiki" and wiki is None:
+        sys.exit("--anchors wiki needs the benchmark index: run bench/latency.py or bench/quality.py first")
     from index.keyword_index import write_keyword_index
     from index.vectors import _exact_top, write_vectors
 
@@ -115,11 +136,14 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="qa-scale-"))
     try:
         t0 = time.perf_counter()
-        centers = rng.normal(size=(2000, dim)).astype(np.float32)
+        if args.anchors == "wiki":  # |c| = 1 and cos(c + g, c) = spread for g ~ N(0, sigma^2 I)
+            centers, noise = wiki[0], math.sqrt((1 / args.spread**2 - 1) / dim)
+        else:
+            centers, noise = rng.normal(size=(2000, dim)).astype(np.float32), args.noise
         data = np.empty((n, dim), dtype=np.float32)
         for start in range(0, n, 100_000):
             m = min(100_000, n - start)
-            block = centers[rng.integers(0, 2000, m)] + args.noise * rng.normal(size=(m, dim)).astype(np.float32)
+            block = centers[rng.integers(0, len(centers), m)] + noise * rng.normal(size=(m, dim)).astype(np.float32)
             data[start : start + m] = block / np.linalg.norm(block, axis=1, keepdims=True)
         vocab = np.array([f"w{i}" for i in range(50_000)])
         ranks = (rng.zipf(1.2, size=(n, 30)) - 1) % 50_000  # the rare tail spread, not piled on one word
@@ -136,16 +160,19 @@ def main() -> None:
               f" built in {vec_s:.1f} s; keyword index built in {kw_s:.1f} s", flush=True)
 
         picks = rng.choice(n, args.queries, replace=False)  # their texts give the keyword queries
-        queries = centers[rng.integers(0, 2000, args.queries)] + \
-            args.noise * rng.normal(size=(args.queries, dim)).astype(np.float32)  # new points, not stored ones
-        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        if args.anchors == "wiki":
+            queries = wiki[1]
+        else:  # new points of the mixture, not stored ones
+            queries = centers[rng.integers(0, len(centers), args.queries)] + \
+                noise * rng.normal(size=(args.queries, dim)).astype(np.float32)
+            queries /= np.linalg.norm(queries, axis=1, keepdims=True)
         np.save(folder / "queries.npy", queries)
         (folder / "query_terms.json").write_text(json.dumps([texts[i][:5] for i in picks]))
         top100 = _exact_top(data, queries, 100)
         truth = top100[:, :10]
         cosines = np.stack([data[np.sort(row)] @ q for row, q in zip(top100, queries, strict=True)])
         print(f"neighbour cosines 1st / 10th / 100th: {profile(-np.sort(-cosines, axis=1))} (these queries)")
-        real = real_profile()
+        real = real_profile(wiki)
         if real:
             print(f"neighbour cosines 1st / 10th / 100th: {real}")
         del data, texts
