@@ -82,12 +82,14 @@ class KeywordIndex:
 
     @cached_property
     def term_max(self) -> np.ndarray:
-        """Per-term upper bounds: stored at build time; computed here for an index written before them."""
-        path = self.folder / TERM_MAX
-        if path.is_file():
-            bounds = np.load(path, mmap_mode="r")
-            if len(bounds) == len(self.indptr) - 1:
+        """Per-term upper bounds: stored at build time; computed here for an index written before them,
+        or if the stored file is damaged (they are only a shortcut)."""
+        try:
+            bounds = np.load(self.folder / TERM_MAX, mmap_mode="r")
+            if bounds.shape == (len(self.indptr) - 1,):
                 return bounds
+        except (OSError, ValueError, EOFError):
+            pass
         return _term_max(self.data, self.indptr)
 
     def top(self, terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:

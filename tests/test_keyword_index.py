@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -80,7 +81,15 @@ def test_top_k_equals_ranking_every_score(tmp_path: Path, monkeypatch) -> None: 
 def test_top_k_on_an_index_without_stored_bounds(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(keyword_index, "PRUNE_ABOVE", 0)
     _zipf_corpus(tmp_path)
-    (tmp_path / "kw" / "term_max.npy").unlink()  # written before the bounds were stored
+    bounds = tmp_path / "kw" / "term_max.npy"
+    stored = bounds.read_bytes()
+    for damage in (b"", stored[: len(stored) // 2], b"\x93NUMPY garbage"):
+        bounds.write_bytes(damage)  # half-written or garbled: the bounds are recomputed from the postings
+        index = KeywordIndex(tmp_path / "kw")
+        assert np.array_equal(index.term_max, np.load(io.BytesIO(stored)))
+        for query in QUERIES:
+            _check_top(index, query, 10)
+    bounds.unlink()  # written before the bounds were stored
     index = KeywordIndex(tmp_path / "kw")
     for query in QUERIES:
         _check_top(index, query, 10)
