@@ -99,11 +99,12 @@ class KeywordIndex:
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if not weights or k <= 0:
             return empty
+        if sum(int(self.indptr[t + 1] - self.indptr[t]) for t in weights) <= PRUNE_ABOVE:
+            return self._best(self.scores(terms), None, k)
         bound = self.term_max
         order = sorted(weights, key=lambda t: (-weights[t] * float(bound[t]), t))
         left = np.cumsum([weights[t] * float(bound[t]) for t in order][::-1])[::-1].tolist() + [0.0]
         lengths = [int(self.indptr[t + 1] - self.indptr[t]) for t in order]
-        total = sum(lengths)
         out = np.zeros(self.num_docs, dtype=np.float32)
         short: list[np.ndarray] | None = []  # the lists read so far, while they are short enough to merge
         first: np.ndarray | None = None  # a sample of the first list with at least k chunks
@@ -114,7 +115,7 @@ class KeywordIndex:
             ids = np.asarray(self.indices[start : start + lengths[j]])
             out[ids] += weights[tid] * np.asarray(self.data[start : start + lengths[j]])
             rest = left[j + 1]
-            if rest == 0.0 or total <= PRUNE_ABOVE:
+            if rest == 0.0:
                 continue
             probes = [ids[:: max(1, -(-len(ids) // PROBE_SIZE))]]  # a posting list never repeats a chunk
             if first is None and len(ids) >= k:
@@ -141,7 +142,11 @@ class KeywordIndex:
                 self._add_from(later, weights[later], alive, out)
             candidates = alive
             break
-        if candidates is None:  # every list was summed
+        return self._best(out, candidates, k)
+
+    def _best(self, out: np.ndarray, candidates: np.ndarray | None, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k best positive scores of `out` among `candidates` (None: all chunks), best first."""
+        if candidates is None:
             candidates = np.argpartition(-out, k - 1)[:k] if k < self.num_docs else np.arange(self.num_docs)
         scores = out[candidates]
         keep = scores > 0
