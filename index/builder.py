@@ -185,8 +185,9 @@ def _build_locked(
             continue
         try:
             doc = load_document(corpus, st.source)
-        except ValueError as exc:
-            skip = Skipped(st.source, str(exc))
+        except Exception as exc:  # noqa: BLE001 - one unreadable file never stops the build
+            reason = str(exc) if isinstance(exc, ValueError) else f"could not be read ({exc.__class__.__name__}: {exc})"
+            skip = Skipped(st.source, reason)
             skipped.append(skip)
             yield FileSkipped(skip)
             continue
@@ -205,7 +206,7 @@ def _build_locked(
     if not any(p.chunks for p in fresh) and not any(p.old_id is not None for p in planned):
         raise CorpusError(
             f"The corpus folder {corpus} holds no indexable documents "
-            f"(looked for non-empty UTF-8 .txt, .md and .rst files; {len(skipped)} skipped)."
+            f"(looked for .txt, .md, .rst, .pdf, .html, .docx and .epub files with text; {len(skipped)} skipped)."
         )
 
     # Each chunk is embedded once; its sentences' vectors are pooled from the same pass. Chunks go
@@ -322,10 +323,14 @@ def _write_generation(
                 for k, c in enumerate(p.chunks)
             ]
         conn.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc_id, doc.source, doc.title, doc.date, doc.place, doc.sha256, p.stat.size, p.stat.mtime_ns,
-             doc.body_start, doc.text),
+             doc.body_start, doc.text, doc.format),
         )
+        conn.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
+                         [(doc_id, pg.number, pg.label, pg.start, pg.end) for pg in doc.pages])
+        conn.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?)",
+                         [(doc_id, sc.start, sc.end, sc.level, sc.title) for sc in doc.sections])
         conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)", sentence_values)
         conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)", chunk_values)
         for _cid, _d, s, e, *_rest in chunk_values:

@@ -1,25 +1,24 @@
-"""Finding the documents of a corpus folder and decoding them, one bad file never stopping the rest.
+"""Finding the documents of a corpus folder and loading them, one bad file never stopping the rest.
 
-Each supported file type has a loader keyed by suffix (`LOADERS`); adding PDF or HTML later means adding a
-loader that returns the text and, where it has them, page boundaries. Plain text loaders return the text
-exactly as `Path.read_text(encoding="utf-8")` would, so citation offsets can be checked against the file.
+Each supported format has a loader (index/formats), chosen by the file's suffix or, where the suffix lies
+or is missing, by its content. Plain text loaders return the text exactly as
+`Path.read_text(encoding="utf-8")` would, so citation offsets can be checked against the file; the others
+return extracted text that is stored in the index and checked there.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.types import Document
+from index.formats import LOADERS, LoadError, choose_format, declared_format
+from index.types import TEXT_FORMATS, Document
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
-"""Larger files are skipped with a warning rather than read into memory."""
-
+SNIFF_BYTES = 2048
 _HEADER = re.compile(r"date (\d{4}-\d{2}-\d{2})\s+([^:\n]{1,120}?):[ \t]*")
 _TITLE_MAX = 80
 
@@ -46,25 +45,6 @@ class FileStat:
     """Modification time in nanoseconds."""
 
 
-def _decode_plain_text(raw: bytes) -> str:
-    """Decode like `read_text(encoding="utf-8")`: strict UTF-8 and universal newlines."""
-    if b"\x00" in raw[:8192]:
-        raise ValueError("binary file")
-    try:
-        return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", newline=None).read()
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
-
-
-LOADERS: dict[str, Callable[[bytes], str]] = {
-    ".txt": _decode_plain_text,
-    ".md": _decode_plain_text,
-    ".markdown": _decode_plain_text,
-    ".rst": _decode_plain_text,
-}
-"""Suffix -> function turning the file's bytes into its text. Files with other suffixes are not indexed."""
-
-
 def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
@@ -74,7 +54,7 @@ def scan_corpus(root: Path) -> Iterator[FileStat]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
         for name in sorted(filenames):
-            if _is_hidden(name) or Path(name).suffix.lower() not in LOADERS:
+            if _is_hidden(name) or declared_format(name) is None:
                 continue
             path = Path(dirpath) / name
             try:
@@ -107,30 +87,41 @@ def parse_document(source: str, text: str) -> Document:
     if header:
         date, place = header.group(1), header.group(2).strip()
         body_start = header.end()
-    title = ""
-    for line in text[body_start:].splitlines():
-        line = line.strip().lstrip("#").strip().lstrip("\ufeff")
-        if line and not re.fullmatch(r"[=\-~^*#]+", line):
-            title = shorten(line)
-            break
-    if not title:
-        title = Path(source).stem
+    title = _first_line_title(text[body_start:].replace("\ufeff", "")) or Path(source).stem
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Document(source=source, text=text, sha256=sha, title=title, date=date, place=place,
                     body_start=body_start)
 
 
 def load_document(root: Path, source: str) -> Document:
-    """Read and decode one file. Raises ValueError with a short reason when it cannot be indexed."""
+    """Read one file with the loader its type calls for. Raises ValueError (LoadError) with a short reason
+    when it cannot be indexed."""
     path = root / source
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ValueError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
     except OSError as exc:
-        raise ValueError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
-    text = LOADERS[path.suffix.lower()](raw)
-    if not text.strip():
-        raise ValueError("empty file")
-    return parse_document(source, text)
+        raise LoadError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
+    fmt = choose_format(path, head)
+    loader = LOADERS[fmt]
+    if size > loader.max_bytes:
+        raise LoadError(f"larger than {loader.max_bytes // (1024 * 1024)} MB")
+    extracted = loader.load(path)
+    if not extracted.text.strip():
+        raise LoadError("empty file" if fmt in TEXT_FORMATS else f"no text found in this {fmt.upper()}")
+    if fmt in TEXT_FORMATS:
+        doc = parse_document(source, extracted.text)
+        return Document(doc.source, doc.text, doc.sha256, doc.title, doc.date, doc.place, doc.body_start, fmt)
+    title = shorten(extracted.title) if extracted.title else _first_line_title(extracted.text) or Path(source).stem
+    sha = hashlib.sha256(extracted.text.encode("utf-8")).hexdigest()
+    return Document(source=source, text=extracted.text, sha256=sha, title=title, date=extracted.date,
+                    format=fmt, pages=extracted.pages, sections=extracted.sections)
+
+
+def _first_line_title(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#•").strip()
+        if line and not re.fullmatch(r"[=\-~^*#]+", line):
+            return shorten(line)
+    return ""

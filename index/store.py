@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from index.errors import IndexBusyError, IndexStateError
 from index.keyword_index import KeywordIndex
-from index.types import Document, Span
+from index.types import Document, Page, Section, Span
 from index.vectors import VectorStore
 
 if TYPE_CHECKING:
@@ -40,14 +40,22 @@ if TYPE_CHECKING:
 
     from index.embedding import Embedder
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 REBUILD_HINT = "Run `qa index --rebuild` to build it again."
 
 SCHEMA = """
 CREATE TABLE documents (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT, place TEXT,
     sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, body_start INTEGER NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL, format TEXT NOT NULL
+);
+CREATE TABLE pages (
+    doc_id INTEGER NOT NULL, number INTEGER NOT NULL, label TEXT, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, number)
+);
+CREATE TABLE sections (
+    doc_id INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, level INTEGER NOT NULL,
+    title TEXT NOT NULL
 );
 CREATE TABLE sentences (
     id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL
@@ -61,6 +69,7 @@ CREATE TABLE skipped (
 );
 CREATE INDEX sentences_doc ON sentences(doc_id);
 CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE INDEX sections_doc ON sections(doc_id);
 """
 
 
@@ -340,12 +349,16 @@ class Snapshot:
         doc = self._documents.get(doc_id)
         if doc is None:
             row = self.conn.execute(
-                "SELECT source, text, sha256, title, date, place, body_start FROM documents WHERE id = ?",
+                "SELECT source, text, sha256, title, date, place, body_start, format FROM documents WHERE id = ?",
                 (doc_id,),
             ).fetchone()
             if row is None:
                 raise IndexStateError(f"The index at {self.gen.parent} is damaged (document {doc_id}). {REBUILD_HINT}")
-            doc = Document(*row)
+            pages = tuple(Page(n, a, b, label) for n, label, a, b in self.conn.execute(
+                "SELECT number, label, start, end FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)))
+            sections = tuple(Section(t, lv, a, b) for a, b, lv, t in self.conn.execute(
+                "SELECT start, end, level, title FROM sections WHERE doc_id = ? ORDER BY start, level", (doc_id,)))
+            doc = Document(*row, pages=pages, sections=sections)
             self._documents[doc_id] = doc
         return doc
 

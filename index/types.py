@@ -1,7 +1,9 @@
-"""The small domain model of the index layer: what a document, a sentence and a chunk are.
+"""The small domain model of the index layer: what a document, a page, a sentence and a chunk are.
 
-Offsets are character offsets into `Document.text`, which is exactly what
-`Path(...).read_text(encoding="utf-8")` returns for the file, so `text[start:end]` is always the quote.
+Offsets are character offsets into `Document.text`. For plain text formats (.txt, .md, .rst) that is
+exactly what `Path(...).read_text(encoding="utf-8")` returns for the file; for extracted formats (PDF,
+HTML, DOCX, EPUB) it is the extracted text stored in the index (`qa text SOURCE` prints it). Either way
+`text[start:end]` is always the quote.
 """
 
 from __future__ import annotations
@@ -20,23 +22,84 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Page:
+    """A page of a paged document (a PDF page; an EPUB chapter) as a span of the extracted text."""
+
+    number: int
+    """1-based physical index (PDF page, EPUB spine chapter)."""
+    start: int
+    """First character of the page in the document text."""
+    end: int
+    """One past its last character."""
+    label: str | None = None
+    """The printed page label where the PDF defines one ("iv", "24"), else None."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a document that starts at a heading (HTML, DOCX, EPUB headings)."""
+
+    title: str
+    """The heading's text."""
+    level: int
+    """Heading level, 1 for the top."""
+    start: int
+    """Where the heading starts in the document text."""
+    end: int
+    """Where the next heading of the same or a higher level starts (or the text ends)."""
+
+
+@dataclass(frozen=True)
 class Document:
     """One source file, decoded, with the metadata shown in citations."""
 
     source: str
     """Path relative to the corpus folder, with forward slashes."""
     text: str
-    """Full text as `read_text(encoding="utf-8")` returns it."""
+    """Full text: the file as `read_text(encoding="utf-8")` returns it, or the text extracted from it."""
     sha256: str
     """Hash of `text` (UTF-8); re-indexing skips documents whose hash did not change."""
     title: str
-    """First non-empty line (shortened), or the file name."""
+    """From the document's metadata, else its first heading or non-empty line (shortened), else the file name."""
     date: str | None = None
-    """ISO date from a `date YYYY-MM-DD Place: ...` header, if the document has one."""
+    """ISO date: a `date YYYY-MM-DD Place: ...` header, or the PDF/HTML/DOCX/EPUB date metadata."""
     place: str | None = None
     """Place from the same header, e.g. `Astana (Kazakhstan)`."""
     body_start: int = 0
     """Where the quotable body starts (after a metadata header, if any)."""
+    format: str = "txt"
+    """What the text came from: txt, md, rst, pdf, html, docx or epub."""
+    pages: tuple[Page, ...] = ()
+    """Page spans, in order (PDF pages, EPUB chapters); empty for unpaged formats."""
+    sections: tuple[Section, ...] = ()
+    """Heading-delimited sections, in order (HTML, DOCX, EPUB); empty where none are known."""
+
+    def page_at(self, offset: int) -> Page | None:
+        """The page holding `offset`, or None for an unpaged document."""
+        return _find(self.pages, offset)
+
+    def section_at(self, offset: int) -> Section | None:
+        """The innermost section holding `offset`, or None."""
+        best = None
+        for s in self.sections:
+            if s.start > offset:
+                break
+            if offset < s.end and (best is None or s.level >= best.level):
+                best = s
+        return best
+
+
+TEXT_FORMATS = frozenset({"txt", "md", "rst"})
+"""Formats whose stored text is the file itself, so quotes can be checked against the file on disk."""
+
+
+def _find(pages: tuple[Page, ...], offset: int) -> Page | None:
+    import bisect
+
+    if not pages:
+        return None
+    i = bisect.bisect_right(pages, offset, key=lambda p: p.start) - 1
+    return pages[max(0, i)]
 
 
 @dataclass(frozen=True)

@@ -175,8 +175,10 @@ def passages_of(snapshot: Snapshot, hits: Sequence[Hit]) -> list[Passage]:
     for rank, hit in enumerate(hits, start=1):
         chunk = snapshot.chunk(hit.chunk_id)
         doc = snapshot.document(chunk.doc_id)
+        page = doc.page_at(chunk.start)
         passages.append(Passage(rank, doc.source, chunk.start, chunk.end, doc.text[chunk.start : chunk.end],
-                                hit.score, doc.title, line_of(doc.text, chunk.start)))
+                                hit.score, doc.title, line_of(doc.text, chunk.start),
+                                page.number if page else None, page.label if page else None, doc.format))
     return passages
 
 
@@ -197,8 +199,11 @@ def compose(
     citations = []
     for n, s in enumerate(chosen, start=1):
         doc = snapshot.document(s.doc_id)
+        page = doc.page_at(s.start)
+        section = doc.section_at(s.start)
         citation = Citation(n, doc.source, s.start, s.end, doc.text[s.start : s.end], s.score, doc.title,
-                            doc.date, doc.place, line_of(doc.text, s.start))
+                            doc.date, doc.place, line_of(doc.text, s.start), page.number if page else None,
+                            page.label if page else None, doc.format, section.title if section else None)
         verify_citation(doc.text, citation)
         citations.append(citation)
     if not citations:

@@ -146,11 +146,11 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
         )
 
 
-def _prepared_engine(settings):  # type: ignore[no-untyped-def]
+def _prepared_engine(settings, refresh: bool = True):  # type: ignore[no-untyped-def]
     from qa.engine import Engine
 
     engine = Engine(settings)
-    _Progress(sys.stderr, quiet=True).run(engine.prepare())
+    _Progress(sys.stderr, quiet=True).run(engine.prepare(refresh=refresh))
     return engine
 
 
@@ -163,13 +163,12 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
         lines.append(answer.text)
         if answer.passages:
             lines += ["", "Closest passages:"]
-            lines += [f"  {p.source}:{p.line}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
+            lines += [f"  {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
     else:
         lines.append(answer.text)
         lines.append("")
         for c in answer.citations:
-            meta = ", ".join(x for x in (c.date, c.place) if x)
-            lines.append(f"[{c.n}] {c.source}:{c.line}{f' ({meta})' if meta else ''}  \"{c.quote}\"")
+            lines.append(f"{c.header()}  \"{c.quote}\"")
     return "\n".join(lines)
 
 
@@ -287,7 +286,7 @@ def eval_cmd(questions: Path, corpus: Path | None, index_dir: Path | None, limit
         items = load_questions(questions)[:limit]
         settings = _settings(corpus, index_dir, 10)
         engine = _prepared_engine(settings)
-        report = evaluate(engine.ask, settings.corpus, items)
+        report = evaluate(engine.ask, settings.corpus, items, document_text=engine.document_text)
     except QAError as error:
         _fail(error)
     if details:
@@ -297,6 +296,29 @@ def eval_cmd(questions: Path, corpus: Path | None, index_dir: Path | None, limit
         click.echo(json.dumps(report.summary()))
     else:
         click.echo(format_report(report))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("source")
+@_common
+def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
+    """Print the text of SOURCE exactly as it is indexed, the text every citation's start/end index.
+
+    SOURCE is the document's path relative to the corpus, as citations give it. For .txt, .md and .rst
+    this is the file itself; for PDF, HTML, DOCX and EPUB it is the text extracted from it, so
+    `text[start:end] == quote` can be checked for every citation. Nothing is added: no final newline.
+    """
+    try:
+        engine = _prepared_engine(_settings(corpus, index_dir), refresh=False)
+        content = engine.document_text(source)
+    except QAError as error:
+        _fail(error)
+    if content is None:
+        _fail(UsageError(f"{source} is not in the index. Give its path relative to the corpus folder, as "
+                         "citations show it (e.g. notes/report.pdf)."))
+    sys.stdout.flush()
+    sys.stdout.buffer.write(content.encode("utf-8"))
+    sys.stdout.buffer.flush()
 
 
 @cli.command(context_settings=CONTEXT)

@@ -16,6 +16,7 @@ from index.embedding import Embedder, load_embedder
 from index.errors import CorpusError, IndexBusyError, UsageError
 from index.loaders import shorten
 from index.store import IndexDir, Snapshot
+from index.types import Document
 from qa.config import Settings, Tuning
 from qa.types import Answer, Passage
 
@@ -100,7 +101,7 @@ class Engine:
         if not self.settings.corpus.is_dir():
             raise CorpusError(
                 f"The corpus folder {self.settings.corpus} does not exist. Pass --corpus DIR with a folder "
-                "of .txt, .md or .rst files."
+                "of documents (.txt, .md, .rst, .pdf, .html, .docx, .epub)."
             )
 
     def prepare(self, refresh: bool = True) -> Iterator[BuildEvent | Notice]:
@@ -185,6 +186,10 @@ class Engine:
         """The stored text of a document (what citations point into), or None if it is not indexed."""
         doc = self.snapshot.document_by_source(source)
         return doc.text if doc is not None else None
+
+    def document(self, source: str) -> Document | None:
+        """A stored document with its pages and sections, or None if it is not indexed."""
+        return self.snapshot.document_by_source(source)
 
     def stats(self) -> tuple[int, int]:
         """(documents, chunks) in the open index."""

@@ -7,7 +7,8 @@ A question file is JSONL: `id`, `question`, and any of `gold_sources` (paths rel
 - recall@1/5/10 and MRR@10 by document, over questions with `gold_sources`;
 - answer accuracy: not abstained and a gold string in the answer text (case-insensitive);
 - abstention precision and recall, over questions that say whether they are answerable;
-- citation verbatim rate: every quote re-read from the file on disk at its offsets (must be 100%);
+- citation verbatim rate: every quote re-read at its offsets (must be 100%): from the file on disk for
+  .txt/.md/.rst, from the stored extracted text for PDF, HTML, DOCX and EPUB;
 - latency p50/p95 of question -> Answer.
 """
 
@@ -99,8 +100,12 @@ def evaluate(
     corpus: Path,
     questions: Iterable[EvalQuestion],
     progress: Callable[[int], None] | None = None,
+    document_text: Callable[[str], str | None] | None = None,
 ) -> EvalReport:
-    """Ask every question with `ask` (question -> Answer) and score the answers."""
+    """Ask every question with `ask` (question -> Answer) and score the answers. `document_text` gives the
+    stored text of extracted formats (PDF, HTML...) to check their quotes against."""
+    from index.types import TEXT_FORMATS
+
     report = EvalReport()
     hits1 = hits5 = hits10 = rr = 0.0
     correct = 0
@@ -140,7 +145,10 @@ def evaluate(
         report.abstained += answer.abstained
         for c in answer.citations:
             if c.source not in file_cache:
-                file_cache[c.source] = (corpus / c.source).read_text(encoding="utf-8")
+                if c.format in TEXT_FORMATS or document_text is None:
+                    file_cache[c.source] = (corpus / c.source).read_text(encoding="utf-8")
+                else:
+                    file_cache[c.source] = document_text(c.source) or ""
             report.citations += 1
             verbatim += file_cache[c.source][c.start : c.end] == c.quote
         report.rows.append(row)

@@ -26,6 +26,25 @@ class Passage:
     """Document title."""
     line: int = 1
     """1-based line of `start`."""
+    page: int | None = None
+    """1-based physical page (PDF) or chapter (EPUB) of `start`; None for unpaged formats."""
+    page_label: str | None = None
+    """The printed page label, where the PDF defines one."""
+    format: str = "txt"
+    """The document's format: txt, md, rst, pdf, html, docx or epub."""
+
+    def location(self) -> str:
+        """Where the passage is, as people read it: `file.pdf p. 12` or `notes.txt:5`."""
+        return locate(self.source, self.line, self.page, self.page_label, self.format)
+
+
+def locate(source: str, line: int, page: int | None, page_label: str | None, fmt: str) -> str:
+    """The one place a citation's position is rendered for people (CLI, chat, exports)."""
+    if page is None:
+        return f"{source}:{line}"
+    if fmt == "epub":
+        return f"{source} ch. {page}"
+    return f"{source} p. {page_label or page}"
 
 
 @dataclass(frozen=True)
@@ -51,7 +70,26 @@ class Citation:
     place: str | None = None
     """Document place, if known."""
     line: int = 1
-    """1-based line where the quote starts."""
+    """1-based line where the quote starts (in the stored text; for PDF/HTML/DOCX/EPUB see `qa text`)."""
+    page: int | None = None
+    """1-based physical page (PDF) or chapter (EPUB) where the quote starts; None for unpaged formats."""
+    page_label: str | None = None
+    """The printed label of that page ("iv", "24") where the PDF defines labels; what people are shown."""
+    format: str = "txt"
+    """The document's format: txt, md, rst, pdf, html, docx or epub."""
+    section: str | None = None
+    """The heading of the section holding the quote (HTML, DOCX, EPUB), if known."""
+    highlight: tuple[int, int] | None = None
+    """The short answer inside the quote, as document offsets [start, end), when the question asks for one."""
+
+    def location(self) -> str:
+        """Where the quote is, as people read it: `file.pdf p. 12` or `notes.txt:5`."""
+        return locate(self.source, self.line, self.page, self.page_label, self.format)
+
+    def header(self) -> str:
+        """`[n] location (date, place)`: the citation's heading everywhere it is shown."""
+        meta = ", ".join(x for x in (self.date, self.place) if x)
+        return f"[{self.n}] {self.location()}" + (f" ({meta})" if meta else "")
 
 
 @dataclass(frozen=True)
@@ -81,12 +119,14 @@ class Answer:
             "citations": [
                 {"n": c.n, "source": c.source, "start": c.start, "end": c.end, "quote": c.quote,
                  "score": round(c.score, 4), "title": c.title, "date": c.date, "place": c.place,
-                 "line": c.line}
+                 "line": c.line, "page": c.page, "page_label": c.page_label, "format": c.format,
+                 "section": c.section, "highlight": list(c.highlight) if c.highlight else None}
                 for c in self.citations
             ],
             "passages": [
                 {"rank": p.rank, "source": p.source, "start": p.start, "end": p.end, "text": p.text,
-                 "score": round(p.score, 4), "line": p.line}
+                 "score": round(p.score, 4), "line": p.line, "page": p.page, "page_label": p.page_label,
+                 "format": p.format}
                 for p in self.passages
             ],
             "warnings": list(self.warnings),

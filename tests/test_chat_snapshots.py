@@ -46,6 +46,7 @@ def app_asking(corpus: Path, index: Path, question: str | None, open_citation: b
         if open_citation:
             app.query_one("#log").focus()
             await pilot.press("1")
+            await app.workers.wait_for_complete()  # the viewer opens once its document is fetched
         await pilot.pause()
 
     return app, run_before

@@ -21,13 +21,13 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from tui.messages import AnswerReady, EngineFailed, EngineReady, StatusChanged
+from tui.messages import AnswerReady, DocumentFetched, EngineFailed, EngineReady, StatusChanged
 from tui.viewer import ViewerScreen
 from tui.widgets import AnswerView, CitationItem, QuestionView
 
 EngineFactory = Callable[[], Any]
 """Returns an object like `qa.engine.Engine`: `prepare()`, `reindex()`, `ask(question, history=...)`,
-`document_text(source)` and `stats()`."""
+`document_text(source)`, `document(source)` and `stats()`."""
 
 
 def answer_markdown(question: str, answer: Any) -> str:
@@ -36,10 +36,9 @@ def answer_markdown(question: str, answer: Any) -> str:
     lines.append(answer.text)
     lines.append("")
     for c in answer.citations:
-        meta = ", ".join(x for x in (c.date, c.place) if x)
-        lines.append(f"[{c.n}] {c.source}:{c.line}{f' ({meta})' if meta else ''} — \"{c.quote}\"")
+        lines.append(f"{c.header()} — \"{c.quote}\"")
     if answer.abstained:
-        lines += [f"- {p.source}:{p.line}" for p in answer.passages]
+        lines += [f"- {p.location()}" for p in answer.passages]
     return "\n".join(lines)
 
 
@@ -129,10 +128,22 @@ class ChatApp(App[None]):
     def ask_worker(self, question: str, history: list[str]) -> None:
         try:
             answer = self.engine.ask(question, history=history)
+            sources = {c.source for c in answer.citations} | {p.source for p in answer.passages}
+            documents = {s: t for s in sources if (t := self.engine.document_text(s)) is not None}
         except Exception as exc:  # noqa: BLE001
             self.post_message(EngineFailed(_describe(exc)))
             return
-        self.post_message(AnswerReady(question, answer))
+        self.post_message(AnswerReady(question, answer, documents))
+
+    @work(thread=True, exit_on_error=False, group="open")
+    def open_worker(self, citation: Any) -> None:
+        """Fetch the cited document off the UI thread; the viewer opens when it arrives."""
+        try:
+            document = self.engine.document(citation.source) if self.engine else None
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(EngineFailed(_describe(exc)))
+            return
+        self.post_message(DocumentFetched(citation, document))
 
     # -- messages ----------------------------------------------------------------------------------
 
@@ -164,10 +175,8 @@ class ChatApp(App[None]):
 
     def on_answer_ready(self, message: AnswerReady) -> None:
         self.exchanges.append((message.question, message.answer))
-        sources = {c.source for c in message.answer.citations} | {p.source for p in message.answer.passages}
-        documents = {s: t for s in sources if (t := self.engine.document_text(s)) is not None}
         log = self.query_one("#log", VerticalScroll)
-        log.mount(AnswerView(message.answer, documents))
+        log.mount(AnswerView(message.answer, message.documents))
         log.scroll_end(animate=False)
         self.query_one("#status", Static).update(Text("Ready."))
 
@@ -221,11 +230,13 @@ class ChatApp(App[None]):
         self._open(message.citation)
 
     def _open(self, citation: Any) -> None:
-        text = self.engine.document_text(citation.source) if self.engine else None
-        if text is None:
-            self.notify(f"{citation.source} is no longer in the index.", severity="error")
+        self.open_worker(citation)
+
+    def on_document_fetched(self, message: DocumentFetched) -> None:
+        if message.document is None:
+            self.notify(f"{message.citation.source} is no longer in the index.", severity="error")
             return
-        self.push_screen(ViewerScreen(citation, text))
+        self.push_screen(ViewerScreen(message.citation, message.document))
 
     def action_open_citation(self, n: int) -> None:
         if not self.exchanges:

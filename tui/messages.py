@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from qa.types import Answer
+from index.types import Document
+from qa.types import Answer, Citation
 
 
 @dataclass
@@ -31,6 +32,16 @@ class AnswerReady(Message):
 
     question: str
     answer: Answer
+    documents: dict[str, str]
+    """Source -> stored text of every document the answer cites or lists, fetched in the worker."""
+
+
+@dataclass
+class DocumentFetched(Message):
+    """A cited document was read for the viewer (None: it is no longer in the index)."""
+
+    citation: Citation
+    document: Document | None
 
 
 @dataclass

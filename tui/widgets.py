@@ -21,25 +21,36 @@ CONTEXT_CHARS = 80
 
 
 def citation_text(citation: Citation, document_text: str | None) -> Text:
-    """`[n] source:line (date, place)` then the quote, highlighted inside a little surrounding context."""
+    """`[n] file.pdf p. 12 (date, place)` then the quote, highlighted inside a little surrounding context; the
+    short answer, where there is one, stands out inside the quote."""
     meta = ", ".join(x for x in (citation.date, citation.place) if x)
     text = Text()
     text.append(f"[{citation.n}] ", style="bold")
-    text.append(f"{citation.source}:{citation.line}", style="underline")
+    text.append(citation.location(), style="underline")
     if meta:
         text.append(f"  ({meta})", style="dim")
     text.append("\n")
     if document_text is None:
-        text.append(citation.quote, style="bold")
+        text.append_text(quote_text(citation, "bold"))
         return text
     before = document_text[max(0, citation.start - CONTEXT_CHARS) : citation.start]
     after = document_text[citation.end : citation.end + CONTEXT_CHARS]
     text.append(("…" if citation.start > CONTEXT_CHARS else "") + " ".join(before.split(" ")).replace("\n", " "),
                 style="dim")
-    text.append(citation.quote.replace("\n", " "), style="bold reverse")
+    text.append_text(quote_text(citation))
     text.append(after.replace("\n", " ") + ("…" if citation.end + CONTEXT_CHARS < len(document_text) else ""),
                 style="dim")
     return text
+
+
+def quote_text(citation: Citation, style: str = "bold reverse") -> Text:
+    """The quote on one line, with the short answer (`highlight`) underlined inside it."""
+    quote = Text(citation.quote.replace("\n", " "), style=style)
+    if citation.highlight:
+        a, b = citation.highlight[0] - citation.start, citation.highlight[1] - citation.start
+        if 0 <= a < b <= len(citation.quote):
+            quote.stylize("underline bold", a, b)
+    return quote
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
@@ -58,7 +69,7 @@ def answer_markdown_body(answer: Answer) -> str:
 def passage_as_citation(passage: Passage) -> Citation:
     """A retrieved passage in the shape the viewer opens (used for an abstention's closest passages)."""
     return Citation(passage.rank, passage.source, passage.start, passage.end, passage.text, passage.score,
-                    passage.title, None, None, passage.line)
+                    passage.title, None, None, passage.line, passage.page, passage.page_label, passage.format)
 
 
 class CitationItem(Static, can_focus=True):
@@ -88,7 +99,7 @@ class PassageItem(CitationItem):
     """A closest passage under an abstention; opens like a citation."""
 
     def __init__(self, passage: Passage) -> None:
-        Static.__init__(self, Text(f"{passage.source}:{passage.line}  ", style="underline")
+        Static.__init__(self, Text(f"{passage.location()}  ", style="underline")
                         + Text(" ".join(passage.text.split())[:200] + "…", style="dim"), classes="passage")
         self.citation = passage_as_citation(passage)
 

@@ -1,0 +1,163 @@
+"""Loaders for the file formats corpus-qa reads, behind one interface, chosen by file type.
+
+A loader turns a file into an `Extracted`: the text that is stored in the index and quoted, plus what
+the format knows about it (title, date, pages, sections). Plain text formats keep the file's text exactly,
+so their citations can be checked against the file itself; the other formats are extracted once, at
+index time, and their citations are checked against the stored text (`qa text SOURCE`).
+
+The format is chosen by the file's suffix, except where the content says otherwise: a `.pdf` that is
+really HTML, a `.txt` that is really a PDF, or a file without a suffix are sniffed from their first bytes.
+Every loader raises `LoadError` with a one-line reason for a file it cannot read; nothing else escapes.
+Heavy parsers (pypdfium2, selectolax, python-docx) are imported inside the loader that needs them.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.types import Page, Section
+
+
+class LoadError(ValueError):
+    """A file cannot be indexed; the message is the one-line reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a loader got out of a file."""
+
+    text: str
+    """The text to index and quote."""
+    format: str
+    """txt, md, rst, pdf, html, docx or epub."""
+    title: str | None = None
+    """From the format's metadata or first heading; None to fall back on the first line / file name."""
+    date: str | None = None
+    """ISO date (YYYY-MM-DD) from the format's metadata, if any."""
+    pages: tuple[Page, ...] = ()
+    """Page spans of paged formats."""
+    sections: tuple[Section, ...] = ()
+    """Heading-delimited sections, where the format marks headings."""
+
+
+@dataclass(frozen=True)
+class Loader:
+    """One file format: how to recognise it and how to read it."""
+
+    format: str
+    """Short name, as in citations (`pdf`)."""
+    suffixes: tuple[str, ...]
+    """Lower-case suffixes that declare the format."""
+    max_bytes: int
+    """Larger files are skipped rather than read."""
+    load: Callable[[Path], Extracted]
+    """Reads the file; raises LoadError."""
+
+
+MB = 1024 * 1024
+
+
+def _text(fmt: str) -> Callable[[Path], Extracted]:
+    def load(path: Path) -> Extracted:
+        from index.formats.text import load_text
+
+        return load_text(path, fmt)
+
+    return load
+
+
+def _pdf(path: Path) -> Extracted:
+    from index.formats.pdf import load_pdf
+
+    return load_pdf(path)
+
+
+def _html(path: Path) -> Extracted:
+    from index.formats.html import load_html
+
+    return load_html(path)
+
+
+def _docx(path: Path) -> Extracted:
+    from index.formats.docx import load_docx
+
+    return load_docx(path)
+
+
+def _epub(path: Path) -> Extracted:
+    from index.formats.epub import load_epub
+
+    return load_epub(path)
+
+
+LOADERS: dict[str, Loader] = {
+    loader.format: loader
+    for loader in (
+        Loader("txt", (".txt", ".text"), 50 * MB, _text("txt")),
+        Loader("md", (".md", ".markdown"), 50 * MB, _text("md")),
+        Loader("rst", (".rst",), 50 * MB, _text("rst")),
+        Loader("pdf", (".pdf",), 1024 * MB, _pdf),
+        Loader("html", (".html", ".htm", ".xhtml"), 50 * MB, _html),
+        Loader("docx", (".docx",), 200 * MB, _docx),
+        Loader("epub", (".epub",), 200 * MB, _epub),
+    )
+}
+"""Format name -> loader."""
+
+SUFFIXES: dict[str, str] = {suffix: loader.format for loader in LOADERS.values() for suffix in loader.suffixes}
+"""Suffix -> format name. Files with other suffixes are not indexed."""
+
+SNIFF_BYTES = 2048
+
+
+def declared_format(name: str) -> str | None:
+    """The format a file name claims (by suffix); '' for a name without a suffix; None for any other."""
+    suffix = Path(name).suffix.lower()
+    if not suffix or suffix == "." or not Path(name).stem:
+        return ""
+    return SUFFIXES.get(suffix)
+
+
+def sniff(path: Path, head: bytes) -> str | None:
+    """The format the content itself shows, when it shows one clearly (PDF, DOCX, EPUB, HTML), else None."""
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist()[:10_000])
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return None
+        if "word/document.xml" in names:
+            return "docx"
+        if "META-INF/container.xml" in names:
+            return "epub"
+        return None
+    lead = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lead.startswith((b"<!doctype html", b"<html")) or (lead.startswith(b"<") and b"<body" in head.lower()):
+        return "html"
+    return None
+
+
+def choose_format(path: Path, head: bytes) -> str:
+    """The format to read a file with: its content's where that is clear and differs from its suffix, else its
+    suffix's; a file without a suffix is read as text when it is no other format. Raises LoadError when the
+    suffix promises a binary format the content does not hold."""
+    declared = declared_format(path.name)
+    found = sniff(path, head)
+    if found is not None and (found != "html" or declared in ("", "pdf", "docx", "epub")):
+        return found
+    if declared in ("pdf", "docx", "epub"):
+        raise LoadError(f"not a {declared.upper()} file, whatever its name says ({_describe(head)})")
+    return declared or "txt"
+
+
+def _describe(head: bytes) -> str:
+    if not head:
+        return "it is empty"
+    if b"\x00" in head[:512]:
+        return "it holds binary data of an unknown kind"
+    return "it starts with " + repr(head[:12].decode("latin-1"))

@@ -1,0 +1,130 @@
+"""Real documents made inside the tests: PDFs (fpdf2), DOCX (python-docx), EPUB and HTML (by hand)."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+LOREM = ("Volcanic soils hold water well and are rich in minerals, which is why farms crowd the slopes "
+         "of many active volcanoes despite the danger. ")
+
+
+def make_pdf(path: Path, pages: Sequence[str], *, title: str | None = None, header: str | None = None,
+             footer_numbers: bool = True, labels: Sequence[tuple[int, str, int]] = (),
+             user_password: str | None = None) -> Path:
+    """A PDF with one page per text. `header` is printed at the top of every page (a running header) and
+    page numbers at the bottom; `labels` are (first page index, fpdf2 label style, start) page-label runs."""
+    from fpdf import FPDF
+
+    class Doc(FPDF):
+        def header(self) -> None:  # noqa: D102 - fpdf2 hook
+            if header:
+                self.set_font("helvetica", size=9)
+                self.cell(0, 8, f"{header} {self.page_no()}", align="R")
+                self.ln(12)
+
+        def footer(self) -> None:  # noqa: D102
+            if footer_numbers:
+                self.set_y(-15)
+                self.set_font("helvetica", size=9)
+                self.cell(0, 10, str(self.page_no()), align="C")
+
+    pdf = Doc()
+    if title:
+        pdf.set_title(title)
+    if user_password:
+        pdf.set_encryption(owner_password="owner-" + user_password, user_password=user_password)
+    runs = {first: (style, start) for first, style, start in labels}
+    for i, text in enumerate(pages):
+        if i in runs:
+            pdf.add_page(label_style=runs[i][0], label_start=runs[i][1])
+        else:
+            pdf.add_page()
+        pdf.set_font("helvetica", size=11)
+        for block in text.split("\n\n"):
+            pdf.multi_cell(0, 6, block)
+            pdf.ln(4)
+    pdf.output(str(path))
+    return path
+
+
+def make_image_only_pdf(path: Path) -> Path:
+    """A 'scanned' PDF: shapes and no text layer."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    for _ in range(2):
+        pdf.add_page()
+        pdf.rect(20, 20, 150, 200, style="F")
+    pdf.output(str(path))
+    return path
+
+
+def make_docx(path: Path, blocks: Sequence[tuple[str, str]], title: str | None = None) -> Path:
+    """A DOCX from (kind, text) blocks: kind is `h1`/`h2` (headings), `p`, `li` (bulleted) or `table`
+    (text rows separated by newlines, cells by `|`)."""
+    import docx
+
+    document = docx.Document()
+    if title:
+        document.core_properties.title = title
+    for kind, text in blocks:
+        if kind in ("h1", "h2", "h3"):
+            document.add_heading(text, level=int(kind[1]))
+        elif kind == "li":
+            document.add_paragraph(text, style="List Bullet")
+        elif kind == "table":
+            rows = [r.split("|") for r in text.split("\n")]
+            table = document.add_table(rows=len(rows), cols=len(rows[0]))
+            for r, cells in enumerate(rows):
+                for c, cell in enumerate(cells):
+                    table.cell(r, c).text = cell.strip()
+        else:
+            document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def make_epub(path: Path, chapters: Sequence[tuple[str, str]], title: str = "A Book",
+              spine_order: Sequence[int] | None = None) -> Path:
+    """An EPUB 3 with one XHTML file per (heading, body) chapter; the spine lists them in `spine_order`
+    (default: as given), which may differ from the manifest order."""
+    order = list(spine_order) if spine_order is not None else list(range(len(chapters)))
+    manifest = "\n".join(
+        f'<item id="c{i}" href="text/ch{i}.xhtml" media-type="application/xhtml+xml"/>' for i in range(len(chapters))
+    )
+    spine = "\n".join(f'<itemref idref="c{i}"/>' for i in order)
+    opf = f"""<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">
+<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">x</dc:identifier>
+<dc:title>{title}</dc:title><dc:date>2021-05-04</dc:date><dc:language>en</dc:language></metadata>
+<manifest>{manifest}
+<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/></manifest>
+<spine>{spine}</spine></package>"""
+    container = """<?xml version="1.0"?>
+<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
+<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles>
+</container>"""
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        zf.writestr("META-INF/container.xml", container)
+        zf.writestr("OEBPS/content.opf", opf)
+        zf.writestr("OEBPS/nav.xhtml", "<html><body><nav><ol><li>Contents</li></ol></nav></body></html>")
+        for i, (heading, body) in enumerate(chapters):
+            zf.writestr(f"OEBPS/text/ch{i}.xhtml",
+                        f'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>{heading}'
+                        f"</title></head><body><h1>{heading}</h1><p>{body}</p></body></html>")
+    return path
+
+
+def make_zip_bomb(path: Path, member: str, megabytes: int) -> Path:
+    """A small zip whose `member` decompresses to `megabytes` MB of zeros (deflate: about 1:1000)."""
+    block = b"\0" * (1 << 20)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        if member != "META-INF/container.xml":
+            zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open(member, "w", force_zip64=True) as fh:
+            for _ in range(megabytes):
+                fh.write(block)
+    return path

@@ -1,0 +1,249 @@
+"""PDF, HTML, DOCX and EPUB: extraction, offsets, pages, titles, and every kind of bad input.
+
+Every document here is made by the test itself (tests/docgen.py): real PDFs from fpdf2, real DOCX from
+python-docx, EPUB and HTML written out by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.builder import BuildSummary, build
+from index.embedding import HashEmbedder
+from index.formats import LoadError
+from index.formats.cleanup import clean
+from index.formats.html import html_to_extracted
+from index.loaders import load_document, scan_corpus
+from index.store import IndexDir
+from tests.docgen import LOREM, make_docx, make_epub, make_image_only_pdf, make_pdf, make_zip_bomb
+
+ETNA = "Mount Etna erupted spectacularly in the spring, and the lava reached the outskirts of Catania."
+
+
+def manual_pages() -> list[str]:
+    return [
+        "Table of Contents\n\nIntroduction . . . . . . . . . . . . . . . . 1\n\nEruptions . . . . . . . . . . . . . 2",
+        "Introduction\n\n" + LOREM * 3 + "Geologists call the study of such mountains volcano-\nlogy, "
+        "and the word is older than it looks.",
+        "Eruptions\n\n" + ETNA + " " + LOREM * 2,
+    ]
+
+
+def make_manual(path: Path) -> Path:
+    return make_pdf(path, manual_pages(), title="Field Guide to Volcanoes", header="Field Guide - Chapter",
+                    labels=[(0, "r", 1), (1, "D", 1)])
+
+
+def index_corpus(root: Path, tmp: Path, **kw) -> BuildSummary:  # type: ignore[no-untyped-def]
+    events = list(build(root, IndexDir(tmp / "idx"), HashEmbedder(), **kw))
+    assert isinstance(events[-1], BuildSummary)
+    return events[-1]
+
+
+# -- PDF ------------------------------------------------------------------------------------------
+
+
+def test_pdf_pages_labels_title_and_repairs(tmp_path: Path) -> None:
+    make_manual(tmp_path / "guide.pdf")
+    doc = load_document(tmp_path, "guide.pdf")
+    assert doc.format == "pdf"
+    assert doc.title == "Field Guide to Volcanoes"  # from the PDF's metadata
+    assert [(p.number, p.label) for p in doc.pages] == [(1, "i"), (2, "1"), (3, "2")]
+    text = doc.text
+    assert "volcanology" in text and "volcano-" not in text  # hyphenation across the line end repaired
+    assert "Field Guide - Chapter" not in text  # the running header is gone from every page
+    assert ". . . ." not in text and "Table of Contents" in text  # dotted leaders dropped, not the heading
+    for page in doc.pages:  # no bare page-number line is left at a page's edges
+        lines = text[page.start : page.end].splitlines()
+        assert lines and not lines[-1].strip().isdigit() and not lines[0].strip().isdigit()
+    at = text.index(ETNA)
+    assert doc.page_at(at).number == 3 and doc.page_at(at).label == "2"
+    assert text[doc.pages[2].start :].startswith("Eruptions")
+
+
+def test_ligatures_and_control_characters_are_cleaned() -> None:
+    assert clean("the \ufb01rst \ufb02ow\x1b[2J\u00ad ok\r\n") == "the first flow[2J ok\n"
+
+
+def test_pdf_without_text_layer_is_skipped_with_reason(tmp_path: Path) -> None:
+    make_image_only_pdf(tmp_path / "scan.pdf")
+    with pytest.raises(LoadError, match="no text layer: scanned\\? OCR is not supported"):
+        load_document(tmp_path, "scan.pdf")
+
+
+def test_encrypted_pdf_is_skipped_with_reason(tmp_path: Path) -> None:
+    make_pdf(tmp_path / "secret.pdf", ["Top secret plans."], user_password="hunter2")
+    with pytest.raises(LoadError, match="encrypted PDF"):
+        load_document(tmp_path, "secret.pdf")
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx", "epub", "html"])
+def test_truncated_or_corrupt_files_are_skipped_not_raised(tmp_path: Path, kind: str) -> None:
+    good = tmp_path / "good"
+    good.mkdir()
+    whole = good / f"x.{kind}"
+    if kind == "pdf":
+        make_manual(whole)
+    elif kind == "docx":
+        make_docx(whole, [("p", LOREM)])
+    elif kind == "epub":
+        make_epub(whole, [("One", LOREM)])
+    else:
+        whole.write_text(f"<html><body><p>{LOREM}</p></body></html>", encoding="utf-8")
+    data = whole.read_bytes()
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / f"cut.{kind}").write_bytes(data[: len(data) // 3])
+    (root / f"garbage.{kind}").write_bytes(b"\x89\x00\x17 not a document at all" * 50)
+    (root / "fine.txt").write_text("Mount Etna is in Sicily.", encoding="utf-8")
+    summary = index_corpus(root, tmp_path)
+    skipped = {s.source: s.reason for s in summary.skipped}
+    assert "fine.txt" not in skipped and summary.documents >= 1
+    assert f"garbage.{kind}" in skipped or kind == "html"
+    for reason in skipped.values():
+        assert "\n" not in reason and len(reason) < 200 and "Traceback" not in reason
+
+
+def test_extension_that_lies_is_read_by_content(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    make_manual(root / "manual.txt")  # a PDF named .txt
+    (root / "page.pdf").write_text("<!DOCTYPE html><html><head><title>Saved page</title></head><body>"
+                                   "<p>Stromboli erupts every few minutes.</p></body></html>", encoding="utf-8")
+    (root / "photo.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    make_manual(root / "README")  # no suffix: sniffed
+    assert load_document(root, "manual.txt").format == "pdf"
+    assert load_document(root, "README").format == "pdf"
+    page = load_document(root, "page.pdf")
+    assert page.format == "html" and page.title == "Saved page" and "Stromboli" in page.text
+    with pytest.raises(LoadError, match="not a PDF file"):
+        load_document(root, "photo.pdf")
+
+
+def test_zip_bomb_named_docx_or_epub_is_refused(tmp_path: Path) -> None:
+    make_zip_bomb(tmp_path / "bomb.docx", "word/document.xml", 300)
+    make_zip_bomb(tmp_path / "bomb.epub", "META-INF/container.xml", 300)
+    assert (tmp_path / "bomb.docx").stat().st_size < 2_000_000
+    for name in ("bomb.docx", "bomb.epub"):
+        with pytest.raises(LoadError, match="zip bomb"):
+            load_document(tmp_path, name)
+
+
+def test_many_page_pdf_keeps_every_page(tmp_path: Path) -> None:
+    words = LOREM.split()
+    pages = [f"Entry {i} on {words[i % len(words)]} and {words[(7 * i) % len(words)]}. " + LOREM[: 40 + i % 50]
+             for i in range(300)]
+    make_pdf(tmp_path / "long.pdf", pages, header="Long manual")
+    doc = load_document(tmp_path, "long.pdf")
+    assert len(doc.pages) == 300
+    for i in (0, 150, 299):
+        at = doc.text.index(f"Entry {i} on ")
+        assert doc.page_at(at).number == i + 1
+
+
+# -- HTML -----------------------------------------------------------------------------------------
+
+PAGE = """<!DOCTYPE html><html><head><title>12. Virtual Environments &#8212; Python docs</title>
+<meta name="date" content="2023-02-03"><style>p { color: red }</style><script>var x = "hidden";</script></head>
+<body><nav class="menu"><ul><li>Contents</li><li>Previous</li></ul></nav>
+<div class="sphinxsidebar"><h3>Table of Contents</h3><ul><li>Introduction</li></ul></div>
+<div role="main" class="body"><h1>12. Virtual Environments<a class="headerlink" href="#x">¶</a></h1>
+<p>To create one, run <code><span class="n">python3</span> <span class="o">-m</span> <span>venv</span>
+<span>tutorial-env</span></code> in a shell.</p>
+<h2>12.1. Activating<a class="headerlink" href="#y">¶</a></h2>
+<p>On Unix, run <strong>source</strong> tutorial-env/bin/activate.</p><pre>$ source env/bin/activate
+(env) $</pre><ul><li>first</li><li>second</li></ul>
+<table><tr><th>Name</th><th>Use</th></tr><tr><td>venv</td><td>isolation</td></tr></table>
+</div><footer>Copyright 2023</footer></body></html>"""
+
+
+def test_html_keeps_readable_text_only() -> None:
+    e = html_to_extracted(PAGE)
+    assert e.title == "12. Virtual Environments" and e.date == "2023-02-03"
+    for junk in ("hidden", "color: red", "Previous", "Table of Contents", "Copyright", "¶"):
+        assert junk not in e.text
+    assert "python3 -m venv tutorial-env" in e.text  # inline spans join without added spaces
+    assert "On Unix, run source tutorial-env/bin/activate." in e.text
+    assert "$ source env/bin/activate\n(env) $" in e.text  # <pre> keeps its lines
+    assert "Name | Use\nvenv | isolation" in e.text
+    assert [(s.title, s.level) for s in e.sections] == [("12. Virtual Environments", 1), ("12.1. Activating", 2)]
+    act = e.sections[1]
+    assert e.text[act.start :].startswith("12.1. Activating") and act.end == len(e.text)
+    assert e.text.startswith("12. Virtual Environments\n\nTo create one")
+
+
+# -- DOCX and EPUB --------------------------------------------------------------------------------
+
+
+def test_docx_paragraphs_headings_tables_in_order(tmp_path: Path) -> None:
+    make_docx(tmp_path / "report.docx", [
+        ("h1", "Annual report"), ("p", "Sales rose in the north."), ("table", "Region|Sales\nNorth|120"),
+        ("h2", "Outlook"), ("li", "Hire two engineers."), ("p", "The outlook is calm."),
+    ], title="Report 2023")
+    doc = load_document(tmp_path, "report.docx")
+    assert doc.format == "docx" and doc.title == "Report 2023" and doc.pages == ()
+    t = doc.text
+    assert t.index("Annual report") < t.index("Sales rose") < t.index("Region | Sales\nNorth | 120") \
+        < t.index("Outlook") < t.index("• Hire two engineers.") < t.index("The outlook is calm.")
+    assert doc.section_at(t.index("calm")).title == "Outlook"
+    assert doc.date and len(doc.date) == 10
+
+
+def test_docx_title_falls_back_to_first_heading(tmp_path: Path) -> None:
+    make_docx(tmp_path / "memo.docx", [("h1", "Memo on lava"), ("p", "Text.")])
+    assert load_document(tmp_path, "memo.docx").title == "Memo on lava"
+
+
+def test_epub_spine_order_and_chapters_as_pages(tmp_path: Path) -> None:
+    make_epub(tmp_path / "book.epub", [("Chapter A", "Alpha text here."), ("Chapter B", "Beta text here."),
+                                       ("Chapter C", "Gamma text here.")], title="Three Chapters",
+              spine_order=[2, 0, 1])
+    doc = load_document(tmp_path, "book.epub")
+    assert doc.format == "epub" and doc.title == "Three Chapters" and doc.date == "2021-05-04"
+    t = doc.text
+    assert t.index("Gamma") < t.index("Alpha") < t.index("Beta")  # spine order, not manifest order
+    assert "Contents" not in t  # the nav document is not in the spine
+    assert [p.number for p in doc.pages] == [1, 2, 3]
+    assert doc.page_at(t.index("Alpha")).number == 2
+    assert doc.section_at(t.index("Beta")).title == "Chapter B"
+
+
+# -- the whole index ------------------------------------------------------------------------------
+
+
+def test_mixed_corpus_indexes_every_format_and_keeps_pages_on_reuse(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    make_manual(root / "guide.pdf")
+    (root / "page.html").write_text(PAGE, encoding="utf-8")
+    make_docx(root / "report.docx", [("h1", "Report"), ("p", LOREM)])
+    make_epub(root / "book.epub", [("One", LOREM)])
+    first = index_corpus(root, tmp_path)
+    assert first.documents == 4 and not first.skipped
+    (root / "new.txt").write_text("A new note.", encoding="utf-8")
+    second = index_corpus(root, tmp_path)
+    assert second.embedded < first.embedded + 5  # only the new file was embedded
+    snap = IndexDir(tmp_path / "idx").open()
+    try:
+        pdf = snap.document_by_source("guide.pdf")
+        assert pdf is not None and pdf.format == "pdf" and [p.label for p in pdf.pages] == ["i", "1", "2"]
+        html = snap.document_by_source("page.html")
+        assert html is not None and [s.title for s in html.sections][0] == "12. Virtual Environments"
+    finally:
+        snap.close()
+
+
+def test_scan_sees_new_formats_and_suffixless_files(tmp_path: Path) -> None:
+    for name in ("a.pdf", "b.HTML", "c.htm", "d.docx", "e.epub", "f.txt", "g.png", "h.py", "NOTES"):
+        (tmp_path / name).write_bytes(b"x")
+    assert [s.source for s in scan_corpus(tmp_path)] == ["NOTES", "a.pdf", "b.HTML", "c.htm", "d.docx", "e.epub",
+                                                          "f.txt"]
+
+
+def test_seed_corpus_unchanged_by_the_new_loaders() -> None:
+    from tests.conftest import SEEDS
+
+    doc = load_document(SEEDS, "blinken-central-asia.txt")
+    assert doc.format == "txt" and doc.text == (SEEDS / "blinken-central-asia.txt").read_text(encoding="utf-8")
