@@ -57,8 +57,6 @@ class CachingEmbedder:
 
     def embed_chunks(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]):  # type: ignore[no-untyped-def]
         """The inner embedder's one-pass chunk + sentence vectors, cached per (text, spans)."""
-        from index.embedding import embed_chunks
-
         keys = [self._key(f"{t}\0{list(sp)}", f"chunks-{self.tag}\0") for t, sp in zip(texts, spans, strict=True)]
         found: dict[bytes, np.ndarray] = {}
         for start in range(0, len(keys), 500):
@@ -67,8 +65,8 @@ class CachingEmbedder:
             found.update({k: np.frombuffer(v, dtype=np.float32).reshape(-1, self.dim) for k, v in rows})
         missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:
-            chunk_vecs, sentence_vecs = embed_chunks(self.inner, [texts[i] for i in missing],
-                                                     [spans[i] for i in missing])
+            chunk_vecs, sentence_vecs = self.inner.embed_chunks([texts[i] for i in missing],
+                                                                [spans[i] for i in missing])
             rows = []
             for j, i in enumerate(missing):
                 block = np.vstack([chunk_vecs[j][None, :], sentence_vecs[j]]).astype(np.float32)
@@ -84,6 +82,18 @@ class CachingEmbedder:
         return self.embed_documents([text])[0] if self.enabled else self.inner.embed_query(text)
 
     def load(self) -> None:
-        load = getattr(self.inner, "load", None)
-        if load:
-            load()
+        self.inner.load()
+
+    # The rest of the Embedder protocol goes straight to the wrapped model.
+    @property
+    def query_backend(self) -> str:
+        return self.inner.query_backend
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+    def needs_query_encoder(self) -> bool:
+        return self.inner.needs_query_encoder()
+
+    def prepare_query_encoder(self, samples: Sequence[str] = ()) -> str | None:
+        return self.inner.prepare_query_encoder(samples)

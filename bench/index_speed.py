@@ -42,7 +42,7 @@ def main() -> None:
             doc = snap.document(doc_id)
             texts.append(embedding_text(doc.title, doc.text[start:end]))
         snap.close()
-        model = embedder._model
+        model = embedder.sentence_transformer()
         t0 = time.perf_counter()
         model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
         raw = time.perf_counter() - t0

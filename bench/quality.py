@@ -138,7 +138,7 @@ def main() -> None:
           f"questions", flush=True)
 
     results: dict[str, dict] = {}
-    base = baseline(corpus, questions, inner._model, cache)
+    base = baseline(corpus, questions, inner.sentence_transformer(), cache)
     results["textbook baseline (whole docs, flat)"] = base
     print(f"baseline: {json.dumps({k: round(v, 4) for k, v in base.items()})}", flush=True)
 

@@ -7,7 +7,6 @@ corpus reads no file and embeds nothing. The caller (CLI, chat) turns the events
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,18 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.chunking import chunk_document
-from index.embedding import embed_chunks
 from index.errors import CorpusError
-from index.keyword_index import write_keyword_index
-from index.keywords import keyword_tokens
+from index.generation import GenerationWriter, unique_sentences
 from index.loaders import FileStat, Skipped, load_document, scan_corpus
-from index.store import FORMAT_VERSION, SCHEMA, IndexDir, Manifest, Snapshot
+from index.memory import release_freed_memory
+from index.store import IndexDir, Snapshot
 from index.types import Chunk, Document
-from index.vectors import EXACT_LIMIT, write_vectors
+from index.vectors import EXACT_LIMIT
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from index.embedding import Embedder
 
 EMBED_BATCH = 256
@@ -109,15 +105,17 @@ BuildEvent = Progress | FileSkipped | BuildSummary
 
 @dataclass
 class _Planned:
-    """A document going into the new generation: either reused from the old one, or new."""
+    """A document going into the new generation: either kept from the old one, or new."""
 
     source: str
     stat: FileStat
     old_id: int | None = None
     doc: Document | None = None
     chunks: list[Chunk] = field(default_factory=list)
-    chunk_vecs: np.ndarray | None = None
-    sentence_vecs: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    chunk_base: int = 0
+    """Row of its first chunk in the new generation (new documents)."""
+    sentence_rows: dict[tuple[int, int], int] = field(default_factory=dict)
+    """(start, end) of each of its sentences -> row in the new generation (new documents)."""
 
 
 def embedding_text(title: str, chunk_text: str) -> str:
@@ -209,41 +207,35 @@ def _build_locked(
             f"(looked for .txt, .md, .rst, .pdf, .html, .docx and .epub files with text; {len(skipped)} skipped)."
         )
 
-    # Each chunk is embedded once; its sentences' vectors are pooled from the same pass. Chunks go
-    # longest-first across the whole run (not per progress batch) so batches pad little.
-    jobs = [(p, k) for p in fresh for k in range(len(p.chunks))]
-    texts, spans = [], []
-    for p, k in jobs:
-        assert p.doc is not None
-        c = p.chunks[k]
-        prefix = len(p.doc.title) + 1 if params.title_context else 0
-        body = p.doc.text[c.start : c.end]
-        texts.append(embedding_text(p.doc.title, body) if params.title_context else body)
-        spans.append([(s.start - c.start + prefix, s.end - c.start + prefix) for s in c.sentences])
-    total = len(texts)
-    import numpy as np
+    release_freed_memory()  # what reading and chunking freed
+    # Every count is known before anything is embedded, so the vectors stream into files of the right size.
+    kept_chunks = kept_sentences = {}
+    if previous is not None and any(p.old_id is not None for p in planned):
+        kept_chunks = dict(previous.conn.execute("SELECT doc_id, count(*) FROM chunks GROUP BY doc_id").fetchall())
+        kept_sentences = dict(previous.conn.execute("SELECT doc_id, count(*) FROM sentences GROUP BY doc_id"))
+    n_chunks = sum(len(p.chunks) for p in fresh) + sum(kept_chunks.get(p.old_id, 0) for p in planned
+                                                       if p.old_id is not None)
+    n_sentences = sum(len(unique_sentences(p.chunks)) for p in fresh) + sum(
+        kept_sentences.get(p.old_id, 0) for p in planned if p.old_id is not None)
 
-    for p in fresh:
-        p.chunk_vecs = np.zeros((len(p.chunks), embedder.dim), np.float32)
-        p.sentence_vecs = {}
-    order = sorted(range(total), key=lambda i: -len(texts[i]))
-    for start in range(0, total, EMBED_BATCH):
-        batch = order[start : start + EMBED_BATCH]
-        chunk_vecs, sentence_vecs = embed_chunks(embedder, [texts[i] for i in batch], [spans[i] for i in batch])
-        for row, i in enumerate(batch):
-            p, k = jobs[i]
-            p.chunk_vecs[k] = chunk_vecs[row]
-            for sentence, vec in zip(p.chunks[k].sentences, sentence_vecs[row], strict=True):
-                p.sentence_vecs.setdefault((sentence.start, sentence.end), vec)
-        yield Progress("embedding", min(start + EMBED_BATCH, total), total)
-
-    yield Progress("writing", 0, 1)
-    tmp = index.new_generation()
-    manifest = _write_generation(
-        tmp, corpus, embedder, params, planned, skipped, {s.source: s for s in stats}, previous,
-        params.exact_limit,
-    )
-    index.commit(tmp, manifest)
+    writer = GenerationWriter(index, previous, embedder.dim, n_chunks, n_sentences)
+    try:
+        yield Progress("writing", 0, 1)
+        for p in planned:
+            if p.old_id is not None:
+                writer.keep(p.old_id, p.stat)
+            else:
+                assert p.doc is not None
+                p.chunk_base, p.sentence_rows = writer.add(p.doc, p.stat, p.chunks)
+        total = sum(len(p.chunks) for p in fresh)
+        yield from _embed(embedder, fresh, writer, params, total)
+        yield Progress("writing", 0, 1)
+        manifest = writer.finish((embedder.model_id, embedder.weights_hash), params, corpus, skipped,
+                                 {s.source: s for s in stats}, params.exact_limit)
+        index.commit(writer.tmp, manifest)
+    except BaseException:
+        writer.abort()
+        raise
     yield Progress("writing", 1, 1)
     yield BuildSummary(
         manifest.documents, manifest.chunks, total, removed, tuple(skipped),
@@ -251,110 +243,32 @@ def _build_locked(
     )
 
 
+def _embed(embedder: Embedder, fresh: list[_Planned], writer: GenerationWriter, params: ChunkingParams,
+           total: int) -> Iterator[BuildEvent]:
+    """Embed every new chunk once, its sentences' vectors pooled from the same pass, and hand the vectors to
+    the writer batch by batch. Chunks go longest first across the whole run (not per progress batch) so
+    batches pad little; their texts are made per batch, never all at once."""
+    jobs = [(p, k) for p in fresh for k in range(len(p.chunks))]
+    length = [p.chunks[k].end - p.chunks[k].start for p, k in jobs]
+    order = sorted(range(len(jobs)), key=lambda i: -length[i])
+    for start in range(0, len(order), EMBED_BATCH):
+        batch = [jobs[i] for i in order[start : start + EMBED_BATCH]]
+        texts, spans = [], []
+        for p, k in batch:
+            assert p.doc is not None
+            c = p.chunks[k]
+            prefix = len(p.doc.title) + 1 if params.title_context else 0
+            body = p.doc.text[c.start : c.end]
+            texts.append(embedding_text(p.doc.title, body) if params.title_context else body)
+            spans.append([(s.start - c.start + prefix, s.end - c.start + prefix) for s in c.sentences])
+        chunk_vecs, sentence_vecs = embedder.embed_chunks(texts, spans)
+        for row, (p, k) in enumerate(batch):
+            c = p.chunks[k]
+            writer.put(p.chunk_base + k, chunk_vecs[row], [p.sentence_rows[(s.start, s.end)] for s in c.sentences],
+                       sentence_vecs[row])
+        yield Progress("embedding", min(start + EMBED_BATCH, total), total)
+
+
 def _old_skipped(snapshot: Snapshot) -> tuple[Skipped, ...]:
     rows = snapshot.conn.execute("SELECT source, reason FROM skipped ORDER BY source")
     return tuple(Skipped(s, r) for s, r in rows)
-
-
-def _unique_sentences(chunks: list[Chunk]) -> list:
-    """The document's sentences in order, each once (chunks overlap)."""
-    seen: dict[tuple[int, int], object] = {}
-    for c in chunks:
-        for s in c.sentences:
-            seen.setdefault((s.start, s.end), s)
-    return list(seen.values())
-
-
-def _write_generation(
-    tmp: Path,
-    corpus: Path,
-    embedder: Embedder,
-    params: ChunkingParams,
-    planned: list[_Planned],
-    skipped: list[Skipped],
-    stat_of: dict[str, FileStat],
-    previous: Snapshot | None,
-    exact_limit: int,
-) -> Manifest:
-    import numpy as np
-
-    old_chunk_vecs = old_sentence_vecs = None
-    if previous is not None and any(p.old_id is not None for p in planned):
-        old_chunk_vecs = previous.vectors.vectors
-        old_sentence_vecs = previous.sentence_vectors
-
-    conn = sqlite3.connect(tmp / "meta.sqlite")
-    conn.executescript(SCHEMA)
-    chunk_rows: list[np.ndarray] = []
-    sentence_rows: list[np.ndarray] = []
-    bm25_tokens: list[list[str]] = []
-    n_chunk = n_sentence = 0
-    for doc_id, p in enumerate(planned):
-        if p.old_id is not None:
-            assert previous is not None and old_chunk_vecs is not None and old_sentence_vecs is not None
-            doc = previous.document(p.old_id)
-            sents = previous.conn.execute(
-                "SELECT id, start, end FROM sentences WHERE doc_id = ? ORDER BY id", (p.old_id,)
-            ).fetchall()
-            chunks = previous.conn.execute(
-                "SELECT id, start, end, n_tokens, first_sentence, last_sentence FROM chunks "
-                "WHERE doc_id = ? ORDER BY id", (p.old_id,)
-            ).fetchall()
-            sent_map = {old: n_sentence + k for k, (old, _s, _e) in enumerate(sents)}
-            chunk_rows.append(np.asarray(old_chunk_vecs[[c[0] for c in chunks]]))
-            sentence_rows.append(np.asarray(old_sentence_vecs[[s[0] for s in sents]]))
-            sentence_values = [(sent_map[i], doc_id, s, e) for i, s, e in sents]
-            chunk_values = [
-                (n_chunk + k, doc_id, s, e, nt, sent_map[f], sent_map[la])
-                for k, (_i, s, e, nt, f, la) in enumerate(chunks)
-            ]
-        else:
-            assert p.doc is not None
-            doc = p.doc
-            uniq = _unique_sentences(p.chunks)
-            sent_map = {(s.start, s.end): n_sentence + k for k, s in enumerate(uniq)}
-            chunk_rows.append(p.chunk_vecs)
-            sentence_rows.append(np.stack([p.sentence_vecs[(s.start, s.end)] for s in uniq]))
-            sentence_values = [(sent_map[(s.start, s.end)], doc_id, s.start, s.end) for s in uniq]
-            chunk_values = [
-                (n_chunk + k, doc_id, c.start, c.end, c.n_tokens,
-                 sent_map[(c.sentences[0].start, c.sentences[0].end)],
-                 sent_map[(c.sentences[-1].start, c.sentences[-1].end)])
-                for k, c in enumerate(p.chunks)
-            ]
-        conn.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (doc_id, doc.source, doc.title, doc.date, doc.place, doc.sha256, p.stat.size, p.stat.mtime_ns,
-             doc.body_start, doc.text, doc.format),
-        )
-        conn.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
-                         [(doc_id, pg.number, pg.label, pg.start, pg.end) for pg in doc.pages])
-        conn.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?)",
-                         [(doc_id, sc.start, sc.end, sc.level, sc.title) for sc in doc.sections])
-        conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)", sentence_values)
-        conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)", chunk_values)
-        for _cid, _d, s, e, *_rest in chunk_values:
-            bm25_tokens.append(keyword_tokens(doc.title + "\n" + doc.text[s:e]))
-        n_chunk += len(chunk_values)
-        n_sentence += len(sentence_values)
-    conn.executemany(
-        "INSERT INTO skipped VALUES (?, ?, ?, ?)",
-        [(s.source, stat_of[s.source].size, stat_of[s.source].mtime_ns, s.reason) for s in skipped],
-    )
-    conn.commit()
-    conn.close()
-
-    dim = embedder.dim
-    chunk_matrix = np.ascontiguousarray(np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, dim)),
-                                        dtype=np.float32)
-    search = write_vectors(tmp, chunk_matrix, exact_limit)
-    sentence_matrix = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, dim))
-    np.save(tmp / "sentences.npy", np.ascontiguousarray(sentence_matrix, dtype=np.float32), allow_pickle=False)
-    write_keyword_index(tmp / "bm25", bm25_tokens)
-    return Manifest(
-        format_version=FORMAT_VERSION, model_id=embedder.model_id, weights_hash=embedder.weights_hash,
-        dim=dim, max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens,
-        title_context=params.title_context, vector_index=search.kind,
-        corpus=str(corpus.resolve()), documents=len(planned), chunks=n_chunk, sentences=n_sentence,
-        created=time.time(),
-    )

@@ -1,8 +1,11 @@
-"""The BM25 keyword index: written with bm25s, read back with plain numpy.
+"""The BM25 keyword index: every (term, chunk) contribution precomputed, written and read with numpy.
 
-bm25s precomputes every (term, chunk) BM25 contribution into a sparse CSC matrix; a query's scores are
-the sum of its terms' columns. Reading those arrays directly (memory-mapped) avoids importing bm25s and
-scipy on the query path (~0.3 s of a one-shot question) and keeps memory flat for large indexes.
+The index is a sparse CSC matrix, one column of postings per term, holding each chunk's BM25 score for
+that term (the Lucene variant, k1 = 1.5, b = 0.75: the scores bm25s computes, which tests check); a
+query's scores are the sum of its terms' columns. The arrays are memory-mapped on the query path (no
+bm25s or scipy import: ~0.3 s of a one-shot question) and built from term ids at index time, a few bytes
+per token, so building it does not hold every chunk's words as Python strings. The file layout is
+corpus-qa's own (it began as bm25s's and keeps its names); `FORMAT` names it.
 
 Retrieval wants only the best few chunks, so `top` avoids summing the longest posting lists when it can
 (MaxScore, as in Lucene): `term_max.npy` stores each term's largest contribution. Terms are summed from
@@ -14,6 +17,7 @@ by binary search in those terms' (sorted) postings. The result is the same top k
 from __future__ import annotations
 
 import json
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property
@@ -32,15 +36,61 @@ LOOKUP_COST = 8
 ~6 ns, measured on lists of 0.1-1M postings)."""
 
 
-def write_keyword_index(folder: Path, chunk_terms: Sequence[list[str]]) -> None:
-    """Build and save the BM25 index of the chunks' terms (index time; imports bm25s)."""
-    import bm25s
+EMPTY = "\u2205"
+K1 = 1.5
+B = 0.75
+FORMAT = "corpus-qa-bm25-1"
 
-    retriever = bm25s.BM25()
-    retriever.index([terms or ["\u2205"] for terms in chunk_terms], show_progress=False)
-    retriever.save(str(folder))
-    index = KeywordIndex(folder)
-    np.save(folder / TERM_MAX, _term_max(index.data, index.indptr), allow_pickle=False)
+
+class KeywordIndexWriter:
+    """Collects the chunks' terms as ids, in chunk order, and writes the index once all are in."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self._chunks: list[array] = []
+
+    def add(self, terms: Sequence[str]) -> None:
+        """The terms of the next chunk (repeats count). A chunk without terms counts as one word long, a
+        word no query can hold, as in bm25s."""
+        vocab = self.vocab
+        terms = terms or (EMPTY,)
+        self._chunks.append(array("I", [vocab.setdefault(t, len(vocab)) for t in terms]))
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def write(self, folder: Path) -> None:
+        """Save the index: data/indices/indptr (CSC by term), the vocabulary, parameters and term bounds."""
+        n = len(self._chunks)
+        lengths = np.fromiter((len(c) for c in self._chunks), dtype=np.int64, count=n)
+        ids = np.frombuffer(b"".join(c.tobytes() for c in self._chunks), dtype=np.uint32).astype(np.int64)
+        self._chunks = []
+        owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        vocab_size = max(len(self.vocab), 1)
+        # One posting per distinct (term, chunk), ordered by term then chunk, with its term frequency.
+        keys, tf = np.unique(ids * n + owner, return_counts=True) if n else (np.zeros(0, np.int64), np.zeros(0))
+        terms, chunks = keys // max(n, 1), keys % max(n, 1)
+        df = np.bincount(terms, minlength=vocab_size)
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        norm = K1 * (1.0 - B + B * lengths / max(float(lengths.mean()) if n else 1.0, 1e-9))
+        data = (idf[terms] * tf / (norm[chunks] + tf)).astype(np.float32)
+        indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / "data.csc.index.npy", data, allow_pickle=False)
+        np.save(folder / "indices.csc.index.npy", chunks.astype(np.int32), allow_pickle=False)
+        np.save(folder / "indptr.csc.index.npy", indptr, allow_pickle=False)
+        np.save(folder / TERM_MAX, _term_max(data, indptr), allow_pickle=False)
+        (folder / "vocab.index.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+        (folder / "params.index.json").write_text(json.dumps(
+            {"format": FORMAT, "num_docs": n, "method": "lucene", "k1": K1, "b": B}), encoding="utf-8")
+
+
+def write_keyword_index(folder: Path, chunk_terms: Sequence[Sequence[str]]) -> None:
+    """Build and save the BM25 index of the chunks' terms."""
+    writer = KeywordIndexWriter()
+    for terms in chunk_terms:
+        writer.add(terms)
+    writer.write(folder)
 
 
 def _term_max(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
@@ -63,9 +113,12 @@ class KeywordIndex:
         self.indptr = np.load(folder / "indptr.csc.index.npy", mmap_mode="r")
         self.vocab: dict[str, int] = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
         params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+        if not isinstance(params, dict) or params.get("format") != FORMAT:
+            found = params.get("format") if isinstance(params, dict) else params
+            raise ValueError(f"keyword index in another format ({found!r})")
+        if not isinstance(self.vocab, dict):
+            raise ValueError("the vocabulary is not a mapping")
         self.num_docs = int(params["num_docs"])
-        if params.get("method", "lucene") not in ("lucene", "robertson", "atire"):
-            raise ValueError(f"unsupported BM25 variant {params.get('method')}")
         if len(self.indptr) < 1 or int(self.indptr[-1]) != len(self.data) or len(self.indices) != len(self.data):
             raise ValueError("inconsistent arrays")
 

@@ -1,10 +1,10 @@
 """Query-time embeddings without torch: the same model exported once to ONNX, run by onnxruntime.
 
 Importing torch costs about 4 s, most of a one-shot `qa ask`. At index time (where torch is loaded
-anyway) the transformer is exported to ONNX, checked against sentence-transformers on sample texts
+anyway) the transformer is exported to ONNX, checked against the fp32 network on sample texts
 (cosine >= 0.999 or it is thrown away), and kept in the cache under the weights hash. Questions are
 then embedded with `tokenizers` + `onnxruntime` only. Without onnxruntime, or with no verified export,
-everything falls back to sentence-transformers.
+questions are embedded with torch.
 """
 
 from __future__ import annotations
@@ -33,24 +33,15 @@ def export_path(cache_dir: Path, weights_hash: str) -> Path:
 
 
 def export_onnx(embedder: Any, target: Path, samples: Sequence[str] = ()) -> float:
-    """Export the embedder's transformer to `target` (ONNX) and check it against sentence-transformers.
+    """Export the embedder's fp32 network to `target` (ONNX) and check it against the network itself
+    (which matches sentence-transformers: tests/test_fast_paths.py).
 
     Returns the smallest cosine between the two on the probe and sample texts; the file is kept (with a
     `.verified.json` beside it) only when that is at least PARITY_MIN_COSINE."""
     import numpy as np
     import torch
 
-    bert = embedder._model[0].auto_model  # the fp32 module sentence-transformers runs
-
-    class LastHidden(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
-
+    module = embedder.torch_module()  # (input_ids, attention_mask, token_type_ids) -> last hidden state
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
     example = torch.ones((2, 8), dtype=torch.int64)
@@ -60,7 +51,7 @@ def export_onnx(embedder: Any, target: Path, samples: Sequence[str] = ()) -> flo
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            LastHidden(bert).eval(), (example, example, torch.zeros_like(example)), str(tmp),
+            module, (example, example, torch.zeros_like(example)), str(tmp),
             input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state"],
             dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
                           "last_hidden_state": axes},
@@ -99,6 +90,7 @@ class OnnxEncoder:
         # Threads that spin after a query steal the CPU from the numpy search that follows (2 cores).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
         self._lock = threading.Lock()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
@@ -110,8 +102,8 @@ class OnnxEncoder:
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         with self._lock:
-            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                             "token_type_ids": np.zeros_like(ids)})[0]
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
         weights = mask[..., None].astype(np.float32)
         vectors = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)

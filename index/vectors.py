@@ -52,6 +52,14 @@ def write_vectors(folder: Path, matrix: np.ndarray, exact_limit: int = EXACT_LIM
 
     matrix = np.ascontiguousarray(matrix, dtype=np.float32)
     np.save(folder / "chunks.npy", matrix, allow_pickle=False)
+    return write_search_structure(folder, matrix, exact_limit)
+
+
+def write_search_structure(folder: Path, matrix: np.ndarray, exact_limit: int = EXACT_LIMIT) -> SearchParams:
+    """The search structure for vectors already saved as `folder/chunks.npy` (`matrix` may be its memory
+    map): nothing below `exact_limit` rows, a tuned IVF index from there on."""
+    import numpy as np
+
     n, dim = matrix.shape
     if n < exact_limit:
         params = SearchParams("flat")

@@ -40,13 +40,24 @@ def minilm():  # type: ignore[no-untyped-def]
     return MiniLMEmbedder(precision="fp32")
 
 
+PARITY_TEXTS = [
+    "Title\nFirst sentence here. Second one follows.",
+    "Another text about Astana.",
+    "Ünïcödé, emoji 🌋 and CJK 火山 survive tokenisation.",
+    " ".join(["A long text that runs past the model's 256-token window."] * 40),  # truncated like ST
+]
+
+
 @pytest.mark.slow
-def test_chunk_pass_matches_sentence_transformers(minilm) -> None:  # type: ignore[no-untyped-def]
-    texts = ["Title\nFirst sentence here. Second one follows.", "Another text about Astana."]
-    spans = [[(6, 26), (27, 45)], [(0, 26)]]
-    chunks, sentences = minilm.embed_chunks(texts, spans)
-    assert np.min(np.sum(chunks * minilm.embed_documents(texts), axis=1)) > 0.9999
-    assert [s.shape for s in sentences] == [(2, 384), (1, 384)]
+def test_own_bert_matches_sentence_transformers(minilm) -> None:  # type: ignore[no-untyped-def]
+    """index/bert.py replaces sentence-transformers at index time: it must compute the same vectors."""
+    reference = minilm.sentence_transformer().encode(PARITY_TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    ours = minilm.embed_documents(PARITY_TEXTS)
+    assert np.min(np.sum(reference * ours, axis=1)) > 0.9999
+    spans = [[(6, 26), (27, 45)], [(0, 26)], [(0, 10)], [(0, 50)]]
+    chunks, sentences = minilm.embed_chunks(PARITY_TEXTS, spans)
+    assert np.min(np.sum(chunks * reference, axis=1)) > 0.9999
+    assert [s.shape for s in sentences] == [(2, 384), (1, 384), (1, 384), (1, 384)]
     assert np.allclose(np.linalg.norm(sentences[0], axis=1), 1.0, atol=1e-5)
 
 
@@ -58,7 +69,6 @@ def test_bf16_chunk_vectors_stay_close_to_fp32(minilm) -> None:  # type: ignore[
     texts = [p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")] + ["Mount Etna erupts often."]
     spans = [[(0, 20)] for _ in texts]
     bf16 = MiniLMEmbedder(precision="bf16")
-    bf16.__dict__["_model"] = minilm._model  # share the loaded model
     a, _ = bf16.embed_chunks(texts, spans)
     b, _ = minilm.embed_chunks(texts, spans)
     assert np.min(np.sum(a * b, axis=1)) >= 0.998
@@ -74,6 +84,21 @@ def test_onnx_export_matches_and_is_used(minilm, tmp_path: Path, monkeypatch: py
     texts = ["Who is the U.S. Secretary of State?", "zebra quantum lasagna"]
     ours = OnnxEncoder(minilm.model_dir, target).embed_documents(texts)
     assert np.min(np.sum(ours * minilm.embed_documents(texts), axis=1)) >= 0.999
+
+
+@pytest.mark.slow
+def test_indexing_imports_neither_transformers_nor_sentence_transformers(tmp_path: Path) -> None:
+    env = dict(os.environ, QA_EMBEDDER="minilm")
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('LOADED', sorted(m for m in ('transformers', 'sentence_transformers') "
+        "if m in sys.modules), file=sys.stderr))\n"
+        "from qa.cli import main\nsys.argv = ['qa', 'index', '--rebuild', "
+        f"'--index', {str(tmp_path / 'idx')!r}]\nmain()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "LOADED []" in out.stderr
 
 
 @pytest.mark.slow

