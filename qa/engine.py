@@ -122,24 +122,17 @@ class Engine:
                     yield Notice("Another process is updating the index; answering from the current one.")
         self._swap_snapshot(self.index_dir.open(self.embedder))
         yield from self._ensure_query_encoder()
-        warm_up = getattr(self.embedder, "warm_up", None)
-        if warm_up is not None:
-            yield Notice("Loading the embedding model…")
-            warm_up()
+        yield Notice("Loading the embedding model…")
+        self.embedder.warm_up()
 
     def _ensure_query_encoder(self) -> Iterator[Notice]:
         """Once per model: export the torch-free query encoder (see index/onnx_encoder.py)."""
-        prepare = getattr(self.embedder, "prepare_query_encoder", None)
-        if prepare is None or getattr(self.embedder, "query_backend", "") == "onnx":
+        if not self.embedder.needs_query_encoder():
             return
-        from index.onnx_encoder import verified
-
-        if verified(self.embedder.onnx_path):  # type: ignore[attr-defined]
-            return  # exported, but onnxruntime is unavailable here: nothing to redo
         yield Notice("Preparing the fast question encoder (once per model)…")
         rows = self.snapshot.conn.execute("SELECT doc_id, start, end FROM chunks LIMIT 28").fetchall()
         samples = [self.snapshot.document(d).text[a:b] for d, a, b in rows]
-        warning = prepare(samples)
+        warning = self.embedder.prepare_query_encoder(samples)
         if warning:
             yield Notice(warning)
 
