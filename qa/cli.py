@@ -276,8 +276,9 @@ def eval_cmd(questions: Path, corpus: Path | None, index_dir: Path | None, limit
              details: Path | None) -> None:
     """Measure answer quality on a JSONL question file (see README, "Measuring quality").
 
-    Each line: {"id", "question"} plus any of "gold_sources" (paths), "answers" (strings) and
-    "abstain" (true/false). Reports recall@1/5/10 and MRR@10 by document, answer accuracy, abstention
+    Each line: {"id", "question"} plus any of "gold_sources" (paths) or "gold_title", "gold_page",
+    "answers" (strings a right answer holds, all of them), "any" (one of them) and "abstain" (true/false).
+    Reports recall@1/5/10 and MRR@10 by document, page accuracy, answer accuracy, abstention
     precision/recall, the citation verbatim rate and latency.
     """
     from qa.evaluate import evaluate, format_report, load_questions
@@ -286,7 +287,8 @@ def eval_cmd(questions: Path, corpus: Path | None, index_dir: Path | None, limit
         items = load_questions(questions)[:limit]
         settings = _settings(corpus, index_dir, 10)
         engine = _prepared_engine(settings)
-        report = evaluate(engine.ask, settings.corpus, items, document_text=engine.document_text)
+        report = evaluate(engine.ask, settings.corpus, items, document_text=engine.document_text,
+                          sources_titled=engine.sources_titled)
     except QAError as error:
         _fail(error)
     if details:

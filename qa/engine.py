@@ -180,6 +180,14 @@ class Engine:
         doc = self.snapshot.document_by_source(source)
         return doc.text if doc is not None else None
 
+    def sources_titled(self, title: str) -> list[str]:
+        """The documents whose title is `title` (as titles are stored: shortened to 80 characters)."""
+        wanted = {title, shorten(title)}
+        rows = self.snapshot.conn.execute(
+            f"SELECT source FROM documents WHERE title IN ({','.join('?' * len(wanted))}) ORDER BY source",
+            tuple(wanted))
+        return [r[0] for r in rows]
+
     def document(self, source: str) -> Document | None:
         """A stored document with its pages and sections, or None if it is not indexed."""
         return self.snapshot.document_by_source(source)

@@ -1,11 +1,16 @@
 """Measuring answer quality on a question file, through the same Engine.ask every user goes through.
 
 A question file is JSONL: `id`, `question`, and any of `gold_sources` (paths relative to the corpus),
-`answers` (strings, one of which the answer should contain; `any` is accepted too) and `abstain`
-(true when the corpus does not answer it). Metrics:
+`gold_title` (the gold document's title, for question sets written against titles, not paths),
+`gold_page` (the 1-based page that answers it), `answers` (strings a right answer contains, every one of
+them), `any` (strings of which a right answer contains at least one) and `abstain` (true when the corpus
+does not answer it). Metrics:
 
-- recall@1/5/10 and MRR@10 by document, over questions with `gold_sources`;
-- answer accuracy: not abstained and a gold string in the answer text (case-insensitive);
+- recall@1/5/10 and MRR@10 by document, over questions with `gold_sources` or `gold_title`;
+- page accuracy: the first citation is on `gold_page`; page recall@5: the gold page is among the top five
+  passages' pages (questions with `gold_page`);
+- answer accuracy: not abstained, and the answer text holds every string of `answers` and one of `any`
+  (case-insensitive);
 - abstention precision and recall, over questions that say whether they are answerable;
 - citation verbatim rate: every quote re-read at its offsets (must be 100%): from the file on disk for
   .txt/.md/.rst, from the stored extracted text for PDF, HTML, DOCX and EPUB;
@@ -37,9 +42,15 @@ class EvalQuestion:
     gold_sources: tuple[str, ...] = ()
     """Documents that answer it."""
     answers: tuple[str, ...] = ()
-    """Strings a right answer contains (any one)."""
+    """Strings a right answer contains, every one of them."""
     abstain: bool | None = None
     """True: unanswerable; False: answerable; None: not said."""
+    any_of: tuple[str, ...] = ()
+    """Strings of which a right answer contains at least one."""
+    gold_title: str | None = None
+    """The gold document's title, mapped to its source when the questions are scored."""
+    gold_page: int | None = None
+    """The 1-based page (PDF) or chapter (EPUB) that holds the answer."""
 
 
 @dataclass
@@ -57,6 +68,9 @@ class EvalReport:
     abstention_precision: float | None = None
     abstention_recall: float | None = None
     abstained: int = 0
+    page_accuracy: float | None = None
+    page_recall_at_5: float | None = None
+    page_questions: int = 0
     citations: int = 0
     verbatim_rate: float | None = None
     latency_p50_ms: float | None = None
@@ -82,12 +96,16 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                 raise TypeError("question is not text")
         except (ValueError, KeyError, TypeError) as exc:
             raise UsageError(f"{path}:{number}: not a question object ({exc})") from None
-        answers = obj.get("answers", obj.get("any", ()))
+        answers, any_of = obj.get("answers", ()), obj.get("any", ())
         abstain = obj.get("abstain")
-        if abstain is None and (answers or obj.get("gold_sources")):
+        if abstain is None and (answers or any_of or obj.get("gold_sources") or obj.get("gold_title")):
             abstain = False
-        questions.append(EvalQuestion(obj.get("id", number), text, tuple(obj.get("gold_sources", ())),
-                                      tuple(answers), abstain))
+        try:
+            questions.append(EvalQuestion(obj.get("id", number), text, tuple(obj.get("gold_sources", ())),
+                                          tuple(answers), abstain, tuple(any_of), obj.get("gold_title"),
+                                          obj.get("gold_page")))
+        except TypeError as exc:
+            raise UsageError(f"{path}:{number}: not a question object ({exc})") from None
     return questions
 
 
@@ -101,14 +119,16 @@ def evaluate(
     questions: Iterable[EvalQuestion],
     progress: Callable[[int], None] | None = None,
     document_text: Callable[[str], str | None] | None = None,
+    sources_titled: Callable[[str], list[str]] | None = None,
 ) -> EvalReport:
     """Ask every question with `ask` (question -> Answer) and score the answers. `document_text` gives the
-    stored text of extracted formats (PDF, HTML...) to check their quotes against."""
+    stored text of extracted formats (PDF, HTML...) to check their quotes against; `sources_titled` maps a
+    `gold_title` to the documents of that title."""
     from index.types import TEXT_FORMATS
 
     report = EvalReport()
     hits1 = hits5 = hits10 = rr = 0.0
-    correct = 0
+    correct = page_first = page_top5 = 0
     predicted_abstain = true_abstain = both_abstain = 0
     verbatim = 0
     latencies: list[float] = []
@@ -123,9 +143,11 @@ def evaluate(
                 ranked.append(p.source)
         row: dict[str, Any] = {"id": q.id, "question": q.question, "abstained": answer.abstained,
                                "answer": answer.text, "ranked": ranked[:RANK_DEPTH]}
-        if q.gold_sources:
+        gold = set(q.gold_sources)
+        if q.gold_title and sources_titled is not None:
+            gold |= set(sources_titled(q.gold_title))
+        if gold or q.gold_title:
             report.ranked_questions += 1
-            gold = set(q.gold_sources)
             first = next((i for i, s in enumerate(ranked[:RANK_DEPTH]) if s in gold), None)
             row["gold_rank"] = None if first is None else first + 1
             if first is not None:
@@ -133,9 +155,19 @@ def evaluate(
                 hits5 += first < 5
                 hits10 += 1
                 rr += 1 / (first + 1)
-        if q.answers:
+        if q.gold_page is not None:
+            report.page_questions += 1
+            pages = [(p.source, p.page) for p in answer.passages[:5]]
+            first = answer.citations[0] if answer.citations else None
+            on_page = first is not None and first.page == q.gold_page and (not gold or first.source in gold)
+            page_first += on_page
+            page_top5 += any(page == q.gold_page and (not gold or s in gold) for s, page in pages)
+            row["cited_page"] = first.page if first is not None else None
+        if q.answers or q.any_of:
             report.answer_questions += 1
-            ok = not answer.abstained and any(a.lower() in answer.text.lower() for a in q.answers)
+            text = answer.text.lower()
+            ok = not answer.abstained and all(a.lower() in text for a in q.answers) and \
+                (not q.any_of or any(a.lower() in text for a in q.any_of))
             correct += ok
             row["correct"] = ok
         if q.abstain is not None:
@@ -161,6 +193,9 @@ def evaluate(
         report.mrr_at_10 = rr / m
     if report.answer_questions:
         report.answer_accuracy = correct / report.answer_questions
+    if report.page_questions:
+        report.page_accuracy = page_first / report.page_questions
+        report.page_recall_at_5 = page_top5 / report.page_questions
     if predicted_abstain:
         report.abstention_precision = both_abstain / predicted_abstain
     if true_abstain:
@@ -186,6 +221,9 @@ def format_report(report: EvalReport, label: str = "") -> str:
                  f"{s['answer_questions']}, abstained {s['abstained']})")
     lines.append(f"recall@1 {f(s['recall_at_1'])}  recall@5 {f(s['recall_at_5'])}  "
                  f"recall@10 {f(s['recall_at_10'])}  MRR@10 {f(s['mrr_at_10'])}")
+    if s["page_questions"]:
+        lines.append(f"page accuracy {f(s['page_accuracy'])}  page recall@5 {f(s['page_recall_at_5'])}  "
+                     f"(questions with a gold page {s['page_questions']})")
     lines.append(f"answer accuracy {f(s['answer_accuracy'])}  abstention precision "
                  f"{f(s['abstention_precision'])} recall {f(s['abstention_recall'])}")
     lines.append(f"citations {s['citations']}  verbatim {f(s['verbatim_rate'])}  latency p50 "

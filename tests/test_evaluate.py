@@ -48,7 +48,7 @@ def test_question_file_formats(tmp_path: Path) -> None:
                     '{"question": "w?", "gold_sources": ["d.txt"]}\n', encoding="utf-8")
     qs = load_questions(path)
     assert [q.id for q in qs] == ["a", 3, 4]
-    assert qs[0].answers == ("y",) and qs[0].abstain is False
+    assert qs[0].any_of == ("y",) and qs[0].answers == () and qs[0].abstain is False
     assert qs[1].abstain is True and qs[2].gold_sources == ("d.txt",) and qs[2].abstain is False
     path.write_text('{"q": 1}\n', encoding="utf-8")
     with pytest.raises(UsageError, match=r"q.jsonl:1"):
@@ -67,3 +67,34 @@ def test_qa_eval_command(corpus: Path, tmp_path: Path) -> None:
     assert summary["recall_at_1"] == 1.0 and summary["answer_accuracy"] == 1.0
     assert summary["verbatim_rate"] == 1.0
     assert json.loads(details.read_text(encoding="utf-8").splitlines()[0])["gold_rank"] == 1
+
+
+def test_gold_titles_all_of_answers_and_pages(engine, corpus: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    questions = [
+        EvalQuestion(1, "Mount Etna volcano Sicily", (), ("Etna", "Sicily"), False, gold_title="Volcanoes"),
+        EvalQuestion(2, "Mount Etna volcano Sicily", (), ("Etna", "Ukraine"), False),  # one string missing
+        EvalQuestion(3, "Mount Etna volcano Sicily", (), (), False, any_of=("Ukraine", "Sicily")),
+    ]
+    report = evaluate(engine.ask, corpus, questions, sources_titled=engine.sources_titled)
+    assert engine.sources_titled("Volcanoes") == ["notes/volcanoes.md"]
+    assert report.ranked_questions == 1 and report.recall_at_1 == 1.0
+    assert [r["correct"] for r in report.rows] == [True, False, True]
+
+
+def test_page_accuracy(tmp_path: Path) -> None:
+    from qa.config import Settings
+    from qa.engine import Engine
+    from tests.docgen import LOREM, make_pdf
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    make_pdf(root / "g.pdf", ["Intro\n\n" + LOREM, "Basalt columns form when thick lava cools slowly and cracks."])
+    from index.embedding import HashEmbedder
+
+    eng = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=HashEmbedder())
+    questions = [EvalQuestion(1, "basalt columns thick lava cools cracks", ("g.pdf",), gold_page=2),
+                 EvalQuestion(2, "basalt columns thick lava cools cracks", ("g.pdf",), gold_page=1)]
+    report = evaluate(eng.ask, root, questions, document_text=eng.document_text)
+    eng.close()
+    assert report.page_questions == 2 and report.page_accuracy == 0.5
+    assert report.rows[0]["cited_page"] == 2 and report.verbatim_rate == 1.0
