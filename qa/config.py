@@ -46,6 +46,12 @@ class Tuning:
     """A further sentence joins the answer when it scores within this margin of the best one."""
     answer_passages: int = 5
     """Sentences are drawn from this many of the top passages, whatever `top_k` is."""
+    title_weight: float = 0.0
+    """Added to the score of every chunk of a document whose title the question names (index/titles.py)."""
+    title_common: float = 0.4
+    """Share of `title_weight` a title gets when the question writes it as common words, not as a name."""
+    title_chunks: int = 3
+    """Chunks of a named document that join the candidates when neither search found them."""
 
 
 @dataclass(frozen=True)

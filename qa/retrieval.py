@@ -82,6 +82,27 @@ def fuse(dense: dict[int, float], keyword: dict[int, float], tuning: Tuning) -> 
     raise ValueError(f"unknown fusion {tuning.fusion!r}; choose one of {', '.join(FUSIONS)}")
 
 
+def title_evidence(snapshot: Snapshot, question: str, tuning: Tuning) -> dict[int, float]:
+    """Document id -> how strongly the question names its title (0..1]: 1 for a title written as a name
+    ("Spain"), `title_common` for one written as common words ("continent"); shared by the documents
+    that answer to the same key."""
+    from index.titles import question_spans
+
+    spans = question_spans(question)
+    if not spans:
+        return {}
+    named = snapshot.documents_titled(sorted({s.key for s in spans}))
+    evidence: dict[int, float] = {}
+    for span in spans:
+        docs = named.get(span.key)
+        if not docs:
+            continue
+        strength = (1.0 if span.proper else tuning.title_common) / len(docs)
+        for doc_id in docs:
+            evidence[doc_id] = max(evidence.get(doc_id, 0.0), strength)
+    return evidence
+
+
 def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning: Tuning = Tuning()) -> list[Hit]:
     """The `k` best chunks for a question, best first."""
     n = snapshot.manifest.chunks
@@ -90,11 +111,17 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
     depth = min(n, max(50, 10 * k))
     dense = _dense(snapshot, qvec, depth)
     keyword = _keyword(snapshot, keyword_tokens(question), depth) if tuning.fusion != "dense" else {}
-    missing = [i for i in keyword if i not in dense]
-    if missing:  # a keyword-only candidate still gets its exact cosine score
+    evidence = title_evidence(snapshot, question, tuning) if tuning.title_weight else {}
+    named = [c for d in evidence for c in snapshot.chunks_of(d, tuning.title_chunks)] if evidence else []
+    missing = list(dict.fromkeys(i for i in [*keyword, *named] if i not in dense))
+    if missing:  # a keyword- or title-only candidate still gets its exact cosine score
         for i, score in zip(missing, snapshot.vectors.scores_of(missing, qvec), strict=True):
             dense[i] = float(score)
     fused = fuse(dense, keyword, tuning)
+    if evidence:
+        owner = snapshot.chunk_documents(list(fused))
+        for i in fused:
+            fused[i] += tuning.title_weight * evidence.get(owner.get(i, -1), 0.0)
     hits = [Hit(i, fused[i], dense[i], keyword.get(i, 0.0)) for i in dense]
     hits.sort(key=lambda h: (-h.score, h.chunk_id))
     return hits[:k]

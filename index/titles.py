@@ -1,0 +1,89 @@
+"""Titles as evidence of their own: the keys a document's title is known by, and the spans of a question
+that could name a document.
+
+A question that names a document's title ("What is the population of Spain?" names *Spain*) is strong
+evidence for that document, stronger than any similarity of meaning: *Madrid* is about as close to the
+question, but it is not what the question names. The index keeps, for every document, the normalised
+forms of its title (`title_keys`); a question's word n-grams (`question_spans`) are looked up among them.
+
+Normalisation: case and accents folded, possessive `'s` and punctuation dropped. A title is also known by
+its head, the part before a parenthesis or a comma ("Amazon (company)" -> "amazon", "Phoenix, Arizona" ->
+"phoenix"). Keys that are a single stop word or letter are never stored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from index.keywords import STOPWORDS
+
+MAX_WORDS = 8
+"""Longest question n-gram looked up (and longest title key stored)."""
+_APOSTROPHE_S = re.compile(r"['’]s\b")
+_NON_WORD = re.compile(r"[^\w\s]+")
+_HEAD = re.compile(r"^(.*?)\s*[(,]")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: `São Paulo` -> `sao paulo`."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def normalize(text: str) -> str:
+    """The form titles and questions are compared in."""
+    text = _APOSTROPHE_S.sub("", fold(text).replace("’", "'"))
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def _usable(key: str) -> bool:
+    words = key.split()
+    return bool(words) and len(words) <= MAX_WORDS and not (len(words) == 1 and (key in STOPWORDS or len(key) < 2))
+
+
+def title_keys(title: str) -> set[str]:
+    """The normalised forms a title is known by: the whole title, and its head before `(` or `,`."""
+    keys = {normalize(title)}
+    head = _HEAD.match(title)
+    if head and head.group(1).strip():
+        keys.add(normalize(head.group(1)))
+    return {k for k in keys if _usable(k)}
+
+
+@dataclass(frozen=True)
+class QuestionSpan:
+    """A run of the question's words that might be a title."""
+
+    key: str
+    """Its normalised form, as title keys are stored."""
+    words: int
+    """How many words it has."""
+    proper: bool
+    """Whether it is written as a name in the question: every word capitalised (or a number), not counting
+    the first word of the question or small words inside ("Bank of England")."""
+
+
+_TOKEN = re.compile(r"[\w'’.&-]+")
+
+
+def question_spans(question: str) -> list[QuestionSpan]:
+    """Every n-gram of the question (up to MAX_WORDS words) that could be a title key."""
+    raw = _TOKEN.findall(question)
+    words: list[tuple[str, bool]] = []  # (normalised word, written as a name)
+    for i, token in enumerate(raw):
+        norm = normalize(token)
+        for part in norm.split():
+            capital = token[:1].isupper() or token[:1].isdigit()
+            words.append((part, capital and (i > 0 or token.isupper() or token[:1].isdigit())))
+    spans = []
+    for n in range(1, MAX_WORDS + 1):
+        for start in range(len(words) - n + 1):
+            run = words[start : start + n]
+            key = " ".join(w for w, _ in run)
+            if not _usable(key):
+                continue
+            proper = run[0][1] and run[-1][1] and all(cap or w in STOPWORDS for w, cap in run)
+            spans.append(QuestionSpan(key, n, proper))
+    return spans
