@@ -1,10 +1,12 @@
 """Warm answer latency (question -> verified Answer, in process) on a corpus of a few thousand documents.
 
-    python bench/latency.py [--docs 10033] [--questions 300]
+    python bench/latency.py [--docs 10033] [--questions 300] [--natural FILE]
 
-Questions are the articles' short Wikipedia descriptions ("1968 film by Stanley Kubrick"). The index is
-built (or refreshed) first in bench/.cache and the engine prepared; then every question is asked once
-and timed, with the default settings (top 5 passages).
+Questions are the articles' short Wikipedia descriptions ("1968 film by Stanley Kubrick"), or with
+`--natural` the shared natural questions (../shared/wiki-questions.jsonl), which name titles and ask for
+typed answers, so the title and reader steps run too. The index is built (or refreshed) first in
+bench/.cache and the engine prepared; then every question is asked once and timed, with the default
+settings (top 5 passages).
 """
 
 from __future__ import annotations
@@ -29,12 +31,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=10033)
     parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--natural", type=Path, default=None, help="Ask these JSONL questions instead.")
     args = parser.parse_args()
     corpus = materialise(args.docs)
-    data = summaries()
-    keys = article_keys(args.docs)
-    described = [data[k]["description"] for k in keys if data[k].get("description")]
-    questions = described[:: max(1, args.docs // args.questions)][: args.questions]
+    if args.natural:
+        import json
+
+        lines = args.natural.read_text(encoding="utf-8").splitlines()
+        questions = [json.loads(line)["question"] for line in lines if line.strip()][: args.questions]
+    else:
+        data = summaries()
+        keys = article_keys(args.docs)
+        described = [data[k]["description"] for k in keys if data[k].get("description")]
+        questions = described[:: max(1, args.docs // args.questions)][: args.questions]
     engine = Engine(Settings(corpus=corpus, index=index_dir(corpus, ChunkingParams())))
     for _ in engine.prepare():
         pass

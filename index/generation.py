@@ -24,7 +24,7 @@ from index.keyword_index import KeywordIndexWriter
 from index.keywords import keyword_tokens
 from index.loaders import FileStat, Skipped
 from index.store import FORMAT_VERSION, SCHEMA, IndexDir, Manifest, Snapshot
-from index.titles import title_keys
+from index.titles import normalize, title_keys
 from index.types import Chunk, Document, Span
 from index.vectors import EXACT_LIMIT, write_search_structure
 
@@ -98,7 +98,9 @@ class GenerationWriter:
                               [(doc_id, pg.number, pg.label, pg.start, pg.end) for pg in doc.pages])
         self.conn.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?)",
                               [(doc_id, sc.start, sc.end, sc.level, sc.title) for sc in doc.sections])
-        self.conn.executemany("INSERT INTO title_keys VALUES (?, ?)", [(k, doc_id) for k in title_keys(doc.title)])
+        whole = normalize(doc.title)
+        self.conn.executemany("INSERT INTO title_keys VALUES (?, ?, ?)",
+                              [(k, doc_id, int(k == whole)) for k in title_keys(doc.title)])
         self.documents += 1
         return doc_id
 

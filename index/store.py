@@ -68,7 +68,7 @@ CREATE TABLE skipped (
     source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, reason TEXT NOT NULL
 );
 CREATE INDEX sentences_doc ON sentences(doc_id);
-CREATE TABLE title_keys (key TEXT NOT NULL, doc_id INTEGER NOT NULL);
+CREATE TABLE title_keys (key TEXT NOT NULL, doc_id INTEGER NOT NULL, whole INTEGER NOT NULL);
 CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE INDEX title_keys_key ON title_keys(key);
 CREATE INDEX sections_doc ON sections(doc_id);
@@ -381,16 +381,28 @@ class Snapshot:
         ).fetchall()
         return [(i, Span(s, e)) for i, s, e in rows]
 
-    def documents_titled(self, keys: list[str]) -> dict[str, list[int]]:
-        """Title key -> the documents known by it (index/titles.py), for the keys that match any."""
-        found: dict[str, list[int]] = {}
+    def documents_titled(self, keys: list[str]) -> dict[str, list[tuple[int, bool]]]:
+        """Title key -> the documents known by it (index/titles.py), each with whether the key is its whole
+        title (not only the head before a parenthesis or comma), for the keys that match any."""
+        found: dict[str, list[tuple[int, bool]]] = {}
         for start in range(0, len(keys), 500):
             part = keys[start : start + 500]
             rows = self.conn.execute(
-                f"SELECT key, doc_id FROM title_keys WHERE key IN ({','.join('?' * len(part))})", part)
-            for key, doc_id in rows:
-                found.setdefault(key, []).append(doc_id)
+                f"SELECT key, doc_id, whole FROM title_keys WHERE key IN ({','.join('?' * len(part))})", part)
+            for key, doc_id, whole in rows:
+                found.setdefault(key, []).append((doc_id, bool(whole)))
         return found
+
+    def sentence_ranges(self, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:
+        """Chunk id -> (first, last) sentence id, inclusive."""
+        out: dict[int, tuple[int, int]] = {}
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start : start + 500]
+            for cid, first, last in self.conn.execute(
+                    f"SELECT id, first_sentence, last_sentence FROM chunks WHERE id IN ({','.join('?' * len(part))})",
+                    part):
+                out[cid] = (first, last)
+        return out
 
     def chunk_documents(self, chunk_ids: list[int]) -> dict[int, int]:
         """Chunk id -> its document id."""

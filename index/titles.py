@@ -52,6 +52,13 @@ def title_keys(title: str) -> set[str]:
     return {k for k in keys if _usable(k)}
 
 
+def maximal(spans: list[QuestionSpan], matched: set[str]) -> list[QuestionSpan]:
+    """The matched spans not inside a longer matched one: "New Guinea" is named, not "Guinea"."""
+    hits = [s for s in spans if s.key in matched]
+    return [s for s in hits if not any(o is not s and o.words > s.words and o.first <= s.first
+                                       and s.first + s.words <= o.first + o.words for o in hits)]
+
+
 @dataclass(frozen=True)
 class QuestionSpan:
     """A run of the question's words that might be a title."""
@@ -63,6 +70,8 @@ class QuestionSpan:
     proper: bool
     """Whether it is written as a name in the question: every word capitalised (or a number), not counting
     the first word of the question or small words inside ("Bank of England")."""
+    first: int = 0
+    """Index of its first word in the question."""
 
 
 _TOKEN = re.compile(r"[\w'’.&-]+")
@@ -85,5 +94,5 @@ def question_spans(question: str) -> list[QuestionSpan]:
             if not _usable(key):
                 continue
             proper = run[0][1] and run[-1][1] and all(cap or w in STOPWORDS for w, cap in run)
-            spans.append(QuestionSpan(key, n, proper))
+            spans.append(QuestionSpan(key, n, proper, start))
     return spans

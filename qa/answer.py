@@ -49,6 +49,10 @@ class ScoredSentence:
     """Combined score."""
     cosine: float
     """Cosine similarity to the question."""
+    answer: tuple[int, int] | None = None
+    """Document offsets of a short answer of the asked type inside the sentence, if it holds one."""
+    overlap: float = 0.0
+    """IDF-weighted share of the question's keywords the sentence holds."""
 
 
 def line_of(text: str, offset: int) -> int:
@@ -91,16 +95,22 @@ def sentence_terms(snapshot: Snapshot, sentence_id: int, text: str) -> frozenset
 
 def score_sentences(
     snapshot: Snapshot, hits: Sequence[Hit], qvec: np.ndarray, question: str,
-    tuning: Tuning = Tuning(),
+    tuning: Tuning = Tuning(), kind: str | None = None,
 ) -> list[ScoredSentence]:
-    """Every distinct sentence of the retrieved chunks, scored against the question, best first."""
+    """Every distinct sentence of the retrieved chunks, scored against the question, best first. With an
+    expected answer type (`kind`, qa/reader.py), sentences holding a candidate of that type score higher and
+    carry it; fragments (headings, table cells) score lower: they rarely answer anything."""
     import numpy as np
+
+    from qa.reader import answer_span
 
     weights = term_weights(snapshot, set(keyword_tokens(question)))
     seen: set[int] = set()
     rows: list[tuple[int, int, int, int]] = []
+    named: dict[int, float] = {}
     for hit in hits:
         chunk = snapshot.chunk(hit.chunk_id)
+        named[chunk.doc_id] = max(named.get(chunk.doc_id, 0.0), hit.named)
         for sid, span in snapshot.sentences_of(chunk):
             if sid not in seen:
                 seen.add(sid)
@@ -110,19 +120,54 @@ def score_sentences(
     vectors = np.asarray(snapshot.sentence_vectors[[r[0] for r in rows]], dtype=np.float32)
     cosines = vectors @ qvec.astype(np.float32)
     scored = []
+    doc_weights: dict[int, dict[str, float]] = {}
     for (sid, doc_id, start, end), cos in zip(rows, cosines, strict=True):
-        text = snapshot.document(doc_id).text[start:end]
-        overlap = keyword_overlap(weights, sentence_terms(snapshot, sid, text))
-        score = float(cos) + tuning.keyword_weight * overlap
-        scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos)))
+        doc = snapshot.document(doc_id)
+        text = doc.text[start:end]
+        terms = sentence_terms(snapshot, sid, text)
+        if doc_id not in doc_weights:
+            # Inside a document about X, "X" in the question is no evidence for one sentence over another:
+            # the rest of the question ("capital city", "born") is what tells its sentences apart.
+            topic = set(keyword_tokens(doc.title)) if tuning.topic_aware else set()
+            rest = {t: w for t, w in weights.items() if t not in topic}
+            doc_weights[doc_id] = rest if rest else weights
+        overlap = keyword_overlap(doc_weights[doc_id], terms)
+        # A sentence of the document the question names is, other things equal, the one to quote.
+        score = float(cos) + tuning.keyword_weight * overlap + tuning.named_bonus * named[doc_id]
+        if is_fragment(text):
+            score -= tuning.fragment_penalty
+        span = answer_span(kind, text, question, terms) if kind else None
+        if span is not None:
+            score += tuning.type_bonus
+            span = (start + span[0], start + span[1])
+        scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos), span, overlap))
     scored.sort(key=lambda s: (-s.score, s.sentence_id))
     return scored
+
+
+def _is_title_line(snapshot: Snapshot, s: ScoredSentence) -> bool:
+    """The document's title standing alone on its first line ("Ronald Reagan"), not a first sentence."""
+    doc = snapshot.document(s.doc_id)
+    text = doc.text[s.start : s.end]
+    return s.start <= doc.body_start + 1 and is_fragment(text) and " ".join(text.split()) == doc.title
+
+
+_TERMINAL = re.compile(r"[.!?:;)\"'”’]$")
+
+
+def is_fragment(text: str) -> bool:
+    """A heading, a label or a table cell rather than a sentence: short and without closing punctuation."""
+    words = len(text.split())
+    return words < 3 or (words < 10 and not _TERMINAL.search(text.rstrip()))
 
 
 def select_sentences(
     snapshot: Snapshot, scored: Sequence[ScoredSentence], tuning: Tuning = Tuning()
 ) -> list[ScoredSentence]:
-    """The best sentence, plus up to two near-equals that are not paraphrases of a chosen one."""
+    """The best sentence, plus up to two near-equals that are not paraphrases of a chosen one. A document's
+    title line is never one of them (it says nothing the citation's header does not), and fragments
+    (headings, labels) never join an answer as extra sentences."""
+    scored = [s for s in scored if not _is_title_line(snapshot, s)]
     if not scored or scored[0].score < tuning.abstain_below:
         return []
     chosen = [scored[0]]
@@ -132,7 +177,7 @@ def select_sentences(
     for cand in scored[1:]:
         if len(chosen) >= tuning.max_sentences or cand.score < scored[0].score - tuning.extra_margin:
             break
-        if cand in chosen:
+        if cand in chosen or is_fragment(snapshot.document(cand.doc_id).text[cand.start : cand.end]):
             continue
         vectors = snapshot.sentence_vectors
         if all(float(vectors[cand.sentence_id] @ vectors[c.sentence_id]) < REDUNDANT_ABOVE for c in chosen):
@@ -152,7 +197,7 @@ def _continuation(
     for cand in scored:
         if cand.sentence_id == best.sentence_id + 1 and cand.doc_id == best.doc_id:
             text = snapshot.document(cand.doc_id).text[cand.start : cand.end]
-            shares_keyword = cand.score > cand.cosine  # it holds a word of the question
+            shares_keyword = cand.overlap > 0  # it holds a word of the question
             if _ANAPHOR.match(text) and (cand.score >= floor or shares_keyword):
                 return cand
             return None
@@ -191,22 +236,88 @@ def compose(
     warnings: Sequence[str] = (),
     tuning: Tuning = Tuning(),
 ) -> Answer:
-    """Turn retrieved chunks into a verified, cited Answer (or an abstention)."""
+    """Turn retrieved chunks into a verified, cited Answer (or an abstention).
+
+    When the question asks for a type of answer (qa/reader.py), the answer leads with a sentence that holds
+    one, highlighted; a date question may be answered from the document's own dated header; and when no
+    retrieved sentence holds an answer of the asked type, or the question names something no retrieved
+    passage mentions, corpus-qa abstains."""
+    from qa.reader import DATE, STRICT, expected_type
+
     passages = passages_of(snapshot, hits)
-    scored = score_sentences(snapshot, hits[: tuning.answer_passages], qvec,
-                             retrieval_question or question, tuning)
+    asked = retrieval_question or question
+    kind = expected_type(question) if tuning.reader else None
+    scored = score_sentences(snapshot, hits[: tuning.answer_passages], qvec, asked, tuning, kind)
     chosen = select_sentences(snapshot, scored, tuning)
+    header = None
+    if chosen and kind is not None:
+        typed = [s for s in scored if s.answer is not None and s.score >= tuning.abstain_below]
+        if kind == DATE:
+            header = _dated_header(snapshot, chosen[0], typed)
+        if header is None and not typed and kind in STRICT:
+            chosen = []  # no date or number anywhere: a near-topic question the documents do not answer
+        elif header is None and typed and chosen[0].answer is None and \
+                (kind in STRICT or typed[0].score >= chosen[0].score - tuning.extra_margin):
+            # a sentence holding an answer of the asked type leads: always for a date or a number (one without
+            # cannot answer), for a name when it is nearly as good a match
+            chosen = [typed[0], *[c for c in chosen if c.sentence_id != typed[0].sentence_id]]
+            chosen = chosen[: tuning.max_sentences]
+    if chosen and tuning.reader and not _names_are_present(question, passages[: tuning.answer_passages]):
+        chosen = []
     citations = []
-    for n, s in enumerate(chosen, start=1):
-        doc = snapshot.document(s.doc_id)
-        page = doc.page_at(s.start)
-        section = doc.section_at(s.start)
-        citation = Citation(n, doc.source, s.start, s.end, doc.text[s.start : s.end], s.score, doc.title,
-                            doc.date, doc.place, line_of(doc.text, s.start), page.number if page else None,
-                            page.label if page else None, doc.format, section.title if section else None)
+    spans = ([header] if header is not None else []) + [(s.doc_id, s.start, s.end, s.score, s.answer) for s in chosen]
+    for n, (doc_id, start, end, score, highlight) in enumerate(spans[: tuning.max_sentences], start=1):
+        doc = snapshot.document(doc_id)
+        page = doc.page_at(start)
+        section = doc.section_at(start)
+        citation = Citation(n, doc.source, start, end, doc.text[start:end], score, doc.title,
+                            doc.date, doc.place, line_of(doc.text, start), page.number if page else None,
+                            page.label if page else None, doc.format, section.title if section else None,
+                            highlight if n == 1 else None)
         verify_citation(doc.text, citation)
         citations.append(citation)
     if not citations:
         return Answer(question, NOT_FOUND, True, (), tuple(passages), tuple(warnings))
     text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-    return Answer(question, text, False, tuple(citations), tuple(passages), tuple(warnings))
+    first = citations[0]
+    short = None
+    if first.highlight:
+        short = first.quote[first.highlight[0] - first.start : first.highlight[1] - first.start]
+    return Answer(question, text, False, tuple(citations), tuple(passages), tuple(warnings), short)
+
+
+def _dated_header(
+    snapshot: Snapshot, best: ScoredSentence, typed: Sequence[ScoredSentence]
+) -> tuple[int, int, int, float, tuple[int, int]] | None:
+    """For a date question: the dated header of the best sentence's document (`date 2023-02-28 Astana: ...`),
+    when the best sentence tells of the event without a date of its own and no dated sentence scores as well.
+    Returns (doc_id, start, end, score, date span) of the header, to be cited like any sentence."""
+    if best.answer is not None or (typed and typed[0].score >= best.score):
+        return None
+    doc = snapshot.document(best.doc_id)
+    if doc.date is None or doc.body_start == 0:
+        return None
+    lead = len(doc.text) - len(doc.text.lstrip())
+    start, end = lead, len(doc.text[: doc.body_start].rstrip())
+    at = doc.text.find(doc.date, start, end)
+    if at < 0 or end <= start:
+        return None
+    return best.doc_id, start, end, best.score, (at, at + len(doc.date))
+
+
+def _names_are_present(question: str, passages: Sequence[Passage]) -> bool:
+    """Whether everything the question names (words it writes as names: "Kazakhstan", "Tim Cook") appears,
+    at least in part, in the passages the answer comes from, or in their titles."""
+    from index.keywords import STOPWORDS
+    from index.titles import maximal, normalize, question_spans
+
+    spans = [s for s in question_spans(question) if s.proper]
+    names = [s.key for s in maximal(spans, {s.key for s in spans})]  # "Lionel Messi", not also "Lionel"
+    if not names:
+        return True
+    seen = set(normalize(" ".join(f"{p.title} {p.text}" for p in passages)).split())
+    for name in names:
+        words = [w for w in name.split() if w not in STOPWORDS and len(w) > 2]
+        if words and not any(w in seen for w in words):
+            return False
+    return True

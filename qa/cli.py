@@ -165,6 +165,8 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
             lines += ["", "Closest passages:"]
             lines += [f"  {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
     else:
+        if answer.short_answer:
+            lines.append(f"Answer: {answer.short_answer} [1]")
         lines.append(answer.text)
         lines.append("")
         for c in answer.citations:

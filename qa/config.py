@@ -46,11 +46,38 @@ class Tuning:
     """A further sentence joins the answer when it scores within this margin of the best one."""
     answer_passages: int = 5
     """Sentences are drawn from this many of the top passages, whatever `top_k` is."""
-    title_weight: float = 0.0
+    title_weight: float = 0.4
     """Added to the score of every chunk of a document whose title the question names (index/titles.py)."""
     title_common: float = 0.4
     """Share of `title_weight` a title gets when the question writes it as common words, not as a name."""
+    title_head: float = 0.5
+    """Share of the evidence for a document whose title the question names only by its head ("Amazon" for
+    "Amazon (company)")."""
+    title_phrase: float = 0.0
+    """Share of `title_weight` for a query that is not a question ("1968 film by Stanley Kubrick"): there a
+    name is more often a constraint on what is sought than its subject."""
+    prf_weight: float = 0.0
+    """Pseudo-relevance feedback: the question vector moves this far towards the mean of the first dense
+    search's top `prf_depth` chunks before a second dense search."""
+    prf_depth: int = 3
+    """Chunks averaged for pseudo-relevance feedback."""
+    maxsim_weight: float = 0.5
+    """Share of a chunk's dense score taken from its best sentence's cosine instead of its own vector's."""
     title_chunks: int = 3
+    """Chunks of a named document that join the candidates when neither search found them."""
+    named_bonus: float = 0.1
+    """Added to the score of a sentence from a document the question names by its title (times the title
+    evidence, 0..1)."""
+    topic_aware: bool = True
+    """Within a document, the question's words that are in the document's title do not count towards a
+    sentence's keyword overlap."""
+    reader: bool = True
+    """Read the question's expected answer type (qa/reader.py): prefer, highlight and require an answer of
+    that type; abstain when the question names something no retrieved passage mentions."""
+    type_bonus: float = 0.1
+    """Added to the score of a sentence holding a candidate answer of the asked type."""
+    fragment_penalty: float = 0.1
+    """Taken from the score of a heading-like fragment (short, without closing punctuation)."""
     """Chunks of a named document that join the candidates when neither search found them."""
 
 

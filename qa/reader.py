@@ -14,9 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.keywords import STOPWORDS
 from index.titles import normalize
 
 PERSON, DATE, PLACE, NUMBER = "person", "date", "place", "number"
+STRICT = frozenset({DATE, NUMBER})
+"""Types whose absence from every retrieved sentence means the documents do not answer: a date or a number
+is written as one. A "who" or "where" question can be answered by words that are not a name ("Russian
+men who fled the call-up"), so for those the type only orders the sentences."""
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)"
@@ -33,7 +38,19 @@ _NUMBER = re.compile(
     r"thousands?|millions?|billions?|dozens?)\b(?:\s+(?:of\s+)?(?:thousand|million|billion)s?)?",
     re.I,
 )
-_NAME_WORD = r"(?:[A-Z][a-zà-ÿ'’-]+|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z]{2,}|(?:de|da|van|von|der|del|la|le|bin|al)(?=\s[A-Z]))"
+_NAME_WORD = (r"(?:[A-Z][a-zà-ÿ'’]+(?:-[A-Za-zà-ÿ'’]+)*|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z]{2,}"
+              r"|(?:de|da|van|von|der|del|la|le|bin|al)(?=\s[A-Z]))")
+_TITLES = frozenset(
+    """president vice minister prime foreign secretary general king queen prince princess sir dame dr mr mrs ms
+    chancellor senator governor mayor pope emperor empress director chairman chairwoman ceo founder lord lady
+    saint st captain colonel admiral judge justice ambassador premier sultan sheikh tsar czar state""".split()
+)
+_DEMONYM = re.compile(r"(?:ian|ean|ese|ish|ic)$")
+_ORGS = frozenset(
+    """department ministry council assembly union group nations states university college company corporation
+    inc ltd party army navy committee commission agency office bank institute organization organisation
+    association federation league club republic kingdom empire church court senate parliament congress""".split()
+)
 _NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+{_NAME_WORD})*")
 
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
@@ -84,15 +101,103 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
     elif kind == NUMBER:
         matches = [m for m in _NUMBER.finditer(sentence) if m.group().strip()]
     else:
-        matches = [m for m in _NAME.finditer(sentence) if m.start() > 0 or kind == PLACE]
-        if kind == PERSON:
-            matches = [m for m in matches if len(m.group().split()) >= 2]
+        matches = list(_NAME.finditer(sentence))
     for m in matches:
-        words = normalize(m.group()).split()
+        start, end = m.span()
+        if kind in (PERSON, PLACE):  # "The United States" -> "United States"; "It" -> nothing
+            while True:
+                head = re.match(r"\S+\s*", sentence[start:end])
+                if head is None or normalize(head.group()) not in STOPWORDS:
+                    break
+                start += head.end()
+            if kind == PERSON:  # "Kazakh President Kassym-Jomart Tokayev" -> the name after the title
+                words = sentence[start:end].split()
+                lowered = [normalize(w) for w in words]
+                last_title = max((i for i, w in enumerate(lowered) if w in _TITLES), default=-1)
+                if last_title >= 0:
+                    start = start + sentence[start:end].index(words[last_title]) + len(words[last_title])
+                    start += len(sentence[start:end]) - len(sentence[start:end].lstrip())
+                named = normalize(sentence[start:end]).split()
+                if any(w in _ORGS for w in named) or (named and _DEMONYM.search(named[-1])):
+                    continue  # an institution or a people ("Central Asian"), not a person
+                if any(w in asked for w in named):
+                    continue  # the person the question is about ("Antony Blinken" for "Blinken") is not the answer
+            if start >= end or (kind == PERSON and len(sentence[start:end].split()) < 2):
+                continue
+        words = normalize(sentence[start:end]).split()
         if not words or all(w in asked for w in words):
             continue  # the question's own words are not its answer
-        start, end = m.span()
         text = sentence[start:end]
         lead = len(text) - len(text.lstrip())
         found.append(Candidate(start + lead, start + len(text.rstrip())))
     return found
+
+
+_MEASURE = re.compile(
+    r"\b(?:how many|how much)\s+(?:of\s+)?(?:the\s+)?((?:[a-z][a-z-]*\s*){1,3})|\b(?:what|which) (?:is|was|are|were) "
+    r"the\s+(?:current\s+|total\s+|estimated\s+)?([a-z][a-z-]+)|^([a-z][a-z-]+) of\b"
+)
+_MEASURE_WORDS = {
+    "population": r"population|inhabitants|residents|people|citizens|census",
+    "money": r"[$€£¥]|dollars?|euros?|pounds?|yen|yuan|rubles?|million|billion",
+    "cost": r"[$€£¥]|dollars?|euros?|pounds?|million|billion",
+    "price": r"[$€£¥]|dollars?|euros?|pounds?",
+    "age": r"\bage[sd]?\b|years old|\bborn\b",
+    "area": r"\barea\b|km2|km²|square|sq\b|hectares|acres",
+    "gdp": r"\bgdp\b|gross domestic product",
+}
+_NOT_MEASURES = frozenset("times people things ways percent percentage number amount".split())
+
+
+def measure(question: str) -> str | None:
+    """What a number question counts or measures ("population", "speakers", "money"), if it names it."""
+    from index.keywords import STOPWORDS
+
+    m = _MEASURE.search(" ".join(re.sub(r"[^\w\s-]", " ", question.lower()).split()))
+    if not m:
+        return None
+    words = next(g for g in m.groups() if g).split()
+    if m.group(1):  # "how many Portuguese speakers are there": the noun before the verb
+        head = []
+        for w in words:
+            if w in STOPWORDS:
+                break
+            head.append(w)
+        plural = [w for w in head if w.endswith("s") and not w.endswith("ss")]
+        words = plural[:1] or head[:1]
+    word = words[0] if words else None
+    return None if word is None or word in _NOT_MEASURES else word
+
+
+def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] | set[str]) -> tuple[int, int] | None:
+    """The first candidate answer of type `kind` in `sentence` (offsets in it), or None. A number must come
+    with what the question measures: "What is the population of X?" is not answered by any number in a
+    sentence about X, only by one in a sentence about its population."""
+    found = candidates(kind, sentence, question)
+    if not found:
+        return None
+    if kind == NUMBER:
+        what = measure(question)
+        if what is not None:
+            from index.keywords import keyword_tokens
+
+            pattern = _MEASURE_WORDS.get(what)
+            named = bool(set(keyword_tokens(what)) & set(terms))
+            if not named and not (pattern and re.search(pattern, sentence, re.I)):
+                return None
+    best = min(found, key=lambda c: (_distance(c, anchors(sentence, question)), c.start))
+    return best.start, best.end
+
+
+def anchors(sentence: str, question: str) -> list[int]:
+    """Offsets in the sentence of the question's keywords (stemmed): the answer tends to sit next to them."""
+    from index.keywords import keyword_tokens
+
+    wanted = set(keyword_tokens(question))
+    return [m.start() for m in re.finditer(r"\w[\w'’-]*", sentence) if set(keyword_tokens(m.group())) & wanted]
+
+
+def _distance(candidate: Candidate, points: list[int]) -> int:
+    if not points:
+        return 0
+    return min(min(abs(p - candidate.start), abs(p - candidate.end)) for p in points)

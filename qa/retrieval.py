@@ -8,6 +8,7 @@ other fusions are kept for the quality benchmark (`bench/quality.py`), which cho
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,8 @@ class Hit:
     """Cosine similarity of query and chunk."""
     keyword: float
     """BM25 score scaled to [0, 1] for this query."""
+    named: float = 0.0
+    """How strongly the question names the chunk's document by its title (0..1; see title_evidence)."""
 
 
 def _dense(snapshot: Snapshot, qvec: np.ndarray, depth: int) -> dict[int, float]:
@@ -46,6 +49,11 @@ def _dense(snapshot: Snapshot, qvec: np.ndarray, depth: int) -> dict[int, float]
     except (RuntimeError, ValueError) as exc:  # faiss could not read chunks.faiss
         raise IndexStateError(f"The index at {snapshot.gen.parent} is damaged ({exc}). {REBUILD_HINT}") from None
     return {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
+
+
+def _dense_ids(snapshot: Snapshot, qvec: np.ndarray, depth: int) -> tuple[list[int], list[float]]:
+    found = _dense(snapshot, qvec, depth)
+    return list(found), list(found.values())
 
 
 def _keyword(snapshot: Snapshot, terms: list[str], depth: int) -> dict[int, float]:
@@ -82,6 +90,36 @@ def fuse(dense: dict[int, float], keyword: dict[int, float], tuning: Tuning) -> 
     raise ValueError(f"unknown fusion {tuning.fusion!r}; choose one of {', '.join(FUSIONS)}")
 
 
+_QUESTION_START = re.compile(
+    r"(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|should|will|would|has|"
+    r"have|had|in which|in what|name|list|find|tell|give|show|describe|explain)\b", re.I)
+
+
+def is_question(text: str) -> bool:
+    """A question or a request ("What is...?", "Find the..."), as opposed to a search phrase."""
+    text = text.strip()
+    return text.endswith("?") or bool(_QUESTION_START.match(text))
+
+
+def _with_maxsim(snapshot: Snapshot, qvec: np.ndarray, dense: dict[int, float], weight: float) -> dict[int, float]:
+    """Blend each chunk's cosine with its best sentence's (multi-vector scoring with the stored sentence
+    vectors): a chunk holding one sentence that matches the question well is not drowned by the rest."""
+    import numpy as np
+
+    ranges = snapshot.sentence_ranges(list(dense))
+    ids = [s for a, b in ranges.values() for s in range(a, b + 1)]
+    if not ids:
+        return dense
+    cos = np.asarray(snapshot.sentence_vectors[ids], dtype=np.float32) @ qvec.astype(np.float32)
+    best: dict[int, float] = {}
+    at = 0
+    for cid, (a, b) in ranges.items():
+        n = b - a + 1
+        best[cid] = float(cos[at : at + n].max())
+        at += n
+    return {i: (1 - weight) * d + weight * best.get(i, d) for i, d in dense.items()}
+
+
 def title_evidence(snapshot: Snapshot, question: str, tuning: Tuning) -> dict[int, float]:
     """Document id -> how strongly the question names its title (0..1]: 1 for a title written as a name
     ("Spain"), `title_common` for one written as common words ("continent"); shared by the documents
@@ -91,15 +129,18 @@ def title_evidence(snapshot: Snapshot, question: str, tuning: Tuning) -> dict[in
     spans = question_spans(question)
     if not spans:
         return {}
+    from index.titles import maximal
+
     named = snapshot.documents_titled(sorted({s.key for s in spans}))
+    form = 1.0 if is_question(question) else tuning.title_phrase
     evidence: dict[int, float] = {}
-    for span in spans:
-        docs = named.get(span.key)
-        if not docs:
-            continue
-        strength = (1.0 if span.proper else tuning.title_common) / len(docs)
-        for doc_id in docs:
-            evidence[doc_id] = max(evidence.get(doc_id, 0.0), strength)
+    for span in maximal(spans, set(named)):
+        docs = named[span.key]
+        strength = form * (1.0 if span.proper else tuning.title_common) / len(docs)
+        for doc_id, whole in docs:
+            # "São Paulo" names the city more than "São Paulo (state)", which it only heads
+            share = strength if whole else strength * tuning.title_head
+            evidence[doc_id] = max(evidence.get(doc_id, 0.0), share)
     return evidence
 
 
@@ -110,6 +151,15 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
         return []
     depth = min(n, max(50, 10 * k))
     dense = _dense(snapshot, qvec, depth)
+    if tuning.prf_weight:
+        import numpy as np
+
+        top = sorted(dense, key=lambda i: -dense[i])[: tuning.prf_depth]
+        centre = snapshot.vectors.rows(sorted(top)).mean(axis=0)
+        moved = qvec + tuning.prf_weight * centre
+        moved = (moved / np.linalg.norm(moved)).astype(np.float32)
+        qvec = moved  # Rocchio: the moved question scores every candidate from here on
+        dense = {i: float(s) for i, s in zip(*_dense_ids(snapshot, moved, depth), strict=True)}
     keyword = _keyword(snapshot, keyword_tokens(question), depth) if tuning.fusion != "dense" else {}
     evidence = title_evidence(snapshot, question, tuning) if tuning.title_weight else {}
     named = [c for d in evidence for c in snapshot.chunks_of(d, tuning.title_chunks)] if evidence else []
@@ -117,11 +167,15 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
     if missing:  # a keyword- or title-only candidate still gets its exact cosine score
         for i, score in zip(missing, snapshot.vectors.scores_of(missing, qvec), strict=True):
             dense[i] = float(score)
+    if tuning.maxsim_weight:
+        dense = _with_maxsim(snapshot, qvec, dense, tuning.maxsim_weight)
     fused = fuse(dense, keyword, tuning)
+    named: dict[int, float] = {}
     if evidence:
         owner = snapshot.chunk_documents(list(fused))
+        named = {i: evidence.get(owner.get(i, -1), 0.0) for i in fused}
         for i in fused:
-            fused[i] += tuning.title_weight * evidence.get(owner.get(i, -1), 0.0)
-    hits = [Hit(i, fused[i], dense[i], keyword.get(i, 0.0)) for i in dense]
+            fused[i] += tuning.title_weight * named[i]
+    hits = [Hit(i, fused[i], dense[i], keyword.get(i, 0.0), named.get(i, 0.0)) for i in dense]
     hits.sort(key=lambda h: (-h.score, h.chunk_id))
     return hits[:k]

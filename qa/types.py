@@ -108,6 +108,9 @@ class Answer:
     """The top retrieved passages, best first (also when abstained)."""
     warnings: tuple[str, ...] = field(default_factory=tuple)
     """Things the user should know, e.g. that the question was truncated."""
+    short_answer: str | None = None
+    """The short answer (a name, date, place or number) highlighted in the first citation, when the
+    question asks for one and the quote holds it."""
 
     def to_dict(self, id: Any = None, error: str | None = None) -> dict[str, Any]:
         """The JSON contract of `qa ask --json` and `qa batch`."""
@@ -116,6 +119,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "short_answer": self.short_answer,
             "citations": [
                 {"n": c.n, "source": c.source, "start": c.start, "end": c.end, "quote": c.quote,
                  "score": round(c.score, 4), "title": c.title, "date": c.date, "place": c.place,
@@ -136,5 +140,5 @@ class Answer:
 
 def error_record(id: Any, question: str, error: str) -> dict[str, Any]:
     """A contract object for a question that could not be answered at all."""
-    return {"id": id, "question": question, "answer": "", "abstained": False, "citations": [],
+    return {"id": id, "question": question, "answer": "", "abstained": False, "short_answer": None, "citations": [],
             "passages": [], "warnings": [], "error": error}

@@ -33,6 +33,8 @@ EngineFactory = Callable[[], Any]
 def answer_markdown(question: str, answer: Any) -> str:
     """A question and its answer (with citations) as Markdown, for the clipboard and exports."""
     lines = [f"**Q:** {question}", ""]
+    if answer.short_answer:
+        lines += [f"**A:** {answer.short_answer} [1]", ""]
     lines.append(answer.text)
     lines.append("")
     for c in answer.citations:

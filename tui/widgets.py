@@ -127,6 +127,9 @@ class AnswerView(Vertical):
             for p in self.answer.passages[:3]:
                 yield PassageItem(p)
             return
+        if self.answer.short_answer:
+            yield Static(Text.assemble(("Answer: ", "bold"), (self.answer.short_answer, "bold underline"), " [1]"),
+                         classes="short-answer")
         yield Markdown(answer_markdown_body(self.answer), classes="answer-text")
         for c in self.answer.citations:
             yield CitationItem(c, self.documents.get(c.source))

@@ -1,0 +1,133 @@
+"""The reader (expected answer types, candidates, highlights, typed abstention, dated headers) and the
+field-aware retrieval (title evidence, best-sentence scoring), on the hash embedder."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from qa.config import Settings, Tuning
+from qa.engine import Engine
+from qa.reader import DATE, NUMBER, PERSON, PLACE, answer_span, candidates, expected_type, measure
+from qa.retrieval import is_question
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("When did Kazakhstan become independent?", DATE),
+    ("In what year was the bridge built?", DATE),
+    ("Who founded Amazon?", PERSON),
+    ("Which president signed it?", PERSON),
+    ("Where was Blinken on Tuesday?", PLACE),
+    ("What is the capital city of China?", PLACE),
+    ("How many people live in Lima?", NUMBER),
+    ("What is the population of Spain?", NUMBER),
+    ("What genre is One Piece?", None),
+    ("Why did the empire fall?", None),
+])
+def test_expected_type(question: str, kind: str | None) -> None:
+    assert expected_type(question) == kind
+
+
+def spans(kind: str, sentence: str, question: str) -> list[str]:
+    return [sentence[c.start : c.end] for c in candidates(kind, sentence, question)]
+
+
+def test_candidates_of_each_type_leave_out_the_question_and_titles() -> None:
+    s = "Kazakh President Kassym-Jomart Tokayev met the State Department and Antony Blinken in Astana in 1991."
+    assert spans(PERSON, s, "Who met Blinken?") == ["Kassym-Jomart Tokayev"]  # not Blinken, not an office
+    assert "Astana" in spans(PLACE, s, "Where did they meet?")
+    assert spans(DATE, s, "When did they meet?") == ["1991"]
+    assert spans(DATE, "Built in the 7th century BC and again in 1644.", "When was it built?") == \
+        ["7th century BC", "1644"]
+    assert spans(NUMBER, "It has 19 million people, up from 1,500,000.", "How many?") == ["19 million", "1,500,000"]
+
+
+def test_a_number_must_come_with_what_is_measured() -> None:
+    assert measure("What is the population of Kazakhstan?") == "population"
+    assert measure("How many Portuguese speakers are there?") == "speakers"
+    assert measure("How much money did the U.S. pledge?") == "money"
+    q = "What is the population of Kazakhstan?"
+    assert answer_span(NUMBER, "Kazakhstan took in tens of thousands of Russian men.", q, set()) is None
+    found = answer_span(NUMBER, "It has a population of 19 million.", q, {"popul"})
+    assert found is not None
+    assert answer_span(NUMBER, "The U.S. pledged $25 million.", "How much money did the U.S. pledge?", set())
+
+
+def test_highlight_is_the_candidate_next_to_the_question_words() -> None:
+    s = "The trip takes Blinken to two capitals, Astana in Kazakhstan and Tashkent in Uzbekistan."
+    q = "Which city is the capital of Uzbekistan?"
+    a, b = answer_span(PLACE, s, q, set())  # type: ignore[misc]
+    assert s[a:b] == "Tashkent"
+
+
+def test_question_form() -> None:
+    assert is_question("What is the GDP of Sweden?") and is_question("Find the largest continent")
+    assert is_question("population of Bihar in 2011?")
+    assert not is_question("1968 film by Stanley Kubrick")
+
+
+# -- end to end on the hash embedder ------------------------------------------------------------------
+
+
+@pytest.fixture
+def wiki(tmp_path: Path) -> Engine:
+    root = tmp_path / "wiki"
+    root.mkdir()
+    docs = {
+        "spain.txt": "Spain\n\nSpain is a country in southwestern Europe. It has a population of 48 million.",
+        "madrid.txt": "Madrid\n\nMadrid is the capital of Spain, a city in the centre of the country of Spain, "
+                      "the largest city of Spain with 3.4 million people in Spain.",
+        "bolt.txt": "Usain Bolt\n\nUsain Bolt is a Jamaican sprinter. He won the 100 metres in 2008.",
+        "report.txt": "date 2021-06-01 Lima (Peru): The bridge over the river was opened by the mayor.\n\n"
+                      "Traffic on the bridge was heavy on the first day.",
+    }
+    for name, text in docs.items():
+        (root / name).write_text(text, encoding="utf-8")
+    from index.hash_embedder import HashEmbedder
+
+    eng = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=HashEmbedder())
+    for _ in eng.prepare():
+        pass
+    yield eng
+    eng.close()
+
+
+def test_a_question_naming_a_title_ranks_that_document_first(wiki: Engine) -> None:
+    question = "What is the population of Spain?"
+    wiki.tuning = replace(Tuning(), title_weight=0.0)
+    assert wiki.search(question, top_k=2)[0].source == "madrid.txt"  # words alone: Madrid says "Spain" 4 times
+    wiki.tuning = Tuning()
+    assert wiki.search(question, top_k=2)[0].source == "spain.txt"
+
+
+def test_answer_highlights_the_short_answer_verbatim(wiki: Engine) -> None:
+    answer = wiki.ask("What is the population of Spain?")
+    assert not answer.abstained and answer.short_answer == "48 million"
+    c = answer.citations[0]
+    assert c.highlight is not None and c.start <= c.highlight[0] < c.highlight[1] <= c.end
+    text = wiki.document_text(c.source)
+    assert text is not None and text[c.highlight[0] : c.highlight[1]] == "48 million"
+    assert answer.to_dict()["citations"][0]["highlight"] == list(c.highlight)
+
+
+def test_near_topic_number_question_abstains(wiki: Engine) -> None:
+    answer = wiki.ask("What is the GDP of Spain?")
+    assert answer.abstained and answer.passages  # closest passages are still listed
+    no_reader = replace(Tuning(), reader=False)
+    wiki.tuning = no_reader
+    assert not wiki.ask("What is the GDP of Spain?").abstained  # the reader is what abstains
+
+
+def test_question_naming_something_absent_abstains(wiki: Engine) -> None:
+    assert wiki.ask("When did Usain Bolt win the 100 metres?").short_answer == "2008"
+    assert wiki.ask("When did Carl Lewis win the 100 metres?").abstained
+
+
+def test_date_question_answered_from_the_dated_header(wiki: Engine) -> None:
+    answer = wiki.ask("When was the bridge opened by the mayor?")
+    assert not answer.abstained and answer.short_answer == "2021-06-01"
+    header = answer.citations[0]
+    assert header.quote.startswith("date 2021-06-01 Lima (Peru)")
+    assert any("opened by the mayor" in c.quote for c in answer.citations[1:])
