@@ -16,6 +16,7 @@ import os
 import shutil
 import sqlite3
 import time
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,6 +86,7 @@ class GenerationWriter:
         self.sentence_file = _RowFile(self.tmp / "sentences.npy", sentences, dim)
         self.sentence_written = bytearray(sentences)
         self.keywords = KeywordIndexWriter()
+        self.chunk_table = array("q")  # per chunk: document id, first and last sentence id
         self.documents = self.chunks = self.sentences = 0
 
     def _document_rows(self, doc: Document, stat: FileStat) -> int:
@@ -113,6 +115,8 @@ class GenerationWriter:
         self.conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
                               [(base_c + k, doc_id, s, e, nt, base_s + f, base_s + la)
                                for k, (s, e, nt, f, la) in enumerate(chunks)])
+        for _s, _e, _nt, f, la in chunks:
+            self.chunk_table.extend((doc_id, base_s + f, base_s + la))
         for s, e, *_rest in chunks:
             self.keywords.add(keyword_tokens(doc.title + "\n" + doc.text[s:e]))
         self.sentences += len(sentences)
@@ -178,6 +182,8 @@ class GenerationWriter:
         search = write_search_structure(self.tmp, vectors, exact_limit)
         del vectors
         self.keywords.write(self.tmp / "bm25")
+        table = np.frombuffer(self.chunk_table, dtype=np.int64).reshape(-1, 3)
+        np.save(self.tmp / "chunk_table.npy", table, allow_pickle=False)
         model_id, weights_hash = embedder_id
         return Manifest(
             format_version=FORMAT_VERSION, model_id=model_id, weights_hash=weights_hash, dim=self.dim,

@@ -30,6 +30,15 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("english")
 
 
+def keyword_positions(text: str) -> list[tuple[int, str]]:
+    """(offset, term) of each keyword of `text`: the terms of `keyword_tokens`, with where they are."""
+    found = [(m.start(), m.group().replace("’", "'").split("'")[0]) for m in _WORD.finditer(text.lower())]
+    found = [(at, w) for at, w in found if w and w not in STOPWORDS]
+    stemmer = _stemmer()
+    terms = stemmer.stemWords([w for _at, w in found]) if stemmer is not None else [w for _at, w in found]
+    return [(at, term) for (at, _w), term in zip(found, terms, strict=True)]
+
+
 def keyword_tokens(text: str) -> list[str]:
     """Terms of `text` for keyword matching: lower-cased, stop words dropped, stemmed."""
     words = [w.replace("’", "'").split("'")[0] for w in _WORD.findall(text.lower())]

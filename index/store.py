@@ -317,6 +317,12 @@ class Snapshot:
             raise IndexStateError(f"{hint} (vectors: {exc}). {REBUILD_HINT}") from None
         if sentences != (self.manifest.sentences, self.manifest.dim):
             raise IndexStateError(f"{hint} (sentences.npy has shape {sentences}). {REBUILD_HINT}")
+        try:
+            table = self.chunk_table.shape
+        except Exception as exc:  # noqa: BLE001 - numpy raises many types on a broken file
+            raise IndexStateError(f"{hint} (chunk_table.npy: {exc}). {REBUILD_HINT}") from None
+        if table != (self.manifest.chunks, 3):
+            raise IndexStateError(f"{hint} (chunk_table.npy has shape {table}). {REBUILD_HINT}")
         if self.keywords.num_docs != self.manifest.chunks:
             raise IndexStateError(f"{hint} (the keyword index holds {self.keywords.num_docs} chunks). {REBUILD_HINT}")
         if ntotal != self.manifest.chunks or dim != self.manifest.dim:
@@ -393,25 +399,22 @@ class Snapshot:
                 found.setdefault(key, []).append((doc_id, bool(whole)))
         return found
 
+    @cached_property
+    def chunk_table(self) -> np.ndarray:
+        """Per chunk row: document id, first and last sentence id (memory-mapped, for the query path)."""
+        import numpy as np
+
+        return np.load(self.gen / "chunk_table.npy", mmap_mode="r", allow_pickle=False)
+
     def sentence_ranges(self, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:
         """Chunk id -> (first, last) sentence id, inclusive."""
-        out: dict[int, tuple[int, int]] = {}
-        for start in range(0, len(chunk_ids), 500):
-            part = chunk_ids[start : start + 500]
-            for cid, first, last in self.conn.execute(
-                    f"SELECT id, first_sentence, last_sentence FROM chunks WHERE id IN ({','.join('?' * len(part))})",
-                    part):
-                out[cid] = (first, last)
-        return out
+        rows = self.chunk_table[sorted(chunk_ids)]
+        return {cid: (int(r[1]), int(r[2])) for cid, r in zip(sorted(chunk_ids), rows, strict=True)}
 
     def chunk_documents(self, chunk_ids: list[int]) -> dict[int, int]:
         """Chunk id -> its document id."""
-        out: dict[int, int] = {}
-        for start in range(0, len(chunk_ids), 500):
-            part = chunk_ids[start : start + 500]
-            out.update(self.conn.execute(
-                f"SELECT id, doc_id FROM chunks WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
-        return out
+        rows = self.chunk_table[sorted(chunk_ids)]
+        return {cid: int(r[0]) for cid, r in zip(sorted(chunk_ids), rows, strict=True)}
 
     def chunks_of(self, doc_id: int, limit: int) -> list[int]:
         """The first `limit` chunk ids of a document."""

@@ -26,10 +26,15 @@ _NON_WORD = re.compile(r"[^\w\s]+")
 _HEAD = re.compile(r"^(.*?)\s*[(,]")
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
-    """Lower case without accents: `São Paulo` -> `sao paulo`."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    """Lower case without accents: `São Paulo` -> `sao paulo`. (A regular expression over the combining
+    marks, not a loop over characters: this runs on every retrieved passage.)"""
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
 def normalize(text: str) -> str:

@@ -53,6 +53,8 @@ class ScoredSentence:
     """Document offsets of a short answer of the asked type inside the sentence, if it holds one."""
     overlap: float = 0.0
     """IDF-weighted share of the question's keywords the sentence holds."""
+    named: float = 0.0
+    """How strongly the question names the sentence's document by its title (0..1)."""
 
 
 def line_of(text: str, offset: int) -> int:
@@ -140,7 +142,7 @@ def score_sentences(
         if span is not None:
             score += tuning.type_bonus
             span = (start + span[0], start + span[1])
-        scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos), span, overlap))
+        scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos), span, overlap, named[doc_id]))
     scored.sort(key=lambda s: (-s.score, s.sentence_id))
     return scored
 
@@ -251,7 +253,11 @@ def compose(
     chosen = select_sentences(snapshot, scored, tuning)
     header = None
     if chosen and kind is not None:
-        typed = [s for s in scored if s.answer is not None and s.score >= tuning.abstain_below]
+        # A date or number counts in a sentence that shares a word of what is asked besides the topic, or in
+        # the document the question names: "1991" answers "When did Kazakhstan become independent?", not
+        # "When was Blinken born?"; "a 15th-century citadel" answers "When was Machu Picchu built?".
+        typed = [s for s in scored if s.answer is not None and s.score >= tuning.abstain_below
+                 and (kind not in STRICT or s.overlap > 0 or s.named > 0)]
         if kind == DATE:
             header = _dated_header(snapshot, chosen[0], typed)
         if header is None and not typed and kind in STRICT:
@@ -290,10 +296,12 @@ def _dated_header(
     snapshot: Snapshot, best: ScoredSentence, typed: Sequence[ScoredSentence]
 ) -> tuple[int, int, int, float, tuple[int, int]] | None:
     """For a date question: the dated header of the best sentence's document (`date 2023-02-28 Astana: ...`),
-    when the best sentence tells of the event without a date of its own and no dated sentence scores as well.
+    when the best sentence tells of the event without a date of its own (it holds a word of the question
+    besides the document's topic: "visit" for "When did Blinken visit Astana?", not for "When was Blinken
+    born?") and no dated sentence scores as well.
     Returns (doc_id, start, end, score, date span) of the header, to be cited like any sentence."""
-    if best.answer is not None or (typed and typed[0].score >= best.score):
-        return None
+    if best.answer is not None or (typed and typed[0].score >= best.score) or best.overlap <= 0:
+        return None  # a dated sentence answers better; or the best one shares no word of what is asked
     doc = snapshot.document(best.doc_id)
     if doc.date is None or doc.body_start == 0:
         return None
@@ -317,7 +325,7 @@ def _names_are_present(question: str, passages: Sequence[Passage]) -> bool:
         return True
     seen = set(normalize(" ".join(f"{p.title} {p.text}" for p in passages)).split())
     for name in names:
-        words = [w for w in name.split() if w not in STOPWORDS and len(w) > 2]
+        words = [w for w in name.split() if w not in STOPWORDS and len(w) > 2 and not w.isdigit()]
         if words and not any(w in seen for w in words):
             return False
     return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.keywords import STOPWORDS
 from index.titles import normalize
@@ -63,7 +64,9 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
                 r"length|depth|width|age|percentage|amount|cost|price|budget|revenue|gini)|what percentage|"
                 r"how (?:old|tall|long|high|far|large|big|deep|wide|fast|heavy|old)|what (?:population|number))\b"),
      NUMBER),
-    (re.compile(r"^(?:population|number|gdp|area|size|height|age) of\b"), NUMBER),
+    (re.compile(r"^(?:population|number|gdp|area|size|height|age) of\b|^(?:what|which)\b.*\b(?:population|gdp|"
+                r"area|height|length|revenue|budget|salary|temperature|growth rate|unemployment rate|"
+                r"inflation rate|interest rate|percentage)\b"), NUMBER),
     (re.compile(r"^(?:who|whom|whose)\b|^(?:name|list) (?:the )?(?:person|people|founders?|authors?|members?)\b|"
                 r"^(?:which|what) (?:person|man|woman|people|president|king|queen|author|writer|founder|leader|"
                 r"singer|actor|actress|director|player|scientist|ruler|emperor|chancellor|minister)\b"), PERSON),
@@ -92,9 +95,21 @@ class Candidate:
     """End offset in the sentence."""
 
 
+@lru_cache(maxsize=64)
+def _asked(question: str) -> frozenset[str]:
+    return frozenset(normalize(question).split())
+
+
+@lru_cache(maxsize=64)
+def _question_stems(question: str) -> frozenset[str]:
+    from index.keywords import keyword_tokens
+
+    return frozenset(keyword_tokens(question))
+
+
 def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
     """Spans of `sentence` that look like an answer of type `kind` and are not words of the question."""
-    asked = set(normalize(question).split())
+    asked = _asked(question)
     found: list[Candidate] = []
     if kind == DATE:
         matches = list(_DATE_PATTERNS.finditer(sentence))
@@ -139,21 +154,28 @@ _MEASURE = re.compile(
 )
 _MEASURE_WORDS = {
     "population": r"population|inhabitants|residents|people|citizens|census",
+    "people": r"population|inhabitants|residents|people|citizens|census|\blive[sd]?\b|\bliving\b",
     "money": r"[$€£¥]|dollars?|euros?|pounds?|yen|yuan|rubles?|million|billion",
     "cost": r"[$€£¥]|dollars?|euros?|pounds?|million|billion",
     "price": r"[$€£¥]|dollars?|euros?|pounds?",
     "age": r"\bage[sd]?\b|years old|\bborn\b",
     "area": r"\barea\b|km2|km²|square|sq\b|hectares|acres",
     "gdp": r"\bgdp\b|gross domestic product",
+    "temperature": r"°|degrees|temperature",
 }
-_NOT_MEASURES = frozenset("times people things ways percent percentage number amount".split())
+_NAMED_MEASURE = re.compile(r"\b(population|gdp|temperature|salary|revenue|budget|unemployment|inflation)\b")
+_NOT_MEASURES = frozenset("times things ways percent percentage number amount".split())
 
 
 def measure(question: str) -> str | None:
     """What a number question counts or measures ("population", "speakers", "money"), if it names it."""
     from index.keywords import STOPWORDS
 
-    m = _MEASURE.search(" ".join(re.sub(r"[^\w\s-]", " ", question.lower()).split()))
+    flat = " ".join(re.sub(r"[^\w\s-]", " ", question.lower()).split())
+    named = _NAMED_MEASURE.search(flat)
+    if named:
+        return named.group(1)
+    m = _MEASURE.search(flat)
     if not m:
         return None
     words = next(g for g in m.groups() if g).split()
@@ -185,16 +207,19 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
             named = bool(set(keyword_tokens(what)) & set(terms))
             if not named and not (pattern and re.search(pattern, sentence, re.I)):
                 return None
-    best = min(found, key=lambda c: (_distance(c, anchors(sentence, question)), c.start))
+    if len(found) == 1:
+        return found[0].start, found[0].end
+    points = anchors(sentence, question)
+    best = min(found, key=lambda c: (_distance(c, points), c.start))
     return best.start, best.end
 
 
 def anchors(sentence: str, question: str) -> list[int]:
     """Offsets in the sentence of the question's keywords (stemmed): the answer tends to sit next to them."""
-    from index.keywords import keyword_tokens
+    from index.keywords import keyword_positions
 
-    wanted = set(keyword_tokens(question))
-    return [m.start() for m in re.finditer(r"\w[\w'’-]*", sentence) if set(keyword_tokens(m.group())) & wanted]
+    wanted = _question_stems(question)
+    return [at for at, term in keyword_positions(sentence) if term in wanted]
 
 
 def _distance(candidate: Candidate, points: list[int]) -> int:
