@@ -7,6 +7,7 @@ corpus reads no file and embeds nothing. The caller (CLI, chat) turns the events
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.chunking import chunk_document
-from index.errors import CorpusError
+from index.errors import CorpusError, IndexWriteError
 from index.generation import GenerationWriter, unique_sentences
 from index.loaders import FileStat, Skipped, load_document, scan_corpus
 from index.memory import release_freed_memory
@@ -125,7 +126,7 @@ def embedding_text(title: str, chunk_text: str) -> str:
 
 def is_stale(corpus: Path, snapshot: Snapshot) -> bool:
     """Whether any file was added, removed or touched since the snapshot was built (stats only)."""
-    current = {s.source: (s.size, s.mtime_ns) for s in scan_corpus(corpus)}
+    current = {s.source: s.key for s in scan_corpus(corpus)}
     return current != snapshot.file_stats()
 
 
@@ -162,11 +163,11 @@ def _build_locked(
     reusable = previous is not None and (
         previous.manifest.max_tokens, previous.manifest.overlap_tokens, previous.manifest.title_context
     ) == (params.max_tokens, params.overlap_tokens, params.title_context)
-    old_docs: dict[str, tuple[int, str, int, int]] = {}
+    old_docs: dict[str, tuple[int, str, tuple[int, int, int]]] = {}
     if previous is not None and reusable:
-        rows = previous.conn.execute("SELECT source, id, sha256, size, mtime_ns FROM documents")
-        old_docs = {src: (i, sha, size, mtime) for src, i, sha, size, mtime in rows}
-        if {s.source: (s.size, s.mtime_ns) for s in stats} == previous.file_stats():
+        rows = previous.conn.execute("SELECT source, id, sha256, size, mtime_ns, ctime_ns FROM documents")
+        old_docs = {src: (i, sha, (size, mtime, ctime)) for src, i, sha, size, mtime, ctime in rows}
+        if {s.source: s.key for s in stats} == previous.file_stats():
             m = previous.manifest
             yield BuildSummary(m.documents, m.chunks, 0, 0, _old_skipped(previous), time.perf_counter() - started,
                                False, str(index.path))
@@ -178,7 +179,12 @@ def _build_locked(
         if n % 200 == 0:
             yield Progress("reading", n, len(stats))
         old = old_docs.get(st.source)
-        if old is not None and (old[2], old[3]) == (st.size, st.mtime_ns):
+        if st.problem is not None:
+            skip = Skipped(st.source, st.problem)
+            skipped.append(skip)
+            yield FileSkipped(skip)
+            continue
+        if old is not None and old[2] == st.key:
             planned.append(_Planned(st.source, st, old_id=old[0]))
             continue
         try:
@@ -218,7 +224,10 @@ def _build_locked(
     n_sentences = sum(len(unique_sentences(p.chunks)) for p in fresh) + sum(
         kept_sentences.get(p.old_id, 0) for p in planned if p.old_id is not None)
 
-    writer = GenerationWriter(index, previous, embedder.dim, n_chunks, n_sentences)
+    try:
+        writer = GenerationWriter(index, previous, embedder.dim, n_chunks, n_sentences)
+    except (OSError, sqlite3.OperationalError) as exc:
+        raise _write_failed(index, exc) from None
     try:
         yield Progress("writing", 0, 1)
         for p in planned:
@@ -233,6 +242,9 @@ def _build_locked(
         manifest = writer.finish((embedder.model_id, embedder.weights_hash), params, corpus, skipped,
                                  {s.source: s for s in stats}, params.exact_limit)
         index.commit(writer.tmp, manifest)
+    except (OSError, sqlite3.OperationalError) as exc:
+        writer.abort()  # leaves no tmp-* behind to keep the disk full
+        raise _write_failed(index, exc) from None
     except BaseException:
         writer.abort()
         raise
@@ -241,6 +253,11 @@ def _build_locked(
         manifest.documents, manifest.chunks, total, removed, tuple(skipped),
         time.perf_counter() - started, True, str(index.path),
     )
+
+
+def _write_failed(index: IndexDir, exc: OSError | sqlite3.OperationalError) -> IndexWriteError:
+    reason = (exc.strerror if isinstance(exc, OSError) else str(exc)) or exc.__class__.__name__
+    return IndexWriteError(f"Could not write the index at {index.path} ({reason}); the previous index is intact.")
 
 
 def _embed(embedder: Embedder, fresh: list[_Planned], writer: GenerationWriter, params: ChunkingParams,

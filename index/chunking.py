@@ -25,7 +25,11 @@ _ABBREVIATIONS = frozenset(
 # then white space, then something that can start a sentence.
 _END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])")
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1,6})\s)|(?<=\n)(?=[=\-~^]{3,}[ \t]*\n)")
-_HEADING_LINE = re.compile(r"[ \t]*#{1,6}\s[^\n]*\n|[^\n]+\n[=\-~^]{3,}[ \t]*(?:\n|$)")
+_ATX_HEADING = re.compile(r"[ \t]*#{1,6}\s")
+_UNDERLINE = re.compile(r"[=\-~^]{3,}[ \t]*")
+_LINE = re.compile(r"[^\n]*\n?")
+WORD_LOOKBACK = 64
+"""Characters looked back for the word a period ends: a line of 5 MB without a space stays linear."""
 
 
 def _ends_with_abbreviation(text: str, dot: int) -> bool:
@@ -33,7 +37,8 @@ def _ends_with_abbreviation(text: str, dot: int) -> bool:
     if text[dot] != ".":
         return False
     word_start = dot
-    while word_start > 0 and not text[word_start - 1].isspace() and text[word_start - 1] not in "\"'(“‘[":
+    floor = max(0, dot - WORD_LOOKBACK)
+    while word_start > floor and not text[word_start - 1].isspace() and text[word_start - 1] not in "\"'(“‘[":
         word_start -= 1
     word = text[word_start:dot]
     if not word:
@@ -53,14 +58,35 @@ def _trim(text: str, start: int, end: int) -> Span | None:
     return Span(start, end) if end > start else None
 
 
+def _heading_ends(text: str, start: int, end: int) -> list[int]:
+    """Where heading lines end: `# Title` lines, and lines underlined with `===`/`---` (reStructuredText,
+    setext Markdown). One pass over the lines (a regular expression for the underlined form backtracked
+    quadratically on long lines: 35 s for one 200 KB line)."""
+    ends = []
+    previous_nonblank = False
+    pos = start
+    while pos < end:
+        m = _LINE.match(text, pos, end)
+        if m is None or m.end() == pos:
+            break
+        line_end = m.end()
+        body_end = line_end - 1 if text[line_end - 1 : line_end] == "\n" else line_end
+        if _ATX_HEADING.match(text, pos, body_end) and body_end < line_end:  # "# Title\n"
+            ends.append(line_end)
+        elif previous_nonblank and _UNDERLINE.fullmatch(text, pos, body_end):
+            ends.append(line_end)
+        previous_nonblank = body_end > pos and not text[pos:body_end].isspace()
+        pos = line_end
+    return ends
+
+
 def _blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Paragraph-like blocks: split at blank lines, before list items and after headings."""
     cuts = {start, end}
     for m in _BLOCK_BREAK.finditer(text, start, end):
         cuts.add(m.start())
         cuts.add(m.end())
-    for m in _HEADING_LINE.finditer(text, start, end):
-        cuts.add(m.end())
+    cuts.update(_heading_ends(text, start, end))
     points = sorted(c for c in cuts if start <= c <= end)
     return [(a, b) for a, b in zip(points, points[1:], strict=False) if b > a]
 

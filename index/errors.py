@@ -20,6 +20,7 @@ class ExitCode(enum.IntEnum):
     BUSY = 5  # another process is writing this index
     MODEL = 6  # the embedding model could not be loaded
     PARTIAL = 7  # `qa batch` finished, but some lines carry an `error`
+    WRITE = 8  # the index could not be written (disk full, read-only folder, no permission)
 
 
 class QAError(Exception):
@@ -50,6 +51,12 @@ class IndexBusyError(QAError):
     """Another process holds the write lock of this index."""
 
     exit_code = ExitCode.BUSY
+
+
+class IndexWriteError(QAError):
+    """The index could not be written (disk full, read-only, permissions); the previous one is intact."""
+
+    exit_code = ExitCode.WRITE
 
 
 class ModelError(QAError):

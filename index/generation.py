@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from index.keyword_index import KeywordIndexWriter
 from index.keywords import keyword_tokens
 from index.loaders import FileStat, Skipped
-from index.store import FORMAT_VERSION, SCHEMA, IndexDir, Manifest, Snapshot
+from index.store import CHECKSUM_BLOCK, CHECKSUMMED, FORMAT_VERSION, SCHEMA, IndexDir, Manifest, Snapshot
 from index.titles import normalize, title_keys
 from index.types import Chunk, Document, Span
 from index.vectors import EXACT_LIMIT, write_search_structure
@@ -63,6 +63,17 @@ class _RowFile:
             self.fd = None
 
 
+def block_checksums(path: Path) -> list[int]:
+    """CRC-32 of each CHECKSUM_BLOCK-byte block of a file."""
+    import zlib
+
+    sums = []
+    with path.open("rb") as fh:
+        while block := fh.read(CHECKSUM_BLOCK):
+            sums.append(zlib.crc32(block))
+    return sums
+
+
 def unique_sentences(chunks: Sequence[Chunk]) -> list[Span]:
     """A document's sentences in order, each once (neighbouring chunks share some)."""
     seen: dict[tuple[int, int], Span] = {}
@@ -80,10 +91,14 @@ class GenerationWriter:
         self.previous = previous
         self.dim = dim
         self.tmp = index.new_generation()
-        self.conn = sqlite3.connect(self.tmp / "meta.sqlite")
-        self.conn.executescript(SCHEMA)
-        self.chunk_file = _RowFile(self.tmp / "chunks.npy", chunks, dim)
-        self.sentence_file = _RowFile(self.tmp / "sentences.npy", sentences, dim)
+        try:
+            self.conn = sqlite3.connect(self.tmp / "meta.sqlite")
+            self.conn.executescript(SCHEMA)
+            self.chunk_file = _RowFile(self.tmp / "chunks.npy", chunks, dim)
+            self.sentence_file = _RowFile(self.tmp / "sentences.npy", sentences, dim)
+        except BaseException:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
         self.sentence_written = bytearray(sentences)
         self.keywords = KeywordIndexWriter()
         self.chunk_table = array("q")  # per chunk: document id, first and last sentence id
@@ -92,9 +107,9 @@ class GenerationWriter:
     def _document_rows(self, doc: Document, stat: FileStat) -> int:
         doc_id = self.documents
         self.conn.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc_id, doc.source, doc.title, doc.date, doc.place, doc.sha256, stat.size, stat.mtime_ns,
-             doc.body_start, doc.text, doc.format),
+             stat.ctime_ns, doc.body_start, doc.text, doc.format),
         )
         self.conn.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
                               [(doc_id, pg.number, pg.label, pg.start, pg.end) for pg in doc.pages])
@@ -167,8 +182,9 @@ class GenerationWriter:
                stat_of: dict[str, FileStat], exact_limit: int = EXACT_LIMIT) -> Manifest:
         """Write what is left (skipped files, the search structures) and return the manifest to commit."""
         self.conn.executemany(
-            "INSERT INTO skipped VALUES (?, ?, ?, ?)",
-            [(s.source, stat_of[s.source].size, stat_of[s.source].mtime_ns, s.reason) for s in skipped],
+            "INSERT INTO skipped VALUES (?, ?, ?, ?, ?)",
+            [(s.source, stat_of[s.source].size, stat_of[s.source].mtime_ns, stat_of[s.source].ctime_ns, s.reason)
+             for s in skipped],
         )
         self.conn.commit()
         self.conn.close()
@@ -185,7 +201,7 @@ class GenerationWriter:
         table = np.frombuffer(self.chunk_table, dtype=np.int64).reshape(-1, 3)
         np.save(self.tmp / "chunk_table.npy", table, allow_pickle=False)
         model_id, weights_hash = embedder_id
-        return Manifest(
+        return Manifest(checksums={name: block_checksums(self.tmp / name) for name in CHECKSUMMED},
             format_version=FORMAT_VERSION, model_id=model_id, weights_hash=weights_hash, dim=self.dim,
             max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens,  # type: ignore[attr-defined]
             title_context=params.title_context, vector_index=search.kind,  # type: ignore[attr-defined]
@@ -199,6 +215,7 @@ class GenerationWriter:
             self.conn.close()
         except sqlite3.Error:
             pass
-        self.chunk_file.close()
-        self.sentence_file.close()
+        for part in ("chunk_file", "sentence_file"):
+            if hasattr(self, part):
+                getattr(self, part).close()
         shutil.rmtree(self.tmp, ignore_errors=True)

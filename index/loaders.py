@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,34 +39,81 @@ class FileStat:
     """What is cheap to know about a file without reading it; used to notice changes."""
 
     source: str
-    """Path relative to the corpus folder."""
+    """Path relative to the corpus folder (a name that is not UTF-8 is shown with backslash escapes)."""
     size: int
     """Size in bytes."""
     mtime_ns: int
     """Modification time in nanoseconds."""
+    ctime_ns: int = 0
+    """Inode change time: moves when a file is rewritten even if its mtime is set back."""
+    problem: str | None = None
+    """Why the file will not be read, when that is known from the directory entry alone."""
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """What must stay equal for the file to count as unchanged without reading it."""
+        return self.size, self.mtime_ns, self.ctime_ns
 
 
 def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
+def _printable_name(source: str) -> tuple[str, bool]:
+    """The source as text that can be stored and shown, and whether the name was valid UTF-8."""
+    try:
+        source.encode("utf-8")
+        return source, True
+    except UnicodeEncodeError:
+        return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"), False
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
 def scan_corpus(root: Path) -> Iterator[FileStat]:
-    """Yield every candidate file below `root` (recursively, sorted, hidden files and folders skipped)."""
+    """Yield every candidate file below `root` (recursively, sorted, hidden files and folders skipped).
+
+    Only regular files are read. Symbolic links: a link to a regular file inside the corpus is followed;
+    a link out of the corpus (`/etc/passwd`), to a device (`/dev/zero`) or to anything else is reported
+    and not read, nor is a named pipe, socket or device file. Links to folders are not followed (they
+    would index the same files twice, or loop); they are reported too. A file whose name is not valid
+    UTF-8 is reported, with its name escaped, and not read."""
+    real_root = os.path.realpath(root)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
+        dirnames.sort()
+        linked = [d for d in dirnames if not _is_hidden(d) and os.path.islink(os.path.join(dirpath, d))]
+        dirnames[:] = [d for d in dirnames if not _is_hidden(d) and d not in linked]
+        for name in linked:
+            source, _ok = _printable_name(Path(dirpath, name).relative_to(root).as_posix())
+            yield FileStat(source + "/", 0, 0, 0, "a symbolic link to a folder: not followed")
         for name in sorted(filenames):
             if _is_hidden(name) or declared_format(name) is None:
                 continue
-            path = Path(dirpath) / name
-            try:
-                st = path.stat()
-            except OSError:
-                st = None
-            source = path.relative_to(root).as_posix()
-            if st is None:
-                yield FileStat(source, -1, -1)
-            else:
-                yield FileStat(source, st.st_size, st.st_mtime_ns)
+            path = os.path.join(dirpath, name)
+            source, ok = _printable_name(Path(path).relative_to(root).as_posix())
+            yield _stat(path, source, ok, real_root)
+
+
+def _stat(path: str, source: str, name_ok: bool, real_root: str) -> FileStat:
+    try:
+        link = os.lstat(path)
+        st = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
+    except OSError as exc:
+        return FileStat(source, -1, -1, -1, f"unreadable ({exc.strerror or exc.__class__.__name__})")
+    problem = None
+    if not name_ok:
+        problem = "file name is not valid UTF-8: rename the file to index it"
+    elif stat.S_ISLNK(link.st_mode) and not _inside(os.path.realpath(path), real_root):
+        problem = "a symbolic link to outside the corpus: not followed"
+    elif not stat.S_ISREG(st.st_mode):
+        kind = "named pipe" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else \
+            "device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "special file"
+        problem = f"not a regular file ({kind})"
+    # A link's own times count too: re-pointing a link is a change even if both targets are old.
+    ctime = max(st.st_ctime_ns, link.st_ctime_ns)
+    return FileStat(source, st.st_size, max(st.st_mtime_ns, link.st_mtime_ns), ctime, problem)
 
 
 def shorten(text: str, limit: int = _TITLE_MAX) -> str:
@@ -98,9 +146,17 @@ def load_document(root: Path, source: str) -> Document:
     when it cannot be indexed."""
     path = root / source
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(SNIFF_BYTES)
+        # Non-blocking, and checked after opening: a file swapped for a named pipe since the scan must not
+        # block the build, and only regular files are read.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise LoadError("not a regular file")
+            size = st.st_size
+            head = os.read(fd, SNIFF_BYTES)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise LoadError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
     fmt = choose_format(path, head)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from index.embedding import MAX_SEQ_TOKENS, Spans, pool_spans, resolve_precision
 from index.errors import ModelError
 from index.memory import release_freed_memory
-from index.paths import cache_home
+from index.paths import PRIVATE_FILE, cache_home, private_dir
 
 if TYPE_CHECKING:
     import numpy as np
@@ -111,9 +111,10 @@ class MiniLMEmbedder:
         if stamp not in known:
             known[stamp] = _sha256_file(weights[0])[:16]
             try:
-                memo.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(memo.parent)
                 tmp = memo.with_suffix(f".{os.getpid()}.tmp")
                 tmp.write_text(json.dumps(known), encoding="utf-8")
+                os.chmod(tmp, PRIVATE_FILE)
                 os.replace(tmp, memo)
             except OSError:
                 pass  # a read-only cache only costs the hash next time

@@ -42,7 +42,9 @@ def export_onnx(embedder: Any, target: Path, samples: Sequence[str] = ()) -> flo
     import torch
 
     module = embedder.torch_module()  # (input_ids, attention_mask, token_type_ids) -> last hidden state
-    target.parent.mkdir(parents=True, exist_ok=True)
+    from index.paths import PRIVATE_FILE, private_dir
+
+    private_dir(target.parent)
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
     example = torch.ones((2, 8), dtype=torch.int64)
     axes = {0: "batch", 1: "tokens"}
@@ -62,9 +64,11 @@ def export_onnx(embedder: Any, target: Path, samples: Sequence[str] = ()) -> flo
     ours = OnnxEncoder(embedder.model_dir, tmp).embed_documents(texts)
     worst = float(np.min(np.sum(reference * ours, axis=1)))
     if worst >= PARITY_MIN_COSINE:
+        os.chmod(tmp, PRIVATE_FILE)
         os.replace(tmp, target)
         target.with_suffix(".verified.json").write_text(
             json.dumps({"min_cosine": worst, "texts": len(texts)}), encoding="utf-8")
+        os.chmod(target.with_suffix(".verified.json"), PRIVATE_FILE)
     else:
         tmp.unlink(missing_ok=True)
     return worst

@@ -25,13 +25,14 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from index.errors import IndexBusyError, IndexStateError
+from index.errors import IndexBusyError, IndexStateError, IndexWriteError
 from index.keyword_index import KeywordIndex
+from index.paths import PRIVATE_DIR, PRIVATE_FILE, make_private, private_dir
 from index.types import Document, Page, Section, Span
 from index.vectors import VectorStore
 
@@ -41,13 +42,16 @@ if TYPE_CHECKING:
     from index.embedding import Embedder
 
 FORMAT_VERSION = 5
+CHECKSUM_BLOCK = 1 << 20
+CHECKSUMMED = ("chunks.npy", "sentences.npy", "chunk_table.npy")
+"""Files whose damage would change answers silently; the rest fail loudly when damaged."""
 REBUILD_HINT = "Run `qa index --rebuild` to build it again."
 
 SCHEMA = """
 CREATE TABLE documents (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT, place TEXT,
-    sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, body_start INTEGER NOT NULL,
-    text TEXT NOT NULL, format TEXT NOT NULL
+    sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
+    body_start INTEGER NOT NULL, text TEXT NOT NULL, format TEXT NOT NULL
 );
 CREATE TABLE pages (
     doc_id INTEGER NOT NULL, number INTEGER NOT NULL, label TEXT, start INTEGER NOT NULL, end INTEGER NOT NULL,
@@ -65,7 +69,8 @@ CREATE TABLE chunks (
     n_tokens INTEGER NOT NULL, first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL
 );
 CREATE TABLE skipped (
-    source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, reason TEXT NOT NULL
+    source TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
+    reason TEXT NOT NULL
 );
 CREATE INDEX sentences_doc ON sentences(doc_id);
 CREATE TABLE title_keys (key TEXT NOT NULL, doc_id INTEGER NOT NULL, whole INTEGER NOT NULL);
@@ -73,6 +78,8 @@ CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE INDEX title_keys_key ON title_keys(key);
 CREATE INDEX sections_doc ON sections(doc_id);
 """
+TABLES = frozenset({"documents", "sentences", "chunks", "skipped", "pages", "sections", "title_keys"})
+
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,8 @@ class Manifest:
     """Number of sentences."""
     created: float
     """Unix time of the build."""
+    checksums: dict[str, list[int]] = field(default_factory=dict)
+    """File name -> CRC-32 of each 1 MiB block of its data, checked on open (a sample of blocks)."""
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
@@ -112,6 +121,8 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
         if data.get("format_version") != FORMAT_VERSION:
             raise FormatMismatch(data.get("format_version"))
         return cls(**{k: data[k] for k in cls.__dataclass_fields__})
@@ -181,8 +192,11 @@ class IndexDir:
     @contextlib.contextmanager
     def write_lock(self, wait: bool = False) -> Iterator[None]:
         """Hold the writer lock; raise `IndexBusyError` if another process holds it (unless `wait`)."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            private_dir(self.path)
+            fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+        except OSError as exc:
+            raise IndexWriteError(f"Cannot write the index at {self.path} ({exc.strerror}).") from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
@@ -207,32 +221,43 @@ class IndexDir:
         for leftover in self.path.glob("tmp-*"):  # builds that died half-way
             shutil.rmtree(leftover, ignore_errors=True)
         tmp = self.path / f"tmp-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir(parents=True)
+        tmp.mkdir(PRIVATE_DIR)
         return tmp
 
     def commit(self, tmp: Path, manifest: Manifest) -> Path:
-        """Publish a finished build: manifest last, fsync, rename, swap CURRENT atomically."""
+        """Publish a finished build: manifest last, private modes, fsync, rename, swap CURRENT atomically,
+        then remove every other generation."""
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+        make_private(tmp)
         _fsync_tree(tmp)
         final = self.path / ("gen-" + tmp.name.removeprefix("tmp-"))
         os.rename(tmp, final)
         _fsync_dir(self.path)
         pointer = self.path / f"CURRENT.{uuid.uuid4().hex[:8]}.tmp"
-        with open(pointer, "w", encoding="utf-8") as fh:
+        fd = os.open(pointer, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(final.name + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(pointer, self._current_file)
         _fsync_dir(self.path)
-        self._prune(keep={final.name})
+        self.prune()
         return final
 
-    def _prune(self, keep: set[str]) -> None:
-        # Keep the newest previous generation too: a reader that resolved CURRENT just before the swap
-        # may still be opening it. Open files stay readable after removal on POSIX systems.
-        gens = sorted(p for p in self.path.glob("gen-*") if p.name not in keep)
-        for old in gens[:-1]:
-            shutil.rmtree(old, ignore_errors=True)
+    def prune(self) -> None:
+        """Remove every generation but the one CURRENT names (and leftovers of interrupted writes).
+
+        What CURRENT names decides, not folder names: after a kill between a generation's rename and the
+        CURRENT swap, the orphan is the newest folder and the live one is not. The previous generation goes
+        at once, so a deleted document's text does not outlive the update that dropped it: readers that
+        have it open keep reading (POSIX keeps unlinked open files), and one that resolved CURRENT just
+        before the swap finds its folder gone and looks again (IndexDir.open)."""
+        live = self.current_generation()
+        for old in self.path.glob("gen-*"):
+            if live is None or old.name != live.name:
+                shutil.rmtree(old, ignore_errors=True)
+        for stale in self.path.glob("CURRENT.*.tmp"):
+            stale.unlink(missing_ok=True)
         for stale in self.path.glob("CURRENT.*.tmp"):
             stale.unlink(missing_ok=True)
 
@@ -268,6 +293,15 @@ class Snapshot:
 
     @classmethod
     def open(cls, gen: Path, embedder: Embedder | None) -> Snapshot:
+        try:
+            return cls._open(gen, embedder)
+        except IndexStateError:
+            if not gen.exists():
+                raise FileNotFoundError(gen) from None  # pruned while we opened it: IndexDir.open looks again
+            raise
+
+    @classmethod
+    def _open(cls, gen: Path, embedder: Embedder | None) -> Snapshot:
         hint = f"The index at {gen.parent}"
         try:
             manifest = Manifest.from_json((gen / "manifest.json").read_text(encoding="utf-8"))
@@ -280,7 +314,7 @@ class Snapshot:
                 f"{hint} was written in format {exc.args[0]}; this corpus-qa reads format "
                 f"{FORMAT_VERSION}. {REBUILD_HINT}"
             ) from None
-        except (ValueError, KeyError, TypeError, OSError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
             raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
         if embedder is not None and (
             manifest.model_id != embedder.model_id
@@ -296,6 +330,9 @@ class Snapshot:
             raise IndexStateError(f"{hint} is damaged (meta.sqlite is missing). {REBUILD_HINT}")
         try:
             conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables != TABLES:
+                raise sqlite3.DatabaseError(f"tables {', '.join(sorted(TABLES ^ tables))} missing or foreign")
             n_chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
             n_sentences = conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
         except sqlite3.DatabaseError as exc:
@@ -304,7 +341,28 @@ class Snapshot:
             raise IndexStateError(f"{hint} is damaged (database and manifest disagree). {REBUILD_HINT}")
         snap = cls(gen, manifest, conn)
         snap._check_vectors()
+        snap._check_sums()
         return snap
+
+    def _check_sums(self, samples: int = 2) -> None:
+        """Compare a few random 1 MiB blocks of each checksummed file (and every block of a small one) with
+        the CRC-32s the build recorded: flipped bytes or a zeroed file are found without reading it all."""
+        import random
+        import zlib
+
+        for name, sums in self.manifest.checksums.items():
+            path = self.gen / name
+            picks = range(len(sums)) if len(sums) <= 4 else random.sample(range(len(sums)), samples) + [0]
+            try:
+                with path.open("rb") as fh:
+                    for block in picks:
+                        fh.seek(block * CHECKSUM_BLOCK)
+                        if zlib.crc32(fh.read(CHECKSUM_BLOCK)) != sums[block]:
+                            raise IndexStateError(f"The index at {self.gen.parent} is damaged ({name} does not "
+                                                  f"match its checksum). {REBUILD_HINT}")
+            except OSError as exc:
+                raise IndexStateError(f"The index at {self.gen.parent} is damaged ({name}: {exc.strerror}). "
+                                      f"{REBUILD_HINT}") from None
 
     def _check_vectors(self) -> None:
         hint = f"The index at {self.gen.parent} is damaged"
@@ -356,6 +414,7 @@ class Snapshot:
     def document(self, doc_id: int) -> Document:
         doc = self._documents.get(doc_id)
         if doc is None:
+            self._check_source(doc_id)
             row = self.conn.execute(
                 "SELECT source, text, sha256, title, date, place, body_start, format FROM documents WHERE id = ?",
                 (doc_id,),
@@ -369,6 +428,18 @@ class Snapshot:
             doc = Document(*row, pages=pages, sections=sections)
             self._documents[doc_id] = doc
         return doc
+
+    def _check_source(self, doc_id: int) -> None:
+        """A source must be a relative path inside the corpus: an index whose rows say `../../etc/passwd` or
+        `/etc/passwd` was not written by corpus-qa (or was tampered with) and is not used."""
+        row = self.conn.execute("SELECT source FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return
+        parts = PurePosixPath(row[0]).parts
+        if not parts or row[0].startswith(("/", "\\")) or ".." in parts or "\x00" in row[0] or \
+                (len(row[0]) > 1 and row[0][1] == ":"):
+            raise IndexStateError(f"The index at {self.gen.parent} is not one corpus-qa wrote: it names a document "
+                                  f"outside the corpus ({row[0]!r}). {REBUILD_HINT}")
 
     def document_by_source(self, source: str) -> Document | None:
         row = self.conn.execute("SELECT id FROM documents WHERE source = ?", (source,)).fetchone()
@@ -421,12 +492,13 @@ class Snapshot:
         rows = self.conn.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY id LIMIT ?", (doc_id, limit))
         return [r[0] for r in rows]
 
-    def file_stats(self) -> dict[str, tuple[int, int]]:
-        """source -> (size, mtime_ns) of every file seen at the last build, indexed or skipped."""
+    def file_stats(self) -> dict[str, tuple[int, int, int]]:
+        """source -> (size, mtime_ns, ctime_ns) of every file seen at the last build, indexed or skipped."""
         rows = self.conn.execute(
-            "SELECT source, size, mtime_ns FROM documents UNION ALL SELECT source, size, mtime_ns FROM skipped"
+            "SELECT source, size, mtime_ns, ctime_ns FROM documents "
+            "UNION ALL SELECT source, size, mtime_ns, ctime_ns FROM skipped"
         )
-        return {s: (size, mtime) for s, size, mtime in rows}
+        return {s: (size, mtime, ctime) for s, size, mtime, ctime in rows}
 
     def close(self) -> None:
         self.conn.close()

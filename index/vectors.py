@@ -186,6 +186,8 @@ class VectorStore:
         if self.params.kind == "flat":
             scores = self.vectors @ q[0]
             k = min(k, len(scores))
+            if k and not np.isfinite(scores).all():
+                raise ValueError("chunks.npy holds values that are not numbers")
             if k <= 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
@@ -194,6 +196,8 @@ class VectorStore:
         _scores, ids = self._faiss().search(q, k * RERANK_FACTOR)
         ids = np.sort(ids[0][ids[0] >= 0])
         scores = self.rows(ids) @ q[0]
+        if not np.isfinite(scores).all():
+            raise ValueError("chunks.npy holds values that are not numbers")
         top = np.argsort(-scores)[:k]
         return ids[top], scores[top]
 

@@ -207,9 +207,14 @@ def _continuation(
 
 
 def verify_citation(document_text: str, citation: Citation) -> None:
-    """Raise CitationError unless the quote is exactly the document text at its offsets."""
-    if not (0 <= citation.start < citation.end <= len(document_text)) or \
-            document_text[citation.start : citation.end] != citation.quote:
+    """Raise CitationError unless the quote is exactly the document text at its offsets (IndexStateError when
+    the offsets are not even inside the text: the index is damaged)."""
+    if not (0 <= citation.start < citation.end <= len(document_text)):
+        from index.errors import IndexStateError
+
+        raise IndexStateError(f"The index is damaged: citation [{citation.n}] points past the text of "
+                              f"{citation.source}. Run `qa index --rebuild` to build it again.")
+    if document_text[citation.start : citation.end] != citation.quote:
         raise CitationError(
             f"Internal error: citation [{citation.n}] does not match {citation.source} at "
             f"{citation.start}:{citation.end}. Please report this bug; `qa index --rebuild` may help."

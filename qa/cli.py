@@ -61,9 +61,9 @@ class _Progress:
         if isinstance(event, FileSkipped):
             self._close()
             click.echo(f"warning: skipped {event.skipped.source}: {event.skipped.reason}", err=True)
-        elif isinstance(event, Notice) and not self.quiet:
+        elif isinstance(event, Notice) and (not self.quiet or event.warning):
             self._close()
-            click.echo(event.message, err=True)
+            click.echo(("warning: " if event.warning else "") + event.message, err=True)
         elif isinstance(event, Progress):
             if event.stage != self.stage:
                 self._close()

@@ -8,12 +8,14 @@ own way; nothing here prints.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from index.builder import BuildEvent, ChunkingParams, build, is_stale
 from index.embedding import Embedder, load_embedder
-from index.errors import CorpusError, IndexBusyError, UsageError
+from index.errors import CorpusError, IndexBusyError, IndexStateError, IndexWriteError, UsageError
 from index.loaders import shorten
 from index.store import IndexDir, Snapshot
 from index.types import Document
@@ -36,6 +38,16 @@ class Notice:
 
     message: str
     """The text to show."""
+    warning: bool = False
+    """Something the answer depends on: shown even where progress chatter is hidden (`qa ask`)."""
+
+
+def damaged(snapshot: Snapshot, exc: BaseException) -> IndexStateError:
+    """The error for an index part that failed while being read (a value out of range, a missing table...)."""
+    from index.store import REBUILD_HINT
+
+    return IndexStateError(f"The index at {snapshot.gen.parent} is damaged ({exc.__class__.__name__}: "
+                           f"{str(exc)[:200]}). {REBUILD_HINT}")
 
 
 def normalize_question(question: str) -> tuple[str, list[str]]:
@@ -82,6 +94,7 @@ class Engine:
         self.index_dir = IndexDir(settings.index)
         self._embedder = embedder
         self._snapshot: Snapshot | None = None
+        self._files: dict[str, tuple[tuple[str, int, int, int], str]] = {}
 
     @property
     def embedder(self) -> Embedder:
@@ -119,7 +132,11 @@ class Engine:
                 try:
                     yield from build(self.settings.corpus, self.index_dir, self.embedder, params=self.chunking)
                 except IndexBusyError:
-                    yield Notice("Another process is updating the index; answering from the current one.")
+                    yield Notice("Another process is updating the index; answering from the previous one, which "
+                                 "does not have the latest changes.", warning=True)
+                except IndexWriteError as exc:
+                    yield Notice(f"{exc} Answering from the previous index, which does not have the latest "
+                                 "changes.", warning=True)
         self._swap_snapshot(self.index_dir.open(self.embedder))
         yield from self._ensure_query_encoder()
         yield Notice("Loading the embedding model…")
@@ -161,8 +178,57 @@ class Engine:
         snapshot = self.snapshot
         query = contextualize(cleaned, history)
         qvec = self.embedder.embed_query(query)
-        hits = retrieve(snapshot, qvec, query, k, self.tuning)
-        return compose(snapshot, hits, qvec, cleaned, query, warnings, self.tuning)
+        try:
+            hits = retrieve(snapshot, qvec, query, k, self.tuning)
+            answer = compose(snapshot, hits, qvec, cleaned, query, warnings, self.tuning)
+        except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
+            raise damaged(snapshot, exc) from None
+        return self._still_in_the_files(answer)
+
+    def _still_in_the_files(self, answer: Answer) -> Answer:
+        """Check text-format quotes against the files themselves once more: a file rewritten since it was
+        indexed (even with its mtime set back) must not be quoted from its old text. Such a citation is
+        dropped, with a warning; if none is left, the answer abstains."""
+        from dataclasses import replace
+
+        from index.formats.text import read_text
+        from index.types import TEXT_FORMATS
+        from qa.answer import NOT_FOUND
+
+        kept, changed = [], []
+        for c in answer.citations:
+            if c.format not in TEXT_FORMATS:
+                kept.append(c)
+                continue
+            try:
+                text = self._file_text(c.source, read_text)
+            except (OSError, ValueError):
+                text = None
+            (kept if text is not None and text[c.start : c.end] == c.quote else changed).append(c)
+        if not changed:
+            return answer
+        names = ", ".join(sorted({c.source for c in changed}))
+        warning = f"{names} changed since it was indexed: quotes from it were left out. Run `qa index`."
+        if not kept:
+            return replace(answer, text=NOT_FOUND, abstained=True, citations=(), short_answer=None,
+                           warnings=(*answer.warnings, warning))
+        renumbered = tuple(replace(c, n=i) for i, c in enumerate(kept, start=1))
+        text = " ".join(f"{c.quote} [{c.n}]" for c in renumbered)
+        short = answer.short_answer if kept[0] is answer.citations[0] else None
+        return replace(answer, text=text, citations=renumbered, short_answer=short,
+                       warnings=(*answer.warnings, warning))
+
+    def _file_text(self, source: str, read: Callable[[Path], str]) -> str:
+        """A text file's current text, cached while its size, mtime and ctime stay the same."""
+        path = self.settings.corpus / source
+        st = path.stat()
+        key = (source, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        cached = self._files.get(source)
+        if cached is None or cached[0] != key:
+            if len(self._files) > 64:
+                self._files.clear()
+            cached = self._files[source] = (key, read(path))
+        return cached[1]
 
     def search(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> list[Passage]:
         """The top passages for a question, best first, without composing an answer."""
@@ -172,8 +238,12 @@ class Engine:
         cleaned, _warnings = normalize_question(question)
         k = self.settings.top_k if top_k is None else top_k
         query = contextualize(cleaned, history)
-        hits = retrieve(self.snapshot, self.embedder.embed_query(query), query, k, self.tuning)
-        return passages_of(self.snapshot, hits)
+        snapshot = self.snapshot
+        try:
+            hits = retrieve(snapshot, self.embedder.embed_query(query), query, k, self.tuning)
+            return passages_of(snapshot, hits)
+        except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
+            raise damaged(snapshot, exc) from None
 
     def document_text(self, source: str) -> str | None:
         """The stored text of a document (what citations point into), or None if it is not indexed."""

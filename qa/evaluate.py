@@ -178,7 +178,9 @@ def evaluate(
         for c in answer.citations:
             if c.source not in file_cache:
                 if c.format in TEXT_FORMATS or document_text is None:
-                    file_cache[c.source] = (corpus / c.source).read_text(encoding="utf-8")
+                    from index.formats.text import read_text
+
+                    file_cache[c.source] = read_text(corpus / c.source)  # the file itself, re-read
                 else:
                     file_cache[c.source] = document_text(c.source) or ""
             report.citations += 1

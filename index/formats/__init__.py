@@ -136,6 +136,8 @@ def sniff(path: Path, head: bytes) -> str | None:
         if "META-INF/container.xml" in names:
             return "epub"
         return None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # UTF-16/32 text: read by its suffix's loader (text decodes the BOM)
     lead = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if lead.startswith((b"<!doctype html", b"<html")) or (lead.startswith(b"<") and b"<body" in head.lower()):
         return "html"
