@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from index.chunking import chunk_document
 from index.errors import CorpusError, IndexWriteError
-from index.generation import GenerationWriter, unique_sentences
+from index.generation import unique_sentences
 from index.loaders import FileStat, Skipped, load_document, scan_corpus
 from index.memory import release_freed_memory
-from index.store import IndexDir, Snapshot
+from index.storage import IndexReader, IndexStore, IndexWriter, KeptDocument
 from index.types import Chunk, Document
 from index.vectors import EXACT_LIMIT
 
@@ -124,7 +124,7 @@ def embedding_text(title: str, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}"
 
 
-def is_stale(corpus: Path, snapshot: Snapshot) -> bool:
+def is_stale(corpus: Path, snapshot: IndexReader) -> bool:
     """Whether any file was added, removed or touched since the snapshot was built (stats only)."""
     current = {s.source: s.key for s in scan_corpus(corpus)}
     return current != snapshot.file_stats()
@@ -132,7 +132,7 @@ def is_stale(corpus: Path, snapshot: Snapshot) -> bool:
 
 def build(
     corpus: Path,
-    index: IndexDir,
+    index: IndexStore,
     embedder: Embedder,
     *,
     rebuild: bool = False,
@@ -153,9 +153,9 @@ def build(
 
 def _build_locked(
     corpus: Path,
-    index: IndexDir,
+    index: IndexStore,
     embedder: Embedder,
-    previous: Snapshot | None,
+    previous: IndexReader | None,
     params: ChunkingParams,
     started: float,
 ) -> Iterator[BuildEvent]:
@@ -163,14 +163,13 @@ def _build_locked(
     reusable = previous is not None and (
         previous.manifest.max_tokens, previous.manifest.overlap_tokens, previous.manifest.title_context
     ) == (params.max_tokens, params.overlap_tokens, params.title_context)
-    old_docs: dict[str, tuple[int, str, tuple[int, int, int]]] = {}
+    old_docs: dict[str, KeptDocument] = {}
     if previous is not None and reusable:
-        rows = previous.conn.execute("SELECT source, id, sha256, size, mtime_ns, ctime_ns FROM documents")
-        old_docs = {src: (i, sha, (size, mtime, ctime)) for src, i, sha, size, mtime, ctime in rows}
+        old_docs = previous.indexed_files()
         if {s.source: s.key for s in stats} == previous.file_stats():
             m = previous.manifest
-            yield BuildSummary(m.documents, m.chunks, 0, 0, _old_skipped(previous), time.perf_counter() - started,
-                               False, str(index.path))
+            yield BuildSummary(m.documents, m.chunks, 0, 0, previous.skipped(), time.perf_counter() - started,
+                               False, index.location)
             return
 
     planned: list[_Planned] = []
@@ -184,8 +183,8 @@ def _build_locked(
             skipped.append(skip)
             yield FileSkipped(skip)
             continue
-        if old is not None and old[2] == st.key:
-            planned.append(_Planned(st.source, st, old_id=old[0]))
+        if old is not None and old.key == st.key:
+            planned.append(_Planned(st.source, st, old_id=old.doc_id))
             continue
         try:
             doc = load_document(corpus, st.source)
@@ -195,8 +194,8 @@ def _build_locked(
             skipped.append(skip)
             yield FileSkipped(skip)
             continue
-        if old is not None and old[1] == doc.sha256:
-            planned.append(_Planned(st.source, st, old_id=old[0]))
+        if old is not None and old.sha256 == doc.sha256:
+            planned.append(_Planned(st.source, st, old_id=old.doc_id))
         else:
             planned.append(_Planned(st.source, st, doc=doc))
     yield Progress("reading", len(stats), len(stats))
@@ -215,17 +214,15 @@ def _build_locked(
 
     release_freed_memory()  # what reading and chunking freed
     # Every count is known before anything is embedded, so the vectors stream into files of the right size.
-    kept_chunks = kept_sentences = {}
+    sizes: dict[int, tuple[int, int]] = {}
     if previous is not None and any(p.old_id is not None for p in planned):
-        kept_chunks = dict(previous.conn.execute("SELECT doc_id, count(*) FROM chunks GROUP BY doc_id").fetchall())
-        kept_sentences = dict(previous.conn.execute("SELECT doc_id, count(*) FROM sentences GROUP BY doc_id"))
-    n_chunks = sum(len(p.chunks) for p in fresh) + sum(kept_chunks.get(p.old_id, 0) for p in planned
-                                                       if p.old_id is not None)
-    n_sentences = sum(len(unique_sentences(p.chunks)) for p in fresh) + sum(
-        kept_sentences.get(p.old_id, 0) for p in planned if p.old_id is not None)
+        sizes = previous.document_sizes()
+    kept = [sizes.get(p.old_id, (0, 0)) for p in planned if p.old_id is not None]
+    n_chunks = sum(len(p.chunks) for p in fresh) + sum(c for c, _s in kept)
+    n_sentences = sum(len(unique_sentences(p.chunks)) for p in fresh) + sum(s for _c, s in kept)
 
     try:
-        writer = GenerationWriter(index, previous, embedder.dim, n_chunks, n_sentences)
+        writer = index.writer(previous, embedder.dim, n_chunks, n_sentences, params.exact_limit)
     except (OSError, sqlite3.OperationalError) as exc:
         raise _write_failed(index, exc) from None
     try:
@@ -239,9 +236,8 @@ def _build_locked(
         total = sum(len(p.chunks) for p in fresh)
         yield from _embed(embedder, fresh, writer, params, total)
         yield Progress("writing", 0, 1)
-        manifest = writer.finish((embedder.model_id, embedder.weights_hash), params, corpus, skipped,
-                                 {s.source: s for s in stats}, params.exact_limit)
-        index.commit(writer.tmp, manifest)
+        manifest = writer.publish((embedder.model_id, embedder.weights_hash), params, corpus, skipped,
+                                  {s.source: s for s in stats})
     except (OSError, sqlite3.OperationalError) as exc:
         writer.abort()  # leaves no tmp-* behind to keep the disk full
         raise _write_failed(index, exc) from None
@@ -251,16 +247,17 @@ def _build_locked(
     yield Progress("writing", 1, 1)
     yield BuildSummary(
         manifest.documents, manifest.chunks, total, removed, tuple(skipped),
-        time.perf_counter() - started, True, str(index.path),
+        time.perf_counter() - started, True, index.location,
     )
 
 
-def _write_failed(index: IndexDir, exc: OSError | sqlite3.OperationalError) -> IndexWriteError:
+def _write_failed(index: IndexStore, exc: OSError | sqlite3.OperationalError) -> IndexWriteError:
     reason = (exc.strerror if isinstance(exc, OSError) else str(exc)) or exc.__class__.__name__
-    return IndexWriteError(f"Could not write the index at {index.path} ({reason}); the previous index is intact.")
+    return IndexWriteError(f"Could not write the index at {index.location} ({reason}); "
+                           "the previous index is intact.")
 
 
-def _embed(embedder: Embedder, fresh: list[_Planned], writer: GenerationWriter, params: ChunkingParams,
+def _embed(embedder: Embedder, fresh: list[_Planned], writer: IndexWriter, params: ChunkingParams,
            total: int) -> Iterator[BuildEvent]:
     """Embed every new chunk once, its sentences' vectors pooled from the same pass, and hand the vectors to
     the writer batch by batch. Chunks go longest first across the whole run (not per progress batch) so
@@ -284,8 +281,3 @@ def _embed(embedder: Embedder, fresh: list[_Planned], writer: GenerationWriter, 
             writer.put(p.chunk_base + k, chunk_vecs[row], [p.sentence_rows[(s.start, s.end)] for s in c.sentences],
                        sentence_vecs[row])
         yield Progress("embedding", min(start + EMBED_BATCH, total), total)
-
-
-def _old_skipped(snapshot: Snapshot) -> tuple[Skipped, ...]:
-    rows = snapshot.conn.execute("SELECT source, reason FROM skipped ORDER BY source")
-    return tuple(Skipped(s, r) for s, r in rows)

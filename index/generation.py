@@ -24,13 +24,15 @@ from typing import TYPE_CHECKING
 from index.keyword_index import KeywordIndexWriter
 from index.keywords import keyword_tokens
 from index.loaders import FileStat, Skipped
-from index.store import CHECKSUM_BLOCK, CHECKSUMMED, FORMAT_VERSION, SCHEMA, IndexDir, Manifest, Snapshot
+from index.store import CHECKSUM_BLOCK, CHECKSUMMED, FORMAT_VERSION, SCHEMA, IndexDir, Manifest
 from index.titles import normalize, title_keys
 from index.types import Chunk, Document, Span
 from index.vectors import EXACT_LIMIT, write_search_structure
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from index.storage import IndexReader
 
 
 class _RowFile:
@@ -84,12 +86,15 @@ def unique_sentences(chunks: Sequence[Chunk]) -> list[Span]:
 
 
 class GenerationWriter:
-    """Builds `tmp-*/` for one generation; documents are added in the order they get their ids."""
+    """The local `IndexWriter`: builds `tmp-*/` for one generation; documents get their ids in the order
+    they are added."""
 
-    def __init__(self, index: IndexDir, previous: Snapshot | None, dim: int, chunks: int, sentences: int) -> None:
+    def __init__(self, index: IndexDir, previous: IndexReader | None, dim: int, chunks: int, sentences: int,
+                 exact_limit: int = EXACT_LIMIT) -> None:
         self.index = index
         self.previous = previous
         self.dim = dim
+        self.exact_limit = exact_limit
         self.tmp = index.new_generation()
         try:
             self.conn = sqlite3.connect(self.tmp / "meta.sqlite")
@@ -143,17 +148,14 @@ class GenerationWriter:
         assert prev is not None
         doc = prev.document(old_id)
         doc_id = self._document_rows(doc, stat)
-        sents = prev.conn.execute("SELECT id, start, end FROM sentences WHERE doc_id = ? ORDER BY id",
-                                  (old_id,)).fetchall()
-        chunks = prev.conn.execute("SELECT id, start, end, n_tokens, first_sentence, last_sentence FROM chunks "
-                                   "WHERE doc_id = ? ORDER BY id", (old_id,)).fetchall()
+        sents, chunks = prev.document_rows(old_id)
         position = {old: k for k, (old, _s, _e) in enumerate(sents)}
         base_s, base_c = self.sentences, self.chunks
         if sents:
-            self.sentence_file.write(base_s, prev.sentence_vectors[[s[0] for s in sents]])
+            self.sentence_file.write(base_s, prev.sentence_vectors_of([s[0] for s in sents]))
             self.sentence_written[base_s : base_s + len(sents)] = b"\1" * len(sents)
         if chunks:
-            self.chunk_file.write(base_c, prev.vectors.rows([c[0] for c in chunks]))
+            self.chunk_file.write(base_c, prev.chunk_vectors([c[0] for c in chunks]))
         self._chunk_rows(doc, doc_id, [(s, e) for _i, s, e in sents],
                          [(s, e, nt, position[f], position[la]) for _i, s, e, nt, f, la in chunks])
 
@@ -177,6 +179,13 @@ class GenerationWriter:
             if not self.sentence_written[row]:
                 self.sentence_written[row] = 1
                 self.sentence_file.write(row, vectors[k : k + 1])
+
+    def publish(self, embedder_id: tuple[str, str], params: object, corpus: Path, skipped: Sequence[Skipped],
+                stat_of: dict[str, FileStat]) -> Manifest:
+        """Finish the generation and make it the live one (IndexDir.commit)."""
+        manifest = self.finish(embedder_id, params, corpus, skipped, stat_of, self.exact_limit)
+        self.index.commit(self.tmp, manifest)
+        return manifest
 
     def finish(self, embedder_id: tuple[str, str], params: object, corpus: Path, skipped: Sequence[Skipped],
                stat_of: dict[str, FileStat], exact_limit: int = EXACT_LIMIT) -> Manifest:

@@ -24,7 +24,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from index.errors import IndexBusyError, IndexStateError, IndexWriteError
 from index.keyword_index import KeywordIndex
 from index.paths import PRIVATE_DIR, PRIVATE_FILE, make_private, private_dir
+from index.storage import ChunkRow, KeptDocument
 from index.types import Document, Page, Section, Span
 from index.vectors import VectorStore
 
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from index.embedding import Embedder
+    from index.generation import GenerationWriter
+    from index.loaders import Skipped
 
 FORMAT_VERSION = 5
 CHECKSUM_BLOCK = 1 << 20
@@ -153,6 +156,14 @@ class IndexDir:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.location = str(path)
+
+    def writer(self, previous: Snapshot | None, dim: int, chunks: int, sentences: int,
+               exact_limit: int) -> GenerationWriter:
+        """A writer for the next generation (caller holds the write lock)."""
+        from index.generation import GenerationWriter
+
+        return GenerationWriter(self, previous, dim, chunks, sentences, exact_limit)
 
     @property
     def _current_file(self) -> Path:
@@ -262,29 +273,12 @@ class IndexDir:
             stale.unlink(missing_ok=True)
 
 
-@dataclass(frozen=True)
-class ChunkRow:
-    """A chunk as stored: its vector row id, document, span and sentence range."""
-
-    id: int
-    """Row in chunks.npy."""
-    doc_id: int
-    """Row id in the documents table."""
-    start: int
-    """Start offset in the document text."""
-    end: int
-    """End offset in the document text."""
-    first_sentence: int
-    """Id of the chunk's first sentence."""
-    last_sentence: int
-    """Id of its last sentence, inclusive."""
-
-
 class Snapshot:
-    """One generation opened for reading. Loads lazily what it needs; never writes."""
+    """One generation of a local index opened for reading (the local `IndexReader`). Never writes."""
 
     def __init__(self, gen: Path, manifest: Manifest, conn: sqlite3.Connection) -> None:
         self.gen = gen
+        self.location = str(gen.parent)
         self.manifest = manifest
         self.conn = conn
         self._documents: dict[int, Document] = {}
@@ -491,6 +485,66 @@ class Snapshot:
         """The first `limit` chunk ids of a document."""
         rows = self.conn.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY id LIMIT ?", (doc_id, limit))
         return [r[0] for r in rows]
+
+    def sources(self) -> list[tuple[str, str]]:
+        """(source, title) of every document, by source."""
+        return self.conn.execute("SELECT source, title FROM documents ORDER BY source").fetchall()
+
+    def indexed_files(self) -> dict[str, KeptDocument]:
+        rows = self.conn.execute("SELECT source, id, sha256, size, mtime_ns, ctime_ns FROM documents")
+        return {src: KeptDocument(i, sha, (size, mtime, ctime)) for src, i, sha, size, mtime, ctime in rows}
+
+    def skipped(self) -> tuple[Skipped, ...]:
+        from index.loaders import Skipped
+
+        rows = self.conn.execute("SELECT source, reason FROM skipped ORDER BY source")
+        return tuple(Skipped(s, r) for s, r in rows)
+
+    def document_sizes(self) -> dict[int, tuple[int, int]]:
+        """Document id -> (chunks, sentences)."""
+        chunks = dict(self.conn.execute("SELECT doc_id, count(*) FROM chunks GROUP BY doc_id").fetchall())
+        sentences = dict(self.conn.execute("SELECT doc_id, count(*) FROM sentences GROUP BY doc_id").fetchall())
+        return {d: (chunks.get(d, 0), sentences.get(d, 0)) for d in set(chunks) | set(sentences)}
+
+    def document_rows(self, doc_id: int) -> tuple[list[tuple[int, int, int]],
+                                                  list[tuple[int, int, int, int, int, int]]]:
+        sents = self.conn.execute("SELECT id, start, end FROM sentences WHERE doc_id = ? ORDER BY id",
+                                  (doc_id,)).fetchall()
+        chunks = self.conn.execute("SELECT id, start, end, n_tokens, first_sentence, last_sentence FROM chunks "
+                                   "WHERE doc_id = ? ORDER BY id", (doc_id,)).fetchall()
+        return sents, chunks
+
+    def chunk_texts(self, limit: int) -> list[str]:
+        rows = self.conn.execute("SELECT doc_id, start, end FROM chunks ORDER BY id LIMIT ?", (limit,)).fetchall()
+        return [self.document(d).text[a:b] for d, a, b in rows]
+
+    # -- vectors and search (the IndexReader protocol) ------------------------------------------------
+
+    def chunk_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        return self.vectors.rows(list(ids))
+
+    def sentence_vectors_of(self, ids: Sequence[int]) -> np.ndarray:
+        import numpy as np
+
+        rows = np.asarray(self.sentence_vectors[list(ids)], dtype=np.float32)
+        if not np.isfinite(rows).all():
+            raise ValueError("sentences.npy holds values that are not numbers")
+        return rows
+
+    def dense_search(self, qvec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.vectors.search(qvec, k)
+
+    def dense_scores(self, ids: list[int], qvec: np.ndarray) -> np.ndarray:
+        return self.vectors.scores_of(ids, qvec)
+
+    def keyword_search(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.keywords.top(terms, k)
+
+    def document_frequency(self, term: str) -> int:
+        return self.keywords.document_frequency(term)
+
+    def keyword_chunks(self) -> int:
+        return self.keywords.num_docs
 
     def file_stats(self) -> dict[str, tuple[int, int, int]]:
         """source -> (size, mtime_ns, ctime_ns) of every file seen at the last build, indexed or skipped."""

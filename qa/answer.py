@@ -24,7 +24,7 @@ from qa.types import Answer, Citation, Passage
 if TYPE_CHECKING:
     import numpy as np
 
-    from index.store import Snapshot
+    from index.storage import IndexReader as Snapshot
     from qa.retrieval import Hit
 
 REDUNDANT_ABOVE = 0.85
@@ -67,11 +67,10 @@ def term_weights(snapshot: Snapshot, terms: set[str]) -> dict[str, float]:
     rare word ("invaded") counts for more than one found everywhere ("Russia")."""
     import math
 
-    keywords = snapshot.keywords
-    n = max(1, keywords.num_docs)
+    n = max(1, snapshot.keyword_chunks())
     weights = {}
     for term in terms:
-        df = keywords.document_frequency(term)
+        df = snapshot.document_frequency(term)
         weights[term] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
     return weights
 
@@ -119,7 +118,7 @@ def score_sentences(
                 rows.append((sid, chunk.doc_id, span.start, span.end))
     if not rows:
         return []
-    vectors = np.asarray(snapshot.sentence_vectors[[r[0] for r in rows]], dtype=np.float32)
+    vectors = snapshot.sentence_vectors_of([r[0] for r in rows])
     cosines = vectors @ qvec.astype(np.float32)
     scored = []
     doc_weights: dict[int, dict[str, float]] = {}
@@ -181,8 +180,8 @@ def select_sentences(
             break
         if cand in chosen or is_fragment(snapshot.document(cand.doc_id).text[cand.start : cand.end]):
             continue
-        vectors = snapshot.sentence_vectors
-        if all(float(vectors[cand.sentence_id] @ vectors[c.sentence_id]) < REDUNDANT_ABOVE for c in chosen):
+        vectors = snapshot.sentence_vectors_of([cand.sentence_id, *[c.sentence_id for c in chosen]])
+        if all(float(vectors[0] @ other) < REDUNDANT_ABOVE for other in vectors[1:]):
             chosen.append(cand)
     return chosen
 

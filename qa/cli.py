@@ -23,11 +23,22 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _common(func):  # type: ignore[no-untyped-def]
+    func = click.option("--store", default=None, metavar="URI", expose_value=False, callback=_store_option,
+                        help="Keep the index in Milvus instead of a local folder: milvus:///path/file.db "
+                             "(Milvus Lite) or milvus://host:19530 [env: QA_STORE].")(func)
     func = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
                         help="Index folder [default: per-corpus folder under ~/.cache/corpus-qa].")(func)
     func = click.option("--corpus", type=click.Path(file_okay=False, path_type=Path),
                         help="Folder of documents [default: the bundled seeds/].")(func)
     return func
+
+
+def _store_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """`--store` wins over QA_STORE: the settings read it from there, like every QA_* default."""
+    import os
+
+    if value:
+        os.environ["QA_STORE"] = value
 
 
 def _top_k(func):  # type: ignore[no-untyped-def]

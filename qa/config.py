@@ -93,10 +93,18 @@ class Settings:
     """Passages to retrieve."""
     embedder: str = "minilm"
     """Embedder name (`minilm`, or `hash` for tests)."""
+    store: str | None = None
+    """Where the index lives when it is not the local `index` folder: `milvus:///file.db`, `milvus://host:port`."""
+
+    @property
+    def store_spec(self) -> str:
+        """The store to open: `store` if set, else the local index folder."""
+        return self.store or str(self.index)
 
     @classmethod
     def resolve(
-        cls, corpus: Path | str | None = None, index: Path | str | None = None, top_k: int | None = None
+        cls, corpus: Path | str | None = None, index: Path | str | None = None, top_k: int | None = None,
+        store: str | None = None,
     ) -> Settings:
         env = os.environ
         if top_k is None and env.get("QA_TOP_K"):
@@ -113,4 +121,5 @@ class Settings:
             index=Path(index_path).expanduser() if index_path else default_index_dir(corpus_path),
             top_k=top_k if top_k is not None else DEFAULT_TOP_K,
             embedder=env.get("QA_EMBEDDER", "minilm"),
+            store=store or env.get("QA_STORE") or None,
         )

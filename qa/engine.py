@@ -17,7 +17,8 @@ from index.builder import BuildEvent, ChunkingParams, build, is_stale
 from index.embedding import Embedder, load_embedder
 from index.errors import CorpusError, IndexBusyError, IndexStateError, IndexWriteError, UsageError
 from index.loaders import shorten
-from index.store import IndexDir, Snapshot
+from index.storage import IndexReader as Snapshot
+from index.storage import IndexStore, open_store
 from index.types import Document
 from qa.config import Settings, Tuning
 from qa.types import Answer, Passage
@@ -46,7 +47,7 @@ def damaged(snapshot: Snapshot, exc: BaseException) -> IndexStateError:
     """The error for an index part that failed while being read (a value out of range, a missing table...)."""
     from index.store import REBUILD_HINT
 
-    return IndexStateError(f"The index at {snapshot.gen.parent} is damaged ({exc.__class__.__name__}: "
+    return IndexStateError(f"The index at {snapshot.location} is damaged ({exc.__class__.__name__}: "
                            f"{str(exc)[:200]}). {REBUILD_HINT}")
 
 
@@ -91,7 +92,7 @@ class Engine:
         self.settings = settings
         self.tuning = tuning
         self.chunking = chunking
-        self.index_dir = IndexDir(settings.index)
+        self.store: IndexStore = open_store(settings.store_spec)
         self._embedder = embedder
         self._snapshot: Snapshot | None = None
         self._files: dict[str, tuple[tuple[str, int, int, int], str]] = {}
@@ -120,24 +121,24 @@ class Engine:
     def prepare(self, refresh: bool = True) -> Iterator[BuildEvent | Notice]:
         """Build the index if it is missing, refresh it if the corpus changed, open it, load the model."""
         self._check_corpus()
-        if not self.index_dir.exists():
+        if not self.store.exists():
             yield Notice(f"Building the index of {self.settings.corpus} (first run)…")
-            yield from build(self.settings.corpus, self.index_dir, self.embedder, params=self.chunking)
+            yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking)
         else:
-            current = self.index_dir.open(self.embedder)
+            current = self.store.open(self.embedder)
             stale = refresh and is_stale(self.settings.corpus, current)
             current.close()
             if stale:
                 yield Notice("The corpus changed since it was indexed; updating the index…")
                 try:
-                    yield from build(self.settings.corpus, self.index_dir, self.embedder, params=self.chunking)
+                    yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking)
                 except IndexBusyError:
                     yield Notice("Another process is updating the index; answering from the previous one, which "
                                  "does not have the latest changes.", warning=True)
                 except IndexWriteError as exc:
                     yield Notice(f"{exc} Answering from the previous index, which does not have the latest "
                                  "changes.", warning=True)
-        self._swap_snapshot(self.index_dir.open(self.embedder))
+        self._swap_snapshot(self.store.open(self.embedder))
         yield from self._ensure_query_encoder()
         yield Notice("Loading the embedding model…")
         self.embedder.warm_up()
@@ -147,8 +148,7 @@ class Engine:
         if not self.embedder.needs_query_encoder():
             return
         yield Notice("Preparing the fast question encoder (once per model)…")
-        rows = self.snapshot.conn.execute("SELECT doc_id, start, end FROM chunks LIMIT 28").fetchall()
-        samples = [self.snapshot.document(d).text[a:b] for d, a, b in rows]
+        samples = self.snapshot.chunk_texts(28)
         warning = self.embedder.prepare_query_encoder(samples)
         if warning:
             yield Notice(warning)
@@ -156,9 +156,9 @@ class Engine:
     def reindex(self, rebuild: bool = False) -> Iterator[BuildEvent | Notice]:
         """Update (or rebuild) the index now, then answer from the new one."""
         self._check_corpus()
-        yield from build(self.settings.corpus, self.index_dir, self.embedder, rebuild=rebuild,
+        yield from build(self.settings.corpus, self.store, self.embedder, rebuild=rebuild,
                          params=self.chunking)
-        self._swap_snapshot(self.index_dir.open(self.embedder))
+        self._swap_snapshot(self.store.open(self.embedder))
         yield from self._ensure_query_encoder()
 
     def _swap_snapshot(self, snapshot: Snapshot) -> None:
@@ -253,10 +253,7 @@ class Engine:
     def sources_titled(self, title: str) -> list[str]:
         """The documents whose title is `title` (as titles are stored: shortened to 80 characters)."""
         wanted = {title, shorten(title)}
-        rows = self.snapshot.conn.execute(
-            f"SELECT source FROM documents WHERE title IN ({','.join('?' * len(wanted))}) ORDER BY source",
-            tuple(wanted))
-        return [r[0] for r in rows]
+        return [source for source, t in self.snapshot.sources() if t in wanted]
 
     def document(self, source: str) -> Document | None:
         """A stored document with its pages and sections, or None if it is not indexed."""

@@ -18,7 +18,7 @@ from qa.config import Tuning
 if TYPE_CHECKING:
     import numpy as np
 
-    from index.store import Snapshot
+    from index.storage import IndexReader as Snapshot
 
 RRF_K = 60
 FUSIONS = ("weighted", "dense", "bm25", "rrf", "minmax", "tiebreak")
@@ -45,9 +45,9 @@ def _dense(snapshot: Snapshot, qvec: np.ndarray, depth: int) -> dict[int, float]
     from index.store import REBUILD_HINT
 
     try:
-        ids, scores = snapshot.vectors.search(qvec, depth)
-    except (RuntimeError, ValueError) as exc:  # faiss could not read chunks.faiss
-        raise IndexStateError(f"The index at {snapshot.gen.parent} is damaged ({exc}). {REBUILD_HINT}") from None
+        ids, scores = snapshot.dense_search(qvec, depth)
+    except (RuntimeError, ValueError) as exc:  # faiss could not read chunks.faiss; values that are not numbers
+        raise IndexStateError(f"The index at {snapshot.location} is damaged ({exc}). {REBUILD_HINT}") from None
     return {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
 
 
@@ -58,7 +58,7 @@ def _dense_ids(snapshot: Snapshot, qvec: np.ndarray, depth: int) -> tuple[list[i
 
 def _keyword(snapshot: Snapshot, terms: list[str], depth: int) -> dict[int, float]:
     """The `depth` best chunks by BM25, scores divided by the best one's."""
-    ids, scores = snapshot.keywords.top(terms, depth)
+    ids, scores = snapshot.keyword_search(terms, depth)
     if len(ids) == 0 or scores[0] <= 0.0:
         return {}
     best = float(scores[0])
@@ -110,7 +110,7 @@ def _with_maxsim(snapshot: Snapshot, qvec: np.ndarray, dense: dict[int, float], 
     ids = [s for a, b in ranges.values() for s in range(a, b + 1)]
     if not ids:
         return dense
-    cos = np.asarray(snapshot.sentence_vectors[ids], dtype=np.float32) @ qvec.astype(np.float32)
+    cos = snapshot.sentence_vectors_of(ids) @ qvec.astype(np.float32)
     best: dict[int, float] = {}
     at = 0
     for cid, (a, b) in ranges.items():
@@ -155,7 +155,7 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
         import numpy as np
 
         top = sorted(dense, key=lambda i: -dense[i])[: tuning.prf_depth]
-        centre = snapshot.vectors.rows(sorted(top)).mean(axis=0)
+        centre = snapshot.chunk_vectors(sorted(top)).mean(axis=0)
         moved = qvec + tuning.prf_weight * centre
         moved = (moved / np.linalg.norm(moved)).astype(np.float32)
         qvec = moved  # Rocchio: the moved question scores every candidate from here on
@@ -165,7 +165,7 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
     named = [c for d in evidence for c in snapshot.chunks_of(d, tuning.title_chunks)] if evidence else []
     missing = list(dict.fromkeys(i for i in [*keyword, *named] if i not in dense))
     if missing:  # a keyword- or title-only candidate still gets its exact cosine score
-        for i, score in zip(missing, snapshot.vectors.scores_of(missing, qvec), strict=True):
+        for i, score in zip(missing, snapshot.dense_scores(missing, qvec), strict=True):
             dense[i] = float(score)
     if tuning.maxsim_weight:
         dense = _with_maxsim(snapshot, qvec, dense, tuning.maxsim_weight)

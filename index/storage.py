@@ -1,0 +1,162 @@
+"""The storage interface: what the builder writes through and retrieval reads through.
+
+An index is published as a whole ("a generation"): readers open one consistent view (`IndexReader`) and
+keep it while a writer prepares the next one (`IndexWriter`) and publishes it atomically. Two backends
+implement it:
+
+- local (index/store.py, index/generation.py): a folder with generations, a CURRENT pointer and a lock
+  file; vectors in memory-mapped numpy files, BM25 in numpy arrays, text and offsets in SQLite. The
+  default, and the fastest for one machine.
+- Milvus (index/milvus_store.py, the `milvus` extra): each generation is a set of collections, published
+  by switching aliases; dense and BM25 search run inside Milvus. For corpora that outgrow one machine.
+
+The choice is a URI (`--store`, `QA_STORE`): a folder path (or nothing) is local; `milvus:///path/file.db`
+is Milvus Lite embedded; `milvus://host:19530` or `milvus+https://host` a Milvus server or cluster. Backends
+are imported only when chosen. Everything that is not storage (chunking, embedding, fusion, answers, quote
+verification) is shared, so every backend gives the same answers (tests/test_backends.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from index.errors import UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from index.embedding import Embedder
+    from index.loaders import FileStat, Skipped
+    from index.store import Manifest
+    from index.types import Chunk, Document, Span
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """A chunk as stored: its id, document, span and sentence range."""
+
+    id: int
+    """Chunk id (0..chunks-1 in a generation)."""
+    doc_id: int
+    """Document id."""
+    start: int
+    """Start offset in the document text."""
+    end: int
+    """End offset in the document text."""
+    first_sentence: int
+    """Id of the chunk's first sentence."""
+    last_sentence: int
+    """Id of its last sentence, inclusive."""
+
+
+@dataclass(frozen=True)
+class KeptDocument:
+    """What the previous generation knows about a file, to decide whether it must be read again."""
+
+    doc_id: int
+    """Its id in the previous generation."""
+    sha256: str
+    """Hash of its text."""
+    key: tuple[int, int, int]
+    """(size, mtime_ns, ctime_ns) when it was read."""
+
+
+class IndexReader(Protocol):
+    """One published generation, read-only. Ids are dense: chunks 0..manifest.chunks-1, sentences likewise."""
+
+    manifest: Manifest
+    location: str
+    """Where the index is, for messages."""
+    term_cache: dict[int, frozenset[str]]
+    """Sentence id -> keyword terms, filled as answers are composed."""
+
+    # documents
+    def document(self, doc_id: int) -> Document: ...
+    def document_by_source(self, source: str) -> Document | None: ...
+    def documents_titled(self, keys: list[str]) -> dict[str, list[tuple[int, bool]]]: ...
+    def sources(self) -> list[tuple[str, str]]: ...
+    def indexed_files(self) -> dict[str, KeptDocument]: ...
+    def file_stats(self) -> dict[str, tuple[int, int, int]]: ...
+    def skipped(self) -> tuple[Skipped, ...]: ...
+    def document_sizes(self) -> dict[int, tuple[int, int]]: ...
+
+    # chunks and sentences
+    def chunk(self, chunk_id: int) -> ChunkRow: ...
+    def sentences_of(self, chunk: ChunkRow) -> list[tuple[int, Span]]: ...
+    def document_rows(self, doc_id: int) -> tuple[list[tuple[int, int, int]],
+                                                  list[tuple[int, int, int, int, int, int]]]:
+        """(sentences as (id, start, end), chunks as (id, start, end, n_tokens, first, last)) of a document."""
+        ...
+    def chunks_of(self, doc_id: int, limit: int) -> list[int]: ...
+    def chunk_documents(self, chunk_ids: list[int]) -> dict[int, int]: ...
+    def sentence_ranges(self, chunk_ids: list[int]) -> dict[int, tuple[int, int]]: ...
+    def chunk_texts(self, limit: int) -> list[str]: ...
+
+    # vectors and search
+    def chunk_vectors(self, ids: Sequence[int]) -> np.ndarray: ...
+    def sentence_vectors_of(self, ids: Sequence[int]) -> np.ndarray: ...
+    def dense_search(self, qvec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+    def dense_scores(self, ids: list[int], qvec: np.ndarray) -> np.ndarray: ...
+    def keyword_search(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]: ...
+    def document_frequency(self, term: str) -> int: ...
+    def keyword_chunks(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class IndexWriter(Protocol):
+    """Prepares the next generation; nothing is visible to readers until `publish`."""
+
+    def keep(self, old_id: int, stat: FileStat) -> None:
+        """Carry a document over from the previous generation without re-embedding it."""
+        ...
+
+    def add(self, doc: Document, stat: FileStat, chunks: Sequence[Chunk]) -> tuple[int, dict[tuple[int, int], int]]:
+        """Add a new document; returns its first chunk id and each sentence's id, for `put`."""
+        ...
+
+    def put(self, chunk_row: int, vector: np.ndarray, sentence_rows: Sequence[int], vectors: np.ndarray) -> None:
+        """Store one embedded chunk's vector and its sentences' vectors."""
+        ...
+
+    def publish(self, embedder_id: tuple[str, str], params: object, corpus: Path, skipped: Sequence[Skipped],
+                stat_of: dict[str, FileStat]) -> Manifest:
+        """Finish the generation and make it the one readers open, atomically."""
+        ...
+
+    def abort(self) -> None:
+        """Throw the unfinished generation away."""
+        ...
+
+
+class IndexStore(Protocol):
+    """Where an index lives."""
+
+    location: str
+
+    def exists(self) -> bool: ...
+    def open(self, embedder: Embedder | None = None) -> IndexReader: ...
+    def write_lock(self, wait: bool = False) -> AbstractContextManager[None]: ...
+    def writer(self, previous: IndexReader | None, dim: int, chunks: int, sentences: int,
+               exact_limit: int) -> IndexWriter: ...
+
+
+def open_store(spec: str | Path) -> IndexStore:
+    """The store a URI or folder names: `milvus://...` (Milvus), anything else a local index folder."""
+    text = str(spec)
+    if text.startswith(("milvus://", "milvus+http://", "milvus+https://")):
+        try:
+            from index.milvus_store import MilvusStore
+        except ImportError as exc:
+            raise UsageError(f"The Milvus backend needs the milvus extra: pip install 'corpus-qa[milvus]' ({exc}).") \
+                from None
+        return MilvusStore(text)
+    if "://" in text:
+        raise UsageError(f"Unknown store {text!r}: give a folder, milvus:///path/file.db or milvus://host:19530.")
+    from index.store import IndexDir
+
+    return IndexDir(Path(text))
