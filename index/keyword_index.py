@@ -145,9 +145,14 @@ class KeywordIndex:
             pass
         return _term_max(self.data, self.indptr)
 
-    def top(self, terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    def top(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(ids, scores) of the k chunks with the highest BM25 score, best first (ties by id); chunks
-        matching no term are left out. Equal to ranking `scores(terms)`, without reading every posting."""
+        matching no term are left out. Equal to ranking `scores(terms)`, without reading every posting.
+        With `allowed` (a boolean mask over chunks), among those chunks only (every posting is summed)."""
+        if allowed is not None:
+            out = self.scores(terms)
+            out[~allowed] = 0.0
+            return self._best(out, None, k) if k > 0 else (np.zeros(0, np.int64), np.zeros(0, np.float32))
         weights = Counter(t for term in terms if (t := self.vocab.get(term)) is not None and t + 1 < len(self.indptr))
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if not weights or k <= 0:

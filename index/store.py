@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from index.embedding import Embedder
+    from index.filters import Where
     from index.generation import GenerationWriter
     from index.loaders import Skipped
 
@@ -282,6 +283,7 @@ class Snapshot:
         self.manifest = manifest
         self.conn = conn
         self._documents: dict[int, Document] = {}
+        self._filter_cache: dict[object, object] = {}
         self.term_cache: dict[int, frozenset[str]] = {}
         """Sentence id -> keyword terms, filled as answers are composed."""
 
@@ -531,14 +533,48 @@ class Snapshot:
             raise ValueError("sentences.npy holds values that are not numbers")
         return rows
 
-    def dense_search(self, qvec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.vectors.search(qvec, k)
+    def dense_search(self, qvec: np.ndarray, k: int, where: Where | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.vectors.search(qvec, k, self.chunk_mask(where) if where else None)
 
     def dense_scores(self, ids: list[int], qvec: np.ndarray) -> np.ndarray:
         return self.vectors.scores_of(ids, qvec)
 
-    def keyword_search(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.keywords.top(terms, k)
+    def keyword_search(self, terms: list[str], k: int, where: Where | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.keywords.top(terms, k, self.chunk_mask(where) if where else None)
+
+    # -- filters ----------------------------------------------------------------------------------------
+
+    @cached_property
+    def _document_fields(self) -> list[tuple[int, str, str | None, str, str]]:
+        """(id, source, date, format, title) of every document, read once per snapshot for filters."""
+        return self.conn.execute("SELECT id, source, date, format, title FROM documents ORDER BY id").fetchall()
+
+    def documents_matching(self, where: Where) -> set[int]:
+        """Ids of the documents a filter lets through."""
+        key = ("docs", where)
+        found = self._filter_cache.get(key)
+        if found is None:
+            found = {i for i, src, date, fmt, title in self._document_fields if where.matches(src, date, fmt, title)}
+            self._remember(key, found)
+        return found  # type: ignore[return-value]
+
+    def chunk_mask(self, where: Where) -> np.ndarray:
+        """A boolean mask over chunk ids: the chunks of the documents the filter lets through."""
+        import numpy as np
+
+        key = ("chunks", where)
+        mask = self._filter_cache.get(key)
+        if mask is None:
+            allowed = np.zeros(max(1, self.manifest.documents), dtype=bool)
+            allowed[list(self.documents_matching(where))] = True
+            mask = allowed[np.asarray(self.chunk_table[:, 0])]
+            self._remember(key, mask)
+        return mask  # type: ignore[return-value]
+
+    def _remember(self, key: object, value: object) -> None:
+        if len(self._filter_cache) > 16:
+            self._filter_cache.clear()
+        self._filter_cache[key] = value
 
     def document_frequency(self, term: str) -> int:
         return self.keywords.document_frequency(term)

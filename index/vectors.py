@@ -178,16 +178,22 @@ class VectorStore:
             self.__dict__["_index"] = index
         return index
 
-    def search(self, qvec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, scores) of the k rows with the highest inner product, best first (exact scores)."""
+    def search(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores) of the k rows with the highest inner product, best first (exact scores); with
+        `allowed` (a boolean mask over rows), among those rows only."""
         import numpy as np
 
         q = np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32)
+        if allowed is not None and self.params.kind != "flat":
+            return self._search_allowed(q, k, allowed)
         if self.params.kind == "flat":
             scores = self.vectors @ q[0]
-            k = min(k, len(scores))
-            if k and not np.isfinite(scores).all():
+            if len(scores) and not np.isfinite(scores).all():
                 raise ValueError("chunks.npy holds values that are not numbers")
+            if allowed is not None:
+                scores = np.where(allowed, scores, -np.inf)
+                k = min(k, int(allowed.sum()))
+            k = min(k, len(scores))
             if k <= 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
@@ -200,6 +206,30 @@ class VectorStore:
             raise ValueError("chunks.npy holds values that are not numbers")
         top = np.argsort(-scores)[:k]
         return ids[top], scores[top]
+
+    def _search_allowed(self, q: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """IVF search restricted to the allowed rows (faiss's bitmap selector), probing more lists until k
+        allowed rows are found or every list was probed."""
+        import faiss
+        import numpy as np
+
+        index = self._faiss()
+        total = int(allowed.sum())
+        k = min(k, total)
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        bitmap = faiss.IDSelectorBitmap(len(allowed), np.packbits(allowed.astype(np.uint8), bitorder="little"))
+        nprobe = max(1, self.params.nprobe)
+        while True:
+            params = faiss.SearchParametersIVF(sel=bitmap, nprobe=min(nprobe, index.nlist))
+            _scores, ids = index.search(q, k * RERANK_FACTOR, params=params)
+            found = np.sort(ids[0][ids[0] >= 0])
+            if len(found) >= k or nprobe >= index.nlist:
+                break
+            nprobe *= 4
+        scores = self.rows(found) @ q[0]
+        top = np.argsort(-scores)[:k]
+        return found[top], scores[top]
 
     def rows(self, ids: np.ndarray | list[int]) -> np.ndarray:
         """Some rows of the vectors. On a large index they are read with pread: touching scattered rows

@@ -41,6 +41,26 @@ def _store_option(_ctx: click.Context, _param: click.Parameter, value: str | Non
         os.environ["QA_STORE"] = value
 
 
+def _where_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """`--where` wins over QA_WHERE; checked here so a bad filter fails before anything loads."""
+    import os
+
+    if value:
+        from index.filters import parse_where
+
+        try:
+            parse_where(value)
+        except QAError as error:
+            _fail(error)
+        os.environ["QA_WHERE"] = value
+
+
+def _where(func):  # type: ignore[no-untyped-def]
+    return click.option("--where", default=None, metavar="FILTER", expose_value=False, callback=_where_option,
+                        help="Only answer from matching documents: path:GLOB since:YYYY-MM-DD until:YYYY-MM-DD "
+                             "format:pdf title:WORDS (AND-ed) [env: QA_WHERE].")(func)
+
+
 def _top_k(func):  # type: ignore[no-untyped-def]
     return click.option("-k", "--top-k", type=click.IntRange(min=1, max=100), default=None,
                         help="Passages to retrieve [default: 5].")(func)
@@ -188,6 +208,7 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
 @cli.command(context_settings=CONTEXT)
 @click.argument("question")
 @_common
+@_where
 @_top_k
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see README for the fields).")
 def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int | None, as_json: bool) -> None:
@@ -232,6 +253,7 @@ def _parse_line(number: int, line: str) -> tuple[Any, str]:
 @cli.command(context_settings=CONTEXT)
 @click.argument("file", type=click.File("r", encoding="utf-8", errors="strict"), default="-")
 @_common
+@_where
 @_top_k
 def batch(file: TextIO, corpus: Path | None, index_dir: Path | None, top_k: int | None) -> None:
     """Answer one question per line of FILE ('-' or nothing: stdin), writing JSONL to stdout.

@@ -93,6 +93,8 @@ class Settings:
     """Passages to retrieve."""
     embedder: str = "minilm"
     """Embedder name (`minilm`, or `hash` for tests)."""
+    where: str | None = None
+    """A default `--where` filter for every question (QA_WHERE), see index/filters.py."""
     store: str | None = None
     """Where the index lives when it is not the local `index` folder: `milvus:///file.db`, `milvus://host:port`."""
 
@@ -122,4 +124,5 @@ class Settings:
             top_k=top_k if top_k is not None else DEFAULT_TOP_K,
             embedder=env.get("QA_EMBEDDER", "minilm"),
             store=store or env.get("QA_STORE") or None,
+            where=env.get("QA_WHERE") or None,
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 from index.builder import BuildEvent, ChunkingParams, build, is_stale
 from index.embedding import Embedder, load_embedder
 from index.errors import CorpusError, IndexBusyError, IndexStateError, IndexWriteError, UsageError
+from index.filters import Where
 from index.loaders import shorten
 from index.storage import IndexReader as Snapshot
 from index.storage import IndexStore, open_store
@@ -166,8 +167,17 @@ class Engine:
         if old is not None:
             old.close()
 
-    def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> Answer:
-        """Answer a question from the corpus, with verified citations, or abstain."""
+    def _where(self, where: Where | str | None) -> Where | None:
+        from index.filters import Where, parse_where
+
+        if where is None:
+            where = self.settings.where
+        return where if isinstance(where, Where) else parse_where(where) or None
+
+    def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = (),
+            where: Where | str | None = None) -> Answer:
+        """Answer a question from the corpus (or, with `where`, from the documents it lets through), with
+        verified citations, or abstain."""
         from qa.answer import compose
         from qa.retrieval import retrieve
 
@@ -175,11 +185,15 @@ class Engine:
         k = self.settings.top_k if top_k is None else top_k
         if k < 1:
             raise UsageError("--top-k must be at least 1.")
+        scope = self._where(where)
         snapshot = self.snapshot
+        if scope is not None and not snapshot.documents_matching(scope):
+            return Answer(cleaned, f"No documents match the filter {scope.text!r}: nothing to answer from.", True,
+                          warnings=(*warnings, f"No documents match {scope.text!r}."))
         query = contextualize(cleaned, history)
         qvec = self.embedder.embed_query(query)
         try:
-            hits = retrieve(snapshot, qvec, query, k, self.tuning)
+            hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
             answer = compose(snapshot, hits, qvec, cleaned, query, warnings, self.tuning)
         except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
             raise damaged(snapshot, exc) from None
@@ -230,7 +244,8 @@ class Engine:
             cached = self._files[source] = (key, read(path))
         return cached[1]
 
-    def search(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> list[Passage]:
+    def search(self, question: str, top_k: int | None = None, history: Sequence[str] = (),
+               where: Where | str | None = None) -> list[Passage]:
         """The top passages for a question, best first, without composing an answer."""
         from qa.answer import passages_of
         from qa.retrieval import retrieve
@@ -238,9 +253,12 @@ class Engine:
         cleaned, _warnings = normalize_question(question)
         k = self.settings.top_k if top_k is None else top_k
         query = contextualize(cleaned, history)
+        scope = self._where(where)
         snapshot = self.snapshot
+        if scope is not None and not snapshot.documents_matching(scope):
+            return []
         try:
-            hits = retrieve(snapshot, self.embedder.embed_query(query), query, k, self.tuning)
+            hits = retrieve(snapshot, self.embedder.embed_query(query), query, k, self.tuning, scope)
             return passages_of(snapshot, hits)
         except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
             raise damaged(snapshot, exc) from None

@@ -18,6 +18,7 @@ from qa.config import Tuning
 if TYPE_CHECKING:
     import numpy as np
 
+    from index.filters import Where
     from index.storage import IndexReader as Snapshot
 
 RRF_K = 60
@@ -40,25 +41,25 @@ class Hit:
     """How strongly the question names the chunk's document by its title (0..1; see title_evidence)."""
 
 
-def _dense(snapshot: Snapshot, qvec: np.ndarray, depth: int) -> dict[int, float]:
+def _dense(snapshot: Snapshot, qvec: np.ndarray, depth: int, where: Where | None = None) -> dict[int, float]:
     from index.errors import IndexStateError
     from index.store import REBUILD_HINT
 
     try:
-        ids, scores = snapshot.dense_search(qvec, depth)
+        ids, scores = snapshot.dense_search(qvec, depth, where)
     except (RuntimeError, ValueError) as exc:  # faiss could not read chunks.faiss; values that are not numbers
         raise IndexStateError(f"The index at {snapshot.location} is damaged ({exc}). {REBUILD_HINT}") from None
     return {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
 
 
-def _dense_ids(snapshot: Snapshot, qvec: np.ndarray, depth: int) -> tuple[list[int], list[float]]:
-    found = _dense(snapshot, qvec, depth)
+def _dense_ids(snapshot: Snapshot, qvec: np.ndarray, depth: int, where: Where | None) -> tuple[list[int], list[float]]:
+    found = _dense(snapshot, qvec, depth, where)
     return list(found), list(found.values())
 
 
-def _keyword(snapshot: Snapshot, terms: list[str], depth: int) -> dict[int, float]:
+def _keyword(snapshot: Snapshot, terms: list[str], depth: int, where: Where | None = None) -> dict[int, float]:
     """The `depth` best chunks by BM25, scores divided by the best one's."""
-    ids, scores = snapshot.keyword_search(terms, depth)
+    ids, scores = snapshot.keyword_search(terms, depth, where)
     if len(ids) == 0 or scores[0] <= 0.0:
         return {}
     best = float(scores[0])
@@ -144,13 +145,15 @@ def title_evidence(snapshot: Snapshot, question: str, tuning: Tuning) -> dict[in
     return evidence
 
 
-def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning: Tuning = Tuning()) -> list[Hit]:
-    """The `k` best chunks for a question, best first."""
+def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning: Tuning = Tuning(),
+             where: Where | None = None) -> list[Hit]:
+    """The `k` best chunks for a question, best first; with `where`, from the documents it lets through."""
     n = snapshot.manifest.chunks
     if n == 0 or k <= 0:
         return []
+    where = where or None
     depth = min(n, max(50, 10 * k))
-    dense = _dense(snapshot, qvec, depth)
+    dense = _dense(snapshot, qvec, depth, where)
     if tuning.prf_weight:
         import numpy as np
 
@@ -159,9 +162,12 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
         moved = qvec + tuning.prf_weight * centre
         moved = (moved / np.linalg.norm(moved)).astype(np.float32)
         qvec = moved  # Rocchio: the moved question scores every candidate from here on
-        dense = {i: float(s) for i, s in zip(*_dense_ids(snapshot, moved, depth), strict=True)}
-    keyword = _keyword(snapshot, keyword_tokens(question), depth) if tuning.fusion != "dense" else {}
+        dense = {i: float(s) for i, s in zip(*_dense_ids(snapshot, moved, depth, where), strict=True)}
+    keyword = _keyword(snapshot, keyword_tokens(question), depth, where) if tuning.fusion != "dense" else {}
     evidence = title_evidence(snapshot, question, tuning) if tuning.title_weight else {}
+    if evidence and where:
+        allowed = snapshot.documents_matching(where)
+        evidence = {d: v for d, v in evidence.items() if d in allowed}
     named = [c for d in evidence for c in snapshot.chunks_of(d, tuning.title_chunks)] if evidence else []
     missing = list(dict.fromkeys(i for i in [*keyword, *named] if i not in dense))
     if missing:  # a keyword- or title-only candidate still gets its exact cosine score
