@@ -218,7 +218,8 @@ class VectorStore:
         k = min(k, total)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        bitmap = faiss.IDSelectorBitmap(len(allowed), np.packbits(allowed.astype(np.uint8), bitorder="little"))
+        bits = np.packbits(allowed.astype(np.uint8), bitorder="little")  # referenced until the search ends
+        bitmap = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
         nprobe = max(1, self.params.nprobe)
         while True:
             params = faiss.SearchParametersIVF(sel=bitmap, nprobe=min(nprobe, index.nlist))
