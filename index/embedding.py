@@ -114,12 +114,12 @@ def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sp
 EMBEDDERS = ("minilm", "hash")
 
 
-def load_embedder(name: str = "minilm") -> Embedder:
+def load_embedder(name: str = "minilm", precision: str | None = None) -> Embedder:
     """The embedder called `name` (`minilm`, the default, or `hash`)."""
     if name == "minilm":
         from index.minilm import MiniLMEmbedder
 
-        return MiniLMEmbedder()
+        return MiniLMEmbedder(precision=precision)
     if name == "hash":
         from index.hash_embedder import HashEmbedder
 

@@ -367,6 +367,30 @@ def chat(corpus: Path | None, index_dir: Path | None) -> None:
     run_chat(_settings(corpus, index_dir))
 
 
+@cli.command("config", context_settings=CONTEXT)
+@_common
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as one JSON object.")
+def config_cmd(corpus: Path | None, index_dir: Path | None, as_json: bool) -> None:
+    """Show the settings in effect and where each comes from: a flag, a QA_* environment variable, the
+    config file ($XDG_CONFIG_HOME/corpus-qa/config.toml) or the built-in default, in that order of precedence.
+    """
+    from qa.config import config_path
+
+    try:
+        settings = _settings(corpus, index_dir)
+    except QAError as error:
+        _fail(error)
+    rows = settings.rows()
+    if as_json:
+        click.echo(json.dumps({"config_file": str(config_path()),
+                               "settings": {name: {"value": value, "from": origin} for name, value, origin in rows}}))
+        return
+    width = max(len(name) for name, _v, _o in rows)
+    click.echo(f"config file: {config_path()}{'' if config_path().exists() else ' (none)'}")
+    for name, value, origin in rows:
+        click.echo(f"{name:<{width}}  {value}  ({origin})")
+
+
 def main() -> None:
     """Console entry point."""
     try:

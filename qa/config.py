@@ -1,10 +1,10 @@
-"""Settings: flag > QA_* environment variable > default, resolved once and passed down frozen."""
+"""Settings: flag > QA_* environment variable > config file > default, resolved once and passed down frozen."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.paths import cache_home
@@ -81,9 +81,53 @@ class Tuning:
     """Chunks of a named document that join the candidates when neither search found them."""
 
 
+SETTINGS = ("corpus", "index", "top_k", "store", "where", "precision", "theme")
+"""What the config file, the environment (QA_<NAME>) and flags can set."""
+THEMES = ("textual-dark", "textual-light")
+
+
+def config_path() -> Path:
+    """`$XDG_CONFIG_HOME/corpus-qa/config.toml` (`~/.config/corpus-qa/config.toml` on Linux)."""
+    import platformdirs
+
+    return platformdirs.user_config_path("corpus-qa", appauthor=False) / "config.toml"
+
+
+def read_config(path: Path | None = None) -> dict[str, object]:
+    """The config file's settings ({} when there is none); a malformed file is a UsageError naming the line."""
+    import tomllib
+
+    from index.errors import UsageError
+
+    path = path or config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"Cannot read the config file {path}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = str(exc)
+        if "at end of document" in where:  # name the line anyway: the last one
+            where = where.replace("at end of document", f"at line {max(1, len(text.splitlines()))}, the end")
+        raise UsageError(f"The config file {path} is not valid TOML: {where}") from None
+    for key, value in data.items():
+        if key not in SETTINGS:
+            line = next((n for n, row in enumerate(text.splitlines(), start=1) if row.strip().startswith(key)), "?")
+            raise UsageError(f"{path}, line {line}: unknown setting {key!r}; known: {', '.join(SETTINGS)}.")
+        expected = int if key == "top_k" else str
+        if not isinstance(value, expected) or isinstance(value, bool):
+            line = next((n for n, row in enumerate(text.splitlines(), start=1) if row.strip().startswith(key)), "?")
+            raise UsageError(f"{path}, line {line}: {key} must be {'a whole number' if expected is int else 'text'}.")
+    return data
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything a run needs to know, resolved."""
+    """Everything a run needs to know, resolved once: flag > QA_* environment variable > config file >
+    built-in default."""
 
     corpus: Path
     """Folder of documents."""
@@ -94,9 +138,15 @@ class Settings:
     embedder: str = "minilm"
     """Embedder name (`minilm`, or `hash` for tests)."""
     where: str | None = None
-    """A default `--where` filter for every question (QA_WHERE), see index/filters.py."""
+    """A default `--where` filter for every question (see index/filters.py)."""
     store: str | None = None
     """Where the index lives when it is not the local `index` folder: `milvus:///file.db`, `milvus://host:port`."""
+    precision: str = "auto"
+    """Indexing precision: auto, fp32 or bf16."""
+    theme: str = "textual-dark"
+    """The chat's colour theme."""
+    origins: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    """Setting -> where its value came from (flag, environment variable, config file, built-in)."""
 
     @property
     def store_spec(self) -> str:
@@ -108,21 +158,57 @@ class Settings:
         cls, corpus: Path | str | None = None, index: Path | str | None = None, top_k: int | None = None,
         store: str | None = None,
     ) -> Settings:
-        env = os.environ
-        if top_k is None and env.get("QA_TOP_K"):
-            try:
-                top_k = int(env["QA_TOP_K"])
-            except ValueError:
-                from index.errors import UsageError
+        from index.errors import UsageError
 
-                raise UsageError(f"QA_TOP_K must be a whole number, not {env['QA_TOP_K']!r}.") from None
-        corpus_path = Path(corpus or env.get("QA_CORPUS") or default_corpus()).expanduser()
-        index_path = index or env.get("QA_INDEX")
+        env = os.environ
+        file = read_config()
+        origins: dict[str, str] = {}
+        flags: dict[str, object] = {"corpus": corpus, "index": index, "top_k": top_k, "store": store}
+
+        def pick(name: str) -> object:
+            if flags.get(name) is not None:
+                origins[name] = "flag"
+                return flags[name]
+            value = env.get(f"QA_{name.upper()}")
+            if value:
+                origins[name] = f"environment QA_{name.upper()}"
+                return value
+            if name in file:
+                origins[name] = f"config file {config_path()}"
+                return file[name]
+            origins[name] = "built-in"
+            return None
+
+        raw_top_k = pick("top_k")
+        try:
+            k = int(raw_top_k) if raw_top_k is not None else DEFAULT_TOP_K  # type: ignore[call-overload]
+        except ValueError:
+            raise UsageError(f"top_k ({origins['top_k']}) must be a whole number, not {raw_top_k!r}.") from None
+        if k < 1:
+            raise UsageError(f"top_k ({origins['top_k']}) must be at least 1, not {k}.")
+        corpus_path = Path(str(pick("corpus") or default_corpus())).expanduser()
+        index_value = pick("index")
+        precision = str(pick("precision") or "auto").lower()
+        if precision not in ("auto", "fp32", "bf16"):
+            raise UsageError(f"precision ({origins['precision']}) must be auto, fp32 or bf16, not {precision!r}.")
+        theme = str(pick("theme") or THEMES[0])
+        if theme not in THEMES:
+            raise UsageError(f"theme ({origins['theme']}) must be one of {', '.join(THEMES)}, not {theme!r}.")
         return cls(
             corpus=corpus_path.resolve() if corpus_path.exists() else corpus_path,
-            index=Path(index_path).expanduser() if index_path else default_index_dir(corpus_path),
-            top_k=top_k if top_k is not None else DEFAULT_TOP_K,
+            index=Path(str(index_value)).expanduser() if index_value else default_index_dir(corpus_path),
+            top_k=k,
             embedder=env.get("QA_EMBEDDER", "minilm"),
-            store=store or env.get("QA_STORE") or None,
-            where=env.get("QA_WHERE") or None,
+            store=str(pick("store") or "") or None,
+            where=str(pick("where") or "") or None,
+            precision=precision,
+            theme=theme,
+            origins=origins,
         )
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(setting, value, where it came from), for `qa config`."""
+        values = {"corpus": str(self.corpus), "index": str(self.index), "top_k": str(self.top_k),
+                  "store": self.store or "-", "where": self.where or "-", "precision": self.precision,
+                  "theme": self.theme}
+        return [(name, values[name], self.origins.get(name, "built-in")) for name in SETTINGS]

@@ -1,0 +1,57 @@
+"""The config file and `qa config`: precedence flag > environment > file > built-in, clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from index.errors import UsageError
+from qa.config import Settings
+from tests.conftest import clean_env, qa_command
+
+
+@pytest.fixture
+def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "config"
+    (home / "corpus-qa").mkdir(parents=True)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    return home / "corpus-qa" / "config.toml"
+
+
+def test_precedence_flag_env_file_default(config_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config_home.write_text('top_k = 7\nprecision = "fp32"\ntheme = "textual-light"\nwhere = "format:pdf"\n',
+                           encoding="utf-8")
+    s = Settings.resolve()
+    assert (s.top_k, s.precision, s.theme, s.where) == (7, "fp32", "textual-light", "format:pdf")
+    assert s.origins["top_k"].startswith("config file") and s.origins["corpus"] == "built-in"
+    monkeypatch.setenv("QA_TOP_K", "9")
+    assert Settings.resolve().top_k == 9 and Settings.resolve().origins["top_k"] == "environment QA_TOP_K"
+    assert Settings.resolve(top_k=3).top_k == 3 and Settings.resolve(top_k=3).origins["top_k"] == "flag"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("top_k = 5\nbogus = 1\n", "line 2: unknown setting 'bogus'"),
+    ("top_k = \n", "not valid TOML"),
+    ('top_k = "five"\n', "line 1: top_k must be a whole number"),
+    ('theme = "neon"\n', "theme (config file"),
+])
+def test_malformed_config_is_a_clear_error(config_home: Path, text: str, message: str) -> None:
+    config_home.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError, match=message.replace("(", r"\(")):
+        Settings.resolve()
+
+
+def test_qa_config_command_shows_origins(config_home: Path, tmp_path: Path) -> None:
+    config_home.write_text("top_k = 8\n", encoding="utf-8")
+    env = clean_env(XDG_CONFIG_HOME=str(config_home.parent.parent), QA_PRECISION="bf16")
+    out = subprocess.run([*qa_command(), "config", "--json"], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)["settings"]
+    assert data["top_k"] == {"value": "8", "from": f"config file {config_home}"}
+    assert data["precision"]["from"] == "environment QA_PRECISION"
+    config_home.write_text("top_k = [\n", encoding="utf-8")
+    bad = subprocess.run([*qa_command(), "ask", "x"], capture_output=True, text=True, env=env, timeout=60)
+    assert bad.returncode == 2 and "not valid TOML" in bad.stderr and "line 1" in bad.stderr
