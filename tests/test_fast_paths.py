@@ -33,13 +33,6 @@ def test_precision_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         resolve_precision("fp8")
 
 
-@pytest.fixture(scope="module")
-def minilm():  # type: ignore[no-untyped-def]
-    from index.embedding import MiniLMEmbedder
-
-    return MiniLMEmbedder(precision="fp32")
-
-
 PARITY_TEXTS = [
     "Title\nFirst sentence here. Second one follows.",
     "Another text about Astana.",
@@ -49,8 +42,9 @@ PARITY_TEXTS = [
 
 
 @pytest.mark.slow
-def test_own_bert_matches_sentence_transformers(minilm) -> None:  # type: ignore[no-untyped-def]
+def test_own_bert_matches_sentence_transformers(minilm_fp32) -> None:  # type: ignore[no-untyped-def]
     """index/bert.py replaces sentence-transformers at index time: it must compute the same vectors."""
+    minilm = minilm_fp32
     reference = minilm.sentence_transformer().encode(PARITY_TEXTS, normalize_embeddings=True, convert_to_numpy=True)
     ours = minilm.embed_documents(PARITY_TEXTS)
     assert np.min(np.sum(reference * ours, axis=1)) > 0.9999
@@ -63,31 +57,30 @@ def test_own_bert_matches_sentence_transformers(minilm) -> None:  # type: ignore
 
 @pytest.mark.slow
 @pytest.mark.skipif(not cpu_supports_bf16(), reason="this CPU has no native bf16; fp32 is used")
-def test_bf16_chunk_vectors_stay_close_to_fp32(minilm) -> None:  # type: ignore[no-untyped-def]
-    from index.embedding import MiniLMEmbedder
-
+def test_bf16_chunk_vectors_stay_close_to_fp32(minilm, minilm_fp32) -> None:  # type: ignore[no-untyped-def]
     texts = [p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")] + ["Mount Etna erupts often."]
     spans = [[(0, 20)] for _ in texts]
-    bf16 = MiniLMEmbedder(precision="bf16")
-    a, _ = bf16.embed_chunks(texts, spans)
-    b, _ = minilm.embed_chunks(texts, spans)
+    assert minilm.precision == "bf16"  # the session's model is what users get: bf16 on this CPU
+    a, _ = minilm.embed_chunks(texts, spans)
+    b, _ = minilm_fp32.embed_chunks(texts, spans)
     assert np.min(np.sum(a * b, axis=1)) >= 0.998
 
 
 @pytest.mark.slow
-def test_onnx_export_matches_and_is_used(minilm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from index.onnx_encoder import OnnxEncoder, export_onnx, verified
+def test_onnx_export_matches_and_is_used(minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
+    """The session's export (made by `prepare_query_encoder`, as `qa index` does) agrees with the fp32 network,
+    and the embedder then answers questions through it, not through torch."""
+    from index.onnx_encoder import PARITY_MIN_COSINE, OnnxEncoder, verified
 
-    target = tmp_path / "enc.onnx"
-    worst = export_onnx(minilm, target, ["Kazakhstan took in tens of thousands of Russian men."])
-    assert worst >= 0.999 and verified(target)
+    assert onnx_export.min_cosine >= PARITY_MIN_COSINE and verified(onnx_export.path)
     texts = ["Who is the U.S. Secretary of State?", "zebra quantum lasagna"]
-    ours = OnnxEncoder(minilm.model_dir, target).embed_documents(texts)
+    ours = OnnxEncoder(minilm.model_dir, onnx_export.path).embed_documents(texts)
     assert np.min(np.sum(ours * minilm.embed_documents(texts), axis=1)) >= 0.999
+    assert minilm.query_backend == "onnx"  # questions now go through the export, not torch
 
 
 @pytest.mark.slow
-def test_indexing_imports_neither_transformers_nor_sentence_transformers(tmp_path: Path) -> None:
+def test_indexing_imports_neither_transformers_nor_sentence_transformers(tmp_path: Path, onnx_export) -> None:  # type: ignore[no-untyped-def]
     env = dict(os.environ, QA_EMBEDDER="minilm")
     probe = (
         "import atexit, sys\n"
@@ -102,7 +95,7 @@ def test_indexing_imports_neither_transformers_nor_sentence_transformers(tmp_pat
 
 
 @pytest.mark.slow
-def test_one_shot_question_does_not_import_torch(tmp_path: Path) -> None:
+def test_one_shot_question_does_not_import_torch(tmp_path: Path, onnx_export) -> None:  # type: ignore[no-untyped-def]
     env = dict(os.environ, QA_EMBEDDER="minilm")
     index = ["--index", str(tmp_path / "idx")]
     subprocess.run([*qa_command(), "index", *index], check=True, env=env, capture_output=True, timeout=300)

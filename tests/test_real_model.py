@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -15,12 +16,12 @@ QUESTIONS = load_questions("dev-questions.jsonl", "extra-questions.jsonl")
 
 
 @pytest.fixture(scope="module")
-def real_engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from index.embedding import MiniLMEmbedder
+def real_engine(tmp_path_factory: pytest.TempPathFactory, minilm, onnx_export):  # type: ignore[no-untyped-def]
+    """The seeds indexed with the session's model; questions go through the session's ONNX encoder."""
     from qa.config import Settings
     from qa.engine import Engine
 
-    eng = Engine(Settings.resolve(SEEDS, tmp_path_factory.mktemp("real") / "idx"), embedder=MiniLMEmbedder())
+    eng = Engine(Settings.resolve(SEEDS, tmp_path_factory.mktemp("real") / "idx"), embedder=minilm)
     for _ in eng.prepare():
         pass
     yield eng
@@ -47,11 +48,8 @@ def test_real_model_manifest_and_offline_load(real_engine) -> None:  # type: ign
     assert len(m.weights_hash) == 16
 
 
-def test_cli_batch_with_real_model(tmp_path: Path) -> None:
-    env_free = {"QA_EMBEDDER": "minilm", "HF_HUB_OFFLINE": "1"}
-    import os
-
-    env = dict(os.environ, **env_free)
+def test_cli_batch_with_real_model(tmp_path: Path, onnx_export) -> None:  # type: ignore[no-untyped-def]
+    env = dict(os.environ, QA_EMBEDDER="minilm", HF_HUB_OFFLINE="1")
     lines = "\n".join(json.dumps({"id": q["id"], "question": q["question"]}) for q in QUESTIONS[:4])
     out = subprocess.run([*qa_command(), "batch", "--index", str(tmp_path / "idx")], input=lines,
                          capture_output=True, text=True, env=env, timeout=300)
@@ -63,17 +61,16 @@ def test_cli_batch_with_real_model(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_chat_end_to_end_on_seeds(tmp_path: Path) -> None:
+async def test_chat_end_to_end_on_seeds(tmp_path: Path, minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
     from textual.widgets import Input
 
-    from index.embedding import MiniLMEmbedder
     from qa.config import Settings
     from qa.engine import Engine
     from tui.app import ChatApp
     from tui.widgets import CitationItem
 
     settings = Settings.resolve(SEEDS, tmp_path / "idx")
-    app = ChatApp(lambda: Engine(settings, embedder=MiniLMEmbedder()))
+    app = ChatApp(lambda: Engine(settings, embedder=minilm))
     async with app.run_test(size=(100, 30)) as pilot:
         await app.workers.wait_for_complete()
         assert app.ready
