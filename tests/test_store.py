@@ -69,7 +69,7 @@ def test_reindex_is_incremental(corpus: Path, tmp_path: Path) -> None:
     assert sources == {"blinken.txt", "notes/tea.rst", "new.txt"}
     tea = snap.document_by_source("notes/tea.rst")
     assert tea is not None and tea.text.startswith("Oolong")
-    # reused vectors are the same as freshly computed ones
+    # one vector per chunk (that reused vectors equal fresh ones: test_reused_vectors_match_a_fresh_build)
     assert snap.vectors.ntotal == snap.manifest.chunks
 
 
