@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding import cpu_supports_bf16, pool_spans, resolve_precision
+from index.embedding import HashEmbedder, cpu_supports_bf16, pool_spans, resolve_precision
 from index.errors import ModelError
 from tests.conftest import SEEDS, qa_command
 
@@ -31,6 +31,38 @@ def test_precision_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_precision() == "fp32"
     with pytest.raises(ModelError):
         resolve_precision("fp8")
+
+
+class EncoderRecordingEmbedder(HashEmbedder):
+    """The hash embedder, with a fast question encoder that has to be prepared once (like MiniLM's ONNX export)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prepared: list[list[str]] = []
+
+    def needs_query_encoder(self) -> bool:
+        return not self.prepared
+
+    def prepare_query_encoder(self, samples=()):  # type: ignore[no-untyped-def]
+        self.prepared.append(list(samples))
+        return None
+
+
+def test_indexing_prepares_the_question_encoder_once(corpus: Path, tmp_path: Path) -> None:
+    """`qa index` is where the ONNX export is made (the real-model tests share one export per session, so they
+    no longer see this happen): on the first build, from the corpus's own chunks, and never again."""
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    embedder = EncoderRecordingEmbedder()
+    engine = Engine(Settings.resolve(corpus, tmp_path / "idx"), embedder=embedder)
+    list(engine.reindex())
+    assert len(embedder.prepared) == 1
+    assert any("Mount Etna" in text for text in embedder.prepared[0])  # checked on the corpus's chunk texts
+    list(engine.reindex(rebuild=True))
+    list(engine.prepare())
+    assert len(embedder.prepared) == 1
+    engine.close()
 
 
 PARITY_TEXTS = [
