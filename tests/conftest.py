@@ -1,12 +1,26 @@
-"""Shared fixtures: keep the developer's cache out of tests; a fast deterministic embedder by default."""
+"""Shared fixtures: keep the developer's home and cache out of tests; a fast deterministic embedder by default.
+
+Isolation works at two levels:
+- for the whole session (from `pytest_sessionstart`, before any fixture of any scope is set up, and inherited by
+  every subprocess), HOME and the XDG folders point into a throw-away sandbox, and the developer's real
+  `corpus-qa` cache is fingerprinted; at the end of the session a changed fingerprint fails the run;
+- for each test, `isolated_env` gives a fresh XDG_CACHE_HOME of its own. Only its `corpus-qa/models` folder (the
+  weights-hash memo and the ONNX question encoder, both derived from the installed model) is shared with the rest
+  of the session, so the real model is loaded and the encoder exported once per session (`minilm`,
+  `onnx_export`), like sentence-transformers' session-scoped model fixtures.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,15 +29,171 @@ SEEDS = REPO / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def _real_cache_dirs() -> tuple[Path, ...]:
+    """Every place the developer's own corpus-qa cache may be, as seen before the session changes anything."""
+    dirs = [Path(pwd.getpwuid(os.getuid()).pw_dir) / ".cache" / "corpus-qa"]
+    if os.environ.get("HOME"):
+        dirs.append(Path(os.environ["HOME"]) / ".cache" / "corpus-qa")
+    if os.environ.get("XDG_CACHE_HOME"):
+        dirs.append(Path(os.environ["XDG_CACHE_HOME"]) / "corpus-qa")
+    return tuple(dict.fromkeys(d.absolute() for d in dirs))
+
+
+REAL_CACHES = _real_cache_dirs()
+"""The developer's real caches: tests must never write there (checked at the end of the session)."""
+
+
+def fingerprint(root: Path) -> dict[str, tuple[int, int, int]] | None:
+    """(inode, size, mtime) of everything under `root`, or None if it does not exist. Read-only: stat calls."""
+    if not os.path.lexists(root):
+        return None
+    out = {}
+    for path in [root, *root.rglob("*")]:
+        st = path.lstat()
+        out[str(path.relative_to(root))] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def changed_entries(before: dict | None, after: dict | None) -> list[str]:
+    """What differs between two fingerprints of one folder, as readable lines."""
+    if before is None or after is None:
+        return [] if before == after else ["(folder created)" if before is None else "(folder removed)"]
+    return sorted(
+        [f"added {p}" for p in after.keys() - before.keys()]
+        + [f"removed {p}" for p in before.keys() - after.keys()]
+        + [f"modified {p}" for p in before.keys() & after.keys() if before[p] != after[p]]
+    )
+
+
+@dataclass
+class Sandbox:
+    """The session's stand-in for the developer's home."""
+
+    root: Path
+    """Everything the session writes outside pytest's tmp paths goes under here; removed at the end."""
+    home: Path
+    """HOME for the session."""
+    cache: Path
+    """XDG_CACHE_HOME for the session (and session-scoped fixtures)."""
+    models: Path
+    """`<cache>/corpus-qa/models`, shared with every test's own cache."""
+    real_before: dict[Path, Any]
+    """Fingerprints of REAL_CACHES at the start."""
+    patch: pytest.MonkeyPatch
+    """Undoes the environment changes at the end."""
+
+
+_SANDBOX = pytest.StashKey[Sandbox]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    root = Path(tempfile.mkdtemp(prefix="corpus-qa-tests-"))
+    home, cache = root / "home", root / "home" / ".cache"
+    models = cache / "corpus-qa" / "models"
+    models.mkdir(parents=True)
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HOME", str(home))
+    patch.setenv("XDG_CACHE_HOME", str(cache))
+    patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    patch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    patch.setenv("QA_EMBEDDER", "hash")
+    for var in ("QA_CORPUS", "QA_INDEX", "QA_TOP_K", "QA_QUERY_BACKEND", "QA_PRECISION"):
+        patch.delenv(var, raising=False)
+    session.config.stash[_SANDBOX] = Sandbox(root, home, cache, models,
+                                             {d: fingerprint(d) for d in REAL_CACHES}, patch)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    sandbox = session.config.stash.get(_SANDBOX, None)
+    if sandbox is None:
+        return
+    sandbox.patch.undo()
+    leaks = [f"{d}: {line}" for d, before in sandbox.real_before.items()
+             for line in changed_entries(before, fingerprint(d))]
+    shutil.rmtree(sandbox.root, ignore_errors=True)
+    if leaks:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = ["The test run changed the developer's real corpus-qa cache (tests must write to temporary "
+                 "folders only):", *leaks,
+                 "(A `qa` command run outside the tests at the same time would also show up here.)"]
+        if reporter is not None:
+            reporter.write_sep("=", "REAL CACHE MODIFIED", red=True, bold=True)
+            for line in lines:
+                reporter.write_line(line, red=True)
+        else:
+            print("\n".join(lines), file=sys.stderr)
+
+
+@pytest.fixture(scope="session")
+def sandbox(request: pytest.FixtureRequest) -> Sandbox:
+    return request.config.stash[_SANDBOX]
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own cache folder and the hash embedder unless it asks for the real model."""
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Path:
+    """Every test gets its own cache folder and the hash embedder unless it asks for the real model.
+
+    The cache's `corpus-qa/models` is the session's (derived from the installed model only), so the ONNX
+    question encoder exported by `onnx_export` serves every test and subprocess."""
     cache = tmp_path_factory.mktemp("cache")
+    (cache / "corpus-qa").mkdir()
+    (cache / "corpus-qa" / "models").symlink_to(sandbox.models, target_is_directory=True)
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     monkeypatch.setenv("QA_EMBEDDER", "hash")
-    for var in ("QA_CORPUS", "QA_INDEX", "QA_TOP_K"):
+    for var in ("QA_CORPUS", "QA_INDEX", "QA_TOP_K", "QA_QUERY_BACKEND", "QA_PRECISION"):
         monkeypatch.delenv(var, raising=False)
     return cache
+
+
+# -- the real model, once per session ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def minilm(sandbox: Sandbox):  # type: ignore[no-untyped-def]
+    """The bundled all-MiniLM-L6-v2 at the default precision (what users run), loaded once per session."""
+    from index.embedding import MiniLMEmbedder
+
+    embedder = MiniLMEmbedder()
+    embedder.load()
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def minilm_fp32(minilm):  # type: ignore[no-untyped-def]
+    """The same model in fp32 (the parity reference): `minilm` itself where the CPU has no bf16."""
+    from index.embedding import MiniLMEmbedder
+
+    return minilm if minilm.precision == "fp32" else MiniLMEmbedder(precision="fp32")
+
+
+@dataclass(frozen=True)
+class OnnxExport:
+    """The session's ONNX question encoder."""
+
+    path: Path
+    """The verified export, in the session's shared models folder."""
+    min_cosine: float
+    """Worst cosine to the fp32 network on the export's check texts."""
+
+
+ONNX_SAMPLES = ["Kazakhstan took in tens of thousands of Russian men."]
+
+
+@pytest.fixture(scope="session")
+def onnx_export(minilm, sandbox: Sandbox) -> OnnxExport:  # type: ignore[no-untyped-def]
+    """Export the ONNX question encoder once per session, where every test's cache (and subprocess) finds it."""
+    from index.onnx_encoder import verified
+
+    assert minilm.onnx_path.parent.resolve() == sandbox.models.resolve(), "export to the session's models folder"
+    warning = minilm.prepare_query_encoder(ONNX_SAMPLES)
+    assert warning is None, warning
+    assert verified(minilm.onnx_path) and minilm.query_backend == "onnx"
+    checked = json.loads(minilm.onnx_path.with_suffix(".verified.json").read_text(encoding="utf-8"))
+    return OnnxExport(minilm.onnx_path, float(checked["min_cosine"]))
+
+
+# -- the fast path: hash embedder over a small corpus ----------------------------------------------------
 
 
 @pytest.fixture
@@ -76,9 +246,3 @@ def load_questions(*names: str) -> list[dict]:
         path = DATA / name
         rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return rows
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(extra)
-    return env

@@ -104,13 +104,18 @@ async def test_abstention_looks_different(corpus: Path, tmp_path: Path) -> None:
 
 @pytest.mark.asyncio
 async def test_follow_up_uses_the_conversation(corpus: Path, tmp_path: Path) -> None:
+    """The same follow-up is answered differently once the conversation has a subject."""
     app = ChatApp(make_factory(corpus, tmp_path / "idx"))
     async with app.run_test() as pilot:
         await app.workers.wait_for_complete()
+        await ask(pilot, app, "Where is it?")  # nothing to refer to yet
+        alone = app.exchanges[-1][1]
         await ask(pilot, app, "Tell me about Mount Etna")
-        await ask(pilot, app, "Where does it erupt?")
-        answer = app.exchanges[-1][1]
-        assert answer.citations and answer.citations[0].source == "notes/volcanoes.md"
+        await ask(pilot, app, "Where is it?")
+        followed = app.exchanges[-1][1]
+        assert "notes/volcanoes.md" not in {c.source for c in alone.citations}
+        assert followed.citations and followed.citations[0].source == "notes/volcanoes.md"
+        assert "Sicily" in followed.text
 
 
 @pytest.mark.asyncio

@@ -132,9 +132,10 @@ def test_help_and_version_do_not_import_torch() -> None:
 def test_core_never_imports_textual() -> None:
     code = (
         "import sys, pkgutil, importlib, index, qa\n"
-        "for pkg in (index, qa):\n"
-        "    for m in pkgutil.iter_modules(pkg.__path__):\n"
-        "        importlib.import_module(pkg.__name__ + '.' + m.name)\n"
+        "names = [m.name for pkg in (index, qa) for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.')]\n"
+        "for name in names:\n"
+        "    importlib.import_module(name)\n"
+        "assert 'index.formats.html' in names and 'index.formats.pdf' in names, names  # subpackages too\n"
         "assert 'textual' not in sys.modules\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

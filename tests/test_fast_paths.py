@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding import cpu_supports_bf16, pool_spans, resolve_precision
+from index.embedding import HashEmbedder, cpu_supports_bf16, pool_spans, resolve_precision
 from index.errors import ModelError
 from tests.conftest import SEEDS, qa_command
 
@@ -33,11 +33,36 @@ def test_precision_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         resolve_precision("fp8")
 
 
-@pytest.fixture(scope="module")
-def minilm():  # type: ignore[no-untyped-def]
-    from index.embedding import MiniLMEmbedder
+class EncoderRecordingEmbedder(HashEmbedder):
+    """The hash embedder, with a fast question encoder that has to be prepared once (like MiniLM's ONNX export)."""
 
-    return MiniLMEmbedder(precision="fp32")
+    def __init__(self) -> None:
+        super().__init__()
+        self.prepared: list[list[str]] = []
+
+    def needs_query_encoder(self) -> bool:
+        return not self.prepared
+
+    def prepare_query_encoder(self, samples=()):  # type: ignore[no-untyped-def]
+        self.prepared.append(list(samples))
+        return None
+
+
+def test_indexing_prepares_the_question_encoder_once(corpus: Path, tmp_path: Path) -> None:
+    """`qa index` is where the ONNX export is made (the real-model tests share one export per session, so they
+    no longer see this happen): on the first build, from the corpus's own chunks, and never again."""
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    embedder = EncoderRecordingEmbedder()
+    engine = Engine(Settings.resolve(corpus, tmp_path / "idx"), embedder=embedder)
+    list(engine.reindex())
+    assert len(embedder.prepared) == 1
+    assert any("Mount Etna" in text for text in embedder.prepared[0])  # checked on the corpus's chunk texts
+    list(engine.reindex(rebuild=True))
+    list(engine.prepare())
+    assert len(embedder.prepared) == 1
+    engine.close()
 
 
 PARITY_TEXTS = [
@@ -49,8 +74,9 @@ PARITY_TEXTS = [
 
 
 @pytest.mark.slow
-def test_own_bert_matches_sentence_transformers(minilm) -> None:  # type: ignore[no-untyped-def]
+def test_own_bert_matches_sentence_transformers(minilm_fp32) -> None:  # type: ignore[no-untyped-def]
     """index/bert.py replaces sentence-transformers at index time: it must compute the same vectors."""
+    minilm = minilm_fp32
     reference = minilm.sentence_transformer().encode(PARITY_TEXTS, normalize_embeddings=True, convert_to_numpy=True)
     ours = minilm.embed_documents(PARITY_TEXTS)
     assert np.min(np.sum(reference * ours, axis=1)) > 0.9999
@@ -63,31 +89,30 @@ def test_own_bert_matches_sentence_transformers(minilm) -> None:  # type: ignore
 
 @pytest.mark.slow
 @pytest.mark.skipif(not cpu_supports_bf16(), reason="this CPU has no native bf16; fp32 is used")
-def test_bf16_chunk_vectors_stay_close_to_fp32(minilm) -> None:  # type: ignore[no-untyped-def]
-    from index.embedding import MiniLMEmbedder
-
+def test_bf16_chunk_vectors_stay_close_to_fp32(minilm, minilm_fp32) -> None:  # type: ignore[no-untyped-def]
     texts = [p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")] + ["Mount Etna erupts often."]
     spans = [[(0, 20)] for _ in texts]
-    bf16 = MiniLMEmbedder(precision="bf16")
-    a, _ = bf16.embed_chunks(texts, spans)
-    b, _ = minilm.embed_chunks(texts, spans)
+    assert minilm.precision == "bf16"  # the session's model is what users get: bf16 on this CPU
+    a, _ = minilm.embed_chunks(texts, spans)
+    b, _ = minilm_fp32.embed_chunks(texts, spans)
     assert np.min(np.sum(a * b, axis=1)) >= 0.998
 
 
 @pytest.mark.slow
-def test_onnx_export_matches_and_is_used(minilm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from index.onnx_encoder import OnnxEncoder, export_onnx, verified
+def test_onnx_export_matches_and_is_used(minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
+    """The session's export (made by `prepare_query_encoder`, as `qa index` does) agrees with the fp32 network,
+    and the embedder then answers questions through it, not through torch."""
+    from index.onnx_encoder import PARITY_MIN_COSINE, OnnxEncoder, verified
 
-    target = tmp_path / "enc.onnx"
-    worst = export_onnx(minilm, target, ["Kazakhstan took in tens of thousands of Russian men."])
-    assert worst >= 0.999 and verified(target)
+    assert onnx_export.min_cosine >= PARITY_MIN_COSINE and verified(onnx_export.path)
     texts = ["Who is the U.S. Secretary of State?", "zebra quantum lasagna"]
-    ours = OnnxEncoder(minilm.model_dir, target).embed_documents(texts)
+    ours = OnnxEncoder(minilm.model_dir, onnx_export.path).embed_documents(texts)
     assert np.min(np.sum(ours * minilm.embed_documents(texts), axis=1)) >= 0.999
+    assert minilm.query_backend == "onnx"  # questions now go through the export, not torch
 
 
 @pytest.mark.slow
-def test_indexing_imports_neither_transformers_nor_sentence_transformers(tmp_path: Path) -> None:
+def test_indexing_imports_neither_transformers_nor_sentence_transformers(tmp_path: Path, onnx_export) -> None:  # type: ignore[no-untyped-def]
     env = dict(os.environ, QA_EMBEDDER="minilm")
     probe = (
         "import atexit, sys\n"
@@ -102,7 +127,7 @@ def test_indexing_imports_neither_transformers_nor_sentence_transformers(tmp_pat
 
 
 @pytest.mark.slow
-def test_one_shot_question_does_not_import_torch(tmp_path: Path) -> None:
+def test_one_shot_question_does_not_import_torch(tmp_path: Path, onnx_export) -> None:  # type: ignore[no-untyped-def]
     env = dict(os.environ, QA_EMBEDDER="minilm")
     index = ["--index", str(tmp_path / "idx")]
     subprocess.run([*qa_command(), "index", *index], check=True, env=env, capture_output=True, timeout=300)

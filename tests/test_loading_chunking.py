@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,9 +72,14 @@ def test_overlong_sentence_is_split_at_words_to_fit() -> None:
 
 
 def test_real_tokenizer_counts_tokens_without_torch() -> None:
-    from index.embedding import MiniLMEmbedder
-
-    counts = MiniLMEmbedder().count_tokens(["Hello world.", "Kassym-Jomart Tokayev"])
+    """Chunking a corpus needs the model's tokenizer only: counting tokens must not import torch (in a fresh
+    process: this one has torch loaded by other tests)."""
+    code = ("import sys\nfrom index.embedding import MiniLMEmbedder\n"
+            "print(MiniLMEmbedder().count_tokens(['Hello world.', 'Kassym-Jomart Tokayev']))\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    counts = json.loads(out.stdout)
     assert counts[0] == 3 and counts[1] > 3
 
 

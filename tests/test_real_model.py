@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -15,12 +17,12 @@ QUESTIONS = load_questions("dev-questions.jsonl", "extra-questions.jsonl")
 
 
 @pytest.fixture(scope="module")
-def real_engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from index.embedding import MiniLMEmbedder
+def real_engine(tmp_path_factory: pytest.TempPathFactory, minilm, onnx_export):  # type: ignore[no-untyped-def]
+    """The seeds indexed with the session's model; questions go through the session's ONNX encoder."""
     from qa.config import Settings
     from qa.engine import Engine
 
-    eng = Engine(Settings.resolve(SEEDS, tmp_path_factory.mktemp("real") / "idx"), embedder=MiniLMEmbedder())
+    eng = Engine(Settings.resolve(SEEDS, tmp_path_factory.mktemp("real") / "idx"), embedder=minilm)
     for _ in eng.prepare():
         pass
     yield eng
@@ -41,17 +43,38 @@ def test_dev_question(real_engine, q: dict) -> None:  # type: ignore[no-untyped-
             assert (SEEDS / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.quote
 
 
-def test_real_model_manifest_and_offline_load(real_engine) -> None:  # type: ignore[no-untyped-def]
+def test_real_model_manifest_records_the_weights(real_engine, minilm) -> None:  # type: ignore[no-untyped-def]
     m = real_engine.snapshot.manifest
     assert m.model_id == "sentence-transformers/all-MiniLM-L6-v2" and m.dim == 384
-    assert len(m.weights_hash) == 16
+    weights = sorted(minilm.model_dir.glob("*.safetensors"))[0]
+    assert m.weights_hash == hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
 
 
-def test_cli_batch_with_real_model(tmp_path: Path) -> None:
-    env_free = {"QA_EMBEDDER": "minilm", "HF_HUB_OFFLINE": "1"}
-    import os
+def test_model_loads_with_the_network_blocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No hidden network: a fresh load of the model (our BERT and sentence-transformers) never opens a socket,
+    even without HF_HUB_OFFLINE set by the caller."""
+    import socket
 
-    env = dict(os.environ, **env_free)
+    from index.embedding import MiniLMEmbedder
+
+    attempts: list[object] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        attempts.append(args)
+        raise OSError("network access attempted during a test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    fresh = MiniLMEmbedder(precision="fp32")
+    assert fresh.embed_documents(["Where was Blinken on Tuesday?"]).shape == (1, 384)
+    assert fresh.sentence_transformer().encode(["Astana"]).shape == (1, 384)
+    assert not attempts
+
+
+def test_cli_batch_with_real_model(tmp_path: Path, onnx_export) -> None:  # type: ignore[no-untyped-def]
+    env = dict(os.environ, QA_EMBEDDER="minilm")
     lines = "\n".join(json.dumps({"id": q["id"], "question": q["question"]}) for q in QUESTIONS[:4])
     out = subprocess.run([*qa_command(), "batch", "--index", str(tmp_path / "idx")], input=lines,
                          capture_output=True, text=True, env=env, timeout=300)
@@ -63,17 +86,16 @@ def test_cli_batch_with_real_model(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_chat_end_to_end_on_seeds(tmp_path: Path) -> None:
+async def test_chat_end_to_end_on_seeds(tmp_path: Path, minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
     from textual.widgets import Input
 
-    from index.embedding import MiniLMEmbedder
     from qa.config import Settings
     from qa.engine import Engine
     from tui.app import ChatApp
     from tui.widgets import CitationItem
 
     settings = Settings.resolve(SEEDS, tmp_path / "idx")
-    app = ChatApp(lambda: Engine(settings, embedder=MiniLMEmbedder()))
+    app = ChatApp(lambda: Engine(settings, embedder=minilm))
     async with app.run_test(size=(100, 30)) as pilot:
         await app.workers.wait_for_complete()
         assert app.ready

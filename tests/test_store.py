@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -70,7 +69,7 @@ def test_reindex_is_incremental(corpus: Path, tmp_path: Path) -> None:
     assert sources == {"blinken.txt", "notes/tea.rst", "new.txt"}
     tea = snap.document_by_source("notes/tea.rst")
     assert tea is not None and tea.text.startswith("Oolong")
-    # reused vectors are the same as freshly computed ones
+    # one vector per chunk (that reused vectors equal fresh ones: test_reused_vectors_match_a_fresh_build)
     assert snap.vectors.ntotal == snap.manifest.chunks
 
 
@@ -104,28 +103,78 @@ def test_failed_build_leaves_previous_index_intact(corpus: Path, tmp_path: Path)
     assert index.open().manifest.documents == 4
 
 
-def test_index_killed_mid_build_is_never_half_written(corpus: Path, tmp_path: Path) -> None:
+STEPPED_BUILD = """
+import sys
+import index.builder
+from qa.config import Settings
+from qa.engine import Engine
+
+index.builder.EMBED_BATCH = 32  # several embedding events from a small corpus
+# what `qa index --rebuild` runs, reporting each build event and waiting for a line on stdin before going on
+engine = Engine(Settings.resolve(sys.argv[1], sys.argv[2]))
+for event in engine.reindex(rebuild=True):
+    print(getattr(event, "stage", type(event).__name__), getattr(event, "done", 0), getattr(event, "total", 0),
+          flush=True)
+    sys.stdin.readline()
+print("finished", 0, 0, flush=True)
+"""
+
+
+def _kill_point(kill_at: str, stage: str, done: int, total: int, seen: list[tuple[str, int, int]]) -> bool:
+    if kill_at == "generation-started":  # the tmp-* folder was just made; nothing embedded yet
+        return (stage, done, total) == ("writing", 0, 1)
+    if kill_at == "embedding":  # some batches embedded, more to come
+        return stage == "embedding" and 0 < done < total
+    if kill_at == "embedded":  # every vector written; the manifest, search structures and the swap are next
+        return (stage, done, total) == ("writing", 0, 1) and any(s == "embedding" for s, _d, _t in seen)
+    return (stage, done, total) == ("writing", 1, 1)  # committed: CURRENT names the new generation
+
+
+@pytest.mark.parametrize("kill_at", ["generation-started", "embedding", "embedded", "committed"])
+def test_index_killed_mid_build_is_never_half_written(corpus: Path, tmp_path: Path, kill_at: str) -> None:
     big = corpus / "big"
     big.mkdir()
-    for i in range(1500):
-        (big / f"doc{i}.txt").write_text(" ".join(f"Sentence {j} of document {i}." for j in range(40)),
+    for i in range(40):  # ~80 chunks: three embedding batches
+        (big / f"doc{i}.txt").write_text(" ".join(f"Sentence {j} of document {i}." for j in range(60)),
                                          encoding="utf-8")
     index_dir = tmp_path / "idx"
+    index = IndexDir(index_dir)
     env = dict(os.environ, QA_EMBEDDER="hash")
-    # a first complete build of the small corpus, then kill a rebuild of the big one part-way
+    # a first complete build of the small corpus, then a rebuild of the big one killed at a reported event
     subprocess.run([*qa_command(), "index", "--corpus", str(corpus / "notes"), "--index", str(index_dir)],
                    check=True, env=env, capture_output=True)
-    killed = 0
-    for delay in (0.4, 1.2, 2.0):
-        proc = subprocess.Popen([*qa_command(), "index", "--rebuild", "--corpus", str(corpus),
-                                 "--index", str(index_dir)], env=env, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        killed += proc.wait() == -signal.SIGKILL
-        snap = IndexDir(index_dir).open(HashEmbedder())  # opens cleanly: old or new, never broken
-        assert snap.manifest.documents in (2, 1503)
-        snap.close()
-    assert killed >= 1  # at least one kill landed mid-build
+    old_generation = index.current_generation()
+    proc = subprocess.Popen([sys.executable, "-c", STEPPED_BUILD, str(corpus), str(index_dir)], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    assert proc.stdin is not None and proc.stdout is not None
+    seen: list[tuple[str, int, int]] = []
+    try:
+        for line in proc.stdout:
+            stage, done, total = line.split()[0], int(line.split()[1]), int(line.split()[2])
+            if _kill_point(kill_at, stage, done, total, seen):
+                break
+            seen.append((stage, done, total))
+            proc.stdin.write("\n")
+            proc.stdin.flush()
+        else:
+            pytest.fail(f"the build never reported the kill point {kill_at!r}: {seen}")
+        in_progress = sorted(index_dir.glob("tmp-*"))  # the build is paused at the event: a stable view
+    finally:
+        proc.kill()
+    assert proc.wait() == -signal.SIGKILL
+    if kill_at == "committed":
+        assert not in_progress and index.current_generation() != old_generation
+    else:  # killed mid-build: its generation was half-written and is still lying there, unpublished
+        assert len(in_progress) == 1 and in_progress[0].is_dir() and (in_progress[0] / "chunks.npy").exists()
+        assert sorted(index_dir.glob("tmp-*")) == in_progress and index.current_generation() == old_generation
+    snap = index.open(HashEmbedder())  # opens cleanly: the old index or the new one, never a broken one
+    assert snap.manifest.documents == (43 if kill_at == "committed" else 2)
+    snap.close()
+    # the next build takes the lock the dead process held, finishes, and clears what it left behind
+    subprocess.run([*qa_command(), "index", "--corpus", str(corpus), "--index", str(index_dir)],
+                   check=True, env=env, capture_output=True)
+    assert not list(index_dir.glob("tmp-*"))
+    assert index.open(HashEmbedder()).manifest.documents == 43
 
 
 def test_writer_lock_excludes_writers_but_not_readers(corpus: Path, tmp_path: Path) -> None:
