@@ -246,3 +246,10 @@ def load_questions(*names: str) -> list[dict]:
         path = DATA / name
         rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return rows
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The test's environment (already isolated by `isolated_env`) plus `extra`, for subprocesses."""
+    env = dict(os.environ)
+    env.update(extra)
+    return env
