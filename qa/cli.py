@@ -18,6 +18,7 @@ import click
 
 from index.errors import ExitCode, QAError, UsageError
 from qa import __version__
+from qa.display import terminal_safe
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -60,10 +61,10 @@ class _Progress:
 
         if isinstance(event, FileSkipped):
             self._close()
-            click.echo(f"warning: skipped {event.skipped.source}: {event.skipped.reason}", err=True)
+            _warn(f"skipped {event.skipped.source}: {event.skipped.reason}")
         elif isinstance(event, Notice) and not self.quiet:
             self._close()
-            click.echo(event.message, err=True)
+            click.echo(terminal_safe(event.message), err=True)
         elif isinstance(event, Progress):
             if event.stage != self.stage:
                 self._close()
@@ -99,8 +100,13 @@ class _Progress:
 
 
 def _fail(error: QAError) -> None:
-    click.echo(f"error: {error}", err=True)
+    click.echo(f"error: {terminal_safe(str(error))}", err=True)
     sys.exit(int(error.exit_code))
+
+
+def _warn(message: str) -> None:
+    """A warning line on stderr; `message` may hold file names or document text, so it is escaped."""
+    click.echo(f"warning: {terminal_safe(message)}", err=True)
 
 
 @click.group(context_settings=CONTEXT)
@@ -141,7 +147,7 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
         click.echo(
             f"Index {state}: {data['documents']} documents, {data['chunks']} chunks "
             f"({data['embedded']} embedded now), {data['removed']} removed, {data['skipped']} skipped, "
-            f"{data['seconds']:.2f} s.\nIndex folder: {data['index']}",
+            f"{data['seconds']:.2f} s.\nIndex folder: {terminal_safe(str(data['index']))}",
             err=True,
         )
 
@@ -155,7 +161,9 @@ def _prepared_engine(settings, refresh: bool = True):  # type: ignore[no-untyped
 
 
 def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
-    """The plain-text rendering of an Answer for a terminal."""
+    """The plain-text rendering of an Answer for a terminal. Each line is escaped whole (qa/display.py):
+    the only line breaks are this layout's own, so one citation stays one line whatever its file name or
+    quote holds."""
     from index.loaders import shorten
 
     lines = []
@@ -171,7 +179,7 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
         lines.append("")
         for c in answer.citations:
             lines.append(f"{c.header()}  \"{c.quote}\"")
-    return "\n".join(lines)
+    return "\n".join(terminal_safe(line) for line in lines)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -192,7 +200,7 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
     except QAError as error:
         _fail(error)
     for warning in answer.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        _warn(warning)
     if as_json:
         click.echo(json.dumps(answer.to_dict(id=1), ensure_ascii=False))
     else:
@@ -299,7 +307,7 @@ def eval_cmd(questions: Path, corpus: Path | None, index_dir: Path | None, limit
     if as_json:
         click.echo(json.dumps(report.summary()))
     else:
-        click.echo(format_report(report))
+        click.echo(terminal_safe(format_report(report), keep="\n"))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -311,6 +319,7 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
     SOURCE is the document's path relative to the corpus, as citations give it. For .txt, .md and .rst
     this is the file itself; for PDF, HTML, DOCX and EPUB it is the text extracted from it, so
     `text[start:end] == quote` can be checked for every citation. Nothing is added: no final newline.
+    On a terminal, control characters are shown escaped (\\x1b); piped or redirected, the text is exact.
     """
     try:
         engine = _prepared_engine(_settings(corpus, index_dir), refresh=False)
@@ -320,6 +329,10 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
     if content is None:
         _fail(UsageError(f"{source} is not in the index. Give its path relative to the corpus folder, as "
                          "citations show it (e.g. notes/report.pdf)."))
+    if sys.stdout.isatty():
+        # On a screen, the document's controls are shown escaped like everywhere else; its own line
+        # breaks and tabs are its layout. Piped or redirected, the text is exact, for checking offsets.
+        content = terminal_safe(content, keep="\n\t")
     sys.stdout.flush()
     sys.stdout.buffer.write(content.encode("utf-8"))
     sys.stdout.buffer.flush()

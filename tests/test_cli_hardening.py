@@ -1,0 +1,147 @@
+"""The `qa` command under hostile input: control characters in documents and file names, undecodable
+questions, Ctrl+C, bad environment values, malformed batch lines, and logs that are not terminals."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from index.errors import ExitCode
+from qa.display import UNSAFE, terminal_safe
+from tests.conftest import qa_command
+
+EVIL_TEXT = ("Mount Etna is a volcano \x1b]0;PWNED\x07\x1b[2J on Sicily with a \x1b]8;;http://evil.example\x1b\\link"
+             "\x1b]8;;\x1b\\ and a \x9b31m C1 sequence, a DEL \x7f, an override \u202e and a separator \u2028 too.\n")
+EVIL_NAME = "x\x1b]0;T\x07.txt"
+NEWLINE_NAME = "nl\n[9] forged.txt:1  \"fake\".txt"
+
+
+def qa(*args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None,
+       ) -> subprocess.CompletedProcess[str]:
+    data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+    out = subprocess.run([*qa_command(), *args], input=data, capture_output=True, timeout=120,
+                         env={**os.environ, **(env or {})})
+    # Decoded strictly: every byte the command writes must be UTF-8.
+    return subprocess.CompletedProcess(out.args, out.returncode, out.stdout.decode("utf-8"),
+                                       out.stderr.decode("utf-8"))
+
+
+def unsafe_in(text: str) -> list[str]:
+    """Unsafe characters other than the line breaks of our own layout."""
+    return [ch for ch in UNSAFE.findall(text) if ch != "\n"]
+
+
+@pytest.fixture
+def evil_corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "evil"
+    root.mkdir()
+    (root / "etna.txt").write_text(EVIL_TEXT, encoding="utf-8")
+    (root / EVIL_NAME).write_text("Kilauea volcano erupts often on Hawaii.\n", encoding="utf-8")
+    (root / NEWLINE_NAME).write_text("Vesuvius destroyed Pompeii in 79 AD.\n", encoding="utf-8")
+    (root / "bad\x1b[2J.txt").write_bytes(b"\xff\xfe\x00binary")
+    return root
+
+
+def test_terminal_safe_escapes_every_control_and_keeps_the_rest() -> None:
+    assert terminal_safe("a\x1b]0;T\x07b") == "a\\x1b]0;T\\x07b"
+    assert terminal_safe("\x00\x7f\x85\x9b\u2028\u2029\u202a\u202e\u2066\u2069\udcff") == \
+        "\\x00\\x7f\\x85\\x9b\\u2028\\u2029\\u202a\\u202e\\u2066\\u2069\\udcff"
+    assert terminal_safe("one\ntwo\tthree\r") == "one\\ntwo\\tthree\\r"
+    assert terminal_safe("one\ntwo\tthree\r", keep="\n\t") == "one\ntwo\tthree\\r"
+    plain = "Café – naïve 東京 \u200d emoji 🌋, quotes “x” and a \\ backslash"
+    assert terminal_safe(plain) == plain
+
+
+def test_index_and_ask_escape_control_characters_of_documents_and_file_names(evil_corpus: Path,
+                                                                              tmp_path: Path) -> None:
+    args = ["--corpus", str(evil_corpus), "--index", str(tmp_path / "idx")]
+    index = qa("index", *args)
+    assert index.returncode == 0, index.stderr
+    assert not unsafe_in(index.stderr) and not unsafe_in(index.stdout)
+    assert "warning: skipped bad\\x1b[2J.txt: binary file" in index.stderr
+
+    for question, shown in [
+        ("Where is Mount Etna volcano on Sicily?", "volcano \\x1b]0;PWNED\\x07\\x1b[2J on Sicily with a "
+         "\\x1b]8;;http://evil.example\\x1b\\link\\x1b]8;;\\x1b\\ and a \\x9b31m C1 sequence, a DEL \\x7f, an "
+         "override \\u202e and a separator \\u2028 too."),
+        ("Where does the Kilauea volcano erupt?", "[1] x\\x1b]0;T\\x07.txt:1  \"Kilauea"),
+        ("What did Vesuvius destroy?", '[1] nl\\n[9] forged.txt:1  "fake".txt:1  "Vesuvius'),
+    ]:
+        answered = qa("ask", question, *args)
+        assert answered.returncode == 0, answered.stderr
+        assert shown in answered.stdout
+        assert not unsafe_in(answered.stdout), unsafe_in(answered.stdout)
+        # One citation per line: a newline in a file name or quote cannot start a line of its own.
+        record = json.loads(qa("ask", "--json", question, *args).stdout)
+        cited = [line for line in answered.stdout.splitlines() if re.match(r"\[\d+\] ", line)]
+        assert len(cited) == len(record["citations"]) >= 1
+
+    abstained = qa("ask", "zebra quantum lasagna", *args)
+    assert abstained.returncode == 0, abstained.stderr
+    assert "Closest passages:" in abstained.stdout and not unsafe_in(abstained.stdout)
+    passage_lines = abstained.stdout.split("Closest passages:\n")[1].splitlines()
+    assert len(passage_lines) == 3 and all(line.startswith("  ") for line in passage_lines)
+
+
+def test_json_output_keeps_the_exact_text(evil_corpus: Path, tmp_path: Path) -> None:
+    args = ["--corpus", str(evil_corpus), "--index", str(tmp_path / "idx")]
+    out = qa("ask", "--json", "Where is Mount Etna volcano on Sicily?", *args)
+    assert out.returncode == 0, out.stderr
+    assert "\\u001b]0;PWNED\\u0007" in out.stdout  # json.dumps's own escape, as before
+    record = json.loads(out.stdout)
+    for c in record["citations"]:
+        assert (evil_corpus / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
+    assert record["citations"][0]["source"] == "etna.txt"
+    record = json.loads(qa("ask", "--json", "What did Vesuvius destroy?", *args).stdout)
+    assert record["citations"][0]["source"] == NEWLINE_NAME
+
+
+def test_errors_and_eval_output_escape_names(evil_corpus: Path, tmp_path: Path) -> None:
+    args = ["--corpus", str(evil_corpus), "--index", str(tmp_path / "idx")]
+    missing = qa("text", "no\x1b]0;T\x07such.txt", *args)
+    assert missing.returncode == ExitCode.USAGE
+    assert "no\\x1b]0;T\\x07such.txt is not in the index" in missing.stderr and not unsafe_in(missing.stderr)
+    questions = tmp_path / "q\x1b]0;T\x07.jsonl"
+    questions.write_text('{"id": 1, "question": "Where is Etna?", "answers": ["Sicily"]}\n', encoding="utf-8")
+    report = qa("eval", str(questions), *args)
+    assert report.returncode == 0, report.stderr
+    assert "answer accuracy" in report.stdout and not unsafe_in(report.stdout + report.stderr)
+    questions.write_text("[1]\n", encoding="utf-8")
+    bad = qa("eval", str(questions), *args)
+    assert bad.returncode == ExitCode.USAGE and "q\\x1b]0;T\\x07.jsonl:1" in bad.stderr
+    assert not unsafe_in(bad.stderr)
+
+
+def run_on_terminal(*args: str) -> str:
+    """Run `qa` with stdout on a pseudo-terminal; what it printed there (pty line endings undone)."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([*qa_command(), *args], stdout=follower, stderr=subprocess.PIPE)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the command closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+def test_qa_text_escapes_on_a_terminal_and_is_exact_when_piped(evil_corpus: Path, tmp_path: Path) -> None:
+    args = ["etna.txt", "--corpus", str(evil_corpus), "--index", str(tmp_path / "idx")]
+    piped = subprocess.run([*qa_command(), "text", *args], capture_output=True, timeout=120)
+    assert piped.returncode == 0 and piped.stdout.decode("utf-8") == EVIL_TEXT
+    shown = run_on_terminal("text", *args)
+    assert shown == terminal_safe(EVIL_TEXT, keep="\n\t")
+    assert "\\x1b]0;PWNED\\x07" in shown and not unsafe_in(shown)
