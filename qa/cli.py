@@ -18,7 +18,7 @@ import click
 
 from index.errors import ExitCode, QAError, UsageError
 from qa import __version__
-from qa.display import terminal_safe
+from qa.display import terminal_safe, without_surrogates
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -192,7 +192,9 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
     from qa.engine import normalize_question
 
     if question == "-":
-        question = sys.stdin.read()
+        # Bytes, decoded here: undecodable input becomes lone surrogates, which normalize_question refuses
+        # with a usage error, whatever the locale's error handler for stdin is.
+        question = sys.stdin.buffer.read().decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     try:
         normalize_question(question)  # fail fast, before loading the model
         engine = _prepared_engine(_settings(corpus, index_dir, top_k))
@@ -263,7 +265,7 @@ def batch(file: TextIO, corpus: Path | None, index_dir: Path | None, top_k: int 
         except QAError as error:
             if error.exit_code not in (ExitCode.USAGE, ExitCode.FAILURE):
                 _fail(error)  # the index or model broke: every further line would fail too
-            record = error_record(qid, question, str(error))
+            record = error_record(qid, without_surrogates(question), str(error))
             failed += 1
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()

@@ -145,3 +145,39 @@ def test_qa_text_escapes_on_a_terminal_and_is_exact_when_piped(evil_corpus: Path
     shown = run_on_terminal("text", *args)
     assert shown == terminal_safe(EVIL_TEXT, keep="\n\t")
     assert "\\x1b]0;PWNED\\x07" in shown and not unsafe_in(shown)
+
+
+def test_normalize_question_refuses_lone_surrogates() -> None:
+    from index.errors import UsageError
+    from qa.engine import normalize_question
+
+    for question in ("\udcff what", "\ud800 x", "Where is Etna\udc80?"):
+        with pytest.raises(UsageError, match="not valid UTF-8"):
+            normalize_question(question)
+    assert normalize_question("  Où est l'Etna ?  ")[0] == "Où est l'Etna ?"
+
+
+def one_line_error(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in stderr, stderr
+    return lines[0]
+
+
+def test_ask_refuses_a_question_that_is_not_utf8(corpus: Path, tmp_path: Path) -> None:
+    args = [b"--corpus", str(corpus).encode(), b"--index", str(tmp_path / "idx").encode()]
+    for argv, stdin in [([b"ask", b"\xff what"], None), ([b"ask", b"--json", b"Etna \xed\xa0\x80?"], None),
+                        ([b"ask", b"-"], b"\xff\xfe what")]:
+        out = subprocess.run([*map(os.fsencode, qa_command()), *argv, *args], input=stdin, capture_output=True,
+                             timeout=120)
+        assert out.returncode == ExitCode.USAGE, out
+        assert "not valid UTF-8" in one_line_error(out.stderr.decode("utf-8")) and out.stdout == b""
+
+
+def test_batch_answers_the_lines_after_a_lone_surrogate(corpus: Path, tmp_path: Path) -> None:
+    lines = '{"id": "bad", "question": "\\ud800 x"}\nWhere is Mount Etna volcano?\n'
+    out = qa("batch", "--corpus", str(corpus), "--index", str(tmp_path / "idx"), stdin=lines)
+    assert out.returncode == ExitCode.PARTIAL, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["bad", 2]
+    assert "not valid UTF-8" in records[0]["error"] and records[0]["question"] == "\ufffd x"
+    assert records[1]["error"] is None and records[1]["citations"][0]["source"] == "notes/volcanoes.md"
