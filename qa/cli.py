@@ -109,7 +109,35 @@ def _warn(message: str) -> None:
     click.echo(f"warning: {terminal_safe(message)}", err=True)
 
 
-@click.group(context_settings=CONTEXT)
+INTERRUPTED = 130
+"""Exit code after Ctrl+C (SIGINT), the shell convention 128 + 2."""
+
+
+def _interrupted() -> None:
+    # After a bar or the batch counter (\r lines), or the terminal's own "^C" echo, start a fresh line.
+    click.echo(f"{chr(10) if sys.stderr.isatty() else ''}interrupted", err=True)
+
+
+class _Group(click.Group):
+    """click's group, except that Ctrl+C ends every command with "interrupted" and exit 130 (click itself
+    says "Aborted!" and exits 1)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            _interrupted()
+            raise click.exceptions.Exit(INTERRUPTED) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _interrupted()
+            raise click.exceptions.Exit(INTERRUPTED) from None
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="qa")
 def cli() -> None:
     """Ask questions about a folder of documents; every answer quotes the documents and cites them.
@@ -119,7 +147,7 @@ def cli() -> None:
     \b
     Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
     4 index damaged or built by another model, 5 index busy, 6 model failed to load,
-    7 batch finished with some failed lines.
+    7 batch finished with some failed lines, 130 interrupted (Ctrl+C).
     """
 
 
@@ -353,6 +381,6 @@ def main() -> None:
     """Console entry point."""
     try:
         cli(standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt:  # outside the command, e.g. while click reports an error
+        _interrupted()
+        sys.exit(INTERRUPTED)

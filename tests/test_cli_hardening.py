@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import os
 import pty
+import random
 import re
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -181,3 +184,39 @@ def test_batch_answers_the_lines_after_a_lone_surrogate(corpus: Path, tmp_path: 
     assert [r["id"] for r in records] == ["bad", 2]
     assert "not valid UTF-8" in records[0]["error"] and records[0]["question"] == "\ufffd x"
     assert records[1]["error"] is None and records[1]["citations"][0]["source"] == "notes/volcanoes.md"
+
+
+@pytest.fixture(scope="module")
+def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough text that indexing with the hash embedder takes seconds (a few, about 1,200 chunks)."""
+    root = tmp_path_factory.mktemp("big")
+    rng = random.Random(0)
+    words = [f"w{i}" for i in range(5000)]
+    for n in range(400):
+        sentences = [" ".join(rng.choices(words, k=12)).capitalize() + "." for _ in range(40)]
+        (root / f"doc{n:04d}.txt").write_text(" ".join(sentences) + "\n", encoding="utf-8")
+    return root
+
+
+def wait_for(proc: subprocess.Popen[bytes], *markers: bytes, timeout: float = 60) -> bytes:
+    """Read the process's stderr until one of `markers` shows up; everything read so far."""
+    assert proc.stderr is not None
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while not any(m in seen for m in markers):
+        assert time.monotonic() < deadline and proc.poll() is None, seen
+        seen += os.read(proc.stderr.fileno(), 4096)
+    return seen
+
+
+@pytest.mark.parametrize("command", [["index"], ["ask", "w1 w2 w3"], ["batch"]])
+def test_ctrl_c_exits_130_with_a_short_message(command: list[str], big_corpus: Path, tmp_path: Path) -> None:
+    proc = subprocess.Popen([*qa_command(), *command, "--corpus", str(big_corpus), "--index", str(tmp_path / "idx")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen = wait_for(proc, b"reading", b"embedding")
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(b"w1 w2\n", timeout=60)
+    stderr = (seen + err).decode("utf-8")
+    assert proc.returncode == 130, stderr
+    assert stderr.rstrip().endswith("interrupted") and "Aborted" not in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "idx" / "CURRENT").exists()  # nothing half-built is taken for an index
