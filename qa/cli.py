@@ -31,15 +31,24 @@ def _common(func):  # type: ignore[no-untyped-def]
     return func
 
 
+MAX_TOP_K = 100
+
+
 def _top_k(func):  # type: ignore[no-untyped-def]
-    return click.option("-k", "--top-k", type=click.IntRange(min=1, max=100), default=None,
+    return click.option("-k", "--top-k", type=click.IntRange(min=1, max=MAX_TOP_K), default=None,
                         help="Passages to retrieve [default: 5].")(func)
 
 
-def _settings(corpus: Path | None, index_dir: Path | None, top_k: int | None = None):  # type: ignore[no-untyped-def]
+def _settings(corpus: Path | None, index_dir: Path | None, top_k: int | None = None,
+              answers: bool = False):  # type: ignore[no-untyped-def]
+    """The run's settings. For commands that answer questions (`answers`), a QA_TOP_K that --top-k
+    would refuse is a usage error now, once, rather than on every question after the model loaded."""
     from qa.config import Settings
 
-    return Settings.resolve(corpus, index_dir, top_k)
+    settings = Settings.resolve(corpus, index_dir, top_k)
+    if answers and not 1 <= settings.top_k <= MAX_TOP_K:
+        raise UsageError(f"QA_TOP_K must be a whole number from 1 to {MAX_TOP_K}, not {settings.top_k}.")
+    return settings
 
 
 class _Progress:
@@ -225,7 +234,7 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
         question = sys.stdin.buffer.read().decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     try:
         normalize_question(question)  # fail fast, before loading the model
-        engine = _prepared_engine(_settings(corpus, index_dir, top_k))
+        engine = _prepared_engine(_settings(corpus, index_dir, top_k, answers=True))
         answer = engine.ask(question)
     except QAError as error:
         _fail(error)
@@ -269,7 +278,7 @@ def batch(file: TextIO, corpus: Path | None, index_dir: Path | None, top_k: int 
     from qa.types import error_record
 
     try:
-        engine = _prepared_engine(_settings(corpus, index_dir, top_k))
+        engine = _prepared_engine(_settings(corpus, index_dir, top_k, answers=True))
     except QAError as error:
         _fail(error)
     failed = answered = 0
@@ -374,7 +383,11 @@ def chat(corpus: Path | None, index_dir: Path | None) -> None:
     """Open the interactive chat (a terminal app) on the corpus."""
     from tui.app import run_chat
 
-    run_chat(_settings(corpus, index_dir))
+    try:
+        settings = _settings(corpus, index_dir, answers=True)
+    except QAError as error:
+        _fail(error)
+    run_chat(settings)
 
 
 def main() -> None:

@@ -220,3 +220,18 @@ def test_ctrl_c_exits_130_with_a_short_message(command: list[str], big_corpus: P
     assert proc.returncode == 130, stderr
     assert stderr.rstrip().endswith("interrupted") and "Aborted" not in stderr and "Traceback" not in stderr
     assert not (tmp_path / "idx" / "CURRENT").exists()  # nothing half-built is taken for an index
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "101"])
+def test_a_bad_qa_top_k_fails_once_before_any_work(value: str, corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    for command, stdin in [(["batch"], "Where is Etna?\nGreen tea\n"), (["ask", "Where is Etna?"], None),
+                           (["ask", "--json", "Where is Etna?"], None)]:
+        out = qa(*command, "--corpus", str(corpus), "--index", str(idx), stdin=stdin, env={"QA_TOP_K": value})
+        assert out.returncode == ExitCode.USAGE, out
+        assert f"QA_TOP_K must be a whole number from 1 to 100, not {value}" in one_line_error(out.stderr)
+        assert out.stdout == "" and not idx.exists()  # no record written, no index built, no model loaded
+    assert qa("index", "--corpus", str(corpus), "--index", str(idx), env={"QA_TOP_K": value}).returncode == 0
+    ok = qa("batch", "-k", "3", "--corpus", str(corpus), "--index", str(idx), stdin="Green tea\n",
+            env={"QA_TOP_K": value})
+    assert ok.returncode == 0, ok.stderr  # the flag wins over the variable
