@@ -235,3 +235,100 @@ def test_a_bad_qa_top_k_fails_once_before_any_work(value: str, corpus: Path, tmp
     ok = qa("batch", "-k", "3", "--corpus", str(corpus), "--index", str(idx), stdin="Green tea\n",
             env={"QA_TOP_K": value})
     assert ok.returncode == 0, ok.stderr  # the flag wins over the variable
+
+
+def strict_json(line: str) -> dict:
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} in output: {line}")
+
+    record = json.loads(line, parse_constant=refuse)
+    json.dumps(record, allow_nan=False)
+    return record
+
+
+def batch(corpus: Path, tmp_path: Path, stdin: bytes, *args: str,
+          ) -> tuple[subprocess.CompletedProcess[str], list[dict]]:
+    out = qa("batch", *args, "--corpus", str(corpus), "--index", str(tmp_path / "idx"), stdin=stdin)
+    return out, [strict_json(line) for line in out.stdout.splitlines()]
+
+
+def test_batch_strips_a_leading_bom(corpus: Path, tmp_path: Path) -> None:
+    stdin = b'\xef\xbb\xbf{"id": "q1", "question": "Where is Mount Etna volcano?"}\r\nGreen tea\r\n'
+    out, records = batch(corpus, tmp_path, stdin)
+    assert out.returncode == 0, out.stderr
+    assert [r["id"] for r in records] == ["q1", 2]
+    assert records[0]["question"] == "Where is Mount Etna volcano?"
+    assert records[0]["citations"][0]["source"] == "notes/volcanoes.md"
+
+
+def test_batch_json_lines_that_are_not_objects_are_errors(corpus: Path, tmp_path: Path) -> None:
+    lines = ["[1,2]", "42", "null", '"What is green tea made from?"', "true", "{bad json",
+             "[citation needed] where is Mount Etna?", "Where is Mount Etna volcano?"]
+    out, records = batch(corpus, tmp_path, "\n".join(lines).encode())
+    assert out.returncode == ExitCode.PARTIAL, out.stderr
+    assert [r["id"] for r in records] == list(range(1, 9))
+    assert [r["question"] for r in records] == lines
+    for record, kind in zip(records[:5], ["an array", "a number", "null", "a string", "true"], strict=True):
+        assert record["error"] == (f'line {record["id"]} is JSON ({kind}) but not an object like '
+                                   '{"id": "q1", "question": "..."}')
+        assert record["answer"] == "" and record["citations"] == []
+    assert "line 6 is not valid JSON" in records[5]["error"]
+    assert records[6]["error"] is None and records[7]["error"] is None  # plain text is still a question
+
+
+def test_batch_ids_must_be_strings_whole_numbers_or_null(corpus: Path, tmp_path: Path) -> None:
+    ids = ["NaN", "1e400", "-Infinity", "Infinity", "1.5", "true", "[1]", '{"a": 1}', '"\\ud800"',
+           '"ok"', "12", "null", "-3", "1" * 200]
+    lines = [f'{{"id": {i}, "question": "Where is Mount Etna volcano?"}}' for i in ids]
+    out, records = batch(corpus, tmp_path, "\n".join(lines).encode())
+    assert out.returncode == ExitCode.PARTIAL, out.stderr
+    assert len(records) == len(lines)
+    bad, good = records[:9], records[9:]
+    assert [r["id"] for r in bad] == list(range(1, 10))
+    assert all(r["error"] and ("is not valid JSON" in r["error"] or '"id" must be a string' in r["error"])
+               for r in bad)
+    assert [r["id"] for r in good] == ["ok", 12, None, -3, int("1" * 200)]
+    assert all(r["error"] is None for r in good)
+
+
+def test_batch_undecodable_or_odd_lines_cost_only_themselves(corpus: Path, tmp_path: Path) -> None:
+    stdin = (b"Where is Mount Etna volcano?\n\xff\xfe not utf-8\n{\"id\": " + b"9" * 5000 + b", \"question\": \"x\"}\n"
+             + b"[" * 100_000 + b"\n" + b"{" * 100_000 + b"\nGreen tea\n")
+    for args, data in [((), stdin), ((str(tmp_path / "q.txt"),), None)]:
+        (tmp_path / "q.txt").write_bytes(stdin)
+        out, records = batch(corpus, tmp_path, data or b"", *args)
+        assert out.returncode == ExitCode.PARTIAL, out.stderr
+        assert [r["id"] for r in records] == [1, 2, 3, 4, 5, 6]
+        # Line 4 is not JSON, so it is a (long) plain question; line 5 starts like an object.
+        assert [r["error"] is None for r in records] == [True, False, False, True, False, True]
+        assert records[1]["error"] == "line 2 is not UTF-8 text (invalid start byte at byte 1)"
+        assert records[1]["question"] == "\ufffd\ufffd not utf-8"
+        assert "line 3 is not valid JSON" in records[2]["error"] and records[3]["warnings"]
+        assert "line 5 is not valid JSON" in records[4]["error"]
+        assert "3 answered, 3 failed" in out.stderr
+
+
+def test_batch_writes_an_error_record_for_a_non_finite_score(corpus: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from click.testing import CliRunner
+
+    from qa.cli import cli
+    from qa.engine import Engine
+
+    ask = Engine.ask
+
+    def nan_for_tea(self: Engine, question: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        answer = ask(self, question, *args, **kwargs)
+        if "tea" in question:
+            answer = dataclasses.replace(answer, passages=tuple(dataclasses.replace(p, score=float("nan"))
+                                                                for p in answer.passages))
+        return answer
+
+    monkeypatch.setattr(Engine, "ask", nan_for_tea)
+    result = CliRunner().invoke(cli, ["batch", "--corpus", str(corpus), "--index", str(tmp_path / "idx")],
+                                input="Green tea\nWhere is Mount Etna volcano?\n")
+    assert result.exit_code == ExitCode.PARTIAL, result.output
+    records = [strict_json(line) for line in result.stdout.splitlines()]
+    assert "score is not a finite number" in records[0]["error"] and records[1]["error"] is None
