@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -52,17 +51,23 @@ def _settings(corpus: Path | None, index_dir: Path | None, top_k: int | None = N
 
 
 class _Progress:
-    """Renders build events on stderr: a bar once a stage takes more than a moment, warnings as lines.
+    """Renders build events on stderr, warnings as lines. On a terminal, a bar per stage that tqdm shows
+    only once the stage has taken `DELAY` seconds. Anywhere else (a log, CI) a bar's `\\r` frames would
+    flood the file, so each stage gets one plain line when it starts and one when it is done.
     `quiet` hides the chatty notices ("Loading the embedding model…"), never progress or warnings."""
 
     DELAY = 0.5
+    UNITS = {"reading": "file", "embedding": "chunk"}
 
     def __init__(self, stream: TextIO, quiet: bool = False) -> None:
         self.stream = stream
         self.quiet = quiet
-        self.started = time.monotonic()
+        self.tty = stream.isatty()
         self.bar: Any = None
         self.stage = ""
+        self.started: set[str] = set()
+        """Stages announced (the builder returns to `writing` after `embedding`: announced once)."""
+        self.finished: set[str] = set()
 
     def __call__(self, event: object) -> None:
         from index.builder import FileSkipped, Progress
@@ -78,15 +83,34 @@ class _Progress:
             if event.stage != self.stage:
                 self._close()
                 self.stage = event.stage
-            if self.bar is None and time.monotonic() - self.started > self.DELAY and 1 < event.total and \
-                    event.done < event.total:
-                from tqdm import tqdm
+                if not self.tty and event.stage not in self.started:
+                    self.started.add(event.stage)
+                    self._line(f"{event.stage} {self._count(event.stage, event.total)}…")
+            if self.tty:
+                self._draw(event.stage, event.done, event.total)
+            elif event.done >= event.total and event.stage not in self.finished:
+                # No time per stage: the builder reports a stage's first step only once it is done, so
+                # the time of that step (and of loading the model) would be counted in the stage before.
+                self.finished.add(event.stage)
+                count = "" if event.stage == "writing" else f" ({self._count(event.stage, event.total)})"
+                self._line(f"{event.stage} done{count}")
 
-                self.bar = tqdm(total=event.total, desc=event.stage, unit="item", file=self.stream,
-                                leave=False, dynamic_ncols=True)
-            if self.bar is not None:
-                self.bar.n = event.done
-                self.bar.refresh()
+    def _count(self, stage: str, total: int) -> str:
+        if stage == "writing":
+            return "the index"
+        return f"{total} {self.UNITS.get(stage, 'item')}{'' if total == 1 else 's'}"
+
+    def _line(self, text: str) -> None:
+        click.echo(terminal_safe(text), err=True)
+
+    def _draw(self, stage: str, done: int, total: int) -> None:
+        if self.bar is None and 1 < total and done < total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=stage, unit=self.UNITS.get(stage, "item"),
+                            file=self.stream, leave=False, dynamic_ncols=True, delay=self.DELAY)
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)  # update(), not refresh(): it is what honours `delay`
 
     def _close(self) -> None:
         if self.bar is not None:

@@ -3,13 +3,17 @@ questions, Ctrl+C, bad environment values, malformed batch lines, and logs that 
 
 from __future__ import annotations
 
+import fcntl
+import io
 import json
 import os
 import pty
 import random
 import re
 import signal
+import struct
 import subprocess
+import termios
 import time
 from pathlib import Path
 
@@ -121,10 +125,15 @@ def test_errors_and_eval_output_escape_names(evil_corpus: Path, tmp_path: Path) 
     assert not unsafe_in(bad.stderr)
 
 
-def run_on_terminal(*args: str) -> str:
-    """Run `qa` with stdout on a pseudo-terminal; what it printed there (pty line endings undone)."""
+def run_on_terminal(*args: str, stream: str = "stdout") -> str:
+    """Run `qa` with stdout or stderr on a 100-column pseudo-terminal; what it printed there (pty line
+    endings undone)."""
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([*qa_command(), *args], stdout=follower, stderr=subprocess.PIPE)
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    if stream == "stderr":
+        proc = subprocess.Popen([*qa_command(), *args], stdout=subprocess.DEVNULL, stderr=follower)
+    else:
+        proc = subprocess.Popen([*qa_command(), *args], stdout=follower, stderr=subprocess.PIPE)
     os.close(follower)
     chunks = []
     while True:
@@ -332,3 +341,46 @@ def test_batch_writes_an_error_record_for_a_non_finite_score(corpus: Path, tmp_p
     assert result.exit_code == ExitCode.PARTIAL, result.output
     records = [strict_json(line) for line in result.stdout.splitlines()]
     assert "score is not a finite number" in records[0]["error"] and records[1]["error"] is None
+
+
+def test_progress_in_a_log_is_one_plain_line_per_stage(corpus: Path, big_corpus: Path, tmp_path: Path) -> None:
+    args = ["--corpus", str(corpus), "--index", str(tmp_path / "idx")]
+    out = qa("index", *args)
+    assert out.returncode == 0, out.stderr
+    chunks = json.loads(qa("index", "--json", *args).stdout)["chunks"]
+    expected = ["reading 3 files…", r"reading done \(3 files\)", "writing the index…", f"embedding {chunks} chunks…",
+                rf"embedding done \({chunks} chunks\)", "writing done", "Index updated: .*", "Index folder: .*"]
+    lines = out.stderr.splitlines()
+    assert len(lines) == len(expected), out.stderr
+    assert all(re.fullmatch(e, line) for e, line in zip(expected, lines, strict=True)), out.stderr
+    slow = qa("index", "--corpus", str(big_corpus), "--index", str(tmp_path / "big-idx"))
+    assert slow.returncode == 0, slow.stderr
+    assert "\r" not in slow.stderr and "embedding 1200 chunks…" in slow.stderr, slow.stderr
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_shows_a_bar_only_for_a_slow_stage() -> None:
+    from index.builder import Progress
+    from qa.cli import _Progress
+
+    screen = FakeTerminal()
+    progress = _Progress(screen)
+    time.sleep(_Progress.DELAY + 0.1)  # a first stage (the model loading, say) took a while...
+    for done in range(0, 1001, 250):  # ...then a quick one: no bar flashes by
+        progress(Progress("embedding", done, 1000))
+    progress.run([])
+    assert screen.getvalue() == ""
+    for done in range(0, 1001, 100):  # a slow stage: a bar, once it has taken DELAY
+        progress(Progress("reading", done, 1000))
+        time.sleep(0.1)
+    assert "\rreading:" in screen.getvalue() and "file/s" in screen.getvalue()
+
+
+def test_progress_on_a_real_terminal_is_a_bar(big_corpus: Path, tmp_path: Path) -> None:
+    shown = run_on_terminal("index", "--corpus", str(big_corpus), "--index", str(tmp_path / "idx"), stream="stderr")
+    assert "\rembedding:" in shown and "chunk/s" in shown and "embedding 1200 chunks…" not in shown
+    assert "Index updated" in shown
