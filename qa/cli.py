@@ -153,7 +153,8 @@ def _interrupted() -> None:
 
 class _Group(click.Group):
     """click's group, except that Ctrl+C ends every command with "interrupted" and exit 130 (click itself
-    says "Aborted!" and exits 1)."""
+    says "Aborted!" and exits 1), and that click's own error messages, which quote arguments such as
+    file names, are escaped like the rest of the output."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
@@ -161,6 +162,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             _interrupted()
             raise click.exceptions.Exit(INTERRUPTED) from None
+        except click.ClickException as exc:
+            exc.message = terminal_safe(exc.message)
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -168,6 +172,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             _interrupted()
             raise click.exceptions.Exit(INTERRUPTED) from None
+        except click.ClickException as exc:
+            exc.message = terminal_safe(exc.message)
+            raise
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)

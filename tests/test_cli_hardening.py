@@ -125,6 +125,12 @@ def test_errors_and_eval_output_escape_names(evil_corpus: Path, tmp_path: Path) 
     assert not unsafe_in(bad.stderr)
 
 
+def test_click_errors_escape_the_arguments_they_quote(tmp_path: Path) -> None:
+    out = qa("batch", str(tmp_path / "no\x1b]0;T\x07such.txt"))
+    assert out.returncode == ExitCode.USAGE
+    assert "no\\x1b]0;T\\x07such.txt" in out.stderr and not unsafe_in(out.stderr)
+
+
 def run_on_terminal(*args: str, stream: str = "stdout") -> str:
     """Run `qa` with stdout or stderr on a 100-column pseudo-terminal; what it printed there (pty line
     endings undone)."""
