@@ -434,7 +434,8 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
     """
     try:
         engine = _prepared_engine(_settings(corpus, index_dir), refresh=False)
-        content = engine.document_text(source)
+        # A name with undecodable bytes cannot be in the index (its sources are UTF-8), nor be looked up.
+        content = None if has_surrogates(source) else engine.document_text(source)
     except QAError as error:
         _fail(error)
     if content is None:

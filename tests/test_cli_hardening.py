@@ -131,6 +131,14 @@ def test_click_errors_escape_the_arguments_they_quote(tmp_path: Path) -> None:
     assert "no\\x1b]0;T\\x07such.txt" in out.stderr and not unsafe_in(out.stderr)
 
 
+def test_qa_text_of_a_name_that_is_not_utf8_is_a_usage_error(corpus: Path, tmp_path: Path) -> None:
+    assert qa("index", "--corpus", str(corpus), "--index", str(tmp_path / "idx")).returncode == 0
+    out = subprocess.run([*qa_command(), "text", os.fsdecode(b"bad\xff.txt"), "--corpus", str(corpus), "--index",
+                          str(tmp_path / "idx")], capture_output=True, timeout=120)
+    assert out.returncode == ExitCode.USAGE
+    assert "bad\\udcff.txt is not in the index" in one_line_error(out.stderr.decode("utf-8"))
+
+
 def run_on_terminal(*args: str, stream: str = "stdout") -> str:
     """Run `qa` with stdout or stderr on a 100-column pseudo-terminal; what it printed there (pty line
     endings undone)."""
