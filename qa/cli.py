@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -277,67 +277,6 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
         click.echo(format_answer(answer))
 
 
-_BOM = b"\xef\xbb\xbf"
-
-
-def _batch_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    """(line number, line) of batch input, as bytes: each line is decoded on its own, so an undecodable
-    line costs only itself, and no output waits on a decoder's read-ahead."""
-    for number, raw in enumerate(stream, start=1):
-        if number == 1:
-            raw = raw.removeprefix(_BOM)  # editors on Windows write one; it is not part of the question
-        yield number, raw.removesuffix(b"\n").removesuffix(b"\r")
-
-
-def _not_json(name: str) -> None:
-    raise ValueError(f"{name} is not allowed in JSON")
-
-
-def _json_kind(value: object) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "null" if value is None else "a number"
-
-
-def _parse_line(number: int, raw: bytes) -> tuple[Any, str]:
-    """(id, question) from a batch line: a JSON object with a `question` string (and an `id`: a string, a
-    whole number or null), or plain text. A line that is not UTF-8, starts like an object but is not
-    valid JSON, is JSON but not an object, or has no usable question or id raises UsageError."""
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"line {number} is not UTF-8 text ({exc.reason} at byte {exc.start + 1})") from None
-    stripped = line.strip()
-    try:
-        # NaN and Infinity are not JSON: taken as numbers they would be written back out as invalid JSON.
-        obj = json.loads(stripped, parse_constant=_not_json)
-    except (ValueError, RecursionError) as exc:
-        if not stripped.startswith("{"):
-            return number, line  # plain text
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else \
-            "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise UsageError(f"line {number} is not valid JSON ({reason})") from None
-    if not isinstance(obj, dict):
-        raise UsageError(f"line {number} is JSON ({_json_kind(obj)}) but not an object like "
-                         "{\"id\": \"q1\", \"question\": \"...\"}")
-    if not isinstance(obj.get("question"), str):
-        raise UsageError(f"line {number}: a JSON line needs a \"question\" string")
-    qid = obj.get("id", number)
-    if isinstance(qid, bool) or not isinstance(qid, str | int | None) or \
-            isinstance(qid, str) and has_surrogates(qid):
-        raise UsageError(f"line {number}: \"id\" must be a string, a whole number or null")
-    return qid, obj["question"]
-
-
-def _jsonl(record: dict[str, Any]) -> str:
-    """One output line: strict JSON (no NaN or Infinity), non-ASCII text as it is."""
-    return json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"
-
-
 @cli.command(context_settings=CONTEXT)
 @click.argument("file", type=click.File("rb"), default="-")
 @_common
@@ -349,6 +288,7 @@ def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: in
     null). Output has one object per input line, in order; a line that fails gets an object with "error"
     set and the batch goes on.
     """
+    from qa.batch_input import dumps_record, parse_line, read_lines
     from qa.types import error_record
 
     try:
@@ -356,22 +296,22 @@ def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: in
     except QAError as error:
         _fail(error)
     failed = answered = 0
-    for number, raw in _batch_lines(file):
+    for number, raw in read_lines(file):
         qid: Any = number
         question = raw.decode("utf-8", "replace")
         try:
-            qid, question = _parse_line(number, raw)
+            qid, question = parse_line(number, raw)
             record = engine.ask(question).to_dict(id=qid)
         except QAError as error:
             if error.exit_code not in (ExitCode.USAGE, ExitCode.FAILURE):
                 _fail(error)  # the index or model broke: every further line would fail too
             record = error_record(qid, without_surrogates(question), str(error))
         try:
-            out = _jsonl(record)
+            out = dumps_record(record)
         except ValueError:  # a score that is not a finite number: a bug, but only this line pays for it
             record = error_record(qid, question, "internal error: a score is not a finite number; please "
                                   "report this question")
-            out = _jsonl(record)
+            out = dumps_record(record)
         if record["error"] is None:
             answered += 1
         else:
