@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import click
 
 from index.errors import ExitCode, QAError, UsageError
 from qa import __version__
+from qa.display import has_surrogates, terminal_safe, without_surrogates
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -61,29 +61,44 @@ def _where(func):  # type: ignore[no-untyped-def]
                              "format:pdf title:WORDS (AND-ed) [env: QA_WHERE].")(func)
 
 
+MAX_TOP_K = 100
+
+
 def _top_k(func):  # type: ignore[no-untyped-def]
-    return click.option("-k", "--top-k", type=click.IntRange(min=1, max=100), default=None,
+    return click.option("-k", "--top-k", type=click.IntRange(min=1, max=MAX_TOP_K), default=None,
                         help="Passages to retrieve [default: 5].")(func)
 
 
-def _settings(corpus: Path | None, index_dir: Path | None, top_k: int | None = None):  # type: ignore[no-untyped-def]
+def _settings(corpus: Path | None, index_dir: Path | None, top_k: int | None = None,
+              answers: bool = False):  # type: ignore[no-untyped-def]
+    """The run's settings. For commands that answer questions (`answers`), a QA_TOP_K that --top-k
+    would refuse is a usage error now, once, rather than on every question after the model loaded."""
     from qa.config import Settings
 
-    return Settings.resolve(corpus, index_dir, top_k)
+    settings = Settings.resolve(corpus, index_dir, top_k)
+    if answers and not 1 <= settings.top_k <= MAX_TOP_K:
+        raise UsageError(f"QA_TOP_K must be a whole number from 1 to {MAX_TOP_K}, not {settings.top_k}.")
+    return settings
 
 
 class _Progress:
-    """Renders build events on stderr: a bar once a stage takes more than a moment, warnings as lines.
+    """Renders build events on stderr, warnings as lines. On a terminal, a bar per stage that tqdm shows
+    only once the stage has taken `DELAY` seconds. Anywhere else (a log, CI) a bar's `\\r` frames would
+    flood the file, so each stage gets one plain line when it starts and one when it is done.
     `quiet` hides the chatty notices ("Loading the embedding model…"), never progress or warnings."""
 
     DELAY = 0.5
+    UNITS = {"reading": "file", "embedding": "chunk"}
 
     def __init__(self, stream: TextIO, quiet: bool = False) -> None:
         self.stream = stream
         self.quiet = quiet
-        self.started = time.monotonic()
+        self.tty = stream.isatty()
         self.bar: Any = None
         self.stage = ""
+        self.started: set[str] = set()
+        """Stages announced (the builder returns to `writing` after `embedding`: announced once)."""
+        self.finished: set[str] = set()
 
     def __call__(self, event: object) -> None:
         from index.builder import FileSkipped, Progress
@@ -91,23 +106,45 @@ class _Progress:
 
         if isinstance(event, FileSkipped):
             self._close()
-            click.echo(f"warning: skipped {event.skipped.source}: {event.skipped.reason}", err=True)
-        elif isinstance(event, Notice) and (not self.quiet or event.warning):
+            _warn(f"skipped {event.skipped.source}: {event.skipped.reason}")
+        elif isinstance(event, Notice) and event.warning:
             self._close()
-            click.echo(("warning: " if event.warning else "") + event.message, err=True)
+            _warn(event.message)
+        elif isinstance(event, Notice) and not self.quiet:
+            self._close()
+            click.echo(terminal_safe(event.message), err=True)
         elif isinstance(event, Progress):
             if event.stage != self.stage:
                 self._close()
                 self.stage = event.stage
-            if self.bar is None and time.monotonic() - self.started > self.DELAY and 1 < event.total and \
-                    event.done < event.total:
-                from tqdm import tqdm
+                if not self.tty and event.stage not in self.started:
+                    self.started.add(event.stage)
+                    self._line(f"{event.stage} {self._count(event.stage, event.total)}…")
+            if self.tty:
+                self._draw(event.stage, event.done, event.total)
+            elif event.done >= event.total and event.stage not in self.finished:
+                # No time per stage: the builder reports a stage's first step only once it is done, so
+                # the time of that step (and of loading the model) would be counted in the stage before.
+                self.finished.add(event.stage)
+                count = "" if event.stage == "writing" else f" ({self._count(event.stage, event.total)})"
+                self._line(f"{event.stage} done{count}")
 
-                self.bar = tqdm(total=event.total, desc=event.stage, unit="item", file=self.stream,
-                                leave=False, dynamic_ncols=True)
-            if self.bar is not None:
-                self.bar.n = event.done
-                self.bar.refresh()
+    def _count(self, stage: str, total: int) -> str:
+        if stage == "writing":
+            return "the index"
+        return f"{total} {self.UNITS.get(stage, 'item')}{'' if total == 1 else 's'}"
+
+    def _line(self, text: str) -> None:
+        click.echo(terminal_safe(text), err=True)
+
+    def _draw(self, stage: str, done: int, total: int) -> None:
+        if self.bar is None and 1 < total and done < total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=stage, unit=self.UNITS.get(stage, "item"),
+                            file=self.stream, leave=False, dynamic_ncols=True, delay=self.DELAY)
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)  # update(), not refresh(): it is what honours `delay`
 
     def _close(self) -> None:
         if self.bar is not None:
@@ -130,11 +167,51 @@ class _Progress:
 
 
 def _fail(error: QAError) -> None:
-    click.echo(f"error: {error}", err=True)
+    click.echo(f"error: {terminal_safe(str(error))}", err=True)
     sys.exit(int(error.exit_code))
 
 
-@click.group(context_settings=CONTEXT)
+def _warn(message: str) -> None:
+    """A warning line on stderr; `message` may hold file names or document text, so it is escaped."""
+    click.echo(f"warning: {terminal_safe(message)}", err=True)
+
+
+INTERRUPTED = 130
+"""Exit code after Ctrl+C (SIGINT), the shell convention 128 + 2."""
+
+
+def _interrupted() -> None:
+    # After a bar or the batch counter (\r lines), or the terminal's own "^C" echo, start a fresh line.
+    click.echo(f"{chr(10) if sys.stderr.isatty() else ''}interrupted", err=True)
+
+
+class _Group(click.Group):
+    """click's group, except that Ctrl+C ends every command with "interrupted" and exit 130 (click itself
+    says "Aborted!" and exits 1), and that click's own error messages, which quote arguments such as
+    file names, are escaped like the rest of the output."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            _interrupted()
+            raise click.exceptions.Exit(INTERRUPTED) from None
+        except click.ClickException as exc:
+            exc.message = terminal_safe(exc.message)
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _interrupted()
+            raise click.exceptions.Exit(INTERRUPTED) from None
+        except click.ClickException as exc:
+            exc.message = terminal_safe(exc.message)
+            raise
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="qa")
 def cli() -> None:
     """Ask questions about a folder of documents; every answer quotes the documents and cites them.
@@ -144,7 +221,7 @@ def cli() -> None:
     \b
     Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
     4 index damaged or built by another model, 5 index busy, 6 model failed to load,
-    7 batch finished with some failed lines.
+    7 batch finished with some failed lines, 130 interrupted (Ctrl+C).
     """
 
 
@@ -172,7 +249,7 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
         click.echo(
             f"Index {state}: {data['documents']} documents, {data['chunks']} chunks "
             f"({data['embedded']} embedded now), {data['removed']} removed, {data['skipped']} skipped, "
-            f"{data['seconds']:.2f} s.\nIndex folder: {data['index']}",
+            f"{data['seconds']:.2f} s.\nIndex folder: {terminal_safe(str(data['index']))}",
             err=True,
         )
 
@@ -186,7 +263,9 @@ def _prepared_engine(settings, refresh: bool = True):  # type: ignore[no-untyped
 
 
 def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
-    """The plain-text rendering of an Answer for a terminal."""
+    """The plain-text rendering of an Answer for a terminal. Each line is escaped whole (qa/display.py):
+    the only line breaks are this layout's own, so one citation stays one line whatever its file name or
+    quote holds."""
     from index.loaders import shorten
 
     lines = []
@@ -202,7 +281,7 @@ def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
         lines.append("")
         for c in answer.citations:
             lines.append(f"{c.header()}  \"{c.quote}\"")
-    return "\n".join(lines)
+    return "\n".join(terminal_safe(line) for line in lines)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -216,81 +295,64 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
     from qa.engine import normalize_question
 
     if question == "-":
-        question = sys.stdin.read()
+        # Bytes, decoded here: undecodable input becomes lone surrogates, which normalize_question refuses
+        # with a usage error, whatever the locale's error handler for stdin is.
+        question = sys.stdin.buffer.read().decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     try:
         normalize_question(question)  # fail fast, before loading the model
-        engine = _prepared_engine(_settings(corpus, index_dir, top_k))
+        engine = _prepared_engine(_settings(corpus, index_dir, top_k, answers=True))
         answer = engine.ask(question)
     except QAError as error:
         _fail(error)
     for warning in answer.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        _warn(warning)
     if as_json:
         click.echo(json.dumps(answer.to_dict(id=1), ensure_ascii=False))
     else:
         click.echo(format_answer(answer))
 
 
-def _batch_lines(stream: TextIO) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(stream, start=1):
-        yield number, line.rstrip("\n")
-
-
-def _parse_line(number: int, line: str) -> tuple[Any, str]:
-    """(id, question) from a batch line: a JSON object with `question` (and `id`), or plain text."""
-    stripped = line.strip()
-    if stripped.startswith("{"):
-        try:
-            obj = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"line {number} is not valid JSON ({exc.msg})") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
-            raise UsageError(f"line {number}: a JSON line needs a \"question\" string")
-        return obj.get("id", number), obj["question"]
-    return number, line
-
-
 @cli.command(context_settings=CONTEXT)
-@click.argument("file", type=click.File("r", encoding="utf-8", errors="strict"), default="-")
+@click.argument("file", type=click.File("rb"), default="-")
 @_common
 @_where
 @_top_k
-def batch(file: TextIO, corpus: Path | None, index_dir: Path | None, top_k: int | None) -> None:
+def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: int | None) -> None:
     """Answer one question per line of FILE ('-' or nothing: stdin), writing JSONL to stdout.
 
-    A line is plain text or a JSON object {"id": ..., "question": ...}. Output has one object per input
-    line, in order; a line that fails gets an object with "error" set and the batch goes on.
+    A line is plain text or a JSON object {"id": ..., "question": ..., "where": ...} (id: a string, a
+    whole number or null; where: a filter as for --where, for that line only). Output has one object per
+    input line, in order; a line that fails gets an object with "error" set and the batch goes on.
     """
+    from qa.batch_input import dumps_record, parse_request, read_lines
     from qa.types import error_record
 
     try:
-        engine = _prepared_engine(_settings(corpus, index_dir, top_k))
+        engine = _prepared_engine(_settings(corpus, index_dir, top_k, answers=True))
     except QAError as error:
         _fail(error)
     failed = answered = 0
-    lines = _batch_lines(file)
-    while True:
-        try:
-            number, line = next(lines)
-        except StopIteration:
-            break
-        except UnicodeDecodeError as exc:
-            # Undecodable input cannot be aligned line by line any more: report and stop.
-            click.echo(f"error: the input is not UTF-8 text after line {answered + failed} ({exc.reason}).",
-                       err=True)
-            sys.exit(int(ExitCode.USAGE))
+    for number, raw in read_lines(file):
         qid: Any = number
-        question = line
+        question = raw.decode("utf-8", "replace")
         try:
-            qid, question = _parse_line(number, line)
-            record = engine.ask(question).to_dict(id=qid)
-            answered += 1
+            qid, question, where = parse_request(number, raw)
+            record = engine.ask(question, where=where).to_dict(id=qid)
         except QAError as error:
             if error.exit_code not in (ExitCode.USAGE, ExitCode.FAILURE):
                 _fail(error)  # the index or model broke: every further line would fail too
-            record = error_record(qid, question, str(error))
+            record = error_record(qid, without_surrogates(question), str(error))
+        try:
+            out = dumps_record(record)
+        except ValueError:  # a score that is not a finite number: a bug, but only this line pays for it
+            record = error_record(qid, question, "internal error: a score is not a finite number; please "
+                                  "report this question")
+            out = dumps_record(record)
+        if record["error"] is None:
+            answered += 1
+        else:
             failed += 1
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.write(out)
         sys.stdout.flush()
         if sys.stderr.isatty():
             click.echo(f"\ranswered {answered}, failed {failed}", err=True, nl=False)
@@ -332,7 +394,7 @@ def eval_cmd(questions: Path, corpus: Path | None, index_dir: Path | None, limit
     if as_json:
         click.echo(json.dumps(report.summary()))
     else:
-        click.echo(format_report(report))
+        click.echo(terminal_safe(format_report(report), keep="\n"))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -344,15 +406,21 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
     SOURCE is the document's path relative to the corpus, as citations give it. For .txt, .md and .rst
     this is the file itself; for PDF, HTML, DOCX and EPUB it is the text extracted from it, so
     `text[start:end] == quote` can be checked for every citation. Nothing is added: no final newline.
+    On a terminal, control characters are shown escaped (\\x1b); piped or redirected, the text is exact.
     """
     try:
         engine = _prepared_engine(_settings(corpus, index_dir), refresh=False)
-        content = engine.document_text(source)
+        # A name with undecodable bytes cannot be in the index (its sources are UTF-8), nor be looked up.
+        content = None if has_surrogates(source) else engine.document_text(source)
     except QAError as error:
         _fail(error)
     if content is None:
         _fail(UsageError(f"{source} is not in the index. Give its path relative to the corpus folder, as "
                          "citations show it (e.g. notes/report.pdf)."))
+    if sys.stdout.isatty():
+        # On a screen, the document's controls are shown escaped like everywhere else; its own line
+        # breaks and tabs are its layout. Piped or redirected, the text is exact, for checking offsets.
+        content = terminal_safe(content, keep="\n\t")
     sys.stdout.flush()
     sys.stdout.buffer.write(content.encode("utf-8"))
     sys.stdout.buffer.flush()
@@ -364,7 +432,11 @@ def chat(corpus: Path | None, index_dir: Path | None) -> None:
     """Open the interactive chat (a terminal app) on the corpus."""
     from tui.app import run_chat
 
-    run_chat(_settings(corpus, index_dir))
+    try:
+        settings = _settings(corpus, index_dir, answers=True)
+    except QAError as error:
+        _fail(error)
+    run_chat(settings)
 
 
 @cli.command("config", context_settings=CONTEXT)
@@ -395,6 +467,6 @@ def main() -> None:
     """Console entry point."""
     try:
         cli(standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt:  # outside the command, e.g. while click reports an error
+        _interrupted()
+        sys.exit(INTERRUPTED)

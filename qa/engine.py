@@ -22,6 +22,7 @@ from index.storage import IndexReader as Snapshot
 from index.storage import IndexStore, open_store
 from index.types import Document
 from qa.config import Settings, Tuning
+from qa.display import has_surrogates
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 1000
@@ -53,9 +54,13 @@ def damaged(snapshot: Snapshot, exc: BaseException) -> IndexStateError:
 
 
 def normalize_question(question: str) -> tuple[str, list[str]]:
-    """Trim a question; reject an empty one; cut an overlong one. Returns it and any warnings."""
+    """Trim a question; reject an empty one or one that is not text; cut an overlong one. Returns it and
+    any warnings."""
     if not isinstance(question, str):
         raise UsageError("The question must be text.")
+    if has_surrogates(question):
+        # Bytes that were not UTF-8 (or a lone "\ud800" JSON escape): no tokenizer can read them.
+        raise UsageError("The question is not valid UTF-8 text. Type it again, or save the file as UTF-8.")
     cleaned = " ".join(question.split())
     if not cleaned:
         raise UsageError("The question is empty. Ask something, e.g. qa ask \"Who visited Astana?\"")

@@ -1,0 +1,51 @@
+"""Terminal-safe text: documents, file names and questions are untrusted, so no character of theirs may
+drive the terminal.
+
+A document holding `ESC ] 0 ; title BEL` would otherwise retitle the window, `ESC [ 2 J` clear the screen,
+an OSC 8 sequence plant a link, a bidi override reorder what the reader sees, and a newline in a file name
+forge a citation line of its own. Every human-readable line the CLI prints goes through `terminal_safe`,
+which shows such characters as visible backslash escapes instead; JSON output needs none of this
+(`json.dumps` escapes what matters there).
+"""
+
+from __future__ import annotations
+
+import re
+
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""C0 controls (newline and tab included), DEL, C1 controls, the line and paragraph separators, the bidi
+embeddings, overrides and isolates, and lone surrogates (undecodable bytes from the command line), which
+could not even be encoded for output."""
+
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_char(ch: str) -> str:
+    """`\\n`, `\\r`, `\\t`; `\\x1b` for other code points below 256; `\\u202e` (four hex digits) above."""
+    short = _SHORT.get(ch)
+    if short is not None:
+        return short
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str, keep: str = "") -> str:
+    """`text` with every unsafe character (see `UNSAFE`) shown as its escape, except those in `keep`
+    (e.g. "\\n" where the line breaks are the text's own layout, as in `qa text`)."""
+    if keep:
+        return UNSAFE.sub(lambda m: m.group() if m.group() in keep else escape_char(m.group()), text)
+    return UNSAFE.sub(lambda m: escape_char(m.group()), text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogates(text: str) -> bool:
+    """Whether `text` holds lone surrogates: bytes that were not UTF-8 (decoded with `surrogateescape`, as
+    Python does for the command line) or a `\\ud800`-style JSON escape. Such a string cannot be encoded."""
+    return _SURROGATE.search(text) is not None
+
+
+def without_surrogates(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD, so it can be written as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
