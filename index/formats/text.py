@@ -32,7 +32,9 @@ def decode_plain_text(raw: bytes) -> str:
     try:
         text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline=None).read()
     except UnicodeDecodeError as exc:
-        raise LoadError(f"not {encoding.upper()} text (byte {exc.start})") from None
+        if encoding != "utf-8":
+            raise LoadError(f"binary file (it starts like {encoding.upper()} text, but is not)") from None
+        raise LoadError(f"not UTF-8 text (byte {exc.start})") from None
     if "\x00" in text:
         raise LoadError("binary file (it holds NUL characters)")
     return text
