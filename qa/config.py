@@ -10,6 +10,7 @@ from pathlib import Path
 from index.paths import cache_home
 
 DEFAULT_TOP_K = 5
+MAX_TOP_K = 100
 
 
 def default_corpus() -> Path:
@@ -26,6 +27,11 @@ def default_index_dir(corpus: Path) -> Path:
     resolved = corpus.resolve()
     digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
     return cache_home() / "indexes" / f"{resolved.name or 'root'}-{digest}"
+
+
+def _top_k_name(origin: str) -> str:
+    """"QA_TOP_K" for the environment variable, else "top_k (config file …)"."""
+    return origin.removeprefix("environment ") if origin.startswith("environment ") else f"top_k ({origin})"
 
 
 @dataclass(frozen=True)
@@ -183,9 +189,7 @@ class Settings:
         try:
             k = int(raw_top_k) if raw_top_k is not None else DEFAULT_TOP_K  # type: ignore[call-overload]
         except ValueError:
-            raise UsageError(f"top_k ({origins['top_k']}) must be a whole number, not {raw_top_k!r}.") from None
-        if k < 1:
-            raise UsageError(f"top_k ({origins['top_k']}) must be at least 1, not {k}.")
+            raise UsageError(f"{_top_k_name(origins['top_k'])} must be a whole number, not {raw_top_k!r}.") from None
         corpus_path = Path(str(pick("corpus") or default_corpus())).expanduser()
         index_value = pick("index")
         precision = str(pick("precision") or "auto").lower()
@@ -205,6 +209,15 @@ class Settings:
             theme=theme,
             origins=origins,
         )
+
+    def check_top_k(self) -> None:
+        """For commands that answer: a top_k that --top-k would refuse is a usage error, named by where it
+        came from (commands that only index ignore top_k)."""
+        from index.errors import UsageError
+
+        if not 1 <= self.top_k <= MAX_TOP_K:
+            raise UsageError(f"{_top_k_name(self.origins.get('top_k', 'built-in'))} must be a whole number "
+                             f"from 1 to {MAX_TOP_K}, not {self.top_k}.")
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(setting, value, where it came from), for `qa config`."""
