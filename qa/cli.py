@@ -8,6 +8,7 @@ stay fast (torch alone costs about 4 s to import).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,7 @@ import click
 
 from index.errors import ExitCode, QAError, UsageError
 from qa import __version__
+from qa.config import MAX_TOP_K
 from qa.display import has_surrogates, terminal_safe, without_surrogates
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -61,9 +63,6 @@ def _where(func):  # type: ignore[no-untyped-def]
                              "format:pdf title:WORDS (AND-ed) [env: QA_WHERE].")(func)
 
 
-MAX_TOP_K = 100
-
-
 def _top_k(func):  # type: ignore[no-untyped-def]
     return click.option("-k", "--top-k", type=click.IntRange(min=1, max=MAX_TOP_K), default=None,
                         help="Passages to retrieve [default: 5].")(func)
@@ -71,21 +70,22 @@ def _top_k(func):  # type: ignore[no-untyped-def]
 
 def _settings(corpus: Path | None, index_dir: Path | None, top_k: int | None = None,
               answers: bool = False):  # type: ignore[no-untyped-def]
-    """The run's settings. For commands that answer questions (`answers`), a QA_TOP_K that --top-k
-    would refuse is a usage error now, once, rather than on every question after the model loaded."""
+    """The run's settings. A QA_TOP_K (or config file top_k) that --top-k would refuse is a usage error
+    now, once, for commands that answer (`answers`), rather than on every question after the model loaded."""
     from qa.config import Settings
 
     settings = Settings.resolve(corpus, index_dir, top_k)
-    if answers and not 1 <= settings.top_k <= MAX_TOP_K:
-        raise UsageError(f"QA_TOP_K must be a whole number from 1 to {MAX_TOP_K}, not {settings.top_k}.")
+    if answers:
+        settings.check_top_k()
     return settings
 
 
 class _Progress:
     """Renders build events on stderr, warnings as lines. On a terminal, a bar per stage that tqdm shows
-    only once the stage has taken `DELAY` seconds. Anywhere else (a log, CI) a bar's `\\r` frames would
-    flood the file, so each stage gets one plain line when it starts and one when it is done.
-    `quiet` hides the chatty notices ("Loading the embedding model…"), never progress or warnings."""
+    only once the stage has taken `DELAY` seconds (QA_PROGRESS_DELAY overrides it; 0 shows every bar).
+    Anywhere else (a log, CI) a bar's `\\r` frames would flood the file, so each stage gets one plain line
+    when it starts and one when it is done. `quiet` hides the chatty notices ("Loading the embedding
+    model…"), never progress or warnings."""
 
     DELAY = 0.5
     UNITS = {"reading": "file", "embedding": "chunk"}
@@ -94,6 +94,10 @@ class _Progress:
         self.stream = stream
         self.quiet = quiet
         self.tty = stream.isatty()
+        try:
+            self.delay = max(0.0, float(os.environ.get("QA_PROGRESS_DELAY", self.DELAY)))
+        except ValueError:
+            self.delay = self.DELAY
         self.bar: Any = None
         self.stage = ""
         self.started: set[str] = set()
@@ -142,7 +146,7 @@ class _Progress:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, desc=stage, unit=self.UNITS.get(stage, "item"),
-                            file=self.stream, leave=False, dynamic_ncols=True, delay=self.DELAY)
+                            file=self.stream, leave=False, dynamic_ncols=True, delay=self.delay)
         if self.bar is not None:
             self.bar.update(done - self.bar.n)  # update(), not refresh(): it is what honours `delay`
 
