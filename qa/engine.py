@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from index.builder import BuildEvent, ChunkingParams, build, is_stale
@@ -18,6 +19,7 @@ from index.loaders import shorten
 from index.store import IndexDir, Snapshot
 from index.types import Document
 from qa.config import Settings, Tuning
+from qa.locks import ReadWriteLock
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 1000
@@ -67,7 +69,12 @@ def contextualize(question: str, history: Sequence[str]) -> str:
 
 
 class Engine:
-    """A corpus, its index and the embedding model, ready to answer questions."""
+    """A corpus, its index and the embedding model, ready to answer questions.
+
+    Safe to share between threads: questions (and document look-ups) may run concurrently, and swapping in
+    a re-built index waits until the questions in flight have finished with the old one, which it then
+    closes (closing an SQLite connection under a running query crashes the process).
+    """
 
     def __init__(
         self,
@@ -82,6 +89,8 @@ class Engine:
         self.index_dir = IndexDir(settings.index)
         self._embedder = embedder
         self._snapshot: Snapshot | None = None
+        self._lock = ReadWriteLock()
+        """Read side: everything that uses the open snapshot; write side: swapping or closing it."""
 
     @property
     def embedder(self) -> Embedder:
@@ -96,6 +105,16 @@ class Engine:
                 pass
         assert self._snapshot is not None
         return self._snapshot
+
+    @contextmanager
+    def _reading(self) -> Iterator[Snapshot]:
+        """The open snapshot, kept open until the caller is done with it."""
+        self.snapshot  # noqa: B018 - opens (prepares) the index on first use, outside the lock
+        with self._lock.read():
+            snapshot = self._snapshot
+            if snapshot is None:
+                raise RuntimeError("The engine was closed.")
+            yield snapshot
 
     def _check_corpus(self) -> None:
         if not self.settings.corpus.is_dir():
@@ -130,8 +149,9 @@ class Engine:
         if not self.embedder.needs_query_encoder():
             return
         yield Notice("Preparing the fast question encoder (once per model)…")
-        rows = self.snapshot.conn.execute("SELECT doc_id, start, end FROM chunks LIMIT 28").fetchall()
-        samples = [self.snapshot.document(d).text[a:b] for d, a, b in rows]
+        with self._reading() as snapshot:
+            rows = snapshot.conn.execute("SELECT doc_id, start, end FROM chunks LIMIT 28").fetchall()
+            samples = [snapshot.document(d).text[a:b] for d, a, b in rows]
         warning = self.embedder.prepare_query_encoder(samples)
         if warning:
             yield Notice(warning)
@@ -145,9 +165,10 @@ class Engine:
         yield from self._ensure_query_encoder()
 
     def _swap_snapshot(self, snapshot: Snapshot) -> None:
-        old, self._snapshot = self._snapshot, snapshot
-        if old is not None:
-            old.close()
+        with self._lock.write():
+            old, self._snapshot = self._snapshot, snapshot
+            if old is not None:
+                old.close()
 
     def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> Answer:
         """Answer a question from the corpus, with verified citations, or abstain."""
@@ -158,11 +179,11 @@ class Engine:
         k = self.settings.top_k if top_k is None else top_k
         if k < 1:
             raise UsageError("--top-k must be at least 1.")
-        snapshot = self.snapshot
         query = contextualize(cleaned, history)
-        qvec = self.embedder.embed_query(query)
-        hits = retrieve(snapshot, qvec, query, k, self.tuning)
-        return compose(snapshot, hits, qvec, cleaned, query, warnings, self.tuning)
+        with self._reading() as snapshot:
+            qvec = self.embedder.embed_query(query)
+            hits = retrieve(snapshot, qvec, query, k, self.tuning)
+            return compose(snapshot, hits, qvec, cleaned, query, warnings, self.tuning)
 
     def search(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> list[Passage]:
         """The top passages for a question, best first, without composing an answer."""
@@ -172,32 +193,38 @@ class Engine:
         cleaned, _warnings = normalize_question(question)
         k = self.settings.top_k if top_k is None else top_k
         query = contextualize(cleaned, history)
-        hits = retrieve(self.snapshot, self.embedder.embed_query(query), query, k, self.tuning)
-        return passages_of(self.snapshot, hits)
+        with self._reading() as snapshot:
+            hits = retrieve(snapshot, self.embedder.embed_query(query), query, k, self.tuning)
+            return passages_of(snapshot, hits)
 
     def document_text(self, source: str) -> str | None:
         """The stored text of a document (what citations point into), or None if it is not indexed."""
-        doc = self.snapshot.document_by_source(source)
+        with self._reading() as snapshot:
+            doc = snapshot.document_by_source(source)
         return doc.text if doc is not None else None
 
     def sources_titled(self, title: str) -> list[str]:
         """The documents whose title is `title` (as titles are stored: shortened to 80 characters)."""
         wanted = {title, shorten(title)}
-        rows = self.snapshot.conn.execute(
-            f"SELECT source FROM documents WHERE title IN ({','.join('?' * len(wanted))}) ORDER BY source",
-            tuple(wanted))
+        with self._reading() as snapshot:
+            rows = snapshot.conn.execute(
+                f"SELECT source FROM documents WHERE title IN ({','.join('?' * len(wanted))}) ORDER BY source",
+                tuple(wanted)).fetchall()
         return [r[0] for r in rows]
 
     def document(self, source: str) -> Document | None:
         """A stored document with its pages and sections, or None if it is not indexed."""
-        return self.snapshot.document_by_source(source)
+        with self._reading() as snapshot:
+            return snapshot.document_by_source(source)
 
     def stats(self) -> tuple[int, int]:
         """(documents, chunks) in the open index."""
-        manifest = self.snapshot.manifest
+        with self._reading() as snapshot:
+            manifest = snapshot.manifest
         return manifest.documents, manifest.chunks
 
     def close(self) -> None:
-        if self._snapshot is not None:
-            self._snapshot.close()
-            self._snapshot = None
+        with self._lock.write():
+            if self._snapshot is not None:
+                self._snapshot.close()
+                self._snapshot = None
