@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.app import _character_to_key
 from textual.widgets import Input, Static, TextArea
 
 from index.errors import IndexStateError
 from tui.app import ChatApp
 from tui.viewer import ViewerScreen
-from tui.widgets import AnswerView, CitationItem, PassageItem
+from tui.widgets import AnswerView, CitationItem, PassageItem, QuestionView
 
 
 def make_factory(corpus: Path, index: Path, gate: threading.Event | None = None, fail: bool = False):  # type: ignore[no-untyped-def]
@@ -40,6 +44,33 @@ async def ask(pilot, app: ChatApp, question: str) -> None:  # type: ignore[no-un
             await pilot.pause()
             return
     raise AssertionError("no answer arrived")
+
+
+def counting(factory, calls: Counter[str]):  # type: ignore[no-untyped-def]
+    """The factory's engine, counting how often each question reaches `Engine.ask`."""
+
+    def wrapped():  # type: ignore[no-untyped-def]
+        engine = factory()
+        ask = engine.ask
+
+        def counted(question, *args, **kwargs):  # type: ignore[no-untyped-def]
+            calls[question] += 1
+            return ask(question, *args, **kwargs)
+
+        engine.ask = counted
+        return engine
+
+    return wrapped
+
+
+def type_line(app: ChatApp, line: str) -> None:
+    """Type a line and Enter the way a terminal delivers keys: queued at once, without waiting for the app."""
+    assert app._driver is not None
+    for char in [*line, "\r"]:
+        key = "enter" if char == "\r" else char if char.isalnum() else _character_to_key(char)
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
 
 
 def status_text(app: ChatApp) -> str:
@@ -162,7 +193,7 @@ async def test_ui_is_responsive_while_a_slow_engine_loads(corpus: Path, tmp_path
         app.query_one("#question", Input).value = "Where is Mount Etna volcano?"
         await pilot.press("enter")  # accepted while loading
         await pilot.pause()
-        assert app.pending == ["Where is Mount Etna volcano?"]
+        assert [q.text for q in app.pending] == ["Where is Mount Etna volcano?"]
         assert len(app.query(".question")) == 1
         gate.set()
         await app.workers.wait_for_complete()
@@ -194,3 +225,48 @@ async def test_history_export_and_clear(corpus: Path, tmp_path: Path) -> None:
         app.action_clear()
         await pilot.pause()
         assert not app.query(AnswerView) and not app.exchanges
+
+
+@pytest.mark.asyncio
+async def test_fast_typed_questions_are_each_answered_once_in_order(corpus: Path, tmp_path: Path) -> None:
+    gate = threading.Event()
+    calls: Counter[str] = Counter()
+    app = ChatApp(counting(make_factory(corpus, tmp_path / "idx", gate=gate), calls))
+    questions = [f"Where is Mount Etna, question {i}?" for i in range(40)]
+    async with app.run_test() as pilot:
+        for i, question in enumerate(questions):
+            if i == 10:
+                gate.set()  # the first ten wait for the engine, the rest arrive while it answers
+            type_line(app, question)
+            await asyncio.sleep(0.05)
+        for _ in range(600):
+            await pilot.pause(0.05)
+            if len(app.exchanges) >= len(questions) and not app.workers:
+                break
+        await pilot.pause()
+        assert calls == Counter(questions)  # each asked once; none lost, none merged
+        assert [q for q, _a in app.exchanges] == questions
+        log = app.query_one("#log").children
+        assert [type(w) for w in log] == [QuestionView, AnswerView] * len(questions)  # each answer under its question
+        assert [str(w.render()) for w in log if isinstance(w, QuestionView)] == [f"› {q}" for q in questions]
+        assert [w.answer.question for w in log if isinstance(w, AnswerView)] == questions
+
+
+@pytest.mark.asyncio
+async def test_pasted_lines_are_one_question_each(corpus: Path, tmp_path: Path) -> None:
+    calls: Counter[str] = Counter()
+    app = ChatApp(counting(make_factory(corpus, tmp_path / "idx"), calls))
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        field = app.query_one("#question", Input)
+        field.post_message(events.Paste("Where is Mount Etna?\r\nWhat is green tea made from?\nWhat destroyed"))
+        await pilot.pause()
+        assert field.value == "What destroyed"  # the unfinished last line waits for Enter
+        await pilot.press(*" Pompeii?", "enter")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if len(app.exchanges) == 3:
+                break
+        assert [q for q, _a in app.exchanges] == ["Where is Mount Etna?", "What is green tea made from?",
+                                                  "What destroyed Pompeii?"]
+        assert calls == Counter(q for q, _a in app.exchanges)

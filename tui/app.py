@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +25,21 @@ from textual.widgets import Footer, Header, Input, Static
 
 from tui.messages import AnswerReady, DocumentFetched, EngineFailed, EngineReady, StatusChanged
 from tui.viewer import ViewerScreen
-from tui.widgets import AnswerView, CitationItem, QuestionView
+from tui.widgets import AnswerView, CitationItem, QuestionInput, QuestionView
 
 EngineFactory = Callable[[], Any]
 """Returns an object like `qa.engine.Engine`: `prepare()`, `reindex()`, `ask(question, history=...)`,
 `document_text(source)`, `document(source)` and `stats()`."""
+
+
+@dataclass
+class Asked:
+    """A question as submitted, waiting for its answer, which is shown right under `view`."""
+
+    text: str
+    """The line as typed."""
+    view: QuestionView
+    """Its place in the log."""
 
 
 def answer_markdown(question: str, answer: Any) -> str:
@@ -62,7 +74,11 @@ class ChatApp(App[None]):
         self.engine_factory = engine_factory
         self.engine: Any = None
         self.ready = False
-        self.pending: list[str] = []
+        self.pending: deque[Asked] = deque()
+        """Questions not sent to the engine yet, oldest first. One is answered at a time, so answers come in
+        the order asked and each follow-up is read with the question before it."""
+        self.asking: Asked | None = None
+        """The question the engine is answering now."""
         self.history: list[str] = []
         self.history_pos: int | None = None
         self.exchanges: list[tuple[str, Any]] = []
@@ -74,7 +90,7 @@ class ChatApp(App[None]):
         yield Header()
         yield VerticalScroll(id="log")
         yield Static("Starting…", id="status")
-        yield Input(placeholder="Ask a question about the documents (Enter to send)", id="question")
+        yield QuestionInput(placeholder="Ask a question about the documents (Enter to send)", id="question")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -133,7 +149,7 @@ class ChatApp(App[None]):
             sources = {c.source for c in answer.citations} | {p.source for p in answer.passages}
             documents = {s: t for s in sources if (t := self.engine.document_text(s)) is not None}
         except Exception as exc:  # noqa: BLE001
-            self.post_message(EngineFailed(_describe(exc)))
+            self.post_message(EngineFailed(_describe(exc), question))
             return
         self.post_message(AnswerReady(question, answer, documents))
 
@@ -165,47 +181,64 @@ class ChatApp(App[None]):
         self.query_one("#status", Static).update(
             Text(f"Ready: {message.documents} documents, {message.chunks} passages. {self.corpus_label}")
         )
-        pending, self.pending = self.pending, []
-        for question in pending:
-            self._send(question)
+        self._send_next()
 
     def on_engine_failed(self, message: EngineFailed) -> None:
+        if self.asking is not None and message.question == self.asking.text:
+            self._place_under(self.asking, Static(Text("error: " + message.text), classes="warning"))
+            self.asking = None
+            self._send_next()
         status = self.query_one("#status", Static)
         status.add_class("error")
         status.update(Text(message.text))
         self.notify(message.text, title="corpus-qa", severity="error", timeout=10)
 
     def on_answer_ready(self, message: AnswerReady) -> None:
+        asked, self.asking = self.asking, None
         self.exchanges.append((message.question, message.answer))
-        log = self.query_one("#log", VerticalScroll)
-        log.mount(AnswerView(message.answer, message.documents))
-        log.scroll_end(animate=False)
+        if asked is not None:
+            self._place_under(asked, AnswerView(message.answer, message.documents))
         self.query_one("#status", Static).update(Text("Ready."))
+        self._send_next()
+
+    def _place_under(self, asked: Asked, widget: Static | AnswerView) -> None:
+        """Show an answer (or error) right under its question, wherever later questions are."""
+        log = self.query_one("#log", VerticalScroll)
+        if asked.view.parent is log:
+            log.mount(widget, after=asked.view)
+        else:  # the conversation was cleared meanwhile
+            log.mount_all([QuestionView(asked.text), widget])
+        if not self.pending:
+            log.scroll_end(animate=False)
 
     # -- input -------------------------------------------------------------------------------------
 
     @on(Input.Submitted, "#question")
     def submitted(self, event: Input.Submitted) -> None:
         question = event.value.strip()
-        event.input.value = ""
         self.history_pos = None
         if not question:
             self.notify("Type a question first.", severity="warning")
             return
-        log = self.query_one("#log", VerticalScroll)
-        log.mount(QuestionView(question))
-        log.scroll_end(animate=False)
-        if self.ready:
-            self._send(question)
-        else:
-            self.pending.append(question)
-            self.notify("The engine is still loading; your question will be answered when it is ready.")
-
-    def _send(self, question: str) -> None:
-        previous = [q for q, _a in self.exchanges]
         self.history.append(question)
-        self.query_one("#status", Static).update(Text("Searching…"))
-        self.ask_worker(question, previous)
+        view = QuestionView(question)
+        log = self.query_one("#log", VerticalScroll)
+        log.mount(view)
+        log.scroll_end(animate=False)
+        self.pending.append(Asked(question, view))
+        if not self.ready:
+            self.notify("The engine is still loading; your question will be answered when it is ready.")
+        self._send_next()
+
+    def _send_next(self) -> None:
+        """Send the oldest waiting question, unless the engine is busy with one or not ready."""
+        if not self.ready or self.asking is not None or not self.pending:
+            return
+        self.asking = self.pending.popleft()
+        previous = [q for q, _a in self.exchanges]
+        waiting = f" ({len(self.pending)} more waiting)" if self.pending else ""
+        self.query_one("#status", Static).update(Text(f"Searching…{waiting}"))
+        self.ask_worker(self.asking.text, previous)
 
     def on_key(self, event: Any) -> None:
         field = self.query_one("#question", Input)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Markdown, Static
+from textual.widgets import Input, Markdown, Static
 
 from qa.types import Answer, Citation, Passage
 
@@ -102,6 +103,40 @@ class PassageItem(CitationItem):
         Static.__init__(self, Text(f"{passage.location()}  ", style="underline")
                         + Text(" ".join(passage.text.split())[:200] + "…", style="dim"), classes="passage")
         self.citation = passage_as_citation(passage)
+
+
+class QuestionInput(Input):
+    """The question line, where each line typed or pasted is one question.
+
+    Enter is handled here, in the order keys reach the field, and empties it in the same step. (Input's own
+    Enter is an app binding, run only after the key has gone round the app; keys typed right after it are
+    already in the field by then, so fast-typed questions merged, and clearing the field later lost them.)
+    A paste of several lines submits each full line, as typing them would (Input keeps only the first).
+    """
+
+    # Textual calls these before Input's own handlers, which prevent_default() skips.
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self._submit()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        *lines, last = event.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if not lines:
+            return  # one line: Input inserts it
+        event.stop()
+        event.prevent_default()
+        self.insert_text_at_cursor(lines[0])
+        self._submit()
+        for line in lines[1:]:
+            self.value = line
+            self._submit()
+        self.insert_text_at_cursor(last)
+
+    def _submit(self) -> None:
+        value, self.value = self.value, ""
+        self.post_message(self.Submitted(self, value))
 
 
 class QuestionView(Static):
