@@ -73,6 +73,15 @@ def type_line(app: ChatApp, line: str) -> None:
         app._driver.send_message(event)
 
 
+async def settle(pilot, app: ChatApp) -> None:  # type: ignore[no-untyped-def]
+    """Wait until no worker runs (wait_for_complete() raises when one failed, which some tests want)."""
+    for _ in range(500):
+        await pilot.pause(0.02)
+        if not any(w.is_running for w in app.workers):
+            break
+    await pilot.pause()
+
+
 def status_text(app: ChatApp) -> str:
     return str(app.query_one("#status", Static).render())
 
@@ -148,8 +157,7 @@ async def test_follow_up_uses_the_conversation(corpus: Path, tmp_path: Path) -> 
 async def test_engine_error_becomes_a_notification(corpus: Path, tmp_path: Path) -> None:
     app = ChatApp(make_factory(corpus, tmp_path / "idx", fail=True))
     async with app.run_test() as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot, app)
         assert not app.ready
         assert "qa index --rebuild" in status_text(app)
         assert any("qa index --rebuild" in n.message for n in app._notifications)
@@ -270,3 +278,51 @@ async def test_pasted_lines_are_one_question_each(corpus: Path, tmp_path: Path) 
         assert [q for q, _a in app.exchanges] == ["Where is Mount Etna?", "What is green tea made from?",
                                                   "What destroyed Pompeii?"]
         assert calls == Counter(q for q, _a in app.exchanges)
+
+
+@pytest.mark.asyncio
+async def test_a_failed_question_shows_its_error_and_the_next_is_answered(corpus: Path, tmp_path: Path) -> None:
+    base = make_factory(corpus, tmp_path / "idx")
+
+    def factory():  # type: ignore[no-untyped-def]
+        engine = base()
+        ask = engine.ask
+
+        def flaky(question, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if "explode" in question:
+                raise RuntimeError("disk on fire")
+            return ask(question, *args, **kwargs)
+
+        engine.ask = flaky
+        return engine
+
+    app = ChatApp(factory)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        type_line(app, "please explode")
+        type_line(app, "Where is Mount Etna volcano?")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.exchanges:
+                break
+        await pilot.pause()
+        log = list(app.query_one("#log").children)
+        assert [type(w) for w in log] == [QuestionView, Static, QuestionView, AnswerView]
+        assert "Unexpected error: RuntimeError: disk on fire" in str(log[1].render())
+        assert any("disk on fire" in n.message for n in app._notifications)
+        assert app.exchanges[0][0] == "Where is Mount Etna volcano?"
+
+
+def test_workers_leave_errors_to_the_one_handler() -> None:
+    """Worker errors are handled in on_worker_state_changed, not by a try/except in each worker."""
+    import ast
+    import inspect
+
+    import tui.app
+
+    tree = ast.parse(inspect.getsource(tui.app))
+    workers = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+               and any("work" in ast.unparse(d) for d in f.decorator_list)]
+    assert len(workers) >= 4
+    assert not [f.name for f in workers if any(isinstance(n, ast.Try) for n in ast.walk(f))]
+    assert "on_worker_state_changed" in {f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}

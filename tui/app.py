@@ -22,8 +22,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState
 
-from tui.messages import AnswerReady, DocumentFetched, EngineFailed, EngineReady, StatusChanged
+from tui.messages import AnswerReady, DocumentFetched, EngineReady, StatusChanged
 from tui.viewer import ViewerScreen
 from tui.widgets import AnswerView, CitationItem, QuestionInput, QuestionView
 
@@ -119,49 +120,50 @@ class ChatApp(App[None]):
             elif kind == "FileSkipped":
                 self.post_message(StatusChanged(f"Skipped {event.skipped.source}: {event.skipped.reason}"))
 
+    # Workers do not catch errors: on_worker_state_changed shows every failure in one place.
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
     def load_engine(self) -> None:
         self.post_message(StatusChanged("Loading the model and the index…"))
-        try:
-            engine = self.engine_factory()
-            self._report(engine.prepare())
-            documents, chunks = engine.stats()
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
-            self.post_message(EngineFailed(_describe(exc)))
-            return
+        engine = self.engine_factory()
+        self._report(engine.prepare())
+        documents, chunks = engine.stats()
         self.engine = engine
         self.post_message(EngineReady(documents, chunks))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
     def reindex_worker(self) -> None:
-        try:
-            self._report(self.engine.reindex())
-            documents, chunks = self.engine.stats()
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(EngineFailed(_describe(exc)))
-            return
+        self._report(self.engine.reindex())
+        documents, chunks = self.engine.stats()
         self.post_message(EngineReady(documents, chunks))
 
     @work(thread=True, exit_on_error=False, group="ask")
     def ask_worker(self, question: str, history: list[str]) -> None:
-        try:
-            answer = self.engine.ask(question, history=history)
-            sources = {c.source for c in answer.citations} | {p.source for p in answer.passages}
-            documents = {s: t for s in sources if (t := self.engine.document_text(s)) is not None}
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(EngineFailed(_describe(exc), question))
-            return
+        answer = self.engine.ask(question, history=history)
+        sources = {c.source for c in answer.citations} | {p.source for p in answer.passages}
+        documents = {s: t for s in sources if (t := self.engine.document_text(s)) is not None}
         self.post_message(AnswerReady(question, answer, documents))
 
     @work(thread=True, exit_on_error=False, group="open")
     def open_worker(self, citation: Any) -> None:
         """Fetch the cited document off the UI thread; the viewer opens when it arrives."""
-        try:
-            document = self.engine.document(citation.source) if self.engine else None
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(EngineFailed(_describe(exc)))
-            return
+        document = self.engine.document(citation.source) if self.engine else None
         self.post_message(DocumentFetched(citation, document))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one handler of worker errors: a message for the user (never a traceback) in the status line
+        and a notification; a failed question gets it under the question, and the next one goes ahead."""
+        if event.state is not WorkerState.ERROR:
+            return
+        text = _describe(event.worker.error)
+        if event.worker.name == "ask_worker" and self.asking is not None:
+            self._place_under(self.asking, Static(Text("error: " + text), classes="warning"))
+            self.asking = None
+            self._send_next()
+        status = self.query_one("#status", Static)
+        status.add_class("error")
+        status.update(Text(text))
+        self.notify(text, title="corpus-qa", severity="error", timeout=10)
 
     # -- messages ----------------------------------------------------------------------------------
 
@@ -182,16 +184,6 @@ class ChatApp(App[None]):
             Text(f"Ready: {message.documents} documents, {message.chunks} passages. {self.corpus_label}")
         )
         self._send_next()
-
-    def on_engine_failed(self, message: EngineFailed) -> None:
-        if self.asking is not None and message.question == self.asking.text:
-            self._place_under(self.asking, Static(Text("error: " + message.text), classes="warning"))
-            self.asking = None
-            self._send_next()
-        status = self.query_one("#status", Static)
-        status.add_class("error")
-        status.update(Text(message.text))
-        self.notify(message.text, title="corpus-qa", severity="error", timeout=10)
 
     def on_answer_ready(self, message: AnswerReady) -> None:
         asked, self.asking = self.asking, None
