@@ -326,3 +326,37 @@ def test_workers_leave_errors_to_the_one_handler() -> None:
     assert len(workers) >= 4
     assert not [f.name for f in workers if any(isinstance(n, ast.Try) for n in ast.walk(f))]
     assert "on_worker_state_changed" in {f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+
+
+@pytest.mark.asyncio
+async def test_a_failed_load_can_be_retried_and_then_answers_the_waiting_questions(corpus: Path,
+                                                                                  tmp_path: Path) -> None:
+    attempts: list[int] = []
+    good = make_factory(corpus, tmp_path / "idx")
+    bad = make_factory(corpus, tmp_path / "idx", fail=True)
+    calls: Counter[str] = Counter()
+
+    def factory():  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        return (bad if len(attempts) == 1 else good)()
+
+    app = ChatApp(counting(factory, calls))
+    async with app.run_test() as pilot:
+        type_line(app, "Where is Mount Etna volcano?")  # typed while loading
+        await settle(pilot, app)
+        assert not app.ready
+        assert "qa index --rebuild" in status_text(app) and "Ctrl+R" in status_text(app)  # says how to retry
+        type_line(app, "What is green tea made from?")  # typed after the failure: waits too
+        await pilot.pause()
+        assert [q.text for q in app.pending] == ["Where is Mount Etna volcano?", "What is green tea made from?"]
+        assert any("Ctrl+R" in n.message for n in app._notifications)
+        await pilot.press("ctrl+r")  # the question line has focus
+        await settle(pilot, app)
+        for _ in range(200):
+            if len(app.exchanges) == 2:
+                break
+            await pilot.pause(0.02)
+        assert app.ready and len(attempts) == 2
+        assert [q for q, _a in app.exchanges] == ["Where is Mount Etna volcano?", "What is green tea made from?"]
+        assert calls == Counter(q for q, _a in app.exchanges)
+        assert not app.query_one("#status").has_class("error")

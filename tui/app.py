@@ -57,6 +57,9 @@ def answer_markdown(question: str, answer: Any) -> str:
     return "\n".join(lines)
 
 
+RETRY_HINT = "press Ctrl+R to try again"
+
+
 class ChatApp(App[None]):
     """The chat: a log of questions and cited answers, an input line, and a status line."""
 
@@ -75,6 +78,8 @@ class ChatApp(App[None]):
         self.engine_factory = engine_factory
         self.engine: Any = None
         self.ready = False
+        self.load_failed = False
+        """Loading the engine failed; Ctrl+R tries again and waiting questions are kept until it works."""
         self.pending: deque[Asked] = deque()
         """Questions not sent to the engine yet, oldest first. One is answered at a time, so answers come in
         the order asked and each follow-up is read with the question before it."""
@@ -156,7 +161,10 @@ class ChatApp(App[None]):
         if event.state is not WorkerState.ERROR:
             return
         text = _describe(event.worker.error)
-        if event.worker.name == "ask_worker" and self.asking is not None:
+        if event.worker.name == "load_engine":
+            self.load_failed = True
+            text = f"Could not load ({RETRY_HINT}): {text}"
+        elif event.worker.name == "ask_worker" and self.asking is not None:
             self._place_under(self.asking, Static(Text("error: " + text), classes="warning"))
             self.asking = None
             self._send_next()
@@ -180,6 +188,7 @@ class ChatApp(App[None]):
         if not self.ready:
             self._mark_time("ready")
         self.ready = True
+        self.query_one("#status", Static).remove_class("error")
         self.query_one("#status", Static).update(
             Text(f"Ready: {message.documents} documents, {message.chunks} passages. {self.corpus_label}")
         )
@@ -218,7 +227,10 @@ class ChatApp(App[None]):
         log.mount(view)
         log.scroll_end(animate=False)
         self.pending.append(Asked(question, view))
-        if not self.ready:
+        if self.load_failed:
+            self.notify(f"The engine could not be loaded; {RETRY_HINT}. Your questions will be answered once it "
+                        "loads.", severity="warning")
+        elif not self.ready:
             self.notify("The engine is still loading; your question will be answered when it is ready.")
         self._send_next()
 
@@ -280,6 +292,11 @@ class ChatApp(App[None]):
         self.notify("Conversation cleared.")
 
     def action_reindex(self) -> None:
+        """Re-index the corpus; after a failed load, try loading again instead."""
+        if self.load_failed:
+            self.load_failed = False
+            self.load_engine()
+            return
         if not self.ready:
             self.notify("The engine is still loading.", severity="warning")
             return
