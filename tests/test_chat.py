@@ -253,6 +253,7 @@ async def test_fast_typed_questions_are_each_answered_once_in_order(corpus: Path
                 break
         await pilot.pause()
         assert calls == Counter(questions)  # each asked once; none lost, none merged
+        assert not [n for n in app._notifications if "Type a question" in n.message]  # no empty submissions
         assert [q for q, _a in app.exchanges] == questions
         log = app.query_one("#log").children
         assert [type(w) for w in log] == [QuestionView, AnswerView] * len(questions)  # each answer under its question

@@ -117,8 +117,7 @@ class QuestionInput(Input):
     # Textual calls these before Input's own handlers, which prevent_default() skips.
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
-            event.stop()
-            event.prevent_default()
+            event.stop()  # so the app's Enter binding (Input.action_submit) does not run as well
             self._submit()
 
     def _on_paste(self, event: events.Paste) -> None:
