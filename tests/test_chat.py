@@ -361,3 +361,23 @@ async def test_a_failed_load_can_be_retried_and_then_answers_the_waiting_questio
         assert [q for q, _a in app.exchanges] == ["Where is Mount Etna volcano?", "What is green tea made from?"]
         assert calls == Counter(q for q, _a in app.exchanges)
         assert not app.query_one("#status").has_class("error")
+
+
+@pytest.mark.asyncio
+async def test_app_keys_work_while_typing_a_question(corpus: Path, tmp_path: Path) -> None:
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"), export_dir=tmp_path)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await ask(pilot, app, "Mount Etna")
+        field = app.query_one("#question", Input)
+        assert app.focused is field
+        await pilot.press("ctrl+e")  # Input binds Ctrl+E to "end of line"; the app's Export must win
+        exported = list(tmp_path.glob("corpus-qa-*.md"))
+        assert exported and "Sicily" in exported[0].read_text(encoding="utf-8")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert not app.exchanges and not app.query(AnswerView)
+        reindexed: list[bool] = []
+        app.reindex_worker = lambda: reindexed.append(True)  # type: ignore[method-assign]
+        await pilot.press("ctrl+r")
+        assert reindexed == [True]

@@ -65,10 +65,12 @@ class ChatApp(App[None]):
 
     CSS_PATH = "chat.tcss"
     TITLE = "corpus-qa"
+    # Priority: the question line has focus nearly always, and Input binds Ctrl+E ("end of line"; End does
+    # the same) and would swallow it.
     BINDINGS = [
-        Binding("ctrl+l", "clear", "Clear"),
-        Binding("ctrl+r", "reindex", "Re-index"),
-        Binding("ctrl+e", "export", "Export"),
+        Binding("ctrl+l", "clear", "Clear", priority=True),
+        Binding("ctrl+r", "reindex", "Re-index", priority=True),
+        Binding("ctrl+e", "export", "Export", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         *[Binding(str(n), f"open_citation({n})", show=False) for n in range(1, 10)],
     ]
