@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections import Counter
 from pathlib import Path
@@ -381,3 +382,57 @@ async def test_app_keys_work_while_typing_a_question(corpus: Path, tmp_path: Pat
         app.reindex_worker = lambda: reindexed.append(True)  # type: ignore[method-assign]
         await pilot.press("ctrl+r")
         assert reindexed == [True]
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def screen_text(app: ChatApp) -> str:
+    """Every character the current screen sends to the terminal, outside the app's own escape sequences
+    (one line per screen row, joined with spaces)."""
+    strips = app.screen._compositor.render_strips()
+    return " ".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+@pytest.mark.asyncio
+async def test_control_characters_in_documents_and_file_names_never_reach_the_terminal(corpus: Path,
+                                                                                       tmp_path: Path) -> None:
+    (corpus / "evil.txt").write_text(
+        "Lemurs sleep in the tall trees of Madagascar\x1b]0;PWNED\x07\x1b[2J all day\x9b2J long.\n\n"
+        "Tarsiers hunt\u202e at night \x01in the forests\u2028of Borneo.\n", encoding="utf-8")
+    (corpus / "x\x1b]0;T\x07.txt").write_text("Capybaras swim in the rivers of Brazil\x08 every morning.\n",
+                                              encoding="utf-8")
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"), corpus_label="corpus\x1b[2J")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        for question in ("Where do lemurs sleep in the tall trees?", "Where do capybaras swim every morning?",
+                         "When do tarsiers hunt in Borneo?"):
+            await ask(pilot, app, question)
+            shown = screen_text(app)
+            assert not _CONTROL.search(shown), repr(_CONTROL.findall(shown))
+        sources = {c.source for _q, a in app.exchanges for c in a.citations}
+        assert {"evil.txt", "x\x1b]0;T\x07.txt"} <= sources
+        assert "x␛]0;T␇.txt" in screen_text(app)  # shown, as visible stand-ins
+        app.notify("Could not open x\x1b]0;T\x07.txt")
+        await pilot.pause()
+        assert not _CONTROL.search(screen_text(app))
+        opened = 0
+        for _q, answer in app.exchanges:
+            for citation in answer.citations:
+                app._open(citation)
+                for _ in range(100):
+                    await pilot.pause(0.02)
+                    if isinstance(app.screen, ViewerScreen):
+                        break
+                await pilot.pause()
+                assert f"[{citation.n}]" in screen_text(app)  # the viewer is drawn
+                shown = screen_text(app)
+                assert not _CONTROL.search(shown), repr(_CONTROL.findall(shown))
+                # the selection still covers exactly the quote: each control character is one stand-in
+                selected = app.screen.query_one(TextArea).selected_text
+                assert len(selected) == len(citation.quote) and not _CONTROL.search(selected)
+                assert all(a == b or _CONTROL.match(b) for a, b in zip(selected, citation.quote, strict=True))
+                opened += _CONTROL.search(citation.quote) is not None
+                await pilot.press("escape")
+                await pilot.pause()
+        assert opened >= 2  # the lemur and tarsier quotes hold control characters

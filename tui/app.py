@@ -20,10 +20,12 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
+from qa.terminal import visible
 from tui.messages import AnswerReady, DocumentFetched, EngineReady, StatusChanged
 from tui.viewer import ViewerScreen
 from tui.widgets import AnswerView, CitationItem, QuestionInput, QuestionView
@@ -92,7 +94,7 @@ class ChatApp(App[None]):
         self.exchanges: list[tuple[str, Any]] = []
         self.corpus_label = corpus_label
         self.export_dir = export_dir or Path.cwd()
-        self.sub_title = corpus_label
+        self.sub_title = visible(corpus_label)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -105,6 +107,12 @@ class ChatApp(App[None]):
         self.query_one("#question", Input).focus()
         self.call_after_refresh(self._mark_time, "first_paint")
         self.load_engine()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification may carry a file name or a document's words: shown literally (never as markup)
+        and with its control characters made visible."""
+        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False)
 
     def _mark_time(self, event: str) -> None:
         """With QA_CHAT_TIMINGS=FILE, append `event unix-time` lines (read by bench/chat_startup.py)."""
@@ -162,7 +170,7 @@ class ChatApp(App[None]):
         and a notification; a failed question gets it under the question, and the next one goes ahead."""
         if event.state is not WorkerState.ERROR:
             return
-        text = _describe(event.worker.error)
+        text = visible(_describe(event.worker.error))
         if event.worker.name == "load_engine":
             self.load_failed = True
             text = f"Could not load ({RETRY_HINT}): {text}"
@@ -184,7 +192,7 @@ class ChatApp(App[None]):
         if message.fraction is not None:
             filled = int(20 * message.fraction)
             bar = "█" * filled + "░" * (20 - filled) + " "
-        status.update(Text(bar + message.text))
+        status.update(Text(bar + visible(message.text)))
 
     def on_engine_ready(self, message: EngineReady) -> None:
         if not self.ready:
@@ -192,7 +200,7 @@ class ChatApp(App[None]):
         self.ready = True
         self.query_one("#status", Static).remove_class("error")
         self.query_one("#status", Static).update(
-            Text(f"Ready: {message.documents} documents, {message.chunks} passages. {self.corpus_label}")
+            Text(visible(f"Ready: {message.documents} documents, {message.chunks} passages. {self.corpus_label}"))
         )
         self._send_next()
 
