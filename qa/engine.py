@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from index.storage import IndexStore, open_store
 from index.types import Document
 from qa.config import Settings, Tuning
 from qa.display import has_surrogates
+from qa.locks import ReadWriteLock
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 1000
@@ -86,7 +88,12 @@ def contextualize(question: str, history: Sequence[str]) -> str:
 
 
 class Engine:
-    """A corpus, its index and the embedding model, ready to answer questions."""
+    """A corpus, its index and the embedding model, ready to answer questions.
+
+    Safe to share between threads: questions (and document look-ups) may run concurrently, and swapping in
+    a re-built index waits until the questions in flight have finished with the old one, which it then
+    closes (closing an SQLite connection under a running query crashes the process).
+    """
 
     def __init__(
         self,
@@ -102,6 +109,8 @@ class Engine:
         self._embedder = embedder
         self._snapshot: Snapshot | None = None
         self._files: dict[str, tuple[tuple[str, int, int, int], str]] = {}
+        self._lock = ReadWriteLock()
+        """Read side: everything that uses the open snapshot; write side: swapping or closing it."""
 
     @property
     def embedder(self) -> Embedder:
@@ -116,6 +125,16 @@ class Engine:
                 pass
         assert self._snapshot is not None
         return self._snapshot
+
+    @contextmanager
+    def _reading(self) -> Iterator[Snapshot]:
+        """The open snapshot, kept open until the caller is done with it."""
+        self.snapshot  # noqa: B018 - opens (prepares) the index on first use, outside the lock
+        with self._lock.read():
+            snapshot = self._snapshot
+            if snapshot is None:
+                raise RuntimeError("The engine was closed.")
+            yield snapshot
 
     def _check_corpus(self) -> None:
         if not self.settings.corpus.is_dir():
@@ -154,7 +173,8 @@ class Engine:
         if not self.embedder.needs_query_encoder():
             return
         yield Notice("Preparing the fast question encoder (once per model)…")
-        samples = self.snapshot.chunk_texts(28)
+        with self._reading() as snapshot:
+            samples = snapshot.chunk_texts(28)
         warning = self.embedder.prepare_query_encoder(samples)
         if warning:
             yield Notice(warning)
@@ -168,9 +188,10 @@ class Engine:
         yield from self._ensure_query_encoder()
 
     def _swap_snapshot(self, snapshot: Snapshot) -> None:
-        old, self._snapshot = self._snapshot, snapshot
-        if old is not None:
-            old.close()
+        with self._lock.write():
+            old, self._snapshot = self._snapshot, snapshot
+            if old is not None:
+                old.close()
 
     def _where(self, where: Where | str | None) -> Where | None:
         from index.filters import Where, parse_where
@@ -191,17 +212,17 @@ class Engine:
         if k < 1:
             raise UsageError("--top-k must be at least 1.")
         scope = self._where(where)
-        snapshot = self.snapshot
-        if scope is not None and not snapshot.documents_matching(scope):
-            return Answer(cleaned, f"No documents match the filter {scope.text!r}: nothing to answer from.", True,
-                          warnings=(*warnings, f"No documents match {scope.text!r}."))
-        query = contextualize(cleaned, history)
-        qvec = self.embedder.embed_query(query)
-        try:
-            hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
-            answer = compose(snapshot, hits, qvec, cleaned, query, warnings, self.tuning)
-        except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
-            raise damaged(snapshot, exc) from None
+        with self._reading() as snapshot:
+            if scope is not None and not snapshot.documents_matching(scope):
+                return Answer(cleaned, f"No documents match the filter {scope.text!r}: nothing to answer from.",
+                              True, warnings=(*warnings, f"No documents match {scope.text!r}."))
+            query = contextualize(cleaned, history)
+            qvec = self.embedder.embed_query(query)
+            try:
+                hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
+                answer = compose(snapshot, hits, qvec, cleaned, query, warnings, self.tuning)
+            except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
+                raise damaged(snapshot, exc) from None
         return self._still_in_the_files(answer)
 
     def _still_in_the_files(self, answer: Answer) -> Answer:
@@ -259,35 +280,40 @@ class Engine:
         k = self.settings.top_k if top_k is None else top_k
         query = contextualize(cleaned, history)
         scope = self._where(where)
-        snapshot = self.snapshot
-        if scope is not None and not snapshot.documents_matching(scope):
-            return []
-        try:
-            hits = retrieve(snapshot, self.embedder.embed_query(query), query, k, self.tuning, scope)
-            return passages_of(snapshot, hits)
-        except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
-            raise damaged(snapshot, exc) from None
+        with self._reading() as snapshot:
+            if scope is not None and not snapshot.documents_matching(scope):
+                return []
+            try:
+                hits = retrieve(snapshot, self.embedder.embed_query(query), query, k, self.tuning, scope)
+                return passages_of(snapshot, hits)
+            except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
+                raise damaged(snapshot, exc) from None
 
     def document_text(self, source: str) -> str | None:
         """The stored text of a document (what citations point into), or None if it is not indexed."""
-        doc = self.snapshot.document_by_source(source)
+        with self._reading() as snapshot:
+            doc = snapshot.document_by_source(source)
         return doc.text if doc is not None else None
 
     def sources_titled(self, title: str) -> list[str]:
         """The documents whose title is `title` (as titles are stored: shortened to 80 characters)."""
         wanted = {title, shorten(title)}
-        return [source for source, t in self.snapshot.sources() if t in wanted]
+        with self._reading() as snapshot:
+            return [source for source, t in snapshot.sources() if t in wanted]
 
     def document(self, source: str) -> Document | None:
         """A stored document with its pages and sections, or None if it is not indexed."""
-        return self.snapshot.document_by_source(source)
+        with self._reading() as snapshot:
+            return snapshot.document_by_source(source)
 
     def stats(self) -> tuple[int, int]:
         """(documents, chunks) in the open index."""
-        manifest = self.snapshot.manifest
+        with self._reading() as snapshot:
+            manifest = snapshot.manifest
         return manifest.documents, manifest.chunks
 
     def close(self) -> None:
-        if self._snapshot is not None:
-            self._snapshot.close()
-            self._snapshot = None
+        with self._lock.write():
+            if self._snapshot is not None:
+                self._snapshot.close()
+                self._snapshot = None

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.app import _character_to_key
 from textual.widgets import Input, Static, TextArea
 
 from index.errors import IndexStateError
 from tui.app import ChatApp
 from tui.viewer import ViewerScreen
-from tui.widgets import AnswerView, CitationItem, PassageItem
+from tui.widgets import AnswerView, CitationItem, PassageItem, QuestionView
 
 
 def make_factory(corpus: Path, index: Path, gate: threading.Event | None = None, fail: bool = False):  # type: ignore[no-untyped-def]
@@ -40,6 +45,42 @@ async def ask(pilot, app: ChatApp, question: str) -> None:  # type: ignore[no-un
             await pilot.pause()
             return
     raise AssertionError("no answer arrived")
+
+
+def counting(factory, calls: Counter[str]):  # type: ignore[no-untyped-def]
+    """The factory's engine, counting how often each question reaches `Engine.ask`."""
+
+    def wrapped():  # type: ignore[no-untyped-def]
+        engine = factory()
+        ask = engine.ask
+
+        def counted(question, *args, **kwargs):  # type: ignore[no-untyped-def]
+            calls[question] += 1
+            return ask(question, *args, **kwargs)
+
+        engine.ask = counted
+        return engine
+
+    return wrapped
+
+
+def type_line(app: ChatApp, line: str) -> None:
+    """Type a line and Enter the way a terminal delivers keys: queued at once, without waiting for the app."""
+    assert app._driver is not None
+    for char in [*line, "\r"]:
+        key = "enter" if char == "\r" else char if char.isalnum() else _character_to_key(char)
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def settle(pilot, app: ChatApp) -> None:  # type: ignore[no-untyped-def]
+    """Wait until no worker runs (wait_for_complete() raises when one failed, which some tests want)."""
+    for _ in range(500):
+        await pilot.pause(0.02)
+        if not any(w.is_running for w in app.workers):
+            break
+    await pilot.pause()
 
 
 def status_text(app: ChatApp) -> str:
@@ -122,8 +163,7 @@ async def test_follow_up_uses_the_conversation(corpus: Path, tmp_path: Path) -> 
 async def test_engine_error_becomes_a_notification(corpus: Path, tmp_path: Path) -> None:
     app = ChatApp(make_factory(corpus, tmp_path / "idx", fail=True))
     async with app.run_test() as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot, app)
         assert not app.ready
         assert "qa index --rebuild" in status_text(app)
         assert any("qa index --rebuild" in n.message for n in app._notifications)
@@ -167,7 +207,7 @@ async def test_ui_is_responsive_while_a_slow_engine_loads(corpus: Path, tmp_path
         app.query_one("#question", Input).value = "Where is Mount Etna volcano?"
         await pilot.press("enter")  # accepted while loading
         await pilot.pause()
-        assert app.pending == ["Where is Mount Etna volcano?"]
+        assert [q.text for q in app.pending] == ["Where is Mount Etna volcano?"]
         assert len(app.query(".question")) == 1
         gate.set()
         await app.workers.wait_for_complete()
@@ -199,3 +239,205 @@ async def test_history_export_and_clear(corpus: Path, tmp_path: Path) -> None:
         app.action_clear()
         await pilot.pause()
         assert not app.query(AnswerView) and not app.exchanges
+
+
+@pytest.mark.asyncio
+async def test_fast_typed_questions_are_each_answered_once_in_order(corpus: Path, tmp_path: Path) -> None:
+    gate = threading.Event()
+    calls: Counter[str] = Counter()
+    app = ChatApp(counting(make_factory(corpus, tmp_path / "idx", gate=gate), calls))
+    questions = [f"Where is Mount Etna, question {i}?" for i in range(40)]
+    async with app.run_test() as pilot:
+        for i, question in enumerate(questions):
+            if i == 10:
+                gate.set()  # the first ten wait for the engine, the rest arrive while it answers
+            type_line(app, question)
+            await asyncio.sleep(0.05)
+        for _ in range(600):
+            await pilot.pause(0.05)
+            if len(app.exchanges) >= len(questions) and not app.workers:
+                break
+        await pilot.pause()
+        assert calls == Counter(questions)  # each asked once; none lost, none merged
+        assert not [n for n in app._notifications if "Type a question" in n.message]  # no empty submissions
+        assert [q for q, _a in app.exchanges] == questions
+        log = app.query_one("#log").children
+        assert [type(w) for w in log] == [QuestionView, AnswerView] * len(questions)  # each answer under its question
+        assert [str(w.render()) for w in log if isinstance(w, QuestionView)] == [f"› {q}" for q in questions]
+        assert [w.answer.question for w in log if isinstance(w, AnswerView)] == questions
+
+
+@pytest.mark.asyncio
+async def test_pasted_lines_are_one_question_each(corpus: Path, tmp_path: Path) -> None:
+    calls: Counter[str] = Counter()
+    app = ChatApp(counting(make_factory(corpus, tmp_path / "idx"), calls))
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        field = app.query_one("#question", Input)
+        field.post_message(events.Paste("Where is Mount Etna?\r\nWhat is green tea made from?\nWhat destroyed"))
+        await pilot.pause()
+        assert field.value == "What destroyed"  # the unfinished last line waits for Enter
+        await pilot.press(*" Pompeii?", "enter")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if len(app.exchanges) == 3:
+                break
+        assert [q for q, _a in app.exchanges] == ["Where is Mount Etna?", "What is green tea made from?",
+                                                  "What destroyed Pompeii?"]
+        assert calls == Counter(q for q, _a in app.exchanges)
+
+
+@pytest.mark.asyncio
+async def test_a_failed_question_shows_its_error_and_the_next_is_answered(corpus: Path, tmp_path: Path) -> None:
+    base = make_factory(corpus, tmp_path / "idx")
+
+    def factory():  # type: ignore[no-untyped-def]
+        engine = base()
+        ask = engine.ask
+
+        def flaky(question, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if "explode" in question:
+                raise RuntimeError("disk on fire")
+            return ask(question, *args, **kwargs)
+
+        engine.ask = flaky
+        return engine
+
+    app = ChatApp(factory)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        type_line(app, "please explode")
+        type_line(app, "Where is Mount Etna volcano?")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.exchanges:
+                break
+        await pilot.pause()
+        log = list(app.query_one("#log").children)
+        assert [type(w) for w in log] == [QuestionView, Static, QuestionView, AnswerView]
+        assert "Unexpected error: RuntimeError: disk on fire" in str(log[1].render())
+        assert any("disk on fire" in n.message for n in app._notifications)
+        assert app.exchanges[0][0] == "Where is Mount Etna volcano?"
+
+
+def test_workers_leave_errors_to_the_one_handler() -> None:
+    """Worker errors are handled in on_worker_state_changed, not by a try/except in each worker."""
+    import ast
+    import inspect
+
+    import tui.app
+
+    tree = ast.parse(inspect.getsource(tui.app))
+    workers = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+               and any("work" in ast.unparse(d) for d in f.decorator_list)]
+    assert len(workers) >= 4
+    assert not [f.name for f in workers if any(isinstance(n, ast.Try) for n in ast.walk(f))]
+    assert "on_worker_state_changed" in {f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+
+
+@pytest.mark.asyncio
+async def test_a_failed_load_can_be_retried_and_then_answers_the_waiting_questions(corpus: Path,
+                                                                                  tmp_path: Path) -> None:
+    attempts: list[int] = []
+    good = make_factory(corpus, tmp_path / "idx")
+    bad = make_factory(corpus, tmp_path / "idx", fail=True)
+    calls: Counter[str] = Counter()
+
+    def factory():  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        return (bad if len(attempts) == 1 else good)()
+
+    app = ChatApp(counting(factory, calls))
+    async with app.run_test() as pilot:
+        type_line(app, "Where is Mount Etna volcano?")  # typed while loading
+        await settle(pilot, app)
+        assert not app.ready
+        assert "qa index --rebuild" in status_text(app) and "Ctrl+R" in status_text(app)  # says how to retry
+        type_line(app, "What is green tea made from?")  # typed after the failure: waits too
+        await pilot.pause()
+        assert [q.text for q in app.pending] == ["Where is Mount Etna volcano?", "What is green tea made from?"]
+        assert any("Ctrl+R" in n.message for n in app._notifications)
+        await pilot.press("ctrl+r")  # the question line has focus
+        await settle(pilot, app)
+        for _ in range(200):
+            if len(app.exchanges) == 2:
+                break
+            await pilot.pause(0.02)
+        assert app.ready and len(attempts) == 2
+        assert [q for q, _a in app.exchanges] == ["Where is Mount Etna volcano?", "What is green tea made from?"]
+        assert calls == Counter(q for q, _a in app.exchanges)
+        assert not app.query_one("#status").has_class("error")
+
+
+@pytest.mark.asyncio
+async def test_app_keys_work_while_typing_a_question(corpus: Path, tmp_path: Path) -> None:
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"), export_dir=tmp_path)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await ask(pilot, app, "Mount Etna")
+        field = app.query_one("#question", Input)
+        assert app.focused is field
+        await pilot.press("ctrl+e")  # Input binds Ctrl+E to "end of line"; the app's Export must win
+        exported = list(tmp_path.glob("corpus-qa-*.md"))
+        assert exported and "Sicily" in exported[0].read_text(encoding="utf-8")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert not app.exchanges and not app.query(AnswerView)
+        reindexed: list[bool] = []
+        app.reindex_worker = lambda: reindexed.append(True)  # type: ignore[method-assign]
+        await pilot.press("ctrl+r")
+        assert reindexed == [True]
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def screen_text(app: ChatApp) -> str:
+    """Every character the current screen sends to the terminal, outside the app's own escape sequences
+    (one line per screen row, joined with spaces)."""
+    strips = app.screen._compositor.render_strips()
+    return " ".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+@pytest.mark.asyncio
+async def test_control_characters_in_documents_and_file_names_never_reach_the_terminal(corpus: Path,
+                                                                                       tmp_path: Path) -> None:
+    (corpus / "evil.txt").write_text(
+        "Lemurs sleep in the tall trees of Madagascar\x1b]0;PWNED\x07\x1b[2J all day\x9b2J long.\n\n"
+        "Tarsiers hunt\u202e at night \x01in the forests\u2028of Borneo.\n", encoding="utf-8")
+    (corpus / "x\x1b]0;T\x07.txt").write_text("Capybaras swim in the rivers of Brazil\x08 every morning.\n",
+                                              encoding="utf-8")
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"), corpus_label="corpus\x1b[2J")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        for question in ("Where do lemurs sleep in the tall trees?", "Where do capybaras swim every morning?",
+                         "When do tarsiers hunt in Borneo?"):
+            await ask(pilot, app, question)
+            shown = screen_text(app)
+            assert not _CONTROL.search(shown), repr(_CONTROL.findall(shown))
+        sources = {c.source for _q, a in app.exchanges for c in a.citations}
+        assert {"evil.txt", "x\x1b]0;T\x07.txt"} <= sources
+        assert "x␛]0;T␇.txt" in screen_text(app)  # shown, as visible stand-ins
+        app.notify("Could not open x\x1b]0;T\x07.txt")
+        await pilot.pause()
+        assert not _CONTROL.search(screen_text(app))
+        opened = 0
+        for _q, answer in app.exchanges:
+            for citation in answer.citations:
+                app._open(citation)
+                for _ in range(100):
+                    await pilot.pause(0.02)
+                    if isinstance(app.screen, ViewerScreen):
+                        break
+                await pilot.pause()
+                assert f"[{citation.n}]" in screen_text(app)  # the viewer is drawn
+                shown = screen_text(app)
+                assert not _CONTROL.search(shown), repr(_CONTROL.findall(shown))
+                # the selection still covers exactly the quote: each control character is one stand-in
+                selected = app.screen.query_one(TextArea).selected_text
+                assert len(selected) == len(citation.quote) and not _CONTROL.search(selected)
+                assert all(a == b or _CONTROL.match(b) for a, b in zip(selected, citation.quote, strict=True))
+                opened += _CONTROL.search(citation.quote) is not None
+                await pilot.press("escape")
+                await pilot.pause()
+        assert opened >= 2  # the lemur and tarsier quotes hold control characters

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +20,29 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState
 
-from tui.messages import AnswerReady, DocumentFetched, EngineFailed, EngineReady, StatusChanged
+from qa.display import visible
+from tui.messages import AnswerReady, DocumentFetched, EngineReady, StatusChanged
 from tui.viewer import ViewerScreen
-from tui.widgets import AnswerView, CitationItem, QuestionView
+from tui.widgets import AnswerView, CitationItem, QuestionInput, QuestionView
 
 EngineFactory = Callable[[], Any]
 """Returns an object like `qa.engine.Engine`: `prepare()`, `reindex()`, `ask(question, history=...)`,
 `document_text(source)`, `document(source)` and `stats()`."""
+
+
+@dataclass
+class Asked:
+    """A question as submitted, waiting for its answer, which is shown right under `view`."""
+
+    text: str
+    """The line as typed."""
+    view: QuestionView
+    """Its place in the log."""
 
 
 def answer_markdown(question: str, answer: Any) -> str:
@@ -44,15 +59,20 @@ def answer_markdown(question: str, answer: Any) -> str:
     return "\n".join(lines)
 
 
+RETRY_HINT = "press Ctrl+R to try again"
+
+
 class ChatApp(App[None]):
     """The chat: a log of questions and cited answers, an input line, and a status line."""
 
     CSS_PATH = "chat.tcss"
     TITLE = "corpus-qa"
+    # Priority: the question line has focus nearly always, and Input binds Ctrl+E ("end of line"; End does
+    # the same) and would swallow it.
     BINDINGS = [
-        Binding("ctrl+l", "clear", "Clear"),
-        Binding("ctrl+r", "reindex", "Re-index"),
-        Binding("ctrl+e", "export", "Export"),
+        Binding("ctrl+l", "clear", "Clear", priority=True),
+        Binding("ctrl+r", "reindex", "Re-index", priority=True),
+        Binding("ctrl+e", "export", "Export", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         *[Binding(str(n), f"open_citation({n})", show=False) for n in range(1, 10)],
     ]
@@ -62,25 +82,37 @@ class ChatApp(App[None]):
         self.engine_factory = engine_factory
         self.engine: Any = None
         self.ready = False
-        self.pending: list[str] = []
+        self.load_failed = False
+        """Loading the engine failed; Ctrl+R tries again and waiting questions are kept until it works."""
+        self.pending: deque[Asked] = deque()
+        """Questions not sent to the engine yet, oldest first. One is answered at a time, so answers come in
+        the order asked and each follow-up is read with the question before it."""
+        self.asking: Asked | None = None
+        """The question the engine is answering now."""
         self.history: list[str] = []
         self.history_pos: int | None = None
         self.exchanges: list[tuple[str, Any]] = []
         self.corpus_label = corpus_label
         self.export_dir = export_dir or Path.cwd()
-        self.sub_title = corpus_label
+        self.sub_title = visible(corpus_label)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield VerticalScroll(id="log")
         yield Static("Starting…", id="status")
-        yield Input(placeholder="Ask a question about the documents (Enter to send)", id="question")
+        yield QuestionInput(placeholder="Ask a question about the documents (Enter to send)", id="question")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#question", Input).focus()
         self.call_after_refresh(self._mark_time, "first_paint")
         self.load_engine()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification may carry a file name or a document's words: shown literally (never as markup)
+        and with its control characters made visible."""
+        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False)
 
     def _mark_time(self, event: str) -> None:
         """With QA_CHAT_TIMINGS=FILE, append `event unix-time` lines (read by bench/chat_startup.py)."""
@@ -103,49 +135,53 @@ class ChatApp(App[None]):
             elif kind == "FileSkipped":
                 self.post_message(StatusChanged(f"Skipped {event.skipped.source}: {event.skipped.reason}"))
 
+    # Workers do not catch errors: on_worker_state_changed shows every failure in one place.
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
     def load_engine(self) -> None:
         self.post_message(StatusChanged("Loading the model and the index…"))
-        try:
-            engine = self.engine_factory()
-            self._report(engine.prepare())
-            documents, chunks = engine.stats()
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
-            self.post_message(EngineFailed(_describe(exc)))
-            return
+        engine = self.engine_factory()
+        self._report(engine.prepare())
+        documents, chunks = engine.stats()
         self.engine = engine
         self.post_message(EngineReady(documents, chunks))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
     def reindex_worker(self) -> None:
-        try:
-            self._report(self.engine.reindex())
-            documents, chunks = self.engine.stats()
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(EngineFailed(_describe(exc)))
-            return
+        self._report(self.engine.reindex())
+        documents, chunks = self.engine.stats()
         self.post_message(EngineReady(documents, chunks))
 
     @work(thread=True, exit_on_error=False, group="ask")
     def ask_worker(self, question: str, history: list[str]) -> None:
-        try:
-            answer = self.engine.ask(question, history=history)
-            sources = {c.source for c in answer.citations} | {p.source for p in answer.passages}
-            documents = {s: t for s in sources if (t := self.engine.document_text(s)) is not None}
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(EngineFailed(_describe(exc)))
-            return
+        answer = self.engine.ask(question, history=history)
+        sources = {c.source for c in answer.citations} | {p.source for p in answer.passages}
+        documents = {s: t for s in sources if (t := self.engine.document_text(s)) is not None}
         self.post_message(AnswerReady(question, answer, documents))
 
     @work(thread=True, exit_on_error=False, group="open")
     def open_worker(self, citation: Any) -> None:
         """Fetch the cited document off the UI thread; the viewer opens when it arrives."""
-        try:
-            document = self.engine.document(citation.source) if self.engine else None
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(EngineFailed(_describe(exc)))
-            return
+        document = self.engine.document(citation.source) if self.engine else None
         self.post_message(DocumentFetched(citation, document))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one handler of worker errors: a message for the user (never a traceback) in the status line
+        and a notification; a failed question gets it under the question, and the next one goes ahead."""
+        if event.state is not WorkerState.ERROR:
+            return
+        text = visible(_describe(event.worker.error))
+        if event.worker.name == "load_engine":
+            self.load_failed = True
+            text = f"Could not load ({RETRY_HINT}): {text}"
+        elif event.worker.name == "ask_worker" and self.asking is not None:
+            self._place_under(self.asking, Static(Text("error: " + text), classes="warning"))
+            self.asking = None
+            self._send_next()
+        status = self.query_one("#status", Static)
+        status.add_class("error")
+        status.update(Text(text))
+        self.notify(text, title="corpus-qa", severity="error", timeout=10)
 
     # -- messages ----------------------------------------------------------------------------------
 
@@ -156,56 +192,67 @@ class ChatApp(App[None]):
         if message.fraction is not None:
             filled = int(20 * message.fraction)
             bar = "█" * filled + "░" * (20 - filled) + " "
-        status.update(Text(bar + message.text))
+        status.update(Text(bar + visible(message.text)))
 
     def on_engine_ready(self, message: EngineReady) -> None:
         if not self.ready:
             self._mark_time("ready")
         self.ready = True
+        self.query_one("#status", Static).remove_class("error")
         self.query_one("#status", Static).update(
-            Text(f"Ready: {message.documents} documents, {message.chunks} passages. {self.corpus_label}")
+            Text(visible(f"Ready: {message.documents} documents, {message.chunks} passages. {self.corpus_label}"))
         )
-        pending, self.pending = self.pending, []
-        for question in pending:
-            self._send(question)
-
-    def on_engine_failed(self, message: EngineFailed) -> None:
-        status = self.query_one("#status", Static)
-        status.add_class("error")
-        status.update(Text(message.text))
-        self.notify(message.text, title="corpus-qa", severity="error", timeout=10)
+        self._send_next()
 
     def on_answer_ready(self, message: AnswerReady) -> None:
+        asked, self.asking = self.asking, None
         self.exchanges.append((message.question, message.answer))
-        log = self.query_one("#log", VerticalScroll)
-        log.mount(AnswerView(message.answer, message.documents))
-        log.scroll_end(animate=False)
+        if asked is not None:
+            self._place_under(asked, AnswerView(message.answer, message.documents))
         self.query_one("#status", Static).update(Text("Ready."))
+        self._send_next()
+
+    def _place_under(self, asked: Asked, widget: Static | AnswerView) -> None:
+        """Show an answer (or error) right under its question, wherever later questions are."""
+        log = self.query_one("#log", VerticalScroll)
+        if asked.view.parent is log:
+            log.mount(widget, after=asked.view)
+        else:  # the conversation was cleared meanwhile
+            log.mount_all([QuestionView(asked.text), widget])
+        if not self.pending:
+            log.scroll_end(animate=False)
 
     # -- input -------------------------------------------------------------------------------------
 
     @on(Input.Submitted, "#question")
     def submitted(self, event: Input.Submitted) -> None:
         question = event.value.strip()
-        event.input.value = ""
         self.history_pos = None
         if not question:
             self.notify("Type a question first.", severity="warning")
             return
-        log = self.query_one("#log", VerticalScroll)
-        log.mount(QuestionView(question))
-        log.scroll_end(animate=False)
-        if self.ready:
-            self._send(question)
-        else:
-            self.pending.append(question)
-            self.notify("The engine is still loading; your question will be answered when it is ready.")
-
-    def _send(self, question: str) -> None:
-        previous = [q for q, _a in self.exchanges]
         self.history.append(question)
-        self.query_one("#status", Static).update(Text("Searching…"))
-        self.ask_worker(question, previous)
+        view = QuestionView(question)
+        log = self.query_one("#log", VerticalScroll)
+        log.mount(view)
+        log.scroll_end(animate=False)
+        self.pending.append(Asked(question, view))
+        if self.load_failed:
+            self.notify(f"The engine could not be loaded; {RETRY_HINT}. Your questions will be answered once it "
+                        "loads.", severity="warning")
+        elif not self.ready:
+            self.notify("The engine is still loading; your question will be answered when it is ready.")
+        self._send_next()
+
+    def _send_next(self) -> None:
+        """Send the oldest waiting question, unless the engine is busy with one or not ready."""
+        if not self.ready or self.asking is not None or not self.pending:
+            return
+        self.asking = self.pending.popleft()
+        previous = [q for q, _a in self.exchanges]
+        waiting = f" ({len(self.pending)} more waiting)" if self.pending else ""
+        self.query_one("#status", Static).update(Text(f"Searching…{waiting}"))
+        self.ask_worker(self.asking.text, previous)
 
     def on_key(self, event: Any) -> None:
         field = self.query_one("#question", Input)
@@ -255,6 +302,11 @@ class ChatApp(App[None]):
         self.notify("Conversation cleared.")
 
     def action_reindex(self) -> None:
+        """Re-index the corpus; after a failed load, try loading again instead."""
+        if self.load_failed:
+            self.load_failed = False
+            self.load_engine()
+            return
         if not self.ready:
             self.notify("The engine is still loading.", severity="warning")
             return

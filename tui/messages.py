@@ -42,10 +42,3 @@ class DocumentFetched(Message):
 
     citation: Citation
     document: Document | None
-
-
-@dataclass
-class EngineFailed(Message):
-    """Loading, indexing or answering failed with a message for the user."""
-
-    text: str

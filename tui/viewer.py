@@ -1,5 +1,8 @@
 """The document viewer: the cited page (PDF, EPUB), section (HTML, DOCX) or whole text file, read-only,
-scrolled to the cited span and highlighted, under a header naming the file and page."""
+scrolled to the cited span and highlighted, under a header naming the file and page.
+
+The text shown has its control characters made visible one for one (`qa.display.visible`), so escape
+sequences in a document never reach the terminal and the cited span's offsets still select the quote."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from textual.widgets import Footer, Static, TextArea
 from textual.widgets.text_area import Selection
 
 from index.types import Document
+from qa.display import visible
 from qa.types import Citation
 
 
@@ -28,7 +32,7 @@ class Excerpt:
     """The part of a document the viewer shows around a citation."""
 
     text: str
-    """What is shown."""
+    """What is shown: the document's text with its control characters made visible, one for one."""
     start: int
     """Where `text` starts in the document."""
     heading: str
@@ -53,7 +57,7 @@ def excerpt(citation: Citation, document: Document) -> Excerpt:
         where = f"§ {section.title}"
     start, end = min(start, citation.start), max(end, citation.end)
     heading = citation.header() + (f"  ({where})" if where else "")
-    return Excerpt(text[start:end], start, heading)
+    return Excerpt(visible(text[start:end]), start, visible(heading))
 
 
 class ViewerScreen(ModalScreen[None]):

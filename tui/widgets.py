@@ -1,7 +1,8 @@
 """Small widgets of the chat: a question, an answer with its citations, a focusable citation.
 
 Document and user text is always wrapped in `rich.text.Text` (never parsed as markup), so a document that
-contains `[bold red]x[/]` or `[link=...]` shows exactly that.
+contains `[bold red]x[/]` or `[link=...]` shows exactly that, and its control characters are made visible
+(`qa.display.visible`), so escape sequences in a document or a file name never reach the terminal.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import re
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Markdown, Static
+from textual.widgets import Input, Markdown, Static
 
+from qa.display import visible
 from qa.types import Answer, Citation, Passage
 
 CONTEXT_CHARS = 80
@@ -26,26 +29,25 @@ def citation_text(citation: Citation, document_text: str | None) -> Text:
     meta = ", ".join(x for x in (citation.date, citation.place) if x)
     text = Text()
     text.append(f"[{citation.n}] ", style="bold")
-    text.append(citation.location(), style="underline")
+    text.append(visible(citation.location()), style="underline")
     if meta:
-        text.append(f"  ({meta})", style="dim")
+        text.append(visible(f"  ({meta})"), style="dim")
     text.append("\n")
     if document_text is None:
         text.append_text(quote_text(citation, "bold"))
         return text
     before = document_text[max(0, citation.start - CONTEXT_CHARS) : citation.start]
     after = document_text[citation.end : citation.end + CONTEXT_CHARS]
-    text.append(("…" if citation.start > CONTEXT_CHARS else "") + " ".join(before.split(" ")).replace("\n", " "),
-                style="dim")
+    text.append(("…" if citation.start > CONTEXT_CHARS else "") + visible(before.replace("\n", " ")), style="dim")
     text.append_text(quote_text(citation))
-    text.append(after.replace("\n", " ") + ("…" if citation.end + CONTEXT_CHARS < len(document_text) else ""),
+    text.append(visible(after.replace("\n", " ")) + ("…" if citation.end + CONTEXT_CHARS < len(document_text) else ""),
                 style="dim")
     return text
 
 
 def quote_text(citation: Citation, style: str = "bold reverse") -> Text:
     """The quote on one line, with the short answer (`highlight`) underlined inside it."""
-    quote = Text(citation.quote.replace("\n", " "), style=style)
+    quote = Text(visible(citation.quote.replace("\n", " ")), style=style)  # same length: offsets hold
     if citation.highlight:
         a, b = citation.highlight[0] - citation.start, citation.highlight[1] - citation.start
         if 0 <= a < b <= len(citation.quote):
@@ -58,7 +60,7 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
 
 def markdown_escape(text: str) -> str:
     """Text that Markdown shows exactly as written (no links, emphasis or headings from documents)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", visible(" ".join(text.split())))
 
 
 def answer_markdown_body(answer: Answer) -> str:
@@ -99,16 +101,49 @@ class PassageItem(CitationItem):
     """A closest passage under an abstention; opens like a citation."""
 
     def __init__(self, passage: Passage) -> None:
-        Static.__init__(self, Text(f"{passage.location()}  ", style="underline")
-                        + Text(" ".join(passage.text.split())[:200] + "…", style="dim"), classes="passage")
+        Static.__init__(self, Text(visible(f"{passage.location()}  "), style="underline")
+                        + Text(visible(" ".join(passage.text.split())[:200]) + "…", style="dim"), classes="passage")
         self.citation = passage_as_citation(passage)
+
+
+class QuestionInput(Input):
+    """The question line, where each line typed or pasted is one question.
+
+    Enter is handled here, in the order keys reach the field, and empties it in the same step. (Input's own
+    Enter is an app binding, run only after the key has gone round the app; keys typed right after it are
+    already in the field by then, so fast-typed questions merged, and clearing the field later lost them.)
+    A paste of several lines submits each full line, as typing them would (Input keeps only the first).
+    """
+
+    # Textual calls these before Input's own handlers, which prevent_default() skips.
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()  # so the app's Enter binding (Input.action_submit) does not run as well
+            self._submit()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        *lines, last = event.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if not lines:
+            return  # one line: Input inserts it
+        event.stop()
+        event.prevent_default()
+        self.insert_text_at_cursor(lines[0])
+        self._submit()
+        for line in lines[1:]:
+            self.value = line
+            self._submit()
+        self.insert_text_at_cursor(last)
+
+    def _submit(self) -> None:
+        value, self.value = self.value, ""
+        self.post_message(self.Submitted(self, value))
 
 
 class QuestionView(Static):
     """The user's question, shown literally."""
 
     def __init__(self, question: str) -> None:
-        super().__init__(Text("› " + question), classes="question")
+        super().__init__(Text("› " + visible(question)), classes="question")
 
 
 class AnswerView(Vertical):
@@ -128,10 +163,10 @@ class AnswerView(Vertical):
                 yield PassageItem(p)
             return
         if self.answer.short_answer:
-            yield Static(Text.assemble(("Answer: ", "bold"), (self.answer.short_answer, "bold underline"), " [1]"),
-                         classes="short-answer")
+            short = visible(self.answer.short_answer)
+            yield Static(Text.assemble(("Answer: ", "bold"), (short, "bold underline"), " [1]"), classes="short-answer")
         yield Markdown(answer_markdown_body(self.answer), classes="answer-text")
         for c in self.answer.citations:
             yield CitationItem(c, self.documents.get(c.source))
         for w in self.answer.warnings:
-            yield Static(Text("warning: " + w), classes="warning")
+            yield Static(Text("warning: " + visible(w)), classes="warning")
