@@ -2,18 +2,17 @@
 
 An index is published as a whole ("a generation"): readers open one consistent view (`IndexReader`) and
 keep it while a writer prepares the next one (`IndexWriter`) and publishes it atomically. Two backends
-implement it:
+implement it today:
 
 - local (index/store.py, index/generation.py): a folder with generations, a CURRENT pointer and a lock
   file; vectors in memory-mapped numpy files, BM25 in numpy arrays, text and offsets in SQLite. The
   default, and the fastest for one machine.
-- Milvus (index/milvus_store.py, the `milvus` extra): each generation is a set of collections, published
-  by switching aliases; dense and BM25 search run inside Milvus. For corpora that outgrow one machine.
 
-The choice is a URI (`--store`, `QA_STORE`): a folder path (or nothing) is local; `milvus:///path/file.db`
-is Milvus Lite embedded; `milvus://host:19530` or `milvus+https://host` a Milvus server or cluster. Backends
-are imported only when chosen. Everything that is not storage (chunking, embedding, fusion, answers, quote
-verification) is shared, so every backend gives the same answers (tests/test_backends.py).
+The choice is a URI (`--store`, `QA_STORE`): a folder path (or nothing) is local. `milvus://` URIs are
+reserved for the planned Milvus backend (each generation a set of collections published by switching an
+alias; issue 11), which is not part of this version: asking for it is a clear usage error. Backends are
+imported only when chosen. Everything that is not storage (chunking, embedding, fusion, answers, quote
+verification) is shared, so every backend gives the same answers.
 """
 
 from __future__ import annotations
@@ -155,14 +154,10 @@ def open_store(spec: str | Path) -> IndexStore:
     """The store a URI or folder names: `milvus://...` (Milvus), anything else a local index folder."""
     text = str(spec)
     if text.startswith(("milvus://", "milvus+http://", "milvus+https://")):
-        try:
-            from index.milvus_store import MilvusStore
-        except ImportError as exc:
-            raise UsageError(f"The Milvus backend needs the milvus extra: pip install 'corpus-qa[milvus]' ({exc}).") \
-                from None
-        return MilvusStore(text)
+        raise UsageError(f"{text}: this version of corpus-qa has no Milvus backend yet; keep the index in a "
+                         "local folder (--index DIR).")
     if "://" in text:
-        raise UsageError(f"Unknown store {text!r}: give a folder, milvus:///path/file.db or milvus://host:19530.")
+        raise UsageError(f"Unknown store {text!r}: give an index folder.")
     from index.store import IndexDir
 
     return IndexDir(Path(text))

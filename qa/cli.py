@@ -26,8 +26,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 def _common(func):  # type: ignore[no-untyped-def]
     func = click.option("--store", default=None, metavar="URI", expose_value=False, callback=_store_option,
-                        help="Keep the index in Milvus instead of a local folder: milvus:///path/file.db "
-                             "(Milvus Lite) or milvus://host:19530 [env: QA_STORE].")(func)
+                        hidden=True,  # only local folders today; shown once a second backend exists
+                        help="Where the index is kept: a folder, as --index [env: QA_STORE].")(func)
     func = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
                         help="Index folder [default: per-corpus folder under ~/.cache/corpus-qa].")(func)
     func = click.option("--corpus", type=click.Path(file_okay=False, path_type=Path),
@@ -225,7 +225,8 @@ def cli() -> None:
     \b
     Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
     4 index damaged or built by another model, 5 index busy, 6 model failed to load,
-    7 batch finished with some failed lines, 130 interrupted (Ctrl+C).
+    7 batch finished with some failed lines, 8 index could not be written (disk full, no permission),
+    130 interrupted (Ctrl+C).
     """
 
 

@@ -146,7 +146,7 @@ class Settings:
     where: str | None = None
     """A default `--where` filter for every question (see index/filters.py)."""
     store: str | None = None
-    """Where the index lives when it is not the local `index` folder: `milvus:///file.db`, `milvus://host:port`."""
+    """Where the index lives when it is not the local `index` folder (a store URI; only folders today)."""
     precision: str = "auto"
     """Indexing precision: auto, fp32 or bf16."""
     theme: str = "textual-dark"
