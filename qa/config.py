@@ -84,7 +84,6 @@ class Tuning:
     """Added to the score of a sentence holding a candidate answer of the asked type."""
     fragment_penalty: float = 0.1
     """Taken from the score of a heading-like fragment (short, without closing punctuation)."""
-    """Chunks of a named document that join the candidates when neither search found them."""
 
 
 SETTINGS = ("corpus", "index", "top_k", "store", "where", "precision", "theme")
