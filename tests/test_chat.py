@@ -441,3 +441,20 @@ async def test_control_characters_in_documents_and_file_names_never_reach_the_te
                 await pilot.press("escape")
                 await pilot.pause()
         assert opened >= 2  # the lemur and tarsier quotes hold control characters
+
+
+@pytest.mark.asyncio
+async def test_the_configured_theme_is_the_one_shown(corpus: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`theme` from the config file reaches the chat (qa.config resolves it, run_chat passes it)."""
+    from qa.config import Settings, config_path
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    config_path().parent.mkdir(parents=True)
+    config_path().write_text('theme = "textual-light"\n', encoding="utf-8")
+    settings = Settings.resolve(corpus, tmp_path / "idx")
+    assert settings.theme == "textual-light"
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"), theme=settings.theme)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.theme == "textual-light" and not app.current_theme.dark

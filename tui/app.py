@@ -77,8 +77,11 @@ class ChatApp(App[None]):
         *[Binding(str(n), f"open_citation({n})", show=False) for n in range(1, 10)],
     ]
 
-    def __init__(self, engine_factory: EngineFactory, corpus_label: str = "", export_dir: Path | None = None):
+    def __init__(self, engine_factory: EngineFactory, corpus_label: str = "", export_dir: Path | None = None,
+                 theme: str | None = None):
         super().__init__()
+        if theme:
+            self.theme = theme  # `theme` in the config file or QA_THEME (checked by Settings.resolve)
         self.engine_factory = engine_factory
         self.engine: Any = None
         self.ready = False
@@ -360,4 +363,4 @@ def run_chat(settings: Any) -> None:
 
         return Engine(settings)
 
-    ChatApp(factory, corpus_label=str(settings.corpus)).run()
+    ChatApp(factory, corpus_label=str(settings.corpus), theme=settings.theme).run()
