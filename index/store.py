@@ -396,7 +396,8 @@ class Snapshot:
         """One unit vector per sentence (pooled at index time from its chunk's token vectors)."""
         import numpy as np
 
-        return np.load(self.gen / "sentences.npy", mmap_mode="r", allow_pickle=False)
+        # A plain ndarray over the mapping: indexing an np.memmap wraps every result in a memmap (slow).
+        return np.asarray(np.load(self.gen / "sentences.npy", mmap_mode="r", allow_pickle=False))
 
     @cached_property
     def keywords(self) -> KeywordIndex:
@@ -471,7 +472,7 @@ class Snapshot:
         """Per chunk row: document id, first and last sentence id (memory-mapped, for the query path)."""
         import numpy as np
 
-        return np.load(self.gen / "chunk_table.npy", mmap_mode="r", allow_pickle=False)
+        return np.asarray(np.load(self.gen / "chunk_table.npy", mmap_mode="r", allow_pickle=False))
 
     def sentence_ranges(self, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:
         """Chunk id -> (first, last) sentence id, inclusive."""

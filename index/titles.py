@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.keywords import STOPWORDS
 
@@ -37,8 +38,9 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
-    """The form titles and questions are compared in."""
+    """The form titles and questions are compared in (cached: questions repeat their words and n-grams)."""
     text = _APOSTROPHE_S.sub("", fold(text).replace("’", "'"))
     return " ".join(_NON_WORD.sub(" ", text).split())
 
