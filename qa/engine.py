@@ -21,7 +21,7 @@ from index.filters import Where
 from index.loaders import shorten
 from index.storage import IndexReader as Snapshot
 from index.storage import IndexStore, open_store
-from index.types import Document
+from index.types import Document, DocumentInfo
 from qa.config import Settings, Tuning
 from qa.display import has_surrogates
 from qa.locks import ReadWriteLock
@@ -305,6 +305,12 @@ class Engine:
         """A stored document with its pages and sections, or None if it is not indexed."""
         with self._reading() as snapshot:
             return snapshot.document_by_source(source)
+
+    def documents(self, where: Where | str | None = None) -> list[DocumentInfo]:
+        """The indexed documents (those `where` lets through; the configured filter when None), by source."""
+        scope = self._where(where)
+        with self._reading() as snapshot:
+            return snapshot.catalog(scope)
 
     def stats(self) -> tuple[int, int]:
         """(documents, chunks) in the open index."""
