@@ -87,6 +87,15 @@ def contextualize(question: str, history: Sequence[str]) -> str:
     return question
 
 
+def check_corpus(corpus: Path) -> None:
+    """Refuse a corpus folder that does not exist (CorpusError, exit 3)."""
+    if not corpus.is_dir():
+        raise CorpusError(
+            f"The corpus folder {corpus} does not exist. Pass --corpus DIR with a folder "
+            "of documents (.txt, .md, .rst, .pdf, .html, .docx, .epub)."
+        )
+
+
 class Engine:
     """A corpus, its index and the embedding model, ready to answer questions.
 
@@ -137,11 +146,7 @@ class Engine:
             yield snapshot
 
     def _check_corpus(self) -> None:
-        if not self.settings.corpus.is_dir():
-            raise CorpusError(
-                f"The corpus folder {self.settings.corpus} does not exist. Pass --corpus DIR with a folder "
-                "of documents (.txt, .md, .rst, .pdf, .html, .docx, .epub)."
-            )
+        check_corpus(self.settings.corpus)
 
     def prepare(self, refresh: bool = True) -> Iterator[BuildEvent | Notice]:
         """Build the index if it is missing, refresh it if the corpus changed, open it, load the model."""
