@@ -27,7 +27,7 @@ from pydantic import Field
 from index.errors import QAError
 from qa import __version__
 from qa.config import MAX_TOP_K
-from qa.display import has_surrogates
+from qa.display import has_surrogates, terminal_safe
 
 if TYPE_CHECKING:
     from qa.config import Settings
@@ -99,10 +99,9 @@ class EngineLoader:
     it, and the next call tries again, so fixing the cause does not need a restart.
     """
 
-    def __init__(self, settings: Settings, progress: Progress, factory: Callable[[Settings], Engine] | None = None):
+    def __init__(self, settings: Settings, progress: Progress):
         self.settings = settings
         self.progress = progress
-        self.factory = factory
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
@@ -131,7 +130,7 @@ class EngineLoader:
 
         engine = None
         try:
-            engine = (self.factory or Engine)(self.settings)
+            engine = Engine(self.settings)
             for event in engine.prepare():
                 self.progress(event)
             documents, chunks = engine.stats()
@@ -141,7 +140,8 @@ class EngineLoader:
                 engine.close()
             engine = None
             self._error = exc
-            print(f"qa mcp: could not load the index or the model: {exc}", file=sys.stderr, flush=True)
+            print(f"qa mcp: could not load the index or the model: {terminal_safe(str(exc))}", file=sys.stderr,
+                  flush=True)
         with self._lock:
             self._engine = engine
             self._done.set()
@@ -149,14 +149,16 @@ class EngineLoader:
         # a change; questions keep being answered from the previous index meanwhile (Engine's lock).
 
     def get(self) -> Engine:
-        """The prepared engine, waiting for the load; raises the load's error (and retries on the next call)."""
-        self.start()
-        self._done.wait()
-        with self._lock:
-            if self._engine is not None:
-                return self._engine
-            error = self._error
-        self.start()  # let a later call try again (the cause may have been fixed)
+        """The prepared engine, waiting for the load; raises the load's error (the next call loads again)."""
+        while True:
+            self.start()  # after a failed load: try again, the cause may have been fixed
+            self._done.wait()
+            with self._lock:
+                if self._engine is not None:
+                    return self._engine
+                if self._done.is_set():  # else another call started a new attempt meanwhile: wait for that one
+                    error = self._error
+                    break
         if isinstance(error, QAError):
             raise ToolError(str(error))
         raise ToolError(f"The index or the model could not be loaded: {error}")

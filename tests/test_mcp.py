@@ -180,6 +180,17 @@ async def test_fifty_concurrent_questions_are_all_answered_right(corpus: Path, t
         assert answer["question"] == question and answer["citations"][0]["source"] == QUESTIONS[question]
 
 
+@pytest.mark.asyncio
+async def test_a_failed_load_is_a_tool_error_and_the_next_call_loads_again(tmp_path: Path) -> None:
+    corpus = tmp_path / "empty"
+    corpus.mkdir()
+    async with mcp_session(corpus, tmp_path / "idx") as session:
+        assert "no indexable documents" in await error(session, "ask", question="Where is Mount Etna volcano?")
+        (corpus / "etna.txt").write_text("Mount Etna is an active volcano on the island of Sicily.", encoding="utf-8")
+        answer = await call(session, "ask", question="Where is Mount Etna volcano?")
+        assert answer["citations"][0]["source"] == "etna.txt"
+
+
 def test_stdout_is_only_the_protocol_and_stdin_eof_ends_the_server(corpus: Path, tmp_path: Path) -> None:
     """Raw JSON-RPC: every line on stdout is a protocol message (the build's progress goes to stderr), and
     closing stdin, as a client does to stop a stdio server, ends it with exit 0."""
