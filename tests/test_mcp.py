@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -219,6 +221,53 @@ def test_stdout_is_only_the_protocol_and_stdin_eof_ends_the_server(corpus: Path,
     answer = json.loads(replies[1]["result"]["content"][0]["text"])
     assert answer["citations"][0]["source"] == "notes/volcanoes.md"
     assert "embedding" in stderr and "ready" in stderr and "Traceback" not in stderr
+
+
+def test_ctrl_c_stops_the_server_like_every_command(corpus: Path, tmp_path: Path) -> None:
+    server = subprocess.Popen([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=clean_env())
+    try:
+        assert server.stdin is not None and server.stdout is not None
+        server.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}) + "\n")
+        server.stdin.flush()
+        assert json.loads(server.stdout.readline())["id"] == 1  # serving
+        server.send_signal(signal.SIGINT)
+        _out, stderr = server.communicate(timeout=30)
+    finally:
+        server.kill()
+    assert server.returncode == 130 and stderr.rstrip().endswith("interrupted") and "Traceback" not in stderr
+
+
+@pytest.mark.asyncio
+async def test_http_serves_the_same_tools_on_localhost(corpus: Path, tmp_path: Path) -> None:
+    from mcp.client.streamable_http import streamable_http_client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx"),
+                               "--http", str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=clean_env())
+    try:
+        for _ in range(100):  # until it listens
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            await asyncio.sleep(0.1)
+        async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write, *_), \
+                ClientSession(read, write) as session:
+            await session.initialize()
+            answer = await call(session, "ask", question="Where is Mount Etna volcano?")
+            c = answer["citations"][0]
+            assert await call(session, "read", source=c["source"], start=c["start"], end=c["end"]) == c["quote"]
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            out, _err = server.communicate(timeout=30)
+        finally:
+            server.kill()
+    assert out == b""
 
 
 def test_a_missing_corpus_fails_at_start(tmp_path: Path) -> None:
