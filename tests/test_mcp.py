@@ -131,6 +131,8 @@ async def test_server_where_is_the_default_scope(corpus: Path, tmp_path: Path) -
 @pytest.mark.asyncio
 async def test_read_returns_every_quote_and_refuses_what_is_not_indexed(corpus: Path, tmp_path: Path) -> None:
     (corpus / ".secret.txt").write_text("A hidden file: never indexed.", encoding="utf-8")
+    (corpus / "lava.html").write_text("<html><head><title>Lava</title></head><body><h1>Lava</h1><p>Basalt lava "
+                                      "flows are runny &amp; fast.</p></body></html>", encoding="utf-8")
     async with mcp_session(corpus, tmp_path / "idx") as session:
         checked = 0
         for question in QUESTIONS:
@@ -146,9 +148,14 @@ async def test_read_returns_every_quote_and_refuses_what_is_not_indexed(corpus: 
         assert whole == (corpus / "notes" / "volcanoes.md").read_text(encoding="utf-8")
         assert await call(session, "read", source="notes/volcanoes.md", start=2, end=11) == "Volcanoes"
         assert await call(session, "read", source="notes/volcanoes.md", start=len(whole)) == ""
-        cli = subprocess.run([*qa_command(), "text", "blinken.txt", "--corpus", str(corpus), "--index",
-                              str(tmp_path / "idx")], capture_output=True, env=clean_env(), timeout=60)
-        assert (await call(session, "read", source="blinken.txt")).encode("utf-8") == cli.stdout
+        for source in ("blinken.txt", "lava.html"):  # a file as it is; the text extracted from HTML
+            cli = subprocess.run([*qa_command(), "text", source, "--corpus", str(corpus), "--index",
+                                  str(tmp_path / "idx")], capture_output=True, env=clean_env(), timeout=60)
+            assert (await call(session, "read", source=source)).encode("utf-8") == cli.stdout
+        lava = await call(session, "ask", question="What are basalt lava flows like?")
+        c = lava["citations"][0]
+        assert c["source"] == "lava.html" and "&amp;" not in c["quote"]
+        assert await call(session, "read", source="lava.html", start=c["start"], end=c["end"]) == c["quote"]
 
         for source in ("../../etc/passwd", "/etc/passwd", ".secret.txt", str(corpus / "blinken.txt"),
                        "notes/../blinken.txt", "missing.txt"):
