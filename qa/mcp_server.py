@@ -161,7 +161,8 @@ class EngineLoader:
                     break
         if isinstance(error, QAError):
             raise ToolError(str(error))
-        raise ToolError(f"The index or the model could not be loaded: {error}")
+        detail = " ".join(f"{error.__class__.__name__}: {error}".split())[:300]  # one line for the model
+        raise ToolError(f"The index or the model could not be loaded ({detail}).")
 
     def close(self) -> None:
         with self._lock:
