@@ -100,7 +100,7 @@ class SafetensorsReader:
             raise BertConfigError(f"{name}: its shape and byte range disagree")
         with self.path.open("rb") as fh:
             fh.seek(self.base + begin)
-            if fh.readinto(memoryview(out).cast("B")) != out.nbytes:
+            if fh.readinto(memoryview(out).cast("B")) != out.nbytes:  # type: ignore[arg-type]  # ndarray is a buffer
                 raise BertConfigError(f"{name} is cut short")
         return out
 

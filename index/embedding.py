@@ -127,7 +127,7 @@ def load_embedder(name: str = "minilm", precision: str | None = None) -> Embedde
     raise ModelError(f"Unknown embedder {name!r}; choose one of: {', '.join(EMBEDDERS)}.")
 
 
-def __getattr__(name: str):  # type: ignore[no-untyped-def]
+def __getattr__(name: str):
     """`from index.embedding import MiniLMEmbedder / HashEmbedder` keeps working (imported on demand)."""
     if name == "MiniLMEmbedder":
         from index.minilm import MiniLMEmbedder

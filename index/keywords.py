@@ -22,7 +22,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer():
     try:
         import Stemmer  # PyStemmer: ~2 ms
     except ImportError:

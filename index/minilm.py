@@ -123,7 +123,7 @@ class MiniLMEmbedder:
     # -- tokens -----------------------------------------------------------------------------------
 
     @cached_property
-    def _tokenizer(self):  # type: ignore[no-untyped-def]
+    def _tokenizer(self):
         from tokenizers import Tokenizer  # ~20 ms, no torch
 
         tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
@@ -141,7 +141,7 @@ class MiniLMEmbedder:
         return counts
 
     @cached_property
-    def _tokenizer_with_offsets(self):  # type: ignore[no-untyped-def]
+    def _tokenizer_with_offsets(self):
         from tokenizers import Tokenizer
 
         tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
@@ -181,7 +181,7 @@ class MiniLMEmbedder:
             return net
         bert = self.sentence_transformer()[0].auto_model
 
-        def forward(ids, mask, types=None):  # type: ignore[no-untyped-def]
+        def forward(ids, mask, types=None):
             import torch
 
             types = torch.zeros_like(ids) if types is None else types
@@ -220,7 +220,7 @@ class MiniLMEmbedder:
         net = self._exact_net
 
         class LastHidden(torch.nn.Module):
-            def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            def forward(self, input_ids, attention_mask, token_type_ids):
                 return net(input_ids, attention_mask, token_type_ids)
 
         return LastHidden().eval()
@@ -306,7 +306,7 @@ class MiniLMEmbedder:
         return export_path(cache_home() / "models", self.weights_hash)
 
     @cached_property
-    def _query_encoder(self):  # type: ignore[no-untyped-def]
+    def _query_encoder(self):
         """The torch-free ONNX encoder when a verified export exists (QA_QUERY_BACKEND=torch disables it)."""
         if os.environ.get("QA_QUERY_BACKEND", "auto") == "torch":
             return None

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from index.filters import Where
     from index.generation import GenerationWriter
     from index.loaders import Skipped
+    from index.storage import IndexReader
 
 FORMAT_VERSION = 5
 CHECKSUM_BLOCK = 1 << 20
@@ -159,11 +160,14 @@ class IndexDir:
         self.path = path
         self.location = str(path)
 
-    def writer(self, previous: Snapshot | None, dim: int, chunks: int, sentences: int,
+    def writer(self, previous: IndexReader | None, dim: int, chunks: int, sentences: int,
                exact_limit: int) -> GenerationWriter:
-        """A writer for the next generation (caller holds the write lock)."""
+        """A writer for the next generation (caller holds the write lock); `previous` is this folder's
+        own snapshot, whose kept documents are copied."""
         from index.generation import GenerationWriter
 
+        if previous is not None and not isinstance(previous, Snapshot):
+            raise TypeError("a local index copies kept documents only from a local snapshot")
         return GenerationWriter(self, previous, dim, chunks, sentences, exact_limit)
 
     @property
@@ -422,7 +426,8 @@ class Snapshot:
                 "SELECT number, label, start, end FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)))
             sections = tuple(Section(t, lv, a, b) for a, b, lv, t in self.conn.execute(
                 "SELECT start, end, level, title FROM sections WHERE doc_id = ? ORDER BY start, level", (doc_id,)))
-            doc = Document(*row, pages=pages, sections=sections)
+            source, text, sha256, title, date, place, body_start, fmt = row
+            doc = Document(source, text, sha256, title, date, place, body_start, fmt, pages, sections)
             self._documents[doc_id] = doc
         return doc
 

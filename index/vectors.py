@@ -173,7 +173,7 @@ class VectorStore:
                 index = faiss.read_index(path)
             if index.ntotal != self.ntotal or index.d != self.dim:
                 raise ValueError(f"chunks.faiss holds {index.ntotal} vectors of {index.d}")
-            index.nprobe = self.params.nprobe
+            index.nprobe = self.params.nprobe  # type: ignore[attr-defined]  # an IVF index (SWIG)
             faiss.omp_set_num_threads(1)  # one query at a time: threads only add start-up cost
             self.__dict__["_index"] = index
         return index
@@ -222,7 +222,7 @@ class VectorStore:
         bitmap = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
         nprobe = max(1, self.params.nprobe)
         while True:
-            params = faiss.SearchParametersIVF(sel=bitmap, nprobe=min(nprobe, index.nlist))
+            params = faiss.SearchParametersIVF(sel=bitmap, nprobe=min(nprobe, index.nlist))  # type: ignore[call-arg]
             _scores, ids = index.search(q, k * RERANK_FACTOR, params=params)
             found = np.sort(ids[0][ids[0] >= 0])
             if len(found) >= k or nprobe >= index.nlist:

@@ -137,11 +137,11 @@ def score_sentences(
         score = float(cos) + tuning.keyword_weight * overlap + tuning.named_bonus * named[doc_id]
         if is_fragment(text):
             score -= tuning.fragment_penalty
-        span = answer_span(kind, text, question, terms) if kind else None
-        if span is not None:
+        found = answer_span(kind, text, question, terms) if kind else None
+        if found is not None:
             score += tuning.type_bonus
-            span = (start + span[0], start + span[1])
-        scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos), span, overlap, named[doc_id]))
+            found = (start + found[0], start + found[1])
+        scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos), found, overlap, named[doc_id]))
     scored.sort(key=lambda s: (-s.score, s.sentence_id))
     return scored
 

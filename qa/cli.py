@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, NoReturn, TextIO
 
 import click
 
@@ -24,7 +24,7 @@ from qa.display import has_surrogates, terminal_safe, without_surrogates
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _common(func):  # type: ignore[no-untyped-def]
+def _common(func):
     func = click.option("--store", default=None, metavar="URI", expose_value=False, callback=_store_option,
                         hidden=True,  # only local folders today; shown once a second backend exists
                         help="Where the index is kept: a folder, as --index [env: QA_STORE].")(func)
@@ -57,19 +57,19 @@ def _where_option(_ctx: click.Context, _param: click.Parameter, value: str | Non
         os.environ["QA_WHERE"] = value
 
 
-def _where(func):  # type: ignore[no-untyped-def]
+def _where(func):
     return click.option("--where", default=None, metavar="FILTER", expose_value=False, callback=_where_option,
                         help="Only answer from matching documents: path:GLOB since:YYYY-MM-DD until:YYYY-MM-DD "
                              "format:pdf title:WORDS (AND-ed) [env: QA_WHERE].")(func)
 
 
-def _top_k(func):  # type: ignore[no-untyped-def]
+def _top_k(func):
     return click.option("-k", "--top-k", type=click.IntRange(min=1, max=MAX_TOP_K), default=None,
                         help="Passages to retrieve [default: 5].")(func)
 
 
 def _settings(corpus: Path | None, index_dir: Path | None, top_k: int | None = None,
-              answers: bool = False):  # type: ignore[no-untyped-def]
+              answers: bool = False):
     """The run's settings. A QA_TOP_K (or config file top_k) that --top-k would refuse is a usage error
     now, once, for commands that answer (`answers`), rather than on every question after the model loaded."""
     from qa.config import Settings
@@ -170,7 +170,7 @@ class _Progress:
         return summary
 
 
-def _fail(error: QAError) -> None:
+def _fail(error: QAError) -> NoReturn:
     click.echo(f"error: {terminal_safe(str(error))}", err=True)
     sys.exit(int(error.exit_code))
 
@@ -201,7 +201,7 @@ class _Group(click.Group):
             _interrupted()
             raise click.exceptions.Exit(INTERRUPTED) from None
         except click.ClickException as exc:
-            exc.message = terminal_safe(exc.message)
+            exc.message = terminal_safe(exc.message)  # type: ignore[misc]  # Final in click's stubs only
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -211,7 +211,7 @@ class _Group(click.Group):
             _interrupted()
             raise click.exceptions.Exit(INTERRUPTED) from None
         except click.ClickException as exc:
-            exc.message = terminal_safe(exc.message)
+            exc.message = terminal_safe(exc.message)  # type: ignore[misc]  # Final in click's stubs only
             raise
 
 
@@ -259,7 +259,7 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
         )
 
 
-def _prepared_engine(settings, refresh: bool = True):  # type: ignore[no-untyped-def]
+def _prepared_engine(settings, refresh: bool = True):
     from qa.engine import Engine
 
     engine = Engine(settings)
@@ -267,7 +267,7 @@ def _prepared_engine(settings, refresh: bool = True):  # type: ignore[no-untyped
     return engine
 
 
-def format_answer(answer) -> str:  # type: ignore[no-untyped-def]
+def format_answer(answer) -> str:
     """The plain-text rendering of an Answer for a terminal. Each line is escaped whole (qa/display.py):
     the only line breaks are this layout's own, so one citation stays one line whatever its file name or
     quote holds."""

@@ -25,7 +25,7 @@ from index.types import Document, DocumentInfo
 from qa.config import Settings, Tuning
 from qa.display import has_surrogates
 from qa.locks import ReadWriteLock
-from qa.types import Answer, Passage
+from qa.types import Answer, Citation, Passage
 
 MAX_QUESTION_CHARS = 1000
 """Longer questions are cut (with a warning): the model reads at most 256 tokens anyway."""
@@ -240,7 +240,8 @@ class Engine:
         from index.types import TEXT_FORMATS
         from qa.answer import NOT_FOUND
 
-        kept, changed = [], []
+        kept: list[Citation] = []
+        changed: list[Citation] = []
         for c in answer.citations:
             if c.format not in TEXT_FORMATS:
                 kept.append(c)

@@ -168,8 +168,8 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
     if evidence and where:
         allowed = snapshot.documents_matching(where)
         evidence = {d: v for d, v in evidence.items() if d in allowed}
-    named = [c for d in evidence for c in snapshot.chunks_of(d, tuning.title_chunks)] if evidence else []
-    missing = list(dict.fromkeys(i for i in [*keyword, *named] if i not in dense))
+    named_chunks = [c for d in evidence for c in snapshot.chunks_of(d, tuning.title_chunks)] if evidence else []
+    missing = list(dict.fromkeys(i for i in [*keyword, *named_chunks] if i not in dense))
     if missing:  # a keyword- or title-only candidate still gets its exact cosine score
         for i, score in zip(missing, snapshot.dense_scores(missing, qvec), strict=True):
             dense[i] = float(score)

@@ -1,4 +1,5 @@
-"""The house style is checked, not hoped for: ruff (E, F, I, B, UP) over the whole project."""
+"""The house style is checked, not hoped for: ruff (E, F, I, B, UP) over the whole project, and mypy over the
+headless core (index/, qa/; settings in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -18,4 +19,12 @@ def test_ruff_is_clean() -> None:
         pytest.fail("ruff is not installed: install the test extra (pip install -e '.[test]')")
     out = subprocess.run([ruff, "check", "index", "qa", "tui", "tests", "bench"], cwd=REPO,
                          capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_mypy_is_clean_on_the_core() -> None:
+    mypy = shutil.which("mypy") or str(Path(sys.executable).parent / "mypy")
+    if not Path(mypy).exists():
+        pytest.fail("mypy is not installed: install the test extra (pip install -e '.[test]')")
+    out = subprocess.run([mypy], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -26,7 +26,7 @@ def _level(style_name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _table_rows(table) -> list[str]:  # type: ignore[no-untyped-def]
+def _table_rows(table) -> list[str]:
     rows = []
     for row in table.rows:
         cells, seen = [], set()

@@ -101,7 +101,7 @@ class _Writer:
         return "".join(self.parts).rstrip()
 
 
-def _skipped(node) -> bool:  # type: ignore[no-untyped-def]
+def _skipped(node) -> bool:
     if node.tag in SKIP_TAGS:
         return True
     attrs = node.attributes
@@ -112,7 +112,7 @@ def _skipped(node) -> bool:  # type: ignore[no-untyped-def]
     return bool(_SKIP_CLASS.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"))
 
 
-def _content_root(tree):  # type: ignore[no-untyped-def]
+def _content_root(tree):
     for selector in ("main", "[role=main]"):
         node = tree.css_first(selector)
         if node is not None:
@@ -123,7 +123,7 @@ def _content_root(tree):  # type: ignore[no-untyped-def]
     return tree.body or tree.root
 
 
-def render(tree) -> tuple[str, list[Section], str | None]:  # type: ignore[no-untyped-def]
+def render(tree) -> tuple[str, list[Section], str | None]:
     """The readable text of a parsed page, its sections, and its first `<h1>`."""
     out = _Writer()
     heads: list[tuple[str, int, int]] = []  # (title, level, start)
@@ -209,7 +209,7 @@ def _iso_date(value: str | None) -> str | None:
     return "-".join(m.groups())
 
 
-def page_date(tree) -> str | None:  # type: ignore[no-untyped-def]
+def page_date(tree) -> str | None:
     for meta in tree.css("meta"):
         attrs = meta.attributes
         name = (attrs.get("name") or attrs.get("property") or attrs.get("itemprop") or "").lower()
@@ -221,7 +221,7 @@ def page_date(tree) -> str | None:  # type: ignore[no-untyped-def]
     return _iso_date(node.attributes.get("datetime")) if node is not None else None
 
 
-def page_title(tree, first_h1: str | None) -> str | None:  # type: ignore[no-untyped-def]
+def page_title(tree, first_h1: str | None) -> str | None:
     node = tree.css_first("title")
     title = " ".join(clean(node.text() if node is not None else "").split())
     if first_h1 and (not title or first_h1 in title):
@@ -229,7 +229,7 @@ def page_title(tree, first_h1: str | None) -> str | None:  # type: ignore[no-unt
     return title or first_h1 or None
 
 
-def parse(html: str):  # type: ignore[no-untyped-def]
+def parse(html: str):
     from selectolax.lexbor import LexborHTMLParser  # ~5 ms
 
     return LexborHTMLParser(html)

@@ -59,7 +59,7 @@ def _carries_page_number(line: str, labels: set[str]) -> bool:
 
 def strip_running_lines(pages: list[list[str]], labels: list[str | None]) -> list[list[str]]:
     """Drop running headers/footers and page numbers from the edges of every page."""
-    repeated = Counter()
+    repeated: Counter[str] = Counter()
     for lines in pages:
         repeated.update({_key(lines[i]) for i in _edge_indexes(lines)})
     threshold = 2 if len(pages) <= 4 else 3
