@@ -431,19 +431,6 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
     sys.stdout.buffer.flush()
 
 
-@cli.command(context_settings=CONTEXT)
-@_common
-def chat(corpus: Path | None, index_dir: Path | None) -> None:
-    """Open the interactive chat (a terminal app) on the corpus."""
-    from tui.app import run_chat
-
-    try:
-        settings = _settings(corpus, index_dir, answers=True)
-    except QAError as error:
-        _fail(error)
-    run_chat(settings)
-
-
 @cli.command("mcp", context_settings=CONTEXT)
 @_common
 @_where
@@ -497,7 +484,7 @@ def config_cmd(corpus: Path | None, index_dir: Path | None, as_json: bool) -> No
 
 
 def main() -> None:
-    """Console entry point."""
+    """The headless commands on their own (the `qa` console script is tui.cli:main, which adds `chat`)."""
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt:  # outside the command, e.g. while click reports an error

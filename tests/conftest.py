@@ -237,7 +237,7 @@ def engine(corpus: Path, tmp_path: Path, hash_embedder):  # type: ignore[no-unty
 def qa_command() -> list[str]:
     """The installed `qa` console script next to this interpreter (falls back to `python -m`)."""
     script = Path(sys.executable).parent / "qa"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from qa.cli import main; main()"]
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from tui.cli import main; main()"]
 
 
 def load_questions(*names: str) -> list[dict]:

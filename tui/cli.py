@@ -1,0 +1,33 @@
+"""The composition root of the `qa` command: the headless commands of qa.cli, plus `qa chat`, the one
+command that needs the terminal UI.
+
+It lives here, in the outermost layer, so that the layers only ever import inwards (index <- qa <- tui):
+`qa` never imports `tui` (tests/test_layers.py). Textual itself is imported only when `qa chat` runs, so
+the other commands start as fast as before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.errors import QAError
+from qa.cli import CONTEXT, _common, _fail, _settings, cli
+from qa.cli import main as _headless_main
+
+
+@cli.command(context_settings=CONTEXT)
+@_common
+def chat(corpus: Path | None, index_dir: Path | None) -> None:
+    """Open the interactive chat (a terminal app) on the corpus."""
+    from tui.app import run_chat
+
+    try:
+        settings = _settings(corpus, index_dir, answers=True)
+    except QAError as error:
+        _fail(error)
+    run_chat(settings)
+
+
+def main() -> None:
+    """Console entry point of `qa`: every command, the chat included."""
+    _headless_main()
