@@ -107,16 +107,14 @@ class _Progress:
     def __call__(self, event: object) -> None:
         from index.builder import FileSkipped, Progress
         from qa.engine import Notice
+        from qa.events import describe
 
-        if isinstance(event, FileSkipped):
+        if isinstance(event, FileSkipped) or (isinstance(event, Notice) and event.warning):
             self._close()
-            _warn(f"skipped {event.skipped.source}: {event.skipped.reason}")
-        elif isinstance(event, Notice) and event.warning:
-            self._close()
-            _warn(event.message)
+            _warn(describe(event)[0])
         elif isinstance(event, Notice) and not self.quiet:
             self._close()
-            click.echo(terminal_safe(event.message), err=True)
+            click.echo(terminal_safe(describe(event)[0]), err=True)
         elif isinstance(event, Progress):
             if event.stage != self.stage:
                 self._close()

@@ -1,5 +1,5 @@
-"""The house style is checked, not hoped for: ruff (E, F, I, B, UP) over the whole project, and mypy over the
-headless core (index/, qa/; settings in pyproject.toml)."""
+"""The house style is checked, not hoped for: ruff (E, F, I, B, UP) over the whole project, and mypy over
+index/, qa/ and tui/ (settings in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_ruff_is_clean() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def test_mypy_is_clean_on_the_core() -> None:
+def test_mypy_is_clean() -> None:
     mypy = shutil.which("mypy") or str(Path(sys.executable).parent / "mypy")
     if not Path(mypy).exists():
         pytest.fail("mypy is not installed: install the test extra (pip install -e '.[test]')")

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -30,7 +30,15 @@ from tui.messages import AnswerReady, DocumentFetched, EngineReady, StatusChange
 from tui.viewer import ViewerScreen
 from tui.widgets import AnswerView, CitationItem, QuestionInput, QuestionView
 
-EngineFactory = Callable[[], Any]
+if TYPE_CHECKING:
+    from textual import events
+
+    from index.builder import BuildEvent
+    from qa.config import Settings
+    from qa.engine import Engine, Notice
+    from qa.types import Answer, Citation
+
+EngineFactory = Callable[[], "Engine"]
 """Returns an object like `qa.engine.Engine`: `prepare()`, `reindex()`, `ask(question, history=...)`,
 `document_text(source)`, `document(source)` and `stats()`."""
 
@@ -45,7 +53,7 @@ class Asked:
     """Its place in the log."""
 
 
-def answer_markdown(question: str, answer: Any) -> str:
+def answer_markdown(question: str, answer: Answer) -> str:
     """A question and its answer (with citations) as Markdown, for the clipboard and exports."""
     lines = [f"**Q:** {question}", ""]
     if answer.short_answer:
@@ -83,7 +91,7 @@ class ChatApp(App[None]):
         if theme:
             self.theme = theme  # `theme` in the config file or QA_THEME (checked by Settings.resolve)
         self.engine_factory = engine_factory
-        self.engine: Any = None
+        self.engine: Engine | None = None
         self.ready = False
         self.load_failed = False
         """Loading the engine failed; Ctrl+R tries again and waiting questions are kept until it works."""
@@ -94,7 +102,7 @@ class ChatApp(App[None]):
         """The question the engine is answering now."""
         self.history: list[str] = []
         self.history_pos: int | None = None
-        self.exchanges: list[tuple[str, Any]] = []
+        self.exchanges: list[tuple[str, Answer]] = []
         self.corpus_label = corpus_label
         self.export_dir = export_dir or Path.cwd()
         self.sub_title = visible(corpus_label)
@@ -126,17 +134,13 @@ class ChatApp(App[None]):
 
     # -- workers -----------------------------------------------------------------------------------
 
-    def _report(self, events: Iterable[Any]) -> None:
+    def _report(self, events: Iterable[BuildEvent | Notice]) -> None:
         """Turn engine events into StatusChanged messages (runs inside a worker thread)."""
+        from qa.events import describe
+
         for event in events:
-            kind = type(event).__name__
-            if kind == "Progress":
-                frac = event.done / event.total if event.total else None
-                self.post_message(StatusChanged(f"{event.stage.capitalize()} {event.done}/{event.total}…", frac))
-            elif kind == "Notice":
-                self.post_message(StatusChanged(event.message))
-            elif kind == "FileSkipped":
-                self.post_message(StatusChanged(f"Skipped {event.skipped.source}: {event.skipped.reason}"))
+            text, fraction = describe(event)
+            self.post_message(StatusChanged(text, fraction))
 
     # Workers do not catch errors: on_worker_state_changed shows every failure in one place.
 
@@ -149,21 +153,29 @@ class ChatApp(App[None]):
         self.engine = engine
         self.post_message(EngineReady(documents, chunks))
 
+    def _loaded(self) -> Engine:
+        """The engine, for workers that only start once it is loaded (re-index, questions)."""
+        if self.engine is None:
+            raise RuntimeError("The model and the index are not loaded yet.")
+        return self.engine
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
     def reindex_worker(self) -> None:
-        self._report(self.engine.reindex())
-        documents, chunks = self.engine.stats()
+        engine = self._loaded()
+        self._report(engine.reindex())
+        documents, chunks = engine.stats()
         self.post_message(EngineReady(documents, chunks))
 
     @work(thread=True, exit_on_error=False, group="ask")
     def ask_worker(self, question: str, history: list[str]) -> None:
-        answer = self.engine.ask(question, history=history)
+        engine = self._loaded()
+        answer = engine.ask(question, history=history)
         sources = {c.source for c in answer.citations} | {p.source for p in answer.passages}
-        documents = {s: t for s in sources if (t := self.engine.document_text(s)) is not None}
+        documents = {s: t for s in sources if (t := engine.document_text(s)) is not None}
         self.post_message(AnswerReady(question, answer, documents))
 
     @work(thread=True, exit_on_error=False, group="open")
-    def open_worker(self, citation: Any) -> None:
+    def open_worker(self, citation: Citation) -> None:
         """Fetch the cited document off the UI thread; the viewer opens when it arrives."""
         document = self.engine.document(citation.source) if self.engine else None
         self.post_message(DocumentFetched(citation, document))
@@ -173,7 +185,7 @@ class ChatApp(App[None]):
         and a notification; a failed question gets it under the question, and the next one goes ahead."""
         if event.state is not WorkerState.ERROR:
             return
-        text = visible(_describe(event.worker.error))
+        text = visible(_describe(event.worker.error)) if event.worker.error else "unknown error"
         if event.worker.name == "load_engine":
             self.load_failed = True
             text = f"Could not load ({RETRY_HINT}): {text}"
@@ -257,7 +269,7 @@ class ChatApp(App[None]):
         self.query_one("#status", Static).update(Text(f"Searching…{waiting}"))
         self.ask_worker(self.asking.text, previous)
 
-    def on_key(self, event: Any) -> None:
+    def on_key(self, event: events.Key) -> None:
         field = self.query_one("#question", Input)
         if self.focused is not field or event.key not in ("up", "down") or not self.history:
             return
@@ -281,7 +293,7 @@ class ChatApp(App[None]):
     def on_citation_item_opened(self, message: CitationItem.Opened) -> None:
         self._open(message.citation)
 
-    def _open(self, citation: Any) -> None:
+    def _open(self, citation: Citation) -> None:
         self.open_worker(citation)
 
     def on_document_fetched(self, message: DocumentFetched) -> None:
@@ -355,10 +367,10 @@ def _describe(exc: BaseException) -> str:
     return f"Unexpected error: {exc.__class__.__name__}: {exc}"
 
 
-def run_chat(settings: Any) -> None:
+def run_chat(settings: Settings) -> None:
     """Entry point of `qa chat`: the engine is created inside the loading worker."""
 
-    def factory() -> Any:
+    def factory() -> Engine:
         from qa.engine import Engine
 
         return Engine(settings)
