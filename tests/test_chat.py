@@ -458,3 +458,22 @@ async def test_the_configured_theme_is_the_one_shown(corpus: Path, tmp_path: Pat
     async with app.run_test() as pilot:
         await pilot.pause()
         assert app.theme == "textual-light" and not app.current_theme.dark
+
+
+@pytest.mark.asyncio
+async def test_measurable_progress_shows_textual_progress_bar(corpus: Path, tmp_path: Path) -> None:
+    from textual.widgets import ProgressBar
+
+    from tui.messages import StatusChanged
+
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"))
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        bar = app.query_one("#progress", ProgressBar)
+        app.post_message(StatusChanged("Embedding 300/1200…", 0.25))
+        await pilot.pause()
+        assert bar.display and bar.percentage == pytest.approx(0.25)
+        assert "Embedding 300/1200…" in status_text(app)
+        app.post_message(StatusChanged("Loading the embedding model…"))
+        await pilot.pause()
+        assert not bar.display

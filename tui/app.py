@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from qa.display import visible
@@ -110,6 +110,7 @@ class ChatApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield VerticalScroll(id="log")
+        yield ProgressBar(id="progress", show_eta=False)
         yield Static("Starting…", id="status")
         yield QuestionInput(placeholder="Ask a question about the documents (Enter to send)", id="question")
         yield Footer()
@@ -203,11 +204,12 @@ class ChatApp(App[None]):
     def on_status_changed(self, message: StatusChanged) -> None:
         status = self.query_one("#status", Static)
         status.remove_class("error")
-        bar = ""
+        status.update(Text(visible(message.text)))
+        # Textual's own progress bar, shown only while a stage reports measurable progress.
+        progress = self.query_one("#progress", ProgressBar)
+        progress.display = message.fraction is not None and message.fraction < 1
         if message.fraction is not None:
-            filled = int(20 * message.fraction)
-            bar = "█" * filled + "░" * (20 - filled) + " "
-        status.update(Text(bar + visible(message.text)))
+            progress.update(total=1000, progress=round(1000 * message.fraction))
 
     def on_engine_ready(self, message: EngineReady) -> None:
         if not self.ready:
