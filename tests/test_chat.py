@@ -477,3 +477,45 @@ async def test_measurable_progress_shows_textual_progress_bar(corpus: Path, tmp_
         app.post_message(StatusChanged("Loading the embedding model…"))
         await pilot.pause()
         assert not bar.display
+
+
+@pytest.mark.asyncio
+async def test_slash_where_scopes_the_questions_after_it_and_lifts(corpus: Path, tmp_path: Path) -> None:
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await ask(pilot, app, "Where is Mount Etna volcano?")
+        assert app.exchanges[-1][1].citations[0].source == "notes/volcanoes.md"
+        field = app.query_one("#question", Input)
+        field.value = "/where path:notes/*.rst"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.where == "path:notes/*.rst" and "where path:notes/*.rst" in app.sub_title
+        await ask(pilot, app, "Where is Mount Etna volcano?")
+        scoped = app.exchanges[-1][1]
+        assert all(p.source == "notes/tea.rst" for p in scoped.passages) and scoped.passages
+        field.value = "/where since:2023-13-45"  # malformed: refused, the filter in force stays
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.where == "path:notes/*.rst"
+        field.value = "/where"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.where == ""
+        await ask(pilot, app, "Where is Mount Etna volcano?")
+        assert app.exchanges[-1][1].citations[0].source == "notes/volcanoes.md"
+        assert len(app.exchanges) == 3  # the /where lines were never asked as questions
+
+
+@pytest.mark.asyncio
+async def test_the_palette_command_starts_a_where_line(corpus: Path, tmp_path: Path) -> None:
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"))
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Scope questions (/where)" in titles and "Lift the filter" not in titles
+        app.action_scope()
+        await pilot.pause()
+        assert app.query_one("#question", Input).value == "/where "
+        app._set_where("format:md")
+        assert "Lift the filter" in [c.title for c in app.get_system_commands(app.screen)]

@@ -51,6 +51,8 @@ class Asked:
     """The line as typed."""
     view: QuestionView
     """Its place in the log."""
+    where: str | None = None
+    """The `/where` filter in force when it was asked (None: the one `qa chat` started with)."""
 
 
 def answer_markdown(question: str, answer: Answer) -> str:
@@ -102,6 +104,8 @@ class ChatApp(App[None]):
         """The question the engine is answering now."""
         self.history: list[str] = []
         self.history_pos: int | None = None
+        self.where: str | None = None
+        """The `/where` filter for the next questions; None until one is set (then `qa chat --where` applies)."""
         self.exchanges: list[tuple[str, Answer]] = []
         self.corpus_label = corpus_label
         self.export_dir = export_dir or Path.cwd()
@@ -168,9 +172,9 @@ class ChatApp(App[None]):
         self.post_message(EngineReady(documents, chunks))
 
     @work(thread=True, exit_on_error=False, group="ask")
-    def ask_worker(self, question: str, history: list[str]) -> None:
+    def ask_worker(self, question: str, history: list[str], where: str | None = None) -> None:
         engine = self._loaded()
-        answer = engine.ask(question, history=history)
+        answer = engine.ask(question, history=history, where=where)
         sources = {c.source for c in answer.citations} | {p.source for p in answer.passages}
         documents = {s: t for s in sources if (t := engine.document_text(s)) is not None}
         self.post_message(AnswerReady(question, answer, documents))
@@ -249,11 +253,14 @@ class ChatApp(App[None]):
             self.notify("Type a question first.", severity="warning")
             return
         self.history.append(question)
+        if question == "/where" or question.startswith("/where "):
+            self._set_where(question.removeprefix("/where").strip())
+            return
         view = QuestionView(question)
         log = self.query_one("#log", VerticalScroll)
         log.mount(view)
         log.scroll_end(animate=False)
-        self.pending.append(Asked(question, view))
+        self.pending.append(Asked(question, view, self.where))
         if self.load_failed:
             self.notify(f"The engine could not be loaded; {RETRY_HINT}. Your questions will be answered once it "
                         "loads.", severity="warning")
@@ -269,7 +276,30 @@ class ChatApp(App[None]):
         previous = [q for q, _a in self.exchanges]
         waiting = f" ({len(self.pending)} more waiting)" if self.pending else ""
         self.query_one("#status", Static).update(Text(f"Searching…{waiting}"))
-        self.ask_worker(self.asking.text, previous)
+        self.ask_worker(self.asking.text, previous, self.asking.where)
+
+    def _set_where(self, text: str) -> None:
+        """`/where FILTER` scopes the questions asked after it (the --where syntax); `/where` alone lifts it.
+        A malformed filter is refused with the reason, and the one in force stays."""
+        from index.errors import UsageError
+        from index.filters import parse_where
+
+        try:
+            parse_where(text)
+        except UsageError as exc:
+            self.notify(str(exc), title="/where", severity="error", timeout=10)
+            return
+        self.where = text
+        self.sub_title = visible(self.corpus_label + (f"  ·  where {text}" if text else ""))
+        self.notify(f"Questions now answer from documents matching {text}." if text
+                    else "No filter: questions answer from the whole corpus.", title="/where")
+
+    def action_scope(self) -> None:
+        """Start a `/where` line in the question box (from the command palette)."""
+        field = self.query_one("#question", Input)
+        field.value = "/where "
+        field.cursor_position = len(field.value)
+        field.focus()
 
     def on_key(self, event: events.Key) -> None:
         field = self.query_one("#question", Input)
@@ -359,6 +389,11 @@ class ChatApp(App[None]):
         yield SystemCommand("Copy the last answer", "With its citations, as Markdown", self.action_copy_last)
         yield SystemCommand("Export the conversation", "Write it to a Markdown file", self.action_export)
         yield SystemCommand("Toggle light/dark theme", "Switch the colour theme", self.action_toggle_theme)
+        yield SystemCommand("Scope questions (/where)", "Answer only from documents matching a filter: "
+                            "path:GLOB since:YYYY-MM-DD until:YYYY-MM-DD format:pdf title:WORDS", self.action_scope)
+        if self.where:
+            yield SystemCommand("Lift the filter", f"Answer from the whole corpus again (now: {visible(self.where)})",
+                                lambda: self._set_where(""))
 
 
 def _describe(exc: BaseException) -> str:

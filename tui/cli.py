@@ -11,12 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from index.errors import QAError
-from qa.cli import CONTEXT, _common, _fail, _settings, cli
+from qa.cli import CONTEXT, _common, _fail, _settings, _where, cli
 from qa.cli import main as _headless_main
 
 
 @cli.command(context_settings=CONTEXT)
 @_common
+@_where
 def chat(corpus: Path | None, index_dir: Path | None) -> None:
     """Open the interactive chat (a terminal app) on the corpus."""
     from tui.app import run_chat
