@@ -86,6 +86,8 @@ class BuildSummary:
     """Index folder."""
     warnings: tuple[str, ...] = field(default_factory=tuple)
     """Anything else worth telling the user."""
+    changed: int = 0
+    """Documents read and embedded during this run because their file is new or its content changed."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -247,7 +249,7 @@ def _build_locked(
     yield Progress("writing", 1, 1)
     yield BuildSummary(
         manifest.documents, manifest.chunks, total, removed, tuple(skipped),
-        time.perf_counter() - started, True, index.location,
+        time.perf_counter() - started, True, index.location, changed=len(fresh),
     )
 
 
