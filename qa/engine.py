@@ -164,7 +164,7 @@ class Engine:
             yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking)
         else:
             current = self.store.open(self.embedder)
-            stale = refresh and is_stale(self.settings.corpus, current)
+            stale = refresh and is_stale(self.settings.corpus, current, self.store)
             current.close()
             if stale:
                 yield Notice("The corpus changed since it was indexed; updating the index…")
