@@ -234,7 +234,10 @@ def cli() -> None:
 @_common
 @click.option("--rebuild", is_flag=True, help="Discard the existing index and build it from scratch.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
-def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool) -> None:
+@click.option("--watch", is_flag=True,
+              help="Then keep watching the corpus and update the index when files change, one line per "
+                   "update (with --json, one JSON object per line), until Ctrl+C.")
+def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool, watch: bool) -> None:
     """Build or update the index of a corpus (only changed files are re-embedded)."""
     from index.builder import BuildSummary
     from qa.engine import Engine
@@ -257,6 +260,50 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
             f"{data['seconds']:.2f} s.\nIndex folder: {terminal_safe(str(data['index']))}",
             err=True,
         )
+    if watch:
+        _watch(engine, as_json, {s.source for s in summary.skipped})
+
+
+def _watch(engine, as_json: bool, warned: set[str]) -> None:  # type: ignore[no-untyped-def]
+    """`qa index --watch`: update the index whenever files change, until Ctrl+C (exit 130 by _Group). Progress
+    bars on a terminal only; a skipped file is warned about once, not on every update."""
+    import time
+
+    from index.builder import FileSkipped
+    from qa.engine import Notice
+    from qa.watch import CorpusWatcher, WatchProblem, WatchUpdate
+
+    progress: list[_Progress] = []
+
+    def on_event(event: object) -> None:
+        if isinstance(event, FileSkipped):
+            if event.skipped.source not in warned:
+                warned.add(event.skipped.source)
+                _warn(f"skipped {event.skipped.source}: {event.skipped.reason}")
+        elif isinstance(event, Notice):
+            if event.warning:
+                _warn(event.message)
+        elif sys.stderr.isatty():
+            if not progress:
+                progress.append(_Progress(sys.stderr, quiet=True))
+            progress[0](event)
+
+    def on_update(update: WatchUpdate) -> None:
+        if progress:
+            progress.pop()._close()
+        if as_json:
+            corpus = {"corpus": str(engine.settings.corpus)}
+            click.echo(json.dumps(update.summary.to_dict() | update.to_dict() | corpus))
+        else:
+            click.echo(f"{time.strftime('%H:%M:%S')} index updated: {update.describe()}", err=True)
+
+    def on_problem(problem: WatchProblem) -> None:
+        if progress:
+            progress.pop()._close()
+        _warn(problem.message)
+
+    click.echo(f"Watching {terminal_safe(str(engine.settings.corpus))} for changes (Ctrl+C to stop)…", err=True)
+    CorpusWatcher(engine, on_update=on_update, on_problem=on_problem, on_event=on_event).run()
 
 
 def _prepared_engine(settings, refresh: bool = True):  # type: ignore[no-untyped-def]
@@ -433,7 +480,8 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @_common
-def chat(corpus: Path | None, index_dir: Path | None) -> None:
+@click.option("--watch", is_flag=True, help="Update the index in the background whenever files change.")
+def chat(corpus: Path | None, index_dir: Path | None, watch: bool) -> None:
     """Open the interactive chat (a terminal app) on the corpus."""
     from tui.app import run_chat
 
@@ -441,7 +489,7 @@ def chat(corpus: Path | None, index_dir: Path | None) -> None:
         settings = _settings(corpus, index_dir, answers=True)
     except QAError as error:
         _fail(error)
-    run_chat(settings)
+    run_chat(settings, watch=watch)
 
 
 @cli.command("config", context_settings=CONTEXT)
