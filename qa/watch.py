@@ -119,7 +119,7 @@ class CorpusWatcher:
         """Update once as soon as the watch is in place, for changes made before it was (not reported when
         nothing changed)."""
         self.updates = 0
-        """Calls to `Engine.reindex` made so far."""
+        """Calls to `Engine.reindex` finished so far (successful or not)."""
         self.ready = threading.Event()
         """Set once the file-system watch is in place: changes made from then on are seen."""
         self._stop = threading.Event()
@@ -183,9 +183,14 @@ class CorpusWatcher:
 
     def _update(self, events: int) -> bool:
         """Re-index once; False when it should be tried again (the index is busy)."""
+        try:
+            return self._reindex(events)
+        finally:
+            self.updates += 1
+
+    def _reindex(self, events: int) -> bool:
         from index.builder import BuildSummary
 
-        self.updates += 1
         summary = None
         try:
             for event in self.engine.reindex():
