@@ -302,8 +302,10 @@ def _watch(engine, as_json: bool, warned: set[str]) -> None:  # type: ignore[no-
             progress.pop()._close()
         _warn(problem.message)
 
-    click.echo(f"Watching {terminal_safe(str(engine.settings.corpus))} for changes (Ctrl+C to stop)…", err=True)
-    CorpusWatcher(engine, on_update=on_update, on_problem=on_problem, on_event=on_event).run()
+    def on_ready() -> None:
+        click.echo(f"Watching {terminal_safe(str(engine.settings.corpus))} for changes (Ctrl+C to stop)…", err=True)
+
+    CorpusWatcher(engine, on_update=on_update, on_problem=on_problem, on_event=on_event, on_ready=on_ready).run()
 
 
 def _prepared_engine(settings, refresh: bool = True):  # type: ignore[no-untyped-def]

@@ -82,11 +82,11 @@ class WatchProblem:
 
 
 class CorpusWatcher:
-    """Watches `engine`'s corpus and re-indexes it, debounced. Reports through three optional callbacks,
-    called from the watching thread: `on_update(WatchUpdate)` after an update that wrote a new index,
-    `on_problem(WatchProblem)`, and `on_event(event)` for every build event (progress, skipped files,
-    notices) of an update. A build that finds nothing changed (a file touched and saved back unchanged in
-    size and time, a change to a file that is not a document) is not reported.
+    """Watches `engine`'s corpus and re-indexes it, debounced. Reports through optional callbacks, called
+    from the watching thread: `on_update(WatchUpdate)` after an update that wrote a new index,
+    `on_problem(WatchProblem)`, `on_event(event)` for every build event (progress, skipped files, notices)
+    of an update, and `on_ready()` once, when the watch is in place. A build that finds nothing changed (a
+    deleted file that was not a document, a file saved back unchanged in size and time) is not reported.
 
     The engine's own lock keeps its updates one at a time: a re-index asked for elsewhere (the chat's
     Ctrl+R) waits for the watcher's, and the other way round."""
@@ -98,6 +98,7 @@ class CorpusWatcher:
         on_update: Callable[[WatchUpdate], None] | None = None,
         on_problem: Callable[[WatchProblem], None] | None = None,
         on_event: Callable[[Any], None] | None = None,
+        on_ready: Callable[[], None] | None = None,
         quiet: float = QUIET,
         max_wait: float = MAX_WAIT,
         retry: float = RETRY,
@@ -110,18 +111,20 @@ class CorpusWatcher:
         self.on_update = on_update
         self.on_problem = on_problem
         self.on_event = on_event
+        self.on_ready = on_ready
         self.quiet = quiet
         self.max_wait = max_wait
         self.retry = retry
         self.step_ms = step_ms
         self.debounce_ms = debounce_ms
         self.catch_up = catch_up
-        """Update once as soon as the watch is in place, for changes made before it was (not reported when
-        nothing changed)."""
+        """Update once as soon as the watch is in place, for changes made before it was (reported only when
+        something changed)."""
         self.updates = 0
         """Calls to `Engine.reindex` finished so far (successful or not)."""
         self.ready = threading.Event()
-        """Set once the file-system watch is in place: changes made from then on are seen."""
+        """Set once the file-system watch is in place (and the catch-up update done): changes made from then
+        on are seen."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._roots = _roots(self.corpus)
@@ -161,9 +164,13 @@ class CorpusWatcher:
                              yield_on_timeout=True, stop_event=stop):
             now = time.monotonic()
             if not self.ready.is_set():
+                # The watch is in place. Catch up with what changed before it was (after the caller's own
+                # build); changes seen already are indexed by the update they start anyway.
+                if self.catch_up and not changes and not stop.is_set() and not self._update(0):
+                    wanted, first, last, retry_at = True, now, now, time.monotonic() + self.retry
                 self.ready.set()
-                if self.catch_up:  # what changed between the caller's last build and now
-                    wanted, first, last = True, now, now - self.quiet
+                if self.on_ready is not None:
+                    self.on_ready()
             if changes:
                 if not wanted:
                     wanted, first = True, now
