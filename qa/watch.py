@@ -148,10 +148,26 @@ class CorpusWatcher:
 
     def run(self, stop_event: threading.Event | None = None) -> None:
         """Watch until `stop_event` is set (checked every 50 ms). In the main thread, Ctrl+C raises
-        KeyboardInterrupt here, also during an update, whose half-built index is then dropped."""
+        KeyboardInterrupt here, also during an update, whose half-built index is then dropped. If the corpus
+        folder itself goes away, it waits for it to come back (answers stay those of the last index)."""
+        stop = stop_event or self._stop
+        gone = False
+        while not stop.is_set():
+            if not self.corpus.is_dir():
+                if not gone:
+                    gone = True
+                    self._problem(WatchProblem(f"The corpus folder {self.corpus} is gone; answering from the "
+                                               "last index until it is back.", retrying=True))
+                stop.wait(self.retry)
+                continue
+            gone = False
+            self._watch(stop)
+
+    def _watch(self, stop: threading.Event) -> None:
+        """One watch of the corpus folder, until `stop` or until the folder is gone."""
         from watchfiles import watch
 
-        stop = stop_event or self._stop
+        started = False
         wanted = False
         """An update is due: changes were seen (or the watch just started) and are not indexed yet."""
         events = 0
@@ -163,26 +179,32 @@ class CorpusWatcher:
                              step=self.step_ms, rust_timeout=max(1, int(self.quiet * 1000)),
                              yield_on_timeout=True, stop_event=stop):
             now = time.monotonic()
-            if not self.ready.is_set():
+            if not started:
                 # The watch is in place. Catch up with what changed before it was (after the caller's own
-                # build); changes seen already are indexed by the update they start anyway.
+                # build, or while the folder was gone); changes seen already start an update anyway.
+                started = True
                 if self.catch_up and not changes and not stop.is_set() and not self._update(0):
                     wanted, first, last, retry_at = True, now, now, time.monotonic() + self.retry
-                self.ready.set()
-                if self.on_ready is not None:
-                    self.on_ready()
+                if not self.ready.is_set():
+                    self.ready.set()
+                    if self.on_ready is not None:
+                        self.on_ready()
             if changes:
                 if not wanted:
                     wanted, first = True, now
                 events += len(changes)
                 last = now
             if stop.is_set():
-                break
+                return
             if not wanted:
+                if not changes and not self.corpus.is_dir():
+                    return
                 continue
             settled = now - last >= self.quiet or now - first >= self.max_wait
             if not settled or (retry_at is not None and now < retry_at):
                 continue
+            if not self.corpus.is_dir():
+                return  # nothing to index from; run() waits for the folder to come back
             if self._update(events):
                 wanted, events, retry_at = False, 0, None
             else:

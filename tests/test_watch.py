@@ -180,6 +180,19 @@ def test_a_reindex_and_a_watch_update_wait_for_each_other(engine: Engine, corpus
     assert recorder.problems == [] and "otters.txt" in sources(engine)
 
 
+def test_a_corpus_folder_that_goes_away_and_comes_back(engine: Engine, corpus: Path,
+                                                      watched: tuple[CorpusWatcher, Recorder]) -> None:
+    _watcher, recorder = watched
+    shutil.rmtree(corpus)
+    wait_for(lambda: recorder.problems, "the missing folder to be reported")
+    assert "is gone" in recorder.problems[0].message and recorder.problems[0].retrying
+    assert engine.stats()[0] == 3  # answers still come from the last index
+    (corpus / "notes").mkdir(parents=True)
+    (corpus / "notes" / "otters.txt").write_text("Sea otters hold hands while they sleep.\n", encoding="utf-8")
+    wait_for(lambda: recorder.updates and engine.stats()[0] == 1, "the folder's return to be indexed")
+    assert sources(engine) == {"notes/otters.txt"} and recorder.updates[-1].removed == 3
+
+
 def test_stop_ends_the_thread(engine: Engine) -> None:
     watcher = CorpusWatcher(engine)
     thread = watcher.start()
