@@ -37,7 +37,7 @@ QUIET = 0.3
 MAX_WAIT = 5.0
 """An update starts at the latest this long after the first change of a burst, even if changes go on."""
 RETRY = 1.0
-"""Seconds before trying again when another process holds the index's write lock."""
+"""Seconds before trying again when another process holds the index's write lock, or the corpus folder is gone."""
 
 
 @dataclass(frozen=True)
