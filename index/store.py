@@ -34,7 +34,7 @@ from index.errors import IndexBusyError, IndexStateError, IndexWriteError
 from index.keyword_index import KeywordIndex
 from index.paths import PRIVATE_DIR, PRIVATE_FILE, make_private, private_dir
 from index.storage import ChunkRow, KeptDocument
-from index.types import Document, Page, Section, Span
+from index.types import Document, DocumentInfo, Page, Section, Span
 from index.vectors import VectorStore
 
 if TYPE_CHECKING:
@@ -492,6 +492,15 @@ class Snapshot:
     def sources(self) -> list[tuple[str, str]]:
         """(source, title) of every document, by source."""
         return self.conn.execute("SELECT source, title FROM documents ORDER BY source").fetchall()
+
+    def catalog(self, where: Where | None = None) -> list[DocumentInfo]:
+        rows = self.conn.execute(
+            "SELECT d.id, d.source, d.title, d.date, d.format, length(d.text), "
+            "(SELECT count(*) FROM pages p WHERE p.doc_id = d.id) FROM documents d ORDER BY d.source"
+        ).fetchall()
+        keep = self.documents_matching(where) if where else None
+        return [DocumentInfo(src, title, date, fmt, pages, chars)
+                for i, src, title, date, fmt, chars, pages in rows if keep is None or i in keep]
 
     def indexed_files(self) -> dict[str, KeptDocument]:
         rows = self.conn.execute("SELECT source, id, sha256, size, mtime_ns, ctime_ns FROM documents")

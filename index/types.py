@@ -89,6 +89,24 @@ class Document:
         return best
 
 
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What a listing of the corpus shows about a document, without its text."""
+
+    source: str
+    """Path relative to the corpus folder, as citations give it."""
+    title: str
+    """The document's title."""
+    date: str | None
+    """ISO date, if known."""
+    format: str
+    """txt, md, rst, pdf, html, docx or epub."""
+    pages: int
+    """PDF pages or EPUB chapters; 0 for unpaged formats."""
+    chars: int
+    """Length of the stored text (the `end` of a span covering all of it)."""
+
+
 TEXT_FORMATS = frozenset({"txt", "md", "rst"})
 """Formats whose stored text is the file itself, so quotes can be checked against the file on disk."""
 

@@ -494,6 +494,34 @@ def chat(corpus: Path | None, index_dir: Path | None, watch: bool) -> None:
     run_chat(settings, watch=watch)
 
 
+@cli.command("mcp", context_settings=CONTEXT)
+@_common
+@_where
+@click.option("--http", "http_port", type=click.IntRange(min=1, max=65535), default=None, metavar="PORT",
+              help="Serve streamable HTTP on 127.0.0.1:PORT (path /mcp) instead of stdio.")
+def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None) -> None:
+    """Serve the corpus to AI assistants as an MCP server (stdio by default).
+
+    \b
+    Tools: ask (the `qa ask --json` object), search (ranked passages), read (a document's
+    indexed text, or a span of it: every citation's quote), list_documents.
+    Client configuration: {"mcpServers": {"corpus-qa": {"command": "qa",
+                           "args": ["mcp", "--corpus", "/path/to/docs"]}}}
+    The model and index load once, in the background; stdout carries only the protocol.
+    --where sets the filter of calls that give none.
+    """
+    try:
+        settings = _settings(corpus, index_dir, answers=True)
+        from qa.engine import check_corpus
+
+        check_corpus(settings.corpus)  # now, not at the first call: the client shows that the server failed
+    except QAError as error:
+        _fail(error)
+    from qa.mcp_server import serve  # the MCP SDK is imported only here: `qa ask` never pays for it
+
+    serve(settings, _Progress(sys.stderr), http_port)
+
+
 @cli.command("config", context_settings=CONTEXT)
 @_common
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as one JSON object.")

@@ -22,7 +22,7 @@ from index.filters import Where
 from index.loaders import shorten
 from index.storage import IndexReader as Snapshot
 from index.storage import IndexStore, open_store
-from index.types import Document
+from index.types import Document, DocumentInfo
 from qa.config import Settings, Tuning
 from qa.display import has_surrogates
 from qa.locks import ReadWriteLock
@@ -88,6 +88,15 @@ def contextualize(question: str, history: Sequence[str]) -> str:
     return question
 
 
+def check_corpus(corpus: Path) -> None:
+    """Refuse a corpus folder that does not exist (CorpusError, exit 3)."""
+    if not corpus.is_dir():
+        raise CorpusError(
+            f"The corpus folder {corpus} does not exist. Pass --corpus DIR with a folder "
+            "of documents (.txt, .md, .rst, .pdf, .html, .docx, .epub)."
+        )
+
+
 class Engine:
     """A corpus, its index and the embedding model, ready to answer questions.
 
@@ -141,11 +150,7 @@ class Engine:
             yield snapshot
 
     def _check_corpus(self) -> None:
-        if not self.settings.corpus.is_dir():
-            raise CorpusError(
-                f"The corpus folder {self.settings.corpus} does not exist. Pass --corpus DIR with a folder "
-                "of documents (.txt, .md, .rst, .pdf, .html, .docx, .epub)."
-            )
+        check_corpus(self.settings.corpus)
 
     def prepare(self, refresh: bool = True) -> Iterator[BuildEvent | Notice]:
         """Build the index if it is missing, refresh it if the corpus changed, open it, load the model."""
@@ -324,6 +329,12 @@ class Engine:
         """A stored document with its pages and sections, or None if it is not indexed."""
         with self._reading() as snapshot:
             return snapshot.document_by_source(source)
+
+    def documents(self, where: Where | str | None = None) -> list[DocumentInfo]:
+        """The indexed documents (those `where` lets through; the configured filter when None), by source."""
+        scope = self._where(where)
+        with self._reading() as snapshot:
+            return snapshot.catalog(scope)
 
     def stats(self) -> tuple[int, int]:
         """(documents, chunks) in the open index."""

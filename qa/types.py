@@ -37,6 +37,12 @@ class Passage:
         """Where the passage is, as people read it: `file.pdf p. 12` or `notes.txt:5`."""
         return locate(self.source, self.line, self.page, self.page_label, self.format)
 
+    def to_dict(self) -> dict[str, Any]:
+        """A passage in the JSON contract (`passages` of `qa ask --json`, the MCP `search` tool)."""
+        return {"rank": self.rank, "source": self.source, "start": self.start, "end": self.end, "text": self.text,
+                "score": round(self.score, 4), "line": self.line, "page": self.page, "page_label": self.page_label,
+                "format": self.format}
+
 
 def locate(source: str, line: int, page: int | None, page_label: str | None, fmt: str) -> str:
     """The one place a citation's position is rendered for people (CLI, chat, exports)."""
@@ -127,12 +133,7 @@ class Answer:
                  "section": c.section, "highlight": list(c.highlight) if c.highlight else None}
                 for c in self.citations
             ],
-            "passages": [
-                {"rank": p.rank, "source": p.source, "start": p.start, "end": p.end, "text": p.text,
-                 "score": round(p.score, 4), "line": p.line, "page": p.page, "page_label": p.page_label,
-                 "format": p.format}
-                for p in self.passages
-            ],
+            "passages": [p.to_dict() for p in self.passages],
             "warnings": list(self.warnings),
             "error": error,
         }

@@ -1,0 +1,294 @@
+"""`qa mcp`: the corpus as a Model Context Protocol server, so an assistant can ask it, search it and check
+its quotes.
+
+Four read-only tools over one shared Engine: `ask` (the `qa ask --json` object), `search` (ranked passages),
+`read` (a document's stored text, or a span of it: what every citation's start/end index) and
+`list_documents`. The engine (model and index) is loaded once, in the background from the start; calls
+made meanwhile wait for it. Tool calls run in worker threads (the SDK runs synchronous tools there), which
+the Engine allows: questions share its read lock, and a re-index swaps the index in under its write lock.
+
+Only this module imports the MCP SDK, and only `qa mcp` imports this module, so `qa ask` does not pay for
+it. Nothing here writes to stdout: on stdio it is the protocol's (the SDK points file descriptor 1 at
+stderr while it serves, so a library's stray print cannot corrupt it); progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from index.errors import QAError
+from qa import __version__
+from qa.config import MAX_TOP_K
+from qa.display import has_surrogates, terminal_safe
+
+if TYPE_CHECKING:
+    from qa.config import Settings
+    from qa.engine import Engine
+
+INSTRUCTIONS = """\
+Answers questions from a fixed folder of documents (a corpus), quoting it verbatim. Use `ask` for a question, \
+`search` for the most relevant passages, `read` to check a quote or read around it, `list_documents` to see \
+what the corpus holds. Every quote is copied character for character from the stored document text: \
+read(source, start, end) returns exactly that quote. Cite a quote by its source and page (PDF, EPUB) or \
+line, e.g. "report.pdf p. 12" or "notes/visit.txt:5", and quote its words unchanged. When `ask` abstains, \
+the documents do not answer the question: say so rather than guess.\
+"""
+
+WHERE_HELP = (
+    "Optional filter on the documents, conditions AND-ed: path:GLOB (relative to the corpus; * within a folder, "
+    "** across folders), since:YYYY-MM-DD, until:YYYY-MM-DD, format:pdf (txt, md, rst, pdf, html, docx, epub; "
+    'comma list), title:WORDS. E.g. "path:reports/** since:2023-01-01". Replaces the server\'s own --where, '
+    "if it has one."
+)
+
+ASK_HELP = """\
+Answer a question from the corpus, with verified verbatim citations, or abstain.
+
+Returns the JSON object of `qa ask --json`: `answer` (the quoted sentences with [n] markers), `abstained` \
+(true when the documents do not answer the question: then say so, do not guess; `passages` still shows the \
+closest text), `short_answer` (a name, date, place or number, when the question asks for one), `citations` \
+(n, source, page, page_label, line, start, end, quote, title, date, ...), `passages` and `warnings`.
+
+Every `quote` is the exact text of the document between character offsets `start` and `end` \
+(read(source, start, end) == quote), checked before it is returned. Cite it as source and page for PDF/EPUB \
+("report.pdf p. 12", using page_label when given) or source and line otherwise ("notes.txt:5"), and quote it \
+unchanged.\
+"""
+
+SEARCH_HELP = """\
+Find the passages of the corpus most relevant to a query, best first, without composing an answer.
+
+Returns {"query", "passages": [{rank, source, start, end, text, score, line, page, page_label, format}], \
+"warnings"}. Each passage's `text` is the exact document text between `start` and `end` \
+(read(source, start, end) == text); cite it by source and page or line as for `ask`.\
+"""
+
+READ_HELP = """\
+The stored text of one indexed document, exactly the text that citations' start/end offsets point into \
+(what `qa text SOURCE` prints). With `start` and/or `end`, only the characters [start, end) (0-based \
+character offsets; `end` defaults to the end of the text). For every citation, read(source, start, end) \
+returns exactly its quote: use it to check a quote or to read around it (e.g. start - 500 to end + 500). \
+Whole documents can be long: prefer a span. `source` is a path relative to the corpus as citations and \
+list_documents give it; only indexed documents can be read.\
+"""
+
+LIST_HELP = """\
+The documents in the index, by source: {"documents": [{source, title, date, format, pages, chars}], \
+"total", "truncated"}. `pages` counts PDF pages or EPUB chapters (0 for unpaged formats); `chars` is the \
+length of the stored text, so read(source, 0, chars) is the whole document.\
+"""
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+
+Progress = Callable[[object], None]
+"""Receives the engine's preparation events (build progress, notices) to show on stderr."""
+
+
+class EngineLoader:
+    """The server's one Engine, prepared in a background thread from the start; tool calls wait for it.
+
+    A failed load (a damaged index, a model that does not load) is reported to the calls that waited for
+    it, and the next call tries again, so fixing the cause does not need a restart.
+    """
+
+    def __init__(self, settings: Settings, progress: Progress):
+        self.settings = settings
+        self.progress = progress
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._engine: Engine | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        """Start loading, unless a load is under way or done."""
+        with self._lock:
+            if self._engine is not None or (self._thread is not None and not self._done.is_set()):
+                return
+            self._done.clear()
+            self._error = None
+            # A daemon thread: a client that disconnects during a first build must not keep the process alive
+            # (a build cut short leaves the previous index usable).
+            self._thread = threading.Thread(target=self._load, name="qa-mcp-load", daemon=True)
+            self._thread.start()
+
+    @property
+    def loading(self) -> bool:
+        """A load is still running (the process must not wait for it at exit)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def _load(self) -> None:
+        from qa.engine import Engine
+
+        engine = None
+        try:
+            engine = Engine(self.settings)
+            for event in engine.prepare():
+                self.progress(event)
+            documents, chunks = engine.stats()
+            print(f"qa mcp: ready, {documents} documents, {chunks} chunks", file=sys.stderr, flush=True)
+        except BaseException as exc:  # noqa: BLE001 - handed to every waiting call, which reports it
+            if engine is not None:
+                engine.close()
+            engine = None
+            self._error = exc
+            print(f"qa mcp: could not load the index or the model: {terminal_safe(str(exc))}", file=sys.stderr,
+                  flush=True)
+        with self._lock:
+            self._engine = engine
+            self._done.set()
+        # A live-folder watcher would start here, once the engine is ready: it would call engine.reindex() on
+        # a change; questions keep being answered from the previous index meanwhile (Engine's lock).
+
+    def get(self) -> Engine:
+        """The prepared engine, waiting for the load; raises the load's error (the next call loads again)."""
+        while True:
+            self.start()  # after a failed load: try again, the cause may have been fixed
+            self._done.wait()
+            with self._lock:
+                if self._engine is not None:
+                    return self._engine
+                if self._done.is_set():  # else another call started a new attempt meanwhile: wait for that one
+                    error = self._error
+                    break
+        if isinstance(error, QAError):
+            raise ToolError(str(error))
+        detail = " ".join(f"{error.__class__.__name__}: {error}".split())[:300]  # one line for the model
+        raise ToolError(f"The index or the model could not be loaded ({detail}).")
+
+    def close(self) -> None:
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.close()
+
+
+def _check_top_k(top_k: int | None) -> None:
+    if top_k is not None and not 1 <= top_k <= MAX_TOP_K:
+        raise ToolError(f"top_k must be between 1 and {MAX_TOP_K} (got {top_k}).")
+
+
+def _check_text(name: str, value: str) -> None:
+    if not value.strip():
+        raise ToolError(f"The {name} is empty: ask something, e.g. \"Who visited Astana?\"")
+
+
+def _usage(call: Callable[[], Any]) -> Any:
+    """Run an engine call, turning its user-facing errors (a bad filter, a damaged index) into tool errors."""
+    try:
+        return call()
+    except QAError as error:
+        raise ToolError(str(error)) from None
+
+
+def build_server(loader: EngineLoader) -> MCPServer:
+    """The MCP server and its four tools, over `loader`'s engine."""
+    server: MCPServer = MCPServer(name="corpus-qa", version=__version__, instructions=INSTRUCTIONS,
+                                  log_level="WARNING")
+
+    @server.tool(description=ASK_HELP, annotations=READ_ONLY)
+    def ask(
+        question: Annotated[str, Field(description="The question, in plain words.")],
+        top_k: Annotated[int | None, Field(description=f"Passages to retrieve, 1 to {MAX_TOP_K} (default 5).")]
+        = None,
+        where: Annotated[str | None, Field(description=WHERE_HELP)] = None,
+    ) -> dict[str, Any]:
+        _check_text("question", question)
+        _check_top_k(top_k)
+        engine = loader.get()
+        answer = _usage(lambda: engine.ask(question, top_k=top_k, where=where))
+        return answer.to_dict(id=1)  # id 1, as `qa ask --json` gives it: the same object
+
+    @server.tool(description=SEARCH_HELP, annotations=READ_ONLY)
+    def search(
+        query: Annotated[str, Field(description="What to look for: a question or keywords.")],
+        top_k: Annotated[int | None, Field(description=f"Passages to return, 1 to {MAX_TOP_K} (default 5).")]
+        = None,
+        where: Annotated[str | None, Field(description=WHERE_HELP)] = None,
+    ) -> dict[str, Any]:
+        from qa.engine import normalize_question
+
+        _check_text("query", query)
+        _check_top_k(top_k)
+        engine = loader.get()
+        cleaned, warnings = _usage(lambda: normalize_question(query))
+        passages = _usage(lambda: engine.search(query, top_k=top_k, where=where))
+        if not passages:
+            scope = where if where is not None else engine.settings.where
+            warnings.append(f"No documents match the filter {scope!r}." if scope else "The index holds no passages.")
+        return {"query": cleaned, "passages": [p.to_dict() for p in passages], "warnings": warnings}
+
+    @server.tool(description=READ_HELP, annotations=READ_ONLY, structured_output=False)
+    def read(
+        source: Annotated[str, Field(description="The document's path relative to the corpus, as citations give "
+                                                 "it, e.g. notes/report.pdf.")],
+        start: Annotated[int | None, Field(description="First character, 0-based (default 0).")] = None,
+        end: Annotated[int | None, Field(description="One past the last character (default: the end).")] = None,
+    ) -> str:
+        engine = loader.get()
+        # Looked up in the index by name only: a path from the client is never opened, so "../x" or a file
+        # of the corpus folder that is not indexed cannot be read.
+        text = None if has_surrogates(source) else _usage(lambda: engine.document_text(source))
+        if text is None:
+            raise ToolError(f"{source!r} is not in the index: give a source as citations or list_documents show "
+                            "it (a path relative to the corpus folder).")
+        first = 0 if start is None else start
+        last = len(text) if end is None else end
+        if not 0 <= first <= last <= len(text):
+            raise ToolError(f"The span [{first}, {last}) is not inside {source!r}, which has {len(text)} "
+                            "characters: need 0 <= start <= end <= length.")
+        return text[first:last]
+
+    @server.tool(description=LIST_HELP, annotations=READ_ONLY)
+    def list_documents(
+        where: Annotated[str | None, Field(description=WHERE_HELP)] = None,
+        limit: Annotated[int, Field(description="Most documents to list (1 to 10000, default 1000).")] = 1000,
+    ) -> dict[str, Any]:
+        if not 1 <= limit <= 10_000:
+            raise ToolError(f"limit must be between 1 and 10000 (got {limit}).")
+        engine = loader.get()
+        documents = _usage(lambda: engine.documents(where))
+        listed = [{"source": d.source, "title": d.title, "date": d.date, "format": d.format, "pages": d.pages,
+                   "chars": d.chars} for d in documents[:limit]]
+        return {"documents": listed, "total": len(documents), "truncated": len(documents) > limit}
+
+    return server
+
+
+def serve(settings: Settings, progress: Progress, http_port: int | None = None) -> None:
+    """Load the engine in the background and serve until the client hangs up (stdin EOF) or Ctrl+C."""
+    import anyio
+
+    loader = EngineLoader(settings, progress)
+    server = build_server(loader)
+    loader.start()
+    interrupted = False
+    try:
+        if http_port is None:
+            anyio.run(server.run_stdio_async)
+        else:
+            print(f"qa mcp: serving MCP over streamable HTTP at http://127.0.0.1:{http_port}/mcp",
+                  file=sys.stderr, flush=True)
+            # 127.0.0.1 only: the SDK then also refuses requests whose Host header is not local (DNS rebinding).
+            anyio.run(lambda: server.run_streamable_http_async(host="127.0.0.1", port=http_port))
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        if loader.loading:
+            # The client left during a first build: end now rather than wait for it (see EngineLoader.start).
+            import os
+
+            if interrupted:
+                print("interrupted", file=sys.stderr)
+            sys.stderr.flush()
+            os._exit(130 if interrupted else 0)
+        loader.close()
