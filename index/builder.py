@@ -86,6 +86,8 @@ class BuildSummary:
     """Index folder."""
     warnings: tuple[str, ...] = field(default_factory=tuple)
     """Anything else worth telling the user."""
+    changed: int = 0
+    """Documents read and embedded during this run because their file is new or its content changed."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -124,9 +126,16 @@ def embedding_text(title: str, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}"
 
 
-def is_stale(corpus: Path, snapshot: IndexReader) -> bool:
+def index_folder(index: IndexStore | str) -> Path | None:
+    """The local folder an index store lives in (skipped when it is inside the corpus), if it has one."""
+    location = index if isinstance(index, str) else index.location
+    return Path(location) if location and "://" not in location else None
+
+
+def is_stale(corpus: Path, snapshot: IndexReader, index: IndexStore | str | None = None) -> bool:
     """Whether any file was added, removed or touched since the snapshot was built (stats only)."""
-    current = {s.source: s.key for s in scan_corpus(corpus)}
+    exclude = index_folder(index) if index is not None else None
+    current = {s.source: s.key for s in scan_corpus(corpus, exclude)}
     return current != snapshot.file_stats()
 
 
@@ -159,7 +168,8 @@ def _build_locked(
     params: ChunkingParams,
     started: float,
 ) -> Iterator[BuildEvent]:
-    stats = list(scan_corpus(corpus))
+    # An index kept inside its own corpus must not index itself (its CURRENT pointer and lock are text).
+    stats = list(scan_corpus(corpus, index_folder(index)))
     reusable = previous is not None and (
         previous.manifest.max_tokens, previous.manifest.overlap_tokens, previous.manifest.title_context
     ) == (params.max_tokens, params.overlap_tokens, params.title_context)
@@ -247,7 +257,7 @@ def _build_locked(
     yield Progress("writing", 1, 1)
     yield BuildSummary(
         manifest.documents, manifest.chunks, total, removed, tuple(skipped),
-        time.perf_counter() - started, True, index.location,
+        time.perf_counter() - started, True, index.location, changed=len(fresh),
     )
 
 

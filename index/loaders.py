@@ -72,8 +72,9 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def scan_corpus(root: Path) -> Iterator[FileStat]:
-    """Yield every candidate file below `root` (recursively, sorted, hidden files and folders skipped).
+def scan_corpus(root: Path, exclude: Path | str | None = None) -> Iterator[FileStat]:
+    """Yield every candidate file below `root` (recursively, sorted, hidden files and folders skipped, and
+    the folder `exclude`: the index itself, when it is kept inside its corpus).
 
     Only regular files are read. Symbolic links: a link to a regular file inside the corpus is followed;
     a link out of the corpus (`/etc/passwd`), to a device (`/dev/zero`) or to anything else is reported
@@ -81,10 +82,12 @@ def scan_corpus(root: Path) -> Iterator[FileStat]:
     would index the same files twice, or loop); they are reported too. A file whose name is not valid
     UTF-8 is reported, with its name escaped, and not read."""
     real_root = os.path.realpath(root)
+    skip = os.path.realpath(exclude) if exclude is not None else None
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
         linked = [d for d in dirnames if not _is_hidden(d) and os.path.islink(os.path.join(dirpath, d))]
-        dirnames[:] = [d for d in dirnames if not _is_hidden(d) and d not in linked]
+        dirnames[:] = [d for d in dirnames if not _is_hidden(d) and d not in linked
+                       and (skip is None or os.path.realpath(os.path.join(dirpath, d)) != skip)]
         for name in linked:
             source, _ok = _printable_name(Path(dirpath, name).relative_to(root).as_posix())
             yield FileStat(source + "/", 0, 0, 0, "a symbolic link to a folder: not followed")

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TextIO
 
 import click
 
@@ -20,6 +20,9 @@ from index.errors import ExitCode, QAError, UsageError
 from qa import __version__
 from qa.config import MAX_TOP_K
 from qa.display import has_surrogates, terminal_safe, without_surrogates
+
+if TYPE_CHECKING:
+    from qa.engine import Engine
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -232,7 +235,10 @@ def cli() -> None:
 @_common
 @click.option("--rebuild", is_flag=True, help="Discard the existing index and build it from scratch.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
-def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool) -> None:
+@click.option("--watch", is_flag=True,
+              help="Then keep watching the corpus and update the index when files change, one line per "
+                   "update (with --json, one JSON object per line), until Ctrl+C.")
+def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool, watch: bool) -> None:
     """Build or update the index of a corpus (only changed files are re-embedded)."""
     from index.builder import BuildSummary
     from qa.engine import Engine
@@ -255,6 +261,52 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
             f"{data['seconds']:.2f} s.\nIndex folder: {terminal_safe(str(data['index']))}",
             err=True,
         )
+    if watch:
+        _watch(engine, as_json, {s.source for s in summary.skipped})
+
+
+def _watch(engine: Engine, as_json: bool, warned: set[str]) -> None:
+    """`qa index --watch`: update the index whenever files change, until Ctrl+C (exit 130 by _Group). Progress
+    bars on a terminal only; a skipped file is warned about once, not on every update."""
+    import time
+
+    from index.builder import FileSkipped
+    from qa.engine import Notice
+    from qa.watch import CorpusWatcher, WatchProblem, WatchUpdate
+
+    progress: list[_Progress] = []
+
+    def on_event(event: object) -> None:
+        if isinstance(event, FileSkipped):
+            if event.skipped.source not in warned:
+                warned.add(event.skipped.source)
+                _warn(f"skipped {event.skipped.source}: {event.skipped.reason}")
+        elif isinstance(event, Notice):
+            if event.warning:
+                _warn(event.message)
+        elif sys.stderr.isatty():
+            if not progress:
+                progress.append(_Progress(sys.stderr, quiet=True))
+            progress[0](event)
+
+    def on_update(update: WatchUpdate) -> None:
+        if progress:
+            progress.pop()._close()
+        if as_json:
+            corpus = {"corpus": str(engine.settings.corpus)}
+            click.echo(json.dumps(update.summary.to_dict() | update.to_dict() | corpus))
+        else:
+            click.echo(f"{time.strftime('%H:%M:%S')} index updated: {update.describe()}", err=True)
+
+    def on_problem(problem: WatchProblem) -> None:
+        if progress:
+            progress.pop()._close()
+        _warn(problem.message)
+
+    def on_ready() -> None:
+        click.echo(f"Watching {terminal_safe(str(engine.settings.corpus))} for changes (Ctrl+C to stop)…", err=True)
+
+    CorpusWatcher(engine, on_update=on_update, on_problem=on_problem, on_event=on_event, on_ready=on_ready).run()
 
 
 def _prepared_engine(settings, refresh: bool = True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -120,6 +121,9 @@ class Engine:
         self._files: dict[str, tuple[tuple[str, int, int, int], str]] = {}
         self._lock = ReadWriteLock()
         """Read side: everything that uses the open snapshot; write side: swapping or closing it."""
+        self._updating = threading.Lock()
+        """Held while this engine builds the index: a re-index asked for while another runs in this process
+        (the chat's Ctrl+R during a watch update) waits for it instead of failing on the index's file lock."""
 
     @property
     def embedder(self) -> Embedder:
@@ -151,12 +155,21 @@ class Engine:
     def prepare(self, refresh: bool = True) -> Iterator[BuildEvent | Notice]:
         """Build the index if it is missing, refresh it if the corpus changed, open it, load the model."""
         self._check_corpus()
+        with self._updating:
+            yield from self._build_or_refresh(refresh)
+            self._swap_snapshot(self.store.open(self.embedder))
+        yield from self._ensure_query_encoder()
+        yield Notice("Loading the embedding model…")
+        self.embedder.warm_up()
+
+    def _build_or_refresh(self, refresh: bool) -> Iterator[BuildEvent | Notice]:
+        """Build a missing index, or refresh a stale one (another writer or a full disk only warns)."""
         if not self.store.exists():
             yield Notice(f"Building the index of {self.settings.corpus} (first run)…")
             yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking)
         else:
             current = self.store.open(self.embedder)
-            stale = refresh and is_stale(self.settings.corpus, current)
+            stale = refresh and is_stale(self.settings.corpus, current, self.store)
             current.close()
             if stale:
                 yield Notice("The corpus changed since it was indexed; updating the index…")
@@ -168,10 +181,6 @@ class Engine:
                 except IndexWriteError as exc:
                     yield Notice(f"{exc} Answering from the previous index, which does not have the latest "
                                  "changes.", warning=True)
-        self._swap_snapshot(self.store.open(self.embedder))
-        yield from self._ensure_query_encoder()
-        yield Notice("Loading the embedding model…")
-        self.embedder.warm_up()
 
     def _ensure_query_encoder(self) -> Iterator[Notice]:
         """Once per model: export the torch-free query encoder (see index/onnx_encoder.py)."""
@@ -185,12 +194,22 @@ class Engine:
             yield Notice(warning)
 
     def reindex(self, rebuild: bool = False) -> Iterator[BuildEvent | Notice]:
-        """Update (or rebuild) the index now, then answer from the new one."""
+        """Update (or rebuild) the index now, then answer from the new one. Questions keep being answered
+        from the previous index until the new one is complete. One re-index at a time per engine: a second
+        caller waits for the running one to finish, then runs its own."""
         self._check_corpus()
-        yield from build(self.settings.corpus, self.store, self.embedder, rebuild=rebuild,
-                         params=self.chunking)
-        self._swap_snapshot(self.store.open(self.embedder))
+        if self._updating.locked():
+            yield Notice("Waiting for the index update in progress to finish…")
+        with self._updating:
+            yield from build(self.settings.corpus, self.store, self.embedder, rebuild=rebuild,
+                             params=self.chunking)
+            self._swap_snapshot(self.store.open(self.embedder))
         yield from self._ensure_query_encoder()
+
+    @property
+    def updating(self) -> bool:
+        """Whether a re-index of this engine is running now."""
+        return self._updating.locked()
 
     def _swap_snapshot(self, snapshot: Snapshot) -> None:
         with self._lock.write():

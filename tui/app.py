@@ -26,7 +26,7 @@ from textual.widgets import Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from qa.display import visible
-from tui.messages import AnswerReady, DocumentFetched, EngineReady, StatusChanged
+from tui.messages import AnswerReady, DocumentFetched, EngineReady, IndexUpdated, StatusChanged, WatchFailed
 from tui.viewer import ViewerScreen
 from tui.widgets import AnswerView, CitationItem, QuestionInput, QuestionView
 
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from qa.config import Settings
     from qa.engine import Engine, Notice
     from qa.types import Answer, Citation
+    from qa.watch import CorpusWatcher
 
 EngineFactory = Callable[[], "Engine"]
 """Returns an object like `qa.engine.Engine`: `prepare()`, `reindex()`, `ask(question, history=...)`,
@@ -88,8 +89,12 @@ class ChatApp(App[None]):
     ]
 
     def __init__(self, engine_factory: EngineFactory, corpus_label: str = "", export_dir: Path | None = None,
-                 theme: str | None = None):
+                 theme: str | None = None, live: bool = False):
         super().__init__()
+        self.live = live
+        """`qa chat --watch`: once the engine is ready, update the index in the background when files change."""
+        self.watcher: CorpusWatcher | None = None
+        """The running `qa.watch.CorpusWatcher`, if any."""
         if theme:
             self.theme = theme  # `theme` in the config file or QA_THEME (checked by Settings.resolve)
         self.engine_factory = engine_factory
@@ -219,11 +224,56 @@ class ChatApp(App[None]):
         if not self.ready:
             self._mark_time("ready")
         self.ready = True
+        if self.live and self.watcher is None:
+            self._start_watching()
+        watching = " Watching for changes." if self.watcher is not None else ""
         self.query_one("#status", Static).remove_class("error")
         self.query_one("#status", Static).update(
-            Text(visible(f"Ready: {message.documents} documents, {message.chunks} passages. {self.corpus_label}"))
+            Text(visible(f"Ready: {message.documents} documents, {message.chunks} passages.{watching} "
+                         f"{self.corpus_label}"))
         )
         self._send_next()
+
+    # -- watching the corpus -----------------------------------------------------------------------
+
+    def _start_watching(self) -> None:
+        """Watch the corpus in a thread of its own; it reports through messages, like the workers. The
+        engine runs one update at a time, so a watch update and Ctrl+R's re-index never overlap: the later
+        one waits (and says so in the status line)."""
+        from qa.watch import CorpusWatcher, WatchProblem, WatchUpdate
+
+        def on_update(update: WatchUpdate) -> None:
+            self.post_message(IndexUpdated(update))
+
+        def on_problem(problem: WatchProblem) -> None:
+            self.post_message(WatchFailed(problem))
+
+        self.watcher = CorpusWatcher(self._loaded(), on_update=on_update, on_problem=on_problem,
+                                     on_event=lambda event: self._report((event,)))
+        self.watcher.start()
+
+    def on_index_updated(self, message: IndexUpdated) -> None:
+        status = self.query_one("#status", Static)
+        status.remove_class("error")
+        update = message.update
+        status.update(Text(visible(f"Index updated: {update.describe()} ({update.documents} documents, "
+                                   f"{update.chunks} passages).")))
+
+    def on_watch_failed(self, message: WatchFailed) -> None:
+        status = self.query_one("#status", Static)
+        text = visible(message.problem.message)
+        if message.problem.retrying:
+            status.remove_class("error")
+            status.update(Text(text))
+            return
+        text = f"Could not update the index: {text}"
+        status.add_class("error")
+        status.update(Text(text))
+        self.notify(text, title="corpus-qa", severity="error", timeout=10)
+
+    def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop(timeout=2)
 
     def on_answer_ready(self, message: AnswerReady) -> None:
         asked, self.asking = self.asking, None
@@ -404,7 +454,7 @@ def _describe(exc: BaseException) -> str:
     return f"Unexpected error: {exc.__class__.__name__}: {exc}"
 
 
-def run_chat(settings: Settings) -> None:
+def run_chat(settings: Settings, watch: bool = False) -> None:
     """Entry point of `qa chat`: the engine is created inside the loading worker."""
 
     def factory() -> Engine:
@@ -412,4 +462,4 @@ def run_chat(settings: Settings) -> None:
 
         return Engine(settings)
 
-    ChatApp(factory, corpus_label=str(settings.corpus), theme=settings.theme).run()
+    ChatApp(factory, corpus_label=str(settings.corpus), theme=settings.theme, live=watch).run()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+
 from index.errors import QAError
 from qa.cli import CONTEXT, _common, _fail, _settings, _where, cli
 from qa.cli import main as _headless_main
@@ -18,7 +20,8 @@ from qa.cli import main as _headless_main
 @cli.command(context_settings=CONTEXT)
 @_common
 @_where
-def chat(corpus: Path | None, index_dir: Path | None) -> None:
+@click.option("--watch", is_flag=True, help="Update the index in the background whenever files change.")
+def chat(corpus: Path | None, index_dir: Path | None, watch: bool) -> None:
     """Open the interactive chat (a terminal app) on the corpus."""
     from tui.app import run_chat
 
@@ -26,7 +29,7 @@ def chat(corpus: Path | None, index_dir: Path | None) -> None:
         settings = _settings(corpus, index_dir, answers=True)
     except QAError as error:
         _fail(error)
-    run_chat(settings)
+    run_chat(settings, watch=watch)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from textual.message import Message
 
 from index.types import Document
 from qa.types import Answer, Citation
+from qa.watch import WatchProblem, WatchUpdate
 
 
 @dataclass
@@ -42,3 +43,17 @@ class DocumentFetched(Message):
 
     citation: Citation
     document: Document | None
+
+
+@dataclass
+class IndexUpdated(Message):
+    """The watcher updated the index after files changed (`update` is a `qa.watch.WatchUpdate`)."""
+
+    update: WatchUpdate
+
+
+@dataclass
+class WatchFailed(Message):
+    """The watcher could not update the index (`problem` is a `qa.watch.WatchProblem`); it keeps watching."""
+
+    problem: WatchProblem
