@@ -486,7 +486,9 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
 @_where
 @click.option("--http", "http_port", type=click.IntRange(min=1, max=65535), default=None, metavar="PORT",
               help="Serve streamable HTTP on 127.0.0.1:PORT (path /mcp) instead of stdio.")
-def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None) -> None:
+@click.option("--watch/--no-watch", default=True, show_default=True,
+              help="Update the index in the background whenever files change.")
+def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None, watch: bool) -> None:
     """Serve the corpus to AI assistants as an MCP server (stdio by default).
 
     \b
@@ -506,7 +508,7 @@ def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None) 
         _fail(error)
     from qa.mcp_server import serve  # the MCP SDK is imported only here: `qa ask` never pays for it
 
-    serve(settings, _Progress(sys.stderr), http_port)
+    serve(settings, _Progress(sys.stderr), http_port, watch)
 
 
 @cli.command("config", context_settings=CONTEXT)

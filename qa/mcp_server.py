@@ -32,6 +32,7 @@ from qa.display import has_surrogates, terminal_safe
 if TYPE_CHECKING:
     from qa.config import Settings
     from qa.engine import Engine
+    from qa.watch import CorpusWatcher
 
 INSTRUCTIONS = """\
 Answers questions from a fixed folder of documents (a corpus), quoting it verbatim. Use `ask` for a question, \
@@ -99,9 +100,12 @@ class EngineLoader:
     it, and the next call tries again, so fixing the cause does not need a restart.
     """
 
-    def __init__(self, settings: Settings, progress: Progress):
+    def __init__(self, settings: Settings, progress: Progress, watch: bool = False):
         self.settings = settings
         self.progress = progress
+        self.watch = watch
+        """Keep the index current while serving (qa/watch.py): on by default for `qa mcp`."""
+        self._watcher: CorpusWatcher | None = None
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
@@ -145,8 +149,22 @@ class EngineLoader:
         with self._lock:
             self._engine = engine
             self._done.set()
-        # A live-folder watcher would start here, once the engine is ready: it would call engine.reindex() on
-        # a change; questions keep being answered from the previous index meanwhile (Engine's lock).
+        if engine is not None and self.watch:
+            self._start_watching(engine)
+
+    def _start_watching(self, engine: Engine) -> None:
+        """Re-index on every change under the corpus, debounced; questions keep being answered from the
+        previous index meanwhile (Engine's lock). Updates and problems are reported on stderr."""
+        from qa.watch import CorpusWatcher, WatchProblem, WatchUpdate
+
+        def on_update(update: WatchUpdate) -> None:
+            print(f"qa mcp: index updated: {update.describe()}", file=sys.stderr, flush=True)
+
+        def on_problem(problem: WatchProblem) -> None:
+            print(f"qa mcp: {terminal_safe(problem.message)}", file=sys.stderr, flush=True)
+
+        self._watcher = CorpusWatcher(engine, on_update=on_update, on_problem=on_problem)
+        self._watcher.start()
 
     def get(self) -> Engine:
         """The prepared engine, waiting for the load; raises the load's error (the next call loads again)."""
@@ -165,6 +183,8 @@ class EngineLoader:
         raise ToolError(f"The index or the model could not be loaded ({detail}).")
 
     def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
         with self._lock:
             engine, self._engine = self._engine, None
         if engine is not None:
@@ -263,11 +283,12 @@ def build_server(loader: EngineLoader) -> MCPServer:
     return server
 
 
-def serve(settings: Settings, progress: Progress, http_port: int | None = None) -> None:
-    """Load the engine in the background and serve until the client hangs up (stdin EOF) or Ctrl+C."""
+def serve(settings: Settings, progress: Progress, http_port: int | None = None, watch: bool = True) -> None:
+    """Load the engine in the background and serve until the client hangs up (stdin EOF) or Ctrl+C; with
+    `watch`, keep the index current as files change."""
     import anyio
 
-    loader = EngineLoader(settings, progress)
+    loader = EngineLoader(settings, progress, watch=watch)
     server = build_server(loader)
     loader.start()
     interrupted = False

@@ -288,3 +288,34 @@ def test_the_sdk_is_imported_only_by_qa_mcp() -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mcp', 'pydantic')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.asyncio
+async def test_the_server_watches_the_corpus_by_default(corpus: Path, tmp_path: Path) -> None:
+    """A file saved while the server runs is answered from, without a restart (`--no-watch` turns it off)."""
+    question = "Which river flows through Cairo?"
+    async with mcp_session(corpus, tmp_path / "idx") as session:
+        before = await call(session, "ask", question=question)
+        assert all(c["source"] != "nile.txt" for c in before["citations"])
+        (corpus / "nile.txt").write_text("The Nile is the river that flows through Cairo, in Egypt.\n",
+                                         encoding="utf-8")
+        for _ in range(150):  # up to 15 s
+            await asyncio.sleep(0.1)
+            after = await call(session, "ask", question=question)
+            if after["citations"] and after["citations"][0]["source"] == "nile.txt":
+                break
+        else:
+            raise AssertionError(f"the new file was never cited: {after}")
+        listed = await call(session, "list_documents")
+        assert "nile.txt" in [d["source"] for d in listed["documents"]]
+
+
+@pytest.mark.asyncio
+async def test_no_watch_keeps_the_index_as_it_was_loaded(corpus: Path, tmp_path: Path) -> None:
+    async with mcp_session(corpus, tmp_path / "idx", "--no-watch") as session:
+        await call(session, "ask", question="Where is Mount Etna volcano?")
+        (corpus / "nile.txt").write_text("The Nile is the river that flows through Cairo, in Egypt.\n",
+                                         encoding="utf-8")
+        await asyncio.sleep(2.5)
+        listed = await call(session, "list_documents")
+        assert "nile.txt" not in [d["source"] for d in listed["documents"]]
