@@ -1,12 +1,13 @@
 """Warm answer latency (question -> verified Answer, in process) on a corpus of a few thousand documents.
 
-    python bench/latency.py [--docs 10033] [--questions 300] [--natural FILE]
+    python bench/latency.py [--docs 10033] [--questions 300] [--natural FILE] [--where FILTER]
 
 Questions are the articles' short Wikipedia descriptions ("1968 film by Stanley Kubrick"), or with
 `--natural` the shared natural questions (../shared/wiki-questions.jsonl), which name titles and ask for
 typed answers, so the title and reader steps run too. The index is built (or refreshed) first in
 bench/.cache and the engine prepared; then every question is asked once and timed, with the default
-settings (top 5 passages).
+settings (top 5 passages). With `--where`, every question is also asked with that filter, right after
+the unfiltered ask (so both see the same machine load), and both latencies are printed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.wiki_corpus import article_keys, index_dir, materialise, summaries  # noqa: E402
 from index.builder import ChunkingParams  # noqa: E402
 from index.embedding import MiniLMEmbedder  # noqa: E402
+from index.filters import parse_where  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 
@@ -32,6 +34,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=10033)
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--natural", type=Path, default=None, help="Ask these JSONL questions instead.")
+    parser.add_argument("--where", default=None, help="Also ask each question with this filter, e.g. 'path:[a-m]*'.")
     args = parser.parse_args()
     corpus = materialise(args.docs)
     if args.natural:
@@ -49,12 +52,20 @@ def main() -> None:
         pass
     engine.ask("warm-up question")
     times = []
+    filtered: list[float] = []
     abstained = 0
+    if args.where:
+        matching = len(engine.snapshot.documents_matching(parse_where(args.where)))
+        engine.ask("warm-up question", where=args.where)
     for q in questions:
         t0 = time.perf_counter()
         answer = engine.ask(q)
         times.append((time.perf_counter() - t0) * 1000)
         abstained += answer.abstained
+        if args.where:
+            t0 = time.perf_counter()
+            engine.ask(q, where=args.where)
+            filtered.append((time.perf_counter() - t0) * 1000)
     vectors = np.asarray(engine.snapshot.vectors.vectors)
     engine.close()
 
@@ -79,6 +90,9 @@ def main() -> None:
     print(f"corpus: {args.docs} documents; {len(times)} questions ({abstained} abstained)")
     print(f"warm answer latency (question -> verified Answer): p50 {p(times, 0.5):.1f} ms, "
           f"p95 {p(times, 0.95):.1f} ms, max {max(times):.1f} ms")
+    if args.where:
+        print(f"  with --where {args.where!r} ({matching} of {args.docs} documents match): "
+              f"p50 {p(filtered, 0.5):.1f} ms, p95 {p(filtered, 0.95):.1f} ms")
     print(f"textbook encode + FAISS flat search (no answer): p50 {p(textbook, 0.5):.1f} ms, "
           f"p95 {p(textbook, 0.95):.1f} ms")
 
