@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.chunking import chunk_document
-from index.errors import CorpusError, IndexWriteError
+from index.errors import CorpusError, IndexOutdated, IndexWriteError
 from index.generation import unique_sentences
 from index.loaders import FileStat, Skipped, load_document, scan_corpus
 from index.memory import release_freed_memory
@@ -103,7 +103,17 @@ class BuildSummary:
         }
 
 
-BuildEvent = Progress | FileSkipped | BuildSummary
+@dataclass(frozen=True)
+class Notice:
+    """Something to tell the user during a build or preparation that is not an error."""
+
+    message: str
+    """The text to show."""
+    warning: bool = False
+    """Something the answer depends on: shown even where progress chatter is hidden (`qa ask`)."""
+
+
+BuildEvent = Progress | FileSkipped | BuildSummary | Notice
 
 
 @dataclass
@@ -152,7 +162,12 @@ def build(
     if not corpus.is_dir():
         raise CorpusError(f"The corpus folder {corpus} does not exist or is not a folder.")
     with index.write_lock():
-        previous = None if rebuild or not index.exists() else index.open(embedder)
+        previous = None
+        if not rebuild and index.exists():
+            try:
+                previous = index.open(embedder)
+            except IndexOutdated as exc:  # a cache of the corpus: build it again rather than fail
+                yield Notice(f"{exc.reason} Rebuilding it…", warning=True)
         try:
             yield from _build_locked(corpus, index, embedder, previous, params, started)
         finally:

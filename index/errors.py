@@ -47,6 +47,17 @@ class IndexStateError(QAError):
     exit_code = ExitCode.INDEX
 
 
+class IndexOutdated(IndexStateError):
+    """The index is sound but was built by another index format or another model. It is a cache of the
+    corpus, so a build replaces it (with a notice) instead of failing; only readers that must not build
+    (`qa text`, `qa eval`) report it."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        """What differs, without the "run qa index --rebuild" hint."""
+
+
 class IndexBusyError(QAError):
     """Another process holds the write lock of this index."""
 

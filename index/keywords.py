@@ -45,3 +45,14 @@ def keyword_tokens(text: str) -> list[str]:
     words = [w for w in words if w and w not in STOPWORDS]
     stemmer = _stemmer()
     return stemmer.stemWords(words) if stemmer is not None else words
+
+
+RELATED_FORMS: dict[str, tuple[str, ...]] = {
+    "die": ("death", "dead"), "death": ("die", "dead"), "dead": ("die", "death"),
+    "born": ("birth",), "birth": ("born",),
+    "marri": ("marriag",), "marriag": ("marri",),
+    "found": ("foundat",), "foundat": ("found",),
+    "built": ("build", "construct"), "build": ("built", "construct"), "construct": ("build", "built"),
+}
+"""Stems of one event that the stemmer keeps apart: "When did Francis I die?" is answered by "until his death
+in 1547", "When was she born?" by "her birth". Only words questions about dates and events ask with."""

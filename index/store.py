@@ -30,7 +30,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from index.errors import IndexBusyError, IndexStateError, IndexWriteError
+from index.errors import IndexBusyError, IndexOutdated, IndexStateError, IndexWriteError
 from index.keyword_index import KeywordIndex
 from index.paths import PRIVATE_DIR, PRIVATE_FILE, make_private, private_dir
 from index.storage import ChunkRow, KeptDocument
@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from index.loaders import Skipped
     from index.storage import IndexReader
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
+"""6: title keys, chunk table and vector checksums (5: pages and sections of PDF/HTML/DOCX/EPUB)."""
 CHECKSUM_BLOCK = 1 << 20
 CHECKSUMMED = ("chunks.npy", "sentences.npy", "chunk_table.npy")
 """Files whose damage would change answers silently; the rest fail loudly when damaged."""
@@ -310,10 +311,9 @@ class Snapshot:
                 raise
             raise IndexStateError(f"{hint} is incomplete (no manifest). {REBUILD_HINT}") from None
         except FormatMismatch as exc:
-            raise IndexStateError(
-                f"{hint} was written in format {exc.args[0]}; this corpus-qa reads format "
-                f"{FORMAT_VERSION}. {REBUILD_HINT}"
-            ) from None
+            reason = (f"{hint} was written in format {exc.args[0]}; this corpus-qa reads format "
+                      f"{FORMAT_VERSION}.")
+            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason) from None
         except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
             raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
         if embedder is not None and (
@@ -321,10 +321,9 @@ class Snapshot:
             or manifest.weights_hash != embedder.weights_hash
             or manifest.dim != embedder.dim
         ):
-            raise IndexStateError(
-                f"{hint} was built with the model {manifest.model_id} ({manifest.weights_hash}), not the one "
-                f"in use now, {embedder.model_id} ({embedder.weights_hash}). {REBUILD_HINT}"
-            )
+            reason = (f"{hint} was built with the model {manifest.model_id} ({manifest.weights_hash}), not the "
+                      f"one in use now, {embedder.model_id} ({embedder.weights_hash}).")
+            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
         db = gen / "meta.sqlite"
         if not db.is_file():
             raise IndexStateError(f"{hint} is damaged (meta.sqlite is missing). {REBUILD_HINT}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.errors import CitationError
-from index.keywords import keyword_tokens
+from index.keywords import RELATED_FORMS, keyword_tokens
 from qa.config import Tuning
 from qa.types import Answer, Citation, Passage
 
@@ -76,11 +76,13 @@ def term_weights(snapshot: Snapshot, terms: set[str]) -> dict[str, float]:
 
 
 def keyword_overlap(weights: dict[str, float], present: set[str] | frozenset[str]) -> float:
-    """IDF-weighted share of the question's keywords among a sentence's terms (0..1)."""
+    """IDF-weighted share of the question's keywords among a sentence's terms (0..1); a keyword counts as
+    present in another form of the same event word (RELATED_FORMS)."""
     total = sum(weights.values())
     if total <= 0:
         return 0.0
-    return sum(w for t, w in weights.items() if t in present) / total
+    return sum(w for t, w in weights.items()
+               if t in present or any(r in present for r in RELATED_FORMS.get(t, ()))) / total
 
 
 def sentence_terms(snapshot: Snapshot, sentence_id: int, text: str) -> frozenset[str]:

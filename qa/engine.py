@@ -12,12 +12,11 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from index.builder import BuildEvent, ChunkingParams, build, is_stale
+from index.builder import BuildEvent, ChunkingParams, Notice, build, is_stale
 from index.embedding import Embedder, load_embedder
-from index.errors import CorpusError, IndexBusyError, IndexStateError, IndexWriteError, UsageError
+from index.errors import CorpusError, IndexBusyError, IndexOutdated, IndexStateError, IndexWriteError, UsageError
 from index.filters import Where
 from index.loaders import shorten
 from index.storage import IndexReader as Snapshot
@@ -36,16 +35,6 @@ _FOLLOW_UP = re.compile(
 )
 
 _CONTINUES = re.compile(r"\s*(and|also|what about|how about|why|why not)\b", re.I)
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something to tell the user during preparation that is not an error."""
-
-    message: str
-    """The text to show."""
-    warning: bool = False
-    """Something the answer depends on: shown even where progress chatter is hidden (`qa ask`)."""
 
 
 def damaged(snapshot: Snapshot, exc: BaseException) -> IndexStateError:
@@ -168,11 +157,18 @@ class Engine:
             yield Notice(f"Building the index of {self.settings.corpus} (first run)…")
             yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking)
         else:
-            current = self.store.open(self.embedder)
-            stale = refresh and is_stale(self.settings.corpus, current, self.store)
-            current.close()
+            try:
+                current = self.store.open(self.embedder)
+            except IndexOutdated:
+                if not refresh:
+                    raise
+                stale = True  # built by another version or model: the build below replaces it, with a notice
+            else:
+                stale = refresh and is_stale(self.settings.corpus, current, self.store)
+                current.close()
+                if stale:
+                    yield Notice("The corpus changed since it was indexed; updating the index…")
             if stale:
-                yield Notice("The corpus changed since it was indexed; updating the index…")
                 try:
                     yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking)
                 except IndexBusyError:

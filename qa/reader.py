@@ -102,9 +102,10 @@ def _asked(question: str) -> frozenset[str]:
 
 @lru_cache(maxsize=64)
 def _question_stems(question: str) -> frozenset[str]:
-    from index.keywords import keyword_tokens
+    from index.keywords import RELATED_FORMS, keyword_tokens
 
-    return frozenset(keyword_tokens(question))
+    stems = keyword_tokens(question)
+    return frozenset([*stems, *(r for s in stems for r in RELATED_FORMS.get(s, ()))])
 
 
 def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
@@ -135,8 +136,9 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                 named = normalize(sentence[start:end]).split()
                 if any(w in _ORGS for w in named) or (named and _DEMONYM.search(named[-1])):
                     continue  # an institution or a people ("Central Asian"), not a person
-                if any(w in asked for w in named):
-                    continue  # the person the question is about ("Antony Blinken" for "Blinken") is not the answer
+            if any(w in asked for w in normalize(sentence[start:end]).split()):
+                continue  # what the question is about ("Antony Blinken" for "Blinken", "Mount Etna" for
+                #           "Where is Etna?") is not its answer
             if start >= end or (kind == PERSON and len(sentence[start:end].split()) < 2):
                 continue
         words = normalize(sentence[start:end]).split()

@@ -68,6 +68,13 @@ def test_question_form() -> None:
     assert not is_question("1968 film by Stanley Kubrick")
 
 
+
+def test_what_the_question_is_about_is_not_its_answer() -> None:
+    s = "Mount Etna is an active volcano on the island of Sicily."
+    a, b = answer_span(PLACE, s, "Where is Etna?", set())  # type: ignore[misc]
+    assert s[a:b] == "Sicily"
+
+
 # -- end to end on the hash embedder ------------------------------------------------------------------
 
 
@@ -80,6 +87,7 @@ def wiki(tmp_path: Path) -> Engine:
         "madrid.txt": "Madrid\n\nMadrid is the capital of Spain, a city in the centre of the country of Spain, "
                       "the largest city of Spain with 3.4 million people in Spain.",
         "bolt.txt": "Usain Bolt\n\nUsain Bolt is a Jamaican sprinter. He won the 100 metres in 2008.",
+        "francis.txt": "Francis I of France\n\nFrancis I was King of France from 1515 until his death in 1547.",
         "report.txt": "date 2021-06-01 Lima (Peru): The bridge over the river was opened by the mayor.\n\n"
                       "Traffic on the bridge was heavy on the first day.",
     }
@@ -131,3 +139,10 @@ def test_date_question_answered_from_the_dated_header(wiki: Engine) -> None:
     header = answer.citations[0]
     assert header.quote.startswith("date 2021-06-01 Lima (Peru)")
     assert any("opened by the mayor" in c.quote for c in answer.citations[1:])
+
+
+def test_an_event_asked_with_one_word_is_found_in_another_form(wiki: Engine) -> None:
+    """"die" in the question, "death" in the text: without RELATED_FORMS the date sentence shares no word of
+    what is asked besides the topic, and the date question abstains."""
+    answer = wiki.ask("When did Francis I die?")
+    assert not answer.abstained and answer.short_answer == "1547"

@@ -198,14 +198,14 @@ def test_writer_lock_excludes_writers_but_not_readers(corpus: Path, tmp_path: Pa
     assert run(corpus, index, HashEmbedder(), rebuild=True).updated  # lock released with the process
 
 
-def test_index_from_another_model_is_refused_with_rebuild_hint(corpus: Path, tmp_path: Path) -> None:
+def test_index_from_another_model_is_refused_on_open_and_rebuilt_by_a_build(corpus: Path, tmp_path: Path) -> None:
     index = IndexDir(tmp_path / "idx")
     run(corpus, index, HashEmbedder(dim=64))
     with pytest.raises(IndexStateError, match=r"built with the model .*qa index --rebuild"):
         index.open(HashEmbedder(dim=32))
-    with pytest.raises(IndexStateError, match="--rebuild"):
-        run(corpus, index, HashEmbedder(dim=32))
-    assert run(corpus, index, HashEmbedder(dim=32), rebuild=True).updated
+    summary = run(corpus, index, HashEmbedder(dim=32))  # a build replaces it (see the test below)
+    assert summary.updated and summary.embedded == summary.chunks
+    assert index.open(HashEmbedder(dim=32)).manifest.dim == 32
 
 
 @pytest.mark.parametrize(
@@ -255,3 +255,32 @@ def test_empty_or_missing_corpus_is_a_corpus_error(tmp_path: Path) -> None:
         run(tmp_path / "empty", IndexDir(tmp_path / "i1"), HashEmbedder())
     with pytest.raises(CorpusError, match="does not exist"):
         run(tmp_path / "nope", IndexDir(tmp_path / "i2"), HashEmbedder())
+
+
+@pytest.mark.parametrize("outdated", ["format", "model"])
+def test_an_index_of_another_format_or_model_is_rebuilt_with_a_warning(outdated: str, corpus: Path,
+                                                                       tmp_path: Path) -> None:
+    """The index is a cache: after an upgrade (another format) or a model change, a build replaces it, saying
+    why, instead of exit 4. Readers that never build (qa text) still refuse it with the rebuild hint."""
+    import json
+
+    from index.builder import Notice
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    index = IndexDir(tmp_path / "idx")
+    run(corpus, index, HashEmbedder())
+    manifest = next(index.path.glob("gen-*/manifest.json"))
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["format_version" if outdated == "format" else "weights_hash"] = 5 if outdated == "format" else "other"
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    engine = Engine(Settings.resolve(corpus, tmp_path / "idx"), embedder=HashEmbedder())
+    with pytest.raises(IndexStateError, match=r"qa index --rebuild"):
+        list(engine.prepare(refresh=False))
+    events = list(engine.prepare())
+    warnings = [e.message for e in events if isinstance(e, Notice) and e.warning]
+    assert any("Rebuilding it" in w and ("format 5" in w if outdated == "format" else "model" in w)
+               for w in warnings), warnings
+    assert not engine.ask("Where is Mount Etna volcano?").abstained
+    assert index.open(HashEmbedder()).manifest.documents == 3
+    engine.close()

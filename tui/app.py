@@ -146,9 +146,12 @@ class ChatApp(App[None]):
 
     def _report(self, events: Iterable[BuildEvent | Notice]) -> None:
         """Turn engine events into StatusChanged messages (runs inside a worker thread)."""
+        from index.builder import BuildSummary
         from qa.events import describe
 
         for event in events:
+            if isinstance(event, BuildSummary):
+                continue  # the end of a build is told by EngineReady or IndexUpdated, with what changed
             text, fraction = describe(event)
             self.post_message(StatusChanged(text, fraction))
 
