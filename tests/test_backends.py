@@ -179,12 +179,16 @@ def _foreign(db: Path, damage: str) -> None:
         gen = client.describe_alias("corpus_qa")["collection_name"].removesuffix("_meta")
         if damage == "missing collection":
             client.drop_collection(f"{gen}_sentences")
-        else:  # a chunks collection with another dimension and fields
-            client.drop_collection(f"{gen}_chunks")
-            schema = client.create_schema(auto_id=False)
-            schema.add_field("id", DataType.INT64, is_primary=True)
-            schema.add_field("vector", DataType.FLOAT_VECTOR, dim=8)
-            client.create_collection(f"{gen}_chunks", schema=schema)
+            return
+        # a chunks collection with other fields, or the right fields and another dimension
+        client.drop_collection(f"{gen}_chunks")
+        schema = client.create_schema(auto_id=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        if damage == "wrong dimension":
+            for f in ("doc_id", "start", "end", "n_tokens", "first_sentence", "last_sentence"):
+                schema.add_field(f, DataType.INT64)
+        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=8)
+        client.create_collection(f"{gen}_chunks", schema=schema)
     finally:
         client.close()
         from milvus_lite.server_manager import server_manager_instance
@@ -192,8 +196,14 @@ def _foreign(db: Path, damage: str) -> None:
         server_manager_instance.release_server(str(db))  # Milvus Lite: one process per file
 
 
-@pytest.mark.parametrize("damage", ["foreign alias", "missing collection", "wrong fields and dimension"])
-def test_a_foreign_or_damaged_collection_is_exit_4_in_one_line(damage: str, corpus: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("damage", "message"), [
+    ("foreign alias", "not one corpus-qa wrote (the alias corpus_qa names the collection 'someone_elses')"),
+    ("missing collection", "_sentences is missing"),
+    ("wrong fields", "_chunks has the fields id, vector)"),
+    ("wrong dimension", "_chunks holds vectors of 8, the manifest says 64"),
+])
+def test_a_foreign_or_damaged_collection_is_exit_4_in_one_line(damage: str, message: str, corpus: Path,
+                                                                 tmp_path: Path) -> None:
     spec = spec_for("milvus", tmp_path)
     run(corpus, spec, HashEmbedder())
     _foreign(tmp_path / "idx.db", damage)
@@ -201,7 +211,7 @@ def test_a_foreign_or_damaged_collection_is_exit_4_in_one_line(damage: str, corp
                          capture_output=True, text=True, env=clean_env(), timeout=120)
     assert out.returncode == 4, out.stderr
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr, out.stderr
-    assert "not one corpus-qa wrote" in out.stderr or "damaged" in out.stderr
+    assert message in out.stderr, out.stderr
 
 
 def test_store_option_is_shown_and_works_on_the_cli(corpus: Path, tmp_path: Path) -> None:
