@@ -101,6 +101,8 @@ class MilvusStore:
             self.uri = f"{scheme}://{parts.netloc}{parts.path}"
         self._client: Any = None
         self._client_lock = threading.Lock()
+        self._readers: dict[str, int] = {}
+        """Generation -> readers of it open in this process: an old generation is dropped once none is left."""
 
     # -- connection ---------------------------------------------------------------------------------
 
@@ -279,14 +281,26 @@ class MilvusStore:
                     self.client.drop_collection(f"{gen}_{part}")
 
     def publish(self, gen: str) -> None:
-        """Point the alias at `gen` (atomically), then drop every other generation."""
+        """Point the alias at `gen` (atomically), then drop every other generation no reader of this process
+        has open (those go when their last reader closes: questions in flight finish on the old one)."""
         client = self.client
         if self._live() is None:
             client.create_alias(f"{gen}_meta", self.base)
         else:
             client.alter_alias(f"{gen}_meta", self.base)
-        for old in self.generations() - {gen}:
+        self.prune()
+
+    def prune(self) -> None:
+        """Drop every generation but the live one and those readers of this process have open."""
+        live = self._live()
+        with self._client_lock:
+            busy = {g for g, n in self._readers.items() if n > 0}
+        for old in self.generations() - busy - {live or ""}:
             self.drop(old)
+
+    def _opened(self, gen: str, delta: int) -> None:
+        with self._client_lock:
+            self._readers[gen] = self._readers.get(gen, 0) + delta
 
     def close(self) -> None:
         with self._client_lock:
@@ -352,8 +366,7 @@ class MilvusWriter:
     def __init__(self, store: MilvusStore, previous: MilvusReader | None, dim: int) -> None:
         self.store, self.previous, self.dim = store, previous, dim
         self.client = store.client
-        for leftover in store.generations() - ({previous.gen} if previous else set()) - {store._live() or ""}:
-            store.drop(leftover)  # a build that died half-way
+        store.prune()  # a build that died half-way, an old generation whose readers are gone
         self.gen = f"{store.base}_g{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:8]}"
         try:
             for part in PARTS:
@@ -500,8 +513,6 @@ class MilvusWriter:
         self.client.insert(f"{self.gen}_meta", [{"key": "manifest", "value": manifest.to_json(), "pad": [0.0, 0.0]}])
         for part in PARTS:
             self.client.flush(f"{self.gen}_{part}")
-        if self.previous is not None:
-            self.previous.closed = True
         self.store.publish(self.gen)
         return manifest
 
@@ -610,6 +621,7 @@ class MilvusReader:
             for k in title_keys(d["title"]):
                 reader.title_index.setdefault(k, []).append((i, k == whole))
         reader.by_source = {d["source"]: i for i, d in enumerate(reader.docs)}
+        store._opened(gen, 1)
         return reader
 
     def _meta(self, key: str) -> Any:
@@ -824,4 +836,12 @@ class MilvusReader:
         return self.manifest.chunks
 
     def close(self) -> None:
+        """Let go of the generation; dropped now if it is no longer the live one and no other reader of this
+        process has it open."""
+        if self.closed:
+            return
         self.closed = True
+        self.store._opened(self.gen, -1)
+        if self.store._client is not None:
+            with contextlib.suppress(Exception):
+                self.store.prune()

@@ -131,6 +131,26 @@ def test_update_embeds_only_what_changed_and_drops_what_was_removed(backend: str
         eng.close()
 
 
+def test_an_open_reader_keeps_its_generation_until_closed(corpus: Path, tmp_path: Path) -> None:
+    """Questions in flight during an update finish on the old generation; a removed document's text goes
+    with it as soon as its last reader closes."""
+    store = open_store(spec_for("milvus", tmp_path))
+    try:
+        list(build(corpus, store, HashEmbedder()))
+        old = store.open(HashEmbedder())
+        (corpus / "notes" / "volcanoes.md").unlink()
+        list(build(corpus, store, HashEmbedder()))
+        assert len(store.generations()) == 2  # type: ignore[attr-defined]
+        volcanoes = old.document_by_source("notes/volcanoes.md")
+        assert volcanoes is not None and "Etna" in volcanoes.text
+        assert len(old.dense_search(HashEmbedder().embed_query("Etna"), 5)[0]) > 0
+        old.close()
+        assert len(store.generations()) == 1  # type: ignore[attr-defined]
+        assert store.open(HashEmbedder()).document_by_source("notes/volcanoes.md") is None
+    finally:
+        store.close()  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_where_filters(backend: str, corpus: Path, tmp_path: Path) -> None:
     eng = engine(corpus, spec_for(backend, tmp_path))
