@@ -651,6 +651,17 @@ class MilvusReader:
         table = np.asarray(out, dtype=np.int64).reshape(-1, len(fields))
         return table[np.argsort(table[:, 0], kind="stable")] if len(table) else table
 
+    @contextlib.contextmanager
+    def _failures(self) -> Iterator[None]:
+        """A Milvus call that fails on the query path (server gone, collection dropped) is one clear error."""
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            yield
+        except MilvusException as exc:
+            raise IndexStateError(f"Milvus at {self.location} failed to answer ({exc.message}). If the index was "
+                                  f"removed or damaged: {REBUILD_HINT}") from None
+
     # -- documents ------------------------------------------------------------------------------------
 
     def document(self, doc_id: int) -> Document:
@@ -659,8 +670,9 @@ class MilvusReader:
             if not 0 <= doc_id < len(self.docs):
                 raise IndexStateError(f"The index at {self.location} is damaged (document {doc_id}). {REBUILD_HINT}")
             d = self.docs[doc_id]
-            rows = self.client.query(f"{self.gen}_texts", filter=f"doc_id == {int(doc_id)}",
-                                     output_fields=["part", "text"])
+            with self._failures():
+                rows = self.client.query(f"{self.gen}_texts", filter=f"doc_id == {int(doc_id)}",
+                                         output_fields=["part", "text"])
             text = "".join(r["text"] for r in sorted(rows, key=lambda r: r["part"]))
             if len(text) != d["chars"]:
                 raise IndexStateError(f"The index at {self.location} is damaged (the text of {d['source']} is cut "
@@ -745,9 +757,11 @@ class MilvusReader:
 
         ids = [int(i) for i in ids]
         found: dict[int, list[float]] = {}
-        for start in range(0, len(ids), 1000):
-            for r in self.client.get(f"{self.gen}_{part}", ids=ids[start : start + 1000], output_fields=["vector"]):
-                found[int(r["id"])] = r["vector"]
+        with self._failures():
+            for start in range(0, len(ids), 1000):
+                for r in self.client.get(f"{self.gen}_{part}", ids=ids[start : start + 1000],
+                                         output_fields=["vector"]):
+                    found[int(r["id"])] = r["vector"]
         try:
             out = np.asarray([found[i] for i in ids], dtype=np.float32).reshape(len(ids), self.manifest.dim)
         except KeyError as exc:
@@ -787,8 +801,9 @@ class MilvusReader:
         expr = self._filter(where)
         if expr is None or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        hits = self.client.search(f"{self.gen}_{part}", [query], anns_field=field, limit=min(k, 16_384),
-                                  filter=expr, output_fields=[], search_params={"metric_type": "IP"})[0]
+        with self._failures():
+            hits = self.client.search(f"{self.gen}_{part}", [query], anns_field=field, limit=min(k, 16_384),
+                                      filter=expr, output_fields=[], search_params={"metric_type": "IP"})[0]
         ids = np.asarray([int(h["id"]) for h in hits], dtype=np.int64)
         scores = np.asarray([float(h["distance"]) for h in hits], dtype=np.float32)
         order = np.lexsort((ids, -scores))  # ties by id, as the local store ranks them
