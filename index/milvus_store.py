@@ -23,8 +23,12 @@ ranking differs from the local index's; answers must not depend on the backend, 
 corpus-qa's BM25 (index/keyword_index.py) stored as sparse vectors, searched by Milvus.
 
 Publishing switches the alias `<base>` to the new generation's `meta` collection (`alter_alias`, atomic);
-readers resolve the alias once and read that generation only. The previous generation is dropped right
-after the switch, as the local store removes its previous folder.
+readers resolve the alias once and read that generation only. An old generation is dropped as soon as no
+reader of the publishing process has it open (at once for `qa index`; when the engine swaps in the new
+one for chat, mcp and watch), so a removed document's text does not outlive the update. A reader in
+another process (server mode only) that still has it open gets a one-line error (exit 4) on its next
+question and must be reopened (restart chat/mcp); a build that died half-way leaves collections the next writer drops.
+Every collection is searched exactly (FLAT, like the local store below its IVF threshold).
 
 Two writers: a build holds the write lock for its whole run. For Milvus Lite it is an exclusive flock on
 `<file>.lock` next to the data (and Milvus Lite itself admits one process per file: a second process gets
