@@ -2,6 +2,7 @@
 
     python bench/scale.py [--n 1000000] [--queries 300] [--noise 1.5]
     python bench/scale.py --anchors wiki [--spread 0.7]
+    python bench/scale.py --milvus [--n 100000]       # also through Milvus Lite (insert rate, p50, recall)
 
 Vectors are a mixture of 2,000 Gaussian clusters (spread --noise around unit-variance centres),
 normalised (uniform random vectors have no neighbours worth finding); queries are new points of the
@@ -80,6 +81,71 @@ print(json.dumps({"open_rss_mb": open_rss, "open_s": open_s, "dense_ms": dense, 
 """
 
 
+MILVUS_SCRIPT = r"""
+def peak_rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+
+import json, sys, time
+from pathlib import Path
+import numpy as np
+from pymilvus import DataType, MilvusClient
+folder = Path(sys.argv[1])
+data = np.load(folder / "data.npy", mmap_mode="r")
+queries = np.load(folder / "queries.npy")
+client = MilvusClient(str(folder / "scale.db"))
+schema = client.create_schema(auto_id=False)
+schema.add_field("id", DataType.INT64, is_primary=True)
+schema.add_field("doc_id", DataType.INT64)
+schema.add_field("vector", DataType.FLOAT_VECTOR, dim=data.shape[1])
+params = client.prepare_index_params()
+params.add_index("vector", index_type="FLAT", metric_type="IP")  # what index/milvus_store.py creates
+client.create_collection("chunks", schema=schema, index_params=params)
+t0 = time.perf_counter()
+for start in range(0, len(data), 2000):
+    block = np.asarray(data[start : start + 2000])
+    client.insert("chunks", [{"id": start + k, "doc_id": (start + k) // 4, "vector": v}
+                             for k, v in enumerate(block.tolist())])
+client.flush("chunks")
+insert_s = time.perf_counter() - t0
+insert_rss = peak_rss_mb()
+client.search("chunks", [queries[0].tolist()], anns_field="vector", limit=10, search_params={"metric_type": "IP"})
+dense, filtered, found = [], [], []
+for q in queries:
+    t = time.perf_counter()
+    hits = client.search("chunks", [q.tolist()], anns_field="vector", limit=10, search_params={"metric_type": "IP"})[0]
+    dense.append((time.perf_counter() - t) * 1000)
+    found.append([int(h["id"]) for h in hits])
+for q in queries[:50]:  # a where filter as the backend sends it: 1,000 allowed documents
+    t = time.perf_counter()
+    client.search("chunks", [q.tolist()], anns_field="vector", limit=10,
+                  filter=f"doc_id in {list(range(0, 100_000, 100))}", search_params={"metric_type": "IP"})
+    filtered.append((time.perf_counter() - t) * 1000)
+print(json.dumps({"insert_s": insert_s, "insert_rss_mb": insert_rss, "dense_ms": dense, "filtered_ms": filtered,
+                  "found": found, "rss_mb": peak_rss_mb()}))
+"""
+
+
+def milvus_scale(folder: Path, data: np.ndarray, truth: np.ndarray) -> None:
+    """Insert the vectors into a Milvus Lite collection the way the Milvus backend does (FLAT, IP), in a fresh
+    process (Milvus Lite runs inside it, so its peak RSS is the engine's too), then query it."""
+    np.save(folder / "data.npy", data)
+    out = subprocess.run([sys.executable, "-c", MILVUS_SCRIPT, str(folder)], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"milvus lite failed: {out.stderr[-2000:]}")
+        return
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(r["found"], truth, strict=True)])
+    dense, filtered = sorted(r["dense_ms"]), sorted(r["filtered_ms"])
+    p = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))]  # noqa: E731
+    print(f"milvus lite: inserted {len(data):,} vectors in {r['insert_s']:.1f} s ({len(data) / r['insert_s']:,.0f} "
+          f"rows/s), peak RSS while inserting {r['insert_rss_mb']:.0f} MB")
+    print(f"milvus lite dense query (FLAT): p50 {p(dense, 0.5):.1f} ms, p95 {p(dense, 0.95):.1f} ms; recall@10 vs "
+          f"exact {recall:.3f}; with a 1,000-document filter p50 {p(filtered, 0.5):.1f} ms; "
+          f"peak RSS {r['rss_mb']:.0f} MB")
+
+
 def profile(scores: np.ndarray) -> str:
     """Mean cosine of the 1st, 10th and 100th neighbour, from each query's sorted top scores."""
     return " / ".join(f"{scores[:, i].mean():.3f}" for i in (0, 9, 99))
@@ -122,6 +188,8 @@ def main() -> None:
     parser.add_argument("--anchors", choices=("clusters", "wiki"), default="clusters",
                         help="wiki: points scattered around the 10,352 real chunk vectors of the 10k-summary "
                              "benchmark index, queried with real description questions.")
+    parser.add_argument("--milvus", action="store_true",
+                        help="Also insert the vectors into Milvus Lite as the Milvus backend does, and query it.")
     parser.add_argument("--spread", type=float, default=0.7,
                         help="With --anchors wiki: mean cosine of a point to its real chunk vector.")
     args = parser.parse_args()
@@ -175,6 +243,8 @@ def main() -> None:
         real = real_profile(wiki)
         if real:
             print(f"neighbour cosines 1st / 10th / 100th: {real}")
+        if args.milvus:
+            milvus_scale(folder, data, truth)
         del data, texts
 
         out = subprocess.run([sys.executable, "-c", QUERY_SCRIPT, str(folder), str(Path(__file__).parent.parent)],

@@ -59,8 +59,9 @@ class KeywordIndexWriter:
     def __len__(self) -> int:
         return len(self._chunks)
 
-    def write(self, folder: Path) -> None:
-        """Save the index: data/indices/indptr (CSC by term), the vocabulary, parameters and term bounds."""
+    def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(data, chunk ids, indptr, df): every (term, chunk) BM25 contribution, CSC by term id. Shared by the
+        local files (`write`) and the Milvus backend's sparse vectors, so both score alike."""
         n = len(self._chunks)
         lengths = np.fromiter((len(c) for c in self._chunks), dtype=np.int64, count=n)
         ids = np.frombuffer(b"".join(c.tobytes() for c in self._chunks), dtype=np.uint32).astype(np.int64)
@@ -75,6 +76,12 @@ class KeywordIndexWriter:
         norm = K1 * (1.0 - B + B * lengths / max(float(lengths.mean()) if n else 1.0, 1e-9))
         data = (idf[terms] * tf / (norm[chunks] + tf)).astype(np.float32)
         indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        return data, chunks, indptr, df
+
+    def write(self, folder: Path) -> None:
+        """Save the index: data/indices/indptr (CSC by term), the vocabulary, parameters and term bounds."""
+        n = len(self._chunks)
+        data, chunks, indptr, _df = self.postings()
         folder.mkdir(parents=True, exist_ok=True)
         np.save(folder / "data.csc.index.npy", data, allow_pickle=False)
         np.save(folder / "indices.csc.index.npy", chunks.astype(np.int32), allow_pickle=False)

@@ -8,9 +8,11 @@ implement it today:
   file; vectors in memory-mapped numpy files, BM25 in numpy arrays, text and offsets in SQLite. The
   default, and the fastest for one machine.
 
-The choice is a URI (`--store`, `QA_STORE`): a folder path (or nothing) is local. `milvus://` URIs are
-reserved for the planned Milvus backend (each generation a set of collections published by switching an
-alias; issue 11), which is not part of this version: asking for it is a clear usage error. Backends are
+- milvus (index/milvus_store.py): collections in Milvus Lite (`milvus:///path/index.db`) or a Milvus server
+  (`milvus://host:19530`, `milvus+https://host`); each generation a set of collections published by
+  switching an alias.
+
+The choice is a URI (`--store`, `QA_STORE`): a folder path (or nothing) is local. Backends are
 imported only when chosen. Everything that is not storage (chunking, embedding, fusion, answers, quote
 verification) is shared, so every backend gives the same answers.
 """
@@ -157,8 +159,12 @@ def open_store(spec: str | Path) -> IndexStore:
     """The store a URI or folder names: `milvus://...` (Milvus), anything else a local index folder."""
     text = str(spec)
     if text.startswith(("milvus://", "milvus+http://", "milvus+https://")):
-        raise UsageError(f"{text}: this version of corpus-qa has no Milvus backend yet; keep the index in a "
-                         "local folder (--index DIR).")
+        try:
+            from index.milvus_store import MilvusStore
+        except ImportError as exc:
+            raise UsageError(f"{text}: the Milvus backend needs pymilvus and milvus-lite "
+                             f"(pip install 'corpus-qa[milvus]'): {exc}") from None
+        return MilvusStore(text)
     if "://" in text:
         raise UsageError(f"Unknown store {text!r}: give an index folder.")
     from index.store import IndexDir

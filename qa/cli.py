@@ -29,8 +29,9 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 def _common(func):
     func = click.option("--store", default=None, metavar="URI", expose_value=False, callback=_store_option,
-                        hidden=True,  # only local folders today; shown once a second backend exists
-                        help="Where the index is kept: a folder, as --index [env: QA_STORE].")(func)
+                        help="Where the index is kept instead of --index: milvus:///path/index.db (Milvus "
+                        "Lite, one process at a time), milvus://host:19530 or milvus+https://host (a Milvus "
+                        "server; token from QA_MILVUS_TOKEN) [env: QA_STORE].")(func)
     func = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
                         help="Index folder [default: per-corpus folder under ~/.cache/corpus-qa].")(func)
     func = click.option("--corpus", type=click.Path(file_okay=False, path_type=Path),

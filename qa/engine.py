@@ -344,3 +344,6 @@ class Engine:
             if self._snapshot is not None:
                 self._snapshot.close()
                 self._snapshot = None
+            release = getattr(self.store, "close", None)  # a Milvus store's connection (Milvus Lite: one process)
+            if release is not None:
+                release()

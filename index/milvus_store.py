@@ -1,0 +1,866 @@
+"""The Milvus backend: an index kept in Milvus collections (Milvus Lite embedded in a file, or a server).
+
+Imported only when a `milvus://` store is chosen (`--store`, `QA_STORE`):
+
+- `milvus:///abs/path/index.db`: Milvus Lite, embedded, the data in that file (a folder, in fact);
+- `milvus://host:19530`, `milvus+http://host:19530`, `milvus+https://host`: a Milvus server; the token (if
+  any) comes from `QA_MILVUS_TOKEN`.
+
+A generation is five collections named `<base>_g<stamp>_<part>` (base `corpus_qa`, or `?collection=NAME`):
+
+    chunks      id (chunk id), doc_id, start, end, n_tokens, first/last sentence id, vector  (FLAT, IP)
+    sentences   id (sentence id), doc_id, start, end, vector                                   (FLAT, IP)
+    keywords    id (chunk id), doc_id, terms: corpus-qa's own BM25 contributions as a sparse vector
+                (term id -> idf * tf / (norm + tf)), so an inner-product search over it is exactly the
+                local index's BM25 score (SPARSE_INVERTED_INDEX, IP, exact)
+    texts       documents' full text, split in pieces of at most 16,000 characters (a VARCHAR holds at
+                most 65,535 bytes; a character is at most 4)
+    meta        key -> JSON value, split likewise: the manifest, documents' metadata, the BM25 vocabulary
+                with document frequencies, skipped files
+
+Milvus Lite's built-in BM25 function works, but it tokenizes and scores with its own analyzer, so its
+ranking differs from the local index's; answers must not depend on the backend, so the keyword side uses
+corpus-qa's BM25 (index/keyword_index.py) stored as sparse vectors, searched by Milvus.
+
+Publishing switches the alias `<base>` to the new generation's `meta` collection (`alter_alias`, atomic);
+readers resolve the alias once and read that generation only. An old generation is dropped as soon as no
+reader of the publishing process has it open (at once for `qa index`; when the engine swaps in the new
+one for chat, mcp and watch), so a removed document's text does not outlive the update. A reader in
+another process (server mode only) that still has it open gets a one-line error (exit 4) on its next
+question and must be reopened (restart chat/mcp); a build that died half-way leaves collections the next writer drops.
+Every collection is searched exactly (FLAT, like the local store below its IVF threshold).
+
+Two writers: a build holds the write lock for its whole run. For Milvus Lite it is an exclusive flock on
+`<file>.lock` next to the data (and Milvus Lite itself admits one process per file: a second process gets
+"index busy" too). For a server it is a lease row in `<base>_lock` (owner, expiry, renewed while the build
+runs): a writer takes it only if no unexpired lease of another owner is there, then reads it back to
+check it won. Milvus has no compare-and-swap, so two writers starting within the same instant could in
+principle both see a free lease; the read-back after a short pause makes that window milliseconds wide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from index.errors import IndexBusyError, IndexStateError, IndexWriteError, UsageError
+from index.keyword_index import KeywordIndexWriter
+from index.keywords import keyword_tokens
+from index.storage import ChunkRow, KeptDocument
+from index.types import Document, DocumentInfo, Page, Section, Span
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from index.embedding import Embedder
+    from index.filters import Where
+    from index.loaders import FileStat, Skipped
+    from index.store import Manifest
+    from index.types import Chunk
+
+PIECE = 16_000
+"""Characters per VARCHAR piece: at most 64,000 bytes of UTF-8, under Milvus's 65,535-byte limit."""
+BATCH = 2_000
+"""Rows per insert call."""
+PARTS = ("chunks", "sentences", "keywords", "texts", "meta")
+VECTOR_INDEX = "milvus-flat"
+REBUILD_HINT = "Run `qa index --rebuild --store URI` to build it again."
+LEASE_SECONDS = 120.0
+
+
+def _check_name(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,100}", name):
+        raise UsageError(f"{name!r} is not a usable Milvus collection name (letters, digits, underscores).")
+    return name
+
+
+class MilvusStore:
+    """An index kept in Milvus (the `IndexStore` protocol)."""
+
+    def __init__(self, uri: str) -> None:
+        self.location = uri
+        parts = urlsplit(uri)
+        query = parse_qs(parts.query)
+        self.base = _check_name(query.get("collection", ["corpus_qa"])[0])
+        self.lite: Path | None = None
+        if parts.scheme == "milvus" and not parts.netloc and parts.path not in ("", "/"):
+            if not parts.path.startswith("/"):
+                raise UsageError(f"{uri}: Milvus Lite needs an absolute file path (milvus:///path/index.db).")
+            self.lite = Path(parts.path)
+            self.uri = str(self.lite)
+        else:
+            scheme = "https" if parts.scheme == "milvus+https" else "http"
+            if not parts.netloc:
+                raise UsageError(f"{uri}: give a server (milvus://host:19530) or a file (milvus:///path/index.db).")
+            self.uri = f"{scheme}://{parts.netloc}{parts.path}"
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+        self._readers: dict[str, int] = {}
+        """Generation -> readers of it open in this process: an old generation is dropped once none is left."""
+
+    # -- connection ---------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        """One MilvusClient per store, shared by its readers and writers (Milvus Lite serves one process)."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = self._connect()
+            return self._client
+
+    def _connect(self) -> Any:
+        import logging
+
+        from pymilvus import MilvusClient
+        from pymilvus.exceptions import MilvusException
+
+        # pymilvus logs every failed call with a traceback, and a warning per query iterator on Milvus Lite;
+        # failures reach the user as one-line errors instead.
+        for name in ("pymilvus", "milvus_lite", "grpc"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+        try:
+            if self.lite is not None:
+                if not self.lite.parent.is_dir():
+                    raise IndexWriteError(f"Cannot open {self.location}: the folder {self.lite.parent} does not exist.")
+                return MilvusClient(self.uri)
+            return MilvusClient(self.uri, token=os.environ.get("QA_MILVUS_TOKEN", ""), timeout=30)
+        except MilvusException as exc:
+            if self.lite is not None and "Open local milvus failed" in str(exc):
+                raise IndexBusyError(
+                    f"The index at {self.location} is in use by another process (Milvus Lite serves one process "
+                    "at a time). Wait for it to finish, then try again.") from None
+            raise IndexStateError(f"Cannot reach Milvus at {self.location} ({exc}).") from None
+
+    def _live(self) -> str | None:
+        """The live generation's prefix (`<base>_g<stamp>`), or None when no index was published."""
+        from pymilvus.exceptions import MilvusException
+
+        client = self.client
+        try:
+            aliases = client.list_aliases() if hasattr(client, "list_aliases") else None
+            if isinstance(aliases, dict):
+                aliases = aliases.get("aliases")
+            if aliases is not None and self.base not in aliases:
+                return None
+            target = client.describe_alias(self.base)["collection_name"]
+        except MilvusException:
+            return None
+        if not isinstance(target, str) or not target.startswith(self.base + "_g") or not target.endswith("_meta"):
+            raise IndexStateError(f"The index at {self.location} is not one corpus-qa wrote (the alias {self.base} "
+                                  f"names the collection {target!r}). {REBUILD_HINT}")
+        return target.removesuffix("_meta")
+
+    # -- IndexStore -----------------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self._live() is not None
+
+    def open(self, embedder: Embedder | None = None) -> MilvusReader:
+        gen = self._live()
+        if gen is None:
+            raise IndexStateError(f"There is no index at {self.location} yet. Run `qa index --store URI` to build it.")
+        return MilvusReader.open(self, gen, embedder)
+
+    @contextlib.contextmanager
+    def write_lock(self, wait: bool = False) -> Iterator[None]:
+        if self.lite is not None:
+            with self._file_lock(wait):
+                self.client  # noqa: B018 - a second process is refused here, before any work
+                yield
+        else:
+            with self._lease(wait):
+                yield
+
+    @contextlib.contextmanager
+    def _file_lock(self, wait: bool) -> Iterator[None]:
+        assert self.lite is not None
+        path = self.lite.with_name(self.lite.name + ".lock")
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise IndexWriteError(f"Cannot write the index at {self.location} ({exc.strerror}).") from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+                raise IndexBusyError(f"The index at {self.location} is being updated by {holder}. "
+                                     "Wait for it to finish, then try again.") from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
+            try:
+                yield
+            finally:
+                os.ftruncate(fd, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def _lease(self, wait: bool) -> Iterator[None]:
+        """A lease row (owner, expiry) in `<base>_lock`, renewed by a thread while the build runs."""
+        from pymilvus import DataType
+
+        client, name = self.client, f"{self.base}_lock"
+        if not client.has_collection(name):
+            schema = client.create_schema(auto_id=False)
+            schema.add_field("id", DataType.INT64, is_primary=True)
+            schema.add_field("owner", DataType.VARCHAR, max_length=200)
+            schema.add_field("expires", DataType.DOUBLE)
+            schema.add_field("pad", DataType.FLOAT_VECTOR, dim=2)
+            params = client.prepare_index_params()
+            params.add_index("pad", index_type="FLAT", metric_type="L2")
+            client.create_collection(name, schema=schema, index_params=params)
+        owner = f"process {os.getpid()} on {os.uname().nodename} ({uuid.uuid4().hex[:8]})"
+
+        def holder() -> dict[str, Any] | None:
+            rows = client.query(name, filter="id == 0", output_fields=["owner", "expires"],
+                                consistency_level="Strong")
+            return rows[0] if rows else None
+
+        def take() -> None:
+            client.upsert(name, [{"id": 0, "owner": owner, "expires": time.time() + LEASE_SECONDS, "pad": [0.0, 0.0]}])
+
+        while True:
+            row = holder()
+            if row is None or row["owner"] == owner or row["expires"] < time.time():
+                take()
+                time.sleep(0.2)
+                row = holder()
+                if row is not None and row["owner"] == owner:
+                    break
+            if not wait:
+                who = row["owner"] if row else "another process"
+                raise IndexBusyError(f"The index at {self.location} is being updated by {who}. "
+                                     "Wait for it to finish, then try again.")
+            time.sleep(1.0)
+        stop = threading.Event()
+
+        def renew() -> None:
+            while not stop.wait(LEASE_SECONDS / 3):
+                with contextlib.suppress(Exception):
+                    take()
+
+        thread = threading.Thread(target=renew, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+            with contextlib.suppress(Exception):
+                client.delete(name, filter=f'id == 0 and owner == "{owner}"')
+
+    def writer(self, previous: Any, dim: int, chunks: int, sentences: int, exact_limit: int) -> MilvusWriter:
+        if previous is not None and not isinstance(previous, MilvusReader):
+            raise TypeError("a Milvus index copies kept documents only from a Milvus reader")
+        return MilvusWriter(self, previous, dim)
+
+    # -- generations ----------------------------------------------------------------------------------
+
+    def generations(self) -> set[str]:
+        """Prefixes of every generation with any collection in Milvus (live, old or half-written)."""
+        found = set()
+        for name in self.client.list_collections():
+            m = re.fullmatch(re.escape(self.base) + r"_(g[0-9a-f_]+)_(" + "|".join(PARTS) + ")", name)
+            if m:
+                found.add(f"{self.base}_{m.group(1)}")
+        return found
+
+    def drop(self, gen: str) -> None:
+        for part in PARTS:
+            with contextlib.suppress(Exception):
+                if self.client.has_collection(f"{gen}_{part}"):
+                    self.client.drop_collection(f"{gen}_{part}")
+
+    def publish(self, gen: str) -> None:
+        """Point the alias at `gen` (atomically), then drop every other generation no reader of this process
+        has open (those go when their last reader closes: questions in flight finish on the old one)."""
+        client = self.client
+        if self._live() is None:
+            client.create_alias(f"{gen}_meta", self.base)
+        else:
+            client.alter_alias(f"{gen}_meta", self.base)
+        self.prune()
+
+    def prune(self) -> None:
+        """Drop every generation but the live one and those readers of this process have open."""
+        live = self._live()
+        with self._client_lock:
+            busy = {g for g, n in self._readers.items() if n > 0}
+        for old in self.generations() - busy - {live or ""}:
+            self.drop(old)
+
+    def _opened(self, gen: str, delta: int) -> None:
+        with self._client_lock:
+            self._readers[gen] = self._readers.get(gen, 0) + delta
+
+    def close(self) -> None:
+        with self._client_lock:
+            if self._client is not None:
+                with contextlib.suppress(Exception):
+                    self._client.close()
+                self._client = None
+                if self.lite is not None:  # stop this process's embedded server: it holds the file's lock
+                    with contextlib.suppress(Exception):
+                        from milvus_lite.server_manager import server_manager_instance
+
+                        server_manager_instance.release_server(self.uri)
+
+
+def _pieces(text: str) -> list[str]:
+    return [text[i : i + PIECE] for i in range(0, len(text), PIECE)] or [""]
+
+
+def _schema(client: Any, part: str, dim: int) -> tuple[Any, Any]:
+    from pymilvus import DataType
+
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    params = client.prepare_index_params()
+    if part == "meta":
+        schema.add_field("key", DataType.VARCHAR, max_length=200, is_primary=True)
+        schema.add_field("value", DataType.VARCHAR, max_length=65_535)
+    else:
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("doc_id", DataType.INT64)
+    if part == "chunks":
+        for f in ("start", "end", "n_tokens", "first_sentence", "last_sentence"):
+            schema.add_field(f, DataType.INT64)
+    if part == "sentences":
+        for f in ("start", "end"):
+            schema.add_field(f, DataType.INT64)
+    if part in ("chunks", "sentences"):
+        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+        params.add_index("vector", index_type="FLAT", metric_type="IP")
+    elif part == "keywords":
+        schema.add_field("terms", DataType.SPARSE_FLOAT_VECTOR)
+        params.add_index("terms", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+    else:  # Milvus wants a vector field in every collection
+        if part == "texts":
+            schema.add_field("part", DataType.INT64)
+            schema.add_field("text", DataType.VARCHAR, max_length=65_535)
+        schema.add_field("pad", DataType.FLOAT_VECTOR, dim=2)
+        params.add_index("pad", index_type="FLAT", metric_type="L2")
+    return schema, params
+
+
+EXPECTED_FIELDS = {
+    "chunks": {"id", "doc_id", "start", "end", "n_tokens", "first_sentence", "last_sentence", "vector"},
+    "sentences": {"id", "doc_id", "start", "end", "vector"},
+    "keywords": {"id", "doc_id", "terms"},
+    "texts": {"id", "doc_id", "part", "text", "pad"},
+    "meta": {"key", "value", "pad"},
+}
+
+
+class MilvusWriter:
+    """Writes one new generation's collections; nothing is visible until `publish` switches the alias."""
+
+    def __init__(self, store: MilvusStore, previous: MilvusReader | None, dim: int) -> None:
+        self.store, self.previous, self.dim = store, previous, dim
+        self.client = store.client
+        store.prune()  # a build that died half-way, an old generation whose readers are gone
+        self.gen = f"{store.base}_g{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:8]}"
+        try:
+            for part in PARTS:
+                schema, params = _schema(self.client, part, dim)
+                self.client.create_collection(f"{self.gen}_{part}", schema=schema, index_params=params)
+        except Exception:
+            store.drop(self.gen)
+            raise
+        self.docs: list[dict[str, Any]] = []
+        self.keywords = KeywordIndexWriter()
+        self.chunk_docs: list[int] = []
+        self.pending_chunks: dict[int, dict[str, Any]] = {}
+        self.pending_sentences: dict[int, dict[str, Any]] = {}
+        self.buffers: dict[str, list[dict[str, Any]]] = {"chunks": [], "sentences": [], "texts": []}
+        self.chunks = self.sentences = 0
+
+    def _insert(self, part: str, rows: list[dict[str, Any]]) -> None:
+        buf = self.buffers[part]
+        buf.extend(rows)
+        if len(buf) >= BATCH:
+            self._flush(part)
+
+    def _flush(self, part: str) -> None:
+        buf = self.buffers[part]
+        for start in range(0, len(buf), BATCH):
+            self.client.insert(f"{self.gen}_{part}", buf[start : start + BATCH])
+        buf.clear()
+
+    def _document(self, doc: Document, stat: FileStat) -> int:
+        doc_id = len(self.docs)
+        self.docs.append({
+            "source": doc.source, "title": doc.title, "date": doc.date, "place": doc.place, "sha256": doc.sha256,
+            "size": stat.size, "mtime_ns": stat.mtime_ns, "ctime_ns": stat.ctime_ns, "body_start": doc.body_start,
+            "format": doc.format, "chars": len(doc.text),
+            "pages": [[p.number, p.label, p.start, p.end] for p in doc.pages],
+            "sections": [[s.title, s.level, s.start, s.end] for s in doc.sections],
+        })
+        self._insert("texts", [{"id": doc_id * 1_000_000 + k, "doc_id": doc_id, "part": k, "text": piece,
+                                "pad": [0.0, 0.0]} for k, piece in enumerate(_pieces(doc.text))])
+        return doc_id
+
+    def _rows(self, doc: Document, doc_id: int, sentences: list[tuple[int, int]],
+              chunks: list[tuple[int, int, int, int, int]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        base_s, base_c = self.sentences, self.chunks
+        srows = [{"id": base_s + k, "doc_id": doc_id, "start": s, "end": e} for k, (s, e) in enumerate(sentences)]
+        crows = [{"id": base_c + k, "doc_id": doc_id, "start": s, "end": e, "n_tokens": nt,
+                  "first_sentence": base_s + f, "last_sentence": base_s + la}
+                 for k, (s, e, nt, f, la) in enumerate(chunks)]
+        for s, e, *_rest in chunks:
+            self.keywords.add(keyword_tokens(doc.title + "\n" + doc.text[s:e]))
+            self.chunk_docs.append(doc_id)
+        self.sentences += len(sentences)
+        self.chunks += len(chunks)
+        return srows, crows
+
+    def keep(self, old_id: int, stat: FileStat) -> None:
+        """Copy a document from the previous generation: its rows and the vectors read back, not re-embedded."""
+        prev = self.previous
+        assert prev is not None
+        doc = prev.document(old_id)
+        doc_id = self._document(doc, stat)
+        sents, chunks = prev.document_rows(old_id)
+        position = {old: k for k, (old, _s, _e) in enumerate(sents)}
+        srows, crows = self._rows(doc, doc_id, [(s, e) for _i, s, e in sents],
+                                  [(s, e, nt, position[f], position[la]) for _i, s, e, nt, f, la in chunks])
+        if sents:
+            for row, vec in zip(srows, prev.sentence_vectors_of([s[0] for s in sents]), strict=True):
+                row["vector"] = vec.tolist()
+            self._insert("sentences", srows)
+        if chunks:
+            for row, vec in zip(crows, prev.chunk_vectors([c[0] for c in chunks]), strict=True):
+                row["vector"] = vec.tolist()
+            self._insert("chunks", crows)
+
+    def add(self, doc: Document, stat: FileStat, chunks: Sequence[Chunk]) -> tuple[int, dict[tuple[int, int], int]]:
+        from index.generation import unique_sentences
+
+        doc_id = self._document(doc, stat)
+        uniq = unique_sentences(chunks)
+        index_of = {(s.start, s.end): k for k, s in enumerate(uniq)}
+        base_s, base_c = self.sentences, self.chunks
+        srows, crows = self._rows(doc, doc_id, [(s.start, s.end) for s in uniq], [
+            (c.start, c.end, c.n_tokens, index_of[(c.sentences[0].start, c.sentences[0].end)],
+             index_of[(c.sentences[-1].start, c.sentences[-1].end)]) for c in chunks])
+        self.pending_sentences.update((r["id"], r) for r in srows)
+        self.pending_chunks.update((r["id"], r) for r in crows)
+        return base_c, {span: base_s + k for span, k in index_of.items()}
+
+    def put(self, chunk_row: int, vector: np.ndarray, sentence_rows: Sequence[int], vectors: np.ndarray) -> None:
+        """Insert an embedded chunk and those of its sentences not yet inserted (a sentence shared by two
+        chunks keeps the vector from the chunk embedded first, as in the local store)."""
+        row = self.pending_chunks.pop(chunk_row)
+        row["vector"] = vector.tolist()
+        self._insert("chunks", [row])
+        out = []
+        for k, sid in enumerate(sentence_rows):
+            srow = self.pending_sentences.pop(sid, None)
+            if srow is not None:
+                srow["vector"] = vectors[k].tolist()
+                out.append(srow)
+        self._insert("sentences", out)
+
+    def _meta(self, key: str, value: object) -> None:
+        text = json.dumps(value, ensure_ascii=False)
+        rows = [{"key": f"{key}:{k}", "value": piece, "pad": [0.0, 0.0]} for k, piece in enumerate(_pieces(text))]
+        rows.append({"key": key, "value": json.dumps(len(rows)), "pad": [0.0, 0.0]})
+        for start in range(0, len(rows), BATCH):
+            self.client.insert(f"{self.gen}_meta", rows[start : start + BATCH])
+
+    def publish(self, embedder_id: tuple[str, str], params: Any, corpus: Path, skipped: Sequence[Skipped],
+                stat_of: dict[str, FileStat]) -> Manifest:
+        import numpy as np
+
+        from index.store import FORMAT_VERSION, Manifest
+
+        assert not self.pending_chunks and not self.pending_sentences, "a chunk or sentence never got a vector"
+        for part in self.buffers:
+            self._flush(part)
+        vocab = self.keywords.vocab
+        data, chunk_ids, indptr, df = self.keywords.postings()
+        term_ids = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        order = np.argsort(chunk_ids, kind="stable")
+        bounds = np.searchsorted(chunk_ids[order], np.arange(self.chunks + 1))
+        rows = []
+        for cid in range(self.chunks):
+            sel = order[bounds[cid] : bounds[cid + 1]]
+            rows.append({"id": cid, "doc_id": self.chunk_docs[cid],
+                         "terms": {int(t): float(v) for t, v in zip(term_ids[sel], data[sel], strict=True)}})
+            if len(rows) >= BATCH:
+                self.client.insert(f"{self.gen}_keywords", rows)
+                rows = []
+        if rows:
+            self.client.insert(f"{self.gen}_keywords", rows)
+        model_id, weights_hash = embedder_id
+        manifest = Manifest(
+            format_version=FORMAT_VERSION, model_id=model_id, weights_hash=weights_hash, dim=self.dim,
+            max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens, title_context=params.title_context,
+            vector_index=VECTOR_INDEX, corpus=str(corpus.resolve()), documents=len(self.docs), chunks=self.chunks,
+            sentences=self.sentences, created=time.time(), checksums={})
+        self._meta("documents", self.docs)
+        self._meta("vocab", {t: [i, int(df[i])] for t, i in vocab.items()})
+        self._meta("skipped", [[s.source, stat_of[s.source].size, stat_of[s.source].mtime_ns,
+                                stat_of[s.source].ctime_ns, s.reason] for s in skipped])
+        self.client.insert(f"{self.gen}_meta", [{"key": "manifest", "value": manifest.to_json(), "pad": [0.0, 0.0]}])
+        for part in PARTS:
+            self.client.flush(f"{self.gen}_{part}")
+        self.store.publish(self.gen)
+        return manifest
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            self.store.drop(self.gen)
+
+
+class MilvusReader:
+    """One published generation, read-only (the `IndexReader` protocol). Row tables (which document a chunk
+    belongs to, offsets, sentence ranges) and documents' metadata are read once at open; vectors, text and
+    searches are served by Milvus."""
+
+    def __init__(self, store: MilvusStore, gen: str, manifest: Manifest) -> None:
+        self.store, self.gen, self.manifest = store, gen, manifest
+        self.client = store.client
+        self.location = store.location
+        self.term_cache: dict[int, frozenset[str]] = {}
+        self._documents: dict[int, Document] = {}
+        self._filter_cache: dict[object, object] = {}
+        self._sentence_cache: dict[int, Any] = {}
+        self.closed = False
+        self.docs: list[dict[str, Any]] = []
+        self.vocab: dict[str, tuple[int, int]] = {}
+        self.skipped_rows: list[list[Any]] = []
+        self.chunk_rows: Any = None
+        """Per chunk, by id: id, doc_id, start, end, n_tokens, first and last sentence id."""
+        self.sentence_rows: Any = None
+        """Per sentence, by id: id, doc_id, start, end."""
+        self.title_index: dict[str, list[tuple[int, bool]]] = {}
+        self.by_source: dict[str, int] = {}
+
+    @classmethod
+    def open(cls, store: MilvusStore, gen: str, embedder: Embedder | None) -> MilvusReader:
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            return cls._open(store, gen, embedder)
+        except MilvusException as exc:
+            raise IndexStateError(f"The index at {store.location} is damaged ({exc.message}). {REBUILD_HINT}") from None
+
+    @classmethod
+    def _open(cls, store: MilvusStore, gen: str, embedder: Embedder | None) -> MilvusReader:
+        import numpy as np
+
+        from index.store import FORMAT_VERSION, FormatMismatch, Manifest
+
+        hint = f"The index at {store.location}"
+        client = store.client
+        for part in PARTS:
+            name = f"{gen}_{part}"
+            if not client.has_collection(name):
+                raise IndexStateError(f"{hint} is damaged (collection {name} is missing). {REBUILD_HINT}")
+            fields = {f["name"]: f for f in client.describe_collection(name)["fields"]}
+            if set(fields) != EXPECTED_FIELDS[part]:
+                raise IndexStateError(f"{hint} is not one corpus-qa wrote (collection {name} has the fields "
+                                      f"{', '.join(sorted(fields))}). {REBUILD_HINT}")
+            if str(client.get_load_state(name).get("state")) != "Loaded":
+                client.load_collection(name)  # Milvus Lite starts with every collection released
+        rows = client.query(f"{gen}_meta", filter='key == "manifest"', output_fields=["value"])
+        if not rows:
+            raise IndexStateError(f"{hint} is incomplete (no manifest). {REBUILD_HINT}")
+        try:
+            manifest = Manifest.from_json(rows[0]["value"])
+        except FormatMismatch as exc:
+            raise IndexStateError(f"{hint} was written in format {exc.args[0]}; this corpus-qa reads format "
+                                  f"{FORMAT_VERSION}. {REBUILD_HINT}") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
+        if embedder is not None and (manifest.model_id, manifest.weights_hash, manifest.dim) != (
+                embedder.model_id, embedder.weights_hash, embedder.dim):
+            raise IndexStateError(
+                f"{hint} was built with the model {manifest.model_id} ({manifest.weights_hash}), not the one "
+                f"in use now, {embedder.model_id} ({embedder.weights_hash}). {REBUILD_HINT}")
+        for part in ("chunks", "sentences"):
+            dims = {f["name"]: f.get("params", {}).get("dim") for f in
+                    client.describe_collection(f"{gen}_{part}")["fields"]}
+            if int(dims["vector"] or 0) != manifest.dim:
+                raise IndexStateError(f"{hint} is not one corpus-qa wrote ({gen}_{part} holds vectors of "
+                                      f"{dims['vector']}, the manifest says {manifest.dim}). {REBUILD_HINT}")
+        reader = cls(store, gen, manifest)
+        try:
+            reader.docs = reader._meta("documents")
+            vocab = reader._meta("vocab")
+            reader.vocab = {t: (int(v[0]), int(v[1])) for t, v in vocab.items()}
+            reader.skipped_rows = reader._meta("skipped")
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise IndexStateError(f"{hint} is damaged (metadata unreadable: {exc}). {REBUILD_HINT}") from None
+        chunks = reader._all("chunks", ["id", "doc_id", "start", "end", "n_tokens", "first_sentence", "last_sentence"])
+        sents = reader._all("sentences", ["id", "doc_id", "start", "end"])
+        if (len(chunks), len(sents), len(reader.docs)) != (manifest.chunks, manifest.sentences, manifest.documents) \
+                or (len(chunks) and (chunks[:, 0] != np.arange(len(chunks))).any()) \
+                or (len(sents) and (sents[:, 0] != np.arange(len(sents))).any()):
+            raise IndexStateError(f"{hint} is damaged (the collections and the manifest disagree). {REBUILD_HINT}")
+        reader.chunk_rows, reader.sentence_rows = chunks, sents
+        for d in reader.docs:
+            parts = PurePosixPath(d["source"]).parts
+            if not parts or d["source"].startswith(("/", "\\")) or ".." in parts or "\x00" in d["source"]:
+                raise IndexStateError(f"{hint} is not one corpus-qa wrote: it names a document outside the corpus "
+                                      f"({d['source']!r}). {REBUILD_HINT}")
+        from index.titles import normalize, title_keys
+
+        reader.title_index = {}
+        for i, d in enumerate(reader.docs):
+            whole = normalize(d["title"])
+            for k in title_keys(d["title"]):
+                reader.title_index.setdefault(k, []).append((i, k == whole))
+        reader.by_source = {d["source"]: i for i, d in enumerate(reader.docs)}
+        store._opened(gen, 1)
+        return reader
+
+    def _meta(self, key: str) -> Any:
+        head = self.client.query(f"{self.gen}_meta", filter=f'key == "{key}"', output_fields=["value"])
+        if not head:
+            raise KeyError(key)
+        n = int(json.loads(head[0]["value"]))
+        keys = [f"{key}:{k}" for k in range(n)]
+        found: dict[str, str] = {}
+        for start in range(0, n, 1000):
+            for r in self.client.get(f"{self.gen}_meta", ids=keys[start : start + 1000], output_fields=["value"]):
+                found[r["key"]] = r["value"]
+        return json.loads("".join(found[k] for k in keys))
+
+    def _all(self, part: str, fields: list[str]) -> np.ndarray:
+        """Every row of a collection's integer fields, sorted by id."""
+        import numpy as np
+
+        # Ids are dense (0..n-1), so id ranges page through the rows (Milvus Lite's query iterator logs a
+        # warning per call); one more page finds rows beyond the manifest's count, if any.
+        n = self.manifest.chunks if part == "chunks" else self.manifest.sentences
+        out: list[list[int]] = []
+        for start in range(0, n + 1, 16_000):
+            rows = self.client.query(f"{self.gen}_{part}", filter=f"id >= {start} and id < {start + 16_000}",
+                                     output_fields=fields)
+            out.extend([r[f] for f in fields] for r in rows)
+        table = np.asarray(out, dtype=np.int64).reshape(-1, len(fields))
+        return table[np.argsort(table[:, 0], kind="stable")] if len(table) else table
+
+    @contextlib.contextmanager
+    def _failures(self) -> Iterator[None]:
+        """A Milvus call that fails on the query path (server gone, collection dropped) is one clear error."""
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            yield
+        except MilvusException as exc:
+            raise IndexStateError(f"Milvus at {self.location} failed to answer ({exc.message}). If the index was "
+                                  f"removed or damaged: {REBUILD_HINT}") from None
+
+    # -- documents ------------------------------------------------------------------------------------
+
+    def document(self, doc_id: int) -> Document:
+        doc = self._documents.get(doc_id)
+        if doc is None:
+            if not 0 <= doc_id < len(self.docs):
+                raise IndexStateError(f"The index at {self.location} is damaged (document {doc_id}). {REBUILD_HINT}")
+            d = self.docs[doc_id]
+            with self._failures():
+                rows = self.client.query(f"{self.gen}_texts", filter=f"doc_id == {int(doc_id)}",
+                                         output_fields=["part", "text"])
+            text = "".join(r["text"] for r in sorted(rows, key=lambda r: r["part"]))
+            if len(text) != d["chars"]:
+                raise IndexStateError(f"The index at {self.location} is damaged (the text of {d['source']} is cut "
+                                      f"short). {REBUILD_HINT}")
+            pages = tuple(Page(n, a, b, label) for n, label, a, b in d["pages"])
+            sections = tuple(Section(t, lv, a, b) for t, lv, a, b in d["sections"])
+            doc = Document(d["source"], text, d["sha256"], d["title"], d["date"], d["place"], d["body_start"],
+                           d["format"], pages, sections)
+            self._documents[doc_id] = doc
+        return doc
+
+    def document_by_source(self, source: str) -> Document | None:
+        i = self.by_source.get(source)
+        return self.document(i) if i is not None else None
+
+    def documents_titled(self, keys: list[str]) -> dict[str, list[tuple[int, bool]]]:
+        return {k: list(self.title_index[k]) for k in keys if k in self.title_index}
+
+    def sources(self) -> list[tuple[str, str]]:
+        return sorted((d["source"], d["title"]) for d in self.docs)
+
+    def catalog(self, where: Where | None = None) -> list[DocumentInfo]:
+        keep = self.documents_matching(where) if where else None
+        return [DocumentInfo(d["source"], d["title"], d["date"], d["format"], len(d["pages"]), d["chars"])
+                for i, d in sorted(enumerate(self.docs), key=lambda x: x[1]["source"]) if keep is None or i in keep]
+
+    def indexed_files(self) -> dict[str, KeptDocument]:
+        return {d["source"]: KeptDocument(i, d["sha256"], (d["size"], d["mtime_ns"], d["ctime_ns"]))
+                for i, d in enumerate(self.docs)}
+
+    def file_stats(self) -> dict[str, tuple[int, int, int]]:
+        out = {d["source"]: (d["size"], d["mtime_ns"], d["ctime_ns"]) for d in self.docs}
+        out.update({s: (size, m, c) for s, size, m, c, _r in self.skipped_rows})
+        return out
+
+    def skipped(self) -> tuple[Skipped, ...]:
+        from index.loaders import Skipped
+
+        return tuple(Skipped(s, r) for s, _size, _m, _c, r in sorted(self.skipped_rows))
+
+    def document_sizes(self) -> dict[int, tuple[int, int]]:
+        import numpy as np
+
+        chunks = np.bincount(self.chunk_rows[:, 1], minlength=len(self.docs)) if len(self.chunk_rows) else None
+        sents = np.bincount(self.sentence_rows[:, 1], minlength=len(self.docs)) if len(self.sentence_rows) else None
+        return {i: (int(chunks[i]) if chunks is not None else 0, int(sents[i]) if sents is not None else 0)
+                for i in range(len(self.docs))}
+
+    # -- chunks and sentences -------------------------------------------------------------------------
+
+    def chunk(self, chunk_id: int) -> ChunkRow:
+        i, d, s, e, _nt, f, la = (int(x) for x in self.chunk_rows[chunk_id])
+        return ChunkRow(i, d, s, e, f, la)
+
+    def sentences_of(self, chunk: ChunkRow) -> list[tuple[int, Span]]:
+        rows = self.sentence_rows[chunk.first_sentence : chunk.last_sentence + 1]
+        return [(int(i), Span(int(s), int(e))) for i, _d, s, e in rows]
+
+    def document_rows(self, doc_id: int) -> tuple[list[tuple[int, int, int]],
+                                                  list[tuple[int, int, int, int, int, int]]]:
+        s = self.sentence_rows[self.sentence_rows[:, 1] == doc_id]
+        c = self.chunk_rows[self.chunk_rows[:, 1] == doc_id]
+        return ([(int(i), int(a), int(b)) for i, _d, a, b in s],
+                [(int(i), int(a), int(b), int(nt), int(f), int(la)) for i, _d, a, b, nt, f, la in c])
+
+    def chunks_of(self, doc_id: int, limit: int) -> list[int]:
+        return [int(i) for i in self.chunk_rows[self.chunk_rows[:, 1] == doc_id][:limit, 0]]
+
+    def chunk_documents(self, chunk_ids: list[int]) -> dict[int, int]:
+        return {int(c): int(self.chunk_rows[c, 1]) for c in chunk_ids}
+
+    def sentence_ranges(self, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:
+        return {int(c): (int(self.chunk_rows[c, 5]), int(self.chunk_rows[c, 6])) for c in sorted(chunk_ids)}
+
+    def chunk_texts(self, limit: int) -> list[str]:
+        return [self.document(int(d)).text[int(a) : int(b)] for _i, d, a, b, *_r in self.chunk_rows[:limit]]
+
+    # -- vectors and search ---------------------------------------------------------------------------
+
+    def _vectors(self, part: str, ids: Sequence[int]) -> np.ndarray:
+        import numpy as np
+
+        ids = [int(i) for i in ids]
+        found: dict[int, list[float]] = {}
+        with self._failures():
+            for start in range(0, len(ids), 1000):
+                for r in self.client.get(f"{self.gen}_{part}", ids=ids[start : start + 1000],
+                                         output_fields=["vector"]):
+                    found[int(r["id"])] = r["vector"]
+        try:
+            out = np.asarray([found[i] for i in ids], dtype=np.float32).reshape(len(ids), self.manifest.dim)
+        except KeyError as exc:
+            raise IndexStateError(f"The index at {self.location} is damaged ({part} row {exc} is missing). "
+                                  f"{REBUILD_HINT}") from None
+        if not np.isfinite(out).all():
+            raise ValueError(f"{part} vectors hold values that are not numbers")
+        return out
+
+    def chunk_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        return self._vectors("chunks", ids)
+
+    def sentence_vectors_of(self, ids: Sequence[int]) -> np.ndarray:
+        import numpy as np
+
+        cache = self._sentence_cache
+        missing = [int(i) for i in dict.fromkeys(ids) if int(i) not in cache]
+        if missing:
+            if len(cache) > 200_000:
+                cache.clear()
+            cache.update(zip(missing, self._vectors("sentences", missing), strict=True))
+        return np.asarray([cache[int(i)] for i in ids], dtype=np.float32).reshape(len(ids), self.manifest.dim)
+
+    def _filter(self, where: Where | None) -> str | None:
+        if where is None:
+            return ""
+        allowed = sorted(self.documents_matching(where))
+        if not allowed:
+            return None
+        if len(allowed) == len(self.docs):
+            return ""
+        return f"doc_id in {allowed}"
+
+    def _search(self, part: str, field: str, query: Any, k: int, where: Where | None) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        expr = self._filter(where)
+        if expr is None or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        with self._failures():
+            hits = self.client.search(f"{self.gen}_{part}", [query], anns_field=field, limit=min(k, 16_384),
+                                      filter=expr, output_fields=[], search_params={"metric_type": "IP"})[0]
+        ids = np.asarray([int(h["id"]) for h in hits], dtype=np.int64)
+        scores = np.asarray([float(h["distance"]) for h in hits], dtype=np.float32)
+        order = np.lexsort((ids, -scores))  # ties by id, as the local store ranks them
+        return ids[order], scores[order]
+
+    def dense_search(self, qvec: np.ndarray, k: int, where: Where | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self._search("chunks", "vector", [float(x) for x in qvec], k, where)
+
+    def dense_scores(self, ids: list[int], qvec: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        return self.chunk_vectors(ids) @ np.asarray(qvec, dtype=np.float32)
+
+    def keyword_search(self, terms: list[str], k: int, where: Where | None = None) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        weights: dict[int, float] = {}
+        for t in terms:
+            if t in self.vocab:
+                tid = self.vocab[t][0]
+                weights[tid] = weights.get(tid, 0.0) + 1.0
+        if not weights or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        # A little deeper than k, so that chunks tied at the cut are ranked by id like the local store does.
+        ids, scores = self._search("keywords", "terms", weights, k + 16, where)
+        keep = scores > 0
+        return ids[keep][:k], scores[keep][:k]
+
+    def documents_matching(self, where: Where) -> set[int]:
+        key = ("docs", where)
+        found = self._filter_cache.get(key)
+        if found is None:
+            found = {i for i, d in enumerate(self.docs) if where.matches(d["source"], d["date"], d["format"],
+                                                                        d["title"])}
+            if len(self._filter_cache) > 16:
+                self._filter_cache.clear()
+            self._filter_cache[key] = found
+        return found  # type: ignore[return-value]
+
+    def document_frequency(self, term: str) -> int:
+        entry = self.vocab.get(term)
+        return entry[1] if entry else 0
+
+    def keyword_chunks(self) -> int:
+        return self.manifest.chunks
+
+    def close(self) -> None:
+        """Let go of the generation; dropped now if it is no longer the live one and no other reader of this
+        process has it open."""
+        if self.closed:
+            return
+        self.closed = True
+        self.store._opened(self.gen, -1)
+        if self.store._client is not None:
+            with contextlib.suppress(Exception):
+                self.store.prune()

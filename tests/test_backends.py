@@ -1,0 +1,251 @@
+"""The storage backends against one answer contract: the local folder and Milvus (Milvus Lite, a real
+embedded engine in a temporary file; no mocks) index, answer, update, filter and refuse alike."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from index.builder import BuildSummary, build
+from index.embedding import HashEmbedder
+from index.storage import open_store
+from qa.config import Settings
+from qa.engine import Engine
+from tests.conftest import clean_env, qa_command
+
+pytest.importorskip("pymilvus")
+pytest.importorskip("milvus_lite")
+
+BACKENDS = ["local", "milvus"]
+QUESTIONS = ["Where is Mount Etna volcano?", "Blinken Astana Tuesday talks", "What is green tea made from?",
+             "Who destroyed Pompeii?", "Which countries did Blinken visit in Central Asia?", "oxidised leaves"]
+
+
+def spec_for(backend: str, tmp_path: Path, name: str = "idx") -> str:
+    return str(tmp_path / name) if backend == "local" else f"milvus://{tmp_path / name}.db"
+
+
+class CountingEmbedder(HashEmbedder):
+    """Counts the texts it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed_documents(self, texts):  # type: ignore[no-untyped-def]
+        self.texts += texts
+        return super().embed_documents(texts)
+
+
+def run(corpus: Path, spec: str, embedder: HashEmbedder, **kw) -> BuildSummary:  # type: ignore[no-untyped-def]
+    store = open_store(spec)
+    try:
+        events = list(build(corpus, store, embedder, **kw))
+    finally:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
+    assert isinstance(events[-1], BuildSummary)
+    return events[-1]
+
+
+def engine(corpus: Path, spec: str) -> Engine:
+    eng = Engine(Settings.resolve(corpus, None, store=spec), embedder=HashEmbedder())
+    for _ in eng.prepare():
+        pass
+    return eng
+
+
+def answers(corpus: Path, spec: str, where: str | None = None) -> list[tuple[object, ...]]:
+    eng = engine(corpus, spec)
+    try:
+        out = []
+        for q in QUESTIONS:
+            a = eng.ask(q, where=where)
+            out.append((a.text, a.abstained, [(c.source, c.start, c.end, c.quote) for c in a.citations],
+                        [(p.source, p.start, p.end, round(p.score, 4)) for p in a.passages]))
+        return out
+    finally:
+        eng.close()
+
+
+def test_milvus_answers_equal_local_answers(corpus: Path, tmp_path: Path) -> None:
+    """Same corpus, same embedder: every answer, citation (offsets and quote) and passage ranking agree."""
+    for i in range(8):  # enough chunks that BM25 and the dense ranking both matter
+        (corpus / f"extra-{i}.txt").write_text(f"Report {i}. The volcano Etna erupted in year {2000 + i}. "
+                                               "Green tea and black tea differ in oxidation. " * (i + 1),
+                                               encoding="utf-8")
+    local, milvus = spec_for("local", tmp_path), spec_for("milvus", tmp_path)
+    run(corpus, local, HashEmbedder())
+    run(corpus, milvus, HashEmbedder())
+    expected = answers(corpus, local)
+    assert any(a[2] for a in expected)
+    assert answers(corpus, milvus) == expected
+    assert answers(corpus, milvus, where="path:notes/**") == answers(corpus, local, where="path:notes/**")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_index_ask_and_citations_verify(backend: str, corpus: Path, tmp_path: Path) -> None:
+    eng = engine(corpus, spec_for(backend, tmp_path))
+    try:
+        answer = eng.ask("Where is Mount Etna volcano?")
+        assert answer.citations and answer.citations[0].source == "notes/volcanoes.md"
+        for c in answer.citations:  # quote verification stays in corpus-qa, against the stored text
+            assert (corpus / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.quote
+        assert eng.document_text("blinken.txt") == (corpus / "blinken.txt").read_text(encoding="utf-8")
+    finally:
+        eng.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_update_embeds_only_what_changed_and_drops_what_was_removed(backend: str, corpus: Path,
+                                                                     tmp_path: Path) -> None:
+    spec = spec_for(backend, tmp_path)
+    emb = CountingEmbedder()
+    first = run(corpus, spec, emb)
+    assert first.embedded == first.chunks > 0 and any("Blinken" in t for t in emb.texts)
+    emb.texts = []
+    assert (run(corpus, spec, emb).updated, emb.texts) == (False, [])
+    (corpus / "notes" / "tea.rst").write_text("Oolong tea is partly oxidised.\n", encoding="utf-8")
+    (corpus / "notes" / "volcanoes.md").unlink()
+    (corpus / "new.txt").write_text("A new document about glaciers.", encoding="utf-8")
+    changed = run(corpus, spec, emb)
+    assert (changed.removed, changed.documents, changed.embedded) == (1, 3, 2)
+    # only the changed and the new file were embedded; blinken.txt's vectors were copied
+    assert emb.texts and all("Oolong" in t or "glaciers" in t for t in emb.texts), emb.texts
+    fresh = spec_for(backend, tmp_path, "fresh")
+    run(corpus, fresh, HashEmbedder())
+    # kept documents' rows and vectors were copied (read back), equal to a fresh build's
+    assert answers(corpus, spec) == answers(corpus, fresh)
+    eng = engine(corpus, spec)
+    try:
+        assert eng.document_text("notes/volcanoes.md") is None
+        assert (eng.document_text("notes/tea.rst") or "").startswith("Oolong")
+        assert all(p.source != "notes/volcanoes.md" for p in eng.search("Mount Etna volcano Sicily", top_k=10))
+    finally:
+        eng.close()
+
+
+def test_an_open_reader_keeps_its_generation_until_closed(corpus: Path, tmp_path: Path) -> None:
+    """Questions in flight during an update finish on the old generation; a removed document's text goes
+    with it as soon as its last reader closes."""
+    store = open_store(spec_for("milvus", tmp_path))
+    try:
+        list(build(corpus, store, HashEmbedder()))
+        old = store.open(HashEmbedder())
+        (corpus / "notes" / "volcanoes.md").unlink()
+        list(build(corpus, store, HashEmbedder()))
+        assert len(store.generations()) == 2  # type: ignore[attr-defined]
+        volcanoes = old.document_by_source("notes/volcanoes.md")
+        assert volcanoes is not None and "Etna" in volcanoes.text
+        assert len(old.dense_search(HashEmbedder().embed_query("Etna"), 5)[0]) > 0
+        old.close()
+        assert len(store.generations()) == 1  # type: ignore[attr-defined]
+        assert store.open(HashEmbedder()).document_by_source("notes/volcanoes.md") is None
+    finally:
+        store.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_where_filters(backend: str, corpus: Path, tmp_path: Path) -> None:
+    eng = engine(corpus, spec_for(backend, tmp_path))
+    try:
+        assert {p.source for p in eng.search("volcano tea Blinken", top_k=5, where="path:notes/**")} <= \
+            {"notes/volcanoes.md", "notes/tea.rst"}
+        assert [p.source for p in eng.search("Blinken", top_k=3, where="format:rst")] == ["notes/tea.rst"]
+        assert eng.ask("lava", where="path:nowhere/**").abstained
+    finally:
+        eng.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_second_writer_is_refused_as_busy(backend: str, corpus: Path, tmp_path: Path) -> None:
+    spec = spec_for(backend, tmp_path)
+    run(corpus, spec, HashEmbedder())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time; from index.storage import open_store\n"
+         f"with open_store({spec!r}).write_lock():\n    print('locked', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent, env=clean_env())
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        out = subprocess.run([*qa_command(), "index", "--rebuild", "--corpus", str(corpus), "--store", spec],
+                             capture_output=True, text=True, env=clean_env(), timeout=120)
+        assert out.returncode == 5, out.stderr
+        assert "being updated by process" in out.stderr and "Traceback" not in out.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run(corpus, spec, HashEmbedder(), rebuild=True).updated  # released with the process
+
+
+def _foreign(db: Path, damage: str) -> None:
+    """Make a Milvus Lite file whose alias `corpus_qa` leads somewhere corpus-qa did not write."""
+    from pymilvus import DataType, MilvusClient
+
+    client = MilvusClient(str(db))
+    try:
+        if damage == "foreign alias":
+            schema = client.create_schema(auto_id=False)
+            schema.add_field("id", DataType.INT64, is_primary=True)
+            schema.add_field("embedding", DataType.FLOAT_VECTOR, dim=8)
+            client.create_collection("someone_elses", schema=schema)
+            client.alter_alias("someone_elses", "corpus_qa")
+            return
+        gen = client.describe_alias("corpus_qa")["collection_name"].removesuffix("_meta")
+        if damage == "missing collection":
+            client.drop_collection(f"{gen}_sentences")
+            return
+        # a chunks collection with other fields, or the right fields and another dimension
+        client.drop_collection(f"{gen}_chunks")
+        schema = client.create_schema(auto_id=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        if damage == "wrong dimension":
+            for f in ("doc_id", "start", "end", "n_tokens", "first_sentence", "last_sentence"):
+                schema.add_field(f, DataType.INT64)
+        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=8)
+        client.create_collection(f"{gen}_chunks", schema=schema)
+    finally:
+        client.close()
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(str(db))  # Milvus Lite: one process per file
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    ("foreign alias", "not one corpus-qa wrote (the alias corpus_qa names the collection 'someone_elses')"),
+    ("missing collection", "_sentences is missing"),
+    ("wrong fields", "_chunks has the fields id, vector)"),
+    ("wrong dimension", "_chunks holds vectors of 8, the manifest says 64"),
+])
+def test_a_foreign_or_damaged_collection_is_exit_4_in_one_line(damage: str, message: str, corpus: Path,
+                                                                 tmp_path: Path) -> None:
+    spec = spec_for("milvus", tmp_path)
+    run(corpus, spec, HashEmbedder())
+    _foreign(tmp_path / "idx.db", damage)
+    out = subprocess.run([*qa_command(), "ask", "Where is Etna?", "--corpus", str(corpus), "--store", spec],
+                         capture_output=True, text=True, env=clean_env(), timeout=120)
+    assert out.returncode == 4, out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr, out.stderr
+    assert message in out.stderr, out.stderr
+
+
+def test_store_option_is_shown_and_works_on_the_cli(corpus: Path, tmp_path: Path) -> None:
+    spec = spec_for("milvus", tmp_path)
+    env = clean_env()
+    qa: Callable[..., subprocess.CompletedProcess[str]] = lambda *args: subprocess.run(  # noqa: E731
+        [*qa_command(), *args, "--corpus", str(corpus), "--store", spec], capture_output=True, text=True, env=env,
+        timeout=120)
+    for command in ("index", "ask", "batch", "chat", "eval", "text", "mcp"):
+        shown = subprocess.run([*qa_command(), command, "--help"], capture_output=True, text=True, env=env, timeout=60)
+        assert "--store" in shown.stdout and "milvus://" in shown.stdout, command
+    assert qa("index").returncode == 0
+    asked = qa("ask", "Where is Mount Etna volcano?")
+    assert asked.returncode == 0 and "notes/volcanoes.md" in asked.stdout, asked.stderr
+    text = qa("text", "notes/tea.rst")
+    assert text.returncode == 0 and "Green tea" in text.stdout
+    assert not (tmp_path / "idx").exists() and os.path.isdir(tmp_path / "idx.db")
