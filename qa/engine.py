@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.builder import BuildEvent, ChunkingParams, build, is_stale
+from index.builder import BuildEvent, BuildRunner, ChunkingParams, build, is_stale
 from index.embedding import Embedder, load_embedder
 from index.errors import CorpusError, IndexBusyError, IndexStateError, IndexWriteError, UsageError
 from index.filters import Where
@@ -111,8 +111,11 @@ class Engine:
         embedder: Embedder | None = None,
         tuning: Tuning = Tuning(),
         chunking: ChunkingParams = ChunkingParams(),
+        runner: BuildRunner | None = None,
     ) -> None:
         self.settings = settings
+        self.runner = runner
+        """Where builds read, chunk and embed (`qa index --ray`); None: here."""
         self.tuning = tuning
         self.chunking = chunking
         self.store: IndexStore = open_store(settings.store_spec)
@@ -166,7 +169,8 @@ class Engine:
         """Build a missing index, or refresh a stale one (another writer or a full disk only warns)."""
         if not self.store.exists():
             yield Notice(f"Building the index of {self.settings.corpus} (first run)…")
-            yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking)
+            yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking,
+                                 runner=self.runner)
         else:
             current = self.store.open(self.embedder)
             stale = refresh and is_stale(self.settings.corpus, current, self.store)
@@ -174,7 +178,8 @@ class Engine:
             if stale:
                 yield Notice("The corpus changed since it was indexed; updating the index…")
                 try:
-                    yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking)
+                    yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking,
+                                 runner=self.runner)
                 except IndexBusyError:
                     yield Notice("Another process is updating the index; answering from the previous one, which "
                                  "does not have the latest changes.", warning=True)
@@ -202,7 +207,7 @@ class Engine:
             yield Notice("Waiting for the index update in progress to finish…")
         with self._updating:
             yield from build(self.settings.corpus, self.store, self.embedder, rebuild=rebuild,
-                             params=self.chunking)
+                             params=self.chunking, runner=self.runner)
             self._swap_snapshot(self.store.open(self.embedder))
         yield from self._ensure_query_encoder()
 
