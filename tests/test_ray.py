@@ -128,20 +128,38 @@ def _build(corpus: Path, index: Path, runner: Any = None) -> Any:
 
 def test_incremental_ray_update_embeds_only_changed_files_and_drops_removed_ones(ray_address: str, corpus: Path,
                                                                                  tmp_path: Path) -> None:
+    import os
+
     from index.ray_build import RayRunner
 
-    runner = RayRunner(None, "hash", "auto")  # joins the module's Ray (already initialised in this process)
+    class Recording(RayRunner):
+        """The real runner, noting what it was sent."""
+
+        sent: tuple[list[str], int] = ([], 0)
+
+        def read(self, corpus, sources, params, into):  # type: ignore[no-untyped-def]
+            self.sent = (sorted(sources), 0)
+            yield from super().read(corpus, sources, params, into)
+
+        def embed(self, jobs, dim, put):  # type: ignore[no-untyped-def]
+            self.sent = (self.sent[0], len(jobs))
+            yield from super().embed(jobs, dim, put)
+
+    runner = Recording(None, "hash", "auto")  # joins the module's Ray (already initialised in this process)
     assert not runner.started
     first = _build(corpus, tmp_path / "ray", runner)
     assert first.embedded == first.chunks
     (corpus / "notes" / "tea.rst").write_text("Tea\n===\n\nOolong tea is partly oxidised.\n", encoding="utf-8")
     (corpus / "notes" / "volcanoes.md").unlink()
     (corpus / "llamas.txt").write_text("Llamas\n\nLlamas live in the Andes. They carry loads.\n", encoding="utf-8")
+    os.utime(corpus / "blinken.txt", ns=(10**18, 10**18))  # touched, same text: read again, not embedded
     update = _build(corpus, tmp_path / "ray", runner)
     local = _build(corpus, tmp_path / "local")
     assert (update.changed, update.removed) == (2, 1)
-    assert update.embedded == sum(len(v["chunks"]) for k, v in dump(tmp_path / "local").items()
-                                  if k in ("notes/tea.rst", "llamas.txt"))
+    changed_chunks = sum(len(v["chunks"]) for k, v in dump(tmp_path / "local").items()
+                         if k in ("notes/tea.rst", "llamas.txt"))
+    assert update.embedded == changed_chunks
+    assert runner.sent == (["blinken.txt", "llamas.txt", "notes/tea.rst"], changed_chunks)
     assert update.embedded < local.embedded  # blinken.txt was kept, not embedded again
     assert "notes/volcanoes.md" not in dump(tmp_path / "ray")
     assert_same_index(tmp_path / "ray", tmp_path / "local")
