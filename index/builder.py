@@ -261,7 +261,8 @@ def _build_locked(
             planned.append(_Planned(st.source, st, doc=got, chunks=chunks if chunks is not None else []))
             if chunks is not None:
                 planned[-1].chunked = True
-    yield Progress("reading", len(stats), len(stats))
+    if runner is None:  # a runner reported its own reading, of the files it was sent
+        yield Progress("reading", len(stats), len(stats))
 
     present = {p.source for p in planned} | {s.source for s in skipped}
     removed = sum(1 for src in old_docs if src not in present)
