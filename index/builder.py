@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from index.chunking import chunk_document
 from index.errors import CorpusError, IndexOutdated, IndexWriteError
@@ -24,6 +24,10 @@ from index.types import Chunk, Document
 from index.vectors import EXACT_LIMIT
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
+
     from index.embedding import Embedder
 
 EMBED_BATCH = 256
@@ -115,6 +119,25 @@ class Notice:
 
 BuildEvent = Progress | FileSkipped | BuildSummary | Notice
 
+Loaded = tuple["Document | str", "list[Chunk] | None"]
+"""A file read by a runner: its Document (or why it could not be read) and its chunks (None: not chunked yet)."""
+
+
+class BuildRunner(Protocol):
+    """Runs a build's reading, chunking and embedding somewhere else (index/ray_build.py: a Ray cluster);
+    the builder plans, and feeds the writer, on this process. Without one, everything runs here."""
+
+    def read(self, corpus: Path, sources: list[str], params: ChunkingParams,
+             into: dict[str, Loaded]) -> Iterator[BuildEvent]:
+        """Read (and chunk) `sources`, putting each one's result in `into`; yields reading progress."""
+        ...
+
+    def embed(self, jobs: list[tuple[str, list[tuple[int, int]]]], dim: int,
+              put: Callable[[int, np.ndarray, np.ndarray], None]) -> Iterator[BuildEvent]:
+        """Embed (text, sentence spans) jobs, calling `put(job index, chunk vector, sentence vectors)` for
+        each, in any order, on this process; yields embedding progress."""
+        ...
+
 
 @dataclass
 class _Planned:
@@ -129,6 +152,24 @@ class _Planned:
     """Row of its first chunk in the new generation (new documents)."""
     sentence_rows: dict[tuple[int, int], int] = field(default_factory=dict)
     """(start, end) of each of its sentences -> row in the new generation (new documents)."""
+    chunked: bool = False
+    """Whether `chunks` came chunked from a runner."""
+
+
+def read_document(corpus: Path, source: str) -> Document | str:
+    """A file's Document, or the reason it cannot be indexed (one unreadable file never stops a build)."""
+    try:
+        return load_document(corpus, source)
+    except Exception as exc:  # noqa: BLE001 - one unreadable file never stops the build
+        return str(exc) if isinstance(exc, ValueError) else f"could not be read ({exc.__class__.__name__}: {exc})"
+
+
+def chunk_input(doc: Document, chunk: Chunk, params: ChunkingParams) -> tuple[str, list[tuple[int, int]]]:
+    """The text the model reads for a chunk, and its sentences' spans inside that text."""
+    prefix = len(doc.title) + 1 if params.title_context else 0
+    body = doc.text[chunk.start : chunk.end]
+    text = embedding_text(doc.title, body) if params.title_context else body
+    return text, [(s.start - chunk.start + prefix, s.end - chunk.start + prefix) for s in chunk.sentences]
 
 
 def embedding_text(title: str, chunk_text: str) -> str:
@@ -156,8 +197,10 @@ def build(
     *,
     rebuild: bool = False,
     params: ChunkingParams = ChunkingParams(),
+    runner: BuildRunner | None = None,
 ) -> Iterator[BuildEvent]:
-    """Build or refresh the index of `corpus` in `index`; yields progress and ends with a BuildSummary."""
+    """Build or refresh the index of `corpus` in `index`; yields progress and ends with a BuildSummary.
+    With a `runner`, files are read, chunked and embedded by it (the same documents, chunks and vectors)."""
     started = time.perf_counter()
     if not corpus.is_dir():
         raise CorpusError(f"The corpus folder {corpus} does not exist or is not a folder.")
@@ -169,7 +212,7 @@ def build(
             except IndexOutdated as exc:  # a cache of the corpus: build it again rather than fail
                 yield Notice(f"{exc.reason} Rebuilding it…", warning=True)
         try:
-            yield from _build_locked(corpus, index, embedder, previous, params, started)
+            yield from _build_locked(corpus, index, embedder, previous, params, started, runner)
         finally:
             if previous is not None:
                 previous.close()
@@ -182,6 +225,7 @@ def _build_locked(
     previous: IndexReader | None,
     params: ChunkingParams,
     started: float,
+    runner: BuildRunner | None = None,
 ) -> Iterator[BuildEvent]:
     # An index kept inside its own corpus must not index itself (its CURRENT pointer and lock are text).
     stats = list(scan_corpus(corpus, index_folder(index)))
@@ -197,10 +241,15 @@ def _build_locked(
                                False, index.location)
             return
 
+    loaded: dict[str, Loaded] = {}
+    if runner is not None:
+        to_read = [st.source for st in stats if st.problem is None
+                   and not (st.source in old_docs and old_docs[st.source].key == st.key)]
+        yield from runner.read(corpus, to_read, params, loaded)
     planned: list[_Planned] = []
     skipped: list[Skipped] = []
     for n, st in enumerate(stats):
-        if n % 200 == 0:
+        if n % 200 == 0 and runner is None:
             yield Progress("reading", n, len(stats))
         old = old_docs.get(st.source)
         if st.problem is not None:
@@ -211,25 +260,32 @@ def _build_locked(
         if old is not None and old.key == st.key:
             planned.append(_Planned(st.source, st, old_id=old.doc_id))
             continue
-        try:
-            doc = load_document(corpus, st.source)
-        except Exception as exc:  # noqa: BLE001 - one unreadable file never stops the build
-            reason = str(exc) if isinstance(exc, ValueError) else f"could not be read ({exc.__class__.__name__}: {exc})"
-            skip = Skipped(st.source, reason)
+        chunks = None
+        if runner is not None:
+            got, chunks = loaded.pop(st.source)
+        else:
+            got = read_document(corpus, st.source)
+        if isinstance(got, str):
+            skip = Skipped(st.source, got)
             skipped.append(skip)
             yield FileSkipped(skip)
             continue
-        if old is not None and old.sha256 == doc.sha256:
+        if old is not None and old.sha256 == got.sha256:
             planned.append(_Planned(st.source, st, old_id=old.doc_id))
         else:
-            planned.append(_Planned(st.source, st, doc=doc))
-    yield Progress("reading", len(stats), len(stats))
+            planned.append(_Planned(st.source, st, doc=got, chunks=chunks if chunks is not None else []))
+            if chunks is not None:
+                planned[-1].chunked = True
+    if runner is None:  # a runner reported its own reading, of the files it was sent
+        yield Progress("reading", len(stats), len(stats))
 
     present = {p.source for p in planned} | {s.source for s in skipped}
     removed = sum(1 for src in old_docs if src not in present)
     fresh = [p for p in planned if p.doc is not None]
     for p in fresh:
         assert p.doc is not None
+        if p.chunked:
+            continue
         p.chunks = chunk_document(p.doc, embedder.count_tokens, params.max_tokens, params.overlap_tokens)
     if not any(p.chunks for p in fresh) and not any(p.old_id is not None for p in planned):
         raise CorpusError(
@@ -259,7 +315,10 @@ def _build_locked(
                 assert p.doc is not None
                 p.chunk_base, p.sentence_rows = writer.add(p.doc, p.stat, p.chunks)
         total = sum(len(p.chunks) for p in fresh)
-        yield from _embed(embedder, fresh, writer, params, total)
+        if runner is None:
+            yield from _embed(embedder, fresh, writer, params, total)
+        else:
+            yield from _embed_with(runner, embedder.dim, fresh, writer, params)
         yield Progress("writing", 0, 1)
         manifest = writer.publish((embedder.model_id, embedder.weights_hash), params, corpus, skipped,
                                   {s.source: s for s in stats})
@@ -295,14 +354,33 @@ def _embed(embedder: Embedder, fresh: list[_Planned], writer: IndexWriter, param
         texts, spans = [], []
         for p, k in batch:
             assert p.doc is not None
-            c = p.chunks[k]
-            prefix = len(p.doc.title) + 1 if params.title_context else 0
-            body = p.doc.text[c.start : c.end]
-            texts.append(embedding_text(p.doc.title, body) if params.title_context else body)
-            spans.append([(s.start - c.start + prefix, s.end - c.start + prefix) for s in c.sentences])
+            text, sentence_spans = chunk_input(p.doc, p.chunks[k], params)
+            texts.append(text)
+            spans.append(sentence_spans)
         chunk_vecs, sentence_vecs = embedder.embed_chunks(texts, spans)
         for row, (p, k) in enumerate(batch):
             c = p.chunks[k]
             writer.put(p.chunk_base + k, chunk_vecs[row], [p.sentence_rows[(s.start, s.end)] for s in c.sentences],
                        sentence_vecs[row])
         yield Progress("embedding", min(start + EMBED_BATCH, total), total)
+
+
+def _embed_with(runner: BuildRunner, dim: int, fresh: list[_Planned], writer: IndexWriter,
+                params: ChunkingParams) -> Iterator[BuildEvent]:
+    """`_embed`, by a runner: the same texts, longest first; vectors come back in any order and are written
+    here."""
+    jobs = [(p, k) for p in fresh for k in range(len(p.chunks))]
+    length = [p.chunks[k].end - p.chunks[k].start for p, k in jobs]
+    jobs = [jobs[i] for i in sorted(range(len(jobs)), key=lambda i: -length[i])]
+    inputs = []
+    for p, k in jobs:
+        assert p.doc is not None
+        inputs.append(chunk_input(p.doc, p.chunks[k], params))
+
+    def put(job: int, vector: np.ndarray, sentence_vectors: np.ndarray) -> None:
+        p, k = jobs[job]
+        c = p.chunks[k]
+        writer.put(p.chunk_base + k, vector, [p.sentence_rows[(s.start, s.end)] for s in c.sentences],
+                   sentence_vectors)
+
+    yield from runner.embed(inputs, dim, put)

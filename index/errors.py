@@ -21,6 +21,7 @@ class ExitCode(enum.IntEnum):
     MODEL = 6  # the embedding model could not be loaded
     PARTIAL = 7  # `qa batch` finished, but some lines carry an `error`
     WRITE = 8  # the index could not be written (disk full, read-only folder, no permission)
+    CLUSTER = 9  # `qa index --ray`: the Ray cluster could not be reached, or failed during the build
 
 
 class QAError(Exception):

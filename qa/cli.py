@@ -22,6 +22,7 @@ from qa.config import MAX_TOP_K
 from qa.display import has_surrogates, terminal_safe, without_surrogates
 
 if TYPE_CHECKING:
+    from index.builder import BuildSummary
     from qa.engine import Engine
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -228,8 +229,12 @@ def cli() -> None:
     Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
     4 index damaged or built by another model, 5 index busy, 6 model failed to load,
     7 batch finished with some failed lines, 8 index could not be written (disk full, no permission),
-    130 interrupted (Ctrl+C).
+    9 Ray cluster unreachable or failed (index --ray), 130 interrupted (Ctrl+C).
     """
+
+
+LOCAL_RAY = "\0local"
+"""`--ray` given without an address."""
 
 
 @cli.command("index", context_settings=CONTEXT)
@@ -239,18 +244,37 @@ def cli() -> None:
 @click.option("--watch", is_flag=True,
               help="Then keep watching the corpus and update the index when files change, one line per "
                    "update (with --json, one JSON object per line), until Ctrl+C.")
-def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool, watch: bool) -> None:
+@click.option("--ray", "ray_address", is_flag=False, flag_value=LOCAL_RAY, default=None, metavar="[ADDRESS]",
+              help="Read, chunk and embed on a Ray cluster (pip install 'corpus-qa[ray]'): at ADDRESS, or "
+                   "RAY_ADDRESS, or else a local Ray on this machine's cores. The index is written here.")
+def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool, watch: bool,
+              ray_address: str | None) -> None:
     """Build or update the index of a corpus (only changed files are re-embedded)."""
     from index.builder import BuildSummary
     from qa.engine import Engine
 
+    runner = None
     try:
         settings = _settings(corpus, index_dir)
-        engine = Engine(settings)
+        if ray_address is not None:
+            from index.ray_build import RayRunner
+
+            runner = RayRunner(None if ray_address == LOCAL_RAY else ray_address, settings.embedder,
+                               settings.precision)
+        engine = Engine(settings, runner=runner)
         summary = _Progress(sys.stderr).run(engine.reindex(rebuild=rebuild))
+        assert isinstance(summary, BuildSummary)
+        _report_index(summary, settings, as_json)
+        if watch:
+            _watch(engine, as_json, {s.source for s in summary.skipped})
     except QAError as error:
         _fail(error)
-    assert isinstance(summary, BuildSummary)
+    finally:
+        if runner is not None:
+            runner.close()  # stops the Ray it started (after the build, or at Ctrl+C)
+
+
+def _report_index(summary: BuildSummary, settings: Any, as_json: bool) -> None:
     data = summary.to_dict() | {"corpus": str(settings.corpus)}
     if as_json:
         click.echo(json.dumps(data))
@@ -262,8 +286,6 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
             f"{data['seconds']:.2f} s.\nIndex folder: {terminal_safe(str(data['index']))}",
             err=True,
         )
-    if watch:
-        _watch(engine, as_json, {s.source for s in summary.skipped})
 
 
 def _watch(engine: Engine, as_json: bool, warned: set[str]) -> None:

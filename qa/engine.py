@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from index.builder import BuildEvent, ChunkingParams, Notice, build, is_stale
+from index.builder import BuildEvent, BuildRunner, ChunkingParams, Notice, build, is_stale
 from index.embedding import Embedder, load_embedder
 from index.errors import CorpusError, IndexBusyError, IndexOutdated, IndexStateError, IndexWriteError, UsageError
 from index.filters import Where
@@ -100,8 +100,11 @@ class Engine:
         embedder: Embedder | None = None,
         tuning: Tuning = Tuning(),
         chunking: ChunkingParams = ChunkingParams(),
+        runner: BuildRunner | None = None,
     ) -> None:
         self.settings = settings
+        self.runner = runner
+        """Where builds read, chunk and embed (`qa index --ray`); None: here."""
         self.tuning = tuning
         self.chunking = chunking
         self.store: IndexStore = open_store(settings.store_spec)
@@ -155,7 +158,8 @@ class Engine:
         """Build a missing index, or refresh a stale one (another writer or a full disk only warns)."""
         if not self.store.exists():
             yield Notice(f"Building the index of {self.settings.corpus} (first run)…")
-            yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking)
+            yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking,
+                                 runner=self.runner)
         else:
             try:
                 current = self.store.open(self.embedder)
@@ -170,7 +174,8 @@ class Engine:
                     yield Notice("The corpus changed since it was indexed; updating the index…")
             if stale:
                 try:
-                    yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking)
+                    yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking,
+                                 runner=self.runner)
                 except IndexBusyError:
                     yield Notice("Another process is updating the index; answering from the previous one, which "
                                  "does not have the latest changes.", warning=True)
@@ -198,7 +203,7 @@ class Engine:
             yield Notice("Waiting for the index update in progress to finish…")
         with self._updating:
             yield from build(self.settings.corpus, self.store, self.embedder, rebuild=rebuild,
-                             params=self.chunking)
+                             params=self.chunking, runner=self.runner)
             self._swap_snapshot(self.store.open(self.embedder))
         yield from self._ensure_query_encoder()
 
