@@ -248,6 +248,15 @@ def load_questions(*names: str) -> list[dict]:
     return rows
 
 
+def interruptible() -> None:
+    """`preexec_fn` for a child the test will Ctrl+C: give it the default SIGINT disposition, so Python in
+    it raises KeyboardInterrupt even when pytest itself runs as a background job (which ignores SIGINT, and
+    children inherit that)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The test's environment (already isolated by `isolated_env`) plus `extra`, for subprocesses."""
     env = dict(os.environ)

@@ -22,7 +22,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from tests.conftest import clean_env, qa_command
+from tests.conftest import clean_env, interruptible, qa_command
 
 QUESTIONS = {
     "Where is Mount Etna volcano?": "notes/volcanoes.md",
@@ -233,7 +233,7 @@ def test_stdout_is_only_the_protocol_and_stdin_eof_ends_the_server(corpus: Path,
 def test_ctrl_c_stops_the_server_like_every_command(corpus: Path, tmp_path: Path) -> None:
     server = subprocess.Popen([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx")],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=clean_env())
+                              env=clean_env(), preexec_fn=interruptible)
     try:
         assert server.stdin is not None and server.stdout is not None
         server.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}) + "\n")
@@ -255,7 +255,7 @@ async def test_http_serves_the_same_tools_on_localhost(corpus: Path, tmp_path: P
         port = probe.getsockname()[1]
     server = subprocess.Popen([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx"),
                                "--http", str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=clean_env())
+                              stderr=subprocess.PIPE, env=clean_env(), preexec_fn=interruptible)
     try:
         for _ in range(100):  # until it listens
             with socket.socket() as s:
