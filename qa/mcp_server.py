@@ -7,22 +7,19 @@ Four read-only tools over one shared Engine: `ask` (the `qa ask --json` object),
 made meanwhile wait for it. Tool calls run in worker threads (the SDK runs synchronous tools there), which
 the Engine allows: questions share its read lock, and a re-index swaps the index in under its write lock.
 
-Only this module imports the MCP SDK, and only `qa mcp` imports this module, so `qa ask` does not pay for
-it. Nothing here writes to stdout: on stdio it is the protocol's (the SDK points file descriptor 1 at
-stderr while it serves, so a library's stray print cannot corrupt it); progress goes to stderr.
-"""
+Only `qa mcp` imports this module, and the MCP SDK (with pydantic) is imported inside the functions that
+build and run the server, so neither `qa ask` nor importing this module pays for it. The module is written
+without postponed annotations: the tools' `Annotated[..., Field(...)]` parameters are evaluated where
+they are defined, inside `build_server`, after the SDK is imported there.
 
-from __future__ import annotations
+Nothing here writes to stdout: on stdio it is the protocol's (the SDK points file descriptor 1 at stderr
+while it serves, so a library's stray print cannot corrupt it); progress goes to stderr.
+"""
 
 import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
-
-from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
-from pydantic import Field
 
 from index.errors import QAError
 from qa import __version__
@@ -30,6 +27,8 @@ from qa.config import MAX_TOP_K
 from qa.display import has_surrogates, terminal_safe
 
 if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
     from qa.config import Settings
     from qa.engine import Engine
     from qa.watch import CorpusWatcher
@@ -87,8 +86,6 @@ The documents in the index, by source: {"documents": [{source, title, date, form
 length of the stored text, so read(source, 0, chars) is the whole document.\
 """
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-
 Progress = Callable[[object], None]
 """Receives the engine's preparation events (build progress, notices) to show on stderr."""
 
@@ -100,7 +97,7 @@ class EngineLoader:
     it, and the next call tries again, so fixing the cause does not need a restart.
     """
 
-    def __init__(self, settings: Settings, progress: Progress, watch: bool = False):
+    def __init__(self, settings: "Settings", progress: Progress, watch: bool = False):
         self.settings = settings
         self.progress = progress
         self.watch = watch
@@ -152,7 +149,7 @@ class EngineLoader:
         if engine is not None and self.watch:
             self._start_watching(engine)
 
-    def _start_watching(self, engine: Engine) -> None:
+    def _start_watching(self, engine: "Engine") -> None:
         """Re-index on every change under the corpus, debounced; questions keep being answered from the
         previous index meanwhile (Engine's lock). Updates and problems are reported on stderr."""
         from qa.watch import CorpusWatcher, WatchProblem, WatchUpdate
@@ -166,7 +163,7 @@ class EngineLoader:
         self._watcher = CorpusWatcher(engine, on_update=on_update, on_problem=on_problem)
         self._watcher.start()
 
-    def get(self) -> Engine:
+    def get(self) -> "Engine":
         """The prepared engine, waiting for the load; raises the load's error (the next call loads again)."""
         while True:
             self.start()  # after a failed load: try again, the cause may have been fixed
@@ -178,9 +175,9 @@ class EngineLoader:
                     error = self._error
                     break
         if isinstance(error, QAError):
-            raise ToolError(str(error))
+            raise _tool_error(str(error))
         detail = " ".join(f"{error.__class__.__name__}: {error}".split())[:300]  # one line for the model
-        raise ToolError(f"The index or the model could not be loaded ({detail}).")
+        raise _tool_error(f"The index or the model could not be loaded ({detail}).")
 
     def close(self) -> None:
         if self._watcher is not None:
@@ -193,12 +190,12 @@ class EngineLoader:
 
 def _check_top_k(top_k: int | None) -> None:
     if top_k is not None and not 1 <= top_k <= MAX_TOP_K:
-        raise ToolError(f"top_k must be between 1 and {MAX_TOP_K} (got {top_k}).")
+        raise _tool_error(f"top_k must be between 1 and {MAX_TOP_K} (got {top_k}).")
 
 
 def _check_text(name: str, value: str) -> None:
     if not value.strip():
-        raise ToolError(f"The {name} is empty: ask something, e.g. \"Who visited Astana?\"")
+        raise _tool_error(f"The {name} is empty: ask something, e.g. \"Who visited Astana?\"")
 
 
 def _usage(call: Callable[[], Any]) -> Any:
@@ -206,15 +203,28 @@ def _usage(call: Callable[[], Any]) -> Any:
     try:
         return call()
     except QAError as error:
-        raise ToolError(str(error)) from None
+        raise _tool_error(str(error)) from None
 
 
-def build_server(loader: EngineLoader) -> MCPServer:
+def _tool_error(message: str) -> Exception:
+    """The SDK's ToolError: the client gets `message` as the call's error result, and the server goes on."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    return ToolError(message)
+
+
+def build_server(loader: EngineLoader) -> "MCPServer":
     """The MCP server and its four tools, over `loader`'s engine."""
+    from mcp.server.mcpserver import MCPServer
+    from mcp.types import ToolAnnotations
+    from pydantic import Field
+
+    read_only = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                                open_world_hint=False)
     server: MCPServer = MCPServer(name="corpus-qa", version=__version__, instructions=INSTRUCTIONS,
                                   log_level="WARNING")
 
-    @server.tool(description=ASK_HELP, annotations=READ_ONLY)
+    @server.tool(description=ASK_HELP, annotations=read_only)
     def ask(
         question: Annotated[str, Field(description="The question, in plain words.")],
         top_k: Annotated[int | None, Field(description=f"Passages to retrieve, 1 to {MAX_TOP_K} (default 5).")]
@@ -227,7 +237,7 @@ def build_server(loader: EngineLoader) -> MCPServer:
         answer = _usage(lambda: engine.ask(question, top_k=top_k, where=where))
         return answer.to_dict(id=1)  # id 1, as `qa ask --json` gives it: the same object
 
-    @server.tool(description=SEARCH_HELP, annotations=READ_ONLY)
+    @server.tool(description=SEARCH_HELP, annotations=read_only)
     def search(
         query: Annotated[str, Field(description="What to look for: a question or keywords.")],
         top_k: Annotated[int | None, Field(description=f"Passages to return, 1 to {MAX_TOP_K} (default 5).")]
@@ -246,7 +256,7 @@ def build_server(loader: EngineLoader) -> MCPServer:
             warnings.append(f"No documents match the filter {scope!r}." if scope else "The index holds no passages.")
         return {"query": cleaned, "passages": [p.to_dict() for p in passages], "warnings": warnings}
 
-    @server.tool(description=READ_HELP, annotations=READ_ONLY, structured_output=False)
+    @server.tool(description=READ_HELP, annotations=read_only, structured_output=False)
     def read(
         source: Annotated[str, Field(description="The document's path relative to the corpus, as citations give "
                                                  "it, e.g. notes/report.pdf.")],
@@ -258,22 +268,22 @@ def build_server(loader: EngineLoader) -> MCPServer:
         # of the corpus folder that is not indexed cannot be read.
         text = None if has_surrogates(source) else _usage(lambda: engine.document_text(source))
         if text is None:
-            raise ToolError(f"{source!r} is not in the index: give a source as citations or list_documents show "
+            raise _tool_error(f"{source!r} is not in the index: give a source as citations or list_documents show "
                             "it (a path relative to the corpus folder).")
         first = 0 if start is None else start
         last = len(text) if end is None else end
         if not 0 <= first <= last <= len(text):
-            raise ToolError(f"The span [{first}, {last}) is not inside {source!r}, which has {len(text)} "
+            raise _tool_error(f"The span [{first}, {last}) is not inside {source!r}, which has {len(text)} "
                             "characters: need 0 <= start <= end <= length.")
         return text[first:last]
 
-    @server.tool(description=LIST_HELP, annotations=READ_ONLY)
+    @server.tool(description=LIST_HELP, annotations=read_only)
     def list_documents(
         where: Annotated[str | None, Field(description=WHERE_HELP)] = None,
         limit: Annotated[int, Field(description="Most documents to list (1 to 10000, default 1000).")] = 1000,
     ) -> dict[str, Any]:
         if not 1 <= limit <= 10_000:
-            raise ToolError(f"limit must be between 1 and 10000 (got {limit}).")
+            raise _tool_error(f"limit must be between 1 and 10000 (got {limit}).")
         engine = loader.get()
         documents = _usage(lambda: engine.documents(where))
         listed = [{"source": d.source, "title": d.title, "date": d.date, "format": d.format, "pages": d.pages,
@@ -283,7 +293,7 @@ def build_server(loader: EngineLoader) -> MCPServer:
     return server
 
 
-def serve(settings: Settings, progress: Progress, http_port: int | None = None, watch: bool = True) -> None:
+def serve(settings: "Settings", progress: Progress, http_port: int | None = None, watch: bool = True) -> None:
     """Load the engine in the background and serve until the client hangs up (stdin EOF) or Ctrl+C; with
     `watch`, keep the index current as files change."""
     import anyio
