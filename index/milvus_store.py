@@ -41,7 +41,6 @@ principle both see a free lease; the read-back after a short pause makes that wi
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
@@ -184,28 +183,11 @@ class MilvusStore:
 
     @contextlib.contextmanager
     def _file_lock(self, wait: bool) -> Iterator[None]:
+        from index.store import file_write_lock
+
         assert self.lite is not None
-        path = self.lite.with_name(self.lite.name + ".lock")
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise IndexWriteError(f"Cannot write the index at {self.location} ({exc.strerror}).") from None
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-                raise IndexBusyError(f"The index at {self.location} is being updated by {holder}. "
-                                     "Wait for it to finish, then try again.") from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
-            try:
-                yield
-            finally:
-                os.ftruncate(fd, 0)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        with file_write_lock(self.lite.with_name(self.lite.name + ".lock"), self.location, wait):
+            yield
 
     @contextlib.contextmanager
     def _lease(self, wait: bool) -> Iterator[None]:

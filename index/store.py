@@ -154,6 +154,35 @@ def _fsync_tree(path: Path) -> None:
         _fsync_dir(Path(dirpath))
 
 
+@contextlib.contextmanager
+def file_write_lock(path: Path, location: str, wait: bool = False) -> Iterator[None]:
+    """One writer at a time, across processes: an exclusive flock on `path` (created 0600), which names the
+    holding process for the next writer's "busy" message. Raises `IndexBusyError` if another process holds
+    it (unless `wait`), `IndexWriteError` if the lock file cannot be created. Used by every store that
+    keeps a lock file (the local folder, Milvus Lite)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+    except OSError as exc:
+        raise IndexWriteError(f"Cannot write the index at {location} ({exc.strerror}).") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise IndexBusyError(
+                f"The index at {location} is being updated by {holder}. Wait for it to finish, then try again."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
 class IndexDir:
     """An index folder: finds the live generation, opens it for reading, and hands out the write lock."""
 
@@ -211,27 +240,10 @@ class IndexDir:
         """Hold the writer lock; raise `IndexBusyError` if another process holds it (unless `wait`)."""
         try:
             private_dir(self.path)
-            fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
         except OSError as exc:
             raise IndexWriteError(f"Cannot write the index at {self.path} ({exc.strerror}).") from None
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-                raise IndexBusyError(
-                    f"The index at {self.path} is being updated by {holder}. "
-                    "Wait for it to finish, then try again."
-                ) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
-            try:
-                yield
-            finally:
-                os.ftruncate(fd, 0)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        with file_write_lock(self.path / "lock", str(self.path), wait):
+            yield
 
     def new_generation(self) -> Path:
         """A fresh temporary folder to build into (caller must hold the write lock)."""
