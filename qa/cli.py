@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TextIO
 
@@ -192,30 +193,31 @@ def _interrupted() -> None:
     click.echo(f"{chr(10) if sys.stderr.isatty() else ''}interrupted", err=True)
 
 
+@contextmanager
+def _as_users_see_it() -> Iterator[None]:
+    """Ctrl+C becomes "interrupted" and exit 130 (click itself says "Aborted!" and exits 1), and click's own
+    error messages, which quote arguments such as file names, are escaped like the rest of the output."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        _interrupted()
+        raise click.exceptions.Exit(INTERRUPTED) from None
+    except click.ClickException as exc:
+        exc.message = terminal_safe(exc.message)  # type: ignore[misc]  # Final in click's stubs only
+        raise
+
+
 class _Group(click.Group):
-    """click's group, except that Ctrl+C ends every command with "interrupted" and exit 130 (click itself
-    says "Aborted!" and exits 1), and that click's own error messages, which quote arguments such as
-    file names, are escaped like the rest of the output."""
+    """click's group, with every error of parsing (`make_context`) and of the command (`invoke`) shown as
+    users see them (`_as_users_see_it`)."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
-        try:
+        with _as_users_see_it():
             return super().make_context(*args, **kwargs)
-        except KeyboardInterrupt:
-            _interrupted()
-            raise click.exceptions.Exit(INTERRUPTED) from None
-        except click.ClickException as exc:
-            exc.message = terminal_safe(exc.message)  # type: ignore[misc]  # Final in click's stubs only
-            raise
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with _as_users_see_it():
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            _interrupted()
-            raise click.exceptions.Exit(INTERRUPTED) from None
-        except click.ClickException as exc:
-            exc.message = terminal_safe(exc.message)  # type: ignore[misc]  # Final in click's stubs only
-            raise
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
@@ -295,6 +297,7 @@ def _watch(engine: Engine, as_json: bool, warned: set[str]) -> None:
 
     from index.builder import FileSkipped
     from qa.engine import Notice
+    from qa.events import describe
     from qa.watch import CorpusWatcher, WatchProblem, WatchUpdate
 
     progress: list[_Progress] = []
@@ -303,10 +306,10 @@ def _watch(engine: Engine, as_json: bool, warned: set[str]) -> None:
         if isinstance(event, FileSkipped):
             if event.skipped.source not in warned:
                 warned.add(event.skipped.source)
-                _warn(f"skipped {event.skipped.source}: {event.skipped.reason}")
+                _warn(describe(event)[0])
         elif isinstance(event, Notice):
             if event.warning:
-                _warn(event.message)
+                _warn(describe(event)[0])
         elif sys.stderr.isatty():
             if not progress:
                 progress.append(_Progress(sys.stderr, quiet=True))
