@@ -12,12 +12,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from index.chunking import chunk_document
 from index.errors import CorpusError, IndexOutdated, IndexWriteError
-from index.generation import unique_sentences
-from index.loaders import FileStat, Skipped, load_document, scan_corpus
+from index.loaders import Skipped, load_document, scan_corpus
 from index.memory import release_freed_memory
 from index.storage import IndexReader, IndexStore, IndexWriter, KeptDocument
 from index.types import Chunk, Document
@@ -32,6 +31,10 @@ if TYPE_CHECKING:
 
 EMBED_BATCH = 256
 """Texts handed to the model per call; progress is reported between calls."""
+
+EMBED_WINDOW = 8192
+"""New chunks ordered longest first together, so the model's batches pad little; a window's texts are all
+that is held in memory of the corpus while embedding."""
 
 
 @dataclass(frozen=True)
@@ -139,23 +142,6 @@ class BuildRunner(Protocol):
         ...
 
 
-@dataclass
-class _Planned:
-    """A document going into the new generation: either kept from the old one, or new."""
-
-    source: str
-    stat: FileStat
-    old_id: int | None = None
-    doc: Document | None = None
-    chunks: list[Chunk] = field(default_factory=list)
-    chunk_base: int = 0
-    """Row of its first chunk in the new generation (new documents)."""
-    sentence_rows: dict[tuple[int, int], int] = field(default_factory=dict)
-    """(start, end) of each of its sentences -> row in the new generation (new documents)."""
-    chunked: bool = False
-    """Whether `chunks` came chunked from a runner."""
-
-
 def read_document(corpus: Path, source: str) -> Document | str:
     """A file's Document, or the reason it cannot be indexed (one unreadable file never stops a build)."""
     try:
@@ -246,79 +232,67 @@ def _build_locked(
         to_read = [st.source for st in stats if st.problem is None
                    and not (st.source in old_docs and old_docs[st.source].key == st.key)]
         yield from runner.read(corpus, to_read, params, loaded)
-    planned: list[_Planned] = []
-    skipped: list[Skipped] = []
-    for n, st in enumerate(stats):
-        if n % 200 == 0 and runner is None:
-            yield Progress("reading", n, len(stats))
-        old = old_docs.get(st.source)
-        if st.problem is not None:
-            skip = Skipped(st.source, st.problem)
-            skipped.append(skip)
-            yield FileSkipped(skip)
-            continue
-        if old is not None and old.key == st.key:
-            planned.append(_Planned(st.source, st, old_id=old.doc_id))
-            continue
-        chunks = None
-        if runner is not None:
-            got, chunks = loaded.pop(st.source)
-        else:
-            got = read_document(corpus, st.source)
-        if isinstance(got, str):
-            skip = Skipped(st.source, got)
-            skipped.append(skip)
-            yield FileSkipped(skip)
-            continue
-        if old is not None and old.sha256 == got.sha256:
-            planned.append(_Planned(st.source, st, old_id=old.doc_id))
-        else:
-            planned.append(_Planned(st.source, st, doc=got, chunks=chunks if chunks is not None else []))
-            if chunks is not None:
-                planned[-1].chunked = True
-    if runner is None:  # a runner reported its own reading, of the files it was sent
-        yield Progress("reading", len(stats), len(stats))
-
-    present = {p.source for p in planned} | {s.source for s in skipped}
-    removed = sum(1 for src in old_docs if src not in present)
-    fresh = [p for p in planned if p.doc is not None]
-    for p in fresh:
-        assert p.doc is not None
-        if p.chunked:
-            continue
-        p.chunks = chunk_document(p.doc, embedder.count_tokens, params.max_tokens, params.overlap_tokens)
-    if not any(p.chunks for p in fresh) and not any(p.old_id is not None for p in planned):
-        raise CorpusError(
-            f"The corpus folder {corpus} holds no indexable documents "
-            f"(looked for .txt, .md, .rst, .pdf, .html, .docx and .epub files with text; {len(skipped)} skipped)."
-        )
-
-    release_freed_memory()  # what reading and chunking freed
-    # Every count is known before anything is embedded, so the vectors stream into files of the right size.
-    sizes: dict[int, tuple[int, int]] = {}
-    if previous is not None and any(p.old_id is not None for p in planned):
-        sizes = previous.document_sizes()
-    kept = [sizes.get(p.old_id, (0, 0)) for p in planned if p.old_id is not None]
-    n_chunks = sum(len(p.chunks) for p in fresh) + sum(c for c, _s in kept)
-    n_sentences = sum(len(unique_sentences(p.chunks)) for p in fresh) + sum(s for _c, s in kept)
-
     try:
-        writer = index.writer(previous, embedder.dim, n_chunks, n_sentences, params.exact_limit)
+        writer = index.writer(previous, embedder.dim, params.exact_limit)
     except (OSError, sqlite3.OperationalError) as exc:
         raise _write_failed(index, exc) from None
+    spill: _Spill | None = None
     try:
-        yield Progress("writing", 0, 1)
-        for p in planned:
-            if p.old_id is not None:
-                writer.keep(p.old_id, p.stat)
+        spill = _Spill(index_folder(index))
+        # One document at a time: read, chunked, written and its embedding inputs spilled to disk, so memory
+        # does not grow with the corpus (see _Spill).
+        skipped: list[Skipped] = []
+        present: set[str] = set()
+        changed = kept = 0
+        for n, st in enumerate(stats):
+            if n % 200 == 0 and runner is None:
+                yield Progress("reading", n, len(stats))
+            old = old_docs.get(st.source)
+            if st.problem is not None:
+                skip = Skipped(st.source, st.problem)
+                skipped.append(skip)
+                yield FileSkipped(skip)
+                continue
+            present.add(st.source)
+            if old is not None and old.key == st.key:
+                writer.keep(old.doc_id, st)
+                kept += 1
+                continue
+            chunks = None
+            if runner is not None:
+                got, chunks = loaded.pop(st.source)
             else:
-                assert p.doc is not None
-                p.chunk_base, p.sentence_rows = writer.add(p.doc, p.stat, p.chunks)
-        total = sum(len(p.chunks) for p in fresh)
+                got = read_document(corpus, st.source)
+            if isinstance(got, str):
+                present.discard(st.source)
+                skip = Skipped(st.source, got)
+                skipped.append(skip)
+                yield FileSkipped(skip)
+                continue
+            if old is not None and old.sha256 == got.sha256:
+                writer.keep(old.doc_id, st)
+                kept += 1
+                continue
+            if chunks is None:
+                chunks = chunk_document(got, embedder.count_tokens, params.max_tokens, params.overlap_tokens)
+            chunk_base, sentence_rows = writer.add(got, st, chunks)
+            spill.add([_Job(chunk_base + k, c.end - c.start, *chunk_input(got, c, params),
+                            [sentence_rows[(sp.start, sp.end)] for sp in c.sentences]) for k, c in enumerate(chunks)])
+            changed += 1
+        if runner is None:  # a runner reported its own reading, of the files it was sent
+            yield Progress("reading", len(stats), len(stats))
+        if not spill.count and not kept:
+            raise CorpusError(
+                f"The corpus folder {corpus} holds no indexable documents (looked for .txt, .md, .rst, .pdf, "
+                f".html, .docx and .epub files with text; {len(skipped)} skipped)."
+            )
+        release_freed_memory()  # what reading and chunking freed
+        removed = sum(1 for src in old_docs if src not in present)
+        total = spill.count
         if runner is None:
-            yield from _embed(embedder, fresh, writer, params, total)
+            yield from _embed(embedder, spill, writer)
         else:
-            yield from _embed_with(runner, embedder.dim, fresh, writer, params)
+            yield from _embed_with(runner, embedder.dim, spill, writer)
         yield Progress("writing", 0, 1)
         manifest = writer.publish((embedder.model_id, embedder.weights_hash), params, corpus, skipped,
                                   {s.source: s for s in stats})
@@ -328,10 +302,13 @@ def _build_locked(
     except BaseException:
         writer.abort()
         raise
+    finally:
+        if spill is not None:
+            spill.close()
     yield Progress("writing", 1, 1)
     yield BuildSummary(
         manifest.documents, manifest.chunks, total, removed, tuple(skipped),
-        time.perf_counter() - started, True, index.location, changed=len(fresh),
+        time.perf_counter() - started, True, index.location, changed=changed,
     )
 
 
@@ -341,46 +318,80 @@ def _write_failed(index: IndexStore, exc: OSError | sqlite3.OperationalError) ->
                            "the previous index is intact.")
 
 
-def _embed(embedder: Embedder, fresh: list[_Planned], writer: IndexWriter, params: ChunkingParams,
-           total: int) -> Iterator[BuildEvent]:
+class _Job(NamedTuple):
+    """One new chunk to embed: where its vectors go, and what the model reads."""
+
+    chunk_row: int
+    length: int
+    """Characters of the chunk, to order a window longest first."""
+    text: str
+    spans: list[tuple[int, int]]
+    """Its sentences inside `text`."""
+    sentence_rows: list[int]
+
+
+class _Spill:
+    """The new chunks' embedding inputs between reading and embedding, in an unnamed temporary file (beside
+    the index where it is a folder; gone even after a kill). Every count is known once reading is done, so
+    embedding progress is exact, while memory holds one document and one window of chunks, never the whole
+    corpus: before, every new document's text and chunks stayed in memory until the end of the build."""
+
+    def __init__(self, folder: Path | None) -> None:
+        import tempfile
+
+        self.file = tempfile.TemporaryFile(dir=folder if folder is not None and folder.is_dir() else None)
+        self.count = 0
+
+    def add(self, jobs: list[_Job]) -> None:
+        import pickle
+
+        if jobs:
+            pickle.dump(jobs, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.count += len(jobs)
+
+    def windows(self, size: int) -> Iterator[list[_Job]]:
+        """The jobs in the order they were added, `size` at a time, each window longest first."""
+        import pickle
+
+        self.file.seek(0)
+        window: list[_Job] = []
+        while True:
+            try:
+                window += pickle.load(self.file)  # our own file, written above
+            except EOFError:
+                break
+            while len(window) >= size:
+                yield sorted(window[:size], key=lambda job: -job.length)
+                window = window[size:]
+        if window:
+            yield sorted(window, key=lambda job: -job.length)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _embed(embedder: Embedder, spill: _Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
     """Embed every new chunk once, its sentences' vectors pooled from the same pass, and hand the vectors to
-    the writer batch by batch. Chunks go longest first across the whole run (not per progress batch) so
-    batches pad little; their texts are made per batch, never all at once."""
-    jobs = [(p, k) for p in fresh for k in range(len(p.chunks))]
-    length = [p.chunks[k].end - p.chunks[k].start for p, k in jobs]
-    order = sorted(range(len(jobs)), key=lambda i: -length[i])
-    for start in range(0, len(order), EMBED_BATCH):
-        batch = [jobs[i] for i in order[start : start + EMBED_BATCH]]
-        texts, spans = [], []
-        for p, k in batch:
-            assert p.doc is not None
-            text, sentence_spans = chunk_input(p.doc, p.chunks[k], params)
-            texts.append(text)
-            spans.append(sentence_spans)
-        chunk_vecs, sentence_vecs = embedder.embed_chunks(texts, spans)
-        for row, (p, k) in enumerate(batch):
-            c = p.chunks[k]
-            writer.put(p.chunk_base + k, chunk_vecs[row], [p.sentence_rows[(s.start, s.end)] for s in c.sentences],
-                       sentence_vecs[row])
-        yield Progress("embedding", min(start + EMBED_BATCH, total), total)
+    the writer batch by batch. Chunks go longest first within windows of EMBED_WINDOW, so batches pad
+    little."""
+    done, total = 0, spill.count
+    for window in spill.windows(EMBED_WINDOW):
+        for start in range(0, len(window), EMBED_BATCH):
+            batch = window[start : start + EMBED_BATCH]
+            chunk_vecs, sentence_vecs = embedder.embed_chunks([j.text for j in batch], [j.spans for j in batch])
+            for row, job in enumerate(batch):
+                writer.put(job.chunk_row, chunk_vecs[row], job.sentence_rows, sentence_vecs[row])
+            done += len(batch)
+            yield Progress("embedding", done, total)
 
 
-def _embed_with(runner: BuildRunner, dim: int, fresh: list[_Planned], writer: IndexWriter,
-                params: ChunkingParams) -> Iterator[BuildEvent]:
-    """`_embed`, by a runner: the same texts, longest first; vectors come back in any order and are written
-    here."""
-    jobs = [(p, k) for p in fresh for k in range(len(p.chunks))]
-    length = [p.chunks[k].end - p.chunks[k].start for p, k in jobs]
-    jobs = [jobs[i] for i in sorted(range(len(jobs)), key=lambda i: -length[i])]
-    inputs = []
-    for p, k in jobs:
-        assert p.doc is not None
-        inputs.append(chunk_input(p.doc, p.chunks[k], params))
+def _embed_with(runner: BuildRunner, dim: int, spill: _Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
+    """`_embed`, by a runner: the same texts in the same order, sent at once (a runner starts its workers
+    once per call); vectors come back in any order and are written here."""
+    jobs = [job for window in spill.windows(EMBED_WINDOW) for job in window]
 
-    def put(job: int, vector: np.ndarray, sentence_vectors: np.ndarray) -> None:
-        p, k = jobs[job]
-        c = p.chunks[k]
-        writer.put(p.chunk_base + k, vector, [p.sentence_rows[(s.start, s.end)] for s in c.sentences],
-                   sentence_vectors)
+    def put(index: int, vector: np.ndarray, sentence_vectors: np.ndarray) -> None:
+        job = jobs[index]
+        writer.put(job.chunk_row, vector, job.sentence_rows, sentence_vectors)
 
-    yield from runner.embed(inputs, dim, put)
+    yield from runner.embed([(job.text, job.spans) for job in jobs], dim, put)

@@ -2,7 +2,7 @@
 
 The builder decides what each document needs (kept from the previous generation, or newly chunked and
 embedded); this writer lays the generation out on disk. Vectors are written with `pwrite` into `.npy`
-files sized up front (the builder knows every count before it embeds anything), so a build holds one
+files that grow as documents are added (the header gets the final shape at the end), so a build holds one
 batch of vectors in memory, not the corpus's; written pages sit in the page cache, not in the process
 (a writable memory map would count every written page in its resident size). Nothing is visible to
 readers until `finish` has written the manifest and `IndexDir.commit` swaps it in; `abort` removes the
@@ -11,7 +11,6 @@ half-written folder.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import sqlite3
@@ -36,20 +35,31 @@ if TYPE_CHECKING:
 
 
 class _RowFile:
-    """A float32 `.npy` matrix of known shape, written row range by row range with pwrite."""
+    """A float32 `.npy` matrix written row range by row range with pwrite. The number of rows is known only
+    at the end (the builder streams documents through), so the file grows as rows land and its header,
+    reserved at a fixed length, gets the final shape in `close`."""
 
-    def __init__(self, path: Path, rows: int, dim: int) -> None:
-        import numpy as np
-        from numpy.lib import format as npy
+    HEADER = 128
+    """Bytes reserved for the `.npy` header: a multiple of 64, as numpy writes it, and room for any shape."""
 
-        self.rows, self.dim = rows, dim
-        header = io.BytesIO()
-        npy.write_array_header_1_0(header, {"descr": np.dtype("<f4").str, "fortran_order": False,
-                                            "shape": (rows, dim)})
-        self.offset = len(header.getvalue())
+    def __init__(self, path: Path, dim: int) -> None:
+        self.rows, self.dim = 0, dim
+        self.offset = self.HEADER
         self.fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.pwrite(self.fd, header.getvalue(), 0)
-        os.ftruncate(self.fd, self.offset + rows * dim * 4)
+        os.pwrite(self.fd, self._header(), 0)
+
+    def _header(self) -> bytes:
+        """Format 1.0: magic, version, header length, then the dict padded with spaces to HEADER bytes."""
+        import struct
+
+        text = f"{{'descr': '<f4', 'fortran_order': False, 'shape': ({self.rows}, {self.dim}), }}"
+        body = text.encode("latin1").ljust(self.HEADER - 10 - 1) + b"\n"
+        assert len(body) == self.HEADER - 10, "shape too large for the reserved header"
+        return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(body)) + body
+
+    def reserve(self, rows: int) -> None:
+        """Make room for `rows` more rows (their vectors come later, in any order)."""
+        self.rows += rows
 
     def write(self, row: int, block: np.ndarray) -> None:
         import numpy as np
@@ -60,7 +70,10 @@ class _RowFile:
             os.pwrite(self.fd, data.tobytes(), self.offset + row * self.dim * 4)
 
     def close(self) -> None:
+        """Write the final shape into the header and size the file to exactly the rows reserved."""
         if self.fd is not None:
+            os.ftruncate(self.fd, self.offset + self.rows * self.dim * 4)
+            os.pwrite(self.fd, self._header(), 0)
             os.close(self.fd)
             self.fd = None
 
@@ -89,7 +102,7 @@ class GenerationWriter:
     """The local `IndexWriter`: builds `tmp-*/` for one generation; documents get their ids in the order
     they are added."""
 
-    def __init__(self, index: IndexDir, previous: IndexReader | None, dim: int, chunks: int, sentences: int,
+    def __init__(self, index: IndexDir, previous: IndexReader | None, dim: int,
                  exact_limit: int = EXACT_LIMIT) -> None:
         self.index = index
         self.previous = previous
@@ -99,12 +112,12 @@ class GenerationWriter:
         try:
             self.conn = sqlite3.connect(self.tmp / "meta.sqlite")
             self.conn.executescript(SCHEMA)
-            self.chunk_file = _RowFile(self.tmp / "chunks.npy", chunks, dim)
-            self.sentence_file = _RowFile(self.tmp / "sentences.npy", sentences, dim)
+            self.chunk_file = _RowFile(self.tmp / "chunks.npy", dim)
+            self.sentence_file = _RowFile(self.tmp / "sentences.npy", dim)
         except BaseException:
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise
-        self.sentence_written = bytearray(sentences)
+        self.sentence_written = bytearray()
         self.keywords = KeywordIndexWriter()
         self.chunk_table = array("q")  # per chunk: document id, first and last sentence id
         self.documents = self.chunks = self.sentences = 0
@@ -141,6 +154,9 @@ class GenerationWriter:
             self.keywords.add(keyword_tokens(doc.title + "\n" + doc.text[s:e]))
         self.sentences += len(sentences)
         self.chunks += len(chunks)
+        self.sentence_file.reserve(len(sentences))
+        self.chunk_file.reserve(len(chunks))
+        self.sentence_written.extend(bytes(len(sentences)))
 
     def keep(self, old_id: int, stat: FileStat) -> None:
         """Carry a document over from the previous generation: text, rows and vectors, nothing re-embedded."""
@@ -151,13 +167,13 @@ class GenerationWriter:
         sents, chunks = prev.document_rows(old_id)
         position = {old: k for k, (old, _s, _e) in enumerate(sents)}
         base_s, base_c = self.sentences, self.chunks
+        self._chunk_rows(doc, doc_id, [(s, e) for _i, s, e in sents],
+                         [(s, e, nt, position[f], position[la]) for _i, s, e, nt, f, la in chunks])
         if sents:
             self.sentence_file.write(base_s, prev.sentence_vectors_of([s[0] for s in sents]))
             self.sentence_written[base_s : base_s + len(sents)] = b"\1" * len(sents)
         if chunks:
             self.chunk_file.write(base_c, prev.chunk_vectors([c[0] for c in chunks]))
-        self._chunk_rows(doc, doc_id, [(s, e) for _i, s, e in sents],
-                         [(s, e, nt, position[f], position[la]) for _i, s, e, nt, f, la in chunks])
 
     def add(self, doc: Document, stat: FileStat, chunks: Sequence[Chunk]) -> tuple[int, dict[tuple[int, int], int]]:
         """Add a new document with its chunks; returns its first chunk row and each sentence's row, for

@@ -244,7 +244,7 @@ class MilvusStore:
             with contextlib.suppress(Exception):
                 client.delete(name, filter=f'id == 0 and owner == "{owner}"')
 
-    def writer(self, previous: Any, dim: int, chunks: int, sentences: int, exact_limit: int) -> MilvusWriter:
+    def writer(self, previous: Any, dim: int, exact_limit: int) -> MilvusWriter:
         if previous is not None and not isinstance(previous, MilvusReader):
             raise TypeError("a Milvus index copies kept documents only from a Milvus reader")
         return MilvusWriter(self, previous, dim)
@@ -698,14 +698,6 @@ class MilvusReader:
         from index.loaders import Skipped
 
         return tuple(Skipped(s, r) for s, _size, _m, _c, r in sorted(self.skipped_rows))
-
-    def document_sizes(self) -> dict[int, tuple[int, int]]:
-        import numpy as np
-
-        chunks = np.bincount(self.chunk_rows[:, 1], minlength=len(self.docs)) if len(self.chunk_rows) else None
-        sents = np.bincount(self.sentence_rows[:, 1], minlength=len(self.docs)) if len(self.sentence_rows) else None
-        return {i: (int(chunks[i]) if chunks is not None else 0, int(sents[i]) if sents is not None else 0)
-                for i in range(len(self.docs))}
 
     # -- chunks and sentences -------------------------------------------------------------------------
 

@@ -190,15 +190,14 @@ class IndexDir:
         self.path = path
         self.location = str(path)
 
-    def writer(self, previous: IndexReader | None, dim: int, chunks: int, sentences: int,
-               exact_limit: int) -> GenerationWriter:
+    def writer(self, previous: IndexReader | None, dim: int, exact_limit: int) -> GenerationWriter:
         """A writer for the next generation (caller holds the write lock); `previous` is this folder's
         own snapshot, whose kept documents are copied."""
         from index.generation import GenerationWriter
 
         if previous is not None and not isinstance(previous, Snapshot):
             raise TypeError("a local index copies kept documents only from a local snapshot")
-        return GenerationWriter(self, previous, dim, chunks, sentences, exact_limit)
+        return GenerationWriter(self, previous, dim, exact_limit)
 
     @property
     def _current_file(self) -> Path:
@@ -527,12 +526,6 @@ class Snapshot:
 
         rows = self.conn.execute("SELECT source, reason FROM skipped ORDER BY source")
         return tuple(Skipped(s, r) for s, r in rows)
-
-    def document_sizes(self) -> dict[int, tuple[int, int]]:
-        """Document id -> (chunks, sentences)."""
-        chunks = dict(self.conn.execute("SELECT doc_id, count(*) FROM chunks GROUP BY doc_id").fetchall())
-        sentences = dict(self.conn.execute("SELECT doc_id, count(*) FROM sentences GROUP BY doc_id").fetchall())
-        return {d: (chunks.get(d, 0), sentences.get(d, 0)) for d in set(chunks) | set(sentences)}
 
     def document_rows(self, doc_id: int) -> tuple[list[tuple[int, int, int]],
                                                   list[tuple[int, int, int, int, int, int]]]:

@@ -364,8 +364,9 @@ def test_progress_in_a_log_is_one_plain_line_per_stage(corpus: Path, big_corpus:
     out = qa("index", *args)
     assert out.returncode == 0, out.stderr
     chunks = json.loads(qa("index", "--json", *args).stdout)["chunks"]
-    expected = ["reading 3 files…", r"reading done \(3 files\)", "writing the index…", f"embedding {chunks} chunks…",
-                rf"embedding done \({chunks} chunks\)", "writing done", "Index updated: .*", "Index folder: .*"]
+    expected = ["reading 3 files…", r"reading done \(3 files\)", f"embedding {chunks} chunks…",
+                rf"embedding done \({chunks} chunks\)", "writing the index…", "writing done", "Index updated: .*",
+                "Index folder: .*"]
     lines = out.stderr.splitlines()
     assert len(lines) == len(expected), out.stderr
     assert all(re.fullmatch(e, line) for e, line in zip(expected, lines, strict=True)), out.stderr

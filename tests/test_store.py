@@ -121,8 +121,8 @@ print("finished", 0, 0, flush=True)
 
 
 def _kill_point(kill_at: str, stage: str, done: int, total: int, seen: list[tuple[str, int, int]]) -> bool:
-    if kill_at == "generation-started":  # the tmp-* folder was just made; nothing embedded yet
-        return (stage, done, total) == ("writing", 0, 1)
+    if kill_at == "generation-started":  # the tmp-* folder was just made; nothing read or embedded yet
+        return (stage, done) == ("reading", 0)
     if kill_at == "embedding":  # some batches embedded, more to come
         return stage == "embedding" and 0 < done < total
     if kill_at == "embedded":  # every vector written; the manifest, search structures and the swap are next
