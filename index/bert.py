@@ -28,15 +28,13 @@ def load_bert(model_dir: Path, dtype: str = "fp32") -> Any:
     # oneDNN caches a primitive, packed weights included, per input shape; batches of many widths grew a
     # build by 120 MB with the default capacity (1,024). A few entries keep the speed (measured here).
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "8")
+    from index.memory import serve_large_blocks_from_mmap
+
+    serve_large_blocks_from_mmap()  # before torch allocates anything
     import torch  # ~2 s, 210 MB: indexing needs it anyway
 
-    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu" or \
-            config.get("position_embedding_type", "absolute") != "absolute":
-        raise BertConfigError(f"not a plain BERT model ({config.get('model_type')}, {config.get('hidden_act')})")
+    config = bert_config(model_dir)
     weights_file = model_dir / "model.safetensors"
-    if not weights_file.is_file():
-        raise BertConfigError("no model.safetensors")
     # One tensor at a time, converted as it is read: loading the whole fp32 file first (safetensors'
     # loaders do) would hold both copies at once, 180 MB more at the peak of a build than this.
     reader = SafetensorsReader(weights_file)
@@ -69,6 +67,17 @@ def load_bert(model_dir: Path, dtype: str = "fp32") -> Any:
         eps=float(config.get("layer_norm_eps", 1e-12)),
     )
     return model
+
+
+def bert_config(model_dir: Path) -> dict[str, Any]:
+    """The model's config.json, if it describes a plain BERT with its weights in model.safetensors."""
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu" or \
+            config.get("position_embedding_type", "absolute") != "absolute":
+        raise BertConfigError(f"not a plain BERT model ({config.get('model_type')}, {config.get('hidden_act')})")
+    if not (model_dir / "model.safetensors").is_file():
+        raise BertConfigError("no model.safetensors")
+    return dict(config)
 
 
 class SafetensorsReader:

@@ -112,6 +112,21 @@ def test_onnx_export_matches_and_is_used(minilm, onnx_export) -> None:  # type: 
 
 
 @pytest.mark.slow
+def test_onnx_is_written_from_the_weights_not_traced(minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
+    """The bundled BERT is written as a graph with its weights in a file beside it (write_bert_onnx), not
+    traced by torch.onnx (which holds the weights several times over); the graph is the model's, not a stub."""
+    import onnx
+
+    from index.onnx_encoder import weights_path
+
+    weights = weights_path(onnx_export.path)
+    assert weights.is_file() and weights.stat().st_size == 22_565_376 * 4  # every encoder weight (no pooler), fp32
+    graph = onnx.load(str(onnx_export.path), load_external_data=False).graph
+    assert onnx_export.path.stat().st_size < 100_000  # the graph alone
+    assert sum(n.op_type == "Softmax" for n in graph.node) == 6 and sum(n.op_type == "Erf" for n in graph.node) == 6
+
+
+@pytest.mark.slow
 def test_indexing_imports_neither_transformers_nor_sentence_transformers(tmp_path: Path, onnx_export) -> None:  # type: ignore[no-untyped-def]
     env = dict(os.environ, QA_EMBEDDER="minilm")
     probe = (
