@@ -244,6 +244,8 @@ def _build_locked(
         skipped: list[Skipped] = []
         present: set[str] = set()
         changed = kept = 0
+        got: Document | str | None = None
+        chunks: list[Chunk] | None = None
         for n, st in enumerate(stats):
             if n % 200 == 0 and runner is None:
                 yield Progress("reading", n, len(stats))
@@ -281,6 +283,7 @@ def _build_locked(
             changed += 1
         if runner is None:  # a runner reported its own reading, of the files it was sent
             yield Progress("reading", len(stats), len(stats))
+        got = chunks = None  # the last document, like every other, is in the spill now
         if not spill.count and not kept:
             raise CorpusError(
                 f"The corpus folder {corpus} holds no indexable documents (looked for .txt, .md, .rst, .pdf, "
