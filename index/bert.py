@@ -28,9 +28,6 @@ def load_bert(model_dir: Path, dtype: str = "fp32") -> Any:
     # oneDNN caches a primitive, packed weights included, per input shape; batches of many widths grew a
     # build by 120 MB with the default capacity (1,024). A few entries keep the speed (measured here).
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "8")
-    from index.memory import serve_large_blocks_from_mmap
-
-    serve_large_blocks_from_mmap()  # before torch allocates anything
     import torch  # ~2 s, 210 MB: indexing needs it anyway
 
     config = bert_config(model_dir)

@@ -24,16 +24,3 @@ def release_freed_memory() -> None:
     if libc is not None:
         libc.malloc_trim(0)
 
-
-M_MMAP_THRESHOLD = -3
-"""mallopt's parameter number (glibc malloc.h)."""
-
-
-def serve_large_blocks_from_mmap(threshold: int = 128 * 1024) -> None:
-    """Allocate blocks of `threshold` bytes and more with mmap, and give them back on free. glibc raises
-    that threshold as large blocks are freed (up to 32 MB), after which a model's activations come from the
-    heap and fragment it: peak RSS indexing refman.pdf (2,415 pages) was 452 MB by default and 413 MB with
-    the threshold fixed at 128 KB, measured here. Setting it also turns glibc's adjustment off."""
-    libc = _libc()
-    if libc is not None:
-        libc.mallopt(M_MMAP_THRESHOLD, threshold)

@@ -29,12 +29,11 @@ from index.paths import PRIVATE_FILE, cache_home, private_dir
 if TYPE_CHECKING:
     import numpy as np
 
-TOKEN_BUDGET = 2048
-"""Tokens (rows x padded width) per forward pass: 256-token texts go 8 at a time, short ones up to
-`batch_size`. Bounds the activations' memory whatever the texts' length. Peak RSS indexing R-exts.pdf
-(989 chunks), measured here: 720 MB for batches of 64 x 256, 496 MB at 4,096 tokens, 399 MB at 2,048,
-364 MB at 1,024; 1,024 made the 2,415-page refman.pdf 19% slower (4 rows of 256 tokens keep the CPU
-from its best throughput), 2,048 did not."""
+TOKEN_BUDGET = 1024
+"""Tokens (rows x padded width) per forward pass: 256-token texts go 4 at a time, short ones up to
+`batch_size`. Bounds the activations' memory whatever the texts' length. Indexing refman.pdf (2,415 pages,
+7,561 chunks), one run after another here: 2,048 tokens took 150 s and peaked at 451 MB, 1,024 took 143 s
+and peaked at 416 MB. (A fixed 128 KB mmap threshold took another 22 MB off but 31% longer: not used.)"""
 
 
 def _sha256_file(path: Path) -> str:
