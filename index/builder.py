@@ -33,8 +33,8 @@ EMBED_BATCH = 256
 """Texts handed to the model per call; progress is reported between calls."""
 
 EMBED_WINDOW = 8192
-"""New chunks ordered longest first together, so the model's batches pad little; a window's texts are all
-that is held in memory of the corpus while embedding."""
+"""New chunks ordered longest first together (whole documents: a window ends between two), so the model's
+batches pad little; a window's texts are all a local build holds of the corpus while embedding."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,20 @@ def embedding_text(title: str, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}"
 
 
+def _spill_folder(index: IndexStore) -> Path | None:
+    """Where a build's spill goes: beside a local index (same disk), else in the cache folder, not in a
+    temporary folder that may live in memory (tmpfs)."""
+    folder = index_folder(index)
+    if folder is not None and folder.is_dir():
+        return folder
+    from index.paths import cache_home, private_dir
+
+    try:
+        return private_dir(cache_home())
+    except OSError:
+        return None
+
+
 def index_folder(index: IndexStore | str) -> Path | None:
     """The local folder an index store lives in (skipped when it is inside the corpus), if it has one."""
     location = index if isinstance(index, str) else index.location
@@ -238,7 +252,7 @@ def _build_locked(
         raise _write_failed(index, exc) from None
     spill: _Spill | None = None
     try:
-        spill = _Spill(index_folder(index))
+        spill = _Spill(_spill_folder(index))
         # One document at a time: read, chunked, written and its embedding inputs spilled to disk, so memory
         # does not grow with the corpus (see _Spill).
         skipped: list[Skipped] = []
@@ -250,12 +264,12 @@ def _build_locked(
             if n % 200 == 0 and runner is None:
                 yield Progress("reading", n, len(stats))
             old = old_docs.get(st.source)
+            present.add(st.source)  # still there, even if skipped: not "removed"
             if st.problem is not None:
                 skip = Skipped(st.source, st.problem)
                 skipped.append(skip)
                 yield FileSkipped(skip)
                 continue
-            present.add(st.source)
             if old is not None and old.key == st.key:
                 writer.keep(old.doc_id, st)
                 kept += 1
@@ -266,7 +280,6 @@ def _build_locked(
             else:
                 got = read_document(corpus, st.source)
             if isinstance(got, str):
-                present.discard(st.source)
                 skip = Skipped(st.source, got)
                 skipped.append(skip)
                 yield FileSkipped(skip)
@@ -335,14 +348,15 @@ class _Job(NamedTuple):
 
 class _Spill:
     """The new chunks' embedding inputs between reading and embedding, in an unnamed temporary file (beside
-    the index where it is a folder; gone even after a kill). Every count is known once reading is done, so
-    embedding progress is exact, while memory holds one document and one window of chunks, never the whole
-    corpus: before, every new document's text and chunks stayed in memory until the end of the build."""
+    a local index, else in the cache folder; gone even after a kill). Every count is known once reading is
+    done, so embedding progress is exact, while a local build holds one document and then one window of
+    chunks, not the whole corpus: before, every new document's text and chunks stayed in memory until the
+    end of the build. (A runner is sent every job at once: see `_embed_with`.)"""
 
     def __init__(self, folder: Path | None) -> None:
         import tempfile
 
-        self.file = tempfile.TemporaryFile(dir=folder if folder is not None and folder.is_dir() else None)
+        self.file = tempfile.TemporaryFile(dir=folder)
         self.count = 0
 
     def add(self, jobs: list[_Job]) -> None:
@@ -353,19 +367,21 @@ class _Spill:
             self.count += len(jobs)
 
     def windows(self, size: int) -> Iterator[list[_Job]]:
-        """The jobs in the order they were added, `size` at a time, each window longest first."""
+        """The jobs of whole documents, in the order they were added, at least `size` at a time (or what is
+        left), each window longest first. A window never splits a document, so which of its chunks is embedded
+        first (and gives a shared sentence its vector) depends on that document alone."""
         import pickle
 
         self.file.seek(0)
         window: list[_Job] = []
         while True:
             try:
-                window += pickle.load(self.file)  # our own file, written above
+                window += pickle.load(self.file)  # our own file, written above: one document's jobs
             except EOFError:
                 break
-            while len(window) >= size:
-                yield sorted(window[:size], key=lambda job: -job.length)
-                window = window[size:]
+            if len(window) >= size:
+                yield sorted(window, key=lambda job: -job.length)
+                window = []
         if window:
             yield sorted(window, key=lambda job: -job.length)
 
@@ -390,7 +406,8 @@ def _embed(embedder: Embedder, spill: _Spill, writer: IndexWriter) -> Iterator[B
 
 def _embed_with(runner: BuildRunner, dim: int, spill: _Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
     """`_embed`, by a runner: the same texts in the same order, sent at once (a runner starts its workers
-    once per call); vectors come back in any order and are written here."""
+    once per call, so this process holds every new chunk's text, as the runner's reading already held every
+    document); vectors come back in any order and are written here."""
     jobs = [job for window in spill.windows(EMBED_WINDOW) for job in window]
 
     def put(index: int, vector: np.ndarray, sentence_vectors: np.ndarray) -> None:

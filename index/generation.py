@@ -69,11 +69,17 @@ class _RowFile:
         if self.fd is not None:
             os.pwrite(self.fd, data.tobytes(), self.offset + row * self.dim * 4)
 
-    def close(self) -> None:
-        """Write the final shape into the header and size the file to exactly the rows reserved."""
+    def finalize(self) -> None:
+        """Write the final shape into the header, size the file to exactly the rows reserved, close it."""
         if self.fd is not None:
-            os.ftruncate(self.fd, self.offset + self.rows * self.dim * 4)
-            os.pwrite(self.fd, self._header(), 0)
+            try:
+                os.ftruncate(self.fd, self.offset + self.rows * self.dim * 4)
+                os.pwrite(self.fd, self._header(), 0)
+            finally:
+                self.close()
+
+    def close(self) -> None:
+        if self.fd is not None:
             os.close(self.fd)
             self.fd = None
 
@@ -118,6 +124,7 @@ class GenerationWriter:
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise
         self.sentence_written = bytearray()
+        self.chunk_written = bytearray()
         self.keywords = KeywordIndexWriter()
         self.chunk_table = array("q")  # per chunk: document id, first and last sentence id
         self.documents = self.chunks = self.sentences = 0
@@ -157,6 +164,7 @@ class GenerationWriter:
         self.sentence_file.reserve(len(sentences))
         self.chunk_file.reserve(len(chunks))
         self.sentence_written.extend(bytes(len(sentences)))
+        self.chunk_written.extend(bytes(len(chunks)))
 
     def keep(self, old_id: int, stat: FileStat) -> None:
         """Carry a document over from the previous generation: text, rows and vectors, nothing re-embedded."""
@@ -174,6 +182,7 @@ class GenerationWriter:
             self.sentence_written[base_s : base_s + len(sents)] = b"\1" * len(sents)
         if chunks:
             self.chunk_file.write(base_c, prev.chunk_vectors([c[0] for c in chunks]))
+            self.chunk_written[base_c : base_c + len(chunks)] = b"\1" * len(chunks)
 
     def add(self, doc: Document, stat: FileStat, chunks: Sequence[Chunk]) -> tuple[int, dict[tuple[int, int], int]]:
         """Add a new document with its chunks; returns its first chunk row and each sentence's row, for
@@ -191,6 +200,7 @@ class GenerationWriter:
         """Place one embedded chunk's vector and its sentences' vectors. A sentence shared by two chunks keeps
         the vector from the chunk embedded first."""
         self.chunk_file.write(chunk_row, vector[None, :])
+        self.chunk_written[chunk_row] = 1
         for k, row in enumerate(sentence_rows):
             if not self.sentence_written[row]:
                 self.sentence_written[row] = 1
@@ -213,10 +223,10 @@ class GenerationWriter:
         )
         self.conn.commit()
         self.conn.close()
-        assert (self.chunks, self.sentences) == (self.chunk_file.rows, self.sentence_file.rows), "plan mismatch"
+        assert all(self.chunk_written), "a chunk was never given a vector"
         assert all(self.sentence_written), "a sentence was never given a vector"
-        self.chunk_file.close()
-        self.sentence_file.close()
+        self.chunk_file.finalize()
+        self.sentence_file.finalize()
         import numpy as np
 
         vectors = np.load(self.tmp / "chunks.npy", mmap_mode="r")

@@ -309,13 +309,16 @@ class MiniLMEmbedder:
         """The torch-free ONNX encoder when a verified export exists (QA_QUERY_BACKEND=torch disables it)."""
         if os.environ.get("QA_QUERY_BACKEND", "auto") == "torch":
             return None
-        from index.onnx_encoder import OnnxEncoder, verified
+        from index.onnx_encoder import OnnxEncoder, forget, verified
 
         if not verified(self.onnx_path):
             return None
         try:
             return OnnxEncoder(self.model_dir, self.onnx_path)
-        except Exception:  # noqa: BLE001 - no onnxruntime, or a broken file: use torch
+        except ImportError:
+            return None  # no onnxruntime: torch
+        except Exception:  # noqa: BLE001 - a broken file: use torch now, and write it again at the next build
+            forget(self.onnx_path)
             return None
 
     @property

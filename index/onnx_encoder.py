@@ -28,8 +28,13 @@ PROBES = (
 )
 
 
+GRAPH_VERSION = 2
+"""Bumped whenever the written graph or its weights file's layout changes (1: torch.onnx's export), so a
+cache shared by two versions never pairs a graph with weights laid out for another."""
+
+
 def export_path(cache_dir: Path, weights_hash: str) -> Path:
-    return cache_dir / f"all-MiniLM-L6-v2-{weights_hash}.onnx"
+    return cache_dir / f"all-MiniLM-L6-v2-{weights_hash}-g{GRAPH_VERSION}.onnx"
 
 
 def export_onnx(embedder: Any, target: Path, samples: Sequence[str] = ()) -> float:
@@ -47,28 +52,37 @@ def export_onnx(embedder: Any, target: Path, samples: Sequence[str] = ()) -> flo
 
     private_dir(target.parent)
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    weights = weights_path(target)
     try:
-        write_bert_onnx(embedder.model_dir, tmp, weights_path(target))
-    except BertConfigError:
-        _trace_onnx(embedder, tmp)
-    texts = list(PROBES) + [t for t in samples if t.strip()][:28]
-    reference = embedder.embed_documents(texts)
-    ours = OnnxEncoder(embedder.model_dir, tmp).embed_documents(texts)
-    worst = float(np.min(np.sum(reference * ours, axis=1)))
-    if worst >= PARITY_MIN_COSINE:
-        os.chmod(tmp, PRIVATE_FILE)
-        os.replace(tmp, target)
-        target.with_suffix(".verified.json").write_text(
-            json.dumps({"min_cosine": worst, "texts": len(texts)}), encoding="utf-8")
-        os.chmod(target.with_suffix(".verified.json"), PRIVATE_FILE)
-    else:
-        tmp.unlink(missing_ok=True)
+        try:
+            write_bert_onnx(embedder.model_dir, tmp, weights)
+        except BertConfigError:
+            weights.unlink(missing_ok=True)
+            _trace_onnx(embedder, tmp)
+        texts = list(PROBES) + [t for t in samples if t.strip()][:28]
+        reference = embedder.embed_documents(texts)
+        ours = OnnxEncoder(embedder.model_dir, tmp).embed_documents(texts)
+        worst = float(np.min(np.sum(reference * ours, axis=1)))
+        if worst >= PARITY_MIN_COSINE:
+            os.chmod(tmp, PRIVATE_FILE)
+            os.replace(tmp, target)
+            record = {"min_cosine": worst, "texts": len(texts),
+                      "weights_bytes": weights.stat().st_size if weights.is_file() else None}
+            target.with_suffix(".verified.json").write_text(json.dumps(record), encoding="utf-8")
+            os.chmod(target.with_suffix(".verified.json"), PRIVATE_FILE)
+    finally:
+        tmp.unlink(missing_ok=True)  # gone already when it was kept
     return worst
 
 
 def weights_path(target: Path) -> Path:
     """The file holding the weights of a model written by `write_bert_onnx`, beside it."""
     return target.with_suffix(".weights")
+
+
+def forget(target: Path) -> None:
+    """Drop the verification of an export that failed to load, so the next build writes it again."""
+    target.with_suffix(".verified.json").unlink(missing_ok=True)
 
 
 def _trace_onnx(embedder: Any, tmp: Path) -> None:
@@ -100,22 +114,32 @@ def write_bert_onnx(model_dir: Path, target: Path, weights: Path) -> None:
     8.7 s and peaked at 636 MB here, this about a second and a few MB above what is loaded. The weights
     file is named by the weights hash, so replacing it (same bytes) never disturbs a model already using
     it; it is in place before `target` is. Raises BertConfigError for any other architecture."""
+    from index.bert import SafetensorsReader, bert_config
+
+    config = bert_config(model_dir)
+    reader = SafetensorsReader(model_dir / "model.safetensors")
+    prefix = "bert." if "bert.embeddings.word_embeddings.weight" in reader.names else ""
+    tmp_weights = weights.with_suffix(f".weights.{os.getpid()}.tmp")
+    try:
+        _write_graph(config, reader, prefix, target, weights, tmp_weights)
+    finally:
+        tmp_weights.unlink(missing_ok=True)  # gone already when it was kept
+
+
+def _write_graph(config: dict[str, Any], reader: Any, prefix: str, target: Path, weights: Path,
+                 tmp_weights: Path) -> None:
     import math
 
     import numpy as np
     import onnx
     from onnx import TensorProto, helper
 
-    from index.bert import BertConfigError, SafetensorsReader, bert_config
+    from index.bert import BertConfigError
     from index.paths import PRIVATE_FILE
 
-    config = bert_config(model_dir)
-    reader = SafetensorsReader(model_dir / "model.safetensors")
-    prefix = "bert." if "bert.embeddings.word_embeddings.weight" in reader.names else ""
     hidden, heads = int(config["hidden_size"]), int(config["num_attention_heads"])
     eps = float(config.get("layer_norm_eps", 1e-12))
     initializers: list[TensorProto] = []
-    tmp_weights = weights.with_suffix(f".{os.getpid()}.tmp")
     with tmp_weights.open("wb") as data:
 
         def tensor(name: str, array: np.ndarray) -> str:
@@ -130,11 +154,14 @@ def write_bert_onnx(model_dir: Path, target: Path, weights: Path) -> None:
             initializers.append(proto)
             return name
 
-        def w(name: str, transpose: bool = False) -> str:
+        def read(name: str) -> np.ndarray:
             key = prefix + name
             if key not in reader.names:
                 raise BertConfigError(f"weight {key} is missing")
-            array = reader.read(key)
+            return reader.read(key)
+
+        def w(name: str, transpose: bool = False) -> str:
+            array = read(name)
             return tensor(name, array.T if transpose else array)
 
         def const(name: str, values: Any, dtype: Any = np.int64) -> str:
@@ -169,10 +196,8 @@ def write_bert_onnx(model_dir: Path, target: Path, weights: Path) -> None:
         half, root2 = const("half", 0.5, np.float32), const("root2", math.sqrt(2.0), np.float32)
         for i in range(int(config["num_hidden_layers"])):
             p, L = f"encoder.layer.{i}.", f"l{i}_"
-            qkv_w = np.concatenate([reader.read(prefix + p + f"attention.self.{n}.weight")
-                                    for n in ("query", "key", "value")]).T
-            qkv_b = np.concatenate([reader.read(prefix + p + f"attention.self.{n}.bias")
-                                    for n in ("query", "key", "value")])
+            qkv_w = np.concatenate([read(p + f"attention.self.{n}.weight") for n in ("query", "key", "value")]).T
+            qkv_b = np.concatenate([read(p + f"attention.self.{n}.bias") for n in ("query", "key", "value")])
             qkv = op("Add", [op("MatMul", [x, tensor(L + "qkv_w", qkv_w)], L + "qkv0"), tensor(L + "qkv_b", qkv_b)],
                      L + "qkv")
             qkv = op("Transpose", [op("Reshape", [qkv, split], L + "qkv5")], L + "qkvT", perm=[2, 0, 3, 1, 4])
@@ -203,12 +228,27 @@ def write_bert_onnx(model_dir: Path, target: Path, weights: Path) -> None:
            for n in ("input_ids", "attention_mask", "token_type_ids")]
     out = helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "tokens", hidden])
     graph = helper.make_graph(nodes, "bert", ids, [out], initializer=initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="corpus-qa")
+    # IR 8 (what opset 17 needs): onnxruntime releases older than the installed onnx package load it too.
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="corpus-qa",
+                              ir_version=8)
     target.write_bytes(model.SerializeToString())
 
 
 def verified(target: Path) -> bool:
-    return target.is_file() and target.with_suffix(".verified.json").is_file()
+    """Whether `target` was checked against the network, and its weights file is still the one checked."""
+    try:
+        record = json.loads(target.with_suffix(".verified.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not target.is_file() or not isinstance(record, dict):
+        return False
+    expected = record.get("weights_bytes")
+    if expected is None:
+        return True
+    try:
+        return weights_path(target).stat().st_size == expected
+    except OSError:
+        return False
 
 
 class OnnxEncoder:

@@ -6,9 +6,10 @@ its `BuildRunner`:
 
 - reading: the files to (re)read go through `map_batches` to a pool of actors, each loading and chunking
   documents with its own copy of the embedder's tokenizer; documents and chunks come back pickled;
-- embedding: the chunks' texts, longest first (so batches pad little), go through `map_batches` to a pool
-  of actors holding one model each (one per CPU of the cluster, each on one CPU); each returns the chunk
-  vectors and the sentence vectors pooled from the same pass, as a local build does.
+- embedding: the chunks' texts, longest first within windows of whole documents (so batches pad little),
+  go through `map_batches` to a pool of actors holding one model each (one per CPU of the cluster, each
+  on one CPU); each returns the chunk vectors and the sentence vectors pooled from the same pass, as a
+  local build does.
 
 The workers read the corpus by its path: on a multi-machine cluster it must be mounted at the same path on
 every node, and corpus-qa installed there. `--ray` alone starts a local Ray on this machine's cores (or

@@ -107,7 +107,7 @@ class _Progress:
         self.bar: Any = None
         self.stage = ""
         self.started: set[str] = set()
-        """Stages announced (the builder returns to `writing` after `embedding`: announced once)."""
+        """Stages announced (each once, even if a stage were reported again after another)."""
         self.finished: set[str] = set()
 
     def __call__(self, event: object) -> None:

@@ -160,3 +160,22 @@ def test_one_shot_question_does_not_import_torch(tmp_path: Path, onnx_export) ->
                           capture_output=True, text=True, timeout=120)
     assert "TORCH" in slow.stderr.replace("NO-TORCH", "")
     assert slow.stdout.split('"passages"')[0] == fast.stdout.split('"passages"')[0]
+
+
+@pytest.mark.slow
+def test_an_export_whose_weights_file_changed_is_not_trusted(onnx_export, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`verified` checks the weights file is still the one the graph was checked with."""
+    import shutil
+
+    from index.onnx_encoder import verified, weights_path
+
+    copy = tmp_path / onnx_export.path.name
+    for source in (onnx_export.path, weights_path(onnx_export.path), onnx_export.path.with_suffix(".verified.json")):
+        shutil.copy(source, tmp_path / source.name)
+    assert verified(copy)
+    with weights_path(copy).open("ab") as fh:
+        fh.write(b"\0" * 4)
+    assert not verified(copy)
+    weights_path(copy).unlink()
+    assert not verified(copy)
+

@@ -71,6 +71,12 @@ def test_reindex_is_incremental(corpus: Path, tmp_path: Path) -> None:
     assert tea is not None and tea.text.startswith("Oolong")
     # one vector per chunk (that reused vectors equal fresh ones: test_reused_vectors_match_a_fresh_build)
     assert snap.vectors.ntotal == snap.manifest.chunks
+    snap.close()
+
+    # a file still there but now skipped (emptied) leaves the index; it is skipped, not "removed"
+    (corpus / "new.txt").write_text("", encoding="utf-8")
+    emptied = run(corpus, index, emb)
+    assert (emptied.removed, emptied.documents, [s.source for s in emptied.skipped]) == (0, 2, ["new.txt"])
 
 
 def test_reused_vectors_match_a_fresh_build(corpus: Path, tmp_path: Path) -> None:
