@@ -38,8 +38,8 @@ def export_path(cache_dir: Path, weights_hash: str) -> Path:
 
 
 def export_onnx(embedder: Any, target: Path, samples: Sequence[str] = ()) -> float:
-    """Write the embedder's network to `target` as ONNX and check it against the fp32 network itself
-    (which matches sentence-transformers: tests/test_fast_paths.py).
+    """Write the embedder's network to `target` as ONNX and check it against the network that indexes
+    (`reference_vectors`; it matches sentence-transformers: tests/test_fast_paths.py).
 
     A plain BERT (the bundled model) is written straight from its safetensors file (`write_bert_onnx`);
     anything else is traced by torch.onnx. Returns the smallest cosine between the ONNX and torch vectors
@@ -60,7 +60,7 @@ def export_onnx(embedder: Any, target: Path, samples: Sequence[str] = ()) -> flo
             weights.unlink(missing_ok=True)
             _trace_onnx(embedder, tmp)
         texts = list(PROBES) + [t for t in samples if t.strip()][:28]
-        reference = embedder.embed_documents(texts)
+        reference = embedder.reference_vectors(texts)
         ours = OnnxEncoder(embedder.model_dir, tmp).embed_documents(texts)
         worst = float(np.min(np.sum(reference * ours, axis=1)))
         if worst >= PARITY_MIN_COSINE:
