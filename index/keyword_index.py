@@ -36,6 +36,9 @@ LOOKUP_COST = 8
 ~6 ns, measured on lists of 0.1-1M postings)."""
 
 
+POSTINGS_BLOCK = 16_384
+"""Chunks whose postings are made together when the index is written."""
+
 EMPTY = "\u2205"
 K1 = 1.5
 B = 0.75
@@ -64,17 +67,37 @@ class KeywordIndexWriter:
         local files (`write`) and the Milvus backend's sparse vectors, so both score alike."""
         n = len(self._chunks)
         lengths = np.fromiter((len(c) for c in self._chunks), dtype=np.int64, count=n)
-        ids = np.frombuffer(b"".join(c.tobytes() for c in self._chunks), dtype=np.uint32).astype(np.int64)
-        self._chunks = []
-        owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
         vocab_size = max(len(self.vocab), 1)
-        # One posting per distinct (term, chunk), ordered by term then chunk, with its term frequency.
-        keys, tf = np.unique(ids * n + owner, return_counts=True) if n else (np.zeros(0, np.int64), np.zeros(0))
-        terms, chunks = keys // max(n, 1), keys % max(n, 1)
+        # One posting per distinct (term, chunk), ordered by term then chunk, with its term frequency. Made a
+        # block of chunks at a time (postings of different blocks never coincide), then merged by a stable
+        # sort on the term: a few bytes per posting at the peak, not tens per token (indexing 100,000
+        # documents peaked at 591 MB in here before, measured).
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for start in range(0, n, POSTINGS_BLOCK):
+            block = self._chunks[start : start + POSTINGS_BLOCK]
+            ids = np.frombuffer(b"".join(c.tobytes() for c in block), dtype=np.uint32).astype(np.int64)
+            owner = np.repeat(np.arange(len(block), dtype=np.int64), lengths[start : start + len(block)])
+            keys, counts = np.unique(ids * len(block) + owner, return_counts=True)
+            del ids, owner
+            parts.append(((keys // len(block)).astype(np.uint32), (keys % len(block) + start).astype(np.int32),
+                          counts.astype(np.int32)))
+        self._chunks = []
+        if parts:
+            terms = np.concatenate([p[0] for p in parts])
+            order = np.argsort(terms, kind="stable")
+            terms = terms[order]
+            chunks = np.concatenate([p[1] for p in parts])[order]
+            tf = np.concatenate([p[2] for p in parts])[order]
+            del parts, order
+        else:
+            terms, chunks, tf = np.zeros(0, np.uint32), np.zeros(0, np.int32), np.zeros(0, np.int32)
         df = np.bincount(terms, minlength=vocab_size)
         idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
         norm = K1 * (1.0 - B + B * lengths / max(float(lengths.mean()) if n else 1.0, 1e-9))
-        data = (idf[terms] * tf / (norm[chunks] + tf)).astype(np.float32)
+        data = np.empty(len(terms), dtype=np.float32)
+        for a in range(0, len(terms), 1 << 20):  # float64 arithmetic, a slice at a time
+            b = a + (1 << 20)
+            data[a:b] = idf[terms[a:b]] * tf[a:b] / (norm[chunks[a:b]] + tf[a:b])
         indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
         return data, chunks, indptr, df
 

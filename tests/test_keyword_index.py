@@ -95,3 +95,23 @@ def test_top_k_on_an_index_without_stored_bounds(tmp_path: Path, monkeypatch) ->
     index = KeywordIndex(tmp_path / "kw")
     for query in QUERIES:
         _check_top(index, query, 10)
+
+
+def test_postings_made_in_blocks_equal_postings_made_at_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The writer makes postings a block of chunks at a time; blocks of 2 chunks give the same index as one."""
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(40)]
+    chunks = [list(rng.choice(words, size=int(rng.integers(0, 12)))) for _ in range(57)]
+
+    def postings() -> tuple[np.ndarray, ...]:
+        writer = keyword_index.KeywordIndexWriter()
+        for terms in chunks:
+            writer.add(terms)
+        return writer.postings()
+
+    whole = postings()
+    monkeypatch.setattr(keyword_index, "POSTINGS_BLOCK", 2)
+    blocked = postings()
+    for a, b in zip(whole, blocked, strict=True):
+        assert a.shape == b.shape and np.array_equal(a, b)
+    assert len(whole[0]) > 100  # the corpus has postings to compare
