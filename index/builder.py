@@ -256,7 +256,6 @@ def _build_locked(
         # One document at a time: read, chunked, written and its embedding inputs spilled to disk, so memory
         # does not grow with the corpus (see _Spill).
         skipped: list[Skipped] = []
-        present: set[str] = set()
         changed = kept = 0
         got: Document | str | None = None
         chunks: list[Chunk] | None = None
@@ -264,18 +263,14 @@ def _build_locked(
             if n % 200 == 0 and runner is None:
                 yield Progress("reading", n, len(stats))
             old = old_docs.get(st.source)
-            present.add(st.source)  # still there, even if skipped: not "removed"
-            if st.problem is not None:
-                skip = Skipped(st.source, st.problem)
-                skipped.append(skip)
-                yield FileSkipped(skip)
-                continue
-            if old is not None and old.key == st.key:
+            if st.problem is None and old is not None and old.key == st.key:
                 writer.keep(old.doc_id, st)
                 kept += 1
                 continue
             chunks = None
-            if runner is not None:
+            if st.problem is not None:
+                got = st.problem
+            elif runner is not None:
                 got, chunks = loaded.pop(st.source)
             else:
                 got = read_document(corpus, st.source)
@@ -303,6 +298,7 @@ def _build_locked(
                 f".html, .docx and .epub files with text; {len(skipped)} skipped)."
             )
         release_freed_memory()  # what reading and chunking freed
+        present = {st.source for st in stats}  # a file still there but skipped is not "removed"
         removed = sum(1 for src in old_docs if src not in present)
         total = spill.count
         if runner is None:
