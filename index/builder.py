@@ -32,9 +32,10 @@ if TYPE_CHECKING:
 EMBED_BATCH = 256
 """Texts handed to the model per call; progress is reported between calls."""
 
-EMBED_WINDOW = 8192
-"""New chunks ordered longest first together (whole documents: a window ends between two), so the model's
-batches pad little; a window's texts are all a local build holds of the corpus while embedding."""
+EMBED_WINDOW = 2048
+"""New chunks ordered longest first together, so the model's batches pad little; a window's texts are all a
+local build holds of the corpus while embedding. A window ends between two documents, or between two pieces
+of this many chunks of a longer one: refman.pdf (7,561 chunks) used to be one window of 15 MB of texts."""
 
 
 @dataclass(frozen=True)
@@ -358,21 +359,22 @@ class _Spill:
     def add(self, jobs: list[_Job]) -> None:
         import pickle
 
-        if jobs:
-            pickle.dump(jobs, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-            self.count += len(jobs)
+        for start in range(0, len(jobs), EMBED_WINDOW):
+            pickle.dump(jobs[start : start + EMBED_WINDOW], self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += len(jobs)
 
     def windows(self, size: int) -> Iterator[list[_Job]]:
-        """The jobs of whole documents, in the order they were added, at least `size` at a time (or what is
-        left), each window longest first. A window never splits a document, so which of its chunks is embedded
-        first (and gives a shared sentence its vector) depends on that document alone."""
+        """The jobs in the order they were added, at least `size` at a time (or what is left), each window
+        longest first. A window ends between documents, or between two pieces of EMBED_WINDOW jobs of one
+        document, cut in its own order: so which of a document's chunks is embedded first (and gives a shared
+        sentence its vector) depends on that document alone."""
         import pickle
 
         self.file.seek(0)
         window: list[_Job] = []
         while True:
             try:
-                window += pickle.load(self.file)  # our own file, written above: one document's jobs
+                window += pickle.load(self.file)  # our own file, written above: one document's jobs, or a piece
             except EOFError:
                 break
             if len(window) >= size:
