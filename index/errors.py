@@ -48,6 +48,11 @@ class IndexStateError(QAError):
     exit_code = ExitCode.INDEX
 
 
+class GenerationReplaced(IndexStateError):
+    """The generation a reader had open was replaced and removed by another process's update (a Milvus
+    server's index): open the live one and ask again."""
+
+
 class IndexOutdated(IndexStateError):
     """The index is sound but was built by another index format or another model. It is a cache of the
     corpus, so a build replaces it (with a notice) instead of failing; only readers that must not build

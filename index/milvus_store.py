@@ -10,32 +10,43 @@ A generation is five collections named `<base>_g<stamp>_<part>` (base `corpus_qa
 
     chunks      id (chunk id), doc_id, start, end, n_tokens, first/last sentence id, vector  (FLAT, IP)
     sentences   id (sentence id), doc_id, start, end, vector                                   (FLAT, IP)
-    keywords    id (chunk id), doc_id, terms: corpus-qa's own BM25 contributions as a sparse vector
-                (term id -> idf * tf / (norm + tf)), so an inner-product search over it is exactly the
-                local index's BM25 score (SPARSE_INVERTED_INDEX, IP, exact)
+    keywords    id (chunk id), doc_id, terms (the chunk's keyword terms as text), bm25 (sparse vector made
+                from `terms` by Milvus's built-in BM25 function; SPARSE_INVERTED_INDEX, metric BM25)
     texts       documents' full text, split in pieces of at most 16,000 characters (a VARCHAR holds at
                 most 65,535 bytes; a character is at most 4)
     meta        key -> JSON value, split likewise: the manifest, documents' metadata, the BM25 vocabulary
                 with document frequencies, skipped files
 
-Milvus Lite's built-in BM25 function works, but it tokenizes and scores with its own analyzer, so its
-ranking differs from the local index's; answers must not depend on the backend, so the keyword side uses
-corpus-qa's BM25 (index/keyword_index.py) stored as sparse vectors, searched by Milvus.
+Keyword search is Milvus's own: a BM25 function over a text field, so it is served (and distributed) by
+Milvus like the dense side. Answers must not depend on the backend, so that field holds the chunk's terms as
+corpus-qa's analyzer makes them (index/keywords.py: lower-cased words, stop words out, stemmed), one space
+apart; Milvus's `standard` analyzer splits such text back into exactly those terms (they are runs of letters
+and digits), and its BM25 is the Lucene variant the local index uses, with the same k1 = 1.5 and b = 0.75.
+Its scores are the local ones times k1 + 1, which `keyword_search` divides out. Two limits: Milvus Lite keeps
+BM25 statistics per segment (one segment holds about 128 MB of rows, so rankings match the local index up to
+corpora of that size); a server's `standard` tokenizer splits Chinese and Japanese ideographs one by one,
+where the local analyzer keeps a run of them as one term.
 
 Publishing switches the alias `<base>` to the new generation's `meta` collection (`alter_alias`, atomic);
 readers resolve the alias once and read that generation only. An old generation is dropped as soon as no
 reader of the publishing process has it open (at once for `qa index`; when the engine swaps in the new
-one for chat, mcp and watch), so a removed document's text does not outlive the update. A reader in
-another process (server mode only) that still has it open gets a one-line error (exit 4) on its next
-question and must be reopened (restart chat/mcp); a build that died half-way leaves collections the next writer drops.
-Every collection is searched exactly (FLAT, like the local store below its IVF threshold).
+one for chat, mcp and watch), so a removed document's text does not outlive the update. An engine in
+another process (a server serves several: chat, mcp, batch) checks for a newer generation every
+STALE_CHECK seconds before a question and opens it; a question that was reading the generation when it was
+dropped is asked again on the new one. A build that died half-way leaves collections the next writer drops.
+Vectors are searched exactly (FLAT, like the local store below its IVF threshold).
 
 Two writers: a build holds the write lock for its whole run. For Milvus Lite it is an exclusive flock on
 `<file>.lock` next to the data (and Milvus Lite itself admits one process per file: a second process gets
-"index busy" too). For a server it is a lease row in `<base>_lock` (owner, expiry, renewed while the build
-runs): a writer takes it only if no unexpired lease of another owner is there, then reads it back to
-check it won. Milvus has no compare-and-swap, so two writers starting within the same instant could in
-principle both see a free lease; the read-back after a short pause makes that window milliseconds wide.
+"index busy" too). For a server, Milvus has no compare-and-swap, so the lease is a mutual exclusion made of
+inserts and strongly consistent reads: a writer that sees no unexpired row of anyone else in `<base>_lock`
+writes its own row (owner, expiry), waits LEASE_SETTLE, and looks again; if any other unexpired row is
+there now, it deletes its own and steps back (busy; with `wait`, it retries after a random pause). Two
+writers cannot both win: if A's second look missed B's row, B wrote it after that look, so B's second look
+sees A's row. They can both step back, and then simply try again. The row is renewed every LEASE_SECONDS/3
+while the build runs and deleted at its end; a killed writer's row blocks others until it expires
+(LEASE_SECONDS). A build that paused past its expiry (so another writer could have taken over) checks its
+row before publishing and gives up instead.
 """
 
 from __future__ import annotations
@@ -52,8 +63,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from index.errors import IndexBusyError, IndexStateError, IndexWriteError, UsageError
-from index.keyword_index import KeywordIndexWriter
+from index.errors import GenerationReplaced, IndexBusyError, IndexStateError, IndexWriteError, UsageError
+from index.keyword_index import K1 as BM25_K1
+from index.keyword_index import B as BM25_B
 from index.keywords import keyword_tokens
 from index.storage import ChunkRow, KeptDocument
 from index.types import Document, DocumentInfo, Page, Section, Span
@@ -75,6 +87,10 @@ PARTS = ("chunks", "sentences", "keywords", "texts", "meta")
 VECTOR_INDEX = "milvus-flat"
 REBUILD_HINT = "Run `qa index --rebuild --store URI` to build it again."
 LEASE_SECONDS = 120.0
+LEASE_SETTLE = 0.2
+"""Seconds between writing the lease row and looking again for anyone else's."""
+STALE_CHECK = 2.0
+"""Seconds between two checks, by an open reader, for a generation another process published."""
 
 
 def _check_name(name: str) -> str:
@@ -104,6 +120,8 @@ class MilvusStore:
             self.uri = f"{scheme}://{parts.netloc}{parts.path}"
         self._client: Any = None
         self._client_lock = threading.Lock()
+        self._lease_of: int | None = None
+        """The row id of this process's write lease on a server, while it holds it."""
         self._readers: dict[str, int] = {}
         """Generation -> readers of it open in this process: an old generation is dropped once none is left."""
 
@@ -191,8 +209,12 @@ class MilvusStore:
 
     @contextlib.contextmanager
     def _lease(self, wait: bool) -> Iterator[None]:
-        """A lease row (owner, expiry) in `<base>_lock`, renewed by a thread while the build runs."""
+        """The write lease on a server: a row of this writer's in `<base>_lock`, renewed by a thread while the
+        build runs (see the module's doc for why two writers cannot both hold it)."""
+        import random
+
         from pymilvus import DataType
+        from pymilvus.exceptions import MilvusException
 
         client, name = self.client, f"{self.base}_lock"
         if not client.has_collection(name):
@@ -203,46 +225,68 @@ class MilvusStore:
             schema.add_field("pad", DataType.FLOAT_VECTOR, dim=2)
             params = client.prepare_index_params()
             params.add_index("pad", index_type="FLAT", metric_type="L2")
-            client.create_collection(name, schema=schema, index_params=params)
-        owner = f"process {os.getpid()} on {os.uname().nodename} ({uuid.uuid4().hex[:8]})"
+            try:
+                client.create_collection(name, schema=schema, index_params=params)
+            except MilvusException:
+                if not client.has_collection(name):  # else another writer created it at the same moment
+                    raise
+        me = random.getrandbits(62) + 1
+        owner = f"process {os.getpid()} on {os.uname().nodename}"
 
-        def holder() -> dict[str, Any] | None:
-            rows = client.query(name, filter="id == 0", output_fields=["owner", "expires"],
+        def others() -> list[dict[str, Any]]:
+            rows = client.query(name, filter=f"expires > {time.time()!r}", output_fields=["id", "owner"],
                                 consistency_level="Strong")
-            return rows[0] if rows else None
+            return [r for r in rows if r["id"] != me]
 
-        def take() -> None:
-            client.upsert(name, [{"id": 0, "owner": owner, "expires": time.time() + LEASE_SECONDS, "pad": [0.0, 0.0]}])
+        def put() -> None:
+            client.upsert(name, [{"id": me, "owner": owner, "expires": time.time() + LEASE_SECONDS,
+                                  "pad": [0.0, 0.0]}])
+
+        def give_back() -> None:
+            with contextlib.suppress(Exception):
+                client.delete(name, filter=f"id == {me} or expires < {time.time() - LEASE_SECONDS!r}")
 
         while True:
-            row = holder()
-            if row is None or row["owner"] == owner or row["expires"] < time.time():
-                take()
-                time.sleep(0.2)
-                row = holder()
-                if row is not None and row["owner"] == owner:
+            holders = others()
+            if not holders:
+                put()
+                time.sleep(LEASE_SETTLE)
+                holders = others()
+                if not holders:
                     break
+                give_back()  # two writers came at once: both step back
             if not wait:
-                who = row["owner"] if row else "another process"
-                raise IndexBusyError(f"The index at {self.location} is being updated by {who}. "
+                raise IndexBusyError(f"The index at {self.location} is being updated by {holders[0]['owner']}. "
                                      "Wait for it to finish, then try again.")
-            time.sleep(1.0)
+            time.sleep(1.0 + random.random())  # apart, so that two waiting writers do not collide again
         stop = threading.Event()
 
         def renew() -> None:
             while not stop.wait(LEASE_SECONDS / 3):
                 with contextlib.suppress(Exception):
-                    take()
+                    put()
 
         thread = threading.Thread(target=renew, daemon=True)
         thread.start()
+        self._lease_of = me
         try:
             yield
         finally:
+            self._lease_of = None
             stop.set()
             thread.join()
-            with contextlib.suppress(Exception):
-                client.delete(name, filter=f'id == 0 and owner == "{owner}"')
+            give_back()
+
+    def check_lease(self) -> None:
+        """Before publishing on a server: refuse if this writer's lease may have expired (a build paused
+        longer than LEASE_SECONDS, while another writer could have taken it over)."""
+        if self.lite is None and self._lease_of is not None:
+            me = self._lease_of
+            rows = self.client.query(f"{self.base}_lock", filter=f"id == {me} and expires > {time.time()!r}",
+                                     output_fields=["id"], consistency_level="Strong")
+            if not rows:
+                raise IndexBusyError(f"This update of {self.location} lost its write lease (it paused longer than "
+                                     f"{LEASE_SECONDS:.0f} s) and was not published; run it again.")
 
     def writer(self, previous: Any, dim: int, exact_limit: int) -> MilvusWriter:
         if previous is not None and not isinstance(previous, MilvusReader):
@@ -301,6 +345,15 @@ class MilvusStore:
                         server_manager_instance.release_server(self.uri)
 
 
+def _terms_text(terms: list[str]) -> str:
+    """A chunk's keyword terms for Milvus's analyzer, cut (at a term) to what a VARCHAR holds: only a chunk
+    of tens of kilobytes of words the model reads as one token comes near."""
+    text = " ".join(terms)
+    if len(text.encode("utf-8")) > 65_535:
+        text = text.encode("utf-8")[:65_535].decode("utf-8", "ignore").rsplit(" ", 1)[0]
+    return text
+
+
 def _pieces(text: str) -> list[str]:
     return [text[i : i + PIECE] for i in range(0, len(text), PIECE)] or [""]
 
@@ -326,8 +379,15 @@ def _schema(client: Any, part: str, dim: int) -> tuple[Any, Any]:
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
         params.add_index("vector", index_type="FLAT", metric_type="IP")
     elif part == "keywords":
-        schema.add_field("terms", DataType.SPARSE_FLOAT_VECTOR)
-        params.add_index("terms", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+        from pymilvus import Function, FunctionType
+
+        schema.add_field("terms", DataType.VARCHAR, max_length=65_535, enable_analyzer=True,
+                         analyzer_params={"tokenizer": "standard"})
+        schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
+                                     output_field_names=["bm25"]))
+        params.add_index("bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                         params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
     else:  # Milvus wants a vector field in every collection
         if part == "texts":
             schema.add_field("part", DataType.INT64)
@@ -340,7 +400,7 @@ def _schema(client: Any, part: str, dim: int) -> tuple[Any, Any]:
 EXPECTED_FIELDS = {
     "chunks": {"id", "doc_id", "start", "end", "n_tokens", "first_sentence", "last_sentence", "vector"},
     "sentences": {"id", "doc_id", "start", "end", "vector"},
-    "keywords": {"id", "doc_id", "terms"},
+    "keywords": {"id", "doc_id", "terms", "bm25"},
     "texts": {"id", "doc_id", "part", "text", "pad"},
     "meta": {"key", "value", "pad"},
 }
@@ -362,11 +422,12 @@ class MilvusWriter:
             store.drop(self.gen)
             raise
         self.docs: list[dict[str, Any]] = []
-        self.keywords = KeywordIndexWriter()
-        self.chunk_docs: list[int] = []
+        self.vocab: dict[str, list[int]] = {}
+        """Term -> [term id, chunks holding it], for `document_frequency` on the query side."""
         self.pending_chunks: dict[int, dict[str, Any]] = {}
         self.pending_sentences: dict[int, dict[str, Any]] = {}
-        self.buffers: dict[str, list[dict[str, Any]]] = {"chunks": [], "sentences": [], "texts": []}
+        self.buffers: dict[str, list[dict[str, Any]]] = {"chunks": [], "sentences": [], "texts": [],
+                                                         "keywords": []}
         self.chunks = self.sentences = 0
 
     def _insert(self, part: str, rows: list[dict[str, Any]]) -> None:
@@ -401,9 +462,14 @@ class MilvusWriter:
         crows = [{"id": base_c + k, "doc_id": doc_id, "start": s, "end": e, "n_tokens": nt,
                   "first_sentence": base_s + f, "last_sentence": base_s + la}
                  for k, (s, e, nt, f, la) in enumerate(chunks)]
-        for s, e, *_rest in chunks:
-            self.keywords.add(keyword_tokens(doc.title + "\n" + doc.text[s:e]))
-            self.chunk_docs.append(doc_id)
+        krows = []
+        for k, (s, e, *_rest) in enumerate(chunks):
+            terms = keyword_tokens(doc.title + "\n" + doc.text[s:e])
+            for t in set(terms):
+                entry = self.vocab.setdefault(t, [len(self.vocab), 0])
+                entry[1] += 1
+            krows.append({"id": base_c + k, "doc_id": doc_id, "terms": _terms_text(terms)})
+        self._insert("keywords", krows)
         self.sentences += len(sentences)
         self.chunks += len(chunks)
         return srows, crows
@@ -464,28 +530,11 @@ class MilvusWriter:
 
     def publish(self, embedder_id: tuple[str, str], params: Any, corpus: Path, skipped: Sequence[Skipped],
                 stat_of: dict[str, FileStat]) -> Manifest:
-        import numpy as np
-
         from index.store import FORMAT_VERSION, Manifest
 
         assert not self.pending_chunks and not self.pending_sentences, "a chunk or sentence never got a vector"
         for part in self.buffers:
             self._flush(part)
-        vocab = self.keywords.vocab
-        data, chunk_ids, indptr, df = self.keywords.postings()
-        term_ids = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-        order = np.argsort(chunk_ids, kind="stable")
-        bounds = np.searchsorted(chunk_ids[order], np.arange(self.chunks + 1))
-        rows = []
-        for cid in range(self.chunks):
-            sel = order[bounds[cid] : bounds[cid + 1]]
-            rows.append({"id": cid, "doc_id": self.chunk_docs[cid],
-                         "terms": {int(t): float(v) for t, v in zip(term_ids[sel], data[sel], strict=True)}})
-            if len(rows) >= BATCH:
-                self.client.insert(f"{self.gen}_keywords", rows)
-                rows = []
-        if rows:
-            self.client.insert(f"{self.gen}_keywords", rows)
         model_id, weights_hash = embedder_id
         manifest = Manifest(
             format_version=FORMAT_VERSION, model_id=model_id, weights_hash=weights_hash, dim=self.dim,
@@ -493,12 +542,13 @@ class MilvusWriter:
             vector_index=VECTOR_INDEX, corpus=str(corpus.resolve()), documents=len(self.docs), chunks=self.chunks,
             sentences=self.sentences, created=time.time(), checksums={})
         self._meta("documents", self.docs)
-        self._meta("vocab", {t: [i, int(df[i])] for t, i in vocab.items()})
+        self._meta("vocab", self.vocab)
         self._meta("skipped", [[s.source, stat_of[s.source].size, stat_of[s.source].mtime_ns,
                                 stat_of[s.source].ctime_ns, s.reason] for s in skipped])
         self.client.insert(f"{self.gen}_meta", [{"key": "manifest", "value": manifest.to_json(), "pad": [0.0, 0.0]}])
         for part in PARTS:
             self.client.flush(f"{self.gen}_{part}")
+        self.store.check_lease()
         self.store.publish(self.gen)
         return manifest
 
@@ -520,6 +570,7 @@ class MilvusReader:
         self._documents: dict[int, Document] = {}
         self._filter_cache: dict[object, object] = {}
         self._sentence_cache: dict[int, Any] = {}
+        self._checked = time.monotonic()
         self.closed = False
         self.docs: list[dict[str, Any]] = []
         self.vocab: dict[str, tuple[int, int]] = {}
@@ -645,8 +696,28 @@ class MilvusReader:
         try:
             yield
         except MilvusException as exc:
+            if self._replaced():
+                raise GenerationReplaced(f"The index at {self.location} was updated by another process while "
+                                         "this one read it; ask again.") from None
             raise IndexStateError(f"Milvus at {self.location} failed to answer ({exc.message}). If the index was "
                                   f"removed or damaged: {REBUILD_HINT}") from None
+
+    def _replaced(self) -> bool:
+        """Whether another generation is live now (another process published an update)."""
+        try:
+            live = self.store._live()
+        except Exception:  # noqa: BLE001 - the server is gone: not a replacement
+            return False
+        return live is not None and live != self.gen
+
+    def stale(self) -> bool:
+        """Whether a newer generation was published (by another process: a Milvus server serves several), so
+        the engine should open that one. Checked at most every STALE_CHECK seconds."""
+        now = time.monotonic()
+        if now - self._checked < STALE_CHECK:
+            return False
+        self._checked = now
+        return self._replaced()
 
     # -- documents ------------------------------------------------------------------------------------
 
@@ -773,7 +844,8 @@ class MilvusReader:
             return ""
         return f"doc_id in {allowed}"
 
-    def _search(self, part: str, field: str, query: Any, k: int, where: Where | None) -> tuple[np.ndarray, np.ndarray]:
+    def _search(self, part: str, field: str, query: Any, k: int, where: Where | None,
+                metric: str = "IP") -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
         expr = self._filter(where)
@@ -781,9 +853,11 @@ class MilvusReader:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         with self._failures():
             hits = self.client.search(f"{self.gen}_{part}", [query], anns_field=field, limit=min(k, 16_384),
-                                      filter=expr, output_fields=[], search_params={"metric_type": "IP"})[0]
+                                      filter=expr, output_fields=[], search_params={"metric_type": metric})[0]
         ids = np.asarray([int(h["id"]) for h in hits], dtype=np.int64)
         scores = np.asarray([float(h["distance"]) for h in hits], dtype=np.float32)
+        if metric == "BM25":  # a score, never below 0; Milvus Lite hands it back negated, a server as it is
+            scores = np.abs(scores)
         order = np.lexsort((ids, -scores))  # ties by id, as the local store ranks them
         return ids[order], scores[order]
 
@@ -798,15 +872,12 @@ class MilvusReader:
     def keyword_search(self, terms: list[str], k: int, where: Where | None = None) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
-        weights: dict[int, float] = {}
-        for t in terms:
-            if t in self.vocab:
-                tid = self.vocab[t][0]
-                weights[tid] = weights.get(tid, 0.0) + 1.0
-        if not weights or k <= 0:
+        known = [t for t in terms if t in self.vocab]  # a repeated term counts again, as in the local index
+        if not known or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         # A little deeper than k, so that chunks tied at the cut are ranked by id like the local store does.
-        ids, scores = self._search("keywords", "terms", weights, k + 16, where)
+        ids, scores = self._search("keywords", "bm25", _terms_text(known), k + 16, where, metric="BM25")
+        scores = scores / np.float32(BM25_K1 + 1.0)  # Milvus's BM25 keeps Lucene's (k1 + 1) factor
         keep = scores > 0
         return ids[keep][:k], scores[keep][:k]
 

@@ -13,10 +13,19 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from index.builder import BuildEvent, BuildRunner, ChunkingParams, Notice, build, is_stale
 from index.embedding import Embedder, load_embedder
-from index.errors import CorpusError, IndexBusyError, IndexOutdated, IndexStateError, IndexWriteError, UsageError
+from index.errors import (
+    CorpusError,
+    GenerationReplaced,
+    IndexBusyError,
+    IndexOutdated,
+    IndexStateError,
+    IndexWriteError,
+    UsageError,
+)
 from index.filters import Where
 from index.loaders import shorten
 from index.storage import IndexReader as Snapshot
@@ -26,6 +35,8 @@ from qa.config import Settings, Tuning
 from qa.display import has_surrogates
 from qa.locks import ReadWriteLock
 from qa.types import Answer, Citation, Passage
+
+T = TypeVar("T")
 
 MAX_QUESTION_CHARS = 1000
 """Longer questions are cut (with a warning): the model reads at most 256 tokens anyway."""
@@ -135,6 +146,9 @@ class Engine:
     def _reading(self) -> Iterator[Snapshot]:
         """The open snapshot, kept open until the caller is done with it."""
         self.snapshot  # noqa: B018 - opens (prepares) the index on first use, outside the lock
+        stale = getattr(self._snapshot, "stale", None)
+        if stale is not None and not self._updating.locked() and stale():
+            self._reopen()  # another process published an update (a Milvus server's index)
         with self._lock.read():
             snapshot = self._snapshot
             if snapshot is None:
@@ -212,6 +226,20 @@ class Engine:
         """Whether a re-index of this engine is running now."""
         return self._updating.locked()
 
+    def _reopen(self) -> None:
+        self._swap_snapshot(self.store.open(self.embedder))
+
+    def _answering(self, work: Callable[[Snapshot], T]) -> T:
+        """`work` on the open snapshot; once more on the live one if another process's update removed the
+        generation it was reading (a Milvus server's index)."""
+        try:
+            with self._reading() as snapshot:
+                return work(snapshot)
+        except GenerationReplaced:
+            self._reopen()
+            with self._reading() as snapshot:
+                return work(snapshot)
+
     def _swap_snapshot(self, snapshot: Snapshot) -> None:
         with self._lock.write():
             old, self._snapshot = self._snapshot, snapshot
@@ -237,7 +265,8 @@ class Engine:
         if k < 1:
             raise UsageError("--top-k must be at least 1.")
         scope = self._where(where)
-        with self._reading() as snapshot:
+
+        def work(snapshot: Snapshot) -> Answer:
             if scope is not None and not snapshot.documents_matching(scope):
                 return Answer(cleaned, f"No documents match the filter {scope.text!r}: nothing to answer from.",
                               True, warnings=(*warnings, f"No documents match {scope.text!r}."))
@@ -245,10 +274,11 @@ class Engine:
             qvec = self.embedder.embed_query(query)
             try:
                 hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
-                answer = compose(snapshot, hits, qvec, cleaned, query, warnings, self.tuning)
+                return compose(snapshot, hits, qvec, cleaned, query, warnings, self.tuning)
             except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
                 raise damaged(snapshot, exc) from None
-        return self._still_in_the_files(answer)
+
+        return self._still_in_the_files(self._answering(work))
 
     def _still_in_the_files(self, answer: Answer) -> Answer:
         """Check text-format quotes against the files themselves once more: a file rewritten since it was
@@ -306,7 +336,8 @@ class Engine:
         k = self.settings.top_k if top_k is None else top_k
         query = contextualize(cleaned, history)
         scope = self._where(where)
-        with self._reading() as snapshot:
+
+        def work(snapshot: Snapshot) -> list[Passage]:
             if scope is not None and not snapshot.documents_matching(scope):
                 return []
             try:
@@ -314,6 +345,8 @@ class Engine:
                 return passages_of(snapshot, hits)
             except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
                 raise damaged(snapshot, exc) from None
+
+        return self._answering(work)
 
     def document_text(self, source: str) -> str | None:
         """The stored text of a document (what citations point into), or None if it is not indexed."""

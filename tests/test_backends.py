@@ -1,12 +1,17 @@
-"""The storage backends against one answer contract: the local folder and Milvus (Milvus Lite, a real
-embedded engine in a temporary file; no mocks) index, answer, update, filter and refuse alike."""
+"""The storage backends against one answer contract: the local folder, Milvus Lite embedded in a temporary
+file, and a Milvus server over gRPC (Milvus Lite's own server, `python -m milvus_lite server`, started once
+per session on a free local port: the `milvus://host:port` path, lease lock included) index, answer, update,
+filter and refuse alike. Real engines, no mocks."""
 
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,13 +26,56 @@ from tests.conftest import clean_env, qa_command
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
-BACKENDS = ["local", "milvus"]
+BACKENDS = ["local", "milvus", "milvus-server"]
 QUESTIONS = ["Where is Mount Etna volcano?", "Blinken Astana Tuesday talks", "What is green tea made from?",
              "Who destroyed Pompeii?", "Which countries did Blinken visit in Central Asia?", "oxidised leaves"]
 
 
+_SERVER: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Milvus server on a free local port, for the session: `host:port`."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tmp_path_factory.mktemp("milvus-server")
+    server = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data / "data"),
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=(data / "log").open("w"), env=clean_env())
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, (data / "log").read_text()
+                assert time.monotonic() < deadline, "the Milvus server did not start in 60 s"
+                time.sleep(0.2)
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def _server_for_server_backend(request: pytest.FixtureRequest) -> None:
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("backend") == "milvus-server":
+        _SERVER["address"] = request.getfixturevalue("milvus_server")
+
+
 def spec_for(backend: str, tmp_path: Path, name: str = "idx") -> str:
-    return str(tmp_path / name) if backend == "local" else f"milvus://{tmp_path / name}.db"
+    if backend == "local":
+        return str(tmp_path / name)
+    if backend == "milvus":
+        return f"milvus://{tmp_path / name}.db"
+    # one collection set per test on the shared server
+    return f"milvus://{_SERVER['address']}?collection=" + re.sub(r"\W", "_", f"{tmp_path.name}_{name}")
 
 
 class CountingEmbedder(HashEmbedder):
@@ -74,13 +122,14 @@ def answers(corpus: Path, spec: str, where: str | None = None) -> list[tuple[obj
         eng.close()
 
 
-def test_milvus_answers_equal_local_answers(corpus: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["milvus", "milvus-server"])
+def test_milvus_answers_equal_local_answers(backend: str, corpus: Path, tmp_path: Path) -> None:
     """Same corpus, same embedder: every answer, citation (offsets and quote) and passage ranking agree."""
     for i in range(8):  # enough chunks that BM25 and the dense ranking both matter
         (corpus / f"extra-{i}.txt").write_text(f"Report {i}. The volcano Etna erupted in year {2000 + i}. "
                                                "Green tea and black tea differ in oxidation. " * (i + 1),
                                                encoding="utf-8")
-    local, milvus = spec_for("local", tmp_path), spec_for("milvus", tmp_path)
+    local, milvus = spec_for("local", tmp_path), spec_for(backend, tmp_path)
     run(corpus, local, HashEmbedder())
     run(corpus, milvus, HashEmbedder())
     expected = answers(corpus, local)
@@ -151,6 +200,29 @@ def test_an_open_reader_keeps_its_generation_until_closed(corpus: Path, tmp_path
         store.close()  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("stale_check", [0.0, 3600.0])
+def test_an_engine_follows_another_process_update_on_a_server(stale_check: float, milvus_server: str, corpus: Path,
+                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Milvus server serves several processes: when another one publishes an update (and drops the
+    generation this engine had open), the next question is answered from the new generation, whether the
+    engine notices before asking (stale_check 0) or only when a search fails (3600)."""
+    import index.milvus_store
+
+    _SERVER["address"] = milvus_server
+    monkeypatch.setattr(index.milvus_store, "STALE_CHECK", stale_check)
+    spec = spec_for("milvus-server", tmp_path)
+    eng = engine(corpus, spec)
+    try:
+        assert not any(c.source == "glaciers.txt" for c in eng.ask("Which glacier is the longest?").citations)
+        (corpus / "glaciers.txt").write_text("The Lambert Glacier is the longest glacier in the world.",
+                                             encoding="utf-8")
+        run(corpus, spec, HashEmbedder())  # another store, as another process would: drops the old generation
+        answer = eng.ask("Which glacier is the longest?")
+        assert [c.source for c in answer.citations][:1] == ["glaciers.txt"], answer
+    finally:
+        eng.close()
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_where_filters(backend: str, corpus: Path, tmp_path: Path) -> None:
     eng = engine(corpus, spec_for(backend, tmp_path))
@@ -178,9 +250,33 @@ def test_a_second_writer_is_refused_as_busy(backend: str, corpus: Path, tmp_path
         assert out.returncode == 5, out.stderr
         assert "being updated by process" in out.stderr and "Traceback" not in out.stderr
     finally:
-        holder.kill()
-        holder.wait()
-    assert run(corpus, spec, HashEmbedder(), rebuild=True).updated  # released with the process
+        # A file lock goes with the process; a server's lease is given back when the holder ends (a killed
+        # holder's lease blocks writers until it expires).
+        holder.send_signal(signal.SIGINT)
+        holder.wait(timeout=60)
+    assert run(corpus, spec, HashEmbedder(), rebuild=True).updated  # released
+
+
+def test_writers_racing_for_a_server_lease_never_both_win(milvus_server: str, corpus: Path, tmp_path: Path) -> None:
+    """Four processes ask for the write lease at the same instant: at most one holds it at a time (Milvus
+    has no compare-and-swap; see the lease in index/milvus_store.py), and it is free again afterwards."""
+    _SERVER["address"] = milvus_server
+    spec = spec_for("milvus-server", tmp_path)
+    start = time.time() + 10  # after every process has imported pymilvus and connected
+    script = ("import sys, time\nfrom index.errors import IndexBusyError\nfrom index.storage import open_store\n"
+              f"store = open_store({spec!r}); store.client\n"
+              f"time.sleep(max(0.0, {start!r} - time.time()))\n"
+              "try:\n    with store.write_lock():\n        print('won', time.time(), flush=True); time.sleep(2)\n"
+              "        print('left', time.time(), flush=True)\n"
+              "except IndexBusyError:\n    print('busy', flush=True)\n")
+    racers = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=Path(__file__).parent.parent, env=clean_env()) for _ in range(4)]
+    outs = [r.communicate(timeout=120) for r in racers]
+    assert all(r.returncode == 0 for r in racers), [err for _out, err in outs]
+    held = sorted((float(o.split()[1]), float(o.split()[3])) for o, _e in outs if o.startswith("won"))
+    assert len(held) + sum(o.startswith("busy") for o, _e in outs) == 4
+    assert all(a[1] <= b[0] for a, b in zip(held, held[1:], strict=False)), held  # never two at once
+    assert run(corpus, spec, HashEmbedder()).updated  # and free again
 
 
 def _foreign(db: Path, damage: str) -> None:
