@@ -114,12 +114,13 @@ def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sp
 EMBEDDERS = ("minilm", "hash")
 
 
-def load_embedder(name: str = "minilm", precision: str | None = None) -> Embedder:
-    """The embedder called `name` (`minilm`, the default, or `hash`)."""
+def load_embedder(name: str = "minilm", precision: str | None = None, device: str = "cpu") -> Embedder:
+    """The embedder called `name` (`minilm`, the default, or `hash`), the model on `device` (`cpu`, or
+    `cuda` for a Ray worker given a GPU)."""
     if name == "minilm":
         from index.minilm import MiniLMEmbedder
 
-        return MiniLMEmbedder(precision=precision)
+        return MiniLMEmbedder(precision=precision, device=device)
     if name == "hash":
         from index.hash_embedder import HashEmbedder
 

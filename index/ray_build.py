@@ -6,10 +6,10 @@ its `BuildRunner`:
 
 - reading: the files to (re)read go through `map_batches` to a pool of actors, each loading and chunking
   documents with its own copy of the embedder's tokenizer; documents and chunks come back pickled;
-- embedding: the chunks' texts, longest first within windows of whole documents (so batches pad little),
-  go through `map_batches` to a pool of actors holding one model each (one per CPU of the cluster, each
-  on one CPU); each returns the chunk vectors and the sentence vectors pooled from the same pass, as a
-  local build does.
+- embedding: the chunks' texts, longest first within windows (so batches pad little), go through
+  `map_batches` to a pool of actors holding one model each: one per GPU of the cluster when it has GPUs
+  (each on its GPU, in bf16 where the GPU has it), else one per CPU (each on one CPU); each returns the
+  chunk vectors and the sentence vectors pooled from the same pass, as a local build does.
 
 The workers read the corpus by its path: on a multi-machine cluster it must be mounted at the same path on
 every node, and corpus-qa installed there. `--ray` alone starts a local Ray on this machine's cores (or
@@ -24,7 +24,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from index.errors import ExitCode, QAError, UsageError
 
@@ -92,6 +92,7 @@ class _Embedder:
     embedder_name: str
     precision: str
     threads: int
+    device: str
 
     def __init__(self) -> None:
         from index.embedding import load_embedder
@@ -100,7 +101,7 @@ class _Embedder:
             import torch
 
             torch.set_num_threads(self.threads)  # one model per CPU: no oversubscription
-        self.embedder = load_embedder(self.embedder_name, self.precision)
+        self.embedder = load_embedder(self.embedder_name, self.precision, self.device)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
@@ -110,6 +111,23 @@ class _Embedder:
         vectors, sentences = self.embedder.embed_chunks(texts, spans)
         return {"job": batch["job"], "vector": np.asarray(vectors, dtype=np.float32),
                 "sentences": np.array([np.asarray(s, dtype=np.float32).tobytes() for s in sentences], dtype=object)}
+
+
+class EmbedPlan(NamedTuple):
+    """Where the embedding actors run."""
+
+    actors: int
+    gpus_each: int
+    device: str
+
+
+def embed_plan(resources: dict[str, float], embedder: str) -> EmbedPlan:
+    """One model per GPU when the cluster has GPUs (the model: not the hash embedder of tests), else one
+    per CPU."""
+    gpus = int(resources.get("GPU", 0))
+    if gpus > 0 and embedder == "minilm":
+        return EmbedPlan(gpus, 1, "cuda")
+    return EmbedPlan(max(1, int(resources.get("CPU", 1))), 0, "cpu")
 
 
 CONNECT_TIMEOUT = 5.0
@@ -176,16 +194,18 @@ class RayRunner:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
             raise RayError(f"Could not reach a Ray cluster {where} ({reason}).") from None
         _quiet(ray)
-        cpus = int(ray.cluster_resources().get("CPU", 1))
-        self.workers = max(1, cpus)
-        """Actors per stage: one per CPU of the cluster, each on one CPU."""
+        resources = ray.cluster_resources()
+        self.workers = max(1, int(resources.get("CPU", 1)))
+        """Reading actors: one per CPU of the cluster, each on one CPU."""
+        self.plan = embed_plan(resources, embedder)
+        """Embedding actors: how many, on what."""
 
     def close(self) -> None:
         if self.started:
             self.ray.shutdown()
             self.started = False
 
-    def _map(self, dataset: Any, actor: type, batch_size: int, blocks: int) -> Any:
+    def _map(self, dataset: Any, actor: type, batch_size: int, blocks: int, plan: EmbedPlan | None = None) -> Any:
         """`map_batches` on a fixed pool of actors: one per CPU (each on one), no more than there are blocks.
 
         max_restarts=0: with Ray Data's default (restart forever) Ray prints an error line on the terminal
@@ -194,11 +214,12 @@ class RayRunner:
         deprecated (a warning, silenced here)."""
         import warnings
 
-        pool = self.ray.data.ActorPoolStrategy(size=max(1, min(self.workers, blocks)))
+        plan = plan or EmbedPlan(self.workers, 0, "cpu")
+        pool = self.ray.data.ActorPoolStrategy(size=max(1, min(plan.actors, blocks)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return dataset.map_batches(actor, batch_size=batch_size, batch_format="numpy", compute=pool,
-                                       num_cpus=1, max_restarts=0)
+                                       num_cpus=1, num_gpus=plan.gpus_each, max_restarts=0)
 
     def _stream(self, dataset: Any) -> Iterator[dict[str, Any]]:
         """The dataset's output blocks as they finish; a cluster failure is one RayError."""
@@ -243,8 +264,9 @@ class RayRunner:
         blocks = max(1, -(-total // EMBED_BATCH))
         dataset = self.ray.data.from_items(rows, override_num_blocks=blocks)
         del rows
-        embedder = _bound(_Embedder, embedder_name=self.embedder, precision=self.precision, threads=1)
-        dataset = self._map(dataset, embedder, EMBED_BATCH, blocks)
+        embedder = _bound(_Embedder, embedder_name=self.embedder, precision=self.precision, threads=1,
+                          device=self.plan.device)
+        dataset = self._map(dataset, embedder, EMBED_BATCH, blocks, self.plan)
         done = 0
         for batch in self._stream(dataset):
             for job, vector, sentences in zip(batch["job"], batch["vector"], batch["sentences"], strict=True):

@@ -205,3 +205,13 @@ def test_ray_build_with_the_real_model_matches_a_local_build(ray_address: str, c
     list(build(corpus, IndexDir(tmp_path / "local"), minilm))
     # The same texts in batches of other shapes: equal within bf16 (or fp32) rounding.
     assert_same_index(tmp_path / "ray", tmp_path / "local", min_cosine=0.995 if minilm.precision == "bf16" else 0.9999)
+
+
+def test_embedding_actors_go_one_per_gpu_when_the_cluster_has_gpus() -> None:
+    """The plan a cluster's resources give. This machine has no GPU, so the CUDA path itself (the model and
+    its inputs moved to the worker's GPU) is not run here: only where the actors go is checked."""
+    from index.ray_build import EmbedPlan, embed_plan
+
+    assert embed_plan({"CPU": 16.0, "GPU": 2.0}, "minilm") == EmbedPlan(2, 1, "cuda")
+    assert embed_plan({"CPU": 16.0}, "minilm") == EmbedPlan(16, 0, "cpu")
+    assert embed_plan({"CPU": 4.0, "GPU": 1.0}, "hash") == EmbedPlan(4, 0, "cpu")  # nothing to put on a GPU
