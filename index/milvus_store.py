@@ -8,7 +8,7 @@ Imported only when a `milvus://` store is chosen (`--store`, `QA_STORE`):
 
 A generation is five collections named `<base>_g<stamp>_<part>` (base `corpus_qa`, or `?collection=NAME`):
 
-    chunks      id (chunk id), doc_id, start, end, n_tokens, first/last sentence id, vector  (FLAT, IP)
+    chunks      id (chunk id), doc_id, start, end, n_tokens, first/last sentence id, vector  (FLAT or HNSW, IP)
     sentences   id (sentence id), doc_id, start, end, vector                                   (FLAT, IP)
     keywords    id (chunk id), doc_id, terms (the chunk's keyword terms as text), bm25 (sparse vector made
                 from `terms` by Milvus's built-in BM25 function; SPARSE_INVERTED_INDEX, metric BM25)
@@ -34,7 +34,8 @@ one for chat, mcp and watch), so a removed document's text does not outlive the 
 another process (a server serves several: chat, mcp, batch) checks for a newer generation every
 STALE_CHECK seconds before a question and opens it; a question that was reading the generation when it was
 dropped is asked again on the new one. A build that died half-way leaves collections the next writer drops.
-Vectors are searched exactly (FLAT, like the local store below its IVF threshold).
+Chunk vectors are searched exactly (FLAT) below the local store's IVF threshold (`exact_limit`, 100,000
+chunks), with an HNSW graph from there on; sentence vectors are only fetched by id.
 
 Two writers: a build holds the write lock for its whole run. For Milvus Lite it is an exclusive flock on
 `<file>.lock` next to the data (and Milvus Lite itself admits one process per file: a second process gets
@@ -85,6 +86,10 @@ BATCH = 2_000
 """Rows per insert call."""
 PARTS = ("chunks", "sentences", "keywords", "texts", "meta")
 VECTOR_INDEX = "milvus-flat"
+GRAPH_INDEX = "milvus-hnsw"
+HNSW_BUILD = {"M": 16, "efConstruction": 200}
+HNSW_EF = 128
+"""Candidates an HNSW search explores (at least k): recall against FLAT in bench/scale.py --milvus."""
 REBUILD_HINT = "Run `qa index --rebuild --store URI` to build it again."
 LEASE_SECONDS = 120.0
 LEASE_SETTLE = 0.2
@@ -291,7 +296,7 @@ class MilvusStore:
     def writer(self, previous: Any, dim: int, exact_limit: int) -> MilvusWriter:
         if previous is not None and not isinstance(previous, MilvusReader):
             raise TypeError("a Milvus index copies kept documents only from a Milvus reader")
-        return MilvusWriter(self, previous, dim)
+        return MilvusWriter(self, previous, dim, exact_limit)
 
     # -- generations ----------------------------------------------------------------------------------
 
@@ -343,6 +348,49 @@ class MilvusStore:
                         from milvus_lite.server_manager import server_manager_instance
 
                         server_manager_instance.release_server(self.uri)
+
+
+class _Waiting:
+    """New rows waiting for their vectors (between reading and embedding), as fixed-size records in an
+    unnamed temporary file in the cache folder, at their id's place: a build of millions of new chunks would
+    otherwise hold every row as a Python dict until the end of the embedding stage."""
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        import struct
+        import tempfile
+
+        from index.paths import cache_home, private_dir
+
+        self.fields = fields
+        self.record = struct.Struct(f"<{len(fields) + 1}q")  # a "waiting" flag, then the fields
+        try:
+            folder: Path | None = private_dir(cache_home())
+        except OSError:
+            folder = None
+        self.file = tempfile.TemporaryFile(dir=folder)
+        self.count = 0
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        """Rows with consecutive ids."""
+        if rows:
+            data = b"".join(self.record.pack(1, *(r[f] for f in self.fields)) for r in rows)
+            os.pwrite(self.file.fileno(), data, rows[0]["id"] * self.record.size)
+            self.count += len(rows)
+
+    def pop(self, row_id: int) -> dict[str, Any] | None:
+        """The row, the first time it is asked for; None after that (or if it never waited)."""
+        raw = os.pread(self.file.fileno(), self.record.size, row_id * self.record.size)
+        if len(raw) < self.record.size:
+            return None
+        flag, *values = self.record.unpack(raw)
+        if not flag:
+            return None
+        os.pwrite(self.file.fileno(), b"\0" * 8, row_id * self.record.size)
+        self.count -= 1
+        return {"id": row_id, **dict(zip(self.fields, values, strict=True))}
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def _terms_text(terms: list[str]) -> str:
@@ -409,8 +457,8 @@ EXPECTED_FIELDS = {
 class MilvusWriter:
     """Writes one new generation's collections; nothing is visible until `publish` switches the alias."""
 
-    def __init__(self, store: MilvusStore, previous: MilvusReader | None, dim: int) -> None:
-        self.store, self.previous, self.dim = store, previous, dim
+    def __init__(self, store: MilvusStore, previous: MilvusReader | None, dim: int, exact_limit: int) -> None:
+        self.store, self.previous, self.dim, self.exact_limit = store, previous, dim, exact_limit
         self.client = store.client
         store.prune()  # a build that died half-way, an old generation whose readers are gone
         self.gen = f"{store.base}_g{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:8]}"
@@ -424,8 +472,8 @@ class MilvusWriter:
         self.docs: list[dict[str, Any]] = []
         self.vocab: dict[str, list[int]] = {}
         """Term -> [term id, chunks holding it], for `document_frequency` on the query side."""
-        self.pending_chunks: dict[int, dict[str, Any]] = {}
-        self.pending_sentences: dict[int, dict[str, Any]] = {}
+        self.pending_chunks = _Waiting(("doc_id", "start", "end", "n_tokens", "first_sentence", "last_sentence"))
+        self.pending_sentences = _Waiting(("doc_id", "start", "end"))
         self.buffers: dict[str, list[dict[str, Any]]] = {"chunks": [], "sentences": [], "texts": [],
                                                          "keywords": []}
         self.chunks = self.sentences = 0
@@ -503,19 +551,20 @@ class MilvusWriter:
         srows, crows = self._rows(doc, doc_id, [(s.start, s.end) for s in uniq], [
             (c.start, c.end, c.n_tokens, index_of[(c.sentences[0].start, c.sentences[0].end)],
              index_of[(c.sentences[-1].start, c.sentences[-1].end)]) for c in chunks])
-        self.pending_sentences.update((r["id"], r) for r in srows)
-        self.pending_chunks.update((r["id"], r) for r in crows)
+        self.pending_sentences.add(srows)
+        self.pending_chunks.add(crows)
         return base_c, {span: base_s + k for span, k in index_of.items()}
 
     def put(self, chunk_row: int, vector: np.ndarray, sentence_rows: Sequence[int], vectors: np.ndarray) -> None:
         """Insert an embedded chunk and those of its sentences not yet inserted (a sentence shared by two
         chunks keeps the vector from the chunk embedded first, as in the local store)."""
         row = self.pending_chunks.pop(chunk_row)
+        assert row is not None, f"chunk {chunk_row} was given its vector twice"
         row["vector"] = vector.tolist()
         self._insert("chunks", [row])
         out = []
         for k, sid in enumerate(sentence_rows):
-            srow = self.pending_sentences.pop(sid, None)
+            srow = self.pending_sentences.pop(sid)
             if srow is not None:
                 srow["vector"] = vectors[k].tolist()
                 out.append(srow)
@@ -532,14 +581,18 @@ class MilvusWriter:
                 stat_of: dict[str, FileStat]) -> Manifest:
         from index.store import FORMAT_VERSION, Manifest
 
-        assert not self.pending_chunks and not self.pending_sentences, "a chunk or sentence never got a vector"
+        assert not self.pending_chunks.count and not self.pending_sentences.count, \
+            "a chunk or sentence never got a vector"
+        self.pending_chunks.close()
+        self.pending_sentences.close()
         for part in self.buffers:
             self._flush(part)
+        vector_index = self._index_chunks()
         model_id, weights_hash = embedder_id
         manifest = Manifest(
             format_version=FORMAT_VERSION, model_id=model_id, weights_hash=weights_hash, dim=self.dim,
             max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens, title_context=params.title_context,
-            vector_index=VECTOR_INDEX, corpus=str(corpus.resolve()), documents=len(self.docs), chunks=self.chunks,
+            vector_index=vector_index, corpus=str(corpus.resolve()), documents=len(self.docs), chunks=self.chunks,
             sentences=self.sentences, created=time.time(), checksums={})
         self._meta("documents", self.docs)
         self._meta("vocab", self.vocab)
@@ -552,7 +605,25 @@ class MilvusWriter:
         self.store.publish(self.gen)
         return manifest
 
+    def _index_chunks(self) -> str:
+        """From `exact_limit` chunks on (the local store's IVF threshold, 100,000 by default), the chunk
+        vectors get an HNSW graph instead of FLAT's exhaustive scan: a FLAT search costs about 1 s at a million
+        chunks (bench/scale.py --milvus). The count is known only now, so the index is swapped here."""
+        if self.chunks < self.exact_limit:
+            return VECTOR_INDEX
+        name = f"{self.gen}_chunks"
+        self.client.flush(name)
+        self.client.release_collection(name)
+        self.client.drop_index(name, "vector")
+        params = self.client.prepare_index_params()
+        params.add_index("vector", index_type="HNSW", metric_type="IP", params=HNSW_BUILD)
+        self.client.create_index(name, params)
+        self.client.load_collection(name)
+        return GRAPH_INDEX
+
     def abort(self) -> None:
+        self.pending_chunks.close()
+        self.pending_sentences.close()
         with contextlib.suppress(Exception):
             self.store.drop(self.gen)
 
@@ -844,8 +915,8 @@ class MilvusReader:
             return ""
         return f"doc_id in {allowed}"
 
-    def _search(self, part: str, field: str, query: Any, k: int, where: Where | None,
-                metric: str = "IP") -> tuple[np.ndarray, np.ndarray]:
+    def _search(self, part: str, field: str, query: Any, k: int, where: Where | None, metric: str = "IP",
+                params: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
         expr = self._filter(where)
@@ -853,7 +924,8 @@ class MilvusReader:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         with self._failures():
             hits = self.client.search(f"{self.gen}_{part}", [query], anns_field=field, limit=min(k, 16_384),
-                                      filter=expr, output_fields=[], search_params={"metric_type": metric})[0]
+                                      filter=expr, output_fields=[],
+                                      search_params={"metric_type": metric, "params": params or {}})[0]
         ids = np.asarray([int(h["id"]) for h in hits], dtype=np.int64)
         scores = np.asarray([float(h["distance"]) for h in hits], dtype=np.float32)
         if metric == "BM25":  # a score, never below 0; Milvus Lite hands it back negated, a server as it is
@@ -862,7 +934,8 @@ class MilvusReader:
         return ids[order], scores[order]
 
     def dense_search(self, qvec: np.ndarray, k: int, where: Where | None = None) -> tuple[np.ndarray, np.ndarray]:
-        return self._search("chunks", "vector", [float(x) for x in qvec], k, where)
+        params = {"ef": max(HNSW_EF, k)} if self.manifest.vector_index == GRAPH_INDEX else None
+        return self._search("chunks", "vector", [float(x) for x in qvec], k, where, params=params)
 
     def dense_scores(self, ids: list[int], qvec: np.ndarray) -> np.ndarray:
         import numpy as np

@@ -138,6 +138,32 @@ def test_milvus_answers_equal_local_answers(backend: str, corpus: Path, tmp_path
     assert answers(corpus, milvus, where="path:notes/**") == answers(corpus, local, where="path:notes/**")
 
 
+def test_a_large_milvus_index_searches_an_hnsw_graph_and_answers_alike(corpus: Path, tmp_path: Path) -> None:
+    """From `exact_limit` chunks on (100,000 by default; 1 here) the chunk vectors get an HNSW index instead of
+    FLAT, like the local store's IVF; on a corpus this small the graph finds the exact neighbours."""
+    from index.builder import ChunkingParams
+
+    spec = spec_for("milvus", tmp_path)
+    run(corpus, spec, HashEmbedder(), params=ChunkingParams(exact_limit=1))
+    store = open_store(spec)
+    try:
+        reader = store.open(HashEmbedder())
+        assert reader.manifest.vector_index == "milvus-hnsw"
+        described = reader.client.describe_index(f"{reader.gen}_chunks", "vector")  # type: ignore[attr-defined]
+        assert described["index_type"] == "HNSW", described
+        reader.close()
+    finally:
+        store.close()  # type: ignore[attr-defined]
+    local = spec_for("local", tmp_path)
+    run(corpus, local, HashEmbedder())
+    assert answers(corpus, spec) == answers(corpus, local)
+    store = open_store(spec)
+    try:  # the answers came from that graph: nothing was rebuilt on the way
+        assert store.open(HashEmbedder()).manifest.vector_index == "milvus-hnsw"
+    finally:
+        store.close()  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_index_ask_and_citations_verify(backend: str, corpus: Path, tmp_path: Path) -> None:
     eng = engine(corpus, spec_for(backend, tmp_path))
