@@ -100,9 +100,7 @@ schema = client.create_schema(auto_id=False)
 schema.add_field("id", DataType.INT64, is_primary=True)
 schema.add_field("doc_id", DataType.INT64)
 schema.add_field("vector", DataType.FLOAT_VECTOR, dim=data.shape[1])
-params = client.prepare_index_params()
-params.add_index("vector", index_type="FLAT", metric_type="IP")  # what index/milvus_store.py creates first
-client.create_collection("chunks", schema=schema, index_params=params)
+client.create_collection("chunks", schema=schema)  # as index/milvus_store.py: the index comes after the rows
 t0 = time.perf_counter()
 for start in range(0, len(data), 2000):
     block = np.asarray(data[start : start + 2000])
@@ -115,14 +113,14 @@ from index.milvus_store import HNSW_BUILD, HNSW_EF
 from index.vectors import EXACT_LIMIT
 t0 = time.perf_counter()
 search = {"metric_type": "IP"}
-if len(data) >= EXACT_LIMIT:  # what MilvusWriter._index_chunks does at publish
-    client.release_collection("chunks")
-    client.drop_index("chunks", "vector")
-    params = client.prepare_index_params()
+params = client.prepare_index_params()  # what MilvusWriter._index_chunks does at publish
+if len(data) >= EXACT_LIMIT:
     params.add_index("vector", index_type="HNSW", metric_type="IP", params=HNSW_BUILD)
-    client.create_index("chunks", params)
-    client.load_collection("chunks")
     search["params"] = {"ef": HNSW_EF}
+else:
+    params.add_index("vector", index_type="FLAT", metric_type="IP")
+client.create_index("chunks", params)
+client.load_collection("chunks")
 index_s = time.perf_counter() - t0
 client.search("chunks", [queries[0].tolist()], anns_field="vector", limit=10, search_params={"metric_type": "IP"})
 dense, filtered, found = [], [], []
@@ -143,8 +141,8 @@ print(json.dumps({"insert_s": insert_s, "insert_rss_mb": insert_rss, "index_s": 
 
 
 def milvus_scale(folder: Path, data: np.ndarray, truth: np.ndarray) -> None:
-    """Insert the vectors into a Milvus Lite collection the way the Milvus backend does (FLAT, then HNSW from
-    EXACT_LIMIT rows on), in a fresh
+    """Insert the vectors into a Milvus Lite collection the way the Milvus backend does (no index while
+    inserting; then FLAT, or HNSW from EXACT_LIMIT rows on), in a fresh
     process (Milvus Lite runs inside it, so its peak RSS is the engine's too), then query it."""
     np.save(folder / "data.npy", data)
     root = str(Path(__file__).resolve().parent.parent)

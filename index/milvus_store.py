@@ -425,7 +425,8 @@ def _schema(client: Any, part: str, dim: int) -> tuple[Any, Any]:
             schema.add_field(f, DataType.INT64)
     if part in ("chunks", "sentences"):
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-        params.add_index("vector", index_type="FLAT", metric_type="IP")
+        if part == "sentences":  # the chunks' index is made at publish, once their number is known
+            params.add_index("vector", index_type="FLAT", metric_type="IP")
     elif part == "keywords":
         from pymilvus import Function, FunctionType
 
@@ -465,7 +466,8 @@ class MilvusWriter:
         try:
             for part in PARTS:
                 schema, params = _schema(self.client, part, dim)
-                self.client.create_collection(f"{self.gen}_{part}", schema=schema, index_params=params)
+                self.client.create_collection(f"{self.gen}_{part}", schema=schema,
+                                              index_params=params if part != "chunks" else None)
         except Exception:
             store.drop(self.gen)
             raise
@@ -608,18 +610,18 @@ class MilvusWriter:
     def _index_chunks(self) -> str:
         """From `exact_limit` chunks on (the local store's IVF threshold, 100,000 by default), the chunk
         vectors get an HNSW graph instead of FLAT's exhaustive scan: a FLAT search costs about 1 s at a million
-        chunks (bench/scale.py --milvus). The count is known only now, so the index is swapped here."""
-        if self.chunks < self.exact_limit:
-            return VECTOR_INDEX
+        chunks (bench/scale.py --milvus). The count is known only now, so the index is made here (the
+        collection was created without one)."""
         name = f"{self.gen}_chunks"
         self.client.flush(name)
-        self.client.release_collection(name)
-        self.client.drop_index(name, "vector")
         params = self.client.prepare_index_params()
-        params.add_index("vector", index_type="HNSW", metric_type="IP", params=HNSW_BUILD)
+        if self.chunks < self.exact_limit:
+            params.add_index("vector", index_type="FLAT", metric_type="IP")
+        else:
+            params.add_index("vector", index_type="HNSW", metric_type="IP", params=HNSW_BUILD)
         self.client.create_index(name, params)
         self.client.load_collection(name)
-        return GRAPH_INDEX
+        return VECTOR_INDEX if self.chunks < self.exact_limit else GRAPH_INDEX
 
     def abort(self) -> None:
         self.pending_chunks.close()
