@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 EMBED_BATCH = 256
 """Texts handed to the model per call; progress is reported between calls."""
 
+RUNNER_WINDOW = 65_536
+"""Jobs per call to a runner (unless it says otherwise): what this process holds of the corpus's texts while
+a cluster embeds them."""
+
 EMBED_WINDOW = 2048
 """New chunks ordered longest first together, so the model's batches pad little; a window's texts are all a
 local build holds of the corpus while embedding. A window ends between two documents, or between two pieces
@@ -132,7 +136,7 @@ class BuildRunner(Protocol):
     the builder plans, and feeds the writer, on this process. Without one, everything runs here."""
 
     def read(self, corpus: Path, sources: list[str], params: ChunkingParams,
-             into: dict[str, Loaded]) -> Iterator[BuildEvent]:
+             into: Stash) -> Iterator[BuildEvent]:
         """Read (and chunk) `sources`, putting each one's result in `into`; yields reading progress."""
         ...
 
@@ -242,11 +246,16 @@ def _build_locked(
                                False, index.location)
             return
 
-    loaded: dict[str, Loaded] = {}
+    loaded: Stash | None = None
     if runner is not None:
         to_read = [st.source for st in stats if st.problem is None
                    and not (st.source in old_docs and old_docs[st.source].key == st.key)]
-        yield from runner.read(corpus, to_read, params, loaded)
+        loaded = Stash(_spill_folder(index))
+        try:
+            yield from runner.read(corpus, to_read, params, loaded)
+        except BaseException:
+            loaded.close()
+            raise
     try:
         writer = index.writer(previous, embedder.dim, params.exact_limit)
     except (OSError, sqlite3.OperationalError) as exc:
@@ -271,7 +280,7 @@ def _build_locked(
             chunks = None
             if st.problem is not None:
                 got = st.problem
-            elif runner is not None:
+            elif loaded is not None:
                 got, chunks = loaded.pop(st.source)
             else:
                 got = read_document(corpus, st.source)
@@ -318,6 +327,8 @@ def _build_locked(
     finally:
         if spill is not None:
             spill.close()
+        if loaded is not None:
+            loaded.close()
     yield Progress("writing", 1, 1)
     yield BuildSummary(
         manifest.documents, manifest.chunks, total, removed, tuple(skipped),
@@ -343,12 +354,45 @@ class _Job(NamedTuple):
     sentence_rows: list[int]
 
 
+class Stash:
+    """What a runner read and chunked, by source, in an unnamed temporary file until the build takes it (one
+    document at a time): a cluster reads the whole corpus before the first document is written here, and
+    this process held all of it before."""
+
+    def __init__(self, folder: Path | None) -> None:
+        import tempfile
+
+        self.file = tempfile.TemporaryFile(dir=folder)
+        self.where: dict[str, tuple[int, int]] = {}
+
+    def __setitem__(self, source: str, value: Loaded) -> None:
+        import pickle
+
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.file.seek(0, 2)
+        self.where[source] = (self.file.tell(), len(data))
+        self.file.write(data)
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    def pop(self, source: str) -> Loaded:
+        import pickle
+
+        offset, size = self.where.pop(source)
+        self.file.seek(offset)
+        return pickle.loads(self.file.read(size))  # our own file, written above
+
+    def close(self) -> None:
+        self.file.close()
+
+
 class _Spill:
     """The new chunks' embedding inputs between reading and embedding, in an unnamed temporary file (beside
     a local index, else in the cache folder; gone even after a kill). Every count is known once reading is
     done, so embedding progress is exact, while a local build holds one document and then one window of
     chunks, not the whole corpus: before, every new document's text and chunks stayed in memory until the
-    end of the build. (A runner is sent every job at once: see `_embed_with`.)"""
+    end of the build. (A runner is sent many windows at once: see `_embed_with`.)"""
 
     def __init__(self, folder: Path | None) -> None:
         import tempfile
@@ -403,13 +447,27 @@ def _embed(embedder: Embedder, spill: _Spill, writer: IndexWriter) -> Iterator[B
 
 
 def _embed_with(runner: BuildRunner, dim: int, spill: _Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
-    """`_embed`, by a runner: the same texts in the same order, sent at once (a runner starts its workers
-    once per call, so this process holds every new chunk's text, as the runner's reading already held every
-    document); vectors come back in any order and are written here."""
-    jobs = [job for window in spill.windows(EMBED_WINDOW) for job in window]
+    """`_embed`, by a runner: the same texts in the same order, sent a runner window at a time (a runner
+    starts its workers, and each loads the model, once per call, so a call gets many windows: at least
+    `runner.window` jobs); vectors come back in any order and are written here."""
+    done, total = 0, spill.count
+    size = getattr(runner, "window", RUNNER_WINDOW)
+    jobs: list[_Job] = []
+    for window in spill.windows(EMBED_WINDOW):
+        jobs += window
+        if len(jobs) >= size:
+            yield from _embed_call(runner, dim, jobs, writer, done, total)
+            done += len(jobs)
+            jobs = []
+    if jobs:
+        yield from _embed_call(runner, dim, jobs, writer, done, total)
 
+
+def _embed_call(runner: BuildRunner, dim: int, jobs: list[_Job], writer: IndexWriter, done: int,
+                total: int) -> Iterator[BuildEvent]:
     def put(index: int, vector: np.ndarray, sentence_vectors: np.ndarray) -> None:
         job = jobs[index]
         writer.put(job.chunk_row, vector, job.sentence_rows, sentence_vectors)
 
-    yield from runner.embed([(job.text, job.spans) for job in jobs], dim, put)
+    for event in runner.embed([(job.text, job.spans) for job in jobs], dim, put):
+        yield Progress("embedding", done + event.done, total) if isinstance(event, Progress) else event

@@ -5,7 +5,8 @@ plans the build exactly as for a local one and feeds the same IndexWriter on thi
 its `BuildRunner`:
 
 - reading: the files to (re)read go through `map_batches` to a pool of actors, each loading and chunking
-  documents with its own copy of the embedder's tokenizer; documents and chunks come back pickled;
+  documents with its own copy of the embedder's tokenizer; documents and chunks come back pickled and wait
+  in a temporary file on the driver (index.builder.Stash) until the builder writes them, one at a time;
 - embedding: the chunks' texts, longest first within windows (so batches pad little), go through
   `map_batches` to a pool of actors holding one model each: one per GPU of the cluster when it has GPUs
   (each on its GPU, in bf16 where the GPU has it), else one per CPU (each on one CPU); each returns the
@@ -31,7 +32,7 @@ from index.errors import ExitCode, QAError, UsageError
 if TYPE_CHECKING:
     import numpy as np
 
-    from index.builder import BuildEvent, ChunkingParams, Loaded
+    from index.builder import BuildEvent, ChunkingParams, Stash
 
 INSTALL_HINT = "pip install 'corpus-qa[ray]'"
 READ_BATCH = 64
@@ -199,6 +200,12 @@ class RayRunner:
         """Reading actors: one per CPU of the cluster, each on one CPU."""
         self.plan = embed_plan(resources, embedder)
         """Embedding actors: how many, on what."""
+        from index.builder import RUNNER_WINDOW
+
+        self.window = max(RUNNER_WINDOW, 4096 * self.plan.actors)
+        """Chunks per `embed` call: each call starts the actors (and loads the model in each) again, so a call
+        gives every actor work for a while; what the driver holds of the texts grows with the cluster, not
+        with the corpus."""
 
     def close(self) -> None:
         if self.started:
@@ -232,7 +239,7 @@ class RayRunner:
             raise RayError(f"The Ray cluster failed during the build ({lines[-1] if lines else exc!r}).") from None
 
     def read(self, corpus: Path, sources: list[str], params: ChunkingParams,
-             into: dict[str, Loaded]) -> Iterator[BuildEvent]:
+             into: Stash) -> Iterator[BuildEvent]:
         from index.builder import Progress
 
         yield Progress("reading", 0, len(sources))

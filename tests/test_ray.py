@@ -166,6 +166,42 @@ def test_incremental_ray_update_embeds_only_changed_files_and_drops_removed_ones
     assert _build(corpus, tmp_path / "ray", runner).updated is False  # nothing changed: nothing sent to Ray
 
 
+def test_a_ray_build_sends_the_chunks_a_window_at_a_time_and_matches_a_local_build(
+        ray_address: str, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver holds one runner window of texts at a time (here 2 chunks: several calls), and what a
+    runner read waits in a temporary file, not in memory; the index is the local build's all the same."""
+    import index.builder
+    from index.builder import BuildSummary, Progress, build
+    from index.embedding import HashEmbedder
+    from index.ray_build import RayRunner
+    from index.store import IndexDir
+
+    class Small(RayRunner):
+        calls: list[int] = []
+
+        def read(self, corpus, sources, params, into):  # type: ignore[no-untyped-def]
+            yield from super().read(corpus, sources, params, into)
+            assert type(into).__name__ == "Stash" and len(into) == len(sources)
+
+        def embed(self, jobs, dim, put):  # type: ignore[no-untyped-def]
+            self.calls.append(len(jobs))
+            yield from super().embed(jobs, dim, put)
+
+    _big_corpus(corpus)
+    monkeypatch.setattr(index.builder, "EMBED_WINDOW", 2)  # local and Ray builds alike
+    runner = Small(None, "hash", "auto")
+    runner.window = 2
+    events = list(build(corpus, IndexDir(tmp_path / "ray"), HashEmbedder(), runner=runner))
+    summary = events[-1]
+    assert isinstance(summary, BuildSummary)
+    assert len(runner.calls) >= 3 and sum(runner.calls) == summary.embedded, runner.calls
+    embedding = [(e.done, e.total) for e in events if isinstance(e, Progress) and e.stage == "embedding"]
+    assert embedding[-1] == (summary.embedded, summary.embedded)
+    assert [d for d, _t in embedding] == sorted(d for d, _t in embedding)  # progress never goes back
+    _build(corpus, tmp_path / "local")
+    assert_same_index(tmp_path / "ray", tmp_path / "local")
+
+
 def test_without_ray_flag_ray_is_never_imported(corpus: Path, tmp_path: Path) -> None:
     code = ("import sys\nfrom tui.cli import main\n"
             f"sys.argv = ['qa', 'index', '--corpus', {str(corpus)!r}, '--index', {str(tmp_path / 'i')!r}]\n"
