@@ -64,7 +64,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from index.errors import GenerationReplaced, IndexBusyError, IndexStateError, IndexWriteError, UsageError
+from index.errors import (
+    GenerationReplaced,
+    IndexBusyError,
+    IndexOutdated,
+    IndexStateError,
+    IndexWriteError,
+    UsageError,
+)
 from index.keyword_index import K1 as BM25_K1
 from index.keyword_index import B as BM25_B
 from index.keywords import keyword_tokens
@@ -455,6 +462,11 @@ EXPECTED_FIELDS = {
 }
 
 
+EARLIER_FIELDS = {"keywords": [{"id", "doc_id", "terms"}]}
+"""Layouts earlier versions wrote (keywords as precomputed sparse vectors): rebuilt, like an index of
+another format, rather than reported as damaged."""
+
+
 class MilvusWriter:
     """Writes one new generation's collections; nothing is visible until `publish` switches the alias."""
 
@@ -677,6 +689,9 @@ class MilvusReader:
             if not client.has_collection(name):
                 raise IndexStateError(f"{hint} is damaged (collection {name} is missing). {REBUILD_HINT}")
             fields = {f["name"]: f for f in client.describe_collection(name)["fields"]}
+            if set(fields) in EARLIER_FIELDS.get(part, []):
+                reason = f"{hint} was written by an earlier corpus-qa ({name} has another layout)."
+                raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
             if set(fields) != EXPECTED_FIELDS[part]:
                 raise IndexStateError(f"{hint} is not one corpus-qa wrote (collection {name} has the fields "
                                       f"{', '.join(sorted(fields))}). {REBUILD_HINT}")
@@ -694,9 +709,9 @@ class MilvusReader:
             raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
         if embedder is not None and (manifest.model_id, manifest.weights_hash, manifest.dim) != (
                 embedder.model_id, embedder.weights_hash, embedder.dim):
-            raise IndexStateError(
-                f"{hint} was built with the model {manifest.model_id} ({manifest.weights_hash}), not the one "
-                f"in use now, {embedder.model_id} ({embedder.weights_hash}). {REBUILD_HINT}")
+            reason = (f"{hint} was built with the model {manifest.model_id} ({manifest.weights_hash}), not the "
+                      f"one in use now, {embedder.model_id} ({embedder.weights_hash}).")
+            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
         for part in ("chunks", "sentences"):
             dims = {f["name"]: f.get("params", {}).get("dim") for f in
                     client.describe_collection(f"{gen}_{part}")["fields"]}

@@ -319,6 +319,16 @@ def _foreign(db: Path, damage: str) -> None:
             client.alter_alias("someone_elses", "corpus_qa")
             return
         gen = client.describe_alias("corpus_qa")["collection_name"].removesuffix("_meta")
+        if damage == "earlier layout":  # keywords as precomputed sparse vectors, as corpus-qa wrote them before
+            client.drop_collection(f"{gen}_keywords")
+            schema = client.create_schema(auto_id=False)
+            schema.add_field("id", DataType.INT64, is_primary=True)
+            schema.add_field("doc_id", DataType.INT64)
+            schema.add_field("terms", DataType.SPARSE_FLOAT_VECTOR)
+            params = client.prepare_index_params()
+            params.add_index("terms", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+            client.create_collection(f"{gen}_keywords", schema=schema, index_params=params)
+            return
         if damage == "missing collection":
             client.drop_collection(f"{gen}_sentences")
             return
@@ -354,6 +364,17 @@ def test_a_foreign_or_damaged_collection_is_exit_4_in_one_line(damage: str, mess
     assert out.returncode == 4, out.stderr
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr, out.stderr
     assert message in out.stderr, out.stderr
+
+
+def test_an_index_of_an_earlier_layout_is_rebuilt_with_a_notice(corpus: Path, tmp_path: Path) -> None:
+    spec = spec_for("milvus", tmp_path)
+    run(corpus, spec, HashEmbedder())
+    _foreign(tmp_path / "idx.db", "earlier layout")
+    out = subprocess.run([*qa_command(), "ask", "Where is Mount Etna volcano?", "--corpus", str(corpus), "--store",
+                          spec], capture_output=True, text=True, env=clean_env(), timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "written by an earlier corpus-qa" in out.stderr and "Rebuilding" in out.stderr, out.stderr
+    assert "notes/volcanoes.md" in out.stdout
 
 
 def test_store_option_is_shown_and_works_on_the_cli(corpus: Path, tmp_path: Path) -> None:
