@@ -109,17 +109,13 @@ for start in range(0, len(data), 2000):
 client.flush("chunks")
 insert_s = time.perf_counter() - t0
 insert_rss = peak_rss_mb()
-from index.milvus_store import HNSW_BUILD, HNSW_EF
+from index.milvus_store import HNSW_EF, create_index
 from index.vectors import EXACT_LIMIT
 t0 = time.perf_counter()
 search = {"metric_type": "IP"}
-params = client.prepare_index_params()  # what MilvusWriter._index_chunks does at publish
-if len(data) >= EXACT_LIMIT:
-    params.add_index("vector", index_type="HNSW", metric_type="IP", params=HNSW_BUILD)
+if len(data) >= EXACT_LIMIT:  # what MilvusWriter._index_chunks does at publish
     search["params"] = {"ef": HNSW_EF}
-else:
-    params.add_index("vector", index_type="FLAT", metric_type="IP")
-client.create_index("chunks", params)
+create_index(client, "chunks", "HNSW" if len(data) >= EXACT_LIMIT else "FLAT")
 client.load_collection("chunks")
 index_s = time.perf_counter() - t0
 client.search("chunks", [queries[0].tolist()], anns_field="vector", limit=10, search_params={"metric_type": "IP"})

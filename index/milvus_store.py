@@ -150,6 +150,9 @@ class MilvusStore:
     def _connect(self) -> Any:
         import logging
 
+        # gRPC's C core writes its own error lines on stderr (a connection closed during a long call, see
+        # `create_index`); failures reach the user as one-line errors instead.
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")
         from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
 
@@ -462,6 +465,25 @@ EXPECTED_FIELDS = {
 }
 
 
+def create_index(client: Any, name: str, kind: str) -> None:
+    """Index the chunk vectors of collection `name` (FLAT or HNSW). Milvus Lite builds HNSW inside the call
+    (200 s for 400,000 vectors here); pymilvus pings the connection every 10 s meanwhile, the server answers
+    "too many pings" by closing it, and pymilvus sends the call again, which fails with "index already
+    exists" although the first one made it. So an existing index of the wanted kind counts as success."""
+    from pymilvus.exceptions import MilvusException
+
+    params = client.prepare_index_params()
+    params.add_index("vector", index_type=kind, metric_type="IP", params=HNSW_BUILD if kind == "HNSW" else {})
+    try:
+        client.create_index(name, params)
+    except MilvusException as exc:
+        if "already exists" not in str(exc):
+            raise
+        described = client.describe_index(name, "vector") or {}
+        if described.get("index_type") != kind:
+            raise
+
+
 EARLIER_FIELDS = {"keywords": [{"id", "doc_id", "terms"}]}
 """Layouts earlier versions wrote (keywords as precomputed sparse vectors): rebuilt, like an index of
 another format, rather than reported as damaged."""
@@ -626,12 +648,7 @@ class MilvusWriter:
         collection was created without one)."""
         name = f"{self.gen}_chunks"
         self.client.flush(name)
-        params = self.client.prepare_index_params()
-        if self.chunks < self.exact_limit:
-            params.add_index("vector", index_type="FLAT", metric_type="IP")
-        else:
-            params.add_index("vector", index_type="HNSW", metric_type="IP", params=HNSW_BUILD)
-        self.client.create_index(name, params)
+        create_index(self.client, name, "FLAT" if self.chunks < self.exact_limit else "HNSW")
         self.client.load_collection(name)
         return VECTOR_INDEX if self.chunks < self.exact_limit else GRAPH_INDEX
 
