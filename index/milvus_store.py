@@ -166,7 +166,10 @@ class MilvusStore:
                 if not self.lite.parent.is_dir():
                     raise IndexWriteError(f"Cannot open {self.location}: the folder {self.lite.parent} does not exist.")
                 return MilvusClient(self.uri)
-            return MilvusClient(self.uri, token=os.environ.get("QA_MILVUS_TOKEN", ""), timeout=30)
+            # A connection of its own, closed with the store: pymilvus otherwise shares one per server in the
+            # process and, after 30 s idle, probes and rebuilds it, which failed ("Fail connecting") against a
+            # server that had sent it "too many pings" in a full test run here.
+            return MilvusClient(self.uri, token=os.environ.get("QA_MILVUS_TOKEN", ""), timeout=30, dedicated=True)
         except MilvusException as exc:
             if self.lite is not None and "Open local milvus failed" in str(exc):
                 raise IndexBusyError(

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,7 +91,7 @@ class CountingEmbedder(HashEmbedder):
         return super().embed_documents(texts)
 
 
-def run(corpus: Path, spec: str, embedder: HashEmbedder, **kw) -> BuildSummary:  # type: ignore[no-untyped-def]
+def run(corpus: Path, spec: str, embedder: Any, **kw) -> BuildSummary:  # type: ignore[no-untyped-def]
     store = open_store(spec)
     try:
         events = list(build(corpus, store, embedder, **kw))
@@ -102,15 +103,15 @@ def run(corpus: Path, spec: str, embedder: HashEmbedder, **kw) -> BuildSummary: 
     return events[-1]
 
 
-def engine(corpus: Path, spec: str) -> Engine:
-    eng = Engine(Settings.resolve(corpus, None, store=spec), embedder=HashEmbedder())
+def engine(corpus: Path, spec: str, embedder: Any = None) -> Engine:
+    eng = Engine(Settings.resolve(corpus, None, store=spec), embedder=embedder or HashEmbedder())
     for _ in eng.prepare():
         pass
     return eng
 
 
-def answers(corpus: Path, spec: str, where: str | None = None) -> list[tuple[object, ...]]:
-    eng = engine(corpus, spec)
+def answers(corpus: Path, spec: str, where: str | None = None, embedder: Any = None) -> list[tuple[object, ...]]:
+    eng = engine(corpus, spec, embedder)
     try:
         out = []
         for q in QUESTIONS:
@@ -162,6 +163,18 @@ def test_a_large_milvus_index_searches_an_hnsw_graph_and_answers_alike(corpus: P
         assert store.open(HashEmbedder()).manifest.vector_index == "milvus-hnsw"
     finally:
         store.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["milvus", "milvus-server"])
+def test_milvus_with_the_real_model_answers_as_the_local_store(backend: str, corpus: Path, tmp_path: Path,
+                                                               minilm: Any) -> None:
+    local, milvus = spec_for("local", tmp_path), spec_for(backend, tmp_path)
+    run(corpus, local, minilm)
+    run(corpus, milvus, minilm)
+    expected = answers(corpus, local, embedder=minilm)
+    assert any(a[2] for a in expected)
+    assert answers(corpus, milvus, embedder=minilm) == expected
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
