@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -279,7 +278,10 @@ def test_a_second_writer_is_refused_as_busy(backend: str, corpus: Path, tmp_path
     spec = spec_for(backend, tmp_path)
     run(corpus, spec, HashEmbedder())
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import time; from index.storage import open_store\n"
+        # SIGTERM ends the holder through its `with` (a signal's default would skip it; and SIGINT may be
+        # ignored by a test run started in the background, which its children inherit)
+        [sys.executable, "-c", "import signal, sys, time; from index.storage import open_store\n"
+         "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n"
          f"with open_store({spec!r}).write_lock():\n    print('locked', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent, env=clean_env())
     try:
@@ -291,7 +293,7 @@ def test_a_second_writer_is_refused_as_busy(backend: str, corpus: Path, tmp_path
     finally:
         # A file lock goes with the process; a server's lease is given back when the holder ends (a killed
         # holder's lease blocks writers until it expires).
-        holder.send_signal(signal.SIGINT)
+        holder.terminate()
         holder.wait(timeout=60)
     assert run(corpus, spec, HashEmbedder(), rebuild=True).updated  # released
 
