@@ -33,8 +33,8 @@ EMBED_BATCH = 256
 """Texts handed to the model per call; progress is reported between calls."""
 
 RUNNER_WINDOW = 65_536
-"""Jobs per call to a runner (unless it says otherwise): what this process holds of the corpus's texts while
-a cluster embeds them."""
+"""Jobs per call to a runner, at least (`BuildRunner.window`): what this process holds of the corpus's texts
+while a cluster embeds them."""
 
 EMBED_WINDOW = 2048
 """New chunks ordered longest first together, so the model's batches pad little; a window's texts are all a
@@ -140,6 +140,9 @@ class BuildRunner(Protocol):
         """Read (and chunk) `sources`, putting each one's result in `into`; yields reading progress."""
         ...
 
+    window: int
+    """Jobs to send per `embed` call (each call may start the runner's workers again)."""
+
     def embed(self, jobs: list[tuple[str, list[tuple[int, int]]]], dim: int,
               put: Callable[[int, np.ndarray, np.ndarray], None]) -> Iterator[BuildEvent]:
         """Embed (text, sentence spans) jobs, calling `put(job index, chunk vector, sentence vectors)` for
@@ -174,12 +177,9 @@ def _spill_folder(index: IndexStore) -> Path | None:
     folder = index_folder(index)
     if folder is not None and folder.is_dir():
         return folder
-    from index.paths import cache_home, private_dir
+    from index.paths import scratch_dir
 
-    try:
-        return private_dir(cache_home())
-    except OSError:
-        return None
+    return scratch_dir()
 
 
 def index_folder(index: IndexStore | str) -> Path | None:
@@ -451,11 +451,10 @@ def _embed_with(runner: BuildRunner, dim: int, spill: _Spill, writer: IndexWrite
     starts its workers, and each loads the model, once per call, so a call gets many windows: at least
     `runner.window` jobs); vectors come back in any order and are written here."""
     done, total = 0, spill.count
-    size = getattr(runner, "window", RUNNER_WINDOW)
     jobs: list[_Job] = []
     for window in spill.windows(EMBED_WINDOW):
         jobs += window
-        if len(jobs) >= size:
+        if len(jobs) >= runner.window:
             yield from _embed_call(runner, dim, jobs, writer, done, total)
             done += len(jobs)
             jobs = []

@@ -63,8 +63,7 @@ class KeywordIndexWriter:
         return len(self._chunks)
 
     def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(data, chunk ids, indptr, df): every (term, chunk) BM25 contribution, CSC by term id. Shared by the
-        local files (`write`) and the Milvus backend's sparse vectors, so both score alike."""
+        """(data, chunk ids, indptr, df): every (term, chunk) BM25 contribution, CSC by term id, for `write`."""
         n = len(self._chunks)
         lengths = np.fromiter((len(c) for c in self._chunks), dtype=np.int64, count=n)
         vocab_size = max(len(self.vocab), 1)

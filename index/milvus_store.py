@@ -372,15 +372,11 @@ class _Waiting:
         import struct
         import tempfile
 
-        from index.paths import cache_home, private_dir
+        from index.paths import scratch_dir
 
         self.fields = fields
         self.record = struct.Struct(f"<{len(fields) + 1}q")  # a "waiting" flag, then the fields
-        try:
-            folder: Path | None = private_dir(cache_home())
-        except OSError:
-            folder = None
-        self.file = tempfile.TemporaryFile(dir=folder)
+        self.file = tempfile.TemporaryFile(dir=scratch_dir())
         self.count = 0
 
     def add(self, rows: list[dict[str, Any]]) -> None:
@@ -509,8 +505,8 @@ class MilvusWriter:
             store.drop(self.gen)
             raise
         self.docs: list[dict[str, Any]] = []
-        self.vocab: dict[str, list[int]] = {}
-        """Term -> [term id, chunks holding it], for `document_frequency` on the query side."""
+        self.vocab: dict[str, int] = {}
+        """Term -> chunks holding it, for `document_frequency` on the query side."""
         self.pending_chunks = _Waiting(("doc_id", "start", "end", "n_tokens", "first_sentence", "last_sentence"))
         self.pending_sentences = _Waiting(("doc_id", "start", "end"))
         self.buffers: dict[str, list[dict[str, Any]]] = {"chunks": [], "sentences": [], "texts": [],
@@ -553,8 +549,7 @@ class MilvusWriter:
         for k, (s, e, *_rest) in enumerate(chunks):
             terms = keyword_tokens(doc.title + "\n" + doc.text[s:e])
             for t in set(terms):
-                entry = self.vocab.setdefault(t, [len(self.vocab), 0])
-                entry[1] += 1
+                self.vocab[t] = self.vocab.get(t, 0) + 1
             krows.append({"id": base_c + k, "doc_id": doc_id, "terms": _terms_text(terms)})
         self._insert("keywords", krows)
         self.sentences += len(sentences)
@@ -678,7 +673,8 @@ class MilvusReader:
         self._checked = time.monotonic()
         self.closed = False
         self.docs: list[dict[str, Any]] = []
-        self.vocab: dict[str, tuple[int, int]] = {}
+        self.vocab: dict[str, int] = {}
+        """Term -> chunks holding it."""
         self.skipped_rows: list[list[Any]] = []
         self.chunk_rows: Any = None
         """Per chunk, by id: id, doc_id, start, end, n_tokens, first and last sentence id."""
@@ -742,7 +738,7 @@ class MilvusReader:
         try:
             reader.docs = reader._meta("documents")
             vocab = reader._meta("vocab")
-            reader.vocab = {t: (int(v[0]), int(v[1])) for t, v in vocab.items()}
+            reader.vocab = {t: int(df) for t, df in vocab.items()}
             reader.skipped_rows = reader._meta("skipped")
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise IndexStateError(f"{hint} is damaged (metadata unreadable: {exc}). {REBUILD_HINT}") from None
@@ -1003,8 +999,7 @@ class MilvusReader:
         return found  # type: ignore[return-value]
 
     def document_frequency(self, term: str) -> int:
-        entry = self.vocab.get(term)
-        return entry[1] if entry else 0
+        return self.vocab.get(term, 0)
 
     def keyword_chunks(self) -> int:
         return self.manifest.chunks

@@ -37,6 +37,15 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def scratch_dir() -> Path | None:
+    """Where a build's unnamed temporary files go when it has no index folder of its own: the cache folder
+    (on disk), not the system's temporary folder, which may live in memory (tmpfs). None: the system's."""
+    try:
+        return private_dir(cache_home())
+    except OSError:
+        return None
+
+
 def make_private(root: Path) -> None:
     """Folders 0700 and files 0600 under `root` (a freshly written generation)."""
     os.chmod(root, PRIVATE_DIR)

@@ -213,7 +213,8 @@ class RayRunner:
             self.started = False
 
     def _map(self, dataset: Any, actor: type, batch_size: int, blocks: int, plan: EmbedPlan | None = None) -> Any:
-        """`map_batches` on a fixed pool of actors: one per CPU (each on one), no more than there are blocks.
+        """`map_batches` on a fixed pool of actors, no more than there are blocks: as `plan` says (embedding),
+        else one per CPU (reading), each on one CPU.
 
         max_restarts=0: with Ray Data's default (restart forever) Ray prints an error line on the terminal
         for every actor it starts (ray-project/ray#53727, arguments in the object store). A worker that dies
