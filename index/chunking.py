@@ -8,10 +8,11 @@ paragraph with no punctuation) is the one thing that is split, at word boundarie
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Sequence
 
-from index.types import Chunk, Document, Span
+from index.types import ATOMIC_KINDS, Chunk, Document, Span
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 """Counts model tokens (without special tokens) for each text."""
@@ -21,6 +22,13 @@ _ABBREVIATIONS = frozenset(
     cmdr adm maj brig inc ltd co corp dept univ approx est jan feb mar apr jun jul aug sep sept oct nov dec
     mon tue tues wed thu thur thurs fri sat sun e.g i.e cf viz ca""".split()
 )
+_SENTENCE_OPENERS = frozenset(
+    """a an the this that these those it its they there he she we you i if in on at for to as but and or so
+    when while where what which who how since although though however also then thus hence note see each
+    all any some no not one both such""".split()
+)
+"""Words that open a sentence and do not follow an initial: "...returning to R. It is defined..." ends a
+sentence at "R.", "J. Smith" does not."""
 # A sentence ends at ., ! or ? (possibly repeated, possibly followed by closing quotes or brackets),
 # then white space, then something that can start a sentence.
 _END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])")
@@ -43,8 +51,9 @@ def _ends_with_abbreviation(text: str, dot: int) -> bool:
     word = text[word_start:dot]
     if not word:
         return False
-    if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"
-        return True
+    if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"; but "...returning to R. It is defined"
+        following = re.match(r"\s+([A-Za-z]+)", text[dot + 1 : dot + 40])
+        return following is None or following.group(1).lower() not in _SENTENCE_OPENERS
     if re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word):  # U.S. / U.N. / e.g.
         return True
     return word.lower() in _ABBREVIATIONS
@@ -110,18 +119,64 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     return spans
 
 
+def document_sentences(doc: Document) -> list[Span]:
+    """The document's sentences: its text split by `split_sentences`, except that each outermost atomic
+    unit (a code block, a table row, a definition's name: index.types.ATOMIC_KINDS) is one sentence of its
+    own, never split at a period nor joined to the text around it. The edges of every unit (a definition's
+    body too) are sentence boundaries."""
+    text = doc.text
+    if not doc.units:
+        return split_sentences(text, doc.body_start)
+    cuts: list[tuple[int, int, bool]] = []  # (start, end, atomic) pieces, in order
+    at = doc.body_start
+    atomic_until = -1
+    edges = sorted({e for u in doc.units if u.kind not in ATOMIC_KINDS for e in (u.start, u.end)})
+    for u in doc.units:
+        if u.kind not in ATOMIC_KINDS or u.start < atomic_until or u.end <= at:
+            continue
+        start = max(u.start, at)
+        cuts.append((at, start, False))
+        cuts.append((start, u.end, True))
+        at = atomic_until = u.end
+    cuts.append((at, len(text), False))
+    spans: list[Span] = []
+    for start, end, atomic in cuts:
+        if end <= start:
+            continue
+        if atomic:
+            span = _trim(text, start, end)
+            if span:
+                spans.append(span)
+            continue
+        inner = edges[bisect.bisect_right(edges, start) : bisect.bisect_left(edges, end)]
+        for a, b in zip([start, *inner], [*inner, end], strict=True):
+            spans.extend(split_sentences(text, a, b))
+    return spans
+
+
 def _split_overlong(text: str, span: Span, count: TokenCounter, max_tokens: int) -> list[Span]:
-    """Cut a span longer than `max_tokens` into word-aligned pieces that fit."""
+    """Cut a span longer than `max_tokens` into pieces that fit: at line breaks where it has them (code,
+    where a line is the unit of meaning), else at word boundaries."""
+    if "\n" in text[span.start : span.end]:
+        lines = [m.span() for m in re.finditer(r"[^\n]*\S[^\n]*", text[span.start : span.end])]
+        counts = count([text[span.start + a : span.start + b] for a, b in lines])
+        if max(counts) <= max_tokens:
+            return _pack(span, lines, counts, max_tokens)
     words = [m.span() for m in re.finditer(r"\S+", text[span.start : span.end])]
     counts = count([text[span.start + a : span.start + b] for a, b in words])
+    return _pack(span, words, counts, max_tokens)
+
+
+def _pack(span: Span, parts: list[tuple[int, int]], counts: list[int], max_tokens: int) -> list[Span]:
+    """Consecutive `parts` (offsets in `span`) grouped into spans of at most `max_tokens` tokens."""
     pieces: list[Span] = []
     piece_start, used = 0, 0
     for i, n in enumerate(counts):
         if used and used + n > max_tokens:
-            pieces.append(Span(span.start + words[piece_start][0], span.start + words[i - 1][1]))
+            pieces.append(Span(span.start + parts[piece_start][0], span.start + parts[i - 1][1]))
             piece_start, used = i, 0
         used += n
-    pieces.append(Span(span.start + words[piece_start][0], span.start + words[-1][1]))
+    pieces.append(Span(span.start + parts[piece_start][0], span.start + parts[-1][1]))
     return pieces
 
 
@@ -134,7 +189,7 @@ def chunk_document(
     straddles a boundary is still whole in one chunk.
     """
     text = doc.text
-    sentences = split_sentences(text, doc.body_start)
+    sentences = document_sentences(doc)
     if not sentences:
         return []
     counts = count([text[s.start : s.end] for s in sentences])

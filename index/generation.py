@@ -16,12 +16,13 @@ import shutil
 import sqlite3
 import time
 from array import array
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.keyword_index import KeywordIndexWriter
-from index.keywords import keyword_tokens
+from index.keywords import keyword_tokens, names_in
 from index.loaders import FileStat, Skipped
 from index.store import CHECKSUM_BLOCK, CHECKSUMMED, FORMAT_VERSION, SCHEMA, IndexDir, Manifest
 from index.titles import normalize, title_keys
@@ -126,6 +127,7 @@ class GenerationWriter:
         self.sentence_written = bytearray()
         self.chunk_written = bytearray()
         self.keywords = KeywordIndexWriter()
+        self.names: Counter[str] = Counter()
         self.chunk_table = array("q")  # per chunk: document id, first and last sentence id
         self.documents = self.chunks = self.sentences = 0
 
@@ -140,6 +142,9 @@ class GenerationWriter:
                               [(doc_id, pg.number, pg.label, pg.start, pg.end) for pg in doc.pages])
         self.conn.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?)",
                               [(doc_id, sc.start, sc.end, sc.level, sc.title) for sc in doc.sections])
+        self.conn.executemany("INSERT INTO units VALUES (?, ?, ?, ?, ?, ?)",
+                              [(doc_id, i, u.kind, u.start, u.end, u.parent) for i, u in enumerate(doc.units)])
+        self.names.update(names_in(doc.text))
         whole = normalize(doc.title)
         self.conn.executemany("INSERT INTO title_keys VALUES (?, ?, ?)",
                               [(k, doc_id, int(k == whole)) for k in title_keys(doc.title)])
@@ -216,6 +221,8 @@ class GenerationWriter:
     def finish(self, embedder_id: tuple[str, str], params: object, corpus: Path, skipped: Sequence[Skipped],
                stat_of: dict[str, FileStat], exact_limit: int = EXACT_LIMIT) -> Manifest:
         """Write what is left (skipped files, the search structures) and return the manifest to commit."""
+        self.conn.executemany("INSERT INTO names VALUES (?, ?)", self.names.items())
+        self.names.clear()
         self.conn.executemany(
             "INSERT INTO skipped VALUES (?, ?, ?, ?, ?)",
             [(s.source, stat_of[s.source].size, stat_of[s.source].mtime_ns, stat_of[s.source].ctime_ns, s.reason)

@@ -56,3 +56,69 @@ RELATED_FORMS: dict[str, tuple[str, ...]] = {
 }
 """Stems of one event that the stemmer keeps apart: "When did Francis I die?" is answered by "until his death
 in 1547", "When was she born?" by "her birth". Only words questions about dates and events ask with."""
+
+
+# -- names written as code -------------------------------------------------------------------------------
+# A question that names `pivot_wider()` or `Path.walk()` asks about something the corpus may never mention,
+# though it mentions "pivot", "wider", "path" and "walk" often: such names are looked up whole, in a
+# vocabulary of the corpus's own names (index/store.py keeps it beside the keyword index).
+
+NAME_TOKEN = re.compile(
+    r"(?<![\w-])--?[A-Za-z][\w-]*|[%@$\\]?[A-Za-z_][\w]*(?:(?:\.|::|\$|@)[A-Za-z_][\w]*)*(?:\(\))?%?"
+    r"|(?<![\w.])\d+(?:\.\d+)+(?![\w.]*\d)|%[^\s%]{1,4}%"
+)
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]{2,}")
+_VERSION_LIKE = re.compile(r"\d+(?:\.\d+)+")
+_NAMED_NUMBER = re.compile(r"\b([A-Z][A-Za-z]{1,15})\s+(\d+(?:\.\d+)*)\b")
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
+
+
+def is_compound(token: str) -> bool:
+    """A name made of parts, as code writes names (`os.path`, `pivot_wider`, `remotes::install_github`,
+    `setRefClass`, `R_LIBS`, `ggplot2`), or a version (`3.13`), as opposed to a word; abbreviations with
+    dots (`U.S.`, `e.g.`) are not."""
+    if token[:1] == "-" and len(token) > 1:
+        return True  # a command-line option
+    core = token.strip("%@$\\").removesuffix("()")
+    if _VERSION_LIKE.fullmatch(core):
+        return True
+    if "_" in core.strip("_") or "::" in core:
+        return True
+    if "." in core:
+        parts = core.split(".")
+        return all(len(p) >= 2 for p in parts) and any(not p.isupper() for p in parts)
+    return bool(_CAMEL.search(core)) or bool(re.search(r"[A-Za-z]\d|\d[A-Za-z]", core))
+
+
+def compound_key(token: str) -> str:
+    """How a name is looked up: lower case, without call parentheses or sigils."""
+    if token[:1] == "-":
+        return token.lower()
+    return token.strip("%@$\\").removesuffix("()").lower()
+
+
+def named_numbers(text: str) -> set[str]:
+    """Lookup keys of names followed by a number (`PEP 701`, `Python 3.13`, `ISO 8601`): "pep 701"."""
+    return {f"{m.group(1).lower()} {m.group(2)}" for m in _NAMED_NUMBER.finditer(text)
+            if m.group(1).lower() not in _MONTHS}
+
+
+def names_in(text: str) -> set[str]:
+    """The lookup keys of the compound names and named numbers a text holds (see `is_compound`): what a
+    corpus's names vocabulary is made of. A dotted name counts with its shorter forms too, as a question
+    may write them: `os.path.getmtime` also as `path.getmtime` and `os.path`, `pathlib.PurePath.is_relative_to`
+    also as `PurePath.is_relative_to` and `is_relative_to`."""
+    found: set[str] = set()
+    for m in NAME_TOKEN.finditer(text):
+        token = m.group()
+        if not is_compound(token):
+            continue
+        key = compound_key(token)
+        found.add(key)
+        if "." in key and not _VERSION_LIKE.fullmatch(key) and key[:1] != "-":
+            parts = [p for p in key.split(".") if p]
+            for i in range(len(parts)):
+                for j in range(i + 1, len(parts) + 1):
+                    if (i, j) != (0, len(parts)) and (j - i >= 2 or is_compound(parts[i])):
+                        found.add(".".join(parts[i:j]))
+    return found | named_numbers(text)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.formats import LOADERS, LoadError, choose_format, declared_format
-from index.types import TEXT_FORMATS, Document
+from index.types import TEXT_FORMATS, Document, Unit
 
 SNIFF_BYTES = 2048
 _HEADER = re.compile(r"date (\d{4}-\d{2}-\d{2})\s+([^:\n]{1,120}?):[ \t]*")
@@ -171,11 +171,21 @@ def load_document(root: Path, source: str) -> Document:
         raise LoadError("empty file" if fmt in TEXT_FORMATS else f"no text found in this {fmt.upper()}")
     if fmt in TEXT_FORMATS:
         doc = parse_document(source, extracted.text)
-        return Document(doc.source, doc.text, doc.sha256, doc.title, doc.date, doc.place, doc.body_start, fmt)
+        return Document(doc.source, doc.text, doc.sha256, doc.title, doc.date, doc.place, doc.body_start, fmt,
+                        units=units_from(extracted.units, doc.body_start))
     title = shorten(extracted.title) if extracted.title else _first_line_title(extracted.text) or Path(source).stem
     sha = hashlib.sha256(extracted.text.encode("utf-8")).hexdigest()
     return Document(source=source, text=extracted.text, sha256=sha, title=title, date=extracted.date,
-                    format=fmt, pages=extracted.pages, sections=extracted.sections)
+                    format=fmt, pages=extracted.pages, sections=extracted.sections, units=extracted.units)
+
+
+def units_from(units: tuple[Unit, ...], body_start: int) -> tuple[Unit, ...]:
+    """The units of the body (after a metadata header), their parents renumbered."""
+    if all(u.start >= body_start for u in units):
+        return units
+    kept = [i for i, u in enumerate(units) if u.start >= body_start]
+    position = {old: new for new, old in enumerate(kept)}
+    return tuple(Unit(units[i].kind, units[i].start, units[i].end, position.get(units[i].parent, -1)) for i in kept)
 
 
 def _first_line_title(text: str) -> str:

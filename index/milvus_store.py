@@ -74,9 +74,9 @@ from index.errors import (
 )
 from index.keyword_index import K1 as BM25_K1
 from index.keyword_index import B as BM25_B
-from index.keywords import keyword_tokens
+from index.keywords import keyword_tokens, names_in
 from index.storage import ChunkRow, KeptDocument
-from index.types import Document, DocumentInfo, Page, Section, Span
+from index.types import Document, DocumentInfo, Page, Section, Span, Unit
 
 if TYPE_CHECKING:
     import numpy as np
@@ -507,6 +507,8 @@ class MilvusWriter:
         self.docs: list[dict[str, Any]] = []
         self.vocab: dict[str, int] = {}
         """Term -> chunks holding it, for `document_frequency` on the query side."""
+        self.names: dict[str, int] = {}
+        """Name written as code -> documents holding it (index.keywords.names_in), for `name_frequency`."""
         self.pending_chunks = _Waiting(("doc_id", "start", "end", "n_tokens", "first_sentence", "last_sentence"))
         self.pending_sentences = _Waiting(("doc_id", "start", "end"))
         self.buffers: dict[str, list[dict[str, Any]]] = {"chunks": [], "sentences": [], "texts": [],
@@ -527,12 +529,15 @@ class MilvusWriter:
 
     def _document(self, doc: Document, stat: FileStat) -> int:
         doc_id = len(self.docs)
+        for key in names_in(doc.text):
+            self.names[key] = self.names.get(key, 0) + 1
         self.docs.append({
             "source": doc.source, "title": doc.title, "date": doc.date, "place": doc.place, "sha256": doc.sha256,
             "size": stat.size, "mtime_ns": stat.mtime_ns, "ctime_ns": stat.ctime_ns, "body_start": doc.body_start,
             "format": doc.format, "chars": len(doc.text),
             "pages": [[p.number, p.label, p.start, p.end] for p in doc.pages],
             "sections": [[s.title, s.level, s.start, s.end] for s in doc.sections],
+            "units": [[u.kind, u.start, u.end, u.parent] for u in doc.units],
         })
         self._insert("texts", [{"id": doc_id * 1_000_000 + k, "doc_id": doc_id, "part": k, "text": piece,
                                 "pad": [0.0, 0.0]} for k, piece in enumerate(_pieces(doc.text))])
@@ -630,6 +635,7 @@ class MilvusWriter:
             sentences=self.sentences, created=time.time(), checksums={})
         self._meta("documents", self.docs)
         self._meta("vocab", self.vocab)
+        self._meta("names", self.names)
         self._meta("skipped", [[s.source, stat_of[s.source].size, stat_of[s.source].mtime_ns,
                                 stat_of[s.source].ctime_ns, s.reason] for s in skipped])
         self.client.insert(f"{self.gen}_meta", [{"key": "manifest", "value": manifest.to_json(), "pad": [0.0, 0.0]}])
@@ -675,6 +681,8 @@ class MilvusReader:
         self.docs: list[dict[str, Any]] = []
         self.vocab: dict[str, int] = {}
         """Term -> chunks holding it."""
+        self.names: dict[str, int] = {}
+        """Name written as code -> documents holding it."""
         self.skipped_rows: list[list[Any]] = []
         self.chunk_rows: Any = None
         """Per chunk, by id: id, doc_id, start, end, n_tokens, first and last sentence id."""
@@ -739,6 +747,7 @@ class MilvusReader:
             reader.docs = reader._meta("documents")
             vocab = reader._meta("vocab")
             reader.vocab = {t: int(df) for t, df in vocab.items()}
+            reader.names = {t: int(df) for t, df in reader._meta("names").items()}
             reader.skipped_rows = reader._meta("skipped")
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise IndexStateError(f"{hint} is damaged (metadata unreadable: {exc}). {REBUILD_HINT}") from None
@@ -840,8 +849,9 @@ class MilvusReader:
                                       f"short). {REBUILD_HINT}")
             pages = tuple(Page(n, a, b, label) for n, label, a, b in d["pages"])
             sections = tuple(Section(t, lv, a, b) for t, lv, a, b in d["sections"])
+            units = tuple(Unit(k, a, b, p) for k, a, b, p in d.get("units", []))
             doc = Document(d["source"], text, d["sha256"], d["title"], d["date"], d["place"], d["body_start"],
-                           d["format"], pages, sections)
+                           d["format"], pages, sections, units)
             self._documents[doc_id] = doc
         return doc
 
@@ -1000,6 +1010,9 @@ class MilvusReader:
 
     def document_frequency(self, term: str) -> int:
         return self.vocab.get(term, 0)
+
+    def name_frequency(self, key: str) -> int:
+        return self.names.get(key, 0)
 
     def keyword_chunks(self) -> int:
         return self.manifest.chunks

@@ -34,7 +34,7 @@ from index.errors import IndexBusyError, IndexOutdated, IndexStateError, IndexWr
 from index.keyword_index import KeywordIndex
 from index.paths import PRIVATE_DIR, PRIVATE_FILE, make_private, private_dir
 from index.storage import ChunkRow, KeptDocument
-from index.types import Document, DocumentInfo, Page, Section, Span
+from index.types import Document, DocumentInfo, Page, Section, Span, Unit
 from index.vectors import VectorStore
 
 if TYPE_CHECKING:
@@ -46,8 +46,9 @@ if TYPE_CHECKING:
     from index.loaders import Skipped
     from index.storage import IndexReader
 
-FORMAT_VERSION = 6
-"""6: title keys, chunk table and vector checksums (5: pages and sections of PDF/HTML/DOCX/EPUB)."""
+FORMAT_VERSION = 7
+"""7: structural units (definitions, code blocks, table rows) and the names vocabulary; 6: title keys, chunk
+table and vector checksums; 5: pages and sections of PDF/HTML/DOCX/EPUB."""
 CHECKSUM_BLOCK = 1 << 20
 CHECKSUMMED = ("chunks.npy", "sentences.npy", "chunk_table.npy")
 """Files whose damage would change answers silently; the rest fail loudly when damaged."""
@@ -67,6 +68,11 @@ CREATE TABLE sections (
     doc_id INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, level INTEGER NOT NULL,
     title TEXT NOT NULL
 );
+CREATE TABLE units (
+    doc_id INTEGER NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, start INTEGER NOT NULL,
+    end INTEGER NOT NULL, parent INTEGER NOT NULL, PRIMARY KEY (doc_id, idx)
+);
+CREATE TABLE names (key TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE sentences (
     id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL
 );
@@ -84,7 +90,8 @@ CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE INDEX title_keys_key ON title_keys(key);
 CREATE INDEX sections_doc ON sections(doc_id);
 """
-TABLES = frozenset({"documents", "sentences", "chunks", "skipped", "pages", "sections", "title_keys"})
+TABLES = frozenset({"documents", "sentences", "chunks", "skipped", "pages", "sections", "title_keys", "units",
+                    "names"})
 
 
 
@@ -436,8 +443,10 @@ class Snapshot:
                 "SELECT number, label, start, end FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)))
             sections = tuple(Section(t, lv, a, b) for a, b, lv, t in self.conn.execute(
                 "SELECT start, end, level, title FROM sections WHERE doc_id = ? ORDER BY start, level", (doc_id,)))
+            units = tuple(Unit(k, a, b, p) for k, a, b, p in self.conn.execute(
+                "SELECT kind, start, end, parent FROM units WHERE doc_id = ? ORDER BY idx", (doc_id,)))
             source, text, sha256, title, date, place, body_start, fmt = row
-            doc = Document(source, text, sha256, title, date, place, body_start, fmt, pages, sections)
+            doc = Document(source, text, sha256, title, date, place, body_start, fmt, pages, sections, units)
             self._documents[doc_id] = doc
         return doc
 
@@ -597,6 +606,10 @@ class Snapshot:
 
     def document_frequency(self, term: str) -> int:
         return self.keywords.document_frequency(term)
+
+    def name_frequency(self, key: str) -> int:
+        row = self.conn.execute("SELECT df FROM names WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else 0
 
     def keyword_chunks(self) -> int:
         return self.keywords.num_docs

@@ -9,6 +9,7 @@ HTML, DOCX, EPUB) it is the extracted text stored in the index (`qa text SOURCE`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,33 @@ class Section:
     """Where the next heading of the same or a higher level starts (or the text ends)."""
 
 
+UNIT_KINDS = ("term", "definition", "code", "row", "header")
+"""What a structural unit is: a definition's name (an HTML `dt`, an API signature, a command-line option),
+a definition's body (`dd`), a code block (kept verbatim, line breaks and all), a table row, a table's
+header row."""
+
+ATOMIC_KINDS = frozenset({"term", "code", "row", "header"})
+"""Units that are quoted whole: chunking never splits them into sentences, nor joins them to the text
+around them."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A structural part of a document's text, as its format marks it: what an answer may quote whole
+    (a code block, a table row) or needs to be understood (the name a description defines, a row's
+    header cells)."""
+
+    kind: str
+    """One of UNIT_KINDS."""
+    start: int
+    """First character in the document text."""
+    end: int
+    """One past the last character."""
+    parent: int = -1
+    """Index in `Document.units` of the unit this one belongs to (a definition body's term, a row's header
+    row), or -1."""
+
+
 @dataclass(frozen=True)
 class Document:
     """One source file, decoded, with the metadata shown in citations."""
@@ -73,6 +101,40 @@ class Document:
     """Page spans, in order (PDF pages, EPUB chapters); empty for unpaged formats."""
     sections: tuple[Section, ...] = ()
     """Heading-delimited sections, in order (HTML, DOCX, EPUB); empty where none are known."""
+    units: tuple[Unit, ...] = ()
+    """Structural units (definitions, code blocks, table rows), ordered by start; empty where the format
+    marks none."""
+
+    def units_at(self, offset: int) -> list[int]:
+        """Indexes of the units holding `offset`, innermost first (units nest: a code block inside a
+        definition's body). Units are laminar (two either nest or do not overlap), so the units holding
+        an offset are the chain of enclosing units of the last one starting at or before it."""
+        import bisect
+
+        units = self.units
+        if not units:
+            return []
+        enclosing = self._enclosing
+        j = bisect.bisect_right(units, offset, key=lambda u: u.start) - 1
+        while j >= 0 and not units[j].start <= offset < units[j].end:
+            j = enclosing[j]
+        found = []
+        while j >= 0:
+            found.append(j)
+            j = enclosing[j]
+        return found
+
+    @cached_property
+    def _enclosing(self) -> list[int]:
+        """For each unit, the index of the innermost unit enclosing it, or -1."""
+        out: list[int] = []
+        stack: list[int] = []
+        for i, u in enumerate(self.units):
+            while stack and self.units[stack[-1]].end <= u.start:
+                stack.pop()
+            out.append(stack[-1] if stack else -1)
+            stack.append(i)
+        return out
 
     def page_at(self, offset: int) -> Page | None:
         """The page holding `offset`, or None for an unpaged document."""

@@ -128,3 +128,85 @@ def make_zip_bomb(path: Path, member: str, megabytes: int) -> Path:
             for _ in range(megabytes):
                 fh.write(block)
     return path
+
+
+def make_structured_pdf(path: Path) -> Path:
+    """A one-page manual laid out as real manuals are: prose, a table (a header row, three rows), a code
+    example set in Courier and indented under the sentence introducing it, and a definition list (a name in
+    Courier, its description indented under it)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, "The instruments of the lab are calibrated regularly. Their last calibration dates are "
+                         "in the table below.")
+    pdf.ln(4)
+    with pdf.table(col_widths=(60, 40, 50)) as table:
+        for cells in (("Instrument", "Last calibrated", "Responsible"),
+                      ("Mass spectrometer", "2024-01-10", "Ada Smith"),
+                      ("Confocal microscope", "2024-03-12", "Ben Jones"),
+                      ("Centrifuge", "2023-11-02", "Chen Wu")):
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.ln(4)
+    pdf.multi_cell(0, 6, "To list the samples of a run, type:")
+    pdf.set_font("courier", size=10)
+    for line in ("samples <- list_samples(run)", "for (s in samples) {", "    print(s)", "}"):
+        pdf.set_x(35)
+        pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("courier", size=10)
+    pdf.cell(0, 5, "purge_cache(days)", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=11)
+    pdf.set_x(40)
+    pdf.multi_cell(0, 6, "Removes cached spectra older than the given number of days.")
+    pdf.output(str(path))
+    return path
+
+
+def make_code_docx(path: Path) -> Path:
+    """A DOCX with a paragraph, a code block in Courier New (two paragraphs) and a table."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("To start the pump, run:")
+    for line in ("pump --start --rate 5", "pump --status"):
+        run = document.add_paragraph().add_run(line)
+        run.font.name = "Courier New"
+    rows = [("Instrument", "Last calibrated"), ("Mass spectrometer", "2024-01-10"),
+            ("Confocal microscope", "2024-03-12")]
+    table = document.add_table(rows=len(rows), cols=2)
+    for r, cells in enumerate(rows):
+        for c, cell in enumerate(cells):
+            table.cell(r, c).text = cell
+    document.save(str(path))
+    return path
+
+
+API_PAGE = """<!DOCTYPE html><html><head><title>itertools — Functions creating iterators</title></head><body>
+<div role="main">
+<h1>itertools — Functions creating iterators</h1>
+<p>This module implements a number of iterator building blocks.</p>
+<dl class="py function">
+<dt class="sig sig-object py" id="itertools.pairwise"><span class="sig-prename">itertools.</span>\
+<span class="sig-name">pairwise</span>(<em>iterable</em>)<a class="headerlink" href="#itertools.pairwise">¶</a></dt>
+<dd><p>Return successive overlapping pairs taken from the input iterable.</p>
+<p>The number of 2-tuples in the output iterator will be one fewer than the number of inputs.</p>
+<p>Roughly equivalent to:</p>
+<div class="highlight"><pre><span>def</span> pairwise(iterable):
+    a, b = tee(iterable)
+    next(b, None)
+    return zip(a, b)</pre></div>
+<div class="versionadded"><p><span class="versionmodified added">New in version 3.10.</span></p></div>
+</dd></dl>
+<dl class="py function">
+<dt class="sig sig-object py" id="itertools.accumulate"><span class="sig-prename">itertools.</span>\
+<span class="sig-name">accumulate</span>(<em>iterable</em>)</dt>
+<dd><p>Make an iterator that returns accumulated sums of the input numbers.</p></dd></dl>
+<table class="docutils"><thead><tr><th><p>Directive</p></th><th><p>Meaning</p></th></tr></thead>
+<tbody><tr><td><p>%j</p></td><td><p>Day of the year as a decimal number.</p></td></tr>
+<tr><td><p>%U</p></td><td><p>Week number of the year.</p></td></tr></tbody></table>
+</div></body></html>"""
+"""A Sphinx-style API reference page: definitions with signatures, a code block, a version note, a table."""

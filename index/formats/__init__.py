@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.types import Page, Section
+from index.types import Page, Section, Unit
 
 
 class LoadError(ValueError):
@@ -41,6 +41,8 @@ class Extracted:
     """Page spans of paged formats."""
     sections: tuple[Section, ...] = ()
     """Heading-delimited sections, where the format marks headings."""
+    units: tuple[Unit, ...] = ()
+    """Structural units (definitions, code blocks, table rows), ordered by start."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """DOCX: paragraphs, headings and tables in document order, with python-docx.
 
 Headings (the `Title` and `Heading N` styles) become section boundaries; list paragraphs get a bullet;
-each table row is one line with its cells joined by ` | `. The title is the document's core property,
+each table row is one line with its cells joined by ` | `, a `row` unit whose header is the table's first
+row (a `header` unit); paragraphs in a code style, or set wholly in a fixed-pitch font, are kept line by
+line as `code` units. The title is the document's core property,
 else its first heading; the date is its creation date. The container is checked first (safezip), so a
 zip bomb named .docx is refused before python-docx reads it.
 """
@@ -14,7 +16,7 @@ from pathlib import Path
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
 from index.formats.safezip import check_container
-from index.types import Section
+from index.types import Section, Unit
 
 _HEADING = re.compile(r"heading (\d)$", re.I)
 
@@ -24,6 +26,19 @@ def _level(style_name: str) -> int | None:
         return 1
     m = _HEADING.match(style_name)
     return int(m.group(1)) if m else None
+
+
+_CODE_STYLE = re.compile(r"code|source|preformatted|verbatim|listing|console|monospace", re.I)
+_MONO_FONT = re.compile(r"mono|courier|consol|menlo|inconsolata|code|fixed", re.I)
+
+
+def _is_code(paragraph) -> bool:
+    """A paragraph in a code style, or whose text runs are all in a fixed-pitch font."""
+    style = paragraph.style.name if paragraph.style is not None else ""
+    if _CODE_STYLE.search(style or ""):
+        return True
+    runs = [r for r in paragraph.runs if r.text.strip()]
+    return bool(runs) and all(r.font.name and _MONO_FONT.search(r.font.name) for r in runs)
 
 
 def _table_rows(table) -> list[str]:
@@ -51,13 +66,21 @@ def load_docx(path: Path) -> Extracted:
         raise
     except Exception as exc:  # noqa: BLE001 - python-docx/lxml raise many types on a malformed part
         raise LoadError(f"damaged DOCX ({exc.__class__.__name__}: {str(exc)[:120]})") from None
-    blocks: list[tuple[str, int | None]] = []  # (text, heading level or None)
+    blocks: list[tuple[str, int | None, str]] = []  # (text, heading level or None, kind: text, table or code)
     try:
         for item in document.iter_inner_content():
             if isinstance(item, Table):
                 rows = _table_rows(item)
                 if rows:
-                    blocks.append(("\n".join(rows), None))
+                    blocks.append(("\n".join(rows), None, "table"))
+                continue
+            if _is_code(item):
+                code = clean(item.text).rstrip()
+                if code.strip():
+                    if blocks and blocks[-1][2] == "code":  # consecutive code paragraphs: one block
+                        blocks[-1] = (blocks[-1][0] + "\n" + code, None, "code")
+                    else:
+                        blocks.append((code, None, "code"))
                 continue
             text = " ".join(clean(item.text).replace("\n", " ").split())
             if not text:
@@ -66,7 +89,7 @@ def load_docx(path: Path) -> Extracted:
             level = _level(style or "")
             if level is None and (style or "").lower().startswith("list"):
                 text = "• " + text
-            blocks.append((text, level))
+            blocks.append((text, level, "text"))
         props = document.core_properties
         meta_title = " ".join((props.title or "").split()) or None
         created = props.created or props.modified
@@ -74,13 +97,26 @@ def load_docx(path: Path) -> Extracted:
         raise LoadError(f"damaged DOCX ({exc.__class__.__name__}: {str(exc)[:120]})") from None
     parts: list[str] = []
     heads: list[tuple[str, int, int]] = []
+    units: list[Unit] = []
     at = 0
-    for text, level in blocks:
+    for text, level, kind in blocks:
         if parts:
             parts.append("\n\n")
             at += 2
         if level is not None:
             heads.append((text, level, at))
+        if kind == "code":
+            units.append(Unit("code", at, at + len(text)))
+        elif kind == "table":
+            header = -1
+            row_at = at
+            for row in text.split("\n"):
+                if header < 0 and len(text.split("\n")) > 1:
+                    header = len(units)
+                    units.append(Unit("header", row_at, row_at + len(row)))
+                else:
+                    units.append(Unit("row", row_at, row_at + len(row), header))
+                row_at += len(row) + 1
         parts.append(text)
         at += len(text)
     full = "".join(parts)
@@ -90,4 +126,4 @@ def load_docx(path: Path) -> Extracted:
     )
     title = meta_title or (heads[0][0] if heads else None)
     return Extracted(full, "docx", title=title, date=created.date().isoformat() if created else None,
-                     sections=sections)
+                     sections=sections, units=tuple(units))

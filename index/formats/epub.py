@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from index.formats import Extracted, LoadError
 from index.formats.safezip import check_container, read_member
-from index.types import Page, Section
+from index.types import Page, Section, Unit
 
 _NS = {"c": "urn:oasis:names:tc:opendocument:xmlns:container", "opf": "http://www.idpf.org/2007/opf",
        "dc": "http://purl.org/dc/elements/1.1/"}
@@ -60,7 +60,7 @@ def _spine(zf: zipfile.ZipFile) -> tuple[list[str], str | None, str | None]:
 
 
 def load_epub(path: Path) -> Extracted:
-    from index.formats.html import decode_html, parse, render
+    from index.formats.html import check_depth, decode_html, parse, render
 
     check_container(path, "EPUB")
     with zipfile.ZipFile(path) as zf:
@@ -70,6 +70,7 @@ def load_epub(path: Path) -> Extracted:
         parts: list[str] = []
         pages: list[Page] = []
         sections: list[Section] = []
+        units: list[Unit] = []
         at = 0
         first_heading = None
         for number, name in enumerate(chapters, start=1):
@@ -77,14 +78,19 @@ def load_epub(path: Path) -> Extracted:
                 raw = read_member(zf, name, "EPUB")
             except LoadError:
                 raw = b""  # a spine entry pointing nowhere: an empty chapter, not a lost book
-            text, heads, h1 = render(parse(decode_html(raw))) if raw else ("", [], None)
+            if raw:
+                check_depth(raw)
+            text, heads, h1, found = render(parse(decode_html(raw))) if raw else ("", [], None, [])
             first_heading = first_heading or h1 or (heads[0].title if heads else None)
             if text and parts:
                 parts.append("\n\n")
                 at += 2
             pages.append(Page(number, at, at + len(text), None))
             sections.extend(Section(s.title, s.level, s.start + at, s.end + at) for s in heads)
+            base = len(units)
+            units.extend(Unit(u.kind, u.start + at, u.end + at, u.parent + base if u.parent >= 0 else -1)
+                         for u in found)
             parts.append(text)
             at += len(text)
     return Extracted("".join(parts), "epub", title=title or first_heading, date=date, pages=tuple(pages),
-                     sections=tuple(sections))
+                     sections=tuple(sections), units=tuple(units))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
-from index.types import Section
+from index.types import Section, Unit
 
 SKIP_TAGS = frozenset(
     """script style noscript template head title nav footer aside svg math iframe object embed button select
@@ -53,9 +53,11 @@ class _Writer:
     pending: int = 0  # break owed before the next text: 0, 1 (line) or 2 (blank line)
     prefix: str = ""  # e.g. a list bullet, written with the next text
     last: str = "\n"  # last character written
+    starts: list[int] = field(default_factory=list)  # where each piece of text (after breaks and prefix) starts
+    inline: int = 0  # inside a table row: blocks do not break the line, the row is one line
 
     def brk(self, n: int) -> None:
-        if not self.prefix:
+        if not self.prefix and not self.inline:
             self.pending = max(self.pending, n)
 
     def _put(self, s: str) -> None:
@@ -64,7 +66,7 @@ class _Writer:
         self.last = s[-1]
 
     def text(self, s: str, pre: bool = False) -> None:
-        if not pre:
+        if not pre or self.inline:
             s = _WS.sub(" ", s)
             if self.pending or self.last in " \n":
                 s = s.lstrip(" ")
@@ -81,21 +83,17 @@ class _Writer:
         if self.prefix:
             self._put(self.prefix)
             self.prefix = ""
+        self.starts.append(self.length)
         self._put(s)
 
     def _trailing_newlines(self) -> int:
         tail = self.parts[-1] if self.parts else ""
         return len(tail) - len(tail.rstrip("\n"))
 
-    def next_offset(self) -> int:
-        """Where the next text written will start."""
-        if not self.length:
-            return len(self.prefix)
-        at = self.length
-        if self.pending:
-            at -= self.last == " "
-            at += max(0, self.pending - self._trailing_newlines())
-        return at + len(self.prefix)
+    def end(self) -> int:
+        """Where the text written so far ends, without a trailing space or line break."""
+        tail = self.parts[-1] if self.parts else ""
+        return self.length - (len(tail) - len(tail.rstrip()))
 
     def result(self) -> str:
         return "".join(self.parts).rstrip()
@@ -123,33 +121,129 @@ def _content_root(tree):
     return tree.body or tree.root
 
 
-def render(tree) -> tuple[str, list[Section], str | None]:
-    """The readable text of a parsed page, its sections, and its first `<h1>`."""
+MAX_DEPTH = 4096
+"""Elements nested deeper than this make a page unreadable here: lexbor's tree building slows down with the
+square of the depth (100,000 nested `<div>` take 13 s), and no real page comes near it."""
+_TAG = re.compile(rb"<(/?)(div|span|section|article|blockquote|ul|ol|dl|table|a|b|i|em|strong|font|code|pre|"
+                  rb"small|sup|sub|u|s|main|nav|aside|header|footer|details|figure|center|q|cite|abbr|mark)"
+                  rb"\b[^>]*?(/?)>", re.I)
+
+
+def check_depth(raw: bytes) -> None:
+    """Refuse a page nested deeper than MAX_DEPTH (LoadError), before it is parsed."""
+    if nesting_depth(raw) > MAX_DEPTH:
+        raise LoadError(f"elements nested more than {MAX_DEPTH} deep: not a page this can read")
+
+
+def nesting_depth(raw: bytes, limit: int = MAX_DEPTH) -> int:
+    """How deep the elements that must be closed explicitly nest, found in one pass over the tags (stops
+    counting past `limit`)."""
+    depth = deepest = 0
+    for m in _TAG.finditer(raw):
+        if m.group(1):
+            depth = max(0, depth - 1)
+        elif not m.group(3):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+    return deepest
+
+
+@dataclass
+class _Open:
+    """An element being rendered whose span becomes a unit or a section when it closes."""
+
+    kind: str
+    """heading, term, definition, code, row, header, dl or table."""
+    texts: int
+    """How many pieces of text had been written when it opened."""
+    parts: int = 0
+    """How many parts had been written when it opened (a heading's title is what was written since)."""
+    level: int = 0
+    """A heading's level."""
+    last_term: int = -1
+    """dl: the unit index of its last term; table: of its last header row."""
+    term_open: bool = False
+    """dl: whether the last thing closed in it was a term (a second `dt` in a row extends the first)."""
+
+
+def _row_kind(node) -> str:
+    parent = node.parent
+    if parent is not None and parent.tag == "thead":
+        return "header"
+    cells = [c.tag for c in node.iter() if c.tag in ("td", "th")]
+    return "header" if cells and all(c == "th" for c in cells) else "row"
+
+
+def render(tree) -> tuple[str, list[Section], str | None, list[Unit]]:
+    """The readable text of a parsed page, its sections, its first `<h1>`, and its structural units
+    (definitions, code blocks, table rows; see index.types.Unit). One pass over the tree, linear in its
+    size."""
     out = _Writer()
     heads: list[tuple[str, int, int]] = []  # (title, level, start)
+    units: list[Unit] = []
     first_h1 = None
     root = _content_root(tree)
     if root is None:
-        return "", [], None
+        return "", [], None, []
     # An explicit stack instead of recursion: a hostile page may nest elements 100,000 deep.
-    stack: list[tuple[object, bool]] = [(root, False)]
+    stack: list[tuple[object, _Open | None, bool]] = [(root, None, False)]
     pre_depth = 0
-    heading: list[tuple[int, int]] = []  # open headings: (level, start offset)
+    dls: list[_Open] = []  # open definition lists
+    tables: list[_Open] = []  # open tables
+
+    def span(opened: _Open) -> tuple[int, int] | None:
+        if len(out.starts) <= opened.texts:
+            return None  # nothing was written inside it
+        start, end = out.starts[opened.texts], out.end()
+        return (start, end) if end > start else None
+
     while stack:
-        node, leaving = stack.pop()
+        node, opened, leaving = stack.pop()
         tag = node.tag  # type: ignore[attr-defined]
         if leaving:
             if tag == "pre":
                 pre_depth -= 1
+            if tag == "tr":
+                out.inline -= 1
+            if opened is not None:
+                where = span(opened)
+                kind = opened.kind
+                if kind == "heading" and where is not None:
+                    title = " ".join("".join(out.parts[opened.parts:]).split()).strip(PERMALINK_MARKS + " ")
+                    if title:
+                        heads.append((title, opened.level, where[0]))
+                        if opened.level == 1 and first_h1 is None:
+                            first_h1 = title
+                elif kind == "dl":
+                    dls.pop()
+                elif kind == "table":
+                    tables.pop()
+                elif where is not None:
+                    if kind == "term" and dls:
+                        dl = dls[-1]
+                        if dl.term_open and dl.last_term >= 0:  # dt after dt: one term with several names
+                            prev = units[dl.last_term]
+                            units[dl.last_term] = Unit("term", prev.start, where[1])
+                        else:
+                            dl.last_term, dl.term_open = len(units), True
+                            units.append(Unit("term", *where))
+                    elif kind == "definition":
+                        parent = dls[-1].last_term if dls else -1
+                        if dls:
+                            dls[-1].term_open = False
+                        units.append(Unit("definition", *where, parent))
+                    elif kind in ("row", "header"):
+                        table = tables[-1] if tables else None
+                        if kind == "header" and table is not None:
+                            table.last_term = len(units)
+                        units.append(Unit(kind, *where, table.last_term if table and kind == "row" else -1))
+                    elif kind == "code":
+                        units.append(Unit("code", *where))
             if tag in BLOCK_TAGS:
                 out.brk(BLOCK_TAGS[tag])
-            if heading and tag == f"h{heading[-1][0]}":
-                level, start = heading.pop()
-                title = " ".join(out.result()[start:].split()).strip(PERMALINK_MARKS + " ")
-                if title:
-                    heads.append((title, level, start))
-                    if level == 1 and first_h1 is None:
-                        first_h1 = title
             continue
         if tag == "-text":
             out.text(clean(node.text_content or "").replace("¶", ""), pre=pre_depth > 0)  # type: ignore[attr-defined]
@@ -161,28 +255,66 @@ def render(tree) -> tuple[str, list[Section], str | None]:
             continue
         if tag in BLOCK_TAGS:
             out.brk(BLOCK_TAGS[tag])
+        opening = None
+        texts = len(out.starts)
         if tag == "li":
             out.prefix = "• " if not out.prefix else out.prefix
         elif tag in ("td", "th") and node.prev is not None:  # type: ignore[attr-defined]
             out.text(" | " if out.last != "\n" and not out.pending else "")
+            texts = len(out.starts)
         elif tag == "pre":
             pre_depth += 1
+            if not out.inline:
+                opening = _Open("code", texts)
         elif tag in ("img",):
             alt = (node.attributes.get("alt") or "").strip()  # type: ignore[attr-defined]
             if alt and out.last != "\n":
                 out.text(" ")
             continue
-        if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
-            heading.append((int(tag[1]), out.next_offset()))
-        stack.append((node, True))
+        elif tag == "dl":
+            opening = _Open("dl", texts)
+            dls.append(opening)
+        elif tag == "dt" and not out.inline:
+            opening = _Open("term", texts)
+        elif tag == "dd" and not out.inline:
+            opening = _Open("definition", texts)
+        elif tag == "table":
+            opening = _Open("table", texts)
+            tables.append(opening)
+        elif tag == "tr":
+            if not out.inline:
+                opening = _Open(_row_kind(node), texts)
+            out.inline += 1
+        elif len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+            opening = _Open("heading", texts, len(out.parts), int(tag[1]))
+        if opening is not None and opening.kind == "heading":
+            # the title starts with the first text written; a pending break is written with it
+            opening.parts = len(out.parts)
+        stack.append((node, opening, True))
         children = list(node.iter(include_text=True))  # type: ignore[attr-defined]
-        stack.extend((child, False) for child in reversed(children))
+        stack.extend((child, None, False) for child in reversed(children))
     text = out.result()
     sections = []
     for i, (title, level, start) in enumerate(heads):
         end = next((s for _t, lv, s in heads[i + 1 :] if lv <= level), len(text))
         sections.append(Section(title, level, min(start, len(text)), end))
-    return text, sorted(sections, key=lambda s: (s.start, s.level)), first_h1
+    limit = len(text)
+    kept = sorted((Unit(u.kind, u.start, min(u.end, limit), u.parent) for u in units if u.start < limit),
+                  key=lambda u: (u.start, -u.end))
+    return text, sorted(sections, key=lambda s: (s.start, s.level)), first_h1, _renumber(units, kept)
+
+
+def _renumber(made: list[Unit], ordered: list[Unit]) -> list[Unit]:
+    """`ordered` (the units of `made`, sorted) with parents pointing at their new positions."""
+    position = {(u.start, u.end, u.kind): i for i, u in enumerate(ordered)}
+    out = []
+    for u in ordered:
+        parent = -1
+        if u.parent >= 0:
+            p = made[u.parent]
+            parent = position.get((p.start, p.end, p.kind), -1)
+        out.append(Unit(u.kind, u.start, u.end, parent))
+    return out
 
 
 def decode_html(raw: bytes) -> str:
@@ -237,8 +369,9 @@ def parse(html: str):
 
 def html_to_extracted(html: str, fmt: str = "html") -> Extracted:
     tree = parse(html)
-    text, sections, h1 = render(tree)
-    return Extracted(text, fmt, title=page_title(tree, h1), date=page_date(tree), sections=tuple(sections))
+    text, sections, h1, units = render(tree)
+    return Extracted(text, fmt, title=page_title(tree, h1), date=page_date(tree), sections=tuple(sections),
+                     units=tuple(units))
 
 
 def load_html(path: Path) -> Extracted:
@@ -248,4 +381,5 @@ def load_html(path: Path) -> Extracted:
         raise LoadError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
     if b"\x00" in raw[:4096] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise LoadError("binary data, not HTML")
+    check_depth(raw)
     return html_to_extracted(decode_html(raw))

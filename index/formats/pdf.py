@@ -13,19 +13,29 @@ What extraction breaks and how it is repaired, before any offset is taken (offse
   (numbers aside) at the edge of several pages;
 - table-of-contents and index lines with dotted leaders ("Vectors . . . . . 8") are dropped;
 - lines are reflowed: a line that fills the page width continues on the next line; short lines (headings,
-  code, the last line of a paragraph) end a block, so headings never run into the sentence after them.
+  code, the last line of a paragraph) end a block, so headings never run into the sentence after them;
+- footnote marks set as small superscript digits ("automatically59 create") are dropped.
+
+The layout is read too, from each line's font and position (a few characters sampled per line):
+- code: lines in a fixed-pitch font (or indented under a line ending in ":" or ",", mostly fixed-pitch),
+  kept verbatim with their line breaks and indentation, one `code` unit per block;
+- definition lists (texinfo's tables, R's item lists): a short fixed-pitch or bold line followed by lines
+  indented under it is a `term` with its `definition`;
+- headings: short lines in a larger font become sections; footnotes (a smaller font at the foot of the
+  page) are kept apart from the sentence above them.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
 from index.memory import release_freed_memory
-from index.types import Page
+from index.types import Page, Section, Unit
 
 _BARE_NUMBER = re.compile(r"(?:page\s+)?(?:\d{1,5}|[ivxlcdm]{1,8})(?:\s*(?:of|/)\s*\d{1,5})?|[-–—]\s*\d{1,5}\s*[-–—]",
                           re.I)
@@ -57,15 +67,16 @@ def _carries_page_number(line: str, labels: set[str]) -> bool:
     return len(tokens) >= 2 and len(line) <= 120 and (tokens[0] in labels or tokens[-1] in labels)
 
 
-def strip_running_lines(pages: list[list[str]], labels: list[str | None]) -> list[list[str]]:
+def strip_running_lines(pages: list[list[Line]], labels: list[str | None]) -> list[list[Line]]:
     """Drop running headers/footers and page numbers from the edges of every page."""
+    texts = [[ln.text for ln in page] for page in pages]
     repeated: Counter[str] = Counter()
-    for lines in pages:
+    for lines in texts:
         repeated.update({_key(lines[i]) for i in _edge_indexes(lines)})
     threshold = 2 if len(pages) <= 4 else 3
-    width = _width(pages)
+    width = _width(texts)
     out = []
-    for number, (lines, label) in enumerate(zip(pages, labels, strict=True), start=1):
+    for number, (lines, label, page) in enumerate(zip(texts, labels, pages, strict=True), start=1):
         own = {str(number)} | ({label} if label else set())
         drop = set()
         for i in _edge_indexes(lines):
@@ -74,8 +85,117 @@ def strip_running_lines(pages: list[list[str]], labels: list[str | None]) -> lis
                                             and len(line) < 0.8 * width) or (
                     i in (0, len(lines) - 1) and _carries_page_number(line, own)):
                 drop.add(i)
-        out.append([line for i, line in enumerate(lines) if i not in drop])
+        out.append([line for i, line in enumerate(page) if i not in drop])
     return out
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of a page as PDFium extracts it, with what its font and position show."""
+
+    text: str
+    """The line's text."""
+    x: float = 0.0
+    """Left edge of its first character, in points."""
+    size: float = 0.0
+    """Font size of its first character (0 when unknown)."""
+    mono: float = 0.0
+    """Share of its sampled characters set in a fixed-pitch font."""
+    bold: bool = False
+    """Whether its sampled characters are all bold."""
+    columns: tuple[float, ...] = ()
+    """Where its cells start (points), when wide gaps split it into cells, as a table row's do; else ()."""
+    cells: tuple[str, ...] = ()
+    """Its text split at those gaps."""
+
+
+COLUMN_GAP = 1.2
+"""A gap wider than this many font sizes between two runs of text on a line separates table cells (a word
+space is about a third of one)."""
+
+
+def _cells(handle, text: str, at: int, size: float) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """The cells of a line, from the rectangles PDFium groups its characters into: a gap wider than
+    COLUMN_GAP font sizes between two of them is a cell boundary. ((), ()) for a line without one."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    n = pdfium_c.FPDFText_CountRects(handle, at, len(text))
+    if n < 2 or not size:
+        return (), ()
+    left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+    rects = []
+    for i in range(n):
+        pdfium_c.FPDFText_GetRect(handle, i, ctypes.byref(left), ctypes.byref(top), ctypes.byref(right),
+                                  ctypes.byref(bottom))
+        rects.append((left.value, right.value, (top.value + bottom.value) / 2))
+    rects.sort()
+    starts = [rects[0][0]]
+    cuts = []
+    for (_l1, r1, _y1), (l2, _r2, y2) in zip(rects, rects[1:], strict=False):
+        if l2 - r1 > COLUMN_GAP * size:
+            index = pdfium_c.FPDFText_GetCharIndexAtPos(handle, l2 + 0.5, y2, size / 2, size / 2)
+            if at < index < at + len(text):
+                starts.append(l2)
+                cuts.append(index - at)
+    if not cuts:
+        return (), ()
+    bounds = [0, *cuts, len(text)]
+    cells = tuple(text[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False))
+    if not all(cells):
+        return (), ()
+    return tuple(round(x, 1) for x in starts), cells
+
+
+_MONO_FONT = re.compile(r"mono|courier|typewriter|consol|menlo|inconsolata|code|cmtt|sfmtt|cmsltt|lmmono|"
+                        r"(?:^|[^a-z])tt\d|fixed", re.I)
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|cmbx|sfbx|\bbx\d", re.I)
+_SUPERSCRIPT = re.compile(r"(?<=[A-Za-z)\].,;:’”'])\d{1,3}(?=[\s,.;:)]|$)")
+SAMPLES = 16
+"""Characters sampled per line for its font: enough to tell code from prose, cheap on a 2,000-page PDF."""
+
+
+def _page_lines(textpage, raw: str) -> list[Line]:
+    """The page's lines with their font and position. PDFium's text has one character per text-page
+    character, so a line's characters can be asked for their font; where it has not (characters outside
+    the Basic Multilingual Plane), the lines come without layout."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    if len(raw) != textpage.count_chars():
+        return [Line(m.group(1)) for m in re.finditer(r"([^\r\n]*)(?:\r\n|\r|\n|$)", raw) if m.group(1)]
+    handle = textpage.raw
+    name = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    lines = []
+    for m in re.finditer(r"([^\r\n]*)(?:\r\n|\r|\n|$)", raw):
+        text, at = m.group(1), m.start(1)
+        chars = [at + i for i, ch in enumerate(text) if not ch.isspace()]
+        if not chars:
+            continue
+        step = max(1, len(chars) // SAMPLES)
+        sampled = chars[::step][:SAMPLES]
+        mono = bold = 0
+        sizes = []
+        for i in sampled:
+            pdfium_c.FPDFText_GetFontInfo(handle, i, name, 128, ctypes.byref(flags))
+            font = name.value.decode("latin-1", "replace")
+            mono += bool(flags.value & 1) or bool(_MONO_FONT.search(font))
+            bold += bool(flags.value & (1 << 18)) or bool(_BOLD_FONT.search(font))
+            sizes.append(pdfium_c.FPDFText_GetFontSize(handle, i))
+        pdfium_c.FPDFText_GetCharOrigin(handle, chars[0], ctypes.byref(x), ctypes.byref(y))
+        size = sorted(sizes)[len(sizes) // 2]
+        marks = [mk for mk in _SUPERSCRIPT.finditer(text)
+                 if pdfium_c.FPDFText_GetFontSize(handle, at + mk.start()) < 0.8 * size]
+        for mk in reversed(marks):
+            text = text[: mk.start()] + text[mk.end() :]
+        columns, cells = _cells(handle, text, at, size) if not marks else ((), ())
+        lines.append(Line(text, round(x.value, 1), round(size, 1), mono / len(sampled), bold == len(sampled),
+                          columns, cells))
+    return lines
 
 
 def _heading_like(line: str, width: float) -> bool:
@@ -98,6 +218,8 @@ def reflow(lines: list[str], width: float) -> str:
             if prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha() and line[0].islower():
                 parts[-1] = parts[-1][:-1]
                 sep = ""
+            elif line[0] in "•◦▪●‣" and i:
+                sep = "\n"  # a list item starts a line of its own
             elif _continues(line):
                 sep = " "
             elif _heading_like(line, width) or _heading_like(prev, width) or len(prev) < 0.7 * width:
@@ -109,18 +231,18 @@ def reflow(lines: list[str], width: float) -> str:
     return "".join(parts)
 
 
-def _lines(raw: str) -> list[str]:
+def _lines(page: list[Line]) -> list[Line]:
     """A page's non-empty lines, cleaned, without contents/index lines (dotted leaders). On a page made
     mostly of such lines, the letter headings between them ("A", "B") go too."""
-    text = clean(raw.replace("\r\n", "\n").replace("\r", ""))
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    lines = [line for line in lines if line]
-    kept = [line for line in lines if not _LEADER.search(line)]
+    lines = [replace(ln, text=" ".join(clean(ln.text).split()),
+                     cells=tuple(" ".join(clean(c).split()) for c in ln.cells)) for ln in page]
+    lines = [ln for ln in lines if ln.text]
+    kept = [ln for ln in lines if not _LEADER.search(ln.text)]
     if len(kept) < 0.7 * len(lines):
-        kept = [line for line in kept if len(line) > 3]
-    entries = [line for line in kept if _INDEX_ENTRY.fullmatch(line)]
+        kept = [ln for ln in kept if len(ln.text) > 3]
+    entries = [ln for ln in kept if _INDEX_ENTRY.fullmatch(ln.text)]
     if len(entries) > 0.5 * len(kept):  # a back-of-book index without leaders: "symbols, 1070"
-        kept = [line for line in kept if not _INDEX_ENTRY.fullmatch(line)]
+        kept = [ln for ln in kept if not _INDEX_ENTRY.fullmatch(ln.text)]
     return kept
 
 
@@ -147,8 +269,9 @@ def _meta_title(value: str | None) -> str | None:
     return title
 
 
-def read_pages(path: Path) -> tuple[list[str], list[str | None], dict[str, str]]:
-    """Raw text, label of every page, and the document's metadata; one page in memory at a time."""
+def read_pages(path: Path) -> tuple[list[list[Line]], list[str | None], dict[str, str]]:
+    """The lines of every page (with their layout), label of every page, and the document's metadata; one
+    page in memory at a time."""
     import pypdfium2 as pdfium  # ~30 ms
 
     try:
@@ -159,17 +282,17 @@ def read_pages(path: Path) -> tuple[list[str], list[str | None], dict[str, str]]
             raise LoadError("encrypted PDF: it needs a password to open") from None
         raise LoadError(f"damaged or truncated PDF ({message.rstrip('.')})") from None
     try:
-        texts: list[str] = []
+        texts: list[list[Line]] = []
         labels: list[str | None] = []
         for i in range(len(pdf)):
             try:
                 page = pdf[i]
                 textpage = page.get_textpage()
-                texts.append(textpage.get_text_range())
+                texts.append(_page_lines(textpage, textpage.get_text_range()))
                 textpage.close()
                 page.close()
             except pdfium.PdfiumError:
-                texts.append("")  # one unreadable page does not lose the rest
+                texts.append([])  # one unreadable page does not lose the rest
             labels.append(pdf.get_page_label(i) or None)
         try:
             meta = pdf.get_metadata_dict()
@@ -185,24 +308,220 @@ def load_pdf(path: Path) -> Extracted:
     raw_pages, labels, meta = read_pages(path)
     if not raw_pages:
         raise LoadError("damaged PDF: it has no pages")
-    pages = strip_running_lines([_lines(raw) for raw in raw_pages], labels)
-    if not any(any(ch.isalnum() for ch in line) for lines in pages for line in lines):
+    pages = strip_running_lines([_lines(page) for page in raw_pages], labels)
+    if not any(any(ch.isalnum() for ch in ln.text) for lines in pages for ln in lines):
         raise LoadError("no text layer: scanned? OCR is not supported")
-    width = _width(pages)
+    width = _width([[ln.text for ln in lines] for lines in pages])
+    sizes = Counter(ln.size for lines in pages for ln in lines if ln.size)
+    body_size = sizes.most_common(1)[0][0] if sizes else 0.0
     parts: list[str] = []
     spans: list[Page] = []
+    units: list[Unit] = []
+    heads: list[tuple[str, int, int]] = []
     at = 0
     last = ""  # the text so far ends with this page body
+    last_kind = "prose"
     for number, (lines, label) in enumerate(zip(pages, labels, strict=True), start=1):
-        body = reflow(lines, width) if lines else ""
+        laid = layout(lines, width, body_size) if lines else Laid("", [], [], "prose", "prose")
+        body = laid.text
         if last and body:
             # A sentence running over the page break is joined; anything else starts a new block.
-            sep = " " if _continues(body) and last[-1] not in _TERMINAL else "\n\n"
+            joins = last_kind == "prose" and laid.first == "prose" and _continues(body) and last[-1] not in _TERMINAL
+            sep = " " if joins else "\n\n"
             parts.append(sep)
             at += len(sep)
         spans.append(Page(number, at, at + len(body), label))
+        base = len(units)
+        units.extend(Unit(u.kind, u.start + at, u.end + at, u.parent + base if u.parent >= 0 else -1)
+                     for u in laid.units)
+        heads.extend((title, level, start + at) for title, level, start in laid.heads)
         parts.append(body)
         at += len(body)
-        last = body or last
-    return Extracted("".join(parts), "pdf", title=_meta_title(meta.get("Title")),
-                     date=_pdf_date(meta.get("CreationDate")), pages=tuple(spans))
+        if body:
+            last, last_kind = body, laid.last
+    text = "".join(parts)
+    sections = tuple(
+        Section(title, level, start, next((s for _t, lv, s in heads[i + 1 :] if lv <= level), len(text)))
+        for i, (title, level, start) in enumerate(heads)
+    )
+    return Extracted(text, "pdf", title=_meta_title(meta.get("Title")),
+                     date=_pdf_date(meta.get("CreationDate")), pages=tuple(spans), sections=sections,
+                     units=tuple(sorted(units, key=lambda u: (u.start, -u.end))))
+
+
+@dataclass(frozen=True)
+class Laid:
+    """A page laid out: its text, its units and headings (offsets in the page's text), and what kind of
+    block it starts and ends with (prose, code, ...), which decides whether a sentence runs on across the
+    page break."""
+
+    text: str
+    units: list[Unit]
+    heads: list[tuple[str, int, int]]
+    first: str
+    last: str
+
+
+INDENT = 15.0
+"""Points of indentation that set a block apart from the line above it (a paragraph's first line is indented
+less than a code example or a definition's description)."""
+
+
+def _kinds(lines: list[Line], body_size: float) -> list[str]:
+    """What each line of a page is: prose, code, term (a definition's name), heading, or note (a
+    footnote)."""
+    kinds = ["prose"] * len(lines)
+    margins = Counter(round(ln.x) for ln in lines if ln.mono < 0.5)
+    margin = margins.most_common(1)[0][0] if margins else 0.0  # where prose lines start on this page
+    bottom = len(lines)
+    if body_size:
+        # footnotes: the run of smaller lines at the foot of the page
+        while bottom > 0 and 0 < lines[bottom - 1].size < 0.9 * body_size:
+            bottom -= 1
+        if bottom < len(lines) and bottom > 0 and re.match(r"\d{1,3}\s", lines[bottom].text):
+            kinds[bottom:] = ["note"] * (len(lines) - bottom)
+        else:
+            bottom = len(lines)
+    _tables(lines[:bottom], kinds)
+    for i, ln in enumerate(lines[:bottom]):
+        if kinds[i] in ("header", "row"):
+            continue
+        prev = lines[i - 1] if i else None
+        nxt = lines[i + 1] if i + 1 < bottom else None
+        words = len(ln.text.split())
+        if body_size and ln.size >= 1.15 * body_size and words <= 14 and ln.text[-1] not in ".,;:":
+            kinds[i] = "heading"
+        elif (ln.mono >= 0.75 or ln.bold) and nxt is not None and nxt.x >= ln.x + INDENT and nxt.mono < 0.75 \
+                and words <= 12 and (prev is None or kinds[i - 1] != "code" or abs(prev.x - ln.x) > 2):
+            kinds[i] = "term"
+        elif ln.mono >= 0.9 and not ln.bold and (ln.x >= margin + INDENT or (
+                prev is not None and (kinds[i - 1] == "code" or prev.text.rstrip()[-1:] == ":"))):
+            # set in a fixed-pitch font and indented, or introduced: an example, not a URL wrapped in prose
+            kinds[i] = "code"
+        elif ln.mono >= 0.3 and prev is not None and (
+                (kinds[i - 1] == "code" and abs(prev.x - ln.x) < 2)
+                or (ln.x >= prev.x + INDENT and prev.text.rstrip()[-1:] in (":", ","))):
+            kinds[i] = "code"
+    return kinds
+
+
+def _char_width(group: list[Line]) -> float:
+    """The width of a fixed-pitch character in a code block: of the usual ones (0.6 em for Courier, 0.525 for
+    Computer Modern Typewriter, 0.5), the one that makes every line's indentation a whole number of
+    characters."""
+    size = max(ln.size for ln in group) or 10.0
+    left = min(ln.x for ln in group)
+    offsets = [ln.x - left for ln in group if ln.x - left > 0.5]
+
+    def misfit(em: float) -> float:
+        return sum(abs(o / (em * size) - round(o / (em * size))) for o in offsets)
+
+    return min((0.6, 0.525, 0.5), key=misfit) * size
+
+
+def _aligned(a: Line, b: Line) -> bool:
+    """Whether two lines split into cells at the same columns (within a few points, allowing a row to leave
+    a column empty)."""
+    shared = sum(any(abs(x - y) <= 4 for y in b.columns) for x in a.columns[1:])
+    return shared >= 1 and len(a.columns) >= 2 and len(b.columns) >= 2
+
+
+def _tables(lines: list[Line], kinds: list[str]) -> None:
+    """Mark runs of three or more lines whose cells line up as a table: the first line its header, the
+    others its rows."""
+    i = 0
+    while i < len(lines):
+        j = i + 1
+        while j < len(lines) and _aligned(lines[j - 1], lines[j]):
+            j += 1
+        if j - i >= 3:
+            kinds[i : j] = ["row"] * (j - i)
+            if _header_like(lines[i]):
+                kinds[i] = "header"
+        i = max(j, i + 1)
+
+
+def _header_like(line: Line) -> bool:
+    """A table's first row that names its columns: bold, or short capitalised words with no code, numbers or
+    quotes in them ("Instrument | Last calibrated"); a first row of data ('"NULL" | NULL') is not."""
+    if line.bold:
+        return True
+    return all(len(c.split()) <= 4 and c[:1].isupper() and not re.search(r"[\d\"'()_=<>%]", c) and not c.isupper()
+               for c in line.cells)
+
+
+def layout(lines: list[Line], width: float, body_size: float) -> Laid:
+    """Lay a page's lines out as text: prose reflowed into paragraphs, code blocks kept line by line with
+    their indentation, a definition's name on its own line above its description, headings and footnotes
+    as blocks of their own. Returns the text with its units (code, term, definition) and headings."""
+    kinds = _kinds(lines, body_size)
+    out: list[str] = []
+    at = 0
+    units: list[Unit] = []
+    heads: list[tuple[str, int, int]] = []
+    open_term: tuple[int, float, int] | None = None  # (unit index, the term's x, where its definition starts)
+    table_header = -1  # unit index of the header of the table being laid out
+
+    def close_definition(end: int) -> None:
+        nonlocal open_term
+        if open_term is not None:
+            index, _x, start = open_term
+            if end > start:
+                units.append(Unit("definition", start, end, index))
+            open_term = None
+
+    i = 0
+    while i < len(lines):
+        kind = kinds[i]
+        j = i + 1
+        while j < len(lines) and kinds[j] == kind and kind in ("prose", "code", "note"):
+            if kind == "prose" and open_term is not None and lines[j].x <= open_term[1] + 2:
+                break  # back at the term's margin: the definition ended
+            j += 1
+        group = lines[i:j]
+        if open_term is not None and (kind in ("term", "heading", "note") or group[0].x <= open_term[1] + 2):
+            close_definition(at)
+        if out and kind not in ("header", "row"):
+            out.append("\n\n")
+            at += 2
+        if kind in ("header", "row"):
+            # a table: one line per row, cells joined as the other formats join them
+            if out:
+                out.append("\n\n" if kind == "header" else "\n")
+                at += len(out[-1])
+            text = " | ".join(group[0].cells)
+            start = at
+            out.append(text)
+            at += len(text)
+            if kind == "header":
+                table_header = len(units)
+                units.append(Unit("header", start, at))
+            else:
+                if i == 0 or kinds[i - 1] not in ("header", "row"):
+                    table_header = -1  # a table without a header row
+                units.append(Unit("row", start, at, table_header))
+            i = j
+            continue
+        if kind == "code":
+            left = min(ln.x for ln in group)
+            step = _char_width(group)
+            text = "\n".join(" " * max(0, round((ln.x - left) / step)) + ln.text for ln in group)
+        elif kind == "prose":
+            text = reflow([ln.text for ln in group], width)
+        else:
+            text = " ".join(ln.text for ln in group)
+        start = at
+        out.append(text)
+        at += len(text)
+        if kind == "code":
+            units.append(Unit("code", start, at))
+        elif kind == "term":
+            units.append(Unit("term", start, at))
+            open_term = (len(units) - 1, group[0].x, at + 2)
+        elif kind == "heading":
+            level = 1 if body_size and group[0].size >= 1.4 * body_size else 2
+            heads.append((text, level, start))
+        i = j
+    close_definition(at)
+    body = "".join(out)
+    return Laid(body, units, heads, kinds[0] if kinds else "prose", kinds[-1] if kinds else "prose")

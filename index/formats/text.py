@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from pathlib import Path
 
 from index.formats import Extracted, LoadError
+from index.types import Unit
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
@@ -50,4 +52,100 @@ def load_text(path: Path, fmt: str) -> Extracted:
         raw = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
-    return Extracted(decode_plain_text(raw), fmt)
+    text = decode_plain_text(raw)
+    return Extracted(text, fmt, units=text_units(text, fmt))
+
+
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def text_units(text: str, fmt: str) -> tuple[Unit, ...]:
+    """The structural units a plain text format marks: Markdown's fenced code blocks and pipe tables
+    (header row, then rows), reStructuredText's literal blocks (an indented block after a paragraph ending
+    in `::`, or a `code-block` directive). Plain `.txt` marks none."""
+    if fmt == "md":
+        return tuple(sorted(_markdown_units(text), key=lambda u: (u.start, -u.end)))
+    if fmt == "rst":
+        return tuple(_rst_literal_blocks(text))
+    return ()
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, without its line break."""
+    out, at = [], 0
+    for line in text.split("\n"):
+        out.append((at, at + len(line)))
+        at += len(line) + 1
+    return out
+
+
+def _markdown_units(text: str) -> list[Unit]:
+    units: list[Unit] = []
+    lines = _lines(text)
+    i = 0
+    while i < len(lines):
+        a, b = lines[i]
+        line = text[a:b]
+        fence = _FENCE.match(line)
+        if fence:
+            mark = fence.group(1)
+            j = i + 1
+            while j < len(lines) and not text[lines[j][0] : lines[j][1]].strip().startswith(mark):
+                j += 1
+            body = [ln for ln in lines[i + 1 : j] if text[ln[0] : ln[1]].strip()]
+            if body:
+                units.append(Unit("code", body[0][0], body[-1][1]))
+            i = j + 1
+            continue
+        if "|" in line and i + 1 < len(lines) and _TABLE_RULE.match(text[lines[i + 1][0] : lines[i + 1][1]]):
+            header = len(units)
+            units.append(Unit("header", *_stripped(text, a, b)))
+            j = i + 2
+            while j < len(lines) and "|" in text[lines[j][0] : lines[j][1]] and text[lines[j][0] : lines[j][1]].strip():
+                units.append(Unit("row", *_stripped(text, *lines[j]), header))
+                j += 1
+            i = j
+            continue
+        i += 1
+    return units
+
+
+def _rst_literal_blocks(text: str) -> list[Unit]:
+    units: list[Unit] = []
+    lines = _lines(text)
+    i = 0
+    while i < len(lines):
+        line = text[lines[i][0] : lines[i][1]]
+        stripped = line.rstrip()
+        if stripped.endswith("::") or re.match(r"\s*\.\. (?:code-block|code|sourcecode)::", line):
+            indent = len(line) - len(line.lstrip())
+            j = i + 1
+            while j < len(lines) and not text[lines[j][0] : lines[j][1]].strip():
+                j += 1
+            # directive options (":linenos:") are not code
+            while j < len(lines) and re.match(r"\s+:[\w-]+:", text[lines[j][0] : lines[j][1]]):
+                j += 1
+            body: list[tuple[int, int]] = []
+            while j < len(lines):
+                piece = text[lines[j][0] : lines[j][1]]
+                if piece.strip() and len(piece) - len(piece.lstrip()) <= indent:
+                    break
+                body.append(lines[j])
+                j += 1
+            body = [ln for ln in body if text[ln[0] : ln[1]].strip()]
+            if body:
+                start = body[0][0] + len(text[body[0][0] : body[0][1]]) - len(text[body[0][0] : body[0][1]].lstrip())
+                units.append(Unit("code", start, body[-1][1]))
+                i = j
+                continue
+        i += 1
+    return units
+
+
+def _stripped(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b

@@ -1,0 +1,108 @@
+"""Structure is evidence: loaders keep definitions (a name and its description), code blocks and table rows
+as typed units with offsets, and chunking keeps each code block, row and name whole.
+
+Every document is made here: HTML by hand, DOCX with python-docx, PDF with fpdf2 (a real table, a code
+example in Courier, a definition list), Markdown with fences and a pipe table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.chunking import document_sentences
+from index.formats.html import MAX_DEPTH, html_to_extracted, nesting_depth
+from index.loaders import load_document
+from index.types import Document
+from tests.docgen import API_PAGE, make_code_docx, make_structured_pdf
+
+
+def units_of(doc: Document | object, kind: str) -> list[str]:
+    text = doc.text  # type: ignore[attr-defined]
+    return [text[u.start : u.end] for u in doc.units if u.kind == kind]  # type: ignore[attr-defined]
+
+
+def parent_text(doc: Document, text: str) -> str:
+    unit = next(u for u in doc.units if doc.text[u.start : u.end] == text)
+    parent = doc.units[unit.parent]
+    return doc.text[parent.start : parent.end]
+
+
+def test_html_definitions_code_and_table_rows() -> None:
+    page = html_to_extracted(API_PAGE)
+    doc = Document("api.html", page.text, "", "itertools", units=page.units, format="html")
+    assert units_of(doc, "term") == ["itertools.pairwise(iterable)", "itertools.accumulate(iterable)"]
+    body = next(u for u in doc.units if u.kind == "definition" and "overlapping" in doc.text[u.start : u.end])
+    assert doc.text[doc.units[body.parent].start : doc.units[body.parent].end] == "itertools.pairwise(iterable)"
+    assert units_of(doc, "code") == ["def pairwise(iterable):\n    a, b = tee(iterable)\n    next(b, None)\n"
+                                     "    return zip(a, b)"]
+    assert units_of(doc, "header") == ["Directive | Meaning"]
+    assert units_of(doc, "row") == ["%j | Day of the year as a decimal number.", "%U | Week number of the year."]
+    assert parent_text(doc, "%j | Day of the year as a decimal number.") == "Directive | Meaning"
+    # the description's sentences know the name they describe
+    at = doc.text.index("Return successive")
+    inner = [doc.units[i].kind for i in doc.units_at(at)]
+    assert inner == ["definition"]
+
+
+def test_chunking_keeps_code_rows_and_names_whole() -> None:
+    page = html_to_extracted(API_PAGE)
+    doc = Document("api.html", page.text, "", "itertools", units=page.units, format="html")
+    sentences = [doc.text[s.start : s.end] for s in document_sentences(doc)]
+    assert "def pairwise(iterable):\n    a, b = tee(iterable)\n    next(b, None)\n    return zip(a, b)" in sentences
+    assert "%j | Day of the year as a decimal number." in sentences
+    assert "itertools.pairwise(iterable)" in sentences
+    assert "Return successive overlapping pairs taken from the input iterable." in sentences
+
+
+def test_docx_code_and_table_with_header(tmp_path: Path) -> None:
+    make_code_docx(tmp_path / "lab.docx")
+    doc = load_document(tmp_path, "lab.docx")
+    assert units_of(doc, "code") == ["pump --start --rate 5\npump --status"]
+    assert units_of(doc, "header") == ["Instrument | Last calibrated"]
+    assert units_of(doc, "row") == ["Mass spectrometer | 2024-01-10", "Confocal microscope | 2024-03-12"]
+    assert parent_text(doc, "Confocal microscope | 2024-03-12") == "Instrument | Last calibrated"
+
+
+def test_pdf_table_code_and_definition_from_layout(tmp_path: Path) -> None:
+    make_structured_pdf(tmp_path / "manual.pdf")
+    doc = load_document(tmp_path, "manual.pdf")
+    assert units_of(doc, "header") == ["Instrument | Last calibrated | Responsible"]
+    assert units_of(doc, "row") == ["Mass spectrometer | 2024-01-10 | Ada Smith",
+                                    "Confocal microscope | 2024-03-12 | Ben Jones", "Centrifuge | 2023-11-02 | Chen Wu"]
+    assert parent_text(doc, "Centrifuge | 2023-11-02 | Chen Wu") == "Instrument | Last calibrated | Responsible"
+    assert units_of(doc, "code") == ["samples <- list_samples(run)\nfor (s in samples) {\n    print(s)\n}"]
+    assert units_of(doc, "term") == ["purge_cache(days)"]
+    assert parent_text(doc, "Removes cached spectra older than the given number of days.") == "purge_cache(days)"
+    sentences = [doc.text[s.start : s.end] for s in document_sentences(doc)]
+    assert "To list the samples of a run, type:" in sentences  # prose stays prose, apart from the code
+
+
+def test_markdown_fences_and_pipe_tables(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text(
+        "# Notes\n\nInstall it with:\n\n```sh\npip install pump\npump --version\n```\n\n"
+        "| Flag | Meaning |\n|---|---|\n| -r | rate |\n| -s | status |\n", encoding="utf-8")
+    doc = load_document(tmp_path, "notes.md")
+    assert units_of(doc, "code") == ["pip install pump\npump --version"]
+    assert units_of(doc, "header") == ["| Flag | Meaning |"]
+    assert units_of(doc, "row") == ["| -r | rate |", "| -s | status |"]
+
+
+def test_deeply_nested_html_is_refused_before_parsing(tmp_path: Path) -> None:
+    deep = "<html><body>" + "<div>" * (MAX_DEPTH + 10) + "x" + "</div>" * (MAX_DEPTH + 10) + "</body></html>"
+    assert nesting_depth(deep.encode()) > MAX_DEPTH
+    (tmp_path / "deep.html").write_text(deep, encoding="utf-8")
+    import pytest
+
+    from index.formats import LoadError
+
+    with pytest.raises(LoadError, match="nested"):
+        load_document(tmp_path, "deep.html")
+
+
+def test_many_headings_each_get_their_own_title() -> None:
+    """The renderer used to re-join all text at every heading end (80,000 headings took minutes); titles now
+    come from what was written inside each heading only. (Its speed is measured in bench/extract_speed.py,
+    not here.)"""
+    html = "<html><body>" + "".join(f"<h2>Part {i}</h2><p>Text {i}.</p>" for i in range(20_000)) + "</body></html>"
+    page = html_to_extracted(html)
+    assert [s.title for s in page.sections[:3]] == ["Part 0", "Part 1", "Part 2"]
+    assert len(page.sections) == 20_000 and page.sections[-1].title == "Part 19999"
