@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from index.errors import CitationError
 from index.keywords import RELATED_FORMS, keyword_tokens
+from index.types import ATOMIC_KINDS, Document
 from qa.config import Tuning
 from qa.types import Answer, Citation, Passage
 
@@ -55,6 +56,14 @@ class ScoredSentence:
     """IDF-weighted share of the question's keywords the sentence holds."""
     named: float = 0.0
     """How strongly the question names the sentence's document by its title (0..1)."""
+    kind: str = "sentence"
+    """What the sentence is in its document's structure: sentence (prose), code, row, header or term (see
+    index.types.Unit)."""
+    term: tuple[int, int] | None = None
+    """Document offsets of the name the sentence's definition defines (an API signature above its
+    description), when it is part of one."""
+    header: tuple[int, int] | None = None
+    """Document offsets of a table row's header row."""
 
 
 def line_of(text: str, offset: int) -> int:
@@ -96,28 +105,63 @@ def sentence_terms(snapshot: Snapshot, sentence_id: int, text: str) -> frozenset
     return terms
 
 
+_TYPE_WORDS = {"date": frozenset(keyword_tokens("date year day month time century decade")),
+               "version": frozenset(keyword_tokens("version release"))}
+"""Words that only say what kind of answer is asked for."""
+
+
+def unit_context(doc: Document, start: int, end: int) -> tuple[str, tuple[int, int] | None, tuple[int, int] | None]:
+    """What a sentence is in its document's structure: (kind, its definition's name, its row's header).
+    The kind is that of the atomic unit it is (code, row, header, term), else `sentence`."""
+    kind, term, header = "sentence", None, None
+    for i in doc.units_at(start):  # innermost first
+        unit = doc.units[i]
+        if unit.kind in ATOMIC_KINDS:
+            if kind == "sentence" and end <= unit.end:
+                kind = unit.kind
+                if unit.kind == "row" and unit.parent >= 0:
+                    head = doc.units[unit.parent]
+                    header = (head.start, head.end)
+                elif unit.kind == "term":
+                    term = (unit.start, unit.end)
+        elif unit.kind == "definition" and term is None:
+            if unit.parent >= 0:
+                named = doc.units[unit.parent]
+                term = (named.start, named.end)
+            break
+    return kind, term, header
+
+
 def score_sentences(
     snapshot: Snapshot, hits: Sequence[Hit], qvec: np.ndarray, question: str,
     tuning: Tuning = Tuning(), kind: str | None = None,
 ) -> list[ScoredSentence]:
     """Every distinct sentence of the retrieved chunks, scored against the question, best first. With an
     expected answer type (`kind`, qa/reader.py), sentences holding a candidate of that type score higher and
-    carry it; fragments (headings, table cells) score lower: they rarely answer anything."""
+    carry it; fragments (headings, table cells) score lower: they rarely answer anything. A sentence is
+    read with what its document's structure puts around it: the name its definition defines, its table's
+    header row; their words count towards its keyword overlap."""
     import numpy as np
 
-    from qa.reader import answer_span
-
-    weights = term_weights(snapshot, set(keyword_tokens(question)))
+    asked = set(keyword_tokens(question))
+    if kind in _TYPE_WORDS:  # "On what date...": "date" names what is asked, no sentence needs to hold it
+        asked = asked - _TYPE_WORDS[kind] or asked
+    weights = term_weights(snapshot, asked)
     seen: set[int] = set()
     rows: list[tuple[int, int, int, int]] = []
     named: dict[int, float] = {}
+    passage: dict[int, float] = {}  # sentence id -> the best retrieval score of a passage holding it
+    best_hit = max((h.score for h in hits), default=0.0)
     for hit in hits:
         chunk = snapshot.chunk(hit.chunk_id)
         named[chunk.doc_id] = max(named.get(chunk.doc_id, 0.0), hit.named)
         for sid, span in snapshot.sentences_of(chunk):
+            passage[sid] = max(passage.get(sid, -1.0), hit.score - best_hit)
             if sid not in seen:
                 seen.add(sid)
                 rows.append((sid, chunk.doc_id, span.start, span.end))
+    subjects = _code_subjects(question)
+    by_id = {r[0]: (r[1], r[2], r[3]) for r in rows}
     if not rows:
         return []
     vectors = snapshot.sentence_vectors_of([r[0] for r in rows])
@@ -128,24 +172,148 @@ def score_sentences(
         doc = snapshot.document(doc_id)
         text = doc.text[start:end]
         terms = sentence_terms(snapshot, sid, text)
+        unit, term, header = unit_context(doc, start, end)
+        context = terms
+        for around in (term, header):
+            if around is not None and around != (start, end):
+                context = context | frozenset(keyword_tokens(doc.text[around[0] : around[1]]))
+        if unit == "sentence" and _REFERS_BACK.match(text) and sid - 1 in by_id:
+            # "Those calls should be preceded by..." is about what the sentence before names
+            before = by_id[sid - 1]
+            if before[0] == doc_id:
+                context = context | sentence_terms(snapshot, sid - 1, doc.text[before[1] : before[2]])
         if doc_id not in doc_weights:
             # Inside a document about X, "X" in the question is no evidence for one sentence over another:
             # the rest of the question ("capital city", "born") is what tells its sentences apart.
             topic = set(keyword_tokens(doc.title)) if tuning.topic_aware else set()
             rest = {t: w for t, w in weights.items() if t not in topic}
             doc_weights[doc_id] = rest if rest else weights
-        overlap = keyword_overlap(doc_weights[doc_id], terms)
-        # A sentence of the document the question names is, other things equal, the one to quote.
-        score = float(cos) + tuning.keyword_weight * overlap + tuning.named_bonus * named[doc_id]
-        if is_fragment(text):
+        overlap = keyword_overlap(doc_weights[doc_id], context)
+        # A sentence of the document the question names is, other things equal, the one to quote; so is one
+        # of the passage retrieval ranked best, and one describing the API the question names.
+        score = float(cos) + tuning.keyword_weight * overlap + tuning.named_bonus * named[doc_id] \
+            + tuning.passage_weight * passage[sid]
+        if subjects and term is not None and _defines(doc.text[term[0] : term[1]], subjects):
+            score += tuning.subject_bonus
+        if unit in ("term", "header") or (unit == "sentence" and (is_fragment(text) or _introduces_other(
+                text, sid, by_id, doc))):
             score -= tuning.fragment_penalty
-        found = answer_span(kind, text, question, terms) if kind else None
+        if tuning.negation_penalty and _contradicts(text, question):
+            score -= tuning.negation_penalty
+        found = typed_answer(kind, doc.text, start, end, unit, term, question, terms) if kind else None
         if found is not None:
             score += tuning.type_bonus
-            found = (start + found[0], start + found[1])
-        scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos), found, overlap, named[doc_id]))
+        scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos), found, overlap, named[doc_id],
+                                     unit, term, header))
     scored.sort(key=lambda s: (-s.score, s.sentence_id))
     return scored
+
+
+_REFERS_BACK = re.compile(r"(?:This|That|These|Those|Such|It|They|The latter|The former|Both|Each)\b")
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\s+(\w+)", re.I)
+
+
+def _introduces_other(text: str, sid: int, by_id: dict[int, tuple[int, int, int]], doc: Document) -> bool:
+    """A sentence that only announces what follows ("The list is:") when what follows is not code or a table
+    that would be quoted with it: on its own it says nothing."""
+    if not text.rstrip().endswith(":"):
+        return False
+    after = by_id.get(sid + 1)
+    if after is None or after[0] != by_id[sid][0]:
+        return True
+    kind = unit_context(doc, after[1], after[2])[0]
+    return kind not in ("code", "header", "row")
+
+
+def _contradicts(sentence: str, question: str) -> bool:
+    """Whether the sentence negates what the question asserts: "default_factory is not None" against "whose
+    default_factory is None" (the question says the phrase without the negation)."""
+    q = " ".join(question.lower().split())
+    if _NEGATION.search(q):
+        return False
+    for m in _NEGATION.finditer(sentence):
+        before = sentence[: m.start()].split()[-1:]
+        phrase = " ".join([*before, m.group(1)]).lower()
+        if before and len(m.group(1)) > 2 and phrase in q:
+            return True
+    return False
+
+
+def _code_subjects(question: str) -> set[str]:
+    """The names written as code in a question (`addCleanup()`, `statistics.mode()`), lower-cased, with their
+    last part (`mode`): what it asks about when it names an API."""
+    from index.keywords import NAME_TOKEN, compound_key
+
+    found = set()
+    for m in NAME_TOKEN.finditer(question):
+        token = m.group()
+        if token.endswith("()") or "." in token.strip(".") or "_" in token.strip("_") or \
+                re.search(r"[a-z][A-Z]", token):
+            key = compound_key(token)
+            found.add(key)
+            found.add(key.rsplit(".", 1)[-1])
+    return found
+
+
+def _defines(term: str, subjects: set[str]) -> bool:
+    """Whether a definition's name line defines one of `subjects`."""
+    from qa.reader import defined_name
+
+    span = defined_name(term)
+    if span is None:
+        return False
+    name = term[span[0] : span[1]].lower()
+    return name in subjects or name.rsplit(".", 1)[-1] in subjects
+
+
+def typed_answer(kind: str, text: str, start: int, end: int, unit: str, term: tuple[int, int] | None,
+                 question: str, terms: frozenset[str]) -> tuple[int, int] | None:
+    """Document offsets of the answer of the asked kind that a sentence holds, if any. For a name in code, a
+    sentence inside a definition holds the name its definition defines (`itertools.pairwise` for "Return
+    successive overlapping pairs..."); a code block answers "how do I" whole."""
+    from qa.reader import (
+        DEFAULT,
+        DOC_KINDS,
+        ERROR,
+        HOWTO,
+        IDENT,
+        answer_span,
+        defined_name,
+        doc_answer_span,
+        is_code_token,
+    )
+
+    sentence = text[start:end]
+    if kind not in DOC_KINDS:
+        found = answer_span(kind, sentence, question, terms)
+        return (start + found[0], start + found[1]) if found else None
+    if kind in (IDENT, HOWTO) and unit == "row":
+        first = sentence.split(" | ", 1)[0].rstrip()
+        if first and (len(first) <= 40 or is_code_token(first)):
+            return start, start + len(first)  # a table of names: the row's first cell is the name
+    if kind in (IDENT, HOWTO, ERROR) and (unit == "term" or term is not None):
+        a, b = term if term is not None else (start, end)
+        name = defined_name(text[a:b])
+        if name is not None and (kind != ERROR or "error" in text[a:b].lower() or "exception" in text[a:b].lower()):
+            return a + name[0], a + name[1]
+    if kind == HOWTO and unit == "code":
+        return start, end
+    found = doc_answer_span(kind, sentence, question)
+    if found is None and kind == DEFAULT and term is not None:
+        found = _signature_default(text[term[0] : term[1]], question)
+        if found is not None:
+            return term[0] + found[0], term[0] + found[1]
+    return (start + found[0], start + found[1]) if found else None
+
+
+def _signature_default(signature: str, question: str) -> tuple[int, int] | None:
+    """In a signature (`NamedTemporaryFile(mode='w+b', buffering=-1)`), the default value of the parameter
+    the question names ("What file mode does it open the file in?" -> `'w+b'`)."""
+    asked = set(keyword_tokens(question))
+    for m in re.finditer(r"(\w+)=('[^']*'|\"[^\"]*\"|[^,)\s]+)", signature):
+        if set(keyword_tokens(m.group(1))) & asked:
+            return m.span(2)
+    return None
 
 
 def _is_title_line(snapshot: Snapshot, s: ScoredSentence) -> bool:
@@ -180,7 +348,11 @@ def select_sentences(
     for cand in scored[1:]:
         if len(chosen) >= tuning.max_sentences or cand.score < scored[0].score - tuning.extra_margin:
             break
-        if cand in chosen or is_fragment(snapshot.document(cand.doc_id).text[cand.start : cand.end]):
+        if cand in chosen or cand.kind in ("term", "header") or (
+                cand.kind == "sentence" and is_fragment(snapshot.document(cand.doc_id).text[cand.start : cand.end])):
+            continue
+        if cand.kind == "row":  # rows of one table look alike to the model, but each states its own fact
+            chosen.append(cand)
             continue
         vectors = snapshot.sentence_vectors_of([cand.sentence_id, *[c.sentence_id for c in chosen]])
         if all(float(vectors[0] @ other) < REDUNDANT_ABOVE for other in vectors[1:]):
@@ -215,7 +387,9 @@ def verify_citation(document_text: str, citation: Citation) -> None:
 
         raise IndexStateError(f"The index is damaged: citation [{citation.n}] points past the text of "
                               f"{citation.source}. Run `qa index --rebuild` to build it again.")
-    if document_text[citation.start : citation.end] != citation.quote:
+    if document_text[citation.start : citation.end] != citation.quote or (
+            citation.context is not None and document_text[citation.context[0] : citation.context[1]]
+            != citation.context_text):
         raise CitationError(
             f"Internal error: citation [{citation.n}] does not match {citation.source} at "
             f"{citation.start}:{citation.end}. Please report this bug; `qa index --rebuild` may help."
@@ -235,6 +409,73 @@ def passages_of(snapshot: Snapshot, hits: Sequence[Hit]) -> list[Passage]:
     return passages
 
 
+@dataclass(frozen=True)
+class Quote:
+    """One span to cite, before it becomes a Citation."""
+
+    doc_id: int
+    start: int
+    end: int
+    score: float
+    kind: str = "sentence"
+    highlight: tuple[int, int] | None = None
+    header: tuple[int, int] | None = None
+
+
+def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, ScoredSentence],
+                typed: bool = False) -> list[Quote]:
+    """What quoting a sentence takes, so that it can be understood on its own: a description with the name
+    its definition defines above it; a code block with the sentence that introduces it; a sentence that
+    introduces code ("...as follows:", "...can be removed by") with that code; a sentence that comments on
+    the code before it ("which repeats each element...") with that code; a definition's name with the first
+    sentence of its description; a table row with its header row (as the row's context). With `typed` (the
+    question asks for a name, a value, code), a sentence that does not hold one is followed by the next
+    sentence of its paragraph when that one does ("...trailing fields omitted." "To read such files set
+    fill = TRUE."). The highlight goes to whichever quote holds it. `neighbours`: the scored sentences by
+    id, to find the one before or after."""
+    doc = snapshot.document(s.doc_id)
+    main = Quote(s.doc_id, s.start, s.end, s.score, s.kind, None, s.header)
+    group = [main]
+    if s.kind == "term":
+        after = neighbours.get(s.sentence_id + 1)
+        if after is not None and after.doc_id == s.doc_id and after.term == (s.start, s.end):
+            group.append(Quote(after.doc_id, after.start, after.end, after.score, after.kind))
+    elif s.term is not None:
+        group.insert(0, Quote(s.doc_id, s.term[0], s.term[1], s.score, "term"))
+    if s.kind == "code":
+        before = neighbours.get(s.sentence_id - 1)
+        if before is not None and before.doc_id == s.doc_id and before.kind == "sentence" and \
+                doc.text[before.start : before.end].rstrip().endswith(":") and before.term == s.term:
+            group.insert(len(group) - 1, Quote(before.doc_id, before.start, before.end, before.score))
+    elif s.kind == "sentence":
+        after = neighbours.get(s.sentence_id + 1)
+        before = neighbours.get(s.sentence_id - 1)
+        text = doc.text[s.start : s.end].rstrip()
+        same = after is not None and after.doc_id == s.doc_id and after.term == s.term
+        if same and after is not None and after.kind == "code" and (text.endswith(":") or text[-1] not in ".!?)"):
+            group.append(Quote(after.doc_id, after.start, after.end, after.score, "code"))
+        elif before is not None and before.doc_id == s.doc_id and before.kind == "code" and \
+                re.match(r"(?:which|where|that|this|here)\b", text):
+            group.insert(0, Quote(before.doc_id, before.start, before.end, before.score, "code"))
+        elif typed and s.answer is None and same and after is not None and after.kind in ("sentence", "code") \
+                and (after.answer is not None or after.kind == "code") \
+                and "\n\n" not in doc.text[s.end : after.start]:
+            group.append(Quote(after.doc_id, after.start, after.end, after.score, after.kind, after.answer))
+        elif after is not None and after.doc_id == s.doc_id and after.kind == "header":
+            # a sentence introducing a table ("...are given in the following table."): its best row answers
+            head = (after.start, after.end)
+            rows = [r for r in neighbours.values() if r.doc_id == s.doc_id and r.kind == "row" and r.header == head]
+            if rows:
+                best = max(rows, key=lambda r: (r.score, -r.sentence_id))
+                group.append(Quote(best.doc_id, best.start, best.end, best.score, "row", best.answer, best.header))
+    if s.answer is not None:
+        for i, q in enumerate(group):
+            if q.start <= s.answer[0] and s.answer[1] <= q.end:
+                group[i] = Quote(q.doc_id, q.start, q.end, q.score, q.kind, s.answer, q.header)
+                break
+    return group
+
+
 def compose(
     snapshot: Snapshot,
     hits: Sequence[Hit],
@@ -246,14 +487,24 @@ def compose(
 ) -> Answer:
     """Turn retrieved chunks into a verified, cited Answer (or an abstention).
 
-    When the question asks for a type of answer (qa/reader.py), the answer leads with a sentence that holds
-    one, highlighted; a date question may be answered from the document's own dated header; and when no
-    retrieved sentence holds an answer of the asked type, or the question names something no retrieved
-    passage mentions, corpus-qa abstains."""
-    from qa.reader import DATE, STRICT, expected_type
+    When the question names something the documents never mention (qa/terms.py), corpus-qa abstains and
+    says what. When the question asks for a type of answer (qa/reader.py), the answer leads with a
+    sentence that holds one, highlighted; a date question may be answered from the document's own dated
+    header; and when no retrieved sentence holds an answer of the asked type, or the question names
+    something no retrieved passage mentions, corpus-qa abstains. Each chosen sentence is quoted with what
+    it needs to be understood (`quote_group`)."""
+    from qa.reader import DATE, DOC_KINDS, STRICT, expected_type
+    from qa.terms import never_mentioned
 
     passages = passages_of(snapshot, hits)
     asked = retrieval_question or question
+    if tuning.reader:
+        missing = never_mentioned(question, snapshot.name_frequency, snapshot.document_frequency)
+        if missing:
+            names = ", ".join(missing[:-1]) + (" or " if len(missing) > 1 else "") + missing[-1]
+            text = f"Not found in the corpus: the documents never mention {names}."
+            return Answer(question, text, True, (), tuple(passages), tuple(warnings), confidence=0.95,
+                          unmentioned=tuple(missing))
     kind = expected_type(question) if tuning.reader else None
     scored = score_sentences(snapshot, hits[: tuning.answer_passages], qvec, asked, tuning, kind)
     chosen = select_sentences(snapshot, scored, tuning)
@@ -266,36 +517,115 @@ def compose(
                  and (kind not in STRICT or s.overlap > 0 or s.named > 0)]
         if kind == DATE:
             header = _dated_header(snapshot, chosen[0], typed)
+        margin = tuning.extra_margin * (2 if kind in DOC_KINDS else 1)
         if header is None and not typed and kind in STRICT:
             chosen = []  # no date or number anywhere: a near-topic question the documents do not answer
         elif header is None and typed and chosen[0].answer is None and \
-                (kind in STRICT or typed[0].score >= chosen[0].score - tuning.extra_margin):
+                (kind in STRICT or typed[0].score >= chosen[0].score - margin):
             # a sentence holding an answer of the asked type leads: always for a date or a number (one without
             # cannot answer), for a name when it is nearly as good a match
             chosen = [typed[0], *[c for c in chosen if c.sentence_id != typed[0].sentence_id]]
             chosen = chosen[: tuning.max_sentences]
-    if chosen and tuning.reader and not _names_are_present(question, passages[: tuning.answer_passages]):
+    if chosen and tuning.reader and not _names_are_present(question, passages[: tuning.answer_passages], snapshot):
         chosen = []
-    citations = []
-    spans = ([header] if header is not None else []) + [(s.doc_id, s.start, s.end, s.score, s.answer) for s in chosen]
-    for n, (doc_id, start, end, score, highlight) in enumerate(spans[: tuning.max_sentences], start=1):
-        doc = snapshot.document(doc_id)
-        page = doc.page_at(start)
-        section = doc.section_at(start)
-        citation = Citation(n, doc.source, start, end, doc.text[start:end], score, doc.title,
-                            doc.date, doc.place, line_of(doc.text, start), page.number if page else None,
-                            page.label if page else None, doc.format, section.title if section else None,
-                            highlight if n == 1 else None)
-        verify_citation(doc.text, citation)
-        citations.append(citation)
+    quotes: list[Quote] = []
+    if header is not None:
+        doc_id, start, end, score, highlight = header
+        quotes.append(Quote(doc_id, start, end, score, "sentence", highlight))
+    neighbours = {s.sentence_id: s for s in scored}
+    for s in chosen[: tuning.max_sentences]:
+        for q in quote_group(snapshot, s, neighbours, kind in DOC_KINDS if kind else False):
+            if not any(q.doc_id == o.doc_id and q.start < o.end and o.start < q.end for o in quotes):
+                quotes.append(q)
+    quotes = quotes[: tuning.max_sentences + 2]
+    lead = chosen[0] if chosen else (scored[0] if scored else None)
+    signals = measure(snapshot, question, lead, scored, hits, kind, quotes)
+    if quotes and signals["dense"] < tuning.off_topic_below and signals["coverage"] < tuning.off_topic_coverage:
+        quotes = []  # nothing in the corpus is about what is asked ("What is the capital of Australia?" over manuals)
+    citations = [_citation(snapshot, n, q) for n, q in enumerate(quotes, start=1)]
     if not citations:
-        return Answer(question, NOT_FOUND, True, (), tuple(passages), tuple(warnings))
-    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-    first = citations[0]
+        return Answer(question, NOT_FOUND, True, (), tuple(passages), tuple(warnings),
+                      confidence=confidence(signals, True), signals=tuple(signals.items()))
+    text = render_text(citations)
+    first = next((c for c in citations if c.highlight), None)
     short = None
-    if first.highlight:
+    if first is not None and first.highlight:
         short = first.quote[first.highlight[0] - first.start : first.highlight[1] - first.start]
-    return Answer(question, text, False, tuple(citations), tuple(passages), tuple(warnings), short)
+    return Answer(question, text, False, tuple(citations), tuple(passages), tuple(warnings), short,
+                  confidence=confidence(signals, False), signals=tuple(signals.items()))
+
+
+FEATURES = ("score", "cosine", "margin", "dense", "typed", "coverage")
+"""The signals `confidence` weighs (see `measure`)."""
+CONFIDENCE_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 0.5, 1.0, -3.0)
+"""Logistic weights of FEATURES, then the bias: fitted by `python bench/answers.py --fit` on the answered
+questions of every documentation set (see bench/README.md, "Confidence")."""
+
+
+def confidence(signals: dict[str, float], abstained: bool) -> float:
+    """How likely what corpus-qa says is right: for an answer, that it answers; for an abstention, that the
+    documents indeed do not (1 minus the chance its best candidate would have answered)."""
+    import math
+
+    weights = dict(zip(FEATURES, CONFIDENCE_WEIGHTS, strict=False))
+    z = CONFIDENCE_WEIGHTS[-1] + sum(w * signals.get(f, 0.0) for f, w in weights.items())
+    p = 1.0 / (1.0 + math.exp(-z))
+    return 1.0 - p if abstained else p
+
+
+def measure(snapshot: Snapshot, question: str, lead: ScoredSentence | None, scored: Sequence[ScoredSentence],
+            hits: Sequence[Hit], kind: str | None, quotes: Sequence[Quote]) -> dict[str, float]:
+    """What the answer's confidence rests on: the lead sentence's score and cosine, how far it leads the
+    next sentence, the best passage's cosine, whether it holds an answer of the asked kind, and `coverage`:
+    the IDF-weighted share of the question's words that the quoted text, its context (a definition's name,
+    a row's header) and its document's and section's titles hold. A word the corpus never uses counts with
+    the weight of the rarest."""
+    import math
+
+    if lead is None:
+        return {"score": 0.0, "cosine": 0.0, "margin": 0.0, "dense": 0.0, "typed": 0.0, "coverage": 0.0}
+    doc = snapshot.document(lead.doc_id)
+    pieces = [doc.title]
+    section = doc.section_at(lead.start)
+    if section is not None:
+        pieces.append(section.title)
+    for q in quotes or [Quote(lead.doc_id, lead.start, lead.end, lead.score)]:
+        if q.doc_id == lead.doc_id:
+            pieces.append(snapshot.document(q.doc_id).text[q.start : q.end])
+            if q.header:
+                pieces.append(doc.text[q.header[0] : q.header[1]])
+    present = set(keyword_tokens(" ".join(pieces)))
+    n = max(1, snapshot.keyword_chunks())
+    rarest = math.log(1.0 + (n + 0.5) / 0.5)
+    words = set(keyword_tokens(question))
+    if kind in _TYPE_WORDS:
+        words = words - _TYPE_WORDS[kind] or words
+    weights = {w: (math.log(1.0 + (n - df + 0.5) / (df + 0.5)) if (df := snapshot.document_frequency(w)) else rarest)
+               for w in words}
+    total = sum(weights.values())
+    coverage = sum(w for t, w in weights.items() if t in present) / total if total else 0.0
+    others = [s.score for s in scored if s.sentence_id != lead.sentence_id]
+    return {"score": lead.score, "cosine": lead.cosine, "margin": lead.score - (others[0] if others else 0.0),
+            "dense": max((h.dense for h in hits), default=0.0), "typed": float(lead.answer is not None),
+            "coverage": coverage}
+
+
+def render_text(citations: Sequence[Citation]) -> str:
+    """The answer as a person reads it: each quote followed by its marker."""
+    return " ".join(f"{c.quote} [{c.n}]" for c in citations)
+
+
+def _citation(snapshot: Snapshot, n: int, q: Quote) -> Citation:
+    doc = snapshot.document(q.doc_id)
+    page = doc.page_at(q.start)
+    section = doc.section_at(q.start)
+    context_text = doc.text[q.header[0] : q.header[1]] if q.header else None
+    citation = Citation(n, doc.source, q.start, q.end, doc.text[q.start : q.end], q.score, doc.title,
+                        doc.date, doc.place, line_of(doc.text, q.start), page.number if page else None,
+                        page.label if page else None, doc.format, section.title if section else None,
+                        q.highlight, q.kind, q.header, context_text)
+    verify_citation(doc.text, citation)
+    return citation
 
 
 def _dated_header(
@@ -319,9 +649,10 @@ def _dated_header(
     return best.doc_id, start, end, best.score, (at, at + len(doc.date))
 
 
-def _names_are_present(question: str, passages: Sequence[Passage]) -> bool:
+def _names_are_present(question: str, passages: Sequence[Passage], snapshot: Snapshot | None = None) -> bool:
     """Whether everything the question names (words it writes as names: "Kazakhstan", "Tim Cook") appears,
-    at least in part, in the passages the answer comes from, or in their titles."""
+    at least in part, in the passages the answer comes from, or in their titles. A name found all over the
+    corpus ("Python" in the Python documentation) is its subject, not a sign of a wrong passage."""
     from index.keywords import STOPWORDS
     from index.titles import maximal, normalize, question_spans
 
@@ -330,8 +661,14 @@ def _names_are_present(question: str, passages: Sequence[Passage]) -> bool:
     if not names:
         return True
     seen = set(normalize(" ".join(f"{p.title} {p.text}" for p in passages)).split())
+    common = None
+    if snapshot is not None:
+        n = max(1, snapshot.keyword_chunks())
+        common = lambda w: any(snapshot.document_frequency(t) > 0.02 * n for t in keyword_tokens(w))  # noqa: E731
     for name in names:
         words = [w for w in name.split() if w not in STOPWORDS and len(w) > 2 and not w.isdigit()]
+        if common is not None:
+            words = [w for w in words if not common(w)]
         if words and not any(w in seen for w in words):
             return False
     return True

@@ -84,6 +84,20 @@ class Tuning:
     """Added to the score of a sentence holding a candidate answer of the asked type."""
     fragment_penalty: float = 0.1
     """Taken from the score of a heading-like fragment (short, without closing punctuation)."""
+    passage_weight: float = 0.5
+    """Weight, in a sentence's score, of how far its best passage's retrieval score is below the best
+    passage's (0 for a sentence of the top passage, negative for the others)."""
+    negation_penalty: float = 0.05
+    """Taken from the score of a sentence that negates a phrase of the question ("is not None" for "is
+    None")."""
+    off_topic_below: float = 0.30
+    """When no passage's cosine to the question reaches this, and the quoted text covers less than
+    `off_topic_coverage` of the question's words, the corpus is not about what is asked: abstain."""
+    off_topic_coverage: float = 0.8
+    """See `off_topic_below`."""
+    subject_bonus: float = 0.1
+    """Added to the score of a sentence describing the API the question names (`addCleanup()` -> the
+    description under `addCleanup(function, /, *args, **kwargs)`)."""
 
 
 SETTINGS = ("corpus", "index", "top_k", "store", "where", "precision", "theme")

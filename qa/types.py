@@ -87,6 +87,14 @@ class Citation:
     """The heading of the section holding the quote (HTML, DOCX, EPUB), if known."""
     highlight: tuple[int, int] | None = None
     """The short answer inside the quote, as document offsets [start, end), when the question asks for one."""
+    kind: str = "sentence"
+    """What the quote is: `sentence` (prose), `code` (a code block, verbatim with its line breaks), `row` (a
+    table row), `term` (the name a definition defines: an API signature, an option), `header` (a table's
+    header row)."""
+    context: tuple[int, int] | None = None
+    """For a table row: the document offsets of its table's header row, shown with it; None otherwise."""
+    context_text: str | None = None
+    """The text at `context` (verbatim, verified like the quote)."""
 
     def location(self) -> str:
         """Where the quote is, as people read it: `file.pdf p. 12` or `notes.txt:5`."""
@@ -117,6 +125,14 @@ class Answer:
     short_answer: str | None = None
     """The short answer (a name, date, place or number) highlighted in the first citation, when the
     question asks for one and the quote holds it."""
+    confidence: float = 0.0
+    """How likely the answer is right (0..1), calibrated on documentation questions (see README); for an
+    abstention, how likely the documents do hold an answer after all."""
+    unmentioned: tuple[str, ...] = ()
+    """Terms of the question the documents never mention (why it abstained, when that is why)."""
+    signals: tuple[tuple[str, float], ...] = ()
+    """The evidence `confidence` is computed from (qa/answer.py, `Signals`), for benchmarks and debugging;
+    not part of the JSON contract."""
 
     def to_dict(self, id: Any = None, error: str | None = None) -> dict[str, Any]:
         """The JSON contract of `qa ask --json` and `qa batch`."""
@@ -126,11 +142,16 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "short_answer": self.short_answer,
+            "confidence": round(self.confidence, 3),
+            "unmentioned": list(self.unmentioned),
             "citations": [
                 {"n": c.n, "source": c.source, "start": c.start, "end": c.end, "quote": c.quote,
                  "score": round(c.score, 4), "title": c.title, "date": c.date, "place": c.place,
                  "line": c.line, "page": c.page, "page_label": c.page_label, "format": c.format,
-                 "section": c.section, "highlight": list(c.highlight) if c.highlight else None}
+                 "section": c.section, "highlight": list(c.highlight) if c.highlight else None,
+                 "kind": c.kind,
+                 "header": {"start": c.context[0], "end": c.context[1], "text": c.context_text}
+                 if c.context else None}
                 for c in self.citations
             ],
             "passages": [p.to_dict() for p in self.passages],
@@ -141,5 +162,6 @@ class Answer:
 
 def error_record(id: Any, question: str, error: str) -> dict[str, Any]:
     """A contract object for a question that could not be answered at all."""
-    return {"id": id, "question": question, "answer": "", "abstained": False, "short_answer": None, "citations": [],
+    return {"id": id, "question": question, "answer": "", "abstained": False, "short_answer": None,
+            "confidence": 0.0, "unmentioned": [], "citations": [],
             "passages": [], "warnings": [], "error": error}

@@ -41,7 +41,8 @@ def test_candidates_of_each_type_leave_out_the_question_and_titles() -> None:
     assert spans(DATE, s, "When did they meet?") == ["1991"]
     assert spans(DATE, "Built in the 7th century BC and again in 1644.", "When was it built?") == \
         ["7th century BC", "1644"]
-    assert spans(NUMBER, "It has 19 million people, up from 1,500,000.", "How many?") == ["19 million", "1,500,000"]
+    assert spans(NUMBER, "It has 19 million people, up from 1,500,000.", "How many?") == \
+        ["19 million people", "1,500,000"]
 
 
 def test_a_number_must_come_with_what_is_measured() -> None:

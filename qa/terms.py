@@ -1,0 +1,153 @@
+"""What a question names, and whether the documents ever mention it.
+
+A question that names something the corpus never mentions ("How do I use tidyr's pivot_wider()?" over the
+R manuals, "Who won the 2018 FIFA World Cup?" over software documentation) cannot be answered from it,
+however close the nearest passage looks. The terms that decide it are the ones a paraphrase cannot
+replace: names written as code (`pivot_wider`, `Path.walk()`, `setRefClass`, `--tls-cert`), names written
+as names (`Shiny`, `Everest`), versions (`3.13`, `PEP 701`), and words that are not English (`tidyr`,
+`lubridate`). An English word the documents do not use ("folder" where they say "directory") is not one
+of them: that is left to how well the passages match (qa/answer.py). A misspelling of a word the corpus
+holds ("temparature") is not one either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.keywords import STOPWORDS, compound_key, is_compound, keyword_tokens, named_numbers
+
+CODE, NAME, VERSION, WORD = "code", "name", "version", "word"
+
+_QUOTED = re.compile(r"""(?<![\w])(['"‘“`])(?:(?!\1).){1,120}?(?:\1|[’”])""")
+_LETTER = r"[^\W\d_]"
+_TOKEN = re.compile(
+    rf"(?<![\w-])--?{_LETTER}[\w-]*|[%@$\\]?(?:{_LETTER}|_)[\w]*(?:(?:\.|::|\$|@|-)(?:{_LETTER}|_)[\w]*)*(?:\(\))?%?"
+    r"|%[^\s%]{1,4}%|(?<![\w.])\d+(?:\.\d+)+(?![\w.]*\d)"
+)
+_FILE_EXTENSIONS = frozenset(
+    """csv tsv json txt py r rd rda rds md rst html htm pdf xml yaml yml toml zip gz tar tgz bz2 xz log cfg ini c h
+    cpp hpp so dll exe sh bat png jpg jpeg gif svg docx xlsx pptx epub ipynb pyc pyz whl db sqlite""".split()
+)
+_CALL = re.compile(r"[\w.]+\(([^()]*)\)")
+_GENERIC_NAMES = frozenset(
+    """i i'm i've i'd ok yes no python r api apis id ids url urls os cpu gpu utf ascii unicode json csv html http
+    https xml pdf sql""".split()
+)
+"""Capitalised words a question uses as ordinary words of the trade, not as names to look up."""
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    """A term of a question that may name something the corpus does not hold."""
+
+    text: str
+    """As the question writes it (`pivot_wider()`, `Shiny`, `3.13`)."""
+    kind: str
+    """code, name, version or word (a lower-case word; it counts only if it is not English)."""
+    compound: str | None
+    """The lookup key among the corpus's names (index.keywords.names_in), for a code name made of parts, a
+    version or a named number; None for a single word."""
+    words: tuple[str, ...]
+    """Its keyword stems, to look up in the keyword index."""
+
+
+def key_terms(question: str) -> list[KeyTerm]:
+    """The question's candidate key terms, in order. Quoted examples ('2023-05-01', "-22 // 10"), the
+    arguments of a call the question writes, example file names (`data.csv`), capitalised words that start
+    a sentence, and stop words are left out."""
+    text = _QUOTED.sub(" ", question)
+    text = _CALL.sub(lambda m: m.group()[: m.start(1) - m.start()] + " " * len(m.group(1)) + ")", text)
+    found: list[KeyTerm] = [KeyTerm(k, NAME, k, ()) for k in sorted(named_numbers(text))]
+    first = True
+    for m in _TOKEN.finditer(text):
+        token = m.group()
+        at_start = first or bool(re.search(r"[.?!:]\s*$", text[: m.start()]))
+        first = False
+        found.extend(_classify(token, at_start))
+    return found
+
+
+def _classify(token: str, at_start: bool) -> list[KeyTerm]:
+    if token[0].isdigit():
+        return [KeyTerm(token, VERSION, token, ())]
+    if token[0] == "-":
+        return [KeyTerm(token, CODE, token.lower(), ())]  # a command-line option
+    if "-" in token:
+        if any(p[:1].isupper() for p in token.split("-")):  # "R-hub": a name
+            return [KeyTerm(token, NAME, None, tuple(keyword_tokens(token)))]
+        return [t for p in token.split("-") if p for t in _classify(p, at_start)]
+    if is_compound(token):
+        if "." in token and token.rsplit(".", 1)[1].lower() in _FILE_EXTENSIONS:
+            return []  # an example file name (`data.csv`), not a name to look up
+        return [KeyTerm(token, CODE, compound_key(token), tuple(keyword_tokens(token)))]
+    word = compound_key(token)
+    if len(word) < 2 or word.lower() in STOPWORDS:
+        return []
+    stems = tuple(keyword_tokens(word))
+    if not stems:
+        return []
+    if token.endswith("()") or token[0] in "%@$\\":
+        return [KeyTerm(token, CODE, None, stems)]
+    if token[0].isupper() and not at_start and word.lower() not in _GENERIC_NAMES:
+        if token.isupper() and len(token) <= 3:
+            return []  # a short acronym ("CI", "GUI") is as often spelled out in the documents as not
+        return [KeyTerm(token, NAME, None, stems)]
+    if word.isalpha() and word.islower() and len(word) >= 3:
+        return [KeyTerm(token, WORD, None, stems)]
+    return []
+
+
+def never_mentioned(question: str, name_frequency: Callable[[str], int],
+                    document_frequency: Callable[[str], int]) -> list[str]:
+    """The key terms of `question` the corpus never mentions, as the question writes them: code names,
+    names and versions it holds nowhere, and words it holds nowhere that are neither English nor a
+    misspelling of one of its own words."""
+    missing: list[str] = []
+    for term in key_terms(question):
+        if term.compound is not None:
+            if name_frequency(term.compound) <= 0:
+                missing.append(term.text)
+            continue
+        if all(document_frequency(w) > 0 for w in term.words):
+            continue
+        if term.kind == WORD and term.text.lower() in english_words():
+            continue  # an ordinary word the documents happen not to use
+        if term.kind in (WORD, NAME) and term.text.lower() not in english_words() \
+                and _misspelt(term.text.lower(), document_frequency):
+            continue  # a misspelling of the corpus's own word; an English word is never taken for one
+        missing.append(term.text)
+    return list(dict.fromkeys(missing))
+
+
+def _misspelt(word: str, document_frequency: Callable[[str], int]) -> bool:
+    """Whether `word` is one edit (a letter left out, added, changed, or two swapped) away from a word the
+    corpus holds ("temparature", "Linoel"). Short words only by a letter added, changed or swapped: "tidyr"
+    is not a misspelling of "tidy"."""
+    if len(word) < 5 or not word.isalpha():
+        return False
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    variants = {a + c + b for a, b in splits for c in letters}  # inserts
+    variants |= {a + c + b[1:] for a, b in splits if b for c in letters}  # replaces
+    variants |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}  # transposes
+    if len(word) >= 6:
+        variants |= {a + b[1:] for a, b in splits if b}  # deletes
+    variants.discard(word)
+    return any(document_frequency(stem) > 0 for stem in set(keyword_tokens(" ".join(sorted(variants)))))
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """English words (pyspellchecker's frequency list, 160,000 words; read on first use, ~0.1 s)."""
+    import gzip
+    import json
+    from importlib import resources
+
+    try:
+        data = resources.files("spellchecker").joinpath("resources/en.json.gz").read_bytes()
+        return frozenset(json.loads(gzip.decompress(data)))
+    except (ModuleNotFoundError, OSError, ValueError):
+        return frozenset()  # without the list every unknown lower-case word counts: safe, if stricter

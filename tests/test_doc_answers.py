@@ -1,0 +1,140 @@
+"""Answers on documentation: pick what answers, quote what it needs, refuse what the documents never say.
+
+A small corpus made here (an API reference page, a DOCX with code and a table, a PDF manual with a table,
+code and a definition list, a text with a budget), answered with the fast hash embedder: what is tested is
+the choice and shape of the answer, which does not depend on the model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.reader import DEFAULT, ERROR, HOWTO, IDENT, NUMBER, VERSION, expected_type
+from tests.docgen import API_PAGE, make_code_docx, make_structured_pdf
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "itertools.html").write_text(API_PAGE, encoding="utf-8")
+    make_code_docx(root / "lab.docx")
+    make_structured_pdf(root / "manual.pdf")
+    (root / "project.txt").write_text(
+        "Project Aurora\n\nThe project studies coastal erosion. The annual budget of the project is 240 000 euros, "
+        "paid by the regional council.\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def docs_engine(docs: Path, tmp_path: Path, hash_embedder):  # type: ignore[no-untyped-def]
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    eng = Engine(Settings.resolve(docs, tmp_path / "index"), embedder=hash_embedder)
+    for _ in eng.prepare():
+        pass
+    yield eng
+    eng.close()
+
+
+def test_a_description_is_quoted_with_the_name_it_defines(docs_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = docs_engine.ask("Which itertools function returns successive overlapping pairs from the input?")
+    assert not answer.abstained
+    kinds = [c.kind for c in answer.citations]
+    assert kinds[:2] == ["term", "sentence"]
+    assert answer.citations[0].quote == "itertools.pairwise(iterable)"
+    assert answer.citations[1].quote.startswith("Return successive overlapping pairs")
+    assert answer.short_answer == "itertools.pairwise"
+    assert "itertools.pairwise(iterable) [1]" in answer.text
+
+
+def test_a_table_row_answers_with_its_header(docs_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = docs_engine.ask("When was the confocal microscope last calibrated?")
+    row = answer.citations[0]
+    assert row.kind == "row" and "Confocal microscope" in row.quote
+    assert row.context_text is not None and row.context_text.startswith("Instrument | Last calibrated")
+    assert answer.short_answer == "2024-03-12"  # the asked row's date, not the mass spectrometer's
+
+
+def test_how_to_quotes_the_code_with_the_sentence_introducing_it(docs_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = docs_engine.ask("How do I list the samples of a run?")
+    kinds = [c.kind for c in answer.citations]
+    assert "code" in kinds
+    code = answer.citations[kinds.index("code")]
+    assert code.quote == "samples <- list_samples(run)\nfor (s in samples) {\n    print(s)\n}"
+    before = answer.citations[kinds.index("code") - 1]
+    assert before.quote == "To list the samples of a run, type:"
+
+
+def test_whole_values_keep_units_and_separators(docs_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = docs_engine.ask("What is the annual budget of the project?")
+    assert answer.short_answer == "240 000 euros"
+
+
+@pytest.mark.parametrize(("question", "missing"), [
+    ("How do I filter rows with dplyr?", ["dplyr"]),
+    ("What does Path.walk() yield for each directory?", ["Path.walk()"]),
+    ("What changed in Python 3.13?", ["python 3.13", "3.13"]),
+    ("How do I serve files with http.server --tls-cert?", ["http.server", "--tls-cert"]),
+])
+def test_terms_the_documents_never_mention_are_named_in_the_refusal(docs_engine, question: str,  # type: ignore[no-untyped-def]
+                                                                   missing: list[str]) -> None:
+    answer = docs_engine.ask(question)
+    assert answer.abstained and answer.citations == ()
+    assert list(answer.unmentioned) == missing
+    assert answer.text.startswith("Not found in the corpus: the documents never mention ")
+    assert all(term in answer.text for term in missing)
+    assert answer.passages  # the closest passages are still shown
+    record = answer.to_dict()
+    assert record["unmentioned"] == missing and 0.5 < record["confidence"] <= 1
+
+
+def test_misspellings_and_english_words_are_not_taken_for_unknown_names(docs_engine) -> None:  # type: ignore[no-untyped-def]
+    """'calibratted' is one letter away from the corpus's 'calibrated'; 'folder' is English: neither makes the
+    question unanswerable by itself."""
+    assert not docs_engine.ask("When was the confocal microscope last calibratted?").unmentioned
+    assert not docs_engine.ask("Which folder holds the confocal microscope calibration?").unmentioned
+
+
+def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignore[no-untyped-def]
+    record = docs_engine.ask("When was the confocal microscope last calibrated?").to_dict()
+    assert 0 <= record["confidence"] <= 1
+    assert record["citations"][0]["kind"] == "row"
+    assert record["citations"][0]["header"]["text"].startswith("Instrument | Last calibrated")
+    json.dumps(record, allow_nan=False)
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Which argparse method returns the leftover arguments?", IDENT),
+    ("Is there a hashlib helper that hashes an open file?", IDENT),
+    ("My package's C++ code includes headers. Which DESCRIPTION field declares that?", IDENT),
+    ("What exception does statistics.mean() raise on an empty list?", ERROR),
+    ("What line width does textwrap.wrap use if I don't specify one?", DEFAULT),
+    ("Which Python version added PurePath.is_relative_to()?", VERSION),
+    ("How do I create a temporary directory?", HOWTO),
+    ("When raising an exception inside an except block, how do I turn off chaining?", HOWTO),
+    ("How many entries does the protection stack hold by default?", DEFAULT),
+    ("How many people live in Astana?", NUMBER),
+    ("What does switch() give back when the selector is too big?", None),
+])
+def test_documentation_answer_kinds(question: str, kind: str | None) -> None:
+    assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize(("question", "person"), [
+    ("Who is the president of Ukraine?", "Volodymyr Zelenskyy"),
+    ("Who is the president of Kazakhstan?", "Kassym-Jomart Tokayev"),
+])
+def test_who_names_the_holder_of_the_role_in_the_asked_place(engine, question: str, person: str) -> None:  # type: ignore[no-untyped-def]
+    """One sentence names two presidents ("Kazakh President Kassym-Jomart Tokayev has also spoken with
+    Ukrainian President Volodymyr Zelenskyy"): the answer is the asked country's."""
+    assert engine.ask(question).short_answer == person
+
+
+def test_date_question_is_answered_from_the_dateline(engine) -> None:  # type: ignore[no-untyped-def]
+    """"On Tuesday" under a dated dateline: the date of the event is the article's date."""
+    answer = engine.ask("On what date was Blinken in Astana?")
+    assert not answer.abstained and answer.short_answer == "2023-02-28"
