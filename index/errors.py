@@ -22,6 +22,7 @@ class ExitCode(enum.IntEnum):
     PARTIAL = 7  # `qa batch` finished, but some lines carry an `error`
     WRITE = 8  # the index could not be written (disk full, read-only folder, no permission)
     CLUSTER = 9  # `qa index --ray`: the Ray cluster could not be reached, or failed during the build
+    ABSTAINED = 10  # `qa ask --fail-on-abstain` / `qa batch --fail-on-abstain`: the documents did not answer
 
 
 class QAError(Exception):

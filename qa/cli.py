@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -231,7 +232,8 @@ def cli() -> None:
     Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
     4 index damaged or built by another model, 5 index busy, 6 model failed to load,
     7 batch finished with some failed lines, 8 index could not be written (disk full, no permission),
-    9 Ray cluster unreachable or failed (index --ray), 130 interrupted (Ctrl+C).
+    9 Ray cluster unreachable or failed (index --ray), 10 the documents did not answer (only with
+    --fail-on-abstain), 130 interrupted (Ctrl+C).
     """
 
 
@@ -343,10 +345,21 @@ def _prepared_engine(settings, refresh: bool = True):
     return engine
 
 
-def format_answer(answer) -> str:
+def _one_line(text: str) -> str:
+    """Prose on one line: runs of spaces, tabs and line breaks become one space (anything else, such as a
+    line separator, is left for `terminal_safe` to show)."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
+KIND_LABELS = {"code": "code", "row": "table row", "term": "definition", "header": "table header"}
+"""How a citation's kind is named where it is shown; prose sentences are not labelled."""
+
+
+def format_answer(answer, verbose: bool = False) -> str:
     """The plain-text rendering of an Answer for a terminal. Each line is escaped whole (qa/display.py):
-    the only line breaks are this layout's own, so one citation stays one line whatever its file name or
-    quote holds."""
+    the only line breaks are this layout's own and those of code blocks, which are shown as code (indented,
+    line by line); a table row is shown under its header row. With `verbose`, the retrieved passages follow
+    an answer too."""
     from index.loaders import shorten
 
     lines = []
@@ -355,13 +368,43 @@ def format_answer(answer) -> str:
         if answer.passages:
             lines += ["", "Closest passages:"]
             lines += [f"  {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
-    else:
-        if answer.short_answer:
-            lines.append(f"Answer: {answer.short_answer} [1]")
-        lines.append(answer.text)
-        lines.append("")
-        for c in answer.citations:
-            lines.append(f"{c.header()}  \"{c.quote}\"")
+        return "\n".join(terminal_safe(line) for line in lines)
+    if answer.short_answer:
+        holder = next((c.n for c in answer.citations if c.highlight), 1)
+        lines.append(f"Answer: {answer.short_answer} [{holder}]")
+    prose: list[str] = []
+    for c in answer.citations:
+        if c.kind == "code":
+            if prose:
+                lines.append(" ".join(prose))
+                prose = []
+            lines += [f"    {row}" for row in c.quote.split("\n")]
+            lines[-1] += f"  [{c.n}]"
+        else:
+            prose.append(f"{_one_line(c.quote)} [{c.n}]")
+    if prose:
+        lines.append(" ".join(prose))
+    lines.append("")
+    shown_header = None
+    for c in answer.citations:
+        label = KIND_LABELS.get(c.kind)
+        head = c.header() + (f" ({label})" if label else "")
+        if c.kind == "code":
+            lines.append(head)
+            lines += [f"    {row}" for row in c.quote.split("\n")]
+        elif c.kind == "row" and c.context_text:
+            lines.append(head)
+            if (c.source, c.context) != shown_header:  # one header for the rows of one table in a row
+                lines.append(f"    {_one_line(c.context_text)}")
+            lines.append(f"    {_one_line(c.quote)}")
+            shown_header = (c.source, c.context)
+            continue
+        else:
+            lines.append(f"{head}  \"{_one_line(c.quote)}\"")
+        shown_header = None
+    if verbose and answer.passages:
+        lines += ["", "Passages:"]
+        lines += [f"  [{p.rank}] {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
     return "\n".join(terminal_safe(line) for line in lines)
 
 
@@ -371,7 +414,11 @@ def format_answer(answer) -> str:
 @_where
 @_top_k
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see README for the fields).")
-def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int | None, as_json: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Also list the retrieved passages when it answers.")
+@click.option("--fail-on-abstain", is_flag=True,
+              help="Exit with status 10 when the documents do not answer (default: 0, as for an answer).")
+def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int | None, as_json: bool,
+        verbose: bool, fail_on_abstain: bool) -> None:
     """Answer QUESTION from the corpus ('-' reads it from stdin)."""
     from qa.engine import normalize_question
 
@@ -390,7 +437,9 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
     if as_json:
         click.echo(json.dumps(answer.to_dict(id=1), ensure_ascii=False))
     else:
-        click.echo(format_answer(answer))
+        click.echo(format_answer(answer, verbose=verbose))
+    if fail_on_abstain and answer.abstained:
+        sys.exit(int(ExitCode.ABSTAINED))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -398,7 +447,10 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
 @_common
 @_where
 @_top_k
-def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: int | None) -> None:
+@click.option("--fail-on-abstain", is_flag=True,
+              help="Exit with status 10 when a question went unanswered (after the whole batch).")
+def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: int | None,
+          fail_on_abstain: bool) -> None:
     """Answer one question per line of FILE ('-' or nothing: stdin), writing JSONL to stdout.
 
     A line is plain text or a JSON object {"id": ..., "question": ..., "where": ...} (id: a string, a
@@ -412,7 +464,7 @@ def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: in
         engine = _prepared_engine(_settings(corpus, index_dir, top_k, answers=True))
     except QAError as error:
         _fail(error)
-    failed = answered = 0
+    failed = answered = abstained = 0
     for number, raw in read_lines(file):
         qid: Any = number
         question = raw.decode("utf-8", "replace")
@@ -431,6 +483,7 @@ def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: in
             out = dumps_record(record)
         if record["error"] is None:
             answered += 1
+            abstained += bool(record["abstained"])
         else:
             failed += 1
         sys.stdout.write(out)
@@ -441,6 +494,8 @@ def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: in
                err=True)
     if failed:
         sys.exit(int(ExitCode.PARTIAL))
+    if fail_on_abstain and abstained:
+        sys.exit(int(ExitCode.ABSTAINED))
 
 
 @cli.command("eval", context_settings=CONTEXT)

@@ -8,6 +8,7 @@ queue. Every call into the engine runs in a worker, never on the UI thread.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -72,6 +73,17 @@ def answer_markdown(question: str, answer: Answer) -> str:
 
 RETRY_HINT = "press Ctrl+R to try again"
 
+_COMMAND = re.compile(r"^/([A-Za-z][\w-]*)(?:\s+(.*))?$", re.S)
+"""A slash command: `/help`, `/where path:notes/**`. A line like `/etc/hosts?` (a path) is a question."""
+
+HELP = """Type a question and press Enter. Commands:
+/where FILTER  answer only from matching documents (path:GLOB since:DATE until:DATE format:pdf title:WORDS);
+/where alone lifts it
+/clear  clear the conversation    /copy  copy the last answer    /export  save the conversation
+/reindex  update the index    /theme  light or dark    /quit  leave
+Keys: 1-9 open a citation of the last answer, Tab moves to the citations, Enter opens one, Escape closes it,
+Up/Down recall earlier questions, Ctrl+R re-index, Ctrl+E export, Ctrl+L clear, Ctrl+Q quit."""
+
 
 class ChatApp(App[None]):
     """The chat: a log of questions and cited answers, an input line, and a status line."""
@@ -121,7 +133,8 @@ class ChatApp(App[None]):
         yield VerticalScroll(id="log")
         yield ProgressBar(id="progress", show_eta=False)
         yield Static("Starting…", id="status")
-        yield QuestionInput(placeholder="Ask a question about the documents (Enter to send)", id="question")
+        yield QuestionInput(placeholder="Ask a question about the documents (Enter to send; /help)", id="question",
+                            select_on_focus=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -306,8 +319,9 @@ class ChatApp(App[None]):
             self.notify("Type a question first.", severity="warning")
             return
         self.history.append(question)
-        if question == "/where" or question.startswith("/where "):
-            self._set_where(question.removeprefix("/where").strip())
+        command = _COMMAND.match(question)
+        if command is not None:
+            self._command(command.group(1).lower(), (command.group(2) or "").strip())
             return
         view = QuestionView(question)
         log = self.query_one("#log", VerticalScroll)
@@ -320,6 +334,24 @@ class ChatApp(App[None]):
         elif not self.ready:
             self.notify("The engine is still loading; your question will be answered when it is ready.")
         self._send_next()
+
+    def _command(self, name: str, argument: str) -> None:
+        """A slash command typed in the question line; never sent to the engine as a question."""
+        actions: dict[str, Callable[[], object]] = {
+            "help": self.action_help, "clear": self.action_clear, "export": self.action_export,
+            "copy": self.action_copy_last, "reindex": self.action_reindex, "quit": self.action_quit,
+            "theme": self.action_toggle_theme,
+        }
+        if name == "where":
+            self._set_where(argument)
+        elif name in actions:
+            actions[name]()
+        else:
+            self.notify(f"Unknown command /{name}. Type /help for the commands.", severity="warning")
+
+    def action_help(self) -> None:
+        """What can be typed in the question line, and the keys."""
+        self.notify(HELP, title="corpus-qa", timeout=20)
 
     def _send_next(self) -> None:
         """Send the oldest waiting question, unless the engine is busy with one or not ready."""
@@ -356,6 +388,13 @@ class ChatApp(App[None]):
 
     def on_key(self, event: events.Key) -> None:
         field = self.query_one("#question", Input)
+        if self.screen is self.screen_stack[0] and self.focused is not field and event.is_printable \
+                and event.character and not event.key.isdigit():
+            # typing while a citation has the focus goes to the question line, not nowhere
+            field.focus()
+            field.insert_text_at_cursor(event.character)
+            event.stop()
+            return
         if self.focused is not field or event.key not in ("up", "down") or not self.history:
             return
         if event.key == "up":
@@ -385,7 +424,11 @@ class ChatApp(App[None]):
         if message.document is None:
             self.notify(f"{message.citation.source} is no longer in the index.", severity="error")
             return
-        self.push_screen(ViewerScreen(message.citation, message.document))
+        # back from the viewer, the question line has the focus again: what is typed next is a question
+        self.push_screen(ViewerScreen(message.citation, message.document), callback=lambda _result: self._focus_input())
+
+    def _focus_input(self) -> None:
+        self.query_one("#question", Input).focus()
 
     def action_open_citation(self, n: int) -> None:
         if not self.exchanges:
@@ -442,6 +485,7 @@ class ChatApp(App[None]):
         yield SystemCommand("Copy the last answer", "With its citations, as Markdown", self.action_copy_last)
         yield SystemCommand("Export the conversation", "Write it to a Markdown file", self.action_export)
         yield SystemCommand("Toggle light/dark theme", "Switch the colour theme", self.action_toggle_theme)
+        yield SystemCommand("Help", "The commands and keys of the chat", self.action_help)
         yield SystemCommand("Scope questions (/where)", "Answer only from documents matching a filter: "
                             "path:GLOB since:YYYY-MM-DD until:YYYY-MM-DD format:pdf title:WORDS", self.action_scope)
         if self.where:

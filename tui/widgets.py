@@ -64,8 +64,46 @@ def markdown_escape(text: str) -> str:
 
 
 def answer_markdown_body(answer: Answer) -> str:
-    """The answer's quotes, escaped, each followed by its [n] marker."""
-    return " ".join(f"{markdown_escape(c.quote)} \\[{c.n}\\]" for c in answer.citations)
+    """The answer's quotes, escaped, each followed by its [n] marker; code as a code block (verbatim, line
+    breaks kept), a table row under its header row as a small table."""
+    parts: list[str] = []
+    prose: list[str] = []
+
+    def flush() -> None:
+        if prose:
+            parts.append(" ".join(prose))
+            prose.clear()
+
+    for c in answer.citations:
+        if c.kind == "code":
+            flush()
+            parts.append(code_block(c.quote) + f"\n\\[{c.n}\\]")
+        elif c.kind == "row" and c.context_text and table_cells(c.context_text) and \
+                len(table_cells(c.context_text)) == len(table_cells(c.quote)):
+            flush()
+            head, row = table_cells(c.context_text), table_cells(c.quote)
+            parts.append("\n".join([
+                "| " + " | ".join(markdown_escape(h) for h in head) + " |",
+                "|" + "---|" * len(head),
+                "| " + " | ".join(markdown_escape(x) for x in row) + " |",
+            ]) + f"\n\n\\[{c.n}\\]")
+        else:
+            prose.append(f"{markdown_escape(c.quote)} \\[{c.n}\\]")
+    flush()
+    return "\n\n".join(parts)
+
+
+def code_block(code: str) -> str:
+    """A fenced Markdown code block showing `code` exactly (control characters made visible), with a fence
+    longer than any run of backticks inside it."""
+    longest = max((len(m.group()) for m in re.finditer(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{visible(code)}\n{fence}"
+
+
+def table_cells(row: str) -> list[str]:
+    """The cells of a row as the loaders write rows (`a | b | c`)."""
+    return [cell.strip() for cell in row.split(" | ")]
 
 
 def passage_as_citation(passage: Passage) -> Citation:
@@ -157,14 +195,17 @@ class AnswerView(Vertical):
     def compose(self) -> ComposeResult:
         if self.answer.abstained:
             yield Static(Text("Not found in the corpus"), classes="abstain-title")
-            yield Static(Text("The documents do not answer this question. Closest passages:"),
+            reason = self.answer.text.removeprefix("Not found in the corpus: ").rstrip(".")
+            yield Static(Text(visible(f"{reason[:1].upper()}{reason[1:]}. Closest passages:")),
                          classes="abstain-hint")
             for p in self.answer.passages[:3]:
                 yield PassageItem(p)
             return
         if self.answer.short_answer:
             short = visible(self.answer.short_answer)
-            yield Static(Text.assemble(("Answer: ", "bold"), (short, "bold underline"), " [1]"), classes="short-answer")
+            holder = next((c.n for c in self.answer.citations if c.highlight), 1)
+            yield Static(Text.assemble(("Answer: ", "bold"), (short, "bold underline"), f" [{holder}]"),
+                         classes="short-answer")
         yield Markdown(answer_markdown_body(self.answer), classes="answer-text")
         for c in self.answer.citations:
             yield CitationItem(c, self.documents.get(c.source))
