@@ -18,7 +18,7 @@ class CachingEmbedder:
 
     def __init__(self, inner, path: Path) -> None:  # type: ignore[no-untyped-def]
         self.inner = inner
-        self.model_id, self.dim = inner.model_id, inner.dim
+        self.model_id, self.dim, self.relevance_floor = inner.model_id, inner.dim, inner.relevance_floor
         self.tag = getattr(inner, "precision", "")  # bf16 and fp32 chunk passes are cached apart
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, check_same_thread=False)

@@ -32,6 +32,10 @@ class Embedder(Protocol):
     """Stable name of the model, recorded in the index manifest."""
     dim: int
     """Length of every vector."""
+    relevance_floor: float
+    """A question whose best passage's cosine stays under this is about something the corpus does not
+    discuss (with little of it in the quote, corpus-qa abstains): 0.30 for all-MiniLM-L6-v2, measured on
+    natural and documentation questions (bench/README.md, "Refusing"); 0 where the scale means nothing."""
 
     @property
     def weights_hash(self) -> str:

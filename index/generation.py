@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.keyword_index import KeywordIndexWriter
-from index.keywords import keyword_tokens, names_in
+from index.keywords import names_in, search_terms
 from index.loaders import FileStat, Skipped
 from index.store import CHECKSUM_BLOCK, CHECKSUMMED, FORMAT_VERSION, SCHEMA, IndexDir, Manifest
 from index.titles import normalize, title_keys
@@ -163,7 +163,7 @@ class GenerationWriter:
         for _s, _e, _nt, f, la in chunks:
             self.chunk_table.extend((doc_id, base_s + f, base_s + la))
         for s, e, *_rest in chunks:
-            self.keywords.add(keyword_tokens(doc.title + "\n" + doc.text[s:e]))
+            self.keywords.add(search_terms(doc.title + "\n" + doc.text[s:e]))
         self.sentences += len(sentences)
         self.chunks += len(chunks)
         self.sentence_file.reserve(len(sentences))

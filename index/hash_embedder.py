@@ -24,6 +24,7 @@ class HashEmbedder:
     """Signed word hashing into `dim` buckets, normalised."""
 
     model_id = "corpus-qa/hash-embedder-v1"
+    relevance_floor = 0.0
     weights_hash = "none"
     query_backend = "hash"
 

@@ -122,3 +122,26 @@ def names_in(text: str) -> set[str]:
                     if (i, j) != (0, len(parts)) and (j - i >= 2 or is_compound(parts[i])):
                         found.add(".".join(parts[i:j]))
     return found | named_numbers(text)
+
+
+_PUNCT = re.compile(r"[^\w]+")
+
+
+def search_terms(text: str) -> list[str]:
+    """What the keyword index holds of a text, and what a question is searched with: `keyword_tokens`, plus
+    each name written as code with its parts joined (`TYPE_CHECKING` -> `type_checking`, `os.path.getmtime`
+    -> `os_path_getmtime`), so a question naming an API finds the passages that write that very name, not
+    every passage that says "type" and "check". Only names with a `_`, `.` or `::` count (not versions, not
+    plain capitalised words); the joined form is one word to any analyzer (Milvus's standard one too)."""
+    terms = keyword_tokens(text)
+    for m in NAME_TOKEN.finditer(text):
+        token = m.group()
+        core = token.strip("%@$\\").removesuffix("()")
+        if token[:1] == "-" or _VERSION_LIKE.fullmatch(core) or not ("_" in core.strip("_") or "::" in core or (
+                "." in core and is_compound(core))):
+            continue
+        terms.append(_PUNCT.sub("_", core.lower()).strip("_"))
+        last = re.split(r"\.|::", core)[-1]
+        if last != core and "_" in last.strip("_"):  # `typing.TYPE_CHECKING` is also `TYPE_CHECKING`
+            terms.append(last.lower().strip("_"))
+    return terms

@@ -74,7 +74,7 @@ from index.errors import (
 )
 from index.keyword_index import K1 as BM25_K1
 from index.keyword_index import B as BM25_B
-from index.keywords import keyword_tokens, names_in
+from index.keywords import names_in, search_terms
 from index.storage import ChunkRow, KeptDocument
 from index.types import Document, DocumentInfo, Page, Section, Span, Unit
 
@@ -552,7 +552,7 @@ class MilvusWriter:
                  for k, (s, e, nt, f, la) in enumerate(chunks)]
         krows = []
         for k, (s, e, *_rest) in enumerate(chunks):
-            terms = keyword_tokens(doc.title + "\n" + doc.text[s:e])
+            terms = search_terms(doc.title + "\n" + doc.text[s:e])
             for t in set(terms):
                 self.vocab[t] = self.vocab.get(t, 0) + 1
             krows.append({"id": base_c + k, "doc_id": doc_id, "terms": _terms_text(terms)})

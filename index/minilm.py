@@ -80,6 +80,7 @@ class MiniLMEmbedder:
 
     model_id = "sentence-transformers/all-MiniLM-L6-v2"
     dim = 384
+    relevance_floor = 0.30
 
     def __init__(self, model_dir: Path | None = None, batch_size: int = 64, precision: str | None = None,
                  device: str = "cpu") -> None:

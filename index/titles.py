@@ -24,7 +24,9 @@ MAX_WORDS = 8
 """Longest question n-gram looked up (and longest title key stored)."""
 _APOSTROPHE_S = re.compile(r"['’]s\b")
 _NON_WORD = re.compile(r"[^\w\s]+")
-_HEAD = re.compile(r"^(.*?)\s*[(,]")
+_HEAD = re.compile(r"^(.*?)\s*(?:[(,]|\s[—–]\s)")
+"""A title's head: before a bracket or comma ("São Paulo (state)"), or before a spaced dash, as
+documentation pages name themselves ("pathlib — Object-oriented filesystem paths")."""
 
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")

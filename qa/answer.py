@@ -105,6 +105,8 @@ def sentence_terms(snapshot: Snapshot, sentence_id: int, text: str) -> frozenset
     return terms
 
 
+_ASKS_CODE = re.compile(r"\b(?:command|commands|command line|syntax|code|call|invocation|snippet|example)\b", re.I)
+"""An identifier question that asks for code ("What command runs...?")."""
 _TYPE_WORDS = {"date": frozenset(keyword_tokens("date year day month time century decade")),
                "version": frozenset(keyword_tokens("version release"))}
 """Words that only say what kind of answer is asked for."""
@@ -143,6 +145,9 @@ def score_sentences(
     header row; their words count towards its keyword overlap."""
     import numpy as np
 
+    from qa.reader import HOWTO, IDENT
+
+    asks_code = kind == HOWTO or (kind == IDENT and _ASKS_CODE.search(question) is not None)
     asked = set(keyword_tokens(question))
     if kind in _TYPE_WORDS:  # "On what date...": "date" names what is asked, no sentence needs to hold it
         asked = asked - _TYPE_WORDS[kind] or asked
@@ -177,11 +182,16 @@ def score_sentences(
         for around in (term, header):
             if around is not None and around != (start, end):
                 context = context | frozenset(keyword_tokens(doc.text[around[0] : around[1]]))
-        if unit == "sentence" and _REFERS_BACK.match(text) and sid - 1 in by_id:
-            # "Those calls should be preceded by..." is about what the sentence before names
-            before = by_id[sid - 1]
-            if before[0] == doc_id:
-                context = context | sentence_terms(snapshot, sid - 1, doc.text[before[1] : before[2]])
+        back, reading, inherited = sid, text, context
+        while unit == "sentence" and _REFERS_BACK.match(reading.lstrip("(")) and back - 1 in by_id and back > sid - 3:
+            # "Those calls should be preceded by..." is about what the sentence before names (and "(This
+            # allows...)" about the one before that): those words count, at half weight
+            back -= 1
+            before = by_id[back]
+            if before[0] != doc_id:
+                break
+            reading = doc.text[before[1] : before[2]]
+            inherited = inherited | sentence_terms(snapshot, back, reading)
         if doc_id not in doc_weights:
             # Inside a document about X, "X" in the question is no evidence for one sentence over another:
             # the rest of the question ("capital city", "born") is what tells its sentences apart.
@@ -189,6 +199,8 @@ def score_sentences(
             rest = {t: w for t, w in weights.items() if t not in topic}
             doc_weights[doc_id] = rest if rest else weights
         overlap = keyword_overlap(doc_weights[doc_id], context)
+        if inherited is not context:
+            overlap += 0.5 * (keyword_overlap(doc_weights[doc_id], inherited) - overlap)
         # A sentence of the document the question names is, other things equal, the one to quote; so is one
         # of the passage retrieval ranked best, and one describing the API the question names.
         score = float(cos) + tuning.keyword_weight * overlap + tuning.named_bonus * named[doc_id] \
@@ -201,6 +213,12 @@ def score_sentences(
         if tuning.negation_penalty and _contradicts(text, question):
             score -= tuning.negation_penalty
         found = typed_answer(kind, doc.text, start, end, unit, term, question, terms) if kind else None
+        shows_code = unit == "code"
+        if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
+            found = _code_after(doc, sid, text, by_id)  # "To run the examples, use something like" + code
+            shows_code = found is not None
+        if shows_code and asks_code:
+            score += tuning.code_bonus
         if found is not None:
             score += tuning.type_bonus
         scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos), found, overlap, named[doc_id],
@@ -211,6 +229,17 @@ def score_sentences(
 
 _REFERS_BACK = re.compile(r"(?:This|That|These|Those|Such|It|They|The latter|The former|Both|Each)\b")
 _NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\s+(\w+)", re.I)
+
+
+def _code_after(doc: Document, sid: int, text: str, by_id: dict[int, tuple[int, int, int]]) -> tuple[int, int] | None:
+    """The code block a sentence introduces ("...use something like", "...type:"), when the next sentence is
+    one: a sentence that shows how, by the code that follows it."""
+    after = by_id.get(sid + 1)
+    stripped = text.rstrip()
+    if after is None or after[0] != by_id[sid][0] or not stripped or (stripped[-1] in ".!?" and not
+                                                                           stripped.endswith("...")):
+        return None
+    return (after[1], after[2]) if unit_context(doc, after[1], after[2])[0] == "code" else None
 
 
 def _introduces_other(text: str, sid: int, by_id: dict[int, tuple[int, int, int]], doc: Document) -> bool:
@@ -423,7 +452,7 @@ class Quote:
 
 
 def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, ScoredSentence],
-                typed: bool = False) -> list[Quote]:
+                typed: bool = False, shows_answer: bool = True) -> list[Quote]:
     """What quoting a sentence takes, so that it can be understood on its own: a description with the name
     its definition defines above it; a code block with the sentence that introduces it; a sentence that
     introduces code ("...as follows:", "...can be removed by") with that code; a sentence that comments on
@@ -468,7 +497,7 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
             if rows:
                 best = max(rows, key=lambda r: (r.score, -r.sentence_id))
                 group.append(Quote(best.doc_id, best.start, best.end, best.score, "row", best.answer, best.header))
-    if s.answer is not None:
+    if s.answer is not None and shows_answer:
         for i, q in enumerate(group):
             if q.start <= s.answer[0] and s.answer[1] <= q.end:
                 group[i] = Quote(q.doc_id, q.start, q.end, q.score, q.kind, s.answer, q.header)
@@ -484,8 +513,10 @@ def compose(
     retrieval_question: str | None = None,
     warnings: Sequence[str] = (),
     tuning: Tuning = Tuning(),
+    relevance_floor: float = 0.0,
 ) -> Answer:
-    """Turn retrieved chunks into a verified, cited Answer (or an abstention).
+    """Turn retrieved chunks into a verified, cited Answer (or an abstention). `relevance_floor`: the
+    embedder's (index.embedding.Embedder).
 
     When the question names something the documents never mention (qa/terms.py), corpus-qa abstains and
     says what. When the question asks for a type of answer (qa/reader.py), the answer leads with a
@@ -493,7 +524,7 @@ def compose(
     header; and when no retrieved sentence holds an answer of the asked type, or the question names
     something no retrieved passage mentions, corpus-qa abstains. Each chosen sentence is quoted with what
     it needs to be understood (`quote_group`)."""
-    from qa.reader import DATE, DOC_KINDS, STRICT, expected_type
+    from qa.reader import DATE, DOC_KINDS, LEADS, NO_SHORT, STRICT, expected_type
     from qa.terms import never_mentioned
 
     passages = passages_of(snapshot, hits)
@@ -521,7 +552,7 @@ def compose(
         if header is None and not typed and kind in STRICT:
             chosen = []  # no date or number anywhere: a near-topic question the documents do not answer
         elif header is None and typed and chosen[0].answer is None and \
-                (kind in STRICT or typed[0].score >= chosen[0].score - margin):
+                (kind in STRICT or kind in LEADS or typed[0].score >= chosen[0].score - margin):
             # a sentence holding an answer of the asked type leads: always for a date or a number (one without
             # cannot answer), for a name when it is nearly as good a match
             chosen = [typed[0], *[c for c in chosen if c.sentence_id != typed[0].sentence_id]]
@@ -534,13 +565,13 @@ def compose(
         quotes.append(Quote(doc_id, start, end, score, "sentence", highlight))
     neighbours = {s.sentence_id: s for s in scored}
     for s in chosen[: tuning.max_sentences]:
-        for q in quote_group(snapshot, s, neighbours, kind in DOC_KINDS if kind else False):
+        for q in quote_group(snapshot, s, neighbours, kind in DOC_KINDS if kind else False, kind not in NO_SHORT):
             if not any(q.doc_id == o.doc_id and q.start < o.end and o.start < q.end for o in quotes):
                 quotes.append(q)
     quotes = quotes[: tuning.max_sentences + 2]
     lead = chosen[0] if chosen else (scored[0] if scored else None)
     signals = measure(snapshot, question, lead, scored, hits, kind, quotes)
-    if quotes and signals["dense"] < tuning.off_topic_below and signals["coverage"] < tuning.off_topic_coverage:
+    if quotes and signals["dense"] < relevance_floor and signals["coverage"] < tuning.off_topic_coverage:
         quotes = []  # nothing in the corpus is about what is asked ("What is the capital of Australia?" over manuals)
     citations = [_citation(snapshot, n, q) for n, q in enumerate(quotes, start=1)]
     if not citations:

@@ -90,11 +90,12 @@ class Tuning:
     negation_penalty: float = 0.05
     """Taken from the score of a sentence that negates a phrase of the question ("is not None" for "is
     None")."""
-    off_topic_below: float = 0.30
-    """When no passage's cosine to the question reaches this, and the quoted text covers less than
-    `off_topic_coverage` of the question's words, the corpus is not about what is asked: abstain."""
     off_topic_coverage: float = 0.8
-    """See `off_topic_below`."""
+    """When no passage's cosine to the question reaches the model's `relevance_floor` and the quoted text
+    covers less than this share of the question's words, the corpus is not about what is asked: abstain."""
+    code_bonus: float = 0.0
+    """Added to a code block, or a sentence introducing one, when the question asks how to do something or
+    for a command."""
     subject_bonus: float = 0.1
     """Added to the score of a sentence describing the API the question names (`addCleanup()` -> the
     description under `addCleanup(function, /, *args, **kwargs)`)."""

@@ -312,7 +312,8 @@ class Engine:
             qvec = self.embedder.embed_query(query)
             try:
                 hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
-                answer = compose(snapshot, hits, qvec, asked, query, warnings, self.tuning)
+                answer = compose(snapshot, hits, qvec, asked, query, warnings, self.tuning,
+                                 self.embedder.relevance_floor)
                 return answer if asked == cleaned else replace(answer, question=cleaned)
             except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
                 raise damaged(snapshot, exc) from None

@@ -19,12 +19,17 @@ from index.keywords import STOPWORDS
 from index.titles import normalize
 
 PERSON, DATE, PLACE, NUMBER = "person", "date", "place", "number"
-IDENT, ERROR, DEFAULT, VERSION, HOWTO = "identifier", "error", "default", "version", "howto"
+IDENT, ERROR, DEFAULT, VERSION, HOWTO, WHY = "identifier", "error", "default", "version", "howto", "why"
 """The kinds documentation questions ask for: a name defined or used in code (a function, an option, a
 variable), an exception, a default value, the version something came with, and how to do something (a
 command or code, with the sentence that introduces it)."""
-DOC_KINDS = frozenset({IDENT, ERROR, DEFAULT, VERSION, HOWTO})
+DOC_KINDS = frozenset({IDENT, ERROR, DEFAULT, VERSION, HOWTO, WHY})
+NO_SHORT = frozenset({WHY})
+"""Kinds whose answer is a whole sentence: what marks it (a "because") is no short answer."""
 STRICT = frozenset({DATE, NUMBER, VERSION})
+LEADS = frozenset({DEFAULT, ERROR})
+"""Kinds whose answer, when a retrieved sentence holds one, leads whatever else matches better: a default
+value or an exception's name is what was asked; without one, the best match still answers."""
 """Types whose absence from every retrieved sentence means the documents do not answer: a date or a number
 is written as one. A "who" or "where" question can be answered by words that are not a name ("Russian
 men who fled the call-up"), so for those the type only orders the sentences."""
@@ -79,8 +84,11 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:which|what|in which|in what|since which|since what|from which)\s+(?:python |r |[\w.]+ )?"
                 r"(?:version|release)s?\b|\bsince when\b|\bwhen was .* (?:added|introduced|deprecated|removed)\b"),
      VERSION),
-    (re.compile(r"^(?:how (?:do|can|should|would|could|might) (?:i|you|we|one)|how to|what is the (?:best |right |"
-                r"simplest |easiest |recommended )?way to|what'?s the (?:best |right |simplest |easiest )?way to)\b"),
+    (re.compile(r"^why\b|^(?:what is|what's) the reason\b|^how come\b"), WHY),
+    (re.compile(r"^(?:how (?:do|can|should|would|could|might) (?:i|you|we|one)|how (?:can|could|should|might) \w+|"
+                r"how to|what is the (?:best |right |"
+                r"simplest |easiest |recommended )?way to|what'?s the (?:best |right |simplest |easiest )?way to|"
+                r"(?:can|could) (?:i|you|we|one) (?!be\b)|is (?:it|there a way) (?:possible )?to)\b"),
      HOWTO),
     (re.compile(rf"^(?:which|what)\s+{_QUALIFIER}{{0,4}}?(?:{_THINGS})\b|"
                 rf"^(?:is|are) there (?:a|an|any)\s+{_QUALIFIER}{{0,3}}?(?:{_THINGS}|way|means)\b|"
@@ -421,6 +429,11 @@ def _version(sentence: str) -> Candidate | None:
     return Candidate(*m.span(1)) if m else None
 
 
+_BECAUSE = re.compile(r"\b(?:because|due to|the reason|reason is|reason for|so that|in order to|this is why|that is "
+                      r"why|has to|have to|must|is caused by|results? (?:from|in)|as a result|otherwise|so as to|"
+                      r"since (?!version|python|\d)|the answer is|this means)\b|(?:^|,\s)then\b", re.I)
+
+
 def doc_answer_span(kind: str, sentence: str, question: str) -> tuple[int, int] | None:
     """For the documentation kinds (identifier, error, default, version, howto): the span of `sentence`
     that answers (a name in code, an exception's name, a default value, a version), or None. `howto` has no
@@ -434,6 +447,9 @@ def doc_answer_span(kind: str, sentence: str, question: str) -> tuple[int, int] 
     if kind == VERSION:
         found = _version(sentence)
         return (found.start, found.end) if found else None
+    if kind == WHY:
+        m = _BECAUSE.search(sentence)
+        return m.span() if m else None
     if kind in (IDENT, HOWTO):
         names = code_names(sentence, question)
         if not names:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from index.keywords import keyword_tokens
+from index.keywords import search_terms
 from qa.config import Tuning
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
         moved = (moved / np.linalg.norm(moved)).astype(np.float32)
         qvec = moved  # Rocchio: the moved question scores every candidate from here on
         dense = {i: float(s) for i, s in zip(*_dense_ids(snapshot, moved, depth, where), strict=True)}
-    keyword = _keyword(snapshot, keyword_tokens(question), depth, where) if tuning.fusion != "dense" else {}
+    keyword = _keyword(snapshot, search_terms(question), depth, where) if tuning.fusion != "dense" else {}
     evidence = title_evidence(snapshot, question, tuning) if tuning.title_weight else {}
     if evidence and where:
         allowed = snapshot.documents_matching(where)

@@ -10,7 +10,7 @@ import pytest
 
 from qa.config import Settings, Tuning
 from qa.engine import Engine
-from qa.reader import DATE, NUMBER, PERSON, PLACE, answer_span, candidates, expected_type, measure
+from qa.reader import DATE, NUMBER, PERSON, PLACE, WHY, answer_span, candidates, expected_type, measure
 from qa.retrieval import is_question
 
 
@@ -24,7 +24,7 @@ from qa.retrieval import is_question
     ("How many people live in Lima?", NUMBER),
     ("What is the population of Spain?", NUMBER),
     ("What genre is One Piece?", None),
-    ("Why did the empire fall?", None),
+    ("Why did the empire fall?", WHY),
 ])
 def test_expected_type(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
