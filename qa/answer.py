@@ -173,6 +173,7 @@ def score_sentences(
     cosines = vectors @ qvec.astype(np.float32)
     scored = []
     doc_weights: dict[int, dict[str, float]] = {}
+    cosine_of = {r[0]: float(c) for r, c in zip(rows, cosines, strict=True)}
     for (sid, doc_id, start, end), cos in zip(rows, cosines, strict=True):
         doc = snapshot.document(doc_id)
         text = doc.text[start:end]
@@ -182,6 +183,11 @@ def score_sentences(
         for around in (term, header):
             if around is not None and around != (start, end):
                 context = context | frozenset(keyword_tokens(doc.text[around[0] : around[1]]))
+        if unit == "sentence" and _LABEL.fullmatch(text) and sid + 1 in by_id and by_id[sid + 1][0] == doc_id:
+            # "Changed in version 3.8." says what changed in the sentence after it: it is read with it
+            after = by_id[sid + 1]
+            context = context | sentence_terms(snapshot, sid + 1, doc.text[after[1] : after[2]])
+            cos = max(cos, cosine_of[sid + 1])
         back, reading, inherited = sid, text, context
         while unit == "sentence" and _REFERS_BACK.match(reading.lstrip("(")) and back - 1 in by_id and back > sid - 3:
             # "Those calls should be preceded by..." is about what the sentence before names (and "(This
@@ -227,6 +233,10 @@ def score_sentences(
     return scored
 
 
+_LABEL = re.compile(r"(?:(?:New|Changed|Deprecated|Added|Removed)(?: in| since)? version [\d.]+|Note|Warning|"
+                    r"See also|Example|Examples|Default|Returns?)[.:]?\s*")
+"""A sentence that only labels the one after it ("Changed in version 3.8." then "The dirs_exist_ok
+parameter.")."""
 _REFERS_BACK = re.compile(r"(?:This|That|These|Those|Such|It|They|The latter|The former|Both|Each)\b")
 _NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\s+(\w+)", re.I)
 
@@ -480,6 +490,9 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
         after = neighbours.get(s.sentence_id + 1)
         before = neighbours.get(s.sentence_id - 1)
         text = doc.text[s.start : s.end].rstrip()
+        if _LABEL.fullmatch(text) and after is not None and after.doc_id == s.doc_id and after.kind == "sentence":
+            group.append(Quote(after.doc_id, after.start, after.end, after.score))
+            after = None
         same = after is not None and after.doc_id == s.doc_id and after.term == s.term
         if same and after is not None and after.kind == "code" and (text.endswith(":") or text[-1] not in ".!?)"):
             group.append(Quote(after.doc_id, after.start, after.end, after.score, "code"))
@@ -588,7 +601,7 @@ def compose(
 
 FEATURES = ("score", "cosine", "margin", "dense", "typed", "coverage")
 """The signals `confidence` weighs (see `measure`)."""
-CONFIDENCE_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 0.5, 1.0, -3.0)
+CONFIDENCE_WEIGHTS = (0.762, 0.222, 0.699, -0.219, -0.272, 0.512, 0.301)
 """Logistic weights of FEATURES, then the bias: fitted by `python bench/answers.py --fit` on the answered
 questions of every documentation set (see bench/README.md, "Confidence")."""
 

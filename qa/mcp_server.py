@@ -54,8 +54,11 @@ Answer a question from the corpus, with verified verbatim citations, or abstain.
 
 Returns the JSON object of `qa ask --json`: `answer` (the quoted sentences with [n] markers), `abstained` \
 (true when the documents do not answer the question: then say so, do not guess; `passages` still shows the \
-closest text), `short_answer` (a name, date, place or number, when the question asks for one), `citations` \
-(n, source, page, page_label, line, start, end, quote, title, date, ...), `passages` and `warnings`.
+closest text; `unmentioned` lists terms of the question the documents never mention), `short_answer` (a name, \
+date, place, number, API name or value, when the question asks for one), `confidence` (0 to 1: how likely \
+what it says is right; below 0.5, verify before relying on it), `citations` (n, source, page, page_label, \
+line, start, end, quote, kind: sentence, code, row, term or header; a row's `header` holds its table's \
+header row), `passages` and `warnings`. Show code quotes as code blocks.
 
 Every `quote` is the exact text of the document between character offsets `start` and `end` \
 (read(source, start, end) == quote), checked before it is returned. Cite it as source and page for PDF/EPUB \

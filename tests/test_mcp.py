@@ -80,6 +80,7 @@ async def test_tools_and_ask_is_the_qa_ask_json_object(corpus: Path, tmp_path: P
     assert answer == json.loads(cli.stdout)
     assert not answer["abstained"] and answer["citations"][0]["source"] == "blinken.txt"
     assert "C5+1" in answer["answer"] and answer["passages"]
+    assert 0 < answer["confidence"] <= 1 and answer["citations"][0]["kind"] == "sentence"
 
 
 @pytest.mark.asyncio
