@@ -31,7 +31,11 @@ _SENTENCE_OPENERS = frozenset(
 sentence at "R.", "J. Smith" does not."""
 # A sentence ends at ., ! or ? (possibly repeated, possibly followed by closing quotes or brackets),
 # then white space, then something that can start a sentence.
-_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])")
+_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f]"
+                  r"|\s+[a-z_][\w.]*\s+(?:is|are|must|should|may|can|will|gives|specifies|defaults|controls|"
+                  r"determines|sets|has|holds|names)\b)")
+"""Also before a lower-case name that starts a sentence about itself, as reference documentation writes
+parameters: "...returning a new string. mapping is any dictionary-like object..." """
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1,6})\s)|(?<=\n)(?=[=\-~^]{3,}[ \t]*\n)")
 _ATX_HEADING = re.compile(r"[ \t]*#{1,6}\s")
 _UNDERLINE = re.compile(r"[=\-~^]{3,}[ \t]*")
