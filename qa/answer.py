@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from index.errors import CitationError
@@ -32,6 +32,9 @@ REDUNDANT_ABOVE = 0.85
 """Cosine between two sentences above which the second adds nothing."""
 
 NOT_FOUND = "Not found in the corpus: the documents do not answer this question."
+
+SHORT_MAX = 100
+"""A short answer longer than this (or spanning lines) is no short answer."""
 
 
 @dataclass(frozen=True)
@@ -595,6 +598,9 @@ def compose(
     short = None
     if first is not None and first.highlight:
         short = first.quote[first.highlight[0] - first.start : first.highlight[1] - first.start]
+        if "\n" in short or len(short) > SHORT_MAX:  # a code block answers whole: no short answer to pull out
+            short = None
+            citations = [replace(c, highlight=None) if c is first else c for c in citations]
     return Answer(question, text, False, tuple(citations), tuple(passages), tuple(warnings), short,
                   confidence=confidence(signals, False), signals=tuple(signals.items()))
 

@@ -138,3 +138,44 @@ def test_date_question_is_answered_from_the_dateline(engine) -> None:  # type: i
     """"On Tuesday" under a dated dateline: the date of the event is the article's date."""
     answer = engine.ask("On what date was Blinken in Astana?")
     assert not answer.abstained and answer.short_answer == "2023-02-28"
+
+
+def run_cli(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from qa.cli import cli
+
+    return CliRunner().invoke(cli, list(args), input=stdin)
+
+
+def test_the_cli_shows_code_as_code_and_a_row_under_its_header(docs: Path, tmp_path: Path) -> None:
+    where = ["--corpus", str(docs), "--index", str(tmp_path / "idx")]
+    code = run_cli("ask", "How do I list the samples of a run?", *where)
+    assert code.exit_code == 0, code.output
+    assert "\\n" not in code.stdout  # no line break shown as an escape
+    assert "\n    samples <- list_samples(run)\n    for (s in samples) {\n        print(s)\n    }" in code.stdout
+    assert "(code)" in code.stdout
+    row = run_cli("ask", "When was the confocal microscope last calibrated?", *where)
+    lines = row.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if "(table row)" in line)
+    assert lines[at + 1].strip().startswith("Instrument | Last calibrated")
+    assert lines[at + 2].strip().startswith("Confocal microscope")
+
+
+def test_verbose_lists_passages_and_fail_on_abstain_sets_the_exit_code(docs: Path, tmp_path: Path) -> None:
+    from index.errors import ExitCode
+
+    where = ["--corpus", str(docs), "--index", str(tmp_path / "idx")]
+    quiet = run_cli("ask", "When was the confocal microscope last calibrated?", *where)
+    loud = run_cli("ask", "-v", "When was the confocal microscope last calibrated?", *where)
+    assert "Passages:" not in quiet.stdout and "Passages:" in loud.stdout
+    refused = run_cli("ask", "How do I filter rows with dplyr?", *where)
+    assert refused.exit_code == 0 and "never mention dplyr" in refused.stdout
+    failing = run_cli("ask", "--fail-on-abstain", "How do I filter rows with dplyr?", *where)
+    assert failing.exit_code == ExitCode.ABSTAINED == 10
+    answered = run_cli("ask", "--fail-on-abstain", "When was the confocal microscope last calibrated?", *where)
+    assert answered.exit_code == 0
+    batch = run_cli("batch", "--fail-on-abstain", *where,
+                    stdin="When was the confocal microscope last calibrated?\nHow do I filter rows with dplyr?\n")
+    assert batch.exit_code == ExitCode.ABSTAINED
+    assert [json.loads(line)["abstained"] for line in batch.stdout.splitlines()] == [False, True]
