@@ -153,8 +153,10 @@ def test_the_cli_shows_code_as_code_and_a_row_under_its_header(docs: Path, tmp_p
     code = run_cli("ask", "How do I list the samples of a run?", *where)
     assert code.exit_code == 0, code.output
     assert "\\n" not in code.stdout  # no line break shown as an escape
-    assert "\n    samples <- list_samples(run)\n    for (s in samples) {\n        print(s)\n    }" in code.stdout
-    assert "(code)" in code.stdout
+    body, _blank, sources = code.stdout.partition("\n\n")
+    block = "\n    samples <- list_samples(run)\n    for (s in samples) {\n        print(s)\n    }"
+    assert block in body and block in sources  # in the answer and under its citation, line by line
+    assert "(code)" in sources
     row = run_cli("ask", "When was the confocal microscope last calibrated?", *where)
     lines = row.stdout.splitlines()
     at = next(i for i, line in enumerate(lines) if "(table row)" in line)
