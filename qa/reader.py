@@ -328,7 +328,8 @@ _ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Warning|Exit|Inter
 _VERSION = re.compile(r"(?:\bversions?|\brelease|\bpython|\bR|\bsince|\bfrom|\bin)\s+v?(\d+\.\d+(?:\.\d+)?)\b", re.I)
 _DEFAULT_VALUE = re.compile(
     r"\(\s*(?:the\s+)?defaults?\s*(?:is|value|:|=)?\s*:?\s*(?P<a>[^()]{1,40}?)\s*\)"
-    r"|\bdefaults?(?: value)?(?: (?:is|are|was|of|being)| to|\s*[:=])\s+(?:set to |to be |to )?"
+    r"|\bdefaults?(?:\s+(?!is\b|are\b|was\b|to\b)[\w-]+){0,2}?(?: (?:is|are|was|of|being)| to|\s*[:=])\s+"
+    r"(?:set to |to be |to )?"
     r"(?P<b>'[^']{0,40}'|\"[^\"]{0,40}\"|[^\s,;]+(?:,\d{3})*(?:\s(?:bytes|seconds|characters|entries|MB|KB))?)"
     r"|(?P<c>'[^']{0,40}'|\"[^\"]{0,40}\"|\b[\w.+*-]+)\s+(?:\((?:the )?default\)|is the default|by default)"
     r"|\((?P<d>[^()\s]{1,40})\s+(?:is\s+)?(?:the\s+)?default\)",
