@@ -169,6 +169,9 @@ def score_sentences(
                 seen.add(sid)
                 rows.append((sid, chunk.doc_id, span.start, span.end))
     subjects = _code_subjects(question)
+    plain_question = " ".join(question.lower().split()) if tuning.negation_penalty else ""
+    if _NEGATION.search(plain_question):
+        plain_question = ""  # a question that negates something itself: no sentence contradicts it by negating
     by_id = {r[0]: (r[1], r[2], r[3]) for r in rows}
     if not rows:
         return []
@@ -219,7 +222,7 @@ def score_sentences(
         if unit in ("term", "header") or (unit == "sentence" and (is_fragment(text) or _introduces_other(
                 text, sid, by_id, doc))):
             score -= tuning.fragment_penalty
-        if tuning.negation_penalty and _contradicts(text, question):
+        if plain_question and _contradicts(text, plain_question):
             score -= tuning.negation_penalty
         found = typed_answer(kind, doc.text, start, end, unit, term, question, terms) if kind else None
         shows_code = unit == "code"
@@ -267,12 +270,9 @@ def _introduces_other(text: str, sid: int, by_id: dict[int, tuple[int, int, int]
     return kind not in ("code", "header", "row")
 
 
-def _contradicts(sentence: str, question: str) -> bool:
-    """Whether the sentence negates what the question asserts: "default_factory is not None" against "whose
-    default_factory is None" (the question says the phrase without the negation)."""
-    q = " ".join(question.lower().split())
-    if _NEGATION.search(q):
-        return False
+def _contradicts(sentence: str, q: str) -> bool:
+    """Whether the sentence negates what the question `q` (lower case, spaces collapsed, without a negation of
+    its own) asserts: "default_factory is not None" against "whose default_factory is None"."""
     for m in _NEGATION.finditer(sentence):
         before = sentence[: m.start()].split()[-1:]
         phrase = " ".join([*before, m.group(1)]).lower()

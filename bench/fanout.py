@@ -1,0 +1,103 @@
+"""Questions that need several documents: FanOutQA questions over the Wikipedia summaries.
+
+    python bench/fanout.py [--limit N] [--top-k 10]
+
+Questions: ../shared/fanout-questions.jsonl (136 FanOutQA questions whose evidence pages are mostly among
+the 10,033 summaries `bench/wiki_corpus.py` builds; `evidence_files` are the summaries a complete answer
+needs, `answer` FanOutQA's own answer for 61 of them). Figures, averaged over questions:
+- evidence recall in citations: the share of `evidence_files` cited in the answer;
+- evidence recall in the passages: the share among the top-k passages (`--top-k`, 10 by default);
+- questions with every evidence file cited;
+- for the questions with an `answer`: the share of its values (strings and numbers, as written in the
+  corpus, any of several spellings of a number) found in the answer text;
+- warm latency p50 of a multi-part question and of the single-fact natural questions
+  (../shared/wiki-questions.jsonl), same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.wiki_corpus import CACHE, materialise  # noqa: E402
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def value_forms(value: object) -> list[str]:
+    """Ways a gold value may be written in an answer: the string itself; a number with and without
+    thousands separators, and in millions ("8,804,190" also as "8.8 million")."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        n = float(value)
+        forms = [f"{n:,.0f}", f"{n:.0f}"] if n == int(n) else [str(value)]
+        if n >= 1_000_000:
+            forms += [f"{n / 1e6:.1f} million", f"{n / 1e6:.0f} million", f"{n / 1e9:.1f} billion"]
+        return forms
+    return [str(value)]
+
+
+def values_of(answer: object) -> list[object]:
+    if isinstance(answer, dict):
+        return [v for val in answer.values() for v in values_of(val)]
+    if isinstance(answer, list):
+        return [v for val in answer for v in values_of(val)]
+    return [answer]
+
+
+def main() -> None:
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--top-k", type=int, default=10)
+    parser.add_argument("--index", type=Path, default=None, help="an existing index of the wiki corpus")
+    args = parser.parse_args()
+    corpus = materialise(None)
+    index = args.index or CACHE / "fanout-index"
+    engine = Engine(Settings.resolve(corpus=corpus, index=index))
+    for _ in engine.prepare():
+        pass
+    questions = [json.loads(line) for line in (SHARED / "fanout-questions.jsonl").read_text().splitlines()]
+    questions = questions[: args.limit]
+    cited_recall, passage_recall, complete, value_share, latencies = [], [], 0, [], []
+    for q in questions:
+        started = time.perf_counter()
+        answer = engine.ask(q["question"], top_k=args.top_k)
+        latencies.append(time.perf_counter() - started)
+        gold = set(q["evidence_files"])
+        cited = {c.source for c in answer.citations}
+        shown = {p.source for p in answer.passages[: args.top_k]}
+        cited_recall.append(len(gold & cited) / len(gold))
+        passage_recall.append(len(gold & shown) / len(gold))
+        complete += gold <= cited
+        if q.get("answer") is not None:
+            values = values_of(q["answer"])
+            text = re.sub(r"\s+", " ", answer.text).lower()
+            found = sum(any(form.lower() in text for form in value_forms(v)) for v in values)
+            value_share.append(found / len(values) if values else 0.0)
+    single = []
+    for line in (SHARED / "wiki-questions.jsonl").read_text().splitlines()[:100]:
+        started = time.perf_counter()
+        engine.ask(json.loads(line)["question"])
+        single.append(time.perf_counter() - started)
+    n = len(questions)
+    print(f"{n} FanOutQA questions, top-{args.top_k} passages")
+    print(f"evidence recall in citations: {statistics.mean(cited_recall):.3f}")
+    print(f"evidence recall in the passages: {statistics.mean(passage_recall):.3f}")
+    print(f"questions with every evidence file cited: {complete}/{n} ({complete / n:.1%})")
+    if value_share:
+        print(f"answer values found in the answer text ({len(value_share)} questions): {statistics.mean(value_share):.3f}")
+    print(f"warm latency p50: multi-part {1000 * statistics.median(latencies):.1f} ms, "
+          f"single natural questions {1000 * statistics.median(single):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
