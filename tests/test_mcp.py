@@ -22,7 +22,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from tests.conftest import clean_env, interruptible, qa_command
+from tests.conftest import clean_env, popen_interruptible, qa_command
 
 QUESTIONS = {
     "Where is Mount Etna volcano?": "notes/volcanoes.md",
@@ -231,9 +231,9 @@ def test_stdout_is_only_the_protocol_and_stdin_eof_ends_the_server(corpus: Path,
 
 
 def test_ctrl_c_stops_the_server_like_every_command(corpus: Path, tmp_path: Path) -> None:
-    server = subprocess.Popen([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx")],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=clean_env(), preexec_fn=interruptible)
+    server = popen_interruptible([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx")],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=clean_env())
     try:
         assert server.stdin is not None and server.stdout is not None
         server.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}) + "\n")
@@ -253,9 +253,9 @@ async def test_http_serves_the_same_tools_on_localhost(corpus: Path, tmp_path: P
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx"),
-                               "--http", str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=clean_env(), preexec_fn=interruptible)
+    server = popen_interruptible([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx"),
+                                  "--http", str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=clean_env())
     try:
         for _ in range(100):  # until it listens
             with socket.socket() as s:
