@@ -22,6 +22,7 @@ class ExitCode(enum.IntEnum):
     PARTIAL = 7  # `qa batch` finished, but some lines carry an `error`
     WRITE = 8  # the index could not be written (disk full, read-only folder, no permission)
     CLUSTER = 9  # `qa index --ray`: the Ray cluster could not be reached, or failed during the build
+    STORE = 10  # the index store (a Milvus server) could not be reached
 
 
 class QAError(Exception):
@@ -62,6 +63,12 @@ class IndexOutdated(IndexStateError):
         super().__init__(message)
         self.reason = reason
         """What differs, without the "run qa index --rebuild" hint."""
+
+
+class StoreUnreachable(QAError):
+    """The server that keeps the index (Milvus) did not answer: nothing is wrong with the index itself."""
+
+    exit_code = ExitCode.STORE
 
 
 class IndexBusyError(QAError):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.formats import LOADERS, LoadError, choose_format, declared_format
+from index.paths import is_index_entry
 from index.types import TEXT_FORMATS, Document
 
 SNIFF_BYTES = 2048
@@ -74,7 +75,8 @@ def _inside(path: str, root: str) -> bool:
 
 def scan_corpus(root: Path, exclude: Path | str | None = None) -> Iterator[FileStat]:
     """Yield every candidate file below `root` (recursively, sorted, hidden files and folders skipped, and
-    the folder `exclude`: the index itself, when it is kept inside its corpus).
+    the folder `exclude`: the index itself, when it is kept inside its corpus, or its own files, when it is
+    kept in the corpus folder itself).
 
     Only regular files are read. Symbolic links: a link to a regular file inside the corpus is followed;
     a link out of the corpus (`/etc/passwd`), to a device (`/dev/zero`) or to anything else is reported
@@ -84,6 +86,11 @@ def scan_corpus(root: Path, exclude: Path | str | None = None) -> Iterator[FileS
     real_root = os.path.realpath(root)
     skip = os.path.realpath(exclude) if exclude is not None else None
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        if skip is not None and os.path.realpath(dirpath) == skip:
+            # The index kept in the corpus folder itself (`--index` = `--corpus`): its own files are not
+            # documents, and indexing them (CURRENT, lock) would make every question see a changed corpus.
+            dirnames[:] = [d for d in dirnames if not is_index_entry(d)]
+            filenames = [f for f in filenames if not is_index_entry(f)]
         dirnames.sort()
         linked = [d for d in dirnames if not _is_hidden(d) and os.path.islink(os.path.join(dirpath, d))]
         dirnames[:] = [d for d in dirnames if not _is_hidden(d) and d not in linked

@@ -153,8 +153,9 @@ class IndexStore(Protocol):
     def writer(self, previous: IndexReader | None, dim: int, exact_limit: int) -> IndexWriter: ...
 
 
-def open_store(spec: str | Path) -> IndexStore:
-    """The store a URI or folder names: `milvus://...` (Milvus), anything else a local index folder."""
+def open_store(spec: str | Path, corpus: Path | None = None) -> IndexStore:
+    """The store a URI or folder names: `milvus://...` (Milvus), anything else a local index folder. `corpus`:
+    the folder it indexes, the one non-empty folder a local index may also be kept in."""
     text = str(spec)
     if text.startswith(("milvus://", "milvus+http://", "milvus+https://")):
         try:
@@ -167,4 +168,4 @@ def open_store(spec: str | Path) -> IndexStore:
         raise UsageError(f"Unknown store {text!r}: give an index folder.")
     from index.store import IndexDir
 
-    return IndexDir(Path(text))
+    return IndexDir(Path(text), corpus)

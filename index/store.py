@@ -8,6 +8,11 @@ Layout of an index folder::
                          chunks.npy, search.json, chunks.faiss (large
                          corpora only), sentences.npy, bm25/
     tmp-<stamp>/         a build in progress; removed by the next writer if the build died
+    .corpus-qa-index     the mark of a folder corpus-qa writes in (index/paths.py); each build folder has its own
+
+corpus-qa deletes only what it wrote: a folder that is neither new, empty, an index nor the corpus itself is
+refused before anything is written, and of a marked folder only build folders that carry their own mark (or
+a generation's manifest) and the CURRENT swap's temporary files are removed, never a look-alike name.
 
 A build writes a whole new generation and then swaps CURRENT, so a process killed at any moment leaves
 either the old index or the new one. Readers resolve CURRENT once and then only read that generation,
@@ -22,6 +27,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -30,9 +36,19 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from index.errors import IndexBusyError, IndexOutdated, IndexStateError, IndexWriteError
+from index.errors import IndexBusyError, IndexOutdated, IndexStateError, IndexWriteError, UsageError
 from index.keyword_index import KeywordIndex
-from index.paths import PRIVATE_DIR, PRIVATE_FILE, make_private, private_dir
+from index.paths import (
+    BUILD_MARKER,
+    MARKER,
+    PRIVATE_DIR,
+    PRIVATE_FILE,
+    is_build_name,
+    is_pointer_name,
+    make_private,
+    private_dir,
+    write_marker,
+)
 from index.storage import ChunkRow, KeptDocument
 from index.types import Document, DocumentInfo, Page, Section, Span
 from index.vectors import VectorStore
@@ -134,6 +150,11 @@ class Manifest:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__})
 
 
+def not_a_folder(path: Path, how: str = "--index DIR or QA_INDEX") -> UsageError:
+    """The error for an index location that is a file (not "damaged": it never was an index)."""
+    return UsageError(f"The index location {path} is a file, not a folder: give a folder for the index ({how}).")
+
+
 class FormatMismatch(Exception):
     """The manifest was written by another index format version."""
 
@@ -186,9 +207,12 @@ def file_write_lock(path: Path, location: str, wait: bool = False) -> Iterator[N
 class IndexDir:
     """An index folder: finds the live generation, opens it for reading, and hands out the write lock."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, corpus: Path | None = None) -> None:
         self.path = path
         self.location = str(path)
+        self.corpus = corpus
+        """The corpus indexed here, if known: the one non-empty folder that is not an index yet corpus-qa may
+        keep an index in (`--index` equal to `--corpus`)."""
 
     def writer(self, previous: IndexReader | None, dim: int, exact_limit: int) -> GenerationWriter:
         """A writer for the next generation (caller holds the write lock); `previous` is this folder's
@@ -209,6 +233,8 @@ class IndexDir:
             name = self._current_file.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
+        except NotADirectoryError:
+            raise not_a_folder(self.path) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise IndexStateError(f"The index at {self.path} is damaged (CURRENT: {exc}). {REBUILD_HINT}") from exc
         if not name.startswith("gen-") or "/" in name:
@@ -236,21 +262,84 @@ class IndexDir:
 
     @contextlib.contextmanager
     def write_lock(self, wait: bool = False) -> Iterator[None]:
-        """Hold the writer lock; raise `IndexBusyError` if another process holds it (unless `wait`)."""
-        try:
-            private_dir(self.path)
-        except OSError as exc:
-            raise IndexWriteError(f"Cannot write the index at {self.path} ({exc.strerror}).") from None
+        """Hold the writer lock; raise `IndexBusyError` if another process holds it (unless `wait`). The folder
+        is claimed first (`claim`): nothing, not even the lock file, is written in a folder that is not ours."""
+        self.claim()
         with file_write_lock(self.path / "lock", str(self.path), wait):
             yield
 
+    def claim(self) -> None:
+        """Make sure this folder is one corpus-qa may write in, and mark it: a new folder (created 0700), an
+        empty one, one already marked, an index written before marks existed, or the corpus folder itself.
+        Anything else (`--index ~`, a folder of someone's files) is a UsageError, before anything is written:
+        a build removes its own leftovers from the folder it writes in, and must never take a user's
+        `tmp-photos/` for one."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise IndexWriteError(f"Cannot write the index at {self.path} ({exc.strerror}).") from None
+        if st is not None and not stat.S_ISDIR(st.st_mode):
+            raise not_a_folder(self.path)
+        try:
+            if st is None:
+                private_dir(self.path)
+            elif not (self.path / MARKER).is_file() and not self._earlier_index() and not self._is_corpus():
+                with os.scandir(self.path) as entries:
+                    if next(entries, None) is not None:
+                        raise UsageError(
+                            f"{self.path} is a folder that is not a corpus-qa index and is not empty: corpus-qa "
+                            "will not write (or delete) anything there. Give a new or empty folder for the index "
+                            "(--index DIR).")
+            write_marker(self.path)
+        except OSError as exc:
+            raise IndexWriteError(f"Cannot write the index at {self.path} ({exc.strerror}).") from None
+
+    def _earlier_index(self) -> bool:
+        """An index written before folders were marked: CURRENT names a generation with a manifest of ours."""
+        try:
+            gen = self.current_generation()
+            data = json.loads((gen / "manifest.json").read_text(encoding="utf-8")) if gen else None
+        except (IndexStateError, OSError, ValueError):
+            return False
+        return isinstance(data, dict) and {"format_version", "model_id", "corpus"} <= data.keys()
+
+    def _is_corpus(self) -> bool:
+        return self.corpus is not None and os.path.realpath(self.corpus) == os.path.realpath(self.path)
+
     def new_generation(self) -> Path:
-        """A fresh temporary folder to build into (caller must hold the write lock)."""
-        for leftover in self.path.glob("tmp-*"):  # builds that died half-way
-            shutil.rmtree(leftover, ignore_errors=True)
+        """A fresh temporary folder to build into, marked as ours (caller must hold the write lock)."""
+        self._remove_leftovers(generations=False)  # builds that died half-way
         tmp = self.path / f"tmp-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(PRIVATE_DIR)
+        write_marker(tmp, BUILD_MARKER)
         return tmp
+
+    def _remove_leftovers(self, generations: bool, live: str | None = None) -> None:
+        """Remove the build folders (and, with `generations`, every generation but `live`) and the CURRENT
+        swap's temporary files this index wrote. Only what carries its mark: a folder named like a build
+        (`tmp-20240101120000-1a2b3c4d`, never `tmp-photos`) that holds the build mark or a generation's
+        manifest, or is empty; symbolic links are never followed nor removed."""
+        try:
+            entries = list(os.scandir(self.path))
+        except OSError:
+            return
+        for entry in entries:
+            if is_pointer_name(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                continue
+            if not is_build_name(entry.name) or not entry.is_dir(follow_symlinks=False) or entry.name == live:
+                continue
+            if entry.name.startswith("gen-") and not generations:
+                continue
+            folder = Path(entry.path)
+            if (folder / BUILD_MARKER).is_file() or (folder / "manifest.json").is_file():
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # an empty one only (a build killed before it marked its folder)
 
     def commit(self, tmp: Path, manifest: Manifest) -> Path:
         """Publish a finished build: manifest last, private modes, fsync, rename, swap CURRENT atomically,
@@ -281,13 +370,7 @@ class IndexDir:
         have it open keep reading (POSIX keeps unlinked open files), and one that resolved CURRENT just
         before the swap finds its folder gone and looks again (IndexDir.open)."""
         live = self.current_generation()
-        for old in self.path.glob("gen-*"):
-            if live is None or old.name != live.name:
-                shutil.rmtree(old, ignore_errors=True)
-        for stale in self.path.glob("CURRENT.*.tmp"):
-            stale.unlink(missing_ok=True)
-        for stale in self.path.glob("CURRENT.*.tmp"):
-            stale.unlink(missing_ok=True)
+        self._remove_leftovers(generations=True, live=live.name if live is not None else None)
 
 
 class Snapshot:

@@ -231,7 +231,8 @@ def cli() -> None:
     Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
     4 index damaged or built by another model, 5 index busy, 6 model failed to load,
     7 batch finished with some failed lines, 8 index could not be written (disk full, no permission),
-    9 Ray cluster unreachable or failed (index --ray), 130 interrupted (Ctrl+C).
+    9 Ray cluster unreachable or failed (index --ray), 10 Milvus server unreachable (--store),
+    130 interrupted (Ctrl+C).
     """
 
 
