@@ -176,3 +176,73 @@ def test_an_unreachable_milvus_server_is_its_own_error(milvus_lite: None, corpus
     line = one_line_error(out.stderr)
     assert "Cannot reach the Milvus server at milvus://127.0.0.1:1" in line
     assert "damaged" not in line and "--rebuild" not in line
+
+
+# -- reading the corpus: one open, checked, no link followed out, no pipe waited on -------------------------------
+
+
+def test_a_file_swapped_for_a_link_out_of_the_corpus_after_the_scan_is_not_read(corpus: Path,
+                                                                                tmp_path: Path) -> None:
+    from index.formats import LoadError
+    from index.loaders import load_document, scan_corpus
+
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "tea.rst").write_text("root:x:0:0 from a swapped folder\n", encoding="utf-8")
+    scanned = {s.source: s for s in scan_corpus(corpus)}
+    assert scanned["blinken.txt"].problem is None and scanned["notes/tea.rst"].problem is None
+    # The build reads what the scan saw; between the two, the file becomes a link to /etc/passwd...
+    (corpus / "blinken.txt").unlink()
+    (corpus / "blinken.txt").symlink_to(secret)
+    with pytest.raises(LoadError, match="outside the corpus"):
+        load_document(corpus, "blinken.txt")
+    # ... or a folder on the way becomes a link to another folder.
+    os.rename(corpus / "notes", tmp_path / "notes-moved")
+    (corpus / "notes").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with pytest.raises(LoadError, match="outside the corpus"):
+        load_document(corpus, "notes/tea.rst")
+    (corpus / "notes").unlink()
+    os.rename(tmp_path / "notes-moved", corpus / "notes")
+    (corpus / "alias.md").symlink_to(corpus / "notes" / "volcanoes.md")  # a link inside the corpus is read
+    assert "Etna" in load_document(corpus, "alias.md").text
+    os.mkfifo(corpus / "pipe.txt")
+    with pytest.raises(LoadError, match="not a regular file"):
+        load_document(corpus, "pipe.txt")  # at once, not waiting for a writer
+
+
+ANSWER_TIME_PROBE = """
+import os, resource, sys
+from pathlib import Path
+from index.hash_embedder import HashEmbedder
+from qa.config import Settings
+from qa.engine import Engine
+
+corpus, index, kind = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+engine = Engine(Settings.resolve(corpus, index), embedder=HashEmbedder())
+for _ in engine.prepare():
+    pass
+doc = corpus / "notes" / "volcanoes.md"
+doc.unlink()
+if kind == "fifo":
+    os.mkfifo(doc)
+else:
+    doc.symlink_to("/dev/zero")
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # /dev/zero read whole: MemoryError, not 9 GB
+answer = engine.ask("Where is Mount Etna volcano?")
+print(answer.abstained, [c.source for c in answer.citations], answer.warnings)
+"""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+def test_an_answer_does_not_hang_on_a_pipe_or_read_dev_zero_put_in_place_of_a_cited_file(
+        kind: str, corpus: Path, tmp_path: Path) -> None:
+    """The quote check at answer time re-reads text files; the chat and an MCP server hold an index while the
+    corpus changes under them (here, after `prepare`, without a refresh)."""
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", ANSWER_TIME_PROBE, str(corpus), str(tmp_path / "idx"), kind],
+                         capture_output=True, text=True, timeout=60, env=clean_env())
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "notes/volcanoes.md changed since it was indexed" in out.stdout
+    assert "'notes/volcanoes.md'" not in out.stdout.split("[", 1)[1].split("]", 1)[0]  # no citation of it

@@ -9,7 +9,7 @@ zip bomb named .docx is refused before python-docx reads it.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import BinaryIO
 
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
@@ -40,13 +40,14 @@ def _table_rows(table) -> list[str]:
     return rows
 
 
-def load_docx(path: Path) -> Extracted:
-    check_container(path, "DOCX")
+def load_docx(source: BinaryIO) -> Extracted:
+    check_container(source, "DOCX")
     try:
         import docx  # python-docx (with lxml): ~60 ms
         from docx.table import Table
 
-        document = docx.Document(str(path))
+        source.seek(0)
+        document = docx.Document(source)
     except LoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - python-docx/lxml raise many types on a malformed part

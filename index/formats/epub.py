@@ -12,7 +12,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote
 
 from index.formats import Extracted, LoadError
@@ -59,11 +59,12 @@ def _spine(zf: zipfile.ZipFile) -> tuple[list[str], str | None, str | None]:
     return chapters, title or None, date
 
 
-def load_epub(path: Path) -> Extracted:
+def load_epub(source: BinaryIO) -> Extracted:
     from index.formats.html import decode_html, parse, render
 
-    check_container(path, "EPUB")
-    with zipfile.ZipFile(path) as zf:
+    check_container(source, "EPUB")
+    source.seek(0)
+    with zipfile.ZipFile(source) as zf:
         chapters, title, date = _spine(zf)
         if not chapters:
             raise LoadError("damaged EPUB (its spine lists no chapters)")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
+from typing import BinaryIO
 
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
@@ -147,12 +147,12 @@ def _meta_title(value: str | None) -> str | None:
     return title
 
 
-def read_pages(path: Path) -> tuple[list[str], list[str | None], dict[str, str]]:
+def read_pages(source: BinaryIO) -> tuple[list[str], list[str | None], dict[str, str]]:
     """Raw text, label of every page, and the document's metadata; one page in memory at a time."""
     import pypdfium2 as pdfium  # ~30 ms
 
     try:
-        pdf = pdfium.PdfDocument(str(path))
+        pdf = pdfium.PdfDocument(source)  # read through the open file, as PDFium asks for its blocks
     except pdfium.PdfiumError as exc:
         message = str(exc)
         if "password" in message.lower():
@@ -181,8 +181,8 @@ def read_pages(path: Path) -> tuple[list[str], list[str | None], dict[str, str]]
     return texts, labels, meta
 
 
-def load_pdf(path: Path) -> Extracted:
-    raw_pages, labels, meta = read_pages(path)
+def load_pdf(source: BinaryIO) -> Extracted:
+    raw_pages, labels, meta = read_pages(source)
     if not raw_pages:
         raise LoadError("damaged PDF: it has no pages")
     pages = strip_running_lines([_lines(raw) for raw in raw_pages], labels)
