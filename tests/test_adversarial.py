@@ -246,3 +246,78 @@ def test_an_answer_does_not_hang_on_a_pipe_or_read_dev_zero_put_in_place_of_a_ci
     assert out.returncode == 0, out.stderr[-2000:]
     assert "notes/volcanoes.md changed since it was indexed" in out.stdout
     assert "'notes/volcanoes.md'" not in out.stdout.split("[", 1)[1].split("]", 1)[0]  # no citation of it
+
+
+# -- the MCP server over stdio: raw JSON-RPC, as a hostile or broken client sends it ---------------------------
+
+
+class RawServer:
+    """`qa mcp` over stdio, spoken to line by line: every line sent, every reply read with a deadline."""
+
+    def __init__(self, corpus: Path, index: Path, *extra: str) -> None:
+        self.proc = subprocess.Popen([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(index),
+                                      "--no-watch", *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=clean_env())
+        self.buffer = b""
+        self.send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}})
+        assert self.reply(60)["id"] == 0
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def send(self, message: dict | bytes) -> None:
+        import json
+
+        assert self.proc.stdin is not None
+        line = message if isinstance(message, bytes) else json.dumps(message).encode()
+        self.proc.stdin.write(line + b"\n")
+        self.proc.stdin.flush()
+
+    def reply(self, timeout: float = 30) -> dict:
+        """The next line the server writes, as JSON; fails after `timeout` s without one."""
+        import json
+        import select
+        import time
+
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            ready, _w, _x = select.select([self.proc.stdout], [], [], max(0.0, left))
+            assert ready, f"no reply within {timeout} s"
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            assert chunk, "the server closed stdout"
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def call(self, id: int, tool: str, timeout: float = 60, **arguments: object) -> dict:
+        self.send({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool,
+                                                                                  "arguments": arguments}})
+        found = self.reply(timeout)
+        assert found.get("id") == id, found
+        return found
+
+    def close(self) -> str:
+        self.proc.kill()
+        _out, err = self.proc.communicate(timeout=30)
+        return err.decode("utf-8", "replace")
+
+
+@pytest.fixture
+def raw_server(corpus: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    deep = corpus / "archive" / ("a" * 60) / ("b" * 60)
+    deep.mkdir(parents=True)
+    (deep / ("c" * 60 + ".txt")).write_text("Deep in the archive, a note about Mount Etna.", encoding="utf-8")
+    server = RawServer(corpus, tmp_path / "idx")
+    yield server
+    server.close()
+
+
+def test_a_pathological_path_glob_neither_hangs_a_call_nor_the_server(raw_server: RawServer) -> None:
+    """Exponential backtracking held the GIL: one such `where` froze every call of the server, ping included."""
+    raw_server.send({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "ask", "arguments": {
+        "question": "Where is Mount Etna?", "where": "path:****************X"}}})
+    raw_server.send({"jsonrpc": "2.0", "id": 2, "method": "ping"})
+    replies = {r["id"]: r for r in (raw_server.reply(30), raw_server.reply(30))}
+    assert replies[2]["result"] == {}
+    assert "No documents match" in replies[1]["result"]["content"][0]["text"]
