@@ -321,3 +321,23 @@ def test_a_pathological_path_glob_neither_hangs_a_call_nor_the_server(raw_server
     replies = {r["id"]: r for r in (raw_server.reply(30), raw_server.reply(30))}
     assert replies[2]["result"] == {}
     assert "No documents match" in replies[1]["result"]["content"][0]["text"]
+
+
+# -- amplification: small files that expand -------------------------------------------------------------------
+
+
+def test_an_epub_listing_one_chapter_hundreds_of_times_reads_it_once(tmp_path: Path) -> None:
+    """A 1 MB chapter listed 400 times in the spine (a 1 MB file) was 400 MB of text and 6.4 GB of memory."""
+    import time
+
+    from index.loaders import load_document
+    from tests.docgen import make_epub
+
+    chapter = "Lava flows downhill. " * 50_000
+    make_epub(tmp_path / "echo.epub", [("Echo", chapter), ("Coda", "The end.")], spine_order=[0] * 400 + [1])
+    assert (tmp_path / "echo.epub").stat().st_size < 2 << 20
+    started = time.monotonic()
+    doc = load_document(tmp_path, "echo.epub")
+    assert time.monotonic() - started < 20
+    assert doc.text.count("Lava flows downhill.") == 50_000 and doc.text.endswith("The end.")
+    assert len(doc.pages) == 401 and doc.page_at(len(doc.text) - 1).number == 401  # chapters keep their numbers

@@ -3,7 +3,9 @@
 Read with zipfile and ElementTree only (no AGPL libraries): META-INF/container.xml names the package
 document, whose manifest and spine give the chapters in order. Each chapter's text is rendered like an
 HTML page; chapters are joined with a blank line, and chapter n is reported as page n. The title and
-date come from the package's Dublin Core metadata. The container is checked first (safezip).
+date come from the package's Dublin Core metadata. The container is checked first (safezip); a chapter the
+spine lists again is read once (its later entries are empty chapters), and what is rendered counts against
+the same budget.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import BinaryIO
 from urllib.parse import unquote
 
 from index.formats import Extracted, LoadError
-from index.formats.safezip import check_container, read_member
+from index.formats.safezip import MAX_TOTAL, check_container, read_member
 from index.types import Page, Section
 
 _NS = {"c": "urn:oasis:names:tc:opendocument:xmlns:container", "opf": "http://www.idpf.org/2007/opf",
@@ -73,11 +75,18 @@ def load_epub(source: BinaryIO) -> Extracted:
         sections: list[Section] = []
         at = 0
         first_heading = None
+        budget = MAX_TOTAL  # what the spine makes us read and render
+        seen: set[str] = set()
         for number, name in enumerate(chapters, start=1):
             try:
-                raw = read_member(zf, name, "EPUB")
+                # A chapter listed again (one 1 MB chapter listed 400 times made 400 MB of text) is read once.
+                raw = read_member(zf, name, "EPUB") if name not in seen else b""
             except LoadError:
                 raw = b""  # a spine entry pointing nowhere: an empty chapter, not a lost book
+            seen.add(name)
+            budget -= len(raw)
+            if budget < 0:
+                raise LoadError(f"EPUB chapters add up to over {MAX_TOTAL // (1024 * 1024)} MB: refused")
             text, heads, h1 = render(parse(decode_html(raw))) if raw else ("", [], None)
             first_heading = first_heading or h1 or (heads[0].title if heads else None)
             if text and parts:
