@@ -77,7 +77,7 @@ from index.keyword_index import K1 as BM25_K1
 from index.keyword_index import B as BM25_B
 from index.keywords import keyword_tokens
 from index.paths import make_private
-from index.storage import ChunkRow, KeptDocument
+from index.storage import ChunkRow, KeptDocument, check_text, not_a_folder
 from index.types import Document, DocumentInfo, Page, Section, Span
 
 if TYPE_CHECKING:
@@ -189,7 +189,6 @@ class MilvusStore:
         file, or a folder of someone else's, is refused before Milvus Lite opens it (it creates and cleans
         folders of its own in there)."""
         from index.paths import MARKER, PRIVATE_DIR, write_marker
-        from index.store import not_a_folder
 
         assert self.lite is not None
         path = self.lite
@@ -881,6 +880,7 @@ class MilvusReader:
             if len(text) != d["chars"]:
                 raise IndexStateError(f"The index at {self.location} is damaged (the text of {d['source']} is cut "
                                       f"short). {REBUILD_HINT}")
+            check_text(text, d["sha256"], d["source"], self.location, REBUILD_HINT)
             pages = tuple(Page(n, a, b, label) for n, label, a, b in d["pages"])
             sections = tuple(Section(t, lv, a, b) for t, lv, a, b in d["sections"])
             doc = Document(d["source"], text, d["sha256"], d["title"], d["date"], d["place"], d["body_start"],

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from index.errors import UsageError
+from index.errors import IndexStateError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -151,6 +151,22 @@ class IndexStore(Protocol):
     def open(self, embedder: Embedder | None = None) -> IndexReader: ...
     def write_lock(self, wait: bool = False) -> AbstractContextManager[None]: ...
     def writer(self, previous: IndexReader | None, dim: int, exact_limit: int) -> IndexWriter: ...
+
+
+def check_text(text: str, sha256: str, source: str, location: str, hint: str) -> None:
+    """A stored document's text must be what its SHA-256 says, whatever the backend: one flipped byte changed a
+    quote that was then shown as verified (quotes are checked against this very text). Raises
+    IndexStateError."""
+    import hashlib
+
+    if hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() != sha256:
+        raise IndexStateError(f"The index at {location} is damaged (the stored text of {source!r} does not match "
+                              f"its checksum). {hint}")
+
+
+def not_a_folder(path: Path, how: str = "--index DIR or QA_INDEX") -> UsageError:
+    """The error for an index location that is a file (not "damaged": it never was an index)."""
+    return UsageError(f"The index location {path} is a file, not a folder: give a folder for the index ({how}).")
 
 
 def open_store(spec: str | Path, corpus: Path | None = None) -> IndexStore:

@@ -28,6 +28,7 @@ import os
 import shutil
 import sqlite3
 import stat
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -49,7 +50,7 @@ from index.paths import (
     private_dir,
     write_marker,
 )
-from index.storage import ChunkRow, KeptDocument
+from index.storage import ChunkRow, KeptDocument, check_text, not_a_folder
 from index.types import Document, DocumentInfo, Page, Section, Span
 from index.vectors import VectorStore
 
@@ -65,8 +66,12 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 6
 """6: title keys, chunk table and vector checksums (5: pages and sections of PDF/HTML/DOCX/EPUB)."""
 CHECKSUM_BLOCK = 1 << 20
-CHECKSUMMED = ("chunks.npy", "sentences.npy", "chunk_table.npy")
-"""Files whose damage would change answers silently; the rest fail loudly when damaged."""
+KEYWORD_FILES = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy", "term_max.npy",
+                 "vocab.index.json", "params.index.json")
+CHECKSUMMED = ("chunks.npy", "sentences.npy", "chunk_table.npy", *(f"bm25/{name}" for name in KEYWORD_FILES))
+"""Files whose damage would change answers silently (a flipped byte in a vector or a BM25 score, a NaN that
+turns into a different ranking); the rest fail loudly when damaged. The document text is checked against
+its SHA-256 instead."""
 REBUILD_HINT = "Run `qa index --rebuild` to build it again."
 
 SCHEMA = """
@@ -150,11 +155,6 @@ class Manifest:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__})
 
 
-def not_a_folder(path: Path, how: str = "--index DIR or QA_INDEX") -> UsageError:
-    """The error for an index location that is a file (not "damaged": it never was an index)."""
-    return UsageError(f"The index location {path} is a file, not a folder: give a folder for the index ({how}).")
-
-
 class FormatMismatch(Exception):
     """The manifest was written by another index format version."""
 
@@ -202,6 +202,60 @@ def file_write_lock(path: Path, location: str, wait: bool = False) -> Iterator[N
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+class BlockCheck:
+    """The CRC-32s the build recorded for one file, checked as the file is read: each 1 MiB block the first
+    time an answer needs bytes of it (every block, for what is read whole), so what answers are built from
+    is verified without reading a large index whole when it opens. Raises IndexStateError on a mismatch."""
+
+    def __init__(self, path: Path, sums: list[int], location: str) -> None:
+        self.path = path
+        self.sums = sums
+        self.location = location
+        self.checked = bytearray(len(sums))
+        self._fd: int | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, start: int, end: int) -> None:
+        """Verify the blocks holding bytes [start, end) of the file."""
+        if end <= start:
+            return
+        first, last = start // CHECKSUM_BLOCK, (end - 1) // CHECKSUM_BLOCK
+        if self.checked.find(0, first, last + 1) < 0:
+            return
+        if last >= len(self.sums):
+            self._damaged("is longer than the build wrote it")
+        import zlib
+
+        for block in range(first, last + 1):
+            if not self.checked[block]:
+                if zlib.crc32(os.pread(self._descriptor(), CHECKSUM_BLOCK, block * CHECKSUM_BLOCK)) != self.sums[block]:
+                    self._damaged("does not match its checksum")
+                self.checked[block] = 1
+
+    def whole(self) -> None:
+        """Verify every block (for what is read whole: an exact search reads every vector)."""
+        if self.sums:
+            self(0, len(self.sums) * CHECKSUM_BLOCK)
+
+    def _descriptor(self) -> int:
+        with self._lock:
+            if self._fd is None:
+                try:
+                    self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                except OSError as exc:
+                    self._damaged(f"cannot be read: {exc.strerror}")
+            return self._fd  # type: ignore[return-value]
+
+    def _damaged(self, what: str) -> None:
+        raise IndexStateError(f"The index at {self.location} is damaged ({self.path.name} {what}). {REBUILD_HINT}")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
 
 class IndexDir:
@@ -385,6 +439,8 @@ class Snapshot:
         self._filter_cache: dict[object, object] = {}
         self.term_cache: dict[int, frozenset[str]] = {}
         """Sentence id -> keyword terms, filled as answers are composed."""
+        self.checks = {name: BlockCheck(gen / name, sums, str(gen.parent)) for name, sums in manifest.checksums.items()}
+        """File -> its lazy checksum verification (BlockCheck)."""
 
     @classmethod
     def open(cls, gen: Path, embedder: Embedder | None) -> Snapshot:
@@ -410,6 +466,9 @@ class Snapshot:
             raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason) from None
         except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
             raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
+        if set(CHECKSUMMED) - manifest.checksums.keys():
+            reason = f"{hint} was written before its keyword index had checksums."
+            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
         if embedder is not None and (
             manifest.model_id != embedder.model_id
             or manifest.weights_hash != embedder.weights_hash
@@ -486,7 +545,13 @@ class Snapshot:
     @cached_property
     def vectors(self) -> VectorStore:
         """Chunk vectors and their search structure (faiss is imported only for a large index)."""
-        return VectorStore(self.gen)
+        return VectorStore(self.gen, self.checks.get("chunks.npy"))
+
+    @cached_property
+    def _sentence_map(self) -> np.memmap:
+        import numpy as np
+
+        return np.load(self.gen / "sentences.npy", mmap_mode="r", allow_pickle=False)
 
     @cached_property
     def sentence_vectors(self) -> np.ndarray:
@@ -494,12 +559,19 @@ class Snapshot:
         import numpy as np
 
         # A plain ndarray over the mapping: indexing an np.memmap wraps every result in a memmap (slow).
-        return np.asarray(np.load(self.gen / "sentences.npy", mmap_mode="r", allow_pickle=False))
+        return np.asarray(self._sentence_map)
+
+    def _keyword_check(self, name: str, start: int, end: int) -> None:
+        check = self.checks.get(f"bm25/{name}")
+        if check is not None:
+            check(start, end)
 
     @cached_property
     def keywords(self) -> KeywordIndex:
         try:
-            return KeywordIndex(self.gen / "bm25")
+            return KeywordIndex(self.gen / "bm25", self._keyword_check)
+        except IndexStateError:
+            raise
         except Exception as exc:  # noqa: BLE001 - numpy/json raise many types on a broken file
             raise IndexStateError(f"The index at {self.gen.parent} is damaged (bm25: {exc}). {REBUILD_HINT}") from None
 
@@ -515,6 +587,7 @@ class Snapshot:
             ).fetchone()
             if row is None:
                 raise IndexStateError(f"The index at {self.gen.parent} is damaged (document {doc_id}). {REBUILD_HINT}")
+            check_text(row[1], row[2], row[0], str(self.gen.parent), REBUILD_HINT)
             pages = tuple(Page(n, a, b, label) for n, label, a, b in self.conn.execute(
                 "SELECT number, label, start, end FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)))
             sections = tuple(Section(t, lv, a, b) for a, b, lv, t in self.conn.execute(
@@ -570,7 +643,10 @@ class Snapshot:
         """Per chunk row: document id, first and last sentence id (memory-mapped, for the query path)."""
         import numpy as np
 
-        return np.asarray(np.load(self.gen / "chunk_table.npy", mmap_mode="r", allow_pickle=False))
+        table = np.load(self.gen / "chunk_table.npy", mmap_mode="r", allow_pickle=False)
+        if "chunk_table.npy" in self.checks:
+            self.checks["chunk_table.npy"].whole()  # small (24 bytes a chunk), and filters read all of it
+        return np.asarray(table)
 
     def sentence_ranges(self, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:
         """Chunk id -> (first, last) sentence id, inclusive."""
@@ -630,7 +706,13 @@ class Snapshot:
     def sentence_vectors_of(self, ids: Sequence[int]) -> np.ndarray:
         import numpy as np
 
-        rows = np.asarray(self.sentence_vectors[list(ids)], dtype=np.float32)
+        ids = list(ids)
+        check = self.checks.get("sentences.npy")
+        if check is not None:
+            offset, width = self._sentence_map.offset, 4 * self.manifest.dim
+            for i in ids:
+                check(offset + int(i) * width, offset + (int(i) + 1) * width)
+        rows = np.asarray(self.sentence_vectors[ids], dtype=np.float32)
         if not np.isfinite(rows).all():
             raise ValueError("sentences.npy holds values that are not numbers")
         return rows
@@ -694,3 +776,5 @@ class Snapshot:
 
     def close(self) -> None:
         self.conn.close()
+        for check in self.checks.values():
+            check.close()

@@ -389,7 +389,15 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
     for warning in answer.warnings:
         _warn(warning)
     if as_json:
-        click.echo(json.dumps(answer.to_dict(id=1), ensure_ascii=False))
+        try:
+            out = json.dumps(answer.to_dict(id=1), ensure_ascii=False, allow_nan=False)
+        except ValueError:  # NaN or Infinity: not JSON, and a sign that a score came from a damaged index
+            from index.errors import IndexStateError
+            from index.store import REBUILD_HINT
+
+            _fail(IndexStateError(f"The answer holds a score that is not a number, which JSON cannot carry: the "
+                                  f"index may be damaged. {REBUILD_HINT}"))
+        click.echo(out)
     else:
         click.echo(format_answer(answer))
 
