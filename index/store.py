@@ -601,13 +601,15 @@ class Snapshot:
         """A source must be a relative path inside the corpus: an index whose rows say `../../etc/passwd` or
         `/etc/passwd` was not written by corpus-qa (or was tampered with) and is not used."""
         row = self.conn.execute("SELECT source FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if row is None:
-            return
-        parts = PurePosixPath(row[0]).parts
-        if not parts or row[0].startswith(("/", "\\")) or ".." in parts or "\x00" in row[0] or \
-                (len(row[0]) > 1 and row[0][1] == ":"):
+        if row is not None:
+            self._check_source_name(row[0])
+
+    def _check_source_name(self, source: str) -> None:
+        parts = PurePosixPath(source).parts
+        if not parts or source.startswith(("/", "\\")) or ".." in parts or "\x00" in source or \
+                (len(source) > 1 and source[1] == ":"):
             raise IndexStateError(f"The index at {self.gen.parent} is not one corpus-qa wrote: it names a document "
-                                  f"outside the corpus ({row[0]!r}). {REBUILD_HINT}")
+                                  f"outside the corpus ({source!r}). {REBUILD_HINT}")
 
     def document_by_source(self, source: str) -> Document | None:
         row = self.conn.execute("SELECT id FROM documents WHERE source = ?", (source,)).fetchone()
@@ -665,13 +667,18 @@ class Snapshot:
 
     def sources(self) -> list[tuple[str, str]]:
         """(source, title) of every document, by source."""
-        return self.conn.execute("SELECT source, title FROM documents ORDER BY source").fetchall()
+        rows = self.conn.execute("SELECT source, title FROM documents ORDER BY source").fetchall()
+        for source, _title in rows:
+            self._check_source_name(source)
+        return rows
 
     def catalog(self, where: Where | None = None) -> list[DocumentInfo]:
         rows = self.conn.execute(
             "SELECT d.id, d.source, d.title, d.date, d.format, length(d.text), "
             "(SELECT count(*) FROM pages p WHERE p.doc_id = d.id) FROM documents d ORDER BY d.source"
         ).fetchall()
+        for row in rows:  # listing a source is serving it: refused like reading one
+            self._check_source_name(row[1])
         keep = self.documents_matching(where) if where else None
         return [DocumentInfo(src, title, date, fmt, pages, chars)
                 for i, src, title, date, fmt, chars, pages in rows if keep is None or i in keep]
