@@ -520,7 +520,9 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
 @_common
 @_where
 @click.option("--http", "http_port", type=click.IntRange(min=1, max=65535), default=None, metavar="PORT",
-              help="Serve streamable HTTP on 127.0.0.1:PORT (path /mcp) instead of stdio.")
+              help="Serve streamable HTTP on 127.0.0.1:PORT (path /mcp) instead of stdio; every request must "
+                   "send 'Authorization: Bearer TOKEN' (the token's file is printed on stderr; mcp_token in the "
+                   "config file or QA_MCP_TOKEN sets it).")
 @click.option("--watch/--no-watch", default=True, show_default=True,
               help="Update the index in the background whenever files change.")
 def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None, watch: bool) -> None:
@@ -543,7 +545,10 @@ def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None, 
         _fail(error)
     from qa.mcp_server import serve  # the MCP SDK is imported only here: `qa ask` never pays for it
 
-    serve(settings, _Progress(sys.stderr), http_port, watch)
+    try:
+        serve(settings, _Progress(sys.stderr), http_port, watch)
+    except QAError as error:  # before serving: the port is in use, the token cannot be written
+        _fail(error)
 
 
 @cli.command("config", context_settings=CONTEXT)

@@ -410,16 +410,18 @@ def serve(settings: "Settings", progress: Progress, http_port: int | None = None
 
     loader = EngineLoader(settings, progress, watch=watch)
     server = build_server(loader)
+    listener = None
+    if http_port is not None:
+        from qa.mcp_http import Listener
+
+        listener = Listener.open(settings, http_port)  # a port in use fails now, before the engine loads
     loader.start()
     interrupted = False
     try:
-        if http_port is None:
+        if listener is None:
             anyio.run(server.run_checked_stdio_async)  # type: ignore[attr-defined]
         else:
-            print(f"qa mcp: serving MCP over streamable HTTP at http://127.0.0.1:{http_port}/mcp",
-                  file=sys.stderr, flush=True)
-            # 127.0.0.1 only: the SDK then also refuses requests whose Host header is not local (DNS rebinding).
-            anyio.run(lambda: server.run_streamable_http_async(host="127.0.0.1", port=http_port))
+            listener.serve(server)  # behind a bearer token (qa/mcp_http.py)
     except KeyboardInterrupt:
         interrupted = True
         raise

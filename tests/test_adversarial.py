@@ -467,3 +467,124 @@ def test_list_documents_refuses_a_tampered_source_like_every_other_tool(corpus: 
     finally:
         server.close()
         os.close(lock)
+
+
+# -- the MCP server over HTTP: other local users -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class HttpServer:
+    """`qa mcp --http PORT` on 127.0.0.1, started and waited for until it listens."""
+
+    def __init__(self, corpus: Path, index: Path, **env: str) -> None:
+        import socket
+        import time
+
+        from tests.conftest import popen_interruptible
+
+        self.port = free_port()
+        self.proc = popen_interruptible([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(index),
+                                         "--no-watch", "--http", str(self.port)], stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(**env))
+        for _ in range(300):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            assert self.proc.poll() is None, self.proc.communicate()
+            time.sleep(0.1)
+        raise AssertionError("the server never listened")
+
+    def post(self, headers: dict[str, bytes], host: bytes = b"127.0.0.1") -> tuple[int, bytes]:
+        """A raw HTTP request (an initialize call), as any local program could send it: (status, response)."""
+        import socket
+
+        body = (b'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", '
+                b'"capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}')
+        lines = [b"POST /mcp HTTP/1.1", b"Host: " + host + b":" + str(self.port).encode(),
+                 b"Content-Type: application/json", b"Accept: application/json, text/event-stream",
+                 b"Content-Length: " + str(len(body)).encode(), b"Connection: close",
+                 *[name.encode() + b": " + value for name, value in headers.items()]]
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
+            s.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+            response = b""
+            while chunk := s.recv(65536):
+                response += chunk
+                if b"\r\n\r\n" in response and (b"401" in response[:15] or b"421" in response[:15]):
+                    break
+        return int(response.split(b" ", 2)[1]), response
+
+    def stop(self) -> tuple[int, str]:
+        import signal
+
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            _out, err = self.proc.communicate(timeout=30)
+        finally:
+            self.proc.kill()
+        return self.proc.returncode, err.decode("utf-8", "replace")
+
+
+def test_http_requires_the_bearer_token_written_privately_beside_the_index(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    server = HttpServer(corpus, index)
+    try:
+        token_file = index / "mcp-token"
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        token = token_file.read_text(encoding="utf-8").strip()
+        assert len(token) >= 32
+        assert server.post({})[0] == 401  # any local user, without the token
+        assert server.post({"Authorization": b"Bearer wrong-" + token.encode()})[0] == 401
+        assert server.post({"Authorization": token.encode()})[0] == 401  # the scheme is part of it
+        status, response = server.post({"Authorization": b"Bearer " + token.encode()})
+        assert status == 200 and b'"serverInfo"' in response
+    finally:
+        code, err = server.stop()
+    assert code == 130
+    assert "Authorization: Bearer <token>" in err and str(token_file) in err and token not in err
+
+
+def test_a_configured_token_is_the_one_required(corpus: Path, tmp_path: Path) -> None:
+    server = HttpServer(corpus, tmp_path / "idx", QA_MCP_TOKEN="s3cret-token-from-the-settings")
+    try:
+        assert server.post({"Authorization": b"Bearer s3cret-token-from-the-settings"})[0] == 200
+        assert server.post({})[0] == 401
+        assert (tmp_path / "idx" / "mcp-token").read_text(encoding="utf-8").strip() == \
+            "s3cret-token-from-the-settings"
+    finally:
+        server.stop()
+    shown = qa("config", QA_MCP_TOKEN="s3cret-token-from-the-settings")
+    assert "s3cret" not in shown.stdout and "mcp_token" in shown.stdout
+
+
+def test_http_on_a_port_in_use_exits_non_zero_after_its_error(corpus: Path, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        out = qa("mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--http", str(port), timeout=60)
+    assert out.returncode == ExitCode.USAGE, out.stderr
+    assert f"Cannot serve on 127.0.0.1:{port}" in one_line_error(out.stderr)
+
+
+def test_rejected_headers_reach_the_operator_s_terminal_escaped(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    server = HttpServer(corpus, index)
+    try:
+        token = (index / "mcp-token").read_text(encoding="utf-8").strip()
+        status, _response = server.post({"Authorization": b"Bearer " + token.encode()},
+                                        host=b"evil\x1b]0;pwned\x07\x9b31m.example")
+        assert status == 421  # the SDK refuses a Host that is not local, and logs it
+    finally:
+        _code, err = server.stop()
+    assert "Invalid Host header" in err
+    assert "\x1b]0;" not in err and "\x07" not in err and "\x9b" not in err
+    assert "\\x1b" in err and "\\x9b" in err

@@ -248,7 +248,9 @@ def test_ctrl_c_stops_the_server_like_every_command(corpus: Path, tmp_path: Path
 
 @pytest.mark.asyncio
 async def test_http_serves_the_same_tools_on_localhost(corpus: Path, tmp_path: Path) -> None:
+    """With the bearer token the server wrote beside the index (tests/test_adversarial.py: without it, 401)."""
     from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -262,7 +264,10 @@ async def test_http_serves_the_same_tools_on_localhost(corpus: Path, tmp_path: P
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
             await asyncio.sleep(0.1)
-        async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write, *_), \
+        token = (tmp_path / "idx" / "mcp-token").read_text(encoding="utf-8").strip()
+        http = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
+        url = f"http://127.0.0.1:{port}/mcp"
+        async with http, streamable_http_client(url, http_client=http) as (read, write, *_), \
                 ClientSession(read, write) as session:
             await session.initialize()
             answer = await call(session, "ask", question="Where is Mount Etna volcano?")
