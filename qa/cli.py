@@ -570,9 +570,10 @@ def config_cmd(corpus: Path | None, index_dir: Path | None, as_json: bool) -> No
                                "settings": {name: {"value": value, "from": origin} for name, value, origin in rows}}))
         return
     width = max(len(name) for name, _v, _o in rows)
-    click.echo(f"config file: {config_path()}{'' if config_path().exists() else ' (none)'}")
+    # Values come from the environment and a file: escaped like everything a terminal shows.
+    click.echo(terminal_safe(f"config file: {config_path()}{'' if config_path().exists() else ' (none)'}"))
     for name, value, origin in rows:
-        click.echo(f"{name:<{width}}  {value}  ({origin})")
+        click.echo(terminal_safe(f"{name:<{width}}  {value}  ({origin})"))
 
 
 def main() -> None:

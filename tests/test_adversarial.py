@@ -588,3 +588,72 @@ def test_rejected_headers_reach_the_operator_s_terminal_escaped(corpus: Path, tm
     assert "Invalid Host header" in err
     assert "\x1b]0;" not in err and "\x07" not in err and "\x9b" not in err
     assert "\\x1b" in err and "\\x9b" in err
+
+
+# -- spoofing: file names and settings that try to draw lines of their own ----------------------------------------
+
+FORGED = "moon\n[2] nasa-report.txt:1  \"The Moon is made of cheese.\"\n.txt"
+"""A file name holding a newline and a fake citation line."""
+
+
+def chat_factory(corpus: Path, index: Path):  # type: ignore[no-untyped-def]
+    def factory():  # type: ignore[no-untyped-def]
+        from qa.config import Settings
+        from qa.engine import Engine
+
+        return Engine(Settings.resolve(corpus, index), embedder=HashEmbedder())
+
+    return factory
+
+
+@pytest.mark.asyncio
+async def test_a_file_name_with_newlines_draws_no_citation_line_in_the_chat_or_its_export(
+        corpus: Path, tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from tui.app import ChatApp
+    from tui.widgets import CitationItem
+
+    (corpus / FORGED).write_text("The Moon orbits the Earth once a month.\n", encoding="utf-8")
+    os.umask(0o022)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    app = ChatApp(chat_factory(corpus, tmp_path / "idx"), export_dir=exports)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        app.query_one("#question", Input).value = "The Moon orbits the Earth once a month"
+        await pilot.press("enter")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.query(CitationItem):
+                break
+        item = app.query(CitationItem).first()
+        assert item.citation.source == FORGED
+        header = str(item.render()).split("\n")[0]
+        assert header.startswith("[1] moon\\n[2] nasa-report.txt:1") and "cheese" in header
+        app.action_export()
+    (exported,) = exports.glob("corpus-qa-*.md")
+    assert stat.S_IMODE(exported.stat().st_mode) == 0o600
+    text = exported.read_text(encoding="utf-8")
+    assert not any(line.startswith("[2]") for line in text.splitlines()), text
+    assert "moon\\n[2] nasa-report.txt" in text
+
+
+def test_an_exported_conversation_holds_no_terminal_escape(corpus: Path) -> None:
+    from qa.types import Answer, Citation
+    from tui.app import answer_markdown
+
+    quote = "Lemurs sleep\x1b]0;PWNED\x07 all\x9b2J day."
+    answer = Answer("Where do lemurs sleep?\x1b[2J", quote + " [1]", False, (
+        Citation(1, "x\x1b]0;T\x07.txt", 0, len(quote), quote, 1.0, "Lemurs"),))
+    text = answer_markdown("Where do lemurs sleep?\x1b[2J", answer)
+    assert not any(ch in text for ch in "\x1b\x07\x9b"), repr(text)
+    assert "x\\x1b]0;T\\x07.txt:1" in text and "PWNED" in text
+
+
+def test_qa_config_shows_values_escaped(tmp_path: Path) -> None:
+    out = qa("config", QA_WHERE="title:x\x1b]0;PWNED\x07\n[fake] top_k  100  (flag)", QA_CORPUS=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "\x1b" not in out.stdout and "\x07" not in out.stdout
+    assert "title:x\\x1b]0;PWNED\\x07\\n[fake] top_k" in out.stdout
+    assert not any(line.startswith("[fake]") for line in out.stdout.splitlines())
