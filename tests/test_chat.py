@@ -519,3 +519,23 @@ async def test_the_palette_command_starts_a_where_line(corpus: Path, tmp_path: P
         assert app.query_one("#question", Input).value == "/where "
         app._set_where("format:md")
         assert "Lift the filter" in [c.title for c in app.get_system_commands(app.screen)]
+
+
+@pytest.mark.asyncio
+async def test_keys_typed_while_the_chat_starts_are_kept(corpus: Path, tmp_path: Path) -> None:
+    """Keys the terminal delivers in the first moments of `qa chat` (typed right after the command) reach the
+    app before its screen has put the focus anywhere; they used to go to the log and be lost (~0.4 s of
+    typing, measured on a terminal)."""
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"))
+    for char in "etna volcano":  # queued before the app runs, as the driver queues early keys
+        key = "space" if char == " " else char
+        app.post_message(events.Key(key, char))
+    app.post_message(events.Key("enter", "\r"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.exchanges:
+                break
+        assert [q for q, _a in app.exchanges] == ["etna volcano"]
+        assert app.query_one("#question", Input).value == ""

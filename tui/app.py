@@ -80,6 +80,10 @@ class ChatApp(App[None]):
 
     CSS_PATH = "chat.tcss"
     TITLE = "corpus-qa"
+    AUTO_FOCUS = "#question"
+    """Focused as the screen mounts, before any queued key is handled: keys typed while the chat starts go to
+    the question line (the first focusable widget, the log, took them and dropped them; `on_mount`'s focus
+    comes later, after the keys already queued)."""
     # Priority: the question line has focus nearly always, and Input binds Ctrl+E ("end of line"; End does
     # the same) and would swallow it.
     BINDINGS = [
