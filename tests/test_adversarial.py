@@ -657,3 +657,51 @@ def test_qa_config_shows_values_escaped(tmp_path: Path) -> None:
     assert "\x1b" not in out.stdout and "\x07" not in out.stdout
     assert "title:x\\x1b]0;PWNED\\x07\\n[fake] top_k" in out.stdout
     assert not any(line.startswith("[fake]") for line in out.stdout.splitlines())
+
+
+# -- misleading messages ------------------------------------------------------------------------------------------
+
+
+def test_a_pdf_after_an_encrypted_one_is_not_called_encrypted(tmp_path: Path) -> None:
+    """PDFium's last error is per process, and a PDF that opens without a page was reported with it."""
+    import pypdfium2 as pdfium
+    from fpdf import FPDF
+
+    from index.formats import LoadError
+    from index.loaders import load_document
+
+    locked = FPDF()
+    locked.add_page()
+    locked.set_font("helvetica", size=12)
+    locked.cell(text="Secret lava notes.")
+    locked.set_encryption(owner_password="owner", user_password="user")
+    locked.output(str(tmp_path / "locked.pdf"))
+    empty = pdfium.PdfDocument.new()
+    empty.save(str(tmp_path / "empty.pdf"))
+    empty.close()
+    for name, reason in [("empty.pdf", "it has no pages"), ("locked.pdf", "encrypted PDF"),
+                         ("empty.pdf", "it has no pages"), ("locked.pdf", "encrypted PDF")]:
+        with pytest.raises(LoadError) as info:
+            load_document(tmp_path, name)
+        assert reason in str(info.value) and (name == "locked.pdf") == ("encrypted" in str(info.value)), name
+
+
+def test_a_docx_without_core_properties_is_titled_by_its_first_heading(tmp_path: Path) -> None:
+    """python-docx makes up core properties when a file has none: titled "Word Document", dated today."""
+    import re
+    import zipfile
+
+    from index.loaders import load_document
+    from tests.docgen import make_docx
+
+    make_docx(tmp_path / "full.docx", [("h1", "Lava Report"), ("p", "Basalt lava is runny.")])
+    with zipfile.ZipFile(tmp_path / "full.docx") as zin, zipfile.ZipFile(tmp_path / "bare.docx", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "docProps/core.xml":
+                continue
+            if item.filename == "_rels/.rels":
+                data = re.sub(rb"<Relationship [^>]*core-properties[^>]*/>", b"", data)
+            zout.writestr(item, data)
+    doc = load_document(tmp_path, "bare.docx")
+    assert doc.title == "Lava Report" and doc.date is None

@@ -40,6 +40,16 @@ def _table_rows(table) -> list[str]:
     return rows
 
 
+def _has_core_properties(document) -> bool:
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    try:
+        document.part.package.part_related_by(RELATIONSHIP_TYPE.CORE_PROPERTIES)
+    except KeyError:
+        return False
+    return True
+
+
 def load_docx(source: BinaryIO) -> Extracted:
     check_container(source, "DOCX")
     try:
@@ -68,9 +78,11 @@ def load_docx(source: BinaryIO) -> Extracted:
             if level is None and (style or "").lower().startswith("list"):
                 text = "• " + text
             blocks.append((text, level))
-        props = document.core_properties
-        meta_title = " ".join((props.title or "").split()) or None
-        created = props.created or props.modified
+        meta_title, created = None, None
+        if _has_core_properties(document):  # else python-docx makes up "Word Document", dated now
+            props = document.core_properties
+            meta_title = " ".join((props.title or "").split()) or None
+            created = props.created or props.modified
     except Exception as exc:  # noqa: BLE001
         raise LoadError(f"damaged DOCX ({exc.__class__.__name__}: {str(exc)[:120]})") from None
     parts: list[str] = []

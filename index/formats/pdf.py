@@ -155,8 +155,12 @@ def read_pages(source: BinaryIO) -> tuple[list[str], list[str | None], dict[str,
         pdf = pdfium.PdfDocument(source)  # read through the open file, as PDFium asks for its blocks
     except pdfium.PdfiumError as exc:
         message = str(exc)
-        if "password" in message.lower():
+        # PDFium's "last error" is per process: a PDF that opens but has no page is reported with the error of
+        # the last PDF that failed (an encrypted one's "password" for the next file), or "Success".
+        if "password" in message.lower() and _declares_encryption(source):
             raise LoadError("encrypted PDF: it needs a password to open") from None
+        if "password" in message.lower() or "Success" in message:
+            raise LoadError("damaged PDF: it has no pages") from None
         raise LoadError(f"damaged or truncated PDF ({message.rstrip('.')})") from None
     try:
         texts: list[str] = []
@@ -179,6 +183,17 @@ def read_pages(source: BinaryIO) -> tuple[list[str], list[str | None], dict[str,
         pdf.close()
         release_freed_memory()  # PDFium's parsed document, freed in many pieces
     return texts, labels, meta
+
+
+def _declares_encryption(source: BinaryIO) -> bool:
+    """Whether the file names an /Encrypt dictionary (in its trailer or cross-reference stream)."""
+    source.seek(0)
+    tail = b""
+    while block := source.read(1 << 20):
+        if b"/Encrypt" in tail + block:
+            return True
+        tail = block[-16:]
+    return False
 
 
 def load_pdf(source: BinaryIO) -> Extracted:
