@@ -67,7 +67,7 @@ BUILD_MARKER = ".corpus-qa-build"
 """Written in each build folder (`tmp-*`, renamed `gen-*` when published) as it is created: a leftover build
 is removed only when it carries this mark (or a generation's manifest)."""
 TOKEN_FILE = "mcp-token"
-"""`qa mcp --http`'s bearer token, beside the index it serves (qa/mcp_server.py)."""
+"""`qa mcp --http`'s bearer token, beside the index it serves (qa/mcp_http.py)."""
 
 _BUILD_NAME = re.compile(r"(?:gen|tmp)-\d{14}-[0-9a-f]{8}")
 _POINTER_NAME = re.compile(r"CURRENT\.[0-9a-f]{8}\.tmp")

@@ -323,6 +323,58 @@ def test_a_pathological_path_glob_neither_hangs_a_call_nor_the_server(raw_server
     assert "No documents match" in replies[1]["result"]["content"][0]["text"]
 
 
+def test_every_request_line_gets_an_answer_even_a_broken_one(raw_server: RawServer) -> None:
+    """A lone surrogate or a line that is not JSON used to get no response at all: the client waited forever."""
+    raw_server.send(b'{"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "ask", '
+                    b'"arguments": {"question": "\\udc80"}}}')
+    reply = raw_server.reply(10)
+    assert reply["id"] == 3 and reply["error"]["code"] == -32602 and "surrogate" in reply["error"]["message"]
+    raw_server.send(b"this is not JSON")
+    reply = raw_server.reply(10)
+    assert reply["id"] is None and reply["error"]["code"] == -32700
+    raw_server.send(b"[1, 2]")
+    assert raw_server.reply(10)["error"]["code"] == -32600
+    raw_server.send({"jsonrpc": "2.0", "id": 4, "method": "ping"})
+    assert raw_server.reply(10) == {"jsonrpc": "2.0", "id": 4, "result": {}}  # and the server goes on
+
+
+def test_bad_arguments_are_refused_in_one_line_and_true_is_not_a_number(raw_server: RawServer) -> None:
+    for n, (tool, arguments) in enumerate([("read", {"source": "blinken.txt", "start": True}),
+                                           ("ask", {"question": 5}),
+                                           ("ask", {"question": "Where is Etna?", "top_k": True}),
+                                           ("list_documents", {"limit": 1.5})], start=10):
+        reply = raw_server.call(n, tool, **arguments)
+        text = reply["result"]["content"][0]["text"]
+        assert reply["result"]["isError"] and "\n" not in text and "pydantic" not in text, text
+        assert text.startswith(f"Invalid arguments for {tool}: ")
+    whole = raw_server.call(20, "read", source="blinken.txt", start=1)  # a real whole number still works
+    assert not whole["result"]["isError"]
+
+
+def test_list_documents_refuses_a_tampered_source_like_every_other_tool(corpus: Path, tmp_path: Path) -> None:
+    import fcntl
+    import sqlite3
+
+    index = IndexDir(tmp_path / "idx")
+    build_into(corpus, index)
+    gen = index.current_generation()
+    assert gen is not None
+    with sqlite3.connect(gen / "meta.sqlite") as db:
+        db.execute("UPDATE documents SET source = '../../etc/passwd' WHERE source = 'notes/tea.rst'")
+    lock = os.open(index.path / "lock", os.O_RDWR)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # the refresh at start cannot rebuild it: answers come from this index
+    server = RawServer(corpus, index.path)
+    try:
+        for n, (tool, arguments) in enumerate([("list_documents", {}), ("read", {"source": "../../etc/passwd"}),
+                                               ("ask", {"question": "How is green tea made?"})]):
+            reply = server.call(n + 1, tool, **arguments)
+            text = reply["result"]["content"][0]["text"]
+            assert reply["result"]["isError"] and "outside the corpus" in text, (tool, text)
+    finally:
+        server.close()
+        os.close(lock)
+
+
 # -- amplification: small files that expand -------------------------------------------------------------------
 
 
@@ -415,58 +467,6 @@ def test_a_damaged_vector_block_is_found_whichever_blocks_a_sample_picks(corpus:
             snapshot.dense_search(embedder.embed_query("lava and ash"), 5)
     finally:
         snapshot.close()
-
-
-def test_every_request_line_gets_an_answer_even_a_broken_one(raw_server: RawServer) -> None:
-    """A lone surrogate or a line that is not JSON used to get no response at all: the client waited forever."""
-    raw_server.send(b'{"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "ask", '
-                    b'"arguments": {"question": "\\udc80"}}}')
-    reply = raw_server.reply(10)
-    assert reply["id"] == 3 and reply["error"]["code"] == -32602 and "surrogate" in reply["error"]["message"]
-    raw_server.send(b"this is not JSON")
-    reply = raw_server.reply(10)
-    assert reply["id"] is None and reply["error"]["code"] == -32700
-    raw_server.send(b"[1, 2]")
-    assert raw_server.reply(10)["error"]["code"] == -32600
-    raw_server.send({"jsonrpc": "2.0", "id": 4, "method": "ping"})
-    assert raw_server.reply(10) == {"jsonrpc": "2.0", "id": 4, "result": {}}  # and the server goes on
-
-
-def test_bad_arguments_are_refused_in_one_line_and_true_is_not_a_number(raw_server: RawServer) -> None:
-    for n, (tool, arguments) in enumerate([("read", {"source": "blinken.txt", "start": True}),
-                                           ("ask", {"question": 5}),
-                                           ("ask", {"question": "Where is Etna?", "top_k": True}),
-                                           ("list_documents", {"limit": 1.5})], start=10):
-        reply = raw_server.call(n, tool, **arguments)
-        text = reply["result"]["content"][0]["text"]
-        assert reply["result"]["isError"] and "\n" not in text and "pydantic" not in text, text
-        assert text.startswith(f"Invalid arguments for {tool}: ")
-    whole = raw_server.call(20, "read", source="blinken.txt", start=1)  # a real whole number still works
-    assert not whole["result"]["isError"]
-
-
-def test_list_documents_refuses_a_tampered_source_like_every_other_tool(corpus: Path, tmp_path: Path) -> None:
-    import fcntl
-    import sqlite3
-
-    index = IndexDir(tmp_path / "idx")
-    build_into(corpus, index)
-    gen = index.current_generation()
-    assert gen is not None
-    with sqlite3.connect(gen / "meta.sqlite") as db:
-        db.execute("UPDATE documents SET source = '../../etc/passwd' WHERE source = 'notes/tea.rst'")
-    lock = os.open(index.path / "lock", os.O_RDWR)
-    fcntl.flock(lock, fcntl.LOCK_EX)  # the refresh at start cannot rebuild it: answers come from this index
-    server = RawServer(corpus, index.path)
-    try:
-        for n, (tool, arguments) in enumerate([("list_documents", {}), ("read", {"source": "../../etc/passwd"}),
-                                               ("ask", {"question": "How is green tea made?"})]):
-            reply = server.call(n + 1, tool, **arguments)
-            text = reply["result"]["content"][0]["text"]
-            assert reply["result"]["isError"] and "outside the corpus" in text, (tool, text)
-    finally:
-        server.close()
-        os.close(lock)
 
 
 # -- the MCP server over HTTP: other local users -----------------------------------------------------------------
