@@ -275,19 +275,26 @@ class MilvusStore:
         from pymilvus.exceptions import MilvusException
 
         client, name = self.client, f"{self.base}_lock"
-        if not client.has_collection(name):
-            schema = client.create_schema(auto_id=False)
-            schema.add_field("id", DataType.INT64, is_primary=True)
-            schema.add_field("owner", DataType.VARCHAR, max_length=200)
-            schema.add_field("expires", DataType.DOUBLE)
-            schema.add_field("pad", DataType.FLOAT_VECTOR, dim=2)
-            params = client.prepare_index_params()
-            params.add_index("pad", index_type="FLAT", metric_type="L2")
+        deadline = time.monotonic() + 30
+        while True:
             try:
-                client.create_collection(name, schema=schema, index_params=params)
+                if not client.has_collection(name):
+                    schema = client.create_schema(auto_id=False)
+                    schema.add_field("id", DataType.INT64, is_primary=True)
+                    schema.add_field("owner", DataType.VARCHAR, max_length=200)
+                    schema.add_field("expires", DataType.DOUBLE)
+                    schema.add_field("pad", DataType.FLOAT_VECTOR, dim=2)
+                    params = client.prepare_index_params()
+                    params.add_index("pad", index_type="FLAT", metric_type="L2")
+                    client.create_collection(name, schema=schema, index_params=params)
+                client.query(name, filter="id >= 0", output_fields=["id"], limit=1, consistency_level="Strong")
+                break
             except MilvusException:
-                if not client.has_collection(name):  # else another writer created it at the same moment
+                # Writers that come at once all create the collection: the server refuses all but one ("File
+                # exists"), and has_collection may say no until that one is created and loaded. Wait for it.
+                if time.monotonic() > deadline:
                     raise
+                time.sleep(0.2 + 0.3 * random.random())
         me = random.getrandbits(62) + 1
         owner = f"process {os.getpid()} on {os.uname().nodename}"
 
