@@ -94,7 +94,8 @@ def main() -> None:
     print(f"evidence recall in the passages: {statistics.mean(passage_recall):.3f}")
     print(f"questions with every evidence file cited: {complete}/{n} ({complete / n:.1%})")
     if value_share:
-        print(f"answer values found in the answer text ({len(value_share)} questions): {statistics.mean(value_share):.3f}")
+        print(f"answer values found in the answer text ({len(value_share)} questions): "
+              f"{statistics.mean(value_share):.3f}")
     print(f"warm latency p50: multi-part {1000 * statistics.median(latencies):.1f} ms, "
           f"single natural questions {1000 * statistics.median(single):.1f} ms")
 

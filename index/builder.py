@@ -188,9 +188,20 @@ def index_folder(index: IndexStore | str) -> Path | None:
     return Path(location) if location and "://" not in location else None
 
 
+def scan_exclusion(index: IndexStore | str) -> Path | None:
+    """What a corpus scan leaves out: the index's own folder (a local index, or Milvus Lite's data folder),
+    which may be inside the corpus or be the corpus folder itself."""
+    location = index if isinstance(index, str) else index.location
+    if location.startswith("milvus:///"):
+        from urllib.parse import urlsplit
+
+        return Path(urlsplit(location).path)
+    return index_folder(index)
+
+
 def is_stale(corpus: Path, snapshot: IndexReader, index: IndexStore | str | None = None) -> bool:
     """Whether any file was added, removed or touched since the snapshot was built (stats only)."""
-    exclude = index_folder(index) if index is not None else None
+    exclude = scan_exclusion(index) if index is not None else None
     current = {s.source: s.key for s in scan_corpus(corpus, exclude)}
     return current != snapshot.file_stats()
 
@@ -233,7 +244,7 @@ def _build_locked(
     runner: BuildRunner | None = None,
 ) -> Iterator[BuildEvent]:
     # An index kept inside its own corpus must not index itself (its CURRENT pointer and lock are text).
-    stats = list(scan_corpus(corpus, index_folder(index)))
+    stats = list(scan_corpus(corpus, scan_exclusion(index)))
     reusable = previous is not None and (
         previous.manifest.max_tokens, previous.manifest.overlap_tokens, previous.manifest.title_context
     ) == (params.max_tokens, params.overlap_tokens, params.title_context)

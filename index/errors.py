@@ -22,7 +22,8 @@ class ExitCode(enum.IntEnum):
     PARTIAL = 7  # `qa batch` finished, but some lines carry an `error`
     WRITE = 8  # the index could not be written (disk full, read-only folder, no permission)
     CLUSTER = 9  # `qa index --ray`: the Ray cluster could not be reached, or failed during the build
-    ABSTAINED = 10  # `qa ask --fail-on-abstain` / `qa batch --fail-on-abstain`: the documents did not answer
+    STORE = 10  # the index store (a Milvus server) could not be reached
+    ABSTAINED = 11  # `qa ask --fail-on-abstain` / `qa batch --fail-on-abstain`: the documents did not answer
 
 
 class QAError(Exception):
@@ -63,6 +64,12 @@ class IndexOutdated(IndexStateError):
         super().__init__(message)
         self.reason = reason
         """What differs, without the "run qa index --rebuild" hint."""
+
+
+class StoreUnreachable(QAError):
+    """The server that keeps the index (Milvus) did not answer: nothing is wrong with the index itself."""
+
+    exit_code = ExitCode.STORE
 
 
 class IndexBusyError(QAError):

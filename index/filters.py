@@ -15,6 +15,7 @@ matching documents whenever k of them exist.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ class Where:
         return bool(self.paths or self.since or self.until or self.formats or self.title_words)
 
     def matches(self, source: str, date: str | None, fmt: str, title: str) -> bool:
-        if self.paths and not any(_glob(p).match(source) for p in self.paths):
+        if self.paths and not any(_glob(p)(source) for p in self.paths):
             return False
         if (self.since or self.until) and not date:
             return False
@@ -64,26 +65,98 @@ class Where:
         return True
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    """A path glob where `*` and `?` stay inside one folder and `**` crosses folders."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
+MAX_WILDCARDS = 32
+"""Most `*`, `**` and `?` one path glob may hold (a usage error past that): matching is linear anyway, this
+keeps every filter cheap for a server that takes filters from any client."""
+MAX_GLOB = 1000
+"""Longest path glob, in characters."""
+
+
+class _Segment:
+    """One folder or file name pattern of a glob: fixed-length pieces (literal characters and `?`) between
+    runs of `*`. Matched without backtracking: the first piece at the start, the last at the end, each one
+    between at its leftmost place after the one before, which is where any match can put it, since every `*`
+    matches the same thing. Time: the name's length times the pattern's."""
+
+    def __init__(self, pattern: str) -> None:
+        self.starred = "*" in pattern
+        self.pieces = [re.compile("".join("." if c == "?" else re.escape(c) for c in piece), re.DOTALL)
+                       for piece in re.split(r"\*+", pattern)]
+        self.lengths = [len(piece) for piece in re.split(r"\*+", pattern)]
+
+    def __call__(self, name: str) -> bool:
+        pieces, lengths = self.pieces, self.lengths
+        if not self.starred:
+            return pieces[0].fullmatch(name) is not None
+        first, last = lengths[0], lengths[-1]
+        if first + last > len(name) or not pieces[0].fullmatch(name, 0, first) or \
+                not pieces[-1].fullmatch(name, len(name) - last):
+            return False
+        at, end = first, len(name) - last
+        for piece, length in zip(pieces[1:-1], lengths[1:-1], strict=True):
+            found = piece.search(name, at, end)
+            if found is None:
+                return False
+            at = found.start() + length
+        return True
+
+
+class PathGlob:
+    """A `path:` glob matched a folder at a time, in time linear in the path (it used to be a regular
+    expression whose `*`s backtracked exponentially: `path:****************X` ran for minutes). A `**` that is
+    a whole folder name matches any number of folders (none included); any other run of `*` is one `*`,
+    which stays inside a name, as in gitignore."""
+
+    def __init__(self, pattern: str) -> None:
+        items: list[_Segment | None] = []  # None: `**`
+        for part in pattern.split("/"):
+            if re.fullmatch(r"\*\*+", part):
+                if not items or items[-1] is not None:
+                    items.append(None)
+            else:
+                items.append(_Segment(part))
+        self.groups: list[list[_Segment]] = [[]]
+        """The folder patterns between the `**`s: the first and last are anchored at the ends of the path."""
+        for item in items:
+            if item is None:
+                self.groups.append([])
+            else:
+                self.groups[-1].append(item)
+
+    @staticmethod
+    def _fits(group: list[_Segment], names: list[str], at: int) -> bool:
+        return all(segment(names[at + k]) for k, segment in enumerate(group))
+
+    def __call__(self, source: str) -> bool:
+        names = source.split("/")
+        groups = self.groups
+        if len(groups) == 1:
+            return len(names) == len(groups[0]) and self._fits(groups[0], names, 0)
+        if sum(map(len, groups)) > len(names):
+            return False
+        head, tail = groups[0], groups[-1]
+        if not self._fits(head, names, 0) or not self._fits(tail, names, len(names) - len(tail)):
+            return False
+        at, end = len(head), len(names) - len(tail)
+        for group in groups[1:-1]:  # each at its leftmost place: every `**` matches the same thing
+            found = next((i for i in range(at, end - len(group) + 1) if self._fits(group, names, i)), None)
+            if found is None:
+                return False
+            at = found + len(group)
+        return True
+
+
+@functools.lru_cache(maxsize=256)
+def _glob(pattern: str) -> PathGlob:
+    return PathGlob(pattern)
+
+
+def _check_glob(value: str) -> str:
+    wildcards = len(re.findall(r"\*+|\?", value))
+    if wildcards > MAX_WILDCARDS or len(value) > MAX_GLOB:
+        raise UsageError(f"--where: path:{value[:40]}… has too many wildcards (at most {MAX_WILDCARDS} *, ** or ?, "
+                         f"{MAX_GLOB} characters) ({EXAMPLE})")
+    return value
 
 
 def _date(value: str, name: str) -> str:
@@ -114,7 +187,7 @@ def parse_where(text: str | None) -> Where:
         if not value:
             raise UsageError(f"--where: {name}: needs a value ({EXAMPLE})")
         if name == "path":
-            paths.append(value.lstrip("/"))
+            paths.append(_check_glob(value.lstrip("/")))
         elif name == "since":
             since = _date(value, name)
         elif name == "until":
@@ -125,7 +198,10 @@ def parse_where(text: str | None) -> Where:
                     raise UsageError(f"--where: format:{fmt} is not one of {', '.join(FORMATS)} ({EXAMPLE})")
                 formats.append(fmt)
         else:
-            words += re.findall(r"\w+", value.lower())
+            found = re.findall(r"\w+", value.lower())
+            if not found:  # `title:!!!` would otherwise match every document
+                raise UsageError(f"--where: title:{value} holds no word to look for in titles ({EXAMPLE})")
+            words += found
     if since and until and since > until:
         raise UsageError(f"--where: since:{since} is after until:{until}")
     return Where(tuple(paths), since, until, tuple(formats), tuple(words), text)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -132,24 +132,54 @@ def _term_max(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     return out
 
 
-class KeywordIndex:
-    """Read-only BM25 scores over chunks, memory-mapped."""
+Verify = Callable[[str, int, int], None]
+"""(file name, first byte, end byte): checks those bytes of a file against the build's checksums before they
+are used (index/store.py BlockCheck); raises when they do not match."""
 
-    def __init__(self, folder: Path) -> None:
+
+def _no_check(_name: str, _start: int, _end: int) -> None:
+    pass
+
+
+class KeywordIndex:
+    """Read-only BM25 scores over chunks, memory-mapped. Every posting list, bound and pointer is verified
+    (`verify`) the first time a query reads it."""
+
+    def __init__(self, folder: Path, verify: Verify = _no_check) -> None:
         self.folder = folder
+        self.verify = verify
         self.data = np.load(folder / "data.csc.index.npy", mmap_mode="r")
         self.indices = np.load(folder / "indices.csc.index.npy", mmap_mode="r")
         self.indptr = np.load(folder / "indptr.csc.index.npy", mmap_mode="r")
-        self.vocab: dict[str, int] = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
-        params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+        self.vocab: dict[str, int] = json.loads(self._checked_text("vocab.index.json"))
+        params = json.loads(self._checked_text("params.index.json"))
         if not isinstance(params, dict) or params.get("format") != FORMAT:
             found = params.get("format") if isinstance(params, dict) else params
             raise ValueError(f"keyword index in another format ({found!r})")
         if not isinstance(self.vocab, dict):
             raise ValueError("the vocabulary is not a mapping")
         self.num_docs = int(params["num_docs"])
-        if len(self.indptr) < 1 or int(self.indptr[-1]) != len(self.data) or len(self.indices) != len(self.data):
+        if len(self.indptr) < 1 or self._pointer(len(self.indptr) - 1) != len(self.data) or \
+                len(self.indices) != len(self.data):
             raise ValueError("inconsistent arrays")
+
+    def _checked_text(self, name: str) -> str:
+        raw = (self.folder / name).read_bytes()
+        self.verify(name, 0, len(raw))
+        return raw.decode("utf-8")
+
+    def _pointer(self, at: int) -> int:
+        offset = self.indptr.offset + 8 * at
+        self.verify("indptr.csc.index.npy", offset, offset + 8)
+        return int(self.indptr[at])
+
+    def _span(self, tid: int) -> tuple[int, int]:
+        """Where term `tid`'s postings are, their bytes verified."""
+        start, end = self._pointer(tid), self._pointer(tid + 1)
+        if end > start:
+            self.verify("data.csc.index.npy", self.data.offset + 4 * start, self.data.offset + 4 * end)
+            self.verify("indices.csc.index.npy", self.indices.offset + 4 * start, self.indices.offset + 4 * end)
+        return start, end
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every chunk for the query terms (unknown terms count for nothing)."""
@@ -158,7 +188,7 @@ class KeywordIndex:
             tid = self.vocab.get(term)
             if tid is None or tid + 1 >= len(self.indptr):
                 continue
-            start, end = int(self.indptr[tid]), int(self.indptr[tid + 1])
+            start, end = self._span(tid)
             out[self.indices[start:end]] += self.data[start:end]
         return out
 
@@ -169,6 +199,7 @@ class KeywordIndex:
         try:
             bounds = np.load(self.folder / TERM_MAX, mmap_mode="r")
             if bounds.shape == (len(self.indptr) - 1,):
+                self.verify(TERM_MAX, 0, bounds.offset + bounds.nbytes)
                 return bounds
         except (OSError, ValueError, EOFError):
             pass
@@ -186,19 +217,20 @@ class KeywordIndex:
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if not weights or k <= 0:
             return empty
-        if sum(int(self.indptr[t + 1] - self.indptr[t]) for t in weights) <= PRUNE_ABOVE:
+        spans = {t: self._span(t) for t in weights}
+        if sum(end - start for start, end in spans.values()) <= PRUNE_ABOVE:
             return self._best(self.scores(terms), None, k)
         bound = self.term_max
         order = sorted(weights, key=lambda t: (-weights[t] * float(bound[t]), t))
         left = np.cumsum([weights[t] * float(bound[t]) for t in order][::-1])[::-1].tolist() + [0.0]
-        lengths = [int(self.indptr[t + 1] - self.indptr[t]) for t in order]
+        lengths = [spans[t][1] - spans[t][0] for t in order]
         out = np.zeros(self.num_docs, dtype=np.float32)
         short: list[np.ndarray] | None = []  # the lists read so far, while they are short enough to merge
         first: np.ndarray | None = None  # a sample of the first list with at least k chunks
         theta = 0.0  # a lower bound on the final k-th best score: the k-th best partial score of any chunks
         candidates: np.ndarray | None = None
         for j, tid in enumerate(order):
-            start = int(self.indptr[tid])
+            start = spans[tid][0]
             ids = np.asarray(self.indices[start : start + lengths[j]])
             out[ids] += weights[tid] * np.asarray(self.data[start : start + lengths[j]])
             rest = left[j + 1]
@@ -226,7 +258,7 @@ class KeywordIndex:
             if len(alive) * (len(order) - j - 1) * LOOKUP_COST > sum(lengths[j + 1 :]):
                 continue  # cheaper to keep summing whole lists
             for later in order[j + 1 :]:
-                self._add_from(later, weights[later], alive, out)
+                self._add_from(spans[later], weights[later], alive, out)
             candidates = alive
             break
         return self._best(out, candidates, k)
@@ -236,6 +268,8 @@ class KeywordIndex:
         if candidates is None:
             candidates = np.argpartition(-out, k - 1)[:k] if k < self.num_docs else np.arange(self.num_docs)
         scores = out[candidates]
+        if not np.isfinite(scores).all():  # a NaN or inf in the scores: never ranked, never printed as JSON
+            raise ValueError("the keyword index holds scores that are not numbers")
         keep = scores > 0
         candidates, scores = candidates[keep], scores[keep]
         if len(candidates) > k:
@@ -244,9 +278,10 @@ class KeywordIndex:
         best = np.lexsort((candidates, -scores))
         return candidates[best].astype(np.int64), scores[best]
 
-    def _add_from(self, tid: int, weight: int, ids: np.ndarray, out: np.ndarray) -> None:
-        """Add term `tid`'s contributions to the (sorted) chunk ids, looked up in its sorted postings."""
-        start, end = int(self.indptr[tid]), int(self.indptr[tid + 1])
+    def _add_from(self, span: tuple[int, int], weight: int, ids: np.ndarray, out: np.ndarray) -> None:
+        """Add a term's contributions (its postings at `span`) to the (sorted) chunk ids, looked up in its
+        sorted postings."""
+        start, end = span
         if end == start or len(ids) == 0:
             return
         postings = self.indices[start:end]
@@ -260,4 +295,4 @@ class KeywordIndex:
         tid = self.vocab.get(term)
         if tid is None or tid + 1 >= len(self.indptr):
             return 0
-        return int(self.indptr[tid + 1] - self.indptr[tid])
+        return self._pointer(tid + 1) - self._pointer(tid)

@@ -8,18 +8,25 @@ return extracted text that is stored in the index and checked there.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
 import os
 import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from index.formats import LOADERS, LoadError, choose_format, declared_format
+from index.paths import is_index_entry
 from index.types import TEXT_FORMATS, Document, Unit
 
 SNIFF_BYTES = 2048
+SMALL_FILE = 64 * 1024 * 1024
+"""Formats whose size limit is at most this (text, HTML) are handed to their loader as bytes read up to that
+limit; larger ones (PDF, DOCX, EPUB) as the open file."""
 _HEADER = re.compile(r"date (\d{4}-\d{2}-\d{2})\s+([^:\n]{1,120}?):[ \t]*")
 _TITLE_MAX = 80
 
@@ -74,7 +81,8 @@ def _inside(path: str, root: str) -> bool:
 
 def scan_corpus(root: Path, exclude: Path | str | None = None) -> Iterator[FileStat]:
     """Yield every candidate file below `root` (recursively, sorted, hidden files and folders skipped, and
-    the folder `exclude`: the index itself, when it is kept inside its corpus).
+    the folder `exclude`: the index itself, when it is kept inside its corpus, or its own files, when it is
+    kept in the corpus folder itself).
 
     Only regular files are read. Symbolic links: a link to a regular file inside the corpus is followed;
     a link out of the corpus (`/etc/passwd`), to a device (`/dev/zero`) or to anything else is reported
@@ -84,6 +92,11 @@ def scan_corpus(root: Path, exclude: Path | str | None = None) -> Iterator[FileS
     real_root = os.path.realpath(root)
     skip = os.path.realpath(exclude) if exclude is not None else None
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        if skip is not None and os.path.realpath(dirpath) == skip:
+            # The index kept in the corpus folder itself (`--index` = `--corpus`): its own files are not
+            # documents, and indexing them (CURRENT, lock) would make every question see a changed corpus.
+            dirnames[:] = [d for d in dirnames if not is_index_entry(d)]
+            filenames = [f for f in filenames if not is_index_entry(f)]
         dirnames.sort()
         linked = [d for d in dirnames if not _is_hidden(d) and os.path.islink(os.path.join(dirpath, d))]
         dirnames[:] = [d for d in dirnames if not _is_hidden(d) and d not in linked
@@ -144,29 +157,107 @@ def parse_document(source: str, text: str) -> Document:
                     body_start=body_start)
 
 
-def load_document(root: Path, source: str) -> Document:
-    """Read one file with the loader its type calls for. Raises ValueError (LoadError) with a short reason
-    when it cannot be indexed."""
-    path = root / source
+_OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_OPEN_DIR = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
+_LINK_ERRORS = (errno.ELOOP, errno.ENOTDIR)
+"""What opening a name with O_NOFOLLOW gives when it (or a folder on the way) is a symbolic link."""
+
+
+def _open_beneath(folder: str, parts: list[str]) -> int:
+    """Open `folder/parts...` one name at a time, following no symbolic link on the way, the last name
+    non-blocking; the file descriptor."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        # Non-blocking, and checked after opening: a file swapped for a named pipe since the scan must not
-        # block the build, and only regular files are read.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise LoadError("not a regular file")
-            size = st.st_size
-            head = os.read(fd, SNIFF_BYTES)
-        finally:
+        for part in parts[:-1]:
+            inner = os.open(part, _OPEN_DIR, dir_fd=fd)
             os.close(fd)
+            fd = inner
+        return os.open(parts[-1], _OPEN_FILE, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def open_in_corpus(root: Path, source: str, max_bytes: int | None = None) -> tuple[BinaryIO, os.stat_result]:
+    """Open one corpus file for reading, once, and check what was opened (not what a path names now).
+
+    Every name on the way is opened without following symbolic links, the file itself non-blocking, so a
+    file swapped since the scan for a link to /etc/passwd, or for a named pipe, is neither read nor waited
+    on. A link to a file inside the corpus is still read: its target, resolved and checked to be inside,
+    is opened the same way (a link swapped in meanwhile fails). Then the open file must be a regular file
+    (`fstat` on the descriptor) of at most `max_bytes`. Returns the open binary file and its stat; raises
+    LoadError with the reason."""
+    parts = PurePosixPath(source).parts
+    if not parts or source.startswith("/") or ".." in parts:
+        raise LoadError("not a path inside the corpus")
+    try:
+        try:
+            fd = _open_beneath(str(root), list(parts))
+        except OSError as exc:
+            if exc.errno not in _LINK_ERRORS:
+                raise
+            real_root, target = os.path.realpath(root), os.path.realpath(root / source)
+            if not _inside(target, real_root):
+                raise LoadError("a symbolic link to outside the corpus: not followed") from None
+            try:
+                fd = _open_beneath(real_root, list(Path(os.path.relpath(target, real_root)).parts))
+            except OSError as again:
+                if again.errno in _LINK_ERRORS:
+                    raise LoadError("changed into a symbolic link while being read: not followed") from None
+                raise
     except OSError as exc:
         raise LoadError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
-    fmt = choose_format(path, head)
-    loader = LOADERS[fmt]
-    if size > loader.max_bytes:
-        raise LoadError(f"larger than {loader.max_bytes // (1024 * 1024)} MB")
-    extracted = loader.load(path)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise LoadError("not a regular file")
+        if max_bytes is not None and st.st_size > max_bytes:
+            raise LoadError(f"larger than {max_bytes // (1024 * 1024)} MB")
+        return os.fdopen(fd, "rb"), st
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_corpus_text(root: Path, source: str) -> tuple[str, tuple[int, int, int]]:
+    """A text file of the corpus as the index has it, read safely (`open_in_corpus`, at most the text
+    formats' size limit): its text, and the (size, mtime_ns, ctime_ns) of the file read."""
+    from index.formats.text import decode_plain_text
+
+    limit = LOADERS["txt"].max_bytes
+    fh, st = open_in_corpus(root, source, limit)
+    with fh:
+        try:
+            raw = fh.read(limit + 1)
+        except OSError as exc:
+            raise LoadError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
+    if len(raw) > limit:  # it grew since it was opened
+        raise LoadError(f"larger than {limit // (1024 * 1024)} MB")
+    return decode_plain_text(raw), (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def load_document(root: Path, source: str) -> Document:
+    """Read one file with the loader its type calls for, from the one file descriptor `open_in_corpus` checked
+    (the loader gets that open file, or the bytes of a small one, never the path). Raises ValueError
+    (LoadError) with a short reason when it cannot be indexed."""
+    fh, st = open_in_corpus(root, source)
+    with fh:
+        try:
+            head = fh.read(SNIFF_BYTES)
+            fh.seek(0)
+            fmt = choose_format(source, head, fh)
+            loader = LOADERS[fmt]
+            if st.st_size > loader.max_bytes:
+                raise LoadError(f"larger than {loader.max_bytes // (1024 * 1024)} MB")
+            fh.seek(0)
+            if loader.max_bytes <= SMALL_FILE:
+                data = fh.read(loader.max_bytes + 1)  # a file growing meanwhile is read no further
+                if len(data) > loader.max_bytes:
+                    raise LoadError(f"larger than {loader.max_bytes // (1024 * 1024)} MB")
+                extracted = loader.load(io.BytesIO(data))
+            else:
+                extracted = loader.load(fh)
+        except OSError as exc:
+            raise LoadError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
     if not extracted.text.strip():
         raise LoadError("empty file" if fmt in TEXT_FORMATS else f"no text found in this {fmt.upper()}")
     if fmt in TEXT_FORMATS:

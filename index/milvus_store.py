@@ -70,12 +70,14 @@ from index.errors import (
     IndexOutdated,
     IndexStateError,
     IndexWriteError,
+    StoreUnreachable,
     UsageError,
 )
 from index.keyword_index import K1 as BM25_K1
 from index.keyword_index import B as BM25_B
 from index.keywords import names_in, search_terms
-from index.storage import ChunkRow, KeptDocument
+from index.paths import make_private
+from index.storage import ChunkRow, KeptDocument, check_text, not_a_folder
 from index.types import Document, DocumentInfo, Page, Section, Span, Unit
 
 if TYPE_CHECKING:
@@ -165,7 +167,10 @@ class MilvusStore:
             if self.lite is not None:
                 if not self.lite.parent.is_dir():
                     raise IndexWriteError(f"Cannot open {self.location}: the folder {self.lite.parent} does not exist.")
-                return MilvusClient(self.uri)
+                self._claim_lite()
+                client = MilvusClient(self.uri)
+                make_private(self.lite)  # Milvus Lite writes with the umask (0755, 0644): the text is private
+                return client
             # A connection of its own, closed with the store: pymilvus otherwise shares one per server in the
             # process and, after 30 s idle, probes and rebuilds it, which failed ("Fail connecting") against a
             # server that had sent it "too many pings" in a full test run here.
@@ -175,7 +180,42 @@ class MilvusStore:
                 raise IndexBusyError(
                     f"The index at {self.location} is in use by another process (Milvus Lite serves one process "
                     "at a time). Wait for it to finish, then try again.") from None
-            raise IndexStateError(f"Cannot reach Milvus at {self.location} ({exc}).") from None
+            raise StoreUnreachable(f"Cannot reach the Milvus server at {self.location} ({exc.message}). Check that "
+                                   "it is running and that the address is right.") from None
+
+    def _claim_lite(self) -> None:
+        """Milvus Lite's data folder must be one corpus-qa may write in, as for a local index (IndexDir.claim):
+        new (created 0700), marked, empty, or a store of an earlier corpus-qa (collections of this base). A
+        file, or a folder of someone else's, is refused before Milvus Lite opens it (it creates and cleans
+        folders of its own in there)."""
+        from index.paths import MARKER, PRIVATE_DIR, write_marker
+
+        assert self.lite is not None
+        path = self.lite
+        try:
+            if path.exists() and not path.is_dir():
+                raise not_a_folder(path, "--store milvus:///path/index.db")
+            if not path.exists():
+                os.mkdir(path, PRIVATE_DIR)
+            elif not (path / MARKER).is_file() and not self._earlier_lite_store():
+                with os.scandir(path) as entries:
+                    if next(entries, None) is not None:
+                        raise UsageError(
+                            f"{path} is a folder that is not a corpus-qa Milvus Lite store and is not empty: "
+                            "corpus-qa will not write (or delete) anything there. Give a new path "
+                            "(--store milvus:///path/index.db).")
+            write_marker(path)
+        except OSError as exc:
+            raise IndexWriteError(f"Cannot write the index at {self.location} ({exc.strerror}).") from None
+
+    def _earlier_lite_store(self) -> bool:
+        """A Milvus Lite folder written by corpus-qa before folders were marked: it holds this base's collections."""
+        assert self.lite is not None
+        try:
+            with os.scandir(self.lite / "collections") as entries:
+                return any(e.name.startswith(self.base + "_g") and e.is_dir(follow_symlinks=False) for e in entries)
+        except OSError:
+            return False
 
     def _live(self) -> str | None:
         """The live generation's prefix (`<base>_g<stamp>`), or None when no index was published."""
@@ -235,19 +275,26 @@ class MilvusStore:
         from pymilvus.exceptions import MilvusException
 
         client, name = self.client, f"{self.base}_lock"
-        if not client.has_collection(name):
-            schema = client.create_schema(auto_id=False)
-            schema.add_field("id", DataType.INT64, is_primary=True)
-            schema.add_field("owner", DataType.VARCHAR, max_length=200)
-            schema.add_field("expires", DataType.DOUBLE)
-            schema.add_field("pad", DataType.FLOAT_VECTOR, dim=2)
-            params = client.prepare_index_params()
-            params.add_index("pad", index_type="FLAT", metric_type="L2")
+        deadline = time.monotonic() + 30
+        while True:
             try:
-                client.create_collection(name, schema=schema, index_params=params)
+                if not client.has_collection(name):
+                    schema = client.create_schema(auto_id=False)
+                    schema.add_field("id", DataType.INT64, is_primary=True)
+                    schema.add_field("owner", DataType.VARCHAR, max_length=200)
+                    schema.add_field("expires", DataType.DOUBLE)
+                    schema.add_field("pad", DataType.FLOAT_VECTOR, dim=2)
+                    params = client.prepare_index_params()
+                    params.add_index("pad", index_type="FLAT", metric_type="L2")
+                    client.create_collection(name, schema=schema, index_params=params)
+                client.query(name, filter="id >= 0", output_fields=["id"], limit=1, consistency_level="Strong")
+                break
             except MilvusException:
-                if not client.has_collection(name):  # else another writer created it at the same moment
+                # Writers that come at once all create the collection: the server refuses all but one ("File
+                # exists"), and has_collection may say no until that one is created and loaded. Wait for it.
+                if time.monotonic() > deadline:
                     raise
+                time.sleep(0.2 + 0.3 * random.random())
         me = random.getrandbits(62) + 1
         owner = f"process {os.getpid()} on {os.uname().nodename}"
 
@@ -337,6 +384,8 @@ class MilvusStore:
         else:
             client.alter_alias(f"{gen}_meta", self.base)
         self.prune()
+        if self.lite is not None:
+            make_private(self.lite)  # the files Milvus Lite wrote for this generation
 
     def prune(self) -> None:
         """Drop every generation but the live one and those readers of this process have open."""
@@ -847,6 +896,7 @@ class MilvusReader:
             if len(text) != d["chars"]:
                 raise IndexStateError(f"The index at {self.location} is damaged (the text of {d['source']} is cut "
                                       f"short). {REBUILD_HINT}")
+            check_text(text, d["sha256"], d["source"], self.location, REBUILD_HINT)
             pages = tuple(Page(n, a, b, label) for n, label, a, b in d["pages"])
             sections = tuple(Section(t, lv, a, b) for t, lv, a, b in d["sections"])
             units = tuple(Unit(k, a, b, p) for k, a, b, p in d.get("units", []))

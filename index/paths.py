@@ -7,6 +7,7 @@ file 0600, whatever the umask: other users of the machine cannot read them.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PRIVATE_DIR = 0o700
@@ -54,3 +55,46 @@ def make_private(root: Path) -> None:
             os.chmod(os.path.join(dirpath, name), PRIVATE_DIR)
         for name in filenames:
             os.chmod(os.path.join(dirpath, name), PRIVATE_FILE)
+
+
+# -- what an index folder holds that corpus-qa wrote ---------------------------------------------------
+
+MARKER = ".corpus-qa-index"
+"""Written in every index folder corpus-qa creates or takes over (an empty folder, or an index of an earlier
+version). corpus-qa writes into, and removes its own leftovers from, such a folder only: pointed at a folder
+of someone's files (`--index ~`), it refuses instead of deleting their `tmp-*` or `gen-*` folders."""
+BUILD_MARKER = ".corpus-qa-build"
+"""Written in each build folder (`tmp-*`, renamed `gen-*` when published) as it is created: a leftover build
+is removed only when it carries this mark (or a generation's manifest)."""
+TOKEN_FILE = "mcp-token"
+"""`qa mcp --http`'s bearer token, beside the index it serves (qa/mcp_http.py)."""
+
+_BUILD_NAME = re.compile(r"(?:gen|tmp)-\d{14}-[0-9a-f]{8}")
+_POINTER_NAME = re.compile(r"CURRENT\.[0-9a-f]{8}\.tmp")
+_OWN_FILES = frozenset({"CURRENT", "lock", MARKER, TOKEN_FILE})
+
+
+def is_build_name(name: str) -> bool:
+    """Whether `name` is one corpus-qa gives a build or generation folder (`gen-20240101120000-1a2b3c4d`)."""
+    return _BUILD_NAME.fullmatch(name) is not None
+
+
+def is_pointer_name(name: str) -> bool:
+    """Whether `name` is one of the temporary files a CURRENT swap writes (`CURRENT.1a2b3c4d.tmp`)."""
+    return _POINTER_NAME.fullmatch(name) is not None
+
+
+def is_index_entry(name: str) -> bool:
+    """Whether an entry at the top of an index folder is part of the index (what a corpus scan must skip when
+    the index folder is the corpus folder itself)."""
+    return name in _OWN_FILES or is_build_name(name) or is_pointer_name(name)
+
+
+def write_marker(folder: Path, name: str = MARKER) -> None:
+    """Mark `folder` as written by corpus-qa (0600; an existing mark is kept)."""
+    try:
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_FILE)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("Written by corpus-qa. It removes only what it wrote in this folder.\n")

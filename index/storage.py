@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from index.errors import UsageError
+from index.errors import IndexStateError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -156,8 +156,25 @@ class IndexStore(Protocol):
     def writer(self, previous: IndexReader | None, dim: int, exact_limit: int) -> IndexWriter: ...
 
 
-def open_store(spec: str | Path) -> IndexStore:
-    """The store a URI or folder names: `milvus://...` (Milvus), anything else a local index folder."""
+def check_text(text: str, sha256: str, source: str, location: str, hint: str) -> None:
+    """A stored document's text must be what its SHA-256 says, whatever the backend: one flipped byte changed a
+    quote that was then shown as verified (quotes are checked against this very text). Raises
+    IndexStateError."""
+    import hashlib
+
+    if hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() != sha256:
+        raise IndexStateError(f"The index at {location} is damaged (the stored text of {source!r} does not match "
+                              f"its checksum). {hint}")
+
+
+def not_a_folder(path: Path, how: str = "--index DIR or QA_INDEX") -> UsageError:
+    """The error for an index location that is a file (not "damaged": it never was an index)."""
+    return UsageError(f"The index location {path} is a file, not a folder: give a folder for the index ({how}).")
+
+
+def open_store(spec: str | Path, corpus: Path | None = None) -> IndexStore:
+    """The store a URI or folder names: `milvus://...` (Milvus), anything else a local index folder. `corpus`:
+    the folder it indexes, the one non-empty folder a local index may also be kept in."""
     text = str(spec)
     if text.startswith(("milvus://", "milvus+http://", "milvus+https://")):
         try:
@@ -170,4 +187,4 @@ def open_store(spec: str | Path) -> IndexStore:
         raise UsageError(f"Unknown store {text!r}: give an index folder.")
     from index.store import IndexDir
 
-    return IndexDir(Path(text))
+    return IndexDir(Path(text), corpus)

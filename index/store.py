@@ -8,6 +8,11 @@ Layout of an index folder::
                          chunks.npy, search.json, chunks.faiss (large
                          corpora only), sentences.npy, bm25/
     tmp-<stamp>/         a build in progress; removed by the next writer if the build died
+    .corpus-qa-index     the mark of a folder corpus-qa writes in (index/paths.py); each build folder has its own
+
+corpus-qa deletes only what it wrote: a folder that is neither new, empty, an index nor the corpus itself is
+refused before anything is written, and of a marked folder only build folders that carry their own mark (or
+a generation's manifest) and the CURRENT swap's temporary files are removed, never a look-alike name.
 
 A build writes a whole new generation and then swaps CURRENT, so a process killed at any moment leaves
 either the old index or the new one. Readers resolve CURRENT once and then only read that generation,
@@ -22,6 +27,8 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -30,10 +37,20 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from index.errors import IndexBusyError, IndexOutdated, IndexStateError, IndexWriteError
+from index.errors import IndexBusyError, IndexOutdated, IndexStateError, IndexWriteError, UsageError
 from index.keyword_index import KeywordIndex
-from index.paths import PRIVATE_DIR, PRIVATE_FILE, make_private, private_dir
-from index.storage import ChunkRow, KeptDocument
+from index.paths import (
+    BUILD_MARKER,
+    MARKER,
+    PRIVATE_DIR,
+    PRIVATE_FILE,
+    is_build_name,
+    is_pointer_name,
+    make_private,
+    private_dir,
+    write_marker,
+)
+from index.storage import ChunkRow, KeptDocument, check_text, not_a_folder
 from index.types import Document, DocumentInfo, Page, Section, Span, Unit
 from index.vectors import VectorStore
 
@@ -50,8 +67,12 @@ FORMAT_VERSION = 7
 """7: structural units (definitions, code blocks, table rows) and the names vocabulary; 6: title keys, chunk
 table and vector checksums; 5: pages and sections of PDF/HTML/DOCX/EPUB."""
 CHECKSUM_BLOCK = 1 << 20
-CHECKSUMMED = ("chunks.npy", "sentences.npy", "chunk_table.npy")
-"""Files whose damage would change answers silently; the rest fail loudly when damaged."""
+KEYWORD_FILES = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy", "term_max.npy",
+                 "vocab.index.json", "params.index.json")
+CHECKSUMMED = ("chunks.npy", "sentences.npy", "chunk_table.npy", *(f"bm25/{name}" for name in KEYWORD_FILES))
+"""Files whose damage would change answers silently (a flipped byte in a vector or a BM25 score, a NaN that
+turns into a different ranking); the rest fail loudly when damaged. The document text is checked against
+its SHA-256 instead."""
 REBUILD_HINT = "Run `qa index --rebuild` to build it again."
 
 SCHEMA = """
@@ -190,12 +211,69 @@ def file_write_lock(path: Path, location: str, wait: bool = False) -> Iterator[N
         os.close(fd)
 
 
+class BlockCheck:
+    """The CRC-32s the build recorded for one file, checked as the file is read: each 1 MiB block the first
+    time an answer needs bytes of it (every block, for what is read whole), so what answers are built from
+    is verified without reading a large index whole when it opens. Raises IndexStateError on a mismatch."""
+
+    def __init__(self, path: Path, sums: list[int], location: str) -> None:
+        self.path = path
+        self.sums = sums
+        self.location = location
+        self.checked = bytearray(len(sums))
+        self._fd: int | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, start: int, end: int) -> None:
+        """Verify the blocks holding bytes [start, end) of the file."""
+        if end <= start:
+            return
+        first, last = start // CHECKSUM_BLOCK, (end - 1) // CHECKSUM_BLOCK
+        if self.checked.find(0, first, last + 1) < 0:
+            return
+        if last >= len(self.sums):
+            self._damaged("is longer than the build wrote it")
+        import zlib
+
+        for block in range(first, last + 1):
+            if not self.checked[block]:
+                if zlib.crc32(os.pread(self._descriptor(), CHECKSUM_BLOCK, block * CHECKSUM_BLOCK)) != self.sums[block]:
+                    self._damaged("does not match its checksum")
+                self.checked[block] = 1
+
+    def whole(self) -> None:
+        """Verify every block (for what is read whole: an exact search reads every vector)."""
+        if self.sums:
+            self(0, len(self.sums) * CHECKSUM_BLOCK)
+
+    def _descriptor(self) -> int:
+        with self._lock:
+            if self._fd is None:
+                try:
+                    self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                except OSError as exc:
+                    self._damaged(f"cannot be read: {exc.strerror}")
+            return self._fd  # type: ignore[return-value]
+
+    def _damaged(self, what: str) -> None:
+        raise IndexStateError(f"The index at {self.location} is damaged ({self.path.name} {what}). {REBUILD_HINT}")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
 class IndexDir:
     """An index folder: finds the live generation, opens it for reading, and hands out the write lock."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, corpus: Path | None = None) -> None:
         self.path = path
         self.location = str(path)
+        self.corpus = corpus
+        """The corpus indexed here, if known: the one non-empty folder that is not an index yet corpus-qa may
+        keep an index in (`--index` equal to `--corpus`)."""
 
     def writer(self, previous: IndexReader | None, dim: int, exact_limit: int) -> GenerationWriter:
         """A writer for the next generation (caller holds the write lock); `previous` is this folder's
@@ -216,6 +294,8 @@ class IndexDir:
             name = self._current_file.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
+        except NotADirectoryError:
+            raise not_a_folder(self.path) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise IndexStateError(f"The index at {self.path} is damaged (CURRENT: {exc}). {REBUILD_HINT}") from exc
         if not name.startswith("gen-") or "/" in name:
@@ -243,21 +323,84 @@ class IndexDir:
 
     @contextlib.contextmanager
     def write_lock(self, wait: bool = False) -> Iterator[None]:
-        """Hold the writer lock; raise `IndexBusyError` if another process holds it (unless `wait`)."""
-        try:
-            private_dir(self.path)
-        except OSError as exc:
-            raise IndexWriteError(f"Cannot write the index at {self.path} ({exc.strerror}).") from None
+        """Hold the writer lock; raise `IndexBusyError` if another process holds it (unless `wait`). The folder
+        is claimed first (`claim`): nothing, not even the lock file, is written in a folder that is not ours."""
+        self.claim()
         with file_write_lock(self.path / "lock", str(self.path), wait):
             yield
 
+    def claim(self) -> None:
+        """Make sure this folder is one corpus-qa may write in, and mark it: a new folder (created 0700), an
+        empty one, one already marked, an index written before marks existed, or the corpus folder itself.
+        Anything else (`--index ~`, a folder of someone's files) is a UsageError, before anything is written:
+        a build removes its own leftovers from the folder it writes in, and must never take a user's
+        `tmp-photos/` for one."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise IndexWriteError(f"Cannot write the index at {self.path} ({exc.strerror}).") from None
+        if st is not None and not stat.S_ISDIR(st.st_mode):
+            raise not_a_folder(self.path)
+        try:
+            if st is None:
+                private_dir(self.path)
+            elif not (self.path / MARKER).is_file() and not self._earlier_index() and not self._is_corpus():
+                with os.scandir(self.path) as entries:
+                    if next(entries, None) is not None:
+                        raise UsageError(
+                            f"{self.path} is a folder that is not a corpus-qa index and is not empty: corpus-qa "
+                            "will not write (or delete) anything there. Give a new or empty folder for the index "
+                            "(--index DIR).")
+            write_marker(self.path)
+        except OSError as exc:
+            raise IndexWriteError(f"Cannot write the index at {self.path} ({exc.strerror}).") from None
+
+    def _earlier_index(self) -> bool:
+        """An index written before folders were marked: CURRENT names a generation with a manifest of ours."""
+        try:
+            gen = self.current_generation()
+            data = json.loads((gen / "manifest.json").read_text(encoding="utf-8")) if gen else None
+        except (IndexStateError, OSError, ValueError):
+            return False
+        return isinstance(data, dict) and {"format_version", "model_id", "corpus"} <= data.keys()
+
+    def _is_corpus(self) -> bool:
+        return self.corpus is not None and os.path.realpath(self.corpus) == os.path.realpath(self.path)
+
     def new_generation(self) -> Path:
-        """A fresh temporary folder to build into (caller must hold the write lock)."""
-        for leftover in self.path.glob("tmp-*"):  # builds that died half-way
-            shutil.rmtree(leftover, ignore_errors=True)
+        """A fresh temporary folder to build into, marked as ours (caller must hold the write lock)."""
+        self._remove_leftovers(generations=False)  # builds that died half-way
         tmp = self.path / f"tmp-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(PRIVATE_DIR)
+        write_marker(tmp, BUILD_MARKER)
         return tmp
+
+    def _remove_leftovers(self, generations: bool, live: str | None = None) -> None:
+        """Remove the build folders (and, with `generations`, every generation but `live`) and the CURRENT
+        swap's temporary files this index wrote. Only what carries its mark: a folder named like a build
+        (`tmp-20240101120000-1a2b3c4d`, never `tmp-photos`) that holds the build mark or a generation's
+        manifest, or is empty; symbolic links are never followed nor removed."""
+        try:
+            entries = list(os.scandir(self.path))
+        except OSError:
+            return
+        for entry in entries:
+            if is_pointer_name(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                continue
+            if not is_build_name(entry.name) or not entry.is_dir(follow_symlinks=False) or entry.name == live:
+                continue
+            if entry.name.startswith("gen-") and not generations:
+                continue
+            folder = Path(entry.path)
+            if (folder / BUILD_MARKER).is_file() or (folder / "manifest.json").is_file():
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # an empty one only (a build killed before it marked its folder)
 
     def commit(self, tmp: Path, manifest: Manifest) -> Path:
         """Publish a finished build: manifest last, private modes, fsync, rename, swap CURRENT atomically,
@@ -288,13 +431,7 @@ class IndexDir:
         have it open keep reading (POSIX keeps unlinked open files), and one that resolved CURRENT just
         before the swap finds its folder gone and looks again (IndexDir.open)."""
         live = self.current_generation()
-        for old in self.path.glob("gen-*"):
-            if live is None or old.name != live.name:
-                shutil.rmtree(old, ignore_errors=True)
-        for stale in self.path.glob("CURRENT.*.tmp"):
-            stale.unlink(missing_ok=True)
-        for stale in self.path.glob("CURRENT.*.tmp"):
-            stale.unlink(missing_ok=True)
+        self._remove_leftovers(generations=True, live=live.name if live is not None else None)
 
 
 class Snapshot:
@@ -309,6 +446,8 @@ class Snapshot:
         self._filter_cache: dict[object, object] = {}
         self.term_cache: dict[int, frozenset[str]] = {}
         """Sentence id -> keyword terms, filled as answers are composed."""
+        self.checks = {name: BlockCheck(gen / name, sums, str(gen.parent)) for name, sums in manifest.checksums.items()}
+        """File -> its lazy checksum verification (BlockCheck)."""
 
     @classmethod
     def open(cls, gen: Path, embedder: Embedder | None) -> Snapshot:
@@ -334,6 +473,9 @@ class Snapshot:
             raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason) from None
         except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
             raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
+        if set(CHECKSUMMED) - manifest.checksums.keys():
+            reason = f"{hint} was written before its keyword index had checksums."
+            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
         if embedder is not None and (
             manifest.model_id != embedder.model_id
             or manifest.weights_hash != embedder.weights_hash
@@ -410,7 +552,13 @@ class Snapshot:
     @cached_property
     def vectors(self) -> VectorStore:
         """Chunk vectors and their search structure (faiss is imported only for a large index)."""
-        return VectorStore(self.gen)
+        return VectorStore(self.gen, self.checks.get("chunks.npy"))
+
+    @cached_property
+    def _sentence_map(self) -> np.memmap:
+        import numpy as np
+
+        return np.load(self.gen / "sentences.npy", mmap_mode="r", allow_pickle=False)
 
     @cached_property
     def sentence_vectors(self) -> np.ndarray:
@@ -418,12 +566,19 @@ class Snapshot:
         import numpy as np
 
         # A plain ndarray over the mapping: indexing an np.memmap wraps every result in a memmap (slow).
-        return np.asarray(np.load(self.gen / "sentences.npy", mmap_mode="r", allow_pickle=False))
+        return np.asarray(self._sentence_map)
+
+    def _keyword_check(self, name: str, start: int, end: int) -> None:
+        check = self.checks.get(f"bm25/{name}")
+        if check is not None:
+            check(start, end)
 
     @cached_property
     def keywords(self) -> KeywordIndex:
         try:
-            return KeywordIndex(self.gen / "bm25")
+            return KeywordIndex(self.gen / "bm25", self._keyword_check)
+        except IndexStateError:
+            raise
         except Exception as exc:  # noqa: BLE001 - numpy/json raise many types on a broken file
             raise IndexStateError(f"The index at {self.gen.parent} is damaged (bm25: {exc}). {REBUILD_HINT}") from None
 
@@ -439,6 +594,7 @@ class Snapshot:
             ).fetchone()
             if row is None:
                 raise IndexStateError(f"The index at {self.gen.parent} is damaged (document {doc_id}). {REBUILD_HINT}")
+            check_text(row[1], row[2], row[0], str(self.gen.parent), REBUILD_HINT)
             pages = tuple(Page(n, a, b, label) for n, label, a, b in self.conn.execute(
                 "SELECT number, label, start, end FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)))
             sections = tuple(Section(t, lv, a, b) for a, b, lv, t in self.conn.execute(
@@ -454,13 +610,15 @@ class Snapshot:
         """A source must be a relative path inside the corpus: an index whose rows say `../../etc/passwd` or
         `/etc/passwd` was not written by corpus-qa (or was tampered with) and is not used."""
         row = self.conn.execute("SELECT source FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if row is None:
-            return
-        parts = PurePosixPath(row[0]).parts
-        if not parts or row[0].startswith(("/", "\\")) or ".." in parts or "\x00" in row[0] or \
-                (len(row[0]) > 1 and row[0][1] == ":"):
+        if row is not None:
+            self._check_source_name(row[0])
+
+    def _check_source_name(self, source: str) -> None:
+        parts = PurePosixPath(source).parts
+        if not parts or source.startswith(("/", "\\")) or ".." in parts or "\x00" in source or \
+                (len(source) > 1 and source[1] == ":"):
             raise IndexStateError(f"The index at {self.gen.parent} is not one corpus-qa wrote: it names a document "
-                                  f"outside the corpus ({row[0]!r}). {REBUILD_HINT}")
+                                  f"outside the corpus ({source!r}). {REBUILD_HINT}")
 
     def document_by_source(self, source: str) -> Document | None:
         row = self.conn.execute("SELECT id FROM documents WHERE source = ?", (source,)).fetchone()
@@ -496,7 +654,10 @@ class Snapshot:
         """Per chunk row: document id, first and last sentence id (memory-mapped, for the query path)."""
         import numpy as np
 
-        return np.asarray(np.load(self.gen / "chunk_table.npy", mmap_mode="r", allow_pickle=False))
+        table = np.load(self.gen / "chunk_table.npy", mmap_mode="r", allow_pickle=False)
+        if "chunk_table.npy" in self.checks:
+            self.checks["chunk_table.npy"].whole()  # small (24 bytes a chunk), and filters read all of it
+        return np.asarray(table)
 
     def sentence_ranges(self, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:
         """Chunk id -> (first, last) sentence id, inclusive."""
@@ -515,13 +676,18 @@ class Snapshot:
 
     def sources(self) -> list[tuple[str, str]]:
         """(source, title) of every document, by source."""
-        return self.conn.execute("SELECT source, title FROM documents ORDER BY source").fetchall()
+        rows = self.conn.execute("SELECT source, title FROM documents ORDER BY source").fetchall()
+        for source, _title in rows:
+            self._check_source_name(source)
+        return rows
 
     def catalog(self, where: Where | None = None) -> list[DocumentInfo]:
         rows = self.conn.execute(
             "SELECT d.id, d.source, d.title, d.date, d.format, length(d.text), "
             "(SELECT count(*) FROM pages p WHERE p.doc_id = d.id) FROM documents d ORDER BY d.source"
         ).fetchall()
+        for row in rows:  # listing a source is serving it: refused like reading one
+            self._check_source_name(row[1])
         keep = self.documents_matching(where) if where else None
         return [DocumentInfo(src, title, date, fmt, pages, chars)
                 for i, src, title, date, fmt, chars, pages in rows if keep is None or i in keep]
@@ -556,7 +722,13 @@ class Snapshot:
     def sentence_vectors_of(self, ids: Sequence[int]) -> np.ndarray:
         import numpy as np
 
-        rows = np.asarray(self.sentence_vectors[list(ids)], dtype=np.float32)
+        ids = list(ids)
+        check = self.checks.get("sentences.npy")
+        if check is not None:
+            offset, width = self._sentence_map.offset, 4 * self.manifest.dim
+            for i in ids:
+                check(offset + int(i) * width, offset + (int(i) + 1) * width)
+        rows = np.asarray(self.sentence_vectors[ids], dtype=np.float32)
         if not np.isfinite(rows).all():
             raise ValueError("sentences.npy holds values that are not numbers")
         return rows
@@ -624,3 +796,5 @@ class Snapshot:
 
     def close(self) -> None:
         self.conn.close()
+        for check in self.checks.values():
+            check.close()

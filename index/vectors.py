@@ -21,7 +21,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
@@ -162,13 +162,24 @@ def _rerank(matrix: np.ndarray, qvec: np.ndarray, ids: np.ndarray, k: int) -> tu
     return order[top], scores[top]
 
 
-class VectorStore:
-    """Read side: search by inner product, exact scores of given rows. Memory-mapped."""
+class Verify(Protocol):
+    """Checks bytes of a file against the build's checksums before they are used (index/store.py BlockCheck)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __call__(self, start: int, end: int) -> None: ...
+
+    def whole(self) -> None: ...
+
+
+class VectorStore:
+    """Read side: search by inner product, exact scores of given rows. Memory-mapped. `verify(start, end)`, if
+    given, checks bytes of chunks.npy against the build's checksums before they are used (store.BlockCheck):
+    all of them for an exact search, which reads every vector, the rows' own for re-scoring."""
+
+    def __init__(self, folder: Path, verify: Verify | None = None) -> None:
         import numpy as np
 
         self.folder = folder
+        self.verify = verify
         self.vectors = np.load(folder / "chunks.npy", mmap_mode="r", allow_pickle=False)
         self.params = SearchParams(**json.loads((folder / "search.json").read_text(encoding="utf-8")))
         self._fd: int | None = None
@@ -214,6 +225,8 @@ class VectorStore:
         if allowed is not None and self.params.kind != "flat":
             return self._search_allowed(q, k, allowed)
         if self.params.kind == "flat":
+            if self.verify is not None:
+                self.verify.whole()
             scores = self.vectors @ q[0]
             if len(scores) and not np.isfinite(scores).all():
                 raise ValueError("chunks.npy holds values that are not numbers")
@@ -265,6 +278,10 @@ class VectorStore:
         measured), while pread leaves them in the page cache, outside the process."""
         import numpy as np
 
+        if self.verify is not None:
+            width = 4 * self.dim
+            for row in ids:
+                self.verify(self.vectors.offset + int(row) * width, self.vectors.offset + (int(row) + 1) * width)
         if self.params.kind == "flat":
             return np.asarray(self.vectors[ids], dtype=np.float32)
         if self._fd is None:

@@ -232,8 +232,8 @@ def cli() -> None:
     Exit codes: 0 ok, 1 unexpected failure, 2 usage error, 3 corpus missing or empty,
     4 index damaged or built by another model, 5 index busy, 6 model failed to load,
     7 batch finished with some failed lines, 8 index could not be written (disk full, no permission),
-    9 Ray cluster unreachable or failed (index --ray), 10 the documents did not answer (only with
-    --fail-on-abstain), 130 interrupted (Ctrl+C).
+    9 Ray cluster unreachable or failed (index --ray), 10 Milvus server unreachable (--store),
+    11 the documents did not answer (only with --fail-on-abstain), 130 interrupted (Ctrl+C).
     """
 
 
@@ -416,7 +416,7 @@ def format_answer(answer, verbose: bool = False) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see README for the fields).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the retrieved passages when it answers.")
 @click.option("--fail-on-abstain", is_flag=True,
-              help="Exit with status 10 when the documents do not answer (default: 0, as for an answer).")
+              help="Exit with status 11 when the documents do not answer (default: 0, as for an answer).")
 def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int | None, as_json: bool,
         verbose: bool, fail_on_abstain: bool) -> None:
     """Answer QUESTION from the corpus ('-' reads it from stdin)."""
@@ -435,7 +435,15 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
     for warning in answer.warnings:
         _warn(warning)
     if as_json:
-        click.echo(json.dumps(answer.to_dict(id=1), ensure_ascii=False))
+        try:
+            out = json.dumps(answer.to_dict(id=1), ensure_ascii=False, allow_nan=False)
+        except ValueError:  # NaN or Infinity: not JSON, and a sign that a score came from a damaged index
+            from index.errors import IndexStateError
+            from index.store import REBUILD_HINT
+
+            _fail(IndexStateError(f"The answer holds a score that is not a number, which JSON cannot carry: the "
+                                  f"index may be damaged. {REBUILD_HINT}"))
+        click.echo(out)
     else:
         click.echo(format_answer(answer, verbose=verbose))
     if fail_on_abstain and answer.abstained:
@@ -448,7 +456,7 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
 @_where
 @_top_k
 @click.option("--fail-on-abstain", is_flag=True,
-              help="Exit with status 10 when a question went unanswered (after the whole batch).")
+              help="Exit with status 11 when a question went unanswered (after the whole batch).")
 def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: int | None,
           fail_on_abstain: bool) -> None:
     """Answer one question per line of FILE ('-' or nothing: stdin), writing JSONL to stdout.
@@ -566,7 +574,9 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
 @_common
 @_where
 @click.option("--http", "http_port", type=click.IntRange(min=1, max=65535), default=None, metavar="PORT",
-              help="Serve streamable HTTP on 127.0.0.1:PORT (path /mcp) instead of stdio.")
+              help="Serve streamable HTTP on 127.0.0.1:PORT (path /mcp) instead of stdio; every request must "
+                   "send 'Authorization: Bearer TOKEN' (the token's file is printed on stderr; mcp_token in the "
+                   "config file or QA_MCP_TOKEN sets it).")
 @click.option("--watch/--no-watch", default=True, show_default=True,
               help="Update the index in the background whenever files change.")
 def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None, watch: bool) -> None:
@@ -589,7 +599,10 @@ def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None, 
         _fail(error)
     from qa.mcp_server import serve  # the MCP SDK is imported only here: `qa ask` never pays for it
 
-    serve(settings, _Progress(sys.stderr), http_port, watch)
+    try:
+        serve(settings, _Progress(sys.stderr), http_port, watch)
+    except QAError as error:  # before serving: the port is in use, the token cannot be written
+        _fail(error)
 
 
 @cli.command("config", context_settings=CONTEXT)
@@ -611,9 +624,10 @@ def config_cmd(corpus: Path | None, index_dir: Path | None, as_json: bool) -> No
                                "settings": {name: {"value": value, "from": origin} for name, value, origin in rows}}))
         return
     width = max(len(name) for name, _v, _o in rows)
-    click.echo(f"config file: {config_path()}{'' if config_path().exists() else ' (none)'}")
+    # Values come from the environment and a file: escaped like everything a terminal shows.
+    click.echo(terminal_safe(f"config file: {config_path()}{'' if config_path().exists() else ' (none)'}"))
     for name, value, origin in rows:
-        click.echo(f"{name:<{width}}  {value}  ({origin})")
+        click.echo(terminal_safe(f"{name:<{width}}  {value}  ({origin})"))
 
 
 def main() -> None:

@@ -101,7 +101,7 @@ class Tuning:
     description under `addCleanup(function, /, *args, **kwargs)`)."""
 
 
-SETTINGS = ("corpus", "index", "top_k", "store", "where", "precision", "theme")
+SETTINGS = ("corpus", "index", "top_k", "store", "where", "precision", "theme", "mcp_token")
 """What the config file, the environment (QA_<NAME>) and flags can set."""
 THEMES = ("textual-dark", "textual-light")
 
@@ -165,6 +165,8 @@ class Settings:
     """Indexing precision: auto, fp32 or bf16."""
     theme: str = "textual-dark"
     """The chat's colour theme."""
+    mcp_token: str | None = field(default=None, repr=False)
+    """The bearer token `qa mcp --http` requires (None: a new one per run). Never shown by `qa config`."""
     origins: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     """Setting -> where its value came from (flag, environment variable, config file, built-in)."""
 
@@ -221,6 +223,7 @@ class Settings:
             where=str(pick("where") or "") or None,
             precision=precision,
             theme=theme,
+            mcp_token=str(pick("mcp_token") or "") or None,
             origins=origins,
         )
 
@@ -237,5 +240,5 @@ class Settings:
         """(setting, value, where it came from), for `qa config`."""
         values = {"corpus": str(self.corpus), "index": str(self.index), "top_k": str(self.top_k),
                   "store": self.store or "-", "where": self.where or "-", "precision": self.precision,
-                  "theme": self.theme}
+                  "theme": self.theme, "mcp_token": "(set)" if self.mcp_token else "-"}
         return [(name, values[name], self.origins.get(name, "built-in")) for name in SETTINGS]

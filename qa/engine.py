@@ -152,7 +152,7 @@ class Engine:
         """Where builds read, chunk and embed (`qa index --ray`); None: here."""
         self.tuning = tuning
         self.chunking = chunking
-        self.store: IndexStore = open_store(settings.store_spec)
+        self.store: IndexStore = open_store(settings.store_spec, settings.corpus)
         self._embedder = embedder
         self._snapshot: Snapshot | None = None
         self._files: dict[str, tuple[tuple[str, int, int, int], str]] = {}
@@ -326,7 +326,6 @@ class Engine:
         dropped, with a warning; if none is left, the answer abstains."""
         from dataclasses import replace
 
-        from index.formats.text import read_text
         from index.types import TEXT_FORMATS
         from qa.answer import NOT_FOUND, render_text
 
@@ -337,8 +336,8 @@ class Engine:
                 kept.append(c)
                 continue
             try:
-                text = self._file_text(c.source, read_text)
-            except (OSError, ValueError):
+                text = self._file_text(c.source)
+            except (OSError, ValueError):  # gone, unreadable, or no longer a plain file inside the corpus
                 text = None
             (kept if text is not None and text[c.start : c.end] == c.quote else changed).append(c)
         if not changed:
@@ -354,17 +353,24 @@ class Engine:
         return replace(answer, text=text, citations=renumbered, short_answer=short,
                        warnings=(*answer.warnings, warning))
 
-    def _file_text(self, source: str, read: Callable[[Path], str]) -> str:
-        """A text file's current text, cached while its size, mtime and ctime stay the same."""
-        path = self.settings.corpus / source
-        st = path.stat()
-        key = (source, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    def _file_text(self, source: str) -> str:
+        """A text file's current text, read as a build reads it (`read_corpus_text`: opened once, without
+        following links out of the corpus, non-blocking, a regular file within the size limit: a named pipe
+        or a link to /dev/zero put there since must neither hang an answer nor fill memory), cached while its
+        size, mtime and ctime stay the same."""
+        from index.loaders import open_in_corpus, read_corpus_text
+
         cached = self._files.get(source)
-        if cached is None or cached[0] != key:
-            if len(self._files) > 64:
-                self._files.clear()
-            cached = self._files[source] = (key, read(path))
-        return cached[1]
+        if cached is not None:
+            fh, st = open_in_corpus(self.settings.corpus, source)
+            fh.close()
+            if cached[0] == (source, st.st_size, st.st_mtime_ns, st.st_ctime_ns):
+                return cached[1]
+        text, (size, mtime, ctime) = read_corpus_text(self.settings.corpus, source)
+        if len(self._files) > 64:
+            self._files.clear()
+        self._files[source] = ((source, size, mtime, ctime), text)
+        return text
 
     def search(self, question: str, top_k: int | None = None, history: Sequence[str] = (),
                where: Where | str | None = None) -> list[Passage]:

@@ -178,9 +178,12 @@ def evaluate(
         for c in answer.citations:
             if c.source not in file_cache:
                 if c.format in TEXT_FORMATS or document_text is None:
-                    from index.formats.text import read_text
+                    from index.loaders import read_corpus_text
 
-                    file_cache[c.source] = read_text(corpus / c.source)  # the file itself, re-read
+                    try:  # the file itself, re-read (safely: a link or a pipe put there is not followed)
+                        file_cache[c.source] = read_corpus_text(corpus, c.source)[0]
+                    except ValueError:
+                        file_cache[c.source] = ""
                 else:
                     file_cache[c.source] = document_text(c.source) or ""
             report.citations += 1

@@ -216,22 +216,60 @@ def _tool_error(message: str) -> Exception:
     return ToolError(message)
 
 
+def _server_class() -> type["MCPServer"]:
+    """The SDK's server, with argument validation errors in one line (pydantic's are several, with a URL), and
+    a stdio transport that answers every line (`CheckedLines`)."""
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+    from pydantic import ValidationError
+
+    class Server(MCPServer):
+        async def run_checked_stdio_async(self) -> None:
+            """`run_stdio_async`, with stdin's lines checked first (`CheckedLines`); the SDK's own method takes
+            no stdin, so this is it, passing one."""
+            import io
+
+            import anyio
+            from mcp.server.stdio import stdio_server
+
+            stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+            lines = CheckedLines(anyio.wrap_file(stdin))
+            try:
+                async with stdio_server(stdin=lines) as (read_stream, write_stream):  # type: ignore[arg-type]
+                    lines.reply = write_stream.send
+                    await self._lowlevel_server.run(read_stream, write_stream,
+                                                    self._lowlevel_server.create_initialization_options())
+            finally:
+                stdin.detach()  # sys.stdin's buffer is not ours to close
+
+        async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+            try:
+                return await super().call_tool(name, arguments, context)
+            except ToolError as exc:
+                if not isinstance(exc.__cause__, ValidationError):
+                    raise
+                problems = "; ".join(f"{'.'.join(str(part) for part in error['loc']) or 'arguments'}: {error['msg']}"
+                                     for error in exc.__cause__.errors(include_url=False))
+                raise ToolError(f"Invalid arguments for {name}: {' '.join(problems.split())}") from exc.__cause__
+
+    return Server
+
+
 def build_server(loader: EngineLoader) -> "MCPServer":
     """The MCP server and its four tools, over `loader`'s engine."""
-    from mcp.server.mcpserver import MCPServer
     from mcp.types import ToolAnnotations
     from pydantic import Field
 
     read_only = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                                 open_world_hint=False)
-    server: MCPServer = MCPServer(name="corpus-qa", version=__version__, instructions=INSTRUCTIONS,
-                                  log_level="WARNING")
+    server: MCPServer = _server_class()(name="corpus-qa", version=__version__, instructions=INSTRUCTIONS,
+                                        log_level="WARNING")
 
     @server.tool(description=ASK_HELP, annotations=read_only)
     def ask(
         question: Annotated[str, Field(description="The question, in plain words.")],
-        top_k: Annotated[int | None, Field(description=f"Passages to retrieve, 1 to {MAX_TOP_K} (default 5).")]
-        = None,
+        top_k: Annotated[int | None, Field(description=f"Passages to retrieve, 1 to {MAX_TOP_K} (default 5).",
+                                           strict=True)] = None,
         where: Annotated[str | None, Field(description=WHERE_HELP)] = None,
     ) -> dict[str, Any]:
         _check_text("question", question)
@@ -243,8 +281,8 @@ def build_server(loader: EngineLoader) -> "MCPServer":
     @server.tool(description=SEARCH_HELP, annotations=read_only)
     def search(
         query: Annotated[str, Field(description="What to look for: a question or keywords.")],
-        top_k: Annotated[int | None, Field(description=f"Passages to return, 1 to {MAX_TOP_K} (default 5).")]
-        = None,
+        top_k: Annotated[int | None, Field(description=f"Passages to return, 1 to {MAX_TOP_K} (default 5).",
+                                           strict=True)] = None,
         where: Annotated[str | None, Field(description=WHERE_HELP)] = None,
     ) -> dict[str, Any]:
         from qa.engine import normalize_question
@@ -263,8 +301,9 @@ def build_server(loader: EngineLoader) -> "MCPServer":
     def read(
         source: Annotated[str, Field(description="The document's path relative to the corpus, as citations give "
                                                  "it, e.g. notes/report.pdf.")],
-        start: Annotated[int | None, Field(description="First character, 0-based (default 0).")] = None,
-        end: Annotated[int | None, Field(description="One past the last character (default: the end).")] = None,
+        start: Annotated[int | None, Field(description="First character, 0-based (default 0).", strict=True)] = None,
+        end: Annotated[int | None, Field(description="One past the last character (default: the end).",
+                                         strict=True)] = None,
     ) -> str:
         engine = loader.get()
         # Looked up in the index by name only: a path from the client is never opened, so "../x" or a file
@@ -283,7 +322,8 @@ def build_server(loader: EngineLoader) -> "MCPServer":
     @server.tool(description=LIST_HELP, annotations=read_only)
     def list_documents(
         where: Annotated[str | None, Field(description=WHERE_HELP)] = None,
-        limit: Annotated[int, Field(description="Most documents to list (1 to 10000, default 1000).")] = 1000,
+        limit: Annotated[int, Field(description="Most documents to list (1 to 10000, default 1000).",
+                                    strict=True)] = 1000,
     ) -> dict[str, Any]:
         if not 1 <= limit <= 10_000:
             raise _tool_error(f"limit must be between 1 and 10000 (got {limit}).")
@@ -296,6 +336,76 @@ def build_server(loader: EngineLoader) -> "MCPServer":
     return server
 
 
+class CheckedLines:
+    """The lines of stdin for the SDK's stdio transport, each looked at first: a line the SDK would drop without
+    a word (it is not JSON, it is not a JSON-RPC message, or it holds a lone surrogate such as "\\udc80", which
+    no reply could even be written with) gets a JSON-RPC error here, with the request's id where it has one,
+    so a client never waits for an answer that cannot come."""
+
+    def __init__(self, lines: Any) -> None:
+        self.lines = lines.__aiter__()
+        self.reply: Callable[[Any], Any] | None = None
+        """Sends a message to the client (the transport's write stream); set once the transport runs."""
+
+    def __aiter__(self) -> "CheckedLines":
+        return self
+
+    async def __anext__(self) -> str:
+        while True:
+            line = await self.lines.__anext__()
+            error = refusal(line)
+            if error is None:
+                return line
+            if error and self.reply is not None:
+                await self.reply(error)
+
+
+def refusal(line: str) -> Any:
+    """None for a line to hand to the SDK; else the JSON-RPC error to answer it with ({} when a notification
+    or a blank line is simply dropped, as JSON-RPC has no answer for those)."""
+    import json
+
+    import mcp.types as types
+
+    if not line.strip():
+        return {}
+    try:
+        message = json.loads(line)
+    except (ValueError, RecursionError):
+        return _error(None, types.PARSE_ERROR, "Parse error: the line is not JSON.")
+    request_id = message.get("id") if isinstance(message, dict) else None
+    if isinstance(request_id, bool) or not isinstance(request_id, str | int):
+        request_id = None
+    if _holds_surrogates(message):
+        if isinstance(message, dict) and "id" not in message:
+            return {}
+        return _error(request_id, types.INVALID_PARAMS, "Invalid params: the request holds a lone surrogate "
+                      "(such as \\udc80), which is not Unicode text.")
+    try:
+        types.jsonrpc_message_adapter.validate_python(message, by_name=False)
+    except ValueError:
+        return _error(request_id, types.INVALID_REQUEST, "Invalid request: not a JSON-RPC 2.0 message.")
+    return None
+
+
+def _holds_surrogates(value: Any) -> bool:
+    if isinstance(value, str):
+        return has_surrogates(value)
+    if isinstance(value, dict):
+        return any(_holds_surrogates(k) or _holds_surrogates(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_surrogates(v) for v in value)
+    return False
+
+
+def _error(request_id: Any, code: int, message: str) -> Any:
+    import mcp.types as types
+    from mcp.shared.message import SessionMessage
+
+    return SessionMessage(types.JSONRPCError(jsonrpc="2.0", id=request_id,
+                                             error=types.ErrorData(code=code, message=message)))
+
+
 def serve(settings: "Settings", progress: Progress, http_port: int | None = None, watch: bool = True) -> None:
     """Load the engine in the background and serve until the client hangs up (stdin EOF) or Ctrl+C; with
     `watch`, keep the index current as files change."""
@@ -303,16 +413,18 @@ def serve(settings: "Settings", progress: Progress, http_port: int | None = None
 
     loader = EngineLoader(settings, progress, watch=watch)
     server = build_server(loader)
+    listener = None
+    if http_port is not None:
+        from qa.mcp_http import Listener
+
+        listener = Listener.open(settings, http_port)  # a port in use fails now, before the engine loads
     loader.start()
     interrupted = False
     try:
-        if http_port is None:
-            anyio.run(server.run_stdio_async)
+        if listener is None:
+            anyio.run(server.run_checked_stdio_async)  # type: ignore[attr-defined]
         else:
-            print(f"qa mcp: serving MCP over streamable HTTP at http://127.0.0.1:{http_port}/mcp",
-                  file=sys.stderr, flush=True)
-            # 127.0.0.1 only: the SDK then also refuses requests whose Host header is not local (DNS rebinding).
-            anyio.run(lambda: server.run_streamable_http_async(host="127.0.0.1", port=http_port))
+            listener.serve(server)  # behind a bearer token (qa/mcp_http.py)
     except KeyboardInterrupt:
         interrupted = True
         raise

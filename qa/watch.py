@@ -128,8 +128,12 @@ class CorpusWatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._roots = _roots(self.corpus)
-        index_dir = getattr(engine.store, "path", None) or engine.settings.index
-        self._ignored = _roots(Path(index_dir))
+        from index.builder import scan_exclusion
+
+        index_dir = scan_exclusion(engine.store)
+        self._ignored = _roots(index_dir) if index_dir is not None else ()
+        self._index_is_corpus = bool(set(self._ignored) & set(self._roots))
+        """The index is kept in the corpus folder itself: only its own entries there are ignored."""
 
     # -- running --------------------------------------------------------------------------------------
 
@@ -253,13 +257,15 @@ class CorpusWatcher:
         not inside the index folder (its own writes would trigger updates forever), and a document by its
         name (or a folder, or something deleted, which may have been a folder of documents)."""
         from index.formats import declared_format
+        from index.paths import is_index_entry
 
-        if any(_inside(path, root) for root in self._ignored):
+        if not self._index_is_corpus and any(_inside(path, root) for root in self._ignored):
             return False
         relative = _relative(path, self._roots)
         if relative is None:
             return False
-        if any(part.startswith(".") for part in relative.split(os.sep)):
+        parts = relative.split(os.sep)
+        if any(part.startswith(".") for part in parts) or (self._index_is_corpus and is_index_entry(parts[0])):
             return False
         if declared_format(os.path.basename(path)) is not None:
             return True

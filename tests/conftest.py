@@ -16,6 +16,7 @@ import json
 import os
 import pwd
 import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -27,6 +28,12 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def qa_variables() -> list[str]:
+    """Every QA_* variable set now: any of them changes what a command does (QA_WHERE scopes every
+    answer, QA_STORE moves the index), so tests start without all of them, not a list that goes stale."""
+    return [name for name in os.environ if name.startswith("QA_")]
 
 
 def _real_cache_dirs() -> tuple[Path, ...]:
@@ -96,9 +103,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     patch.setenv("XDG_CACHE_HOME", str(cache))
     patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     patch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    patch.setenv("QA_EMBEDDER", "hash")
-    for var in ("QA_CORPUS", "QA_INDEX", "QA_TOP_K", "QA_QUERY_BACKEND", "QA_PRECISION"):
+    for var in qa_variables():
         patch.delenv(var, raising=False)
+    patch.setenv("QA_EMBEDDER", "hash")
     session.config.stash[_SANDBOX] = Sandbox(root, home, cache, models,
                                              {d: fingerprint(d) for d in REAL_CACHES}, patch)
 
@@ -140,9 +147,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     (cache / "corpus-qa").mkdir()
     (cache / "corpus-qa" / "models").symlink_to(sandbox.models, target_is_directory=True)
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
-    monkeypatch.setenv("QA_EMBEDDER", "hash")
-    for var in ("QA_CORPUS", "QA_INDEX", "QA_TOP_K", "QA_QUERY_BACKEND", "QA_PRECISION"):
+    for var in qa_variables():  # every QA_* setting of the developer's shell (QA_WHERE, QA_STORE, ...)
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("QA_EMBEDDER", "hash")
     return cache
 
 
@@ -248,13 +255,22 @@ def load_questions(*names: str) -> list[dict]:
     return rows
 
 
-def interruptible() -> None:
-    """`preexec_fn` for a child the test will Ctrl+C: give it the default SIGINT disposition, so Python in
-    it raises KeyboardInterrupt even when pytest itself runs as a background job (which ignores SIGINT, and
-    children inherit that)."""
+def popen_interruptible(args: list[str], **kwargs: Any) -> subprocess.Popen[Any]:
+    """Start a child the test will Ctrl+C, with SIGINT handled by default in it: Python in the child then
+    raises KeyboardInterrupt even when pytest runs as a background job (which ignores SIGINT, and children
+    inherit an ignored signal across exec).
+
+    No `preexec_fn`: it runs Python between fork and exec in a child of a process with gRPC, Ray and other
+    threads alive, which is documented as unsafe (a child died of SIGABRT that way). The parent's own SIGINT
+    disposition is given a handler for the moment of the fork instead: handlers are reset to the default by
+    exec, an ignored signal is not."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(args, **kwargs)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -262,3 +278,29 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra)
     return env
+
+
+# -- a local Ray, once per session ---------------------------------------------------------------------
+
+
+RAY_START_ATTEMPTS = 3
+"""Ray waits 30 s for its raylet to register (hard-coded in ray._private.node); on this busy 2-core machine
+that has timed out. A failed start is retried, so the session waits up to 3 x 30 s before giving up."""
+
+
+@pytest.fixture(scope="session")
+def ray_address(sandbox: Sandbox) -> Any:  # type: ignore[misc]
+    """A local Ray (2 CPUs) for the whole session, started once: its address, for `qa index --ray ADDRESS`
+    subprocesses. Started lazily, by the first test that asks for it."""
+    ray = pytest.importorskip("ray")
+    os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")  # the GCS side of the same wait
+    for attempt in range(RAY_START_ATTEMPTS):
+        try:
+            context = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+            break
+        except Exception:  # noqa: BLE001 - Ray raises a bare Exception when its node times out at start
+            ray.shutdown()
+            if attempt == RAY_START_ATTEMPTS - 1:
+                raise
+    yield context.address_info["gcs_address"]
+    ray.shutdown()

@@ -21,7 +21,7 @@ import pytest
 
 from index.errors import ExitCode
 from qa.display import UNSAFE, terminal_safe
-from tests.conftest import interruptible, qa_command
+from tests.conftest import popen_interruptible, qa_command
 
 EVIL_TEXT = ("Mount Etna is a volcano \x1b]0;PWNED\x07\x1b[2J on Sicily with a \x1b]8;;http://evil.example\x1b\\link"
              "\x1b]8;;\x1b\\ and a \x9b31m C1 sequence, a DEL \x7f, an override \u202e and a separator \u2028 too.\n")
@@ -235,9 +235,9 @@ def wait_for(proc: subprocess.Popen[bytes], *markers: bytes, timeout: float = 60
 
 @pytest.mark.parametrize("command", [["index"], ["ask", "w1 w2 w3"], ["batch"]])
 def test_ctrl_c_exits_130_with_a_short_message(command: list[str], big_corpus: Path, tmp_path: Path) -> None:
-    proc = subprocess.Popen([*qa_command(), *command, "--corpus", str(big_corpus), "--index", str(tmp_path / "idx")],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=interruptible)
+    proc = popen_interruptible([*qa_command(), *command, "--corpus", str(big_corpus), "--index",
+                                str(tmp_path / "idx")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
     seen = wait_for(proc, b"reading", b"embedding")
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(b"w1 w2\n", timeout=60)

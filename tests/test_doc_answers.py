@@ -174,7 +174,7 @@ def test_verbose_lists_passages_and_fail_on_abstain_sets_the_exit_code(docs: Pat
     refused = run_cli("ask", "How do I filter rows with dplyr?", *where)
     assert refused.exit_code == 0 and "never mention dplyr" in refused.stdout
     failing = run_cli("ask", "--fail-on-abstain", "How do I filter rows with dplyr?", *where)
-    assert failing.exit_code == ExitCode.ABSTAINED == 10
+    assert failing.exit_code == ExitCode.ABSTAINED == 11
     answered = run_cli("ask", "--fail-on-abstain", "When was the confocal microscope last calibrated?", *where)
     assert answered.exit_code == 0
     batch = run_cli("batch", "--fail-on-abstain", *where,

@@ -30,8 +30,21 @@ def test_parse_and_match() -> None:
     assert not parse_where("") and not Where()
 
 
+@pytest.mark.parametrize(("glob", "source", "matches"), [
+    ("reports/2023/**", "reports/2023/q1/x.pdf", True), ("reports/2023/**", "reports/2022/x.pdf", False),
+    ("**/*.md", "a.md", True), ("**/*.md", "x/y/a.md", True), ("**/*.md", "x/y/a.txt", False),
+    ("a/**/b", "a/b", True), ("a/**/b", "a/x/y/b", True), ("a/**/b", "a/x/y/c", False),
+    ("**/x/**", "a/x/b", True), ("**/x/**", "a/y/b", False), ("**", "any/thing.txt", True),
+    ("n?tes/*.rst", "notes/tea.rst", True), ("q?.txt", "q12.txt", False), ("*a*b*c", "xaybzc", True),
+    ("*a*b*c", "xaybz", False), ("[draft]-*.txt", "[draft]-plan.txt", True), ("***.md", "a.md", True),
+    ("***.md", "x/a.md", False),  # a run of * that is not a whole folder name is one *, as in gitignore
+])
+def test_path_globs(glob: str, source: str, matches: bool) -> None:
+    assert parse_where(f"path:{glob}").matches(source, None, "txt", "") is matches
+
+
 @pytest.mark.parametrize("bad", ["colour:red", "since:2023-13-45", "format:xls", "since:2024-01-01 until:2023-01-01",
-                                 "path:", 'title:"unclosed'])
+                                 "path:", 'title:"unclosed', "title:!!!", "path:" + "*?" * 20])
 def test_bad_filters_are_usage_errors_with_an_example(bad: str) -> None:
     with pytest.raises(UsageError) as info:
         parse_where(bad)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import resource
-import signal
 import sqlite3
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -229,12 +228,13 @@ def test_pruning_keeps_what_current_names_not_the_newest_folder(corpus: Path, tm
 # -- a disk that fills up -------------------------------------------------------------------------------
 
 
-def _file_size_limit(limit: int):  # type: ignore[no-untyped-def]
-    def apply() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    return apply
+def with_file_size_limit(limit: int, command: list[str]) -> list[str]:
+    """`command` run with files limited to `limit` bytes: a small Python sets the limit (writes past it then
+    fail with EFBIG, SIGXFSZ being ignored) and execs the command. Not a `preexec_fn`, which runs Python
+    between fork and exec of a multi-threaded process."""
+    code = ("import os, resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); os.execv(sys.argv[1], sys.argv[1:])")
+    return [sys.executable, "-c", code, *command]
 
 
 def test_disk_full_while_indexing_keeps_the_previous_index(corpus: Path, tmp_path: Path) -> None:
@@ -243,13 +243,14 @@ def test_disk_full_while_indexing_keeps_the_previous_index(corpus: Path, tmp_pat
     assert qa("index", *args).returncode == 0
     (corpus / "big.txt").write_text("Lava flows downhill slowly. " * 40000, encoding="utf-8")  # ~1.1 MB
     env = clean_env(QA_EMBEDDER="hash")
-    full = subprocess.run([*qa_command(), "index", *args], capture_output=True, text=True, timeout=120, env=env,
-                          preexec_fn=_file_size_limit(300_000))
+    full = subprocess.run(with_file_size_limit(300_000, [*qa_command(), "index", *args]), capture_output=True,
+                          text=True, timeout=120, env=env)
     assert full.returncode == 8, full.stderr
     assert "Could not write the index" in full.stderr and "Traceback" not in full.stderr
     assert not list(idx.glob("tmp-*"))  # nothing half-written is left to keep the disk full
-    answer = subprocess.run([*qa_command(), "ask", "--json", "Mount Etna volcano Sicily", *args], capture_output=True,
-                            text=True, timeout=120, env=env, preexec_fn=_file_size_limit(300_000))
+    answer = subprocess.run(with_file_size_limit(300_000, [*qa_command(), "ask", "--json", "Mount Etna volcano Sicily",
+                                                           *args]), capture_output=True, text=True, timeout=120,
+                            env=env)
     assert answer.returncode == 0, answer.stderr
     assert "warning:" in answer.stderr and "previous index" in answer.stderr
     assert json.loads(answer.stdout)["citations"]

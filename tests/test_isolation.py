@@ -68,3 +68,16 @@ def test_a_test_writing_to_the_real_cache_fails_the_session(tmp_path: Path) -> N
     assert "1 passed" in out.stdout, out.stdout + out.stderr
     assert out.returncode == 1, out.stdout + out.stderr
     assert "REAL CACHE MODIFIED" in out.stdout and "added models/leak.onnx" in out.stdout
+
+
+def test_no_qa_setting_of_the_shell_reaches_a_test() -> None:
+    """A QA_WHERE (or QA_STORE, QA_THEME, ...) exported in the developer's shell changed what 8 answer tests
+    saw; the autouse fixture clears every QA_* variable, whatever its name."""
+    assert sorted(name for name in os.environ if name.startswith("QA_")) == ["QA_EMBEDDER"]
+
+
+def test_no_test_starts_a_child_with_preexec_fn() -> None:
+    """`preexec_fn` runs Python between fork and exec, unsafe in a process with gRPC and Ray threads alive
+    (a child died of SIGABRT before printing anything); children get their signals set up otherwise."""
+    offenders = [p.name for p in (REPO / "tests").glob("*.py") if "preexec" + "_fn=" in p.read_text(encoding="utf-8")]
+    assert offenders == []

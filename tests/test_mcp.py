@@ -22,7 +22,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from tests.conftest import clean_env, interruptible, qa_command
+from tests.conftest import clean_env, popen_interruptible, qa_command
 
 QUESTIONS = {
     "Where is Mount Etna volcano?": "notes/volcanoes.md",
@@ -232,9 +232,9 @@ def test_stdout_is_only_the_protocol_and_stdin_eof_ends_the_server(corpus: Path,
 
 
 def test_ctrl_c_stops_the_server_like_every_command(corpus: Path, tmp_path: Path) -> None:
-    server = subprocess.Popen([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx")],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=clean_env(), preexec_fn=interruptible)
+    server = popen_interruptible([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx")],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=clean_env())
     try:
         assert server.stdin is not None and server.stdout is not None
         server.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}) + "\n")
@@ -249,21 +249,26 @@ def test_ctrl_c_stops_the_server_like_every_command(corpus: Path, tmp_path: Path
 
 @pytest.mark.asyncio
 async def test_http_serves_the_same_tools_on_localhost(corpus: Path, tmp_path: Path) -> None:
+    """With the bearer token the server wrote beside the index (tests/test_adversarial.py: without it, 401)."""
     from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx"),
-                               "--http", str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=clean_env(), preexec_fn=interruptible)
+    server = popen_interruptible([*qa_command(), "mcp", "--corpus", str(corpus), "--index", str(tmp_path / "idx"),
+                                  "--http", str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=clean_env())
     try:
         for _ in range(100):  # until it listens
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
             await asyncio.sleep(0.1)
-        async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write, *_), \
+        token = (tmp_path / "idx" / "mcp-token").read_text(encoding="utf-8").strip()
+        http = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
+        url = f"http://127.0.0.1:{port}/mcp"
+        async with http, streamable_http_client(url, http_client=http) as (read, write, *_), \
                 ClientSession(read, write) as session:
             await session.initialize()
             answer = await call(session, "ask", question="Where is Mount Etna volcano?")

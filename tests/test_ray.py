@@ -1,6 +1,6 @@
-"""`qa index --ray`: a local Ray cluster (2 CPUs, started once for this module) reads, chunks and embeds;
-the index must hold what a local build holds. Real Ray, real index, the hash embedder (one test runs the
-bundled model)."""
+"""`qa index --ray`: a local Ray cluster (2 CPUs, started once per session: `ray_address` in conftest)
+reads, chunks and embeds; the index must hold what a local build holds. Real Ray, real index, the hash
+embedder (one test runs the bundled model)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,6 @@ from tests.conftest import SEEDS, clean_env, qa_command
 ray = pytest.importorskip("ray")
 
 QUESTIONS = ["Where is Mount Etna volcano?", "How is black tea made?", "What did Blinken say about Central Asia?"]
-
-
-@pytest.fixture(scope="module")
-def ray_address() -> Any:
-    """A local Ray for the tests of this module; its address, for `qa index --ray ADDRESS` subprocesses."""
-    context = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield context.address_info["gcs_address"]
-    ray.shutdown()
 
 
 def _big_corpus(root: Path) -> Path:

@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from qa.engine import Engine
 from qa.watch import CorpusWatcher, WatchProblem, WatchUpdate
-from tests.conftest import SEEDS, clean_env, interruptible, qa_command
+from tests.conftest import SEEDS, clean_env, popen_interruptible, qa_command
 
 WAIT = 20.0
 
@@ -226,9 +226,8 @@ def test_qa_index_watch_prints_each_update_and_ctrl_c_exits_130(tmp_path: Path) 
     corpus.mkdir()
     shutil.copy(SEEDS / "blinken-central-asia.txt", corpus)
     index = tmp_path / "index"
-    proc = subprocess.Popen([*qa_command(), "index", "--corpus", str(corpus), "--index", str(index), "--watch"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
-                            preexec_fn=interruptible)
+    proc = popen_interruptible([*qa_command(), "index", "--corpus", str(corpus), "--index", str(index), "--watch"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env())
     try:
         lines, seen = _lines(proc.stderr), []
         _expect(lines, "Watching", seen)

@@ -26,7 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from qa.display import visible
+from qa.display import terminal_safe, visible
 from tui.messages import AnswerReady, DocumentFetched, EngineReady, IndexUpdated, StatusChanged, WatchFailed
 from tui.viewer import ViewerScreen
 from tui.widgets import AnswerView, CitationItem, QuestionInput, QuestionView
@@ -58,7 +58,9 @@ class Asked:
 
 
 def answer_markdown(question: str, answer: Answer) -> str:
-    """A question and its answer (with citations) as Markdown, for the clipboard and exports."""
+    """A question and its answer (with citations) as Markdown, for the clipboard and exports. Each line is
+    escaped whole (qa/display.py), as the CLI prints it: the file may be `cat` to a terminal, and a newline in
+    a file name or a quote must not draw a citation line of its own."""
     lines = [f"**Q:** {question}", ""]
     if answer.short_answer:
         lines += [f"**A:** {answer.short_answer} [1]", ""]
@@ -68,7 +70,7 @@ def answer_markdown(question: str, answer: Answer) -> str:
         lines.append(f"{c.header()} — \"{c.quote}\"")
     if answer.abstained:
         lines += [f"- {p.location()}" for p in answer.passages]
-    return "\n".join(lines)
+    return "\n".join(terminal_safe(line) for line in lines)
 
 
 RETRY_HINT = "press Ctrl+R to try again"
@@ -90,6 +92,10 @@ class ChatApp(App[None]):
 
     CSS_PATH = "chat.tcss"
     TITLE = "corpus-qa"
+    AUTO_FOCUS = "#question"
+    """Focused as the screen mounts, before any queued key is handled: keys typed while the chat starts go to
+    the question line (the first focusable widget, the log, took them and dropped them; `on_mount`'s focus
+    comes later, after the keys already queued)."""
     # Priority: the question line has focus nearly always, and Input binds Ctrl+E ("end of line"; End does
     # the same) and would swallow it.
     BINDINGS = [
@@ -422,7 +428,7 @@ class ChatApp(App[None]):
 
     def on_document_fetched(self, message: DocumentFetched) -> None:
         if message.document is None:
-            self.notify(f"{message.citation.source} is no longer in the index.", severity="error")
+            self.notify(f"{terminal_safe(message.citation.source)} is no longer in the index.", severity="error")
             return
         # back from the viewer, the question line has the focus again: what is typed next is a question
         self.push_screen(ViewerScreen(message.citation, message.document), callback=lambda _result: self._focus_input())
@@ -467,9 +473,13 @@ class ChatApp(App[None]):
             self.notify("Nothing to export yet.", severity="warning")
             return
         path = self.export_dir / f"corpus-qa-{time.strftime('%Y%m%d-%H%M%S')}.md"
+        content = "\n\n---\n\n".join(answer_markdown(q, a) for q, a in self.exchanges) + "\n"
         try:
-            path.write_text("\n\n---\n\n".join(answer_markdown(q, a) for q, a in self.exchanges) + "\n",
-                            encoding="utf-8")
+            # 0600 like the index: it quotes the documents. Never written through a link planted in its place.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                os.fchmod(fh.fileno(), 0o600)
+                fh.write(content)
         except OSError as exc:
             self.notify(f"Could not write {path}: {exc.strerror}", severity="error")
             return

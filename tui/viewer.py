@@ -16,7 +16,7 @@ from textual.widgets import Footer, Static, TextArea
 from textual.widgets.text_area import Selection
 
 from index.types import Document
-from qa.display import visible
+from qa.display import terminal_safe, visible
 from qa.types import Citation
 
 
@@ -57,7 +57,7 @@ def excerpt(citation: Citation, document: Document) -> Excerpt:
         where = f"§ {section.title}"
     start, end = min(start, citation.start), max(end, citation.end)
     heading = citation.header() + (f"  ({where})" if where else "")
-    return Excerpt(visible(text[start:end]), start, visible(heading))
+    return Excerpt(visible(text[start:end]), start, terminal_safe(heading))
 
 
 class ViewerScreen(ModalScreen[None]):

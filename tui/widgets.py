@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Markdown, Static
 
-from qa.display import visible
+from qa.display import terminal_safe, visible
 from qa.types import Answer, Citation, Passage
 
 CONTEXT_CHARS = 80
@@ -25,13 +25,15 @@ CONTEXT_CHARS = 80
 
 def citation_text(citation: Citation, document_text: str | None) -> Text:
     """`[n] file.pdf p. 12 (date, place)` then the quote, highlighted inside a little surrounding context; the
-    short answer, where there is one, stands out inside the quote."""
+    short answer, where there is one, stands out inside the quote. The header is one line whatever the file
+    name holds: its newlines and controls are shown escaped (`\\n`), as the CLI shows them, so a name cannot
+    draw citation lines of its own."""
     meta = ", ".join(x for x in (citation.date, citation.place) if x)
     text = Text()
     text.append(f"[{citation.n}] ", style="bold")
-    text.append(visible(citation.location()), style="underline")
+    text.append(terminal_safe(citation.location()), style="underline")
     if meta:
-        text.append(visible(f"  ({meta})"), style="dim")
+        text.append(terminal_safe(f"  ({meta})"), style="dim")
     text.append("\n")
     if document_text is None:
         text.append_text(quote_text(citation, "bold"))
@@ -139,7 +141,7 @@ class PassageItem(CitationItem):
     """A closest passage under an abstention; opens like a citation."""
 
     def __init__(self, passage: Passage) -> None:
-        Static.__init__(self, Text(visible(f"{passage.location()}  "), style="underline")
+        Static.__init__(self, Text(terminal_safe(f"{passage.location()}  "), style="underline")
                         + Text(visible(" ".join(passage.text.split())[:200]) + "…", style="dim"), classes="passage")
         self.citation = passage_as_citation(passage)
 
@@ -209,5 +211,5 @@ class AnswerView(Vertical):
         yield Markdown(answer_markdown_body(self.answer), classes="answer-text")
         for c in self.answer.citations:
             yield CitationItem(c, self.documents.get(c.source))
-        for w in self.answer.warnings:
-            yield Static(Text("warning: " + visible(w)), classes="warning")
+        for w in self.answer.warnings:  # one line each: they name files
+            yield Static(Text("warning: " + terminal_safe(w)), classes="warning")

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from index.types import Page, Section, Unit
 
@@ -55,44 +56,45 @@ class Loader:
     """Lower-case suffixes that declare the format."""
     max_bytes: int
     """Larger files are skipped rather than read."""
-    load: Callable[[Path], Extracted]
-    """Reads the file; raises LoadError."""
+    load: Callable[[BinaryIO], Extracted]
+    """Reads the file, given as a binary file open for reading (never a path: index/loaders.py opens each file
+    once and checks what it opened); raises LoadError."""
 
 
 MB = 1024 * 1024
 
 
-def _text(fmt: str) -> Callable[[Path], Extracted]:
-    def load(path: Path) -> Extracted:
+def _text(fmt: str) -> Callable[[BinaryIO], Extracted]:
+    def load(source: BinaryIO) -> Extracted:
         from index.formats.text import load_text
 
-        return load_text(path, fmt)
+        return load_text(source, fmt)
 
     return load
 
 
-def _pdf(path: Path) -> Extracted:
+def _pdf(source: BinaryIO) -> Extracted:
     from index.formats.pdf import load_pdf
 
-    return load_pdf(path)
+    return load_pdf(source)
 
 
-def _html(path: Path) -> Extracted:
+def _html(source: BinaryIO) -> Extracted:
     from index.formats.html import load_html
 
-    return load_html(path)
+    return load_html(source)
 
 
-def _docx(path: Path) -> Extracted:
+def _docx(source: BinaryIO) -> Extracted:
     from index.formats.docx import load_docx
 
-    return load_docx(path)
+    return load_docx(source)
 
 
-def _epub(path: Path) -> Extracted:
+def _epub(source: BinaryIO) -> Extracted:
     from index.formats.epub import load_epub
 
-    return load_epub(path)
+    return load_epub(source)
 
 
 LOADERS: dict[str, Loader] = {
@@ -123,13 +125,15 @@ def declared_format(name: str) -> str | None:
     return SUFFIXES.get(suffix)
 
 
-def sniff(path: Path, head: bytes) -> str | None:
-    """The format the content itself shows, when it shows one clearly (PDF, DOCX, EPUB, HTML), else None."""
+def sniff(head: bytes, source: BinaryIO) -> str | None:
+    """The format the content itself shows, when it shows one clearly (PDF, DOCX, EPUB, HTML), else None.
+    `source`: the open file, for a zip container's listing."""
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         try:
-            with zipfile.ZipFile(path) as zf:
+            source.seek(0)
+            with zipfile.ZipFile(source) as zf:
                 names = set(zf.namelist()[:10_000])
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             return None
@@ -146,12 +150,13 @@ def sniff(path: Path, head: bytes) -> str | None:
     return None
 
 
-def choose_format(path: Path, head: bytes) -> str:
+def choose_format(name: str, head: bytes, source: BinaryIO) -> str:
     """The format to read a file with: its content's where that is clear and differs from its suffix, else its
     suffix's; a file without a suffix is read as text when it is no other format. Raises LoadError when the
-    suffix promises a binary format the content does not hold."""
-    declared = declared_format(path.name)
-    found = sniff(path, head)
+    suffix promises a binary format the content does not hold. `name`: the file's name or path; `head`: its
+    first bytes; `source`: the open file."""
+    declared = declared_format(Path(name).name)
+    found = sniff(head, source)
     if found is not None and (found != "html" or declared in ("", "pdf", "docx", "epub")):
         return found
     if declared in ("pdf", "docx", "epub"):

@@ -11,7 +11,7 @@ zip bomb named .docx is refused before python-docx reads it.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import BinaryIO
 
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
@@ -55,13 +55,24 @@ def _table_rows(table) -> list[str]:
     return rows
 
 
-def load_docx(path: Path) -> Extracted:
-    check_container(path, "DOCX")
+def _has_core_properties(document) -> bool:
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    try:
+        document.part.package.part_related_by(RELATIONSHIP_TYPE.CORE_PROPERTIES)
+    except KeyError:
+        return False
+    return True
+
+
+def load_docx(source: BinaryIO) -> Extracted:
+    check_container(source, "DOCX")
     try:
         import docx  # python-docx (with lxml): ~60 ms
         from docx.table import Table
 
-        document = docx.Document(str(path))
+        source.seek(0)
+        document = docx.Document(source)
     except LoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - python-docx/lxml raise many types on a malformed part
@@ -90,9 +101,11 @@ def load_docx(path: Path) -> Extracted:
             if level is None and (style or "").lower().startswith("list"):
                 text = "• " + text
             blocks.append((text, level, "text"))
-        props = document.core_properties
-        meta_title = " ".join((props.title or "").split()) or None
-        created = props.created or props.modified
+        meta_title, created = None, None
+        if _has_core_properties(document):  # else python-docx makes up "Word Document", dated now
+            props = document.core_properties
+            meta_title = " ".join((props.title or "").split()) or None
+            created = props.created or props.modified
     except Exception as exc:  # noqa: BLE001
         raise LoadError(f"damaged DOCX ({exc.__class__.__name__}: {str(exc)[:120]})") from None
     parts: list[str] = []

@@ -3,7 +3,9 @@
 Read with zipfile and ElementTree only (no AGPL libraries): META-INF/container.xml names the package
 document, whose manifest and spine give the chapters in order. Each chapter's text is rendered like an
 HTML page; chapters are joined with a blank line, and chapter n is reported as page n. The title and
-date come from the package's Dublin Core metadata. The container is checked first (safezip).
+date come from the package's Dublin Core metadata. The container is checked first (safezip); a chapter the
+spine lists again is read once (its later entries are empty chapters), and what is rendered counts against
+the same budget.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote
 
 from index.formats import Extracted, LoadError
-from index.formats.safezip import check_container, read_member
+from index.formats.safezip import MAX_TOTAL, check_container, read_member
 from index.types import Page, Section, Unit
 
 _NS = {"c": "urn:oasis:names:tc:opendocument:xmlns:container", "opf": "http://www.idpf.org/2007/opf",
@@ -59,11 +61,12 @@ def _spine(zf: zipfile.ZipFile) -> tuple[list[str], str | None, str | None]:
     return chapters, title or None, date
 
 
-def load_epub(path: Path) -> Extracted:
+def load_epub(source: BinaryIO) -> Extracted:
     from index.formats.html import check_depth, decode_html, parse, render
 
-    check_container(path, "EPUB")
-    with zipfile.ZipFile(path) as zf:
+    check_container(source, "EPUB")
+    source.seek(0)
+    with zipfile.ZipFile(source) as zf:
         chapters, title, date = _spine(zf)
         if not chapters:
             raise LoadError("damaged EPUB (its spine lists no chapters)")
@@ -73,11 +76,18 @@ def load_epub(path: Path) -> Extracted:
         units: list[Unit] = []
         at = 0
         first_heading = None
+        budget = MAX_TOTAL  # what the spine makes us read and render
+        seen: set[str] = set()
         for number, name in enumerate(chapters, start=1):
             try:
-                raw = read_member(zf, name, "EPUB")
+                # A chapter listed again (one 1 MB chapter listed 400 times made 400 MB of text) is read once.
+                raw = read_member(zf, name, "EPUB") if name not in seen else b""
             except LoadError:
                 raw = b""  # a spine entry pointing nowhere: an empty chapter, not a lost book
+            seen.add(name)
+            budget -= len(raw)
+            if budget < 0:
+                raise LoadError(f"EPUB chapters add up to over {MAX_TOTAL // (1024 * 1024)} MB: refused")
             if raw:
                 check_depth(raw)
             text, heads, h1, found = render(parse(decode_html(raw))) if raw else ("", [], None, [])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import BinaryIO
 
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
@@ -374,9 +374,9 @@ def html_to_extracted(html: str, fmt: str = "html") -> Extracted:
                      units=tuple(units))
 
 
-def load_html(path: Path) -> Extracted:
+def load_html(source: BinaryIO) -> Extracted:
     try:
-        raw = path.read_bytes()
+        raw = source.read()
     except OSError as exc:
         raise LoadError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
     if b"\x00" in raw[:4096] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

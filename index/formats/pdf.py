@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from pathlib import Path
+from typing import BinaryIO
 
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
@@ -269,17 +269,21 @@ def _meta_title(value: str | None) -> str | None:
     return title
 
 
-def read_pages(path: Path) -> tuple[list[list[Line]], list[str | None], dict[str, str]]:
+def read_pages(source: BinaryIO) -> tuple[list[list[Line]], list[str | None], dict[str, str]]:
     """The lines of every page (with their layout), label of every page, and the document's metadata; one
     page in memory at a time."""
     import pypdfium2 as pdfium  # ~30 ms
 
     try:
-        pdf = pdfium.PdfDocument(str(path))
+        pdf = pdfium.PdfDocument(source)  # read through the open file, as PDFium asks for its blocks
     except pdfium.PdfiumError as exc:
         message = str(exc)
-        if "password" in message.lower():
+        # PDFium's "last error" is per process: a PDF that opens but has no page is reported with the error of
+        # the last PDF that failed (an encrypted one's "password" for the next file), or "Success".
+        if "password" in message.lower() and _declares_encryption(source):
             raise LoadError("encrypted PDF: it needs a password to open") from None
+        if "password" in message.lower() or "Success" in message:
+            raise LoadError("damaged PDF: it has no pages") from None
         raise LoadError(f"damaged or truncated PDF ({message.rstrip('.')})") from None
     try:
         texts: list[list[Line]] = []
@@ -304,8 +308,19 @@ def read_pages(path: Path) -> tuple[list[list[Line]], list[str | None], dict[str
     return texts, labels, meta
 
 
-def load_pdf(path: Path) -> Extracted:
-    raw_pages, labels, meta = read_pages(path)
+def _declares_encryption(source: BinaryIO) -> bool:
+    """Whether the file names an /Encrypt dictionary (in its trailer or cross-reference stream)."""
+    source.seek(0)
+    tail = b""
+    while block := source.read(1 << 20):
+        if b"/Encrypt" in tail + block:
+            return True
+        tail = block[-16:]
+    return False
+
+
+def load_pdf(source: BinaryIO) -> Extracted:
+    raw_pages, labels, meta = read_pages(source)
     if not raw_pages:
         raise LoadError("damaged PDF: it has no pages")
     pages = strip_running_lines([_lines(page) for page in raw_pages], labels)

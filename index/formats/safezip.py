@@ -8,7 +8,7 @@ parser sees it.
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
+from typing import BinaryIO
 
 from index.formats import LoadError
 
@@ -18,16 +18,18 @@ MAX_MEMBERS = 20_000
 BLOCK = 1 << 20
 
 
-def _open(path: Path, kind: str) -> zipfile.ZipFile:
+def _open(source: BinaryIO, kind: str) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(path)
+        source.seek(0)
+        return zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise LoadError(f"damaged or truncated {kind} (not a readable zip container: {exc})") from None
 
 
-def check_container(path: Path, kind: str, max_total: int = MAX_TOTAL) -> None:
-    """Decompress every member, counting bytes; LoadError if it is damaged or decompresses past `max_total`."""
-    with _open(path, kind) as zf:
+def check_container(source: BinaryIO, kind: str, max_total: int = MAX_TOTAL) -> None:
+    """Decompress every member of the open file, counting bytes; LoadError if it is damaged or decompresses
+    past `max_total`."""
+    with _open(source, kind) as zf:
         infos = zf.infolist()
         if len(infos) > MAX_MEMBERS:
             raise LoadError(f"{kind} with {len(infos):,} parts: not a document (over {MAX_MEMBERS:,})")

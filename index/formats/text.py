@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
-from pathlib import Path
+from typing import BinaryIO
 
 from index.formats import Extracted, LoadError
 from index.types import Unit
@@ -42,14 +42,9 @@ def decode_plain_text(raw: bytes) -> str:
     return text
 
 
-def read_text(path: Path) -> str:
-    """A text file's text as the index has it (the encoding from its BOM, else UTF-8)."""
-    return decode_plain_text(path.read_bytes())
-
-
-def load_text(path: Path, fmt: str) -> Extracted:
+def load_text(source: BinaryIO, fmt: str) -> Extracted:
     try:
-        raw = path.read_bytes()
+        raw = source.read()
     except OSError as exc:
         raise LoadError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
     text = decode_plain_text(raw)
