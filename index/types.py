@@ -36,6 +36,19 @@ class Page:
     """The printed page label where the PDF defines one ("iv", "24"), else None."""
 
 
+def sections_of(heads: list[tuple[str, int, int]], length: int) -> list[Section]:
+    """Sections from headings given as (title, level, start) in document order: each ends where the next
+    heading of the same or a higher level starts, or at `length`. One pass with a stack (a slice per
+    heading made 80,000 headings quadratic)."""
+    ends = [length] * len(heads)
+    open_: list[int] = []  # indexes of headings whose section is still open, levels increasing
+    for i, (_title, level, start) in enumerate(heads):
+        while open_ and heads[open_[-1]][1] >= level:
+            ends[open_.pop()] = start
+        open_.append(i)
+    return [Section(title, level, min(start, length), ends[i]) for i, (title, level, start) in enumerate(heads)]
+
+
 @dataclass(frozen=True)
 class Section:
     """A part of a document that starts at a heading (HTML, DOCX, EPUB headings)."""

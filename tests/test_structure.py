@@ -106,3 +106,11 @@ def test_many_headings_each_get_their_own_title() -> None:
     page = html_to_extracted(html)
     assert [s.title for s in page.sections[:3]] == ["Part 0", "Part 1", "Part 2"]
     assert len(page.sections) == 20_000 and page.sections[-1].title == "Part 19999"
+
+
+def test_sections_end_at_the_next_heading_of_their_level_or_above() -> None:
+    from index.types import sections_of
+
+    heads = [("A", 1, 0), ("B", 2, 6), ("C", 2, 12), ("B.1", 3, 14), ("D", 1, 18)]
+    got = [(s.title, s.start, s.end) for s in sections_of(heads, 22)]
+    assert got == [("A", 0, 18), ("B", 6, 12), ("C", 12, 18), ("B.1", 14, 18), ("D", 18, 22)]

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
 from index.formats.safezip import check_container
-from index.types import Section, Unit
+from index.types import Unit, sections_of
 
 _HEADING = re.compile(r"heading (\d)$", re.I)
 
@@ -133,10 +133,7 @@ def load_docx(source: BinaryIO) -> Extracted:
         parts.append(text)
         at += len(text)
     full = "".join(parts)
-    sections = tuple(
-        Section(title, level, start, next((s for _t, lv, s in heads[i + 1 :] if lv <= level), len(full)))
-        for i, (title, level, start) in enumerate(heads)
-    )
+    sections = tuple(sections_of(heads, len(full)))
     title = meta_title or (heads[0][0] if heads else None)
     return Extracted(full, "docx", title=title, date=created.date().isoformat() if created else None,
                      sections=sections, units=tuple(units))

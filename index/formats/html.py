@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
-from index.types import Section, Unit
+from index.types import Section, Unit, sections_of
 
 SKIP_TAGS = frozenset(
     """script style noscript template head title nav footer aside svg math iframe object embed button select
@@ -294,10 +294,7 @@ def render(tree) -> tuple[str, list[Section], str | None, list[Unit]]:
         children = list(node.iter(include_text=True))  # type: ignore[attr-defined]
         stack.extend((child, None, False) for child in reversed(children))
     text = out.result()
-    sections = []
-    for i, (title, level, start) in enumerate(heads):
-        end = next((s for _t, lv, s in heads[i + 1 :] if lv <= level), len(text))
-        sections.append(Section(title, level, min(start, len(text)), end))
+    sections = sections_of(heads, len(text))
     limit = len(text)
     kept = sorted((Unit(u.kind, u.start, min(u.end, limit), u.parent) for u in units if u.start < limit),
                   key=lambda u: (u.start, -u.end))

@@ -35,7 +35,7 @@ from typing import BinaryIO
 from index.formats import Extracted, LoadError
 from index.formats.cleanup import clean
 from index.memory import release_freed_memory
-from index.types import Page, Section, Unit
+from index.types import Page, Unit, sections_of
 
 _BARE_NUMBER = re.compile(r"(?:page\s+)?(?:\d{1,5}|[ivxlcdm]{1,8})(?:\s*(?:of|/)\s*\d{1,5})?|[-–—]\s*\d{1,5}\s*[-–—]",
                           re.I)
@@ -355,10 +355,7 @@ def load_pdf(source: BinaryIO) -> Extracted:
         if body:
             last, last_kind = body, laid.last
     text = "".join(parts)
-    sections = tuple(
-        Section(title, level, start, next((s for _t, lv, s in heads[i + 1 :] if lv <= level), len(text)))
-        for i, (title, level, start) in enumerate(heads)
-    )
+    sections = tuple(sections_of(heads, len(text)))
     return Extracted(text, "pdf", title=_meta_title(meta.get("Title")),
                      date=_pdf_date(meta.get("CreationDate")), pages=tuple(spans), sections=sections,
                      units=tuple(sorted(units, key=lambda u: (u.start, -u.end))))
