@@ -29,7 +29,10 @@ class Reply:
     status: int = 200
     """HTTP status; the body is an OpenAI-style error when it is not 200."""
     cut_after: int | None = None
-    """Streamed: close the connection after this many characters of content, without ending the stream."""
+    """Streamed: stop after this many characters of content, without ending the stream (`data: [DONE]`)."""
+    drop: bool = True
+    """How a cut stream stops: the connection dropped mid-body, or (False) the HTTP body ended properly but
+    the event stream never said it was done."""
     delay: float = 0.0
     """Seconds to wait before answering (the test's release event ends the wait early)."""
     pieces: int = 7
@@ -109,6 +112,9 @@ class ScriptedModel:
                                           "finish_reason": None}]}
                     self._chunk(f"data: {json.dumps(chunk)}\n\n")
                 if reply.cut_after is not None:
+                    if not reply.drop:
+                        self.wfile.write(b"0\r\n\r\n")  # a complete HTTP body, an unfinished event stream
+                        return
                     self.wfile.flush()
                     self.connection.shutdown(socket.SHUT_RDWR)  # mid-stream, no final chunk: cut
                     self.close_connection = True

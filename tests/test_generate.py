@@ -211,9 +211,10 @@ def test_streamed_sentences_are_checked_as_they_arrive(llm, make_engine) -> None
     assert kept(answer) == [s for s, _ in FAITHFUL]
 
 
-def test_a_stream_cut_midway_gives_the_quotes(llm, make_engine) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("drop", [True, False], ids=["connection-dropped", "no-done-event"])
+def test_a_stream_cut_midway_gives_the_quotes(llm, make_engine, drop: bool) -> None:  # type: ignore[no-untyped-def]
     content = as_json(*FAITHFUL)
-    model = llm(reply(content, cut_after=content.index(FAITHFUL[1][0]) + 20))
+    model = llm(reply(content, cut_after=content.index(FAITHFUL[1][0]) + 20, drop=drop))
     seen: list[GeneratedSentence] = []
     answer = make_engine(model.url).ask(QUESTION, on_sentence=seen.append)
     assert_quoted_answer(answer, "stopped midway")
