@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from index.hash_embedder import HashEmbedder
 from qa.config import Settings
 from qa.engine import Engine
+from qa.support import min_support
 from qa.types import Answer, GeneratedSentence
 from tests.llm_server import Reply, ScriptedModel, Units, as_json, closed_port_url
 
@@ -102,7 +104,7 @@ def test_faithful_sentences_become_the_answer_with_their_citations(llm, make_eng
     assert kept(answer) == [s for s, _ in FAITHFUL]
     assert answer.text == f"{FAITHFUL[0][0]} [1] {FAITHFUL[1][0]} [2]"
     assert answer.citations == extractive.citations  # the verified quotes are kept as they were
-    assert all(g.support >= 0.55 for g in answer.generated or ())
+    assert all(g.support >= min_support(HashEmbedder.model_id) for g in answer.generated or ())
     assert not answer.warnings
     record = answer.to_dict(id=1)
     first = record["generated"][0]
@@ -144,7 +146,8 @@ def test_a_sentence_its_quotes_do_not_support_is_left_out(llm, make_engine) -> N
     answer = make_engine(model.url).ask(QUESTION)
     assert kept(answer) == [s for s, _ in FAITHFUL] and "weather" not in answer.text
     unsupported = by_sentence(answer, UNSUPPORTED[0])
-    assert not unsupported.kept and 0 < unsupported.support < 0.55 and "support" in (unsupported.reason or "")
+    assert not unsupported.kept and 0 < unsupported.support < min_support(HashEmbedder.model_id)
+    assert "support" in (unsupported.reason or "")
 
 
 def test_too_little_support_falls_back_to_the_quotes(llm, make_engine) -> None:  # type: ignore[no-untyped-def]
