@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -91,15 +91,25 @@ def _ids(markers: str) -> list[int]:
     return [int(n) for n in re.findall(r"\d+", markers)]
 
 
-def _clean(text: str) -> tuple[str, list[int]]:
-    """A sentence without the [n] markers written inside it, and the ids those markers give."""
-    ids = [n for m in _MARKERS.finditer(text) for n in _ids(m.group())]
-    plain = " ".join(_MARKERS.sub(" ", text).split())
+def _clean(text: str, valid: Collection[int]) -> tuple[str, list[int]]:
+    """A sentence without the [n] markers written inside it, and the ids those markers give. Only brackets
+    whose every number is an evidence id are markers: "a decimal number [0,53]" quotes a range."""
+    ids: list[int] = []
+
+    def marker(m: re.Match[str]) -> str:
+        found = _ids(m.group())
+        if not set(found) <= set(valid):
+            return m.group()
+        ids.extend(found)
+        return " "
+
+    plain = " ".join(_MARKERS.sub(marker, text).split())
     return re.sub(r"\s+([.,;:!?])", r"\1", plain), ids
 
 
-def parse_json(content: str) -> list[tuple[str, list[int]]]:
-    """The (sentence, cited ids) of a JSON reply; Malformed unless it is the schema's shape."""
+def parse_json(content: str, valid: Collection[int]) -> list[tuple[str, list[int]]]:
+    """The (sentence, cited ids) of a JSON reply; Malformed unless it is the schema's shape. `valid`: the
+    evidence ids, which [n] markers written inside a sentence may give too."""
     text = content.strip()
     if text.startswith("```"):  # some models fence their JSON even when asked not to
         text = re.sub(r"^```\w*\s*|\s*```$", "", text)
@@ -117,27 +127,32 @@ def parse_json(content: str) -> list[tuple[str, list[int]]]:
         cited = item.get("citations", [])
         if not isinstance(cited, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in cited):
             raise Malformed("the model's reply has citations that are not ids")
-        sentence, inline = _clean(item["text"])
+        sentence, inline = _clean(item["text"], valid)
         if sentence:
             out.append((sentence, [*cited, *inline]))
     return out
 
 
-def parse_text(content: str) -> list[tuple[str, list[int]]]:
+def parse_text(content: str, valid: Collection[int]) -> list[tuple[str, list[int]]]:
     """The (sentence, cited ids) of a reply in the text format: each sentence is the text before a group of
-    [n] markers; text that no marker follows is a sentence citing nothing."""
+    [n] markers; text that no marker follows is a sentence citing nothing. The markers that end a line are
+    taken whatever ids they give (an id that is no evidence is then refused by the check); brackets inside
+    a line only when they give evidence ids ("[0,53]" may be a range the sentence quotes)."""
     out: list[tuple[str, list[int]]] = []
     for raw in content.splitlines():
         line = _BULLET.sub("", raw).strip()
         at = 0
+        ending = re.compile(r"\s*[.!?]?\s*$")
         for m in _MARKERS.finditer(line):
+            if not ending.fullmatch(line, m.end()) and not set(_ids(m.group())) <= set(valid):
+                continue
             sentence = line[at : m.start()].strip().lstrip(".,;:!? ")
             end = m.end()
             if end < len(line) and line[end] in ".!?":  # "... Sicily [1]." : the stop belongs to the sentence
                 sentence += "" if sentence[-1:] in ".!?" else line[end]
                 end += 1
             if sentence:
-                out.append((_clean(sentence)[0], _ids(m.group())))
+                out.append((_clean(sentence, valid)[0], _ids(m.group())))
             at = end
         rest = line[at:].strip().lstrip(".,;:!? ")
         if rest:
@@ -150,8 +165,9 @@ class _Incremental:
     as it is written: `{"text": ..., "citations": [...]}` objects of a JSON reply, lines of a text reply.
     The final reply is parsed again whole; this only decides what the chat may show early."""
 
-    def __init__(self, as_json: bool, emit: Callable[[str, list[int]], None]) -> None:
+    def __init__(self, as_json: bool, valid: Collection[int], emit: Callable[[str, list[int]], None]) -> None:
         self.as_json = as_json
+        self.valid = valid
         self.emit = emit
         self.buffer = ""
         self.pos = 0
@@ -164,7 +180,7 @@ class _Incremental:
         else:
             while "\n" in self.buffer[self.pos :]:
                 end = self.buffer.index("\n", self.pos)
-                for sentence, ids in parse_text(self.buffer[self.pos : end]):
+                for sentence, ids in parse_text(self.buffer[self.pos : end], self.valid):
                     self.emit(sentence, ids)
                 self.pos = end + 1
 
@@ -185,7 +201,7 @@ class _Incremental:
                 return  # not complete yet
             self.pos = end
             if isinstance(item, dict) and isinstance(item.get("text"), str) and isinstance(item.get("citations"), list):
-                sentence, inline = _clean(item["text"])
+                sentence, inline = _clean(item["text"], self.valid)
                 ids = [n for n in item["citations"] if isinstance(n, int)]
                 if sentence:
                     self.emit(sentence, [*ids, *inline])
@@ -239,9 +255,9 @@ def generate_answer(answer: Answer, embedder: Embedder, config: LLMConfig,
                 if result.kept:
                     callback(result)
 
-            stream = _Incremental(as_json, shown).feed
+            stream = _Incremental(as_json, by_id, shown).feed
         reply = chat(config, prompt(answer.question, units, as_json), SCHEMA if as_json else None, stream)
-        return parse_json(reply) if as_json else parse_text(reply)
+        return parse_json(reply, by_id) if as_json else parse_text(reply, by_id)
 
     as_json = config.endpoint not in _NO_SCHEMA
     try:

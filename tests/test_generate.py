@@ -420,3 +420,15 @@ async def test_mcp_ask_generate_argument(llm, corpus: Path, tmp_path: Path,  # t
     assert answer["answer"] == f"{FAITHFUL[0][0]} [1] {FAITHFUL[1][0]} [2]"
     assert [g["citations"] for g in answer["generated"]] == [[1], [2]]
     assert answer["citations"] == plain["citations"] and len(model.requests) == 1
+
+
+def test_brackets_quoted_from_the_evidence_are_not_citations() -> None:
+    """"[0,53]" in a sentence is a range it quotes, not a citation of quotes 0 and 53; only brackets giving
+    evidence ids, or ending a line of the text format, are markers."""
+    from qa.generate import parse_json, parse_text
+
+    week = "Week number of the year as a decimal number [0,53]."
+    assert parse_json(as_json((week, [2]), ("Days are counted from 1 [1].", [])), {1, 2}) == \
+        [(week, [2]), ("Days are counted from 1.", [1])]
+    assert parse_text(f"{week} [2]\nIt counts from 1 [1].\nUnsure [7]\nNo marker at all.", {1, 2}) == \
+        [(week, [2]), ("It counts from 1.", [1]), ("Unsure", [7]), ("No marker at all.", [])]
