@@ -75,7 +75,7 @@ def main() -> None:
                "right_generated": generated.abstained if q.get("abstain") else right(q, generated),
                "outcome": "not sent" if generated.abstained else "generated" if generated.is_generated
                else "fell back",
-               "why": notice.removeprefix("Generated answer not used: ").split(".")[0][:60] if notice else None,
+               "why": notice.removeprefix("Generated answer not used: ").split(". Showing")[0][:80] if notice else None,
                "sentences": len(sentences), "kept": sum(g.kept for g in sentences),
                "extra_s": round(max(0.0, t_generated - t_quoted), 3), "answer": generated.text,
                "generated": [g.to_dict() for g in sentences]}

@@ -107,10 +107,20 @@ def _clean(text: str, valid: Collection[int]) -> tuple[str, list[int]]:
     return re.sub(r"\s+([.,;:!?])", r"\1", plain), ids
 
 
+def _without_thinking(content: str) -> str:
+    """The reply without the reasoning some models write first (`<think>...</think>`)."""
+    return re.sub(r"^\s*<think>.*?</think>", "", content, flags=re.S).strip()
+
+
+def _is_id(value: object) -> bool:
+    """An evidence id as a model may write it: 2, or "2" from a server that does not enforce the schema."""
+    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdigit())
+
+
 def parse_json(content: str, valid: Collection[int]) -> list[tuple[str, list[int]]]:
     """The (sentence, cited ids) of a JSON reply; Malformed unless it is the schema's shape. `valid`: the
     evidence ids, which [n] markers written inside a sentence may give too."""
-    text = content.strip()
+    text = _without_thinking(content)
     if text.startswith("```"):  # some models fence their JSON even when asked not to
         text = re.sub(r"^```\w*\s*|\s*```$", "", text)
     try:
@@ -125,8 +135,9 @@ def parse_json(content: str, valid: Collection[int]) -> list[tuple[str, list[int
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise Malformed("the model's reply has a sentence without text")
         cited = item.get("citations", [])
-        if not isinstance(cited, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in cited):
+        if not isinstance(cited, list) or not all(_is_id(n) for n in cited):
             raise Malformed("the model's reply has citations that are not ids")
+        cited = [int(n) for n in cited]
         sentence, inline = _clean(item["text"], valid)
         if sentence:
             out.append((sentence, [*cited, *inline]))
@@ -139,7 +150,7 @@ def parse_text(content: str, valid: Collection[int]) -> list[tuple[str, list[int
     taken whatever ids they give (an id that is no evidence is then refused by the check); brackets inside
     a line only when they give evidence ids ("[0,53]" may be a range the sentence quotes)."""
     out: list[tuple[str, list[int]]] = []
-    for raw in content.splitlines():
+    for raw in _without_thinking(content).splitlines():
         line = _BULLET.sub("", raw).strip()
         at = 0
         ending = re.compile(r"\s*[.!?]?\s*$")
@@ -202,7 +213,7 @@ class _Incremental:
             self.pos = end
             if isinstance(item, dict) and isinstance(item.get("text"), str) and isinstance(item.get("citations"), list):
                 sentence, inline = _clean(item["text"], self.valid)
-                ids = [n for n in item["citations"] if isinstance(n, int)]
+                ids = [int(n) for n in item["citations"] if _is_id(n)]
                 if sentence:
                     self.emit(sentence, [*ids, *inline])
 

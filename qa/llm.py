@@ -99,6 +99,7 @@ def chat(config: LLMConfig, messages: Sequence[dict[str, str]], schema: dict[str
     timeout = httpx.Timeout(config.timeout, connect=min(CONNECT_TIMEOUT, config.timeout))
     where = config.endpoint
     try:
+        # trust_env=False: no proxy from the environment; the question goes to the address configured, only
         with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client, \
                 client.stream("POST", where, json=body, headers=headers) as response:
             if response.status_code != 200:

@@ -432,3 +432,16 @@ def test_brackets_quoted_from_the_evidence_are_not_citations() -> None:
         [(week, [2]), ("Days are counted from 1.", [1])]
     assert parse_text(f"{week} [2]\nIt counts from 1 [1].\nUnsure [7]\nNo marker at all.", {1, 2}) == \
         [(week, [2]), ("It counts from 1.", [1]), ("Unsure", [7]), ("No marker at all.", [])]
+
+
+def test_replies_as_models_write_them() -> None:
+    """Reasoning before the answer (`<think>...</think>`), fenced JSON and ids written as strings are read;
+    ids that are neither are a malformed reply."""
+    from qa.generate import Malformed, parse_json, parse_text
+
+    fenced = "<think>The evidence says...</think>\n```json\n" + as_json((FAITHFUL[0][0], [1])) + "\n```"
+    assert parse_json(fenced, {1, 2}) == [(FAITHFUL[0][0], [1])]
+    assert parse_json('{"sentences": [{"text": "A b c.", "citations": ["2"]}]}', {1, 2}) == [("A b c.", [2])]
+    with pytest.raises(Malformed):
+        parse_json('{"sentences": [{"text": "A b c.", "citations": ["two"]}]}', {1, 2})
+    assert parse_text("<think>\nhmm [1]\n</think>\nA b c. [1]", {1}) == [("A b c.", [1])]
