@@ -109,7 +109,7 @@ class ChatApp(App[None]):
         Binding("ctrl+l", "clear", "Clear", priority=True),
         Binding("ctrl+r", "reindex", "Re-index", priority=True),
         Binding("ctrl+e", "export", "Export", priority=True),
-        Binding("ctrl+g", "toggle_generate", "Generate", priority=True),
+        Binding("ctrl+g", "toggle_generate", "Generate", show=False, priority=True),  # in /help and the palette
         Binding("ctrl+q", "quit", "Quit", priority=True),
         *[Binding(str(n), f"open_citation({n})", show=False) for n in range(1, 10)],
     ]
