@@ -75,13 +75,20 @@ def _top_k(func):
                         help="Passages to retrieve [default: 5].")(func)
 
 
+def _generate(func):
+    return click.option("--generate/--no-generate", "generate", default=None,
+                        help="Also write a fluent answer with the language model server set by llm_base_url and "
+                             "llm_model; every sentence is checked against the quotes it cites [env: "
+                             "QA_GENERATE; default: off].")(func)
+
+
 def _settings(corpus: Path | None, index_dir: Path | None, top_k: int | None = None,
-              answers: bool = False):
+              answers: bool = False, generate: bool | None = None):
     """The run's settings. A QA_TOP_K (or config file top_k) that --top-k would refuse is a usage error
     now, once, for commands that answer (`answers`), rather than on every question after the model loaded."""
     from qa.config import Settings
 
-    settings = Settings.resolve(corpus, index_dir, top_k)
+    settings = Settings.resolve(corpus, index_dir, top_k, generate=generate)
     if answers:
         settings.check_top_k()
     return settings
@@ -373,7 +380,9 @@ def format_answer(answer, verbose: bool = False) -> str:
         holder = next((c.n for c in answer.citations if c.highlight), 1)
         lines.append(f"Answer: {answer.short_answer} [{holder}]")
     prose: list[str] = []
-    for c in answer.citations:
+    if answer.is_generated:  # the model's checked sentences stand for the quotes, which are listed below
+        lines.append(_one_line(answer.text))
+    for c in () if answer.is_generated else answer.citations:
         if c.kind == "code":
             if prose:
                 lines.append(" ".join(prose))
@@ -417,8 +426,9 @@ def format_answer(answer, verbose: bool = False) -> str:
 @click.option("-v", "--verbose", is_flag=True, help="Also list the retrieved passages when it answers.")
 @click.option("--fail-on-abstain", is_flag=True,
               help="Exit with status 11 when the documents do not answer (default: 0, as for an answer).")
+@_generate
 def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int | None, as_json: bool,
-        verbose: bool, fail_on_abstain: bool) -> None:
+        verbose: bool, fail_on_abstain: bool, generate: bool | None) -> None:
     """Answer QUESTION from the corpus ('-' reads it from stdin)."""
     from qa.engine import normalize_question
 
@@ -428,7 +438,7 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
         question = sys.stdin.buffer.read().decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     try:
         normalize_question(question)  # fail fast, before loading the model
-        engine = _prepared_engine(_settings(corpus, index_dir, top_k, answers=True))
+        engine = _prepared_engine(_settings(corpus, index_dir, top_k, answers=True, generate=generate))
         answer = engine.ask(question)
     except QAError as error:
         _fail(error)
@@ -457,8 +467,9 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
 @_top_k
 @click.option("--fail-on-abstain", is_flag=True,
               help="Exit with status 11 when a question went unanswered (after the whole batch).")
+@_generate
 def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: int | None,
-          fail_on_abstain: bool) -> None:
+          fail_on_abstain: bool, generate: bool | None) -> None:
     """Answer one question per line of FILE ('-' or nothing: stdin), writing JSONL to stdout.
 
     A line is plain text or a JSON object {"id": ..., "question": ..., "where": ...} (id: a string, a
@@ -469,7 +480,7 @@ def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: in
     from qa.types import error_record
 
     try:
-        engine = _prepared_engine(_settings(corpus, index_dir, top_k, answers=True))
+        engine = _prepared_engine(_settings(corpus, index_dir, top_k, answers=True, generate=generate))
     except QAError as error:
         _fail(error)
     failed = answered = abstained = 0

@@ -101,8 +101,19 @@ class Tuning:
     description under `addCleanup(function, /, *args, **kwargs)`)."""
 
 
-SETTINGS = ("corpus", "index", "top_k", "store", "where", "precision", "theme", "mcp_token")
+SETTINGS = ("corpus", "index", "top_k", "store", "where", "precision", "theme", "mcp_token", "generate",
+            "llm_base_url", "llm_model", "llm_api_key", "llm_timeout")
 """What the config file, the environment (QA_<NAME>) and flags can set."""
+DEFAULT_LLM_BASE_URL = "http://127.0.0.1:11434/v1"
+"""Where generation looks for an OpenAI-compatible server when none is set: Ollama's own address."""
+DEFAULT_LLM_TIMEOUT = 60.0
+"""Seconds a generated answer may take before the quoted answer is shown instead."""
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _setting_type(key: str) -> tuple[type, ...]:
+    """The TOML types a config file setting may have."""
+    return {"top_k": (int,), "generate": (bool,), "llm_timeout": (int, float)}.get(key, (str,))
 THEMES = ("textual-dark", "textual-light")
 
 
@@ -137,10 +148,11 @@ def read_config(path: Path | None = None) -> dict[str, object]:
         if key not in SETTINGS:
             line = next((n for n, row in enumerate(text.splitlines(), start=1) if row.strip().startswith(key)), "?")
             raise UsageError(f"{path}, line {line}: unknown setting {key!r}; known: {', '.join(SETTINGS)}.")
-        expected = int if key == "top_k" else str
-        if not isinstance(value, expected) or isinstance(value, bool):
+        expected = _setting_type(key)
+        if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
             line = next((n for n, row in enumerate(text.splitlines(), start=1) if row.strip().startswith(key)), "?")
-            raise UsageError(f"{path}, line {line}: {key} must be {'a whole number' if expected is int else 'text'}.")
+            kind = {int: "a whole number", bool: "true or false", str: "text"}.get(expected[0], "a number")
+            raise UsageError(f"{path}, line {line}: {key} must be {kind if len(expected) == 1 else 'a number'}.")
     return data
 
 
@@ -167,6 +179,17 @@ class Settings:
     """The chat's colour theme."""
     mcp_token: str | None = field(default=None, repr=False)
     """The bearer token `qa mcp --http` requires (None: a new one per run). Never shown by `qa config`."""
+    generate: bool = False
+    """Write a fluent answer with a language model from the verified quotes (qa/generate.py). Off unless
+    turned on: only then is a question sent anywhere."""
+    llm_base_url: str = DEFAULT_LLM_BASE_URL
+    """The OpenAI-compatible server generation talks to (its `/v1` address, or the full chat completions URL)."""
+    llm_model: str | None = None
+    """The model name the server knows (e.g. `llama3.2`); required for generation."""
+    llm_api_key: str | None = None
+    """Sent as a bearer token when set (local servers need none)."""
+    llm_timeout: float = DEFAULT_LLM_TIMEOUT
+    """Seconds a generated answer may take before the quoted answer is shown instead."""
     origins: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     """Setting -> where its value came from (flag, environment variable, config file, built-in)."""
 
@@ -178,14 +201,15 @@ class Settings:
     @classmethod
     def resolve(
         cls, corpus: Path | str | None = None, index: Path | str | None = None, top_k: int | None = None,
-        store: str | None = None,
+        store: str | None = None, generate: bool | None = None,
     ) -> Settings:
         from index.errors import UsageError
 
         env = os.environ
         file = read_config()
         origins: dict[str, str] = {}
-        flags: dict[str, object] = {"corpus": corpus, "index": index, "top_k": top_k, "store": store}
+        flags: dict[str, object] = {"corpus": corpus, "index": index, "top_k": top_k, "store": store,
+                                    "generate": generate}
 
         def pick(name: str) -> object:
             if flags.get(name) is not None:
@@ -214,6 +238,20 @@ class Settings:
         theme = str(pick("theme") or THEMES[0])
         if theme not in THEMES:
             raise UsageError(f"theme ({origins['theme']}) must be one of {', '.join(THEMES)}, not {theme!r}.")
+        generate_value = pick("generate")
+        if isinstance(generate_value, str):
+            if generate_value.strip().lower() not in (*_TRUE, *_FALSE):
+                raise UsageError(f"{origins['generate'].removeprefix('environment ')} must be true or false, "
+                                 f"not {generate_value!r}.")
+            generate_value = generate_value.strip().lower() in _TRUE
+        raw_timeout = pick("llm_timeout")
+        try:
+            timeout = float(raw_timeout) if raw_timeout is not None else DEFAULT_LLM_TIMEOUT  # type: ignore[arg-type]
+        except ValueError:
+            timeout = -1.0
+        if not 0 < timeout < float("inf"):
+            raise UsageError(f"llm_timeout ({origins['llm_timeout']}) must be a number of seconds above 0, "
+                             f"not {raw_timeout!r}.")
         return cls(
             corpus=corpus_path.resolve() if corpus_path.exists() else corpus_path,
             index=Path(str(index_value)).expanduser() if index_value else default_index_dir(corpus_path),
@@ -224,6 +262,11 @@ class Settings:
             precision=precision,
             theme=theme,
             mcp_token=str(pick("mcp_token") or "") or None,
+            generate=bool(generate_value),
+            llm_base_url=str(pick("llm_base_url") or DEFAULT_LLM_BASE_URL),
+            llm_model=str(pick("llm_model") or "") or None,
+            llm_api_key=str(pick("llm_api_key") or "") or None,
+            llm_timeout=timeout,
             origins=origins,
         )
 
@@ -240,5 +283,8 @@ class Settings:
         """(setting, value, where it came from), for `qa config`."""
         values = {"corpus": str(self.corpus), "index": str(self.index), "top_k": str(self.top_k),
                   "store": self.store or "-", "where": self.where or "-", "precision": self.precision,
-                  "theme": self.theme, "mcp_token": "(set)" if self.mcp_token else "-"}
+                  "theme": self.theme, "mcp_token": "(set)" if self.mcp_token else "-",
+                  "generate": "true" if self.generate else "false",
+                  "llm_base_url": self.llm_base_url, "llm_model": self.llm_model or "-",
+                  "llm_api_key": "(set)" if self.llm_api_key else "-", "llm_timeout": f"{self.llm_timeout:g}"}
         return [(name, values[name], self.origins.get(name, "built-in")) for name in SETTINGS]

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from index.builder import BuildEvent, BuildRunner, ChunkingParams, Notice, build, is_stale
 from index.embedding import Embedder, load_embedder
@@ -35,6 +35,9 @@ from qa.config import Settings, Tuning
 from qa.display import has_surrogates
 from qa.locks import ReadWriteLock
 from qa.types import Answer, Citation, Passage
+
+if TYPE_CHECKING:
+    from qa.generate import OnSentence
 
 T = TypeVar("T")
 
@@ -288,9 +291,23 @@ class Engine:
         return where if isinstance(where, Where) else parse_where(where) or None
 
     def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = (),
-            where: Where | str | None = None) -> Answer:
+            where: Where | str | None = None, generate: bool | None = None,
+            on_sentence: OnSentence | None = None) -> Answer:
         """Answer a question from the corpus (or, with `where`, from the documents it lets through), with
-        verified citations, or abstain."""
+        verified citations, or abstain. With `generate` (None: the settings'), a language model then writes
+        the answer from those citations, each sentence checked against them (qa/generate.py); `on_sentence`
+        is told each checked sentence as it is written."""
+        answer = self._extractive(question, top_k, history, where)
+        if self.settings.generate if generate is None else generate:
+            from qa.generate import generate_answer
+            from qa.llm import LLMConfig
+
+            # outside the index's read lock: a re-index never waits for a model
+            answer = generate_answer(answer, self.embedder, LLMConfig.from_settings(self.settings), on_sentence)
+        return answer
+
+    def _extractive(self, question: str, top_k: int | None, history: Sequence[str],
+                    where: Where | str | None) -> Answer:
         from dataclasses import replace
 
         from qa.answer import compose

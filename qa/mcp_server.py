@@ -60,11 +60,23 @@ what it says is right; below 0.5, verify before relying on it), `citations` (n, 
 line, start, end, quote, kind: sentence, code, row, term or header; a row's `header` holds its table's \
 header row), `passages` and `warnings`. Show code quotes as code blocks.
 
+With `generate` true (default: the server's setting, off unless configured), a language model on the \
+server's machine also writes the answer from the quotes: `answer` is then its sentences with [n] markers, \
+and `generated` lists each sentence with the quote ids it cites, its `support` (0 to 1) and whether it was \
+`kept`; a sentence its quotes do not support is left out, and when too little is supported (or the model \
+server fails) `answer` is the quotes, with a warning. The quotes in `citations` are the evidence either way.
+
 Every `quote` is the exact text of the document between character offsets `start` and `end` \
 (read(source, start, end) == quote), checked before it is returned. Cite it as source and page for PDF/EPUB \
 ("report.pdf p. 12", using page_label when given) or source and line otherwise ("notes.txt:5"), and quote it \
 unchanged.\
 """
+
+GENERATE_HELP = (
+    "Also have the language model configured for this server (llm_base_url, llm_model) write the answer from "
+    "the quotes, every sentence checked against the quotes it cites. Default: the server's setting (off "
+    "unless configured)."
+)
 
 SEARCH_HELP = """\
 Find the passages of the corpus most relevant to a query, best first, without composing an answer.
@@ -271,11 +283,12 @@ def build_server(loader: EngineLoader) -> "MCPServer":
         top_k: Annotated[int | None, Field(description=f"Passages to retrieve, 1 to {MAX_TOP_K} (default 5).",
                                            strict=True)] = None,
         where: Annotated[str | None, Field(description=WHERE_HELP)] = None,
+        generate: Annotated[bool | None, Field(description=GENERATE_HELP)] = None,
     ) -> dict[str, Any]:
         _check_text("question", question)
         _check_top_k(top_k)
         engine = loader.get()
-        answer = _usage(lambda: engine.ask(question, top_k=top_k, where=where))
+        answer = _usage(lambda: engine.ask(question, top_k=top_k, where=where, generate=generate))
         return answer.to_dict(id=1)  # id 1, as `qa ask --json` gives it: the same object
 
     @server.tool(description=SEARCH_HELP, annotations=read_only)

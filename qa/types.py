@@ -107,6 +107,28 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class GeneratedSentence:
+    """One sentence a language model wrote from the answer's quotes, with the check it went through
+    (qa/support.py)."""
+
+    sentence: str
+    """The sentence as the model wrote it, without its [n] markers."""
+    citations: tuple[int, ...]
+    """The ids of the quotes it cites: the `n` of the answer's citations."""
+    support: float
+    """How well its cited quotes support it (0..1): content-word overlap and embedding similarity; 0 when a
+    cited id does not exist or a number or name of the sentence is not in its quotes."""
+    kept: bool
+    """Whether it is part of the answer's text."""
+    reason: str | None = None
+    """Why it was left out (None when kept)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sentence": self.sentence, "citations": list(self.citations), "support": round(self.support, 3),
+                "kept": self.kept, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Answer:
     """What corpus-qa says to a question: quoted sentences with citations, or an abstention."""
 
@@ -133,10 +155,18 @@ class Answer:
     signals: tuple[tuple[str, float], ...] = ()
     """The evidence `confidence` is computed from (qa/answer.py, `Signals`), for benchmarks and debugging;
     not part of the JSON contract."""
+    generated: tuple[GeneratedSentence, ...] | None = None
+    """With generation on (qa/generate.py): the model's sentences, each checked against the quotes it cites;
+    `text` is the kept ones when any was kept (else the quotes, with a warning). None when generation was off."""
+
+    @property
+    def is_generated(self) -> bool:
+        """Whether `text` is the model's checked sentences rather than the quotes themselves."""
+        return any(g.kept for g in self.generated or ())
 
     def to_dict(self, id: Any = None, error: str | None = None) -> dict[str, Any]:
         """The JSON contract of `qa ask --json` and `qa batch`."""
-        return {
+        record: dict[str, Any] = {
             "id": id,
             "question": self.question,
             "answer": self.text,
@@ -158,6 +188,9 @@ class Answer:
             "warnings": list(self.warnings),
             "error": error,
         }
+        if self.generated is not None:  # only with generation on: the contract is unchanged without it
+            record["generated"] = [g.to_dict() for g in self.generated]
+        return record
 
 
 def error_record(id: Any, question: str, error: str) -> dict[str, Any]:

@@ -179,3 +179,27 @@ def test_an_export_whose_weights_file_changed_is_not_trusted(onnx_export, tmp_pa
     weights_path(copy).unlink()
     assert not verified(copy)
 
+
+
+NETWORK_MODULES = ("httpx", "httpx2", "httpcore", "httpcore2", "qa.llm", "qa.generate")
+"""What generated answers need (qa/llm.py); nothing of it may load unless generation is on."""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["ask", "--json", "Where is Mount Etna volcano?"]],
+                         ids=["help", "ask"])
+def test_the_default_path_imports_no_http_client(args: list[str], corpus: Path, tmp_path: Path) -> None:
+    """`qa --help` and a cold `qa ask` (generation off, the default) never load the HTTP client or the
+    generation modules: they cost start-up time, and nothing is to be sent anywhere."""
+    where = ["--corpus", str(corpus), "--index", str(tmp_path / "idx")] if args[0] == "ask" else []
+    if where:
+        subprocess.run([*qa_command(), "index", *where], check=True, capture_output=True, timeout=120)
+    probe = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: print('LOADED', sorted(m for m in {NETWORK_MODULES!r} if m in sys.modules), "
+        "file=sys.stderr))\n"
+        f"from tui.cli import main\nsys.argv = ['qa', *{args!r}, *{where!r}]\nmain()\n"
+    )
+    env = dict(os.environ, QA_LLM_BASE_URL="http://127.0.0.1:9/v1", QA_LLM_MODEL="m")  # configured, yet off
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "LOADED []" in out.stderr

@@ -71,7 +71,7 @@ async def test_tools_and_ask_is_the_qa_ask_json_object(corpus: Path, tmp_path: P
         assert set(tools) == {"ask", "search", "read", "list_documents"}
         assert "verbatim" in tools["ask"].description and "p. 12" in tools["ask"].description
         assert all(t.annotations and t.annotations.read_only_hint for t in tools.values())
-        assert set(tools["ask"].input_schema["properties"]) == {"question", "top_k", "where"}
+        assert set(tools["ask"].input_schema["properties"]) == {"question", "top_k", "where", "generate"}
         assert tools["ask"].input_schema["required"] == ["question"]
         answer = await call(session, "ask", question="What is the C5+1 group?")
     cli = subprocess.run([*qa_command(), "ask", "--json", "What is the C5+1 group?", "--corpus", str(corpus),

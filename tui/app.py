@@ -27,7 +27,15 @@ from textual.widgets import Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from qa.display import terminal_safe, visible
-from tui.messages import AnswerReady, DocumentFetched, EngineReady, IndexUpdated, StatusChanged, WatchFailed
+from tui.messages import (
+    AnswerReady,
+    DocumentFetched,
+    EngineReady,
+    IndexUpdated,
+    SentenceChecked,
+    StatusChanged,
+    WatchFailed,
+)
 from tui.viewer import ViewerScreen
 from tui.widgets import AnswerView, CitationItem, QuestionInput, QuestionView
 
@@ -37,7 +45,7 @@ if TYPE_CHECKING:
     from index.builder import BuildEvent
     from qa.config import Settings
     from qa.engine import Engine, Notice
-    from qa.types import Answer, Citation
+    from qa.types import Answer, Citation, GeneratedSentence
     from qa.watch import CorpusWatcher
 
 EngineFactory = Callable[[], "Engine"]
@@ -55,6 +63,8 @@ class Asked:
     """Its place in the log."""
     where: str | None = None
     """The `/where` filter in force when it was asked (None: the one `qa chat` started with)."""
+    generate: bool = False
+    """Whether generated answers were on when it was asked (/generate, Ctrl+G)."""
 
 
 def answer_markdown(question: str, answer: Answer) -> str:
@@ -64,6 +74,8 @@ def answer_markdown(question: str, answer: Answer) -> str:
     lines = [f"**Q:** {question}", ""]
     if answer.short_answer:
         lines += [f"**A:** {answer.short_answer} [1]", ""]
+    if answer.is_generated:
+        lines += ["*(written by a language model from the quotes below; every sentence checked against them)*", ""]
     lines.append(answer.text)
     lines.append("")
     for c in answer.citations:
@@ -83,8 +95,9 @@ HELP = """Type a question and press Enter. Commands:
 /where alone lifts it
 /clear  clear the conversation    /copy  copy the last answer    /export  save the conversation
 /reindex  update the index    /theme  light or dark    /quit  leave
+/generate [on|off]  answers written by the language model set in the config, each sentence checked (Ctrl+G)
 Keys: 1-9 open a citation of the last answer, Tab moves to the citations, Enter opens one, Escape closes it,
-Up/Down recall earlier questions, Ctrl+R re-index, Ctrl+E export, Ctrl+L clear, Ctrl+Q quit."""
+Up/Down recall earlier questions, Ctrl+R re-index, Ctrl+E export, Ctrl+L clear, Ctrl+G generate, Ctrl+Q quit."""
 
 
 class ChatApp(App[None]):
@@ -102,13 +115,21 @@ class ChatApp(App[None]):
         Binding("ctrl+l", "clear", "Clear", priority=True),
         Binding("ctrl+r", "reindex", "Re-index", priority=True),
         Binding("ctrl+e", "export", "Export", priority=True),
+        Binding("ctrl+g", "toggle_generate", "Generate", show=False, priority=True),  # in /help and the palette
         Binding("ctrl+q", "quit", "Quit", priority=True),
         *[Binding(str(n), f"open_citation({n})", show=False) for n in range(1, 10)],
     ]
 
     def __init__(self, engine_factory: EngineFactory, corpus_label: str = "", export_dir: Path | None = None,
-                 theme: str | None = None, live: bool = False):
+                 theme: str | None = None, live: bool = False, generate: bool = False, llm_label: str = ""):
         super().__init__()
+        self.generate = generate
+        """Whether questions asked now get a generated answer (qa/generate.py); toggled by /generate and Ctrl+G."""
+        self.llm_label = llm_label
+        """Where generated answers come from (the model server's address), to say so when they are turned on."""
+        self.draft: Static | None = None
+        """The checked sentences of the answer being generated, shown until the answer is ready."""
+        self.draft_text = ""
         self.live = live
         """`qa chat --watch`: once the engine is ready, update the index in the background when files change."""
         self.watcher: CorpusWatcher | None = None
@@ -132,7 +153,7 @@ class ChatApp(App[None]):
         self.exchanges: list[tuple[str, Answer]] = []
         self.corpus_label = corpus_label
         self.export_dir = export_dir or Path.cwd()
-        self.sub_title = visible(corpus_label)
+        self._show_scope()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -199,9 +220,13 @@ class ChatApp(App[None]):
         self.post_message(EngineReady(documents, chunks))
 
     @work(thread=True, exit_on_error=False, group="ask")
-    def ask_worker(self, question: str, history: list[str], where: str | None = None) -> None:
+    def ask_worker(self, question: str, history: list[str], where: str | None = None, generate: bool = False) -> None:
         engine = self._loaded()
-        answer = engine.ask(question, history=history, where=where)
+
+        def checked(sentence: GeneratedSentence) -> None:
+            self.post_message(SentenceChecked(question, sentence))
+
+        answer = engine.ask(question, history=history, where=where, generate=generate, on_sentence=checked)
         sources = {c.source for c in answer.citations} | {p.source for p in answer.passages}
         documents = {s: t for s in sources if (t := engine.document_text(s)) is not None}
         self.post_message(AnswerReady(question, answer, documents))
@@ -222,6 +247,7 @@ class ChatApp(App[None]):
             self.load_failed = True
             text = f"Could not load ({RETRY_HINT}): {text}"
         elif event.worker.name == "ask_worker" and self.asking is not None:
+            self._drop_draft()
             self._place_under(self.asking, Static(Text("error: " + text), classes="warning"))
             self.asking = None
             self._send_next()
@@ -297,7 +323,26 @@ class ChatApp(App[None]):
         if self.watcher is not None:
             self.watcher.stop(timeout=2)
 
+    def on_sentence_checked(self, message: SentenceChecked) -> None:
+        """A sentence of the answer being generated passed its check: show it while the rest is written."""
+        if self.asking is None or self.asking.text != message.question:
+            return
+        if self.draft is None:
+            self.draft = Static(Text(), classes="draft")
+            self.draft_text = ""
+            self._place_under(self.asking, self.draft)
+        markers = "".join(f"[{n}]" for n in message.sentence.citations)
+        self.draft_text = f"{self.draft_text} {visible(message.sentence.sentence)} {markers}".strip()
+        self.draft.update(Text(self.draft_text))
+        self.query_one("#status", Static).update(Text("Writing the answer with the model…"))
+
+    def _drop_draft(self) -> None:
+        if self.draft is not None:
+            self.draft.remove()
+            self.draft = None
+
     def on_answer_ready(self, message: AnswerReady) -> None:
+        self._drop_draft()
         asked, self.asking = self.asking, None
         self.exchanges.append((message.question, message.answer))
         if asked is not None:
@@ -333,7 +378,7 @@ class ChatApp(App[None]):
         log = self.query_one("#log", VerticalScroll)
         log.mount(view)
         log.scroll_end(animate=False)
-        self.pending.append(Asked(question, view, self.where))
+        self.pending.append(Asked(question, view, self.where, self.generate))
         if self.load_failed:
             self.notify(f"The engine could not be loaded; {RETRY_HINT}. Your questions will be answered once it "
                         "loads.", severity="warning")
@@ -350,6 +395,8 @@ class ChatApp(App[None]):
         }
         if name == "where":
             self._set_where(argument)
+        elif name == "generate":
+            self._set_generate(argument)
         elif name in actions:
             actions[name]()
         else:
@@ -366,8 +413,9 @@ class ChatApp(App[None]):
         self.asking = self.pending.popleft()
         previous = [q for q, _a in self.exchanges]
         waiting = f" ({len(self.pending)} more waiting)" if self.pending else ""
-        self.query_one("#status", Static).update(Text(f"Searching…{waiting}"))
-        self.ask_worker(self.asking.text, previous, self.asking.where)
+        doing = "Searching and writing the answer with the model" if self.asking.generate else "Searching"
+        self.query_one("#status", Static).update(Text(f"{doing}…{waiting}"))
+        self.ask_worker(self.asking.text, previous, self.asking.where, self.asking.generate)
 
     def _set_where(self, text: str) -> None:
         """`/where FILTER` scopes the questions asked after it (the --where syntax); `/where` alone lifts it.
@@ -381,9 +429,31 @@ class ChatApp(App[None]):
             self.notify(str(exc), title="/where", severity="error", timeout=10)
             return
         self.where = text
-        self.sub_title = visible(self.corpus_label + (f"  ·  where {text}" if text else ""))
+        self._show_scope()
         self.notify(f"Questions now answer from documents matching {text}." if text
                     else "No filter: questions answer from the whole corpus.", title="/where")
+
+    def _show_scope(self) -> None:
+        """The title bar's second line: the corpus, the /where filter, and whether answers are generated."""
+        self.sub_title = visible(self.corpus_label + (f"  ·  where {self.where}" if self.where else "")
+                                 + ("  ·  generated answers" if self.generate else ""))
+
+    def _set_generate(self, argument: str) -> None:
+        """`/generate` toggles generated answers, `/generate on|off` sets them; for the questions asked after it."""
+        choice = argument.strip().lower()
+        if choice not in ("", "on", "off"):
+            self.notify(f"/generate takes on or off, not {argument!r}.", title="/generate", severity="error")
+            return
+        self.generate = (not self.generate) if not choice else choice == "on"
+        self._show_scope()
+        where = f" to {self.llm_label}" if self.llm_label else ""
+        self.notify(f"Generated answers on: questions and their quotes are sent{where}; every sentence is checked "
+                    "against the quotes it cites." if self.generate
+                    else "Generated answers off: answers are the quotes themselves, and nothing is sent anywhere.",
+                    title="/generate")
+
+    def action_toggle_generate(self) -> None:
+        self._set_generate("")
 
     def action_scope(self) -> None:
         """Start a `/where` line in the question box (from the command palette)."""
@@ -495,6 +565,8 @@ class ChatApp(App[None]):
         yield SystemCommand("Copy the last answer", "With its citations, as Markdown", self.action_copy_last)
         yield SystemCommand("Export the conversation", "Write it to a Markdown file", self.action_export)
         yield SystemCommand("Toggle light/dark theme", "Switch the colour theme", self.action_toggle_theme)
+        yield SystemCommand("Toggle generated answers (/generate)", "Answers written by the configured language "
+                            "model, every sentence checked against its quotes", self.action_toggle_generate)
         yield SystemCommand("Help", "The commands and keys of the chat", self.action_help)
         yield SystemCommand("Scope questions (/where)", "Answer only from documents matching a filter: "
                             "path:GLOB since:YYYY-MM-DD until:YYYY-MM-DD format:pdf title:WORDS", self.action_scope)
@@ -519,4 +591,5 @@ def run_chat(settings: Settings, watch: bool = False) -> None:
 
         return Engine(settings)
 
-    ChatApp(factory, corpus_label=str(settings.corpus), theme=settings.theme, live=watch).run()
+    ChatApp(factory, corpus_label=str(settings.corpus), theme=settings.theme, live=watch, generate=settings.generate,
+            llm_label=settings.llm_base_url).run()

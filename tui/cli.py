@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from index.errors import QAError
-from qa.cli import CONTEXT, _common, _fail, _settings, _where, cli
+from qa.cli import CONTEXT, _common, _fail, _generate, _settings, _where, cli
 from qa.cli import main as _headless_main
 
 
@@ -21,12 +21,13 @@ from qa.cli import main as _headless_main
 @_common
 @_where
 @click.option("--watch", is_flag=True, help="Update the index in the background whenever files change.")
-def chat(corpus: Path | None, index_dir: Path | None, watch: bool) -> None:
+@_generate
+def chat(corpus: Path | None, index_dir: Path | None, watch: bool, generate: bool | None) -> None:
     """Open the interactive chat (a terminal app) on the corpus."""
     from tui.app import run_chat
 
     try:
-        settings = _settings(corpus, index_dir, answers=True)
+        settings = _settings(corpus, index_dir, answers=True, generate=generate)
     except QAError as error:
         _fail(error)
     run_chat(settings, watch=watch)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from index.types import Document
-from qa.types import Answer, Citation
+from qa.types import Answer, Citation, GeneratedSentence
 from qa.watch import WatchProblem, WatchUpdate
 
 
@@ -35,6 +35,14 @@ class AnswerReady(Message):
     answer: Answer
     documents: dict[str, str]
     """Source -> stored text of every document the answer cites or lists, fetched in the worker."""
+
+
+@dataclass
+class SentenceChecked(Message):
+    """A sentence of the answer being generated to `question` was written and passed its check."""
+
+    question: str
+    sentence: GeneratedSentence
 
 
 @dataclass

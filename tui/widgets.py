@@ -68,6 +68,8 @@ def markdown_escape(text: str) -> str:
 def answer_markdown_body(answer: Answer) -> str:
     """The answer's quotes, escaped, each followed by its [n] marker; code as a code block (verbatim, line
     breaks kept), a table row under its header row as a small table."""
+    if answer.is_generated:  # the model's checked sentences, with their markers; the quotes are listed below
+        return markdown_escape(answer.text)
     parts: list[str] = []
     prose: list[str] = []
 
@@ -209,6 +211,9 @@ class AnswerView(Vertical):
             yield Static(Text.assemble(("Answer: ", "bold"), (short, "bold underline"), f" [{holder}]"),
                          classes="short-answer")
         yield Markdown(answer_markdown_body(self.answer), classes="answer-text")
+        if self.answer.is_generated:
+            yield Static(Text("Written by a language model from the quotes below; every sentence checked against "
+                              "the quotes it cites."), classes="generated-note")
         for c in self.answer.citations:
             yield CitationItem(c, self.documents.get(c.source))
         for w in self.answer.warnings:  # one line each: they name files
