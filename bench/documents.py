@@ -80,7 +80,7 @@ def timed_index(corpus: Path, index: Path, env: dict[str, str]) -> tuple[float, 
 
 
 def run_set(label: str, corpus: Path, questions_file: Path, env: dict[str, str], tmp: Path) -> dict:
-    from index.minilm import MiniLMEmbedder
+    from index.embedding.minilm import MiniLMEmbedder
     from qa.config import Settings
     from qa.engine import Engine
 

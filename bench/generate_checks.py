@@ -50,7 +50,7 @@ PARAPHRASE = {
 def first_word_lowered(text: str) -> str:
     """The sentence continued after a lead-in: its first letter lowered when the first word is an ordinary
     English word (not a name or an identifier, whose case is part of it)."""
-    from index.keywords import is_compound
+    from index.text.keywords import is_compound
     from qa.terms import english_words
 
     word = text.split(" ", 1)[0]

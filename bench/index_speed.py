@@ -27,9 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.wiki_corpus import materialise  # noqa: E402
-from index.builder import BuildSummary, build, embedding_text  # noqa: E402
+from index.build import BuildSummary, build
+from index.build.builder import embedding_text  # noqa: E402
 from index.embedding import MiniLMEmbedder  # noqa: E402
-from index.store import IndexDir  # noqa: E402
+from index.storage.local import IndexDir  # noqa: E402
 
 SHARED = Path("/work/main/bench/.cache/wiki-10033")
 
@@ -37,7 +38,7 @@ TEXTBOOK = """
 import sys
 from pathlib import Path
 import faiss
-from index.minilm import MiniLMEmbedder
+from index.embedding.minilm import MiniLMEmbedder
 model = MiniLMEmbedder().sentence_transformer()
 files = sorted(Path(sys.argv[1]).glob("*.txt"))
 vectors = model.encode([f.read_text(encoding="utf-8") for f in files], batch_size=64,

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.wiki_corpus import article_keys, index_dir, materialise, summaries  # noqa: E402
-from index.builder import ChunkingParams  # noqa: E402
+from index.types import ChunkingParams  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.embed_cache import CachingEmbedder  # noqa: E402
 from bench.quality import NATURAL, _Searcher, description_questions, natural_questions  # noqa: E402
 from bench.wiki_corpus import CACHE, materialise  # noqa: E402
-from index.minilm import MiniLMEmbedder  # noqa: E402
+from index.embedding.minilm import MiniLMEmbedder  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluate import evaluate  # noqa: E402

@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.embed_cache import CachingEmbedder  # noqa: E402
 from bench.wiki_corpus import CACHE, article_keys, file_name, index_dir, materialise, summaries  # noqa: E402
-from index.builder import ChunkingParams  # noqa: E402
-from index.minilm import MiniLMEmbedder  # noqa: E402
+from index.embedding.minilm import MiniLMEmbedder  # noqa: E402
+from index.types import ChunkingParams  # noqa: E402
 from qa.config import Settings, Tuning  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluate import EvalQuestion, evaluate, format_report, load_questions  # noqa: E402

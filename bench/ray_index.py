@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from index.builder import BuildSummary, build  # noqa: E402
+from index.build import BuildSummary, build  # noqa: E402
 from index.embedding import MiniLMEmbedder  # noqa: E402
-from index.store import IndexDir  # noqa: E402
+from index.storage.local import IndexDir  # noqa: E402
 
 SHARED = Path("/work/main/bench/.cache/wiki-10033")
 
@@ -82,7 +82,7 @@ def main() -> None:
 
         import ray
 
-        from index.ray_build import RayRunner
+        from index.build.ray import RayRunner
 
         t0 = time.perf_counter()
         runner = RayRunner(None, "minilm", embedder.precision, num_cpus=args.cpus)

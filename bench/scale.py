@@ -7,8 +7,8 @@
 Vectors are a mixture of 2,000 Gaussian clusters (spread --noise around unit-variance centres),
 normalised (uniform random vectors have no neighbours worth finding); queries are new points of the
 mixture. Texts are 30 words drawn from a Zipf-distributed 50,000-word vocabulary. The index is
-written with index.vectors.write_vectors (which picks IVF-SQ8 at this size and tunes nprobe) and
-index.keyword_index.write_keyword_index. Queries run in a fresh process that only opens the index, so
+written with index.storage.local.vectors.write_vectors (which picks IVF-SQ8 at this size and tunes nprobe) and
+index.storage.local.bm25.write_keyword_index. Queries run in a fresh process that only opens the index, so
 its peak RSS is what answering costs. Recall@10 is against exact search over all vectors.
 
 With --anchors wiki the vectors are instead scattered around the real chunk vectors of the 10k-summary
@@ -49,8 +49,8 @@ import json, sys, time
 from pathlib import Path
 import numpy as np
 sys.path.insert(0, sys.argv[2])
-from index.vectors import VectorStore
-from index.keyword_index import KeywordIndex
+from index.storage.local.vectors import VectorStore
+from index.storage.local.bm25 import KeywordIndex
 folder = Path(sys.argv[1])
 t0 = time.perf_counter()
 store = VectorStore(folder)
@@ -109,8 +109,8 @@ for start in range(0, len(data), 2000):
 client.flush("chunks")
 insert_s = time.perf_counter() - t0
 insert_rss = peak_rss_mb()
-from index.milvus_store import HNSW_EF, create_index
-from index.vectors import EXACT_LIMIT
+from index.storage.milvus.schema import HNSW_EF, create_index
+from index.types import EXACT_LIMIT
 t0 = time.perf_counter()
 search = {"metric_type": "IP"}
 if len(data) >= EXACT_LIMIT:  # what MilvusWriter._index_chunks does at publish
@@ -166,7 +166,7 @@ def profile(scores: np.ndarray) -> str:
 def wiki_vectors(queries: int = 300) -> tuple[np.ndarray, np.ndarray] | None:
     """(chunk vectors, description-question vectors) of the 10k-summary benchmark index, if it is built."""
     from bench.wiki_corpus import CACHE, index_dir
-    from index.builder import ChunkingParams
+    from index.types import ChunkingParams
 
     folder = index_dir(CACHE / "wiki-10033", ChunkingParams())
     current = folder / "CURRENT"
@@ -208,8 +208,8 @@ def main() -> None:
     wiki = wiki_vectors(args.queries)
     if args.anchors == "wiki" and wiki is None:
         sys.exit("--anchors wiki needs the benchmark index: run bench/latency.py or bench/quality.py first")
-    from index.keyword_index import write_keyword_index
-    from index.vectors import _exact_top, write_vectors
+    from index.storage.local.bm25 import write_keyword_index
+    from index.storage.local.vectors import _exact_top, write_vectors
 
     rng = np.random.default_rng(0)
     dim, n = 384, args.n

@@ -209,3 +209,54 @@ class Chunk:
     """The sentences of the chunk, in order."""
     n_tokens: int = 0
     """Length in model tokens (sum over its sentences)."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was found but not indexed, and why."""
+
+    source: str
+    """Path relative to the corpus folder."""
+    reason: str
+    """A short reason a person understands, e.g. `not UTF-8 text`."""
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """What is cheap to know about a file without reading it; used to notice changes."""
+
+    source: str
+    """Path relative to the corpus folder (a name that is not UTF-8 is shown with backslash escapes)."""
+    size: int
+    """Size in bytes."""
+    mtime_ns: int
+    """Modification time in nanoseconds."""
+    ctime_ns: int = 0
+    """Inode change time: moves when a file is rewritten even if its mtime is set back."""
+    problem: str | None = None
+    """Why the file will not be read, when that is known from the directory entry alone."""
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """What must stay equal for the file to count as unchanged without reading it."""
+        return self.size, self.mtime_ns, self.ctime_ns
+
+
+EXACT_LIMIT = 100_000
+"""From this many chunks on, a local index searches vectors with a tuned IVF index instead of exactly."""
+
+
+@dataclass(frozen=True)
+class ChunkingParams:
+    """How documents are cut into chunks."""
+
+    max_tokens: int = 200
+    """Chunk size limit in model tokens (the model reads 256; the title takes some)."""
+    overlap_tokens: int = 40
+    """Whole sentences worth at most this many tokens are repeated at the start of the next chunk."""
+    title_context: bool = True
+    """Embed each chunk with its document's title in front (the title is not part of any quote)."""
+    exact_limit: int = EXACT_LIMIT
+    """From this many chunks on, vectors are searched with a tuned IVF index instead of exactly."""
+
+

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from index.errors import CitationError
-from index.keywords import RELATED_FORMS, keyword_tokens
+from index.text.keywords import RELATED_FORMS, keyword_tokens
 from index.types import ATOMIC_KINDS, Document
 from qa.config import Tuning
 from qa.types import Answer, Citation, Passage
@@ -284,7 +284,7 @@ def _contradicts(sentence: str, q: str) -> bool:
 def _code_subjects(question: str) -> set[str]:
     """The names written as code in a question (`addCleanup()`, `statistics.mode()`), lower-cased, with their
     last part (`mode`): what it asks about when it names an API."""
-    from index.keywords import NAME_TOKEN, compound_key
+    from index.text.keywords import NAME_TOKEN, compound_key
 
     found = set()
     for m in NAME_TOKEN.finditer(question):
@@ -703,8 +703,8 @@ def _names_are_present(question: str, passages: Sequence[Passage], snapshot: Sna
     """Whether everything the question names (words it writes as names: "Kazakhstan", "Tim Cook") appears,
     at least in part, in the passages the answer comes from, or in their titles. A name found all over the
     corpus ("Python" in the Python documentation) is its subject, not a sign of a wrong passage."""
-    from index.keywords import STOPWORDS
-    from index.titles import maximal, normalize, question_spans
+    from index.text.keywords import STOPWORDS
+    from index.text.titles import maximal, normalize, question_spans
 
     spans = [s for s in question_spans(question) if s.proper]
     names = [s.key for s in maximal(spans, {s.key for s in spans})]  # "Lionel Messi", not also "Lionel"

@@ -24,13 +24,13 @@ from qa.config import MAX_TOP_K
 from qa.display import has_surrogates, terminal_safe, without_surrogates
 
 if TYPE_CHECKING:
-    from index.builder import BuildSummary
+    from index.build import BuildSummary
     from qa.engine import Engine
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _common(func):
+def common_options(func):
     func = click.option("--store", default=None, metavar="URI", expose_value=False, callback=_store_option,
                         help="Where the index is kept instead of --index: milvus:///path/index.db (Milvus "
                         "Lite, one process at a time), milvus://host:19530 or milvus+https://host (a Milvus "
@@ -60,11 +60,11 @@ def _where_option(_ctx: click.Context, _param: click.Parameter, value: str | Non
         try:
             parse_where(value)
         except QAError as error:
-            _fail(error)
+            fail(error)
         os.environ["QA_WHERE"] = value
 
 
-def _where(func):
+def where_option(func):
     return click.option("--where", default=None, metavar="FILTER", expose_value=False, callback=_where_option,
                         help="Only answer from matching documents: path:GLOB since:YYYY-MM-DD until:YYYY-MM-DD "
                              "format:pdf title:WORDS (AND-ed) [env: QA_WHERE].")(func)
@@ -75,14 +75,14 @@ def _top_k(func):
                         help="Passages to retrieve [default: 5].")(func)
 
 
-def _generate(func):
+def generate_option(func):
     return click.option("--generate/--no-generate", "generate", default=None,
                         help="Also write a fluent answer with the language model server set by llm_base_url and "
                              "llm_model; every sentence is checked against the quotes it cites [env: "
                              "QA_GENERATE; default: off].")(func)
 
 
-def _settings(corpus: Path | None, index_dir: Path | None, top_k: int | None = None,
+def settings_from(corpus: Path | None, index_dir: Path | None, top_k: int | None = None,
               answers: bool = False, generate: bool | None = None):
     """The run's settings. A QA_TOP_K (or config file top_k) that --top-k would refuse is a usage error
     now, once, for commands that answer (`answers`), rather than on every question after the model loaded."""
@@ -119,7 +119,7 @@ class _Progress:
         self.finished: set[str] = set()
 
     def __call__(self, event: object) -> None:
-        from index.builder import FileSkipped, Progress
+        from index.build import FileSkipped, Progress
         from qa.engine import Notice
         from qa.events import describe
 
@@ -169,7 +169,7 @@ class _Progress:
 
     def run(self, events: Iterable[object]) -> object:
         """Render every event; return the build summary among them, if any."""
-        from index.builder import BuildSummary
+        from index.build import BuildSummary
 
         summary = None
         try:
@@ -182,7 +182,7 @@ class _Progress:
         return summary
 
 
-def _fail(error: QAError) -> NoReturn:
+def fail(error: QAError) -> NoReturn:
     click.echo(f"error: {terminal_safe(str(error))}", err=True)
     sys.exit(int(error.exit_code))
 
@@ -249,7 +249,7 @@ LOCAL_RAY = "\0local"
 
 
 @cli.command("index", context_settings=CONTEXT)
-@_common
+@common_options
 @click.option("--rebuild", is_flag=True, help="Discard the existing index and build it from scratch.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @click.option("--watch", is_flag=True,
@@ -261,14 +261,14 @@ LOCAL_RAY = "\0local"
 def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool, watch: bool,
               ray_address: str | None) -> None:
     """Build or update the index of a corpus (only changed files are re-embedded)."""
-    from index.builder import BuildSummary
+    from index.build import BuildSummary
     from qa.engine import Engine
 
     runner = None
     try:
-        settings = _settings(corpus, index_dir)
+        settings = settings_from(corpus, index_dir)
         if ray_address is not None:
-            from index.ray_build import RayRunner
+            from index.build.ray import RayRunner
 
             runner = RayRunner(None if ray_address == LOCAL_RAY else ray_address, settings.embedder,
                                settings.precision)
@@ -279,7 +279,7 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
         if watch:
             _watch(engine, as_json, {s.source for s in summary.skipped})
     except QAError as error:
-        _fail(error)
+        fail(error)
     finally:
         if runner is not None:
             runner.close()  # stops the Ray it started (after the build, or at Ctrl+C)
@@ -304,7 +304,7 @@ def _watch(engine: Engine, as_json: bool, warned: set[str]) -> None:
     bars on a terminal only; a skipped file is warned about once, not on every update."""
     import time
 
-    from index.builder import FileSkipped
+    from index.build import FileSkipped
     from qa.engine import Notice
     from qa.events import describe
     from qa.watch import CorpusWatcher, WatchProblem, WatchUpdate
@@ -367,7 +367,7 @@ def format_answer(answer, verbose: bool = False) -> str:
     the only line breaks are this layout's own and those of code blocks, which are shown as code (indented,
     line by line); a table row is shown under its header row. With `verbose`, the retrieved passages follow
     an answer too."""
-    from index.loaders import shorten
+    from index.reading.load import shorten
 
     lines = []
     if answer.abstained:
@@ -419,14 +419,14 @@ def format_answer(answer, verbose: bool = False) -> str:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("question")
-@_common
-@_where
+@common_options
+@where_option
 @_top_k
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see README for the fields).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the retrieved passages when it answers.")
 @click.option("--fail-on-abstain", is_flag=True,
               help="Exit with status 11 when the documents do not answer (default: 0, as for an answer).")
-@_generate
+@generate_option
 def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int | None, as_json: bool,
         verbose: bool, fail_on_abstain: bool, generate: bool | None) -> None:
     """Answer QUESTION from the corpus ('-' reads it from stdin)."""
@@ -438,10 +438,10 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
         question = sys.stdin.buffer.read().decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     try:
         normalize_question(question)  # fail fast, before loading the model
-        engine = _prepared_engine(_settings(corpus, index_dir, top_k, answers=True, generate=generate))
+        engine = _prepared_engine(settings_from(corpus, index_dir, top_k, answers=True, generate=generate))
         answer = engine.ask(question)
     except QAError as error:
-        _fail(error)
+        fail(error)
     for warning in answer.warnings:
         _warn(warning)
     if as_json:
@@ -449,10 +449,9 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
             out = json.dumps(answer.to_dict(id=1), ensure_ascii=False, allow_nan=False)
         except ValueError:  # NaN or Infinity: not JSON, and a sign that a score came from a damaged index
             from index.errors import IndexStateError
-            from index.store import REBUILD_HINT
 
-            _fail(IndexStateError(f"The answer holds a score that is not a number, which JSON cannot carry: the "
-                                  f"index may be damaged. {REBUILD_HINT}"))
+            fail(IndexStateError(f"The answer holds a score that is not a number, which JSON cannot carry: the "
+                                  f"index may be damaged. {engine.store.rebuild_hint}"))
         click.echo(out)
     else:
         click.echo(format_answer(answer, verbose=verbose))
@@ -462,12 +461,12 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("file", type=click.File("rb"), default="-")
-@_common
-@_where
+@common_options
+@where_option
 @_top_k
 @click.option("--fail-on-abstain", is_flag=True,
               help="Exit with status 11 when a question went unanswered (after the whole batch).")
-@_generate
+@generate_option
 def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: int | None,
           fail_on_abstain: bool, generate: bool | None) -> None:
     """Answer one question per line of FILE ('-' or nothing: stdin), writing JSONL to stdout.
@@ -480,9 +479,9 @@ def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: in
     from qa.types import error_record
 
     try:
-        engine = _prepared_engine(_settings(corpus, index_dir, top_k, answers=True, generate=generate))
+        engine = _prepared_engine(settings_from(corpus, index_dir, top_k, answers=True, generate=generate))
     except QAError as error:
-        _fail(error)
+        fail(error)
     failed = answered = abstained = 0
     for number, raw in read_lines(file):
         qid: Any = number
@@ -492,7 +491,7 @@ def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: in
             record = engine.ask(question, where=where).to_dict(id=qid)
         except QAError as error:
             if error.exit_code not in (ExitCode.USAGE, ExitCode.FAILURE):
-                _fail(error)  # the index or model broke: every further line would fail too
+                fail(error)  # the index or model broke: every further line would fail too
             record = error_record(qid, without_surrogates(question), str(error))
         try:
             out = dumps_record(record)
@@ -519,7 +518,7 @@ def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: in
 
 @cli.command("eval", context_settings=CONTEXT)
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_common
+@common_options
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @click.option("--details", type=click.Path(dir_okay=False, path_type=Path),
@@ -537,12 +536,12 @@ def eval_cmd(questions: Path, corpus: Path | None, index_dir: Path | None, limit
 
     try:
         items = load_questions(questions)[:limit]
-        settings = _settings(corpus, index_dir, 10)
+        settings = settings_from(corpus, index_dir, 10)
         engine = _prepared_engine(settings)
         report = evaluate(engine.ask, settings.corpus, items, document_text=engine.document_text,
                           sources_titled=engine.sources_titled)
     except QAError as error:
-        _fail(error)
+        fail(error)
     if details:
         details.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in report.rows),
                            encoding="utf-8")
@@ -554,7 +553,7 @@ def eval_cmd(questions: Path, corpus: Path | None, index_dir: Path | None, limit
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("source")
-@_common
+@common_options
 def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
     """Print the text of SOURCE exactly as it is indexed, the text every citation's start/end index.
 
@@ -564,13 +563,13 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
     On a terminal, control characters are shown escaped (\\x1b); piped or redirected, the text is exact.
     """
     try:
-        engine = _prepared_engine(_settings(corpus, index_dir), refresh=False)
+        engine = _prepared_engine(settings_from(corpus, index_dir), refresh=False)
         # A name with undecodable bytes cannot be in the index (its sources are UTF-8), nor be looked up.
         content = None if has_surrogates(source) else engine.document_text(source)
     except QAError as error:
-        _fail(error)
+        fail(error)
     if content is None:
-        _fail(UsageError(f"{source} is not in the index. Give its path relative to the corpus folder, as "
+        fail(UsageError(f"{source} is not in the index. Give its path relative to the corpus folder, as "
                          "citations show it (e.g. notes/report.pdf)."))
     if sys.stdout.isatty():
         # On a screen, the document's controls are shown escaped like everywhere else; its own line
@@ -582,8 +581,8 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
 
 
 @cli.command("mcp", context_settings=CONTEXT)
-@_common
-@_where
+@common_options
+@where_option
 @click.option("--http", "http_port", type=click.IntRange(min=1, max=65535), default=None, metavar="PORT",
               help="Serve streamable HTTP on 127.0.0.1:PORT (path /mcp) instead of stdio; every request must "
                    "send 'Authorization: Bearer TOKEN' (the token's file is printed on stderr; mcp_token in the "
@@ -602,22 +601,22 @@ def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None, 
     --where sets the filter of calls that give none.
     """
     try:
-        settings = _settings(corpus, index_dir, answers=True)
+        settings = settings_from(corpus, index_dir, answers=True)
         from qa.engine import check_corpus
 
         check_corpus(settings.corpus)  # now, not at the first call: the client shows that the server failed
     except QAError as error:
-        _fail(error)
+        fail(error)
     from qa.mcp_server import serve  # the MCP SDK is imported only here: `qa ask` never pays for it
 
     try:
         serve(settings, _Progress(sys.stderr), http_port, watch)
     except QAError as error:  # before serving: the port is in use, the token cannot be written
-        _fail(error)
+        fail(error)
 
 
 @cli.command("config", context_settings=CONTEXT)
-@_common
+@common_options
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as one JSON object.")
 def config_cmd(corpus: Path | None, index_dir: Path | None, as_json: bool) -> None:
     """Show the settings in effect and where each comes from: a flag, a QA_* environment variable, the
@@ -626,9 +625,9 @@ def config_cmd(corpus: Path | None, index_dir: Path | None, as_json: bool) -> No
     from qa.config import config_path
 
     try:
-        settings = _settings(corpus, index_dir)
+        settings = settings_from(corpus, index_dir)
     except QAError as error:
-        _fail(error)
+        fail(error)
     rows = settings.rows()
     if as_json:
         click.echo(json.dumps({"config_file": str(config_path()),

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from index.builder import BuildEvent, BuildRunner, ChunkingParams, Notice, build, is_stale
+from index.build import BuildEvent, BuildRunner, Notice, build, is_stale
 from index.embedding import Embedder, load_embedder
 from index.errors import (
     CorpusError,
@@ -27,10 +27,10 @@ from index.errors import (
     UsageError,
 )
 from index.filters import Where
-from index.loaders import shorten
+from index.reading.load import shorten
 from index.storage import IndexReader as Snapshot
 from index.storage import IndexStore, open_store
-from index.types import Document, DocumentInfo
+from index.types import ChunkingParams, Document, DocumentInfo
 from qa.config import Settings, Tuning
 from qa.display import has_surrogates
 from qa.locks import ReadWriteLock
@@ -53,10 +53,8 @@ _CONTINUES = re.compile(r"\s*(and|also|what about|how about|why|why not)\b", re.
 
 def damaged(snapshot: Snapshot, exc: BaseException) -> IndexStateError:
     """The error for an index part that failed while being read (a value out of range, a missing table...)."""
-    from index.store import REBUILD_HINT
-
     return IndexStateError(f"The index at {snapshot.location} is damaged ({exc.__class__.__name__}: "
-                           f"{str(exc)[:200]}). {REBUILD_HINT}")
+                           f"{str(exc)[:200]}). {snapshot.rebuild_hint}")
 
 
 def normalize_question(question: str) -> tuple[str, list[str]]:
@@ -375,7 +373,7 @@ class Engine:
         following links out of the corpus, non-blocking, a regular file within the size limit: a named pipe
         or a link to /dev/zero put there since must neither hang an answer nor fill memory), cached while its
         size, mtime and ctime stay the same."""
-        from index.loaders import open_in_corpus, read_corpus_text
+        from index.reading.load import open_in_corpus, read_corpus_text
 
         cached = self._files.get(source)
         if cached is not None:

@@ -178,7 +178,7 @@ def evaluate(
         for c in answer.citations:
             if c.source not in file_cache:
                 if c.format in TEXT_FORMATS or document_text is None:
-                    from index.loaders import read_corpus_text
+                    from index.reading.load import read_corpus_text
 
                     try:  # the file itself, re-read (safely: a link or a pipe put there is not followed)
                         file_cache[c.source] = read_corpus_text(corpus, c.source)[0]

@@ -5,7 +5,7 @@ names: each front end escapes it its own way (qa/display.py)."""
 
 from __future__ import annotations
 
-from index.builder import BuildEvent, BuildSummary, FileSkipped, Progress
+from index.build import BuildEvent, BuildSummary, FileSkipped, Progress
 from qa.engine import Notice
 
 

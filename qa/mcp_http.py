@@ -14,7 +14,6 @@ Host or Origin headers quote what the client sent) is escaped like every other l
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.errors import IndexWriteError, UsageError
-from index.paths import PRIVATE_FILE, TOKEN_FILE, cache_home, private_dir
+from index.paths import PRIVATE_FILE, TOKEN_FILE
 from qa.display import terminal_safe
 
 if TYPE_CHECKING:
@@ -41,20 +40,9 @@ HOST = "127.0.0.1"
 def token_file(settings: Settings) -> Path:
     """Where the token is written: in the index folder (claimed first, as a build would), beside a Milvus Lite
     store, or, for a Milvus server, in the cache folder under the server's address."""
-    store = settings.store
-    if not store:
-        from index.store import IndexDir
+    from index.storage import open_store
 
-        index = IndexDir(settings.index, settings.corpus)
-        index.claim()
-        return index.path / TOKEN_FILE
-    if store.startswith("milvus:///"):
-        from urllib.parse import urlsplit
-
-        lite = Path(urlsplit(store).path)
-        return lite.with_name(f"{lite.name}.{TOKEN_FILE}")
-    folder = private_dir(cache_home() / "mcp")
-    return folder / f"{hashlib.sha256(store.encode()).hexdigest()[:12]}.{TOKEN_FILE}"
+    return open_store(settings.store_spec, settings.corpus).private_file(TOKEN_FILE)
 
 
 def write_token(path: Path, token: str) -> None:

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.keywords import STOPWORDS
-from index.titles import normalize
+from index.text.keywords import STOPWORDS
+from index.text.titles import normalize
 
 PERSON, DATE, PLACE, NUMBER = "person", "date", "place", "number"
 IDENT, ERROR, DEFAULT, VERSION, HOWTO, WHY = "identifier", "error", "default", "version", "howto", "why"
@@ -155,7 +155,7 @@ def _asked(question: str) -> frozenset[str]:
 
 @lru_cache(maxsize=64)
 def _question_stems(question: str) -> frozenset[str]:
-    from index.keywords import RELATED_FORMS, keyword_tokens
+    from index.text.keywords import RELATED_FORMS, keyword_tokens
 
     stems = keyword_tokens(question)
     return frozenset([*stems, *(r for s in stems for r in RELATED_FORMS.get(s, ()))])
@@ -224,7 +224,7 @@ _NOT_MEASURES = frozenset("times things ways percent percentage number amount".s
 
 def measure(question: str) -> str | None:
     """What a number question counts or measures ("population", "speakers", "money"), if it names it."""
-    from index.keywords import STOPWORDS
+    from index.text.keywords import STOPWORDS
 
     flat = " ".join(re.sub(r"[^\w\s-]", " ", question.lower()).split())
     named = _NAMED_MEASURE.search(flat)
@@ -256,7 +256,7 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
     if kind == NUMBER:
         what = measure(question)
         if what is not None:
-            from index.keywords import keyword_tokens
+            from index.text.keywords import keyword_tokens
 
             pattern = _MEASURE_WORDS.get(what)
             named = bool(set(keyword_tokens(what)) & set(terms))
@@ -302,7 +302,7 @@ def _holders(found: list[Candidate], sentence: str, question: str) -> list[Candi
 
 def anchors(sentence: str, question: str) -> list[int]:
     """Offsets in the sentence of the question's keywords (stemmed): the answer tends to sit next to them."""
-    from index.keywords import keyword_positions
+    from index.text.keywords import keyword_positions
 
     wanted = _question_stems(question)
     return [at for at, term in keyword_positions(sentence) if term in wanted]

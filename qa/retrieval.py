@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from index.keywords import search_terms
+from index.text.keywords import search_terms
 from qa.config import Tuning
 
 if TYPE_CHECKING:
@@ -43,12 +43,11 @@ class Hit:
 
 def _dense(snapshot: Snapshot, qvec: np.ndarray, depth: int, where: Where | None = None) -> dict[int, float]:
     from index.errors import IndexStateError
-    from index.store import REBUILD_HINT
 
     try:
         ids, scores = snapshot.dense_search(qvec, depth, where)
     except (RuntimeError, ValueError) as exc:  # faiss could not read chunks.faiss; values that are not numbers
-        raise IndexStateError(f"The index at {snapshot.location} is damaged ({exc}). {REBUILD_HINT}") from None
+        raise IndexStateError(f"The index at {snapshot.location} is damaged ({exc}). {snapshot.rebuild_hint}") from None
     return {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
 
 
@@ -125,12 +124,12 @@ def title_evidence(snapshot: Snapshot, question: str, tuning: Tuning) -> dict[in
     """Document id -> how strongly the question names its title (0..1]: 1 for a title written as a name
     ("Spain"), `title_common` for one written as common words ("continent"); shared by the documents
     that answer to the same key."""
-    from index.titles import question_spans
+    from index.text.titles import question_spans
 
     spans = question_spans(question)
     if not spans:
         return {}
-    from index.titles import maximal
+    from index.text.titles import maximal
 
     named = snapshot.documents_titled(sorted({s.key for s in spans}))
     form = 1.0 if is_question(question) else tuning.title_phrase

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from index.keywords import NAME_TOKEN, is_compound, keyword_tokens
+from index.text.keywords import NAME_TOKEN, is_compound, keyword_tokens
 from qa.types import GeneratedSentence
 
 if TYPE_CHECKING:

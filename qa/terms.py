@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.keywords import STOPWORDS, compound_key, is_compound, keyword_tokens, named_numbers
+from index.text.keywords import STOPWORDS, compound_key, is_compound, keyword_tokens, named_numbers
 
 CODE, NAME, VERSION, WORD = "code", "name", "version", "word"
 
@@ -48,7 +48,7 @@ class KeyTerm:
     kind: str
     """code, name, version or word (a lower-case word; it counts only if it is not English)."""
     compound: str | None
-    """The lookup key among the corpus's names (index.keywords.names_in), for a code name made of parts, a
+    """The lookup key among the corpus's names (index.text.keywords.names_in), for a code name made of parts, a
     version or a named number; None for a single word."""
     words: tuple[str, ...]
     """Its keyword stems, to look up in the keyword index."""

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from index.errors import IndexBusyError, QAError
 
 if TYPE_CHECKING:
-    from index.builder import BuildSummary
+    from index.build import BuildSummary
     from qa.engine import Engine
 
 QUIET = 0.3
@@ -128,7 +128,7 @@ class CorpusWatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._roots = _roots(self.corpus)
-        from index.builder import scan_exclusion
+        from index.build import scan_exclusion
 
         index_dir = scan_exclusion(engine.store)
         self._ignored = _roots(index_dir) if index_dir is not None else ()
@@ -222,7 +222,7 @@ class CorpusWatcher:
             self.updates += 1
 
     def _reindex(self, events: int) -> bool:
-        from index.builder import BuildSummary
+        from index.build import BuildSummary
 
         summary = None
         try:
@@ -256,8 +256,8 @@ class CorpusWatcher:
         """Whether a change can matter to the index: not in a hidden file or folder (the index skips them),
         not inside the index folder (its own writes would trigger updates forever), and a document by its
         name (or a folder, or something deleted, which may have been a folder of documents)."""
-        from index.formats import declared_format
         from index.paths import is_index_entry
+        from index.reading.formats import declared_format
 
         if not self._index_is_corpus and any(_inside(path, root) for root in self._ignored):
             return False

@@ -190,7 +190,7 @@ ONNX_SAMPLES = ["Kazakhstan took in tens of thousands of Russian men."]
 @pytest.fixture(scope="session")
 def onnx_export(minilm, sandbox: Sandbox) -> OnnxExport:  # type: ignore[no-untyped-def]
     """Export the ONNX question encoder once per session, where every test's cache (and subprocess) finds it."""
-    from index.onnx_encoder import verified
+    from index.embedding.onnx import verified
 
     assert minilm.onnx_path.parent.resolve() == sandbox.models.resolve(), "export to the session's models folder"
     warning = minilm.prepare_query_encoder(ONNX_SAMPLES)

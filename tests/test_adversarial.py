@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from index.builder import BuildSummary, build, is_stale
+from index.build import BuildSummary, build, is_stale
+from index.embedding.hashing import HashEmbedder
 from index.errors import ExitCode, UsageError
-from index.hash_embedder import HashEmbedder
-from index.store import IndexDir
+from index.storage.local import IndexDir
 from tests.conftest import clean_env, qa_command
 
 
@@ -183,8 +183,9 @@ def test_an_unreachable_milvus_server_is_its_own_error(milvus_lite: None, corpus
 
 def test_a_file_swapped_for_a_link_out_of_the_corpus_after_the_scan_is_not_read(corpus: Path,
                                                                                 tmp_path: Path) -> None:
-    from index.formats import LoadError
-    from index.loaders import load_document, scan_corpus
+    from index.reading.formats import LoadError
+    from index.reading.load import load_document
+    from index.reading.scan import scan_corpus
 
     secret = tmp_path / "passwd"
     secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
@@ -214,7 +215,7 @@ def test_a_file_swapped_for_a_link_out_of_the_corpus_after_the_scan_is_not_read(
 ANSWER_TIME_PROBE = """
 import os, resource, sys
 from pathlib import Path
-from index.hash_embedder import HashEmbedder
+from index.embedding.hashing import HashEmbedder
 from qa.config import Settings
 from qa.engine import Engine
 
@@ -382,7 +383,7 @@ def test_an_epub_listing_one_chapter_hundreds_of_times_reads_it_once(tmp_path: P
     """A 1 MB chapter listed 400 times in the spine (a 1 MB file) was 400 MB of text and 6.4 GB of memory."""
     import time
 
-    from index.loaders import load_document
+    from index.reading.load import load_document
     from tests.docgen import make_epub
 
     chapter = "Lava flows downhill. " * 50_000
@@ -667,8 +668,8 @@ def test_a_pdf_after_an_encrypted_one_is_not_called_encrypted(tmp_path: Path) ->
     import pypdfium2 as pdfium
     from fpdf import FPDF
 
-    from index.formats import LoadError
-    from index.loaders import load_document
+    from index.reading.formats import LoadError
+    from index.reading.load import load_document
 
     locked = FPDF()
     locked.add_page()
@@ -691,7 +692,7 @@ def test_a_docx_without_core_properties_is_titled_by_its_first_heading(tmp_path:
     import re
     import zipfile
 
-    from index.loaders import load_document
+    from index.reading.load import load_document
     from tests.docgen import make_docx
 
     make_docx(tmp_path / "full.docx", [("h1", "Lava Report"), ("p", "Basalt lava is runny.")])

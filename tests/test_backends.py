@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from index.builder import BuildSummary, build
+from index.build import BuildSummary, build
 from index.embedding import HashEmbedder
 from index.storage import open_store
 from qa.config import Settings
@@ -141,7 +141,7 @@ def test_milvus_answers_equal_local_answers(backend: str, corpus: Path, tmp_path
 def test_a_large_milvus_index_searches_an_hnsw_graph_and_answers_alike(corpus: Path, tmp_path: Path) -> None:
     """From `exact_limit` chunks on (100,000 by default; 1 here) the chunk vectors get an HNSW index instead of
     FLAT, like the local store's IVF; on a corpus this small the graph finds the exact neighbours."""
-    from index.builder import ChunkingParams
+    from index.types import ChunkingParams
 
     spec = spec_for("milvus", tmp_path)
     run(corpus, spec, HashEmbedder(), params=ChunkingParams(exact_limit=1))
@@ -244,10 +244,10 @@ def test_an_engine_follows_another_process_update_on_a_server(stale_check: float
     """A Milvus server serves several processes: when another one publishes an update (and drops the
     generation this engine had open), the next question is answered from the new generation, whether the
     engine notices before asking (stale_check 0) or only when a search fails (3600)."""
-    import index.milvus_store
+    import index.storage.milvus.reader
 
     _SERVER["address"] = milvus_server
-    monkeypatch.setattr(index.milvus_store, "STALE_CHECK", stale_check)
+    monkeypatch.setattr(index.storage.milvus.reader, "STALE_CHECK", stale_check)
     spec = spec_for("milvus-server", tmp_path)
     eng = engine(corpus, spec)
     try:

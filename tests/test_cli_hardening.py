@@ -381,7 +381,7 @@ class FakeTerminal(io.StringIO):
 
 
 def test_progress_on_a_terminal_shows_a_bar_only_for_a_slow_stage() -> None:
-    from index.builder import Progress
+    from index.build import Progress
     from qa.cli import _Progress
 
     screen = FakeTerminal()

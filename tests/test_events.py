@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from index.builder import BuildSummary, FileSkipped, Progress
-from index.loaders import Skipped
+from index.build import BuildSummary, FileSkipped, Progress
+from index.types import Skipped
 from qa.engine import Notice
 from qa.events import describe
 from tests.conftest import qa_command

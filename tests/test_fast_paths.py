@@ -102,7 +102,7 @@ def test_bf16_chunk_vectors_stay_close_to_fp32(minilm, minilm_fp32) -> None:  # 
 def test_onnx_export_matches_and_is_used(minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
     """The session's export (made by `prepare_query_encoder`, as `qa index` does) agrees with the fp32 network,
     and the embedder then answers questions through it, not through torch."""
-    from index.onnx_encoder import PARITY_MIN_COSINE, OnnxEncoder, verified
+    from index.embedding.onnx import PARITY_MIN_COSINE, OnnxEncoder, verified
 
     assert onnx_export.min_cosine >= PARITY_MIN_COSINE and verified(onnx_export.path)
     texts = ["Who is the U.S. Secretary of State?", "zebra quantum lasagna"]
@@ -117,7 +117,7 @@ def test_onnx_is_written_from_the_weights_not_traced(minilm, onnx_export) -> Non
     traced by torch.onnx (which holds the weights several times over); the graph is the model's, not a stub."""
     import onnx
 
-    from index.onnx_encoder import weights_path
+    from index.embedding.onnx import weights_path
 
     weights = weights_path(onnx_export.path)
     assert weights.is_file() and weights.stat().st_size == 22_565_376 * 4  # every encoder weight (no pooler), fp32
@@ -167,7 +167,7 @@ def test_an_export_whose_weights_file_changed_is_not_trusted(onnx_export, tmp_pa
     """`verified` checks the weights file is still the one the graph was checked with."""
     import shutil
 
-    from index.onnx_encoder import verified, weights_path
+    from index.embedding.onnx import verified, weights_path
 
     copy = tmp_path / onnx_export.path.name
     for source in (onnx_export.path, weights_path(onnx_export.path), onnx_export.path.with_suffix(".verified.json")):

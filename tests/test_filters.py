@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from index.embedding.hashing import HashEmbedder
 from index.errors import UsageError
 from index.filters import Where, parse_where
-from index.hash_embedder import HashEmbedder
 from qa.config import Settings
 from qa.engine import Engine
 from tests.conftest import qa_command
@@ -124,7 +124,7 @@ def test_cli_where(scoped: Path, tmp_path: Path) -> None:
 def test_ivf_search_with_a_mask_equals_exact_search_over_allowed_rows(tmp_path: Path) -> None:
     import numpy as np
 
-    from index.vectors import VectorStore, write_vectors
+    from index.storage.local.vectors import VectorStore, write_vectors
 
     rng = np.random.default_rng(3)
     centres = rng.normal(size=(40, 32))

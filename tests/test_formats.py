@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from index.builder import BuildSummary, build
+from index.build import BuildSummary, build
 from index.embedding import HashEmbedder
-from index.formats import LoadError
-from index.formats.cleanup import clean
-from index.formats.html import html_to_extracted
-from index.loaders import load_document, scan_corpus
-from index.store import IndexDir
+from index.reading.formats import LoadError
+from index.reading.formats.cleanup import clean
+from index.reading.formats.html import html_to_extracted
+from index.reading.load import load_document
+from index.reading.scan import scan_corpus
+from index.storage.local import IndexDir
 from tests.docgen import LOREM, make_docx, make_epub, make_image_only_pdf, make_pdf, make_zip_bomb
 
 ETNA = "Mount Etna erupted spectacularly in the spring, and the lava reached the outskirts of Catania."

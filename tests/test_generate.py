@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from index.hash_embedder import HashEmbedder
+from index.embedding.hashing import HashEmbedder
 from qa.config import Settings
 from qa.engine import Engine
 from qa.support import min_support

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.builder import BuildSummary, build
-from index.chunking import split_sentences
+from index.build import BuildSummary, build
+from index.embedding.hashing import HashEmbedder
 from index.errors import IndexStateError
-from index.hash_embedder import HashEmbedder
-from index.store import IndexDir
+from index.storage.local import IndexDir
+from index.text.chunking import split_sentences
 from qa.config import Settings
 from qa.engine import Engine
 from tests.conftest import clean_env, qa_command

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index import keyword_index
-from index.keyword_index import KeywordIndex, write_keyword_index
+from index.storage.local import bm25 as keyword_index
+from index.storage.local.bm25 import KeywordIndex, write_keyword_index
 
 CHUNKS = [["astana", "blinken", "blinken"], ["ukrain", "war"], [], ["astana", "capit", "war", "war", "war"]]
 
@@ -33,7 +33,7 @@ def test_scores_match_bm25s(tmp_path: Path) -> None:
 
 def test_reader_does_not_import_bm25s(tmp_path: Path) -> None:
     write_keyword_index(tmp_path / "kw", CHUNKS)
-    code = (f"import sys; from pathlib import Path; from index.keyword_index import KeywordIndex\n"
+    code = (f"import sys; from pathlib import Path; from index.storage.local.bm25 import KeywordIndex\n"
             f"k = KeywordIndex(Path({str(tmp_path / 'kw')!r})); k.scores(['war'])\n"
             "assert 'bm25s' not in sys.modules and 'scipy' not in sys.modules, 'heavy import'\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from index.chunking import chunk_document, split_sentences
 from index.embedding import HashEmbedder
-from index.loaders import load_document, parse_document, scan_corpus
+from index.reading.load import load_document, parse_document
+from index.reading.scan import scan_corpus
+from index.text.chunking import chunk_document, split_sentences
 
 
 def words(texts):  # type: ignore[no-untyped-def]

@@ -37,7 +37,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def dump(index: Path) -> dict[str, dict[str, Any]]:
     """Everything a build decides, by source: text, title, chunks, sentences and their vectors."""
-    from index.store import IndexDir
+    from index.storage.local import IndexDir
 
     snap = IndexDir(index).open()
     try:
@@ -108,9 +108,9 @@ def test_qa_index_ray_builds_the_same_index_as_a_local_build(ray_address: str, c
 
 
 def _build(corpus: Path, index: Path, runner: Any = None) -> Any:
-    from index.builder import BuildSummary, build
+    from index.build import BuildSummary, build
     from index.embedding import HashEmbedder
-    from index.store import IndexDir
+    from index.storage.local import IndexDir
 
     events = list(build(corpus, IndexDir(index), HashEmbedder(), runner=runner))
     summary = events[-1]
@@ -122,7 +122,7 @@ def test_incremental_ray_update_embeds_only_changed_files_and_drops_removed_ones
                                                                                  tmp_path: Path) -> None:
     import os
 
-    from index.ray_build import RayRunner
+    from index.build.ray import RayRunner
 
     class Recording(RayRunner):
         """The real runner, noting what it was sent."""
@@ -162,11 +162,12 @@ def test_a_ray_build_sends_the_chunks_a_window_at_a_time_and_matches_a_local_bui
         ray_address: str, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The driver holds one runner window of texts at a time (here 2 chunks: several calls), and what a
     runner read waits in a temporary file, not in memory; the index is the local build's all the same."""
-    import index.builder
-    from index.builder import BuildSummary, Progress, build
+    import index.build.builder
+    import index.build.spill
+    from index.build import BuildSummary, Progress, build
+    from index.build.ray import RayRunner
     from index.embedding import HashEmbedder
-    from index.ray_build import RayRunner
-    from index.store import IndexDir
+    from index.storage.local import IndexDir
 
     class Small(RayRunner):
         calls: list[int] = []
@@ -180,7 +181,8 @@ def test_a_ray_build_sends_the_chunks_a_window_at_a_time_and_matches_a_local_bui
             yield from super().embed(jobs, dim, put)
 
     _big_corpus(corpus)
-    monkeypatch.setattr(index.builder, "EMBED_WINDOW", 2)  # local and Ray builds alike
+    monkeypatch.setattr(index.build.builder, "EMBED_WINDOW", 2)  # local and Ray builds alike
+    monkeypatch.setattr(index.build.spill, "EMBED_WINDOW", 2)
     runner = Small(None, "hash", "auto")
     runner.window = 2
     events = list(build(corpus, IndexDir(tmp_path / "ray"), HashEmbedder(), runner=runner))
@@ -224,9 +226,9 @@ def test_ray_errors_are_one_line(corpus: Path, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_ray_build_with_the_real_model_matches_a_local_build(ray_address: str, corpus: Path, tmp_path: Path,
                                                              minilm: Any) -> None:
-    from index.builder import build
-    from index.ray_build import RayRunner
-    from index.store import IndexDir
+    from index.build import build
+    from index.build.ray import RayRunner
+    from index.storage.local import IndexDir
 
     runner = RayRunner(None, "minilm", minilm.precision)
     list(build(corpus, IndexDir(tmp_path / "ray"), minilm, runner=runner))
@@ -238,7 +240,7 @@ def test_ray_build_with_the_real_model_matches_a_local_build(ray_address: str, c
 def test_embedding_actors_go_one_per_gpu_when_the_cluster_has_gpus() -> None:
     """The plan a cluster's resources give. This machine has no GPU, so the CUDA path itself (the model and
     its inputs moved to the worker's GPU) is not run here: only where the actors go is checked."""
-    from index.ray_build import EmbedPlan, embed_plan
+    from index.build.ray import EmbedPlan, embed_plan
 
     assert embed_plan({"CPU": 16.0, "GPU": 2.0}, "minilm") == EmbedPlan(2, 1, "cuda")
     assert embed_plan({"CPU": 16.0}, "minilm") == EmbedPlan(16, 0, "cpu")

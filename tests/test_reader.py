@@ -94,7 +94,7 @@ def wiki(tmp_path: Path) -> Engine:
     }
     for name, text in docs.items():
         (root / name).write_text(text, encoding="utf-8")
-    from index.hash_embedder import HashEmbedder
+    from index.embedding.hashing import HashEmbedder
 
     eng = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=HashEmbedder())
     for _ in eng.prepare():

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from index.builder import BuildSummary, build
+from index.build import BuildSummary, build
 from index.embedding import HashEmbedder
 from index.errors import CorpusError, IndexBusyError, IndexStateError
-from index.store import IndexDir
+from index.storage.local import IndexDir
 from tests.conftest import qa_command
 
 
@@ -111,11 +111,11 @@ def test_failed_build_leaves_previous_index_intact(corpus: Path, tmp_path: Path)
 
 STEPPED_BUILD = """
 import sys
-import index.builder
+import index.build.builder
 from qa.config import Settings
 from qa.engine import Engine
 
-index.builder.EMBED_BATCH = 32  # several embedding events from a small corpus
+index.build.builder.EMBED_BATCH = 32  # several embedding events from a small corpus
 # what `qa index --rebuild` runs, reporting each build event and waiting for a line on stdin before going on
 engine = Engine(Settings.resolve(sys.argv[1], sys.argv[2]))
 for event in engine.reindex(rebuild=True):
@@ -188,7 +188,7 @@ def test_writer_lock_excludes_writers_but_not_readers(corpus: Path, tmp_path: Pa
     run(corpus, index, HashEmbedder())
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from index.store import IndexDir\n"
+         "import sys, time; from pathlib import Path; from index.storage.local import IndexDir\n"
          f"with IndexDir(Path({str(index.path)!r})).write_lock():\n"
          "    print('locked', flush=True); time.sleep(30)"],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent,
@@ -270,7 +270,7 @@ def test_an_index_of_another_format_or_model_is_rebuilt_with_a_warning(outdated:
     why, instead of exit 4. Readers that never build (qa text) still refuse it with the rebuild hint."""
     import json
 
-    from index.builder import Notice
+    from index.build import Notice
     from qa.config import Settings
     from qa.engine import Engine
 

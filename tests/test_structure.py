@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.chunking import document_sentences
-from index.formats.html import MAX_DEPTH, html_to_extracted, nesting_depth
-from index.loaders import load_document
+from index.reading.formats.html import MAX_DEPTH, html_to_extracted, nesting_depth
+from index.reading.load import load_document
+from index.text.chunking import document_sentences
 from index.types import Document
 from tests.docgen import API_PAGE, make_code_docx, make_structured_pdf
 
@@ -92,7 +92,7 @@ def test_deeply_nested_html_is_refused_before_parsing(tmp_path: Path) -> None:
     (tmp_path / "deep.html").write_text(deep, encoding="utf-8")
     import pytest
 
-    from index.formats import LoadError
+    from index.reading.formats import LoadError
 
     with pytest.raises(LoadError, match="nested"):
         load_document(tmp_path, "deep.html")

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from index.builder import BuildSummary, ChunkingParams, build
+from index.build import BuildSummary, build
 from index.embedding import HashEmbedder
-from index.store import IndexDir
-from index.vectors import VectorStore, _exact_top, write_vectors
+from index.storage.local import IndexDir
+from index.storage.local.vectors import VectorStore, _exact_top, write_vectors
+from index.types import ChunkingParams
 
 
 def clustered(n: int, dim: int = 64, seed: int = 1) -> np.ndarray:

@@ -42,7 +42,7 @@ from tui.widgets import AnswerView, CitationItem, QuestionInput, QuestionView
 if TYPE_CHECKING:
     from textual import events
 
-    from index.builder import BuildEvent
+    from index.build import BuildEvent
     from qa.config import Settings
     from qa.engine import Engine, Notice
     from qa.types import Answer, Citation, GeneratedSentence
@@ -186,7 +186,7 @@ class ChatApp(App[None]):
 
     def _report(self, events: Iterable[BuildEvent | Notice]) -> None:
         """Turn engine events into StatusChanged messages (runs inside a worker thread)."""
-        from index.builder import BuildSummary
+        from index.build import BuildSummary
         from qa.events import describe
 
         for event in events:

@@ -13,23 +13,23 @@ from pathlib import Path
 import click
 
 from index.errors import QAError
-from qa.cli import CONTEXT, _common, _fail, _generate, _settings, _where, cli
+from qa.cli import CONTEXT, cli, common_options, fail, generate_option, settings_from, where_option
 from qa.cli import main as _headless_main
 
 
 @cli.command(context_settings=CONTEXT)
-@_common
-@_where
+@common_options
+@where_option
 @click.option("--watch", is_flag=True, help="Update the index in the background whenever files change.")
-@_generate
+@generate_option
 def chat(corpus: Path | None, index_dir: Path | None, watch: bool, generate: bool | None) -> None:
     """Open the interactive chat (a terminal app) on the corpus."""
     from tui.app import run_chat
 
     try:
-        settings = _settings(corpus, index_dir, answers=True, generate=generate)
+        settings = settings_from(corpus, index_dir, answers=True, generate=generate)
     except QAError as error:
-        _fail(error)
+        fail(error)
     run_chat(settings, watch=watch)
 
 

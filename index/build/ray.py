@@ -6,7 +6,7 @@ its `BuildRunner`:
 
 - reading: the files to (re)read go through `map_batches` to a pool of actors, each loading and chunking
   documents with its own copy of the embedder's tokenizer; documents and chunks come back pickled and wait
-  in a temporary file on the driver (index.builder.Stash) until the builder writes them, one at a time;
+  in a temporary file on the driver (index.build.spill.Stash) until the builder writes them, one at a time;
 - embedding: the chunks' texts, longest first within windows (so batches pad little), go through
   `map_batches` to a pool of actors holding one model each: one per GPU of the cluster when it has GPUs
   (each on its GPU, in bf16 where the GPU has it), else one per CPU (each on one CPU); each returns the
@@ -32,7 +32,9 @@ from index.errors import ExitCode, QAError, UsageError
 if TYPE_CHECKING:
     import numpy as np
 
-    from index.builder import BuildEvent, ChunkingParams, Stash
+    from index.build import BuildEvent
+    from index.types import ChunkingParams
+    from index.build.spill import Stash
 
 INSTALL_HINT = "pip install 'corpus-qa[ray]'"
 READ_BATCH = 64
@@ -75,8 +77,8 @@ class _Reader:
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        from index.builder import read_document
-        from index.chunking import chunk_document
+        from index.build.builder import read_document
+        from index.text.chunking import chunk_document
 
         payloads = []
         for source in batch["source"]:
@@ -200,7 +202,7 @@ class RayRunner:
         """Reading actors: one per CPU of the cluster, each on one CPU."""
         self.plan = embed_plan(resources, embedder)
         """Embedding actors: how many, on what."""
-        from index.builder import RUNNER_WINDOW
+        from index.build.builder import RUNNER_WINDOW
 
         self.window = max(RUNNER_WINDOW, 4096 * self.plan.actors)
         """Chunks per `embed` call: each call starts the actors (and loads the model in each) again, so a call
@@ -241,7 +243,7 @@ class RayRunner:
 
     def read(self, corpus: Path, sources: list[str], params: ChunkingParams,
              into: Stash) -> Iterator[BuildEvent]:
-        from index.builder import Progress
+        from index.build import Progress
 
         yield Progress("reading", 0, len(sources))
         if not sources:
@@ -260,7 +262,8 @@ class RayRunner:
               put: Callable[[int, np.ndarray, np.ndarray], None]) -> Iterator[BuildEvent]:
         import numpy as np
 
-        from index.builder import EMBED_BATCH, Progress
+        from index.build.builder import EMBED_BATCH
+        from index.build import Progress
 
         total = len(jobs)
         yield Progress("embedding", 0, total)

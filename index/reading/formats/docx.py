@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import BinaryIO
 
-from index.formats import Extracted, LoadError
-from index.formats.cleanup import clean
-from index.formats.safezip import check_container
+from index.reading.formats import Extracted, LoadError
+from index.reading.formats.cleanup import clean
+from index.reading.formats.safezip import check_container
 from index.types import Unit, sections_of
 
 _HEADING = re.compile(r"heading (\d)$", re.I)

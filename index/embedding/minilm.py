@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.embedding import MAX_SEQ_TOKENS, Spans, pool_spans, resolve_precision
+from index.embedding.base import MAX_SEQ_TOKENS, Spans, pool_spans, resolve_precision
 from index.errors import ModelError
 from index.memory import release_freed_memory
 from index.paths import PRIVATE_FILE, cache_home, private_dir
@@ -163,7 +163,7 @@ class MiniLMEmbedder:
     # -- the network ------------------------------------------------------------------------------
 
     def _load_bert(self, precision: str) -> Any:
-        from index.bert import BertConfigError, load_bert
+        from index.embedding.bert import BertConfigError, load_bert
 
         try:
             return load_bert(self.model_dir, precision, self.device)
@@ -318,7 +318,7 @@ class MiniLMEmbedder:
 
     @property
     def onnx_path(self) -> Path:
-        from index.onnx_encoder import export_path
+        from index.embedding.onnx import export_path
 
         return export_path(cache_home() / "models", self.weights_hash)
 
@@ -327,7 +327,7 @@ class MiniLMEmbedder:
         """The torch-free ONNX encoder when a verified export exists (QA_QUERY_BACKEND=torch disables it)."""
         if os.environ.get("QA_QUERY_BACKEND", "auto") == "torch":
             return None
-        from index.onnx_encoder import OnnxEncoder, forget, verified
+        from index.embedding.onnx import OnnxEncoder, forget, verified
 
         if not verified(self.onnx_path):
             return None
@@ -345,13 +345,13 @@ class MiniLMEmbedder:
         return "onnx" if self._query_encoder is not None else "torch"
 
     def needs_query_encoder(self) -> bool:
-        from index.onnx_encoder import verified
+        from index.embedding.onnx import verified
 
         return os.environ.get("QA_QUERY_BACKEND", "auto") != "torch" and not verified(self.onnx_path)
 
     def prepare_query_encoder(self, samples: Sequence[str] = ()) -> str | None:
         """Export and verify the ONNX query encoder if there is none yet. Returns a warning, or None."""
-        from index.onnx_encoder import PARITY_MIN_COSINE, export_onnx, verified
+        from index.embedding.onnx import PARITY_MIN_COSINE, export_onnx, verified
 
         if verified(self.onnx_path):
             return None

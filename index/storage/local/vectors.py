@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from index.types import EXACT_LIMIT
+
 if TYPE_CHECKING:
     import numpy as np
 
-EXACT_LIMIT = 100_000
 TARGET_RECALL = 0.97
 TUNE_COSINE = 0.5
 """Cosine of the tuning queries to the stored vectors they are made from."""

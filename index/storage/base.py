@@ -4,37 +4,51 @@ An index is published as a whole ("a generation"): readers open one consistent v
 keep it while a writer prepares the next one (`IndexWriter`) and publishes it atomically. Two backends
 implement it today:
 
-- local (index/store.py, index/generation.py): a folder with generations, a CURRENT pointer and a lock
-  file; vectors in memory-mapped numpy files, BM25 in numpy arrays, text and offsets in SQLite. The
-  default, and the fastest for one machine.
+- local (index/storage/local/): a folder with generations, a CURRENT pointer and a lock file; vectors in
+  memory-mapped numpy files, BM25 in numpy arrays, text and offsets in SQLite. The default, and the fastest
+  for one machine.
 
-- milvus (index/milvus_store.py): collections in Milvus Lite (`milvus:///path/index.db`) or a Milvus server
+- milvus (index/storage/milvus/): collections in Milvus Lite (`milvus:///path/index.db`) or a Milvus server
   (`milvus://host:19530`, `milvus+https://host`); each generation a set of collections published by
   switching an alias.
 
-The choice is a URI (`--store`, `QA_STORE`): a folder path (or nothing) is local. Backends are
-imported only when chosen. Everything that is not storage (chunking, embedding, fusion, answers, quote
-verification) is shared, so every backend gives the same answers.
+This module holds what both share and imports neither: the protocols, the manifest and format version, the
+cross-process write lock, BM25's parameters, and the checks and row planning both apply. The choice is a
+URI (`--store`, `QA_STORE`), made in index/storage/__init__.py, the only place that names a backend;
+backends are imported only when chosen. Everything that is not storage (chunking, embedding, fusion,
+answers, quote verification) is shared, so every backend gives the same answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from index.errors import IndexStateError, UsageError
+from index.errors import IndexBusyError, IndexStateError, IndexWriteError, UsageError
+from index.paths import PRIVATE_FILE
+from index.types import Chunk, FileStat, Skipped, Span
 
 if TYPE_CHECKING:
     import numpy as np
 
     from index.embedding import Embedder
     from index.filters import Where
-    from index.loaders import FileStat, Skipped
-    from index.store import Manifest
-    from index.types import Chunk, Document, DocumentInfo, Span
+    from index.types import Document, DocumentInfo
+
+
+FORMAT_VERSION = 7
+"""7: structural units (definitions, code blocks, table rows) and the names vocabulary; 6: title keys, chunk
+table and vector checksums; 5: pages and sections of PDF/HTML/DOCX/EPUB."""
+K1 = 1.5
+B = 0.75
+"""BM25's parameters (Lucene's variant), the same in every backend, so they rank alike."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,8 @@ class IndexReader(Protocol):
     manifest: Manifest
     location: str
     """Where the index is, for messages."""
+    rebuild_hint: str
+    """What to run when it is damaged (`qa index --rebuild`, with `--store URI` for Milvus)."""
     term_cache: dict[int, frozenset[str]]
     """Sentence id -> keyword terms, filled as answers are composed."""
 
@@ -113,7 +129,7 @@ class IndexReader(Protocol):
     def documents_matching(self, where: Where) -> set[int]: ...
     def document_frequency(self, term: str) -> int: ...
     def name_frequency(self, key: str) -> int:
-        """How many documents hold a name written as code (index.keywords.names_in), by its lookup key."""
+        """How many documents hold a name written as code (index.text.keywords.names_in), by its lookup key."""
         ...
     def keyword_chunks(self) -> int: ...
 
@@ -149,8 +165,15 @@ class IndexStore(Protocol):
     """Where an index lives."""
 
     location: str
+    """Where the index is, for messages."""
+    rebuild_hint: str
+    """What to run when it is damaged."""
 
     def exists(self) -> bool: ...
+    def private_file(self, name: str) -> Path:
+        """Where a private file of this index goes (the MCP server's token): inside its folder (claimed as a
+        build would claim it), beside a Milvus Lite file, or in the cache folder for a Milvus server."""
+        ...
     def open(self, embedder: Embedder | None = None) -> IndexReader: ...
     def write_lock(self, wait: bool = False) -> AbstractContextManager[None]: ...
     def writer(self, previous: IndexReader | None, dim: int, exact_limit: int) -> IndexWriter: ...
@@ -172,19 +195,90 @@ def not_a_folder(path: Path, how: str = "--index DIR or QA_INDEX") -> UsageError
     return UsageError(f"The index location {path} is a file, not a folder: give a folder for the index ({how}).")
 
 
-def open_store(spec: str | Path, corpus: Path | None = None) -> IndexStore:
-    """The store a URI or folder names: `milvus://...` (Milvus), anything else a local index folder. `corpus`:
-    the folder it indexes, the one non-empty folder a local index may also be kept in."""
-    text = str(spec)
-    if text.startswith(("milvus://", "milvus+http://", "milvus+https://")):
-        try:
-            from index.milvus_store import MilvusStore
-        except ImportError as exc:
-            raise UsageError(f"{text}: the Milvus backend needs pymilvus and milvus-lite "
-                             f"(pip install 'corpus-qa[milvus]'): {exc}") from None
-        return MilvusStore(text)
-    if "://" in text:
-        raise UsageError(f"Unknown store {text!r}: give an index folder.")
-    from index.store import IndexDir
+@dataclass(frozen=True)
+class Manifest:
+    """What an index was built with; an index is only used by the same model, format and chunking."""
 
-    return IndexDir(Path(text), corpus)
+    format_version: int
+    """Layout version of the index folder."""
+    model_id: str
+    """Embedding model name."""
+    weights_hash: str
+    """Hash of the model weights."""
+    dim: int
+    """Vector length."""
+    max_tokens: int
+    """Chunk size limit, in model tokens."""
+    overlap_tokens: int
+    """Overlap between neighbouring chunks, in model tokens."""
+    title_context: bool
+    """Whether chunks were embedded with their document title in front."""
+    vector_index: str
+    """`flat` (exact) or `ivf-sq8` (approximate, re-scored exactly); see index/vectors.py."""
+    corpus: str
+    """Absolute path of the corpus folder the index was built from."""
+    documents: int
+    """Number of documents."""
+    chunks: int
+    """Number of chunks (= rows of chunks.npy)."""
+    sentences: int
+    """Number of sentences."""
+    created: float
+    """Unix time of the build."""
+    checksums: dict[str, list[int]] = field(default_factory=dict)
+    """File name -> CRC-32 of each 1 MiB block of its data, checked on open (a sample of blocks)."""
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        if data.get("format_version") != FORMAT_VERSION:
+            raise FormatMismatch(data.get("format_version"))
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+class FormatMismatch(Exception):
+    """The manifest was written by another index format version."""
+
+
+@contextlib.contextmanager
+def file_write_lock(path: Path, location: str, wait: bool = False) -> Iterator[None]:
+    """One writer at a time, across processes: an exclusive flock on `path` (created 0600), which names the
+    holding process for the next writer's "busy" message. Raises `IndexBusyError` if another process holds
+    it (unless `wait`), `IndexWriteError` if the lock file cannot be created. Used by every store that
+    keeps a lock file (the local folder, Milvus Lite)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+    except OSError as exc:
+        raise IndexWriteError(f"Cannot write the index at {location} ({exc.strerror}).") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise IndexBusyError(
+                f"The index at {location} is being updated by {holder}. Wait for it to finish, then try again."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def unique_sentences(chunks: Sequence[Chunk]) -> list[Span]:
+    """A document's sentences in order, each once (neighbouring chunks share some): the sentence rows every
+    backend writes for a new document."""
+    seen: dict[tuple[int, int], Span] = {}
+    for c in chunks:
+        for s in c.sentences:
+            seen.setdefault((s.start, s.end), s)
+    return list(seen.values())

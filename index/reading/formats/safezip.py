@@ -10,7 +10,7 @@ from __future__ import annotations
 import zipfile
 from typing import BinaryIO
 
-from index.formats import LoadError
+from index.reading.formats import LoadError
 
 MAX_TOTAL = 256 * 1024 * 1024
 """Most bytes all members of one container may decompress to."""

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.storage.base import K1, B
+
 TERM_MAX = "term_max.npy"
 PRUNE_ABOVE = 100_000
 """Queries whose posting lists hold fewer postings than this are summed whole: pruning costs more than it
@@ -40,8 +42,6 @@ POSTINGS_BLOCK = 16_384
 """Chunks whose postings are made together when the index is written."""
 
 EMPTY = "\u2205"
-K1 = 1.5
-B = 0.75
 FORMAT = "corpus-qa-bm25-1"
 
 

@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.keywords import STOPWORDS
+from index.text.keywords import STOPWORDS
 
 MAX_WORDS = 8
 """Longest question n-gram looked up (and longest title key stored)."""

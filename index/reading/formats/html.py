@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from index.formats import Extracted, LoadError
-from index.formats.cleanup import clean
+from index.reading.formats import Extracted, LoadError
+from index.reading.formats.cleanup import clean
 from index.types import Section, Unit, sections_of
 
 SKIP_TAGS = frozenset(

@@ -47,7 +47,7 @@ def export_onnx(embedder: Any, target: Path, samples: Sequence[str] = ()) -> flo
     at least PARITY_MIN_COSINE."""
     import numpy as np
 
-    from index.bert import BertConfigError
+    from index.embedding.bert import BertConfigError
     from index.paths import PRIVATE_FILE, private_dir
 
     private_dir(target.parent)
@@ -118,7 +118,7 @@ def write_bert_onnx(model_dir: Path, target: Path, weights: Path) -> None:
     8.7 s and peaked at 636 MB here, this about a second and a few MB above what is loaded. The weights
     file is named by the weights hash, so replacing it (same bytes) never disturbs a model already using
     it; it is in place before `target` is. Raises BertConfigError for any other architecture."""
-    from index.bert import SafetensorsReader, bert_config
+    from index.embedding.bert import SafetensorsReader, bert_config
 
     config = bert_config(model_dir)
     reader = SafetensorsReader(model_dir / "model.safetensors")
@@ -138,7 +138,7 @@ def _write_graph(config: dict[str, Any], reader: Any, prefix: str, target: Path,
     import onnx
     from onnx import TensorProto, helper
 
-    from index.bert import BertConfigError
+    from index.embedding.bert import BertConfigError
     from index.paths import PRIVATE_FILE
 
     hidden, heads = int(config["hidden_size"]), int(config["num_attention_heads"])

@@ -1,6 +1,6 @@
-"""Finding the documents of a corpus folder and loading them, one bad file never stopping the rest.
+"""Loading one document of a corpus, one bad file never stopping the rest.
 
-Each supported format has a loader (index/formats), chosen by the file's suffix or, where the suffix lies
+Each supported format has a loader (index/reading/formats), chosen by the file's suffix or, where the suffix lies
 or is missing, by its content. Plain text loaders return the text exactly as
 `Path.read_text(encoding="utf-8")` would, so citation offsets can be checked against the file; the others
 return extracted text that is stored in the index and checked there.
@@ -14,13 +14,11 @@ import io
 import os
 import re
 import stat
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from index.formats import LOADERS, LoadError, choose_format, declared_format
-from index.paths import is_index_entry
+from index.reading.formats import LOADERS, LoadError, choose_format
+from index.reading.scan import inside
 from index.types import TEXT_FORMATS, Document, Unit
 
 SNIFF_BYTES = 2048
@@ -29,107 +27,6 @@ SMALL_FILE = 64 * 1024 * 1024
 limit; larger ones (PDF, DOCX, EPUB) as the open file."""
 _HEADER = re.compile(r"date (\d{4}-\d{2}-\d{2})\s+([^:\n]{1,120}?):[ \t]*")
 _TITLE_MAX = 80
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file that was found but not indexed, and why."""
-
-    source: str
-    """Path relative to the corpus folder."""
-    reason: str
-    """A short reason a person understands, e.g. `not UTF-8 text`."""
-
-
-@dataclass(frozen=True)
-class FileStat:
-    """What is cheap to know about a file without reading it; used to notice changes."""
-
-    source: str
-    """Path relative to the corpus folder (a name that is not UTF-8 is shown with backslash escapes)."""
-    size: int
-    """Size in bytes."""
-    mtime_ns: int
-    """Modification time in nanoseconds."""
-    ctime_ns: int = 0
-    """Inode change time: moves when a file is rewritten even if its mtime is set back."""
-    problem: str | None = None
-    """Why the file will not be read, when that is known from the directory entry alone."""
-
-    @property
-    def key(self) -> tuple[int, int, int]:
-        """What must stay equal for the file to count as unchanged without reading it."""
-        return self.size, self.mtime_ns, self.ctime_ns
-
-
-def _is_hidden(name: str) -> bool:
-    return name.startswith(".")
-
-
-def _printable_name(source: str) -> tuple[str, bool]:
-    """The source as text that can be stored and shown, and whether the name was valid UTF-8."""
-    try:
-        source.encode("utf-8")
-        return source, True
-    except UnicodeEncodeError:
-        return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"), False
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def scan_corpus(root: Path, exclude: Path | str | None = None) -> Iterator[FileStat]:
-    """Yield every candidate file below `root` (recursively, sorted, hidden files and folders skipped, and
-    the folder `exclude`: the index itself, when it is kept inside its corpus, or its own files, when it is
-    kept in the corpus folder itself).
-
-    Only regular files are read. Symbolic links: a link to a regular file inside the corpus is followed;
-    a link out of the corpus (`/etc/passwd`), to a device (`/dev/zero`) or to anything else is reported
-    and not read, nor is a named pipe, socket or device file. Links to folders are not followed (they
-    would index the same files twice, or loop); they are reported too. A file whose name is not valid
-    UTF-8 is reported, with its name escaped, and not read."""
-    real_root = os.path.realpath(root)
-    skip = os.path.realpath(exclude) if exclude is not None else None
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        if skip is not None and os.path.realpath(dirpath) == skip:
-            # The index kept in the corpus folder itself (`--index` = `--corpus`): its own files are not
-            # documents, and indexing them (CURRENT, lock) would make every question see a changed corpus.
-            dirnames[:] = [d for d in dirnames if not is_index_entry(d)]
-            filenames = [f for f in filenames if not is_index_entry(f)]
-        dirnames.sort()
-        linked = [d for d in dirnames if not _is_hidden(d) and os.path.islink(os.path.join(dirpath, d))]
-        dirnames[:] = [d for d in dirnames if not _is_hidden(d) and d not in linked
-                       and (skip is None or os.path.realpath(os.path.join(dirpath, d)) != skip)]
-        for name in linked:
-            source, _ok = _printable_name(Path(dirpath, name).relative_to(root).as_posix())
-            yield FileStat(source + "/", 0, 0, 0, "a symbolic link to a folder: not followed")
-        for name in sorted(filenames):
-            if _is_hidden(name) or declared_format(name) is None:
-                continue
-            path = os.path.join(dirpath, name)
-            source, ok = _printable_name(Path(path).relative_to(root).as_posix())
-            yield _stat(path, source, ok, real_root)
-
-
-def _stat(path: str, source: str, name_ok: bool, real_root: str) -> FileStat:
-    try:
-        link = os.lstat(path)
-        st = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
-    except OSError as exc:
-        return FileStat(source, -1, -1, -1, f"unreadable ({exc.strerror or exc.__class__.__name__})")
-    problem = None
-    if not name_ok:
-        problem = "file name is not valid UTF-8: rename the file to index it"
-    elif stat.S_ISLNK(link.st_mode) and not _inside(os.path.realpath(path), real_root):
-        problem = "a symbolic link to outside the corpus: not followed"
-    elif not stat.S_ISREG(st.st_mode):
-        kind = "named pipe" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else \
-            "device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "special file"
-        problem = f"not a regular file ({kind})"
-    # A link's own times count too: re-pointing a link is a change even if both targets are old.
-    ctime = max(st.st_ctime_ns, link.st_ctime_ns)
-    return FileStat(source, st.st_size, max(st.st_mtime_ns, link.st_mtime_ns), ctime, problem)
 
 
 def shorten(text: str, limit: int = _TITLE_MAX) -> str:
@@ -196,7 +93,7 @@ def open_in_corpus(root: Path, source: str, max_bytes: int | None = None) -> tup
             if exc.errno not in _LINK_ERRORS:
                 raise
             real_root, target = os.path.realpath(root), os.path.realpath(root / source)
-            if not _inside(target, real_root):
+            if not inside(target, real_root):
                 raise LoadError("a symbolic link to outside the corpus: not followed") from None
             try:
                 fd = _open_beneath(real_root, list(Path(os.path.relpath(target, real_root)).parts))
@@ -221,7 +118,7 @@ def open_in_corpus(root: Path, source: str, max_bytes: int | None = None) -> tup
 def read_corpus_text(root: Path, source: str) -> tuple[str, tuple[int, int, int]]:
     """A text file of the corpus as the index has it, read safely (`open_in_corpus`, at most the text
     formats' size limit): its text, and the (size, mtime_ns, ctime_ns) of the file read."""
-    from index.formats.text import decode_plain_text
+    from index.reading.formats.text import decode_plain_text
 
     limit = LOADERS["txt"].max_bytes
     fh, st = open_in_corpus(root, source, limit)

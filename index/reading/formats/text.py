@@ -13,7 +13,7 @@ import io
 import re
 from typing import BinaryIO
 
-from index.formats import Extracted, LoadError
+from index.reading.formats import Extracted, LoadError
 from index.types import Unit
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from index.embedding import Spans
+from index.embedding.base import Spans
 
 if TYPE_CHECKING:
     import numpy as np

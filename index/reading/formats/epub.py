@@ -17,8 +17,8 @@ import zipfile
 from typing import BinaryIO
 from urllib.parse import unquote
 
-from index.formats import Extracted, LoadError
-from index.formats.safezip import MAX_TOTAL, check_container, read_member
+from index.reading.formats import Extracted, LoadError
+from index.reading.formats.safezip import MAX_TOTAL, check_container, read_member
 from index.types import Page, Section, Unit
 
 _NS = {"c": "urn:oasis:names:tc:opendocument:xmlns:container", "opf": "http://www.idpf.org/2007/opf",
@@ -62,7 +62,7 @@ def _spine(zf: zipfile.ZipFile) -> tuple[list[str], str | None, str | None]:
 
 
 def load_epub(source: BinaryIO) -> Extracted:
-    from index.formats.html import check_depth, decode_html, parse, render
+    from index.reading.formats.html import check_depth, decode_html, parse, render
 
     check_container(source, "EPUB")
     source.seek(0)

@@ -17,22 +17,23 @@ import sqlite3
 import time
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.keyword_index import KeywordIndexWriter
-from index.keywords import names_in, search_terms
-from index.loaders import FileStat, Skipped
-from index.store import CHECKSUM_BLOCK, CHECKSUMMED, FORMAT_VERSION, SCHEMA, IndexDir, Manifest
-from index.titles import normalize, title_keys
-from index.types import Chunk, Document, Span
-from index.vectors import EXACT_LIMIT, write_search_structure
+from index.storage.base import FORMAT_VERSION, Manifest, unique_sentences
+from index.storage.local.bm25 import KeywordIndexWriter
+from index.storage.local.checksums import block_checksums
+from index.storage.local.schema import CHECKSUMMED, SCHEMA
+from index.storage.local.vectors import write_search_structure
+from index.text.keywords import names_in, search_terms
+from index.text.titles import normalize, title_keys
+from index.types import EXACT_LIMIT, Chunk, Document, FileStat, Skipped
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from index.storage import IndexReader
+    from index.storage.base import IndexReader
 
 
 class _RowFile:
@@ -85,37 +86,19 @@ class _RowFile:
             self.fd = None
 
 
-def block_checksums(path: Path) -> list[int]:
-    """CRC-32 of each CHECKSUM_BLOCK-byte block of a file."""
-    import zlib
-
-    sums = []
-    with path.open("rb") as fh:
-        while block := fh.read(CHECKSUM_BLOCK):
-            sums.append(zlib.crc32(block))
-    return sums
-
-
-def unique_sentences(chunks: Sequence[Chunk]) -> list[Span]:
-    """A document's sentences in order, each once (neighbouring chunks share some)."""
-    seen: dict[tuple[int, int], Span] = {}
-    for c in chunks:
-        for s in c.sentences:
-            seen.setdefault((s.start, s.end), s)
-    return list(seen.values())
-
-
 class GenerationWriter:
     """The local `IndexWriter`: builds `tmp-*/` for one generation; documents get their ids in the order
     they are added."""
 
-    def __init__(self, index: IndexDir, previous: IndexReader | None, dim: int,
+    def __init__(self, tmp: Path, commit: Callable[[Path, Manifest], object], previous: IndexReader | None, dim: int,
                  exact_limit: int = EXACT_LIMIT) -> None:
-        self.index = index
+        self.commit = commit
+        """Makes a finished generation the live one (the folder's `IndexDir.commit`)."""
         self.previous = previous
         self.dim = dim
         self.exact_limit = exact_limit
-        self.tmp = index.new_generation()
+        self.tmp = tmp
+        """The new generation's folder, made by the index folder for this writer."""
         try:
             self.conn = sqlite3.connect(self.tmp / "meta.sqlite")
             self.conn.executescript(SCHEMA)
@@ -213,9 +196,9 @@ class GenerationWriter:
 
     def publish(self, embedder_id: tuple[str, str], params: object, corpus: Path, skipped: Sequence[Skipped],
                 stat_of: dict[str, FileStat]) -> Manifest:
-        """Finish the generation and make it the live one (IndexDir.commit)."""
+        """Finish the generation and make it the live one (`commit`)."""
         manifest = self.finish(embedder_id, params, corpus, skipped, stat_of, self.exact_limit)
-        self.index.commit(self.tmp, manifest)
+        self.commit(self.tmp, manifest)
         return manifest
 
     def finish(self, embedder_id: tuple[str, str], params: object, corpus: Path, skipped: Sequence[Skipped],

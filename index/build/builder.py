@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from index.chunking import chunk_document
+from index.text.chunking import chunk_document
 from index.errors import CorpusError, IndexOutdated, IndexWriteError
-from index.loaders import Skipped, load_document, scan_corpus
+from index.types import Skipped
+from index.reading.load import load_document
+from index.reading.scan import scan_corpus
 from index.memory import release_freed_memory
 from index.storage import IndexReader, IndexStore, IndexWriter, KeptDocument
-from index.types import Chunk, Document
-from index.vectors import EXACT_LIMIT
+from index.build.spill import EMBED_WINDOW, Job, Loaded, Spill, Stash
+from index.types import Chunk, ChunkingParams, Document, Skipped
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,26 +37,6 @@ EMBED_BATCH = 256
 RUNNER_WINDOW = 65_536
 """Jobs per call to a runner, at least (`BuildRunner.window`): what this process holds of the corpus's texts
 while a cluster embeds them."""
-
-EMBED_WINDOW = 2048
-"""New chunks ordered longest first together, so the model's batches pad little; a window's texts are all a
-local build holds of the corpus while embedding. A window ends between two documents, or between two pieces
-of this many chunks of a longer one: refman.pdf (7,561 chunks) used to be one window of 15 MB of texts."""
-
-
-@dataclass(frozen=True)
-class ChunkingParams:
-    """How documents are cut into chunks."""
-
-    max_tokens: int = 200
-    """Chunk size limit in model tokens (the model reads 256; the title takes some)."""
-    overlap_tokens: int = 40
-    """Whole sentences worth at most this many tokens are repeated at the start of the next chunk."""
-    title_context: bool = True
-    """Embed each chunk with its document's title in front (the title is not part of any quote)."""
-    exact_limit: int = EXACT_LIMIT
-    """From this many chunks on, vectors are searched with a tuned IVF index instead of exactly."""
-
 
 @dataclass(frozen=True)
 class Progress:
@@ -127,7 +109,6 @@ class Notice:
 
 BuildEvent = Progress | FileSkipped | BuildSummary | Notice
 
-Loaded = tuple["Document | str", "list[Chunk] | None"]
 """A file read by a runner: its Document (or why it could not be read) and its chunks (None: not chunked yet)."""
 
 
@@ -271,11 +252,11 @@ def _build_locked(
         writer = index.writer(previous, embedder.dim, params.exact_limit)
     except (OSError, sqlite3.OperationalError) as exc:
         raise _write_failed(index, exc) from None
-    spill: _Spill | None = None
+    spill: Spill | None = None
     try:
-        spill = _Spill(_spill_folder(index))
+        spill = Spill(_spill_folder(index))
         # One document at a time: read, chunked, written and its embedding inputs spilled to disk, so memory
-        # does not grow with the corpus (see _Spill).
+        # does not grow with the corpus (see Spill).
         skipped: list[Skipped] = []
         changed = kept = 0
         got: Document | str | None = None
@@ -307,7 +288,7 @@ def _build_locked(
             if chunks is None:
                 chunks = chunk_document(got, embedder.count_tokens, params.max_tokens, params.overlap_tokens)
             chunk_base, sentence_rows = writer.add(got, st, chunks)
-            spill.add([_Job(chunk_base + k, c.end - c.start, *chunk_input(got, c, params),
+            spill.add([Job(chunk_base + k, c.end - c.start, *chunk_input(got, c, params),
                             [sentence_rows[(sp.start, sp.end)] for sp in c.sentences]) for k, c in enumerate(chunks)])
             changed += 1
         if runner is None:  # a runner reported its own reading, of the files it was sent
@@ -353,96 +334,7 @@ def _write_failed(index: IndexStore, exc: OSError | sqlite3.OperationalError) ->
                            "the previous index is intact.")
 
 
-class _Job(NamedTuple):
-    """One new chunk to embed: where its vectors go, and what the model reads."""
-
-    chunk_row: int
-    length: int
-    """Characters of the chunk, to order a window longest first."""
-    text: str
-    spans: list[tuple[int, int]]
-    """Its sentences inside `text`."""
-    sentence_rows: list[int]
-
-
-class Stash:
-    """What a runner read and chunked, by source, in an unnamed temporary file until the build takes it (one
-    document at a time): a cluster reads the whole corpus before the first document is written here, and
-    this process held all of it before."""
-
-    def __init__(self, folder: Path | None) -> None:
-        import tempfile
-
-        self.file = tempfile.TemporaryFile(dir=folder)
-        self.where: dict[str, tuple[int, int]] = {}
-
-    def __setitem__(self, source: str, value: Loaded) -> None:
-        import pickle
-
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self.file.seek(0, 2)
-        self.where[source] = (self.file.tell(), len(data))
-        self.file.write(data)
-
-    def __len__(self) -> int:
-        return len(self.where)
-
-    def pop(self, source: str) -> Loaded:
-        import pickle
-
-        offset, size = self.where.pop(source)
-        self.file.seek(offset)
-        return pickle.loads(self.file.read(size))  # our own file, written above
-
-    def close(self) -> None:
-        self.file.close()
-
-
-class _Spill:
-    """The new chunks' embedding inputs between reading and embedding, in an unnamed temporary file (beside
-    a local index, else in the cache folder; gone even after a kill). Every count is known once reading is
-    done, so embedding progress is exact, while a local build holds one document and then one window of
-    chunks, not the whole corpus: before, every new document's text and chunks stayed in memory until the
-    end of the build. (A runner is sent many windows at once: see `_embed_with`.)"""
-
-    def __init__(self, folder: Path | None) -> None:
-        import tempfile
-
-        self.file = tempfile.TemporaryFile(dir=folder)
-        self.count = 0
-
-    def add(self, jobs: list[_Job]) -> None:
-        import pickle
-
-        for start in range(0, len(jobs), EMBED_WINDOW):
-            pickle.dump(jobs[start : start + EMBED_WINDOW], self.file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.count += len(jobs)
-
-    def windows(self, size: int) -> Iterator[list[_Job]]:
-        """The jobs in the order they were added, at least `size` at a time (or what is left), each window
-        longest first. A window ends between documents, or between two pieces of EMBED_WINDOW jobs of one
-        document, cut in its own order: so which of a document's chunks is embedded first (and gives a shared
-        sentence its vector) depends on that document alone."""
-        import pickle
-
-        self.file.seek(0)
-        window: list[_Job] = []
-        while True:
-            try:
-                window += pickle.load(self.file)  # our own file, written above: one document's jobs, or a piece
-            except EOFError:
-                break
-            if len(window) >= size:
-                yield sorted(window, key=lambda job: -job.length)
-                window = []
-        if window:
-            yield sorted(window, key=lambda job: -job.length)
-
-    def close(self) -> None:
-        self.file.close()
-
-
-def _embed(embedder: Embedder, spill: _Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
+def _embed(embedder: Embedder, spill: Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
     """Embed every new chunk once, its sentences' vectors pooled from the same pass, and hand the vectors to
     the writer batch by batch. Chunks go longest first within windows of EMBED_WINDOW, so batches pad
     little."""
@@ -457,12 +349,12 @@ def _embed(embedder: Embedder, spill: _Spill, writer: IndexWriter) -> Iterator[B
             yield Progress("embedding", done, total)
 
 
-def _embed_with(runner: BuildRunner, dim: int, spill: _Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
+def _embed_with(runner: BuildRunner, dim: int, spill: Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
     """`_embed`, by a runner: the same texts in the same order, sent a runner window at a time (a runner
     starts its workers, and each loads the model, once per call, so a call gets many windows: at least
     `runner.window` jobs); vectors come back in any order and are written here."""
     done, total = 0, spill.count
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     for window in spill.windows(EMBED_WINDOW):
         jobs += window
         if len(jobs) >= runner.window:
@@ -473,7 +365,7 @@ def _embed_with(runner: BuildRunner, dim: int, spill: _Spill, writer: IndexWrite
         yield from _embed_call(runner, dim, jobs, writer, done, total)
 
 
-def _embed_call(runner: BuildRunner, dim: int, jobs: list[_Job], writer: IndexWriter, done: int,
+def _embed_call(runner: BuildRunner, dim: int, jobs: list[Job], writer: IndexWriter, done: int,
                 total: int) -> Iterator[BuildEvent]:
     def put(index: int, vector: np.ndarray, sentence_vectors: np.ndarray) -> None:
         job = jobs[index]
