@@ -96,6 +96,7 @@ def test_pypi_cuda_build_is_read_from_its_metadata(tmp_path: Path) -> None:
     assert build.cuda_packages == CUDA_NAMES
     assert build.size == 1_100_000_000 and build.cuda_size == sum(s for _v, _r, s in CUDA_DISTS.values())
     assert build.unused_cuda and build.gpu is None
+    assert detect([str(fake_site(tmp_path / "again"))], gpu=no_gpu, sizes=False) == replace(build, size=0, cuda_size=0)
     assert build.describe() == ("2.14.1 (CUDA 13.0 build: 1.1 GB, and 3.3 GB in 8 CUDA packages; "
                                 "no NVIDIA GPU found)")
 
