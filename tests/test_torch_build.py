@@ -1,12 +1,13 @@
 """Which torch build is installed (qa/torch_build.py): read from package metadata, never by importing torch, shown
 by `qa config`, and a warning, once, when a CUDA build sits on a machine without a GPU.
 
-No CUDA build of torch belongs in this project's environment (CI installs the CPU build), so these tests describe
-one with package metadata written to a temporary folder: a `torch` dist-info and `torch/version.py` shaped like
-PyPI's Linux wheel of torch 2.14.1 (no local version label, `cuda = '13.0'` in version.py, nvidia-* and cuda-*
-requirements), with its CUDA packages' dist-infos. Python finds them the way it finds installed packages
-(`sys.path`, or PYTHONPATH for the `qa` subprocesses), so the real metadata reading is what runs. The shapes were
-copied from that wheel installed in a throwaway environment on this machine, where `detect()` read it the same way.
+A CUDA build cannot be the tests' own torch: CI installs the CPU build, and PyPI's CUDA build is 5.5 GB with its
+packages, too much to install for a test. So these tests describe one with package metadata written to a temporary
+folder: a `torch` dist-info and `torch/version.py` shaped like PyPI's Linux wheel of torch 2.14.1 (no local version
+label, `cuda = '13.0'` in version.py, nvidia-* and cuda-* requirements), with its CUDA packages' dist-infos. Python
+finds them the way it finds installed packages (`sys.path`, or PYTHONPATH for the `qa` subprocesses), so the real
+metadata reading is what runs. The shapes were copied from that wheel, installed once in a throwaway environment on
+this machine, where `detect()` read it the same way and `qa index` warned once.
 """
 
 from __future__ import annotations
