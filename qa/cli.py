@@ -620,24 +620,32 @@ def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None, 
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as one JSON object.")
 def config_cmd(corpus: Path | None, index_dir: Path | None, as_json: bool) -> None:
     """Show the settings in effect and where each comes from: a flag, a QA_* environment variable, the
-    config file ($XDG_CONFIG_HOME/corpus-qa/config.toml) or the built-in default, in that order of precedence.
+    config file ($XDG_CONFIG_HOME/corpus-qa/config.toml) or the built-in default, in that order of precedence;
+    and the installed torch build (a warning when it is a CUDA build on a machine without a GPU).
     """
     from qa.config import config_path
+    from qa.torch_build import detect
 
     try:
         settings = settings_from(corpus, index_dir)
     except QAError as error:
         fail(error)
     rows = settings.rows()
+    torch = detect()
     if as_json:
         click.echo(json.dumps({"config_file": str(config_path()),
-                               "settings": {name: {"value": value, "from": origin} for name, value, origin in rows}}))
+                               "settings": {name: {"value": value, "from": origin} for name, value, origin in rows},
+                               "torch": torch.to_dict()}))
         return
     width = max(len(name) for name, _v, _o in rows)
     # Values come from the environment and a file: escaped like everything a terminal shows.
     click.echo(terminal_safe(f"config file: {config_path()}{'' if config_path().exists() else ' (none)'}"))
     for name, value, origin in rows:
         click.echo(terminal_safe(f"{name:<{width}}  {value}  ({origin})"))
+    click.echo(f"torch build: {torch.describe()}")
+    warning = torch.warning()
+    if warning:
+        _warn(warning)
 
 
 def main() -> None:

@@ -207,6 +207,7 @@ class Engine:
         """Build a missing index, or refresh a stale one (another writer or a full disk only warns)."""
         if not self.store.exists():
             yield Notice(f"Building the index of {self.settings.corpus} (first run)…")
+            yield from self._install_notices()
             yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking,
                                  runner=self.runner)
         else:
@@ -222,6 +223,7 @@ class Engine:
                 if stale:
                     yield Notice("The corpus changed since it was indexed; updating the index…")
             if stale:
+                yield from self._install_notices()
                 try:
                     yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking,
                                  runner=self.runner)
@@ -231,6 +233,17 @@ class Engine:
                 except IndexWriteError as exc:
                     yield Notice(f"{exc} Answering from the previous index, which does not have the latest "
                                  "changes.", warning=True)
+
+    def _install_notices(self) -> Iterator[Notice]:
+        """Before a build, where indexing loads torch: once per environment, a CUDA build of torch on a machine
+        without a GPU (qa/torch_build.py). The hash embedder never loads torch."""
+        if self.settings.embedder == "hash":
+            return
+        from qa.torch_build import warning_once
+
+        message = warning_once()
+        if message:
+            yield Notice(message, warning=True)
 
     def _ensure_query_encoder(self) -> Iterator[Notice]:
         """Once per model: export the torch-free query encoder (see index/onnx_encoder.py)."""
@@ -250,6 +263,7 @@ class Engine:
         self._check_corpus()
         if self._updating.locked():
             yield Notice("Waiting for the index update in progress to finish…")
+        yield from self._install_notices()
         with self._updating:
             yield from build(self.settings.corpus, self.store, self.embedder, rebuild=rebuild,
                              params=self.chunking, runner=self.runner)
