@@ -42,18 +42,14 @@ def common_options(func):
     return func
 
 
-def _store_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    """`--store` wins over QA_STORE: the settings read it from there, like every QA_* default."""
-    import os
-
+def _store_option(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """`--store`: kept for `settings_from` as a flag's value (it wins over QA_STORE and the config file)."""
     if value:
-        os.environ["QA_STORE"] = value
+        ctx.meta["qa.store"] = value
 
 
-def _where_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    """`--where` wins over QA_WHERE; checked here so a bad filter fails before anything loads."""
-    import os
-
+def _where_option(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """`--where`, checked here so a bad filter fails before anything loads; kept for `settings_from`."""
     if value:
         from index.filters import parse_where
 
@@ -61,7 +57,7 @@ def _where_option(_ctx: click.Context, _param: click.Parameter, value: str | Non
             parse_where(value)
         except QAError as error:
             fail(error)
-        os.environ["QA_WHERE"] = value
+        ctx.meta["qa.where"] = value
 
 
 def where_option(func):
@@ -88,7 +84,9 @@ def settings_from(corpus: Path | None, index_dir: Path | None, top_k: int | None
     now, once, for commands that answer (`answers`), rather than on every question after the model loaded."""
     from qa.config import Settings
 
-    settings = Settings.resolve(corpus, index_dir, top_k, generate=generate)
+    meta = click.get_current_context().meta  # --store and --where, as their callbacks kept them
+    settings = Settings.resolve(corpus, index_dir, top_k, store=meta.get("qa.store"), generate=generate,
+                                where=meta.get("qa.where"))
     if answers:
         settings.check_top_k()
     return settings
@@ -617,6 +615,7 @@ def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None, 
 
 @cli.command("config", context_settings=CONTEXT)
 @common_options
+@where_option
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as one JSON object.")
 def config_cmd(corpus: Path | None, index_dir: Path | None, as_json: bool) -> None:
     """Show the settings in effect and where each comes from: a flag, a QA_* environment variable, the

@@ -201,7 +201,7 @@ class Settings:
     @classmethod
     def resolve(
         cls, corpus: Path | str | None = None, index: Path | str | None = None, top_k: int | None = None,
-        store: str | None = None, generate: bool | None = None,
+        store: str | None = None, generate: bool | None = None, where: str | None = None,
     ) -> Settings:
         from index.errors import UsageError
 
@@ -209,7 +209,7 @@ class Settings:
         file = read_config()
         origins: dict[str, str] = {}
         flags: dict[str, object] = {"corpus": corpus, "index": index, "top_k": top_k, "store": store,
-                                    "generate": generate}
+                                    "generate": generate, "where": where}
 
         def pick(name: str) -> object:
             if flags.get(name) is not None:

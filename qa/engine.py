@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -295,11 +296,19 @@ class Engine:
             if old is not None:
                 old.close()
 
+    @cached_property
+    def _default_where(self) -> Where | None:
+        """The configured filter (`--where`, QA_WHERE, the config file), parsed once."""
+        from index.filters import parse_where
+
+        return parse_where(self.settings.where) or None if self.settings.where else None
+
     def _where(self, where: Where | str | None) -> Where | None:
+        """The filter of one question: its own (a batch line's, an MCP call's), else the configured one."""
         from index.filters import Where, parse_where
 
         if where is None:
-            where = self.settings.where
+            return self._default_where
         return where if isinstance(where, Where) else parse_where(where) or None
 
     def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = (),

@@ -66,3 +66,21 @@ def test_a_store_this_version_cannot_open_is_one_clear_usage_error(store: str, t
     assert out.returncode == 2, out.stderr
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
     assert ("give a server" if store.startswith("milvus") else "Unknown store") in out.stderr
+
+
+def test_store_and_where_flags_are_flags_not_environment_writes(tmp_path: Path) -> None:
+    """`qa config --store X --where Y` reports both as flags; the CLI never writes them into os.environ (it
+    used to, so they were reported as environment variables and leaked into everything the process ran)."""
+    import json
+    import os
+
+    from click.testing import CliRunner
+
+    from qa.cli import cli
+
+    result = CliRunner().invoke(cli, ["config", "--json", "--corpus", str(tmp_path), "--store",
+                                      f"milvus:///{tmp_path}/x.db", "--where", "format:pdf"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["settings"]["store"]["from"] == "flag" and data["settings"]["where"]["from"] == "flag"
+    assert "QA_STORE" not in os.environ and "QA_WHERE" not in os.environ
