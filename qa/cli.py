@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TextIO
 import click
 
 from index.errors import ExitCode, QAError, UsageError
-from qa import __version__
+from qa import __version__, render
 from qa.config import MAX_TOP_K
 from qa.display import has_surrogates, terminal_safe, without_surrogates
 
@@ -350,71 +349,6 @@ def _prepared_engine(settings, refresh: bool = True):
     return engine
 
 
-def _one_line(text: str) -> str:
-    """Prose on one line: runs of spaces, tabs and line breaks become one space (anything else, such as a
-    line separator, is left for `terminal_safe` to show)."""
-    return re.sub(r"[ \t\r\n]+", " ", text).strip()
-
-
-KIND_LABELS = {"code": "code", "row": "table row", "term": "definition", "header": "table header"}
-"""How a citation's kind is named where it is shown; prose sentences are not labelled."""
-
-
-def format_answer(answer, verbose: bool = False) -> str:
-    """The plain-text rendering of an Answer for a terminal. Each line is escaped whole (qa/display.py):
-    the only line breaks are this layout's own and those of code blocks, which are shown as code (indented,
-    line by line); a table row is shown under its header row. With `verbose`, the retrieved passages follow
-    an answer too."""
-    from index.reading.load import shorten
-
-    lines = []
-    if answer.abstained:
-        lines.append(answer.text)
-        if answer.passages:
-            lines += ["", "Closest passages:"]
-            lines += [f"  {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
-        return "\n".join(terminal_safe(line) for line in lines)
-    if answer.short_answer:
-        holder = next((c.n for c in answer.citations if c.highlight), 1)
-        lines.append(f"Answer: {answer.short_answer} [{holder}]")
-    prose: list[str] = []
-    if answer.is_generated:  # the model's checked sentences stand for the quotes, which are listed below
-        lines.append(_one_line(answer.text))
-    for c in () if answer.is_generated else answer.citations:
-        if c.kind == "code":
-            if prose:
-                lines.append(" ".join(prose))
-                prose = []
-            lines += [f"    {row}" for row in c.quote.split("\n")]
-            lines[-1] += f"  [{c.n}]"
-        else:
-            prose.append(f"{_one_line(c.quote)} [{c.n}]")
-    if prose:
-        lines.append(" ".join(prose))
-    lines.append("")
-    shown_header = None
-    for c in answer.citations:
-        label = KIND_LABELS.get(c.kind)
-        head = c.header() + (f" ({label})" if label else "")
-        if c.kind == "code":
-            lines.append(head)
-            lines += [f"    {row}" for row in c.quote.split("\n")]
-        elif c.kind == "row" and c.context_text:
-            lines.append(head)
-            if (c.source, c.context) != shown_header:  # one header for the rows of one table in a row
-                lines.append(f"    {_one_line(c.context_text)}")
-            lines.append(f"    {_one_line(c.quote)}")
-            shown_header = (c.source, c.context)
-            continue
-        else:
-            lines.append(f"{head}  \"{_one_line(c.quote)}\"")
-        shown_header = None
-    if verbose and answer.passages:
-        lines += ["", "Passages:"]
-        lines += [f"  [{p.rank}] {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
-    return "\n".join(terminal_safe(line) for line in lines)
-
-
 @cli.command(context_settings=CONTEXT)
 @click.argument("question")
 @common_options
@@ -452,7 +386,7 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
                                   f"index may be damaged. {engine.store.rebuild_hint}"))
         click.echo(out)
     else:
-        click.echo(format_answer(answer, verbose=verbose))
+        click.echo(render.terminal(answer, verbose=verbose))
     if fail_on_abstain and answer.abstained:
         sys.exit(int(ExitCode.ABSTAINED))
 

@@ -641,8 +641,8 @@ async def test_a_file_name_with_newlines_draws_no_citation_line_in_the_chat_or_i
 
 
 def test_an_exported_conversation_holds_no_terminal_escape(corpus: Path) -> None:
+    from qa.render import export_markdown as answer_markdown
     from qa.types import Answer, Citation
-    from tui.app import answer_markdown
 
     quote = "Lemurs sleep\x1b]0;PWNED\x07 all\x9b2J day."
     answer = Answer("Where do lemurs sleep?\x1b[2J", quote + " [1]", False, (

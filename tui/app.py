@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from qa import render
 from qa.display import terminal_safe, visible
 from tui.messages import (
     AnswerReady,
@@ -65,24 +66,6 @@ class Asked:
     """The `/where` filter in force when it was asked (None: the one `qa chat` started with)."""
     generate: bool = False
     """Whether generated answers were on when it was asked (/generate, Ctrl+G)."""
-
-
-def answer_markdown(question: str, answer: Answer) -> str:
-    """A question and its answer (with citations) as Markdown, for the clipboard and exports. Each line is
-    escaped whole (qa/display.py), as the CLI prints it: the file may be `cat` to a terminal, and a newline in
-    a file name or a quote must not draw a citation line of its own."""
-    lines = [f"**Q:** {question}", ""]
-    if answer.short_answer:
-        lines += [f"**A:** {answer.short_answer} [1]", ""]
-    if answer.is_generated:
-        lines += ["*(written by a language model from the quotes below; every sentence checked against them)*", ""]
-    lines.append(answer.text)
-    lines.append("")
-    for c in answer.citations:
-        lines.append(f"{c.header()} — \"{c.quote}\"")
-    if answer.abstained:
-        lines += [f"- {p.location()}" for p in answer.passages]
-    return "\n".join(terminal_safe(line) for line in lines)
 
 
 RETRY_HINT = "press Ctrl+R to try again"
@@ -535,7 +518,7 @@ class ChatApp(App[None]):
         if not self.exchanges:
             self.notify("Nothing to copy yet.", severity="warning")
             return
-        self.copy_to_clipboard(answer_markdown(*self.exchanges[-1]))
+        self.copy_to_clipboard(render.export_markdown(*self.exchanges[-1]))
         self.notify("Copied the last answer with its citations.")
 
     def action_export(self) -> None:
@@ -543,7 +526,7 @@ class ChatApp(App[None]):
             self.notify("Nothing to export yet.", severity="warning")
             return
         path = self.export_dir / f"corpus-qa-{time.strftime('%Y%m%d-%H%M%S')}.md"
-        content = "\n\n---\n\n".join(answer_markdown(q, a) for q, a in self.exchanges) + "\n"
+        content = "\n\n---\n\n".join(render.export_markdown(q, a) for q, a in self.exchanges) + "\n"
         try:
             # 0600 like the index: it quotes the documents. Never written through a link planted in its place.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)

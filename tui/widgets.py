@@ -7,8 +7,6 @@ contains `[bold red]x[/]` or `[link=...]` shows exactly that, and its control ch
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -17,6 +15,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Markdown, Static
 
+from qa import render
 from qa.display import terminal_safe, visible
 from qa.types import Answer, Citation, Passage
 
@@ -55,59 +54,6 @@ def quote_text(citation: Citation, style: str = "bold reverse") -> Text:
         if 0 <= a < b <= len(citation.quote):
             quote.stylize("underline bold", a, b)
     return quote
-
-
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
-
-
-def markdown_escape(text: str) -> str:
-    """Text that Markdown shows exactly as written (no links, emphasis or headings from documents)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", visible(" ".join(text.split())))
-
-
-def answer_markdown_body(answer: Answer) -> str:
-    """The answer's quotes, escaped, each followed by its [n] marker; code as a code block (verbatim, line
-    breaks kept), a table row under its header row as a small table."""
-    if answer.is_generated:  # the model's checked sentences, with their markers; the quotes are listed below
-        return markdown_escape(answer.text)
-    parts: list[str] = []
-    prose: list[str] = []
-
-    def flush() -> None:
-        if prose:
-            parts.append(" ".join(prose))
-            prose.clear()
-
-    for c in answer.citations:
-        if c.kind == "code":
-            flush()
-            parts.append(code_block(c.quote) + f"\n\\[{c.n}\\]")
-        elif c.kind == "row" and c.context_text and table_cells(c.context_text) and \
-                len(table_cells(c.context_text)) == len(table_cells(c.quote)):
-            flush()
-            head, row = table_cells(c.context_text), table_cells(c.quote)
-            parts.append("\n".join([
-                "| " + " | ".join(markdown_escape(h) for h in head) + " |",
-                "|" + "---|" * len(head),
-                "| " + " | ".join(markdown_escape(x) for x in row) + " |",
-            ]) + f"\n\n\\[{c.n}\\]")
-        else:
-            prose.append(f"{markdown_escape(c.quote)} \\[{c.n}\\]")
-    flush()
-    return "\n\n".join(parts)
-
-
-def code_block(code: str) -> str:
-    """A fenced Markdown code block showing `code` exactly (control characters made visible), with a fence
-    longer than any run of backticks inside it."""
-    longest = max((len(m.group()) for m in re.finditer(r"`+", code)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}\n{visible(code)}\n{fence}"
-
-
-def table_cells(row: str) -> list[str]:
-    """The cells of a row as the loaders write rows (`a | b | c`)."""
-    return [cell.strip() for cell in row.split(" | ")]
 
 
 def passage_as_citation(passage: Passage) -> Citation:
@@ -210,7 +156,7 @@ class AnswerView(Vertical):
             holder = next((c.n for c in self.answer.citations if c.highlight), 1)
             yield Static(Text.assemble(("Answer: ", "bold"), (short, "bold underline"), f" [{holder}]"),
                          classes="short-answer")
-        yield Markdown(answer_markdown_body(self.answer), classes="answer-text")
+        yield Markdown(render.chat_markdown(self.answer), classes="answer-text")
         if self.answer.is_generated:
             yield Static(Text("Written by a language model from the quotes below; every sentence checked against "
                               "the quotes it cites."), classes="generated-note")
