@@ -12,7 +12,7 @@ Thresholds were calibrated on the dev questions (see README, "How abstention is 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -530,9 +530,12 @@ def compose(
     warnings: Sequence[str] = (),
     tuning: Tuning = Tuning(),
     relevance_floor: float = 0.0,
+    current_text: Callable[[str], str | None] | None = None,
 ) -> Answer:
     """Turn retrieved chunks into a verified, cited Answer (or an abstention). `relevance_floor`: the
-    embedder's (index.embedding.Embedder).
+    embedder's (index.embedding.Embedder). `current_text`: a text file's text as it is on disk now (None
+    if gone): a sentence a file no longer holds where the index says is never quoted (a file rewritten since
+    it was indexed, even with its mtime set back); the next best sentence takes its place, with a warning.
 
     When the question names something the documents never mention (qa/terms.py), corpus-qa abstains and
     says what. When the question asks for a type of answer (qa/reader.py), the answer leads with a
@@ -554,6 +557,11 @@ def compose(
                           unmentioned=tuple(missing))
     kind = expected_type(question) if tuning.reader else None
     scored = score_sentences(snapshot, hits[: tuning.answer_passages], qvec, asked, tuning, kind)
+    if current_text is not None:
+        scored, changed = still_on_disk(snapshot, scored, current_text)
+        if changed:
+            warnings = (*warnings, f"{', '.join(changed)} changed since it was indexed: quotes from it were left "
+                                   "out. Run `qa index`.")
     chosen = select_sentences(snapshot, scored, tuning)
     header = None
     if chosen and kind is not None:
@@ -658,6 +666,29 @@ def measure(snapshot: Snapshot, question: str, lead: ScoredSentence | None, scor
     return {"score": lead.score, "cosine": lead.cosine, "margin": lead.score - (others[0] if others else 0.0),
             "dense": max((h.dense for h in hits), default=0.0), "typed": float(lead.answer is not None),
             "coverage": coverage}
+
+
+def still_on_disk(snapshot: Snapshot, scored: list[ScoredSentence], current_text: Callable[[str], str | None],
+                  ) -> tuple[list[ScoredSentence], list[str]]:
+    """The scored sentences whose text files still hold them where the index says (other formats are quoted
+    from the stored text, checked by its hash), and the sources that no longer do."""
+    from index.types import TEXT_FORMATS
+
+    kept, changed = [], []
+    current: dict[int, str | None] = {}
+    for s in scored:
+        doc = snapshot.document(s.doc_id)
+        if doc.format in TEXT_FORMATS:
+            if s.doc_id not in current:
+                current[s.doc_id] = current_text(doc.source)
+            now = current[s.doc_id]
+            spans = [(s.start, s.end), *([s.term] if s.term else []), *([s.header] if s.header else [])]
+            if now is None or any(now[a:b] != doc.text[a:b] for a, b in spans):
+                if doc.source not in changed:
+                    changed.append(doc.source)
+                continue
+        kept.append(s)
+    return kept, sorted(changed)
 
 
 def render_text(citations: Sequence[Citation]) -> str:

@@ -35,7 +35,7 @@ from index.types import ChunkingParams, Document, DocumentInfo
 from qa.config import Settings, Tuning
 from qa.display import has_surrogates
 from qa.locks import ReadWriteLock
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Passage
 
 if TYPE_CHECKING:
     from qa.generate import OnSentence
@@ -351,45 +351,20 @@ class Engine:
             try:
                 hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
                 answer = compose(snapshot, hits, qvec, asked, query, warnings, self.tuning,
-                                 self.embedder.relevance_floor)
+                                 self.embedder.relevance_floor, self._current_text)
                 return answer if asked == cleaned else replace(answer, question=cleaned)
             except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
                 raise damaged(snapshot, exc) from None
 
-        return self._still_in_the_files(self._answering(work))
+        return self._answering(work)
 
-    def _still_in_the_files(self, answer: Answer) -> Answer:
-        """Check text-format quotes against the files themselves once more: a file rewritten since it was
-        indexed (even with its mtime set back) must not be quoted from its old text. Such a citation is
-        dropped, with a warning; if none is left, the answer abstains."""
-        from dataclasses import replace
-
-        from index.types import TEXT_FORMATS
-        from qa.answer import NOT_FOUND, render_text
-
-        kept: list[Citation] = []
-        changed: list[Citation] = []
-        for c in answer.citations:
-            if c.format not in TEXT_FORMATS:
-                kept.append(c)
-                continue
-            try:
-                text = self._file_text(c.source)
-            except (OSError, ValueError):  # gone, unreadable, or no longer a plain file inside the corpus
-                text = None
-            (kept if text is not None and text[c.start : c.end] == c.quote else changed).append(c)
-        if not changed:
-            return answer
-        names = ", ".join(sorted({c.source for c in changed}))
-        warning = f"{names} changed since it was indexed: quotes from it were left out. Run `qa index`."
-        if not kept:
-            return replace(answer, text=NOT_FOUND, abstained=True, citations=(), short_answer=None,
-                           warnings=(*answer.warnings, warning))
-        renumbered = tuple(replace(c, n=i) for i, c in enumerate(kept, start=1))
-        text = render_text(renumbered)
-        short = answer.short_answer if kept[0] is answer.citations[0] else None
-        return replace(answer, text=text, citations=renumbered, short_answer=short,
-                       warnings=(*answer.warnings, warning))
+    def _current_text(self, source: str) -> str | None:
+        """A text file's text as it is on disk now, or None when it is gone or no longer readable as one:
+        composition leaves out quotes the file no longer holds (qa/answer.py)."""
+        try:
+            return self._file_text(source)
+        except (OSError, ValueError):  # gone, unreadable, or no longer a plain file inside the corpus
+            return None
 
     def _file_text(self, source: str) -> str:
         """A text file's current text, read as a build reads it (`read_corpus_text`: opened once, without

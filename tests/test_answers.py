@@ -46,18 +46,25 @@ def test_verification_catches_a_wrong_quote(engine, corpus: Path) -> None:  # ty
         verify_citation(text, replace(c, end=len(text) + 5))
 
 
-def test_compose_refuses_a_stored_text_that_drifted(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """If stored offsets and text ever disagree, the answer fails loudly instead of misquoting."""
-    from qa import answer as answer_module
+def test_offsets_past_the_stored_text_are_a_damaged_index_not_a_quote(engine) -> None:  # type: ignore[no-untyped-def]
+    """What the citation check inside composition is for: stored sentence offsets that point past the
+    document's text (a damaged or crafted index) fail loudly, exit 4, instead of quoting a slice of whatever
+    is there."""
+    import sqlite3
 
-    real = answer_module.Citation
+    gen = engine.store.current_generation()
+    engine.close()
+    conn = sqlite3.connect(gen / "meta.sqlite")
+    conn.execute("UPDATE sentences SET end = end + 100000")
+    conn.commit()
+    conn.close()
+    from qa.config import Settings
+    from qa.engine import Engine
 
-    def shifted(n, source, start, end, quote, *rest):  # type: ignore[no-untyped-def]
-        return real(n, source, start, end, quote + " (paraphrased)", *rest)
-
-    monkeypatch.setattr(answer_module, "Citation", shifted)
-    with pytest.raises(CitationError):
-        engine.ask("Where is Mount Etna volcano?")
+    damaged = Engine(Settings.resolve(engine.settings.corpus, engine.settings.index), embedder=engine.embedder)
+    with pytest.raises(IndexStateError, match="points past the text"):
+        damaged.ask("Where is Mount Etna volcano?")
+    damaged.close()
 
 
 def test_unrelated_question_abstains_but_lists_passages(engine) -> None:  # type: ignore[no-untyped-def]

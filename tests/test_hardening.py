@@ -282,3 +282,38 @@ def test_a_5mb_single_line_splits_in_linear_time() -> None:
     spans = split_sentences(text)
     assert time.monotonic() - started < 30  # was quadratic: 35 s for 200 KB, 13+ min for 1.2 MB
     assert spans and spans[0].start == 0
+
+
+def test_a_stale_quote_gives_way_to_the_next_best_sentence(corpus: Path, tmp_path: Path) -> None:
+    """The check that a quote is still in its file is a step of answering: when the best sentence's file no
+    longer holds it, the next best sentence (here from another file) answers, with a warning, rather than
+    the answer shrinking or abstaining."""
+    (corpus / "notes" / "etna.txt").write_text("Mount Etna on Sicily is an active volcano that erupts often.\n",
+                                               encoding="utf-8")
+    engine = Engine(Settings.resolve(corpus, tmp_path / "idx"), embedder=HashEmbedder())
+    for _ in engine.prepare():
+        pass
+    first = engine.ask("Mount Etna volcano Sicily")
+    assert "notes/volcanoes.md" in {c.source for c in first.citations}
+    doc = corpus / "notes" / "volcanoes.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("Sicily", "Hawaii"), encoding="utf-8")
+    answer = engine.ask("Mount Etna volcano Sicily")
+    assert not answer.abstained
+    assert [c.source for c in answer.citations][:1] == ["notes/etna.txt"]
+    assert all(c.source != "notes/volcanoes.md" for c in answer.citations)
+    assert any("notes/volcanoes.md changed since it was indexed" in w for w in answer.warnings)
+    engine.close()
+
+
+def test_when_every_candidate_is_stale_the_answer_abstains(corpus: Path, tmp_path: Path) -> None:
+    engine = Engine(Settings.resolve(corpus, tmp_path / "idx"), embedder=HashEmbedder())
+    for _ in engine.prepare():
+        pass
+    assert not engine.ask("Green tea leaves oxidised").abstained
+    (corpus / "notes" / "tea.rst").write_text("Nothing about tea here any more.\n", encoding="utf-8")
+    (corpus / "notes" / "volcanoes.md").write_text("Nothing about volcanoes either.\n", encoding="utf-8")
+    (corpus / "blinken.txt").write_text("Nor about diplomats.\n", encoding="utf-8")
+    answer = engine.ask("Green tea leaves oxidised")
+    assert answer.abstained and not answer.citations
+    assert any("changed since it was indexed" in w for w in answer.warnings)
+    engine.close()
