@@ -369,9 +369,9 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
         # with a usage error, whatever the locale's error handler for stdin is.
         question = sys.stdin.buffer.read().decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     try:
-        normalize_question(question)  # fail fast, before loading the model
+        asked = normalize_question(question)  # fail fast, before loading the model
         engine = _prepared_engine(settings_from(corpus, index_dir, top_k, answers=True, generate=generate))
-        answer = engine.ask(question)
+        answer = engine.ask(asked)
     except QAError as error:
         fail(error)
     for warning in answer.warnings:

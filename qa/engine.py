@@ -35,7 +35,7 @@ from index.types import ChunkingParams, Document, DocumentInfo
 from qa.config import Settings, Tuning
 from qa.display import has_surrogates
 from qa.locks import ReadWriteLock
-from qa.types import Answer, Passage
+from qa.types import Answer, Passage, Question
 
 if TYPE_CHECKING:
     from qa.generate import OnSentence
@@ -58,9 +58,11 @@ def damaged(snapshot: Snapshot, exc: BaseException) -> IndexStateError:
                            f"{str(exc)[:200]}). {snapshot.rebuild_hint}")
 
 
-def normalize_question(question: str) -> tuple[str, list[str]]:
-    """Trim a question; reject an empty one or one that is not text; cut an overlong one. Returns it and
-    any warnings."""
+def normalize_question(question: str | Question) -> Question:
+    """Trim a question; reject an empty one or one that is not text; cut an overlong one. A Question is
+    already all that and is returned as it is."""
+    if isinstance(question, Question):
+        return question
     if not isinstance(question, str):
         raise UsageError("The question must be text.")
     if has_surrogates(question):
@@ -75,7 +77,7 @@ def normalize_question(question: str) -> tuple[str, list[str]]:
             f"The question was {len(cleaned)} characters long; only the first {MAX_QUESTION_CHARS} were used."
         )
         cleaned = shorten(cleaned, MAX_QUESTION_CHARS)
-    return cleaned, warnings
+    return Question(cleaned, tuple(warnings))
 
 
 _SCOPED_FOLLOW_UP = re.compile(
@@ -311,7 +313,7 @@ class Engine:
             return self._default_where
         return where if isinstance(where, Where) else parse_where(where) or None
 
-    def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = (),
+    def ask(self, question: str | Question, top_k: int | None = None, history: Sequence[str] = (),
             where: Where | str | None = None, generate: bool | None = None,
             on_sentence: OnSentence | None = None) -> Answer:
         """Answer a question from the corpus (or, with `where`, from the documents it lets through), with
@@ -327,14 +329,15 @@ class Engine:
             answer = generate_answer(answer, self.embedder, LLMConfig.from_settings(self.settings), on_sentence)
         return answer
 
-    def _extractive(self, question: str, top_k: int | None, history: Sequence[str],
+    def _extractive(self, question: str | Question, top_k: int | None, history: Sequence[str],
                     where: Where | str | None) -> Answer:
         from dataclasses import replace
 
         from qa.answer import compose
         from qa.retrieval import retrieve
 
-        cleaned, warnings = normalize_question(question)
+        asked_question = normalize_question(question)
+        cleaned, warnings = asked_question.text, asked_question.warnings
         k = self.settings.top_k if top_k is None else top_k
         if k < 1:
             raise UsageError("--top-k must be at least 1.")
@@ -385,13 +388,13 @@ class Engine:
         self._files[source] = ((source, size, mtime, ctime), text)
         return text
 
-    def search(self, question: str, top_k: int | None = None, history: Sequence[str] = (),
+    def search(self, question: str | Question, top_k: int | None = None, history: Sequence[str] = (),
                where: Where | str | None = None) -> list[Passage]:
         """The top passages for a question, best first, without composing an answer."""
         from qa.answer import passages_of
         from qa.retrieval import retrieve
 
-        cleaned, _warnings = normalize_question(question)
+        cleaned = normalize_question(question).text
         k = self.settings.top_k if top_k is None else top_k
         query = contextualize(cleaned, history)
         scope = self._where(where)

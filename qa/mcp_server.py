@@ -303,12 +303,13 @@ def build_server(loader: EngineLoader) -> "MCPServer":
         _check_text("query", query)
         _check_top_k(top_k)
         engine = loader.get()
-        cleaned, warnings = _usage(lambda: normalize_question(query))
-        passages = _usage(lambda: engine.search(query, top_k=top_k, where=where))
+        question = _usage(lambda: normalize_question(query))
+        warnings = list(question.warnings)
+        passages = _usage(lambda: engine.search(question, top_k=top_k, where=where))
         if not passages:
             scope = where if where is not None else engine.settings.where
             warnings.append(f"No documents match the filter {scope!r}." if scope else "The index holds no passages.")
-        return {"query": cleaned, "passages": [p.to_dict() for p in passages], "warnings": warnings}
+        return {"query": question.text, "passages": [p.to_dict() for p in passages], "warnings": warnings}
 
     @server.tool(description=READ_HELP, annotations=read_only, structured_output=False)
     def read(

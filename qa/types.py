@@ -7,6 +7,17 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Question:
+    """A question as it is answered: checked once (text, not empty, valid UTF-8), spaces collapsed, cut to
+    the longest a question may be; front ends check it before loading anything and hand it on as it is."""
+
+    text: str
+    """The question to answer."""
+    warnings: tuple[str, ...] = ()
+    """What the user should know about it (that it was cut)."""
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk, best first."""
 

@@ -181,7 +181,7 @@ def test_normalize_question_refuses_lone_surrogates() -> None:
     for question in ("\udcff what", "\ud800 x", "Where is Etna\udc80?"):
         with pytest.raises(UsageError, match="not valid UTF-8"):
             normalize_question(question)
-    assert normalize_question("  Où est l'Etna ?  ")[0] == "Où est l'Etna ?"
+    assert normalize_question("  Où est l'Etna ?  ").text == "Où est l'Etna ?"
 
 
 def one_line_error(stderr: str) -> str:
