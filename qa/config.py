@@ -38,10 +38,8 @@ def _top_k_name(origin: str) -> str:
 class Tuning:
     """Knobs of retrieval and answer composition; the defaults are what the quality benchmark chose."""
 
-    fusion: str = "weighted"
-    """How dense and BM25 scores combine: weighted, dense, bm25, rrf, minmax, tiebreak."""
     bm25_weight: float = 0.30
-    """Weight of the BM25 score (scaled to [0, 1] per query) in `weighted` fusion."""
+    """Weight of the BM25 score (scaled to [0, 1] per query) in the fused score."""
     keyword_weight: float = 0.4
     """Bonus of a sentence holding every (IDF-weighted) keyword of the question."""
     abstain_below: float = 0.35
@@ -62,11 +60,6 @@ class Tuning:
     title_phrase: float = 0.0
     """Share of `title_weight` for a query that is not a question ("1968 film by Stanley Kubrick"): there a
     name is more often a constraint on what is sought than its subject."""
-    prf_weight: float = 0.0
-    """Pseudo-relevance feedback: the question vector moves this far towards the mean of the first dense
-    search's top `prf_depth` chunks before a second dense search."""
-    prf_depth: int = 3
-    """Chunks averaged for pseudo-relevance feedback."""
     maxsim_weight: float = 0.5
     """Share of a chunk's dense score taken from its best sentence's cosine instead of its own vector's."""
     title_chunks: int = 3
