@@ -95,9 +95,7 @@ def run(corpus: Path, spec: str, embedder: Any, **kw) -> BuildSummary:  # type: 
     try:
         events = list(build(corpus, store, embedder, **kw))
     finally:
-        close = getattr(store, "close", None)
-        if close is not None:
-            close()
+        store.close()
     assert isinstance(events[-1], BuildSummary)
     return events[-1]
 
@@ -407,3 +405,57 @@ def test_store_option_is_shown_and_works_on_the_cli(corpus: Path, tmp_path: Path
     text = qa("text", "notes/tea.rst")
     assert text.returncode == 0 and "Green tea" in text.stdout
     assert not (tmp_path / "idx").exists() and os.path.isdir(tmp_path / "idx.db")
+
+
+class _TiesLastByHighestId:
+    """The real Milvus Lite client, except that a search keeps, among hits tied at its limit, those with the
+    highest ids: a Milvus server merging several segments may cut ties any way, and Milvus Lite (one segment)
+    happens to keep the lowest ids, which would hide a reader asking for exactly k hits."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def search(self, *args: Any, limit: int, **kw: Any) -> list[list[dict[str, Any]]]:
+        out = []
+        for hits in self.client.search(*args, limit=limit + 100, **kw):
+            rank = {}
+            for n, h in enumerate(hits):
+                rank.setdefault(h["distance"], n)
+            out.append(sorted(hits, key=lambda h: (rank[h["distance"]], -int(h["id"])))[:limit])
+        return out
+
+
+def test_milvus_keyword_ranking_equals_local_with_repeated_terms_and_ties(tmp_path: Path) -> None:
+    """BM25 alike in both stores where it is easy to get wrong: a term asked twice counts twice, and chunks
+    tied at the cut are ranked by id (Milvus is asked for more than k so that the lowest ids are among them)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(12):  # twelve identical chunks: tied scores for every query below
+        (corpus / f"tie-{i:02d}.txt").write_text("Basalt cliffs and a granite quarry by the sea.", encoding="utf-8")
+    (corpus / "granite.txt").write_text("Granite, granite and more granite; a quarry too.", encoding="utf-8")
+    (corpus / "quarry.txt").write_text("Quarry after quarry after quarry; granite too.", encoding="utf-8")
+    local, milvus = spec_for("local", tmp_path), spec_for("milvus", tmp_path)
+    run(corpus, local, HashEmbedder())
+    run(corpus, milvus, HashEmbedder())
+    stores = [open_store(local), open_store(milvus)]
+    readers = [store.open() for store in stores]
+    readers[1].client = _TiesLastByHighestId(readers[1].client)  # type: ignore[attr-defined]
+    try:
+        for terms, k in [(["granit", "granit", "quarri"], 3), (["quarri", "quarri", "granit"], 3),
+                         (["basalt"], 5), (["basalt", "cliff"], 4), (["granit"], 14)]:
+            (ids_l, scores_l), (ids_m, scores_m) = (r.keyword_search(terms, k) for r in readers)
+            assert ids_m.tolist() == ids_l.tolist(), terms
+            assert scores_m.tolist() == pytest.approx(scores_l.tolist(), rel=1e-3), terms
+        # the repeated term decides: each of the two one-word documents wins when its word is asked twice
+        first = {tuple(terms): readers[0].chunk_documents([int(readers[0].keyword_search(terms, 1)[0][0])])
+                 for terms in (("granit", "granit", "quarri"), ("quarri", "quarri", "granit"))}
+        titles = {key: readers[0].document(next(iter(v.values()))).source for key, v in first.items()}
+        assert titles == {("granit", "granit", "quarri"): "granite.txt", ("quarri", "quarri", "granit"): "quarry.txt"}
+    finally:
+        for reader in readers:
+            reader.close()
+        for store in stores:
+            store.close()

@@ -112,6 +112,8 @@ class MilvusStore:
         self._client_lock = threading.Lock()
         self._lease_of: int | None = None
         """The row id of this process's write lease on a server, while it holds it."""
+        self._lease_lost: str | None = None
+        """Why this writer's lease was given up while it built (renewal kept failing), if it was."""
         self._readers: dict[str, int] = {}
         """Generation -> readers of it open in this process: an old generation is dropped once none is left."""
 
@@ -284,7 +286,7 @@ class MilvusStore:
                                   "pad": [0.0, 0.0]}])
 
         def give_back() -> None:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(MilvusException):  # not given back: it expires within LEASE_SECONDS
                 client.delete(name, filter=f"id == {me} or expires < {time.time() - LEASE_SECONDS!r}")
 
         while True:
@@ -301,11 +303,20 @@ class MilvusStore:
                                      "Wait for it to finish, then try again.")
             time.sleep(1.0 + random.random())  # apart, so that two waiting writers do not collide again
         stop = threading.Event()
+        self._lease_lost = None
 
         def renew() -> None:
+            renewed = time.monotonic()
             while not stop.wait(LEASE_SECONDS / 3):
-                with contextlib.suppress(Exception):
+                try:
                     put()
+                    renewed = time.monotonic()
+                except MilvusException as exc:
+                    if time.monotonic() - renewed > LEASE_SECONDS * 2 / 3:
+                        # The lease may lapse before the next try: another writer may take it over, so this one
+                        # stops renewing (a late renewal would make two holders) and will not publish.
+                        self._lease_lost = f"renewing it failed: {exc.message}"
+                        return
 
         thread = threading.Thread(target=renew, daemon=True)
         thread.start()
@@ -322,6 +333,9 @@ class MilvusStore:
         """Before publishing on a server: refuse if this writer's lease may have expired (a build paused
         longer than LEASE_SECONDS, while another writer could have taken it over)."""
         if self.lite is None and self._lease_of is not None:
+            if self._lease_lost:
+                raise IndexBusyError(f"This update of {self.location} lost its write lease ({self._lease_lost}) "
+                                     "and was not published; run it again.")
             me = self._lease_of
             rows = self.client.query(f"{self.base}_lock", filter=f"id == {me} and expires > {time.time()!r}",
                                      output_fields=["id"], consistency_level="Strong")
@@ -346,8 +360,11 @@ class MilvusStore:
         return found
 
     def drop(self, gen: str) -> None:
+        """Drop a generation's collections, as many as can be: what is left is dropped by the next prune."""
+        from pymilvus.exceptions import MilvusException
+
         for part in PARTS:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(MilvusException):
                 if self.client.has_collection(f"{gen}_{part}"):
                     self.client.drop_collection(f"{gen}_{part}")
 
@@ -396,11 +413,13 @@ class MilvusStore:
     def close(self) -> None:
         with self._client_lock:
             if self._client is not None:
-                with contextlib.suppress(Exception):
+                from pymilvus.exceptions import MilvusException
+
+                with contextlib.suppress(MilvusException, OSError):  # a connection already gone is closed
                     self._client.close()
                 self._client = None
                 if self.lite is not None:  # stop this process's embedded server: it holds the file's lock
-                    with contextlib.suppress(Exception):
+                    with contextlib.suppress(Exception):  # noqa: BLE001 - milvus_lite raises untyped errors; the process stops when we exit anyway
                         from milvus_lite.server_manager import server_manager_instance
 
                         server_manager_instance.release_server(self.uri)
