@@ -156,7 +156,7 @@ class Engine:
         """Where builds read, chunk and embed (`qa index --ray`); None: here."""
         self.tuning = tuning
         self.chunking = chunking
-        self.store: IndexStore = open_store(settings.store_spec, settings.corpus)
+        self.store: IndexStore = open_store(settings.store_spec, settings.corpus, settings.milvus_token)
         self._embedder = embedder
         self._snapshot: Snapshot | None = None
         self._files: dict[str, tuple[tuple[str, int, int, int], str]] = {}

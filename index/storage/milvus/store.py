@@ -4,7 +4,7 @@ Imported only when a `milvus://` store is chosen (`--store`, `QA_STORE`):
 
 - `milvus:///abs/path/index.db`: Milvus Lite, embedded, the data in that file (a folder, in fact);
 - `milvus://host:19530`, `milvus+http://host:19530`, `milvus+https://host`: a Milvus server; the token (if
-  any) comes from `QA_MILVUS_TOKEN`.
+  any) is the `milvus_token` setting (QA_MILVUS_TOKEN).
 
 A generation is five collections named `<base>_g<stamp>_<part>` (base `corpus_qa`, or `?collection=NAME`):
 
@@ -91,7 +91,8 @@ if TYPE_CHECKING:
 class MilvusStore:
     """An index kept in Milvus (the `IndexStore` protocol)."""
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, token: str | None = None) -> None:
+        self.token = token or ""
         self.location = uri
         self.rebuild_hint = REBUILD_HINT
         parts = urlsplit(uri)
@@ -152,7 +153,7 @@ class MilvusStore:
             # A connection of its own, closed with the store: pymilvus otherwise shares one per server in the
             # process and, after 30 s idle, probes and rebuilds it, which failed ("Fail connecting") against a
             # server that had sent it "too many pings" in a full test run here.
-            return MilvusClient(self.uri, token=os.environ.get("QA_MILVUS_TOKEN", ""), timeout=30, dedicated=True)
+            return MilvusClient(self.uri, token=self.token, timeout=30, dedicated=True)
         except MilvusException as exc:
             if self.lite is not None and "Open local milvus failed" in str(exc):
                 raise IndexBusyError(
