@@ -298,7 +298,7 @@ def test_a_second_writer_is_refused_as_busy(backend: str, corpus: Path, tmp_path
 
 def test_writers_racing_for_a_server_lease_never_both_win(milvus_server: str, corpus: Path, tmp_path: Path) -> None:
     """Four processes ask for the write lease at the same instant: at most one holds it at a time (Milvus
-    has no compare-and-swap; see the lease in index/milvus_store.py), and it is free again afterwards."""
+    has no compare-and-swap; see index/storage/milvus/lease.py), and it is free again afterwards."""
     _SERVER["address"] = milvus_server
     spec = spec_for("milvus-server", tmp_path)
     start = time.time() + 10  # after every process has imported pymilvus and connected
@@ -316,6 +316,26 @@ def test_writers_racing_for_a_server_lease_never_both_win(milvus_server: str, co
     assert len(held) + sum(o.startswith("busy") for o, _e in outs) == 4
     assert all(a[1] <= b[0] for a, b in zip(held, held[1:], strict=False)), held  # never two at once
     assert run(corpus, spec, HashEmbedder()).updated  # and free again
+
+
+def test_a_lease_whose_renewal_keeps_failing_is_given_up_and_not_published(
+        milvus_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.storage.milvus.lease as lease
+    from index.errors import IndexBusyError
+
+    monkeypatch.setattr(lease, "LEASE_SECONDS", 1.5)  # renewed every 0.5 s, given up after 1 s of failures
+    _SERVER["address"] = milvus_server
+    store = open_store(spec_for("milvus-server", tmp_path))
+    try:
+        with store.write_lock():
+            store.client.drop_collection(f"{store.base}_lock")  # type: ignore[attr-defined]  # renewals fail now
+            deadline = time.monotonic() + 60
+            while store._lease.lost is None and time.monotonic() < deadline:  # type: ignore[attr-defined]
+                time.sleep(0.05)
+            with pytest.raises(IndexBusyError, match="lost its write lease \\(renewing it failed"):
+                store.check_lease()  # type: ignore[attr-defined]
+    finally:
+        store.close()
 
 
 def _foreign(db: Path, damage: str) -> None:

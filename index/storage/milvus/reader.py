@@ -16,25 +16,21 @@ from index.errors import (
     IndexStateError,
     QAError,
 )
+from index.storage.base import K1 as BM25_K1
 from index.storage.base import (
-    FORMAT_VERSION,
     ChunkRow,
-    FormatMismatch,
     KeptDocument,
     Manifest,
     check_source_name,
     check_text,
 )
-from index.storage.base import K1 as BM25_K1
 from index.storage.milvus.schema import (
-    EARLIER_FIELDS,
-    EXPECTED_FIELDS,
     GRAPH_INDEX,
     HNSW_EF,
-    PARTS,
     REBUILD_HINT,
     STALE_CHECK,
     Connection,
+    check_layout,
     terms_text,
 )
 from index.types import Document, DocumentInfo, Page, Section, Skipped, Span, Unit
@@ -92,44 +88,8 @@ class MilvusReader:
     def _open(cls, store: Connection, gen: str, embedder: Embedder | None) -> MilvusReader:
         import numpy as np
 
-        from index.storage.base import Manifest
-
         hint = f"The index at {store.location}"
-        client = store.client
-        for part in PARTS:
-            name = f"{gen}_{part}"
-            if not client.has_collection(name):
-                raise IndexStateError(f"{hint} is damaged (collection {name} is missing). {REBUILD_HINT}")
-            fields = {f["name"]: f for f in client.describe_collection(name)["fields"]}
-            if set(fields) in EARLIER_FIELDS.get(part, []):
-                reason = f"{hint} was written by an earlier corpus-qa ({name} has another layout)."
-                raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
-            if set(fields) != EXPECTED_FIELDS[part]:
-                raise IndexStateError(f"{hint} is not one corpus-qa wrote (collection {name} has the fields "
-                                      f"{', '.join(sorted(fields))}). {REBUILD_HINT}")
-            if str(client.get_load_state(name).get("state")) != "Loaded":
-                client.load_collection(name)  # Milvus Lite starts with every collection released
-        rows = client.query(f"{gen}_meta", filter='key == "manifest"', output_fields=["value"])
-        if not rows:
-            raise IndexStateError(f"{hint} is incomplete (no manifest). {REBUILD_HINT}")
-        try:
-            manifest = Manifest.from_json(rows[0]["value"])
-        except FormatMismatch as exc:
-            raise IndexStateError(f"{hint} was written in format {exc.args[0]}; this corpus-qa reads format "
-                                  f"{FORMAT_VERSION}. {REBUILD_HINT}") from None
-        except (ValueError, KeyError, TypeError) as exc:
-            raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
-        if embedder is not None and (manifest.model_id, manifest.weights_hash, manifest.dim) != (
-                embedder.model_id, embedder.weights_hash, embedder.dim):
-            reason = (f"{hint} was built with the model {manifest.model_id} ({manifest.weights_hash}), not the "
-                      f"one in use now, {embedder.model_id} ({embedder.weights_hash}).")
-            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
-        for part in ("chunks", "sentences"):
-            dims = {f["name"]: f.get("params", {}).get("dim") for f in
-                    client.describe_collection(f"{gen}_{part}")["fields"]}
-            if int(dims["vector"] or 0) != manifest.dim:
-                raise IndexStateError(f"{hint} is not one corpus-qa wrote ({gen}_{part} holds vectors of "
-                                      f"{dims['vector']}, the manifest says {manifest.dim}). {REBUILD_HINT}")
+        manifest = check_layout(store.client, gen, hint, embedder)
         reader = cls(store, gen, manifest)
         try:
             reader.docs = reader._meta("documents")

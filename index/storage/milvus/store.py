@@ -57,7 +57,6 @@ import contextlib
 import os
 import re
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,10 +73,9 @@ from index.paths import make_private
 from index.storage.base import (
     not_a_folder,
 )
+from index.storage.milvus.lease import Lease
 from index.storage.milvus.reader import MilvusReader
 from index.storage.milvus.schema import (
-    LEASE_SECONDS,
-    LEASE_SETTLE,
     PARTS,
     REBUILD_HINT,
     check_name,
@@ -111,10 +109,8 @@ class MilvusStore:
             self.uri = f"{scheme}://{parts.netloc}{parts.path}"
         self._client: Any = None
         self._client_lock = threading.Lock()
-        self._lease_of: int | None = None
-        """The row id of this process's write lease on a server, while it holds it."""
-        self._lease_lost: str | None = None
-        """Why this writer's lease was given up while it built (renewal kept failing), if it was."""
+        self._lease = Lease(self, self.base)
+        """The write lease on a server (lease.py)."""
         self._readers: dict[str, int] = {}
         """Generation -> readers of it open in this process: an old generation is dropped once none is left."""
 
@@ -233,7 +229,7 @@ class MilvusStore:
                 self.client  # noqa: B018 - a second process is refused here, before any work
                 yield
         else:
-            with self._lease(wait):
+            with self._lease.hold(wait):
                 yield
 
     @contextlib.contextmanager
@@ -244,105 +240,10 @@ class MilvusStore:
         with file_write_lock(self.lite.with_name(self.lite.name + ".lock"), self.location, wait):
             yield
 
-    @contextlib.contextmanager
-    def _lease(self, wait: bool) -> Iterator[None]:
-        """The write lease on a server: a row of this writer's in `<base>_lock`, renewed by a thread while the
-        build runs (see the module's doc for why two writers cannot both hold it)."""
-        import random
-
-        from pymilvus import DataType
-        from pymilvus.exceptions import MilvusException
-
-        client, name = self.client, f"{self.base}_lock"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if not client.has_collection(name):
-                    schema = client.create_schema(auto_id=False)
-                    schema.add_field("id", DataType.INT64, is_primary=True)
-                    schema.add_field("owner", DataType.VARCHAR, max_length=200)
-                    schema.add_field("expires", DataType.DOUBLE)
-                    schema.add_field("pad", DataType.FLOAT_VECTOR, dim=2)
-                    params = client.prepare_index_params()
-                    params.add_index("pad", index_type="FLAT", metric_type="L2")
-                    client.create_collection(name, schema=schema, index_params=params)
-                client.query(name, filter="id >= 0", output_fields=["id"], limit=1, consistency_level="Strong")
-                break
-            except MilvusException:
-                # Writers that come at once all create the collection: the server refuses all but one ("File
-                # exists"), and has_collection may say no until that one is created and loaded. Wait for it.
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2 + 0.3 * random.random())
-        me = random.getrandbits(62) + 1
-        owner = f"process {os.getpid()} on {os.uname().nodename}"
-
-        def others() -> list[dict[str, Any]]:
-            rows = client.query(name, filter=f"expires > {time.time()!r}", output_fields=["id", "owner"],
-                                consistency_level="Strong")
-            return [r for r in rows if r["id"] != me]
-
-        def put() -> None:
-            client.upsert(name, [{"id": me, "owner": owner, "expires": time.time() + LEASE_SECONDS,
-                                  "pad": [0.0, 0.0]}])
-
-        def give_back() -> None:
-            with contextlib.suppress(MilvusException):  # not given back: it expires within LEASE_SECONDS
-                client.delete(name, filter=f"id == {me} or expires < {time.time() - LEASE_SECONDS!r}")
-
-        while True:
-            holders = others()
-            if not holders:
-                put()
-                time.sleep(LEASE_SETTLE)
-                holders = others()
-                if not holders:
-                    break
-                give_back()  # two writers came at once: both step back
-            if not wait:
-                raise IndexBusyError(f"The index at {self.location} is being updated by {holders[0]['owner']}. "
-                                     "Wait for it to finish, then try again.")
-            time.sleep(1.0 + random.random())  # apart, so that two waiting writers do not collide again
-        stop = threading.Event()
-        self._lease_lost = None
-
-        def renew() -> None:
-            renewed = time.monotonic()
-            while not stop.wait(LEASE_SECONDS / 3):
-                try:
-                    put()
-                    renewed = time.monotonic()
-                except MilvusException as exc:
-                    if time.monotonic() - renewed > LEASE_SECONDS * 2 / 3:
-                        # The lease may lapse before the next try: another writer may take it over, so this one
-                        # stops renewing (a late renewal would make two holders) and will not publish.
-                        self._lease_lost = f"renewing it failed: {exc.message}"
-                        return
-
-        thread = threading.Thread(target=renew, daemon=True)
-        thread.start()
-        self._lease_of = me
-        try:
-            yield
-        finally:
-            self._lease_of = None
-            stop.set()
-            thread.join()
-            give_back()
-
     def check_lease(self) -> None:
-        """Before publishing on a server: refuse if this writer's lease may have expired (a build paused
-        longer than LEASE_SECONDS, while another writer could have taken it over)."""
-        if self.lite is None and self._lease_of is not None:
-            if self._lease_lost:
-                raise IndexBusyError(f"This update of {self.location} lost its write lease ({self._lease_lost}) "
-                                     "and was not published; run it again.")
-            me = self._lease_of
-            rows = self.client.query(f"{self.base}_lock", filter=f"id == {me} and expires > {time.time()!r}",
-                                     output_fields=["id"], consistency_level="Strong")
-            if not rows:
-                raise IndexBusyError(f"This update of {self.location} lost its write lease (it paused longer than "
-                                     f"{LEASE_SECONDS:.0f} s) and was not published; run it again.")
+        """Before publishing on a server: refuse if this writer's lease was lost (see lease.py)."""
+        if self.lite is None:
+            self._lease.check()
 
     def writer(self, previous: Any, dim: int, exact_limit: int) -> MilvusWriter:
         if previous is not None and not isinstance(previous, MilvusReader):
