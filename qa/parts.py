@@ -1,0 +1,743 @@
+"""Questions with several parts, found in the question's own words: a list ("the land mass of China, USA,
+Canada and France"), a comparison ("Compare how R and Python read CSV files", "the difference between a
+list and a tuple", "Which is larger, China or India?"), two asks joined ("What is the quota of home
+directories and how often is scratch purged?") and a question over a set ("the capitals of the five most
+populous countries", "each of the New Seven Wonders").
+
+Each part becomes a question of its own, built from the question's frame with one subject filled in ("What
+is the land mass of {}?" with "France"), so retrieval and answer composition run once per part, as for any
+question (qa/multipart.py). What stays one question: a name that holds "and" (whether "Bosnia and
+Herzegovina" is one name or two is asked of the corpus's own titles, `titled`), two words joined without a
+frame that splits them ("salt and pepper", "the relationship between India and Pakistan"), a second ask that
+refers back to the first ("What is X and when was it built?": its answer is the first's), and lists of
+lower-case words with nothing marking them as a list. A question that is plainly single (no comma,
+conjunction, count, "each" or comparison word) is told by one regular expression and never reaches the index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from index.text.titles import normalize
+
+LIST, COMPARISON, CONJUNCTION, SET = "list", "comparison", "conjunction", "set"
+"""Kinds of multi-part questions (Plan.kind)."""
+
+MAX_PARTS = 12
+"""A question is answered in at most this many parts (the rest of a longer list is left out, with a note)."""
+
+Titled = Callable[[Iterable[str]], set[str]]
+"""Which of the given normalised keys are titles of documents in the corpus (index.text.titles keys)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a question, asked on its own."""
+
+    question: str
+    """The part as a question of its own ("What is the land mass of France?")."""
+    label: str
+    """What the part is about, as the answer shows it: the subject ("France"), or the part's question."""
+    subject: str | None = None
+    """The subject filled into the question's frame; None for an ask of its own (a conjunction's)."""
+    doc_id: int | None = None
+    """The document the subject was found as (a member of a set), when it is one."""
+
+
+@dataclass(frozen=True)
+class SetPhrase:
+    """A set the question is about without naming its members ("the five most populous countries in the world")."""
+
+    text: str
+    """The phrase as the question writes it."""
+    head: str
+    """Its head noun ("countries"): what kind of thing a member is."""
+    count: int | None
+    """How many members it asks for, when it says ("five"); None for "every", "all", "the G7 countries"."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a question splits into parts."""
+
+    kind: str
+    """list, comparison, conjunction or set."""
+    parts: tuple[Part, ...]
+    """The parts; for a set, those of its frames with no subject (its members are found in the corpus)."""
+    frames: tuple[str, ...] = ()
+    """The question's frames, each with `{}` where a subject goes; what a set's members are asked."""
+    members: SetPhrase | None = None
+    """For a set: the phrase naming it."""
+    question_mark: bool = True
+    """Whether the parts end with a question mark (the question did, or was a question)."""
+
+    def for_subject(self, subject: str, doc_id: int | None = None) -> Part:
+        """The part asking the frames of one subject."""
+        return Part(fill(self.frames, subject, self.question_mark), subject, subject, doc_id)
+
+
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+           "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "dozen": 12, "both": 2}
+_COUNT = r"(?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
+_CUES_TEXT = (rf",|\b(?:and|or|vs|versus|each|every|both|all|compare|comparing|contrast|differences?|"
+              rf"top|{_COUNT})\b|&|;|\?\s+\S|\.\s+[A-Z]")
+
+_WH = r"(?:what|who|whom|whose|when|where|which|why|how)"
+_JOIN = re.compile(rf"(?:\s*,\s*|\s+)(?:and|but|or|&)\s+(?=(?:{_WH}|(?:in|on|at|from|for|by|to|of|since|until)\s+"
+                   rf"(?:what|which|whom)|(?:list\s+)?(?:their|its)\s)\b)|\s*,\s+(?=(?:in|on|at|from|for|by|to|of)\s+"
+                   rf"(?:what|which)\s|(?:what|who|when|where|which|how)\s+(?:is|are|was|were|do|does|did)\s)", re.I)
+"""Where a second ask starts: "... and how often is scratch purged?"."""
+_SENTENCE = re.compile(r"(?<=[a-z0-9)\]][.?!])\s+(?=[A-Z])")
+_ANAPHOR = re.compile(r"\b(?:they|them|their|theirs|it|its|these|those|this|that|he|him|his|she|her|each|"
+                      r"respective|respectively|such|same)\b", re.I)
+"""A second ask with one of these is about what the first one found: it is not a part of its own."""
+_ANAPHOR_SLOT = re.compile(
+    r"\b(?:each of (?:them|these|those)(?: \w+)?|(?:these|those|such|the respective|the said) (?:[a-z]+ ){0,2}?"
+    r"(?:countries|nations|states|cities|places|languages|planets|moons|rivers|islands|elements|people|persons|"
+    r"universities|companies|brands|teams|players|leaders|members|wonders|oceans|seas|continents|deserts|"
+    r"buildings|animals|artists|bands|cars|manufacturers|landmarks|mountains|lakes|\w+s)|"
+    r"their(?: respective)?|its|theirs|they|them|it|each|respectively)\b", re.I)
+
+_FRAME_WORDS = frozenset(
+    """what who whom whose when where which why how is are was were be been being do does did has have had can
+    could will would should may might must of in on at for from to by with about between among into than as
+    compare contrast versus vs and or but each every both all either neither respectively respective
+    identify find name list give tell show describe explain provide their its his her our my your these those
+    this that they them it""".split())
+"""Words that belong to a question's frame, never to an item of its list."""
+_DETERMINERS = frozenset({"the", "a", "an"})
+_PLURAL_KINDS = (
+    r"countries|nations|states|territories|cities|capitals|towns|regions|provinces|continents|oceans|seas|lakes|"
+    r"rivers|mountains|islands|deserts|planets|moons|stars|elements|languages|universities|colleges|schools|"
+    r"companies|corporations|brands|manufacturers|banks|teams|clubs|players|athletes|presidents|leaders|rulers|"
+    r"emperors|kings|queens|monarchs|members|founders|ceos|wonders|landmarks|buildings|animals|species|artists|"
+    r"bands|singers|musicians|actors|writers|authors|scientists|laureates|winners|films|movies|books|novels|"
+    r"albums|songs|cars|airlines|airports|parks|games|sports|religions|currencies|dynasties|empires|parties|"
+    r"organizations|organisations|hosts|battlefronts|campaigns|celebrities|people|fish|whales|birds")
+_KIND = re.compile(rf"(?:{_PLURAL_KINDS})$", re.I)
+_CUES = re.compile(rf"{_CUES_TEXT}|\b(?:{_PLURAL_KINDS}|members? of)\b", re.I)
+"""Without one of these a question has one part: a comma, a conjunction, a count, "each", a comparison word,
+or a plural of a kind of thing sets are made of ("the capitals of the G7 countries")."""
+_SET_START = re.compile(
+    rf"\b(?:(?P<each>each|every|all|both)\s+(?:of\s+)?(?:the\s+|these\s+|those\s+|our\s+)?|"
+    rf"(?:the\s+)?(?:(?:world|earth|country|nation|us|u\.s\.)['’]s\s+)?(?:current\s+|global\s+)?"
+    rf"(?:(?:top|first|last)\s+)?(?P<n>{_COUNT})\b\s*|the\s+(?:current\s+|global\s+)?top\s+(?P<n2>{_COUNT})\b\s*)",
+    re.I)
+_PLURAL_WORD = re.compile(r"[A-Za-z][\w-]*[a-hj-rtv-z]s|people|men|women|children|fish|species|sheep|deer", re.I)
+_FILLER = r"(?:(?!(?:of|the|in|on|and|or|for|to|by|with|from|at|that|which|who)\b)[a-z][\w-]*\s+)"
+"""A word between an article and its noun: an adjective or a noun used as one."""
+_RELATIVE_SET = re.compile(rf"\b(?:[Tt]he\s+|(?<=of\s))(?:{_FILLER}){{0,2}}(?:[A-Z][\w-]*\s+){{0,2}}(?:{_FILLER}){{0,2}}"
+                           rf"(?P<head>{_PLURAL_KINDS})\s+(?:that|which|who|whose|where|with|in which)\b")
+_ATTR_OF_SET = re.compile(rf"\b[a-z]+s\s+of\s+(?P<set>the\s+(?:{_FILLER}){{0,2}}(?P<head>{_PLURAL_KINDS}))\b")
+"""A plural asked of a plural kind: "the temperatures of the planets in the solar system"."""
+_WHICH_SET = re.compile(rf"^(?:which|what)\s+(?P<head>{_PLURAL_KINDS})\b", re.I)
+_NAMED_SET = re.compile(rf"\b(?!(?:Which|What|Who|Whose|How|Where|When|Why|The|In|Of|Are|Is)\b)(?:the\s+)?(?P<mod>(?:(?:current|global|major|main|founding)\s+)?(?:[A-Z][\w.&-]*\s+)"
+                        rf"{{1,3}})(?P<head>{_PLURAL_KINDS})\b")
+_OF_SET = re.compile(rf"\bthe\s+(?P<head>{_PLURAL_KINDS})\s+of\s+(?:the\s+)?(?=[A-Z])")
+_MEMBER_OF = re.compile(r"\b(?:which|what)\s+(?P<set>(?P<head>member|members)\s+of\s+(?:the\s+)?\S)", re.I)
+_IDENTITY = re.compile(r"^(?:(?:what|which|who)\s+(?:are|were|is|was)|which of|identify|find|name|list|give(?: me)?|"
+                       r"tell me|show(?: me)?)\s+\{\}\W*$", re.I)
+_TRAILING_VERB = re.compile(r"\s+(?:born|built|made|known|located|situated|founded|discovered|constructed|"
+                            r"invented|written|released|established|created|formed|named|elected|used|spoken|"
+                            r"held|based|\w+ed)(?:\s+(?:in|at|on|from|by|to|for|with))?\s*\W*$", re.I)
+_COMPARATIVE = re.compile(r"^(?P<wh>which|who|what)(?:\s+one)?\s+(?P<verb>is|are|was|were|has|had)\s+(?:the\s+)?"
+                          r"(?P<adj>more\s+\w+|less\s+\w+|\w+er)\W*$", re.I)
+_ORDER_WORDS = re.compile(r"^(?P<wh>which|who|what)\s+(?P<rest>.*?)\s*(?:first|last|earlier|later|sooner|"
+                          r"earliest|latest)\W*$", re.I)
+
+
+def might_have_parts(question: str) -> bool:
+    """False for a question that plainly has one part (no comma, conjunction, count or comparison word)."""
+    return _CUES.search(question) is not None
+
+
+def detect(question: str, titled: Titled) -> Plan | None:
+    """How the question splits into parts, or None when it is one question. `titled` says which keys are
+    documents' titles; it is called at most once, and only for a question whose split depends on it."""
+    if not might_have_parts(question):
+        return None
+    probe = _Probe()
+    first = _plan(question, probe)
+    if first is None and not probe.keys:
+        return None
+    if not probe.keys:
+        return first
+    known = titled(sorted(probe.keys))
+    return _plan(question, _Known(known))
+
+
+class _Probe:
+    """A title lookup that answers "no" and remembers what was asked (the first, text-only pass)."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def __call__(self, key: str) -> bool:
+        if key:
+            self.keys.add(key)
+        return False
+
+
+class _Known:
+    def __init__(self, known: set[str]) -> None:
+        self.known = known
+
+    def __call__(self, key: str) -> bool:
+        return key in self.known
+
+
+def title_key(item: str) -> str:
+    """The key an item is looked up by among titles: without a leading article, normalised."""
+    words = item.split()
+    while words and words[0].lower() in _DETERMINERS:
+        words = words[1:]
+    return normalize(" ".join(words))
+
+
+def singular_key(key: str) -> str:
+    """The key with its last word singular ("fin whales" -> "fin whale"), as titles are written."""
+    words = key.split()
+    if not words:
+        return key
+    last = words[-1]
+    if last.endswith("ies") and len(last) > 4:
+        last = last[:-3] + "y"
+    elif re.search(r"(?:ches|shes|sses|xes)$", last):
+        last = last[:-2]
+    elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        last = last[:-1]
+    return " ".join([*words[:-1], last])
+
+
+def _is_title(item: str, known: Callable[[str], bool]) -> bool:
+    key = title_key(item)
+    if not key:
+        return False
+    return known(key) | known(singular_key(key))  # both asked in the probe pass
+
+
+# -- clauses -------------------------------------------------------------------------------------------------
+
+
+def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
+    text = question.strip()
+    mark = text.endswith("?") or re.match(_WH, text, re.I) is not None
+    clauses = [c.strip() for s in _SENTENCE.split(text) for c in _JOIN.split(s) if c.strip()]
+    if not clauses:
+        return None
+    head: _Found | None = None
+    extra_frames: list[str] = []
+    own: list[str] = []
+    for i, clause in enumerate(clauses):
+        refers_back = i > 0 and _ANAPHOR.search(clause) is not None
+        found = None if head is not None and refers_back else _find(clause, known)
+        if found is not None and head is None and not (refers_back and found.weak):
+            head = found
+            extra_frames.extend(found.extra)
+        elif refers_back:
+            if head is None:
+                return None  # "What is X and when was it built?": one question
+            extra_frames.append(_anaphor_frame(clause))
+        elif head is not None and i > 0 and len(clause.split()) <= 6:
+            extra_frames.append(_anaphor_frame(clause))  # "..., and in which centuries?"
+        else:
+            own.append(clause)
+    if head is not None and head.weak and not extra_frames:
+        own.insert(0, clauses[0]) if clauses[0] not in own else None
+        head = None
+    if head is None:
+        if len(own) < 2 or any(len(c.split()) < 3 for c in own):
+            return None
+        parts = tuple(Part(_as_question(c, mark), _as_question(c, mark)) for c in own[:MAX_PARTS])
+        return Plan(CONJUNCTION, parts, question_mark=mark)
+    frames = _frames(head.frame, extra_frames)
+    others = tuple(Part(_as_question(c, mark), _as_question(c, mark)) for c in own if c != clauses[0])
+    plan = Plan(head.kind, others, frames, head.members, mark)
+    if head.items:
+        subjects = tuple(plan.for_subject(item) for item in head.items)
+        plan = replace(plan, parts=(subjects + others)[:MAX_PARTS])
+    return plan
+
+
+def _frames(frame: str, extra: list[str]) -> tuple[str, ...]:
+    """The frames a subject is asked: the head clause's and those of the asks that refer back to it; a head
+    frame that only asks what the subjects are ("What are {}?") is left out when another asks about them."""
+    frames = [frame, *extra]
+    asking = [f for f in frames if not _IDENTITY.match(f.strip())]
+    return tuple(asking or ["What is {}?"])
+
+
+def fill(frames: Iterable[str], subject: str, question_mark: bool = True) -> str:
+    """The frames with `subject` filled in, joined, as one question."""
+    filled = [f.replace("{}", subject).strip().rstrip("?.!").strip() for f in frames]
+    text = " and ".join(f for f in filled if f)
+    return _as_question(text, question_mark)
+
+
+def _as_question(text: str, question_mark: bool) -> str:
+    text = " ".join(text.split()).strip(" ,;").rstrip("?.!").strip()
+    text = text[:1].upper() + text[1:]
+    return text + ("?" if question_mark else ".")
+
+
+def _anaphor_frame(clause: str) -> str:
+    """A second ask about the first one's subjects, with a slot where it refers to them: "what are their
+    capitals" -> "what are {}'s capitals"."""
+    def slot(m: re.Match[str]) -> str:
+        word = m.group().lower()
+        if word.startswith(("their", "its", "theirs")):
+            return "{}'s"
+        return "{}"
+
+    frame, n = _ANAPHOR_SLOT.subn(slot, clause, count=1)
+    return frame if n else clause + " ({})"
+
+
+# -- lists ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    kind: str
+    frame: str
+    """The clause with `{}` for the subject."""
+    items: tuple[str, ...] = ()
+    members: SetPhrase | None = None
+    weak: bool = False
+    """A set asked only for its members, without a count: a part of its own only with a later ask about each."""
+    extra: tuple[str, ...] = ()
+    """Frames of asks about each subject inside the clause ("... and the animal life found in each")."""
+
+
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[\w'’&-]+(?:\.\w+)*|[,;:?!()]")
+_CONJ = frozenset({"and", "or", "&", "vs", "versus", "vs."})
+
+
+@dataclass(frozen=True)
+class _Tok:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+    @property
+    def capital(self) -> bool:
+        return self.text[:1].isupper() or self.text[:1].isdigit()
+
+    @property
+    def word(self) -> bool:
+        return self.text[:1].isalnum() or self.text[:1] in "_&"
+
+
+def _find(clause: str, known: Callable[[str], bool]) -> _Found | None:
+    """The clause's list or set, if it has one."""
+    found = _find_list(clause, known)
+    if found is not None:
+        return found
+    return _find_set(clause)
+
+
+def _find_list(clause: str, known: Callable[[str], bool]) -> _Found | None:
+    tokens = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(clause)]
+    best: _Found | None = None
+    best_size = 0
+    for i, tok in enumerate(tokens):
+        if tok.low in _CONJ and 0 < i < len(tokens) - 1:
+            found = _list_at(clause, tokens, i, known)
+            if found is not None and len(found.items) >= best_size:
+                best, best_size = found, len(found.items)
+    return best
+
+
+_COMPARE_CUE = re.compile(r"\b(?:compare|comparing|contrast|differences?\s+between|versus|vs\.?)\b", re.I)
+_BOTH = re.compile(r"\bboth\b", re.I)
+_JOINT = re.compile(r"\b(?:between|among|amongst)\s+(?:the\s+)?\S+\s*$", re.I)
+"""A pair after "between" is one subject ("the relationship between India and Pakistan"), unless the
+question asks for their difference."""
+
+
+def _list_at(clause: str, tokens: list[_Tok], at: int, known: Callable[[str], bool]) -> _Found | None:
+    """The list whose conjunction is tokens[at], if the words around it make one."""
+    # items between commas, walking back from the conjunction
+    left = tokens[:at]
+    if left and left[-1].text == ",":
+        left = left[:-1]  # the serial comma
+    segments: list[list[_Tok]] = [[]]
+    for tok in left:
+        if tok.text == ",":
+            segments.append([])
+        else:
+            segments[-1].append(tok)
+    middle: list[list[_Tok]] = []
+    while len(segments) > 1 and _item_like(segments[-1]):
+        middle.insert(0, segments.pop())
+    prefix = [t for seg in segments for t in seg]  # what is left: the frame, ending with the first item
+    colon = next((j for j in range(len(prefix) - 1, -1, -1) if prefix[j].text == ":"), None)
+    right: list[_Tok] = []
+    for tok in tokens[at + 1 :]:
+        if not tok.word:
+            break
+        right.append(tok)
+    if not right:
+        return None
+    typical = max((len(m) for m in middle), default=0)
+    last = _leading_item(right, known, typical, middle)
+    if not last:
+        return None
+    typical = typical or len(last)
+    starts_after_comma = bool(middle) and _frame_only(prefix, middle, last)
+    first: list[_Tok] = []
+    if colon is not None and colon == len(prefix) - 1 and not middle:
+        return None
+    if not starts_after_comma:
+        first = _trailing_item(prefix[colon + 1 :] if colon is not None else prefix, known, typical, [*middle, last])
+        if not first:
+            return None
+    items = ([first] if first else []) + middle + [last]
+    if len(items) < 2 or any(len(it) > 6 for it in items):
+        return None
+    texts = [clause[it[0].start : it[-1].end] for it in items]
+    proper = all(it[0].capital and it[0].start > 0 for it in items)
+    compare = _COMPARE_CUE.search(clause) is not None or (_BOTH.search(clause) is not None and (
+        proper or all(_is_title(t, known) for t in texts)))
+    cue = compare or re.search(r"\b(?:each|respectively|respective)\b", clause, re.I) is not None
+    if tokens[at].low == "or" and not (compare or comparative):
+        return None  # "Physiology or Medicine": an alternative inside one question, unless it is compared
+    comparative = bool(prefix) and (_COMPARATIVE.match(_span(clause, prefix)) or _ORDER_WORDS.match(
+        _span(clause, prefix))) is not None and starts_after_comma
+    pair_joined = False
+    if first and not middle:  # two items around one conjunction: one name, or two?
+        for a in range(1, min(4, len(first)) + 1):
+            for b in range(1, min(4, len(right)) + 1):
+                joint = clause[first[-a].start : right[b - 1].end]
+                if _is_title(joint, known) and tokens[at].low != "vs":
+                    pair_joined = True
+        if pair_joined:
+            return None
+        if _JOINT.search(clause[: tokens[at].start]) and not re.search(r"\bdifferences?\s+between\b", clause, re.I):
+            return None
+        if not (compare or comparative):
+            if not (proper and all(_is_title(t, known) for t in texts)):
+                return None
+    elif middle:
+        if not first and len(items) == 2 and not (cue or comparative):
+            return None
+        # a longer list: its items are names, titles, or marked as a list ("each", "compare")
+        if not (cue or comparative or any(it[0].capital for it in items)
+                or sum(_is_title(t, known) for t in texts) >= 2):
+            return None
+        # "Jamaica, Cuba, Trinidad and Tobago": the last two may be one name
+        joint = clause[items[-2][0].start : items[-1][-1].end]
+        if _is_title(joint, known):
+            texts = texts[:-2] + [joint]
+            if len(texts) < 2:
+                return None
+    if any(not t or t.lower() in _FRAME_WORDS or not re.search(r"[^\W\d_]", t) for t in texts):
+        return None
+    start = (first or middle[0])[0].start
+    end = last[-1].end
+    frame = clause[:start] + "{}" + clause[end:]
+    frame = _clean_frame(frame, comparative, clause[:start])
+    if frame is None:
+        return None
+    kind = COMPARISON if compare or comparative else LIST
+    return _Found(kind, frame, tuple(dict.fromkeys(texts)))
+
+
+def _span(clause: str, toks: list[_Tok]) -> str:
+    return clause[toks[0].start : toks[-1].end] if toks else ""
+
+
+def _item_like(seg: list[_Tok]) -> bool:
+    """Whether a comma-separated segment can be one item of a list: a few words, none of the frame's."""
+    words = [t for t in seg if t.word]
+    if not words or len(words) > 6 or len(words) != len(seg):
+        return False
+    inner = [t.low for t in words[1:]] if words[0].low in _DETERMINERS else [t.low for t in words]
+    return not any(w in _FRAME_WORDS - {"of", "and", "&"} for w in inner) and inner[0] not in _FRAME_WORDS
+
+
+def _frame_only(prefix: list[_Tok], middle: list[list[_Tok]], last: list[_Tok]) -> bool:
+    """Whether the words before the list's first comma are all frame ("Which is larger, China or India?")."""
+    if not prefix:
+        return True
+    words = [t for t in prefix if t.word]
+    if not words:
+        return True
+    end = words[-1]
+    others_proper = all(it[0].capital for it in [*middle, last])
+    if others_proper and not end.capital:
+        return True
+    return end.low in _FRAME_WORDS
+
+
+def _run_ok(run: list[_Tok]) -> bool:
+    inner = run[1:] if run and run[0].low in _DETERMINERS else run
+    return bool(inner) and all(t.word for t in run) and not any(t.low in _FRAME_WORDS for t in inner) and \
+        all(t.low not in _DETERMINERS for t in inner)
+
+
+def _capital_run(run: list[_Tok]) -> bool:
+    """Words written as a name: each capitalised, or a small word inside ("Bank of England")."""
+    inner = run[1:] if run and run[0].low in _DETERMINERS else run
+    if not inner or not inner[0].capital or not inner[-1].capital:
+        return False
+    return all(t.capital or t.low in {"of", "de", "la", "le", "von", "van", "del", "da", "the", "y"} for t in inner)
+
+
+def _trailing_item(words: list[_Tok], known: Callable[[str], bool], typical: int,
+                   others: list[list[_Tok]]) -> list[_Tok]:
+    """The first item of a list: the end of the words before its first comma (or conjunction)."""
+    runs = []
+    for n in range(1, min(6, len(words)) + 1):
+        run = words[-n:]
+        if not _run_ok(run):
+            break
+        runs.append(run)
+    if not runs:
+        return []
+    titled = [r for r in runs if _is_title(_text(r), known)]
+    capital = [r for r in runs if _capital_run(r)]
+    if titled and (not capital or len(titled[-1]) >= len(capital[-1])):
+        choice = titled[-1]
+    elif capital:
+        choice = capital[-1]
+    elif any(it and it[0].capital for it in others):
+        return []  # the other items are names and this is not
+    else:
+        choice = runs[min(len(runs), max(typical, 1) if typical else len(runs)) - 1]
+    return _with_article(words, choice, others)
+
+
+def _leading_item(words: list[_Tok], known: Callable[[str], bool], typical: int,
+                  others: list[list[_Tok]]) -> list[_Tok]:
+    """The last item of a list: the start of the words after its conjunction."""
+    runs = []
+    for n in range(1, min(6, len(words)) + 1):
+        run = words[:n]
+        if n == 1 and run[0].low in _DETERMINERS:
+            continue  # "the" alone is no item; "the Parthenon" is
+        if not _run_ok(run):
+            break
+        runs.append(run)
+    if not runs:
+        return []
+    titled = [r for r in runs if _is_title(_text(r), known)]
+    capital = [r for r in runs if _capital_run(r)]
+    if titled and (not capital or len(titled[-1]) >= len(capital[-1])):
+        return titled[-1]
+    if capital:
+        return capital[-1]
+    if others and all(o[0].capital for o in others):
+        return []
+    if typical:
+        return runs[min(len(runs), typical + (1 if runs[0][0].low in _DETERMINERS else 0)) - 1]
+    return runs[-1]  # no other item to measure by: up to the first word of the frame
+
+
+def _with_article(words: list[_Tok], run: list[_Tok], others: list[list[_Tok]]) -> list[_Tok]:
+    """An item keeps the article before it when the other items have one too ("the Eiffel Tower, the Taj
+    Mahal")."""
+    if run[0].low in _DETERMINERS:
+        return run
+    at = words.index(run[0])
+    if at > 0 and words[at - 1].low in _DETERMINERS and any(o and o[0].low in _DETERMINERS for o in others):
+        return [words[at - 1], *run]
+    return run
+
+
+def _text(run: list[_Tok]) -> str:
+    return " ".join(t.text for t in run)
+
+
+_INTRO_SET = re.compile(rf"(?:\b(?:each|all|both)\s+of\s+)?(?:the\s+)?(?:following|{_COUNT})\b[^:]*$", re.I)
+_INTRO_AFTER = re.compile(r"\s(?:of|in|for|on|from|at|to|by)\s|^(?:identify|find|name|list|give|compare)\s", re.I)
+
+
+def _intro_slot(head: str) -> int | None:
+    """Where the phrase a colon's list stands for starts: "the architects of five landmarks:" -> "five
+    landmarks"; "the longest river in each of the following continents:" -> "each of the following..."."""
+    m = _INTRO_SET.search(head)
+    if m is not None:
+        return m.start()
+    after = [a.end() for a in _INTRO_AFTER.finditer(head)]
+    return after[-1] if after else None
+
+
+def _clean_frame(frame: str, comparative: bool, before: str) -> str | None:
+    """The frame as a question about one subject: "Compare how {} read CSV files" -> "How {} read CSV
+    files"; "What is the difference between {}?" -> "What is {}?"; "Which is larger, {}?" -> "How large is
+    {}?"; "...of five landmarks: {}" -> "...of {}"."""
+    if comparative:
+        head = before.rstrip(" ,")
+        m = _COMPARATIVE.match(head)
+        if m is not None:
+            return f"How {_positive(m.group('adj'))} {m.group('verb')} {{}}?"
+        m = _ORDER_WORDS.match(head)
+        if m is not None:
+            rest = m.group("rest").split()
+            if rest and rest[0].lower() in ("was", "were", "is", "are"):
+                return f"When {rest[0]} {{}} {' '.join(rest[1:])}?"
+            return f"When {' '.join(rest)} {{}}?"
+    colon = frame.find(": {}")
+    if colon >= 0:
+        at = _intro_slot(frame[:colon])
+        if at is not None:
+            frame = frame[:at] + "{}" + frame[colon + 4 :]
+    frame = re.sub(r"^\s*(?:compare|contrast|comparing)\s+(?:the\s+)?(?=\S)", "", frame, flags=re.I)
+    frame = re.sub(r"\bthe\s+differences?\s+between\s+", "", frame, flags=re.I)
+    frame = re.sub(r"\b(?:both|each)\s+(?=\{\})", "", frame, flags=re.I)
+    frame = re.sub(r"\{\}\s+both\b", "{}", frame, flags=re.I)
+    frame = re.sub(r",?\s*respectively\b", "", frame, flags=re.I)
+    return frame if "{}" in frame else None
+
+
+def _positive(adjective: str) -> str:
+    """"larger" -> "large", "taller" -> "tall", "more populous" -> "populous"."""
+    from qa.terms import english_words
+
+    words = adjective.split()
+    if len(words) == 2:
+        return words[1]
+    word = adjective.lower()
+    special = {"better": "good", "worse": "bad", "further": "far", "farther": "far", "elder": "old"}
+    if word in special:
+        return special[word]
+    stem = word[:-2]
+    if word.endswith("ier"):
+        return word[:-3] + "y"
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "aeiousl":
+        return stem[:-1]  # bigger -> big
+    english = english_words()
+    if stem in english or not english:
+        return stem
+    return word[:-1] if word[:-1] in english else stem
+
+
+# -- sets ----------------------------------------------------------------------------------------------------
+
+
+def _find_set(clause: str) -> _Found | None:
+    """A set the clause asks about without naming its members, and the clause as a frame around it. A set
+    without a count whose frame only asks what its members are ("What are the countries that border Spain?")
+    is `weak`: one question, unless a later ask is about each member."""
+    body = clause.rstrip(" ?.!")
+    found = _set_start(body)
+    if found is None:
+        return None
+    start, head, count = found
+    phrase_end = len(body)
+    prefix = body[:start]
+    if re.search(r"\b(?:is|are|was|were|do|does|did|has|have|had)\s*$", prefix, re.I):
+        verb = _TRAILING_VERB.search(body)  # "Where were {the emperors of ...} born?"
+        if verb is not None and verb.start() > start + len(head):
+            phrase_end = verb.start()
+    if not prefix.strip() or re.match(r"^(?:which|what)\s*$", prefix.strip(), re.I):
+        verb = re.compile(r"\s(?:has|have|had|is|are|was|were|do|does|did)\s", re.I).search(body, start + len(head))
+        if verb is not None:  # "{Which member of the G7} has the smallest area?"
+            phrase_end = verb.start()
+    tail = ""
+    then = _THEN_EACH.search(body, start, phrase_end)
+    if then is not None:  # "the four largest deserts and the animal life found in each"
+        phrase_end, tail = then.start(), body[then.end() : phrase_end]
+    phrase = body[start:phrase_end].strip(" ,")
+    frame = prefix + "{}" + body[phrase_end + (len(body[phrase_end:]) if tail else 0) :] + clause[len(body) :]
+    frame = re.sub(r"\b(?:each|every|all)\s+(?:of\s+)?(?=\{\})", "", frame, flags=re.I)
+    asks_which = re.match(r"^(?:which|what)\s*$", prefix.strip(), re.I) is not None
+    if asks_which:
+        frame = frame[len(prefix) :]  # "Which {} has the smallest area" -> "{} has the smallest area"
+    weak = count is None and (_IDENTITY.match(frame.strip()) is not None
+                              or (asks_which and _MEMBER_OF.search(body) is None))
+    found_set = _Found(SET, frame, (), SetPhrase(phrase, head, count), weak=weak)
+    return replace(found_set, extra=(_anaphor_frame(tail),)) if tail else found_set
+
+
+_THEN_EACH = re.compile(r"\s+and\s+(?=(?:(?:list|name|give)\s+)?(?:the|their|its|what|where|how)\b[^,]*?\b(?:each|they|"
+                        r"their|them|these|those|its)\b)", re.I)
+"""Where a set's phrase ends and an ask about each of its members begins: "... and the largest sea they each
+connect with"."""
+
+
+def _set_start(body: str) -> tuple[int, str, int | None] | None:
+    """(start, head noun, count) of the earliest set phrase in a clause."""
+    found: list[tuple[int, str, int | None, int]] = []  # start, head, count, head offset
+    for m in _SET_START.finditer(body):
+        word = m.group("n") or m.group("n2")
+        count = None
+        if word:
+            if word[:1].isupper() and m.start() > 0:
+                continue  # "the Three Gorges Dam": a name
+            count = int(word) if word.isdigit() else _COUNTS.get(word.lower(), 0)
+            if count < 2 or (word.isdigit() and re.match(r"\s*(?:%|percent|years?|km|miles|m\b|am|pm)",
+                                                          body[m.end() :], re.I)):
+                continue
+        elif m.group("each") and m.group("each").lower() == "both":
+            count = 2
+        rest = body[m.end() :]
+        words = list(re.finditer(r"[\w'’-]+", rest))
+        head = next((w for w in words[:6] if _PLURAL_WORD.fullmatch(w.group()) and
+                     w.group().lower() not in _FRAME_WORDS), None)
+        if head is None and m.group("each") and m.group("each").lower() in ("each", "every") and words:
+            # "every country in South America", "each permanent member of the Council": the noun before the
+            # first preposition
+            stop = next((i for i, w in enumerate(words) if w.group().lower() in _FRAME_WORDS), len(words))
+            head = words[stop - 1] if 0 < stop <= 4 else None
+        if head is not None and is_kind(head.group()):
+            found.append((m.start(), head.group(), count, m.end() + head.start()))
+    for pattern in (_RELATIVE_SET, _NAMED_SET, _OF_SET, _MEMBER_OF, _ATTR_OF_SET):
+        for m in pattern.finditer(body):
+            groups = m.groupdict()
+            start = m.start("set") if groups.get("set") else m.start()
+            head = groups.get("head") or "members"
+            found.append((start, head, None, m.start("head") if groups.get("head") else m.end()))
+    if not found:
+        m = _WHICH_SET.search(body)  # "Which planets ... were discovered after 1700": only as a last resort
+        if m is None:
+            return None
+        found.append((m.start("head"), m.group("head"), None, m.start("head")))
+    start, head, count, at = min(found, key=lambda f: (f[0], f[2] is None))
+    if _SUBORDINATE.search(body[:start]):
+        return None  # "...raise an error if two members of my Enum...": a condition, not what is asked
+    if count is None:  # "each of the top 5 languages": the count of the same head
+        count = next((c for s, h, c, a in found if a == at and c is not None), None)
+    return start, head, count
+
+
+_SUBORDINATE = re.compile(r"(?<=\S)\s+(?:if|when|whenever|whether|because|unless|while|although|though|once|"
+                          r"so that|so|since|until|after|before)\s", re.I)
+_KIND_WORDS = frozenset(w for k in _PLURAL_KINDS.split("|") for w in (k, singular_key(k)))
+
+
+def is_kind(word: str) -> bool:
+    """Whether a noun names a kind of thing sets of documents are made of (countries, rivers, companies...)."""
+    return word.lower() in _KIND_WORDS or word.lower() in ("member", "members")
+
+
+def _set_head(phrase: str, head_at: re.Match[str] | None) -> str | None:
+    if head_at is not None:
+        return head_at.group()
+    for w in re.finditer(r"[\w'’-]+", phrase):
+        if _KIND.fullmatch(w.group()) or (w.group().lower() in ("member", "members")):
+            return w.group()
+    return None
+
+
+def missing_line(part: Part) -> str:
+    """What an abstained part says: "The documents do not give the land mass of France."."""
+    q = part.question.rstrip("?.! ")
+    m = re.match(r"^(?:what|which)\s+(?:is|are|was|were)\s+(?P<rest>the\s.+|\S+['’]s\s.+)$", q, re.I)
+    if m is not None:
+        return f"The documents do not give {m.group('rest')}."
+    m = re.match(r"^(?P<wh>who|where|when|why|how\s+\w+|how)\s+(?P<aux>is|are|was|were)\s+(?P<rest>.+)$", q, re.I)
+    if m is not None and part.subject and m.group("rest").startswith(part.subject):
+        subject, after = part.subject, m.group("rest")[len(part.subject) :]
+        return f"The documents do not say {m.group('wh').lower()} {subject} {m.group('aux')}{after}."
+    m = re.match(r"^(?P<wh>who|what|which)\s+(?P<rest>(?!is\b|are\b|was\b|were\b|do\b|does\b|did\b).+)$", q, re.I)
+    if m is not None:
+        return f"The documents do not say {m.group('wh').lower()} {m.group('rest')}."
+    return f"The documents do not answer “{part.question}”"
