@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--sets", nargs="*", default=["wiki", "docs-eval", "r-manuals", "python-docs", "seeds"])
     parser.add_argument("--wiki-index", type=Path, default=None)
     parser.add_argument("--top-k", type=int, default=10)
+    parser.add_argument("--no-refresh", action="store_true",
+                        help="answer from the indexes as they are (copies of indexes built elsewhere)")
     args = parser.parse_args()
     docs = sets()
     with args.out.open("w", encoding="utf-8") as out:
@@ -47,7 +49,7 @@ def main() -> None:
                 corpus_of, qfile, _kind = docs[name]
                 corpus, index = corpus_of(), CACHE / "answers-index" / name
             engine = Engine(Settings.resolve(corpus=corpus, index=index))
-            for _ in engine.prepare():
+            for _ in engine.prepare(refresh=not args.no_refresh):
                 pass
             for line in qfile.read_text(encoding="utf-8").splitlines():
                 if not line.strip():

@@ -128,12 +128,14 @@ _SET_START = re.compile(
 _PLURAL_WORD = re.compile(r"[A-Za-z][\w-]*[a-hj-rtv-z]s|people|men|women|children|fish|species|sheep|deer", re.I)
 _FILLER = r"(?:(?!(?:of|the|in|on|and|or|for|to|by|with|from|at|that|which|who)\b)[a-z][\w-]*\s+)"
 """A word between an article and its noun: an adjective or a noun used as one."""
-_RELATIVE_SET = re.compile(rf"\b(?:[Tt]he\s+|(?<=of\s))(?:{_FILLER}){{0,2}}(?:[A-Z][\w-]*\s+){{0,2}}(?:{_FILLER}){{0,2}}"
-                           rf"(?P<head>{_PLURAL_KINDS})\s+(?:that|which|who|whose|where|with|in which)\b")
+_RELATIVE_SET = re.compile(rf"\b(?:[Tt]he\s+|(?<=of\s))(?:{_FILLER}){{0,2}}(?:[A-Z][\w-]*\s+){{0,2}}"
+                           rf"(?:{_FILLER}){{0,2}}(?P<head>{_PLURAL_KINDS})\s+"
+                           rf"(?:that|which|who|whose|where|with|in which)\b")
 _ATTR_OF_SET = re.compile(rf"\b[a-z]+s\s+of\s+(?P<set>the\s+(?:{_FILLER}){{0,2}}(?P<head>{_PLURAL_KINDS}))\b")
 """A plural asked of a plural kind: "the temperatures of the planets in the solar system"."""
 _WHICH_SET = re.compile(rf"^(?:which|what)\s+(?P<head>{_PLURAL_KINDS})\b", re.I)
-_NAMED_SET = re.compile(rf"\b(?!(?:Which|What|Who|Whose|How|Where|When|Why|The|In|Of|Are|Is)\b)(?:the\s+)?(?P<mod>(?:(?:current|global|major|main|founding)\s+)?(?:[A-Z][\w.&-]*\s+)"
+_NAMED_SET = re.compile(rf"\b(?!(?:Which|What|Who|Whose|How|Where|When|Why|The|In|Of|Are|Is)\b)(?:the\s+)?"
+                        rf"(?P<mod>(?:(?:current|global|major|main|founding)\s+)?(?:[A-Z][\w.&-]*\s+)"
                         rf"{{1,3}})(?P<head>{_PLURAL_KINDS})\b")
 _OF_SET = re.compile(rf"\bthe\s+(?P<head>{_PLURAL_KINDS})\s+of\s+(?:the\s+)?(?=[A-Z])")
 _MEMBER_OF = re.compile(r"\b(?:which|what)\s+(?P<set>(?P<head>member|members)\s+of\s+(?:the\s+)?\S)", re.I)
@@ -248,7 +250,7 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
         own.insert(0, clauses[0]) if clauses[0] not in own else None
         head = None
     if head is None:
-        if len(own) < 2 or any(len(c.split()) < 3 for c in own):
+        if len(own) < 2 or not all(_is_ask(c) for c in own):
             return None
         parts = tuple(Part(_as_question(c, mark), _as_question(c, mark)) for c in own[:MAX_PARTS])
         return Plan(CONJUNCTION, parts, question_mark=mark)
@@ -259,6 +261,24 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
         subjects = tuple(plan.for_subject(item) for item in head.items)
         plan = replace(plan, parts=(subjects + others)[:MAX_PARTS])
     return plan
+
+
+_ASK = re.compile(rf"^(?:{_WH}|is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|list|name|"
+                  r"give|find|identify|describe|explain|compare)\b", re.I)
+
+
+def _is_ask(clause: str) -> bool:
+    """Whether a clause is a question of its own: it starts as one ("How often is scratch purged", not "In C
+    code for an R package" or "sum(...) gives 0.99") and has words enough to be one ("In which year" and
+    "What stack size" lean on the rest of the question)."""
+    if _ASK.match(clause) is None or len(clause.split()) < 4:
+        return False
+    return _SUBORDINATE_START.match(clause) is None
+
+
+_SUBORDINATE_START = re.compile(r"^(?:when|where|while)\s+(?!(?:\S+\s+){0,2}(?:is|are|was|were|do|does|did|can|could|"
+                                r"should|will|would|has|have|had)\b)", re.I)
+"""A clause that sets a condition ("When exporting a data frame for Excel"), not a question of its own."""
 
 
 def _frames(frame: str, extra: list[str]) -> tuple[str, ...]:
@@ -406,10 +426,10 @@ def _list_at(clause: str, tokens: list[_Tok], at: int, known: Callable[[str], bo
     compare = _COMPARE_CUE.search(clause) is not None or (_BOTH.search(clause) is not None and (
         proper or all(_is_title(t, known) for t in texts)))
     cue = compare or re.search(r"\b(?:each|respectively|respective)\b", clause, re.I) is not None
-    if tokens[at].low == "or" and not (compare or comparative):
-        return None  # "Physiology or Medicine": an alternative inside one question, unless it is compared
     comparative = bool(prefix) and (_COMPARATIVE.match(_span(clause, prefix)) or _ORDER_WORDS.match(
         _span(clause, prefix))) is not None and starts_after_comma
+    if tokens[at].low == "or" and not (compare or comparative):
+        return None  # "Physiology or Medicine": an alternative inside one question, unless it is compared
     pair_joined = False
     if first and not middle:  # two items around one conjunction: one name, or two?
         for a in range(1, min(4, len(first)) + 1):
@@ -441,8 +461,7 @@ def _list_at(clause: str, tokens: list[_Tok], at: int, known: Callable[[str], bo
         return None
     start = (first or middle[0])[0].start
     end = last[-1].end
-    frame = clause[:start] + "{}" + clause[end:]
-    frame = _clean_frame(frame, comparative, clause[:start])
+    frame = _clean_frame(clause[:start] + "{}" + clause[end:], comparative, clause[:start])
     if frame is None:
         return None
     kind = COMPARISON if compare or comparative else LIST
@@ -680,26 +699,26 @@ def _set_start(body: str) -> tuple[int, str, int | None] | None:
             count = 2
         rest = body[m.end() :]
         words = list(re.finditer(r"[\w'’-]+", rest))
-        head = next((w for w in words[:6] if _PLURAL_WORD.fullmatch(w.group()) and
+        noun = next((w for w in words[:6] if _PLURAL_WORD.fullmatch(w.group()) and
                      w.group().lower() not in _FRAME_WORDS), None)
-        if head is None and m.group("each") and m.group("each").lower() in ("each", "every") and words:
+        if noun is None and m.group("each") and m.group("each").lower() in ("each", "every") and words:
             # "every country in South America", "each permanent member of the Council": the noun before the
             # first preposition
             stop = next((i for i, w in enumerate(words) if w.group().lower() in _FRAME_WORDS), len(words))
-            head = words[stop - 1] if 0 < stop <= 4 else None
-        if head is not None and is_kind(head.group()):
-            found.append((m.start(), head.group(), count, m.end() + head.start()))
+            noun = words[stop - 1] if 0 < stop <= 4 else None
+        if noun is not None and is_kind(noun.group()):
+            found.append((m.start(), noun.group(), count, m.end() + noun.start()))
     for pattern in (_RELATIVE_SET, _NAMED_SET, _OF_SET, _MEMBER_OF, _ATTR_OF_SET):
         for m in pattern.finditer(body):
             groups = m.groupdict()
             start = m.start("set") if groups.get("set") else m.start()
-            head = groups.get("head") or "members"
-            found.append((start, head, None, m.start("head") if groups.get("head") else m.end()))
+            at = m.start("head") if groups.get("head") else m.end()
+            found.append((start, groups.get("head") or "members", None, at))
     if not found:
-        m = _WHICH_SET.search(body)  # "Which planets ... were discovered after 1700": only as a last resort
-        if m is None:
+        last = _WHICH_SET.search(body)  # "Which planets ... were discovered after 1700": only as a last resort
+        if last is None:
             return None
-        found.append((m.start("head"), m.group("head"), None, m.start("head")))
+        found.append((last.start("head"), last.group("head"), None, last.start("head")))
     start, head, count, at = min(found, key=lambda f: (f[0], f[2] is None))
     if _SUBORDINATE.search(body[:start]):
         return None  # "...raise an error if two members of my Enum...": a condition, not what is asked

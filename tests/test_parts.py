@@ -1,0 +1,107 @@
+"""Questions with several parts (qa/parts.py): what splits, into which questions, and what must stay one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from index.text.titles import title_keys
+from qa.parts import COMPARISON, CONJUNCTION, LIST, SET, detect, missing_line
+
+TITLES = ["China", "United States", "Canada", "Australia", "France", "India", "Bosnia and Herzegovina",
+          "Trinidad and Tobago", "Jamaica", "Cuba", "R (programming language)", "Python (programming language)",
+          "Salt", "Black pepper", "Eiffel Tower", "Taj Mahal", "Parthenon", "Mercury (planet)", "Mars"]
+KEYS = {k for t in TITLES for k in title_keys(t)}
+
+
+def titled(keys: Iterable[str]) -> set[str]:
+    return {k for k in keys if k in KEYS}
+
+
+def questions(question: str) -> list[str] | None:
+    plan = detect(question, titled)
+    return None if plan is None else [p.question for p in plan.parts]
+
+
+def test_an_explicit_list_is_one_part_per_item() -> None:
+    plan = detect("What is the land mass of China, USA, Canada, Australia and France?", titled)
+    assert plan is not None and plan.kind == LIST
+    assert [p.subject for p in plan.parts] == ["China", "USA", "Canada", "Australia", "France"]
+    assert plan.parts[-1].question == "What is the land mass of France?"
+
+
+def test_a_list_after_a_colon_keeps_its_articles() -> None:
+    q = "Identify the architects of five historical landmarks: the Eiffel Tower, the Taj Mahal, and the Parthenon."
+    assert questions(q) == ["Identify the architects of the Eiffel Tower.", "Identify the architects of the Taj Mahal.",
+                            "Identify the architects of the Parthenon."]
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Compare how R and Python read CSV files", ["How R read CSV files.", "How Python read CSV files."]),
+    ("Which is larger, China or India?", ["How large is China?", "How large is India?"]),
+    ("What is the population of China versus India?", ["What is the population of China?",
+                                                       "What is the population of India?"]),
+])
+def test_comparisons_ask_each_side(question: str, expected: list[str]) -> None:
+    plan = detect(question, titled)
+    assert plan is not None and plan.kind == COMPARISON
+    assert [p.question for p in plan.parts] == expected
+
+
+def test_two_asks_joined_are_two_parts() -> None:
+    plan = detect("What is the quota of home directories and how often is scratch purged?", titled)
+    assert plan is not None and plan.kind == CONJUNCTION
+    assert [p.question for p in plan.parts] == ["What is the quota of home directories?",
+                                               "How often is scratch purged?"]
+
+
+def test_a_second_ask_about_each_item_is_asked_of_each() -> None:
+    q = "What are the largest moons of Mercury and Mars, and what are their diameters in kilometers?"
+    assert questions(q) == ["What are the largest moons of Mercury and what are Mercury's diameters in kilometers?",
+                            "What are the largest moons of Mars and what are Mars's diameters in kilometers?"]
+
+
+def test_a_set_without_its_members_is_found_with_its_count() -> None:
+    plan = detect("What are the capitals of the five most populous countries in the world?", titled)
+    assert plan is not None and plan.kind == SET and plan.members is not None
+    assert (plan.members.count, plan.members.head) == (5, "countries")
+    assert plan.for_subject("India").question == "What are the capitals of India?"
+
+
+def test_the_last_two_items_may_be_one_name() -> None:
+    assert questions("What is the population of Jamaica, Cuba, Trinidad and Tobago?") == [
+        "What is the population of Jamaica?", "What is the population of Cuba?",
+        "What is the population of Trinidad and Tobago?"]
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of Bosnia and Herzegovina?",
+    "Where is Trinidad and Tobago?",
+    "Why do so many recipes use salt and pepper?",
+    "What is the relationship between India and Pakistan?",
+    "Who won the Nobel Prize in Physiology or Medicine in 1962?",
+    "When did Kazakhstan become independent?",
+    "Who discovered Hydrogen and in which year?",  # the second ask leans on the first
+    "What is the Eiffel Tower and when was it built?",  # "it": about what the first one found
+    "In C code for an R package, what do I need to call before drawing random numbers?",
+    "When exporting a data frame for Excel, how do I get an empty header entry above the row names?",
+    "sum([0.1] * 10) gives 0.9999999999999999. Which math function gives an accurate floating-point sum?",
+    "How do I read and write CSV files in R?",
+])
+def test_single_questions_stay_one(question: str) -> None:
+    assert detect(question, titled) is None
+
+
+def test_whether_and_joins_a_name_is_asked_of_the_titles() -> None:
+    q = "What is the capital of Bosnia and Herzegovina?"
+    assert detect(q, titled) is None
+    # without the title, the same words are two places, written as names
+    plan = detect(q, lambda keys: {k for k in keys if k in {"bosnia", "herzegovina"}})
+    assert plan is not None and [p.subject for p in plan.parts] == ["Bosnia", "Herzegovina"]
+
+
+def test_a_missing_part_is_named() -> None:
+    plan = detect("What is the land mass of China and France?", titled)
+    assert plan is not None
+    assert missing_line(plan.parts[1]) == "The documents do not give the land mass of France."
