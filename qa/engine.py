@@ -39,6 +39,8 @@ from qa.types import Answer, Passage, Question
 
 if TYPE_CHECKING:
     from qa.generate import OnSentence
+    from qa.parts import Plan
+    from qa.retrieval import Hit
 
 T = TypeVar("T")
 
@@ -350,8 +352,22 @@ class Engine:
             query = contextualize(cleaned, history)
             # a follow-up that restates the previous question with a new scope is answered as that question
             asked = query if history and rewrite_follow_up(cleaned, history[-1]) is not None else cleaned
-            qvec = self.embedder.embed_query(query)
+            def one(text: str, depth: int) -> tuple[list[Hit], Answer]:
+                qvec = self.embedder.embed_query(text)
+                hits = retrieve(snapshot, qvec, text, depth, self.tuning, scope)
+                return hits, compose(snapshot, hits, qvec, text, text, warnings, self.tuning,
+                                     self.embedder.relevance_floor, self._current_text)
+
+            def search(text: str, depth: int) -> list[Hit]:
+                return retrieve(snapshot, self.embedder.embed_query(text), text, depth, self.tuning, scope)
+
             try:
+                plan = None if history else self._plan(snapshot, cleaned)
+                if plan is not None:
+                    from qa.multipart import answer_plan
+
+                    return answer_plan(snapshot, plan, cleaned, one, search, k, warnings)
+                qvec = self.embedder.embed_query(query)
                 hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
                 answer = compose(snapshot, hits, qvec, asked, query, warnings, self.tuning,
                                  self.embedder.relevance_floor, self._current_text)
@@ -360,6 +376,16 @@ class Engine:
                 raise damaged(snapshot, exc) from None
 
         return self._answering(work)
+
+    @staticmethod
+    def _plan(snapshot: Snapshot, question: str) -> Plan | None:
+        """How the question splits into parts (qa/parts.py), or None for a question with one part; which
+        words name documents is asked of the index's title keys."""
+        from qa.parts import detect, might_have_parts
+
+        if not might_have_parts(question):
+            return None  # most questions: one regular expression, no look-up
+        return detect(question, lambda keys: set(snapshot.documents_titled(list(keys))))
 
     def _current_text(self, source: str) -> str | None:
         """A text file's text as it is on disk now, or None when it is gone or no longer readable as one:

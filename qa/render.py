@@ -22,6 +22,29 @@ KIND_LABELS = {"code": "code", "row": "table row", "term": "definition", "header
 """How a citation's kind is named where it is shown; prose sentences are not labelled."""
 
 
+def part_rows(answer: Answer) -> tuple[list[str], list[tuple[str, str]]]:
+    """A question with several parts as a table: the answer's notes (what a set's parts rest on), then one
+    (label, answer) row per answered part and one per part the documents do not answer, in that order."""
+    rows = [(p.label, p.text) for p in answer.parts if not p.abstained]
+    rows += [(p.label, p.text) for p in answer.parts if p.abstained]
+    shown = {f"{label}{'' if label.endswith(('?', ':')) else ':'} {text}" for label, text in rows}
+    shown |= {p.text for p in answer.parts}
+    notes = [line for line in answer.text.split("\n") if line.strip() and line not in shown]
+    return notes, rows
+
+
+def _terminal_parts(answer: Answer) -> list[str]:
+    """The parts as a compact table: each label padded to one column, its quotes (or what is missing) after."""
+    notes, rows = part_rows(answer)
+    width = min(28, max(len(label) for label, _ in rows))
+    lines = [_one_line(n) for n in notes]
+    for label, text in rows:
+        label = _one_line(label)
+        cell = label if len(label) <= width else label[: width - 1] + "…"
+        lines.append(f"{cell.ljust(width)}  {_one_line(text)}")
+    return lines
+
+
 def terminal(answer: Answer, verbose: bool = False) -> str:
     """The plain-text rendering of an Answer for a terminal. Each line is escaped whole (qa/display.py):
     the only line breaks are this layout's own and those of code blocks, which are shown as code (indented,
@@ -30,8 +53,15 @@ def terminal(answer: Answer, verbose: bool = False) -> str:
     from index.reading.load import shorten
 
     lines = []
-    if answer.abstained:
+    if answer.parts and not answer.is_generated:
+        lines += _terminal_parts(answer)
+    elif answer.abstained:
         lines.append(answer.text)
+        if answer.passages:
+            lines += ["", "Closest passages:"]
+            lines += [f"  {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
+        return "\n".join(terminal_safe(line) for line in lines)
+    if answer.abstained:
         if answer.passages:
             lines += ["", "Closest passages:"]
             lines += [f"  {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
@@ -42,7 +72,7 @@ def terminal(answer: Answer, verbose: bool = False) -> str:
     prose: list[str] = []
     if answer.is_generated:  # the model's checked sentences stand for the quotes, which are listed below
         lines.append(_one_line(answer.text))
-    for c in () if answer.is_generated else answer.citations:
+    for c in () if answer.is_generated or answer.parts else answer.citations:
         if c.kind == "code":
             if prose:
                 lines.append(" ".join(prose))
@@ -90,6 +120,8 @@ def chat_markdown(answer: Answer) -> str:
     breaks kept), a table row under its header row as a small table."""
     if answer.is_generated:  # the model's checked sentences, with their markers; the quotes are listed below
         return markdown_escape(answer.text)
+    if answer.parts:
+        return _markdown_parts(answer)
     parts: list[str] = []
     prose: list[str] = []
 
@@ -115,6 +147,15 @@ def chat_markdown(answer: Answer) -> str:
             prose.append(f"{markdown_escape(c.quote)} \\[{c.n}\\]")
     flush()
     return "\n\n".join(parts)
+
+
+def _markdown_parts(answer: Answer) -> str:
+    """The parts as a Markdown table (label, answer with its markers), after the answer's notes."""
+    notes, rows = part_rows(answer)
+
+    cell = markdown_escape  # escapes "|" too, so a quote never ends its cell
+    table = ["| Part | Answer |", "|---|---|", *[f"| **{cell(label)}** | {cell(text)} |" for label, text in rows]]
+    return "\n\n".join([*[markdown_escape(n) for n in notes], "\n".join(table)])
 
 
 def code_block(code: str) -> str:

@@ -140,6 +140,27 @@ class GeneratedSentence:
 
 
 @dataclass(frozen=True)
+class PartAnswer:
+    """The answer to one part of a question with several (qa/parts.py): one entity of a list, one side of a
+    comparison, one of two asks."""
+
+    question: str
+    """The part as a question of its own ("What is the land mass of France?")."""
+    label: str
+    """What the part is about, as the answer shows it: its subject ("France"), or its question."""
+    text: str
+    """The part's answer: its quotes with their markers, or the sentence naming what is missing."""
+    abstained: bool
+    """True when the documents do not answer this part (the others may still be answered)."""
+    citations: tuple[int, ...] = ()
+    """The `n` of the answer's citations this part rests on."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "label": self.label, "answer": self.text,
+                "abstained": self.abstained, "citations": list(self.citations)}
+
+
+@dataclass(frozen=True)
 class Answer:
     """What corpus-qa says to a question: quoted sentences with citations, or an abstention."""
 
@@ -169,6 +190,9 @@ class Answer:
     generated: tuple[GeneratedSentence, ...] | None = None
     """With generation on (qa/generate.py): the model's sentences, each checked against the quotes it cites;
     `text` is the kept ones when any was kept (else the quotes, with a warning). None when generation was off."""
+    parts: tuple[PartAnswer, ...] = ()
+    """For a question with several parts (a list, a comparison, two asks): each part's own answer, in the
+    question's order; empty for a question with one part."""
 
     @property
     def is_generated(self) -> bool:
@@ -201,6 +225,8 @@ class Answer:
         }
         if self.generated is not None:  # only with generation on: the contract is unchanged without it
             record["generated"] = [g.to_dict() for g in self.generated]
+        if self.parts:  # only for a question with several parts: a single question's record is unchanged
+            record["parts"] = [p.to_dict() for p in self.parts]
         return record
 
 

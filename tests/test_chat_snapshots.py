@@ -65,3 +65,12 @@ def test_snapshot_abstention(snap_compare, fixed_corpus: Path, tmp_path: Path) -
 def test_snapshot_viewer(snap_compare, fixed_corpus: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     app, before = app_asking(fixed_corpus, tmp_path / "idx", "Blinken Astana Tuesday", open_citation=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+def test_snapshot_parts(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A question with several parts: a table with a row per part, the part the documents lack named."""
+    from tests.test_multipart import LAND, write_countries
+
+    corpus = write_countries(tmp_path / "countries")
+    app, before = app_asking(corpus, tmp_path / "idx", LAND)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)

@@ -143,6 +143,11 @@ class AnswerView(Vertical):
         self.documents = documents
 
     def compose(self) -> ComposeResult:
+        if self.answer.abstained and self.answer.parts:  # every part unanswered: each named, then the passages
+            yield Markdown(render.chat_markdown(self.answer), classes="answer-text")
+            for p in self.answer.passages[:3]:
+                yield PassageItem(p)
+            return
         if self.answer.abstained:
             yield Static(Text("Not found in the corpus"), classes="abstain-title")
             reason = self.answer.text.removeprefix("Not found in the corpus: ").rstrip(".")

@@ -1,0 +1,188 @@
+"""Answering a question with several parts (qa/parts.py finds them): a search and an answer per part, the
+passages spread over the parts' documents, one cited line per part, and the parts the documents do not
+answer named ("The documents do not give the land mass of France.").
+
+Each part is asked as a question of its own through the same retrieval and composition as any question
+(`AskOne`, supplied by the engine), so every quote is a verified span and a part's abstention is the usual
+one; a part the corpus lacks only adds its line to the answer. A question over a set it does not name
+("the capitals of the five most populous countries") is answered as far as the documents go: the members
+are the documents a search for the set finds that say they are one of its kind ("... is a country in ..."),
+and the answer says so; when none is found, the question is answered as one, and says the list is not in
+the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from qa.parts import MAX_PARTS, SET, Part, Plan, missing_line, singular_key
+from qa.types import Answer, Citation, PartAnswer, Passage
+
+if TYPE_CHECKING:
+    from index.storage import IndexReader as Snapshot
+    from qa.retrieval import Hit
+
+AskOne = Callable[[str, int], tuple[list["Hit"], Answer]]
+"""Answer one question with `k` passages, as any question is answered: (its hits, its Answer)."""
+Search = Callable[[str, int], list["Hit"]]
+"""The `k` best passages for a text, as any question retrieves them, without composing an answer."""
+
+QUOTES_PER_PART = 2
+"""A part's line shows at most this many quotes: a table of parts, not a page per part."""
+DEFAULT_MEMBERS = 6
+"""How many members of a set without a count ("the emperors of ...") are asked about."""
+MEMBER_DEPTH = 40
+"""How many passages the search for a set's members reads."""
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One part, its passages and its answer."""
+
+    part: Part
+    """The part asked."""
+    hits: list[Hit]
+    """Its passages, best first."""
+    answer: Answer
+    """Its answer, as any question's (cited, or an abstention)."""
+
+
+def answer_plan(snapshot: Snapshot, plan: Plan, question: str, ask: AskOne, search: Search, k: int,
+                warnings: Sequence[str] = ()) -> Answer:
+    """The answer to a question with several parts: each part asked on its own, then put together. A set's
+    question is also asked whole, first: where the documents hold the list, that is what the answer rests on."""
+    if plan.kind == SET and plan.members is not None:
+        return _answer_set(snapshot, plan, question, ask, search, k, tuple(warnings))
+    if len(plan.parts) < 2:
+        return ask(question, k)[1]
+    per_part = max(3, -(-k // len(plan.parts)))
+    asked = [Asked(p, *ask(p.question, per_part)) for p in plan.parts]
+    return combine(question, asked, k, warnings=tuple(warnings))
+
+
+def _answer_set(snapshot: Snapshot, plan: Plan, question: str, ask: AskOne, search: Search, k: int,
+                warnings: tuple[str, ...]) -> Answer:
+    assert plan.members is not None
+    hits, whole = ask(question, MEMBER_DEPTH)
+    whole = replace(whole, passages=whole.passages[:k])
+    members = set_members(snapshot, plan, [*hits, *search(plan.members.text, MEMBER_DEPTH)])
+    if not members:
+        if whole.abstained:
+            return whole
+        note = (f"No list of {plan.members.text} was found in the documents apart from what they say about "
+                "the question as a whole:")
+        return replace(whole, text=f"{note}\n{whole.text}")
+    parts = [*members, *plan.parts]
+    names = ", ".join(p.label for p in members)
+    if whole.abstained:
+        lead = (f"No list of {plan.members.text} was found in the documents; answered for the "
+                f"{plan.members.head} a search for it finds: {names}.")
+    else:
+        lead = f"Answered for each of the {plan.members.head} a search for it finds: {names}."
+    per_part = max(3, -(-k // (len(parts) + 1)))
+    asked = [Asked(p, *ask(p.question, per_part)) for p in parts]
+    if not whole.abstained:
+        label = plan.members.text[:1].upper() + plan.members.text[1:]
+        asked.insert(0, Asked(Part(question, label), hits, whole))
+    return combine(question, asked, k, lead, warnings)
+
+
+def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",
+            warnings: tuple[str, ...] = ()) -> Answer:
+    """One answer from the parts' answers: their citations numbered anew (a quote two parts share keeps one
+    number), a line per answered part, then a line per part the documents do not answer."""
+    citations: list[Citation] = []
+    numbers: dict[tuple[str, int, int], int] = {}
+    results: list[PartAnswer] = []
+    for a in asked:
+        if a.answer.abstained or not a.answer.citations:
+            results.append(PartAnswer(a.part.question, a.part.label, missing_line(a.part), True))
+            continue
+        ns: list[int] = []
+        for c in a.answer.citations[:QUOTES_PER_PART]:
+            key = (c.source, c.start, c.end)
+            if key not in numbers:
+                numbers[key] = len(citations) + 1
+                citations.append(replace(c, n=numbers[key]))
+            ns.append(numbers[key])
+        text = " ".join(f"{citations[n - 1].quote} [{n}]" for n in ns)
+        results.append(PartAnswer(a.part.question, a.part.label, text, False, tuple(ns)))
+    answered = [r for r in results if not r.abstained]
+    lines = [lead] if lead else []
+    lines += [f"{_label(r.label)} {r.text}" for r in answered]
+    lines += [r.text for r in results if r.abstained]
+    confidence = sum(a.answer.confidence for a in asked) / len(asked) if asked else 0.0
+    unmentioned = () if answered else tuple(dict.fromkeys(u for a in asked for u in a.answer.unmentioned))
+    return Answer(question, "\n".join(lines), not answered, tuple(citations), spread(asked, k), warnings,
+                  confidence=confidence, unmentioned=unmentioned, parts=tuple(results))
+
+
+def _label(label: str) -> str:
+    """A part's label before its quotes: "France:", or a part's own question as it is ("How often...?")."""
+    return label if label.endswith(("?", ":")) else f"{label}:"
+
+
+def spread(asked: Sequence[Asked], k: int) -> tuple[Passage, ...]:
+    """The top `k` passages taken in turn from each part's (its best first), so every part's documents are
+    among them rather than those of the part with the most matches; ranks numbered anew."""
+    seen: set[tuple[str, int]] = set()
+    queues = [list(a.answer.passages) for a in asked]
+    out: list[Passage] = []
+    while len(out) < k and any(queues):
+        for queue in queues:
+            while queue:
+                p = queue.pop(0)
+                if (p.source, p.start) not in seen:
+                    seen.add((p.source, p.start))
+                    out.append(p)
+                    break
+            if len(out) >= k:
+                break
+    return tuple(replace(p, rank=i) for i, p in enumerate(out, start=1))
+
+
+def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Part]:
+    """The members of the set a question is about, as the documents give them: the documents a search for
+    the set and one for the whole question (`found`) bring up whose opening says they are of its kind ("Tokyo
+    ... is the capital and most populous city of Japan" for "cities"), at most its count; not the documents
+    the set's phrase itself names ("the United States" in "the most populous cities in the United States")."""
+    assert plan.members is not None
+    wanted = min(plan.members.count or DEFAULT_MEMBERS, MAX_PARTS)
+    kind = _kind_pattern(plan.members.head)
+    phrase_words = set(re.findall(r"\w+", plan.members.text.lower()))
+    hits = sorted(found, key=lambda h: -h.score)
+    owners = snapshot.chunk_documents([h.chunk_id for h in hits])
+    members: list[Part] = []
+    seen: set[int] = set()
+    for h in hits:
+        doc_id = owners.get(h.chunk_id)
+        if doc_id is None or doc_id in seen:
+            continue
+        seen.add(doc_id)
+        doc = snapshot.document(doc_id)
+        title = doc.title.strip()
+        if not title or set(re.findall(r"\w+", title.lower())) <= phrase_words:
+            continue  # the set's own context ("Asia", "the United States"), not one of its members
+        if kind.search(_opening(doc.text, title)):
+            members.append(plan.for_subject(title, doc_id))
+            if len(members) >= wanted:
+                break
+    return members
+
+
+def _kind_pattern(head: str) -> re.Pattern[str]:
+    """What a member's opening calls it: the head noun, singular or plural ("country", "countries")."""
+    plural = head.lower()
+    single = singular_key(plural)
+    return re.compile(rf"\b(?:{re.escape(single)}|{re.escape(plural)})\b", re.I)
+
+
+def _opening(text: str, title: str) -> str:
+    """A document's first sentence after its title line: where an encyclopedia says what a thing is."""
+    body = text[len(title) :] if text.startswith(title) else text
+    body = body.lstrip()
+    end = re.search(r"(?<=[a-z0-9)\]][.!?])\s+(?=[A-Z])", body[:600])
+    return body[: end.start()] if end else body[:300]

@@ -1,0 +1,122 @@
+"""Questions with several parts answered part by part (qa/multipart.py): a line per part, each cited from its
+own document, the parts the documents do not answer named, the JSON shape, the CLI's table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.test_doc_answers import run_cli
+
+COUNTRIES = {
+    "China": "China is a country in East Asia. China has a land area of 9,596,961 square kilometres. "
+             "Its capital is Beijing.",
+    "France": "France is a country in Western Europe. France has a land area of 551,695 square kilometres. "
+              "Its capital is Paris.",
+    "Canada": "Canada is a country in North America. Its capital is Ottawa. Canada has ten provinces.",
+    "Bosnia and Herzegovina": "Bosnia and Herzegovina is a country in Southeast Europe. Its capital is Sarajevo.",
+    "Volcano": "Mount Etna is an active volcano on the island of Sicily. It erupts often.",
+}
+
+
+def write_countries(root: Path) -> Path:
+    root.mkdir()
+    for title, body in COUNTRIES.items():
+        (root / f"{title.replace(' ', '_')}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def countries(tmp_path: Path) -> Path:
+    return write_countries(tmp_path / "countries")
+
+
+@pytest.fixture
+def engine(countries: Path, tmp_path: Path, hash_embedder):  # type: ignore[no-untyped-def]
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    eng = Engine(Settings.resolve(countries, tmp_path / "idx"), embedder=hash_embedder)
+    for _ in eng.prepare():
+        pass
+    yield eng
+    eng.close()
+
+
+LAND = "What is the land area of China, Canada and France?"
+
+
+def test_each_part_is_answered_from_its_own_document(engine, countries: Path) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask(LAND)
+    assert [p.label for p in answer.parts] == ["China", "Canada", "France"]
+    by_label = {p.label: p for p in answer.parts}
+    cited = {c.n: c for c in answer.citations}
+    for name in ("China", "France"):
+        part = by_label[name]
+        assert not part.abstained and part.citations
+        assert {cited[n].source for n in part.citations} == {f"{name}.txt"}
+        assert "land area" in part.text
+    assert not answer.abstained
+    for c in answer.citations:  # every quote is the file's text at its offsets
+        text = (countries / c.source).read_text(encoding="utf-8")
+        assert text[c.start : c.end] == c.quote
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+def test_a_part_the_documents_do_not_answer_is_named_and_blocks_nothing(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask(LAND)
+    canada = next(p for p in answer.parts if p.label == "Canada")
+    assert canada.abstained and canada.citations == ()
+    assert canada.text == "The documents do not give the land area of Canada."
+    lines = answer.text.split("\n")
+    assert lines[-1] == "The documents do not give the land area of Canada."  # after the answered parts
+    assert any(line.startswith("China: China has a land area") for line in lines)
+
+
+def test_passages_are_spread_over_the_parts_documents(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask(LAND, top_k=3)
+    assert {p.source for p in answer.passages} == {"China.txt", "Canada.txt", "France.txt"}
+    assert [p.rank for p in answer.passages] == [1, 2, 3]
+
+
+def test_a_name_holding_and_is_one_question(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask("What is the capital of Bosnia and Herzegovina?")
+    assert answer.parts == ()
+    assert answer.citations and answer.citations[0].source == "Bosnia_and_Herzegovina.txt"
+
+
+def test_json_has_parts_only_for_a_question_with_several(countries: Path, tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from tests.test_json_schema import schema
+
+    where = ["--corpus", str(countries), "--index", str(tmp_path / "idx")]
+    out = run_cli("ask", "--json", LAND, *where)
+    assert out.exit_code == 0, out.output
+    record = json.loads(out.stdout)
+    jsonschema.Draft202012Validator(schema()).validate(record)
+    assert [(p["label"], p["abstained"]) for p in record["parts"]] == [
+        ("China", False), ("Canada", True), ("France", False)]
+    assert all(n in {c["n"] for c in record["citations"]} for p in record["parts"] for n in p["citations"])
+    single = json.loads(run_cli("ask", "--json", "Where is Mount Etna?", *where).stdout)
+    assert "parts" not in single  # a single question's record is as it was
+    broken = {**record, "parts": [{**record["parts"][0], "citations": "1"}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema()).validate(broken)
+
+
+def test_the_cli_shows_a_table_of_parts(countries: Path, tmp_path: Path) -> None:
+    out = run_cli("ask", LAND, "--corpus", str(countries), "--index", str(tmp_path / "idx"))
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("China   China has a land area") and lines[0].endswith("[1]")
+    assert lines[2] == "Canada  The documents do not give the land area of Canada."
+
+
+def test_a_set_is_answered_for_the_members_the_documents_give(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask("What are the capitals of the three largest countries?")
+    labels = [p.label for p in answer.parts]
+    assert len(labels) == 3 and "Volcano" not in labels  # its opening does not say it is a country
+    assert "a search for it finds" in answer.text.split("\n")[0]
+    assert all(not p.abstained for p in answer.parts)
