@@ -59,13 +59,16 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--top-k", type=int, default=10)
     parser.add_argument("--index", type=Path, default=None, help="an existing index of the wiki corpus")
+    parser.add_argument("--no-refresh", action="store_true", help="answer from the index as it is")
+    parser.add_argument("--questions", type=Path, default=SHARED / "fanout-questions.jsonl",
+                        help="another file of the same kind (a held-out set)")
     args = parser.parse_args()
     corpus = materialise(None)
     index = args.index or CACHE / "fanout-index"
     engine = Engine(Settings.resolve(corpus=corpus, index=index))
-    for _ in engine.prepare():
+    for _ in engine.prepare(refresh=not args.no_refresh):
         pass
-    questions = [json.loads(line) for line in (SHARED / "fanout-questions.jsonl").read_text().splitlines()]
+    questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     questions = questions[: args.limit]
     cited_recall, passage_recall, complete, value_share, latencies = [], [], 0, [], []
     for q in questions:
