@@ -81,6 +81,9 @@ class CachingEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0] if self.enabled else self.inner.embed_query(text)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_documents(texts) if self.enabled else self.inner.embed_queries(texts)
+
     def load(self) -> None:
         self.inner.load()
 

@@ -38,7 +38,10 @@ from qa.locks import ReadWriteLock
 from qa.types import Answer, Passage, Question
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from qa.generate import OnSentence
+    from qa.multipart import Retrieval
     from qa.parts import Plan
     from qa.retrieval import Hit
 
@@ -352,21 +355,13 @@ class Engine:
             query = contextualize(cleaned, history)
             # a follow-up that restates the previous question with a new scope is answered as that question
             asked = query if history and rewrite_follow_up(cleaned, history[-1]) is not None else cleaned
-            def one(text: str, depth: int) -> tuple[list[Hit], Answer]:
-                qvec = self.embedder.embed_query(text)
-                hits = retrieve(snapshot, qvec, text, depth, self.tuning, scope)
-                return hits, compose(snapshot, hits, qvec, text, text, warnings, self.tuning,
-                                     self.embedder.relevance_floor, self._current_text)
-
-            def search(text: str, depth: int) -> list[Hit]:
-                return retrieve(snapshot, self.embedder.embed_query(text), text, depth, self.tuning, scope)
-
             try:
                 plan = None if history else self._plan(snapshot, cleaned)
                 if plan is not None:
                     from qa.multipart import answer_plan
 
-                    return answer_plan(snapshot, plan, cleaned, one, search, k, warnings)
+                    return answer_plan(snapshot, plan, cleaned, self._parts_retrieval(snapshot, scope, warnings),
+                                       k, warnings)
                 qvec = self.embedder.embed_query(query)
                 hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
                 answer = compose(snapshot, hits, qvec, asked, query, warnings, self.tuning,
@@ -376,6 +371,34 @@ class Engine:
                 raise damaged(snapshot, exc) from None
 
         return self._answering(work)
+
+    def _parts_retrieval(self, snapshot: Snapshot, scope: Where | None, warnings: Sequence[str]) -> Retrieval:
+        """Search and answer each part of a question as any question is (qa/multipart.py); the parts' vectors
+        are made in one model call."""
+        from qa.answer import compose
+        from qa.multipart import Retrieval
+        from qa.retrieval import retrieve
+
+        vectors: dict[str, np.ndarray] = {}
+
+        def embed(texts: Sequence[str]) -> None:
+            todo = [t for t in dict.fromkeys(texts) if t not in vectors]
+            if todo:
+                vectors.update(zip(todo, self.embedder.embed_queries(todo), strict=True))
+
+        def vector(text: str) -> np.ndarray:
+            embed([text])
+            return vectors[text]
+
+        def search(text: str, depth: int) -> list[Hit]:
+            return retrieve(snapshot, vector(text), text, depth, self.tuning, scope)
+
+        def ask(text: str, depth: int) -> tuple[list[Hit], Answer]:
+            hits = search(text, depth)
+            return hits, compose(snapshot, hits, vector(text), text, text, warnings, self.tuning,
+                                 self.embedder.relevance_floor, self._current_text)
+
+        return Retrieval(ask, search, embed)
 
     @staticmethod
     def _plan(snapshot: Snapshot, question: str) -> Plan | None:

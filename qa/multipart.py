@@ -25,10 +25,18 @@ if TYPE_CHECKING:
     from index.storage import IndexReader as Snapshot
     from qa.retrieval import Hit
 
-AskOne = Callable[[str, int], tuple[list["Hit"], Answer]]
-"""Answer one question with `k` passages, as any question is answered: (its hits, its Answer)."""
-Search = Callable[[str, int], list["Hit"]]
-"""The `k` best passages for a text, as any question retrieves them, without composing an answer."""
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """How the engine searches and answers one text, as it does any question (qa/engine.py supplies it)."""
+
+    ask: Callable[[str, int], tuple[list[Hit], Answer]]
+    """Answer a text with `k` passages: (its hits, its Answer)."""
+    search: Callable[[str, int], list[Hit]]
+    """The `k` best passages for a text, without composing an answer."""
+    embed: Callable[[Sequence[str]], None]
+    """Embed these texts now, in one model call, for the asks and searches that follow."""
 
 QUOTES_PER_PART = 2
 """A part's line shows at most this many quotes: a table of parts, not a page per part."""
@@ -50,25 +58,26 @@ class Asked:
     """Its answer, as any question's (cited, or an abstention)."""
 
 
-def answer_plan(snapshot: Snapshot, plan: Plan, question: str, ask: AskOne, search: Search, k: int,
+def answer_plan(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k: int,
                 warnings: Sequence[str] = ()) -> Answer:
     """The answer to a question with several parts: each part asked on its own, then put together. A set's
     question is also asked whole, first: where the documents hold the list, that is what the answer rests on."""
     if plan.kind == SET and plan.members is not None:
-        return _answer_set(snapshot, plan, question, ask, search, k, tuple(warnings))
+        return _answer_set(snapshot, plan, question, via, k, tuple(warnings))
     if len(plan.parts) < 2:
-        return ask(question, k)[1]
+        return via.ask(question, k)[1]
     per_part = max(3, -(-k // len(plan.parts)))
-    asked = [Asked(p, *ask(p.question, per_part)) for p in plan.parts]
+    via.embed([p.question for p in plan.parts])
+    asked = [Asked(p, *via.ask(p.question, per_part)) for p in plan.parts]
     return combine(question, asked, k, warnings=tuple(warnings))
 
 
-def _answer_set(snapshot: Snapshot, plan: Plan, question: str, ask: AskOne, search: Search, k: int,
+def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k: int,
                 warnings: tuple[str, ...]) -> Answer:
     assert plan.members is not None
-    hits, whole = ask(question, MEMBER_DEPTH)
-    whole = replace(whole, passages=whole.passages[:k])
-    members = set_members(snapshot, plan, [*hits, *search(plan.members.text, MEMBER_DEPTH)])
+    via.embed([question, plan.members.text])
+    hits, whole = via.ask(question, k)
+    members = set_members(snapshot, plan, [*hits, *via.search(plan.members.text, MEMBER_DEPTH)])
     if not members:
         if whole.abstained:
             return whole
@@ -83,7 +92,8 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, ask: AskOne, sear
     else:
         lead = f"Answered for each of the {plan.members.head} a search for it finds: {names}."
     per_part = max(3, -(-k // (len(parts) + 1)))
-    asked = [Asked(p, *ask(p.question, per_part)) for p in parts]
+    via.embed([p.question for p in parts])
+    asked = [Asked(p, *via.ask(p.question, per_part)) for p in parts]
     if not whole.abstained:
         label = plan.members.text[:1].upper() + plan.members.text[1:]
         asked.insert(0, Asked(Part(question, label), hits, whole))

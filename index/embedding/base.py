@@ -55,6 +55,11 @@ class Embedder(Protocol):
         """One unit-length float32 vector."""
         ...
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """`embed_query` of several questions, one row each, in one model call (the parts of a question with
+        several: qa/multipart.py)."""
+        ...
+
     def embed_chunks(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Each text's vector, and for each text one vector per span of it (its sentences)."""
         ...

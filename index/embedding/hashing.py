@@ -58,6 +58,9 @@ class HashEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_documents(texts)
+
     def embed_chunks(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Each chunk, and each of its spans as a text of its own."""
         return self.embed_documents(texts), [self.embed_documents([t[a:b] for a, b in sp]) for t, sp in

@@ -378,3 +378,9 @@ class MiniLMEmbedder:
         if encoder is not None:
             return encoder.embed_query(text)
         return self.embed_documents([text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        encoder = self._query_encoder
+        if encoder is not None:
+            return encoder.embed_documents(texts)
+        return self.embed_documents(texts)
