@@ -136,20 +136,24 @@ def _label(label: str) -> str:
 
 
 def spread(asked: Sequence[Asked], k: int) -> tuple[Passage, ...]:
-    """The top `k` passages taken in turn from each part's (its best first), so every part's documents are
-    among them rather than those of the part with the most matches; ranks numbered anew."""
-    seen: set[tuple[str, int]] = set()
+    """The top `k` passages taken in turn from each part's (its best first), a document not yet among them
+    first: every part's documents are listed rather than several passages of the part with the most
+    matches; then the rest in the same turns. Ranks numbered anew."""
     queues = [list(a.answer.passages) for a in asked]
     out: list[Passage] = []
-    while len(out) < k and any(queues):
-        for queue in queues:
-            while queue:
-                p = queue.pop(0)
-                if (p.source, p.start) not in seen:
-                    seen.add((p.source, p.start))
+    taken: set[tuple[str, int]] = set()
+    for new_documents in (True, False):
+        while len(out) < k:
+            added = False
+            for queue in queues:
+                shown = {p.source for p in out}
+                p = next((p for p in queue if (p.source, p.start) not in taken
+                          and not (new_documents and p.source in shown)), None)
+                if p is not None and len(out) < k:
+                    taken.add((p.source, p.start))
                     out.append(p)
-                    break
-            if len(out) >= k:
+                    added = True
+            if not added:
                 break
     return tuple(replace(p, rank=i) for i, p in enumerate(out, start=1))
 
@@ -184,10 +188,13 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
 
 
 def _kind_pattern(head: str) -> re.Pattern[str]:
-    """What a member's opening calls it: the head noun, singular or plural ("country", "countries")."""
+    """How a member's opening says what it is: "is a / was the ... {kind}" with a few words between ("is the
+    capital and most populous city", "is a country"), not the kind word anywhere ("... plays as a forward
+    for the club")."""
     plural = head.lower()
     single = singular_key(plural)
-    return re.compile(rf"\b(?:{re.escape(single)}|{re.escape(plural)})\b", re.I)
+    return re.compile(rf"\b(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?(?:[\w'’,-]+\s+){{0,5}}?"
+                      rf"(?:{re.escape(single)}|{re.escape(plural)})\b", re.I)
 
 
 def _opening(text: str, title: str) -> str:
