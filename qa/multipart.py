@@ -42,6 +42,9 @@ QUOTES_PER_PART = 2
 """A part's line shows at most this many quotes: a table of parts, not a page per part."""
 DEFAULT_MEMBERS = 6
 """How many members of a set without a count ("the emperors of ...") are asked about."""
+EXTRA_MEMBERS = 2
+"""Members asked about beyond the count the question gives: a search finds members, not the ranking the
+question names ("the five smallest"), so a few more are asked, and the answer says what they rest on."""
 MEMBER_DEPTH = 40
 """How many passages the search for a set's members reads."""
 
@@ -161,10 +164,11 @@ def spread(asked: Sequence[Asked], k: int) -> tuple[Passage, ...]:
 def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Part]:
     """The members of the set a question is about, as the documents give them: the documents a search for
     the set and one for the whole question (`found`) bring up whose opening says they are of its kind ("Tokyo
-    ... is the capital and most populous city of Japan" for "cities"), at most its count; not the documents
+    ... is the capital and most populous city of Japan" for "cities"), at most EXTRA_MEMBERS more than its
+    count; not the documents
     the set's phrase itself names ("the United States" in "the most populous cities in the United States")."""
     assert plan.members is not None
-    wanted = min(plan.members.count or DEFAULT_MEMBERS, MAX_PARTS)
+    wanted = min((plan.members.count or DEFAULT_MEMBERS) + EXTRA_MEMBERS, MAX_PARTS)
     kind = _kind_pattern(plan.members.head)
     phrase_words = set(re.findall(r"\w+", plan.members.text.lower()))
     hits = sorted(found, key=lambda h: -h.score)
