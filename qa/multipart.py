@@ -193,12 +193,19 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
 
 def _kind_pattern(head: str) -> re.Pattern[str]:
     """How a member's opening says what it is: "is a / was the ... {kind}" with a few words between ("is the
-    capital and most populous city", "is a country"), not the kind word anywhere ("... plays as a forward
-    for the club")."""
+    capital and most populous city", "is a country"), the kind word the head of the phrase, not the kind
+    word anywhere ("... plays as a forward for the club")."""
     plural = head.lower()
     single = singular_key(plural)
     return re.compile(rf"\b(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?(?:[\w'’,-]+\s+){{0,5}}?"
-                      rf"(?:{re.escape(single)}|{re.escape(plural)})\b", re.I)
+                      rf"(?:{re.escape(single)}|{re.escape(plural)})(?=\s*(?:[,.;:(]|$)|\s+{_AFTER_HEAD})", re.I)
+
+
+_AFTER_HEAD = (r"(?:of|in|on|at|and|or|that|which|who|whose|with|located|situated|founded|based|from|by|for|"
+               r"to|near|between|known|named|called|consisting|comprising)\b")
+"""Words that may follow the kind word when it is the head of what the opening calls the document ("a country
+in East Asia", "the fourth planet from the Sun"), not a word qualifying another noun ("a club-and-ball
+sport", "an annual club association football competition")."""
 
 
 def _opening(text: str, title: str) -> str:
