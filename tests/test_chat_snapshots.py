@@ -73,4 +73,10 @@ def test_snapshot_parts(snap_compare, tmp_path: Path) -> None:  # type: ignore[n
 
     corpus = write_countries(tmp_path / "countries")
     app, before = app_asking(corpus, tmp_path / "idx", LAND)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+    async def settled(pilot) -> None:  # type: ignore[no-untyped-def]
+        app.query_one("#question", Input).cursor_blink = False  # the screenshot must not catch a blink
+        await before(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled)

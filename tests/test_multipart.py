@@ -121,3 +121,12 @@ def test_a_set_is_answered_for_the_members_the_documents_give(engine) -> None:  
     assert sorted(labels) == ["Bosnia and Herzegovina", "Canada", "China", "France"]
     assert "a search for it finds" in answer.text.split("\n")[0]
     assert all(not p.abstained for p in answer.parts)
+
+
+def test_questions_embedded_together_are_embedded_as_one_by_one(hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    texts = ["What is the land area of China?", "What is the land area of France?"]
+    together = hash_embedder.embed_queries(texts)
+    assert together.shape == (2, hash_embedder.dim)
+    assert np.allclose(together, np.stack([hash_embedder.embed_query(t) for t in texts]))
