@@ -143,8 +143,15 @@ class MilvusStore:
                 if not self.lite.parent.is_dir():
                     raise IndexWriteError(f"Cannot open {self.location}: the folder {self.lite.parent} does not exist.")
                 self._claim_lite()
-                client = MilvusClient(self.uri)
-                make_private(self.lite)  # Milvus Lite writes with the umask (0755, 0644): the text is private
+                # Milvus Lite's server process writes with the umask it starts with (0755, 0644 by default), and
+                # some files only later (index files after a flush): it starts with 077, so every file it writes
+                # is private from the first byte; what an earlier version left is made private here.
+                mask = os.umask(0o077)
+                try:
+                    client = MilvusClient(self.uri)
+                finally:
+                    os.umask(mask)
+                make_private(self.lite)
                 return client
             # A connection of its own, closed with the store: pymilvus otherwise shares one per server in the
             # process and, after 30 s idle, probes and rebuilds it, which failed ("Fail connecting") against a
