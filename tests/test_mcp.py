@@ -98,7 +98,8 @@ async def test_where_scopes_answers_search_and_listing(corpus: Path, tmp_path: P
         found = await call(session, "search", query="volcano Sicily", top_k=2)
         assert len(found["passages"]) == 2 and found["passages"][0]["source"] == "notes/volcanoes.md"
         assert set(found["passages"][0]) == {"rank", "source", "start", "end", "text", "score", "line", "page",
-                                             "page_label", "format"}
+                                             "page_label", "format", "anchor", "paragraph", "row", "sheet",
+                                             "slide", "cell", "section_path", "ocr"}
         assert (await call(session, "search", query="volcano", where="format:rst"))["passages"][0]["source"] \
             == "notes/tea.rst"
         empty = await call(session, "search", query="volcano", where="path:nowhere/**")
