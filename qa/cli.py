@@ -401,9 +401,13 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
         fail(error)
     for warning in answer.warnings:
         _warn(warning)
+    from qa.opener import remember
+
+    record = answer.to_dict(id=1)
+    remember(engine.settings.corpus, record["citations"])  # for `qa open N`
     if as_json:
         try:
-            out = json.dumps(answer.to_dict(id=1), ensure_ascii=False, allow_nan=False)
+            out = json.dumps(record, ensure_ascii=False, allow_nan=False)
         except ValueError:  # NaN or Infinity: not JSON, and a sign that a score came from a damaged index
             from index.errors import IndexStateError
 
@@ -411,9 +415,52 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
                                   f"index may be damaged. {engine.store.rebuild_hint}"))
         click.echo(out)
     else:
-        click.echo(render.terminal(answer, verbose=verbose))
+        click.echo(render.terminal(answer, verbose=verbose, link=_linker(engine.settings.corpus)))
     if fail_on_abstain and answer.abstained:
         sys.exit(int(ExitCode.ABSTAINED))
+
+
+def _linker(corpus: Path) -> Any:
+    """Citation -> the file:// URL of its place, when stdout is a terminal that shows OSC 8 links; else None."""
+    from qa.display import supports_hyperlinks
+
+    if not supports_hyperlinks(sys.stdout.isatty()):
+        return None
+    from qa.opener import target_of
+
+    return lambda c: target_of(corpus, {"source": c.source, "format": c.format, "page": c.page,
+                                        "anchor": c.where.anchor}).url()
+
+
+@cli.command("open", context_settings=CONTEXT)
+@click.argument("n", type=click.IntRange(min=1))
+@click.option("--print", "dry_run", is_flag=True, help="Print the command that would open it, and do nothing.")
+def open_cmd(n: int, dry_run: bool) -> None:
+    """Open the source of citation N of the last `qa ask` answer where it points: a PDF at its page, an HTML
+    page at its anchor, a text file at its line in $VISUAL/$EDITOR, anything else with the default
+    application (xdg-open; open on macOS), printing the place to look (slide, sheet and row, paragraph).
+    """
+    import shlex
+
+    from qa.opener import plan, recalled, run, target_of
+
+    try:
+        corpus, citation = recalled(n)
+        target = target_of(corpus, citation)
+        how = plan(target)
+        where = f" ({target.where})" if target.where else ""
+        if how.command is None:
+            click.echo(terminal_safe(f"No display and no $EDITOR to open it with: the citation is in "
+                                     f"{target.path}{where}."), err=True)
+            return
+        shown = " ".join(shlex.quote(word) for word in how.command)
+        if dry_run:
+            click.echo(terminal_safe(shown))
+            return
+        click.echo(terminal_safe(f"Opening {target.path}{where}: {shown}"), err=True)
+        run(how)
+    except QAError as error:
+        fail(error)
 
 
 @cli.command(context_settings=CONTEXT)

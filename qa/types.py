@@ -102,7 +102,7 @@ def locate(source: str, line: int, page: int | None, page_label: str | None, fmt
         return f"{source}:{line}"
     if fmt in PAGE_NAMES:
         return f"{source} {PAGE_NAMES[fmt]} {page}"
-    return f"{source} p. {page_label or page}" + (" (OCR)" if place.ocr else "")
+    return f"{source} p. {page_label or page}"
 
 
 @dataclass(frozen=True)
@@ -163,9 +163,10 @@ class Citation:
         return " \u203a ".join(path) or None
 
     def header(self) -> str:
-        """`[n] location (section path; date, place)`: the citation's heading everywhere it is shown."""
+        """`[n] location (section path; OCR; date, place)`: the citation's heading everywhere it is shown
+        (OCR: the quote was recognised from a scanned page's image)."""
         meta = ", ".join(x for x in (self.date, self.place) if x)
-        notes = "; ".join(x for x in (self.section_shown(), meta) if x)
+        notes = "; ".join(x for x in (self.section_shown(), "OCR" if self.where.ocr else "", meta) if x)
         return f"[{self.n}] {self.location()}" + (f" ({notes})" if notes else "")
 
 
