@@ -1,7 +1,7 @@
 """OCR: scanned PDFs against their text layer, on 40 pages of the R manuals that hold the answers to 44 questions.
 
     python bench/ocr.py setup                 # the two corpora and the questions (bench/.cache/ocr/)
-    python bench/ocr.py engines [--rapidocr3 PYTHON]   # engines compared on the same 40 page images
+    python bench/ocr.py engines [--rapidocr1 PYTHON]   # engines compared on the same 40 page images
     python bench/ocr.py answers               # qa index + qa batch on both corpora: answers, pages/s, RSS
 
 The pages: every page that answers one of the R-manual questions of docs-eval (/work/shared/docs-eval:
@@ -12,9 +12,10 @@ at 200 dpi and put back as a PDF of images with no text layer, as a scanner make
 page is renumbered to its page in that PDF.
 
 `engines` reads the 40 scanned pages, rendered as the build renders them for OCR (index/reading/ocr.py
-SCALE), with each engine in one process and one thread: rapidocr-onnxruntime (PP-OCRv4, the extra),
-RapidOCR 3 (PP-OCRv6 small; in another environment, `--rapidocr3 /path/to/python`, as its dependencies
-differ) and Tesseract 5 (`tesseract` from Debian, English). Accuracy against the page's own text layer:
+SCALE), with each engine in one process and one thread: RapidOCR 3.10 (PP-OCRv6 small, the extra, through
+index/reading/ocr.py), rapidocr-onnxruntime 1.4 (PP-OCRv4; in another environment, `--rapidocr1
+/path/to/python`, as the two cannot share one: both install OpenCV, as different packages) and Tesseract 5
+(`tesseract` from Debian, English). Accuracy against the page's own text layer:
 the share of its words (letters and digits, case folded) that the OCR text holds, and the character
 similarity with spaces removed (difflib), so missing spaces and misread letters are told apart.
 
@@ -145,25 +146,22 @@ def page_images(folder: Path) -> list[tuple[str, Path, str]]:
     return out
 
 
-RAPIDOCR3 = r"""
+RAPIDOCR1 = r"""
 import json, sys, time, resource
 from pathlib import Path
-from rapidocr import RapidOCR
-import rapidocr
-models = Path(rapidocr.__file__).parent / "models"
+from rapidocr_onnxruntime import RapidOCR
 t = time.perf_counter()
-engine = RapidOCR(params={"Global.log_level": "critical", "EngineConfig.onnxruntime.intra_op_num_threads": 1,
-                          "EngineConfig.onnxruntime.inter_op_num_threads": 1})
+engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False)
 load = time.perf_counter() - t
 for png in sys.argv[1:]:
     t = time.perf_counter()
-    out = engine(png)
-    lines = list(out.txts or ())
-    print(json.dumps({"page": Path(png).stem, "text": "\n".join(lines), "seconds": time.perf_counter() - t}))
+    result, _ = engine(png)
+    text = "\n".join(str(r[1]) for r in result or [] if float(r[2]) >= 0.5)
+    print(json.dumps({"page": Path(png).stem, "text": text, "seconds": time.perf_counter() - t}))
 print(json.dumps({"load": load, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
-RAPIDOCR1 = r"""
+EXTRA = r"""
 import json, sys, time, resource
 from pathlib import Path
 from PIL import Image
@@ -194,30 +192,29 @@ def run_script(python: str, script: str, pngs: list[Path]) -> tuple[dict[str, tu
     return pages, load, rss
 
 
-def run_tesseract(pngs: list[Path]) -> tuple[dict[str, tuple[str, float]], float, float]:
-    import resource
+TESSERACT = r"""
+import json, os, resource, subprocess, sys, time
+from pathlib import Path
+for png in sys.argv[1:]:
+    t = time.perf_counter()
+    out = subprocess.run(["tesseract", png, "stdout", "-l", "eng", "--dpi", "144"], capture_output=True, text=True,
+                         env={**os.environ, "OMP_THREAD_LIMIT": "1"}, check=True)
+    print(json.dumps({"page": Path(png).stem, "text": out.stdout, "seconds": time.perf_counter() - t}))
+print(json.dumps({"load": 0.0, "rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
 
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    pages = {}
-    for png in pngs:
-        t = time.perf_counter()
-        out = subprocess.run(["tesseract", str(png), "stdout", "-l", "eng", "--dpi", "144"], capture_output=True,
-                             text=True, env=env, check=True)
-        pages[png.stem] = (out.stdout, time.perf_counter() - t)
-    return pages, 0.0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
-
-def engines(rapidocr3: str | None) -> None:
+def engines(rapidocr1: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         images = page_images(Path(tmp))
         pngs = [png for _n, png, _t in images]
         truth = {name: text for name, _png, text in images}
-        runs = {"rapidocr-onnxruntime 1.4 (PP-OCRv4)": lambda: run_script(sys.executable, RAPIDOCR1, pngs)}
-        if rapidocr3:
-            runs["RapidOCR 3.10 (PP-OCRv6 small)"] = lambda: run_script(rapidocr3, RAPIDOCR3, pngs)
+        runs = {"RapidOCR 3.10 (PP-OCRv6 small; the extra)": lambda: run_script(sys.executable, EXTRA, pngs)}
+        if rapidocr1:
+            runs["rapidocr-onnxruntime 1.4 (PP-OCRv4)"] = lambda: run_script(rapidocr1, RAPIDOCR1, pngs)
         if shutil.which("tesseract"):
             version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split()[1]
-            runs[f"Tesseract {version} (eng)"] = lambda: run_tesseract(pngs)
+            runs[f"Tesseract {version} (eng)"] = lambda: run_script(sys.executable, TESSERACT, pngs)
         print(f"{len(pngs)} pages; one process, one thread per engine", file=sys.stderr)
         rows = []
         for name, run in runs.items():
@@ -330,13 +327,13 @@ def answers() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("step", choices=("setup", "engines", "answers"))
-    parser.add_argument("--rapidocr3", metavar="PYTHON", help="a Python with rapidocr 3 installed")
+    parser.add_argument("--rapidocr1", metavar="PYTHON", help="a Python with rapidocr-onnxruntime 1.4 installed")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     if args.step == "setup":
         setup()
     elif args.step == "engines":
-        engines(args.rapidocr3)
+        engines(args.rapidocr1)
     else:
         answers()
 

@@ -100,7 +100,7 @@ class _Progress:
     model…"), never progress or warnings."""
 
     DELAY = 0.5
-    UNITS = {"reading": "file", "embedding": "chunk"}
+    UNITS = {"reading": "file", "ocr": "page", "embedding": "chunk"}
 
     def __init__(self, stream: TextIO, quiet: bool = False) -> None:
         self.stream = stream

@@ -1,4 +1,4 @@
-"""Scanned PDFs: pages without a text layer are read by OCR (the `ocr` extra, rapidocr-onnxruntime, installed by
+"""Scanned PDFs: pages without a text layer are read by OCR (the `ocr` extra, RapidOCR 3, installed by
 `.[test]`), in the build's worker processes with progress per page; their citations say `ocr: true` and are
 verified against the stored OCR text. Without the extra, a scanned PDF is skipped with the command that
 installs it, and a mixed one is read with a warning naming its unread pages.
@@ -61,7 +61,7 @@ def test_scanned_pages_are_read_by_ocr_in_workers_with_progress_and_cited_as_ocr
 
 def test_without_the_extra_scans_are_skipped_with_how_to_enable_it(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "rapidocr", None)  # as if the extra were not installed
     corpus = tmp_path / "docs"
     corpus.mkdir()
     make_scanned_pdf(corpus / "scan.pdf", [FERRY])

@@ -1,21 +1,25 @@
 """OCR of PDF pages without a text layer (scanned pages), as the optional extra `corpus-qa[ocr]`.
 
-The engine is RapidOCR on onnxruntime (`rapidocr-onnxruntime`, Apache-2.0): PP-OCRv4 detection and
-recognition models that ship inside its wheel, so it runs offline like everything else here. It was chosen
-over Tesseract 5 and RapidOCR 3 on the same 40 pages of the R manuals (bench/ocr.py; figures in
-bench/README.md).
+The engine is RapidOCR 3 on onnxruntime (`rapidocr`, Apache-2.0) with the PP-OCRv6 small detection and
+recognition models that ship inside its wheel, named by path so nothing is ever downloaded: a missing
+model file is an error, not a fetch. On the same 40 scanned pages of the R manuals (bench/ocr.py; figures
+in bench/README.md) it found 98.4% of the words of the text layer where rapidocr-onnxruntime (PP-OCRv4,
+whose recognition model drops many spaces between English words) found 93.1%, at the same speed; Tesseract 5
+found 98.7%, three times faster, but is a system program with its own language data, which a pip extra
+cannot install.
 
-Pages are recognised in worker processes (one per CPU, each with one onnxruntime thread and the engine
-loaded once), started the first time a build meets a page that needs OCR and kept for the rest of the
-build (`shutdown` ends them; at exit they end by themselves). The reading process renders each page to a
+Pages are recognised in worker processes (one per CPU, at most MAX_WORKERS: each holds about a gigabyte
+while it reads a page; each with one onnxruntime thread, so the workers do not oversubscribe the cores,
+and the engine loaded once), started the first time a build meets a page that needs OCR and kept for the
+rest of the build (`shutdown` ends them; at exit they end by themselves). The reading process renders each page to a
 grayscale image (PDFium) and hands it over; at most two pages per worker wait, so a 2,000-page scan is
 never held whole. Each page done is reported to the progress callback set with `reporting` (the build
 shows it as the `ocr` stage).
 
 What comes back is a page's lines in reading order, as `Line`s of pdf_layout (text, left edge), so an OCR'd
 page is laid out like a page with a text layer: running headers and page numbers dropped, lines reflowed
-into paragraphs. Full-width punctuation, which the recognition model (trained on Chinese and English) gives
-for some commas and colons, is folded to ASCII (NFKC). Nothing here is imported unless a page needs OCR.
+into paragraphs. Full-width punctuation, which the recognition model (trained on Chinese and English) may
+give for commas and colons, is folded to ASCII (NFKC). Nothing here is imported unless a page needs OCR.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ if TYPE_CHECKING:
     from index.reading.formats.pdf_layout import Line
 
 INSTALL_HINT = "pip install 'corpus-qa[ocr]'"
+MODELS = ("PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx", "ch_ppocr_mobile_v2.0_cls_mobile.onnx")
+"""The detection, recognition and orientation models, as rapidocr 3.10 ships them in its wheel."""
+MAX_WORKERS = 4
 SCALE = 2.0
 """Rendering scale of a page for OCR: 2.0 is 144 dots per inch (bench/ocr.py: as accurate as 200 dpi on
 the R manuals, and faster)."""
@@ -46,7 +53,7 @@ _progress: contextvars.ContextVar[ProgressCallback | None] = contextvars.Context
 
 def available() -> bool:
     """Whether the OCR extra is installed (without importing it)."""
-    return importlib.util.find_spec("rapidocr_onnxruntime") is not None
+    return importlib.util.find_spec("rapidocr") is not None
 
 
 @contextlib.contextmanager
@@ -67,18 +74,30 @@ _engine: Any = None
 def _load_engine() -> Any:
     global _engine
     if _engine is None:
-        from rapidocr_onnxruntime import RapidOCR  # onnxruntime and OpenCV: ~0.4 s, once per worker
+        from pathlib import Path
 
-        # one thread per worker: the workers are the parallelism (bench/ocr.py measured 2x1 ahead of 1x2)
-        _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False)
+        import rapidocr  # onnxruntime and OpenCV: ~0.5 s, once per worker
+
+        folder = Path(rapidocr.__file__).parent / "models"
+        missing = [name for name in MODELS if not (folder / name).is_file()]
+        if missing:
+            raise RuntimeError(f"the OCR models {', '.join(missing)} are not in {folder} (rapidocr 3.10 ships "
+                               "them): reinstall with " + INSTALL_HINT)
+        det, rec, cls = (str(folder / name) for name in MODELS)
+        _engine = rapidocr.RapidOCR(params={
+            "Global.log_level": "critical", "Det.model_path": det, "Rec.model_path": rec, "Cls.model_path": cls,
+            # one thread per worker: the workers are the parallelism
+            "EngineConfig.onnxruntime.intra_op_num_threads": 1, "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        })
     return _engine
 
 
 def recognize(image: Any, scale: float = SCALE) -> list[tuple[str, float, float, float, float]]:
     """The text boxes of a page image: (text, left, top, right, bottom) in PDF points, top to bottom."""
-    result, _elapsed = _load_engine()(image)
+    out = _load_engine()(image)
+    found = zip(out.boxes if out.boxes is not None else [], out.txts or (), out.scores or (), strict=False)
     boxes = []
-    for box, text, score in result or []:
+    for box, text, score in found:
         if float(score) < MIN_SCORE or not str(text).strip():
             continue
         xs = [p[0] for p in box]
@@ -114,12 +133,13 @@ def _executor() -> Any:
 
 
 def workers() -> int:
-    """How many OCR processes: one per CPU this process may use (QA_OCR_WORKERS overrides)."""
+    """How many OCR processes: one per CPU this process may use, at most MAX_WORKERS (QA_OCR_WORKERS
+    overrides)."""
     try:
         wanted = int(os.environ.get("QA_OCR_WORKERS", "0"))
     except ValueError:
         wanted = 0
-    return wanted if wanted > 0 else max(1, len(os.sched_getaffinity(0)))
+    return wanted if wanted > 0 else max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
 
 
 def shutdown() -> None:
