@@ -271,6 +271,7 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
             runner = RayRunner(None if ray_address == LOCAL_RAY else ray_address, settings.embedder,
                                settings.precision)
         engine = Engine(settings, runner=runner)
+        click.get_current_context().call_on_close(engine.close)
         summary = _Progress(sys.stderr).run(engine.reindex(rebuild=rebuild))
         assert isinstance(summary, BuildSummary)
         _report_index(summary, settings, as_json, engine)
@@ -370,6 +371,7 @@ def _prepared_engine(settings, refresh: bool = True):
     from qa.engine import Engine
 
     engine = Engine(settings)
+    click.get_current_context().call_on_close(engine.close)  # a Milvus Lite store's server goes with it
     _Progress(sys.stderr, quiet=True).run(engine.prepare(refresh=refresh))
     return engine
 
@@ -655,8 +657,10 @@ def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None, 
     \b
     Tools: ask (the `qa ask --json` object), search (ranked passages), read (a document's
     indexed text, or a span of it: every citation's quote), list_documents.
-    Client configuration: {"mcpServers": {"corpus-qa": {"command": "qa",
-                           "args": ["mcp", "--corpus", "/path/to/docs"]}}}
+    Client configuration, with the absolute path of qa (`which qa`: clients do not search your PATH):
+    {"mcpServers": {"corpus-qa": {"command": "/abs/path/to/qa",
+                                  "args": ["mcp", "--corpus", "/path/to/docs"]}}}
+    Run `qa index --corpus DIR` first for a large folder, so the server answers at once.
     The model and index load once, in the background; stdout carries only the protocol.
     --where sets the filter of calls that give none.
     """

@@ -16,12 +16,11 @@ from index.build import BuildSummary, build, is_stale
 from index.embedding.hashing import HashEmbedder
 from index.errors import ExitCode, UsageError
 from index.storage.local import IndexDir
-from tests.conftest import clean_env, qa_command
+from tests.conftest import clean_env, qa_command, run_qa_text
 
 
 def qa(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*qa_command(), *args], capture_output=True, text=True, timeout=timeout,
-                          env=clean_env(**env), stdin=subprocess.DEVNULL)
+    return run_qa_text(*args, env=env, timeout=timeout)
 
 
 def one_line_error(stderr: str) -> str:

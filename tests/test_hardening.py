@@ -22,7 +22,7 @@ from index.storage.local import IndexDir
 from index.text.chunking import split_sentences
 from qa.config import Settings
 from qa.engine import Engine
-from tests.conftest import clean_env, qa_command
+from tests.conftest import clean_env, qa_command, run_qa_text
 
 
 def run(corpus: Path, index: IndexDir) -> BuildSummary:
@@ -31,8 +31,8 @@ def run(corpus: Path, index: IndexDir) -> BuildSummary:
     return events[-1]
 
 
-def qa(*args: str, **kw) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    return subprocess.run([*qa_command(), *args], capture_output=True, text=True, timeout=120, **kw)
+def qa(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_qa_text(*args)
 
 
 # -- private files -----------------------------------------------------------------------------------
@@ -169,6 +169,18 @@ def test_index_naming_a_source_outside_the_corpus_is_refused(corpus: Path, tmp_p
     with pytest.raises(IndexStateError, match="outside the corpus"):
         engine.ask("Mount Etna volcano Sicily")
     engine.close()
+
+
+@pytest.mark.parametrize("source", ["../../etc/passwd", "/etc/passwd", "\\\\server\\share", "C:/Windows/win.ini",
+                                    "c:win.ini", "notes/a\x00b.md", ""])
+def test_every_backend_refuses_the_same_sources_outside_the_corpus(source: str) -> None:
+    from index.storage.base import check_source_name
+
+    # Both backends call this one check on every stored source (it had diverged: only the local one
+    # refused drive letters).
+    with pytest.raises(IndexStateError, match="outside the corpus"):
+        check_source_name(source, "IDX", "HINT")
+    check_source_name("notes/c:/odd but inside.md", "IDX", "HINT")
 
 
 @pytest.mark.parametrize("damage", ["bm25_index_out_of_range", "bm25_indptr_not_monotonic", "vocab_list",

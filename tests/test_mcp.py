@@ -1,8 +1,10 @@
-"""`qa mcp`: the installed command as an MCP server over stdio, driven by the SDK's own client.
+"""`qa mcp`: the MCP server, driven by the SDK's own client.
 
-Each test starts the real server (hash embedder, a temporary corpus and index) and talks to it as an
-assistant's client would: tools listed, questions asked, quotes checked with `read`, bad input refused
-while the server stays up, 50 questions at once.
+The tools are tested through the SDK's in-memory transport, on the server `qa mcp` builds (hash embedder, a
+temporary corpus and index), talking to it as an assistant's client would: tools listed, questions asked,
+quotes checked with `read`, bad input refused while the server stays up, 50 questions at once. What is about
+the process (the installed command over stdio, stdout holding only the protocol, stdin EOF, Ctrl+C, HTTP) runs
+`qa mcp` itself.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
+from qa.mcp_server import EngineLoader
 from tests.conftest import clean_env, popen_interruptible, qa_command
 
 QUESTIONS = {
@@ -33,7 +36,34 @@ QUESTIONS = {
 
 
 @asynccontextmanager
-async def mcp_session(corpus: Path, index: Path, *extra: str) -> AsyncIterator[ClientSession]:
+async def mcp_server(corpus: Path, index: Path, *extra: str) -> AsyncIterator[tuple[ClientSession, EngineLoader]]:
+    """The server `qa mcp --corpus CORPUS --index INDEX EXTRA` builds (its settings, its engine loader and
+    tools), connected to the SDK's client through the SDK's in-memory transport, in this process: the
+    session, and the loader behind it."""
+    from mcp import Client
+
+    from qa.config import Settings
+    from qa.mcp_server import EngineLoader, build_server
+
+    where = extra[extra.index("--where") + 1] if "--where" in extra else None
+    loader = EngineLoader(Settings.resolve(corpus, index, where=where), progress=lambda event: None,
+                          watch="--no-watch" not in extra)
+    loader.start()
+    try:
+        async with Client(build_server(loader)) as client:
+            yield client.session, loader
+    finally:
+        loader.close()
+
+
+@asynccontextmanager
+async def mcp_session(corpus: Path, index: Path, *extra: str, process: bool = False) -> AsyncIterator[ClientSession]:
+    """A client session with the server: in this process (`mcp_server`), or with `process` the installed
+    `qa mcp` over stdio, as an assistant starts it."""
+    if not process:
+        async with mcp_server(corpus, index, *extra) as (session, _loader):
+            yield session
+        return
     command, *args = qa_command()
     params = StdioServerParameters(command=command, args=[*args, "mcp", "--corpus", str(corpus), "--index",
                                                           str(index), *extra], env=clean_env())
@@ -66,7 +96,7 @@ async def error(session: ClientSession, tool: str, **arguments: Any) -> str:
 @pytest.mark.asyncio
 async def test_tools_and_ask_is_the_qa_ask_json_object(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "idx"
-    async with mcp_session(corpus, index) as session:
+    async with mcp_session(corpus, index, process=True) as session:  # the installed command, over stdio
         tools = {t.name: t for t in (await session.list_tools()).tools}
         assert set(tools) == {"ask", "search", "read", "list_documents"}
         assert "verbatim" in tools["ask"].description and "p. 12" in tools["ask"].description
@@ -153,7 +183,7 @@ async def test_read_returns_every_quote_and_refuses_what_is_not_indexed(corpus: 
         for source in ("blinken.txt", "lava.html"):  # a file as it is; the text extracted from HTML
             cli = subprocess.run([*qa_command(), "text", source, "--corpus", str(corpus), "--index",
                                   str(tmp_path / "idx")], capture_output=True, env=clean_env(), timeout=60)
-            assert (await call(session, "read", source=source)).encode("utf-8") == cli.stdout
+            assert (await call(session, "read", source=source)).encode("utf-8") == cli.stdout, cli.stderr
         lava = await call(session, "ask", question="What are basalt lava flows like?")
         c = lava["citations"][0]
         assert c["source"] == "lava.html" and "&amp;" not in c["quote"]
@@ -319,13 +349,16 @@ async def test_the_server_watches_the_corpus_by_default(corpus: Path, tmp_path: 
 
 @pytest.mark.asyncio
 async def test_no_watch_keeps_the_index_as_it_was_loaded(corpus: Path, tmp_path: Path) -> None:
-    async with mcp_session(corpus, tmp_path / "idx", "--no-watch") as session:
+    async with mcp_server(corpus, tmp_path / "idx", "--no-watch") as (session, loader):
         await call(session, "ask", question="Where is Mount Etna volcano?")
+        assert loader._watcher is None  # loaded, and nothing watches the folder
         (corpus / "nile.txt").write_text("The Nile is the river that flows through Cairo, in Egypt.\n",
                                          encoding="utf-8")
-        await asyncio.sleep(2.5)
         listed = await call(session, "list_documents")
         assert "nile.txt" not in [d["source"] for d in listed["documents"]]
+    async with mcp_server(corpus, tmp_path / "idx") as (session, loader):  # the default: watched
+        await call(session, "ask", question="Where is Mount Etna volcano?")
+        assert loader._watcher is not None and loader._watcher.ready.wait(10)
 
 
 def _open_objects(schema: Any, path: str = "") -> list[str]:

@@ -2,7 +2,7 @@
 zip and XML), each answered from with the right sheet and row, slide, cell or paragraph cited, and each kind
 of bad input skipped with a one-line reason; text in old encodings read and flagged.
 
-Questions go through the `qa` command in process (click's CliRunner), on the deterministic hash embedder.
+Questions go through the `qa` command in process (conftest's run_qa), on the deterministic hash embedder.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from index.reading.formats import LoadError
 from index.reading.load import load_document
-from qa.cli import cli
+from tests.conftest import run_qa_text
 from tests.docgen import make_zip_bomb
 
 # -- makers -------------------------------------------------------------------------------------------------
@@ -117,14 +116,14 @@ def make_odt(path: Path, content: str = CONTENT) -> Path:
 
 
 def ask(corpus: Path, idx: Path, question: str) -> dict:  # type: ignore[type-arg]
-    result = CliRunner().invoke(cli, ["ask", "--json", question, "--corpus", str(corpus), "--index", str(idx)])
-    assert result.exit_code == 0, result.output
+    result = run_qa_text("ask", "--json", question, "--corpus", str(corpus), "--index", str(idx))
+    assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout)
 
 
 def stored(corpus: Path, idx: Path, source: str) -> str:
-    result = CliRunner().invoke(cli, ["text", source, "--corpus", str(corpus), "--index", str(idx)])
-    assert result.exit_code == 0, result.output
+    result = run_qa_text("text", source, "--corpus", str(corpus), "--index", str(idx))
+    assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
 
@@ -150,8 +149,8 @@ def test_xlsx_rows_under_their_header_with_sheet_and_row(tmp_path: Path) -> None
     assert c["header"]["text"].startswith("Instrument | Last calibrated")
     assert "2023-11-02" in c["quote"]
     assert stored(tmp_path, tmp_path / "idx", "lab.xlsx")[c["start"]:c["end"]] == c["quote"]
-    human = CliRunner().invoke(cli, ["ask", "When was the centrifuge last calibrated?", "--corpus", str(tmp_path),
-                                     "--index", str(tmp_path / "idx")]).stdout
+    human = run_qa_text("ask", "When was the centrifuge last calibrated?", "--corpus", str(tmp_path),
+                                     "--index", str(tmp_path / "idx")).stdout
     assert "[1] lab.xlsx Instruments row 4 (" in human and "(table row)" in human
 
 
@@ -180,8 +179,8 @@ def test_pptx_slides_are_pages_with_titles_tables_and_notes(tmp_path: Path) -> N
     record = ask(tmp_path, tmp_path / "idx", "Why were the containers delayed in Rotterdam?")
     c = record["citations"][0]
     assert (c["source"], c["slide"], c["page"], c["section_path"]) == ("review.pptx", 2, 2, ["Shipping delays"])
-    human = CliRunner().invoke(cli, ["ask", "Why were the containers delayed in Rotterdam?", "--corpus",
-                                     str(tmp_path), "--index", str(tmp_path / "idx")]).stdout
+    human = run_qa_text("ask", "Why were the containers delayed in Rotterdam?", "--corpus",
+                                     str(tmp_path), "--index", str(tmp_path / "idx")).stdout
     assert "[1] review.pptx slide 2 (Shipping delays; " in human  # then the deck's date
 
 
@@ -212,8 +211,8 @@ def test_odt_headings_lists_tables_code_and_paragraph_numbers(tmp_path: Path) ->
     record = ask(tmp_path, tmp_path / "idx", "How many litres a minute does the spring deliver?")
     c = record["citations"][0]
     assert (c["source"], c["paragraph"], c["section_path"]) == ("report.odt", 4, ["Field report", "Water"])
-    human = CliRunner().invoke(cli, ["ask", "How many litres a minute does the spring deliver?", "--corpus",
-                                     str(tmp_path), "--index", str(tmp_path / "idx")]).stdout
+    human = run_qa_text("ask", "How many litres a minute does the spring deliver?", "--corpus",
+                                     str(tmp_path), "--index", str(tmp_path / "idx")).stdout
     assert "[1] report.odt \u00b64 (Field report \u203a Water; 2024-06-01)" in human
 
 
@@ -225,8 +224,8 @@ def test_html_citation_carries_its_anchor_and_section_path(tmp_path: Path) -> No
         "</section></section></main></body></html>", encoding="utf-8")
     c = ask(tmp_path, tmp_path / "idx", "When did Krakatoa collapse into a caldera?")["citations"][0]
     assert (c["anchor"], c["section_path"]) == ("krakatoa-note", ["Volcanoes", "Calderas"])
-    human = CliRunner().invoke(cli, ["ask", "When did Krakatoa collapse into a caldera?", "--corpus",
-                                     str(tmp_path), "--index", str(tmp_path / "idx")]).stdout
+    human = run_qa_text("ask", "When did Krakatoa collapse into a caldera?", "--corpus",
+                                     str(tmp_path), "--index", str(tmp_path / "idx")).stdout
     assert "[1] volcano.html#krakatoa-note (Volcanoes \u203a Calderas)" in human
 
 
@@ -249,8 +248,8 @@ def test_old_encodings_are_read_flagged_and_verified(tmp_path: Path) -> None:
     (tmp_path / "tarifs.csv").write_bytes("Plat;Prix\nCrêpe flambée;9,50\n".encode("cp1252"))
     (tmp_path / "blob.txt").write_bytes(bytes(range(1, 256)) * 20)  # not UTF-8, and full of control bytes
     idx = tmp_path / "idx"
-    result = CliRunner().invoke(cli, ["index", "--json", "--corpus", str(tmp_path), "--index", str(idx)])
-    assert result.exit_code == 0, result.output
+    result = run_qa_text("index", "--json", "--corpus", str(tmp_path), "--index", str(idx))
+    assert result.returncode == 0, result.stdout + result.stderr
     data = json.loads(result.stdout)
     assert {d["source"]: d["encoding"] for d in data["decoded"]} == {"menu.txt": "cp1252", "privet.txt": "cp1251",
                                                                      "tarifs.csv": "cp1252"}
@@ -259,7 +258,7 @@ def test_old_encodings_are_read_flagged_and_verified(tmp_path: Path) -> None:
     c = ask(tmp_path, idx, "What does the café du coin serve?")["citations"][0]
     assert c["source"] == "menu.txt" and "crème brûlée à 7 €" in c["quote"]
     assert (tmp_path / "menu.txt").read_text(encoding="cp1252")[c["start"]:c["end"]] == c["quote"]
-    human = CliRunner().invoke(cli, ["index", "--corpus", str(tmp_path), "--index", str(idx)])
+    human = run_qa_text("index", "--corpus", str(tmp_path), "--index", str(idx))
     assert "decoded from another encoding than UTF-8: menu.txt (cp1252), privet.txt (cp1251)" in human.stderr
 
 
@@ -275,17 +274,17 @@ def test_unread_formats_are_counted_and_qaignore_excludes(tmp_path: Path) -> Non
     (tmp_path / "scratch.txt").write_text("Scratch notes about ferries.\n", encoding="utf-8")
     (tmp_path / ".qaignore").write_text("# drafts are not evidence\ndrafts/\nscratch.*\n", encoding="utf-8")
     idx = tmp_path / "idx"
-    result = CliRunner().invoke(cli, ["index", "--json", "--corpus", str(tmp_path), "--index", str(idx)])
+    result = run_qa_text("index", "--json", "--corpus", str(tmp_path), "--index", str(idx))
     data = json.loads(result.stdout)
     assert data["documents"] == 1
     assert data["ignored"] == {".png": 3, ".exe": 1, ".zip": 1}
     assert data["excluded"] == 2
-    human = CliRunner().invoke(cli, ["index", "--rebuild", "--corpus", str(tmp_path), "--index", str(idx)]).stderr
+    human = run_qa_text("index", "--rebuild", "--corpus", str(tmp_path), "--index", str(idx)).stderr
     assert "ignored (formats not read): 3 .png, 1 .exe, 1 .zip" in human
     assert "excluded by .qaignore: 2 files and folders" in human
     (tmp_path / ".qaignore").write_text("scratch.*\n", encoding="utf-8")  # drafts/ back in: the index follows
-    again = json.loads(CliRunner().invoke(cli, ["index", "--json", "--corpus", str(tmp_path), "--index",
-                                                str(idx)]).stdout)
+    again = json.loads(run_qa_text("index", "--json", "--corpus", str(tmp_path), "--index",
+                                                str(idx)).stdout)
     assert (again["documents"], again["excluded"]) == (2, 1)
 
 
@@ -294,15 +293,15 @@ def test_qa_ls_lists_format_size_and_time(tmp_path: Path) -> None:
     make_xlsx(tmp_path / "lab.xlsx")
     (tmp_path / "notes.txt").write_bytes("Réunion à midi.\n".encode("cp1252"))
     idx = tmp_path / "idx"
-    result = CliRunner().invoke(cli, ["ls", "--corpus", str(tmp_path), "--index", str(idx)])
-    assert result.exit_code == 0, result.output
+    result = run_qa_text("ls", "--corpus", str(tmp_path), "--index", str(idx))
+    assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["document", "format", "size", "indexed"]
     rows = {line.split()[0]: line for line in lines[1:]}
     assert "3 slides" in rows["review.pptx"] and "2 sheets, 6 rows" in rows["lab.xlsx"]
     assert "cp1252" in rows["notes.txt"] and " chars" in rows["notes.txt"]
-    listed = [json.loads(line) for line in CliRunner().invoke(
-        cli, ["ls", "--json", "--corpus", str(tmp_path), "--index", str(idx)]).stdout.splitlines()]
+    listed = [json.loads(line) for line in
+              run_qa_text("ls", "--json", "--corpus", str(tmp_path), "--index", str(idx)).stdout.splitlines()]
     assert [d["source"] for d in listed] == ["lab.xlsx", "notes.txt", "review.pptx"]
     assert all(d["indexed"] and d["indexed"].startswith("20") for d in listed)
 
@@ -355,8 +354,8 @@ def test_bad_files_of_every_new_format_are_skipped_with_one_line(tmp_path: Path)
     with open(tmp_path / "huge.xlsx", "wb") as fh:
         fh.truncate(201 * 1024 * 1024)
     idx = tmp_path / "idx"
-    result = CliRunner().invoke(cli, ["index", "--json", "--corpus", str(tmp_path), "--index", str(idx)])
-    assert result.exit_code == 0, result.output
+    result = run_qa_text("index", "--json", "--corpus", str(tmp_path), "--index", str(idx))
+    assert result.returncode == 0, result.stdout + result.stderr
     data = json.loads(result.stdout)
     reasons = {s["source"]: s["reason"] for s in data["skipped_files"]}
     assert data["documents"] == 1

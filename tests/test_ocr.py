@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from index.build import BuildSummary, Progress, build
 from index.build.builder import Notice
@@ -24,7 +23,7 @@ from index.embedding import HashEmbedder
 from index.reading.formats import LoadError
 from index.reading.load import load_document
 from index.storage.local import IndexDir
-from qa.cli import cli
+from tests.conftest import run_qa_text
 from tests.docgen import make_scanned_pdf
 
 FERRY = "The ferry to Naxos leaves the harbour at seven every morning."
@@ -46,16 +45,16 @@ def test_scanned_pages_are_read_by_ocr_in_workers_with_progress_and_cited_as_ocr
     page2 = doc.text[doc.pages[1].start:doc.pages[1].end]
     assert "ferry to Naxos leaves the harbour at seven" in page2
 
-    result = CliRunner().invoke(cli, ["ask", "--json", "What leaves the harbour at seven every morning?",
-                                      "--corpus", str(corpus), "--index", str(tmp_path / "idx")])
-    assert result.exit_code == 0, result.output
+    result = run_qa_text("ask", "--json", "What leaves the harbour at seven every morning?",
+                                      "--corpus", str(corpus), "--index", str(tmp_path / "idx"))
+    assert result.returncode == 0, result.stdout + result.stderr
     c = json.loads(result.stdout)["citations"][0]
     assert (c["source"], c["page"], c["ocr"]) == ("harbour.pdf", 2, True)
-    text = CliRunner().invoke(cli, ["text", "harbour.pdf", "--corpus", str(corpus), "--index",
-                                    str(tmp_path / "idx")]).stdout
+    text = run_qa_text("text", "harbour.pdf", "--corpus", str(corpus), "--index",
+                                    str(tmp_path / "idx")).stdout
     assert text[c["start"]:c["end"]] == c["quote"]  # verified against the stored OCR text
-    human = CliRunner().invoke(cli, ["ask", "What leaves the harbour at seven every morning?", "--corpus",
-                                     str(corpus), "--index", str(tmp_path / "idx")]).stdout
+    human = run_qa_text("ask", "What leaves the harbour at seven every morning?", "--corpus",
+                                     str(corpus), "--index", str(tmp_path / "idx")).stdout
     assert "[1] harbour.pdf p. 2 (OCR; " in human
 
 

@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from qa.cli import cli
 from qa.display import supports_hyperlinks
 from qa.opener import Target, plan, target_of
+from tests.conftest import run_qa_text
 from tests.docgen import make_pdf
 
 SCRIPT = "#!/bin/sh\nprintf '%s\\n' \"$@\" > {out}\n"
@@ -37,9 +36,9 @@ def recorder(folder: Path, name: str) -> tuple[Path, Path]:
 
 
 def ask(corpus: Path, question: str, *extra: str) -> str:
-    result = CliRunner().invoke(cli, ["ask", question, "--corpus", str(corpus), "--index", str(corpus.parent / "idx"),
-                                      *extra])
-    assert result.exit_code == 0, result.output
+    result = run_qa_text("ask", question, "--corpus", str(corpus), "--index", str(corpus.parent / "idx"),
+                                      *extra)
+    assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
 
@@ -63,8 +62,8 @@ def test_qa_open_starts_the_editor_at_the_cited_line(corpus: Path, tmp_path: Pat
     monkeypatch.setenv("EDITOR", str(editor))
     monkeypatch.delenv("VISUAL", raising=False)
     assert "[1] ferry.txt:5" in ask(corpus, "Where does the ferry go at seven?")
-    result = CliRunner().invoke(cli, ["open", "1"])
-    assert result.exit_code == 0, result.output
+    result = run_qa_text("open", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
     assert args.read_text(encoding="utf-8").splitlines() == ["+5", str(corpus / "ferry.txt")]
 
 
@@ -73,12 +72,12 @@ def test_qa_open_prints_browser_and_pdf_commands_at_anchor_and_page(corpus: Path
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setenv("BROWSER", "firefox --new-tab %s")
     ask(corpus, "When did Krakatoa collapse into a caldera?")
-    shown = CliRunner().invoke(cli, ["open", "1", "--print"]).stdout.strip()
+    shown = run_qa_text("open", "1", "--print").stdout.strip()
     assert shown == f"firefox --new-tab 'file://{corpus}/volcano.html#calderas'"
     ask(corpus, "pahoehoe lava smooth billowy surface")
-    page = target_of(corpus, json.loads(CliRunner().invoke(cli, [
+    page = target_of(corpus, json.loads(run_qa_text(
         "ask", "--json", "pahoehoe lava smooth billowy surface", "--corpus", str(corpus), "--index",
-        str(corpus.parent / "idx")]).stdout)["citations"][0])
+        str(corpus.parent / "idx")).stdout)["citations"][0])
     assert (page.format, page.page) == ("pdf", 2)
     found = {"zathura": "/usr/bin/zathura"}
     how = plan(page, env={"DISPLAY": ":0"}, which=found.get)
@@ -105,11 +104,11 @@ def test_documents_without_a_position_argument_say_where_to_look(tmp_path: Path)
 
 
 def test_qa_open_refuses_without_an_answer_or_past_its_citations(corpus: Path) -> None:
-    none = CliRunner().invoke(cli, ["open", "1"])
-    assert none.exit_code == 2 and "ask a question first" in none.stderr
+    none = run_qa_text("open", "1")
+    assert none.returncode == 2 and "ask a question first" in none.stderr
     ask(corpus, "Where does the ferry go at seven?")
-    past = CliRunner().invoke(cli, ["open", "9"])
-    assert past.exit_code == 2 and "has no citation [9]" in past.stderr
+    past = run_qa_text("open", "9")
+    assert past.returncode == 2 and "has no citation [9]" in past.stderr
 
 
 def test_locations_are_hyperlinks_only_where_the_terminal_shows_them(corpus: Path,
