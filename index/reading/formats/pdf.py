@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from index.memory import release_freed_memory
 from index.reading.formats import Extracted, LoadError
@@ -228,17 +228,7 @@ def read_pages(source: BinaryIO) -> tuple[list[list[Line]], list[str | None], di
     memory at a time (a scanned page's image until a worker has read it)."""
     import pypdfium2 as pdfium  # ~30 ms
 
-    try:
-        pdf = pdfium.PdfDocument(source)  # read through the open file, as PDFium asks for its blocks
-    except pdfium.PdfiumError as exc:
-        message = str(exc)
-        # PDFium's "last error" is per process: a PDF that opens but has no page is reported with the error of
-        # the last PDF that failed (an encrypted one's "password" for the next file), or "Success".
-        if "password" in message.lower() and _declares_encryption(source):
-            raise LoadError("encrypted PDF: it needs a password to open") from None
-        if "password" in message.lower() or "Success" in message:
-            raise LoadError("damaged PDF: it has no pages") from None
-        raise LoadError(f"damaged or truncated PDF ({message.rstrip('.')})") from None
+    pdf, held = _open(source)
     try:
         texts: list[list[Line]] = []
         labels: list[str | None] = []
@@ -264,6 +254,7 @@ def read_pages(source: BinaryIO) -> tuple[list[list[Line]], list[str | None], di
             texts[i] = lines
     finally:
         pdf.close()
+        del held  # the block reader PDFium called back into, kept alive until the document is closed
         release_freed_memory()  # PDFium's parsed document, freed in many pieces
     return texts, labels, meta, sorted(recognised), [i for i in scanned if i not in recognised]
 
@@ -294,15 +285,31 @@ def _ocr(pdf, pages: list[int]) -> dict[int, list[Line]]:
         raise LoadError(f"OCR failed ({exc.__class__.__name__}: {str(exc)[:120]})") from None
 
 
-def _declares_encryption(source: BinaryIO) -> bool:
-    """Whether the file names an /Encrypt dictionary (in its trailer or cross-reference stream)."""
-    source.seek(0)
-    tail = b""
-    while block := source.read(1 << 20):
-        if b"/Encrypt" in tail + block:
-            return True
-        tail = block[-16:]
-    return False
+def _open(source: BinaryIO) -> tuple[Any, tuple[Any, ...]]:
+    """The document (read through the open file, as PDFium asks for its blocks) and what must stay alive
+    while it is open, or the LoadError saying why it cannot be read.
+
+    Opened with PDFium's own call rather than pypdfium2's PdfDocument(source): that one raises for a document
+    that opens but has no page too, with FPDF_GetLastError's message, and PDFium's last error is per process
+    and never cleared by a success, so such a document was named after whichever PDF failed before it (an
+    encrypted one's "password", another's "data format error"). Here the error is read only right after an
+    open that failed, and a document that opened is told apart by its handle."""
+    import pypdfium2 as pdfium
+    import pypdfium2.internal as pdfium_i
+    import pypdfium2.raw as pdfium_c
+
+    reader, held = pdfium_i.get_bufreader(source)
+    raw = pdfium_c.FPDF_LoadCustomDocument(reader, None)
+    if not raw:
+        error = pdfium_c.FPDF_GetLastError()
+        if error == pdfium_c.FPDF_ERR_PASSWORD:
+            raise LoadError("encrypted PDF: it needs a password to open")
+        reason = pdfium_i.ErrorToStr.get(error, f"error {error}")
+        raise LoadError(f"damaged or truncated PDF (PDFium: {reason})")
+    if pdfium_c.FPDF_GetPageCount(raw) < 1:
+        pdfium_c.FPDF_CloseDocument(raw)
+        raise LoadError("damaged PDF: it has no pages")
+    return pdfium.PdfDocument(raw), (reader, *held)
 
 
 NO_OCR = f"no text layer (a scanned PDF?): install OCR to read it ({INSTALL_HINT})"
