@@ -339,6 +339,34 @@ def test_xml_entities_are_refused(tmp_path: Path) -> None:
             zf.writestr(n, data)
     with pytest.raises(LoadError, match="refused"):
         load_document(tmp_path, "external.xlsx")
+    make_pptx(tmp_path / "deck.pptx")
+    with zipfile.ZipFile(tmp_path / "deck.pptx") as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    slide = parts["ppt/slides/slide1.xml"]
+    root = slide.index(b"<p:sld")
+    parts["ppt/slides/slide1.xml"] = slide[:root] + b'<!DOCTYPE x [<!ENTITY e "lol">]>' + slide[root:]
+    with zipfile.ZipFile(tmp_path / "entities.pptx", "w") as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    with pytest.raises(LoadError, match="PPTX part ppt/slides/slide1.xml declares XML entities"):
+        load_document(tmp_path, "entities.pptx")
+
+
+@pytest.mark.parametrize("name", ["table.csv", "table.tsv", "table.xlsx"])
+def test_a_table_over_the_row_limit_is_refused_not_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       name: str) -> None:
+    from index.reading.formats import sheets
+
+    monkeypatch.setattr(sheets, "MAX_ROWS", 3)
+    if name.endswith(".xlsx"):
+        make_xlsx(tmp_path / name)  # 5 rows on its first sheet
+    else:
+        sep = "\t" if name.endswith(".tsv") else ","
+        (tmp_path / name).write_text("".join(f"r{i}{sep}v{i}\n" for i in range(5)), encoding="utf-8")
+    with pytest.raises(LoadError, match=r"with over 3 rows: too large to index"):
+        load_document(tmp_path, name)
+    monkeypatch.setattr(sheets, "MAX_ROWS", 1000)
+    assert load_document(tmp_path, name).text
 
 
 def test_bad_files_of_every_new_format_are_skipped_with_one_line(tmp_path: Path) -> None:
@@ -359,9 +387,9 @@ def test_bad_files_of_every_new_format_are_skipped_with_one_line(tmp_path: Path)
     data = json.loads(result.stdout)
     reasons = {s["source"]: s["reason"] for s in data["skipped_files"]}
     assert data["documents"] == 1
-    assert reasons["fake.xlsx"].startswith("not a XLSX file, whatever its name says")
+    assert reasons["fake.xlsx"].startswith("not an XLSX file, whatever its name says")
     assert reasons["fake.pptx"].startswith("not a PPTX file")
-    assert reasons["cut.odt"].startswith("not a ODT file") or reasons["cut.odt"].startswith("damaged")
+    assert reasons["cut.odt"].startswith("not an ODT file") or reasons["cut.odt"].startswith("damaged")
     assert reasons["broken.ipynb"].startswith("damaged notebook (not JSON")
     assert reasons["huge.csv"] == "larger than 50 MB"
     assert reasons["huge.xlsx"] == "larger than 200 MB"

@@ -221,7 +221,8 @@ def choose_format(name: str, head: bytes, source: BinaryIO) -> str:
     if found is not None and (found != "html" or declared in ("", *CONTAINERS)):
         return found
     if declared in CONTAINERS:
-        raise LoadError(f"not a {declared.upper()} file, whatever its name says ({_describe(head)})")
+        article = "an" if declared.upper()[0] in "AEFHILMNORSX" else "a"  # as said: an XLSX, an ODT, a PDF
+        raise LoadError(f"not {article} {declared.upper()} file, whatever its name says ({_describe(head)})")
     return declared or "txt"
 
 
