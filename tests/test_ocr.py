@@ -77,3 +77,30 @@ def test_without_the_extra_scans_are_skipped_with_how_to_enable_it(tmp_path: Pat
     warnings = [e.message for e in events if isinstance(e, Notice) and e.warning]
     assert warnings == ["mixed.pdf: 1 scanned page without a text layer left unread (p. 2): install OCR to read "
                         "it (pip install 'corpus-qa[ocr]')"]
+
+
+def test_indexing_documents_with_a_text_layer_loads_no_optional_reader(tmp_path: Path) -> None:
+    """The default path stays as it was: a corpus of text PDFs, UTF-8 text and HTML (no scan, no other
+    encoding, no .qaignore) never imports the OCR engine, the encoding detector or the gitignore matcher,
+    and no OCR worker is started."""
+    import subprocess
+
+    from tests.docgen import make_pdf
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    make_pdf(corpus / "guide.pdf", ["Harbour guide\n\nThe harbour office opens at nine on weekdays."])
+    (corpus / "ferry.txt").write_text(FERRY + "\n", encoding="utf-8")
+    (corpus / "cape.html").write_text(f"<html><body><p>{LIGHTHOUSE}</p></body></html>", encoding="utf-8")
+    optional = ("rapidocr", "cv2", "charset_normalizer", "pathspec", "multiprocessing.pool")
+    probe = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: print('LOADED', sorted(m for m in {optional!r} if m in sys.modules), "
+        "file=sys.stderr))\n"
+        f"from tui.cli import main\nsys.argv = ['qa', 'index', '--corpus', {str(corpus)!r}, '--index', "
+        f"{str(tmp_path / 'idx')!r}]\nmain()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0, out.stderr
+    assert "3 documents" in out.stderr and "LOADED []" in out.stderr, out.stderr
