@@ -284,6 +284,12 @@ def batch(corpus: Path, idx: Path) -> dict[str, dict]:  # type: ignore[type-arg]
     return {str(r["id"]): r for r in map(json.loads, out.stdout.splitlines())}
 
 
+def stored_text(corpus: Path, idx: Path, source: str) -> str:
+    qa = str(Path(sys.executable).parent / "qa")
+    return subprocess.run([qa, "text", source, "--corpus", str(corpus), "--index", str(idx)], capture_output=True,
+                          text=True, check=True, env={**os.environ, "PYTHONPATH": str(REPO)}).stdout
+
+
 def right(q: dict, r: dict) -> bool:  # type: ignore[type-arg]
     norm = lambda s: re.sub(r"\s+", " ", s or "").lower()  # noqa: E731 - as docs-eval's score.py has it
     cites = r.get("citations") or []
@@ -294,11 +300,14 @@ def right(q: dict, r: dict) -> bool:  # type: ignore[type-arg]
 def answers() -> None:
     qs = [json.loads(line) for line in (CACHE / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
     results = {}
+    texts: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("text", "scanned"):
             seconds, rss, err = timed_index(CACHE / kind, Path(tmp) / kind)
             got = batch(CACHE / kind, Path(tmp) / kind)
             results[kind] = (seconds, rss, got)
+            texts[kind] = {pdf.name: stored_text(CACHE / kind, Path(tmp) / kind, pdf.name)
+                           for pdf in sorted((CACHE / kind).glob("*.pdf"))}
             print(f"{kind}: qa index {seconds:.1f} s, peak RSS {rss:.0f} MB", file=sys.stderr)
             print(err.strip().splitlines()[-2] if err.strip() else "", file=sys.stderr)
     text, scanned = results["text"][2], results["scanned"][2]
@@ -320,6 +329,10 @@ def answers() -> None:
     scan_seconds = results["scanned"][0] - results["text"][0]
     print(f"OCR: {pages} pages in {results['scanned'][0]:.1f} s of build ({scan_seconds:.1f} s more than the text "
           f"version): {pages / max(1e-9, scan_seconds):.3f} pages/s with {os.cpu_count()} workers")
+    words = [accuracy(texts["text"][name], texts["scanned"][name]) for name in texts["text"]]
+    print(f"stored OCR text against the text layer's (whole documents, as indexed): words found "
+          f"{sum(w for w, _c in words) / len(words):.3f}, characters (spaces aside) "
+          f"{sum(c for _w, c in words) / len(words):.3f}")
     missed = [q["id"] for q in text_right if q not in same_page]
     print(f"answered from the text only (or on another page): {', '.join(missed) or 'none'}")
 

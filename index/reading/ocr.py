@@ -86,6 +86,10 @@ def _load_engine() -> Any:
         det, rec, cls = (str(folder / name) for name in MODELS)
         _engine = rapidocr.RapidOCR(params={
             "Global.log_level": "critical", "Det.model_path": det, "Rec.model_path": rec, "Cls.model_path": cls,
+            # no text-line orientation classifier: it took some upright lines of code for upside-down ones and
+            # turned them into noise ('R -d "valgrind --tool=memcheck ..." --vanilla' read as 'Rx-x -- =--');
+            # scanned pages are upright, and a page scanned upside down is not a line the classifier could mend
+            "Global.use_cls": False,
             # one thread per worker: the workers are the parallelism
             "EngineConfig.onnxruntime.intra_op_num_threads": 1, "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         })
