@@ -249,7 +249,7 @@ class Engine:
             yield Notice(message, warning=True)
 
     def _ensure_query_encoder(self) -> Iterator[Notice]:
-        """Once per model: export the torch-free query encoder (see index/onnx_encoder.py)."""
+        """Once per model: export the torch-free query encoder (see index/embedding/onnx.py)."""
         if not self.embedder.needs_query_encoder():
             return
         yield Notice("Preparing the fast question encoder (once per model)…")

@@ -12,9 +12,11 @@ Isolation works at two levels:
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -108,6 +110,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     patch.setenv("QA_EMBEDDER", "hash")
     session.config.stash[_SANDBOX] = Sandbox(root, home, cache, models,
                                              {d: fingerprint(d) for d in REAL_CACHES}, patch)
+
+
+_STARTS_A_PROCESS = re.compile(r"qa_command\(|popen_interruptible\(|subprocess\.(?:run|Popen|check_output|call)\(|"
+                               r"\bqa\(\"(?:mcp|chat)\"|\"--(?:watch|ray)\"|mcp_session\([^)]*process=True")
+"""What in a test's own body starts a process: the `subprocess` marker's rule."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks `subprocess` the tests whose body starts a process (`-m 'not subprocess'`: the in-process tests)."""
+    for item in items:
+        function = getattr(item, "function", None)
+        try:
+            source = inspect.getsource(function) if function is not None else ""
+        except (OSError, TypeError):
+            continue
+        if _STARTS_A_PROCESS.search(source):
+            item.add_marker(pytest.mark.subprocess)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

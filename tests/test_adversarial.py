@@ -141,6 +141,7 @@ def milvus_lite() -> None:
     pytest.importorskip("milvus_lite")
 
 
+@pytest.mark.milvus
 def test_a_milvus_lite_path_on_someone_s_folder_or_file_is_refused(milvus_lite: None, corpus: Path,
                                                                    tmp_path: Path) -> None:
     theirs = tmp_path / "x.db"
@@ -157,6 +158,7 @@ def test_a_milvus_lite_path_on_someone_s_folder_or_file_is_refused(milvus_lite: 
     assert out.returncode == ExitCode.USAGE and "is a file, not a folder" in one_line_error(out.stderr)
 
 
+@pytest.mark.milvus
 def test_a_milvus_lite_store_is_private(milvus_lite: None, corpus: Path, tmp_path: Path) -> None:
     os.umask(0o022)
     store = tmp_path / "qa.db"
@@ -169,6 +171,7 @@ def test_a_milvus_lite_store_is_private(milvus_lite: None, corpus: Path, tmp_pat
     assert loose == []
 
 
+@pytest.mark.milvus
 def test_an_unreachable_milvus_server_is_its_own_error(milvus_lite: None, corpus: Path) -> None:
     out = qa("ask", "Where is Etna?", "--corpus", str(corpus), "--store", "milvus://127.0.0.1:1")
     assert out.returncode == ExitCode.STORE, out.stderr

@@ -123,7 +123,7 @@ BuildEvent = Progress | FileSkipped | BuildSummary | Notice
 
 
 class BuildRunner(Protocol):
-    """Runs a build's reading, chunking and embedding somewhere else (index/ray_build.py: a Ray cluster);
+    """Runs a build's reading, chunking and embedding somewhere else (index/build/ray.py: a Ray cluster);
     the builder plans, and feeds the writer, on this process. Without one, everything runs here."""
 
     def read(self, corpus: Path, sources: list[str], params: ChunkingParams,

@@ -64,7 +64,7 @@ class Loader:
     max_bytes: int
     """Larger files are skipped rather than read."""
     load: Callable[[BinaryIO], Extracted]
-    """Reads the file, given as a binary file open for reading (never a path: index/loaders.py opens each file
+    """Reads the file, given as a binary file open for reading (never a path: index/reading/load.py opens each file
     once and checks what it opened); raises LoadError."""
 
 

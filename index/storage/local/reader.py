@@ -234,7 +234,7 @@ class Snapshot:
         return [(i, Span(s, e)) for i, s, e in rows]
 
     def documents_titled(self, keys: list[str]) -> dict[str, list[tuple[int, bool]]]:
-        """Title key -> the documents known by it (index/titles.py), each with whether the key is its whole
+        """Title key -> the documents known by it (index/text/titles.py), each with whether the key is its whole
         title (not only the head before a parenthesis or comma), for the keys that match any."""
         found: dict[str, list[tuple[int, bool]]] = {}
         for start in range(0, len(keys), 500):

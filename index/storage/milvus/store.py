@@ -19,7 +19,7 @@ A generation is five collections named `<base>_g<stamp>_<part>` (base `corpus_qa
 
 Keyword search is Milvus's own: a BM25 function over a text field, so it is served (and distributed) by
 Milvus like the dense side. Answers must not depend on the backend, so that field holds the chunk's terms as
-corpus-qa's analyzer makes them (index/keywords.py: lower-cased words, stop words out, stemmed), one space
+corpus-qa's analyzer makes them (index/text/keywords.py: lower-cased words, stop words out, stemmed), one space
 apart; Milvus's `standard` analyzer splits such text back into exactly those terms (they are runs of letters
 and digits), and its BM25 is the Lucene variant the local index uses, with the same k1 = 1.5 and b = 0.75.
 Its scores are the local ones times k1 + 1, which `keyword_search` divides out. Two limits: Milvus Lite keeps
