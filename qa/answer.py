@@ -20,7 +20,7 @@ from index.errors import CitationError
 from index.text.keywords import RELATED_FORMS, keyword_tokens
 from index.types import ATOMIC_KINDS, Document
 from qa.config import Tuning
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Citation, Passage, Place
 
 if TYPE_CHECKING:
     import numpy as np
@@ -496,8 +496,20 @@ def passages_of(snapshot: Snapshot, hits: Sequence[Hit]) -> list[Passage]:
         page = doc.page_at(chunk.start)
         passages.append(Passage(rank, doc.source, chunk.start, chunk.end, doc.text[chunk.start : chunk.end],
                                 hit.score, doc.title, line_of(doc.text, chunk.start),
-                                page.number if page else None, page.label if page else None, doc.format))
+                                page.number if page else None, page.label if page else None, doc.format,
+                                place_of(doc, chunk.start)))
     return passages
+
+
+def place_of(doc: Document, offset: int) -> Place:
+    """Where an offset is in the terms of its document's format (qa.types.Place)."""
+    page = doc.page_at(offset)
+    anchor, paragraph, row = (doc.anchor_at(offset, kind) for kind in ("id", "paragraph", "row"))
+    if page is not None and row is not None and row.start < page.start:
+        row = None  # a row of the sheet before
+    return Place(anchor.name if anchor else None, int(paragraph.name) if paragraph else None,
+                 int(row.name) if row and row.name.isdigit() else None, tuple(doc.section_path(offset)),
+                 bool(page and page.ocr))
 
 
 @dataclass(frozen=True)
@@ -769,7 +781,7 @@ def _citation(snapshot: Snapshot, n: int, q: Quote) -> Citation:
     citation = Citation(n, doc.source, q.start, q.end, doc.text[q.start : q.end], q.score, doc.title,
                         doc.date, doc.place, line_of(doc.text, q.start), page.number if page else None,
                         page.label if page else None, doc.format, section.title if section else None,
-                        q.highlight, q.kind, q.header, context_text)
+                        q.highlight, q.kind, q.header, context_text, place_of(doc, q.start))
     verify_citation(doc.text, citation)
     return citation
 

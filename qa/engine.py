@@ -131,7 +131,7 @@ def check_corpus(corpus: Path) -> None:
     if not corpus.is_dir():
         raise CorpusError(
             f"The corpus folder {corpus} does not exist. Pass --corpus DIR with a folder "
-            "of documents (.txt, .md, .rst, .pdf, .html, .docx, .epub)."
+            "of documents (.txt, .md, .pdf, .html, .docx, .odt, .pptx, .xlsx, .csv, .ipynb, ...)."
         )
 
 

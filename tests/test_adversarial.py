@@ -666,7 +666,9 @@ def test_qa_config_shows_values_escaped(tmp_path: Path) -> None:
 
 
 def test_a_pdf_after_an_encrypted_one_is_not_called_encrypted(tmp_path: Path) -> None:
-    """PDFium's last error is per process, and a PDF that opens without a page was reported with it."""
+    """PDFium's last error is per process and stays set after a document that opens: a PDF that opens without
+    a page was reported with the error of whichever PDF failed before it (a password, a data format error),
+    so what a file is called depended on the files read before it in the same process."""
     import pypdfium2 as pdfium
     from fpdf import FPDF
 
@@ -682,11 +684,32 @@ def test_a_pdf_after_an_encrypted_one_is_not_called_encrypted(tmp_path: Path) ->
     empty = pdfium.PdfDocument.new()
     empty.save(str(tmp_path / "empty.pdf"))
     empty.close()
+    (tmp_path / "damaged.pdf").write_bytes(b"%PDF-1.4\n" + b"not a PDF body " * 64)
+    (tmp_path / "fine.pdf").write_bytes(locked_free_pdf())
     for name, reason in [("empty.pdf", "it has no pages"), ("locked.pdf", "encrypted PDF"),
-                         ("empty.pdf", "it has no pages"), ("locked.pdf", "encrypted PDF")]:
+                         ("empty.pdf", "it has no pages"), ("locked.pdf", "encrypted PDF"),
+                         ("damaged.pdf", "damaged or truncated PDF"), ("empty.pdf", "it has no pages"),
+                         ("fine.pdf", ""), ("empty.pdf", "it has no pages"), ("damaged.pdf", "Data format error"),
+                         ("locked.pdf", "encrypted PDF"), ("damaged.pdf", "damaged or truncated PDF")]:
+        if not reason:
+            assert "Lava" in load_document(tmp_path, name).text
+            continue
         with pytest.raises(LoadError) as info:
             load_document(tmp_path, name)
-        assert reason in str(info.value) and (name == "locked.pdf") == ("encrypted" in str(info.value)), name
+        assert reason in str(info.value), (name, str(info.value))
+        assert (name == "locked.pdf") == ("encrypted" in str(info.value)), (name, str(info.value))
+        assert (name == "empty.pdf") == ("no pages" in str(info.value)), (name, str(info.value))
+
+
+def locked_free_pdf() -> bytes:
+    """A one-page PDF that opens without a password."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Lava flows downhill.")
+    return bytes(pdf.output())
 
 
 def test_a_docx_without_core_properties_is_titled_by_its_first_heading(tmp_path: Path) -> None:

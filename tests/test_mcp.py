@@ -128,7 +128,8 @@ async def test_where_scopes_answers_search_and_listing(corpus: Path, tmp_path: P
         found = await call(session, "search", query="volcano Sicily", top_k=2)
         assert len(found["passages"]) == 2 and found["passages"][0]["source"] == "notes/volcanoes.md"
         assert set(found["passages"][0]) == {"rank", "source", "start", "end", "text", "score", "line", "page",
-                                             "page_label", "format"}
+                                             "page_label", "format", "anchor", "paragraph", "row", "sheet",
+                                             "slide", "cell", "section_path", "ocr"}
         assert (await call(session, "search", query="volcano", where="format:rst"))["passages"][0]["source"] \
             == "notes/tea.rst"
         empty = await call(session, "search", query="volcano", where="path:nowhere/**")
@@ -182,7 +183,7 @@ async def test_read_returns_every_quote_and_refuses_what_is_not_indexed(corpus: 
         for source in ("blinken.txt", "lava.html"):  # a file as it is; the text extracted from HTML
             cli = subprocess.run([*qa_command(), "text", source, "--corpus", str(corpus), "--index",
                                   str(tmp_path / "idx")], capture_output=True, env=clean_env(), timeout=60)
-            assert (await call(session, "read", source=source)).encode("utf-8") == cli.stdout
+            assert (await call(session, "read", source=source)).encode("utf-8") == cli.stdout, cli.stderr
         lava = await call(session, "ask", question="What are basalt lava flows like?")
         c = lava["citations"][0]
         assert c["source"] == "lava.html" and "&amp;" not in c["quote"]
@@ -358,3 +359,69 @@ async def test_no_watch_keeps_the_index_as_it_was_loaded(corpus: Path, tmp_path:
     async with mcp_server(corpus, tmp_path / "idx") as (session, loader):  # the default: watched
         await call(session, "ask", question="Where is Mount Etna volcano?")
         assert loader._watcher is not None and loader._watcher.ready.wait(10)
+
+
+def _open_objects(schema: Any, path: str = "") -> list[str]:
+    """Where a JSON schema lets an object hold properties it does not name."""
+    found = []
+    if isinstance(schema, dict):
+        if schema.get("additionalProperties") not in (None, False):
+            found.append(path or "/")
+        if schema.get("type") == "object" and "properties" not in schema and "$ref" not in schema:
+            found.append(path or "/")
+        for key, value in schema.items():
+            found += _open_objects(value, f"{path}/{key}")
+    elif isinstance(schema, list):
+        for i, value in enumerate(schema):
+            found += _open_objects(value, f"{path}/{i}")
+    return found
+
+
+def _properties(schema: dict, name: str) -> set[str]:  # type: ignore[type-arg]
+    return set(schema["$defs"][name]["properties"])
+
+
+@pytest.mark.asyncio
+async def test_every_tool_has_a_typed_output_schema_naming_every_field(corpus: Path, tmp_path: Path) -> None:
+    async with mcp_session(corpus, tmp_path / "idx") as session:
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        assert set(tools) == {"ask", "search", "read", "list_documents"}
+        for name, tool in tools.items():
+            assert tool.output_schema is not None, f"{name} has no output schema"
+            assert not _open_objects(tool.output_schema), (name, _open_objects(tool.output_schema))
+        answer = await call(session, "ask", question="Where is Mount Etna volcano?")
+        ask_schema = tools["ask"].output_schema
+        assert set(answer) <= set(ask_schema["properties"])
+        assert set(answer["citations"][0]) == _properties(ask_schema, "CitationResult")
+        assert set(answer["passages"][0]) == _properties(ask_schema, "PassageResult")
+        listed = await call(session, "list_documents")
+        assert set(listed["documents"][0]) == _properties(tools["list_documents"].output_schema, "DocumentEntry")
+        c = answer["citations"][0]
+        result = await session.call_tool("read", {"source": c["source"], "start": c["start"], "end": c["end"]})
+        assert result.content[0].text == c["quote"] and result.structured_content == {"result": c["quote"]}
+
+
+@pytest.mark.asyncio
+async def test_a_call_waiting_for_the_first_build_gets_progress_notifications(tmp_path: Path) -> None:
+    """A client that sends a progress token is told how the first build goes while its call waits for it
+    (2,000 files: the build takes seconds, the call comes at once)."""
+    corpus = tmp_path / "big"
+    corpus.mkdir()
+    for i in range(2000):
+        (corpus / f"note-{i:04d}.txt").write_text(f"Note {i} records that shipment {i} reached port {i % 37}.\n",
+                                                   encoding="utf-8")
+    (corpus / "etna.md").write_text("Mount Etna is an active volcano on the island of Sicily.\n", encoding="utf-8")
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def progress(value: float, total: float | None, message: str | None) -> None:
+        seen.append((value, total, message))
+
+    async with mcp_session(corpus, tmp_path / "idx") as session:
+        result = await session.call_tool("ask", {"question": "Where is Mount Etna volcano?"},
+                                         progress_callback=progress)
+        assert not result.is_error, result.content
+        assert result.structured_content["citations"][0]["source"] == "etna.md"
+    assert seen, "no progress notification while the first build ran"
+    assert any(m and m.startswith("Building the index: ") for _v, _t, m in seen), seen
+    values = [v for v, _t, _m in seen]
+    assert values == sorted(values), "progress went backwards"

@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from index.reading.formats import Extracted, LoadError
 from index.reading.formats.cleanup import clean
-from index.types import Section, Unit, sections_of
+from index.types import Anchor, Section, Unit, sections_of
 
 SKIP_TAGS = frozenset(
     """script style noscript template head title nav footer aside svg math iframe object embed button select
@@ -99,10 +99,10 @@ class _Writer:
         return "".join(self.parts).rstrip()
 
 
-def _skipped(node) -> bool:
+def _skipped(node, attrs: dict | None = None) -> bool:
     if node.tag in SKIP_TAGS:
         return True
-    attrs = node.attributes
+    attrs = node.attributes if attrs is None else attrs
     if not attrs:
         return False
     if (attrs.get("role") or "").lower() in SKIP_ROLES or attrs.get("aria-hidden") == "true" or "hidden" in attrs:
@@ -177,10 +177,11 @@ def _row_kind(node) -> str:
     return "header" if cells and all(c == "th" for c in cells) else "row"
 
 
-def render(tree) -> tuple[str, list[Section], str | None, list[Unit]]:
+def render(tree, anchors: list[Anchor] | None = None) -> tuple[str, list[Section], str | None, list[Unit]]:
     """The readable text of a parsed page, its sections, its first `<h1>`, and its structural units
     (definitions, code blocks, table rows; see index.types.Unit). One pass over the tree, linear in its
-    size."""
+    size. With `anchors`, the elements' ids (and `<a name>`) are added to it, each where the element's
+    first text starts: the places a browser can open the page at (`page.html#id`)."""
     out = _Writer()
     heads: list[tuple[str, int, int]] = []  # (title, level, start)
     units: list[Unit] = []
@@ -191,6 +192,7 @@ def render(tree) -> tuple[str, list[Section], str | None, list[Unit]]:
     # An explicit stack instead of recursion: a hostile page may nest elements 100,000 deep.
     stack: list[tuple[object, _Open | None, bool]] = [(root, None, False)]
     pre_depth = 0
+    ids: list[tuple[int, str]] = []  # (pieces of text written when the element opened, its id)
     dls: list[_Open] = []  # open definition lists
     tables: list[_Open] = []  # open tables
 
@@ -248,8 +250,15 @@ def render(tree) -> tuple[str, list[Section], str | None, list[Unit]]:
         if tag == "-text":
             out.text(clean(node.text_content or "").replace("¶", ""), pre=pre_depth > 0)  # type: ignore[attr-defined]
             continue
-        if tag.startswith("-") or _skipped(node):  # comments, doctype; boilerplate
+        if tag.startswith("-"):  # comments, doctype
             continue
+        attrs = node.attributes  # type: ignore[attr-defined]
+        if _skipped(node, attrs):  # boilerplate
+            continue
+        if anchors is not None and attrs:
+            ident = attrs.get("id") or (attrs.get("name") if tag == "a" else None)
+            if ident:
+                ids.append((len(out.starts), ident))
         if tag == "br":
             out.brk(1)
             continue
@@ -296,6 +305,12 @@ def render(tree) -> tuple[str, list[Section], str | None, list[Unit]]:
     text = out.result()
     sections = sections_of(heads, len(text))
     limit = len(text)
+    if anchors is not None:
+        placed: dict[int, str] = {}
+        for texts, ident in ids:  # the outermost element's id wins where several start at one place
+            if texts < len(out.starts) and out.starts[texts] < limit:
+                placed.setdefault(out.starts[texts], ident)
+        anchors.extend(Anchor("id", start, ident) for start, ident in sorted(placed.items()))
     kept = sorted((Unit(u.kind, u.start, min(u.end, limit), u.parent) for u in units if u.start < limit),
                   key=lambda u: (u.start, -u.end))
     return text, sorted(sections, key=lambda s: (s.start, s.level)), first_h1, _renumber(units, kept)
@@ -366,9 +381,10 @@ def parse(html: str):
 
 def html_to_extracted(html: str, fmt: str = "html") -> Extracted:
     tree = parse(html)
-    text, sections, h1, units = render(tree)
+    anchors: list[Anchor] = []
+    text, sections, h1, units = render(tree, anchors)
     return Extracted(text, fmt, title=page_title(tree, h1), date=page_date(tree), sections=tuple(sections),
-                     units=tuple(units))
+                     units=tuple(units), anchors=tuple(anchors))
 
 
 def load_html(source: BinaryIO) -> Extracted:
