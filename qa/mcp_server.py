@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from qa.config import Settings
     from qa.engine import Engine
+    from qa.mcp_schema import DocumentEntry, DocumentList
     from qa.watch import CorpusWatcher
 
 INSTRUCTIONS = """\
@@ -308,6 +309,28 @@ def _server_class() -> type["MCPServer"]:
     return Server
 
 
+def _read_span(engine: Any, source: str, start: int | None, end: int | None) -> str:
+    """`read`: a document's stored text, or a span of it. Looked up in the index by name only: a path from the
+    client is never opened, so "../x" or a file of the corpus folder that is not indexed cannot be read."""
+    text = None if has_surrogates(source) else _usage(lambda: engine.document_text(source))
+    if text is None:
+        raise _tool_error(f"{source!r} is not in the index: give a source as citations or list_documents show "
+                          "it (a path relative to the corpus folder).")
+    first = 0 if start is None else start
+    last = len(text) if end is None else end
+    if not 0 <= first <= last <= len(text):
+        raise _tool_error(f"The span [{first}, {last}) is not inside {source!r}, which has {len(text)} "
+                          "characters: need 0 <= start <= end <= length.")
+    return str(text[first:last])
+
+
+def _listing(documents: list[Any], limit: int) -> "DocumentList":
+    """`list_documents`: the first `limit` documents, with how many there are in all."""
+    listed: list[DocumentEntry] = [{"source": d.source, "title": d.title, "date": d.date, "format": d.format,
+                                    "pages": d.pages, "chars": d.chars} for d in documents[:limit]]
+    return {"documents": listed, "total": len(documents), "truncated": len(documents) > limit}
+
+
 async def in_thread(work: Callable[[], Any]) -> Any:
     """Run blocking engine work in a worker thread (as the SDK runs synchronous tools), so the server keeps
     answering meanwhile."""
@@ -323,7 +346,7 @@ def build_server(loader: EngineLoader) -> "MCPServer":
     from mcp.types import ToolAnnotations
     from pydantic import Field
 
-    from qa.mcp_schema import AskResult, DocumentEntry, DocumentList, SearchResult
+    from qa.mcp_schema import AskResult, DocumentList, SearchResult
 
     read_only = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                                 open_world_hint=False)
@@ -376,19 +399,7 @@ def build_server(loader: EngineLoader) -> "MCPServer":
         end: Annotated[int | None, Field(description="One past the last character (default: the end).",
                                          strict=True)] = None,
     ) -> str:
-        engine = await loader.ready(ctx)
-        # Looked up in the index by name only: a path from the client is never opened, so "../x" or a file
-        # of the corpus folder that is not indexed cannot be read.
-        text = None if has_surrogates(source) else _usage(lambda: engine.document_text(source))
-        if text is None:
-            raise _tool_error(f"{source!r} is not in the index: give a source as citations or list_documents show "
-                            "it (a path relative to the corpus folder).")
-        first = 0 if start is None else start
-        last = len(text) if end is None else end
-        if not 0 <= first <= last <= len(text):
-            raise _tool_error(f"The span [{first}, {last}) is not inside {source!r}, which has {len(text)} "
-                            "characters: need 0 <= start <= end <= length.")
-        return text[first:last]
+        return _read_span(await loader.ready(ctx), source, start, end)
 
     @server.tool(description=LIST_HELP, annotations=read_only)
     async def list_documents(
@@ -401,9 +412,7 @@ def build_server(loader: EngineLoader) -> "MCPServer":
             raise _tool_error(f"limit must be between 1 and 10000 (got {limit}).")
         engine = await loader.ready(ctx)
         documents = await in_thread(lambda: _usage(lambda: engine.documents(where)))
-        listed: list[DocumentEntry] = [{"source": d.source, "title": d.title, "date": d.date, "format": d.format,
-                                        "pages": d.pages, "chars": d.chars} for d in documents[:limit]]
-        return {"documents": listed, "total": len(documents), "truncated": len(documents) > limit}
+        return _listing(documents, limit)
 
     return server
 
