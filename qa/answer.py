@@ -137,8 +137,9 @@ def unit_context(doc: Document, start: int, end: int) -> tuple[str, tuple[int, i
     return kind, term, header
 
 
-_PERSONAL_PRONOUN = re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their)\b", re.I)
-"""Words by which a sentence speaks of a person without naming them."""
+_PERSONAL_PRONOUN = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:he|she|him|his|her|they|them|their)\b", re.I)
+"""A sentence that starts speaking of a person without naming them ("He was the author of...", "It is his
+first visit..."; not "Elizabeth II was Queen... until her death")."""
 
 
 def _title_is_opening(doc: Document) -> bool:
@@ -591,6 +592,58 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
     return group
 
 
+def _lead_with_the_asked_type(
+    snapshot: Snapshot, scored: list[ScoredSentence], chosen: list[ScoredSentence], kind: str, tuning: Tuning,
+) -> tuple[list[ScoredSentence], tuple[int, int, int, float, tuple[int, int]] | None]:
+    """The chosen sentences led by one holding an answer of the asked type, where one should lead (or none at
+    all when no sentence holds the date or number asked), and a date question's dated header, if it answers."""
+    from qa.reader import DATE, DOC_KINDS, LEADS, PERSON, STRICT
+
+    # A date or number counts in a sentence that shares a word of what is asked besides the topic, or in
+    # the document the question names: "1991" answers "When did Kazakhstan become independent?", not
+    # "When was Blinken born?"; "a 15th-century citadel" answers "When was Machu Picchu built?".
+    typed = [s for s in scored if s.answer is not None and s.score >= tuning.abstain_below
+             and (kind not in STRICT or s.overlap > 0 or s.named > 0)]
+    header = _dated_header(snapshot, chosen[0], typed) if kind == DATE else None
+    margin = tuning.extra_margin * (2 if kind in DOC_KINDS else 1)
+    if header is None and not typed and kind in STRICT:
+        return [], None  # no date or number anywhere: a near-topic question the documents do not answer
+    if header is None and typed and chosen[0].answer is None:
+        # a sentence holding an answer of the asked type leads: always for a date or a number (one without
+        # cannot answer), for a name when it is nearly as good a match; for "who", a sentence about someone
+        # it only calls "he" or "his" ("It is his first visit...") cannot answer, so the best one naming
+        # someone and sharing a word of the question leads (not for "...since Russia invaded it")
+        lead: ScoredSentence | None = None
+        if kind in STRICT or kind in LEADS or typed[0].score >= chosen[0].score - margin:
+            lead = typed[0]
+        elif kind == PERSON and _PERSONAL_PRONOUN.search(snapshot.document(chosen[0].doc_id).text[
+                chosen[0].start : chosen[0].end]):
+            lead = next((s for s in typed if s.overlap > 0 or s.named > 0), None)
+        if lead is not None:
+            chosen = [lead, *[c for c in chosen if c.sentence_id != lead.sentence_id]][: tuning.max_sentences]
+    return chosen, header
+
+
+def _quotes_of(
+    snapshot: Snapshot, scored: list[ScoredSentence], chosen: list[ScoredSentence],
+    header: tuple[int, int, int, float, tuple[int, int]] | None, kind: str | None, tuning: Tuning,
+) -> list[Quote]:
+    """The quotes of the chosen sentences, each with what it needs to be understood (`quote_group`), after
+    the dated header that answers a date question; no two overlap."""
+    from qa.reader import DOC_KINDS, NO_SHORT
+
+    quotes: list[Quote] = []
+    if header is not None:
+        doc_id, start, end, score, highlight = header
+        quotes.append(Quote(doc_id, start, end, score, "sentence", highlight))
+    neighbours = {s.sentence_id: s for s in scored}
+    for s in chosen[: tuning.max_sentences]:
+        for q in quote_group(snapshot, s, neighbours, kind in DOC_KINDS if kind else False, kind not in NO_SHORT):
+            if not any(q.doc_id == o.doc_id and q.start < o.end and o.start < q.end for o in quotes):
+                quotes.append(q)
+    return quotes[: tuning.max_sentences + 2]
+
+
 def compose(
     snapshot: Snapshot,
     hits: Sequence[Hit],
@@ -613,7 +666,7 @@ def compose(
     header; and when no retrieved sentence holds an answer of the asked type, or the question names
     something no retrieved passage mentions, corpus-qa abstains. Each chosen sentence is quoted with what
     it needs to be understood (`quote_group`)."""
-    from qa.reader import DATE, DOC_KINDS, LEADS, NO_SHORT, PERSON, STRICT, expected_type
+    from qa.reader import expected_type
     from qa.terms import never_mentioned
 
     passages = passages_of(snapshot, hits)
@@ -635,41 +688,10 @@ def compose(
     chosen = select_sentences(snapshot, scored, tuning)
     header = None
     if chosen and kind is not None:
-        # A date or number counts in a sentence that shares a word of what is asked besides the topic, or in
-        # the document the question names: "1991" answers "When did Kazakhstan become independent?", not
-        # "When was Blinken born?"; "a 15th-century citadel" answers "When was Machu Picchu built?".
-        typed = [s for s in scored if s.answer is not None and s.score >= tuning.abstain_below
-                 and (kind not in STRICT or s.overlap > 0 or s.named > 0)]
-        if kind == DATE:
-            header = _dated_header(snapshot, chosen[0], typed)
-        margin = tuning.extra_margin * (2 if kind in DOC_KINDS else 1)
-        if header is None and not typed and kind in STRICT:
-            chosen = []  # no date or number anywhere: a near-topic question the documents do not answer
-        elif header is None and typed and chosen[0].answer is None:
-            # a sentence holding an answer of the asked type leads: always for a date or a number (one without
-            # cannot answer), for a name when it is nearly as good a match; for "who", a sentence about someone
-            # it only calls "he" or "his" ("It is his first visit...") cannot answer, so the best one naming
-            # someone and sharing a word of the question leads (not for "...since Russia invaded it")
-            lead: ScoredSentence | None = None
-            if kind in STRICT or kind in LEADS or typed[0].score >= chosen[0].score - margin:
-                lead = typed[0]
-            elif kind == PERSON and _PERSONAL_PRONOUN.search(snapshot.document(chosen[0].doc_id).text[
-                    chosen[0].start : chosen[0].end]):
-                lead = next((s for s in typed if s.overlap > 0 or s.named > 0), None)
-            if lead is not None:
-                chosen = [lead, *[c for c in chosen if c.sentence_id != lead.sentence_id]][: tuning.max_sentences]
+        chosen, header = _lead_with_the_asked_type(snapshot, scored, chosen, kind, tuning)
     if chosen and tuning.reader and not _names_are_present(question, passages[: tuning.answer_passages], snapshot):
         chosen = []
-    quotes: list[Quote] = []
-    if header is not None:
-        doc_id, start, end, score, highlight = header
-        quotes.append(Quote(doc_id, start, end, score, "sentence", highlight))
-    neighbours = {s.sentence_id: s for s in scored}
-    for s in chosen[: tuning.max_sentences]:
-        for q in quote_group(snapshot, s, neighbours, kind in DOC_KINDS if kind else False, kind not in NO_SHORT):
-            if not any(q.doc_id == o.doc_id and q.start < o.end and o.start < q.end for o in quotes):
-                quotes.append(q)
-    quotes = quotes[: tuning.max_sentences + 2]
+    quotes = _quotes_of(snapshot, scored, chosen, header, kind, tuning)
     lead = chosen[0] if chosen else (scored[0] if scored else None)
     signals = measure(snapshot, question, lead, scored, hits, kind, quotes)
     if quotes and signals["dense"] < relevance_floor and signals["coverage"] < tuning.off_topic_coverage:
