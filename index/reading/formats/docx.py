@@ -66,6 +66,42 @@ def _has_core_properties(document) -> bool:
     return True
 
 
+def _lay_out(blocks: list[tuple[str, int | None, str]], counts: list[int],
+             ) -> tuple[str, list[tuple[str, int, int]], list[Unit], list[Anchor]]:
+    """The document's text (blocks a blank line apart), its headings, units (code, table rows under their
+    header) and paragraph anchors."""
+    parts: list[str] = []
+    heads: list[tuple[str, int, int]] = []
+    units: list[Unit] = []
+    anchors: list[Anchor] = []
+    paragraph = 0
+    at = 0
+    for (text, level, kind), count in zip(blocks, counts, strict=True):
+        if parts:
+            parts.append("\n\n")
+            at += 2
+        if count:  # numbered as a person counts the document's non-empty paragraphs, headings included
+            anchors.append(Anchor("paragraph", at, str(paragraph + 1)))
+            paragraph += count
+        if level is not None:
+            heads.append((text, level, at))
+        if kind == "code":
+            units.append(Unit("code", at, at + len(text)))
+        elif kind == "table":
+            header = -1
+            row_at = at
+            for row in text.split("\n"):
+                if header < 0 and len(text.split("\n")) > 1:
+                    header = len(units)
+                    units.append(Unit("header", row_at, row_at + len(row)))
+                else:
+                    units.append(Unit("row", row_at, row_at + len(row), header))
+                row_at += len(row) + 1
+        parts.append(text)
+        at += len(text)
+    return "".join(parts), heads, units, anchors
+
+
 def load_docx(source: BinaryIO) -> Extracted:
     check_container(source, "DOCX")
     try:
@@ -114,36 +150,7 @@ def load_docx(source: BinaryIO) -> Extracted:
             created = props.created or props.modified
     except Exception as exc:  # noqa: BLE001
         raise LoadError(f"damaged DOCX ({exc.__class__.__name__}: {str(exc)[:120]})") from None
-    parts: list[str] = []
-    heads: list[tuple[str, int, int]] = []
-    units: list[Unit] = []
-    anchors: list[Anchor] = []
-    paragraph = 0
-    at = 0
-    for (text, level, kind), count in zip(blocks, counts, strict=True):
-        if parts:
-            parts.append("\n\n")
-            at += 2
-        if count:  # numbered as a person counts the document's non-empty paragraphs, headings included
-            anchors.append(Anchor("paragraph", at, str(paragraph + 1)))
-            paragraph += count
-        if level is not None:
-            heads.append((text, level, at))
-        if kind == "code":
-            units.append(Unit("code", at, at + len(text)))
-        elif kind == "table":
-            header = -1
-            row_at = at
-            for row in text.split("\n"):
-                if header < 0 and len(text.split("\n")) > 1:
-                    header = len(units)
-                    units.append(Unit("header", row_at, row_at + len(row)))
-                else:
-                    units.append(Unit("row", row_at, row_at + len(row), header))
-                row_at += len(row) + 1
-        parts.append(text)
-        at += len(text)
-    full = "".join(parts)
+    full, heads, units, anchors = _lay_out(blocks, counts)
     sections = tuple(sections_of(heads, len(full)))
     title = meta_title or (heads[0][0] if heads else None)
     return Extracted(full, "docx", title=title, date=created.date().isoformat() if created else None,
