@@ -32,6 +32,7 @@ def app_asking(corpus: Path, index: Path, question: str | None, open_citation: b
     app = ChatApp(make_factory(corpus, index), corpus_label="")
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        app.query_one("#question", Input).cursor_blink = False  # a screenshot must not catch the cursor mid-blink
         await app.workers.wait_for_complete()
         app.clear_notifications()
         if question is not None:
