@@ -17,7 +17,7 @@
    trafilatura (`extract` with its defaults: main content only), over the Python docs (python3.11-doc), with
    the length of what each keeps (whitespace collapsed). Files are read before the clock starts. Sphinx marks
    its navigation bars as <div role="navigation">, not <nav>, so selectolax as measured here keeps them (the
-   loader, index/formats/html.py, drops them); the sample lines show where each text starts and ends.
+   loader, index/reading/formats/html.py, drops them); the sample lines show where each text starts and ends.
 """
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ schema = client.create_schema(auto_id=False)
 schema.add_field("id", DataType.INT64, is_primary=True)
 schema.add_field("doc_id", DataType.INT64)
 schema.add_field("vector", DataType.FLOAT_VECTOR, dim=data.shape[1])
-client.create_collection("chunks", schema=schema)  # as index/milvus_store.py: the index comes after the rows
+client.create_collection("chunks", schema=schema)  # as index/storage/milvus/writer.py: the index comes after the rows
 t0 = time.perf_counter()
 for start in range(0, len(data), 2000):
     block = np.asarray(data[start : start + 2000])

@@ -24,16 +24,19 @@ class Span:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of a paged document (a PDF page; an EPUB chapter) as a span of the extracted text."""
+    """A page of a paged document as a span of the extracted text: a PDF page, an EPUB chapter, a PPTX slide,
+    a notebook cell, a spreadsheet's sheet."""
 
     number: int
-    """1-based physical index (PDF page, EPUB spine chapter)."""
+    """1-based physical index (PDF page, EPUB spine chapter, slide, notebook cell, sheet)."""
     start: int
     """First character of the page in the document text."""
     end: int
     """One past its last character."""
     label: str | None = None
-    """The printed page label where the PDF defines one ("iv", "24"), else None."""
+    """The printed page label where the PDF defines one ("iv", "24"), a spreadsheet's sheet name, else None."""
+    ocr: bool = False
+    """Whether the page's text was recognised from its image (a scanned page without a text layer)."""
 
 
 def sections_of(heads: list[tuple[str, int, int]], length: int) -> list[Section]:
@@ -61,6 +64,24 @@ class Section:
     """Where the heading starts in the document text."""
     end: int
     """Where the next heading of the same or a higher level starts (or the text ends)."""
+
+
+ANCHOR_KINDS = ("id", "paragraph", "row")
+"""What an anchor names: an element id an HTML page can be opened at (`page.html#id`), a paragraph's number
+(DOCX, ODT), a row's number (CSV, TSV, XLSX: the row in the file or sheet, header row included)."""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A place in a document that its own viewer can open, or that a person can count to: where it starts in
+    the text and its name. A quote's anchor of a kind is the last one starting at or before it."""
+
+    kind: str
+    """One of ANCHOR_KINDS."""
+    start: int
+    """Where the place starts in the document text."""
+    name: str
+    """The element id, or the paragraph or row number as text."""
 
 
 UNIT_KINDS = ("term", "definition", "code", "row", "header")
@@ -109,7 +130,7 @@ class Document:
     body_start: int = 0
     """Where the quotable body starts (after a metadata header, if any)."""
     format: str = "txt"
-    """What the text came from: txt, md, rst, pdf, html, docx or epub."""
+    """What the text came from: txt, md, rst, pdf, html, docx, epub, odt, pptx, xlsx, csv, tsv or ipynb."""
     pages: tuple[Page, ...] = ()
     """Page spans, in order (PDF pages, EPUB chapters); empty for unpaged formats."""
     sections: tuple[Section, ...] = ()
@@ -117,6 +138,45 @@ class Document:
     units: tuple[Unit, ...] = ()
     """Structural units (definitions, code blocks, table rows), ordered by start; empty where the format
     marks none."""
+    anchors: tuple[Anchor, ...] = ()
+    """Places a viewer can open or a person can count to (element ids, paragraph and row numbers), ordered
+    by start; empty where the format has none."""
+    encoding: str | None = None
+    """The encoding a text file was decoded with when it is not UTF-8 (detected: `cp1252`, `latin-1`, ...);
+    None for UTF-8 and for formats that declare their encoding."""
+    indexed: float | None = None
+    """When its file was read into the index (Unix time); None until the index stores it."""
+    warnings: tuple[str, ...] = ()
+    """What its loader wants the user to know (scanned pages left unread); shown by the build, not stored."""
+
+    def anchor_at(self, offset: int, kind: str) -> Anchor | None:
+        """The last anchor of `kind` starting at or before `offset`, or None."""
+        import bisect
+
+        found = self._anchors_by_kind.get(kind)
+        if not found:
+            return None
+        i = bisect.bisect_right(found, offset, key=lambda a: a.start) - 1
+        return found[i] if i >= 0 else None
+
+    @cached_property
+    def _anchors_by_kind(self) -> dict[str, list[Anchor]]:
+        out: dict[str, list[Anchor]] = {}
+        for a in self.anchors:
+            out.setdefault(a.kind, []).append(a)
+        return out
+
+    def section_path(self, offset: int) -> list[str]:
+        """The headings of the sections holding `offset`, outermost first ("Guide", "Install", "Linux")."""
+        path: list[tuple[int, str]] = []
+        for s in self.sections:
+            if s.start > offset:
+                break
+            if offset < s.end:
+                while path and path[-1][0] >= s.level:
+                    path.pop()
+                path.append((s.level, s.title))
+        return [title for _level, title in path]
 
     def units_at(self, offset: int) -> list[int]:
         """Indexes of the units holding `offset`, innermost first (units nest: a code block inside a
@@ -175,11 +235,19 @@ class DocumentInfo:
     date: str | None
     """ISO date, if known."""
     format: str
-    """txt, md, rst, pdf, html, docx or epub."""
+    """txt, md, rst, pdf, html, docx, epub, odt, pptx, xlsx, csv, tsv or ipynb."""
     pages: int
-    """PDF pages or EPUB chapters; 0 for unpaged formats."""
+    """PDF pages, EPUB chapters, slides, notebook cells or sheets; 0 for unpaged formats."""
     chars: int
     """Length of the stored text (the `end` of a span covering all of it)."""
+    units: int = 0
+    """Structural units found in it (table rows, code blocks, definitions)."""
+    ocr_pages: int = 0
+    """Pages whose text was recognised from their image (scanned)."""
+    encoding: str | None = None
+    """The detected encoding of a text file that is not UTF-8, else None."""
+    indexed: float | None = None
+    """When its file was last read into the index (Unix time), if known."""
 
 
 TEXT_FORMATS = frozenset({"txt", "md", "rst"})

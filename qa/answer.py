@@ -20,7 +20,7 @@ from index.errors import CitationError
 from index.text.keywords import RELATED_FORMS, keyword_tokens
 from index.types import ATOMIC_KINDS, Document
 from qa.config import Tuning
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Citation, Passage, Place
 
 if TYPE_CHECKING:
     import numpy as np
@@ -137,6 +137,87 @@ def unit_context(doc: Document, start: int, end: int) -> tuple[str, tuple[int, i
     return kind, term, header
 
 
+_PERSONAL_PRONOUN = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:he|she|him|his|her|they|them|their)\b", re.I)
+"""A sentence that starts speaking of a person without naming them ("He was the author of...", "It is his
+first visit..."; not "Elizabeth II was Queen... until her death")."""
+
+
+def _title_is_opening(doc: Document) -> bool:
+    """Whether the document's title is only its own first sentence (a text without a heading): its words are
+    then what that sentence says, not the topic of every sentence."""
+    cut = doc.title.endswith("…")
+    head = doc.title.rstrip("…").strip()
+    body = doc.text[doc.body_start :].lstrip()
+    if not head or not body.startswith(head):
+        return False
+    # a heading is a line of its own ("logging — Logging facility for Python" above the page); a first
+    # sentence ends like one, or goes on past what the title kept of it
+    return cut or head[-1] in ".!?" or body[len(head) : len(head) + 1] not in ("\n", "")
+
+
+@dataclass
+class _Gathered:
+    """The distinct sentences of the retrieved chunks, with what retrieval said of their passages."""
+
+    rows: list[tuple[int, int, int, int]]
+    """(sentence id, document row, start, end), in retrieval order."""
+    named: dict[int, float]
+    """Document row -> how strongly the question names it by its title."""
+    passage: dict[int, float]
+    """Sentence id -> the best retrieval score of a passage holding it, minus the best of all."""
+
+    @property
+    def by_id(self) -> dict[int, tuple[int, int, int]]:
+        return {r[0]: (r[1], r[2], r[3]) for r in self.rows}
+
+
+def _gather(snapshot: Snapshot, hits: Sequence[Hit]) -> _Gathered:
+    seen: set[int] = set()
+    gathered = _Gathered([], {}, {})
+    best_hit = max((h.score for h in hits), default=0.0)
+    for hit in hits:
+        chunk = snapshot.chunk(hit.chunk_id)
+        gathered.named[chunk.doc_id] = max(gathered.named.get(chunk.doc_id, 0.0), hit.named)
+        for sid, span in snapshot.sentences_of(chunk):
+            gathered.passage[sid] = max(gathered.passage.get(sid, -1.0), hit.score - best_hit)
+            if sid not in seen:
+                seen.add(sid)
+                gathered.rows.append((sid, chunk.doc_id, span.start, span.end))
+    return gathered
+
+
+def _read_with_context(
+    snapshot: Snapshot, doc: Document, doc_id: int, sid: int, start: int, end: int, cos: float,
+    by_id: dict[int, tuple[int, int, int]], cosine_of: dict[int, float],
+) -> tuple[frozenset[str], frozenset[str], float, tuple[str, tuple[int, int] | None, tuple[int, int] | None]]:
+    """A sentence's own terms with what its document's structure puts around it (the name its definition
+    defines, its table's header row; the sentence a label introduces), the terms of the sentences it refers
+    back to, and its cosine (a label takes the one of the sentence it introduces)."""
+    text = doc.text[start:end]
+    terms = sentence_terms(snapshot, sid, text)
+    unit, term, header = unit_context(doc, start, end)
+    context = terms
+    for around in (term, header):
+        if around is not None and around != (start, end):
+            context = context | frozenset(keyword_tokens(doc.text[around[0] : around[1]]))
+    if unit == "sentence" and _LABEL.fullmatch(text) and sid + 1 in by_id and by_id[sid + 1][0] == doc_id:
+        # "Changed in version 3.8." says what changed in the sentence after it: it is read with it
+        after = by_id[sid + 1]
+        context = context | sentence_terms(snapshot, sid + 1, doc.text[after[1] : after[2]])
+        cos = max(cos, cosine_of[sid + 1])
+    back, reading, inherited = sid, text, context
+    while unit == "sentence" and _REFERS_BACK.match(reading.lstrip("(")) and back - 1 in by_id and back > sid - 3:
+        # "Those calls should be preceded by..." is about what the sentence before names (and "(This
+        # allows...)" about the one before that): those words count, at half weight
+        back -= 1
+        before = by_id[back]
+        if before[0] != doc_id:
+            break
+        reading = doc.text[before[1] : before[2]]
+        inherited = inherited | sentence_terms(snapshot, back, reading)
+    return context, inherited, cos, (unit, term, header)
+
+
 def score_sentences(
     snapshot: Snapshot, hits: Sequence[Hit], qvec: np.ndarray, question: str,
     tuning: Tuning = Tuning(), kind: str | None = None,
@@ -155,59 +236,27 @@ def score_sentences(
     if kind in _TYPE_WORDS:  # "On what date...": "date" names what is asked, no sentence needs to hold it
         asked = asked - _TYPE_WORDS[kind] or asked
     weights = term_weights(snapshot, asked)
-    seen: set[int] = set()
-    rows: list[tuple[int, int, int, int]] = []
-    named: dict[int, float] = {}
-    passage: dict[int, float] = {}  # sentence id -> the best retrieval score of a passage holding it
-    best_hit = max((h.score for h in hits), default=0.0)
-    for hit in hits:
-        chunk = snapshot.chunk(hit.chunk_id)
-        named[chunk.doc_id] = max(named.get(chunk.doc_id, 0.0), hit.named)
-        for sid, span in snapshot.sentences_of(chunk):
-            passage[sid] = max(passage.get(sid, -1.0), hit.score - best_hit)
-            if sid not in seen:
-                seen.add(sid)
-                rows.append((sid, chunk.doc_id, span.start, span.end))
+    gathered = _gather(snapshot, hits)
+    rows, named, by_id = gathered.rows, gathered.named, gathered.by_id
     subjects = _code_subjects(question)
     plain_question = " ".join(question.lower().split()) if tuning.negation_penalty else ""
     if _NEGATION.search(plain_question):
         plain_question = ""  # a question that negates something itself: no sentence contradicts it by negating
-    by_id = {r[0]: (r[1], r[2], r[3]) for r in rows}
     if not rows:
         return []
-    vectors = snapshot.sentence_vectors_of([r[0] for r in rows])
-    cosines = vectors @ qvec.astype(np.float32)
+    cosines = snapshot.sentence_vectors_of([r[0] for r in rows]) @ qvec.astype(np.float32)
     scored = []
     doc_weights: dict[int, dict[str, float]] = {}
     cosine_of = {r[0]: float(c) for r, c in zip(rows, cosines, strict=True)}
     for (sid, doc_id, start, end), cos in zip(rows, cosines, strict=True):
         doc = snapshot.document(doc_id)
         text = doc.text[start:end]
-        terms = sentence_terms(snapshot, sid, text)
-        unit, term, header = unit_context(doc, start, end)
-        context = terms
-        for around in (term, header):
-            if around is not None and around != (start, end):
-                context = context | frozenset(keyword_tokens(doc.text[around[0] : around[1]]))
-        if unit == "sentence" and _LABEL.fullmatch(text) and sid + 1 in by_id and by_id[sid + 1][0] == doc_id:
-            # "Changed in version 3.8." says what changed in the sentence after it: it is read with it
-            after = by_id[sid + 1]
-            context = context | sentence_terms(snapshot, sid + 1, doc.text[after[1] : after[2]])
-            cos = max(cos, cosine_of[sid + 1])
-        back, reading, inherited = sid, text, context
-        while unit == "sentence" and _REFERS_BACK.match(reading.lstrip("(")) and back - 1 in by_id and back > sid - 3:
-            # "Those calls should be preceded by..." is about what the sentence before names (and "(This
-            # allows...)" about the one before that): those words count, at half weight
-            back -= 1
-            before = by_id[back]
-            if before[0] != doc_id:
-                break
-            reading = doc.text[before[1] : before[2]]
-            inherited = inherited | sentence_terms(snapshot, back, reading)
+        context, inherited, cos, (unit, term, header) = _read_with_context(
+            snapshot, doc, doc_id, sid, start, end, float(cos), by_id, cosine_of)
         if doc_id not in doc_weights:
             # Inside a document about X, "X" in the question is no evidence for one sentence over another:
             # the rest of the question ("capital city", "born") is what tells its sentences apart.
-            topic = set(keyword_tokens(doc.title)) if tuning.topic_aware else set()
+            topic = set(keyword_tokens(doc.title)) if tuning.topic_aware and not _title_is_opening(doc) else set()
             rest = {t: w for t, w in weights.items() if t not in topic}
             doc_weights[doc_id] = rest if rest else weights
         overlap = keyword_overlap(doc_weights[doc_id], context)
@@ -215,8 +264,8 @@ def score_sentences(
             overlap += 0.5 * (keyword_overlap(doc_weights[doc_id], inherited) - overlap)
         # A sentence of the document the question names is, other things equal, the one to quote; so is one
         # of the passage retrieval ranked best, and one describing the API the question names.
-        score = float(cos) + tuning.keyword_weight * overlap + tuning.named_bonus * named[doc_id] \
-            + tuning.passage_weight * passage[sid]
+        score = cos + tuning.keyword_weight * overlap + tuning.named_bonus * named[doc_id] \
+            + tuning.passage_weight * gathered.passage[sid]
         if subjects and term is not None and _defines(doc.text[term[0] : term[1]], subjects):
             score += tuning.subject_bonus
         if unit in ("term", "header") or (unit == "sentence" and (is_fragment(text) or _introduces_other(
@@ -224,6 +273,7 @@ def score_sentences(
             score -= tuning.fragment_penalty
         if plain_question and _contradicts(text, plain_question):
             score -= tuning.negation_penalty
+        terms = sentence_terms(snapshot, sid, text)
         found = typed_answer(kind, doc.text, start, end, unit, term, question, terms) if kind else None
         shows_code = unit == "code"
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
@@ -233,7 +283,7 @@ def score_sentences(
             score += tuning.code_bonus
         if found is not None:
             score += tuning.type_bonus
-        scored.append(ScoredSentence(sid, doc_id, start, end, score, float(cos), found, overlap, named[doc_id],
+        scored.append(ScoredSentence(sid, doc_id, start, end, score, cos, found, overlap, named[doc_id],
                                      unit, term, header))
     scored.sort(key=lambda s: (-s.score, s.sentence_id))
     return scored
@@ -447,8 +497,20 @@ def passages_of(snapshot: Snapshot, hits: Sequence[Hit]) -> list[Passage]:
         page = doc.page_at(chunk.start)
         passages.append(Passage(rank, doc.source, chunk.start, chunk.end, doc.text[chunk.start : chunk.end],
                                 hit.score, doc.title, line_of(doc.text, chunk.start),
-                                page.number if page else None, page.label if page else None, doc.format))
+                                page.number if page else None, page.label if page else None, doc.format,
+                                place_of(doc, chunk.start)))
     return passages
+
+
+def place_of(doc: Document, offset: int) -> Place:
+    """Where an offset is in the terms of its document's format (qa.types.Place)."""
+    page = doc.page_at(offset)
+    anchor, paragraph, row = (doc.anchor_at(offset, kind) for kind in ("id", "paragraph", "row"))
+    if page is not None and row is not None and row.start < page.start:
+        row = None  # a row of the sheet before
+    return Place(anchor.name if anchor else None, int(paragraph.name) if paragraph else None,
+                 int(row.name) if row and row.name.isdigit() else None, tuple(doc.section_path(offset)),
+                 bool(page and page.ocr))
 
 
 @dataclass(frozen=True)
@@ -503,9 +565,18 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
                 re.match(r"(?:which|where|that|this|here)\b", text):
             group.insert(0, Quote(before.doc_id, before.start, before.end, before.score, "code"))
         elif typed and s.answer is None and same and after is not None and after.kind in ("sentence", "code") \
-                and (after.answer is not None or after.kind == "code") \
+                and (after.answer is not None or after.kind == "code" or not shows_answer) \
                 and "\n\n" not in doc.text[s.end : after.start]:
+            # (a "why" question, answered by no sentence of its own: the one after it in the paragraph most often
+            # gives the reason: "...have grown bolder in dealing with Moscow." "Russia now depends on...")
             group.append(Quote(after.doc_id, after.start, after.end, after.score, after.kind, after.answer))
+        elif typed and not shows_answer and s.answer is None and before is not None and \
+                before.doc_id == s.doc_id and before.kind == "sentence" and before.term == s.term and \
+                "\n\n" not in doc.text[before.end : s.start]:
+            # the same for the last sentence of a paragraph: the one before gives the reason ("When he began
+            # implementing Python, Guido van Rossum was also reading...Monty Python's..." "...so he decided to
+            # call the language Python.")
+            group.insert(0, Quote(before.doc_id, before.start, before.end, before.score, before.kind))
         elif after is not None and after.doc_id == s.doc_id and after.kind == "header":
             # a sentence introducing a table ("...are given in the following table."): its best row answers
             head = (after.start, after.end)
@@ -519,6 +590,58 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
                 group[i] = Quote(q.doc_id, q.start, q.end, q.score, q.kind, s.answer, q.header)
                 break
     return group
+
+
+def _lead_with_the_asked_type(
+    snapshot: Snapshot, scored: list[ScoredSentence], chosen: list[ScoredSentence], kind: str, tuning: Tuning,
+) -> tuple[list[ScoredSentence], tuple[int, int, int, float, tuple[int, int]] | None]:
+    """The chosen sentences led by one holding an answer of the asked type, where one should lead (or none at
+    all when no sentence holds the date or number asked), and a date question's dated header, if it answers."""
+    from qa.reader import DATE, DOC_KINDS, LEADS, PERSON, STRICT
+
+    # A date or number counts in a sentence that shares a word of what is asked besides the topic, or in
+    # the document the question names: "1991" answers "When did Kazakhstan become independent?", not
+    # "When was Blinken born?"; "a 15th-century citadel" answers "When was Machu Picchu built?".
+    typed = [s for s in scored if s.answer is not None and s.score >= tuning.abstain_below
+             and (kind not in STRICT or s.overlap > 0 or s.named > 0)]
+    header = _dated_header(snapshot, chosen[0], typed) if kind == DATE else None
+    margin = tuning.extra_margin * (2 if kind in DOC_KINDS else 1)
+    if header is None and not typed and kind in STRICT:
+        return [], None  # no date or number anywhere: a near-topic question the documents do not answer
+    if header is None and typed and chosen[0].answer is None:
+        # a sentence holding an answer of the asked type leads: always for a date or a number (one without
+        # cannot answer), for a name when it is nearly as good a match; for "who", a sentence about someone
+        # it only calls "he" or "his" ("It is his first visit...") cannot answer, so the best one naming
+        # someone and sharing a word of the question leads (not for "...since Russia invaded it")
+        lead: ScoredSentence | None = None
+        if kind in STRICT or kind in LEADS or typed[0].score >= chosen[0].score - margin:
+            lead = typed[0]
+        elif kind == PERSON and _PERSONAL_PRONOUN.search(snapshot.document(chosen[0].doc_id).text[
+                chosen[0].start : chosen[0].end]):
+            lead = next((s for s in typed if s.overlap > 0 or s.named > 0), None)
+        if lead is not None:
+            chosen = [lead, *[c for c in chosen if c.sentence_id != lead.sentence_id]][: tuning.max_sentences]
+    return chosen, header
+
+
+def _quotes_of(
+    snapshot: Snapshot, scored: list[ScoredSentence], chosen: list[ScoredSentence],
+    header: tuple[int, int, int, float, tuple[int, int]] | None, kind: str | None, tuning: Tuning,
+) -> list[Quote]:
+    """The quotes of the chosen sentences, each with what it needs to be understood (`quote_group`), after
+    the dated header that answers a date question; no two overlap."""
+    from qa.reader import DOC_KINDS, NO_SHORT
+
+    quotes: list[Quote] = []
+    if header is not None:
+        doc_id, start, end, score, highlight = header
+        quotes.append(Quote(doc_id, start, end, score, "sentence", highlight))
+    neighbours = {s.sentence_id: s for s in scored}
+    for s in chosen[: tuning.max_sentences]:
+        for q in quote_group(snapshot, s, neighbours, kind in DOC_KINDS if kind else False, kind not in NO_SHORT):
+            if not any(q.doc_id == o.doc_id and q.start < o.end and o.start < q.end for o in quotes):
+                quotes.append(q)
+    return quotes[: tuning.max_sentences + 2]
 
 
 def compose(
@@ -543,7 +666,7 @@ def compose(
     header; and when no retrieved sentence holds an answer of the asked type, or the question names
     something no retrieved passage mentions, corpus-qa abstains. Each chosen sentence is quoted with what
     it needs to be understood (`quote_group`)."""
-    from qa.reader import DATE, DOC_KINDS, LEADS, NO_SHORT, STRICT, expected_type
+    from qa.reader import expected_type
     from qa.terms import never_mentioned
 
     passages = passages_of(snapshot, hits)
@@ -565,34 +688,10 @@ def compose(
     chosen = select_sentences(snapshot, scored, tuning)
     header = None
     if chosen and kind is not None:
-        # A date or number counts in a sentence that shares a word of what is asked besides the topic, or in
-        # the document the question names: "1991" answers "When did Kazakhstan become independent?", not
-        # "When was Blinken born?"; "a 15th-century citadel" answers "When was Machu Picchu built?".
-        typed = [s for s in scored if s.answer is not None and s.score >= tuning.abstain_below
-                 and (kind not in STRICT or s.overlap > 0 or s.named > 0)]
-        if kind == DATE:
-            header = _dated_header(snapshot, chosen[0], typed)
-        margin = tuning.extra_margin * (2 if kind in DOC_KINDS else 1)
-        if header is None and not typed and kind in STRICT:
-            chosen = []  # no date or number anywhere: a near-topic question the documents do not answer
-        elif header is None and typed and chosen[0].answer is None and \
-                (kind in STRICT or kind in LEADS or typed[0].score >= chosen[0].score - margin):
-            # a sentence holding an answer of the asked type leads: always for a date or a number (one without
-            # cannot answer), for a name when it is nearly as good a match
-            chosen = [typed[0], *[c for c in chosen if c.sentence_id != typed[0].sentence_id]]
-            chosen = chosen[: tuning.max_sentences]
+        chosen, header = _lead_with_the_asked_type(snapshot, scored, chosen, kind, tuning)
     if chosen and tuning.reader and not _names_are_present(question, passages[: tuning.answer_passages], snapshot):
         chosen = []
-    quotes: list[Quote] = []
-    if header is not None:
-        doc_id, start, end, score, highlight = header
-        quotes.append(Quote(doc_id, start, end, score, "sentence", highlight))
-    neighbours = {s.sentence_id: s for s in scored}
-    for s in chosen[: tuning.max_sentences]:
-        for q in quote_group(snapshot, s, neighbours, kind in DOC_KINDS if kind else False, kind not in NO_SHORT):
-            if not any(q.doc_id == o.doc_id and q.start < o.end and o.start < q.end for o in quotes):
-                quotes.append(q)
-    quotes = quotes[: tuning.max_sentences + 2]
+    quotes = _quotes_of(snapshot, scored, chosen, header, kind, tuning)
     lead = chosen[0] if chosen else (scored[0] if scored else None)
     signals = measure(snapshot, question, lead, scored, hits, kind, quotes)
     if quotes and signals["dense"] < relevance_floor and signals["coverage"] < tuning.off_topic_coverage:
@@ -704,7 +803,7 @@ def _citation(snapshot: Snapshot, n: int, q: Quote) -> Citation:
     citation = Citation(n, doc.source, q.start, q.end, doc.text[q.start : q.end], q.score, doc.title,
                         doc.date, doc.place, line_of(doc.text, q.start), page.number if page else None,
                         page.label if page else None, doc.format, section.title if section else None,
-                        q.highlight, q.kind, q.header, context_text)
+                        q.highlight, q.kind, q.header, context_text, place_of(doc, q.start))
     verify_citation(doc.text, citation)
     return citation
 

@@ -24,6 +24,7 @@ from qa.display import has_surrogates, terminal_safe, without_surrogates
 
 if TYPE_CHECKING:
     from index.build import BuildSummary
+    from index.types import DocumentInfo
     from qa.engine import Engine
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -99,7 +100,7 @@ class _Progress:
     model…"), never progress or warnings."""
 
     DELAY = 0.5
-    UNITS = {"reading": "file", "embedding": "chunk"}
+    UNITS = {"reading": "file", "ocr": "page", "embedding": "chunk"}
 
     def __init__(self, stream: TextIO, quiet: bool = False) -> None:
         self.stream = stream
@@ -270,9 +271,10 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
             runner = RayRunner(None if ray_address == LOCAL_RAY else ray_address, settings.embedder,
                                settings.precision)
         engine = Engine(settings, runner=runner)
+        click.get_current_context().call_on_close(engine.close)
         summary = _Progress(sys.stderr).run(engine.reindex(rebuild=rebuild))
         assert isinstance(summary, BuildSummary)
-        _report_index(summary, settings, as_json)
+        _report_index(summary, settings, as_json, engine)
         if watch:
             _watch(engine, as_json, {s.source for s in summary.skipped})
     except QAError as error:
@@ -282,8 +284,10 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
             runner.close()  # stops the Ray it started (after the build, or at Ctrl+C)
 
 
-def _report_index(summary: BuildSummary, settings: Any, as_json: bool) -> None:
-    data = summary.to_dict() | {"corpus": str(settings.corpus)}
+def _report_index(summary: BuildSummary, settings: Any, as_json: bool, engine: Engine | None = None) -> None:
+    decoded = [{"source": d.source, "encoding": d.encoding} for d in (engine.documents("") if engine else [])
+               if d.encoding]
+    data = summary.to_dict() | {"corpus": str(settings.corpus), "decoded": decoded}
     if as_json:
         click.echo(json.dumps(data))
     else:
@@ -294,6 +298,28 @@ def _report_index(summary: BuildSummary, settings: Any, as_json: bool) -> None:
             f"{data['seconds']:.2f} s.\nIndex folder: {terminal_safe(str(data['index']))}",
             err=True,
         )
+        for line in index_notes(data):
+            click.echo(terminal_safe(line), err=True)
+
+
+def index_notes(data: dict[str, Any]) -> list[str]:
+    """What a summary says beyond its counts: formats it does not read (`ignored: 3 .png, 1 .zip`), what
+    .qaignore left out, and text files decoded from another encoding than UTF-8."""
+    lines = []
+    ignored = data.get("ignored") or {}
+    if ignored:
+        shown = [f"{n} {ext}" for ext, n in list(ignored.items())[:12]]
+        more = sum(ignored.values()) - sum(n for n in list(ignored.values())[:12])
+        lines.append("ignored (formats not read): " + ", ".join(shown) + (f", {more} more" if more else ""))
+    if data.get("excluded"):
+        n = data["excluded"]
+        lines.append(f"excluded by .qaignore: {n} {'file or folder' if n == 1 else 'files and folders'}")
+    decoded = data.get("decoded") or []
+    if decoded:
+        names = ", ".join(f"{d['source']} ({d['encoding']})" for d in decoded[:5])
+        lines.append(f"decoded from another encoding than UTF-8: {names}" +
+                     (f" and {len(decoded) - 5} more" if len(decoded) > 5 else ""))
+    return lines
 
 
 def _watch(engine: Engine, as_json: bool, warned: set[str]) -> None:
@@ -345,6 +371,7 @@ def _prepared_engine(settings, refresh: bool = True):
     from qa.engine import Engine
 
     engine = Engine(settings)
+    click.get_current_context().call_on_close(engine.close)  # a Milvus Lite store's server goes with it
     _Progress(sys.stderr, quiet=True).run(engine.prepare(refresh=refresh))
     return engine
 
@@ -376,9 +403,13 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
         fail(error)
     for warning in answer.warnings:
         _warn(warning)
+    from qa.opener import remember
+
+    record = answer.to_dict(id=1)
+    remember(engine.settings.corpus, record["citations"])  # for `qa open N`
     if as_json:
         try:
-            out = json.dumps(answer.to_dict(id=1), ensure_ascii=False, allow_nan=False)
+            out = json.dumps(record, ensure_ascii=False, allow_nan=False)
         except ValueError:  # NaN or Infinity: not JSON, and a sign that a score came from a damaged index
             from index.errors import IndexStateError
 
@@ -386,9 +417,52 @@ def ask(question: str, corpus: Path | None, index_dir: Path | None, top_k: int |
                                   f"index may be damaged. {engine.store.rebuild_hint}"))
         click.echo(out)
     else:
-        click.echo(render.terminal(answer, verbose=verbose))
+        click.echo(render.terminal(answer, verbose=verbose, link=_linker(engine.settings.corpus)))
     if fail_on_abstain and answer.abstained:
         sys.exit(int(ExitCode.ABSTAINED))
+
+
+def _linker(corpus: Path) -> Any:
+    """Citation -> the file:// URL of its place, when stdout is a terminal that shows OSC 8 links; else None."""
+    from qa.display import supports_hyperlinks
+
+    if not supports_hyperlinks(sys.stdout.isatty()):
+        return None
+    from qa.opener import target_of
+
+    return lambda c: target_of(corpus, {"source": c.source, "format": c.format, "page": c.page,
+                                        "anchor": c.where.anchor}).url()
+
+
+@cli.command("open", context_settings=CONTEXT)
+@click.argument("n", type=click.IntRange(min=1))
+@click.option("--print", "dry_run", is_flag=True, help="Print the command that would open it, and do nothing.")
+def open_cmd(n: int, dry_run: bool) -> None:
+    """Open the source of citation N of the last `qa ask` answer where it points: a PDF at its page, an HTML
+    page at its anchor, a text file at its line in $VISUAL/$EDITOR, anything else with the default
+    application (xdg-open; open on macOS), printing the place to look (slide, sheet and row, paragraph).
+    """
+    import shlex
+
+    from qa.opener import plan, recalled, run, target_of
+
+    try:
+        corpus, citation = recalled(n)
+        target = target_of(corpus, citation)
+        how = plan(target)
+        where = f" ({target.where})" if target.where else ""
+        if how.command is None:
+            click.echo(terminal_safe(f"No display and no $EDITOR to open it with: the citation is in "
+                                     f"{target.path}{where}."), err=True)
+            return
+        shown = " ".join(shlex.quote(word) for word in how.command)
+        if dry_run:
+            click.echo(terminal_safe(shown))
+            return
+        click.echo(terminal_safe(f"Opening {target.path}{where}: {shown}"), err=True)
+        run(how)
+    except QAError as error:
+        fail(error)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -512,6 +586,62 @@ def text(source: str, corpus: Path | None, index_dir: Path | None) -> None:
     sys.stdout.buffer.flush()
 
 
+def describe_size(info: DocumentInfo) -> str:
+    """What a listing shows of a document's length: its pages, slides, cells or sheets; rows for tables;
+    characters otherwise; with the pages read by OCR."""
+    names = {"pdf": "page", "epub": "chapter", "pptx": "slide", "ipynb": "cell", "xlsx": "sheet"}
+    parts = []
+    if info.format in names:
+        parts.append(f"{info.pages} {names[info.format]}{'' if info.pages == 1 else 's'}")
+    if info.format in ("xlsx", "csv", "tsv"):
+        parts.append(f"{info.units} row{'' if info.units == 1 else 's'}")
+    elif info.format not in names:
+        parts.append(f"{info.chars:,} chars")
+    if info.ocr_pages:
+        parts.append(f"{info.ocr_pages} by OCR")
+    if info.encoding:
+        parts.append(info.encoding)
+    return ", ".join(parts)
+
+
+def _when(stamp: float | None) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "-"
+
+
+@cli.command("ls", context_settings=CONTEXT)
+@common_options
+@where_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document (JSON Lines).")
+def ls_cmd(corpus: Path | None, index_dir: Path | None, as_json: bool) -> None:
+    """List the indexed documents: format, pages (slides, cells, sheets) or rows, and when each was indexed.
+
+    Builds the index first if there is none; does not refresh it (run `qa index` for that).
+    """
+    try:
+        engine = _prepared_engine(settings_from(corpus, index_dir), refresh=False)
+        documents = engine.documents()
+    except QAError as error:
+        fail(error)
+    if as_json:
+        import datetime as dt
+
+        for d in documents:
+            indexed = dt.datetime.fromtimestamp(d.indexed, dt.UTC).isoformat(timespec="seconds") \
+                if d.indexed else None
+            click.echo(json.dumps({"source": d.source, "title": d.title, "date": d.date, "format": d.format,
+                                   "pages": d.pages, "units": d.units, "chars": d.chars, "ocr_pages": d.ocr_pages,
+                                   "encoding": d.encoding, "indexed": indexed}, ensure_ascii=False))
+        return
+    rows = [(d.source, d.format, describe_size(d), _when(d.indexed)) for d in documents]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(("document", "format", "size", ""))]
+    click.echo(terminal_safe(f"{'document':<{widths[0]}}  {'format':<{widths[1]}}  {'size':<{widths[2]}}  indexed"))
+    for source, fmt, size, when in rows:
+        click.echo(terminal_safe(f"{source:<{widths[0]}}  {fmt:<{widths[1]}}  {size:<{widths[2]}}  {when}"))
+    click.echo(f"{len(rows)} document{'' if len(rows) == 1 else 's'}", err=True)
+
+
 @cli.command("mcp", context_settings=CONTEXT)
 @common_options
 @where_option
@@ -527,8 +657,10 @@ def mcp_cmd(corpus: Path | None, index_dir: Path | None, http_port: int | None, 
     \b
     Tools: ask (the `qa ask --json` object), search (ranked passages), read (a document's
     indexed text, or a span of it: every citation's quote), list_documents.
-    Client configuration: {"mcpServers": {"corpus-qa": {"command": "qa",
-                           "args": ["mcp", "--corpus", "/path/to/docs"]}}}
+    Client configuration, with the absolute path of qa (`which qa`: clients do not search your PATH):
+    {"mcpServers": {"corpus-qa": {"command": "/abs/path/to/qa",
+                                  "args": ["mcp", "--corpus", "/path/to/docs"]}}}
+    Run `qa index --corpus DIR` first for a large folder, so the server answers at once.
     The model and index load once, in the background; stdout carries only the protocol.
     --where sets the filter of calls that give none.
     """

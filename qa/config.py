@@ -51,7 +51,7 @@ class Tuning:
     answer_passages: int = 5
     """Sentences are drawn from this many of the top passages, whatever `top_k` is."""
     title_weight: float = 0.4
-    """Added to the score of every chunk of a document whose title the question names (index/titles.py)."""
+    """Added to the score of every chunk of a document whose title the question names (index/text/titles.py)."""
     title_common: float = 0.4
     """Share of `title_weight` a title gets when the question writes it as common words, not as a name."""
     title_head: float = 0.5

@@ -71,3 +71,38 @@ for _kept in "\n\t":
 def visible(text: str) -> str:
     """`text` with every control character replaced by one visible stand-in; newlines and tabs kept."""
     return text.translate(_STAND_INS)
+
+
+# -- links ----------------------------------------------------------------------------------------------------
+
+_LINK_PROGRAMS = frozenset({"iTerm.app", "WezTerm", "vscode", "ghostty", "Hyper", "Tabby", "rio", "WarpTerminal"})
+_LINK_TERMS = ("xterm-kitty", "alacritty", "foot", "xterm-ghostty", "wezterm", "contour")
+
+
+def supports_hyperlinks(isatty: bool, env: dict[str, str] | None = None) -> bool:
+    """Whether output to this terminal may carry OSC 8 hyperlinks: FORCE_HYPERLINK=1 or 0 decides (the
+    convention of the supports-hyperlinks package); else only a terminal known to show them (iTerm2,
+    WezTerm, VS Code, GNOME Terminal and other VTE >= 0.50, Konsole, Windows Terminal, kitty, foot,
+    Alacritty, Ghostty), not through tmux or screen, and never when the output is not a terminal."""
+    import os
+
+    env = dict(os.environ) if env is None else env
+    forced = env.get("FORCE_HYPERLINK")
+    if forced is not None and forced.strip() != "":
+        return forced.strip() != "0"
+    if not isatty or env.get("TERM", "") in ("", "dumb") or env.get("TMUX") or env.get("STY"):
+        return False
+    if env.get("TERM_PROGRAM") in _LINK_PROGRAMS or env.get("WT_SESSION") or env.get("KONSOLE_VERSION") \
+            or env.get("KITTY_WINDOW_ID") or env.get("DOMTERM"):
+        return True
+    vte = env.get("VTE_VERSION", "")
+    if vte.isdigit() and int(vte) >= 5000:
+        return True
+    return env.get("TERM", "").startswith(_LINK_TERMS)
+
+
+def hyperlink(url: str, text: str) -> str:
+    """`text` (already terminal-safe) as an OSC 8 link to `url`. The URL is percent-encoded by the caller;
+    anything in it that could end the sequence early is dropped."""
+    clean_url = UNSAFE.sub("", url).replace("\x1b", "")
+    return f"\x1b]8;;{clean_url}\x1b\\{text}\x1b]8;;\x1b\\"

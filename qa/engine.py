@@ -136,7 +136,7 @@ def check_corpus(corpus: Path) -> None:
     if not corpus.is_dir():
         raise CorpusError(
             f"The corpus folder {corpus} does not exist. Pass --corpus DIR with a folder "
-            "of documents (.txt, .md, .rst, .pdf, .html, .docx, .epub)."
+            "of documents (.txt, .md, .pdf, .html, .docx, .odt, .pptx, .xlsx, .csv, .ipynb, ...)."
         )
 
 
@@ -254,7 +254,7 @@ class Engine:
             yield Notice(message, warning=True)
 
     def _ensure_query_encoder(self) -> Iterator[Notice]:
-        """Once per model: export the torch-free query encoder (see index/onnx_encoder.py)."""
+        """Once per model: export the torch-free query encoder (see index/embedding/onnx.py)."""
         if not self.embedder.needs_query_encoder():
             return
         yield Notice("Preparing the fast question encoder (once per model)…")

@@ -113,6 +113,101 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
+@dataclass
+class _Tally:
+    """Counts kept while the questions are asked; `finish` turns them into the report's rates."""
+
+    hits1: float = 0.0
+    hits5: float = 0.0
+    hits10: float = 0.0
+    rr: float = 0.0
+    correct: int = 0
+    page_first: int = 0
+    page_top5: int = 0
+    predicted_abstain: int = 0
+    true_abstain: int = 0
+    both_abstain: int = 0
+    verbatim: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+    def rank(self, report: EvalReport, row: dict[str, Any], ranked: list[str], gold: set[str]) -> None:
+        report.ranked_questions += 1
+        first = next((i for i, s in enumerate(ranked[:RANK_DEPTH]) if s in gold), None)
+        row["gold_rank"] = None if first is None else first + 1
+        if first is not None:
+            self.hits1 += first < 1
+            self.hits5 += first < 5
+            self.hits10 += 1
+            self.rr += 1 / (first + 1)
+
+    def page(self, report: EvalReport, row: dict[str, Any], answer: Any, gold_page: int, gold: set[str]) -> None:
+        report.page_questions += 1
+        pages = [(p.source, p.page) for p in answer.passages[:5]]
+        first = answer.citations[0] if answer.citations else None
+        self.page_first += first is not None and first.page == gold_page and (not gold or first.source in gold)
+        self.page_top5 += any(page == gold_page and (not gold or s in gold) for s, page in pages)
+        row["cited_page"] = first.page if first is not None else None
+
+    def answered(self, report: EvalReport, row: dict[str, Any], answer: Any, q: EvalQuestion) -> None:
+        report.answer_questions += 1
+        text = answer.text.lower()
+        ok = not answer.abstained and all(a.lower() in text for a in q.answers) and \
+            (not q.any_of or any(a.lower() in text for a in q.any_of))
+        self.correct += ok
+        row["correct"] = ok
+
+    def abstention(self, answer: Any, abstain: bool) -> None:
+        self.predicted_abstain += answer.abstained
+        self.true_abstain += abstain
+        self.both_abstain += answer.abstained and abstain
+
+    def finish(self, report: EvalReport) -> None:
+        report.questions = len(report.rows)
+        if report.ranked_questions:
+            m = report.ranked_questions
+            report.recall_at_1, report.recall_at_5 = self.hits1 / m, self.hits5 / m
+            report.recall_at_10, report.mrr_at_10 = self.hits10 / m, self.rr / m
+        if report.answer_questions:
+            report.answer_accuracy = self.correct / report.answer_questions
+        if report.page_questions:
+            report.page_accuracy = self.page_first / report.page_questions
+            report.page_recall_at_5 = self.page_top5 / report.page_questions
+        if self.predicted_abstain:
+            report.abstention_precision = self.both_abstain / self.predicted_abstain
+        if self.true_abstain:
+            report.abstention_recall = self.both_abstain / self.true_abstain
+        if report.citations:
+            report.verbatim_rate = self.verbatim / report.citations
+        if self.latencies:
+            self.latencies.sort()
+            report.latency_p50_ms = _percentile(self.latencies, 0.5)
+            report.latency_p95_ms = _percentile(self.latencies, 0.95)
+
+
+class _QuoteChecker:
+    """Re-reads each cited document once: the file itself for text formats (safely: a link or a pipe put
+    there is not followed), the stored extracted text for the others."""
+
+    def __init__(self, corpus: Path, document_text: Callable[[str], str | None] | None) -> None:
+        self.corpus, self.document_text = corpus, document_text
+        self.texts: dict[str, str] = {}
+
+    def verbatim(self, c: Any) -> bool:
+        from index.types import TEXT_FORMATS
+
+        if c.source not in self.texts:
+            if c.format in TEXT_FORMATS or self.document_text is None:
+                from index.reading.load import read_corpus_text
+
+                try:
+                    self.texts[c.source] = read_corpus_text(self.corpus, c.source)[0]
+                except ValueError:
+                    self.texts[c.source] = ""
+            else:
+                self.texts[c.source] = self.document_text(c.source) or ""
+        return bool(self.texts[c.source][c.start : c.end] == c.quote)
+
+
 def evaluate(
     ask: Callable[[str], Any],
     corpus: Path,
@@ -124,19 +219,11 @@ def evaluate(
     """Ask every question with `ask` (question -> Answer) and score the answers. `document_text` gives the
     stored text of extracted formats (PDF, HTML...) to check their quotes against; `sources_titled` maps a
     `gold_title` to the documents of that title."""
-    from index.types import TEXT_FORMATS
-
-    report = EvalReport()
-    hits1 = hits5 = hits10 = rr = 0.0
-    correct = page_first = page_top5 = 0
-    predicted_abstain = true_abstain = both_abstain = 0
-    verbatim = 0
-    latencies: list[float] = []
-    file_cache: dict[str, str] = {}
+    report, tally, quotes = EvalReport(), _Tally(), _QuoteChecker(corpus, document_text)
     for n, q in enumerate(questions, start=1):
         started = time.perf_counter()
         answer = ask(q.question)
-        latencies.append((time.perf_counter() - started) * 1000)
+        tally.latencies.append((time.perf_counter() - started) * 1000)
         ranked: list[str] = []
         for p in answer.passages:
             if p.source not in ranked:
@@ -147,70 +234,21 @@ def evaluate(
         if q.gold_title and sources_titled is not None:
             gold |= set(sources_titled(q.gold_title))
         if gold or q.gold_title:
-            report.ranked_questions += 1
-            first = next((i for i, s in enumerate(ranked[:RANK_DEPTH]) if s in gold), None)
-            row["gold_rank"] = None if first is None else first + 1
-            if first is not None:
-                hits1 += first < 1
-                hits5 += first < 5
-                hits10 += 1
-                rr += 1 / (first + 1)
+            tally.rank(report, row, ranked, gold)
         if q.gold_page is not None:
-            report.page_questions += 1
-            pages = [(p.source, p.page) for p in answer.passages[:5]]
-            first = answer.citations[0] if answer.citations else None
-            on_page = first is not None and first.page == q.gold_page and (not gold or first.source in gold)
-            page_first += on_page
-            page_top5 += any(page == q.gold_page and (not gold or s in gold) for s, page in pages)
-            row["cited_page"] = first.page if first is not None else None
+            tally.page(report, row, answer, q.gold_page, gold)
         if q.answers or q.any_of:
-            report.answer_questions += 1
-            text = answer.text.lower()
-            ok = not answer.abstained and all(a.lower() in text for a in q.answers) and \
-                (not q.any_of or any(a.lower() in text for a in q.any_of))
-            correct += ok
-            row["correct"] = ok
+            tally.answered(report, row, answer, q)
         if q.abstain is not None:
-            predicted_abstain += answer.abstained
-            true_abstain += q.abstain
-            both_abstain += answer.abstained and q.abstain
+            tally.abstention(answer, q.abstain)
         report.abstained += answer.abstained
         for c in answer.citations:
-            if c.source not in file_cache:
-                if c.format in TEXT_FORMATS or document_text is None:
-                    from index.reading.load import read_corpus_text
-
-                    try:  # the file itself, re-read (safely: a link or a pipe put there is not followed)
-                        file_cache[c.source] = read_corpus_text(corpus, c.source)[0]
-                    except ValueError:
-                        file_cache[c.source] = ""
-                else:
-                    file_cache[c.source] = document_text(c.source) or ""
             report.citations += 1
-            verbatim += file_cache[c.source][c.start : c.end] == c.quote
+            tally.verbatim += quotes.verbatim(c)
         report.rows.append(row)
         if progress:
             progress(n)
-    report.questions = len(report.rows)
-    if report.ranked_questions:
-        m = report.ranked_questions
-        report.recall_at_1, report.recall_at_5, report.recall_at_10 = hits1 / m, hits5 / m, hits10 / m
-        report.mrr_at_10 = rr / m
-    if report.answer_questions:
-        report.answer_accuracy = correct / report.answer_questions
-    if report.page_questions:
-        report.page_accuracy = page_first / report.page_questions
-        report.page_recall_at_5 = page_top5 / report.page_questions
-    if predicted_abstain:
-        report.abstention_precision = both_abstain / predicted_abstain
-    if true_abstain:
-        report.abstention_recall = both_abstain / true_abstain
-    if report.citations:
-        report.verbatim_rate = verbatim / report.citations
-    if latencies:
-        latencies.sort()
-        report.latency_p50_ms = _percentile(latencies, 0.5)
-        report.latency_p95_ms = _percentile(latencies, 0.95)
+    tally.finish(report)
     return report
 
 

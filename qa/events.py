@@ -13,7 +13,8 @@ def describe(event: BuildEvent | Notice) -> tuple[str, float | None]:
     """The line a person reads for `event`, and how far along it is (0..1), None when not measurable."""
     if isinstance(event, Progress):
         fraction = event.done / event.total if event.total else None
-        return f"{event.stage.capitalize()} {event.done}/{event.total}…", fraction
+        label = "OCR of scanned pages" if event.stage == "ocr" else event.stage.capitalize()
+        return f"{label} {event.done}/{event.total}…", fraction
     if isinstance(event, FileSkipped):
         return f"skipped {event.skipped.source}: {event.skipped.reason}", None
     if isinstance(event, Notice):

@@ -19,7 +19,7 @@ while it serves, so a library's stray print cannot corrupt it); progress goes to
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from index.errors import QAError
 from qa import __version__
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from qa.config import Settings
     from qa.engine import Engine
+    from qa.mcp_schema import DocumentEntry, DocumentList
     from qa.watch import CorpusWatcher
 
 INSTRUCTIONS = """\
@@ -123,6 +124,10 @@ class EngineLoader:
         self._thread: threading.Thread | None = None
         self._engine: Engine | None = None
         self._error: BaseException | None = None
+        self.status: tuple[float, str] = (0.0, "Loading the index and the model…")
+        """(progress, message) of the load in progress: a number that only grows (items done over all of the
+        build's stages) and what is happening, for the MCP progress notifications of calls that wait."""
+        self._stages: dict[str, tuple[float, int]] = {}
 
     def start(self) -> None:
         """Start loading, unless a load is under way or done."""
@@ -149,6 +154,7 @@ class EngineLoader:
             engine = Engine(self.settings)
             for event in engine.prepare():
                 self.progress(event)
+                self._note(event)
             documents, chunks = engine.stats()
             print(f"qa mcp: ready, {documents} documents, {chunks} chunks", file=sys.stderr, flush=True)
         except BaseException as exc:  # noqa: BLE001 - handed to every waiting call, which reports it
@@ -163,6 +169,42 @@ class EngineLoader:
             self._done.set()
         if engine is not None and self.watch:
             self._start_watching(engine)
+
+    def _note(self, event: object) -> None:
+        """Keep the load's progress as one growing number and a line: each stage (reading, OCR, embedding,
+        writing) counts from where the stages before it ended."""
+        from index.build import BuildEvent
+        from index.build import Progress as BuildProgress
+        from qa.events import describe
+
+        progress, message = self.status
+        if isinstance(event, BuildProgress):
+            base, _last = self._stages.get(event.stage, (progress, 0))
+            self._stages[event.stage] = (base, event.done)
+            progress = max(progress, base + event.done)
+            unit = {"reading": "files", "ocr": "pages", "embedding": "chunks"}.get(event.stage, "steps")
+            message = f"Building the index: {event.stage} {event.done}/{event.total} {unit}"
+        else:
+            message = describe(cast(BuildEvent, event))[0]
+        self.status = (progress, message)
+
+    async def ready(self, ctx: Any = None) -> "Engine":
+        """The engine, awaited without holding a worker thread; meanwhile, calls that asked for progress (a
+        progress token) are sent a notification whenever the load moves on (a first build can take
+        minutes)."""
+        import anyio
+
+        self.start()
+        sent: tuple[float, str] | None = None
+        while not self._done.is_set():
+            if ctx is not None and self.status != sent:
+                sent = self.status
+                try:
+                    await ctx.report_progress(sent[0], None, sent[1])
+                except Exception:  # noqa: BLE001 - a notification that cannot be sent must not fail the call
+                    ctx = None
+            await anyio.sleep(0.2)
+        return await anyio.to_thread.run_sync(self.get)
 
     def _start_watching(self, engine: "Engine") -> None:
         """Re-index on every change under the corpus, debounced; questions keep being answered from the
@@ -267,10 +309,44 @@ def _server_class() -> type["MCPServer"]:
     return Server
 
 
+def _read_span(engine: Any, source: str, start: int | None, end: int | None) -> str:
+    """`read`: a document's stored text, or a span of it. Looked up in the index by name only: a path from the
+    client is never opened, so "../x" or a file of the corpus folder that is not indexed cannot be read."""
+    text = None if has_surrogates(source) else _usage(lambda: engine.document_text(source))
+    if text is None:
+        raise _tool_error(f"{source!r} is not in the index: give a source as citations or list_documents show "
+                          "it (a path relative to the corpus folder).")
+    first = 0 if start is None else start
+    last = len(text) if end is None else end
+    if not 0 <= first <= last <= len(text):
+        raise _tool_error(f"The span [{first}, {last}) is not inside {source!r}, which has {len(text)} "
+                          "characters: need 0 <= start <= end <= length.")
+    return str(text[first:last])
+
+
+def _listing(documents: list[Any], limit: int) -> "DocumentList":
+    """`list_documents`: the first `limit` documents, with how many there are in all."""
+    listed: list[DocumentEntry] = [{"source": d.source, "title": d.title, "date": d.date, "format": d.format,
+                                    "pages": d.pages, "chars": d.chars} for d in documents[:limit]]
+    return {"documents": listed, "total": len(documents), "truncated": len(documents) > limit}
+
+
+async def in_thread(work: Callable[[], Any]) -> Any:
+    """Run blocking engine work in a worker thread (as the SDK runs synchronous tools), so the server keeps
+    answering meanwhile."""
+    import anyio
+
+    return await anyio.to_thread.run_sync(work)
+
+
 def build_server(loader: EngineLoader) -> "MCPServer":
-    """The MCP server and its four tools, over `loader`'s engine."""
+    """The MCP server and its four tools, over `loader`'s engine. Every tool has a typed output schema
+    (qa/mcp_schema.py; `read`'s is {"result": text}, its text content the stored text itself)."""
+    from mcp.server.mcpserver import Context
     from mcp.types import ToolAnnotations
     from pydantic import Field
+
+    from qa.mcp_schema import AskResult, DocumentList, SearchResult
 
     read_only = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                                 open_world_hint=False)
@@ -278,74 +354,65 @@ def build_server(loader: EngineLoader) -> "MCPServer":
                                         log_level="WARNING")
 
     @server.tool(description=ASK_HELP, annotations=read_only)
-    def ask(
+    async def ask(
         question: Annotated[str, Field(description="The question, in plain words.")],
+        ctx: Context,
         top_k: Annotated[int | None, Field(description=f"Passages to retrieve, 1 to {MAX_TOP_K} (default 5).",
                                            strict=True)] = None,
         where: Annotated[str | None, Field(description=WHERE_HELP)] = None,
         generate: Annotated[bool | None, Field(description=GENERATE_HELP)] = None,
-    ) -> dict[str, Any]:
+    ) -> AskResult:
         _check_text("question", question)
         _check_top_k(top_k)
-        engine = loader.get()
-        answer = _usage(lambda: engine.ask(question, top_k=top_k, where=where, generate=generate))
+        engine = await loader.ready(ctx)
+        answer = await in_thread(lambda: _usage(lambda: engine.ask(question, top_k=top_k, where=where,
+                                                                   generate=generate)))
         return answer.to_dict(id=1)  # id 1, as `qa ask --json` gives it: the same object
 
     @server.tool(description=SEARCH_HELP, annotations=read_only)
-    def search(
+    async def search(
         query: Annotated[str, Field(description="What to look for: a question or keywords.")],
+        ctx: Context,
         top_k: Annotated[int | None, Field(description=f"Passages to return, 1 to {MAX_TOP_K} (default 5).",
                                            strict=True)] = None,
         where: Annotated[str | None, Field(description=WHERE_HELP)] = None,
-    ) -> dict[str, Any]:
+    ) -> SearchResult:
         from qa.engine import normalize_question
 
         _check_text("query", query)
         _check_top_k(top_k)
-        engine = loader.get()
+        engine = await loader.ready(ctx)
         question = _usage(lambda: normalize_question(query))
         warnings = list(question.warnings)
-        passages = _usage(lambda: engine.search(question, top_k=top_k, where=where))
+        passages = await in_thread(lambda: _usage(lambda: engine.search(question, top_k=top_k, where=where)))
         if not passages:
             scope = where if where is not None else engine.settings.where
             warnings.append(f"No documents match the filter {scope!r}." if scope else "The index holds no passages.")
         return {"query": question.text, "passages": [p.to_dict() for p in passages], "warnings": warnings}
 
-    @server.tool(description=READ_HELP, annotations=read_only, structured_output=False)
-    def read(
+    @server.tool(description=READ_HELP, annotations=read_only)
+    async def read(
         source: Annotated[str, Field(description="The document's path relative to the corpus, as citations give "
                                                  "it, e.g. notes/report.pdf.")],
+        ctx: Context,
         start: Annotated[int | None, Field(description="First character, 0-based (default 0).", strict=True)] = None,
         end: Annotated[int | None, Field(description="One past the last character (default: the end).",
                                          strict=True)] = None,
     ) -> str:
-        engine = loader.get()
-        # Looked up in the index by name only: a path from the client is never opened, so "../x" or a file
-        # of the corpus folder that is not indexed cannot be read.
-        text = None if has_surrogates(source) else _usage(lambda: engine.document_text(source))
-        if text is None:
-            raise _tool_error(f"{source!r} is not in the index: give a source as citations or list_documents show "
-                            "it (a path relative to the corpus folder).")
-        first = 0 if start is None else start
-        last = len(text) if end is None else end
-        if not 0 <= first <= last <= len(text):
-            raise _tool_error(f"The span [{first}, {last}) is not inside {source!r}, which has {len(text)} "
-                            "characters: need 0 <= start <= end <= length.")
-        return text[first:last]
+        return _read_span(await loader.ready(ctx), source, start, end)
 
     @server.tool(description=LIST_HELP, annotations=read_only)
-    def list_documents(
+    async def list_documents(
+        ctx: Context,
         where: Annotated[str | None, Field(description=WHERE_HELP)] = None,
         limit: Annotated[int, Field(description="Most documents to list (1 to 10000, default 1000).",
                                     strict=True)] = 1000,
-    ) -> dict[str, Any]:
+    ) -> DocumentList:
         if not 1 <= limit <= 10_000:
             raise _tool_error(f"limit must be between 1 and 10000 (got {limit}).")
-        engine = loader.get()
-        documents = _usage(lambda: engine.documents(where))
-        listed = [{"source": d.source, "title": d.title, "date": d.date, "format": d.format, "pages": d.pages,
-                   "chars": d.chars} for d in documents[:limit]]
-        return {"documents": listed, "total": len(documents), "truncated": len(documents) > limit}
+        engine = await loader.ready(ctx)
+        documents = await in_thread(lambda: _usage(lambda: engine.documents(where)))
+        return _listing(documents, limit)
 
     return server
 

@@ -70,6 +70,13 @@ _ORGS = frozenset(
     inc ltd party army navy committee commission agency office bank institute organization organisation
     association federation league club republic kingdom empire church court senate parliament congress""".split()
 )
+_CONTINENTS = frozenset("asia europe africa america americas oceania antarctica arctic eurasia".split())
+_PLACE_HEADS = frozenset(
+    """ocean sea mountains peninsula gulf desert province region district territory county islands island city
+    river lake valley bay coast""".split())
+_DIRECTIONS = frozenset("north south east west central northern southern eastern western middle".split())
+"""A name holding a continent, ending in a place's head noun ("Red Sea", "Rocky Mountains") or starting with
+a direction ("Central Asia", "North Korea") names a place, not a person."""
 _NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+{_NAME_WORD})*")
 
 _THINGS = (r"functions?|methods?|class(?:es)?|modules?|packages?|options?|flags?|arguments?|parameters?|fields?|"
@@ -84,7 +91,9 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:which|what|in which|in what|since which|since what|from which)\s+(?:python |r |[\w.]+ )?"
                 r"(?:version|release)s?\b|\bsince when\b|\bwhen was .* (?:added|introduced|deprecated|removed)\b"),
      VERSION),
-    (re.compile(r"^why\b|^(?:what is|what's) the reason\b|^how come\b"), WHY),
+    (re.compile(r"^why\b|^(?:what is|what's) the reason\b|^how come\b|"
+                r"^where (?:does|did) .*\b(?:name|word|term|phrase|title)\b.* come from\b|"
+                r"\bhow (?:did|does) .* get (?:its|his|her|their|the) name\b|^what is the origin of\b"), WHY),
     (re.compile(r"^(?:how (?:do|can|should|would|could|might) (?:i|you|we|one)|how (?:can|could|should|might) \w+|"
                 r"how to|what is the (?:best |right |"
                 r"simplest |easiest |recommended )?way to|what'?s the (?:best |right |simplest |easiest )?way to|"
@@ -187,8 +196,9 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                     start = start + sentence[start:end].index(words[last_title]) + len(words[last_title])
                     start += len(sentence[start:end]) - len(sentence[start:end].lstrip())
                 named = normalize(sentence[start:end]).split()
-                if any(w in _ORGS for w in named) or (named and _DEMONYM.search(named[-1])):
-                    continue  # an institution or a people ("Central Asian"), not a person
+                if named and (any(w in _ORGS or w in _CONTINENTS for w in named) or named[-1] in _PLACE_HEADS
+                              or named[0] in _DIRECTIONS or _DEMONYM.search(named[-1])):
+                    continue  # an institution, a place or a people ("Central Asia(n)"), not a person
             if any(w in asked for w in normalize(sentence[start:end]).split()):
                 continue  # what the question is about ("Antony Blinken" for "Blinken", "Mount Etna" for
                 #           "Where is Etna?") is not its answer

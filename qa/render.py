@@ -7,9 +7,25 @@ links or headings, code is shown as code and a table row under its header row in
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from qa.display import terminal_safe, visible
-from qa.types import Answer
+from qa.display import hyperlink, terminal_safe, visible
+from qa.types import Answer, Citation
+
+
+class _Safe(str):
+    """A line already made terminal-safe (it carries a link's escape sequences, which are the layout's own)."""
+
+
+def _header(c: Citation, suffix: str, link: Callable[[Citation], str | None] | None) -> str:
+    """A citation's header line; with `link`, its location is a hyperlink to the cited place."""
+    line = c.header() + suffix
+    url = link(c) if link is not None else None
+    if not url:
+        return line
+    prefix, location = f"[{c.n}] ", c.location()
+    rest = line[len(prefix) + len(location):]
+    return _Safe(terminal_safe(prefix) + hyperlink(url, terminal_safe(location)) + terminal_safe(rest))
 
 
 def _one_line(text: str) -> str:
@@ -45,11 +61,12 @@ def _terminal_parts(answer: Answer) -> list[str]:
     return lines
 
 
-def terminal(answer: Answer, verbose: bool = False) -> str:
+def terminal(answer: Answer, verbose: bool = False, link: Callable[[Citation], str | None] | None = None) -> str:
     """The plain-text rendering of an Answer for a terminal. Each line is escaped whole (qa/display.py):
     the only line breaks are this layout's own and those of code blocks, which are shown as code (indented,
     line by line); a table row is shown under its header row. With `verbose`, the retrieved passages follow
-    an answer too."""
+    an answer too. With `link`, each citation's location is an OSC 8 hyperlink to the URL it gives (for a
+    terminal that shows them)."""
     from index.reading.load import shorten
 
     lines = []
@@ -57,10 +74,6 @@ def terminal(answer: Answer, verbose: bool = False) -> str:
         lines += _terminal_parts(answer)
     elif answer.abstained:
         lines.append(answer.text)
-        if answer.passages:
-            lines += ["", "Closest passages:"]
-            lines += [f"  {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
-        return "\n".join(terminal_safe(line) for line in lines)
     if answer.abstained:
         if answer.passages:
             lines += ["", "Closest passages:"]
@@ -87,7 +100,7 @@ def terminal(answer: Answer, verbose: bool = False) -> str:
     shown_header = None
     for c in answer.citations:
         label = KIND_LABELS.get(c.kind)
-        head = c.header() + (f" ({label})" if label else "")
+        head = _header(c, f" ({label})" if label else "", link)
         if c.kind == "code":
             lines.append(head)
             lines += [f"    {row}" for row in c.quote.split("\n")]
@@ -99,12 +112,13 @@ def terminal(answer: Answer, verbose: bool = False) -> str:
             shown_header = (c.source, c.context)
             continue
         else:
-            lines.append(f"{head}  \"{_one_line(c.quote)}\"")
+            quoted = f"  \"{_one_line(c.quote)}\""
+            lines.append(_Safe(head + terminal_safe(quoted)) if isinstance(head, _Safe) else head + quoted)
         shown_header = None
     if verbose and answer.passages:
         lines += ["", "Passages:"]
         lines += [f"  [{p.rank}] {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
-    return "\n".join(terminal_safe(line) for line in lines)
+    return "\n".join(line if isinstance(line, _Safe) else terminal_safe(line) for line in lines)
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")

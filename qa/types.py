@@ -42,25 +42,66 @@ class Passage:
     page_label: str | None = None
     """The printed page label, where the PDF defines one."""
     format: str = "txt"
-    """The document's format: txt, md, rst, pdf, html, docx or epub."""
+    """The document's format: txt, md, rst, pdf, html, docx, epub, odt, pptx, xlsx, csv, tsv or ipynb."""
+    where: Place = field(default_factory=lambda: Place())
+    """Where `start` is beyond its page and line: anchor, paragraph, row, section path, OCR."""
 
     def location(self) -> str:
         """Where the passage is, as people read it: `file.pdf p. 12` or `notes.txt:5`."""
-        return locate(self.source, self.line, self.page, self.page_label, self.format)
+        return locate(self.source, self.line, self.page, self.page_label, self.format, self.where)
 
     def to_dict(self) -> dict[str, Any]:
         """A passage in the JSON contract (`passages` of `qa ask --json`, the MCP `search` tool)."""
         return {"rank": self.rank, "source": self.source, "start": self.start, "end": self.end, "text": self.text,
                 "score": round(self.score, 4), "line": self.line, "page": self.page, "page_label": self.page_label,
-                "format": self.format}
+                "format": self.format, **self.where.to_dict(self.format, self.page, self.page_label)}
 
 
-def locate(source: str, line: int, page: int | None, page_label: str | None, fmt: str) -> str:
-    """The one place a citation's position is rendered for people (CLI, chat, exports)."""
+@dataclass(frozen=True)
+class Place:
+    """Where an offset of a document is, in the terms its own viewer or a reader uses (beyond page and line)."""
+
+    anchor: str | None = None
+    """The nearest element id at or before it (HTML): `page.html#anchor` opens there."""
+    paragraph: int | None = None
+    """The 1-based number of its paragraph (DOCX, ODT), headings included."""
+    row: int | None = None
+    """Its row's number as a spreadsheet shows it (CSV, TSV: the header is row 1; XLSX: the row in its sheet)."""
+    section_path: tuple[str, ...] = ()
+    """The headings it falls under, outermost first."""
+    ocr: bool = False
+    """Whether its page's text was recognised from the page's image (a scanned page)."""
+
+    def to_dict(self, fmt: str, page: int | None, page_label: str | None) -> dict[str, Any]:
+        """The JSON fields a citation and a passage add for it (all present, null where they do not apply)."""
+        return {"anchor": self.anchor, "paragraph": self.paragraph, "row": self.row,
+                "sheet": page_label if fmt == "xlsx" else None,
+                "slide": page if fmt == "pptx" else None, "cell": page if fmt == "ipynb" else None,
+                "section_path": list(self.section_path), "ocr": self.ocr}
+
+
+PAGE_NAMES = {"epub": "ch.", "pptx": "slide", "ipynb": "cell"}
+"""How a page is named where it is not a printed page."""
+
+
+def locate(source: str, line: int, page: int | None, page_label: str | None, fmt: str,
+           place: Place | None = None) -> str:
+    """The one place a citation's position is rendered for people (CLI, chat, exports): `guide.pdf p. 7`,
+    `venv.html#creating`, `report.docx ¶12`, `deck.pptx slide 3`, `book.xlsx Costs row 5`, `notes.txt:12`."""
+    place = place or Place()
+    if fmt == "xlsx":
+        sheet = f" {page_label}" if page_label else (f" sheet {page}" if page else "")
+        return f"{source}{sheet}" + (f" row {place.row}" if place.row is not None else "")
+    if place.row is not None:
+        return f"{source} row {place.row}"
+    if place.anchor is not None:
+        return f"{source}#{place.anchor}"
+    if place.paragraph is not None:
+        return f"{source} \u00b6{place.paragraph}"
     if page is None:
         return f"{source}:{line}"
-    if fmt == "epub":
-        return f"{source} ch. {page}"
+    if fmt in PAGE_NAMES:
+        return f"{source} {PAGE_NAMES[fmt]} {page}"
     return f"{source} p. {page_label or page}"
 
 
@@ -106,15 +147,27 @@ class Citation:
     """For a table row: the document offsets of its table's header row, shown with it; None otherwise."""
     context_text: str | None = None
     """The text at `context` (verbatim, verified like the quote)."""
+    where: Place = field(default_factory=lambda: Place())
+    """Where the quote is beyond its page and line: anchor, paragraph, row, section path, OCR."""
 
     def location(self) -> str:
         """Where the quote is, as people read it: `file.pdf p. 12` or `notes.txt:5`."""
-        return locate(self.source, self.line, self.page, self.page_label, self.format)
+        return locate(self.source, self.line, self.page, self.page_label, self.format, self.where)
+
+    def section_shown(self) -> str | None:
+        """The section path as shown beside the location (`Install › Linux`), or None. A sheet's or a
+        slide's own title is left out where the location names it already."""
+        path = list(self.where.section_path)
+        if self.format == "xlsx" and path and path[0] == self.page_label:
+            path = path[1:]
+        return " \u203a ".join(path) or None
 
     def header(self) -> str:
-        """`[n] location (date, place)`: the citation's heading everywhere it is shown."""
+        """`[n] location (section path; OCR; date, place)`: the citation's heading everywhere it is shown
+        (OCR: the quote was recognised from a scanned page's image)."""
         meta = ", ".join(x for x in (self.date, self.place) if x)
-        return f"[{self.n}] {self.location()}" + (f" ({meta})" if meta else "")
+        notes = "; ".join(x for x in (self.section_shown(), "OCR" if self.where.ocr else "", meta) if x)
+        return f"[{self.n}] {self.location()}" + (f" ({notes})" if notes else "")
 
 
 @dataclass(frozen=True)
@@ -216,7 +269,7 @@ class Answer:
                  "section": c.section, "highlight": list(c.highlight) if c.highlight else None,
                  "kind": c.kind,
                  "header": {"start": c.context[0], "end": c.context[1], "text": c.context_text}
-                 if c.context else None}
+                 if c.context else None, **c.where.to_dict(c.format, c.page, c.page_label)}
                 for c in self.citations
             ],
             "passages": [p.to_dict() for p in self.passages],

@@ -255,7 +255,8 @@ class CorpusWatcher:
     def _relevant(self, change: Any, path: str) -> bool:
         """Whether a change can matter to the index: not in a hidden file or folder (the index skips them),
         not inside the index folder (its own writes would trigger updates forever), and a document by its
-        name (or a folder, or something deleted, which may have been a folder of documents)."""
+        name (or a folder, or something deleted, which may have been a folder of documents), or the corpus's
+        `.qaignore`."""
         from index.paths import is_index_entry
         from index.reading.formats import declared_format
 
@@ -265,6 +266,8 @@ class CorpusWatcher:
         if relative is None:
             return False
         parts = relative.split(os.sep)
+        if relative == ".qaignore":
+            return True  # what it excludes changes what the index holds
         if any(part.startswith(".") for part in parts) or (self._index_is_corpus and is_index_entry(parts[0])):
             return False
         if declared_format(os.path.basename(path)) is not None:

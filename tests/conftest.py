@@ -12,9 +12,11 @@ Isolation works at two levels:
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -108,6 +110,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     patch.setenv("QA_EMBEDDER", "hash")
     session.config.stash[_SANDBOX] = Sandbox(root, home, cache, models,
                                              {d: fingerprint(d) for d in REAL_CACHES}, patch)
+
+
+_STARTS_A_PROCESS = re.compile(r"qa_command\(|popen_interruptible\(|subprocess\.(?:run|Popen|check_output|call)\(|"
+                               r"\bqa\(\"(?:mcp|chat)\"|\"--(?:watch|ray)\"|mcp_session\([^)]*process=True")
+"""What in a test's own body starts a process: the `subprocess` marker's rule."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks `subprocess` the tests whose body starts a process (`-m 'not subprocess'`: the in-process tests)."""
+    for item in items:
+        function = getattr(item, "function", None)
+        try:
+            source = inspect.getsource(function) if function is not None else ""
+        except (OSError, TypeError):
+            continue
+        if _STARTS_A_PROCESS.search(source):
+            item.add_marker(pytest.mark.subprocess)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -245,6 +264,48 @@ def qa_command() -> list[str]:
     """The installed `qa` console script next to this interpreter (falls back to `python -m`)."""
     script = Path(sys.executable).parent / "qa"
     return [str(script)] if script.exists() else [sys.executable, "-c", "from tui.cli import main; main()"]
+
+
+IN_A_PROCESS_OF_ITS_OWN = ("mcp", "chat")
+"""Commands run as a subprocess even by `run_qa`: they serve until EOF or a signal, or own the terminal."""
+
+
+def run_qa(*args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None,
+           cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+    """`qa ARGS` as a user runs it, with what it wrote (bytes) and its exit status; in this process through
+    click's runner (about a second faster than a new interpreter), except for the commands that need a
+    process of their own (`mcp`, `chat`, `--watch`, `--ray`). An exception the command lets escape is shown
+    as the real `qa` shows it: a traceback on stderr, exit status 1. Tests about processes themselves
+    (signals, stdin EOF, a cold start's imports) start `qa_command()` directly."""
+    if (args and args[0] in IN_A_PROCESS_OF_ITS_OWN) or "--watch" in args or "--ray" in args:
+        data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+        return subprocess.run([*qa_command(), *args], input=data, capture_output=True, timeout=timeout, cwd=cwd,
+                              env={**os.environ, **(env or {})}, stdin=None if data is not None else subprocess.DEVNULL)
+    import traceback
+
+    from click.testing import CliRunner
+
+    from tui.cli import cli
+
+    here = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        result = CliRunner().invoke(cli, list(args), input=stdin if stdin is not None else b"", env=env,
+                                    prog_name="qa")
+    finally:
+        os.chdir(here)
+    stderr = result.stderr_bytes or b""
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception)).encode("utf-8")
+    return subprocess.CompletedProcess(["qa", *args], result.exit_code, result.stdout_bytes, stderr)
+
+
+def run_qa_text(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """`run_qa`, its output decoded strictly (every byte `qa` writes must be UTF-8)."""
+    out = run_qa(*args, **kwargs)
+    return subprocess.CompletedProcess(out.args, out.returncode, out.stdout.decode("utf-8"),
+                                       out.stderr.decode("utf-8"))
 
 
 def load_questions(*names: str) -> list[dict]:

@@ -49,8 +49,38 @@ def make_pdf(path: Path, pages: Sequence[str], *, title: str | None = None, head
     return path
 
 
+def make_scanned_pdf(path: Path, pages: Sequence[str], dpi: int = 150, text_pages: Sequence[int] = ()) -> Path:
+    """A scanned PDF, made as a scanner makes one: each page of a text PDF (make_pdf) rendered to a grayscale
+    image at `dpi`, and the images put back together as a PDF with no text layer. Pages whose index is in
+    `text_pages` keep their text layer instead (a mixed PDF)."""
+    import pypdfium2 as pdfium
+
+    source = make_pdf(path.with_suffix(".source.pdf"), pages)
+    pdf = pdfium.PdfDocument(source)
+    out = pdfium.PdfDocument.new()
+    for i in range(len(pdf)):
+        if i in text_pages:
+            out.import_pages(pdf, [i])
+            continue
+        page = pdf[i]
+        width, height = page.get_size()
+        image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+        page.close()
+        blank = out.new_page(width, height)
+        obj = pdfium.PdfImage.new(out)
+        obj.set_bitmap(pdfium.PdfBitmap.from_pil(image))
+        obj.set_matrix(pdfium.PdfMatrix().scale(width, height))
+        blank.insert_obj(obj)
+        blank.gen_content()
+        blank.close()
+    out.save(str(path))
+    pdf.close()
+    source.unlink()
+    return path
+
+
 def make_image_only_pdf(path: Path) -> Path:
-    """A 'scanned' PDF: shapes and no text layer."""
+    """A PDF of vector shapes only: no text layer, and no image to read either."""
     from fpdf import FPDF
 
     pdf = FPDF()

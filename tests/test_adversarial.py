@@ -16,12 +16,11 @@ from index.build import BuildSummary, build, is_stale
 from index.embedding.hashing import HashEmbedder
 from index.errors import ExitCode, UsageError
 from index.storage.local import IndexDir
-from tests.conftest import clean_env, qa_command
+from tests.conftest import clean_env, qa_command, run_qa_text
 
 
 def qa(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*qa_command(), *args], capture_output=True, text=True, timeout=timeout,
-                          env=clean_env(**env), stdin=subprocess.DEVNULL)
+    return run_qa_text(*args, env=env, timeout=timeout)
 
 
 def one_line_error(stderr: str) -> str:
@@ -142,6 +141,7 @@ def milvus_lite() -> None:
     pytest.importorskip("milvus_lite")
 
 
+@pytest.mark.milvus
 def test_a_milvus_lite_path_on_someone_s_folder_or_file_is_refused(milvus_lite: None, corpus: Path,
                                                                    tmp_path: Path) -> None:
     theirs = tmp_path / "x.db"
@@ -158,6 +158,7 @@ def test_a_milvus_lite_path_on_someone_s_folder_or_file_is_refused(milvus_lite: 
     assert out.returncode == ExitCode.USAGE and "is a file, not a folder" in one_line_error(out.stderr)
 
 
+@pytest.mark.milvus
 def test_a_milvus_lite_store_is_private(milvus_lite: None, corpus: Path, tmp_path: Path) -> None:
     os.umask(0o022)
     store = tmp_path / "qa.db"
@@ -170,6 +171,7 @@ def test_a_milvus_lite_store_is_private(milvus_lite: None, corpus: Path, tmp_pat
     assert loose == []
 
 
+@pytest.mark.milvus
 def test_an_unreachable_milvus_server_is_its_own_error(milvus_lite: None, corpus: Path) -> None:
     out = qa("ask", "Where is Etna?", "--corpus", str(corpus), "--store", "milvus://127.0.0.1:1")
     assert out.returncode == ExitCode.STORE, out.stderr
@@ -664,7 +666,9 @@ def test_qa_config_shows_values_escaped(tmp_path: Path) -> None:
 
 
 def test_a_pdf_after_an_encrypted_one_is_not_called_encrypted(tmp_path: Path) -> None:
-    """PDFium's last error is per process, and a PDF that opens without a page was reported with it."""
+    """PDFium's last error is per process and stays set after a document that opens: a PDF that opens without
+    a page was reported with the error of whichever PDF failed before it (a password, a data format error),
+    so what a file is called depended on the files read before it in the same process."""
     import pypdfium2 as pdfium
     from fpdf import FPDF
 
@@ -680,11 +684,32 @@ def test_a_pdf_after_an_encrypted_one_is_not_called_encrypted(tmp_path: Path) ->
     empty = pdfium.PdfDocument.new()
     empty.save(str(tmp_path / "empty.pdf"))
     empty.close()
+    (tmp_path / "damaged.pdf").write_bytes(b"%PDF-1.4\n" + b"not a PDF body " * 64)
+    (tmp_path / "fine.pdf").write_bytes(locked_free_pdf())
     for name, reason in [("empty.pdf", "it has no pages"), ("locked.pdf", "encrypted PDF"),
-                         ("empty.pdf", "it has no pages"), ("locked.pdf", "encrypted PDF")]:
+                         ("empty.pdf", "it has no pages"), ("locked.pdf", "encrypted PDF"),
+                         ("damaged.pdf", "damaged or truncated PDF"), ("empty.pdf", "it has no pages"),
+                         ("fine.pdf", ""), ("empty.pdf", "it has no pages"), ("damaged.pdf", "Data format error"),
+                         ("locked.pdf", "encrypted PDF"), ("damaged.pdf", "damaged or truncated PDF")]:
+        if not reason:
+            assert "Lava" in load_document(tmp_path, name).text
+            continue
         with pytest.raises(LoadError) as info:
             load_document(tmp_path, name)
-        assert reason in str(info.value) and (name == "locked.pdf") == ("encrypted" in str(info.value)), name
+        assert reason in str(info.value), (name, str(info.value))
+        assert (name == "locked.pdf") == ("encrypted" in str(info.value)), (name, str(info.value))
+        assert (name == "empty.pdf") == ("no pages" in str(info.value)), (name, str(info.value))
+
+
+def locked_free_pdf() -> bytes:
+    """A one-page PDF that opens without a password."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Lava flows downhill.")
+    return bytes(pdf.output())
 
 
 def test_a_docx_without_core_properties_is_titled_by_its_first_heading(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ def app_asking(corpus: Path, index: Path, question: str | None, open_citation: b
     app = ChatApp(make_factory(corpus, index), corpus_label="")
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        app.query_one("#question", Input).cursor_blink = False  # a screenshot must not catch the cursor mid-blink
         await app.workers.wait_for_complete()
         app.clear_notifications()
         if question is not None:
@@ -73,10 +74,4 @@ def test_snapshot_parts(snap_compare, tmp_path: Path) -> None:  # type: ignore[n
 
     corpus = write_countries(tmp_path / "countries")
     app, before = app_asking(corpus, tmp_path / "idx", LAND)
-
-    async def settled(pilot) -> None:  # type: ignore[no-untyped-def]
-        app.query_one("#question", Input).cursor_blink = False  # the screenshot must not catch a blink
-        await before(pilot)
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=(80, 24), run_before=settled)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)

@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from index.errors import ExitCode
-from tests.conftest import qa_command
+from tests.conftest import run_qa_text
 
 
 def qa(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*qa_command(), *args], input=stdin, capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+    return run_qa_text(*args, stdin=stdin, cwd=cwd)
 
 
 def test_index_json_summary_then_noop(corpus: Path, tmp_path: Path) -> None:

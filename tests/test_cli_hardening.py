@@ -21,7 +21,7 @@ import pytest
 
 from index.errors import ExitCode
 from qa.display import UNSAFE, terminal_safe
-from tests.conftest import popen_interruptible, qa_command
+from tests.conftest import popen_interruptible, qa_command, run_qa_text
 
 EVIL_TEXT = ("Mount Etna is a volcano \x1b]0;PWNED\x07\x1b[2J on Sicily with a \x1b]8;;http://evil.example\x1b\\link"
              "\x1b]8;;\x1b\\ and a \x9b31m C1 sequence, a DEL \x7f, an override \u202e and a separator \u2028 too.\n")
@@ -31,12 +31,7 @@ NEWLINE_NAME = "nl\n[9] forged.txt:1  \"fake\".txt"
 
 def qa(*args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None,
        ) -> subprocess.CompletedProcess[str]:
-    data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
-    out = subprocess.run([*qa_command(), *args], input=data, capture_output=True, timeout=120,
-                         env={**os.environ, **(env or {})})
-    # Decoded strictly: every byte the command writes must be UTF-8.
-    return subprocess.CompletedProcess(out.args, out.returncode, out.stdout.decode("utf-8"),
-                                       out.stderr.decode("utf-8"))
+    return run_qa_text(*args, stdin=stdin, env=env)  # decoded strictly: every byte it writes must be UTF-8
 
 
 def unsafe_in(text: str) -> list[str]:

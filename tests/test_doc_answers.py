@@ -134,6 +134,67 @@ def test_who_names_the_holder_of_the_role_in_the_asked_place(engine, question: s
     assert engine.ask(question).short_answer == person
 
 
+@pytest.mark.parametrize(("question", "short"), [
+    ("Whose first visit to the capital Astana was long planned?", "Antony Blinken"),
+    # the best sentence answers with a people, not a person: no one else's name is put in its place
+    ("Who invaded the country?", None),
+])
+def test_who_is_answered_by_a_sentence_naming_someone(engine, question: str, short: str | None) -> None:  # type: ignore[no-untyped-def]
+    """The sentence matching "whose first visit" best speaks of someone it only calls "his": it cannot answer
+    "who", so the best sentence naming a person and sharing a word with the question leads."""
+    (engine.settings.corpus / "visit.txt").write_text(
+        "Visits\n\nIt was his first visit to the capital Astana, and it was long planned.\n\n"
+        "The country was invaded by the Russian army, and the talks were long planned.\n\n"
+        "Antony Blinken arrived in the capital Astana and in the country.\n", encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    answer = engine.ask(question)
+    assert not answer.abstained and answer.short_answer == short, answer.text
+
+
+def test_a_title_that_is_only_the_first_sentence_is_not_taken_for_the_topic(engine) -> None:  # type: ignore[no-untyped-def]
+    """Inside a document about X, "X" in the question tells no sentence apart, so a titled document's title
+    words do not count towards a sentence's overlap; a text without a heading is titled by its first sentence,
+    whose words are then only what that sentence says, and count like any other."""
+    from qa.answer import score_sentences
+    from qa.reader import expected_type
+    from qa.retrieval import retrieve
+
+    for name, text in (("opening.txt", "Astana held talks with visitors.\n\nIt rained.\n"),
+                       ("titled.md", "# Astana held talks\n\nAstana held talks with visitors.\n"),
+                       ("titled.html", "<html><body><h1>Astana held talks</h1><p>Astana held talks with visitors.</p>"
+                                       "</body></html>")):
+        (engine.settings.corpus / name).write_text(text, encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    question = "Were the talks with visitors held on Tuesday?"
+    snapshot = engine.snapshot
+    hits = retrieve(snapshot, engine.embedder.embed_query(question), question, 10, engine.tuning)
+    overlap = {snapshot.document(s.doc_id).source: s.overlap for s in score_sentences(
+        snapshot, hits, engine.embedder.embed_query(question), question, engine.tuning, expected_type(question))
+        if snapshot.document(s.doc_id).text[s.start : s.end].startswith("Astana held talks with")}
+    assert overlap["opening.txt"] > overlap["titled.md"] > 0, overlap
+    assert overlap["titled.html"] == overlap["titled.md"], overlap  # a heading that the body starts with
+
+
+@pytest.mark.parametrize(("question", "reason"), [
+    # the lead is the paragraph's first sentence: the one after it gives the reason
+    ("Why have governments in the region grown bolder in dealing with Moscow?", "Russia now depends on their markets"),
+    # the lead is the paragraph's last sentence: the one before it gives the reason
+    ("Why did she want a short and unusual name for Kestrel?", "reading about falcons"),
+])
+def test_why_quotes_the_sentence_of_the_paragraph_that_gives_the_reason(engine, question: str,  # type: ignore[no-untyped-def]
+                                                                        reason: str) -> None:
+    (engine.settings.corpus / "kestrel.txt").write_text(
+        "The Kestrel tool\n\nWhen she began writing the tool, Ada was also reading about falcons every night. "
+        "She wanted a short and unusual name, so she decided to call the tool Kestrel.\n\nKestrel runs on Linux.\n",
+        encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    answer = engine.ask(question)
+    assert not answer.abstained and reason in answer.text, answer.text
+
+
 def test_date_question_is_answered_from_the_dateline(engine) -> None:  # type: ignore[no-untyped-def]
     """"On Tuesday" under a dated dateline: the date of the event is the article's date."""
     answer = engine.ask("On what date was Blinken in Astana?")

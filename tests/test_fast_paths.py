@@ -75,7 +75,7 @@ PARITY_TEXTS = [
 
 @pytest.mark.slow
 def test_own_bert_matches_sentence_transformers(minilm_fp32) -> None:  # type: ignore[no-untyped-def]
-    """index/bert.py replaces sentence-transformers at index time: it must compute the same vectors."""
+    """index/embedding/bert.py replaces sentence-transformers at index time: it must compute the same vectors."""
     minilm = minilm_fp32
     reference = minilm.sentence_transformer().encode(PARITY_TEXTS, normalize_embeddings=True, convert_to_numpy=True)
     ours = minilm.embed_documents(PARITY_TEXTS)

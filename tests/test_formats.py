@@ -69,10 +69,10 @@ def test_ligatures_and_control_characters_are_cleaned() -> None:
     assert clean("the \ufb01rst \ufb02ow\x1b[2J\u00ad ok\r\n") == "the first flow[2J ok\n"
 
 
-def test_pdf_without_text_layer_is_skipped_with_reason(tmp_path: Path) -> None:
-    make_image_only_pdf(tmp_path / "scan.pdf")
-    with pytest.raises(LoadError, match="no text layer: scanned\\? OCR is not supported"):
-        load_document(tmp_path, "scan.pdf")
+def test_pdf_without_text_nor_image_is_skipped_with_reason(tmp_path: Path) -> None:
+    make_image_only_pdf(tmp_path / "shapes.pdf")
+    with pytest.raises(LoadError, match="no text found in this PDF \\(no text layer, and no scanned page\\)"):
+        load_document(tmp_path, "shapes.pdf")
 
 
 def test_encrypted_pdf_is_skipped_with_reason(tmp_path: Path) -> None:

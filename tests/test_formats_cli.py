@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static, TextArea
 
-from tests.conftest import qa_command
+from tests.conftest import qa_command, run_qa_text
 from tests.docgen import LOREM, make_docx, make_epub, make_pdf
 
 LAVA = "Pahoehoe lava has a smooth, billowy surface and flows like thick honey down the slope."
@@ -34,7 +34,7 @@ def doc_corpus(tmp_path: Path) -> Path:
 
 
 def qa(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*qa_command(), *args], capture_output=True, text=True, timeout=120)
+    return run_qa_text(*args)
 
 
 def stored_text(root: Path, idx: Path, source: str) -> str:

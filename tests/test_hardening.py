@@ -22,7 +22,7 @@ from index.storage.local import IndexDir
 from index.text.chunking import split_sentences
 from qa.config import Settings
 from qa.engine import Engine
-from tests.conftest import clean_env, qa_command
+from tests.conftest import clean_env, qa_command, run_qa_text
 
 
 def run(corpus: Path, index: IndexDir) -> BuildSummary:
@@ -31,8 +31,8 @@ def run(corpus: Path, index: IndexDir) -> BuildSummary:
     return events[-1]
 
 
-def qa(*args: str, **kw) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    return subprocess.run([*qa_command(), *args], capture_output=True, text=True, timeout=120, **kw)
+def qa(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_qa_text(*args)
 
 
 # -- private files -----------------------------------------------------------------------------------

@@ -84,7 +84,8 @@ def test_what_the_schema_refuses() -> None:
             "citations": [{"n": 1, "source": "a.txt", "start": 0, "end": 3, "quote": "abc", "score": 0.5,
                            "title": "A", "date": None, "place": None, "line": 1, "page": None, "page_label": None,
                            "format": "txt", "section": None, "highlight": [0, 2], "kind": "sentence",
-                           "header": None}]}
+                           "header": None, "anchor": None, "paragraph": None, "row": None, "sheet": None,
+                           "slide": None, "cell": None, "section_path": [], "ocr": False}]}
     validator.validate(good)
     bad_cases = [
         {**good, "citations": [{**good["citations"][0], "highlight": [0]}]},
@@ -92,6 +93,39 @@ def test_what_the_schema_refuses() -> None:
         {**good, "citations": [{**good["citations"][0], "kind": "paragraph"}]},
         {**good, "extra": 1},
         {**good, "confidence": 1.5},
+        {**good, "citations": [{k: v for k, v in good["citations"][0].items() if k != "section_path"}]},
+        {**good, "citations": [{**good["citations"][0], "ocr": "yes"}]},
+        {**good, "citations": [{**good["citations"][0], "row": 0}]},
     ]
     for bad in bad_cases:
         assert not validator.is_valid(bad), bad
+
+
+def test_citations_of_the_other_formats_follow_the_schema(tmp_path: Path) -> None:
+    """An HTML anchor with its section path, an XLSX sheet and row, a PPTX slide, a notebook cell, a DOCX
+    paragraph: the fields that say where a quote is are all in the schema, and the offsets hold."""
+    from tests.docgen import make_docx
+    from tests.test_more_formats import make_notebook, make_pptx, make_xlsx
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "volcano.html").write_text(
+        "<html><head><title>Volcanoes</title></head><body><main><section id='calderas'><h1>Calderas</h1>"
+        "<p id='krakatoa-note'>Krakatoa collapsed into a caldera during the cataclysmic eruption of 1883.</p>"
+        "</section></main></body></html>", encoding="utf-8")
+    make_xlsx(corpus / "lab.xlsx")
+    make_pptx(corpus / "review.pptx")
+    make_notebook(corpus / "analysis.ipynb")
+    make_docx(corpus / "notes.docx", [("h1", "Field notes"), ("p", "Tephra deposits were sampled near the rim.")])
+    seen = set()
+    for question in ["When did Krakatoa collapse into a caldera?", "When was the centrifuge last calibrated?",
+                     "Why were the containers delayed in Rotterdam?", "Where were the tephra deposits sampled?",
+                     "Which store sold the most umbrellas in November?"]:
+        out = run_cli("ask", "--json", question, "--corpus", str(corpus), "--index", str(tmp_path / "idx"))
+        assert out.exit_code == 0, out.output
+        record = json.loads(out.stdout)
+        check(record, corpus)
+        c = record["citations"][0]
+        seen |= {key for key in ("anchor", "sheet", "row", "slide", "cell", "paragraph") if c[key] is not None}
+        assert all(p["section_path"] is not None for p in record["passages"])
+    assert seen == {"anchor", "sheet", "row", "slide", "cell", "paragraph"}, seen

@@ -87,20 +87,23 @@ def test_real_tokenizer_counts_tokens_without_torch() -> None:
 def test_bad_files_are_skipped_with_reasons(tmp_path: Path) -> None:
     (tmp_path / "ok.txt").write_text("Fine text.", encoding="utf-8")
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02binary")
-    (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))  # read, with its encoding (below)
+    (tmp_path / "controls.txt").write_bytes(bytes(range(1, 32)) * 8 + b"\xff\xfe not text")
     (tmp_path / "empty.md").write_text("  \n", encoding="utf-8")
     (tmp_path / ".hidden.txt").write_text("secret", encoding="utf-8")
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
     os.symlink(tmp_path / "missing-target.txt", tmp_path / "dangling.txt")
     found = {s.source for s in scan_corpus(tmp_path)}
-    assert found == {"ok.txt", "bin.txt", "latin1.txt", "empty.md", "dangling.txt"}
+    assert found == {"ok.txt", "bin.txt", "latin1.txt", "controls.txt", "empty.md", "dangling.txt"}
     reasons = {}
-    for source in sorted(found - {"ok.txt"}):
+    for source in sorted(found - {"ok.txt", "latin1.txt"}):
         with pytest.raises(ValueError) as info:
             load_document(tmp_path, source)
         reasons[source] = str(info.value)
     assert reasons["bin.txt"] == "binary file"
-    assert reasons["latin1.txt"].startswith("not UTF-8")
+    assert reasons["controls.txt"].startswith("binary file (not UTF-8 text")
+    latin = load_document(tmp_path, "latin1.txt")
+    assert (latin.text, latin.encoding) == ("café", "cp1252")
     assert reasons["empty.md"] == "empty file"
     assert reasons["dangling.txt"].startswith("unreadable")
 

@@ -1,8 +1,10 @@
-"""`qa mcp`: the installed command as an MCP server over stdio, driven by the SDK's own client.
+"""`qa mcp`: the MCP server, driven by the SDK's own client.
 
-Each test starts the real server (hash embedder, a temporary corpus and index) and talks to it as an
-assistant's client would: tools listed, questions asked, quotes checked with `read`, bad input refused
-while the server stays up, 50 questions at once.
+The tools are tested through the SDK's in-memory transport, on the server `qa mcp` builds (hash embedder, a
+temporary corpus and index), talking to it as an assistant's client would: tools listed, questions asked,
+quotes checked with `read`, bad input refused while the server stays up, 50 questions at once. What is about
+the process (the installed command over stdio, stdout holding only the protocol, stdin EOF, Ctrl+C, HTTP) runs
+`qa mcp` itself.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
+from qa.mcp_server import EngineLoader
 from tests.conftest import clean_env, popen_interruptible, qa_command
 
 QUESTIONS = {
@@ -33,7 +36,34 @@ QUESTIONS = {
 
 
 @asynccontextmanager
-async def mcp_session(corpus: Path, index: Path, *extra: str) -> AsyncIterator[ClientSession]:
+async def mcp_server(corpus: Path, index: Path, *extra: str) -> AsyncIterator[tuple[ClientSession, EngineLoader]]:
+    """The server `qa mcp --corpus CORPUS --index INDEX EXTRA` builds (its settings, its engine loader and
+    tools), connected to the SDK's client through the SDK's in-memory transport, in this process: the
+    session, and the loader behind it."""
+    from mcp import Client
+
+    from qa.config import Settings
+    from qa.mcp_server import EngineLoader, build_server
+
+    where = extra[extra.index("--where") + 1] if "--where" in extra else None
+    loader = EngineLoader(Settings.resolve(corpus, index, where=where), progress=lambda event: None,
+                          watch="--no-watch" not in extra)
+    loader.start()
+    try:
+        async with Client(build_server(loader)) as client:
+            yield client.session, loader
+    finally:
+        loader.close()
+
+
+@asynccontextmanager
+async def mcp_session(corpus: Path, index: Path, *extra: str, process: bool = False) -> AsyncIterator[ClientSession]:
+    """A client session with the server: in this process (`mcp_server`), or with `process` the installed
+    `qa mcp` over stdio, as an assistant starts it."""
+    if not process:
+        async with mcp_server(corpus, index, *extra) as (session, _loader):
+            yield session
+        return
     command, *args = qa_command()
     params = StdioServerParameters(command=command, args=[*args, "mcp", "--corpus", str(corpus), "--index",
                                                           str(index), *extra], env=clean_env())
@@ -66,7 +96,7 @@ async def error(session: ClientSession, tool: str, **arguments: Any) -> str:
 @pytest.mark.asyncio
 async def test_tools_and_ask_is_the_qa_ask_json_object(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "idx"
-    async with mcp_session(corpus, index) as session:
+    async with mcp_session(corpus, index, process=True) as session:  # the installed command, over stdio
         tools = {t.name: t for t in (await session.list_tools()).tools}
         assert set(tools) == {"ask", "search", "read", "list_documents"}
         assert "verbatim" in tools["ask"].description and "p. 12" in tools["ask"].description
@@ -98,7 +128,8 @@ async def test_where_scopes_answers_search_and_listing(corpus: Path, tmp_path: P
         found = await call(session, "search", query="volcano Sicily", top_k=2)
         assert len(found["passages"]) == 2 and found["passages"][0]["source"] == "notes/volcanoes.md"
         assert set(found["passages"][0]) == {"rank", "source", "start", "end", "text", "score", "line", "page",
-                                             "page_label", "format"}
+                                             "page_label", "format", "anchor", "paragraph", "row", "sheet",
+                                             "slide", "cell", "section_path", "ocr"}
         assert (await call(session, "search", query="volcano", where="format:rst"))["passages"][0]["source"] \
             == "notes/tea.rst"
         empty = await call(session, "search", query="volcano", where="path:nowhere/**")
@@ -152,7 +183,7 @@ async def test_read_returns_every_quote_and_refuses_what_is_not_indexed(corpus: 
         for source in ("blinken.txt", "lava.html"):  # a file as it is; the text extracted from HTML
             cli = subprocess.run([*qa_command(), "text", source, "--corpus", str(corpus), "--index",
                                   str(tmp_path / "idx")], capture_output=True, env=clean_env(), timeout=60)
-            assert (await call(session, "read", source=source)).encode("utf-8") == cli.stdout
+            assert (await call(session, "read", source=source)).encode("utf-8") == cli.stdout, cli.stderr
         lava = await call(session, "ask", question="What are basalt lava flows like?")
         c = lava["citations"][0]
         assert c["source"] == "lava.html" and "&amp;" not in c["quote"]
@@ -318,10 +349,79 @@ async def test_the_server_watches_the_corpus_by_default(corpus: Path, tmp_path: 
 
 @pytest.mark.asyncio
 async def test_no_watch_keeps_the_index_as_it_was_loaded(corpus: Path, tmp_path: Path) -> None:
-    async with mcp_session(corpus, tmp_path / "idx", "--no-watch") as session:
+    async with mcp_server(corpus, tmp_path / "idx", "--no-watch") as (session, loader):
         await call(session, "ask", question="Where is Mount Etna volcano?")
+        assert loader._watcher is None  # loaded, and nothing watches the folder
         (corpus / "nile.txt").write_text("The Nile is the river that flows through Cairo, in Egypt.\n",
                                          encoding="utf-8")
-        await asyncio.sleep(2.5)
         listed = await call(session, "list_documents")
         assert "nile.txt" not in [d["source"] for d in listed["documents"]]
+    async with mcp_server(corpus, tmp_path / "idx") as (session, loader):  # the default: watched
+        await call(session, "ask", question="Where is Mount Etna volcano?")
+        assert loader._watcher is not None and loader._watcher.ready.wait(10)
+
+
+def _open_objects(schema: Any, path: str = "") -> list[str]:
+    """Where a JSON schema lets an object hold properties it does not name."""
+    found = []
+    if isinstance(schema, dict):
+        if schema.get("additionalProperties") not in (None, False):
+            found.append(path or "/")
+        if schema.get("type") == "object" and "properties" not in schema and "$ref" not in schema:
+            found.append(path or "/")
+        for key, value in schema.items():
+            found += _open_objects(value, f"{path}/{key}")
+    elif isinstance(schema, list):
+        for i, value in enumerate(schema):
+            found += _open_objects(value, f"{path}/{i}")
+    return found
+
+
+def _properties(schema: dict, name: str) -> set[str]:  # type: ignore[type-arg]
+    return set(schema["$defs"][name]["properties"])
+
+
+@pytest.mark.asyncio
+async def test_every_tool_has_a_typed_output_schema_naming_every_field(corpus: Path, tmp_path: Path) -> None:
+    async with mcp_session(corpus, tmp_path / "idx") as session:
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        assert set(tools) == {"ask", "search", "read", "list_documents"}
+        for name, tool in tools.items():
+            assert tool.output_schema is not None, f"{name} has no output schema"
+            assert not _open_objects(tool.output_schema), (name, _open_objects(tool.output_schema))
+        answer = await call(session, "ask", question="Where is Mount Etna volcano?")
+        ask_schema = tools["ask"].output_schema
+        assert set(answer) <= set(ask_schema["properties"])
+        assert set(answer["citations"][0]) == _properties(ask_schema, "CitationResult")
+        assert set(answer["passages"][0]) == _properties(ask_schema, "PassageResult")
+        listed = await call(session, "list_documents")
+        assert set(listed["documents"][0]) == _properties(tools["list_documents"].output_schema, "DocumentEntry")
+        c = answer["citations"][0]
+        result = await session.call_tool("read", {"source": c["source"], "start": c["start"], "end": c["end"]})
+        assert result.content[0].text == c["quote"] and result.structured_content == {"result": c["quote"]}
+
+
+@pytest.mark.asyncio
+async def test_a_call_waiting_for_the_first_build_gets_progress_notifications(tmp_path: Path) -> None:
+    """A client that sends a progress token is told how the first build goes while its call waits for it
+    (2,000 files: the build takes seconds, the call comes at once)."""
+    corpus = tmp_path / "big"
+    corpus.mkdir()
+    for i in range(2000):
+        (corpus / f"note-{i:04d}.txt").write_text(f"Note {i} records that shipment {i} reached port {i % 37}.\n",
+                                                   encoding="utf-8")
+    (corpus / "etna.md").write_text("Mount Etna is an active volcano on the island of Sicily.\n", encoding="utf-8")
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def progress(value: float, total: float | None, message: str | None) -> None:
+        seen.append((value, total, message))
+
+    async with mcp_session(corpus, tmp_path / "idx") as session:
+        result = await session.call_tool("ask", {"question": "Where is Mount Etna volcano?"},
+                                         progress_callback=progress)
+        assert not result.is_error, result.content
+        assert result.structured_content["citations"][0]["source"] == "etna.md"
+    assert seen, "no progress notification while the first build ran"
+    assert any(m and m.startswith("Building the index: ") for _v, _t, m in seen), seen
+    values = [v for v, _t, _m in seen]
+    assert values == sorted(values), "progress went backwards"

@@ -16,6 +16,9 @@ import pytest
 
 from tests.conftest import SEEDS, clean_env, qa_command
 
+# One worker runs them all (--dist=loadgroup), so its session fixture starts once per run.
+pytestmark = [pytest.mark.ray, pytest.mark.xdist_group("ray")]
+
 ray = pytest.importorskip("ray")
 
 QUESTIONS = ["Where is Mount Etna volcano?", "How is black tea made?", "What did Blinken say about Central Asia?"]

@@ -25,6 +25,10 @@ from qa.retrieval import is_question
     ("What is the population of Spain?", NUMBER),
     ("What genre is One Piece?", None),
     ("Why did the empire fall?", WHY),
+    ("Where does the name of the Python language come from?", WHY),  # an origin: a reason, not a place
+    ("How did the river get its name?", WHY),
+    ("What is the origin of the word robot?", WHY),
+    ("Where does R look for installed packages?", PLACE),
 ])
 def test_expected_type(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
@@ -43,6 +47,13 @@ def test_candidates_of_each_type_leave_out_the_question_and_titles() -> None:
         ["7th century BC", "1644"]
     assert spans(NUMBER, "It has 19 million people, up from 1,500,000.", "How many?") == \
         ["19 million people", "1,500,000"]
+
+
+@pytest.mark.parametrize("place", ["Latin America", "Caspian Sea", "North Macedonia", "Vatican City"])
+def test_a_place_is_not_taken_for_a_person(place: str) -> None:
+    """A name holding a continent, ending in a place's head noun or starting with a direction is a place."""
+    s = f"In {place} the ministers met Mukhtar Tileuberdi."
+    assert spans(PERSON, s, "Who did the ministers meet?") == ["Mukhtar Tileuberdi"]
 
 
 def test_a_number_must_come_with_what_is_measured() -> None:

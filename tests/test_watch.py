@@ -120,6 +120,23 @@ def test_hidden_files_and_other_formats_do_not_update(
     assert only.changed == 1 and only.events <= 2, only.events  # the note's own creation and write
 
 
+def test_editing_qaignore_updates_the_index(engine: Engine, corpus: Path,
+                                            watched: tuple[CorpusWatcher, Recorder]) -> None:
+    """`.qaignore` is hidden, yet the one hidden file the watch acts on: what it excludes leaves the index,
+    and what it no longer excludes comes back."""
+    _watcher, recorder = watched
+    assert "notes/volcanoes.md" in sources(engine)
+    (corpus / ".qaignore").write_text("notes/\n", encoding="utf-8")
+    wait_for(lambda: recorder.updates and "notes/volcanoes.md" not in sources(engine),
+             "the excluded folder to leave the index")
+    assert recorder.updates[-1].removed == 2 and "blinken.txt" in sources(engine)
+    (corpus / ".qaignore").write_text("notes/tea.rst\n", encoding="utf-8")
+    wait_for(lambda: len(recorder.updates) >= 2 and "notes/volcanoes.md" in sources(engine),
+             "the file no longer excluded to come back")
+    assert "notes/tea.rst" not in sources(engine)
+    assert recorder.problems == []
+
+
 def test_a_burst_of_a_thousand_files_makes_one_update(
         engine: Engine, corpus: Path, watched: tuple[CorpusWatcher, Recorder]) -> None:
     watcher, recorder = watched

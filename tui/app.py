@@ -484,7 +484,9 @@ class ChatApp(App[None]):
             self.notify(f"{terminal_safe(message.citation.source)} is no longer in the index.", severity="error")
             return
         # back from the viewer, the question line has the focus again: what is typed next is a question
-        self.push_screen(ViewerScreen(message.citation, message.document), callback=lambda _result: self._focus_input())
+        corpus = self.engine.settings.corpus if self.engine is not None else None
+        self.push_screen(ViewerScreen(message.citation, message.document, corpus),
+                         callback=lambda _result: self._focus_input())
 
     def _focus_input(self) -> None:
         self.query_one("#question", Input).focus()

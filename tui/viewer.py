@@ -1,5 +1,6 @@
 """The document viewer: the cited page (PDF, EPUB), section (HTML, DOCX) or whole text file, read-only,
-scrolled to the cited span and highlighted, under a header naming the file and page.
+scrolled to the cited span and highlighted, under a header naming the file and page. `o` opens the source
+itself where the citation points, with the user's viewer or editor (qa/opener.py).
 
 The text shown has its control characters made visible one for one (`qa.display.visible`), so escape
 sequences in a document never reach the terminal and the cited span's offsets still select the quote."""
@@ -7,6 +8,7 @@ sequences in a document never reach the terminal and the cited span's offsets st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -63,10 +65,12 @@ def excerpt(citation: Citation, document: Document) -> Excerpt:
 class ViewerScreen(ModalScreen[None]):
     """Shows the cited part of a document with the quote selected; Escape returns to the chat."""
 
-    BINDINGS = [Binding("escape", "dismiss_viewer", "Back to chat")]
+    BINDINGS = [Binding("escape", "dismiss_viewer", "Back to chat"), Binding("o", "open_source", "Open the file")]
 
-    def __init__(self, citation: Citation, document: Document) -> None:
+    def __init__(self, citation: Citation, document: Document, corpus: Path | None = None) -> None:
         super().__init__()
+        self.corpus = corpus
+        """The corpus folder, to open the source from (`o`); None: the key only says it cannot."""
         self.citation = citation
         self.excerpt = excerpt(citation, document)
         self.first_line = document.text.count("\n", 0, self.excerpt.start) + 1
@@ -88,3 +92,33 @@ class ViewerScreen(ModalScreen[None]):
 
     def action_dismiss_viewer(self) -> None:
         self.dismiss(None)
+
+    def action_open_source(self) -> None:
+        """Open the cited file where the citation points: a terminal editor takes the screen until it exits
+        (the app is suspended meanwhile), a graphical viewer opens beside it."""
+        from index.errors import QAError
+        from qa.opener import plan, run, target_of
+
+        if self.corpus is None:
+            self.notify("The source's folder is not known here.", severity="warning")
+            return
+        c = self.citation
+        target = target_of(self.corpus, {"source": c.source, "format": c.format, "page": c.page,
+                                         "page_label": c.page_label, "line": c.line, "anchor": c.where.anchor,
+                                         "paragraph": c.where.paragraph, "row": c.where.row,
+                                         "sheet": c.page_label, "section_path": list(c.where.section_path)})
+        how = plan(target)
+        where = f" ({target.where})" if target.where else ""
+        if how.command is None:
+            self.notify(terminal_safe(f"No display and no $EDITOR: the citation is in {target.path}{where}."),
+                        timeout=10)
+            return
+        try:
+            if how.terminal:
+                with self.app.suspend():
+                    run(how)
+            else:
+                run(how)
+                self.notify(terminal_safe(f"Opened {c.source}{where}."))
+        except QAError as error:
+            self.notify(terminal_safe(str(error)), severity="error")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 from index.build.spill import EMBED_WINDOW, Job, Spill, Stash
 from index.errors import CorpusError, IndexOutdated, IndexWriteError
 from index.memory import release_freed_memory
+from index.reading import ocr
+from index.reading.formats import FORMATS_READ, declared_format
 from index.reading.load import load_document
 from index.reading.scan import scan_corpus
 from index.storage import IndexReader, IndexStore, IndexWriter, KeptDocument
@@ -81,8 +84,13 @@ class BuildSummary:
     """Anything else worth telling the user."""
     changed: int = 0
     """Documents read and embedded during this run because their file is new or its content changed."""
+    ignored: dict[str, int] = field(default_factory=dict)
+    """Files in formats corpus-qa does not read, counted by extension (`{".png": 3}`), and under "(.qaignore)"
+    the files and folders the corpus's .qaignore left out."""
 
     def to_dict(self) -> dict[str, object]:
+        from index.reading.scan import EXCLUDED
+
         return {
             "documents": self.documents,
             "chunks": self.chunks,
@@ -93,6 +101,9 @@ class BuildSummary:
             "seconds": round(self.seconds, 3),
             "updated": self.updated,
             "index": self.index,
+            "ignored": {ext: n for ext, n in sorted(self.ignored.items(), key=lambda x: (-x[1], x[0]))
+                        if ext != EXCLUDED},
+            "excluded": self.ignored.get(EXCLUDED, 0),
         }
 
 
@@ -112,7 +123,7 @@ BuildEvent = Progress | FileSkipped | BuildSummary | Notice
 
 
 class BuildRunner(Protocol):
-    """Runs a build's reading, chunking and embedding somewhere else (index/ray_build.py: a Ray cluster);
+    """Runs a build's reading, chunking and embedding somewhere else (index/build/ray.py: a Ray cluster);
     the builder plans, and feeds the writer, on this process. Without one, everything runs here."""
 
     def read(self, corpus: Path, sources: list[str], params: ChunkingParams,
@@ -136,6 +147,34 @@ def read_document(corpus: Path, source: str) -> Document | str:
         return load_document(corpus, source)
     except Exception as exc:  # noqa: BLE001 - one unreadable file never stops the build
         return str(exc) if isinstance(exc, ValueError) else f"could not be read ({exc.__class__.__name__}: {exc})"
+
+
+def read_reporting(corpus: Path, source: str) -> Generator[BuildEvent, None, Document | str]:
+    """`read_document`, yielding the OCR progress of a PDF's scanned pages (stage `ocr`, in pages) while it
+    runs. A PDF, when OCR is installed, is read in a thread so its pages can be reported as the OCR workers
+    finish them; anything else is read here, as before."""
+    if not ocr.available() or declared_format(Path(source).name) not in ("pdf", ""):
+        return read_document(corpus, source)
+    import queue
+    import threading
+
+    events: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
+    result: list[Document | str] = []
+
+    def run() -> None:
+        with ocr.reporting(lambda done, total: events.put((done, total))):
+            result.append(read_document(corpus, source))
+
+    worker = threading.Thread(target=run, name="qa-read", daemon=True)
+    worker.start()
+    while worker.is_alive() or not events.empty():
+        try:
+            done, total = events.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        yield Progress("ocr", done, total)
+    worker.join()
+    return result[0] if result else "could not be read (the reading thread ended without a result)"
 
 
 def chunk_input(doc: Document, chunk: Chunk, params: ChunkingParams) -> tuple[str, list[tuple[int, int]]]:
@@ -224,7 +263,8 @@ def _build_locked(
     runner: BuildRunner | None = None,
 ) -> Iterator[BuildEvent]:
     # An index kept inside its own corpus must not index itself (its CURRENT pointer and lock are text).
-    stats = list(scan_corpus(corpus, scan_exclusion(index)))
+    ignored: Counter[str] = Counter()
+    stats = list(scan_corpus(corpus, scan_exclusion(index), ignored))
     reusable = previous is not None and (
         previous.manifest.max_tokens, previous.manifest.overlap_tokens, previous.manifest.title_context
     ) == (params.max_tokens, params.overlap_tokens, params.title_context)
@@ -234,7 +274,7 @@ def _build_locked(
         if {s.source: s.key for s in stats} == previous.file_stats():
             m = previous.manifest
             yield BuildSummary(m.documents, m.chunks, 0, 0, previous.skipped(), time.perf_counter() - started,
-                               False, index.location)
+                               False, index.location, ignored=dict(ignored))
             return
 
     loaded: Stash | None = None
@@ -274,12 +314,14 @@ def _build_locked(
             elif loaded is not None:
                 got, chunks = loaded.pop(st.source)
             else:
-                got = read_document(corpus, st.source)
+                got = yield from read_reporting(corpus, st.source)
             if isinstance(got, str):
                 skip = Skipped(st.source, got)
                 skipped.append(skip)
                 yield FileSkipped(skip)
                 continue
+            for warning in got.warnings:
+                yield Notice(f"{st.source}: {warning}", warning=True)
             if old is not None and old.sha256 == got.sha256:
                 writer.keep(old.doc_id, st)
                 kept += 1
@@ -295,8 +337,8 @@ def _build_locked(
         got = chunks = None  # the last document, like every other, is in the spill now
         if not spill.count and not kept:
             raise CorpusError(
-                f"The corpus folder {corpus} holds no indexable documents (looked for .txt, .md, .rst, .pdf, "
-                f".html, .docx and .epub files with text; {len(skipped)} skipped)."
+                f"The corpus folder {corpus} holds no indexable documents (looked for {FORMATS_READ} files "
+                f"with text; {len(skipped)} skipped)."
             )
         release_freed_memory()  # what reading and chunking freed
         present = {st.source for st in stats}  # a file still there but skipped is not "removed"
@@ -320,10 +362,11 @@ def _build_locked(
             spill.close()
         if loaded is not None:
             loaded.close()
+        ocr.shutdown()  # the OCR workers, if a scanned page started them
     yield Progress("writing", 1, 1)
     yield BuildSummary(
         manifest.documents, manifest.chunks, total, removed, tuple(skipped),
-        time.perf_counter() - started, True, index.location, changed=changed,
+        time.perf_counter() - started, True, index.location, changed=changed, ignored=dict(ignored),
     )
 
 

@@ -1,6 +1,6 @@
 """`qa index --ray`: reading, chunking and embedding on a Ray cluster with Ray Data; writing stays here.
 
-Imported only when --ray is given (Ray costs about 2 s and 80 MB to import). The builder (index/builder.py)
+Imported only when --ray is given (Ray costs about 2 s and 80 MB to import). The builder (index/build/builder.py)
 plans the build exactly as for a local one and feeds the same IndexWriter on this process; this module is
 its `BuildRunner`:
 

@@ -7,7 +7,7 @@ that is a dozen matrix products per layer. This module reads the weights from th
 file and runs the same computation (post-norm BERT, exact GELU, mean pooling done by the caller) with
 `scaled_dot_product_attention`, in bfloat16 where the CPU has it. Only BERT-shaped models load here;
 anything else goes through sentence-transformers. Parity with sentence-transformers is checked by the
-tests (cosine >= 0.9999 in fp32) and at build time on a sample (index/embedding.py).
+tests (cosine >= 0.9999 in fp32) and at build time on a sample (index/embedding/minilm.py).
 """
 
 from __future__ import annotations

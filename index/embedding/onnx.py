@@ -111,7 +111,7 @@ def _trace_onnx(embedder: Any, tmp: Path) -> None:
 
 
 def write_bert_onnx(model_dir: Path, target: Path, weights: Path) -> None:
-    """Write a plain BERT (the computation of index/bert.py, in fp32) as an ONNX graph at `target`, its
+    """Write a plain BERT (the computation of index/embedding/bert.py, in fp32) as an ONNX graph at `target`, its
     weights in `weights` as external data, copied one tensor at a time from the safetensors file.
 
     Without torch, without tracing, and without the weights in memory: torch.onnx's export of MiniLM took

@@ -17,7 +17,7 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from index.reading.formats import LOADERS, LoadError, choose_format
+from index.reading.formats import CONTAINERS, LOADERS, LoadError, choose_format, declared_format
 from index.reading.scan import inside
 from index.types import TEXT_FORMATS, Document, Unit
 
@@ -117,7 +117,8 @@ def open_in_corpus(root: Path, source: str, max_bytes: int | None = None) -> tup
 
 def read_corpus_text(root: Path, source: str) -> tuple[str, tuple[int, int, int]]:
     """A text file of the corpus as the index has it, read safely (`open_in_corpus`, at most the text
-    formats' size limit): its text, and the (size, mtime_ns, ctime_ns) of the file read."""
+    formats' size limit) and decoded as a build decodes it (UTF-8, or the encoding detected from the same
+    bytes): its text, and the (size, mtime_ns, ctime_ns) of the file read."""
     from index.reading.formats.text import decode_plain_text
 
     limit = LOADERS["txt"].max_bytes
@@ -138,6 +139,10 @@ def load_document(root: Path, source: str) -> Document:
     (LoadError) with a short reason when it cannot be indexed."""
     fh, st = open_in_corpus(root, source)
     with fh:
+        declared = declared_format(PurePosixPath(source).name)
+        if declared in CONTAINERS and st.st_size > LOADERS[declared].max_bytes:
+            # a container past its limit is refused before its zip directory is even read
+            raise LoadError(f"larger than {LOADERS[declared].max_bytes // (1024 * 1024)} MB")
         try:
             head = fh.read(SNIFF_BYTES)
             fh.seek(0)
@@ -160,11 +165,12 @@ def load_document(root: Path, source: str) -> Document:
     if fmt in TEXT_FORMATS:
         doc = parse_document(source, extracted.text)
         return Document(doc.source, doc.text, doc.sha256, doc.title, doc.date, doc.place, doc.body_start, fmt,
-                        units=units_from(extracted.units, doc.body_start))
+                        units=units_from(extracted.units, doc.body_start), encoding=extracted.encoding)
     title = shorten(extracted.title) if extracted.title else _first_line_title(extracted.text) or Path(source).stem
     sha = hashlib.sha256(extracted.text.encode("utf-8")).hexdigest()
     return Document(source=source, text=extracted.text, sha256=sha, title=title, date=extracted.date,
-                    format=fmt, pages=extracted.pages, sections=extracted.sections, units=extracted.units)
+                    format=fmt, pages=extracted.pages, sections=extracted.sections, units=extracted.units,
+                    anchors=extracted.anchors, encoding=extracted.encoding, warnings=extracted.warnings)
 
 
 def units_from(units: tuple[Unit, ...], body_start: int) -> tuple[Unit, ...]:

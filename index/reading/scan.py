@@ -2,15 +2,19 @@
 
 Only regular files inside the corpus are candidates: links out of it, to folders or to devices, named pipes,
 sockets, hidden files and files in formats corpus-qa does not read are reported or left out here, before any
-file is opened (index/reading/load.py opens each candidate once, safely).
+file is opened (index/reading/load.py opens each candidate once, safely). Files in formats it does not read
+are counted by extension, so a summary can name them; paths the corpus's `.qaignore` (gitignore syntax)
+matches are left out and counted too.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from index.paths import is_index_entry
 from index.reading.formats import declared_format
@@ -35,10 +39,48 @@ def inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def scan_corpus(root: Path, exclude: Path | str | None = None) -> Iterator[FileStat]:
+QAIGNORE = ".qaignore"
+"""The corpus's own list of paths to leave out, in gitignore syntax, at its top."""
+EXCLUDED = "(.qaignore)"
+"""The key under which `scan_corpus` counts the files `.qaignore` left out."""
+NO_SUFFIX = "(no extension)"
+MAX_QAIGNORE = 1 << 20
+
+
+def read_qaignore(root: Path) -> Any:
+    """The corpus's `.qaignore` as a pathspec matcher, or None when there is none (or it is not a small
+    readable text file: a `.qaignore` that is a folder, a pipe or a link out of the corpus is not read)."""
+    path = root / QAIGNORE
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_QAIGNORE:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            lines = fh.read(MAX_QAIGNORE).decode("utf-8", "replace").splitlines()
+    except OSError:
+        return None
+    import pathspec  # ~10 ms, only for a corpus with a .qaignore
+
+    patterns = []
+    for line in lines:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+            patterns.append(line)
+        except (ValueError, TypeError):  # an invalid pattern is left out, as git leaves it out
+            continue
+    return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
+
+
+def scan_corpus(root: Path, exclude: Path | str | None = None,
+                ignored: Counter[str] | None = None) -> Iterator[FileStat]:
     """Yield every candidate file below `root` (recursively, sorted, hidden files and folders skipped, and
     the folder `exclude`: the index itself, when it is kept inside its corpus, or its own files, when it is
-    kept in the corpus folder itself).
+    kept in the corpus folder itself). Files and folders `.qaignore` matches are left out. With `ignored`,
+    files in formats corpus-qa does not read are counted there by lower-case extension (`.png`), and
+    the files and folders `.qaignore` left out (a folder once) under EXCLUDED.
 
     Only regular files are read. Symbolic links: a link to a regular file inside the corpus is followed;
     a link out of the corpus (`/etc/passwd`), to a device (`/dev/zero`) or to anything else is reported
@@ -47,6 +89,7 @@ def scan_corpus(root: Path, exclude: Path | str | None = None) -> Iterator[FileS
     UTF-8 is reported, with its name escaped, and not read."""
     real_root = os.path.realpath(root)
     skip = os.path.realpath(exclude) if exclude is not None else None
+    rules = read_qaignore(root)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         if skip is not None and os.path.realpath(dirpath) == skip:
             # The index kept in the corpus folder itself (`--index` = `--corpus`): its own files are not
@@ -57,15 +100,35 @@ def scan_corpus(root: Path, exclude: Path | str | None = None) -> Iterator[FileS
         linked = [d for d in dirnames if not _is_hidden(d) and os.path.islink(os.path.join(dirpath, d))]
         dirnames[:] = [d for d in dirnames if not _is_hidden(d) and d not in linked
                        and (skip is None or os.path.realpath(os.path.join(dirpath, d)) != skip)]
+        if rules is not None:
+            folder = Path(dirpath).relative_to(root).as_posix()
+            prefix = "" if folder == "." else folder + "/"
+            kept = [d for d in dirnames if not rules.match_file(prefix + d + "/")]
+            if ignored is not None and len(kept) < len(dirnames):
+                ignored[EXCLUDED] += len(dirnames) - len(kept)  # a folder counts once: it is not walked
+            dirnames[:] = kept
         for name in linked:
             source, _ok = _printable_name(Path(dirpath, name).relative_to(root).as_posix())
             yield FileStat(source + "/", 0, 0, 0, "a symbolic link to a folder: not followed")
         for name in sorted(filenames):
-            if _is_hidden(name) or declared_format(name) is None:
+            if _is_hidden(name):
+                continue
+            if rules is not None and rules.match_file(Path(dirpath, name).relative_to(root).as_posix()):
+                if ignored is not None:
+                    ignored[EXCLUDED] += 1
+                continue
+            if declared_format(name) is None:
+                if ignored is not None:
+                    ignored[_suffix(name)] += 1
                 continue
             path = os.path.join(dirpath, name)
             source, ok = _printable_name(Path(path).relative_to(root).as_posix())
             yield _stat(path, source, ok, real_root)
+
+
+def _suffix(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return suffix if suffix and suffix != "." else NO_SUFFIX
 
 
 def _stat(path: str, source: str, name_ok: bool, real_root: str) -> FileStat:

@@ -43,9 +43,10 @@ if TYPE_CHECKING:
     from index.types import Document, DocumentInfo
 
 
-FORMAT_VERSION = 7
-"""7: structural units (definitions, code blocks, table rows) and the names vocabulary; 6: title keys, chunk
-table and vector checksums; 5: pages and sections of PDF/HTML/DOCX/EPUB."""
+FORMAT_VERSION = 8
+"""8: anchors (element ids, paragraph and row numbers), OCR pages, a text file's detected encoding and each
+document's time of indexing; 7: structural units (definitions, code blocks, table rows) and the names
+vocabulary; 6: title keys, chunk table and vector checksums; 5: pages and sections of PDF/HTML/DOCX/EPUB."""
 K1 = 1.5
 B = 0.75
 """BM25's parameters (Lucene's variant), the same in every backend, so they rank alike."""

@@ -61,7 +61,7 @@ in 1547", "When was she born?" by "her birth". Only words questions about dates 
 # -- names written as code -------------------------------------------------------------------------------
 # A question that names `pivot_wider()` or `Path.walk()` asks about something the corpus may never mention,
 # though it mentions "pivot", "wider", "path" and "walk" often: such names are looked up whole, in a
-# vocabulary of the corpus's own names (index/store.py keeps it beside the keyword index).
+# vocabulary of the corpus's own names (the store keeps it beside the keyword index).
 
 NAME_TOKEN = re.compile(
     r"(?<![\w-])--?[A-Za-z][\w-]*|[%@$\\]?[A-Za-z_][\w]*(?:(?:\.|::|\$|@)[A-Za-z_][\w]*)*(?:\(\))?%?"

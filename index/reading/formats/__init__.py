@@ -8,7 +8,8 @@ index time, and their citations are checked against the stored text (`qa text SO
 The format is chosen by the file's suffix, except where the content says otherwise: a `.pdf` that is
 really HTML, a `.txt` that is really a PDF, or a file without a suffix are sniffed from their first bytes.
 Every loader raises `LoadError` with a one-line reason for a file it cannot read; nothing else escapes.
-Heavy parsers (pypdfium2, selectolax, python-docx) are imported inside the loader that needs them.
+Heavy parsers (pypdfium2, selectolax, python-docx) are imported inside the loader that needs them; the
+newer zip formats (ODT, PPTX, XLSX) are read with zipfile and ElementTree only, through safezip.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from index.types import Page, Section, Unit
+from index.types import Anchor, Page, Section, Unit
 
 
 class LoadError(ValueError):
@@ -33,7 +34,7 @@ class Extracted:
     text: str
     """The text to index and quote."""
     format: str
-    """txt, md, rst, pdf, html, docx or epub."""
+    """txt, md, rst, pdf, html, docx, epub, odt, pptx, xlsx, csv, tsv or ipynb."""
     title: str | None = None
     """From the format's metadata or first heading; None to fall back on the first line / file name."""
     date: str | None = None
@@ -44,6 +45,12 @@ class Extracted:
     """Heading-delimited sections, where the format marks headings."""
     units: tuple[Unit, ...] = ()
     """Structural units (definitions, code blocks, table rows), ordered by start."""
+    anchors: tuple[Anchor, ...] = ()
+    """Places a viewer can open or a person can count to (element ids, paragraph and row numbers), by start."""
+    encoding: str | None = None
+    """The detected encoding of text that was not UTF-8, else None."""
+    warnings: tuple[str, ...] = ()
+    """What the user should know about a file that was read (scanned pages left unread)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class Loader:
     max_bytes: int
     """Larger files are skipped rather than read."""
     load: Callable[[BinaryIO], Extracted]
-    """Reads the file, given as a binary file open for reading (never a path: index/loaders.py opens each file
+    """Reads the file, given as a binary file open for reading (never a path: index/reading/load.py opens each file
     once and checks what it opened); raises LoadError."""
 
 
@@ -97,6 +104,39 @@ def _epub(source: BinaryIO) -> Extracted:
     return load_epub(source)
 
 
+def _odt(source: BinaryIO) -> Extracted:
+    from index.reading.formats.odt import load_odt
+
+    return load_odt(source)
+
+
+def _pptx(source: BinaryIO) -> Extracted:
+    from index.reading.formats.pptx import load_pptx
+
+    return load_pptx(source)
+
+
+def _xlsx(source: BinaryIO) -> Extracted:
+    from index.reading.formats.sheets import load_xlsx
+
+    return load_xlsx(source)
+
+
+def _delimited(fmt: str) -> Callable[[BinaryIO], Extracted]:
+    def load(source: BinaryIO) -> Extracted:
+        from index.reading.formats.sheets import load_delimited
+
+        return load_delimited(source, fmt)
+
+    return load
+
+
+def _ipynb(source: BinaryIO) -> Extracted:
+    from index.reading.formats.notebook import load_notebook
+
+    return load_notebook(source)
+
+
 LOADERS: dict[str, Loader] = {
     loader.format: loader
     for loader in (
@@ -107,12 +147,24 @@ LOADERS: dict[str, Loader] = {
         Loader("html", (".html", ".htm", ".xhtml"), 50 * MB, _html),
         Loader("docx", (".docx",), 200 * MB, _docx),
         Loader("epub", (".epub",), 200 * MB, _epub),
+        Loader("odt", (".odt",), 200 * MB, _odt),
+        Loader("pptx", (".pptx",), 200 * MB, _pptx),
+        Loader("xlsx", (".xlsx", ".xlsm"), 200 * MB, _xlsx),
+        Loader("csv", (".csv",), 50 * MB, _delimited("csv")),
+        Loader("tsv", (".tsv", ".tab"), 50 * MB, _delimited("tsv")),
+        Loader("ipynb", (".ipynb",), 50 * MB, _ipynb),
     )
 }
 """Format name -> loader."""
 
 SUFFIXES: dict[str, str] = {suffix: loader.format for loader in LOADERS.values() for suffix in loader.suffixes}
 """Suffix -> format name. Files with other suffixes are not indexed."""
+
+FORMATS_READ = ", ".join(SUFFIXES)
+"""The suffixes read, for messages (`.txt, .text, .md, ...`)."""
+
+CONTAINERS = ("pdf", "docx", "epub", "odt", "pptx", "xlsx")
+"""Binary formats: a file whose suffix names one of them must hold it, or it is skipped with the reason."""
 
 SNIFF_BYTES = 2048
 
@@ -126,8 +178,8 @@ def declared_format(name: str) -> str | None:
 
 
 def sniff(head: bytes, source: BinaryIO) -> str | None:
-    """The format the content itself shows, when it shows one clearly (PDF, DOCX, EPUB, HTML), else None.
-    `source`: the open file, for a zip container's listing."""
+    """The format the content itself shows, when it shows one clearly (PDF, DOCX, EPUB, ODT, PPTX, XLSX,
+    HTML), else None. `source`: the open file, for a zip container's listing."""
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
@@ -135,10 +187,19 @@ def sniff(head: bytes, source: BinaryIO) -> str | None:
             source.seek(0)
             with zipfile.ZipFile(source) as zf:
                 names = set(zf.namelist()[:10_000])
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+                mimetype = b""
+                if "mimetype" in names and zf.getinfo("mimetype").file_size < 200:
+                    mimetype = zf.read("mimetype")
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
             return None
         if "word/document.xml" in names:
             return "docx"
+        if "ppt/presentation.xml" in names:
+            return "pptx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "content.xml" in names and mimetype.strip() == b"application/vnd.oasis.opendocument.text":
+            return "odt"
         if "META-INF/container.xml" in names:
             return "epub"
         return None
@@ -157,10 +218,11 @@ def choose_format(name: str, head: bytes, source: BinaryIO) -> str:
     first bytes; `source`: the open file."""
     declared = declared_format(Path(name).name)
     found = sniff(head, source)
-    if found is not None and (found != "html" or declared in ("", "pdf", "docx", "epub")):
+    if found is not None and (found != "html" or declared in ("", *CONTAINERS)):
         return found
-    if declared in ("pdf", "docx", "epub"):
-        raise LoadError(f"not a {declared.upper()} file, whatever its name says ({_describe(head)})")
+    if declared in CONTAINERS:
+        article = "an" if declared.upper()[0] in "AEFHILMNORSX" else "a"  # as said: an XLSX, an ODT, a PDF
+        raise LoadError(f"not {article} {declared.upper()} file, whatever its name says ({_describe(head)})")
     return declared or "txt"
 
 

@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from index.reading.formats import Extracted, LoadError
 from index.reading.formats.cleanup import clean
-from index.types import Section, Unit, sections_of
+from index.types import Anchor, Section, Unit, sections_of
 
 SKIP_TAGS = frozenset(
     """script style noscript template head title nav footer aside svg math iframe object embed button select
@@ -99,10 +99,10 @@ class _Writer:
         return "".join(self.parts).rstrip()
 
 
-def _skipped(node) -> bool:
+def _skipped(node, attrs: dict | None = None) -> bool:
     if node.tag in SKIP_TAGS:
         return True
-    attrs = node.attributes
+    attrs = node.attributes if attrs is None else attrs
     if not attrs:
         return False
     if (attrs.get("role") or "").lower() in SKIP_ROLES or attrs.get("aria-hidden") == "true" or "hidden" in attrs:
@@ -177,128 +177,169 @@ def _row_kind(node) -> str:
     return "header" if cells and all(c == "th" for c in cells) else "row"
 
 
-def render(tree) -> tuple[str, list[Section], str | None, list[Unit]]:
-    """The readable text of a parsed page, its sections, its first `<h1>`, and its structural units
-    (definitions, code blocks, table rows; see index.types.Unit). One pass over the tree, linear in its
-    size."""
-    out = _Writer()
-    heads: list[tuple[str, int, int]] = []  # (title, level, start)
-    units: list[Unit] = []
-    first_h1 = None
-    root = _content_root(tree)
-    if root is None:
-        return "", [], None, []
-    # An explicit stack instead of recursion: a hostile page may nest elements 100,000 deep.
-    stack: list[tuple[object, _Open | None, bool]] = [(root, None, False)]
-    pre_depth = 0
-    dls: list[_Open] = []  # open definition lists
-    tables: list[_Open] = []  # open tables
+class _Renderer:
+    """One pass over a page's elements (an explicit stack instead of recursion: a hostile page may nest
+    elements 100,000 deep), writing its text and collecting its headings, units and element ids."""
 
-    def span(opened: _Open) -> tuple[int, int] | None:
+    def __init__(self, anchors: list[Anchor] | None) -> None:
+        self.out = _Writer()
+        self.anchors = anchors
+        self.heads: list[tuple[str, int, int]] = []  # (title, level, start)
+        self.units: list[Unit] = []
+        self.first_h1: str | None = None
+        self.pre_depth = 0
+        self.ids: list[tuple[int, str]] = []  # (pieces of text written when the element opened, its id)
+        self.dls: list[_Open] = []  # open definition lists
+        self.tables: list[_Open] = []  # open tables
+
+    def run(self, root) -> tuple[str, list[Section], str | None, list[Unit]]:
+        stack: list[tuple[object, _Open | None, bool]] = [(root, None, False)]
+        while stack:
+            node, opened, leaving = stack.pop()
+            if leaving:
+                self.close(node.tag, opened)  # type: ignore[attr-defined]
+                continue
+            entered = self.enter(node)
+            if entered is not None:
+                stack.append((node, entered[0], True))
+                stack.extend((child, None, False) for child in reversed(entered[1]))
+        return self.finish()
+
+    def span(self, opened: _Open) -> tuple[int, int] | None:
+        out = self.out
         if len(out.starts) <= opened.texts:
             return None  # nothing was written inside it
         start, end = out.starts[opened.texts], out.end()
         return (start, end) if end > start else None
 
-    while stack:
-        node, opened, leaving = stack.pop()
-        tag = node.tag  # type: ignore[attr-defined]
-        if leaving:
-            if tag == "pre":
-                pre_depth -= 1
-            if tag == "tr":
-                out.inline -= 1
-            if opened is not None:
-                where = span(opened)
-                kind = opened.kind
-                if kind == "heading" and where is not None:
-                    title = " ".join("".join(out.parts[opened.parts:]).split()).strip(PERMALINK_MARKS + " ")
-                    if title:
-                        heads.append((title, opened.level, where[0]))
-                        if opened.level == 1 and first_h1 is None:
-                            first_h1 = title
-                elif kind == "dl":
-                    dls.pop()
-                elif kind == "table":
-                    tables.pop()
-                elif where is not None:
-                    if kind == "term" and dls:
-                        dl = dls[-1]
-                        if dl.term_open and dl.last_term >= 0:  # dt after dt: one term with several names
-                            prev = units[dl.last_term]
-                            units[dl.last_term] = Unit("term", prev.start, where[1])
-                        else:
-                            dl.last_term, dl.term_open = len(units), True
-                            units.append(Unit("term", *where))
-                    elif kind == "definition":
-                        parent = dls[-1].last_term if dls else -1
-                        if dls:
-                            dls[-1].term_open = False
-                        units.append(Unit("definition", *where, parent))
-                    elif kind in ("row", "header"):
-                        table = tables[-1] if tables else None
-                        if kind == "header" and table is not None:
-                            table.last_term = len(units)
-                        units.append(Unit(kind, *where, table.last_term if table and kind == "row" else -1))
-                    elif kind == "code":
-                        units.append(Unit("code", *where))
-            if tag in BLOCK_TAGS:
-                out.brk(BLOCK_TAGS[tag])
-            continue
+    def close(self, tag: str, opened: _Open | None) -> None:
+        if tag == "pre":
+            self.pre_depth -= 1
+        if tag == "tr":
+            self.out.inline -= 1
+        if opened is not None:
+            self.closed(opened, self.span(opened))
+        if tag in BLOCK_TAGS:
+            self.out.brk(BLOCK_TAGS[tag])
+
+    def closed(self, opened: _Open, where: tuple[int, int] | None) -> None:
+        """An element that makes a heading or a unit ends: what it wrote becomes one."""
+        kind, units = opened.kind, self.units
+        if kind == "heading" and where is not None:
+            title = " ".join("".join(self.out.parts[opened.parts:]).split()).strip(PERMALINK_MARKS + " ")
+            if title:
+                self.heads.append((title, opened.level, where[0]))
+                if opened.level == 1 and self.first_h1 is None:
+                    self.first_h1 = title
+        elif kind == "dl":
+            self.dls.pop()
+        elif kind == "table":
+            self.tables.pop()
+        elif where is None:
+            return
+        elif kind == "term" and self.dls:
+            dl = self.dls[-1]
+            if dl.term_open and dl.last_term >= 0:  # dt after dt: one term with several names
+                prev = units[dl.last_term]
+                units[dl.last_term] = Unit("term", prev.start, where[1])
+            else:
+                dl.last_term, dl.term_open = len(units), True
+                units.append(Unit("term", *where))
+        elif kind == "definition":
+            parent = self.dls[-1].last_term if self.dls else -1
+            if self.dls:
+                self.dls[-1].term_open = False
+            units.append(Unit("definition", *where, parent))
+        elif kind in ("row", "header"):
+            table = self.tables[-1] if self.tables else None
+            if kind == "header" and table is not None:
+                table.last_term = len(units)
+            units.append(Unit(kind, *where, table.last_term if table and kind == "row" else -1))
+        elif kind == "code":
+            units.append(Unit("code", *where))
+
+    def enter(self, node) -> tuple[_Open | None, list] | None:
+        """An element starts: text is written, a break or a cell separator too; returns what to note of it
+        and its children, or None when there is nothing inside to visit."""
+        out, tag = self.out, node.tag
         if tag == "-text":
-            out.text(clean(node.text_content or "").replace("¶", ""), pre=pre_depth > 0)  # type: ignore[attr-defined]
-            continue
-        if tag.startswith("-") or _skipped(node):  # comments, doctype; boilerplate
-            continue
+            out.text(clean(node.text_content or "").replace("¶", ""), pre=self.pre_depth > 0)
+            return None
+        if tag.startswith("-"):  # comments, doctype
+            return None
+        attrs = node.attributes
+        if _skipped(node, attrs):  # boilerplate
+            return None
+        if self.anchors is not None and attrs:
+            ident = attrs.get("id") or (attrs.get("name") if tag == "a" else None)
+            if ident:
+                self.ids.append((len(out.starts), ident))
         if tag == "br":
             out.brk(1)
-            continue
+            return None
         if tag in BLOCK_TAGS:
             out.brk(BLOCK_TAGS[tag])
-        opening = None
+        if tag == "img":
+            alt = (attrs.get("alt") or "").strip()
+            if alt and out.last != "\n":
+                out.text(" ")
+            return None
+        return self.opening(node, tag), list(node.iter(include_text=True))
+
+    def opening(self, node, tag: str) -> _Open | None:
+        out = self.out
         texts = len(out.starts)
         if tag == "li":
             out.prefix = "• " if not out.prefix else out.prefix
-        elif tag in ("td", "th") and node.prev is not None:  # type: ignore[attr-defined]
+        elif tag in ("td", "th") and node.prev is not None:
             out.text(" | " if out.last != "\n" and not out.pending else "")
-            texts = len(out.starts)
         elif tag == "pre":
-            pre_depth += 1
-            if not out.inline:
-                opening = _Open("code", texts)
-        elif tag in ("img",):
-            alt = (node.attributes.get("alt") or "").strip()  # type: ignore[attr-defined]
-            if alt and out.last != "\n":
-                out.text(" ")
-            continue
+            self.pre_depth += 1
+            return _Open("code", texts) if not out.inline else None
         elif tag == "dl":
-            opening = _Open("dl", texts)
-            dls.append(opening)
+            self.dls.append(_Open("dl", texts))
+            return self.dls[-1]
         elif tag == "dt" and not out.inline:
-            opening = _Open("term", texts)
+            return _Open("term", texts)
         elif tag == "dd" and not out.inline:
-            opening = _Open("definition", texts)
+            return _Open("definition", texts)
         elif tag == "table":
-            opening = _Open("table", texts)
-            tables.append(opening)
+            self.tables.append(_Open("table", texts))
+            return self.tables[-1]
         elif tag == "tr":
-            if not out.inline:
-                opening = _Open(_row_kind(node), texts)
+            opening = _Open(_row_kind(node), texts) if not out.inline else None
             out.inline += 1
+            return opening
         elif len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
-            opening = _Open("heading", texts, len(out.parts), int(tag[1]))
-        if opening is not None and opening.kind == "heading":
             # the title starts with the first text written; a pending break is written with it
-            opening.parts = len(out.parts)
-        stack.append((node, opening, True))
-        children = list(node.iter(include_text=True))  # type: ignore[attr-defined]
-        stack.extend((child, None, False) for child in reversed(children))
-    text = out.result()
-    sections = sections_of(heads, len(text))
-    limit = len(text)
-    kept = sorted((Unit(u.kind, u.start, min(u.end, limit), u.parent) for u in units if u.start < limit),
-                  key=lambda u: (u.start, -u.end))
-    return text, sorted(sections, key=lambda s: (s.start, s.level)), first_h1, _renumber(units, kept)
+            return _Open("heading", texts, len(out.parts), int(tag[1]))
+        return None
+
+    def finish(self) -> tuple[str, list[Section], str | None, list[Unit]]:
+        out = self.out
+        text = out.result()
+        sections = sections_of(self.heads, len(text))
+        limit = len(text)
+        if self.anchors is not None:
+            placed: dict[int, str] = {}
+            for texts, ident in self.ids:  # the outermost element's id wins where several start at one place
+                if texts < len(out.starts) and out.starts[texts] < limit:
+                    placed.setdefault(out.starts[texts], ident)
+            self.anchors.extend(Anchor("id", start, ident) for start, ident in sorted(placed.items()))
+        kept = sorted((Unit(u.kind, u.start, min(u.end, limit), u.parent) for u in self.units if u.start < limit),
+                      key=lambda u: (u.start, -u.end))
+        return text, sorted(sections, key=lambda s: (s.start, s.level)), self.first_h1, _renumber(self.units, kept)
+
+
+def render(tree, anchors: list[Anchor] | None = None) -> tuple[str, list[Section], str | None, list[Unit]]:
+    """The readable text of a parsed page, its sections, its first `<h1>`, and its structural units
+    (definitions, code blocks, table rows; see index.types.Unit). One pass over the tree, linear in its
+    size. With `anchors`, the elements' ids (and `<a name>`) are added to it, each where the element's
+    first text starts: the places a browser can open the page at (`page.html#id`)."""
+    root = _content_root(tree)
+    if root is None:
+        return "", [], None, []
+    return _Renderer(anchors).run(root)
 
 
 def _renumber(made: list[Unit], ordered: list[Unit]) -> list[Unit]:
@@ -366,9 +407,10 @@ def parse(html: str):
 
 def html_to_extracted(html: str, fmt: str = "html") -> Extracted:
     tree = parse(html)
-    text, sections, h1, units = render(tree)
+    anchors: list[Anchor] = []
+    text, sections, h1, units = render(tree, anchors)
     return Extracted(text, fmt, title=page_title(tree, h1), date=page_date(tree), sections=tuple(sections),
-                     units=tuple(units))
+                     units=tuple(units), anchors=tuple(anchors))
 
 
 def load_html(source: BinaryIO) -> Extracted:

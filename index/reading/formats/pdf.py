@@ -16,6 +16,10 @@ What extraction breaks and how it is repaired, before any offset is taken (offse
   code, the last line of a paragraph) end a block, so headings never run into the sentence after them;
 - footnote marks set as small superscript digits ("automatically59 create") are dropped.
 
+Pages without a text layer that show an image (scans) are read by OCR when the extra is installed
+(index/reading/ocr.py), each marked as such (`Page.ocr`); without it, a PDF made only of such pages is
+skipped with the command that installs it, and one that has some says which pages it left unread.
+
 The layout is read too, from each line's font and position (a few characters sampled per line):
 - code: lines in a fixed-pitch font (or indented under a line ending in ":" or ",", mostly fixed-pitch),
   kept verbatim with their line breaks and indentation, one `code` unit per block;
@@ -30,12 +34,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from index.memory import release_freed_memory
 from index.reading.formats import Extracted, LoadError
 from index.reading.formats.cleanup import clean
 from index.reading.formats.pdf_layout import Laid, Line, continues, layout
+from index.reading.ocr import INSTALL_HINT
+from index.reading.ocr import available as ocr_available
 from index.types import Page, Unit, sections_of
 
 _BARE_NUMBER = re.compile(r"(?:page\s+)?(?:\d{1,5}|[ivxlcdm]{1,8})(?:\s*(?:of|/)\s*\d{1,5})?|[-–—]\s*\d{1,5}\s*[-–—]",
@@ -216,31 +222,25 @@ def _meta_title(value: str | None) -> str | None:
     return title
 
 
-def read_pages(source: BinaryIO) -> tuple[list[list[Line]], list[str | None], dict[str, str]]:
-    """The lines of every page (with their layout), label of every page, and the document's metadata; one
-    page in memory at a time."""
+def read_pages(source: BinaryIO) -> tuple[list[list[Line]], list[str | None], dict[str, str], list[int], list[int]]:
+    """The lines of every page (with their layout), label of every page, the document's metadata, the pages
+    whose lines were recognised by OCR, and the scanned pages left unread (no OCR installed); one page in
+    memory at a time (a scanned page's image until a worker has read it)."""
     import pypdfium2 as pdfium  # ~30 ms
 
-    try:
-        pdf = pdfium.PdfDocument(source)  # read through the open file, as PDFium asks for its blocks
-    except pdfium.PdfiumError as exc:
-        message = str(exc)
-        # PDFium's "last error" is per process: a PDF that opens but has no page is reported with the error of
-        # the last PDF that failed (an encrypted one's "password" for the next file), or "Success".
-        if "password" in message.lower() and _declares_encryption(source):
-            raise LoadError("encrypted PDF: it needs a password to open") from None
-        if "password" in message.lower() or "Success" in message:
-            raise LoadError("damaged PDF: it has no pages") from None
-        raise LoadError(f"damaged or truncated PDF ({message.rstrip('.')})") from None
+    pdf, held = _open(source)
     try:
         texts: list[list[Line]] = []
         labels: list[str | None] = []
+        scanned: list[int] = []
         for i in range(len(pdf)):
             try:
                 page = pdf[i]
                 textpage = page.get_textpage()
                 texts.append(_page_lines(textpage, textpage.get_text_range()))
                 textpage.close()
+                if not any(any(ch.isalnum() for ch in ln.text) for ln in texts[-1]) and _has_image(page):
+                    scanned.append(i)
                 page.close()
             except pdfium.PdfiumError:
                 texts.append([])  # one unreadable page does not lose the rest
@@ -249,30 +249,85 @@ def read_pages(source: BinaryIO) -> tuple[list[list[Line]], list[str | None], di
             meta = pdf.get_metadata_dict()
         except pdfium.PdfiumError:
             meta = {}
+        recognised = _ocr(pdf, scanned) if scanned and ocr_available() else {}
+        for i, lines in recognised.items():
+            texts[i] = lines
     finally:
         pdf.close()
+        del held  # the block reader PDFium called back into, kept alive until the document is closed
         release_freed_memory()  # PDFium's parsed document, freed in many pieces
-    return texts, labels, meta
+    return texts, labels, meta, sorted(recognised), [i for i in scanned if i not in recognised]
 
 
-def _declares_encryption(source: BinaryIO) -> bool:
-    """Whether the file names an /Encrypt dictionary (in its trailer or cross-reference stream)."""
-    source.seek(0)
-    tail = b""
-    while block := source.read(1 << 20):
-        if b"/Encrypt" in tail + block:
-            return True
-        tail = block[-16:]
-    return False
+def _has_image(page) -> bool:
+    """Whether a page shows an image (a scan), rather than being blank or all vector shapes."""
+    import pypdfium2.raw as pdfium_c
+
+    return any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=4))
+
+
+def _ocr(pdf, pages: list[int]) -> dict[int, list[Line]]:
+    """The lines of the scanned pages, recognised by the OCR workers (index/reading/ocr.py)."""
+    from index.reading.ocr import SCALE, ocr_pages
+
+    def render(i: int):
+        page = pdf[i]
+        try:
+            return page.render(scale=SCALE, grayscale=True).to_numpy()
+        finally:
+            page.close()
+
+    try:
+        return ocr_pages(render, pages)
+    except LoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a worker that died, a page that would not render
+        raise LoadError(f"OCR failed ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+
+
+def _open(source: BinaryIO) -> tuple[Any, tuple[Any, ...]]:
+    """The document (read through the open file, as PDFium asks for its blocks) and what must stay alive
+    while it is open, or the LoadError saying why it cannot be read.
+
+    Opened with PDFium's own call rather than pypdfium2's PdfDocument(source): that one raises for a document
+    that opens but has no page too, with FPDF_GetLastError's message, and PDFium's last error is per process
+    and never cleared by a success, so such a document was named after whichever PDF failed before it (an
+    encrypted one's "password", another's "data format error"). Here the error is read only right after an
+    open that failed, and a document that opened is told apart by its handle."""
+    import pypdfium2 as pdfium
+    import pypdfium2.internal as pdfium_i
+    import pypdfium2.raw as pdfium_c
+
+    reader, held = pdfium_i.get_bufreader(source)
+    raw = pdfium_c.FPDF_LoadCustomDocument(reader, None)
+    if not raw:
+        error = pdfium_c.FPDF_GetLastError()
+        if error == pdfium_c.FPDF_ERR_PASSWORD:
+            raise LoadError("encrypted PDF: it needs a password to open")
+        reason = pdfium_i.ErrorToStr.get(error, f"error {error}")
+        raise LoadError(f"damaged or truncated PDF (PDFium: {reason})")
+    if pdfium_c.FPDF_GetPageCount(raw) < 1:
+        pdfium_c.FPDF_CloseDocument(raw)
+        raise LoadError("damaged PDF: it has no pages")
+    return pdfium.PdfDocument(raw), (reader, *held)
+
+
+NO_OCR = f"no text layer (a scanned PDF?): install OCR to read it ({INSTALL_HINT})"
 
 
 def load_pdf(source: BinaryIO) -> Extracted:
-    raw_pages, labels, meta = read_pages(source)
+    raw_pages, labels, meta, recognised, unread = read_pages(source)
     if not raw_pages:
         raise LoadError("damaged PDF: it has no pages")
     pages = strip_running_lines([_lines(page) for page in raw_pages], labels)
     if not any(any(ch.isalnum() for ch in ln.text) for lines in pages for ln in lines):
-        raise LoadError("no text layer: scanned? OCR is not supported")
+        raise LoadError(NO_OCR if unread else "no text found in this PDF (no text layer, and no scanned page)")
+    warnings: tuple[str, ...] = ()
+    if unread:
+        warnings = (f"{len(unread)} scanned page{'s' if len(unread) > 1 else ''} without a text layer left "
+                    f"unread (p. {', '.join(str(i + 1) for i in unread[:10])}{', ...' if len(unread) > 10 else ''}):"
+                    f" install OCR to read {'them' if len(unread) > 1 else 'it'} ({INSTALL_HINT})",)
+    ocr = set(recognised)
     width = _width([[ln.text for ln in lines] for lines in pages])
     sizes = Counter(ln.size for lines in pages for ln in lines if ln.size)
     body_size = sizes.most_common(1)[0][0] if sizes else 0.0
@@ -292,7 +347,7 @@ def load_pdf(source: BinaryIO) -> Extracted:
             sep = " " if joins else "\n\n"
             parts.append(sep)
             at += len(sep)
-        spans.append(Page(number, at, at + len(body), label))
+        spans.append(Page(number, at, at + len(body), label, number - 1 in ocr))
         base = len(units)
         units.extend(Unit(u.kind, u.start + at, u.end + at, u.parent + base if u.parent >= 0 else -1)
                      for u in laid.units)
@@ -305,4 +360,4 @@ def load_pdf(source: BinaryIO) -> Extracted:
     sections = tuple(sections_of(heads, len(text)))
     return Extracted(text, "pdf", title=_meta_title(meta.get("Title")),
                      date=_pdf_date(meta.get("CreationDate")), pages=tuple(spans), sections=sections,
-                     units=tuple(sorted(units, key=lambda u: (u.start, -u.end))))
+                     units=tuple(sorted(units, key=lambda u: (u.start, -u.end))), warnings=warnings)

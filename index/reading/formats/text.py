@@ -4,6 +4,10 @@ UTF-8 (with or without a BOM) is read as `Path.read_text(encoding="utf-8")` read
 index the file's own text. A file that starts with a UTF-16 or UTF-32 byte-order mark is decoded with that
 encoding (`read_text(encoding="utf-16")` then gives the same text). A NUL character anywhere, after
 decoding, makes a file binary: it is skipped whole, never indexed with NULs in it.
+
+Text that is not UTF-8 (an old Windows or Latin-1 file, a Cyrillic or Japanese one) is decoded with the
+encoding it is detected to be in (`detect_encoding`), and the document says which, so offsets index
+`read_text(encoding=that)`. Bytes that look like no text (NULs, many control bytes) stay a binary file.
 """
 
 from __future__ import annotations
@@ -26,20 +30,72 @@ def text_encoding(raw: bytes) -> str:
 
 
 def decode_plain_text(raw: bytes) -> str:
-    """Decode like `read_text(encoding=...)` with the encoding `text_encoding` finds: strict, universal
-    newlines."""
+    """Decode like `read_text(encoding=...)` with the encoding `text_encoding` finds (or, for text that is not
+    UTF-8, the one `detect_encoding` finds): strict, universal newlines."""
+    return decode_text(raw)[0]
+
+
+def decode_text(raw: bytes) -> tuple[str, str | None]:
+    """The text and, when it is not UTF-8 (nor UTF-16/32 with a byte-order mark), the encoding detected and
+    used. Raises LoadError for a binary file."""
     encoding = text_encoding(raw)
     if encoding == "utf-8" and b"\x00" in raw[:8192]:
         raise LoadError("binary file")
+    detected = None
     try:
-        text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline=None).read()
+        text = _read(raw, encoding)
     except UnicodeDecodeError as exc:
         if encoding != "utf-8":
             raise LoadError(f"binary file (it starts like {encoding.upper()} text, but is not)") from None
-        raise LoadError(f"not UTF-8 text (byte {exc.start})") from None
+        detected = detect_encoding(raw)
+        if detected is None:
+            raise LoadError(f"binary file (not UTF-8 text from byte {exc.start}, nor text in another "
+                            "encoding)") from None
+        text = _read(raw, detected)
     if "\x00" in text:
         raise LoadError("binary file (it holds NUL characters)")
-    return text
+    return text, detected
+
+
+def _read(raw: bytes, encoding: str) -> str:
+    return io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline=None).read()
+
+
+DETECT_BYTES = 1 << 20
+"""How much of a file the encoding is detected from (the whole file is then decoded with it)."""
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+"""C0 control bytes that text does not hold (tab, line breaks, form feed and ESC aside)."""
+_LETTER_BYTES = re.compile(rb"[A-Za-z\x80-\xff]")
+
+
+def detect_encoding(raw: bytes) -> str | None:
+    """The encoding of text that is not UTF-8. Text mostly in ASCII letters, with a few other bytes among
+    them, is Western (accents, quotes, dashes, the euro sign): cp1252, the encoding of old Windows and
+    Latin-1 files (latin-1 when it holds bytes cp1252 leaves undefined). Text made mostly of bytes above
+    ASCII is in another script: charset-normalizer names it (cp1251, Shift-JIS, GB18030, ...). None when
+    the bytes are not text: NULs, or more than 1% control bytes.
+
+    Why not charset-normalizer for all: on short Western text it names a neighbour or worse (cp1250 for
+    French, turning "à" into "ŕ"; johab for "René;Besançon")."""
+    head = raw[:DETECT_BYTES]
+    if b"\x00" in head or len(_CONTROL_BYTES.findall(head)) > max(2, len(head) // 100):
+        return None
+    high = sum(1 for b in head if b >= 0x80)
+    if high > 0.3 * len(_LETTER_BYTES.findall(head)):
+        from charset_normalizer import from_bytes  # ~25 ms, only for text in another script
+
+        best = from_bytes(head).best()
+        if best is not None and best.encoding not in ("ascii", "utf_8"):
+            try:
+                _read(raw, best.encoding)
+                return best.encoding
+            except (UnicodeDecodeError, LookupError):
+                pass
+    try:
+        raw.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"  # every byte is a Latin-1 character: after the checks above, text it is
 
 
 def load_text(source: BinaryIO, fmt: str) -> Extracted:
@@ -47,8 +103,8 @@ def load_text(source: BinaryIO, fmt: str) -> Extracted:
         raw = source.read()
     except OSError as exc:
         raise LoadError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
-    text = decode_plain_text(raw)
-    return Extracted(text, fmt, units=text_units(text, fmt))
+    text, encoding = decode_text(raw)
+    return Extracted(text, fmt, units=text_units(text, fmt), encoding=encoding)
 
 
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)

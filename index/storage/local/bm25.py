@@ -134,7 +134,7 @@ def _term_max(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
 
 Verify = Callable[[str, int, int], None]
 """(file name, first byte, end byte): checks those bytes of a file against the build's checksums before they
-are used (index/store.py BlockCheck); raises when they do not match."""
+are used (index/storage/local/checksums.py BlockCheck); raises when they do not match."""
 
 
 def _no_check(_name: str, _start: int, _end: int) -> None:

@@ -23,7 +23,7 @@ from index.storage.local.bm25 import KeywordIndex
 from index.storage.local.checksums import CHECKSUM_BLOCK, REBUILD_HINT, BlockCheck
 from index.storage.local.schema import CHECKSUMMED, TABLES
 from index.storage.local.vectors import VectorStore
-from index.types import Document, DocumentInfo, Page, Section, Skipped, Span, Unit
+from index.types import Anchor, Document, DocumentInfo, Page, Section, Skipped, Span, Unit
 
 if TYPE_CHECKING:
     import numpy as np
@@ -188,20 +188,24 @@ class Snapshot:
         if doc is None:
             self._check_source(doc_id)
             row = self.conn.execute(
-                "SELECT source, text, sha256, title, date, place, body_start, format FROM documents WHERE id = ?",
+                "SELECT source, text, sha256, title, date, place, body_start, format, encoding, indexed FROM documents "
+                "WHERE id = ?",
                 (doc_id,),
             ).fetchone()
             if row is None:
                 raise IndexStateError(f"The index at {self.gen.parent} is damaged (document {doc_id}). {REBUILD_HINT}")
             check_text(row[1], row[2], row[0], str(self.gen.parent), REBUILD_HINT)
-            pages = tuple(Page(n, a, b, label) for n, label, a, b in self.conn.execute(
-                "SELECT number, label, start, end FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)))
+            pages = tuple(Page(n, a, b, label, bool(ocr)) for n, label, a, b, ocr in self.conn.execute(
+                "SELECT number, label, start, end, ocr FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)))
             sections = tuple(Section(t, lv, a, b) for a, b, lv, t in self.conn.execute(
                 "SELECT start, end, level, title FROM sections WHERE doc_id = ? ORDER BY start, level", (doc_id,)))
             units = tuple(Unit(k, a, b, p) for k, a, b, p in self.conn.execute(
                 "SELECT kind, start, end, parent FROM units WHERE doc_id = ? ORDER BY idx", (doc_id,)))
-            source, text, sha256, title, date, place, body_start, fmt = row
-            doc = Document(source, text, sha256, title, date, place, body_start, fmt, pages, sections, units)
+            anchors = tuple(Anchor(k, a, name) for a, k, name in self.conn.execute(
+                "SELECT start, kind, name FROM anchors WHERE doc_id = ? ORDER BY start", (doc_id,)))
+            source, text, sha256, title, date, place, body_start, fmt, encoding, indexed = row
+            doc = Document(source, text, sha256, title, date, place, body_start, fmt, pages, sections, units,
+                           anchors, encoding, indexed)
             self._documents[doc_id] = doc
         return doc
 
@@ -230,7 +234,7 @@ class Snapshot:
         return [(i, Span(s, e)) for i, s, e in rows]
 
     def documents_titled(self, keys: list[str]) -> dict[str, list[tuple[int, bool]]]:
-        """Title key -> the documents known by it (index/titles.py), each with whether the key is its whole
+        """Title key -> the documents known by it (index/text/titles.py), each with whether the key is its whole
         title (not only the head before a parenthesis or comma), for the keys that match any."""
         found: dict[str, list[tuple[int, bool]]] = {}
         for start in range(0, len(keys), 500):
@@ -276,13 +280,17 @@ class Snapshot:
     def catalog(self, where: Where | None = None) -> list[DocumentInfo]:
         rows = self.conn.execute(
             "SELECT d.id, d.source, d.title, d.date, d.format, length(d.text), "
-            "(SELECT count(*) FROM pages p WHERE p.doc_id = d.id) FROM documents d ORDER BY d.source"
+            "(SELECT count(*) FROM pages p WHERE p.doc_id = d.id), "
+            "(SELECT count(*) FROM units u WHERE u.doc_id = d.id), "
+            "(SELECT count(*) FROM pages p WHERE p.doc_id = d.id AND p.ocr), d.encoding, d.indexed "
+            "FROM documents d ORDER BY d.source"
         ).fetchall()
         for row in rows:  # listing a source is serving it: refused like reading one
             check_source_name(row[1], str(self.gen.parent), REBUILD_HINT)
         keep = self.documents_matching(where) if where else None
-        return [DocumentInfo(src, title, date, fmt, pages, chars)
-                for i, src, title, date, fmt, chars, pages in rows if keep is None or i in keep]
+        return [DocumentInfo(src, title, date, fmt, pages, chars, units, ocr, encoding, indexed)
+                for i, src, title, date, fmt, chars, pages, units, ocr, encoding, indexed in rows
+                if keep is None or i in keep]
 
     def indexed_files(self) -> dict[str, KeptDocument]:
         rows = self.conn.execute("SELECT source, id, sha256, size, mtime_ns, ctime_ns FROM documents")

@@ -6,11 +6,14 @@ SCHEMA = """
 CREATE TABLE documents (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT, place TEXT,
     sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
-    body_start INTEGER NOT NULL, text TEXT NOT NULL, format TEXT NOT NULL
+    body_start INTEGER NOT NULL, text TEXT NOT NULL, format TEXT NOT NULL, encoding TEXT, indexed REAL
 );
 CREATE TABLE pages (
     doc_id INTEGER NOT NULL, number INTEGER NOT NULL, label TEXT, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    PRIMARY KEY (doc_id, number)
+    ocr INTEGER NOT NULL, PRIMARY KEY (doc_id, number)
+);
+CREATE TABLE anchors (
+    doc_id INTEGER NOT NULL, start INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL
 );
 CREATE TABLE sections (
     doc_id INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, level INTEGER NOT NULL,
@@ -37,9 +40,10 @@ CREATE TABLE title_keys (key TEXT NOT NULL, doc_id INTEGER NOT NULL, whole INTEG
 CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE INDEX title_keys_key ON title_keys(key);
 CREATE INDEX sections_doc ON sections(doc_id);
+CREATE INDEX anchors_doc ON anchors(doc_id, start);
 """
 TABLES = frozenset({"documents", "sentences", "chunks", "skipped", "pages", "sections", "title_keys", "units",
-                    "names"})
+                    "names", "anchors"})
 
 KEYWORD_FILES = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy", "term_max.npy",
                  "vocab.index.json", "params.index.json")

@@ -164,7 +164,7 @@ def _rerank(matrix: np.ndarray, qvec: np.ndarray, ids: np.ndarray, k: int) -> tu
 
 
 class Verify(Protocol):
-    """Checks bytes of a file against the build's checksums before they are used (index/store.py BlockCheck)."""
+    """Checks bytes of a file against the build's checksums before they are used (checksums.py BlockCheck)."""
 
     def __call__(self, start: int, end: int) -> None: ...
 

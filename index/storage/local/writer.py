@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import time
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -116,12 +117,16 @@ class GenerationWriter:
     def _document_rows(self, doc: Document, stat: FileStat) -> int:
         doc_id = self.documents
         self.conn.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc_id, doc.source, doc.title, doc.date, doc.place, doc.sha256, stat.size, stat.mtime_ns,
-             stat.ctime_ns, doc.body_start, doc.text, doc.format),
+             stat.ctime_ns, doc.body_start, doc.text, doc.format, doc.encoding,
+             doc.indexed if doc.indexed is not None else time.time()),
         )
-        self.conn.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
-                              [(doc_id, pg.number, pg.label, pg.start, pg.end) for pg in doc.pages])
+        self.conn.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+                              [(doc_id, pg.number, pg.label, pg.start, pg.end, int(pg.ocr)) for pg in doc.pages])
+        if doc.anchors:
+            self.conn.executemany("INSERT INTO anchors VALUES (?, ?, ?, ?)",
+                                  [(doc_id, a.start, a.kind, a.name) for a in doc.anchors])
         self.conn.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?)",
                               [(doc_id, sc.start, sc.end, sc.level, sc.title) for sc in doc.sections])
         self.conn.executemany("INSERT INTO units VALUES (?, ?, ?, ?, ?, ?)",

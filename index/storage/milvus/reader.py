@@ -33,7 +33,7 @@ from index.storage.milvus.schema import (
     check_layout,
     terms_text,
 )
-from index.types import Document, DocumentInfo, Page, Section, Skipped, Span, Unit
+from index.types import Anchor, Document, DocumentInfo, Page, Section, Skipped, Span, Unit
 
 if TYPE_CHECKING:
     import numpy as np
@@ -232,11 +232,12 @@ class MilvusReader:
                 raise IndexStateError(f"The index at {self.location} is damaged (the text of {d['source']} is cut "
                                       f"short). {REBUILD_HINT}")
             check_text(text, d["sha256"], d["source"], self.location, REBUILD_HINT)
-            pages = tuple(Page(n, a, b, label) for n, label, a, b in d["pages"])
+            pages = tuple(Page(n, a, b, label, bool(ocr)) for n, label, a, b, ocr in d["pages"])
             sections = tuple(Section(t, lv, a, b) for t, lv, a, b in d["sections"])
             units = tuple(Unit(k, a, b, p) for k, a, b, p in d.get("units", []))
+            anchors = tuple(Anchor(k, a, name) for k, a, name in d.get("anchors", []))
             doc = Document(d["source"], text, d["sha256"], d["title"], d["date"], d["place"], d["body_start"],
-                           d["format"], pages, sections, units)
+                           d["format"], pages, sections, units, anchors, d.get("encoding"), d.get("indexed"))
             self._documents[doc_id] = doc
         return doc
 
@@ -252,7 +253,9 @@ class MilvusReader:
 
     def catalog(self, where: Where | None = None) -> list[DocumentInfo]:
         keep = self.documents_matching(where) if where else None
-        return [DocumentInfo(d["source"], d["title"], d["date"], d["format"], len(d["pages"]), d["chars"])
+        return [DocumentInfo(d["source"], d["title"], d["date"], d["format"], len(d["pages"]), d["chars"],
+                             len(d.get("units", [])), sum(1 for p in d["pages"] if p[4]), d.get("encoding"),
+                             d.get("indexed"))
                 for i, d in sorted(enumerate(self.docs), key=lambda x: x[1]["source"]) if keep is None or i in keep]
 
     def indexed_files(self) -> dict[str, KeptDocument]:

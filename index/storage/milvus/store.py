@@ -19,7 +19,7 @@ A generation is five collections named `<base>_g<stamp>_<part>` (base `corpus_qa
 
 Keyword search is Milvus's own: a BM25 function over a text field, so it is served (and distributed) by
 Milvus like the dense side. Answers must not depend on the backend, so that field holds the chunk's terms as
-corpus-qa's analyzer makes them (index/keywords.py: lower-cased words, stop words out, stemmed), one space
+corpus-qa's analyzer makes them (index/text/keywords.py: lower-cased words, stop words out, stemmed), one space
 apart; Milvus's `standard` analyzer splits such text back into exactly those terms (they are runs of letters
 and digits), and its BM25 is the Lucene variant the local index uses, with the same k1 = 1.5 and b = 0.75.
 Its scores are the local ones times k1 + 1, which `keyword_search` divides out. Two limits: Milvus Lite keeps
@@ -143,8 +143,15 @@ class MilvusStore:
                 if not self.lite.parent.is_dir():
                     raise IndexWriteError(f"Cannot open {self.location}: the folder {self.lite.parent} does not exist.")
                 self._claim_lite()
-                client = MilvusClient(self.uri)
-                make_private(self.lite)  # Milvus Lite writes with the umask (0755, 0644): the text is private
+                # Milvus Lite's server process writes with the umask it starts with (0755, 0644 by default), and
+                # some files only later (index files after a flush): it starts with 077, so every file it writes
+                # is private from the first byte; what an earlier version left is made private here.
+                mask = os.umask(0o077)
+                try:
+                    client = MilvusClient(self.uri)
+                finally:
+                    os.umask(mask)
+                make_private(self.lite)
                 return client
             # A connection of its own, closed with the store: pymilvus otherwise shares one per server in the
             # process and, after 30 s idle, probes and rebuilds it, which failed ("Fail connecting") against a

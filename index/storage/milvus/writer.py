@@ -119,9 +119,11 @@ class MilvusWriter:
             "source": doc.source, "title": doc.title, "date": doc.date, "place": doc.place, "sha256": doc.sha256,
             "size": stat.size, "mtime_ns": stat.mtime_ns, "ctime_ns": stat.ctime_ns, "body_start": doc.body_start,
             "format": doc.format, "chars": len(doc.text),
-            "pages": [[p.number, p.label, p.start, p.end] for p in doc.pages],
+            "pages": [[p.number, p.label, p.start, p.end, p.ocr] for p in doc.pages],
             "sections": [[s.title, s.level, s.start, s.end] for s in doc.sections],
             "units": [[u.kind, u.start, u.end, u.parent] for u in doc.units],
+            "anchors": [[a.kind, a.start, a.name] for a in doc.anchors],
+            "encoding": doc.encoding, "indexed": doc.indexed if doc.indexed is not None else time.time(),
         })
         self._insert("texts", [{"id": doc_id * 1_000_000 + k, "doc_id": doc_id, "part": k, "text": piece,
                                 "pad": [0.0, 0.0]} for k, piece in enumerate(text_pieces(doc.text))])
