@@ -112,7 +112,9 @@ def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",
     results: list[PartAnswer] = []
     for a in asked:
         if a.answer.abstained or not a.answer.citations:
-            results.append(PartAnswer(a.part.question, a.part.label, missing_line(a.part), True))
+            never = a.answer.unmentioned  # say why, as a single question's abstention does
+            why = f" They never mention {', '.join(never)}." if never else ""
+            results.append(PartAnswer(a.part.question, a.part.label, missing_line(a.part) + why, True))
             continue
         ns: list[int] = []
         for c in a.answer.citations[:QUOTES_PER_PART]:

@@ -759,4 +759,4 @@ def missing_line(part: Part) -> str:
     m = re.match(r"^(?P<wh>who|what|which)\s+(?P<rest>(?!is\b|are\b|was\b|were\b|do\b|does\b|did\b).+)$", q, re.I)
     if m is not None:
         return f"The documents do not say {m.group('wh').lower()} {m.group('rest')}."
-    return f"The documents do not answer “{part.question}”"
+    return f"The documents do not answer “{part.question}”."

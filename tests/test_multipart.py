@@ -75,6 +75,12 @@ def test_a_part_the_documents_do_not_answer_is_named_and_blocks_nothing(engine) 
     assert any(line.startswith("China: China has a land area") for line in lines)
 
 
+def test_a_part_about_something_never_mentioned_says_so(engine) -> None:  # type: ignore[no-untyped-def]
+    answer = engine.ask("What is the land area of China, Narnia and France?")
+    narnia = next(p for p in answer.parts if p.label == "Narnia")
+    assert narnia.abstained and narnia.text.endswith("They never mention Narnia.")
+
+
 def test_passages_are_spread_over_the_parts_documents(engine) -> None:  # type: ignore[no-untyped-def]
     answer = engine.ask(LAND, top_k=3)
     assert {p.source for p in answer.passages} == {"China.txt", "Canada.txt", "France.txt"}
