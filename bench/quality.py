@@ -24,12 +24,14 @@ Engine.ask (answer accuracy, false abstentions, verbatim citations).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,6 +49,31 @@ REPO = Path(__file__).resolve().parent.parent
 NATURAL = REPO.parent / "shared" / "wiki-questions.jsonl"
 DEFAULT_CHUNKING = ChunkingParams()
 DEFAULT_TUNING = Tuning()
+Fusion = Callable[[dict[int, float], dict[int, float], Tuning], dict[int, float]]
+RRF_K = 60
+
+
+def _ranks(scores: dict[int, float]) -> dict[int, int]:
+    return {i: r for r, i in enumerate(sorted(scores, key=lambda i: -scores[i]), start=1)}
+
+
+def dense_only(dense: dict[int, float], keyword: dict[int, float], tuning: Tuning) -> dict[int, float]:
+    return dict(dense)
+
+
+def bm25_only(dense: dict[int, float], keyword: dict[int, float], tuning: Tuning) -> dict[int, float]:
+    return {i: keyword.get(i, 0.0) + 1e-3 * d for i, d in dense.items()}
+
+
+def reciprocal_rank(dense: dict[int, float], keyword: dict[int, float], tuning: Tuning) -> dict[int, float]:
+    dr, kr = _ranks(dense), _ranks(keyword)
+    return {i: 1 / (RRF_K + dr[i]) + (1 / (RRF_K + kr[i]) if i in kr else 0.0) for i in dense}
+
+
+FUSIONS: dict[str, Fusion] = {"dense only": dense_only, "BM25 only": bm25_only,
+                              "reciprocal rank (k=60)": reciprocal_rank}
+"""Fusions compared with the product's weighted sum (qa.retrieval.fuse), swapped in for their variant only:
+they are not product code."""
 VARIANTS: list[tuple[str, ChunkingParams, Tuning]] = [
     ("default", DEFAULT_CHUNKING, DEFAULT_TUNING),
     ("no title evidence", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, title_weight=0.0)),
@@ -56,12 +83,11 @@ VARIANTS: list[tuple[str, ChunkingParams, Tuning]] = [
     ("title head counted in full", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, title_head=1.0)),
     ("no best-sentence blend (max-sim 0)", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, maxsim_weight=0.0)),
     ("max-sim 0.7", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, maxsim_weight=0.7)),
-    ("pseudo-relevance feedback 0.2", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, prf_weight=0.2)),
     ("the previous default (no title, no max-sim)", DEFAULT_CHUNKING,
      replace(DEFAULT_TUNING, title_weight=0.0, maxsim_weight=0.0)),
-    ("dense only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="dense", title_weight=0.0, maxsim_weight=0.0)),
-    ("BM25 only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="bm25", title_weight=0.0, maxsim_weight=0.0)),
-    ("reciprocal rank (k=60)", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, fusion="rrf")),
+    ("dense only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, title_weight=0.0, maxsim_weight=0.0)),
+    ("BM25 only", DEFAULT_CHUNKING, replace(DEFAULT_TUNING, title_weight=0.0, maxsim_weight=0.0)),
+    ("reciprocal rank (k=60)", DEFAULT_CHUNKING, DEFAULT_TUNING),
 ]
 READER_VARIANTS: list[tuple[str, Tuning]] = [
     ("default", DEFAULT_TUNING),
@@ -70,6 +96,19 @@ READER_VARIANTS: list[tuple[str, Tuning]] = [
     ("no bonus for the named document's sentences", replace(DEFAULT_TUNING, named_bonus=0.0)),
     ("type bonus 0.2", replace(DEFAULT_TUNING, type_bonus=0.2)),
 ]
+
+
+@contextlib.contextmanager
+def fusion(fuse: Fusion | None) -> Iterator[None]:
+    """Retrieval with another fusion than the product's, for one variant."""
+    import qa.retrieval
+
+    product = qa.retrieval.fuse
+    qa.retrieval.fuse = fuse or product  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        qa.retrieval.fuse = product  # type: ignore[assignment]
 
 
 def description_questions(limit: int | None) -> list[EvalQuestion]:
@@ -205,10 +244,11 @@ def main() -> None:
         engine = engines[chunking]
         engine.tuning = tuning
         results[name] = {}
-        for label, questions in sets.items():
-            results[name][label] = row_of(evaluate(_Searcher(engine), corpus, questions))
-            print(f"{name}, {label}: {fmt(results[name][label])}", flush=True)
-        seeds = seed_report(tuning, inner, chunking)
+        with fusion(FUSIONS.get(name)):
+            for label, questions in sets.items():
+                results[name][label] = row_of(evaluate(_Searcher(engine), corpus, questions))
+                print(f"{name}, {label}: {fmt(results[name][label])}", flush=True)
+            seeds = seed_report(tuning, inner, chunking)
         results[name]["seed"] = {"answer_accuracy": seeds.answer_accuracy, "abstention_recall": seeds.abstention_recall,
                                  "abstention_precision": seeds.abstention_precision, "verbatim": seeds.verbatim_rate}
         print(f"{name}, seed: answers {seeds.answer_accuracy:.3f}, abstention P {seeds.abstention_precision} "

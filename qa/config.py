@@ -38,10 +38,8 @@ def _top_k_name(origin: str) -> str:
 class Tuning:
     """Knobs of retrieval and answer composition; the defaults are what the quality benchmark chose."""
 
-    fusion: str = "weighted"
-    """How dense and BM25 scores combine: weighted, dense, bm25, rrf, minmax, tiebreak."""
     bm25_weight: float = 0.30
-    """Weight of the BM25 score (scaled to [0, 1] per query) in `weighted` fusion."""
+    """Weight of the BM25 score (scaled to [0, 1] per query) in the fused score."""
     keyword_weight: float = 0.4
     """Bonus of a sentence holding every (IDF-weighted) keyword of the question."""
     abstain_below: float = 0.35
@@ -62,11 +60,6 @@ class Tuning:
     title_phrase: float = 0.0
     """Share of `title_weight` for a query that is not a question ("1968 film by Stanley Kubrick"): there a
     name is more often a constraint on what is sought than its subject."""
-    prf_weight: float = 0.0
-    """Pseudo-relevance feedback: the question vector moves this far towards the mean of the first dense
-    search's top `prf_depth` chunks before a second dense search."""
-    prf_depth: int = 3
-    """Chunks averaged for pseudo-relevance feedback."""
     maxsim_weight: float = 0.5
     """Share of a chunk's dense score taken from its best sentence's cosine instead of its own vector's."""
     title_chunks: int = 3
@@ -101,8 +94,8 @@ class Tuning:
     description under `addCleanup(function, /, *args, **kwargs)`)."""
 
 
-SETTINGS = ("corpus", "index", "top_k", "store", "where", "precision", "theme", "mcp_token", "generate",
-            "llm_base_url", "llm_model", "llm_api_key", "llm_timeout")
+SETTINGS = ("corpus", "index", "top_k", "store", "milvus_token", "where", "precision", "theme", "mcp_token",
+            "generate", "llm_base_url", "llm_model", "llm_api_key", "llm_timeout")
 """What the config file, the environment (QA_<NAME>) and flags can set."""
 DEFAULT_LLM_BASE_URL = "http://127.0.0.1:11434/v1"
 """Where generation looks for an OpenAI-compatible server when none is set: Ollama's own address."""
@@ -173,6 +166,8 @@ class Settings:
     """A default `--where` filter for every question (see index/filters.py)."""
     store: str | None = None
     """Where the index lives when it is not the local `index` folder (a store URI; only folders today)."""
+    milvus_token: str | None = field(default=None, repr=False)
+    """A Milvus server's credentials (`user:password` or an API key). Never shown by `qa config`."""
     precision: str = "auto"
     """Indexing precision: auto, fp32 or bf16."""
     theme: str = "textual-dark"
@@ -258,6 +253,7 @@ class Settings:
             top_k=k,
             embedder=env.get("QA_EMBEDDER", "minilm"),
             store=str(pick("store") or "") or None,
+            milvus_token=str(pick("milvus_token") or "") or None,
             where=str(pick("where") or "") or None,
             precision=precision,
             theme=theme,
@@ -282,7 +278,8 @@ class Settings:
     def rows(self) -> list[tuple[str, str, str]]:
         """(setting, value, where it came from), for `qa config`."""
         values = {"corpus": str(self.corpus), "index": str(self.index), "top_k": str(self.top_k),
-                  "store": self.store or "-", "where": self.where or "-", "precision": self.precision,
+                  "store": self.store or "-", "milvus_token": "(set)" if self.milvus_token else "-",
+                  "where": self.where or "-", "precision": self.precision,
                   "theme": self.theme, "mcp_token": "(set)" if self.mcp_token else "-",
                   "generate": "true" if self.generate else "false",
                   "llm_base_url": self.llm_base_url, "llm_model": self.llm_model or "-",

@@ -156,7 +156,7 @@ class Engine:
         """Where builds read, chunk and embed (`qa index --ray`); None: here."""
         self.tuning = tuning
         self.chunking = chunking
-        self.store: IndexStore = open_store(settings.store_spec, settings.corpus)
+        self.store: IndexStore = open_store(settings.store_spec, settings.corpus, settings.milvus_token)
         self._embedder = embedder
         self._snapshot: Snapshot | None = None
         self._files: dict[str, tuple[tuple[str, int, int, int], str]] = {}
@@ -184,8 +184,8 @@ class Engine:
     def _reading(self) -> Iterator[Snapshot]:
         """The open snapshot, kept open until the caller is done with it."""
         self.snapshot  # noqa: B018 - opens (prepares) the index on first use, outside the lock
-        stale = getattr(self._snapshot, "stale", None)
-        if stale is not None and not self._updating.locked() and stale():
+        assert self._snapshot is not None
+        if not self._updating.locked() and self._snapshot.stale():
             self._reopen()  # another process published an update (a Milvus server's index)
         with self._lock.read():
             snapshot = self._snapshot
@@ -444,6 +444,4 @@ class Engine:
             if self._snapshot is not None:
                 self._snapshot.close()
                 self._snapshot = None
-            release = getattr(self.store, "close", None)  # a Milvus store's connection (Milvus Lite: one process)
-            if release is not None:
-                release()
+            self.store.close()  # a Milvus store's connection (Milvus Lite: one process per file)

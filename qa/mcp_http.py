@@ -42,7 +42,7 @@ def token_file(settings: Settings) -> Path:
     store, or, for a Milvus server, in the cache folder under the server's address."""
     from index.storage import open_store
 
-    return open_store(settings.store_spec, settings.corpus).private_file(TOKEN_FILE)
+    return open_store(settings.store_spec, settings.corpus, settings.milvus_token).private_file(TOKEN_FILE)
 
 
 def write_token(path: Path, token: str) -> None:

@@ -2,8 +2,8 @@
 
 The default fusion is a weighted sum of the cosine score and the BM25 score scaled to [0, 1] by the best
 BM25 score of the query. Unlike reciprocal-rank fusion it keeps the dense score's magnitude, so a keyword
-match breaks near-ties between similar passages instead of promoting a weak passage to the top. The
-other fusions are kept for the quality benchmark (`bench/quality.py`), which chose the default.
+match breaks near-ties between similar passages instead of promoting a weak passage to the top.
+`bench/quality.py` compares it with other fusions (reciprocal rank, dense only, BM25 only), which live there.
 """
 
 from __future__ import annotations
@@ -20,10 +20,6 @@ if TYPE_CHECKING:
 
     from index.filters import Where
     from index.storage import IndexReader as Snapshot
-
-RRF_K = 60
-FUSIONS = ("weighted", "dense", "bm25", "rrf", "minmax", "tiebreak")
-
 
 @dataclass(frozen=True)
 class Hit:
@@ -51,11 +47,6 @@ def _dense(snapshot: Snapshot, qvec: np.ndarray, depth: int, where: Where | None
     return {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
 
 
-def _dense_ids(snapshot: Snapshot, qvec: np.ndarray, depth: int, where: Where | None) -> tuple[list[int], list[float]]:
-    found = _dense(snapshot, qvec, depth, where)
-    return list(found), list(found.values())
-
-
 def _keyword(snapshot: Snapshot, terms: list[str], depth: int, where: Where | None = None) -> dict[int, float]:
     """The `depth` best chunks by BM25, scores divided by the best one's."""
     ids, scores = snapshot.keyword_search(terms, depth, where)
@@ -65,29 +56,9 @@ def _keyword(snapshot: Snapshot, terms: list[str], depth: int, where: Where | No
     return {int(i): float(s) / best for i, s in zip(ids, scores, strict=True)}
 
 
-def _ranks(scores: dict[int, float]) -> dict[int, int]:
-    return {i: r for r, i in enumerate(sorted(scores, key=lambda i: -scores[i]), start=1)}
-
-
 def fuse(dense: dict[int, float], keyword: dict[int, float], tuning: Tuning) -> dict[int, float]:
     """Combine per-chunk dense (cosine) and keyword ([0, 1]) scores into one ranking score."""
-    kw = keyword.get
-    if tuning.fusion == "weighted":
-        return {i: d + tuning.bm25_weight * kw(i, 0.0) for i, d in dense.items()}
-    if tuning.fusion == "dense":
-        return dict(dense)
-    if tuning.fusion == "bm25":
-        return {i: kw(i, 0.0) + 1e-3 * d for i, d in dense.items()}
-    if tuning.fusion == "tiebreak":  # BM25 only separates (near-)equal dense scores
-        return {i: d + 0.01 * kw(i, 0.0) for i, d in dense.items()}
-    if tuning.fusion == "rrf":
-        dr, kr = _ranks(dense), _ranks(keyword)
-        return {i: 1 / (RRF_K + dr[i]) + (1 / (RRF_K + kr[i]) if i in kr else 0.0) for i in dense}
-    if tuning.fusion == "minmax":  # both scores min-max normalised over the candidates, equal weight
-        lo, hi = min(dense.values()), max(dense.values())
-        span = (hi - lo) or 1.0
-        return {i: 0.5 * (d - lo) / span + 0.5 * kw(i, 0.0) for i, d in dense.items()}
-    raise ValueError(f"unknown fusion {tuning.fusion!r}; choose one of {', '.join(FUSIONS)}")
+    return {i: d + tuning.bm25_weight * keyword.get(i, 0.0) for i, d in dense.items()}
 
 
 _QUESTION_START = re.compile(
@@ -153,16 +124,7 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
     where = where or None
     depth = min(n, max(50, 10 * k))
     dense = _dense(snapshot, qvec, depth, where)
-    if tuning.prf_weight:
-        import numpy as np
-
-        top = sorted(dense, key=lambda i: -dense[i])[: tuning.prf_depth]
-        centre = snapshot.chunk_vectors(sorted(top)).mean(axis=0)
-        moved = qvec + tuning.prf_weight * centre
-        moved = (moved / np.linalg.norm(moved)).astype(np.float32)
-        qvec = moved  # Rocchio: the moved question scores every candidate from here on
-        dense = {i: float(s) for i, s in zip(*_dense_ids(snapshot, moved, depth, where), strict=True)}
-    keyword = _keyword(snapshot, search_terms(question), depth, where) if tuning.fusion != "dense" else {}
+    keyword = _keyword(snapshot, search_terms(question), depth, where)
     evidence = title_evidence(snapshot, question, tuning) if tuning.title_weight else {}
     if evidence and where:
         allowed = snapshot.documents_matching(where)

@@ -95,9 +95,7 @@ def run(corpus: Path, spec: str, embedder: Any, **kw) -> BuildSummary:  # type: 
     try:
         events = list(build(corpus, store, embedder, **kw))
     finally:
-        close = getattr(store, "close", None)
-        if close is not None:
-            close()
+        store.close()
     assert isinstance(events[-1], BuildSummary)
     return events[-1]
 
@@ -300,7 +298,7 @@ def test_a_second_writer_is_refused_as_busy(backend: str, corpus: Path, tmp_path
 
 def test_writers_racing_for_a_server_lease_never_both_win(milvus_server: str, corpus: Path, tmp_path: Path) -> None:
     """Four processes ask for the write lease at the same instant: at most one holds it at a time (Milvus
-    has no compare-and-swap; see the lease in index/milvus_store.py), and it is free again afterwards."""
+    has no compare-and-swap; see index/storage/milvus/lease.py), and it is free again afterwards."""
     _SERVER["address"] = milvus_server
     spec = spec_for("milvus-server", tmp_path)
     start = time.time() + 10  # after every process has imported pymilvus and connected
@@ -318,6 +316,26 @@ def test_writers_racing_for_a_server_lease_never_both_win(milvus_server: str, co
     assert len(held) + sum(o.startswith("busy") for o, _e in outs) == 4
     assert all(a[1] <= b[0] for a, b in zip(held, held[1:], strict=False)), held  # never two at once
     assert run(corpus, spec, HashEmbedder()).updated  # and free again
+
+
+def test_a_lease_whose_renewal_keeps_failing_is_given_up_and_not_published(
+        milvus_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.storage.milvus.lease as lease
+    from index.errors import IndexBusyError
+
+    monkeypatch.setattr(lease, "LEASE_SECONDS", 1.5)  # renewed every 0.5 s, given up after 1 s of failures
+    _SERVER["address"] = milvus_server
+    store = open_store(spec_for("milvus-server", tmp_path))
+    try:
+        with store.write_lock():
+            store.client.drop_collection(f"{store.base}_lock")  # type: ignore[attr-defined]  # renewals fail now
+            deadline = time.monotonic() + 60
+            while store._lease.lost is None and time.monotonic() < deadline:  # type: ignore[attr-defined]
+                time.sleep(0.05)
+            with pytest.raises(IndexBusyError, match="lost its write lease \\(renewing it failed"):
+                store.check_lease()  # type: ignore[attr-defined]
+    finally:
+        store.close()
 
 
 def _foreign(db: Path, damage: str) -> None:
@@ -407,3 +425,57 @@ def test_store_option_is_shown_and_works_on_the_cli(corpus: Path, tmp_path: Path
     text = qa("text", "notes/tea.rst")
     assert text.returncode == 0 and "Green tea" in text.stdout
     assert not (tmp_path / "idx").exists() and os.path.isdir(tmp_path / "idx.db")
+
+
+class _TiesLastByHighestId:
+    """The real Milvus Lite client, except that a search keeps, among hits tied at its limit, those with the
+    highest ids: a Milvus server merging several segments may cut ties any way, and Milvus Lite (one segment)
+    happens to keep the lowest ids, which would hide a reader asking for exactly k hits."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def search(self, *args: Any, limit: int, **kw: Any) -> list[list[dict[str, Any]]]:
+        out = []
+        for hits in self.client.search(*args, limit=limit + 100, **kw):
+            rank = {}
+            for n, h in enumerate(hits):
+                rank.setdefault(h["distance"], n)
+            out.append(sorted(hits, key=lambda h: (rank[h["distance"]], -int(h["id"])))[:limit])
+        return out
+
+
+def test_milvus_keyword_ranking_equals_local_with_repeated_terms_and_ties(tmp_path: Path) -> None:
+    """BM25 alike in both stores where it is easy to get wrong: a term asked twice counts twice, and chunks
+    tied at the cut are ranked by id (Milvus is asked for more than k so that the lowest ids are among them)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(12):  # twelve identical chunks: tied scores for every query below
+        (corpus / f"tie-{i:02d}.txt").write_text("Basalt cliffs and a granite quarry by the sea.", encoding="utf-8")
+    (corpus / "granite.txt").write_text("Granite, granite and more granite; a quarry too.", encoding="utf-8")
+    (corpus / "quarry.txt").write_text("Quarry after quarry after quarry; granite too.", encoding="utf-8")
+    local, milvus = spec_for("local", tmp_path), spec_for("milvus", tmp_path)
+    run(corpus, local, HashEmbedder())
+    run(corpus, milvus, HashEmbedder())
+    stores = [open_store(local), open_store(milvus)]
+    readers = [store.open() for store in stores]
+    readers[1].client = _TiesLastByHighestId(readers[1].client)  # type: ignore[attr-defined]
+    try:
+        for terms, k in [(["granit", "granit", "quarri"], 3), (["quarri", "quarri", "granit"], 3),
+                         (["basalt"], 5), (["basalt", "cliff"], 4), (["granit"], 14)]:
+            (ids_l, scores_l), (ids_m, scores_m) = (r.keyword_search(terms, k) for r in readers)
+            assert ids_m.tolist() == ids_l.tolist(), terms
+            assert scores_m.tolist() == pytest.approx(scores_l.tolist(), rel=1e-3), terms
+        # the repeated term decides: each of the two one-word documents wins when its word is asked twice
+        first = {tuple(terms): readers[0].chunk_documents([int(readers[0].keyword_search(terms, 1)[0][0])])
+                 for terms in (("granit", "granit", "quarri"), ("quarri", "quarri", "granit"))}
+        titles = {key: readers[0].document(next(iter(v.values()))).source for key, v in first.items()}
+        assert titles == {("granit", "granit", "quarri"): "granite.txt", ("quarri", "quarri", "granit"): "quarry.txt"}
+    finally:
+        for reader in readers:
+            reader.close()
+        for store in stores:
+            store.close()

@@ -84,3 +84,16 @@ def test_store_and_where_flags_are_flags_not_environment_writes(tmp_path: Path) 
     data = json.loads(result.stdout)
     assert data["settings"]["store"]["from"] == "flag" and data["settings"]["where"]["from"] == "flag"
     assert "QA_STORE" not in os.environ and "QA_WHERE" not in os.environ
+
+
+def test_the_milvus_token_is_a_setting_that_reaches_the_store_and_is_never_shown(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pymilvus")
+    from index.storage import open_store
+
+    monkeypatch.setenv("QA_MILVUS_TOKEN", "root:s3cret")
+    settings = Settings.resolve(store="milvus://127.0.0.1:19530")
+    assert settings.milvus_token == "root:s3cret" and "s3cret" not in repr(settings)
+    assert ("milvus_token", "(set)", "environment QA_MILVUS_TOKEN") in settings.rows()
+    store = open_store(settings.store_spec, settings.corpus, settings.milvus_token)
+    assert store.token == "root:s3cret"  # type: ignore[attr-defined]

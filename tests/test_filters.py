@@ -96,6 +96,22 @@ def test_filters_pick_the_top_k_from_matching_documents(scoped: Path, tmp_path: 
     eng.close()
 
 
+def test_a_document_named_by_the_question_stays_out_of_a_filter_that_excludes_it(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    (root / "notes").mkdir(parents=True)
+    (root / "spain.txt").write_text("Spain\n\nMadrid is the capital of Spain.", encoding="utf-8")
+    (root / "notes" / "rivers.md").write_text("# Rivers\n\nThe Tagus is the longest river of the Iberian "
+                                              "Peninsula.", encoding="utf-8")
+    eng = engine_for(root, tmp_path)
+    unscoped = eng.ask("capital of Spain?")
+    assert unscoped.citations and unscoped.citations[0].source == "spain.txt"  # named by its title
+    scoped_answer = eng.ask("capital of Spain?", where="path:notes/**")
+    found = eng.search("capital of Spain?", where="path:notes/**")
+    eng.close()
+    assert {c.source for c in scoped_answer.citations} <= {"notes/rivers.md"}
+    assert {p.source for p in (*scoped_answer.passages, *found)} == {"notes/rivers.md"}
+
+
 def test_a_filter_returns_k_passages_while_more_match(scoped: Path, tmp_path: Path) -> None:
     eng = engine_for(scoped, tmp_path)
     found = eng.search("lava volcano", top_k=7, where="path:lava-*")

@@ -21,6 +21,7 @@ from qa.engine import Engine
 from qa.support import min_support
 from qa.types import Answer, GeneratedSentence
 from tests.llm_server import Reply, ScriptedModel, Units, as_json, closed_port_url
+from tests.test_json_schema import check
 
 QUESTION = "What is the C5+1 group?"
 """Answered from blinken.txt with two quotes: [1] Blinken to join a session of the C5+1 group, [2] who the
@@ -332,6 +333,7 @@ def test_qa_ask_generate_json_and_text(llm, corpus: Path, tmp_path: Path) -> Non
     out = run_qa("ask", "--generate", "--json", QUESTION, *where, env=env)
     assert out.exit_code == 0, out.stderr
     record = json.loads(out.stdout)
+    check(record, corpus)  # the schema, with `generated`
     assert record["answer"] == f"{FAITHFUL[0][0]} [1] {FAITHFUL[1][0]} [2]"
     assert [g["kept"] for g in record["generated"]] == [True, True, False]
     assert [c["n"] for c in record["citations"]] == [1, 2] and record["citations"][0]["quote"].startswith("After")

@@ -171,6 +171,18 @@ def test_index_naming_a_source_outside_the_corpus_is_refused(corpus: Path, tmp_p
     engine.close()
 
 
+@pytest.mark.parametrize("source", ["../../etc/passwd", "/etc/passwd", "\\\\server\\share", "C:/Windows/win.ini",
+                                    "c:win.ini", "notes/a\x00b.md", ""])
+def test_every_backend_refuses_the_same_sources_outside_the_corpus(source: str) -> None:
+    from index.storage.base import check_source_name
+
+    # Both backends call this one check on every stored source (it had diverged: only the local one
+    # refused drive letters).
+    with pytest.raises(IndexStateError, match="outside the corpus"):
+        check_source_name(source, "IDX", "HINT")
+    check_source_name("notes/c:/odd but inside.md", "IDX", "HINT")
+
+
 @pytest.mark.parametrize("damage", ["bm25_index_out_of_range", "bm25_indptr_not_monotonic", "vocab_list",
                                     "manifest_list", "dropped_table", "offsets_past_text", "flipped_vectors",
                                     "nan_vectors", "nan_sentences"])

@@ -40,7 +40,22 @@ def run(corpus: Path, index: IndexDir, embedder, **kw) -> BuildSummary:  # type:
     return events[-1]
 
 
-def test_reindex_is_incremental(corpus: Path, tmp_path: Path) -> None:
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sources the builder reads from here on (the real reader, watched)."""
+    import index.build.builder as builder
+
+    seen: list[str] = []
+    real = builder.read_document
+
+    def watched(corpus: Path, source: str):  # type: ignore[no-untyped-def]
+        seen.append(source)
+        return real(corpus, source)
+
+    monkeypatch.setattr(builder, "read_document", watched)
+    return seen
+
+
+def test_reindex_is_incremental(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     index = IndexDir(tmp_path / "idx")
     emb = CountingEmbedder()
     first = run(corpus, index, emb)
@@ -48,13 +63,16 @@ def test_reindex_is_incremental(corpus: Path, tmp_path: Path) -> None:
     assert first.embedded == first.chunks > 0
 
     emb.embedded = 0
+    read = reads(monkeypatch)
     again = run(corpus, index, emb)
     assert (again.embedded, again.updated, emb.embedded) == (0, False, 0)
+    assert read == []  # the stat shortcut: no file opened when none changed
 
-    # touching a file without changing it: re-read and re-hashed, but nothing embedded
+    # touching a file without changing it: only that one is re-read and re-hashed, and nothing embedded
     os.utime(corpus / "notes" / "tea.rst", ns=(1, 1))
     touched = run(corpus, index, emb)
     assert touched.embedded == 0 and emb.embedded == 0
+    assert read == ["notes/tea.rst"]
 
     (corpus / "notes" / "tea.rst").write_text("Oolong tea is partly oxidised.\n", encoding="utf-8")
     (corpus / "notes" / "volcanoes.md").unlink()

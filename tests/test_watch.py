@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from qa.engine import Engine
+from qa.engine import Engine, Notice
 from qa.watch import CorpusWatcher, WatchProblem, WatchUpdate
 from tests.conftest import SEEDS, clean_env, popen_interruptible, qa_command
 
@@ -37,9 +37,21 @@ class Recorder:
     def __init__(self) -> None:
         self.updates: list[WatchUpdate] = []
         self.problems: list[WatchProblem] = []
+        self.events: list[object] = []
 
     def watcher(self, engine: Engine, **kwargs: object) -> CorpusWatcher:
-        return CorpusWatcher(engine, on_update=self.updates.append, on_problem=self.problems.append, **kwargs)
+        return CorpusWatcher(engine, on_update=self.updates.append, on_problem=self.problems.append,
+                             on_event=self.events.append, **kwargs)
+
+
+def settle(corpus: Path, watcher: CorpusWatcher, recorder: Recorder) -> WatchUpdate:
+    """Save one more document and wait for its update: everything the watcher saw before it has been acted on
+    by then (watchfiles reports changes in order), so what did not happen will not. Returns that update, whose
+    `events` say whether anything else was merged into it."""
+    seen, attempts = len(recorder.updates), watcher.updates
+    (corpus / f"settle-{seen}.txt").write_text(f"Settling note number {seen} about kestrels.\n", encoding="utf-8")
+    wait_for(lambda: len(recorder.updates) > seen and watcher.updates > attempts, "the settling note's update")
+    return recorder.updates[-1]
 
 
 @pytest.fixture
@@ -103,10 +115,9 @@ def test_hidden_files_and_other_formats_do_not_update(
     (corpus / ".git").mkdir()
     (corpus / ".git" / "HEAD.txt").write_text("ref\n", encoding="utf-8")
     (corpus / "photo.jpg").write_bytes(b"\xff\xd8\xff")
-    time.sleep(1.5)
-    assert watcher.updates == before and recorder.updates == []
-    (corpus / "visible.txt").write_text("Visible notes about otters.\n", encoding="utf-8")  # the watch still works
-    wait_for(lambda: recorder.updates, "the visible file's update")
+    only = settle(corpus, watcher, recorder)  # the watch still works, and saw none of the above
+    assert watcher.updates == before + 1 and recorder.updates == [only]
+    assert only.changed == 1 and only.events <= 2, only.events  # the note's own creation and write
 
 
 def test_a_burst_of_a_thousand_files_makes_one_update(
@@ -121,14 +132,13 @@ def test_a_burst_of_a_thousand_files_makes_one_update(
         if i % 50 == 49:
             time.sleep(0.1)
     wait_for(lambda: sum(u.changed for u in recorder.updates) >= 1000, "the burst to be indexed")
-    time.sleep(1.0)  # nothing more comes
-    assert watcher.updates - before <= 2, [u.describe() for u in recorder.updates]
-    assert len(recorder.updates) <= 2 and recorder.updates[0].events >= 500
-    assert engine.stats()[0] == 1003
     bursts = len(recorder.updates)
+    assert bursts <= 2 and recorder.updates[0].events >= 500, [u.describe() for u in recorder.updates]
+    assert settle(corpus, watcher, recorder).changed == 1  # nothing more came of the burst
+    assert watcher.updates - before == bursts + 1 and engine.stats()[0] == 1004
     shutil.rmtree(folder)
-    wait_for(lambda: len(recorder.updates) > bursts and engine.stats()[0] == 3, "the deleted folder to leave")
-    assert recorder.updates[-1].removed == 1000 and watcher.updates - before <= 4
+    wait_for(lambda: len(recorder.updates) > bursts + 1 and engine.stats()[0] == 4, "the deleted folder to leave")
+    assert recorder.updates[-1].removed == 1000 and watcher.updates - before <= bursts + 3
 
 
 def test_an_index_inside_the_corpus_does_not_trigger_itself(corpus: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
@@ -144,10 +154,11 @@ def test_an_index_inside_the_corpus_does_not_trigger_itself(corpus: Path, hash_e
     try:
         assert watcher.ready.wait(10) and watcher.updates == 1
         (corpus / "otters.txt").write_text("Sea otters hold hands while they sleep.\n", encoding="utf-8")
-        wait_for(lambda: recorder.updates, "the update")
-        time.sleep(1.5)  # the index's own writes must not start another update
-        assert watcher.updates == 2 and len(recorder.updates) == 1
+        wait_for(lambda: recorder.updates and watcher.updates == 2, "the update")
         assert (recorder.updates[0].changed, engine.stats()[0]) == (1, 4)
+        # the index's own writes (a new generation inside the corpus) start no update, nor join the next one
+        after = settle(corpus, watcher, recorder)
+        assert watcher.updates == 3 and len(recorder.updates) == 2 and after.events <= 2, after.events
     finally:
         watcher.stop()
         engine.close()
@@ -172,7 +183,8 @@ def test_a_reindex_and_a_watch_update_wait_for_each_other(engine: Engine, corpus
     running = engine.reindex()
     next(running)  # mid-build, holding the index's write lock
     (corpus / "otters.txt").write_text("Sea otters hold hands while they sleep.\n", encoding="utf-8")
-    time.sleep(1.0)  # the watcher's update starts and waits
+    wait_for(lambda: any(isinstance(e, Notice) and "Waiting" in e.message for e in recorder.events),
+             "the watcher's update to start and wait")
     assert recorder.updates == [] and recorder.problems == []
     for _event in running:
         pass

@@ -12,16 +12,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from index.text.chunking import chunk_document
+from index.build.spill import EMBED_WINDOW, Job, Spill, Stash
 from index.errors import CorpusError, IndexOutdated, IndexWriteError
-from index.types import Skipped
+from index.memory import release_freed_memory
 from index.reading.load import load_document
 from index.reading.scan import scan_corpus
-from index.memory import release_freed_memory
 from index.storage import IndexReader, IndexStore, IndexWriter, KeptDocument
-from index.build.spill import EMBED_WINDOW, Job, Loaded, Spill, Stash
+from index.text.chunking import chunk_document
 from index.types import Chunk, ChunkingParams, Document, Skipped
 
 if TYPE_CHECKING:

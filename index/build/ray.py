@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from index.build import BuildEvent
-    from index.types import ChunkingParams
     from index.build.spill import Stash
+    from index.types import ChunkingParams
 
 INSTALL_HINT = "pip install 'corpus-qa[ray]'"
 READ_BATCH = 64
@@ -262,8 +262,8 @@ class RayRunner:
               put: Callable[[int, np.ndarray, np.ndarray], None]) -> Iterator[BuildEvent]:
         import numpy as np
 
-        from index.build.builder import EMBED_BATCH
         from index.build import Progress
+        from index.build.builder import EMBED_BATCH
 
         total = len(jobs)
         yield Progress("embedding", 0, total)

@@ -22,9 +22,10 @@ __all__ = ["FORMAT_VERSION", "ChunkRow", "FormatMismatch", "IndexReader", "Index
            "KeptDocument", "Manifest", "file_write_lock", "open_store"]
 
 
-def open_store(spec: str | Path, corpus: Path | None = None) -> IndexStore:
+def open_store(spec: str | Path, corpus: Path | None = None, token: str | None = None) -> IndexStore:
     """The store a URI or folder names: `milvus://...` (Milvus), anything else a local index folder. `corpus`:
-    the folder it indexes, the one non-empty folder a local index may also be kept in."""
+    the folder it indexes, the one non-empty folder a local index may also be kept in; `token`: a Milvus
+    server's credentials (`user:password` or an API key)."""
     text = str(spec)
     if text.startswith(("milvus://", "milvus+http://", "milvus+https://")):
         try:
@@ -32,7 +33,7 @@ def open_store(spec: str | Path, corpus: Path | None = None) -> IndexStore:
         except ImportError as exc:
             raise UsageError(f"{text}: the Milvus backend needs pymilvus and milvus-lite "
                              f"(pip install 'corpus-qa[milvus]'): {exc}") from None
-        return MilvusStore(text)
+        return MilvusStore(text, token)
     if "://" in text:
         raise UsageError(f"Unknown store {text!r}: give an index folder.")
     from index.storage.local import IndexDir

@@ -28,12 +28,12 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
 from index.errors import IndexBusyError, IndexStateError, IndexWriteError, UsageError
 from index.paths import PRIVATE_FILE
-from index.types import Chunk, FileStat, Skipped, Span
+from index.types import Chunk, ChunkingParams, FileStat, Skipped, Span
 
 if TYPE_CHECKING:
     import numpy as np
@@ -133,6 +133,9 @@ class IndexReader(Protocol):
         ...
     def keyword_chunks(self) -> int: ...
 
+    def stale(self) -> bool:
+        """Whether another process published a newer generation that the engine should open instead."""
+        ...
     def close(self) -> None: ...
 
 
@@ -151,8 +154,8 @@ class IndexWriter(Protocol):
         """Store one embedded chunk's vector and its sentences' vectors."""
         ...
 
-    def publish(self, embedder_id: tuple[str, str], params: object, corpus: Path, skipped: Sequence[Skipped],
-                stat_of: dict[str, FileStat]) -> Manifest:
+    def publish(self, embedder_id: tuple[str, str], params: ChunkingParams, corpus: Path,
+                skipped: Sequence[Skipped], stat_of: dict[str, FileStat]) -> Manifest:
         """Finish the generation and make it the one readers open, atomically."""
         ...
 
@@ -177,6 +180,9 @@ class IndexStore(Protocol):
     def open(self, embedder: Embedder | None = None) -> IndexReader: ...
     def write_lock(self, wait: bool = False) -> AbstractContextManager[None]: ...
     def writer(self, previous: IndexReader | None, dim: int, exact_limit: int) -> IndexWriter: ...
+    def close(self) -> None:
+        """Let go of the store's connection, if it has one."""
+        ...
 
 
 def check_text(text: str, sha256: str, source: str, location: str, hint: str) -> None:
@@ -228,6 +234,21 @@ class Manifest:
     checksums: dict[str, list[int]] = field(default_factory=dict)
     """File name -> CRC-32 of each 1 MiB block of its data, checked on open (a sample of blocks)."""
 
+    @classmethod
+    def of_build(cls, embedder_id: tuple[str, str], params: ChunkingParams, corpus: Path, dim: int,
+                 vector_index: str, counts: tuple[int, int, int], checksums: dict[str, list[int]] | None = None,
+                 ) -> Manifest:
+        """The manifest of a generation just written: `counts` are its documents, chunks and sentences."""
+        import time
+
+        model_id, weights_hash = embedder_id
+        documents, chunks, sentences = counts
+        return cls(format_version=FORMAT_VERSION, model_id=model_id, weights_hash=weights_hash, dim=dim,
+                   max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens,
+                   title_context=params.title_context, vector_index=vector_index, corpus=str(corpus.resolve()),
+                   documents=documents, chunks=chunks, sentences=sentences, created=time.time(),
+                   checksums=checksums or {})
+
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
 
@@ -274,11 +295,48 @@ def file_write_lock(path: Path, location: str, wait: bool = False) -> Iterator[N
         os.close(fd)
 
 
-def unique_sentences(chunks: Sequence[Chunk]) -> list[Span]:
-    """A document's sentences in order, each once (neighbouring chunks share some): the sentence rows every
-    backend writes for a new document."""
-    seen: dict[tuple[int, int], Span] = {}
+def check_source_name(source: str, location: str, hint: str) -> None:
+    """A stored source must be a relative path inside the corpus: an index whose rows say `../../etc/passwd`,
+    `/etc/passwd` or `C:/Windows` was not written by corpus-qa (or was tampered with) and is not used."""
+    parts = PurePosixPath(source).parts
+    if not parts or source.startswith(("/", "\\")) or ".." in parts or "\x00" in source or \
+            (len(source) > 1 and source[1] == ":"):
+        raise IndexStateError(f"The index at {location} is not one corpus-qa wrote: it names a document outside "
+                              f"the corpus ({source!r}). {hint}")
+
+
+def chunk_terms(doc: Document, start: int, end: int) -> list[str]:
+    """The BM25 terms of one chunk, its document's title included: what every backend indexes."""
+    from index.text.keywords import search_terms
+
+    return search_terms(doc.title + "\n" + doc.text[start:end])
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """A document's rows as every backend writes them, numbered from 0 within the document."""
+
+    sentences: list[tuple[int, int]]
+    """Each sentence once, in order: (start, end) in the document text."""
+    chunks: list[tuple[int, int, int, int, int]]
+    """(start, end, tokens, first sentence, last sentence), the sentences as positions in `sentences`."""
+
+
+def plan_new(chunks: Sequence[Chunk]) -> RowPlan:
+    """The rows of a newly chunked document: each sentence once (neighbouring chunks share some)."""
+    seen: dict[tuple[int, int], int] = {}
     for c in chunks:
         for s in c.sentences:
-            seen.setdefault((s.start, s.end), s)
-    return list(seen.values())
+            seen.setdefault((s.start, s.end), len(seen))
+    return RowPlan(list(seen), [(c.start, c.end, c.n_tokens, seen[(c.sentences[0].start, c.sentences[0].end)],
+                                 seen[(c.sentences[-1].start, c.sentences[-1].end)]) for c in chunks])
+
+
+def plan_kept(previous: IndexReader, old_id: int) -> tuple[RowPlan, list[int], list[int]]:
+    """The rows of a document carried over from the previous generation, with the old sentence and chunk ids
+    whose vectors go with them (in the same order)."""
+    sents, chunks = previous.document_rows(old_id)
+    position = {old: k for k, (old, _s, _e) in enumerate(sents)}
+    plan = RowPlan([(s, e) for _i, s, e in sents],
+                   [(s, e, nt, position[f], position[la]) for _i, s, e, nt, f, la in chunks])
+    return plan, [s[0] for s in sents], [c[0] for c in chunks]

@@ -111,6 +111,9 @@ class IndexDir:
     def exists(self) -> bool:
         return self.current_generation() is not None
 
+    def close(self) -> None:
+        """Nothing to let go of: a folder holds no connection."""
+
     def open(self, embedder: Embedder | None = None) -> Snapshot:
         """Open the live generation for reading; checks that it was built by `embedder`'s model."""
         for attempt in range(3):

@@ -6,11 +6,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from functools import cached_property
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import IndexOutdated, IndexStateError
-from index.storage.base import FORMAT_VERSION, ChunkRow, FormatMismatch, KeptDocument, Manifest, check_text
+from index.storage.base import (
+    FORMAT_VERSION,
+    ChunkRow,
+    FormatMismatch,
+    KeptDocument,
+    Manifest,
+    check_source_name,
+    check_text,
+)
 from index.storage.local.bm25 import KeywordIndex
 from index.storage.local.checksums import CHECKSUM_BLOCK, REBUILD_HINT, BlockCheck
 from index.storage.local.schema import CHECKSUMMED, TABLES
@@ -202,14 +210,7 @@ class Snapshot:
         `/etc/passwd` was not written by corpus-qa (or was tampered with) and is not used."""
         row = self.conn.execute("SELECT source FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if row is not None:
-            self._check_source_name(row[0])
-
-    def _check_source_name(self, source: str) -> None:
-        parts = PurePosixPath(source).parts
-        if not parts or source.startswith(("/", "\\")) or ".." in parts or "\x00" in source or \
-                (len(source) > 1 and source[1] == ":"):
-            raise IndexStateError(f"The index at {self.gen.parent} is not one corpus-qa wrote: it names a document "
-                                  f"outside the corpus ({source!r}). {REBUILD_HINT}")
+            check_source_name(row[0], str(self.gen.parent), REBUILD_HINT)
 
     def document_by_source(self, source: str) -> Document | None:
         row = self.conn.execute("SELECT id FROM documents WHERE source = ?", (source,)).fetchone()
@@ -269,7 +270,7 @@ class Snapshot:
         """(source, title) of every document, by source."""
         rows = self.conn.execute("SELECT source, title FROM documents ORDER BY source").fetchall()
         for source, _title in rows:
-            self._check_source_name(source)
+            check_source_name(source, str(self.gen.parent), REBUILD_HINT)
         return rows
 
     def catalog(self, where: Where | None = None) -> list[DocumentInfo]:
@@ -278,7 +279,7 @@ class Snapshot:
             "(SELECT count(*) FROM pages p WHERE p.doc_id = d.id) FROM documents d ORDER BY d.source"
         ).fetchall()
         for row in rows:  # listing a source is serving it: refused like reading one
-            self._check_source_name(row[1])
+            check_source_name(row[1], str(self.gen.parent), REBUILD_HINT)
         keep = self.documents_matching(where) if where else None
         return [DocumentInfo(src, title, date, fmt, pages, chars)
                 for i, src, title, date, fmt, chars, pages in rows if keep is None or i in keep]
@@ -384,6 +385,11 @@ class Snapshot:
             "UNION ALL SELECT source, size, mtime_ns, ctime_ns FROM skipped"
         )
         return {s: (size, mtime, ctime) for s, size, mtime, ctime in rows}
+
+    def stale(self) -> bool:
+        """Never: a local engine learns of updates from its own builds and from `qa watch`, and a generation
+        another process publishes leaves this one readable until it is closed."""
+        return False
 
     def close(self) -> None:
         self.conn.close()

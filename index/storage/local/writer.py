@@ -14,21 +14,20 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import time
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.storage.base import FORMAT_VERSION, Manifest, unique_sentences
+from index.storage.base import Manifest, RowPlan, chunk_terms, plan_kept, plan_new
 from index.storage.local.bm25 import KeywordIndexWriter
 from index.storage.local.checksums import block_checksums
 from index.storage.local.schema import CHECKSUMMED, SCHEMA
 from index.storage.local.vectors import write_search_structure
-from index.text.keywords import names_in, search_terms
+from index.text.keywords import names_in
 from index.text.titles import normalize, title_keys
-from index.types import EXACT_LIMIT, Chunk, Document, FileStat, Skipped
+from index.types import EXACT_LIMIT, Chunk, ChunkingParams, Document, FileStat, Skipped
 
 if TYPE_CHECKING:
     import numpy as np
@@ -134,25 +133,22 @@ class GenerationWriter:
         self.documents += 1
         return doc_id
 
-    def _chunk_rows(self, doc: Document, doc_id: int, sentences: list[tuple[int, int]],
-                    chunks: list[tuple[int, int, int, int, int]]) -> None:
-        """`sentences`: (start, end); `chunks`: (start, end, n_tokens, first, last sentence index in the doc)."""
+    def _chunk_rows(self, doc: Document, doc_id: int, plan: RowPlan) -> None:
         base_s, base_c = self.sentences, self.chunks
         self.conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)",
-                              [(base_s + k, doc_id, s, e) for k, (s, e) in enumerate(sentences)])
+                              [(base_s + k, doc_id, s, e) for k, (s, e) in enumerate(plan.sentences)])
         self.conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
                               [(base_c + k, doc_id, s, e, nt, base_s + f, base_s + la)
-                               for k, (s, e, nt, f, la) in enumerate(chunks)])
-        for _s, _e, _nt, f, la in chunks:
+                               for k, (s, e, nt, f, la) in enumerate(plan.chunks)])
+        for s, e, _nt, f, la in plan.chunks:
             self.chunk_table.extend((doc_id, base_s + f, base_s + la))
-        for s, e, *_rest in chunks:
-            self.keywords.add(search_terms(doc.title + "\n" + doc.text[s:e]))
-        self.sentences += len(sentences)
-        self.chunks += len(chunks)
-        self.sentence_file.reserve(len(sentences))
-        self.chunk_file.reserve(len(chunks))
-        self.sentence_written.extend(bytes(len(sentences)))
-        self.chunk_written.extend(bytes(len(chunks)))
+            self.keywords.add(chunk_terms(doc, s, e))
+        self.sentences += len(plan.sentences)
+        self.chunks += len(plan.chunks)
+        self.sentence_file.reserve(len(plan.sentences))
+        self.chunk_file.reserve(len(plan.chunks))
+        self.sentence_written.extend(bytes(len(plan.sentences)))
+        self.chunk_written.extend(bytes(len(plan.chunks)))
 
     def keep(self, old_id: int, stat: FileStat) -> None:
         """Carry a document over from the previous generation: text, rows and vectors, nothing re-embedded."""
@@ -160,29 +156,24 @@ class GenerationWriter:
         assert prev is not None
         doc = prev.document(old_id)
         doc_id = self._document_rows(doc, stat)
-        sents, chunks = prev.document_rows(old_id)
-        position = {old: k for k, (old, _s, _e) in enumerate(sents)}
+        plan, old_sentences, old_chunks = plan_kept(prev, old_id)
         base_s, base_c = self.sentences, self.chunks
-        self._chunk_rows(doc, doc_id, [(s, e) for _i, s, e in sents],
-                         [(s, e, nt, position[f], position[la]) for _i, s, e, nt, f, la in chunks])
-        if sents:
-            self.sentence_file.write(base_s, prev.sentence_vectors_of([s[0] for s in sents]))
-            self.sentence_written[base_s : base_s + len(sents)] = b"\1" * len(sents)
-        if chunks:
-            self.chunk_file.write(base_c, prev.chunk_vectors([c[0] for c in chunks]))
-            self.chunk_written[base_c : base_c + len(chunks)] = b"\1" * len(chunks)
+        self._chunk_rows(doc, doc_id, plan)
+        if old_sentences:
+            self.sentence_file.write(base_s, prev.sentence_vectors_of(old_sentences))
+            self.sentence_written[base_s : base_s + len(old_sentences)] = b"\1" * len(old_sentences)
+        if old_chunks:
+            self.chunk_file.write(base_c, prev.chunk_vectors(old_chunks))
+            self.chunk_written[base_c : base_c + len(old_chunks)] = b"\1" * len(old_chunks)
 
     def add(self, doc: Document, stat: FileStat, chunks: Sequence[Chunk]) -> tuple[int, dict[tuple[int, int], int]]:
         """Add a new document with its chunks; returns its first chunk row and each sentence's row, for
         `put` to place the vectors once they are embedded."""
         doc_id = self._document_rows(doc, stat)
-        uniq = unique_sentences(chunks)
-        index_of = {(s.start, s.end): k for k, s in enumerate(uniq)}
+        plan = plan_new(chunks)
         base_s, base_c = self.sentences, self.chunks
-        self._chunk_rows(doc, doc_id, [(s.start, s.end) for s in uniq], [
-            (c.start, c.end, c.n_tokens, index_of[(c.sentences[0].start, c.sentences[0].end)],
-             index_of[(c.sentences[-1].start, c.sentences[-1].end)]) for c in chunks])
-        return base_c, {span: base_s + k for span, k in index_of.items()}
+        self._chunk_rows(doc, doc_id, plan)
+        return base_c, {span: base_s + k for k, span in enumerate(plan.sentences)}
 
     def put(self, chunk_row: int, vector: np.ndarray, sentence_rows: Sequence[int], vectors: np.ndarray) -> None:
         """Place one embedded chunk's vector and its sentences' vectors. A sentence shared by two chunks keeps
@@ -194,14 +185,14 @@ class GenerationWriter:
                 self.sentence_written[row] = 1
                 self.sentence_file.write(row, vectors[k : k + 1])
 
-    def publish(self, embedder_id: tuple[str, str], params: object, corpus: Path, skipped: Sequence[Skipped],
+    def publish(self, embedder_id: tuple[str, str], params: ChunkingParams, corpus: Path, skipped: Sequence[Skipped],
                 stat_of: dict[str, FileStat]) -> Manifest:
         """Finish the generation and make it the live one (`commit`)."""
         manifest = self.finish(embedder_id, params, corpus, skipped, stat_of, self.exact_limit)
         self.commit(self.tmp, manifest)
         return manifest
 
-    def finish(self, embedder_id: tuple[str, str], params: object, corpus: Path, skipped: Sequence[Skipped],
+    def finish(self, embedder_id: tuple[str, str], params: ChunkingParams, corpus: Path, skipped: Sequence[Skipped],
                stat_of: dict[str, FileStat], exact_limit: int = EXACT_LIMIT) -> Manifest:
         """Write what is left (skipped files, the search structures) and return the manifest to commit."""
         self.conn.executemany("INSERT INTO names VALUES (?, ?)", self.names.items())
@@ -225,14 +216,9 @@ class GenerationWriter:
         self.keywords.write(self.tmp / "bm25")
         table = np.frombuffer(self.chunk_table, dtype=np.int64).reshape(-1, 3)
         np.save(self.tmp / "chunk_table.npy", table, allow_pickle=False)
-        model_id, weights_hash = embedder_id
-        return Manifest(checksums={name: block_checksums(self.tmp / name) for name in CHECKSUMMED},
-            format_version=FORMAT_VERSION, model_id=model_id, weights_hash=weights_hash, dim=self.dim,
-            max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens,  # type: ignore[attr-defined]
-            title_context=params.title_context, vector_index=search.kind,  # type: ignore[attr-defined]
-            corpus=str(corpus.resolve()), documents=self.documents, chunks=self.chunks, sentences=self.sentences,
-            created=time.time(),
-        )
+        return Manifest.of_build(embedder_id, params, corpus, self.dim, search.kind,
+                                 (self.documents, self.chunks, self.sentences),
+                                 {name: block_checksums(self.tmp / name) for name in CHECKSUMMED})
 
     def abort(self) -> None:
         """Remove the half-written generation (a failed or interrupted build leaves nothing behind)."""

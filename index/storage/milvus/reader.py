@@ -8,32 +8,29 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from index.errors import (
     GenerationReplaced,
     IndexOutdated,
     IndexStateError,
-)
-from index.storage.base import (
-    FORMAT_VERSION,
-    ChunkRow,
-    FormatMismatch,
-    KeptDocument,
-    Manifest,
-    check_text,
+    QAError,
 )
 from index.storage.base import K1 as BM25_K1
+from index.storage.base import (
+    ChunkRow,
+    KeptDocument,
+    Manifest,
+    check_source_name,
+    check_text,
+)
 from index.storage.milvus.schema import (
-    EARLIER_FIELDS,
-    EXPECTED_FIELDS,
     GRAPH_INDEX,
     HNSW_EF,
-    PARTS,
     REBUILD_HINT,
     STALE_CHECK,
     Connection,
+    check_layout,
     terms_text,
 )
 from index.types import Document, DocumentInfo, Page, Section, Skipped, Span, Unit
@@ -44,10 +41,15 @@ if TYPE_CHECKING:
     from index.embedding import Embedder
     from index.filters import Where
 
+CHUNK_FIELDS = ["id", "doc_id", "start", "end", "n_tokens", "first_sentence", "last_sentence"]
+PAGE = 16_000
+"""Rows per query: Milvus caps a query's result window at 16,384."""
+
+
 class MilvusReader:
-    """One published generation, read-only (the `IndexReader` protocol). Row tables (which document a chunk
-    belongs to, offsets, sentence ranges) and documents' metadata are read once at open; vectors, text and
-    searches are served by Milvus."""
+    """One published generation, read-only (the `IndexReader` protocol). Documents' metadata (with the range
+    of chunk and sentence ids each holds) is read at open; chunk and sentence rows, vectors, text and searches
+    are asked of Milvus when needed, so opening an index of millions of chunks holds none of them."""
 
     def __init__(self, store: Connection, gen: str, manifest: Manifest) -> None:
         self.store, self.gen, self.manifest = store, gen, manifest
@@ -66,10 +68,10 @@ class MilvusReader:
         self.names: dict[str, int] = {}
         """Name written as code -> documents holding it."""
         self.skipped_rows: list[list[Any]] = []
-        self.chunk_rows: Any = None
-        """Per chunk, by id: id, doc_id, start, end, n_tokens, first and last sentence id."""
-        self.sentence_rows: Any = None
-        """Per sentence, by id: id, doc_id, start, end."""
+        self.first_chunk: Any = None
+        """Per document, by id: its first chunk id (a document's chunks have consecutive ids)."""
+        self._chunk_cache: dict[int, tuple[int, ...]] = {}
+        """Chunk id -> its row (CHUNK_FIELDS), as read."""
         self.title_index: dict[str, list[tuple[int, bool]]] = {}
         self.by_source: dict[str, int] = {}
 
@@ -86,44 +88,8 @@ class MilvusReader:
     def _open(cls, store: Connection, gen: str, embedder: Embedder | None) -> MilvusReader:
         import numpy as np
 
-        from index.storage.base import Manifest
-
         hint = f"The index at {store.location}"
-        client = store.client
-        for part in PARTS:
-            name = f"{gen}_{part}"
-            if not client.has_collection(name):
-                raise IndexStateError(f"{hint} is damaged (collection {name} is missing). {REBUILD_HINT}")
-            fields = {f["name"]: f for f in client.describe_collection(name)["fields"]}
-            if set(fields) in EARLIER_FIELDS.get(part, []):
-                reason = f"{hint} was written by an earlier corpus-qa ({name} has another layout)."
-                raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
-            if set(fields) != EXPECTED_FIELDS[part]:
-                raise IndexStateError(f"{hint} is not one corpus-qa wrote (collection {name} has the fields "
-                                      f"{', '.join(sorted(fields))}). {REBUILD_HINT}")
-            if str(client.get_load_state(name).get("state")) != "Loaded":
-                client.load_collection(name)  # Milvus Lite starts with every collection released
-        rows = client.query(f"{gen}_meta", filter='key == "manifest"', output_fields=["value"])
-        if not rows:
-            raise IndexStateError(f"{hint} is incomplete (no manifest). {REBUILD_HINT}")
-        try:
-            manifest = Manifest.from_json(rows[0]["value"])
-        except FormatMismatch as exc:
-            raise IndexStateError(f"{hint} was written in format {exc.args[0]}; this corpus-qa reads format "
-                                  f"{FORMAT_VERSION}. {REBUILD_HINT}") from None
-        except (ValueError, KeyError, TypeError) as exc:
-            raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
-        if embedder is not None and (manifest.model_id, manifest.weights_hash, manifest.dim) != (
-                embedder.model_id, embedder.weights_hash, embedder.dim):
-            reason = (f"{hint} was built with the model {manifest.model_id} ({manifest.weights_hash}), not the "
-                      f"one in use now, {embedder.model_id} ({embedder.weights_hash}).")
-            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
-        for part in ("chunks", "sentences"):
-            dims = {f["name"]: f.get("params", {}).get("dim") for f in
-                    client.describe_collection(f"{gen}_{part}")["fields"]}
-            if int(dims["vector"] or 0) != manifest.dim:
-                raise IndexStateError(f"{hint} is not one corpus-qa wrote ({gen}_{part} holds vectors of "
-                                      f"{dims['vector']}, the manifest says {manifest.dim}). {REBUILD_HINT}")
+        manifest = check_layout(store.client, gen, hint, embedder)
         reader = cls(store, gen, manifest)
         try:
             reader.docs = reader._meta("documents")
@@ -133,18 +99,15 @@ class MilvusReader:
             reader.skipped_rows = reader._meta("skipped")
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise IndexStateError(f"{hint} is damaged (metadata unreadable: {exc}). {REBUILD_HINT}") from None
-        chunks = reader._all("chunks", ["id", "doc_id", "start", "end", "n_tokens", "first_sentence", "last_sentence"])
-        sents = reader._all("sentences", ["id", "doc_id", "start", "end"])
-        if (len(chunks), len(sents), len(reader.docs)) != (manifest.chunks, manifest.sentences, manifest.documents) \
-                or (len(chunks) and (chunks[:, 0] != np.arange(len(chunks))).any()) \
-                or (len(sents) and (sents[:, 0] != np.arange(len(sents))).any()):
-            raise IndexStateError(f"{hint} is damaged (the collections and the manifest disagree). {REBUILD_HINT}")
-        reader.chunk_rows, reader.sentence_rows = chunks, sents
+        try:
+            ranges = [tuple(int(x) for x in d["rows"]) for d in reader.docs]
+        except KeyError:
+            reason = f"{hint} was written by an earlier corpus-qa (its documents do not record their rows)."
+            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason) from None
+        reader._check_rows(ranges)
+        reader.first_chunk = np.asarray([r[0] for r in ranges], dtype=np.int64)
         for d in reader.docs:
-            parts = PurePosixPath(d["source"]).parts
-            if not parts or d["source"].startswith(("/", "\\")) or ".." in parts or "\x00" in d["source"]:
-                raise IndexStateError(f"{hint} is not one corpus-qa wrote: it names a document outside the corpus "
-                                      f"({d['source']!r}). {REBUILD_HINT}")
+            check_source_name(d["source"], store.location, REBUILD_HINT)
         from index.text.titles import normalize, title_keys
 
         reader.title_index = {}
@@ -168,20 +131,59 @@ class MilvusReader:
                 found[r["key"]] = r["value"]
         return json.loads("".join(found[k] for k in keys))
 
-    def _all(self, part: str, fields: list[str]) -> np.ndarray:
-        """Every row of a collection's integer fields, sorted by id."""
-        import numpy as np
+    def _check_rows(self, ranges: list[tuple[int, ...]]) -> None:
+        """Documents' row ranges must tile 0..chunks-1 and 0..sentences-1 in order, and the collections must
+        hold exactly those rows (counted, not read)."""
+        m = self.manifest
+        chunk_at = sentence_at = 0
+        for r in ranges:
+            if len(r) != 4 or r[0] != chunk_at or r[2] != sentence_at or min(r) < 0:
+                break
+            chunk_at, sentence_at = chunk_at + r[1], sentence_at + r[3]
+        else:
+            if (len(ranges), chunk_at, sentence_at) == (m.documents, m.chunks, m.sentences) and \
+                    self._count("chunks") == m.chunks and self._count("sentences") == m.sentences:
+                return
+        raise IndexStateError(f"The index at {self.location} is damaged (the collections and the manifest "
+                              f"disagree). {REBUILD_HINT}")
 
-        # Ids are dense (0..n-1), so id ranges page through the rows (Milvus Lite's query iterator logs a
-        # warning per call); one more page finds rows beyond the manifest's count, if any.
-        n = self.manifest.chunks if part == "chunks" else self.manifest.sentences
-        out: list[list[int]] = []
-        for start in range(0, n + 1, 16_000):
-            rows = self.client.query(f"{self.gen}_{part}", filter=f"id >= {start} and id < {start + 16_000}",
-                                     output_fields=fields)
-            out.extend([r[f] for f in fields] for r in rows)
-        table = np.asarray(out, dtype=np.int64).reshape(-1, len(fields))
-        return table[np.argsort(table[:, 0], kind="stable")] if len(table) else table
+    def _count(self, part: str) -> int:
+        rows = self.client.query(f"{self.gen}_{part}", filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"])
+
+    def _range(self, part: str, first: int, end: int, fields: list[str]) -> list[tuple[int, ...]]:
+        """The rows with ids first..end-1, by id; every one of them must be there."""
+        out: list[tuple[int, ...]] = []
+        with self._failures():
+            for start in range(first, end, PAGE):
+                rows = self.client.query(f"{self.gen}_{part}", output_fields=fields,
+                                         filter=f"id >= {start} and id < {min(end, start + PAGE)}")
+                out.extend(tuple(int(r[f]) for f in fields) for r in rows)
+        out.sort()
+        if [r[0] for r in out] != list(range(first, end)):
+            raise IndexStateError(f"The index at {self.location} is damaged ({part} rows {first}..{end - 1} are "
+                                  f"not all there). {REBUILD_HINT}")
+        return out
+
+    def _chunks(self, ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
+        """Chunk rows by id, read once and kept (a few hundred thousand at most)."""
+        cache = self._chunk_cache
+        missing = [int(i) for i in dict.fromkeys(ids) if int(i) not in cache]
+        if missing:
+            if any(not 0 <= i < self.manifest.chunks for i in missing):
+                raise IndexStateError(f"The index at {self.location} is damaged (a chunk id out of range). "
+                                      f"{REBUILD_HINT}")
+            if len(cache) > 200_000:
+                cache.clear()
+            with self._failures():
+                for start in range(0, len(missing), 1000):
+                    for r in self.client.get(f"{self.gen}_chunks", ids=missing[start : start + 1000],
+                                             output_fields=CHUNK_FIELDS):
+                        cache[int(r["id"])] = tuple(int(r[f]) for f in CHUNK_FIELDS)
+            if any(i not in cache for i in missing):
+                raise IndexStateError(f"The index at {self.location} is damaged (a chunk row is missing). "
+                                      f"{REBUILD_HINT}")
+        return {int(i): cache[int(i)] for i in ids}
 
     @contextlib.contextmanager
     def _failures(self) -> Iterator[None]:
@@ -270,31 +272,37 @@ class MilvusReader:
     # -- chunks and sentences -------------------------------------------------------------------------
 
     def chunk(self, chunk_id: int) -> ChunkRow:
-        i, d, s, e, _nt, f, la = (int(x) for x in self.chunk_rows[chunk_id])
+        i, d, s, e, _nt, f, la = self._chunks([chunk_id])[chunk_id]
         return ChunkRow(i, d, s, e, f, la)
 
     def sentences_of(self, chunk: ChunkRow) -> list[tuple[int, Span]]:
-        rows = self.sentence_rows[chunk.first_sentence : chunk.last_sentence + 1]
-        return [(int(i), Span(int(s), int(e))) for i, _d, s, e in rows]
+        rows = self._range("sentences", chunk.first_sentence, chunk.last_sentence + 1, ["id", "start", "end"])
+        return [(i, Span(s, e)) for i, s, e in rows]
 
     def document_rows(self, doc_id: int) -> tuple[list[tuple[int, int, int]],
                                                   list[tuple[int, int, int, int, int, int]]]:
-        s = self.sentence_rows[self.sentence_rows[:, 1] == doc_id]
-        c = self.chunk_rows[self.chunk_rows[:, 1] == doc_id]
-        return ([(int(i), int(a), int(b)) for i, _d, a, b in s],
-                [(int(i), int(a), int(b), int(nt), int(f), int(la)) for i, _d, a, b, nt, f, la in c])
+        first_c, n_c, first_s, n_s = (int(x) for x in self.docs[doc_id]["rows"])
+        sentences = self._range("sentences", first_s, first_s + n_s, ["id", "start", "end"])
+        chunks = self._range("chunks", first_c, first_c + n_c, [f for f in CHUNK_FIELDS if f != "doc_id"])
+        return sentences, chunks  # type: ignore[return-value]
 
     def chunks_of(self, doc_id: int, limit: int) -> list[int]:
-        return [int(i) for i in self.chunk_rows[self.chunk_rows[:, 1] == doc_id][:limit, 0]]
+        first, n, _fs, _ns = self.docs[doc_id]["rows"]
+        return list(range(int(first), int(first) + min(int(n), limit)))
 
     def chunk_documents(self, chunk_ids: list[int]) -> dict[int, int]:
-        return {int(c): int(self.chunk_rows[c, 1]) for c in chunk_ids}
+        import numpy as np
+
+        owners = np.searchsorted(self.first_chunk, np.asarray(chunk_ids, dtype=np.int64), side="right") - 1
+        return {int(c): int(d) for c, d in zip(chunk_ids, owners, strict=True)}
 
     def sentence_ranges(self, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:
-        return {int(c): (int(self.chunk_rows[c, 5]), int(self.chunk_rows[c, 6])) for c in sorted(chunk_ids)}
+        rows = self._chunks(chunk_ids)
+        return {c: (rows[c][5], rows[c][6]) for c in sorted(rows)}
 
     def chunk_texts(self, limit: int) -> list[str]:
-        return [self.document(int(d)).text[int(a) : int(b)] for _i, d, a, b, *_r in self.chunk_rows[:limit]]
+        rows = self._range("chunks", 0, min(limit, self.manifest.chunks), ["id", "doc_id", "start", "end"])
+        return [self.document(d).text[a:b] for _i, d, a, b in rows]
 
     # -- vectors and search ---------------------------------------------------------------------------
 
@@ -408,5 +416,7 @@ class MilvusReader:
         self.closed = True
         self.store.opened(self.gen, -1)
         if self.store.connected:
-            with contextlib.suppress(Exception):
+            from pymilvus.exceptions import MilvusException
+
+            with contextlib.suppress(MilvusException, QAError):  # not dropped now: the next prune drops it
                 self.store.prune()

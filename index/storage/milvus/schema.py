@@ -1,7 +1,5 @@
-"""Milvus: the collections of a generation (their fields and indexes), how text is cut to fit, and the
-constants every part of the backend shares."""
-
-
+"""Milvus: the collections of a generation (their fields and indexes, checked when opened), how text is cut to
+fit, and the constants every part of the backend shares."""
 
 from __future__ import annotations
 
@@ -15,8 +13,8 @@ from index.storage.base import K1 as BM25_K1
 from index.storage.base import B as BM25_B
 
 if TYPE_CHECKING:
-
-    pass
+    from index.embedding import Embedder
+    from index.storage.base import Manifest
 
 class Connection(Protocol):
     """What a reader and a writer use of their store (store.py `MilvusStore`, which they never import)."""
@@ -148,3 +146,47 @@ EARLIER_FIELDS = {"keywords": [{"id", "doc_id", "terms"}]}
 another format, rather than reported as damaged."""
 
 
+
+
+def check_layout(client: Any, gen: str, hint: str, embedder: Embedder | None) -> Manifest:
+    """A generation's collections as corpus-qa writes them (loaded for search), and its manifest, which must
+    be of this format and, given an embedder, of its model. Raises IndexOutdated for an index to rebuild,
+    IndexStateError for a damaged or foreign one."""
+    from index.errors import IndexOutdated, IndexStateError
+    from index.storage.base import FORMAT_VERSION, FormatMismatch, Manifest
+
+    for part in PARTS:
+        name = f"{gen}_{part}"
+        if not client.has_collection(name):
+            raise IndexStateError(f"{hint} is damaged (collection {name} is missing). {REBUILD_HINT}")
+        fields = {f["name"]: f for f in client.describe_collection(name)["fields"]}
+        if set(fields) in EARLIER_FIELDS.get(part, []):
+            reason = f"{hint} was written by an earlier corpus-qa ({name} has another layout)."
+            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
+        if set(fields) != EXPECTED_FIELDS[part]:
+            raise IndexStateError(f"{hint} is not one corpus-qa wrote (collection {name} has the fields "
+                                  f"{', '.join(sorted(fields))}). {REBUILD_HINT}")
+        if str(client.get_load_state(name).get("state")) != "Loaded":
+            client.load_collection(name)  # Milvus Lite starts with every collection released
+    rows = client.query(f"{gen}_meta", filter='key == "manifest"', output_fields=["value"])
+    if not rows:
+        raise IndexStateError(f"{hint} is incomplete (no manifest). {REBUILD_HINT}")
+    try:
+        manifest = Manifest.from_json(rows[0]["value"])
+    except FormatMismatch as exc:
+        raise IndexStateError(f"{hint} was written in format {exc.args[0]}; this corpus-qa reads format "
+                              f"{FORMAT_VERSION}. {REBUILD_HINT}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
+    if embedder is not None and (manifest.model_id, manifest.weights_hash, manifest.dim) != (
+            embedder.model_id, embedder.weights_hash, embedder.dim):
+        reason = (f"{hint} was built with the model {manifest.model_id} ({manifest.weights_hash}), not the "
+                  f"one in use now, {embedder.model_id} ({embedder.weights_hash}).")
+        raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
+    for part in ("chunks", "sentences"):
+        fields = client.describe_collection(f"{gen}_{part}")["fields"]
+        dims = {f["name"]: f.get("params", {}).get("dim") for f in fields}
+        if int(dims["vector"] or 0) != manifest.dim:
+            raise IndexStateError(f"{hint} is not one corpus-qa wrote ({gen}_{part} holds vectors of "
+                                  f"{dims['vector']}, the manifest says {manifest.dim}). {REBUILD_HINT}")
+    return manifest

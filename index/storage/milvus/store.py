@@ -4,7 +4,7 @@ Imported only when a `milvus://` store is chosen (`--store`, `QA_STORE`):
 
 - `milvus:///abs/path/index.db`: Milvus Lite, embedded, the data in that file (a folder, in fact);
 - `milvus://host:19530`, `milvus+http://host:19530`, `milvus+https://host`: a Milvus server; the token (if
-  any) comes from `QA_MILVUS_TOKEN`.
+  any) is the `milvus_token` setting (QA_MILVUS_TOKEN).
 
 A generation is five collections named `<base>_g<stamp>_<part>` (base `corpus_qa`, or `?collection=NAME`):
 
@@ -57,7 +57,6 @@ import contextlib
 import os
 import re
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,10 +73,9 @@ from index.paths import make_private
 from index.storage.base import (
     not_a_folder,
 )
+from index.storage.milvus.lease import Lease
 from index.storage.milvus.reader import MilvusReader
 from index.storage.milvus.schema import (
-    LEASE_SECONDS,
-    LEASE_SETTLE,
     PARTS,
     REBUILD_HINT,
     check_name,
@@ -91,7 +89,8 @@ if TYPE_CHECKING:
 class MilvusStore:
     """An index kept in Milvus (the `IndexStore` protocol)."""
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, token: str | None = None) -> None:
+        self.token = token or ""
         self.location = uri
         self.rebuild_hint = REBUILD_HINT
         parts = urlsplit(uri)
@@ -110,8 +109,8 @@ class MilvusStore:
             self.uri = f"{scheme}://{parts.netloc}{parts.path}"
         self._client: Any = None
         self._client_lock = threading.Lock()
-        self._lease_of: int | None = None
-        """The row id of this process's write lease on a server, while it holds it."""
+        self._lease = Lease(self, self.base)
+        """The write lease on a server (lease.py)."""
         self._readers: dict[str, int] = {}
         """Generation -> readers of it open in this process: an old generation is dropped once none is left."""
 
@@ -150,7 +149,7 @@ class MilvusStore:
             # A connection of its own, closed with the store: pymilvus otherwise shares one per server in the
             # process and, after 30 s idle, probes and rebuilds it, which failed ("Fail connecting") against a
             # server that had sent it "too many pings" in a full test run here.
-            return MilvusClient(self.uri, token=os.environ.get("QA_MILVUS_TOKEN", ""), timeout=30, dedicated=True)
+            return MilvusClient(self.uri, token=self.token, timeout=30, dedicated=True)
         except MilvusException as exc:
             if self.lite is not None and "Open local milvus failed" in str(exc):
                 raise IndexBusyError(
@@ -230,7 +229,7 @@ class MilvusStore:
                 self.client  # noqa: B018 - a second process is refused here, before any work
                 yield
         else:
-            with self._lease(wait):
+            with self._lease.hold(wait):
                 yield
 
     @contextlib.contextmanager
@@ -241,93 +240,10 @@ class MilvusStore:
         with file_write_lock(self.lite.with_name(self.lite.name + ".lock"), self.location, wait):
             yield
 
-    @contextlib.contextmanager
-    def _lease(self, wait: bool) -> Iterator[None]:
-        """The write lease on a server: a row of this writer's in `<base>_lock`, renewed by a thread while the
-        build runs (see the module's doc for why two writers cannot both hold it)."""
-        import random
-
-        from pymilvus import DataType
-        from pymilvus.exceptions import MilvusException
-
-        client, name = self.client, f"{self.base}_lock"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if not client.has_collection(name):
-                    schema = client.create_schema(auto_id=False)
-                    schema.add_field("id", DataType.INT64, is_primary=True)
-                    schema.add_field("owner", DataType.VARCHAR, max_length=200)
-                    schema.add_field("expires", DataType.DOUBLE)
-                    schema.add_field("pad", DataType.FLOAT_VECTOR, dim=2)
-                    params = client.prepare_index_params()
-                    params.add_index("pad", index_type="FLAT", metric_type="L2")
-                    client.create_collection(name, schema=schema, index_params=params)
-                client.query(name, filter="id >= 0", output_fields=["id"], limit=1, consistency_level="Strong")
-                break
-            except MilvusException:
-                # Writers that come at once all create the collection: the server refuses all but one ("File
-                # exists"), and has_collection may say no until that one is created and loaded. Wait for it.
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2 + 0.3 * random.random())
-        me = random.getrandbits(62) + 1
-        owner = f"process {os.getpid()} on {os.uname().nodename}"
-
-        def others() -> list[dict[str, Any]]:
-            rows = client.query(name, filter=f"expires > {time.time()!r}", output_fields=["id", "owner"],
-                                consistency_level="Strong")
-            return [r for r in rows if r["id"] != me]
-
-        def put() -> None:
-            client.upsert(name, [{"id": me, "owner": owner, "expires": time.time() + LEASE_SECONDS,
-                                  "pad": [0.0, 0.0]}])
-
-        def give_back() -> None:
-            with contextlib.suppress(Exception):
-                client.delete(name, filter=f"id == {me} or expires < {time.time() - LEASE_SECONDS!r}")
-
-        while True:
-            holders = others()
-            if not holders:
-                put()
-                time.sleep(LEASE_SETTLE)
-                holders = others()
-                if not holders:
-                    break
-                give_back()  # two writers came at once: both step back
-            if not wait:
-                raise IndexBusyError(f"The index at {self.location} is being updated by {holders[0]['owner']}. "
-                                     "Wait for it to finish, then try again.")
-            time.sleep(1.0 + random.random())  # apart, so that two waiting writers do not collide again
-        stop = threading.Event()
-
-        def renew() -> None:
-            while not stop.wait(LEASE_SECONDS / 3):
-                with contextlib.suppress(Exception):
-                    put()
-
-        thread = threading.Thread(target=renew, daemon=True)
-        thread.start()
-        self._lease_of = me
-        try:
-            yield
-        finally:
-            self._lease_of = None
-            stop.set()
-            thread.join()
-            give_back()
-
     def check_lease(self) -> None:
-        """Before publishing on a server: refuse if this writer's lease may have expired (a build paused
-        longer than LEASE_SECONDS, while another writer could have taken it over)."""
-        if self.lite is None and self._lease_of is not None:
-            me = self._lease_of
-            rows = self.client.query(f"{self.base}_lock", filter=f"id == {me} and expires > {time.time()!r}",
-                                     output_fields=["id"], consistency_level="Strong")
-            if not rows:
-                raise IndexBusyError(f"This update of {self.location} lost its write lease (it paused longer than "
-                                     f"{LEASE_SECONDS:.0f} s) and was not published; run it again.")
+        """Before publishing on a server: refuse if this writer's lease was lost (see lease.py)."""
+        if self.lite is None:
+            self._lease.check()
 
     def writer(self, previous: Any, dim: int, exact_limit: int) -> MilvusWriter:
         if previous is not None and not isinstance(previous, MilvusReader):
@@ -346,8 +262,11 @@ class MilvusStore:
         return found
 
     def drop(self, gen: str) -> None:
+        """Drop a generation's collections, as many as can be: what is left is dropped by the next prune."""
+        from pymilvus.exceptions import MilvusException
+
         for part in PARTS:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(MilvusException):
                 if self.client.has_collection(f"{gen}_{part}"):
                     self.client.drop_collection(f"{gen}_{part}")
 
@@ -396,11 +315,13 @@ class MilvusStore:
     def close(self) -> None:
         with self._client_lock:
             if self._client is not None:
-                with contextlib.suppress(Exception):
+                from pymilvus.exceptions import MilvusException
+
+                with contextlib.suppress(MilvusException, OSError):  # a connection already gone is closed
                     self._client.close()
                 self._client = None
                 if self.lite is not None:  # stop this process's embedded server: it holds the file's lock
-                    with contextlib.suppress(Exception):
+                    with contextlib.suppress(Exception):  # noqa: BLE001 - milvus_lite raises untyped errors; the process stops when we exit anyway
                         from milvus_lite.server_manager import server_manager_instance
 
                         server_manager_instance.release_server(self.uri)

@@ -1,7 +1,5 @@
 """Milvus: writing the next generation's collections, rows waiting for their vectors kept in a file."""
 
-
-
 from __future__ import annotations
 
 import contextlib
@@ -13,11 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.storage.base import (
-    FORMAT_VERSION,
-    Manifest,
-    unique_sentences,
-)
+from index.errors import QAError
+from index.storage.base import Manifest, RowPlan, chunk_terms, plan_kept, plan_new
 from index.storage.milvus.reader import MilvusReader
 from index.storage.milvus.schema import (
     BATCH,
@@ -30,8 +25,8 @@ from index.storage.milvus.schema import (
     terms_text,
     text_pieces,
 )
-from index.text.keywords import names_in, search_terms
-from index.types import Document, FileStat, Skipped
+from index.text.keywords import names_in
+from index.types import ChunkingParams, Document, FileStat, Skipped
 
 if TYPE_CHECKING:
     import numpy as np
@@ -132,22 +127,22 @@ class MilvusWriter:
                                 "pad": [0.0, 0.0]} for k, piece in enumerate(text_pieces(doc.text))])
         return doc_id
 
-    def _rows(self, doc: Document, doc_id: int, sentences: list[tuple[int, int]],
-              chunks: list[tuple[int, int, int, int, int]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _rows(self, doc: Document, doc_id: int, plan: RowPlan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         base_s, base_c = self.sentences, self.chunks
-        srows = [{"id": base_s + k, "doc_id": doc_id, "start": s, "end": e} for k, (s, e) in enumerate(sentences)]
+        srows = [{"id": base_s + k, "doc_id": doc_id, "start": s, "end": e} for k, (s, e) in enumerate(plan.sentences)]
         crows = [{"id": base_c + k, "doc_id": doc_id, "start": s, "end": e, "n_tokens": nt,
                   "first_sentence": base_s + f, "last_sentence": base_s + la}
-                 for k, (s, e, nt, f, la) in enumerate(chunks)]
+                 for k, (s, e, nt, f, la) in enumerate(plan.chunks)]
         krows = []
-        for k, (s, e, *_rest) in enumerate(chunks):
-            terms = search_terms(doc.title + "\n" + doc.text[s:e])
+        for k, (s, e, *_rest) in enumerate(plan.chunks):
+            terms = chunk_terms(doc, s, e)
             for t in set(terms):
                 self.vocab[t] = self.vocab.get(t, 0) + 1
             krows.append({"id": base_c + k, "doc_id": doc_id, "terms": terms_text(terms)})
         self._insert("keywords", krows)
-        self.sentences += len(sentences)
-        self.chunks += len(chunks)
+        self.docs[doc_id]["rows"] = [base_c, len(plan.chunks), base_s, len(plan.sentences)]
+        self.sentences += len(plan.sentences)
+        self.chunks += len(plan.chunks)
         return srows, crows
 
     def keep(self, old_id: int, stat: FileStat) -> None:
@@ -156,31 +151,25 @@ class MilvusWriter:
         assert prev is not None
         doc = prev.document(old_id)
         doc_id = self._document(doc, stat)
-        sents, chunks = prev.document_rows(old_id)
-        position = {old: k for k, (old, _s, _e) in enumerate(sents)}
-        srows, crows = self._rows(doc, doc_id, [(s, e) for _i, s, e in sents],
-                                  [(s, e, nt, position[f], position[la]) for _i, s, e, nt, f, la in chunks])
-        if sents:
-            for row, vec in zip(srows, prev.sentence_vectors_of([s[0] for s in sents]), strict=True):
+        plan, old_sentences, old_chunks = plan_kept(prev, old_id)
+        srows, crows = self._rows(doc, doc_id, plan)
+        if old_sentences:
+            for row, vec in zip(srows, prev.sentence_vectors_of(old_sentences), strict=True):
                 row["vector"] = vec.tolist()
             self._insert("sentences", srows)
-        if chunks:
-            for row, vec in zip(crows, prev.chunk_vectors([c[0] for c in chunks]), strict=True):
+        if old_chunks:
+            for row, vec in zip(crows, prev.chunk_vectors(old_chunks), strict=True):
                 row["vector"] = vec.tolist()
             self._insert("chunks", crows)
 
     def add(self, doc: Document, stat: FileStat, chunks: Sequence[Chunk]) -> tuple[int, dict[tuple[int, int], int]]:
-
         doc_id = self._document(doc, stat)
-        uniq = unique_sentences(chunks)
-        index_of = {(s.start, s.end): k for k, s in enumerate(uniq)}
+        plan = plan_new(chunks)
         base_s, base_c = self.sentences, self.chunks
-        srows, crows = self._rows(doc, doc_id, [(s.start, s.end) for s in uniq], [
-            (c.start, c.end, c.n_tokens, index_of[(c.sentences[0].start, c.sentences[0].end)],
-             index_of[(c.sentences[-1].start, c.sentences[-1].end)]) for c in chunks])
+        srows, crows = self._rows(doc, doc_id, plan)
         self.pending_sentences.add(srows)
         self.pending_chunks.add(crows)
-        return base_c, {span: base_s + k for span, k in index_of.items()}
+        return base_c, {span: base_s + k for k, span in enumerate(plan.sentences)}
 
     def put(self, chunk_row: int, vector: np.ndarray, sentence_rows: Sequence[int], vectors: np.ndarray) -> None:
         """Insert an embedded chunk and those of its sentences not yet inserted (a sentence shared by two
@@ -204,10 +193,8 @@ class MilvusWriter:
         for start in range(0, len(rows), BATCH):
             self.client.insert(f"{self.gen}_meta", rows[start : start + BATCH])
 
-    def publish(self, embedder_id: tuple[str, str], params: Any, corpus: Path, skipped: Sequence[Skipped],
+    def publish(self, embedder_id: tuple[str, str], params: ChunkingParams, corpus: Path, skipped: Sequence[Skipped],
                 stat_of: dict[str, FileStat]) -> Manifest:
-        from index.storage.base import Manifest
-
         assert not self.pending_chunks.count and not self.pending_sentences.count, \
             "a chunk or sentence never got a vector"
         self.pending_chunks.close()
@@ -215,12 +202,8 @@ class MilvusWriter:
         for part in self.buffers:
             self._flush(part)
         vector_index = self._index_chunks()
-        model_id, weights_hash = embedder_id
-        manifest = Manifest(
-            format_version=FORMAT_VERSION, model_id=model_id, weights_hash=weights_hash, dim=self.dim,
-            max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens, title_context=params.title_context,
-            vector_index=vector_index, corpus=str(corpus.resolve()), documents=len(self.docs), chunks=self.chunks,
-            sentences=self.sentences, created=time.time(), checksums={})
+        manifest = Manifest.of_build(embedder_id, params, corpus, self.dim, vector_index,
+                                     (len(self.docs), self.chunks, self.sentences))
         self._meta("documents", self.docs)
         self._meta("vocab", self.vocab)
         self._meta("names", self.names)
@@ -247,7 +230,9 @@ class MilvusWriter:
     def abort(self) -> None:
         self.pending_chunks.close()
         self.pending_sentences.close()
-        with contextlib.suppress(Exception):
+        from pymilvus.exceptions import MilvusException
+
+        with contextlib.suppress(MilvusException, QAError):  # the server is gone: the next build's prune drops it
             self.store.drop(self.gen)
 
 
