@@ -228,6 +228,10 @@ def _build_locked(
     reusable = previous is not None and (
         previous.manifest.max_tokens, previous.manifest.overlap_tokens, previous.manifest.title_context
     ) == (params.max_tokens, params.overlap_tokens, params.title_context)
+    if reusable and previous is not None and previous.manifest.document_encoder != embedder.document_encoder:
+        reusable = False  # one index, one document encoder: its vectors are never mixed with another's
+        yield Notice(f"The index was embedded by {previous.manifest.document_encoder or 'an earlier version'}; "
+                     f"embedding every document again with {embedder.document_encoder}.")
     old_docs: dict[str, KeptDocument] = {}
     if previous is not None and reusable:
         old_docs = previous.indexed_files()
@@ -307,8 +311,8 @@ def _build_locked(
         else:
             yield from _embed_with(runner, embedder.dim, spill, writer)
         yield Progress("writing", 0, 1)
-        manifest = writer.publish((embedder.model_id, embedder.weights_hash), params, corpus, skipped,
-                                  {s.source: s for s in stats})
+        identity = (embedder.model_id, embedder.weights_hash, embedder.document_encoder)
+        manifest = writer.publish(identity, params, corpus, skipped, {s.source: s for s in stats})
     except (OSError, sqlite3.OperationalError) as exc:
         writer.abort()  # leaves no tmp-* behind to keep the disk full
         raise _write_failed(index, exc) from None
