@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -21,7 +21,7 @@ from index.reading.load import load_document
 from index.reading.scan import scan_corpus
 from index.storage import IndexReader, IndexStore, IndexWriter, KeptDocument
 from index.text.chunking import chunk_document
-from index.types import Chunk, ChunkingParams, Document, Skipped
+from index.types import Chunk, ChunkingParams, Document, FileStat, Skipped
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -276,47 +276,8 @@ def _build_locked(
     spill: Spill | None = None
     try:
         spill = Spill(_spill_folder(index))
-        # One document at a time: read, chunked, written and its embedding inputs spilled to disk, so memory
-        # does not grow with the corpus (see Spill).
-        skipped: list[Skipped] = []
-        changed = kept = 0
-        got: Document | str | None = None
-        chunks: list[Chunk] | None = None
-        read_bytes, all_bytes = 0, sum(st.size for st in stats)
-        for n, st in enumerate(stats):
-            if runner is None:
-                yield Progress("reading", n, len(stats), read_bytes, all_bytes)
-            read_bytes += st.size
-            old = old_docs.get(st.source)
-            if st.problem is None and old is not None and old.key == st.key:
-                writer.keep(old.doc_id, st)
-                kept += 1
-                continue
-            chunks = None
-            if st.problem is not None:
-                got = st.problem
-            elif loaded is not None:
-                got, chunks = loaded.pop(st.source)
-            else:
-                got = read_document(corpus, st.source)
-            if isinstance(got, str):
-                skip = Skipped(st.source, got)
-                skipped.append(skip)
-                yield FileSkipped(skip)
-                continue
-            if old is not None and old.sha256 == got.sha256:
-                writer.keep(old.doc_id, st)
-                kept += 1
-                continue
-            if chunks is None:
-                chunks = chunk_document(got, embedder.count_tokens, params.max_tokens, params.overlap_tokens)
-            chunk_base, sentence_rows = writer.add(got, st, chunks)
-            spill.add([Job(chunk_base + k, c.end - c.start, *chunk_input(got, c, params),
-                            [sentence_rows[(sp.start, sp.end)] for sp in c.sentences]) for k, c in enumerate(chunks)])
-            changed += 1
-        if runner is None:  # a runner reported its own reading, of the files it was sent
-            yield Progress("reading", len(stats), len(stats), all_bytes, all_bytes)
-        got = chunks = None  # the last document, like every other, is in the spill now
+        skipped, changed, kept = yield from _read_all(corpus, stats, old_docs, loaded, embedder, params, writer,
+                                                       spill)
         if not spill.count and not kept:
             raise CorpusError(
                 f"The corpus folder {corpus} holds no indexable documents (looked for .txt, .md, .rst, .pdf, "
@@ -349,6 +310,53 @@ def _build_locked(
         manifest.documents, manifest.chunks, total, removed, tuple(skipped),
         clock() - started, True, index.location, changed=changed,
     )
+
+
+def _read_all(corpus: Path, stats: list[FileStat], old_docs: dict[str, KeptDocument], loaded: Stash | None,
+              embedder: Embedder, params: ChunkingParams, writer: IndexWriter,
+              spill: Spill) -> Generator[BuildEvent, None, tuple[list[Skipped], int, int]]:
+    """Read and chunk every new or changed file (or take it from what a runner `loaded`), write it and spill
+    its embedding inputs; keep unchanged ones. One document at a time, so memory does not grow with the
+    corpus (see Spill); a step of progress per file. Returns the files skipped, and how many documents
+    changed and were kept."""
+    skipped: list[Skipped] = []
+    changed = kept = 0
+    read_bytes, all_bytes = 0, sum(st.size for st in stats)
+    for n, st in enumerate(stats):
+        if loaded is None:  # a runner reports its own reading, of the files it was sent
+            yield Progress("reading", n, len(stats), read_bytes, all_bytes)
+        read_bytes += st.size
+        old = old_docs.get(st.source)
+        if st.problem is None and old is not None and old.key == st.key:
+            writer.keep(old.doc_id, st)
+            kept += 1
+            continue
+        chunks: list[Chunk] | None = None
+        got: Document | str
+        if st.problem is not None:
+            got = st.problem
+        elif loaded is not None:
+            got, chunks = loaded.pop(st.source)
+        else:
+            got = read_document(corpus, st.source)
+        if isinstance(got, str):
+            skip = Skipped(st.source, got)
+            skipped.append(skip)
+            yield FileSkipped(skip)
+            continue
+        if old is not None and old.sha256 == got.sha256:
+            writer.keep(old.doc_id, st)
+            kept += 1
+            continue
+        if chunks is None:
+            chunks = chunk_document(got, embedder.count_tokens, params.max_tokens, params.overlap_tokens)
+        chunk_base, sentence_rows = writer.add(got, st, chunks)
+        spill.add([Job(chunk_base + k, c.end - c.start, *chunk_input(got, c, params),
+                       [sentence_rows[(sp.start, sp.end)] for sp in c.sentences]) for k, c in enumerate(chunks)])
+        changed += 1
+    if loaded is None:
+        yield Progress("reading", len(stats), len(stats), all_bytes, all_bytes)
+    return skipped, changed, kept
 
 
 def _write_failed(index: IndexStore, exc: OSError | sqlite3.OperationalError) -> IndexWriteError:
