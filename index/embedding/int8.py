@@ -6,8 +6,10 @@ Indexing is the encoder's speed: the model is over 90% of a build. On this machi
 figures, run by hand). Only the six matrices of each layer that hold weights are quantized, per output
 channel: quantizing the attention products too (q.k and probs.v, both activations), or one scale per
 matrix, brought the mean cosine to the fp32 vectors down to 0.957; per channel it is 0.996 (min 0.991 on
-300 summaries). Questions are still embedded in fp32 (onnx.py): the retrieval figures of int8 documents
-against fp32 questions are in docs/performance.md.
+300 summaries). Activations are quantized with one scale per batch, so a text's vector moves a little with
+the texts it is batched with (cosine >= 0.99 between two batchings in tests/test_ray.py). Questions are
+still embedded in fp32 (onnx.py): the retrieval figures of int8 documents against fp32 questions are in
+docs/performance.md.
 
 The graph is written once per model into the cache beside the question encoder, checked against the fp32
 graph on probe texts (cosine >= INT8_MIN_COSINE or it is thrown away), and never downloaded.
