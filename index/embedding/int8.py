@@ -73,6 +73,7 @@ def write_int8(model_dir: Path, fp32_target: Path, samples: Sequence[str] = ()) 
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    from index.memory import release_freed_memory
     from index.paths import PRIVATE_FILE, private_dir
 
     target = int8_path(fp32_target)
@@ -99,6 +100,7 @@ def write_int8(model_dir: Path, fp32_target: Path, samples: Sequence[str] = ()) 
     finally:
         source.unlink(missing_ok=True)
         tmp.unlink(missing_ok=True)  # gone already when it was kept
+        release_freed_memory()  # the quantizer's copies of the weights
     return worst
 
 
