@@ -7,7 +7,7 @@ figures, run by hand). Only the six matrices of each layer that hold weights are
 channel: quantizing the attention products too (q.k and probs.v, both activations), or one scale per
 matrix, brought the mean cosine to the fp32 vectors down to 0.957; per channel it is 0.996 (min 0.991 on
 300 summaries). Activations are quantized with one scale per batch, so a text's vector moves a little with
-the texts it is batched with (cosine >= 0.99 between two batchings in tests/test_ray.py). Questions are
+the texts it is batched with (cosine 0.990-0.995 between two batchings in tests/test_ray.py). Questions are
 still embedded in fp32 (onnx.py): the retrieval figures of int8 documents against fp32 questions are in
 docs/performance.md.
 
