@@ -92,6 +92,10 @@ class CachingEmbedder:
     def query_backend(self) -> str:
         return self.inner.query_backend
 
+    @property
+    def document_encoder(self) -> str:
+        return self.inner.document_encoder
+
     def warm_up(self) -> None:
         self.inner.warm_up()
 

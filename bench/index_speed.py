@@ -1,7 +1,7 @@
 """Indexing speed: our indexer vs a raw SentenceTransformer.encode of the same chunk texts, one run.
 
     python bench/index_speed.py [--docs 2000]
-    python bench/index_speed.py --end-to-end 1000 10033
+    python bench/index_speed.py --end-to-end 1000 10033 [--precisions auto bf16] [--before ../main]
 
 Both sides use the same loaded model, batch size and texts (each chunk with its title, exactly what the
 indexer embeds); the model load is excluded from both. Also times a no-op re-index (nothing changed).
@@ -9,7 +9,10 @@ indexer embeds); the model load is excluded from both. Also times a no-op re-ind
 `--end-to-end N...`: for each corpus size, the wall time of `qa index` (a fresh process: start-up, model
 load, reading, chunking, embedding chunks and sentences, writing) beside the textbook pipeline as a fresh
 process too (sentence-transformers encode of whole files, then a FAISS flat index written to disk), in the
-same run, alternating. The question encoder `qa` exports once per model is exported before timing.
+same run, alternating, with each one's peak RSS. The question encoder `qa` exports once per model (and the
+int8 document encoder) is written before timing. `--precisions` times this checkout's `qa index` with each
+QA_PRECISION; `--before DIR` times another checkout's too (its code on PYTHONPATH), for before/after figures
+from one run.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from index.embedding import MiniLMEmbedder  # noqa: E402
 from index.storage.local import IndexDir  # noqa: E402
 
 SHARED = Path("/work/main/bench/.cache/wiki-10033")
+REPO = Path(__file__).resolve().parent.parent
 
 TEXTBOOK = """
 import sys
@@ -49,24 +53,36 @@ faiss.write_index(index, sys.argv[2])
 """
 
 
-def _timed(cmd: list[str], env: dict[str, str]) -> float:
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of a command (GNU time's %M), run from / so that PYTHONPATH, not the
+    current folder, says whose code runs."""
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    out = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], check=True, env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, cwd="/")
+    return time.perf_counter() - t0, int(out.stderr.strip().splitlines()[-1]) / 1024
 
 
-def end_to_end(sizes: list[int]) -> None:
+def end_to_end(sizes: list[int], before: Path | None = None, precisions: tuple[str, ...] = ("auto",)) -> None:
+    """`qa index` (this checkout, each of `precisions`; and `before`'s code when given) and the textbook
+    pipeline, one after another for each size, in one run."""
     source = SHARED if SHARED.is_dir() else materialise()
     files = sorted(source.glob("*.txt"))
-    qa = str(Path(sys.executable).parent / "qa")
+    runs: dict[str, tuple[list[str], dict[str, str]]] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"), QA_EMBEDDER="minilm")
-        env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+        base = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"), QA_EMBEDDER="minilm")
+        qa = [sys.executable, "-c", "import sys; from tui.cli import main; sys.argv[0] = 'qa'; main()"]
+        for p in precisions:
+            runs[f"qa index ({p})"] = (qa, dict(base, PYTHONPATH=str(REPO), QA_PRECISION=p))
+        if before is not None:
+            old = dict(base, PYTHONPATH=str(before), XDG_CACHE_HOME=str(tmp / "cache-before"))
+            old.pop("QA_PRECISION", None)
+            runs[f"qa index (before: {before})"] = (qa, old)
         warm = tmp / "warm"
         warm.mkdir()
         shutil.copy(files[0], warm / files[0].name)
-        _timed([qa, "index", "--corpus", str(warm), "--index", str(tmp / "warm-idx")], env)  # exports the encoder
+        for name, (cmd, env) in runs.items():  # exports the question encoder (and the int8 graph), once
+            _timed([*cmd, "index", "--corpus", str(warm), "--index", str(tmp / f"warm-{len(name)}")], env)
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
         for n in sizes:
             corpus = source if n >= len(files) else tmp / f"c{n}"
@@ -74,19 +90,25 @@ def end_to_end(sizes: list[int]) -> None:
                 corpus.mkdir()
                 for f in files[:n]:
                     shutil.copy(f, corpus / f.name)
-            ours = _timed([qa, "index", "--rebuild", "--corpus", str(corpus), "--index", str(tmp / f"i{n}")], env)
-            textbook = _timed([sys.executable, "-c", TEXTBOOK, str(corpus), str(tmp / f"f{n}.faiss")], env)
-            print(f"{min(n, len(files)):>6} documents: qa index {ours:7.1f} s, textbook {textbook:7.1f} s, "
-                  f"qa/textbook {ours / textbook:.2f} (target <= {1 / 1.7:.2f})", flush=True)
+            textbook, rss = _timed([sys.executable, "-c", TEXTBOOK, str(corpus), str(tmp / f"f{n}.faiss")],
+                                   dict(base, PYTHONPATH=str(REPO)))
+            print(f"{min(n, len(files)):>6} documents: textbook {textbook:7.1f} s, peak {rss:4.0f} MB", flush=True)
+            for name, (cmd, env) in runs.items():
+                ours, rss = _timed([*cmd, "index", "--rebuild", "--corpus", str(corpus), "--index",
+                                    str(tmp / f"i{n}-{len(name)}")], env)
+                print(f"{'':>16}{name}: {ours:7.1f} s, peak {rss:4.0f} MB, textbook/qa {textbook / ours:.2f}x",
+                      flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--end-to-end", type=int, nargs="+", default=None, metavar="N")
+    parser.add_argument("--before", type=Path, default=None, help="a checkout whose `qa index` is timed too")
+    parser.add_argument("--precisions", nargs="+", default=["auto"], help="QA_PRECISION values to time")
     args = parser.parse_args()
     if args.end_to_end:
-        end_to_end(args.end_to_end)
+        end_to_end(args.end_to_end, args.before, tuple(args.precisions))
         return
     corpus = materialise(args.docs)
     embedder = MiniLMEmbedder()

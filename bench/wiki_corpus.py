@@ -35,10 +35,10 @@ def summaries() -> dict[str, dict]:
 
 def index_dir(corpus: Path, chunking) -> Path:  # type: ignore[no-untyped-def]
     """Where the benchmarks keep the index of `corpus` built with `chunking` (shared between them);
-    an fp32 build (QA_PRECISION=fp32) is kept apart from the default one."""
+    an int8 (the default) or fp32 build (QA_PRECISION) is kept apart from a bf16 one."""
     from index.embedding import resolve_precision
 
-    tag = "-fp32" if resolve_precision() == "fp32" else ""
+    tag = {"int8": "-int8", "fp32": "-fp32"}.get(resolve_precision(), "")
     return CACHE / (f"idx-{corpus.name}-{chunking.max_tokens}-{chunking.overlap_tokens}-"
                     f"{int(chunking.title_context)}{tag}")
 

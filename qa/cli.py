@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TextIO
@@ -94,17 +95,25 @@ def settings_from(corpus: Path | None, index_dir: Path | None, top_k: int | None
 
 class _Progress:
     """Renders build events on stderr, warnings as lines. On a terminal, a bar per stage that tqdm shows
-    only once the stage has taken `DELAY` seconds (QA_PROGRESS_DELAY overrides it; 0 shows every bar).
-    Anywhere else (a log, CI) a bar's `\\r` frames would flood the file, so each stage gets one plain line
-    when it starts and one when it is done. `quiet` hides the chatty notices ("Loading the embedding
-    model…"), never progress or warnings."""
+    only once the stage has taken `DELAY` seconds (QA_PROGRESS_DELAY overrides it; 0 shows every bar), with
+    the time left (qa/events.py's Estimate). Anywhere else (a log, CI) a bar's `\\r` frames would flood the
+    file, so each stage gets one plain line when it starts, one every LOG_EVERY seconds while it runs (done
+    of total, rate, time left) and one when it is done. `quiet` hides the chatty notices ("Loading the
+    embedding model…"), never progress or warnings. `clock` is for tests."""
 
     DELAY = 0.5
+    LOG_EVERY = 10.0
     UNITS = {"reading": "file", "ocr": "page", "embedding": "chunk"}
 
-    def __init__(self, stream: TextIO, quiet: bool = False) -> None:
+    def __init__(self, stream: TextIO, quiet: bool = False, clock: Callable[[], float] = time.monotonic) -> None:
+        from qa.events import Estimate
+
         self.stream = stream
         self.quiet = quiet
+        self.clock = clock
+        self.estimate = Estimate()
+        self.logged = clock()
+        """When the last line went to a log."""
         self.tty = stream.isatty()
         try:
             self.delay = max(0.0, float(os.environ.get("QA_PROGRESS_DELAY", self.DELAY)))
@@ -128,14 +137,20 @@ class _Progress:
             self._close()
             click.echo(terminal_safe(describe(event)[0]), err=True)
         elif isinstance(event, Progress):
+            now = self.clock()
+            left = self.estimate.update(event, now)
             if event.stage != self.stage:
                 self._close()
                 self.stage = event.stage
                 if not self.tty and event.stage not in self.started:
                     self.started.add(event.stage)
                     self._line(f"{event.stage} {self._count(event.stage, event.total)}…")
+                    self.logged = now
             if self.tty:
-                self._draw(event.stage, event.done, event.total)
+                self._draw(event.stage, event.done, event.total, left)
+            elif event.done < event.total and now - self.logged >= self.LOG_EVERY:
+                self._line(self._status(event, left))
+                self.logged = now
             elif event.done >= event.total and event.stage not in self.finished:
                 # No time per stage: the builder reports a stage's first step only once it is done, so
                 # the time of that step (and of loading the model) would be counted in the stage before.
@@ -149,15 +164,31 @@ class _Progress:
         return f"{total} {self.UNITS.get(stage, 'item')}{'' if total == 1 else 's'}"
 
     def _line(self, text: str) -> None:
-        click.echo(terminal_safe(text), err=True)
+        click.echo(terminal_safe(text), file=self.stream)
 
-    def _draw(self, stage: str, done: int, total: int) -> None:
+    def _status(self, event: Any, left: float | None) -> str:
+        """`embedding 1200/4056 chunks (29%), 41 chunks/s, about 1:10 left`: a log's line while a stage runs."""
+        from qa.events import clock_time
+
+        unit = self.UNITS.get(event.stage, "item")
+        text = f"{event.stage} {event.done}/{event.total} {unit}s ({100 * event.done // max(event.total, 1)}%)"
+        if self.estimate.rate is not None:
+            text += f", {self.estimate.rate:.1f} {unit}s/s"
+        return text + (f", about {clock_time(left)} left" if left is not None else "")
+
+    def _draw(self, stage: str, done: int, total: int, left: float | None) -> None:
         if self.bar is None and 1 < total and done < total:
             from tqdm import tqdm
 
+            # tqdm's own "remaining" follows the recent rate of items; ours (Estimate) the stage's rate of work
             self.bar = tqdm(total=total, desc=stage, unit=self.UNITS.get(stage, "item"),
-                            file=self.stream, leave=False, dynamic_ncols=True, delay=self.delay)
+                            file=self.stream, leave=False, dynamic_ncols=True, delay=self.delay,
+                            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}{postfix}]")
         if self.bar is not None:
+            if left is not None:
+                from qa.events import clock_time
+
+                self.bar.set_postfix_str(f"about {clock_time(left)} left", refresh=False)
             self.bar.update(done - self.bar.n)  # update(), not refresh(): it is what honours `delay`
 
     def _close(self) -> None:

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.embedding.base import PRECISIONS
 from index.paths import cache_home
 
 DEFAULT_TOP_K = 5
@@ -169,7 +170,8 @@ class Settings:
     milvus_token: str | None = field(default=None, repr=False)
     """A Milvus server's credentials (`user:password` or an API key). Never shown by `qa config`."""
     precision: str = "auto"
-    """Indexing precision: auto, fp32 or bf16."""
+    """What embeds documents: auto (= int8), int8 (the quantized ONNX graph), bf16 or fp32 (torch; bf16 only
+    where the CPU has it). Questions are embedded in fp32 whatever this says."""
     theme: str = "textual-dark"
     """The chat's colour theme."""
     mcp_token: str | None = field(default=None, repr=False)
@@ -228,8 +230,9 @@ class Settings:
         corpus_path = Path(str(pick("corpus") or default_corpus())).expanduser()
         index_value = pick("index")
         precision = str(pick("precision") or "auto").lower()
-        if precision not in ("auto", "fp32", "bf16"):
-            raise UsageError(f"precision ({origins['precision']}) must be auto, fp32 or bf16, not {precision!r}.")
+        if precision not in PRECISIONS:
+            raise UsageError(f"precision ({origins['precision']}) must be one of {', '.join(PRECISIONS)}, "
+                             f"not {precision!r}.")
         theme = str(pick("theme") or THEMES[0])
         if theme not in THEMES:
             raise UsageError(f"theme ({origins['theme']}) must be one of {', '.join(THEMES)}, not {theme!r}.")

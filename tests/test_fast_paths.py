@@ -27,6 +27,7 @@ def test_pool_spans_averages_the_tokens_inside_each_span() -> None:
 def test_precision_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_precision("fp32") == "fp32"
     assert resolve_precision("bf16") == ("bf16" if cpu_supports_bf16() else "fp32")  # falls back safely
+    assert resolve_precision("auto") == resolve_precision("int8") == "int8"
     monkeypatch.setenv("QA_PRECISION", "fp32")
     assert resolve_precision() == "fp32"
     with pytest.raises(ModelError):
@@ -89,13 +90,55 @@ def test_own_bert_matches_sentence_transformers(minilm_fp32) -> None:  # type: i
 
 @pytest.mark.slow
 @pytest.mark.skipif(not cpu_supports_bf16(), reason="this CPU has no native bf16; fp32 is used")
-def test_bf16_chunk_vectors_stay_close_to_fp32(minilm, minilm_fp32) -> None:  # type: ignore[no-untyped-def]
+def test_bf16_chunk_vectors_stay_close_to_fp32(minilm_fp32) -> None:  # type: ignore[no-untyped-def]
+    from index.embedding import MiniLMEmbedder
+
+    bf16 = MiniLMEmbedder(precision="bf16")
     texts = [p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")] + ["Mount Etna erupts often."]
     spans = [[(0, 20)] for _ in texts]
-    assert minilm.precision == "bf16"  # the session's model is what users get: bf16 on this CPU
-    a, _ = minilm.embed_chunks(texts, spans)
+    assert bf16.document_encoder == "torch-bf16"  # the setting keeps the torch path
+    a, _ = bf16.embed_chunks(texts, spans)
     b, _ = minilm_fp32.embed_chunks(texts, spans)
     assert np.min(np.sum(a * b, axis=1)) >= 0.998
+
+
+@pytest.mark.slow
+def test_int8_chunk_vectors_stay_close_to_fp32_and_to_the_questions(minilm, minilm_fp32, onnx_export) -> None:  # type: ignore[no-untyped-def]
+    """The default document encoder is the int8 graph: its chunk vectors stay within cosine 0.98 of the fp32
+    network's (mean >= 0.99), and a question embedded in fp32 (the ONNX question encoder) still ranks its
+    own passage first among the seeds."""
+    from index.embedding.int8 import OnnxNetwork
+
+    texts = [p.read_text(encoding="utf-8")[:1200] for p in sorted(SEEDS.glob("*.txt"))] + PARITY_TEXTS
+    spans = [[(0, 20)] for _ in texts]
+    a, sentences = minilm.embed_chunks(texts, spans)
+    assert minilm.document_encoder == "onnx-int8" and isinstance(minilm._index_net, OnnxNetwork)
+    b, _ = minilm_fp32.embed_chunks(texts, spans)
+    cosines = np.sum(a * b, axis=1)
+    assert cosines.min() >= 0.98 and cosines.mean() >= 0.99, cosines
+    assert all(s.shape == (1, 384) for s in sentences)
+    questions = [minilm.embed_query(t[:200]) for t in texts[:4]]  # fp32 questions against int8 documents
+    assert [int(np.argmax(a @ q)) for q in questions] == [0, 1, 2, 3]
+
+
+def test_an_index_never_mixes_two_document_encoders(corpus: Path, tmp_path: Path) -> None:
+    """An index records its document encoder; a refresh by another encoder embeds every document again
+    (and says so), instead of adding its vectors beside the other encoder's."""
+    from index.build import BuildSummary, Notice, build
+    from index.storage.local import IndexDir
+
+    class OtherEncoder(HashEmbedder):
+        document_encoder = "other"
+
+    index = IndexDir(tmp_path / "idx")
+    first = [e for e in build(corpus, index, HashEmbedder()) if isinstance(e, BuildSummary)][0]
+    assert index.open(HashEmbedder()).manifest.document_encoder == "hash"
+    (corpus / "new.txt").write_text("A new document about Mount Etna's 2021 eruptions.", encoding="utf-8")
+    events = list(build(corpus, index, OtherEncoder()))
+    summary = [e for e in events if isinstance(e, BuildSummary)][0]
+    assert summary.embedded == first.chunks + 1  # everything again, not only the new file
+    assert any(isinstance(e, Notice) and "embedding every document again with other" in e.message for e in events)
+    assert index.open(HashEmbedder()).manifest.document_encoder == "other"
 
 
 @pytest.mark.slow

@@ -236,8 +236,11 @@ def test_ray_build_with_the_real_model_matches_a_local_build(ray_address: str, c
     runner = RayRunner(None, "minilm", minilm.precision)
     list(build(corpus, IndexDir(tmp_path / "ray"), minilm, runner=runner))
     list(build(corpus, IndexDir(tmp_path / "local"), minilm))
-    # The same texts in batches of other shapes: equal within bf16 (or fp32) rounding.
-    assert_same_index(tmp_path / "ray", tmp_path / "local", min_cosine=0.995 if minilm.precision == "bf16" else 0.9999)
+    # The same texts in batches of other shapes: equal within bf16 (or fp32) rounding; int8 quantizes each
+    # batch's activations with one scale, so a text's vector moves a little with its batch-mates (sentence
+    # vectors down to 0.9899 seen).
+    tolerance = {"bf16": 0.995, "int8": 0.985}.get(minilm.precision, 0.9999)
+    assert_same_index(tmp_path / "ray", tmp_path / "local", min_cosine=tolerance)
 
 
 def test_embedding_actors_go_one_per_gpu_when_the_cluster_has_gpus() -> None:

@@ -133,7 +133,7 @@ import index.build.builder
 from qa.config import Settings
 from qa.engine import Engine
 
-index.build.builder.EMBED_BATCH = 32  # several embedding events from a small corpus
+index.build.builder.CALL_CHARS = (512, 512)  # several embedding events from a small corpus
 # what `qa index --rebuild` runs, reporting each build event and waiting for a line on stdin before going on
 engine = Engine(Settings.resolve(sys.argv[1], sys.argv[2]))
 for event in engine.reindex(rebuild=True):

@@ -24,7 +24,7 @@ from index.reading.load import load_document
 from index.reading.scan import scan_corpus
 from index.storage import IndexReader, IndexStore, IndexWriter, KeptDocument
 from index.text.chunking import chunk_document
-from index.types import Chunk, ChunkingParams, Document, Skipped
+from index.types import Chunk, ChunkingParams, Document, FileStat, Skipped
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,7 +34,16 @@ if TYPE_CHECKING:
     from index.embedding import Embedder
 
 EMBED_BATCH = 256
-"""Texts handed to the model per call; progress is reported between calls."""
+"""Texts per batch a Ray runner's workers embed (index/build/ray.py); a local build sizes its calls by time."""
+
+CALL_SECONDS = 0.5
+"""What one call to the encoder aims to take: progress is reported between calls, so it moves at least every
+second on a slow machine as on a fast one. The size of the next call (in characters) follows from the rate
+of the last ones."""
+
+CALL_CHARS = (512, 131_072)
+"""Smallest and largest call, in characters of chunk text; a call starts at the smallest (the first one
+loads the model) and at most doubles from one call to the next."""
 
 RUNNER_WINDOW = 65_536
 """Jobs per call to a runner, at least (`BuildRunner.window`): what this process holds of the corpus's texts
@@ -50,6 +59,12 @@ class Progress:
     """Items finished."""
     total: int
     """Items in this stage."""
+    amount: int = 0
+    """Work done in this stage, in a unit that costs about the same everywhere (bytes of the files read,
+    characters of the chunks embedded): items vary in size, so an estimate of the time left is based on
+    this. 0 where not measured."""
+    amount_total: int = 0
+    """Work in this stage, in the unit of `amount` (0: not measured)."""
 
 
 @dataclass(frozen=True)
@@ -233,10 +248,12 @@ def build(
     rebuild: bool = False,
     params: ChunkingParams = ChunkingParams(),
     runner: BuildRunner | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Iterator[BuildEvent]:
     """Build or refresh the index of `corpus` in `index`; yields progress and ends with a BuildSummary.
-    With a `runner`, files are read, chunked and embedded by it (the same documents, chunks and vectors)."""
-    started = time.perf_counter()
+    With a `runner`, files are read, chunked and embedded by it (the same documents, chunks and vectors).
+    `clock` times the build and sizes the encoder's calls (a test gives a fake one)."""
+    started = clock()
     if not corpus.is_dir():
         raise CorpusError(f"The corpus folder {corpus} does not exist or is not a folder.")
     with index.write_lock():
@@ -247,7 +264,7 @@ def build(
             except IndexOutdated as exc:  # a cache of the corpus: build it again rather than fail
                 yield Notice(f"{exc.reason} Rebuilding it…", warning=True)
         try:
-            yield from _build_locked(corpus, index, embedder, previous, params, started, runner)
+            yield from _build_locked(corpus, index, embedder, previous, params, started, runner, clock)
         finally:
             if previous is not None:
                 previous.close()
@@ -261,6 +278,7 @@ def _build_locked(
     params: ChunkingParams,
     started: float,
     runner: BuildRunner | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Iterator[BuildEvent]:
     # An index kept inside its own corpus must not index itself (its CURRENT pointer and lock are text).
     ignored: Counter[str] = Counter()
@@ -268,12 +286,16 @@ def _build_locked(
     reusable = previous is not None and (
         previous.manifest.max_tokens, previous.manifest.overlap_tokens, previous.manifest.title_context
     ) == (params.max_tokens, params.overlap_tokens, params.title_context)
+    if reusable and previous is not None and previous.manifest.document_encoder != embedder.document_encoder:
+        reusable = False  # one index, one document encoder: its vectors are never mixed with another's
+        yield Notice(f"The index was embedded by {previous.manifest.document_encoder or 'an earlier version'}; "
+                     f"embedding every document again with {embedder.document_encoder}.")
     old_docs: dict[str, KeptDocument] = {}
     if previous is not None and reusable:
         old_docs = previous.indexed_files()
         if {s.source: s.key for s in stats} == previous.file_stats():
             m = previous.manifest
-            yield BuildSummary(m.documents, m.chunks, 0, 0, previous.skipped(), time.perf_counter() - started,
+            yield BuildSummary(m.documents, m.chunks, 0, 0, previous.skipped(), clock() - started,
                                False, index.location, ignored=dict(ignored))
             return
 
@@ -294,47 +316,8 @@ def _build_locked(
     spill: Spill | None = None
     try:
         spill = Spill(_spill_folder(index))
-        # One document at a time: read, chunked, written and its embedding inputs spilled to disk, so memory
-        # does not grow with the corpus (see Spill).
-        skipped: list[Skipped] = []
-        changed = kept = 0
-        got: Document | str | None = None
-        chunks: list[Chunk] | None = None
-        for n, st in enumerate(stats):
-            if n % 200 == 0 and runner is None:
-                yield Progress("reading", n, len(stats))
-            old = old_docs.get(st.source)
-            if st.problem is None and old is not None and old.key == st.key:
-                writer.keep(old.doc_id, st)
-                kept += 1
-                continue
-            chunks = None
-            if st.problem is not None:
-                got = st.problem
-            elif loaded is not None:
-                got, chunks = loaded.pop(st.source)
-            else:
-                got = yield from read_reporting(corpus, st.source)
-            if isinstance(got, str):
-                skip = Skipped(st.source, got)
-                skipped.append(skip)
-                yield FileSkipped(skip)
-                continue
-            for warning in got.warnings:
-                yield Notice(f"{st.source}: {warning}", warning=True)
-            if old is not None and old.sha256 == got.sha256:
-                writer.keep(old.doc_id, st)
-                kept += 1
-                continue
-            if chunks is None:
-                chunks = chunk_document(got, embedder.count_tokens, params.max_tokens, params.overlap_tokens)
-            chunk_base, sentence_rows = writer.add(got, st, chunks)
-            spill.add([Job(chunk_base + k, c.end - c.start, *chunk_input(got, c, params),
-                            [sentence_rows[(sp.start, sp.end)] for sp in c.sentences]) for k, c in enumerate(chunks)])
-            changed += 1
-        if runner is None:  # a runner reported its own reading, of the files it was sent
-            yield Progress("reading", len(stats), len(stats))
-        got = chunks = None  # the last document, like every other, is in the spill now
+        skipped, changed, kept = yield from _read_all(corpus, stats, old_docs, loaded, embedder, params, writer,
+                                                       spill)
         if not spill.count and not kept:
             raise CorpusError(
                 f"The corpus folder {corpus} holds no indexable documents (looked for {FORMATS_READ} files "
@@ -345,12 +328,12 @@ def _build_locked(
         removed = sum(1 for src in old_docs if src not in present)
         total = spill.count
         if runner is None:
-            yield from _embed(embedder, spill, writer)
+            yield from _embed(embedder, spill, writer, clock)
         else:
             yield from _embed_with(runner, embedder.dim, spill, writer)
         yield Progress("writing", 0, 1)
-        manifest = writer.publish((embedder.model_id, embedder.weights_hash), params, corpus, skipped,
-                                  {s.source: s for s in stats})
+        identity = (embedder.model_id, embedder.weights_hash, embedder.document_encoder)
+        manifest = writer.publish(identity, params, corpus, skipped, {s.source: s for s in stats})
     except (OSError, sqlite3.OperationalError) as exc:
         writer.abort()  # leaves no tmp-* behind to keep the disk full
         raise _write_failed(index, exc) from None
@@ -366,8 +349,57 @@ def _build_locked(
     yield Progress("writing", 1, 1)
     yield BuildSummary(
         manifest.documents, manifest.chunks, total, removed, tuple(skipped),
-        time.perf_counter() - started, True, index.location, changed=changed, ignored=dict(ignored),
+        clock() - started, True, index.location, changed=changed, ignored=dict(ignored),
     )
+
+
+def _read_all(corpus: Path, stats: list[FileStat], old_docs: dict[str, KeptDocument], loaded: Stash | None,
+              embedder: Embedder, params: ChunkingParams, writer: IndexWriter,
+              spill: Spill) -> Generator[BuildEvent, None, tuple[list[Skipped], int, int]]:
+    """Read and chunk every new or changed file (or take it from what a runner `loaded`), write it and spill
+    its embedding inputs; keep unchanged ones. One document at a time, so memory does not grow with the
+    corpus (see Spill); a step of progress per file. Returns the files skipped, and how many documents
+    changed and were kept."""
+    skipped: list[Skipped] = []
+    changed = kept = 0
+    read_bytes, all_bytes = 0, sum(st.size for st in stats)
+    for n, st in enumerate(stats):
+        if loaded is None:  # a runner reports its own reading, of the files it was sent
+            yield Progress("reading", n, len(stats), read_bytes, all_bytes)
+        read_bytes += st.size
+        old = old_docs.get(st.source)
+        if st.problem is None and old is not None and old.key == st.key:
+            writer.keep(old.doc_id, st)
+            kept += 1
+            continue
+        chunks: list[Chunk] | None = None
+        got: Document | str
+        if st.problem is not None:
+            got = st.problem
+        elif loaded is not None:
+            got, chunks = loaded.pop(st.source)
+        else:
+            got = yield from read_reporting(corpus, st.source)
+        if isinstance(got, str):
+            skip = Skipped(st.source, got)
+            skipped.append(skip)
+            yield FileSkipped(skip)
+            continue
+        for warning in got.warnings:
+            yield Notice(f"{st.source}: {warning}", warning=True)
+        if old is not None and old.sha256 == got.sha256:
+            writer.keep(old.doc_id, st)
+            kept += 1
+            continue
+        if chunks is None:
+            chunks = chunk_document(got, embedder.count_tokens, params.max_tokens, params.overlap_tokens)
+        chunk_base, sentence_rows = writer.add(got, st, chunks)
+        spill.add([Job(chunk_base + k, c.end - c.start, *chunk_input(got, c, params),
+                       [sentence_rows[(sp.start, sp.end)] for sp in c.sentences]) for k, c in enumerate(chunks)])
+        changed += 1
+    if loaded is None:
+        yield Progress("reading", len(stats), len(stats), all_bytes, all_bytes)
+    return skipped, changed, kept
 
 
 def _write_failed(index: IndexStore, exc: OSError | sqlite3.OperationalError) -> IndexWriteError:
@@ -376,19 +408,36 @@ def _write_failed(index: IndexStore, exc: OSError | sqlite3.OperationalError) ->
                            "the previous index is intact.")
 
 
-def _embed(embedder: Embedder, spill: Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
+def _embed(embedder: Embedder, spill: Spill, writer: IndexWriter,
+           clock: Callable[[], float] = time.perf_counter) -> Iterator[BuildEvent]:
     """Embed every new chunk once, its sentences' vectors pooled from the same pass, and hand the vectors to
-    the writer batch by batch. Chunks go longest first within windows of EMBED_WINDOW, so batches pad
-    little."""
-    done, total = 0, spill.count
+    the writer call by call. Chunks go longest first within windows of EMBED_WINDOW, so batches pad little;
+    each call to the encoder is sized to take about CALL_SECONDS (`clock` times them)."""
+    done, total, amount = 0, spill.count, 0
+    yield Progress("embedding", 0, total, 0, spill.chars)
+    size = CALL_CHARS[0]
     for window in spill.windows(EMBED_WINDOW):
-        for start in range(0, len(window), EMBED_BATCH):
-            batch = window[start : start + EMBED_BATCH]
+        start = 0
+        while start < len(window):
+            end, chars = start + 1, window[start].length
+            while end < len(window) and chars + window[end].length <= size:
+                chars += window[end].length
+                end += 1
+            batch = window[start:end]
+            began = clock()
             chunk_vecs, sentence_vecs = embedder.embed_chunks([j.text for j in batch], [j.spans for j in batch])
+            seconds = clock() - began
             for row, job in enumerate(batch):
                 writer.put(job.chunk_row, chunk_vecs[row], job.sentence_rows, sentence_vecs[row])
-            done += len(batch)
-            yield Progress("embedding", done, total)
+            done, amount, start = done + len(batch), amount + chars, end
+            yield Progress("embedding", done, total, amount, spill.chars)
+            size = next_call_size(size, chars, seconds)
+
+
+def next_call_size(size: int, chars: int, seconds: float) -> int:
+    """Characters for the next call: what the last call's rate does in CALL_SECONDS, at most twice `size`."""
+    target = chars / seconds * CALL_SECONDS if seconds > 0 else 2 * size
+    return int(max(CALL_CHARS[0], min(CALL_CHARS[1], 2 * size, target)))
 
 
 def _embed_with(runner: BuildRunner, dim: int, spill: Spill, writer: IndexWriter) -> Iterator[BuildEvent]:

@@ -75,6 +75,8 @@ class Spill:
 
         self.file = tempfile.TemporaryFile(dir=folder)
         self.count = 0
+        self.chars = 0
+        """Characters of all the jobs' chunks: the work embedding has to do."""
 
     def add(self, jobs: list[Job]) -> None:
         import pickle
@@ -82,6 +84,7 @@ class Spill:
         for start in range(0, len(jobs), EMBED_WINDOW):
             pickle.dump(jobs[start : start + EMBED_WINDOW], self.file, protocol=pickle.HIGHEST_PROTOCOL)
         self.count += len(jobs)
+        self.chars += sum(job.length for job in jobs)
 
     def windows(self, size: int) -> Iterator[list[Job]]:
         """The jobs in the order they were added, at least `size` at a time (or what is left), each window

@@ -39,6 +39,12 @@ class Embedder(Protocol):
         ...
 
     @property
+    def document_encoder(self) -> str:
+        """What embeds chunks (`onnx-int8`, `torch-bf16`, `torch-fp32`, `hash`): recorded in the manifest, so
+        a refresh never mixes the vectors of two encoders in one index."""
+        ...
+
+    @property
     def query_backend(self) -> str:
         """What embeds questions (`onnx`, `torch`, `hash`), for diagnostics."""
         ...
@@ -87,12 +93,25 @@ def cpu_supports_bf16() -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
+PRECISIONS = ("auto", "int8", "bf16", "fp32")
+"""What indexing may run in: `int8` the quantized ONNX graph (index/embedding/int8.py), `bf16` and `fp32`
+the torch network; `auto` is int8 (measured fastest here, retrieval unchanged: docs/performance.md)."""
+
+
 def resolve_precision(requested: str | None = None) -> str:
-    """`QA_PRECISION` (auto, fp32, bf16) resolved for this CPU: bf16 only where the CPU has it."""
+    """`QA_PRECISION` (auto, int8, fp32, bf16) resolved for this CPU: auto is int8; bf16 only where the CPU
+    has it."""
     choice = (requested or os.environ.get("QA_PRECISION") or "auto").lower()
-    if choice not in ("auto", "fp32", "bf16"):
-        raise ModelError(f"QA_PRECISION must be auto, fp32 or bf16, not {choice!r}.")
-    if choice == "fp32":
+    if choice not in PRECISIONS:
+        raise ModelError(f"QA_PRECISION must be one of {', '.join(PRECISIONS)}, not {choice!r}.")
+    if choice in ("auto", "int8"):
+        return "int8"
+    return torch_precision(choice)
+
+
+def torch_precision(requested: str | None = None) -> str:
+    """The precision the torch network runs in: fp32 when asked, else bf16 where the CPU has it."""
+    if requested == "fp32":
         return "fp32"
     return "bf16" if cpu_supports_bf16() else "fp32"
 

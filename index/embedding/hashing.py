@@ -27,6 +27,7 @@ class HashEmbedder:
     relevance_floor = 0.0
     weights_hash = "none"
     query_backend = "hash"
+    document_encoder = "hash"
 
     def __init__(self, dim: int = 64) -> None:
         self.dim = dim

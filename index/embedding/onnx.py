@@ -28,9 +28,10 @@ PROBES = (
 )
 
 
-GRAPH_VERSION = 2
-"""Bumped whenever the written graph or its weights file's layout changes (1: torch.onnx's export), so a
-cache shared by two versions never pairs a graph with weights laid out for another."""
+GRAPH_VERSION = 3
+"""Bumped whenever the written graph or its weights file's layout changes (1: torch.onnx's export; 2: written
+from the weights; 3: nodes named, for the int8 graph's exclusions), so a cache shared by two versions never
+pairs a graph with weights laid out for another."""
 
 
 def export_path(cache_dir: Path, weights_hash: str) -> Path:
@@ -175,7 +176,7 @@ def _write_graph(config: dict[str, Any], reader: Any, prefix: str, target: Path,
         nodes: list[onnx.NodeProto] = []
 
         def op(kind: str, inputs: list[str], out: str, **attrs: Any) -> str:
-            nodes.append(helper.make_node(kind, inputs, [out], **attrs))
+            nodes.append(helper.make_node(kind, inputs, [out], name=out, **attrs))  # names: see quantize_int8
             return out
 
         # embeddings: word + position + token type, then LayerNorm

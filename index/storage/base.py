@@ -155,7 +155,7 @@ class IndexWriter(Protocol):
         """Store one embedded chunk's vector and its sentences' vectors."""
         ...
 
-    def publish(self, embedder_id: tuple[str, str], params: ChunkingParams, corpus: Path,
+    def publish(self, embedder_id: EmbedderId, params: ChunkingParams, corpus: Path,
                 skipped: Sequence[Skipped], stat_of: dict[str, FileStat]) -> Manifest:
         """Finish the generation and make it the one readers open, atomically."""
         ...
@@ -202,6 +202,10 @@ def not_a_folder(path: Path, how: str = "--index DIR or QA_INDEX") -> UsageError
     return UsageError(f"The index location {path} is a file, not a folder: give a folder for the index ({how}).")
 
 
+EmbedderId = tuple[str, str, str]
+"""What an index records of its embedder: model name, weights hash, document encoder."""
+
+
 @dataclass(frozen=True)
 class Manifest:
     """What an index was built with; an index is only used by the same model, format and chunking."""
@@ -234,21 +238,24 @@ class Manifest:
     """Unix time of the build."""
     checksums: dict[str, list[int]] = field(default_factory=dict)
     """File name -> CRC-32 of each 1 MiB block of its data, checked on open (a sample of blocks)."""
+    document_encoder: str = ""
+    """What embedded the chunks (`onnx-int8`, `torch-bf16`, ...; empty: before it was recorded). A refresh
+    by another encoder embeds every chunk again rather than mix two encoders' vectors in one index."""
 
     @classmethod
-    def of_build(cls, embedder_id: tuple[str, str], params: ChunkingParams, corpus: Path, dim: int,
+    def of_build(cls, embedder_id: EmbedderId, params: ChunkingParams, corpus: Path, dim: int,
                  vector_index: str, counts: tuple[int, int, int], checksums: dict[str, list[int]] | None = None,
                  ) -> Manifest:
         """The manifest of a generation just written: `counts` are its documents, chunks and sentences."""
         import time
 
-        model_id, weights_hash = embedder_id
+        model_id, weights_hash, encoder = embedder_id
         documents, chunks, sentences = counts
         return cls(format_version=FORMAT_VERSION, model_id=model_id, weights_hash=weights_hash, dim=dim,
                    max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens,
                    title_context=params.title_context, vector_index=vector_index, corpus=str(corpus.resolve()),
                    documents=documents, chunks=chunks, sentences=sentences, created=time.time(),
-                   checksums=checksums or {})
+                   checksums=checksums or {}, document_encoder=encoder)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
@@ -260,7 +267,8 @@ class Manifest:
             raise ValueError("not a JSON object")
         if data.get("format_version") != FORMAT_VERSION:
             raise FormatMismatch(data.get("format_version"))
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        optional = {"document_encoder"}  # added later: older manifests lack it
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data or k not in optional})
 
 
 class FormatMismatch(Exception):

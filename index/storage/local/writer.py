@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.storage.base import Manifest, RowPlan, chunk_terms, plan_kept, plan_new
+from index.storage.base import EmbedderId, Manifest, RowPlan, chunk_terms, plan_kept, plan_new
 from index.storage.local.bm25 import KeywordIndexWriter
 from index.storage.local.checksums import block_checksums
 from index.storage.local.schema import CHECKSUMMED, SCHEMA
@@ -190,14 +190,14 @@ class GenerationWriter:
                 self.sentence_written[row] = 1
                 self.sentence_file.write(row, vectors[k : k + 1])
 
-    def publish(self, embedder_id: tuple[str, str], params: ChunkingParams, corpus: Path, skipped: Sequence[Skipped],
+    def publish(self, embedder_id: EmbedderId, params: ChunkingParams, corpus: Path, skipped: Sequence[Skipped],
                 stat_of: dict[str, FileStat]) -> Manifest:
         """Finish the generation and make it the live one (`commit`)."""
         manifest = self.finish(embedder_id, params, corpus, skipped, stat_of, self.exact_limit)
         self.commit(self.tmp, manifest)
         return manifest
 
-    def finish(self, embedder_id: tuple[str, str], params: ChunkingParams, corpus: Path, skipped: Sequence[Skipped],
+    def finish(self, embedder_id: EmbedderId, params: ChunkingParams, corpus: Path, skipped: Sequence[Skipped],
                stat_of: dict[str, FileStat], exact_limit: int = EXACT_LIMIT) -> Manifest:
         """Write what is left (skipped files, the search structures) and return the manifest to commit."""
         self.conn.executemany("INSERT INTO names VALUES (?, ?)", self.names.items())

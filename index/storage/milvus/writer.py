@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.errors import QAError
-from index.storage.base import Manifest, RowPlan, chunk_terms, plan_kept, plan_new
+from index.storage.base import EmbedderId, Manifest, RowPlan, chunk_terms, plan_kept, plan_new
 from index.storage.milvus.reader import MilvusReader
 from index.storage.milvus.schema import (
     BATCH,
@@ -195,7 +195,7 @@ class MilvusWriter:
         for start in range(0, len(rows), BATCH):
             self.client.insert(f"{self.gen}_meta", rows[start : start + BATCH])
 
-    def publish(self, embedder_id: tuple[str, str], params: ChunkingParams, corpus: Path, skipped: Sequence[Skipped],
+    def publish(self, embedder_id: EmbedderId, params: ChunkingParams, corpus: Path, skipped: Sequence[Skipped],
                 stat_of: dict[str, FileStat]) -> Manifest:
         assert not self.pending_chunks.count and not self.pending_sentences.count, \
             "a chunk or sentence never got a vector"

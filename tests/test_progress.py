@@ -1,0 +1,155 @@
+"""Progress a person can trust: it moves at least every second, its estimate holds still, and a log gets a line
+every ten seconds. Driven by events on a fake clock: an encoder that takes (fake) time in proportion to what
+it reads, the real builder sizing its calls by that clock, and the CLI's renderer reading the same clock."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.build import BuildSummary, Progress, build
+from index.embedding import HashEmbedder
+from index.storage.local import IndexDir
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class SlowEncoder(HashEmbedder):
+    """The hash embedder, costing fake time like a model does: a load on the first call, then per character
+    and per chunk (`chars_per_second` is a slow machine's bf16 speed, a tenth of int8 on a quiet one)."""
+
+    def __init__(self, clock: FakeClock, chars_per_second: float = 3000.0, load_seconds: float = 4.0) -> None:
+        super().__init__()
+        self.clock, self.speed, self.load = clock, chars_per_second, load_seconds
+
+    def embed_chunks(self, texts: Sequence[str], spans):  # type: ignore[no-untyped-def]
+        self.clock.now += self.load + sum(len(t) for t in texts) / self.speed + 0.002 * len(texts)
+        self.load = 0.0
+        return super().embed_chunks(texts, spans)
+
+
+@pytest.fixture
+def varied_corpus(tmp_path: Path) -> Path:
+    """300 documents from one sentence to several chunks: chunk lengths vary as in a real corpus."""
+    rng = random.Random(7)
+    words = "volcano island river mountain eruption city harbour kingdom century treaty".split()
+    root = tmp_path / "varied"
+    root.mkdir()
+    for i in range(300):
+        sentences = [" ".join(rng.choice(words) for _ in range(rng.randint(5, 25))).capitalize() + "."
+                     for _ in range(rng.choice([1, 2, 5, 20, 60]))]
+        (root / f"doc{i:03}.txt").write_text(f"Document {i}\n\n" + " ".join(sentences), encoding="utf-8")
+    return root
+
+
+def _events(corpus: Path, tmp_path: Path, clock: FakeClock, encoder: SlowEncoder) -> list[tuple[float, object]]:
+    out = []
+    for event in build(corpus, IndexDir(tmp_path / "idx"), encoder, clock=clock):
+        out.append((clock.now, event))
+    assert isinstance(out[-1][1], BuildSummary)
+    return out
+
+
+def test_embedding_progress_moves_at_least_every_second(varied_corpus: Path, tmp_path: Path) -> None:
+    """Calls to the encoder are sized by its measured rate: after the first call (which loads the model), no
+    two embedding steps are more than a second apart, even on a slow machine; and steps are not needlessly
+    small either (a call per chunk would cost the model its batches)."""
+    clock = FakeClock()
+    events = _events(varied_corpus, tmp_path, clock, SlowEncoder(clock))
+    steps = [(t, e) for t, e in events if isinstance(e, Progress) and e.stage == "embedding"]
+    total = steps[-1][1].total
+    assert steps[0][1].done == 0 and steps[-1][1].done == total and total > 300
+    gaps = [b[0] - a[0] for a, b in zip(steps[1:], steps[2:], strict=False)]
+    assert max(gaps) <= 1.0, max(gaps)
+    from index.build.builder import CALL_SECONDS
+
+    per_call = steps[-1][1].amount_total / (len(steps) - 1)
+    assert per_call >= 0.5 * CALL_SECONDS * 3000.0, per_call  # calls as long as a second allows, on average
+    reading = [e for _t, e in events if isinstance(e, Progress) and e.stage == "reading"]
+    assert [e.done for e in reading] == list(range(301))  # every document
+
+
+def test_the_estimate_holds_still_after_the_first_tenth(varied_corpus: Path, tmp_path: Path) -> None:
+    """The time left, as the CLI computes it, once a tenth is done: the finish it predicts (now + left) never
+    moves by more than 20% of the stage's length, although chunks come longest first."""
+    from qa.events import Estimate
+
+    clock = FakeClock()
+    events = _events(varied_corpus, tmp_path, clock, SlowEncoder(clock))
+    estimate = Estimate()
+    finishes = []
+    for now, event in events:
+        if isinstance(event, Progress) and event.stage == "embedding":
+            left = estimate.update(event, now)
+            if left is not None and event.done >= event.total / 10:
+                finishes.append(now + left)
+    start = next(t for t, e in events if isinstance(e, Progress) and e.stage == "embedding")
+    length = clock.now - start
+    assert len(finishes) > 10
+    assert max(abs(b - a) for a, b in zip(finishes, finishes[1:], strict=False)) <= 0.2 * length
+    assert abs(finishes[-1] - finishes[0]) <= 0.2 * length
+
+
+def test_a_log_gets_a_line_every_ten_seconds(varied_corpus: Path, tmp_path: Path) -> None:
+    """Not a terminal: a line when a stage starts, one every ten seconds with done/total, rate and time left,
+    one when it is done; never a bar's \\r frames."""
+    from qa.cli import _Progress
+
+    clock = FakeClock()
+    log = io.StringIO()
+    progress = _Progress(log, clock=clock)
+    seen_at: list[tuple[float, str]] = []
+    for event in build(varied_corpus, IndexDir(tmp_path / "idx"), SlowEncoder(clock), clock=clock):
+        before = log.getvalue()
+        progress(event)
+        seen_at += [(clock.now, line) for line in log.getvalue()[len(before):].splitlines()]
+    lines = [line for _t, line in seen_at]
+    assert "\r" not in log.getvalue()
+    running = [(t, line) for t, line in seen_at if re.fullmatch(
+        r"embedding \d+/\d+ chunks \(\d+%\), [\d.]+ chunks/s, about \d+:\d\d left", line)]
+    start = next(t for t, line in seen_at if line.startswith("embedding ") and line.endswith("chunks…"))
+    end = next(t for t, line in seen_at if line.startswith("embedding done"))
+    assert end - start > 30 and len(running) >= 2, lines
+    times = [start] + [t for t, _line in running] + [end]
+    assert max(b - a for a, b in zip(times, times[1:], strict=False)) <= 11.0, lines  # 10 s and one step
+
+
+def test_the_first_progress_comes_before_any_file_is_read_or_the_model_loads(tmp_path: Path,
+                                                                            varied_corpus: Path) -> None:
+    """The builder's first event is `reading 0/N`, before reading the first file and before the encoder's
+    first call (which loads the model): the CLI prints its first line then."""
+    clock = FakeClock()
+    encoder = SlowEncoder(clock)
+    first = next(iter(build(varied_corpus, IndexDir(tmp_path / "idx"), encoder, clock=clock)))
+    assert first == Progress("reading", 0, 300, 0, sum(p.stat().st_size for p in varied_corpus.iterdir()))
+    assert encoder.load == 4.0  # not called yet
+
+
+def test_the_log_line_says_rate_and_time_left() -> None:
+    """The wording of a log's line, from events alone (the estimate from the stage's second step on)."""
+    from qa.cli import _Progress
+
+    clock = FakeClock()
+    log = io.StringIO()
+    progress = _Progress(log, clock=clock)
+    for done in range(0, 101, 10):
+        progress(Progress("embedding", done, 100, done * 50, 5000))
+        clock.now += 6.0
+    lines = log.getvalue().splitlines()
+    assert lines[0] == "embedding 100 chunks…"
+    assert lines[1:3] == ["embedding 20/100 chunks (20%), 1.7 chunks/s, about 0:48 left",
+                          "embedding 40/100 chunks (40%), 1.7 chunks/s, about 0:36 left"], lines
+    assert lines[-1] == "embedding done (100 chunks)"
+    assert np.isclose(progress.estimate.rate or 0, 10 / 6)
