@@ -14,7 +14,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 if TYPE_CHECKING:
     import numpy as np
@@ -131,108 +131,142 @@ def write_bert_onnx(model_dir: Path, target: Path, weights: Path) -> None:
         tmp_weights.unlink(missing_ok=True)  # gone already when it was kept
 
 
+class _Graph:
+    """The nodes and initializers of the graph being written; each weight tensor goes to the weights file as
+    external data, as it is read."""
+
+    def __init__(self, reader: Any, prefix: str, data: BinaryIO, weights_name: str) -> None:
+        from onnx import NodeProto, TensorProto
+
+        self.reader, self.prefix, self.data, self.weights_name = reader, prefix, data, weights_name
+        self.initializers: list[TensorProto] = []
+        self.nodes: list[NodeProto] = []
+
+    def tensor(self, name: str, array: np.ndarray) -> str:
+        import numpy as np
+        from onnx import TensorProto
+
+        array = np.ascontiguousarray(array, dtype="<f4")
+        offset = self.data.tell()
+        self.data.write(array.tobytes())
+        proto = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=list(array.shape),
+                            data_location=TensorProto.EXTERNAL)
+        for key, value in (("location", self.weights_name), ("offset", str(offset)), ("length", str(array.nbytes))):
+            entry = proto.external_data.add()
+            entry.key, entry.value = key, value
+        self.initializers.append(proto)
+        return name
+
+    def read(self, name: str) -> np.ndarray:
+        from index.embedding.bert import BertConfigError
+
+        key = self.prefix + name
+        if key not in self.reader.names:
+            raise BertConfigError(f"weight {key} is missing")
+        return cast("np.ndarray", self.reader.read(key))
+
+    def w(self, name: str, transpose: bool = False) -> str:
+        array = self.read(name)
+        return self.tensor(name, array.T if transpose else array)
+
+    def const(self, name: str, values: Any, dtype: Any = None) -> str:
+        import numpy as np
+        import onnx
+
+        self.initializers.append(onnx.numpy_helper.from_array(np.asarray(values, dtype=dtype or np.int64), name))
+        return name
+
+    def op(self, kind: str, inputs: list[str], out: str, **attrs: Any) -> str:
+        from onnx import helper
+
+        self.nodes.append(helper.make_node(kind, inputs, [out], name=out, **attrs))  # names: see quantize_int8
+        return out
+
+
+def _embeddings(g: _Graph, eps: float) -> tuple[str, str]:
+    """Word + position + token type embeddings, then LayerNorm; and the attention bias that masks padding
+    keys out with a large negative number, as BERT's extended mask does."""
+    import numpy as np
+    from onnx import TensorProto
+
+    op, w, const = g.op, g.w, g.const
+    width = op("Gather", [op("Shape", ["input_ids"], "shape"), const("one", 1)], "width")
+    positions = op("Range", [const("zero", 0), width, const("step", 1)], "positions")
+    x = op("Add", [op("Add", [op("Gather", [w("embeddings.word_embeddings.weight"), "input_ids"], "words"),
+                              op("Gather", [w("embeddings.position_embeddings.weight"), positions], "where")],
+                      "emb0"),
+                   op("Gather", [w("embeddings.token_type_embeddings.weight"), "token_type_ids"], "types")],
+           "emb1")
+    x = op("LayerNormalization", [x, w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias")], "h0",
+           axis=-1, epsilon=eps)
+    keep = op("Cast", ["attention_mask"], "keep", to=TensorProto.FLOAT)
+    bias = op("Mul", [op("Sub", [const("onef", 1.0, np.float32), keep], "drop"),
+                      const("minf", np.finfo(np.float32).min, np.float32)], "bias0")
+    return x, op("Unsqueeze", [bias, const("axes12", [1, 2])], "bias")
+
+
+def _layer(g: _Graph, i: int, x: str, bias: str, c: dict[str, str], eps: float) -> str:
+    """Encoder layer `i`: self-attention (one fused QKV product), then the feed-forward block with exact
+    GELU, each with its residual and LayerNorm. `c`: the shared constants."""
+    import numpy as np
+
+    op, w, read, tensor = g.op, g.w, g.read, g.tensor
+    p, L = f"encoder.layer.{i}.", f"l{i}_"
+    qkv_w = np.concatenate([read(p + f"attention.self.{n}.weight") for n in ("query", "key", "value")]).T
+    qkv_b = np.concatenate([read(p + f"attention.self.{n}.bias") for n in ("query", "key", "value")])
+    qkv = op("Add", [op("MatMul", [x, tensor(L + "qkv_w", qkv_w)], L + "qkv0"), tensor(L + "qkv_b", qkv_b)],
+             L + "qkv")
+    qkv = op("Transpose", [op("Reshape", [qkv, c["split"]], L + "qkv5")], L + "qkvT", perm=[2, 0, 3, 1, 4])
+    q, k, v = (op("Gather", [qkv, g.const(L + f"i{j}", j)], L + n, axis=0) for j, n in enumerate("qkv"))
+    scores = op("Add", [op("Mul", [op("MatMul", [q, op("Transpose", [k], L + "kT", perm=[0, 1, 3, 2])],
+                                      L + "s0"), c["scale"]], L + "s1"), bias], L + "scores")
+    context = op("MatMul", [op("Softmax", [scores], L + "probs", axis=-1), v], L + "ctx0")
+    context = op("Reshape", [op("Transpose", [context], L + "ctx1", perm=[0, 2, 1, 3]), c["merge"]], L + "ctx")
+    out = op("Add", [op("MatMul", [context, w(p + "attention.output.dense.weight", True)], L + "o0"),
+                     w(p + "attention.output.dense.bias")], L + "o1")
+    x = op("LayerNormalization", [op("Add", [out, x], L + "r1"), w(p + "attention.output.LayerNorm.weight"),
+                                  w(p + "attention.output.LayerNorm.bias")], L + "x1", axis=-1, epsilon=eps)
+    up = op("Add", [op("MatMul", [x, w(p + "intermediate.dense.weight", True)], L + "u0"),
+                    w(p + "intermediate.dense.bias")], L + "u1")
+    # exact GELU: x * 0.5 * (1 + erf(x / sqrt 2))
+    gelu = op("Mul", [op("Mul", [up, c["half"]], L + "g0"),
+                      op("Add", [g.const(L + "g1", 1.0, np.float32),
+                                 op("Erf", [op("Div", [up, c["root2"]], L + "g2")], L + "g3")], L + "g4")],
+              L + "gelu")
+    down = op("Add", [op("MatMul", [gelu, w(p + "output.dense.weight", True)], L + "d0"),
+                      w(p + "output.dense.bias")], L + "d1")
+    return op("LayerNormalization", [op("Add", [down, x], L + "r2"), w(p + "output.LayerNorm.weight"),
+                                     w(p + "output.LayerNorm.bias")], L + "x2", axis=-1, epsilon=eps)
+
+
 def _write_graph(config: dict[str, Any], reader: Any, prefix: str, target: Path, weights: Path,
                  tmp_weights: Path) -> None:
     import math
 
     import numpy as np
-    import onnx
     from onnx import TensorProto, helper
 
-    from index.embedding.bert import BertConfigError
     from index.paths import PRIVATE_FILE
 
     hidden, heads = int(config["hidden_size"]), int(config["num_attention_heads"])
     eps = float(config.get("layer_norm_eps", 1e-12))
-    initializers: list[TensorProto] = []
     with tmp_weights.open("wb") as data:
-
-        def tensor(name: str, array: np.ndarray) -> str:
-            array = np.ascontiguousarray(array, dtype="<f4")
-            offset = data.tell()
-            data.write(array.tobytes())
-            proto = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=list(array.shape),
-                                data_location=TensorProto.EXTERNAL)
-            for key, value in (("location", weights.name), ("offset", str(offset)), ("length", str(array.nbytes))):
-                entry = proto.external_data.add()
-                entry.key, entry.value = key, value
-            initializers.append(proto)
-            return name
-
-        def read(name: str) -> np.ndarray:
-            key = prefix + name
-            if key not in reader.names:
-                raise BertConfigError(f"weight {key} is missing")
-            return reader.read(key)
-
-        def w(name: str, transpose: bool = False) -> str:
-            array = read(name)
-            return tensor(name, array.T if transpose else array)
-
-        def const(name: str, values: Any, dtype: Any = np.int64) -> str:
-            initializers.append(onnx.numpy_helper.from_array(np.asarray(values, dtype=dtype), name))
-            return name
-
-        nodes: list[onnx.NodeProto] = []
-
-        def op(kind: str, inputs: list[str], out: str, **attrs: Any) -> str:
-            nodes.append(helper.make_node(kind, inputs, [out], name=out, **attrs))  # names: see quantize_int8
-            return out
-
-        # embeddings: word + position + token type, then LayerNorm
-        width = op("Gather", [op("Shape", ["input_ids"], "shape"), const("one", 1)], "width")
-        positions = op("Range", [const("zero", 0), width, const("step", 1)], "positions")
-        x = op("Add", [op("Add", [op("Gather", [w("embeddings.word_embeddings.weight"), "input_ids"], "words"),
-                                  op("Gather", [w("embeddings.position_embeddings.weight"), positions], "where")],
-                          "emb0"),
-                       op("Gather", [w("embeddings.token_type_embeddings.weight"), "token_type_ids"], "types")],
-               "emb1")
-        x = op("LayerNormalization", [x, w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias")], "h0",
-               axis=-1, epsilon=eps)
-        # padding keys masked out of attention with a large negative bias, as BERT's extended mask does
-        keep = op("Cast", ["attention_mask"], "keep", to=TensorProto.FLOAT)
-        bias = op("Mul", [op("Sub", [const("onef", 1.0, np.float32), keep], "drop"),
-                          const("minf", np.finfo(np.float32).min, np.float32)], "bias0")
-        bias = op("Unsqueeze", [bias, const("axes12", [1, 2])], "bias")
+        g = _Graph(reader, prefix, data, weights.name)
+        x, bias = _embeddings(g, eps)
         head_dim = hidden // heads
-        split = const("split_shape", [0, 0, 3, heads, head_dim])
-        merge = const("merge_shape", [0, 0, hidden])
-        scale = const("scale", 1 / math.sqrt(head_dim), np.float32)
-        half, root2 = const("half", 0.5, np.float32), const("root2", math.sqrt(2.0), np.float32)
+        shared = {"split": g.const("split_shape", [0, 0, 3, heads, head_dim]),
+                  "merge": g.const("merge_shape", [0, 0, hidden]),
+                  "scale": g.const("scale", 1 / math.sqrt(head_dim), np.float32),
+                  "half": g.const("half", 0.5, np.float32), "root2": g.const("root2", math.sqrt(2.0), np.float32)}
         for i in range(int(config["num_hidden_layers"])):
-            p, L = f"encoder.layer.{i}.", f"l{i}_"
-            qkv_w = np.concatenate([read(p + f"attention.self.{n}.weight") for n in ("query", "key", "value")]).T
-            qkv_b = np.concatenate([read(p + f"attention.self.{n}.bias") for n in ("query", "key", "value")])
-            qkv = op("Add", [op("MatMul", [x, tensor(L + "qkv_w", qkv_w)], L + "qkv0"), tensor(L + "qkv_b", qkv_b)],
-                     L + "qkv")
-            qkv = op("Transpose", [op("Reshape", [qkv, split], L + "qkv5")], L + "qkvT", perm=[2, 0, 3, 1, 4])
-            q, k, v = (op("Gather", [qkv, const(L + f"i{j}", j)], L + n, axis=0) for j, n in enumerate("qkv"))
-            scores = op("Add", [op("Mul", [op("MatMul", [q, op("Transpose", [k], L + "kT", perm=[0, 1, 3, 2])],
-                                              L + "s0"), scale], L + "s1"), bias], L + "scores")
-            context = op("MatMul", [op("Softmax", [scores], L + "probs", axis=-1), v], L + "ctx0")
-            context = op("Reshape", [op("Transpose", [context], L + "ctx1", perm=[0, 2, 1, 3]), merge], L + "ctx")
-            out = op("Add", [op("MatMul", [context, w(p + "attention.output.dense.weight", True)], L + "o0"),
-                             w(p + "attention.output.dense.bias")], L + "o1")
-            x = op("LayerNormalization", [op("Add", [out, x], L + "r1"), w(p + "attention.output.LayerNorm.weight"),
-                                          w(p + "attention.output.LayerNorm.bias")], L + "x1", axis=-1, epsilon=eps)
-            up = op("Add", [op("MatMul", [x, w(p + "intermediate.dense.weight", True)], L + "u0"),
-                            w(p + "intermediate.dense.bias")], L + "u1")
-            # exact GELU: x * 0.5 * (1 + erf(x / sqrt 2))
-            gelu = op("Mul", [op("Mul", [up, half], L + "g0"),
-                              op("Add", [const(L + "g1", 1.0, np.float32),
-                                         op("Erf", [op("Div", [up, root2], L + "g2")], L + "g3")], L + "g4")],
-                      L + "gelu")
-            down = op("Add", [op("MatMul", [gelu, w(p + "output.dense.weight", True)], L + "d0"),
-                              w(p + "output.dense.bias")], L + "d1")
-            x = op("LayerNormalization", [op("Add", [down, x], L + "r2"), w(p + "output.LayerNorm.weight"),
-                                          w(p + "output.LayerNorm.bias")], L + "x2", axis=-1, epsilon=eps)
-        nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
+            x = _layer(g, i, x, bias, shared, eps)
+        g.nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
     os.chmod(tmp_weights, PRIVATE_FILE)
     os.replace(tmp_weights, weights)
     ids = [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "tokens"])
            for n in ("input_ids", "attention_mask", "token_type_ids")]
     out = helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "tokens", hidden])
-    graph = helper.make_graph(nodes, "bert", ids, [out], initializer=initializers)
+    graph = helper.make_graph(g.nodes, "bert", ids, [out], initializer=g.initializers)
     # IR 8 (what opset 17 needs): onnxruntime releases older than the installed onnx package load it too.
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="corpus-qa",
                               ir_version=8)
