@@ -95,8 +95,8 @@ class Tuning:
     description under `addCleanup(function, /, *args, **kwargs)`)."""
 
 
-SETTINGS = ("corpus", "index", "top_k", "store", "milvus_token", "where", "precision", "theme", "mcp_token",
-            "generate", "llm_base_url", "llm_model", "llm_api_key", "llm_timeout")
+SETTINGS = ("corpus", "index", "top_k", "store", "milvus_token", "where", "precision", "query_backend", "theme",
+            "mcp_token", "generate", "llm_base_url", "llm_model", "llm_api_key", "llm_timeout")
 """What the config file, the environment (QA_<NAME>) and flags can set."""
 DEFAULT_LLM_BASE_URL = "http://127.0.0.1:11434/v1"
 """Where generation looks for an OpenAI-compatible server when none is set: Ollama's own address."""
@@ -109,6 +109,7 @@ def _setting_type(key: str) -> tuple[type, ...]:
     """The TOML types a config file setting may have."""
     return {"top_k": (int,), "generate": (bool,), "llm_timeout": (int, float)}.get(key, (str,))
 THEMES = ("textual-dark", "textual-light")
+QUERY_BACKENDS = ("auto", "torch")
 
 
 def config_path() -> Path:
@@ -172,6 +173,9 @@ class Settings:
     precision: str = "auto"
     """What embeds documents: auto (= int8), int8 (the quantized ONNX graph), bf16 or fp32 (torch; bf16 only
     where the CPU has it). Questions are embedded in fp32 whatever this says."""
+    query_backend: str = "auto"
+    """What embeds questions: auto (the torch-free ONNX encoder once it is written and verified, torch until
+    then) or torch (sentence-transformers' network, always)."""
     theme: str = "textual-dark"
     """The chat's colour theme."""
     mcp_token: str | None = field(default=None, repr=False)
@@ -233,6 +237,10 @@ class Settings:
         if precision not in PRECISIONS:
             raise UsageError(f"precision ({origins['precision']}) must be one of {', '.join(PRECISIONS)}, "
                              f"not {precision!r}.")
+        query_backend = str(pick("query_backend") or "auto").lower()
+        if query_backend not in QUERY_BACKENDS:
+            raise UsageError(f"query_backend ({origins['query_backend']}) must be one of "
+                             f"{', '.join(QUERY_BACKENDS)}, not {query_backend!r}.")
         theme = str(pick("theme") or THEMES[0])
         if theme not in THEMES:
             raise UsageError(f"theme ({origins['theme']}) must be one of {', '.join(THEMES)}, not {theme!r}.")
@@ -259,6 +267,7 @@ class Settings:
             milvus_token=str(pick("milvus_token") or "") or None,
             where=str(pick("where") or "") or None,
             precision=precision,
+            query_backend=query_backend,
             theme=theme,
             mcp_token=str(pick("mcp_token") or "") or None,
             generate=bool(generate_value),
@@ -282,7 +291,7 @@ class Settings:
         """(setting, value, where it came from), for `qa config`."""
         values = {"corpus": str(self.corpus), "index": str(self.index), "top_k": str(self.top_k),
                   "store": self.store or "-", "milvus_token": "(set)" if self.milvus_token else "-",
-                  "where": self.where or "-", "precision": self.precision,
+                  "where": self.where or "-", "precision": self.precision, "query_backend": self.query_backend,
                   "theme": self.theme, "mcp_token": "(set)" if self.mcp_token else "-",
                   "generate": "true" if self.generate else "false",
                   "llm_base_url": self.llm_base_url, "llm_model": self.llm_model or "-",

@@ -174,7 +174,8 @@ class Engine:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = load_embedder(self.settings.embedder, self.settings.precision)
+            self._embedder = load_embedder(self.settings.embedder, self.settings.precision,
+                                           query_backend=self.settings.query_backend)
         return self._embedder
 
     @property

@@ -32,6 +32,20 @@ def test_precedence_flag_env_file_default(config_home: Path, tmp_path: Path, mon
     assert Settings.resolve(top_k=3).top_k == 3 and Settings.resolve(top_k=3).origins["top_k"] == "flag"
 
 
+def test_the_query_backend_is_a_setting_that_reaches_the_embedder(config_home: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from index.embedding import load_embedder
+
+    config_home.write_text('query_backend = "torch"\n', encoding="utf-8")
+    settings = Settings.resolve()
+    assert settings.query_backend == "torch" and settings.origins["query_backend"].startswith("config file")
+    embedder = load_embedder("minilm", settings.precision, query_backend=settings.query_backend)
+    assert embedder.query_backend == "torch" and not embedder.needs_query_encoder()  # type: ignore[attr-defined]
+    monkeypatch.setenv("QA_QUERY_BACKEND", "onnx")
+    with pytest.raises(UsageError, match=r"query_backend \(environment QA_QUERY_BACKEND\) must be one of auto, torch"):
+        Settings.resolve()
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("top_k = 5\nbogus = 1\n", "line 2: unknown setting 'bogus'"),
     ("top_k = \n", "not valid TOML"),

@@ -24,13 +24,14 @@ __all__ = ["EMBEDDERS", "MAX_SEQ_TOKENS", "Embedder", "HashEmbedder", "MiniLMEmb
 EMBEDDERS = ("minilm", "hash")
 
 
-def load_embedder(name: str = "minilm", precision: str | None = None, device: str = "cpu") -> Embedder:
+def load_embedder(name: str = "minilm", precision: str | None = None, device: str = "cpu",
+                  query_backend: str = "auto") -> Embedder:
     """The embedder called `name` (`minilm`, the default, or `hash`), the model on `device` (`cpu`, or
-    `cuda` for a Ray worker given a GPU)."""
+    `cuda` for a Ray worker given a GPU); `query_backend` `torch` keeps questions off the ONNX encoder."""
     if name == "minilm":
         from index.embedding.minilm import MiniLMEmbedder
 
-        return MiniLMEmbedder(precision=precision, device=device)
+        return MiniLMEmbedder(precision=precision, device=device, query_backend=query_backend)
     if name == "hash":
         from index.embedding.hashing import HashEmbedder
 

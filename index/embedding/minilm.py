@@ -83,8 +83,10 @@ class MiniLMEmbedder:
     relevance_floor = 0.30
 
     def __init__(self, model_dir: Path | None = None, batch_size: int = 64, precision: str | None = None,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", query_backend: str = "auto") -> None:
         self.device = device
+        self.use_onnx_queries = query_backend != "torch"
+        """Whether questions go through the ONNX encoder once it is verified (query_backend `auto`)."""
         """`cpu`, or `cuda` (a Ray worker given a GPU: chunks only, in bf16 where the GPU has it, else fp32)."""
         self.precision = resolve_precision(precision) if device == "cpu" else _gpu_precision(precision)
         """What chunks are embedded in: int8 (ONNX), bf16 or fp32 (torch); int8 falls back to torch when its
@@ -373,8 +375,8 @@ class MiniLMEmbedder:
 
     @cached_property
     def _query_encoder(self):
-        """The torch-free ONNX encoder when a verified export exists (QA_QUERY_BACKEND=torch disables it)."""
-        if os.environ.get("QA_QUERY_BACKEND", "auto") == "torch":
+        """The torch-free ONNX encoder when a verified export exists (query_backend `torch` disables it)."""
+        if not self.use_onnx_queries:
             return None
         from index.embedding.onnx import OnnxEncoder, forget, verified
 
@@ -396,7 +398,7 @@ class MiniLMEmbedder:
     def needs_query_encoder(self) -> bool:
         from index.embedding.onnx import verified
 
-        return os.environ.get("QA_QUERY_BACKEND", "auto") != "torch" and not verified(self.onnx_path)
+        return self.use_onnx_queries and not verified(self.onnx_path)
 
     def prepare_query_encoder(self, samples: Sequence[str] = ()) -> str | None:
         """Export and verify the ONNX query encoder if there is none yet. Returns a warning, or None."""
