@@ -332,5 +332,9 @@ class MilvusStore:
                         from milvus_lite.server_manager import server_manager_instance
 
                         server_manager_instance.release_server(self.uri)
+                    # what the server wrote after the last generation was published (index files it builds
+                    # in the background, its flush at shutdown) is private too
+                    with contextlib.suppress(OSError):
+                        make_private(self.lite)
 
 
