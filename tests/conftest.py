@@ -117,8 +117,20 @@ _STARTS_A_PROCESS = re.compile(r"qa_command\(|popen_interruptible\(|subprocess\.
 """What in a test's own body starts a process: the `subprocess` marker's rule."""
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Marks `subprocess` the tests whose body starts a process (`-m 'not subprocess'`: the in-process tests)."""
+    """Marks `subprocess` the tests whose body starts a process (`-m 'not subprocess'`: the in-process tests),
+    and puts the Milvus tests in two xdist groups, one worker each: those of the shared Milvus server (its
+    session fixture starts once per run) and those of Milvus Lite (the longest chain of the suite otherwise);
+    a parametrized test's local-store case joins neither."""
+    for item in items:
+        if item.get_closest_marker("milvus") is not None:
+            callspec = getattr(item, "callspec", None)
+            backend = callspec.params.get("backend") if callspec is not None else None
+            if "milvus_server" in getattr(item, "fixturenames", ()) or backend == "milvus-server":
+                item.add_marker(pytest.mark.xdist_group("milvus-server"))
+            elif backend != "local":
+                item.add_marker(pytest.mark.xdist_group("milvus-lite"))
     for item in items:
         function = getattr(item, "function", None)
         try:

@@ -23,8 +23,9 @@ from qa.config import Settings
 from qa.engine import Engine
 from tests.conftest import clean_env, qa_command
 
-# One worker runs them all (--dist=loadgroup), so its session fixture starts once per run.
-pytestmark = [pytest.mark.milvus, pytest.mark.xdist_group("milvus")]
+# tests/conftest.py puts the server's tests on one worker (its session fixture starts once per run) and
+# Milvus Lite's on another (--dist=loadgroup).
+pytestmark = pytest.mark.milvus
 
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
