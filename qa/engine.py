@@ -405,10 +405,12 @@ class Engine:
     def _plan(snapshot: Snapshot, question: str) -> Plan | None:
         """How the question splits into parts (qa/parts.py), or None for a question with one part; which
         words name documents is asked of the index's title keys."""
-        from qa.parts import detect, might_have_parts
+        from qa.part_cues import might_have_parts
 
         if not might_have_parts(question):
-            return None  # most questions: one regular expression, no look-up
+            return None  # most questions: one regular expression, no look-up (qa.parts is not even imported)
+        from qa.parts import detect
+
         return detect(question, lambda keys: set(snapshot.documents_titled(list(keys))))
 
     def _current_text(self, source: str) -> str | None:

@@ -21,6 +21,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from index.text.titles import normalize
+from qa.part_cues import COUNT as _COUNT
+from qa.part_cues import PLURAL_KINDS as _PLURAL_KINDS
+from qa.part_cues import might_have_parts
 
 LIST, COMPARISON, CONJUNCTION, SET = "list", "comparison", "conjunction", "set"
 """Kinds of multi-part questions (Plan.kind)."""
@@ -80,9 +83,6 @@ class Plan:
 
 _COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
            "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "dozen": 12, "both": 2}
-_COUNT = r"(?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
-_CUES_TEXT = (rf",|\b(?:and|or|vs|versus|each|every|both|all|compare|comparing|contrast|differences?|"
-              rf"top|{_COUNT})\b|&|;|\?\s+\S|\.\s+[A-Z]")
 
 _WH = r"(?:what|who|whom|whose|when|where|which|why|how)"
 _JOIN = re.compile(rf"(?:\s*,\s*|\s+)(?:and|but|or|&)\s+(?=(?:{_WH}|(?:in|on|at|from|for|by|to|of|since|until)\s+"
@@ -108,18 +108,7 @@ _FRAME_WORDS = frozenset(
     this that they them it""".split())
 """Words that belong to a question's frame, never to an item of its list."""
 _DETERMINERS = frozenset({"the", "a", "an"})
-_PLURAL_KINDS = (
-    r"countries|nations|states|territories|cities|capitals|towns|regions|provinces|continents|oceans|seas|lakes|"
-    r"rivers|mountains|islands|deserts|planets|moons|stars|elements|languages|universities|colleges|schools|"
-    r"companies|corporations|brands|manufacturers|banks|teams|clubs|players|athletes|presidents|leaders|rulers|"
-    r"emperors|kings|queens|monarchs|members|founders|ceos|wonders|landmarks|buildings|animals|species|artists|"
-    r"bands|singers|musicians|actors|writers|authors|scientists|laureates|winners|films|movies|books|novels|"
-    r"albums|songs|cars|airlines|airports|parks|games|sports|religions|currencies|dynasties|empires|parties|"
-    r"organizations|organisations|hosts|battlefronts|campaigns|celebrities|people|fish|whales|birds")
 _KIND = re.compile(rf"(?:{_PLURAL_KINDS})$", re.I)
-_CUES = re.compile(rf"{_CUES_TEXT}|\b(?:{_PLURAL_KINDS}|members? of)\b", re.I)
-"""Without one of these a question has one part: a comma, a conjunction, a count, "each", a comparison word,
-or a plural of a kind of thing sets are made of ("the capitals of the G7 countries")."""
 _SET_START = re.compile(
     rf"\b(?:(?P<each>each|every|all|both)\s+(?:of\s+)?(?:the\s+|these\s+|those\s+|our\s+)?|"
     rf"(?:the\s+)?(?:(?:world|earth|country|nation|us|u\.s\.)['’]s\s+)?(?:current\s+|global\s+)?"
@@ -148,11 +137,6 @@ _COMPARATIVE = re.compile(r"^(?P<wh>which|who|what)(?:\s+one)?\s+(?P<verb>is|are
                           r"(?P<adj>more\s+\w+|less\s+\w+|\w+er)\W*$", re.I)
 _ORDER_WORDS = re.compile(r"^(?P<wh>which|who|what)\s+(?P<rest>.*?)\s*(?:first|last|earlier|later|sooner|"
                           r"earliest|latest)\W*$", re.I)
-
-
-def might_have_parts(question: str) -> bool:
-    """False for a question that plainly has one part (no comma, conjunction, count or comparison word)."""
-    return _CUES.search(question) is not None
 
 
 def detect(question: str, titled: Titled) -> Plan | None:

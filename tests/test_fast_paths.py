@@ -192,12 +192,14 @@ def test_one_shot_question_does_not_import_torch(tmp_path: Path, onnx_export) ->
     probe = (
         "import atexit, sys\n"
         "atexit.register(lambda: print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr))\n"
+        "atexit.register(lambda: print('PARTS' if 'qa.parts' in sys.modules else 'NO-PARTS', file=sys.stderr))\n"
         "from qa.cli import main\nsys.argv = ['qa', 'ask', '--json', 'Where was Blinken on Tuesday?', "
         f"'--index', {str(tmp_path / 'idx')!r}]\nmain()\n"
     )
     fast = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
     assert fast.returncode == 0, fast.stderr
     assert "NO-TORCH" in fast.stderr and "Astana" in fast.stdout
+    assert "NO-PARTS" in fast.stderr  # a question of one part does not pay for qa/parts.py's patterns
     # the fallback (sentence-transformers for questions) answers the same
     slow = subprocess.run([sys.executable, "-c", probe], env=dict(env, QA_QUERY_BACKEND="torch"),
                           capture_output=True, text=True, timeout=120)
