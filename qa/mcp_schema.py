@@ -19,7 +19,21 @@ class HeaderRow(TypedDict):
     text: str
 
 
-class CitationResult(TypedDict):
+class PlaceResult(TypedDict):
+    """Where a span is in its document's own terms (qa.types.Place): element id, paragraph, row, sheet,
+    slide, notebook cell, section path, and whether its text came from OCR."""
+
+    anchor: str | None
+    paragraph: int | None
+    row: int | None
+    sheet: str | None
+    slide: int | None
+    cell: int | None
+    section_path: list[str]
+    ocr: bool
+
+
+class CitationResult(PlaceResult):
     """One verified quote: `read(source, start, end) == quote`."""
 
     n: int
@@ -39,17 +53,9 @@ class CitationResult(TypedDict):
     highlight: list[int] | None
     kind: str
     header: HeaderRow | None
-    anchor: str | None
-    paragraph: int | None
-    row: int | None
-    sheet: str | None
-    slide: int | None
-    cell: int | None
-    section_path: list[str]
-    ocr: bool
 
 
-class PassageResult(TypedDict):
+class PassageResult(PlaceResult):
     """A retrieved chunk, best first: `read(source, start, end) == text`."""
 
     rank: int
@@ -62,14 +68,6 @@ class PassageResult(TypedDict):
     page: int | None
     page_label: str | None
     format: str
-    anchor: str | None
-    paragraph: int | None
-    row: int | None
-    sheet: str | None
-    slide: int | None
-    cell: int | None
-    section_path: list[str]
-    ocr: bool
 
 
 class GeneratedResult(TypedDict):

@@ -493,6 +493,16 @@ def _capital_run(run: list[_Tok]) -> bool:
     return all(t.capital or t.low in {"of", "de", "la", "le", "von", "van", "del", "da", "the", "y"} for t in inner)
 
 
+def _named_run(runs: list[list[_Tok]], known: Callable[[str], bool]) -> list[_Tok] | None:
+    """Of the candidate runs of an item (shortest first), the longest that is a document's title, unless a
+    longer run of capitalised words says more; else the longest capitalised run; None when neither."""
+    titled = [r for r in runs if _is_title(_text(r), known)]
+    capital = [r for r in runs if _capital_run(r)]
+    if titled and (not capital or len(titled[-1]) >= len(capital[-1])):
+        return titled[-1]
+    return capital[-1] if capital else None
+
+
 def _trailing_item(words: list[_Tok], known: Callable[[str], bool], typical: int,
                    others: list[list[_Tok]]) -> list[_Tok]:
     """The first item of a list: the end of the words before its first comma (or conjunction)."""
@@ -504,12 +514,9 @@ def _trailing_item(words: list[_Tok], known: Callable[[str], bool], typical: int
         runs.append(run)
     if not runs:
         return []
-    titled = [r for r in runs if _is_title(_text(r), known)]
-    capital = [r for r in runs if _capital_run(r)]
-    if titled and (not capital or len(titled[-1]) >= len(capital[-1])):
-        choice = titled[-1]
-    elif capital:
-        choice = capital[-1]
+    named = _named_run(runs, known)
+    if named is not None:
+        choice = named
     elif any(it and it[0].capital for it in others):
         return []  # the other items are names and this is not
     else:
@@ -530,12 +537,9 @@ def _leading_item(words: list[_Tok], known: Callable[[str], bool], typical: int,
         runs.append(run)
     if not runs:
         return []
-    titled = [r for r in runs if _is_title(_text(r), known)]
-    capital = [r for r in runs if _capital_run(r)]
-    if titled and (not capital or len(titled[-1]) >= len(capital[-1])):
-        return titled[-1]
-    if capital:
-        return capital[-1]
+    named = _named_run(runs, known)
+    if named is not None:
+        return named
     if others and all(o[0].capital for o in others):
         return []
     if typical:
