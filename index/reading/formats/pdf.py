@@ -31,6 +31,7 @@ The layout is read too, from each line's font and position (a few characters sam
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import replace
@@ -137,6 +138,14 @@ def _cells(handle, text: str, at: int, size: float) -> tuple[tuple[float, ...], 
 _MONO_FONT = re.compile(r"mono|courier|typewriter|consol|menlo|inconsolata|code|cmtt|sfmtt|cmsltt|lmmono|"
                         r"(?:^|[^a-z])tt\d|fixed", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|cmbx|sfbx|\bbx\d", re.I)
+
+
+@functools.lru_cache(maxsize=1024)
+def _font_kind(font: bytes) -> tuple[bool, bool]:
+    """Whether a font's name says monospaced, and bold. A document has a few dozen fonts and refman.pdf's
+    2,415 pages ask 1.4 million times: the two searches were a third of its reading time (4.5 of 13 s)."""
+    name = font.decode("latin-1", "replace")
+    return bool(_MONO_FONT.search(name)), bool(_BOLD_FONT.search(name))
 _SUPERSCRIPT = re.compile(r"(?<=[A-Za-z)\].,;:’”'])\d{1,3}(?=[\s,.;:)]|$)")
 SAMPLES = 16
 """Characters sampled per line for its font: enough to tell code from prose, cheap on a 2,000-page PDF."""
@@ -168,9 +177,9 @@ def _page_lines(textpage, raw: str) -> list[Line]:
         sizes = []
         for i in sampled:
             pdfium_c.FPDFText_GetFontInfo(handle, i, name, 128, ctypes.byref(flags))
-            font = name.value.decode("latin-1", "replace")
-            mono += bool(flags.value & 1) or bool(_MONO_FONT.search(font))
-            bold += bool(flags.value & (1 << 18)) or bool(_BOLD_FONT.search(font))
+            mono_name, bold_name = _font_kind(name.value)
+            mono += bool(flags.value & 1) or mono_name
+            bold += bool(flags.value & (1 << 18)) or bold_name
             sizes.append(pdfium_c.FPDFText_GetFontSize(handle, i))
         pdfium_c.FPDFText_GetCharOrigin(handle, chars[0], ctypes.byref(x), ctypes.byref(y))
         size = sorted(sizes)[len(sizes) // 2]
