@@ -25,6 +25,17 @@ def describe(event: BuildEvent | Notice) -> tuple[str, float | None]:
     raise TypeError(f"not a build event: {event!r}")
 
 
+def progress_line(event: BuildEvent | Notice, estimate: Estimate, now: float) -> tuple[str, float | None]:
+    """`describe`, with the time left of a running stage once `estimate` (fed every event, seen at `now`)
+    knows it: "Embedding 1200/4056…, about 1:10 left" in the chat's status line."""
+    text, fraction = describe(event)
+    if isinstance(event, Progress):
+        left = estimate.update(event, now)
+        if left is not None and event.done < event.total:
+            text += f" about {clock_time(left)} left"
+    return text, fraction
+
+
 class Estimate:
     """How long a stage has left, from its average rate since its first step was done (that step holds the
     model's loading, which says nothing of the rest). The rate is of work (`Progress.amount`: bytes read,

@@ -480,6 +480,33 @@ async def test_measurable_progress_shows_textual_progress_bar(corpus: Path, tmp_
 
 
 @pytest.mark.asyncio
+async def test_a_running_build_shows_its_time_left_in_the_status_line(corpus: Path, tmp_path: Path) -> None:
+    """The chat's status line says how long a stage has left, as the CLI's bar does (qa/events.py Estimate),
+    once two steps of the stage have been seen; never after the stage is done."""
+    import time as time_module
+
+    from index.build import Progress
+
+    def building():
+        for done in (10, 20, 40):
+            yield Progress("embedding", done, 100, done * 10, 1000)
+            time_module.sleep(0.05)
+
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"))
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        app._report(iter([Progress("embedding", 10, 100, 100, 1000)]))
+        await pilot.pause()
+        assert status_text(app) == "Embedding 10/100…"  # one step: no rate yet
+        app._report(building())
+        await pilot.pause()
+        assert re.fullmatch(r"Embedding 40/100… about \d+:\d\d left", status_text(app)), status_text(app)
+        app._report(iter([Progress("embedding", 1, 2, 5, 10), Progress("embedding", 2, 2, 10, 10)]))
+        await pilot.pause()
+        assert status_text(app) == "Embedding 2/2…"
+
+
+@pytest.mark.asyncio
 async def test_slash_where_scopes_the_questions_after_it_and_lifts(corpus: Path, tmp_path: Path) -> None:
     app = ChatApp(make_factory(corpus, tmp_path / "idx"))
     async with app.run_test(size=(100, 30)) as pilot:

@@ -153,3 +153,88 @@ def test_the_log_line_says_rate_and_time_left() -> None:
                           "embedding 40/100 chunks (40%), 1.7 chunks/s, about 0:36 left"], lines
     assert lines[-1] == "embedding done (100 chunks)"
     assert np.isclose(progress.estimate.rate or 0, 10 / 6)
+
+
+class Recording(HashEmbedder):
+    """The hash embedder, noting when each call to the encoder ran and what it read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[float, list[str]]] = []
+
+    def embed_chunks(self, texts: Sequence[str], spans):  # type: ignore[no-untyped-def]
+        import time
+
+        self.calls.append((time.monotonic(), list(texts)))
+        return super().embed_chunks(texts, spans)
+
+
+def _slow_reads(monkeypatch: pytest.MonkeyPatch, seconds: float) -> list[tuple[str, float, float]]:
+    """The builder's reader, taking `seconds` more per file; returns (source, start, end) of each read."""
+    import time
+
+    import index.build.builder as builder
+
+    real = builder.read_document
+    seen: list[tuple[str, float, float]] = []
+
+    def slow(corpus: Path, source: str):  # type: ignore[no-untyped-def]
+        began = time.monotonic()
+        time.sleep(seconds)
+        got = real(corpus, source)
+        seen.append((source, began, time.monotonic()))
+        return got
+
+    monkeypatch.setattr(builder, "read_document", slow)
+    return seen
+
+
+def test_the_encoder_works_while_the_next_files_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading runs in a thread ahead of the build: windows of chunks already complete are embedded while
+    later files are still being read, rather than after the last one; every file is still a step of reading
+    progress, and the embedding stage starts from what was done. The texts reach the encoder in the same
+    order however the two overlap (the vectors of a window never depend on timing)."""
+    import index.build.builder as builder
+    import index.build.spill as spill
+
+    root = tmp_path / "c"
+    root.mkdir()
+    for i in range(12):
+        (root / f"doc{i:02}.txt").write_text(f"Document {i}\n\n" + " ".join(
+            f"Sentence {j} of document {i} tells of volcano number {i * j}." for j in range(40)), encoding="utf-8")
+    monkeypatch.setattr(builder, "EMBED_WINDOW", 4)
+    monkeypatch.setattr(spill, "EMBED_WINDOW", 4)
+    fast = Recording()
+    list(build(root, IndexDir(tmp_path / "fast"), fast))
+
+    reads = _slow_reads(monkeypatch, 0.15)
+    slow = Recording()
+    events = list(build(root, IndexDir(tmp_path / "slow"), slow))
+    last_read = max(end for _s, _b, end in reads)
+    assert any(at < last_read for at, _texts in slow.calls), "nothing was embedded before the last file was read"
+    reading = [e for e in events if isinstance(e, Progress) and e.stage == "reading"]
+    assert sorted({e.done for e in reading}) == list(range(13))  # a step per file, never backwards
+    assert [(e.done, e.amount) for e in reading] == sorted((e.done, e.amount) for e in reading)
+    embedding = [e for e in events if isinstance(e, Progress) and e.stage == "embedding"]
+    assert 0 < embedding[0].done < embedding[-1].done == embedding[-1].total
+    assert [t for _at, texts in slow.calls for t in texts] == [t for _at, texts in fast.calls for t in texts]
+
+
+def test_reading_a_long_pdf_moves_page_by_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 2,000-page manual takes a while to read: the reading step moves as its pages are read (the share
+    of its bytes by the share of its pages), not only when the whole file is done."""
+    import index.build.builder as builder
+    from tests.docgen import LOREM, make_pdf
+
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "a.txt").write_text("A short note about lava.", encoding="utf-8")
+    make_pdf(root / "manual.pdf", [f"Chapter {i}. " + LOREM * 3 for i in range(40)])
+    monkeypatch.setattr(builder, "REPORT_EVERY", 0.0)
+    events = list(build(root, IndexDir(tmp_path / "idx"), HashEmbedder()))
+    first, size = (root / "a.txt").stat().st_size, (root / "manual.pdf").stat().st_size
+    within = sorted({e.amount for e in events if isinstance(e, Progress) and e.stage == "reading"
+                     and e.done == 1 and first < e.amount < first + size})
+    assert len(within) >= 10, within  # about one step per page read
+    amounts = [e.amount for e in events if isinstance(e, Progress) and e.stage == "reading"]
+    assert amounts == sorted(amounts)  # never backwards

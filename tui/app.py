@@ -170,12 +170,13 @@ class ChatApp(App[None]):
     def _report(self, events: Iterable[BuildEvent | Notice]) -> None:
         """Turn engine events into StatusChanged messages (runs inside a worker thread)."""
         from index.build import BuildSummary
-        from qa.events import describe
+        from qa.events import Estimate, progress_line
 
+        estimate = Estimate()
         for event in events:
             if isinstance(event, BuildSummary):
                 continue  # the end of a build is told by EngineReady or IndexUpdated, with what changed
-            text, fraction = describe(event)
+            text, fraction = progress_line(event, estimate, time.monotonic())
             self.post_message(StatusChanged(text, fraction))
 
     # Workers do not catch errors: on_worker_state_changed shows every failure in one place.

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from index.build.spill import EMBED_WINDOW, Job, Spill, Stash
+from index.build.spill import EMBED_WINDOW, Job, Loaded, Spill, Stash
 from index.errors import CorpusError, IndexOutdated, IndexWriteError
 from index.memory import release_freed_memory
 from index.reading import ocr
-from index.reading.formats import FORMATS_READ, declared_format
+from index.reading import progress as page_progress
+from index.reading.formats import FORMATS_READ
 from index.reading.load import load_document
 from index.reading.scan import scan_corpus
 from index.storage import IndexReader, IndexStore, IndexWriter, KeptDocument
@@ -164,32 +165,99 @@ def read_document(corpus: Path, source: str) -> Document | str:
         return str(exc) if isinstance(exc, ValueError) else f"could not be read ({exc.__class__.__name__}: {exc})"
 
 
-def read_reporting(corpus: Path, source: str) -> Generator[BuildEvent, None, Document | str]:
-    """`read_document`, yielding the OCR progress of a PDF's scanned pages (stage `ocr`, in pages) while it
-    runs. A PDF, when OCR is installed, is read in a thread so its pages can be reported as the OCR workers
-    finish them; anything else is read here, as before."""
-    if not ocr.available() or declared_format(Path(source).name) not in ("pdf", ""):
-        return read_document(corpus, source)
-    import queue
-    import threading
+READ_AHEAD = 2
+"""Documents the reading thread may hold, read and chunked, before the build takes them: one waiting while
+the next is read. Each holds its text and chunks (refman.pdf: about 100 MB of Python objects), so the lead is
+short; its point is only that reading never waits for the encoder, nor the encoder for reading."""
 
-    events: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
-    result: list[Document | str] = []
 
-    def run() -> None:
-        with ocr.reporting(lambda done, total: events.put((done, total))):
-            result.append(read_document(corpus, source))
+REPORT_EVERY = 0.25
+"""Seconds between two reading steps reported while one file's pages are read."""
 
-    worker = threading.Thread(target=run, name="qa-read", daemon=True)
-    worker.start()
-    while worker.is_alive() or not events.empty():
+
+class _ReadAhead:
+    """Reads and chunks the files a build needs, in their order, in a thread, while this one writes what was
+    read and the encoder embeds it (the encoder's native code leaves the interpreter free, and the
+    interpreter's work leaves part of a core free). `take` hands them over in the same order, reporting the
+    pages of a PDF being read and the scanned pages OCR'd as they come."""
+
+    def __init__(self, corpus: Path, todo: list[tuple[FileStat, KeptDocument | None]], embedder: Embedder,
+                 params: ChunkingParams) -> None:
+        import queue
+        import threading
+
+        self.corpus, self.todo, self.embedder, self.params = corpus, todo, embedder, params
+        self.messages: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self.slots = threading.Semaphore(READ_AHEAD)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="qa-read", daemon=True)
+        self.started = False
+
+    def _run(self) -> None:
         try:
-            done, total = events.get(timeout=0.1)
-        except queue.Empty:
-            continue
-        yield Progress("ocr", done, total)
-    worker.join()
-    return result[0] if result else "could not be read (the reading thread ended without a result)"
+            for st, old in self.todo:
+                while not self.slots.acquire(timeout=0.2):
+                    if self.stopped.is_set():
+                        return
+                if self.stopped.is_set():
+                    return
+                self.messages.put(("read", st.source, *self._read(st.source, old)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the build, which raises it where it runs
+            self.messages.put(("failed", exc))
+
+    def _read(self, source: str, old: KeptDocument | None) -> tuple[Document | str, list[Chunk] | None]:
+        def pages(done: int, total: int) -> None:
+            self.messages.put(("pages", source, done, total))
+
+        with ocr.reporting(lambda done, total: self.messages.put(("ocr", done, total))), \
+                page_progress.reporting(pages):
+            got = read_document(self.corpus, source)
+        if isinstance(got, str) or (old is not None and old.sha256 == got.sha256):
+            return got, None  # skipped, or the same content: nothing to chunk
+        return got, chunk_document(got, self.embedder.count_tokens, self.params.max_tokens,
+                                   self.params.overlap_tokens)
+
+    def take(self, source: str, encoder: _Encoder | None,
+             progress: Callable[[float], Progress]) -> Generator[BuildEvent, None, Loaded]:
+        """The next file's Document (or why it was skipped) and its chunks (None: unchanged content, not
+        chunked). While it is being read, the encoder embeds the windows already complete, a call at a time,
+        and `progress(share of this file read)` is yielded after each call and as pages are read."""
+        import queue
+
+        if not self.started:
+            self.started = True
+            self.thread.start()
+        share = 0.0
+        told = time.monotonic()
+        while True:
+            if encoder is not None and self.messages.empty() and encoder.ready(final=False):
+                encoder.step()
+                told = time.monotonic()
+                yield progress(share)
+                continue
+            try:
+                message = self.messages.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            kind = message[0]
+            if kind == "read":
+                if message[1] != source:  # the thread reads the files in the build's order
+                    raise RuntimeError(f"read {message[1]} while {source} was expected")
+                self.slots.release()
+                return message[2], message[3]
+            if kind == "failed":
+                raise message[1]
+            if kind == "ocr":
+                yield Progress("ocr", message[1], message[2])
+            elif kind == "pages" and message[1] == source:
+                share = message[2] / max(message[3], 1)
+                if time.monotonic() - told >= REPORT_EVERY:
+                    told = time.monotonic()
+                    yield progress(share)
+
+    def close(self) -> None:
+        """Stop reading (a build that failed or was interrupted): the thread ends after the file it reads."""
+        self.stopped.set()
 
 
 def chunk_input(doc: Document, chunk: Chunk, params: ChunkingParams) -> tuple[str, list[tuple[int, int]]]:
@@ -316,8 +384,9 @@ def _build_locked(
     spill: Spill | None = None
     try:
         spill = Spill(_spill_folder(index))
+        encoder = _Encoder(embedder, spill, writer, clock) if runner is None else None
         skipped, changed, kept = yield from _read_all(corpus, stats, old_docs, loaded, embedder, params, writer,
-                                                       spill)
+                                                       spill, encoder)
         if not spill.count and not kept:
             raise CorpusError(
                 f"The corpus folder {corpus} holds no indexable documents (looked for {FORMATS_READ} files "
@@ -327,10 +396,10 @@ def _build_locked(
         present = {st.source for st in stats}  # a file still there but skipped is not "removed"
         removed = sum(1 for src in old_docs if src not in present)
         total = spill.count
-        if runner is None:
-            yield from _embed(embedder, spill, writer, clock)
-        else:
+        if runner is not None:
             yield from _embed_with(runner, embedder.dim, spill, writer)
+        elif encoder is not None:
+            yield from _embed(encoder)
         yield Progress("writing", 0, 1)
         identity = (embedder.model_id, embedder.weights_hash, embedder.document_encoder)
         manifest = writer.publish(identity, params, corpus, skipped, {s.source: s for s in stats})
@@ -354,49 +423,63 @@ def _build_locked(
 
 
 def _read_all(corpus: Path, stats: list[FileStat], old_docs: dict[str, KeptDocument], loaded: Stash | None,
-              embedder: Embedder, params: ChunkingParams, writer: IndexWriter,
-              spill: Spill) -> Generator[BuildEvent, None, tuple[list[Skipped], int, int]]:
-    """Read and chunk every new or changed file (or take it from what a runner `loaded`), write it and spill
-    its embedding inputs; keep unchanged ones. One document at a time, so memory does not grow with the
-    corpus (see Spill); a step of progress per file. Returns the files skipped, and how many documents
-    changed and were kept."""
+              embedder: Embedder, params: ChunkingParams, writer: IndexWriter, spill: Spill,
+              encoder: _Encoder | None) -> Generator[BuildEvent, None, tuple[list[Skipped], int, int]]:
+    """Read and chunk every new or changed file (in a thread, `_ReadAhead`; or take it from what a runner
+    `loaded`), write it and spill its embedding inputs; keep unchanged ones. The `encoder` embeds the
+    windows already complete while the next files are read. One document at a time is written, so memory
+    does not grow with the corpus (see Spill); a step of progress per file, and within a file as its pages
+    are read. Returns the files skipped, and how many documents changed and were kept."""
     skipped: list[Skipped] = []
     changed = kept = 0
     read_bytes, all_bytes = 0, sum(st.size for st in stats)
-    for n, st in enumerate(stats):
-        if loaded is None:  # a runner reports its own reading, of the files it was sent
-            yield Progress("reading", n, len(stats), read_bytes, all_bytes)
-        read_bytes += st.size
-        old = old_docs.get(st.source)
-        if st.problem is None and old is not None and old.key == st.key:
-            writer.keep(old.doc_id, st)
-            kept += 1
-            continue
-        chunks: list[Chunk] | None = None
-        got: Document | str
-        if st.problem is not None:
-            got = st.problem
-        elif loaded is not None:
-            got, chunks = loaded.pop(st.source)
-        else:
-            got = yield from read_reporting(corpus, st.source)
-        if isinstance(got, str):
-            skip = Skipped(st.source, got)
-            skipped.append(skip)
-            yield FileSkipped(skip)
-            continue
-        for warning in got.warnings:
-            yield Notice(f"{st.source}: {warning}", warning=True)
-        if old is not None and old.sha256 == got.sha256:
-            writer.keep(old.doc_id, st)
-            kept += 1
-            continue
-        if chunks is None:
-            chunks = chunk_document(got, embedder.count_tokens, params.max_tokens, params.overlap_tokens)
-        chunk_base, sentence_rows = writer.add(got, st, chunks)
-        spill.add([Job(chunk_base + k, c.end - c.start, *chunk_input(got, c, params),
-                       [sentence_rows[(sp.start, sp.end)] for sp in c.sentences]) for k, c in enumerate(chunks)])
-        changed += 1
+    todo = [(st, old_docs.get(st.source)) for st in stats if st.problem is None
+            and not (st.source in old_docs and old_docs[st.source].key == st.key)]
+    ahead = _ReadAhead(corpus, todo, embedder, params) if loaded is None and todo else None
+    try:
+        for n, st in enumerate(stats):
+            if loaded is None:  # a runner reports its own reading, of the files it was sent
+                yield Progress("reading", n, len(stats), read_bytes, all_bytes)
+            done_bytes = read_bytes
+            read_bytes += st.size
+            old = old_docs.get(st.source)
+            if st.problem is None and old is not None and old.key == st.key:
+                writer.keep(old.doc_id, st)
+                kept += 1
+                continue
+            chunks: list[Chunk] | None = None
+            got: Document | str
+            if st.problem is not None:
+                got = st.problem
+            elif loaded is not None:
+                got, chunks = loaded.pop(st.source)
+            else:
+                assert ahead is not None
+
+                def reading(share: float, n: int = n, at: int = done_bytes, size: int = st.size) -> Progress:
+                    return Progress("reading", n, len(stats), at + int(share * size), all_bytes)
+
+                got, chunks = yield from ahead.take(st.source, encoder, reading)
+            if isinstance(got, str):
+                skip = Skipped(st.source, got)
+                skipped.append(skip)
+                yield FileSkipped(skip)
+                continue
+            for warning in got.warnings:
+                yield Notice(f"{st.source}: {warning}", warning=True)
+            if old is not None and old.sha256 == got.sha256:
+                writer.keep(old.doc_id, st)
+                kept += 1
+                continue
+            if chunks is None:
+                chunks = chunk_document(got, embedder.count_tokens, params.max_tokens, params.overlap_tokens)
+            chunk_base, sentence_rows = writer.add(got, st, chunks)
+            spill.add([Job(chunk_base + k, c.end - c.start, *chunk_input(got, c, params),
+                           [sentence_rows[(sp.start, sp.end)] for sp in c.sentences]) for k, c in enumerate(chunks)])
+            changed += 1
+    finally:
+        if ahead is not None:
+            ahead.close()
     if loaded is None:
         yield Progress("reading", len(stats), len(stats), all_bytes, all_bytes)
     return skipped, changed, kept
@@ -408,30 +491,61 @@ def _write_failed(index: IndexStore, exc: OSError | sqlite3.OperationalError) ->
                            "the previous index is intact.")
 
 
-def _embed(embedder: Embedder, spill: Spill, writer: IndexWriter,
-           clock: Callable[[], float] = time.perf_counter) -> Iterator[BuildEvent]:
-    """Embed every new chunk once, its sentences' vectors pooled from the same pass, and hand the vectors to
-    the writer call by call. Chunks go longest first within windows of EMBED_WINDOW, so batches pad little;
-    each call to the encoder is sized to take about CALL_SECONDS (`clock` times them)."""
-    done, total, amount = 0, spill.count, 0
-    yield Progress("embedding", 0, total, 0, spill.chars)
-    size = CALL_CHARS[0]
-    for window in spill.windows(EMBED_WINDOW):
-        start = 0
-        while start < len(window):
-            end, chars = start + 1, window[start].length
-            while end < len(window) and chars + window[end].length <= size:
-                chars += window[end].length
-                end += 1
-            batch = window[start:end]
-            began = clock()
-            chunk_vecs, sentence_vecs = embedder.embed_chunks([j.text for j in batch], [j.spans for j in batch])
-            seconds = clock() - began
-            for row, job in enumerate(batch):
-                writer.put(job.chunk_row, chunk_vecs[row], job.sentence_rows, sentence_vecs[row])
-            done, amount, start = done + len(batch), amount + chars, end
-            yield Progress("embedding", done, total, amount, spill.chars)
-            size = next_call_size(size, chars, seconds)
+class _Encoder:
+    """Embeds the spill's windows a call at a time, each chunk once, its sentences' vectors pooled from the
+    same pass, and hands the vectors to the writer call by call. Chunks go longest first within windows of
+    EMBED_WINDOW, so batches pad little; each call to the encoder is sized to take about CALL_SECONDS
+    (`clock` times them). Called while files are still read (complete windows only), then for the rest."""
+
+    def __init__(self, embedder: Embedder, spill: Spill, writer: IndexWriter,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.embedder, self.spill, self.writer, self.clock = embedder, spill, writer, clock
+        self.window: list[Job] = []
+        self.at = 0
+        """The next job of `window` to embed."""
+        self.size = CALL_CHARS[0]
+        """Characters for the next call."""
+        self.done = 0
+        """Chunks embedded."""
+        self.amount = 0
+        """Characters of the chunks embedded."""
+
+    def ready(self, final: bool) -> bool:
+        """Whether a call can be made now: a window is under way or complete (or, once `final`, any is left)."""
+        if self.at < len(self.window):
+            return True
+        window = self.spill.next_window(EMBED_WINDOW, final)
+        if window is None:
+            return False
+        self.window, self.at = window, 0
+        return True
+
+    def step(self) -> None:
+        """One call to the encoder, of about `size` characters of the current window."""
+        window, start = self.window, self.at
+        end, chars = start + 1, window[start].length
+        while end < len(window) and chars + window[end].length <= self.size:
+            chars += window[end].length
+            end += 1
+        batch = window[start:end]
+        began = self.clock()
+        chunk_vecs, sentence_vecs = self.embedder.embed_chunks([j.text for j in batch], [j.spans for j in batch])
+        seconds = self.clock() - began
+        for row, job in enumerate(batch):
+            self.writer.put(job.chunk_row, chunk_vecs[row], job.sentence_rows, sentence_vecs[row])
+        self.done, self.amount, self.at = self.done + len(batch), self.amount + chars, end
+        self.size = next_call_size(self.size, chars, seconds)
+        if self.at >= len(window):
+            self.window, self.at = [], 0
+
+
+def _embed(encoder: _Encoder) -> Iterator[BuildEvent]:
+    """Embed what reading left (the windows embedded while reading count as done): a step per call."""
+    spill = encoder.spill
+    yield Progress("embedding", encoder.done, spill.count, encoder.amount, spill.chars)
+    while encoder.ready(final=True):
+        encoder.step()
+        yield Progress("embedding", encoder.done, spill.count, encoder.amount, spill.chars)
 
 
 def next_call_size(size: int, chars: int, seconds: float) -> int:

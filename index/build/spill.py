@@ -65,10 +65,11 @@ class Stash:
 
 class Spill:
     """The new chunks' embedding inputs between reading and embedding, in an unnamed temporary file (beside
-    a local index, else in the cache folder; gone even after a kill). Every count is known once reading is
-    done, so embedding progress is exact, while a local build holds one document and then one window of
-    chunks, not the whole corpus: before, every new document's text and chunks stayed in memory until the
-    end of the build. (A runner is sent many windows at once: see `_embed_with`.)"""
+    a local index, else in the cache folder; gone even after a kill). A local build holds one document and
+    then one window of chunks, not the whole corpus: before, every new document's text and chunks stayed in
+    memory until the end of the build. Windows are taken while documents are still being added (the encoder
+    works while the next files are read), and each window holds the same jobs whenever it is taken. (A
+    runner is sent many windows at once: see `_embed_with`.)"""
 
     def __init__(self, folder: Path | None) -> None:
         import tempfile
@@ -77,36 +78,46 @@ class Spill:
         self.count = 0
         self.chars = 0
         """Characters of all the jobs' chunks: the work embedding has to do."""
+        self._read_at = 0
+        """Where the next piece not yet taken into a window starts in the file."""
+        self._pending: list[Job] = []
+        """Jobs read from the file that do not fill a window yet."""
 
     def add(self, jobs: list[Job]) -> None:
         import pickle
 
+        self.file.seek(0, 2)
         for start in range(0, len(jobs), EMBED_WINDOW):
             pickle.dump(jobs[start : start + EMBED_WINDOW], self.file, protocol=pickle.HIGHEST_PROTOCOL)
         self.count += len(jobs)
         self.chars += sum(job.length for job in jobs)
 
-    def windows(self, size: int) -> Iterator[list[Job]]:
-        """The jobs in the order they were added, at least `size` at a time (or what is left), each window
-        longest first. A window ends between documents, or between two pieces of EMBED_WINDOW jobs of one
-        document, cut in its own order: so which of a document's chunks is embedded first (and gives a shared
-        sentence its vector) depends on that document alone."""
+    def next_window(self, size: int, final: bool) -> list[Job] | None:
+        """The next window of at least `size` jobs, longest first, in the order the jobs were added; None
+        while fewer than `size` are waiting, unless `final` (nothing more will be added): then what is left,
+        or None when nothing is. A window ends between documents, or between two pieces of EMBED_WINDOW jobs
+        of one document, cut in its own order: so which of a document's chunks is embedded first (and gives a
+        shared sentence its vector) depends on that document alone, not on when the window was taken."""
         import pickle
 
-        self.file.seek(0)
-        window: list[Job] = []
-        while True:
-            try:
-                window += pickle.load(self.file)  # our own file, written above: one document's jobs, or a piece
-            except EOFError:
-                break
-            if len(window) >= size:
-                yield sorted(window, key=lambda job: -job.length)
-                window = []
-        if window:
-            yield sorted(window, key=lambda job: -job.length)
+        self.file.seek(self._read_at)
+        try:
+            while len(self._pending) < size:
+                try:
+                    self._pending += pickle.load(self.file)  # our own file, written above: a document's jobs
+                except EOFError:
+                    break
+        finally:
+            self._read_at = self.file.tell()
+        if not self._pending or (len(self._pending) < size and not final):
+            return None
+        window, self._pending = self._pending, []
+        return sorted(window, key=lambda job: -job.length)
+
+    def windows(self, size: int) -> Iterator[list[Job]]:
+        """Every window left (see `next_window`), once all the jobs are added."""
+        while (window := self.next_window(size, final=True)) is not None:
+            yield window
 
     def close(self) -> None:
         self.file.close()
-
-

@@ -43,6 +43,7 @@ from index.reading.formats.cleanup import clean
 from index.reading.formats.pdf_layout import Laid, Line, continues, layout
 from index.reading.ocr import INSTALL_HINT
 from index.reading.ocr import available as ocr_available
+from index.reading.progress import report as report_pages
 from index.types import Page, Unit, sections_of
 
 _BARE_NUMBER = re.compile(r"(?:page\s+)?(?:\d{1,5}|[ivxlcdm]{1,8})(?:\s*(?:of|/)\s*\d{1,5})?|[-–—]\s*\d{1,5}\s*[-–—]",
@@ -254,6 +255,7 @@ def read_pages(source: BinaryIO) -> tuple[list[list[Line]], list[str | None], di
             except pdfium.PdfiumError:
                 texts.append([])  # one unreadable page does not lose the rest
             labels.append(pdf.get_page_label(i) or None)
+            report_pages(i + 1, len(pdf))
         try:
             meta = pdf.get_metadata_dict()
         except pdfium.PdfiumError:
