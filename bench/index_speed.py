@@ -2,6 +2,7 @@
 
     python bench/index_speed.py [--docs 2000]
     python bench/index_speed.py --end-to-end 1000 10033 [--precisions auto bf16] [--before ../main]
+    python bench/index_speed.py --folder /usr/share/R/doc/manual/{R-exts,R-lang}.pdf [--before ../main]
 
 Both sides use the same loaded model, batch size and texts (each chunk with its title, exactly what the
 indexer embeds); the model load is excluded from both. Also times a no-op re-index (nothing changed).
@@ -12,7 +13,9 @@ process too (sentence-transformers encode of whole files, then a FAISS flat inde
 same run, alternating, with each one's peak RSS. The question encoder `qa` exports once per model (and the
 int8 document encoder) is written before timing. `--precisions` times this checkout's `qa index` with each
 QA_PRECISION; `--before DIR` times another checkout's too (its code on PYTHONPATH), for before/after figures
-from one run.
+from one run. `--folder FILE...` does the same on those files (copied into a fresh corpus folder; PDFs and
+text), the textbook side reading a PDF's text with PDFium page by page and cutting it into fixed windows
+of 1,000 characters (200 overlapping), the usual first pipeline.
 """
 
 from __future__ import annotations
@@ -53,6 +56,29 @@ faiss.write_index(index, sys.argv[2])
 """
 
 
+TEXTBOOK_FILES = """
+import sys
+from pathlib import Path
+import faiss
+import pypdfium2
+from index.embedding.minilm import MiniLMEmbedder
+model = MiniLMEmbedder().sentence_transformer()
+chunks = []
+for f in sorted(Path(sys.argv[1]).iterdir()):
+    if f.suffix == ".pdf":
+        pdf = pypdfium2.PdfDocument(f)
+        text = "\\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    else:
+        text = f.read_text(encoding="utf-8")
+    chunks += [text[at : at + 1000] for at in range(0, max(len(text) - 200, 1), 800)]
+vectors = model.encode(chunks, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+index = faiss.IndexFlatIP(vectors.shape[1])
+index.add(vectors)
+faiss.write_index(index, sys.argv[2])
+print(len(chunks), file=sys.stderr)
+"""
+
+
 def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of a command (GNU time's %M), run from / so that PYTHONPATH, not the
     current folder, says whose code runs."""
@@ -62,7 +88,8 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return time.perf_counter() - t0, int(out.stderr.strip().splitlines()[-1]) / 1024
 
 
-def end_to_end(sizes: list[int], before: Path | None = None, precisions: tuple[str, ...] = ("auto",)) -> None:
+def end_to_end(sizes: list[int], before: Path | None = None, precisions: tuple[str, ...] = ("auto",),
+               folder: list[Path] | None = None) -> None:
     """`qa index` (this checkout, each of `precisions`; and `before`'s code when given) and the textbook
     pipeline, one after another for each size, in one run."""
     source = SHARED if SHARED.is_dir() else materialise()
@@ -84,15 +111,22 @@ def end_to_end(sizes: list[int], before: Path | None = None, precisions: tuple[s
         for name, (cmd, env) in runs.items():  # exports the question encoder (and the int8 graph), once
             _timed([*cmd, "index", "--corpus", str(warm), "--index", str(tmp / f"warm-{len(name)}")], env)
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
-        for n in sizes:
-            corpus = source if n >= len(files) else tmp / f"c{n}"
-            if corpus != source:
+        for n in sizes or [0]:
+            if folder:
+                corpus = tmp / "folder"
+                corpus.mkdir(exist_ok=True)
+                for f in folder:
+                    shutil.copy(f, corpus / f.name)
+            else:
+                corpus = source if n >= len(files) else tmp / f"c{n}"
+            if corpus != source and not folder:
                 corpus.mkdir()
                 for f in files[:n]:
                     shutil.copy(f, corpus / f.name)
-            textbook, rss = _timed([sys.executable, "-c", TEXTBOOK, str(corpus), str(tmp / f"f{n}.faiss")],
-                                   dict(base, PYTHONPATH=str(REPO)))
-            print(f"{min(n, len(files)):>6} documents: textbook {textbook:7.1f} s, peak {rss:4.0f} MB", flush=True)
+            textbook, rss = _timed([sys.executable, "-c", TEXTBOOK_FILES if folder else TEXTBOOK, str(corpus),
+                                    str(tmp / f"f{n}.faiss")], dict(base, PYTHONPATH=str(REPO)))
+            what = " + ".join(f.name for f in folder) if folder else f"{min(n, len(files)):>6} documents"
+            print(f"{what}: textbook {textbook:7.1f} s, peak {rss:4.0f} MB", flush=True)
             for name, (cmd, env) in runs.items():
                 ours, rss = _timed([*cmd, "index", "--rebuild", "--corpus", str(corpus), "--index",
                                     str(tmp / f"i{n}-{len(name)}")], env)
@@ -106,9 +140,11 @@ def main() -> None:
     parser.add_argument("--end-to-end", type=int, nargs="+", default=None, metavar="N")
     parser.add_argument("--before", type=Path, default=None, help="a checkout whose `qa index` is timed too")
     parser.add_argument("--precisions", nargs="+", default=["auto"], help="QA_PRECISION values to time")
+    parser.add_argument("--folder", type=Path, nargs="+", default=None, metavar="FILE",
+                        help="time these files (a corpus of them) instead of the Wikipedia summaries")
     args = parser.parse_args()
-    if args.end_to_end:
-        end_to_end(args.end_to_end, args.before, tuple(args.precisions))
+    if args.end_to_end or args.folder:
+        end_to_end(args.end_to_end or [], args.before, tuple(args.precisions), args.folder)
         return
     corpus = materialise(args.docs)
     embedder = MiniLMEmbedder()
