@@ -87,6 +87,9 @@ class Tuning:
     off_topic_coverage: float = 0.8
     """When no passage's cosine to the question reaches the model's `relevance_floor` and the quoted text
     covers less than this share of the question's words, the corpus is not about what is asked: abstain."""
+    contrast_penalty: float = 0.2
+    """Taken from the score of a sentence holding a word of what the question sets aside ("instead of the
+    sample one"): it resembles the question and answers the other thing."""
     code_bonus: float = 0.0
     """Added to a code block, or a sentence introducing one, when the question asks how to do something or
     for a command."""
