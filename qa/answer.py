@@ -240,6 +240,7 @@ def score_sentences(
     rows, named, by_id = gathered.rows, gathered.named, gathered.by_id
     subjects = _code_subjects(question)
     contrasted = contrasted_terms(question) if tuning.contrast_penalty else frozenset()
+    conditional = kind is None and tuning.condition_bonus > 0 and asks_under_condition(question)
     plain_question = " ".join(question.lower().split()) if tuning.negation_penalty else ""
     if _NEGATION.search(plain_question):
         plain_question = ""  # a question that negates something itself: no sentence contradicts it by negating
@@ -277,6 +278,8 @@ def score_sentences(
         terms = sentence_terms(snapshot, sid, text)
         if contrasted & terms:
             score -= tuning.contrast_penalty
+        if conditional and unit == "sentence" and _STATES_CONDITION.match(text):
+            score += tuning.condition_bonus
         found = typed_answer(kind, doc.text, start, end, unit, term, question, terms) if kind else None
         shows_code = unit == "code"
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
@@ -320,6 +323,21 @@ _LABEL = re.compile(r"(?:(?:New|Changed|Deprecated|Added|Removed)(?: in| since)?
 parameter.")."""
 _REFERS_BACK = re.compile(r"(?:This|That|These|Those|Such|It|They|The latter|The former|Both|Each)\b")
 _NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\s+(\w+)", re.I)
+
+
+_ASKS_CONDITION = re.compile(r"\b(?:when|if|whenever|unless|once)\b", re.I)
+_QUESTION_START = re.compile(r"\s*(?:when|if)\s+(?:was|were|is|are|did|does|do|will|can|could|should|has|have|had|"
+                             r"would)\b", re.I)
+_STATES_CONDITION = re.compile(r"\W{0,3}(?:If|When|Whenever|Unless|Once|In case)\b")
+
+
+def asks_under_condition(question: str) -> bool:
+    """Whether a question asks what happens under a condition ("What does mode() return when two values are
+    tied?", "If a deque is full, what happens...?"), not when something happened ("When was it built?"):
+    documentation answers such a question with a sentence stating a condition ("If there are multiple modes
+    with the same frequency, returns the first one encountered.")."""
+    start = _QUESTION_START.match(question)
+    return _ASKS_CONDITION.search(question, start.end() if start else 0) is not None
 
 
 _NOT_CONTRASTED = frozenset({"one", "ones", "per", "way"})

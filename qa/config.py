@@ -90,6 +90,9 @@ class Tuning:
     contrast_penalty: float = 0.2
     """Taken from the score of a sentence holding a word of what the question sets aside ("instead of the
     sample one"): it resembles the question and answers the other thing."""
+    condition_bonus: float = 0.08
+    """Added to a sentence stating a condition ("If there are multiple modes...") when the question asks what
+    happens under one ("...when two values are tied?")."""
     code_bonus: float = 0.0
     """Added to a code block, or a sentence introducing one, when the question asks how to do something or
     for a command."""

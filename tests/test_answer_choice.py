@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer import contrasted_terms
+from qa.answer import asks_under_condition, contrasted_terms
 
 
 @pytest.fixture
@@ -57,3 +57,35 @@ def test_a_pronoun_sentence_does_not_answer_for_the_name_before_it(manual_engine
     answer = manual_engine.ask("Which function prints messages from C code?")
     assert answer.short_answer == "Rprintf"
     assert answer.citations[0].quote.startswith("The most useful function")
+
+
+@pytest.mark.parametrize(("question", "conditional"), [
+    ("What does mode() return when two values are tied for most common?", True),
+    ("If a deque is already full, what happens on append?", True),
+    ("What happens to warnings if the warn option is negative?", True),
+    ("When was the mode function added?", False),
+    ("If was the function deprecated?", False),
+    ("What does mode() return?", False),
+])
+def test_asks_under_condition(question: str, conditional: bool) -> None:
+    assert asks_under_condition(question) is conditional
+
+
+def test_what_happens_under_a_condition_is_answered_by_a_sentence_stating_it(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "stats.txt").write_text(
+        "Averages\n\n"
+        "The mode returns the most common value. If two values are tied for most common, the first is given.\n",
+        encoding="utf-8")
+    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
+    for _ in eng.prepare():
+        pass
+    try:
+        answer = eng.ask("What does the mode return when two values are tied for most common?")
+    finally:
+        eng.close()
+    assert answer.citations[0].quote.startswith("If two values are tied")
