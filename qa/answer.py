@@ -231,7 +231,7 @@ def score_sentences(
 
     from qa.reader import ERROR, HOWTO, IDENT
 
-    asks_code = kind == HOWTO or (kind == IDENT and _ASKS_CODE.search(question) is not None)
+    asks_code = kind == IDENT and _ASKS_CODE.search(question) is not None
     asked = set(keyword_tokens(question))
     if kind in _TYPE_WORDS:  # "On what date...": "date" names what is asked, no sentence needs to hold it
         asked = asked - _TYPE_WORDS[kind] or asked

@@ -93,9 +93,10 @@ class Tuning:
     condition_bonus: float = 0.08
     """Added to a sentence stating a condition ("If there are multiple modes...") when the question asks what
     happens under one ("...when two values are tied?")."""
-    code_bonus: float = 0.0
-    """Added to a code block, or a sentence introducing one, when the question asks how to do something or
-    for a command."""
+    code_bonus: float = 0.15
+    """Added to a code block, or a sentence introducing one, when a question asking for a name asks for a
+    command or code ("What command runs...?"). Not for "how do I" questions: their answer is as often a
+    function named in prose (on docs-eval a bonus there broke as many answers as it fixed)."""
     subject_bonus: float = 0.1
     """Added to the score of a sentence describing the API the question names (`addCleanup()` -> the
     description under `addCleanup(function, /, *args, **kwargs)`)."""

@@ -89,3 +89,25 @@ def test_what_happens_under_a_condition_is_answered_by_a_sentence_stating_it(tmp
     finally:
         eng.close()
     assert answer.citations[0].quote.startswith("If two values are tied")
+
+
+def test_what_command_is_answered_by_the_code_that_runs_it(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "memory.html").write_text(
+        "<html><body><h1>Checking memory</h1>"
+        "<p>The examples of a package are checked under valgrind with the option --use-valgrind.</p>"
+        "<p>To run the examples of your package under valgrind use something like</p>"
+        "<pre>R -d valgrind --vanilla &lt; mypkg-Ex.R</pre></body></html>", encoding="utf-8")
+    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
+    for _ in eng.prepare():
+        pass
+    try:
+        answer = eng.ask("What command runs the examples of my package under valgrind?")
+    finally:
+        eng.close()
+    assert answer.citations[0].quote.startswith("To run the examples")
+    assert answer.citations[1].kind == "code" and answer.citations[1].quote.startswith("R -d valgrind")
