@@ -229,9 +229,9 @@ def score_sentences(
     header row; their words count towards its keyword overlap."""
     import numpy as np
 
-    from qa.reader import HOWTO, IDENT
+    from qa.reader import ERROR, HOWTO, IDENT
 
-    asks_code = kind == HOWTO or (kind == IDENT and _ASKS_CODE.search(question) is not None)
+    asks_code = kind == IDENT and _ASKS_CODE.search(question) is not None
     asked = set(keyword_tokens(question))
     if kind in _TYPE_WORDS:  # "On what date...": "date" names what is asked, no sentence needs to hold it
         asked = asked - _TYPE_WORDS[kind] or asked
@@ -239,6 +239,8 @@ def score_sentences(
     gathered = _gather(snapshot, hits)
     rows, named, by_id = gathered.rows, gathered.named, gathered.by_id
     subjects = _code_subjects(question)
+    contrasted = contrasted_terms(question) if tuning.contrast_penalty else frozenset()
+    conditional = kind is None and tuning.condition_bonus > 0 and asks_under_condition(question)
     plain_question = " ".join(question.lower().split()) if tuning.negation_penalty else ""
     if _NEGATION.search(plain_question):
         plain_question = ""  # a question that negates something itself: no sentence contradicts it by negating
@@ -274,6 +276,10 @@ def score_sentences(
         if plain_question and _contradicts(text, plain_question):
             score -= tuning.negation_penalty
         terms = sentence_terms(snapshot, sid, text)
+        if contrasted & terms:
+            score -= tuning.contrast_penalty
+        if conditional and unit == "sentence" and _STATES_CONDITION.match(text):
+            score += tuning.condition_bonus
         found = typed_answer(kind, doc.text, start, end, unit, term, question, terms) if kind else None
         shows_code = unit == "code"
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
@@ -285,8 +291,30 @@ def score_sentences(
             score += tuning.type_bonus
         scored.append(ScoredSentence(sid, doc_id, start, end, score, cos, found, overlap, named[doc_id],
                                      unit, term, header))
+    if kind in (IDENT, ERROR):
+        scored = _pronoun_names_no_answer(snapshot, scored, tuning)
     scored.sort(key=lambda s: (-s.score, s.sentence_id))
     return scored
+
+
+def _pronoun_names_no_answer(snapshot: Snapshot, scored: list[ScoredSentence], tuning: Tuning) -> list[ScoredSentence]:
+    """For a question asking for a name: a sentence whose subject is a pronoun ("It is defined in
+    R_ext/Print.h.") speaks of the name the sentence before it gives ("...compiled into R is Rprintf."); when
+    that one holds a name of the asked kind, the pronoun's sentence does not answer with its own name, and
+    loses the bonus of holding one."""
+    by_id = {s.sentence_id: s for s in scored}
+    out = []
+    for s in scored:
+        before = by_id.get(s.sentence_id - 1)
+        if s.answer is not None and s.kind == "sentence" and before is not None and before.doc_id == s.doc_id \
+                and before.answer is not None and before.kind == "sentence" and _PRONOUN_SUBJECT.match(
+                    snapshot.document(s.doc_id).text[s.start : s.end]):
+            s = replace(s, score=s.score - tuning.type_bonus)
+        out.append(s)
+    return out
+
+
+_PRONOUN_SUBJECT = re.compile(r"(?:It|This|They|These)\s+(?:is|are|was|were|can|may|must|should|will|has|have)\b")
 
 
 _LABEL = re.compile(r"(?:(?:New|Changed|Deprecated|Added|Removed)(?: in| since)? version [\d.]+|Note|Warning|"
@@ -295,6 +323,42 @@ _LABEL = re.compile(r"(?:(?:New|Changed|Deprecated|Added|Removed)(?: in| since)?
 parameter.")."""
 _REFERS_BACK = re.compile(r"(?:This|That|These|Those|Such|It|They|The latter|The former|Both|Each)\b")
 _NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\s+(\w+)", re.I)
+
+
+_ASKS_CONDITION = re.compile(r"\b(?:when|if|whenever|unless|once)\b", re.I)
+_QUESTION_START = re.compile(r"\s*(?:when|if)\s+(?:was|were|is|are|did|does|do|will|can|could|should|has|have|had|"
+                             r"would)\b", re.I)
+_STATES_CONDITION = re.compile(r"\W{0,3}(?:If|When|Whenever|Unless|Once|In case)\b")
+
+
+def asks_under_condition(question: str) -> bool:
+    """Whether a question asks what happens under a condition ("What does mode() return when two values are
+    tied?", "If a deque is full, what happens...?"), not when something happened ("When was it built?"):
+    documentation answers such a question with a sentence stating a condition ("If there are multiple modes
+    with the same frequency, returns the first one encountered.")."""
+    start = _QUESTION_START.match(question)
+    return _ASKS_CONDITION.search(question, start.end() if start else 0) is not None
+
+
+_NOT_CONTRASTED = frozenset({"one", "ones", "per", "way"})
+"""Words of a set-aside phrase that name nothing ("instead of one group per key")."""
+_CONTRAST = re.compile(r"\b(?:instead of|rather than)\s+([^,;?!]+)", re.I)
+
+
+def contrasted_terms(question: str) -> frozenset[str]:
+    """The words of what a question sets aside ("...the population standard deviation instead of the sample
+    one?" -> `sample`; "What should I use instead of printf...?" -> `printf`), less those it also asks with:
+    a sentence about the thing set aside is the one that resembles the question without answering it."""
+    found: set[str] = set()
+    rest = question
+    for m in _CONTRAST.finditer(question):
+        phrase = re.split(r"\b(?:to|so|when|if|because|in order)\b", m.group(1), maxsplit=1)[0]
+        found.update(keyword_tokens(phrase))
+        rest = rest.replace(m.group(0), " ")
+    # a word inside a name the question asks about ("group" in `groupby`) is that name's subject, not set aside
+    names = re.findall(r"[\w.]+", rest.lower())
+    return frozenset(w for w in found - set(keyword_tokens(rest))
+                     if not w.isdigit() and w not in _NOT_CONTRASTED and not any(w in n for n in names))
 
 
 def _code_after(doc: Document, sid: int, text: str, by_id: dict[int, tuple[int, int, int]]) -> tuple[int, int] | None:

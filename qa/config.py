@@ -87,9 +87,16 @@ class Tuning:
     off_topic_coverage: float = 0.8
     """When no passage's cosine to the question reaches the model's `relevance_floor` and the quoted text
     covers less than this share of the question's words, the corpus is not about what is asked: abstain."""
-    code_bonus: float = 0.0
-    """Added to a code block, or a sentence introducing one, when the question asks how to do something or
-    for a command."""
+    contrast_penalty: float = 0.2
+    """Taken from the score of a sentence holding a word of what the question sets aside ("instead of the
+    sample one"): it resembles the question and answers the other thing."""
+    condition_bonus: float = 0.08
+    """Added to a sentence stating a condition ("If there are multiple modes...") when the question asks what
+    happens under one ("...when two values are tied?")."""
+    code_bonus: float = 0.15
+    """Added to a code block, or a sentence introducing one, when a question asking for a name asks for a
+    command or code ("What command runs...?"). Not for "how do I" questions: their answer is as often a
+    function named in prose (on docs-eval a bonus there broke as many answers as it fixed)."""
     subject_bonus: float = 0.1
     """Added to the score of a sentence describing the API the question names (`addCleanup()` -> the
     description under `addCleanup(function, /, *args, **kwargs)`)."""

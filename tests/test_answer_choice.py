@@ -1,0 +1,113 @@
+"""Which sentence answers a question asking for a name: not the one about what the question sets aside
+("instead of the sample one"), nor one that only speaks of the name through a pronoun ("It is defined in...").
+
+A small text corpus made here, answered with the fast hash embedder: what is tested is the choice of the
+sentence, which does not depend on the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.answer import asks_under_condition, contrasted_terms
+
+
+@pytest.fixture
+def manual_engine(tmp_path: Path, hash_embedder):  # type: ignore[no-untyped-def]
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "spread.txt").write_text(
+        "Measures of spread\n\n"
+        "The sample_sd function gives the sample standard deviation, the one most often used.\n\n"
+        "The pop_sd function returns the standard deviation of a whole population.\n", encoding="utf-8")
+    (root / "printing.txt").write_text(
+        "Printing from C code\n\n"
+        "The most useful function for printing messages from C code in a package is Rprintf. "
+        "It is defined in R_ext/Print.h and prints messages from C code.\n", encoding="utf-8")
+    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
+    for _ in eng.prepare():
+        pass
+    yield eng
+    eng.close()
+
+
+def test_what_the_question_sets_aside_is_not_its_answer(manual_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = manual_engine.ask("Which function gives the population standard deviation instead of the sample one?")
+    assert answer.short_answer == "pop_sd"
+    assert answer.citations[0].quote.startswith("The pop_sd function")
+
+
+@pytest.mark.parametrize(("question", "terms"), [
+    ("Which function gives the population standard deviation instead of the sample one?", {"sampl"}),
+    ("What should I use instead of printf to print messages?", {"printf"}),
+    ("How do I read the clock in nanoseconds rather than as a float of seconds?", {"float"}),
+    ("Why does groupby give the same key several times instead of one group per key?", set()),
+    ("Which method gives the leftover arguments back instead of an error?", {"error"}),
+    ("What is the population standard deviation?", set()),
+])
+def test_contrasted_terms(question: str, terms: set[str]) -> None:
+    assert contrasted_terms(question) == terms
+
+
+def test_a_pronoun_sentence_does_not_answer_for_the_name_before_it(manual_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = manual_engine.ask("Which function prints messages from C code?")
+    assert answer.short_answer == "Rprintf"
+    assert answer.citations[0].quote.startswith("The most useful function")
+
+
+@pytest.mark.parametrize(("question", "conditional"), [
+    ("What does mode() return when two values are tied for most common?", True),
+    ("If a deque is already full, what happens on append?", True),
+    ("What happens to warnings if the warn option is negative?", True),
+    ("When was the mode function added?", False),
+    ("If was the function deprecated?", False),
+    ("What does mode() return?", False),
+])
+def test_asks_under_condition(question: str, conditional: bool) -> None:
+    assert asks_under_condition(question) is conditional
+
+
+def test_what_happens_under_a_condition_is_answered_by_a_sentence_stating_it(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "stats.txt").write_text(
+        "Averages\n\n"
+        "The mode returns the most common value. If two values are tied for most common, the first is given.\n",
+        encoding="utf-8")
+    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
+    for _ in eng.prepare():
+        pass
+    try:
+        answer = eng.ask("What does the mode return when two values are tied for most common?")
+    finally:
+        eng.close()
+    assert answer.citations[0].quote.startswith("If two values are tied")
+
+
+def test_what_command_is_answered_by_the_code_that_runs_it(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "memory.html").write_text(
+        "<html><body><h1>Checking memory</h1>"
+        "<p>The examples of a package are checked under valgrind with the option --use-valgrind.</p>"
+        "<p>To run the examples of your package under valgrind use something like</p>"
+        "<pre>R -d valgrind --vanilla &lt; mypkg-Ex.R</pre></body></html>", encoding="utf-8")
+    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
+    for _ in eng.prepare():
+        pass
+    try:
+        answer = eng.ask("What command runs the examples of my package under valgrind?")
+    finally:
+        eng.close()
+    assert answer.citations[0].quote.startswith("To run the examples")
+    assert answer.citations[1].kind == "code" and answer.citations[1].quote.startswith("R -d valgrind")
