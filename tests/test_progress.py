@@ -238,3 +238,48 @@ def test_reading_a_long_pdf_moves_page_by_page(tmp_path: Path, monkeypatch: pyte
     assert len(within) >= 10, within  # about one step per page read
     amounts = [e.amount for e in events if isinstance(e, Progress) and e.stage == "reading"]
     assert amounts == sorted(amounts)  # never backwards
+
+
+class PassSensitive(HashEmbedder):
+    """An encoder like the int8 graph: a text's vector depends on the texts it shares a forward pass with
+    (one activation scale per pass). Its passes are three texts, longest first."""
+
+    def passes(self, texts: Sequence[str]) -> list[list[int]]:
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        return [order[k : k + 3] for k in range(0, len(order), 3)]
+
+    def embed_chunks(self, texts: Sequence[str], spans):  # type: ignore[no-untyped-def]
+        vectors, sentence_vectors = super().embed_chunks(texts, spans)
+        mates = sum(len(t) for t in texts) % 97 / 100.0
+        vectors = vectors + mates
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), sentence_vectors
+
+
+def test_the_vectors_do_not_depend_on_the_clock(varied_corpus: Path, tmp_path: Path) -> None:
+    """Calls are sized by the clock, but each is made of the encoder's whole passes: two builds of the same
+    corpus, one on a machine ten times slower, give the same vectors (with int8, a text's vector moves with
+    its pass mates; before, a rebuild could change an answer)."""
+    from index.storage.local import IndexDir as Dir
+
+    fast_clock, slow_clock = FakeClock(), FakeClock()
+
+    class Timed(PassSensitive):
+        def __init__(self, clock: FakeClock, chars_per_second: float) -> None:
+            super().__init__()
+            self.clock, self.speed = clock, chars_per_second
+
+        def embed_chunks(self, texts: Sequence[str], spans):  # type: ignore[no-untyped-def]
+            self.clock.now += sum(len(t) for t in texts) / self.speed
+            return super().embed_chunks(texts, spans)
+
+    list(build(varied_corpus, IndexDir(tmp_path / "fast"), Timed(fast_clock, 300_000.0), clock=fast_clock))
+    list(build(varied_corpus, IndexDir(tmp_path / "slow"), Timed(slow_clock, 3_000.0), clock=slow_clock))
+    vectors = []
+    for name in ("fast", "slow"):
+        snap = Dir(tmp_path / name).open()
+        try:
+            ids = [row[0] for row in snap.conn.execute("SELECT id FROM chunks ORDER BY id")]
+            vectors.append(snap.chunk_vectors(ids))
+        finally:
+            snap.close()
+    np.testing.assert_array_equal(vectors[0], vectors[1])

@@ -7,6 +7,7 @@ corpus reads no file and embeds nothing. The caller (CLI, chat) turns the events
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import time
 from collections import Counter
@@ -501,6 +502,8 @@ class _Encoder:
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.embedder, self.spill, self.writer, self.clock = embedder, spill, writer, clock
         self.window: list[Job] = []
+        self.cuts: set[int] = set()
+        """Where a call may end in `window`: between two of the encoder's passes."""
         self.at = 0
         """The next job of `window` to embed."""
         self.size = CALL_CHARS[0]
@@ -517,23 +520,40 @@ class _Encoder:
         window = self.spill.next_window(EMBED_WINDOW, final)
         if window is None:
             return False
-        self.window, self.at = window, 0
+        passes = getattr(self.embedder, "passes", None)
+        if passes is None:  # an encoder whose vectors do not depend on their batch: a call may end anywhere
+            self.window, self.cuts = window, set()
+        else:
+            groups = passes([job.text for job in window])
+            self.window = [window[i] for group in groups for i in group]
+            self.cuts = set(itertools.accumulate((len(group) for group in groups), initial=0))
+        self.at = 0
         return True
 
     def step(self) -> None:
-        """One call to the encoder, of about `size` characters of the current window."""
+        """About `size` characters of the current window. With an encoder that has passes, in calls of whole
+        passes (`cuts`), so the texts that share a pass do not depend on the clock; else in one call."""
         window, start = self.window, self.at
-        end, chars = start + 1, window[start].length
-        while end < len(window) and chars + window[end].length <= self.size:
-            chars += window[end].length
-            end += 1
-        batch = window[start:end]
-        began = self.clock()
-        chunk_vecs, sentence_vecs = self.embedder.embed_chunks([j.text for j in batch], [j.spans for j in batch])
+        chars, began = 0, self.clock()
+        while self.at < len(window) and (chars == 0 or chars + window[self.at].length <= self.size):
+            first, end = self.at, self.at + 1
+            if self.cuts:
+                while end not in self.cuts:
+                    end += 1
+            else:
+                taken = chars + window[first].length
+                while end < len(window) and taken + window[end].length <= self.size:
+                    taken += window[end].length
+                    end += 1
+            batch = window[first:end]
+            chunk_vecs, sentence_vecs = self.embedder.embed_chunks([j.text for j in batch],
+                                                                   [j.spans for j in batch])
+            for row, job in enumerate(batch):
+                self.writer.put(job.chunk_row, chunk_vecs[row], job.sentence_rows, sentence_vecs[row])
+            chars += sum(job.length for job in batch)
+            self.at = end
         seconds = self.clock() - began
-        for row, job in enumerate(batch):
-            self.writer.put(job.chunk_row, chunk_vecs[row], job.sentence_rows, sentence_vecs[row])
-        self.done, self.amount, self.at = self.done + len(batch), self.amount + chars, end
+        self.done, self.amount = self.done + self.at - start, self.amount + chars
         self.size = next_call_size(self.size, chars, seconds)
         if self.at >= len(window):
             self.window, self.at = [], 0

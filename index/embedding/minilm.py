@@ -340,6 +340,15 @@ class MiniLMEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self._mean_pooled(self._exact_net, texts)
 
+    def passes(self, texts: Sequence[str]) -> list[list[int]]:
+        """How `embed_chunks` would group these texts into forward passes (indexes, longest first). A build
+        embeds a window a pass at a time in this grouping, so each pass holds the same texts whenever and
+        however the calls are sized: the int8 graph quantizes activations with one scale per pass, so a
+        text's vector depends on its pass mates, and a build sized by the clock gave another index (and
+        another answer or two on docs-eval) each time."""
+        lengths = [len(e.ids) for e in self._tokenizer_with_offsets.encode_batch(list(texts))]
+        return batches(lengths, self.batch_size)
+
     def embed_chunks(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
         """One forward pass per text: the text's vector (mean pooling, as sentence-transformers does)
         and each span's vector pooled from the same token vectors; in bf16 on a CPU that has it.
