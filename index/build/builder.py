@@ -398,7 +398,7 @@ def _build_locked(
         removed = sum(1 for src in old_docs if src not in present)
         total = spill.count
         if runner is not None:
-            yield from _embed_with(runner, embedder.dim, spill, writer)
+            yield from _embed_with(runner, embedder, spill, writer)
         elif encoder is not None:
             yield from _embed(encoder)
         yield Progress("writing", 0, 1)
@@ -520,13 +520,7 @@ class _Encoder:
         window = self.spill.next_window(EMBED_WINDOW, final)
         if window is None:
             return False
-        passes = getattr(self.embedder, "passes", None)
-        if passes is None:  # an encoder whose vectors do not depend on their batch: a call may end anywhere
-            self.window, self.cuts = window, set()
-        else:
-            groups = passes([job.text for job in window])
-            self.window = [window[i] for group in groups for i in group]
-            self.cuts = set(itertools.accumulate((len(group) for group in groups), initial=0))
+        self.window, self.cuts = in_passes(self.embedder, window)
         self.at = 0
         return True
 
@@ -559,6 +553,18 @@ class _Encoder:
             self.window, self.at = [], 0
 
 
+def in_passes(embedder: Embedder, window: list[Job]) -> tuple[list[Job], set[int]]:
+    """A window in the order of the encoder's forward passes (`passes`, where it has them), and where a call
+    may end: between two passes (an empty set: anywhere, for an encoder whose vectors do not depend on
+    their batch). The order is also the order vectors are written in, which decides the chunk a shared
+    sentence takes its vector from; a runner's build uses it too, so both pick the same chunk."""
+    passes = getattr(embedder, "passes", None)
+    if passes is None:
+        return window, set()
+    groups = passes([job.text for job in window])
+    return [window[i] for group in groups for i in group], set(itertools.accumulate(map(len, groups), initial=0))
+
+
 def _embed(encoder: _Encoder) -> Iterator[BuildEvent]:
     """Embed what reading left (the windows embedded while reading count as done): a step per call."""
     spill = encoder.spill
@@ -574,20 +580,20 @@ def next_call_size(size: int, chars: int, seconds: float) -> int:
     return int(max(CALL_CHARS[0], min(CALL_CHARS[1], 2 * size, target)))
 
 
-def _embed_with(runner: BuildRunner, dim: int, spill: Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
+def _embed_with(runner: BuildRunner, embedder: Embedder, spill: Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
     """`_embed`, by a runner: the same texts in the same order, sent a runner window at a time (a runner
     starts its workers, and each loads the model, once per call, so a call gets many windows: at least
     `runner.window` jobs); vectors come back in any order and are written here."""
     done, total = 0, spill.count
     jobs: list[Job] = []
     for window in spill.windows(EMBED_WINDOW):
-        jobs += window
+        jobs += in_passes(embedder, window)[0]
         if len(jobs) >= runner.window:
-            yield from _embed_call(runner, dim, jobs, writer, done, total)
+            yield from _embed_call(runner, embedder.dim, jobs, writer, done, total)
             done += len(jobs)
             jobs = []
     if jobs:
-        yield from _embed_call(runner, dim, jobs, writer, done, total)
+        yield from _embed_call(runner, embedder.dim, jobs, writer, done, total)
 
 
 def _embed_call(runner: BuildRunner, dim: int, jobs: list[Job], writer: IndexWriter, done: int,
