@@ -283,3 +283,41 @@ def test_the_vectors_do_not_depend_on_the_clock(varied_corpus: Path, tmp_path: P
         finally:
             snap.close()
     np.testing.assert_array_equal(vectors[0], vectors[1])
+
+
+class InContext(HashEmbedder):
+    """Sentence vectors that depend on the chunk they are pooled from, as the model's do."""
+
+    def embed_chunks(self, texts: Sequence[str], spans):  # type: ignore[no-untyped-def]
+        vectors, sentence_vectors = super().embed_chunks(texts, spans)
+        moved = [(s + len(t) % 13 / 10.0) / np.linalg.norm(s + len(t) % 13 / 10.0, axis=1, keepdims=True)
+                 for s, t in zip(sentence_vectors, texts, strict=True)]
+        return vectors, moved
+
+
+class InContextShortFirst(InContext):
+    """The same, embedding a window in passes that go shortest first (the opposite of its order)."""
+
+    def passes(self, texts: Sequence[str]) -> list[list[int]]:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        return [order[k : k + 3] for k in range(0, len(order), 3)]
+
+
+def test_a_shared_sentence_takes_its_vector_from_the_same_chunk_whatever_the_pass_order(varied_corpus: Path,
+                                                                                       tmp_path: Path) -> None:
+    """Chunks overlap, so a sentence may be in two of them and be pooled twice; the first of them in the
+    window's order gives it its vector, also when the encoder's passes go in another order (a Ray build
+    writes in the window's order: both must pick the same chunk)."""
+    from index.storage.local import IndexDir as Dir
+
+    list(build(varied_corpus, IndexDir(tmp_path / "plain"), InContext()))
+    list(build(varied_corpus, IndexDir(tmp_path / "passes"), InContextShortFirst()))
+    got = []
+    for name in ("plain", "passes"):
+        snap = Dir(tmp_path / name).open()
+        try:
+            ids = [row[0] for row in snap.conn.execute("SELECT id FROM sentences ORDER BY id")]
+            got.append(snap.sentence_vectors_of(ids))
+        finally:
+            snap.close()
+    np.testing.assert_array_equal(got[0], got[1])

@@ -398,7 +398,7 @@ def _build_locked(
         removed = sum(1 for src in old_docs if src not in present)
         total = spill.count
         if runner is not None:
-            yield from _embed_with(runner, embedder, spill, writer)
+            yield from _embed_with(runner, embedder.dim, spill, writer)
         elif encoder is not None:
             yield from _embed(encoder)
         yield Progress("writing", 0, 1)
@@ -504,6 +504,8 @@ class _Encoder:
         self.window: list[Job] = []
         self.cuts: set[int] = set()
         """Where a call may end in `window`: between two of the encoder's passes."""
+        self.owners: dict[int, int] = {}
+        """The chunk row that gives each sentence row of `window` its vector."""
         self.at = 0
         """The next job of `window` to embed."""
         self.size = CALL_CHARS[0]
@@ -520,7 +522,7 @@ class _Encoder:
         window = self.spill.next_window(EMBED_WINDOW, final)
         if window is None:
             return False
-        self.window, self.cuts = in_passes(self.embedder, window)
+        self.window, self.cuts, self.owners = in_passes(self.embedder, window)
         self.at = 0
         return True
 
@@ -543,7 +545,9 @@ class _Encoder:
             chunk_vecs, sentence_vecs = self.embedder.embed_chunks([j.text for j in batch],
                                                                    [j.spans for j in batch])
             for row, job in enumerate(batch):
-                self.writer.put(job.chunk_row, chunk_vecs[row], job.sentence_rows, sentence_vecs[row])
+                own = [k for k, sentence in enumerate(job.sentence_rows) if self.owners[sentence] == job.chunk_row]
+                self.writer.put(job.chunk_row, chunk_vecs[row], [job.sentence_rows[k] for k in own],
+                                sentence_vecs[row][own])
             chars += sum(job.length for job in batch)
             self.at = end
         seconds = self.clock() - began
@@ -553,16 +557,21 @@ class _Encoder:
             self.window, self.at = [], 0
 
 
-def in_passes(embedder: Embedder, window: list[Job]) -> tuple[list[Job], set[int]]:
-    """A window in the order of the encoder's forward passes (`passes`, where it has them), and where a call
-    may end: between two passes (an empty set: anywhere, for an encoder whose vectors do not depend on
-    their batch). The order is also the order vectors are written in, which decides the chunk a shared
-    sentence takes its vector from; a runner's build uses it too, so both pick the same chunk."""
+def in_passes(embedder: Embedder, window: list[Job]) -> tuple[list[Job], set[int], dict[int, int]]:
+    """A window in the order of the encoder's forward passes (`passes`, where it has them); where a call may
+    end: between two passes (an empty set: anywhere, for an encoder whose vectors do not depend on their
+    batch); and which chunk gives each sentence its vector: of the chunks sharing a sentence, the first in
+    the window's own order (longest first), whatever order the passes go in, as a runner's build does."""
+    owners: dict[int, int] = {}
+    for job in window:
+        for row in job.sentence_rows:
+            owners.setdefault(row, job.chunk_row)
     passes = getattr(embedder, "passes", None)
     if passes is None:
-        return window, set()
+        return window, set(), owners
     groups = passes([job.text for job in window])
-    return [window[i] for group in groups for i in group], set(itertools.accumulate(map(len, groups), initial=0))
+    cuts = set(itertools.accumulate(map(len, groups), initial=0))
+    return [window[i] for group in groups for i in group], cuts, owners
 
 
 def _embed(encoder: _Encoder) -> Iterator[BuildEvent]:
@@ -580,20 +589,20 @@ def next_call_size(size: int, chars: int, seconds: float) -> int:
     return int(max(CALL_CHARS[0], min(CALL_CHARS[1], 2 * size, target)))
 
 
-def _embed_with(runner: BuildRunner, embedder: Embedder, spill: Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
+def _embed_with(runner: BuildRunner, dim: int, spill: Spill, writer: IndexWriter) -> Iterator[BuildEvent]:
     """`_embed`, by a runner: the same texts in the same order, sent a runner window at a time (a runner
     starts its workers, and each loads the model, once per call, so a call gets many windows: at least
     `runner.window` jobs); vectors come back in any order and are written here."""
     done, total = 0, spill.count
     jobs: list[Job] = []
     for window in spill.windows(EMBED_WINDOW):
-        jobs += in_passes(embedder, window)[0]
+        jobs += window
         if len(jobs) >= runner.window:
-            yield from _embed_call(runner, embedder.dim, jobs, writer, done, total)
+            yield from _embed_call(runner, dim, jobs, writer, done, total)
             done += len(jobs)
             jobs = []
     if jobs:
-        yield from _embed_call(runner, embedder.dim, jobs, writer, done, total)
+        yield from _embed_call(runner, dim, jobs, writer, done, total)
 
 
 def _embed_call(runner: BuildRunner, dim: int, jobs: list[Job], writer: IndexWriter, done: int,

@@ -341,24 +341,12 @@ class MiniLMEmbedder:
         return self._mean_pooled(self._exact_net, texts)
 
     def passes(self, texts: Sequence[str]) -> list[list[int]]:
-        """Runs of consecutive texts that `embed_chunks` embeds in one forward pass each (within `batch_size`
-        rows and TOKEN_BUDGET padded tokens). A build calls it a run at a time, so each pass holds the same
-        texts however the calls are sized by the clock: the int8 graph quantizes activations with one scale
-        per pass, so a text's vector depends on its pass mates, and two builds of one corpus gave two
-        indexes (docs-eval moved by an answer between them). The texts keep their order, which is the
-        order their vectors are written in (it decides the chunk a shared sentence takes its vector from)."""
+        """How `embed_chunks` groups these texts into forward passes (indexes, longest first). A build calls it
+        a pass at a time, so each pass holds the same texts however the calls are sized by the clock: the
+        int8 graph quantizes activations with one scale per pass, so a text's vector depends on its pass
+        mates, and two builds of one corpus gave two indexes (docs-eval moved by an answer between them)."""
         lengths = [len(e.ids) for e in self._tokenizer_with_offsets.encode_batch(list(texts))]
-        runs: list[list[int]] = []
-        widest = 0
-        for i, n in enumerate(lengths):
-            wider = max(widest, padded_width(n))
-            if runs and len(runs[-1]) < self.batch_size and (len(runs[-1]) + 1) * wider <= TOKEN_BUDGET:
-                runs[-1].append(i)
-                widest = wider
-            else:
-                runs.append([i])
-                widest = padded_width(n)
-        return runs
+        return batches(lengths, self.batch_size)
 
     def embed_chunks(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
         """One forward pass per text: the text's vector (mean pooling, as sentence-transformers does)
