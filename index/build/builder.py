@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from index.build.spill import EMBED_WINDOW, Job, Loaded, Spill, Stash
 from index.errors import CorpusError, IndexOutdated, IndexWriteError
-from index.memory import release_freed_memory
+from index.memory import limit_arenas, release_freed_memory
 from index.reading import ocr
 from index.reading import progress as page_progress
 from index.reading.formats import FORMATS_READ
@@ -323,6 +323,7 @@ def build(
     With a `runner`, files are read, chunked and embedded by it (the same documents, chunks and vectors).
     `clock` times the build and sizes the encoder's calls (a test gives a fake one)."""
     started = clock()
+    limit_arenas()  # before the reading thread and the encoder's threads make arenas of their own
     if not corpus.is_dir():
         raise CorpusError(f"The corpus folder {corpus} does not exist or is not a folder.")
     with index.write_lock():
