@@ -321,3 +321,26 @@ def test_a_shared_sentence_takes_its_vector_from_the_same_chunk_whatever_the_pas
         finally:
             snap.close()
     np.testing.assert_array_equal(got[0], got[1])
+
+
+def test_the_reading_thread_never_takes_a_ctrl_c(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reading thread starts with SIGINT blocked (it inherits the mask), so a Ctrl+C is the main thread's
+    to handle; one landing in Thread.start() broke threading's lock and exited 1 with a traceback."""
+    import signal
+
+    import index.build.builder as builder
+
+    masks: list[set[signal.Signals]] = []
+    real = builder.read_document
+
+    def noting(corpus: Path, source: str):  # type: ignore[no-untyped-def]
+        masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        return real(corpus, source)
+
+    monkeypatch.setattr(builder, "read_document", noting)
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "a.txt").write_text("Lava flows downhill.", encoding="utf-8")
+    list(build(root, IndexDir(tmp_path / "idx"), HashEmbedder()))
+    assert masks and all(signal.SIGINT in mask for mask in masks)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # this thread's is as it was

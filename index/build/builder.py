@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import threading
 import time
 from collections import Counter
 from collections.abc import Generator, Iterator
@@ -166,10 +167,30 @@ def read_document(corpus: Path, source: str) -> Document | str:
         return str(exc) if isinstance(exc, ValueError) else f"could not be read ({exc.__class__.__name__}: {exc})"
 
 
-READ_AHEAD = 2
-"""Documents the reading thread may hold, read and chunked, before the build takes them: one waiting while
-the next is read. Each holds its text and chunks (refman.pdf: about 100 MB of Python objects), so the lead is
-short; its point is only that reading never waits for the encoder, nor the encoder for reading."""
+READ_AHEAD = 64
+"""Documents the reading thread may hold, read and chunked, before the build takes them."""
+
+READ_AHEAD_BYTES = 512 * 1024
+"""Bytes of files the reading thread may hold read ahead (a file larger than this alone, when it holds
+nothing else): small files go far ahead, so reading keeps going while the encoder runs, and a large one
+(refman.pdf: about 100 MB of Python objects once parsed and chunked) is never held beside another."""
+
+
+def start_unsignalled(thread: threading.Thread) -> None:
+    """Start `thread` with Ctrl+C (SIGINT) held back in this thread meanwhile, and never let it reach the new
+    one: a KeyboardInterrupt landing inside Thread.start() broke threading's own lock ("RuntimeError: release
+    unlocked lock", a traceback and exit 1 instead of 130; seen once in six CI runs). A Ctrl+C pressed during
+    the start is delivered right after it."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        thread.start()
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 REPORT_EVERY = 0.25
@@ -185,11 +206,12 @@ class _ReadAhead:
     def __init__(self, corpus: Path, todo: list[tuple[FileStat, KeptDocument | None]], embedder: Embedder,
                  params: ChunkingParams) -> None:
         import queue
-        import threading
 
         self.corpus, self.todo, self.embedder, self.params = corpus, todo, embedder, params
         self.messages: queue.SimpleQueue[tuple] = queue.SimpleQueue()
-        self.slots = threading.Semaphore(READ_AHEAD)
+        self.lead = threading.Condition()
+        """Guards `ahead`: how many documents, and bytes of their files, are read and not yet taken."""
+        self.ahead = [0, 0]
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name="qa-read", daemon=True)
         self.started = False
@@ -197,12 +219,16 @@ class _ReadAhead:
     def _run(self) -> None:
         try:
             for st, old in self.todo:
-                while not self.slots.acquire(timeout=0.2):
-                    if self.stopped.is_set():
-                        return
+                with self.lead:
+                    while self.ahead[0] and (self.ahead[0] >= READ_AHEAD or self.ahead[1] + st.size > READ_AHEAD_BYTES):
+                        if self.stopped.is_set():
+                            return
+                        self.lead.wait(timeout=0.2)
+                    self.ahead[0] += 1
+                    self.ahead[1] += st.size
                 if self.stopped.is_set():
                     return
-                self.messages.put(("read", st.source, *self._read(st.source, old)))
+                self.messages.put(("read", st.source, st.size, *self._read(st.source, old)))
         except BaseException as exc:  # noqa: BLE001 - handed to the build, which raises it where it runs
             self.messages.put(("failed", exc))
 
@@ -227,7 +253,7 @@ class _ReadAhead:
 
         if not self.started:
             self.started = True
-            self.thread.start()
+            start_unsignalled(self.thread)
         share = 0.0
         told = time.monotonic()
         while True:
@@ -244,8 +270,11 @@ class _ReadAhead:
             if kind == "read":
                 if message[1] != source:  # the thread reads the files in the build's order
                     raise RuntimeError(f"read {message[1]} while {source} was expected")
-                self.slots.release()
-                return message[2], message[3]
+                with self.lead:
+                    self.ahead[0] -= 1
+                    self.ahead[1] -= message[2]
+                    self.lead.notify()
+                return message[3], message[4]
             if kind == "failed":
                 raise message[1]
             if kind == "ocr":
