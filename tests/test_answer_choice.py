@@ -13,11 +13,28 @@ import pytest
 from qa.answer import asks_under_condition, contrasted_terms
 
 
-@pytest.fixture
-def manual_engine(tmp_path: Path, hash_embedder):  # type: ignore[no-untyped-def]
+def _engine(root: Path, index: Path, embedder):  # type: ignore[no-untyped-def]
+    """An engine over `root`, its index built."""
     from qa.config import Settings
     from qa.engine import Engine
 
+    eng = Engine(Settings.resolve(root, index), embedder=embedder)
+    for _ in eng.prepare():
+        pass
+    return eng
+
+
+def _ask(root: Path, index: Path, embedder, question: str):  # type: ignore[no-untyped-def]
+    """The answer to one question over `root`, the engine closed after."""
+    eng = _engine(root, index, embedder)
+    try:
+        return eng.ask(question)
+    finally:
+        eng.close()
+
+
+@pytest.fixture
+def manual_engine(tmp_path: Path, hash_embedder):  # type: ignore[no-untyped-def]
     root = tmp_path / "docs"
     root.mkdir()
     (root / "spread.txt").write_text(
@@ -28,9 +45,7 @@ def manual_engine(tmp_path: Path, hash_embedder):  # type: ignore[no-untyped-def
         "Printing from C code\n\n"
         "The most useful function for printing messages from C code in a package is Rprintf. "
         "It is defined in R_ext/Print.h and prints messages from C code.\n", encoding="utf-8")
-    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
-    for _ in eng.prepare():
-        pass
+    eng = _engine(root, tmp_path / "index", hash_embedder)
     yield eng
     eng.close()
 
@@ -72,29 +87,18 @@ def test_asks_under_condition(question: str, conditional: bool) -> None:
 
 
 def test_what_happens_under_a_condition_is_answered_by_a_sentence_stating_it(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
-    from qa.config import Settings
-    from qa.engine import Engine
-
     root = tmp_path / "docs"
     root.mkdir()
     (root / "stats.txt").write_text(
         "Averages\n\n"
         "The mode returns the most common value. If two values are tied for most common, the first is given.\n",
         encoding="utf-8")
-    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
-    for _ in eng.prepare():
-        pass
-    try:
-        answer = eng.ask("What does the mode return when two values are tied for most common?")
-    finally:
-        eng.close()
+    answer = _ask(root, tmp_path / "index", hash_embedder,
+                  "What does the mode return when two values are tied for most common?")
     assert answer.citations[0].quote.startswith("If two values are tied")
 
 
 def test_what_command_is_answered_by_the_code_that_runs_it(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
-    from qa.config import Settings
-    from qa.engine import Engine
-
     root = tmp_path / "docs"
     root.mkdir()
     (root / "memory.html").write_text(
@@ -102,12 +106,7 @@ def test_what_command_is_answered_by_the_code_that_runs_it(tmp_path: Path, hash_
         "<p>The examples of a package are checked under valgrind with the option --use-valgrind.</p>"
         "<p>To run the examples of your package under valgrind use something like</p>"
         "<pre>R -d valgrind --vanilla &lt; mypkg-Ex.R</pre></body></html>", encoding="utf-8")
-    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
-    for _ in eng.prepare():
-        pass
-    try:
-        answer = eng.ask("What command runs the examples of my package under valgrind?")
-    finally:
-        eng.close()
+    answer = _ask(root, tmp_path / "index", hash_embedder,
+                  "What command runs the examples of my package under valgrind?")
     assert answer.citations[0].quote.startswith("To run the examples")
     assert answer.citations[1].kind == "code" and answer.citations[1].quote.startswith("R -d valgrind")

@@ -259,8 +259,6 @@ def test_the_vectors_do_not_depend_on_the_clock(varied_corpus: Path, tmp_path: P
     """Calls are sized by the clock, but each is made of the encoder's whole passes: two builds of the same
     corpus, one on a machine ten times slower, give the same vectors (with int8, a text's vector moves with
     its pass mates; before, a rebuild could change an answer)."""
-    from index.storage.local import IndexDir as Dir
-
     fast_clock, slow_clock = FakeClock(), FakeClock()
 
     class Timed(PassSensitive):
@@ -274,15 +272,17 @@ def test_the_vectors_do_not_depend_on_the_clock(varied_corpus: Path, tmp_path: P
 
     list(build(varied_corpus, IndexDir(tmp_path / "fast"), Timed(fast_clock, 300_000.0), clock=fast_clock))
     list(build(varied_corpus, IndexDir(tmp_path / "slow"), Timed(slow_clock, 3_000.0), clock=slow_clock))
-    vectors = []
-    for name in ("fast", "slow"):
-        snap = Dir(tmp_path / name).open()
-        try:
-            ids = [row[0] for row in snap.conn.execute("SELECT id FROM chunks ORDER BY id")]
-            vectors.append(snap.chunk_vectors(ids))
-        finally:
-            snap.close()
-    np.testing.assert_array_equal(vectors[0], vectors[1])
+    np.testing.assert_array_equal(_vectors(tmp_path / "fast", "chunks"), _vectors(tmp_path / "slow", "chunks"))
+
+
+def _vectors(index: Path, table: str) -> np.ndarray:
+    """Every stored vector of `table` (chunks or sentences) of a local index, in row order."""
+    snap = IndexDir(index).open()
+    try:
+        ids = [row[0] for row in snap.conn.execute(f"SELECT id FROM {table} ORDER BY id")]
+        return snap.chunk_vectors(ids) if table == "chunks" else snap.sentence_vectors_of(ids)
+    finally:
+        snap.close()
 
 
 class InContext(HashEmbedder):
@@ -308,19 +308,9 @@ def test_a_shared_sentence_takes_its_vector_from_the_same_chunk_whatever_the_pas
     """Chunks overlap, so a sentence may be in two of them and be pooled twice; the first of them in the
     window's order gives it its vector, also when the encoder's passes go in another order (a Ray build
     writes in the window's order: both must pick the same chunk)."""
-    from index.storage.local import IndexDir as Dir
-
     list(build(varied_corpus, IndexDir(tmp_path / "plain"), InContext()))
     list(build(varied_corpus, IndexDir(tmp_path / "passes"), InContextShortFirst()))
-    got = []
-    for name in ("plain", "passes"):
-        snap = Dir(tmp_path / name).open()
-        try:
-            ids = [row[0] for row in snap.conn.execute("SELECT id FROM sentences ORDER BY id")]
-            got.append(snap.sentence_vectors_of(ids))
-        finally:
-            snap.close()
-    np.testing.assert_array_equal(got[0], got[1])
+    np.testing.assert_array_equal(_vectors(tmp_path / "plain", "sentences"), _vectors(tmp_path / "passes", "sentences"))
 
 
 def test_the_reading_thread_never_takes_a_ctrl_c(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

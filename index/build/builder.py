@@ -523,10 +523,11 @@ def _write_failed(index: IndexStore, exc: OSError | sqlite3.OperationalError) ->
 
 
 class _Encoder:
-    """Embeds the spill's windows a call at a time, each chunk once, its sentences' vectors pooled from the
-    same pass, and hands the vectors to the writer call by call. Chunks go longest first within windows of
-    EMBED_WINDOW, so batches pad little; each call to the encoder is sized to take about CALL_SECONDS
-    (`clock` times them). Called while files are still read (complete windows only), then for the rest."""
+    """Embeds the spill's windows a step at a time, each chunk once, its sentences' vectors pooled from the
+    same pass, and hands the vectors to the writer. Chunks go longest first within windows of EMBED_WINDOW,
+    so passes pad little; a step is sized to take about CALL_SECONDS (`clock` times them) and made of whole
+    forward passes (`in_passes`), so the clock never changes a vector. Called while files are still read
+    (complete windows only), then for the rest."""
 
     def __init__(self, embedder: Embedder, spill: Spill, writer: IndexWriter,
                  clock: Callable[[], float] = time.perf_counter) -> None:
