@@ -4,6 +4,7 @@
     python bench/encoders.py agree [--docs 2000]                 # cosines between the encoders' vectors
     python bench/encoders.py wiki [--precisions bf16 int8]       # natural questions over 10,033 summaries
     python bench/encoders.py docs-eval [--precisions bf16 int8]  # ../shared/docs-eval answers
+    python bench/encoders.py lanes [--docs 1000] [--rounds 3]    # how the int8 graph is run
 
 `speed` embeds the same chunk texts (title + summary, what the indexer embeds) with each encoder in turn,
 alternating, `--rounds` times, and prints each one's best time and its ratio to bf16 (the machine is noisy:
@@ -13,6 +14,11 @@ texts: what retrieval compares. `wiki` builds an index per precision (same chunk
 and prints R@1, R@5 and MRR@10 of the 271 natural questions of ../shared/wiki-questions.jsonl and of the
 first 2,000 description questions. `docs-eval` indexes the two R manuals and 25 Python pages with each
 precision and answers the 120 questions through Engine.ask, scored as score.py scores them.
+
+`lanes` runs the int8 graph over the same texts three ways, alternating, `--rounds` times: passes of 1,024
+tokens one at a time on every core, with onnxruntime's SkipLayerNormalization fusion (the build before
+lanes) and without it, and passes of 512 tokens two at a time, one core each (what a build does now); then
+it prints each onnxruntime kernel's share of one pass-at-a-time run with and without that fusion.
 """
 
 from __future__ import annotations
@@ -127,9 +133,67 @@ def docs_eval(precisions: list[str]) -> None:
             engine.close()
 
 
+def lanes(docs: int, rounds: int) -> None:
+    import collections
+    import os
+
+    import onnxruntime as ort
+
+    from index.embedding.int8 import UNFUSED, OnnxNetwork, int8_path
+    from index.embedding.minilm import INT8_PASS_TOKENS, TOKEN_BUDGET, batches
+    from index.threads import Lanes
+
+    embedder = MiniLMEmbedder(precision="int8")
+    embedder.load()  # writes the int8 graph if missing
+    path = int8_path(embedder.onnx_path)
+    encodings = embedder._tokenizer_with_offsets.encode_batch(_texts(docs))
+    lengths = [len(e.ids) for e in encodings]
+    cores = os.cpu_count() or 1
+
+    def session(threads: int, unfused: list[str], profile: str = "") -> OnnxNetwork:
+        net = OnnxNetwork.__new__(OnnxNetwork)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.log_severity_level = threads, 3
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        if profile:
+            options.enable_profiling, options.profile_file_prefix = True, profile
+        net.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
+                                           disabled_optimizers=unfused)
+        return net
+
+    ways = {
+        "1,024-token passes in turn, fused SkipLayerNorm": (session(cores, []), TOKEN_BUDGET, Lanes(1)),
+        "1,024-token passes in turn, unfused": (session(cores, UNFUSED), TOKEN_BUDGET, Lanes(1)),
+        "512-token passes, two lanes of one core (a build now)": (session(max(1, cores // 2), UNFUSED),
+                                                                   INT8_PASS_TOKENS, Lanes(2)),
+    }
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        for name, (net, budget, lane) in ways.items():
+            groups = batches(lengths, 64, budget)
+            t0 = time.perf_counter()
+            lane.map(lambda g, net=net: embedder._hidden(net, encodings, g).shape, groups)
+            best[name] = min(best.get(name, 1e9), time.perf_counter() - t0)
+    print(f"{len(encodings)} texts, {sum(lengths)} tokens, {cores} cores, best of {rounds}:")
+    for name, seconds in best.items():
+        print(f"  {seconds:6.2f} s  {name}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, unfused in (("fused", []), ("unfused", UNFUSED)):
+            net = session(cores, unfused, profile=str(Path(tmp) / label))
+            for g in batches(lengths, 64, TOKEN_BUDGET):
+                embedder._hidden(net, encodings, g)
+            kernels: collections.Counter[str] = collections.Counter()
+            for event in json.loads(Path(net.session.end_profiling()).read_text(encoding="utf-8")):
+                if event.get("cat") == "Node" and event["name"].endswith("_kernel_time"):
+                    kernels[event["args"]["op_name"]] += event["dur"]
+            total = sum(kernels.values())
+            print(f"kernel time, {label}: {total / 1e6:.2f} s; " +
+                  ", ".join(f"{op} {100 * us / total:.0f}%" for op, us in kernels.most_common(6)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("speed", "agree", "wiki", "docs-eval"))
+    parser.add_argument("what", choices=("speed", "agree", "wiki", "docs-eval", "lanes"))
     parser.add_argument("--docs", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--precisions", nargs="+", default=["bf16", "int8"])
@@ -141,6 +205,8 @@ def main() -> None:
         agree(args.docs)
     elif args.what == "wiki":
         wiki(args.precisions, args.natural)
+    elif args.what == "lanes":
+        lanes(args.docs if args.docs != 600 else 1000, args.rounds if args.rounds != 2 else 3)
     else:
         docs_eval(args.precisions)
 

@@ -121,6 +121,28 @@ def test_int8_chunk_vectors_stay_close_to_fp32_and_to_the_questions(minilm, mini
     assert [int(np.argmax(a @ q)) for q in questions] == [0, 1, 2, 3]
 
 
+@pytest.mark.slow
+def test_int8_passes_run_in_lanes_give_the_vectors_of_passes_run_in_turn(minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
+    """A build runs the int8 graph's passes two at a time (index/threads.py Lanes); each pass's vectors are the
+    ones it gets alone, in the same order."""
+    from index.threads import Lanes
+
+    texts = [p.read_text(encoding="utf-8")[: 300 + 40 * i] for i, p in enumerate(sorted(SEEDS.glob("*.txt")))]
+    texts = (texts + PARITY_TEXTS) * 3
+    spans = [[(0, 20)] for _ in texts]
+    assert len(minilm.passes(texts)) >= 4 and minilm._lanes.count == 2
+    together, sentences = minilm.embed_chunks(texts, spans)
+    lanes = minilm._lanes
+    minilm._lanes = Lanes(1)
+    try:
+        alone, alone_sentences = minilm.embed_chunks(texts, spans)
+    finally:
+        minilm._lanes = lanes
+    np.testing.assert_array_equal(together, alone)
+    for a, b in zip(sentences, alone_sentences, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_an_index_never_mixes_two_document_encoders(corpus: Path, tmp_path: Path) -> None:
     """An index records its document encoder; a refresh by another encoder embeds every document again
     (and says so), instead of adding its vectors beside the other encoder's."""

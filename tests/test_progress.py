@@ -250,8 +250,8 @@ class PassSensitive(HashEmbedder):
 
     def embed_chunks(self, texts: Sequence[str], spans):  # type: ignore[no-untyped-def]
         vectors, sentence_vectors = super().embed_chunks(texts, spans)
-        mates = sum(len(t) for t in texts) % 97 / 100.0
-        vectors = vectors + mates
+        for group in self.passes(texts):  # a call may hold several passes, as MiniLMEmbedder's does
+            vectors[group] += sum(len(texts[i]) for i in group) % 97 / 100.0
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), sentence_vectors
 
 

@@ -27,6 +27,7 @@ from index.reading.load import load_document
 from index.reading.scan import scan_corpus
 from index.storage import IndexReader, IndexStore, IndexWriter, KeptDocument
 from index.text.chunking import chunk_document
+from index.threads import start_unsignalled
 from index.types import Chunk, ChunkingParams, Document, FileStat, Skipped
 
 if TYPE_CHECKING:
@@ -174,23 +175,6 @@ READ_AHEAD_BYTES = 512 * 1024
 """Bytes of files the reading thread may hold read ahead (a file larger than this alone, when it holds
 nothing else): small files go far ahead, so reading keeps going while the encoder runs, and a large one
 (refman.pdf: about 100 MB of Python objects once parsed and chunked) is never held beside another."""
-
-
-def start_unsignalled(thread: threading.Thread) -> None:
-    """Start `thread` with Ctrl+C (SIGINT) held back in this thread meanwhile, and never let it reach the new
-    one: a KeyboardInterrupt landing inside Thread.start() broke threading's own lock ("RuntimeError: release
-    unlocked lock", a traceback and exit 1 instead of 130; seen once in six CI runs). A Ctrl+C pressed during
-    the start is delivered right after it."""
-    import signal
-
-    if not hasattr(signal, "pthread_sigmask"):
-        thread.start()
-        return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        thread.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 REPORT_EVERY = 0.25
@@ -558,31 +542,28 @@ class _Encoder:
         return True
 
     def step(self) -> None:
-        """About `size` characters of the current window. With an encoder that has passes, in calls of whole
-        passes (`cuts`), so the texts that share a pass do not depend on the clock; else in one call."""
+        """About `size` characters of the current window, in one call. With an encoder that has passes, the
+        call is made of whole passes (`cuts`), so the texts that share a pass do not depend on the clock (the
+        encoder groups a run of its own passes back into the same passes: `batches`), and it may run several
+        of them at once."""
         window, start = self.window, self.at
-        chars, began = 0, self.clock()
-        while self.at < len(window) and (chars == 0 or chars + window[self.at].length <= self.size):
-            first, end = self.at, self.at + 1
-            if self.cuts:
-                while end not in self.cuts:
-                    end += 1
-            else:
-                taken = chars + window[first].length
-                while end < len(window) and taken + window[end].length <= self.size:
-                    taken += window[end].length
-                    end += 1
-            batch = window[first:end]
-            chunk_vecs, sentence_vecs = self.embedder.embed_chunks([j.text for j in batch],
-                                                                   [j.spans for j in batch])
-            for row, job in enumerate(batch):
-                own = [k for k, sentence in enumerate(job.sentence_rows) if self.owners[sentence] == job.chunk_row]
-                self.writer.put(job.chunk_row, chunk_vecs[row], [job.sentence_rows[k] for k in own],
-                                sentence_vecs[row][own])
-            chars += sum(job.length for job in batch)
-            self.at = end
+        chars, end = 0, start
+        while end < len(window) and (chars == 0 or chars + window[end].length <= self.size):
+            chars += window[end].length
+            end += 1
+            while self.cuts and end not in self.cuts:
+                chars += window[end].length
+                end += 1
+        began = self.clock()
+        batch = window[start:end]
+        chunk_vecs, sentence_vecs = self.embedder.embed_chunks([j.text for j in batch], [j.spans for j in batch])
+        for row, job in enumerate(batch):
+            own = [k for k, sentence in enumerate(job.sentence_rows) if self.owners[sentence] == job.chunk_row]
+            self.writer.put(job.chunk_row, chunk_vecs[row], [job.sentence_rows[k] for k in own],
+                            sentence_vecs[row][own])
         seconds = self.clock() - began
-        self.done, self.amount = self.done + self.at - start, self.amount + chars
+        self.at = end
+        self.done, self.amount = self.done + end - start, self.amount + chars
         self.size = next_call_size(self.size, chars, seconds)
         if self.at >= len(window):
             self.window, self.at = [], 0

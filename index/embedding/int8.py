@@ -109,9 +109,16 @@ def int8_ready(fp32_target: Path) -> bool:
     return verified(int8_path(fp32_target))
 
 
+UNFUSED = ["SkipLayerNormFusion"]
+"""onnxruntime graph rewrites left out: its fused SkipLayerNormalization kernel took 18% of the int8 graph's
+kernel time here, three times the residual Add and LayerNormalization it replaces; 1,000 summaries took
+6.85 s without it, 7.59 s with it (bench/encoders.py lanes, one run)."""
+
+
 class OnnxNetwork:
     """A written graph as a function of padded batches: (input ids, attention mask) -> last hidden states,
-    numpy in and out, on every core (indexing has the machine to itself)."""
+    numpy in and out. `threads` per pass: a build runs one pass per core at once (index/threads.py Lanes),
+    11-16% faster on 2 cores than each pass on both cores; a session may be run by several threads at once."""
 
     def __init__(self, path: Path, threads: int | None = None) -> None:
         import onnxruntime as ort  # ~0.2 s
@@ -121,7 +128,8 @@ class OnnxNetwork:
         options.log_severity_level = 3
         # Spinning threads would take the core the reading thread needs between batches.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"],
+                                            disabled_optimizers=UNFUSED)
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import numpy as np

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from index.embedding.base import MAX_SEQ_TOKENS, Spans, pool_spans, resolve_precision, torch_precision
 from index.errors import ModelError
@@ -44,6 +44,13 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+INT8_PASS_TOKENS = TOKEN_BUDGET // 2
+"""Tokens per forward pass of the int8 graph, which runs a pass per lane (index/threads.py `lane_count`: two
+on two cores or more), so the activations in flight stay within TOKEN_BUDGET. 1,000 Wikipedia summaries
+here: two lanes of 512-token passes, one core each, 5.80 s; one pass of 1,024 tokens at a time on both
+cores, 6.85 s (bench/encoders.py lanes, one run). Fixed, not taken from the core count, so a build on one
+core gives the same vectors."""
+
 WIDTH_STEP = 16
 """Batches are padded to a multiple of this many tokens. torch/oneDNN keep buffers per input shape: with
 every width from 1 to 256, a build's memory grew to 410 MB over 1,000 batches; with widths in steps of 16,
@@ -60,6 +67,12 @@ def _gpu_precision(requested: str | None) -> str:
 
 def padded_width(tokens: int) -> int:
     return min(MAX_SEQ_TOKENS, -(-tokens // WIDTH_STEP) * WIDTH_STEP)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
 def batches(lengths: Sequence[int], max_rows: int, budget: int = TOKEN_BUDGET) -> list[list[int]]:
@@ -201,7 +214,7 @@ class MiniLMEmbedder:
             if not int8_ready(self.onnx_path):
                 return None
         try:
-            return OnnxNetwork(path)
+            return OnnxNetwork(path, threads=max(1, (os.cpu_count() or 1) // self._lanes.count))
         except Exception:  # noqa: BLE001 - a broken file: torch now, written again next time
             forget(path)
             return None
@@ -287,6 +300,27 @@ class MiniLMEmbedder:
         with self._lock:
             self._index_net  # noqa: B018
 
+    @cached_property
+    def _lanes(self) -> Any:
+        from index.threads import Lanes, lane_count
+
+        return Lanes(lane_count())
+
+    def _pass_tokens(self) -> int:
+        """Padded tokens per forward pass of the engine that indexes (loaded first, so it is settled)."""
+        from index.embedding.int8 import OnnxNetwork
+
+        return INT8_PASS_TOKENS if isinstance(self._index_net, OnnxNetwork) else TOKEN_BUDGET
+
+    def _over_passes(self, net: Any, fn: Any, groups: list[list[int]]) -> list[Any]:
+        """`fn` of each pass, in order: the int8 graph's passes a lane each (several at once), torch's in turn
+        (it spreads one pass over the cores itself)."""
+        from index.embedding.int8 import OnnxNetwork
+
+        if isinstance(net, OnnxNetwork):
+            return cast("list[Any]", self._lanes.map(fn, groups))
+        return [fn(group) for group in groups]
+
     def _hidden(self, net: Any, encodings: Sequence[Any], group: list[int]) -> np.ndarray:
         """Last hidden states (float32) of one padded batch."""
         import numpy as np
@@ -316,12 +350,17 @@ class MiniLMEmbedder:
 
         encodings = self._tokenizer_with_offsets.encode_batch(list(texts))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+
+        def pooled(group: list[int]) -> list[np.ndarray]:
+            hidden = self._hidden(net, encodings, group)
+            return [_unit(hidden[row, : len(encodings[i].ids)].mean(axis=0)) for row, i in enumerate(group)]
+
         with self._lock:
-            for group in batches([len(e.ids) for e in encodings], self.batch_size):
-                hidden = self._hidden(net, encodings, group)
-                for row, i in enumerate(group):
-                    vec = hidden[row, : len(encodings[i].ids)].mean(axis=0)
-                    out[i] = vec / max(float(np.linalg.norm(vec)), 1e-12)
+            budget = self._pass_tokens() if net is self.__dict__.get("_index_net") else TOKEN_BUDGET
+            groups = batches([len(e.ids) for e in encodings], self.batch_size, budget)
+            for group, vectors in zip(groups, self._over_passes(net, pooled, groups), strict=True):
+                for i, vec in zip(group, vectors, strict=True):
+                    out[i] = vec
         return out
 
     def reference_vectors(self, texts: Sequence[str]) -> np.ndarray:
@@ -350,7 +389,9 @@ class MiniLMEmbedder:
         lengths: list[int] = []
         for start in range(0, len(texts), 128):
             lengths += [len(e.ids) for e in self._tokenizer_with_offsets.encode_batch(list(texts[start : start + 128]))]
-        return batches(lengths, self.batch_size)
+        with self._lock:
+            budget = self._pass_tokens()
+        return batches(lengths, self.batch_size, budget)
 
     def embed_chunks(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
         """One forward pass per text: the text's vector (mean pooling, as sentence-transformers does)
@@ -362,14 +403,20 @@ class MiniLMEmbedder:
         chunk_vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
         sentence_vecs: list[list[np.ndarray | None]] = [[] for _ in texts]
         net = self._index_net
+
+        def pooled(group: list[int]) -> list[tuple[np.ndarray, list[np.ndarray | None]]]:
+            hidden = self._hidden(net, encodings, group)
+            out = []
+            for row, i in enumerate(group):
+                tokens = hidden[row, : len(encodings[i].ids)]
+                out.append((_unit(tokens.mean(axis=0)), pool_spans(tokens, encodings[i].offsets, spans[i])))
+            return out
+
         with self._lock:
-            for group in batches([len(e.ids) for e in encodings], self.batch_size):
-                hidden = self._hidden(net, encodings, group)
-                for row, i in enumerate(group):
-                    tokens = hidden[row, : len(encodings[i].ids)]
-                    vec = tokens.mean(axis=0)
-                    chunk_vecs[i] = vec / max(float(np.linalg.norm(vec)), 1e-12)
-                    sentence_vecs[i] = pool_spans(tokens, encodings[i].offsets, spans[i])
+            groups = batches([len(e.ids) for e in encodings], self.batch_size, self._pass_tokens())
+            for group, vectors in zip(groups, self._over_passes(net, pooled, groups), strict=True):
+                for i, (vec, sentences) in zip(group, vectors, strict=True):
+                    chunk_vecs[i], sentence_vecs[i] = vec, sentences
         missing = [(i, j) for i, vecs in enumerate(sentence_vecs) for j, v in enumerate(vecs) if v is None]
         if missing:
             extra = self._mean_pooled(net, [texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])

@@ -1,0 +1,101 @@
+"""Threads a build starts: started with Ctrl+C held back (`start_unsignalled`), and the encoder's lanes
+(`Lanes`), which run several forward passes at once."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def start_unsignalled(thread: threading.Thread) -> None:
+    """Start `thread` with Ctrl+C (SIGINT) held back in this thread meanwhile, and never let it reach the new
+    one: a KeyboardInterrupt landing inside Thread.start() broke threading's own lock ("RuntimeError: release
+    unlocked lock", a traceback and exit 1 instead of 130; seen once in six CI runs). A Ctrl+C pressed during
+    the start is delivered right after it."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        thread.start()
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def lane_count(cores: int | None = None) -> int:
+    """How many forward passes the int8 encoder runs at once: two where there are two cores or more."""
+    return 2 if (cores if cores is not None else os.cpu_count() or 1) >= 2 else 1
+
+
+class Lanes:
+    """Runs a function over items on `count` threads at once: the caller's own and `count - 1` helpers,
+    started on first use and kept (daemon threads: a Ctrl+C or an exit never waits for them). Results come
+    back in the items' order, whatever the order they finished in; the first error is raised in the caller,
+    once every item under way has finished, and no item is started after it."""
+
+    def __init__(self, count: int) -> None:
+        self.count = max(1, count)
+        self._tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._helpers: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        if self.count == 1 or len(items) < 2:
+            return [fn(item) for item in items]
+        self._start()
+        results: list[R | None] = [None] * len(items)
+        errors: list[BaseException] = []
+        taken = iter(range(len(items)))
+        take_lock = threading.Lock()
+        helpers = min(self.count, len(items)) - 1
+        finished = threading.Semaphore(0)
+
+        def work() -> None:
+            while True:
+                with take_lock:
+                    i = None if errors else next(taken, None)
+                if i is None:
+                    return
+                try:
+                    results[i] = fn(items[i])
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    with take_lock:
+                        errors.append(exc)
+
+        def helper_task() -> None:
+            try:
+                work()
+            finally:
+                finished.release()
+
+        for _ in range(helpers):
+            self._tasks.put(helper_task)
+        try:
+            work()
+        except BaseException as exc:  # a Ctrl+C in this thread: no helper takes another item
+            with take_lock:
+                errors.append(exc)
+        for _ in range(helpers):
+            finished.acquire()
+        if errors:
+            raise errors[0]
+        return results  # type: ignore[return-value]
+
+    def _start(self) -> None:
+        with self._lock:
+            while len(self._helpers) < self.count - 1:
+                thread = threading.Thread(target=self._serve, name="qa-encoder-lane", daemon=True)
+                start_unsignalled(thread)
+                self._helpers.append(thread)
+
+    def _serve(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            task()
