@@ -122,6 +122,25 @@ def test_int8_chunk_vectors_stay_close_to_fp32_and_to_the_questions(minilm, mini
 
 
 @pytest.mark.slow
+def test_the_export_is_checked_against_numpy_not_torch(minilm_fp32, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The reference the ONNX export is checked against is the BERT computation in numpy, which matches
+    sentence-transformers; a first build writes and checks its question encoder with torch unimportable (it
+    had cost 2-4 s and raised the first build's peak from 452 to 471 MB)."""
+    from index.embedding import MiniLMEmbedder
+    from index.embedding.onnx import verified
+
+    reference = minilm_fp32.sentence_transformer().encode(PARITY_TEXTS, normalize_embeddings=True)
+    assert np.min(np.sum(reference * minilm_fp32.reference_vectors(PARITY_TEXTS), axis=1)) > 0.9999
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "fresh"))  # no export yet
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
+    fresh = MiniLMEmbedder(precision="fp32")
+    assert fresh.needs_query_encoder()
+    assert fresh.prepare_query_encoder(["Kazakhstan took in tens of thousands of Russian men."]) is None
+    assert verified(fresh.onnx_path) and fresh.query_backend == "onnx"
+
+
+@pytest.mark.slow
 def test_int8_passes_run_in_lanes_give_the_vectors_of_passes_run_in_turn(minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
     """A build runs the int8 graph's passes two at a time (index/threads.py Lanes); each pass's vectors are the
     ones it gets alone, in the same order."""

@@ -364,10 +364,17 @@ class MiniLMEmbedder:
         return out
 
     def reference_vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """What the ONNX export is checked against: the torch network's vectors (bf16 where the CPU has it,
-        itself checked against sentence-transformers by the tests; loading the fp32 network instead took
-        90 MB more at the first build's peak). The int8 graph is no reference: it is an approximation."""
-        return self._mean_pooled(self._torch_index_net, texts)
+        """What the ONNX export is checked against: the BERT computation in float32 numpy (bert.numpy_vectors,
+        itself checked against sentence-transformers by the tests), so a first build needs no torch; for a
+        model that is not a plain BERT, the torch network's vectors. The int8 graph is no reference: it is an
+        approximation."""
+        from index.embedding.bert import BertConfigError, numpy_vectors
+
+        try:
+            ids = [e.ids for e in self._tokenizer_with_offsets.encode_batch(list(texts))]
+            return cast("np.ndarray", numpy_vectors(self.model_dir, ids))
+        except BertConfigError:
+            return self._mean_pooled(self._torch_index_net, texts)
 
     # -- the protocol -----------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Query-time embeddings without torch: the same model exported once to ONNX, run by onnxruntime.
 
-Importing torch costs about 4 s, most of a one-shot `qa ask`. At index time (where torch is loaded
-anyway) the transformer is exported to ONNX, checked against the fp32 network on sample texts
-(cosine >= 0.999 or it is thrown away), and kept in the cache under the weights hash. Questions are
+Importing torch costs about 4 s, most of a one-shot `qa ask`. At the first index build the transformer is
+written to ONNX, checked against the same computation in numpy on sample texts (bert.numpy_vectors; cosine
+>= 0.999 or it is thrown away; a model that is not a plain BERT is traced and checked with torch), and kept
+in the cache under the weights hash. Questions are
 then embedded with `tokenizers` + `onnxruntime` only. Without onnxruntime, or with no verified export,
 questions are embedded with torch.
 """
