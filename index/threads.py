@@ -37,13 +37,14 @@ def lane_count(cores: int | None = None) -> int:
 
 class Lanes:
     """Runs a function over items on `count` threads at once: the caller's own and `count - 1` helpers,
-    started on first use and kept (daemon threads: a Ctrl+C or an exit never waits for them). Results come
-    back in the items' order, whatever the order they finished in; the first error is raised in the caller,
-    once every item under way has finished, and no item is started after it."""
+    started on first use and kept (daemon threads: a Ctrl+C or an exit never waits for them; one per
+    embedder). Results come back in the items' order, whatever the order they finished in. The first error
+    is raised in the caller (a Ctrl+C before any other) once every item under way has finished, and no item
+    is started after it. `fn` must not call `map` on the same Lanes."""
 
     def __init__(self, count: int) -> None:
         self.count = max(1, count)
-        self._tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._helpers: list[threading.Thread] = []
         self._lock = threading.Lock()
 
@@ -54,21 +55,23 @@ class Lanes:
         results: list[R | None] = [None] * len(items)
         errors: list[BaseException] = []
         taken = iter(range(len(items)))
-        take_lock = threading.Lock()
-        helpers = min(self.count, len(items)) - 1
+        lock = threading.Lock()
         finished = threading.Semaphore(0)
+
+        def fail(exc: BaseException) -> None:
+            with lock:
+                errors.append(exc)
 
         def work() -> None:
             while True:
-                with take_lock:
+                with lock:
                     i = None if errors else next(taken, None)
                 if i is None:
                     return
                 try:
                     results[i] = fn(items[i])
                 except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-                    with take_lock:
-                        errors.append(exc)
+                    fail(exc)
 
         def helper_task() -> None:
             try:
@@ -76,26 +79,38 @@ class Lanes:
             finally:
                 finished.release()
 
-        for _ in range(helpers):
-            self._tasks.put(helper_task)
+        sent = 0
         try:
+            for _ in range(min(self.count, len(items)) - 1):
+                self._tasks.put(helper_task)
+                sent += 1
             work()
         except BaseException as exc:  # a Ctrl+C in this thread: no helper takes another item
-            with take_lock:
-                errors.append(exc)
-        for _ in range(helpers):
-            finished.acquire()
+            fail(exc)
+        finally:
+            waited = 0
+            while waited < sent:  # the helpers finish the item they hold (a forward pass)
+                try:
+                    finished.acquire()
+                    waited += 1
+                except BaseException as exc:  # a Ctrl+C meanwhile is raised once they have
+                    fail(exc)
         if errors:
-            raise errors[0]
+            raise next((e for e in errors if isinstance(e, KeyboardInterrupt)), errors[0])
         return results  # type: ignore[return-value]
 
     def _start(self) -> None:
         with self._lock:
+            if not all(thread.is_alive() for thread in self._helpers):
+                # a forked child: the parent's helpers do not exist here, nor may its queue be trusted
+                self._helpers, self._tasks = [], queue.SimpleQueue()
             while len(self._helpers) < self.count - 1:
-                thread = threading.Thread(target=self._serve, name="qa-encoder-lane", daemon=True)
+                thread = threading.Thread(target=self._serve, args=(self._tasks,), name="qa-encoder-lane",
+                                          daemon=True)
                 start_unsignalled(thread)
                 self._helpers.append(thread)
 
-    def _serve(self) -> None:
-        while (task := self._tasks.get()) is not None:
-            task()
+    @staticmethod
+    def _serve(tasks: queue.SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            tasks.get()()

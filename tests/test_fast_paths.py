@@ -12,6 +12,7 @@ import pytest
 
 from index.embedding import HashEmbedder, cpu_supports_bf16, pool_spans, resolve_precision
 from index.errors import ModelError
+from index.threads import lane_count
 from tests.conftest import SEEDS, qa_command
 
 
@@ -141,6 +142,7 @@ def test_the_export_is_checked_against_numpy_not_torch(minilm_fp32, tmp_path: Pa
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(lane_count() < 2, reason="one core: the int8 passes run one at a time")
 def test_int8_passes_run_in_lanes_give_the_vectors_of_passes_run_in_turn(minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
     """A build runs the int8 graph's passes two at a time (index/threads.py Lanes); each pass's vectors are the
     ones it gets alone, in the same order."""
@@ -160,6 +162,22 @@ def test_int8_passes_run_in_lanes_give_the_vectors_of_passes_run_in_turn(minilm,
     np.testing.assert_array_equal(together, alone)
     for a, b in zip(sentences, alone_sentences, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_a_cut_off_sentence_gets_the_same_vector_whatever_else_the_call_holds(minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
+    """A sentence past the 256-token limit is embedded on its own, with the other cut-off sentences of its
+    pass only: a build's call holds as many passes as the clock allows, and an int8 vector moves with the
+    texts it shares a pass with."""
+    seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    texts = [(seeds[i % len(seeds)] + " ") * 3 + f"Closing remark number {i} about the lava." for i in range(4)]
+    spans = [[(0, 40), (len(t) - 40, len(t))] for t in texts]  # the second is beyond the token limit
+    first = minilm.passes(texts)[0]
+    assert len(minilm.passes(texts)) >= 2 and len(first) >= 2
+    _, together = minilm.embed_chunks(texts, spans)
+    _, alone = minilm.embed_chunks([texts[i] for i in first], [spans[i] for i in first])
+    for row, i in enumerate(first):
+        np.testing.assert_array_equal(together[i], alone[row])
 
 
 def test_an_index_never_mixes_two_document_encoders(corpus: Path, tmp_path: Path) -> None:
@@ -265,6 +283,26 @@ def test_an_export_whose_weights_file_changed_is_not_trusted(onnx_export, tmp_pa
     weights_path(copy).unlink()
     assert not verified(copy)
 
+
+
+@pytest.mark.slow
+def test_the_int8_graph_keeps_its_weights_in_a_file_beside_it(minilm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The int8 graph is written with its weights apart (serializing them into the graph raised a first build's
+    peak by 67 MB), checked, and trusted only while that file is the one it was checked with."""
+    from index.embedding.int8 import INT8_MIN_COSINE, OnnxNetwork, int8_path, write_int8
+    from index.embedding.onnx import verified, weights_path
+
+    fp32 = tmp_path / "models" / "model-g3.onnx"
+    assert write_int8(minilm.model_dir, fp32) >= INT8_MIN_COSINE
+    graph = int8_path(fp32)
+    assert verified(graph) and graph.stat().st_size < 1_000_000 < 20_000_000 < weights_path(graph).stat().st_size
+    assert sorted(p.name for p in graph.parent.iterdir()) == sorted(  # the fp32 weights are shared; no scratch left
+        [graph.name, weights_path(graph).name, graph.with_suffix(".verified.json").name, weights_path(fp32).name])
+    ids = np.array([[101, 7592, 2088, 102]], dtype=np.int64)
+    assert OnnxNetwork(graph, threads=1)(ids, np.ones_like(ids)).shape == (1, 4, 384)
+    with weights_path(graph).open("ab") as fh:
+        fh.write(b"\0" * 4)
+    assert not verified(graph)
 
 
 NETWORK_MODULES = ("httpx", "httpx2", "httpcore", "httpcore2", "qa.llm", "qa.generate")

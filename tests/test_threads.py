@@ -62,3 +62,32 @@ def test_a_run_of_whole_passes_is_grouped_back_into_the_same_passes() -> None:
         assert order[start : start + len(run)] == run
         regrouped = batches([lengths[i] for i in run], 64, INT8_PASS_TOKENS)
         assert [[run[k] for k in group] for group in regrouped] == groups[first:last]
+
+
+def test_a_ctrl_c_in_the_callers_lane_wins_over_a_helpers_error() -> None:
+    """A Ctrl+C must exit 130, not 1: raised ahead of an error a helper met meanwhile."""
+    def work(x: int) -> int:
+        time.sleep(0.02)
+        if threading.current_thread() is threading.main_thread():
+            raise KeyboardInterrupt
+        raise ValueError("a helper's error")
+
+    with pytest.raises(KeyboardInterrupt):
+        Lanes(2).map(work, list(range(6)))
+
+
+def test_lanes_whose_helpers_are_gone_start_new_ones() -> None:
+    """After a fork the parent's helper threads do not exist in the child: a map there must not wait for
+    them forever (simulated with a helper that has ended)."""
+    lanes = Lanes(2)
+    assert lanes.map(lambda x: x + 1, [1, 2, 3]) == [2, 3, 4]
+    ended = threading.Thread(target=lambda: None)
+    ended.start()
+    ended.join()
+    lanes._helpers = [ended]
+    done: list[list[int]] = []
+    runner = threading.Thread(target=lambda: done.append(lanes.map(lambda x: x * 2, list(range(8)))), daemon=True)
+    runner.start()
+    runner.join(timeout=10)
+    assert done == [[x * 2 for x in range(8)]]
+    assert all(t.is_alive() for t in lanes._helpers)

@@ -424,11 +424,14 @@ class MiniLMEmbedder:
             for group, vectors in zip(groups, self._over_passes(net, pooled, groups), strict=True):
                 for i, (vec, sentences) in zip(group, vectors, strict=True):
                     chunk_vecs[i], sentence_vecs[i] = vec, sentences
-        missing = [(i, j) for i, vecs in enumerate(sentence_vecs) for j, v in enumerate(vecs) if v is None]
-        if missing:
-            extra = self._mean_pooled(net, [texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])
-            for (i, j), vec in zip(missing, extra, strict=True):
-                sentence_vecs[i][j] = vec
+        for group in groups:  # a pass's spans cut off by the token limit, embedded together (never with
+            # another pass's: a call holds as many passes as the clock allows, and int8 vectors move with
+            # their pass mates)
+            missing = [(i, j) for i in group for j, v in enumerate(sentence_vecs[i]) if v is None]
+            if missing:
+                extra = self._mean_pooled(net, [texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])
+                for (i, j), vec in zip(missing, extra, strict=True):
+                    sentence_vecs[i][j] = vec
         return chunk_vecs, [np.asarray(v, dtype=np.float32).reshape(-1, self.dim) for v in sentence_vecs]
 
     # -- questions --------------------------------------------------------------------------------
