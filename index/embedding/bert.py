@@ -160,7 +160,7 @@ def numpy_vectors(model_dir: Path, token_ids: list[list[int]]) -> Any:
     """Mean-pooled, normalised vectors of tokenised texts, by the same BERT computation in float32 numpy,
     one layer's weights read at a time: the reference the ONNX export is checked against, with no torch
     (on a first build, importing torch and loading its network for that check took 2-4 s and raised the
-    build's peak from 414 to 471 MB; measured here). Raises BertConfigError for any other model."""
+    build's peak from 452 to 471 MB; measured here). Raises BertConfigError for any other model."""
     import numpy as np
 
     config = bert_config(model_dir)
