@@ -194,19 +194,19 @@ def lanes(docs: int, rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=("speed", "agree", "wiki", "docs-eval", "lanes"))
-    parser.add_argument("--docs", type=int, default=600)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--docs", type=int, default=None, help="600 for speed and agree, 1000 for lanes")
+    parser.add_argument("--rounds", type=int, default=None, help="2 for speed, 3 for lanes")
     parser.add_argument("--precisions", nargs="+", default=["bf16", "int8"])
     parser.add_argument("--natural", type=Path, default=SHARED / "wiki-questions.jsonl")
     args = parser.parse_args()
     if args.what == "speed":
-        speed(args.docs, args.rounds)
+        speed(args.docs or 600, args.rounds or 2)
     elif args.what == "agree":
-        agree(args.docs)
+        agree(args.docs or 600)
     elif args.what == "wiki":
         wiki(args.precisions, args.natural)
     elif args.what == "lanes":
-        lanes(args.docs if args.docs != 600 else 1000, args.rounds if args.rounds != 2 else 3)
+        lanes(args.docs or 1000, args.rounds or 3)
     else:
         docs_eval(args.precisions)
 
