@@ -596,7 +596,8 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
     its definition defines above it; a code block with the sentence that introduces it; a sentence that
     introduces code ("...as follows:", "...can be removed by") with that code; a sentence that comments on
     the code before it ("which repeats each element...") with that code; a definition's name with the first
-    sentence of its description; a table row with its header row (as the row's context). With `typed` (the
+    sentence of its description; a table row with its header row (as the row's context) and after the sentence
+    that introduces its table, when retrieval read it (`_table_introduction`). With `typed` (the
     question asks for a name, a value, code), a sentence that does not hold one is followed by the next
     sentence of its paragraph when that one does ("...trailing fields omitted." "To read such files set
     fill = TRUE."). The highlight goes to whichever quote holds it. `neighbours`: the scored sentences by
@@ -648,12 +649,35 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
             if rows:
                 best = max(rows, key=lambda r: (r.score, -r.sentence_id))
                 group.append(Quote(best.doc_id, best.start, best.end, best.score, "row", best.answer, best.header))
+    elif s.kind == "row":
+        intro = _table_introduction(doc, s, neighbours)
+        if intro is not None:
+            group.insert(0, Quote(intro.doc_id, intro.start, intro.end, intro.score, intro.kind))
     if s.answer is not None and shows_answer:
         for i, q in enumerate(group):
             if q.start <= s.answer[0] and s.answer[1] <= q.end:
                 group[i] = Quote(q.doc_id, q.start, q.end, q.score, q.kind, s.answer, q.header)
                 break
     return group
+
+
+_INTRODUCES_TABLE = re.compile(r"\b(?:table|following|below|listed|these)\b|:\s*$", re.I)
+"""A sentence that introduces the table after it ("The following table describes the possible values returned
+by typeof and what they are.")."""
+
+
+def _table_introduction(doc: Document, row: ScoredSentence,
+                        neighbours: dict[int, ScoredSentence]) -> ScoredSentence | None:
+    """The sentence right before a row's table that introduces it, when retrieval read it: a row alone does not
+    say what its table is about (which function returns these values, which option takes them)."""
+    sid, first = row.sentence_id - 1, row
+    while (before := neighbours.get(sid)) is not None and before.doc_id == row.doc_id and \
+            before.kind in ("row", "header") and row.sentence_id - sid < 100:
+        sid, first = sid - 1, before
+    if before is None or before.doc_id != row.doc_id or before.kind != "sentence" or \
+            "\n\n\n" in doc.text[before.end : first.start]:
+        return None
+    return before if _INTRODUCES_TABLE.search(doc.text[before.start : before.end]) else None
 
 
 def _lead_with_the_asked_type(

@@ -110,3 +110,23 @@ def test_what_command_is_answered_by_the_code_that_runs_it(tmp_path: Path, hash_
                   "What command runs the examples of my package under valgrind?")
     assert answer.citations[0].quote.startswith("To run the examples")
     assert answer.citations[1].kind == "code" and answer.citations[1].quote.startswith("R -d valgrind")
+
+
+def test_a_table_row_is_quoted_with_the_sentence_introducing_its_table(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """A row alone does not say what its table is about: "Which function..." answered by a row of the values
+    some function returns needs the sentence before the table that names it."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "types.html").write_text(
+        "<html><body><h1>Objects</h1>"
+        "<p>Every object has a type. The following table describes the possible values returned by typeof.</p>"
+        "<table><tr><td>\"closure\"</td><td>a function written in the language</td></tr>"
+        "<tr><td>\"builtin\"</td><td>an internal function that evaluates its arguments</td></tr>"
+        "<tr><td>\"special\"</td><td>an internal function that does not evaluate its arguments</td></tr></table>"
+        "<p>Lists are generic vectors.</p></body></html>", encoding="utf-8")
+    answer = _ask(root, tmp_path / "index", hash_embedder,
+                  "Which function gives an internal function that evaluates its arguments as \"builtin\"?")
+    kinds = [c.kind for c in answer.citations]
+    assert "row" in kinds, answer.text
+    row = kinds.index("row")
+    assert row > 0 and answer.citations[row - 1].quote.startswith("The following table describes"), answer.text
