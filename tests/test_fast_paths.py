@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -288,16 +289,23 @@ def test_an_export_whose_weights_file_changed_is_not_trusted(onnx_export, tmp_pa
 @pytest.mark.slow
 def test_the_int8_graph_keeps_its_weights_in_a_file_beside_it(minilm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The int8 graph is written with its weights apart (serializing them into the graph raised a first build's
-    peak by 67 MB), checked, and trusted only while that file is the one it was checked with."""
+    peak by 67 MB), checked, and trusted only while that file is the one it was checked with; scratch that a
+    write killed long ago left behind is removed, and a write under way elsewhere is left alone."""
     from index.embedding.int8 import INT8_MIN_COSINE, OnnxNetwork, int8_path, write_int8
     from index.embedding.onnx import verified, weights_path
 
     fp32 = tmp_path / "models" / "model-g3.onnx"
+    fp32.parent.mkdir()
+    for name in (".int8-killed", ".int8-running"):  # a write killed two hours ago, one under way elsewhere
+        (fp32.parent / name).mkdir()
+        (fp32.parent / name / "model-g3-int8.weights").write_bytes(b"\0" * 1024)
+    os.utime(fp32.parent / ".int8-killed", (time.time() - 7200, time.time() - 7200))
     assert write_int8(minilm.model_dir, fp32) >= INT8_MIN_COSINE
     graph = int8_path(fp32)
     assert verified(graph) and graph.stat().st_size < 1_000_000 < 20_000_000 < weights_path(graph).stat().st_size
     assert sorted(p.name for p in graph.parent.iterdir()) == sorted(  # the fp32 weights are shared; no scratch left
-        [graph.name, weights_path(graph).name, graph.with_suffix(".verified.json").name, weights_path(fp32).name])
+        [graph.name, weights_path(graph).name, graph.with_suffix(".verified.json").name, weights_path(fp32).name,
+         ".int8-running"])
     ids = np.array([[101, 7592, 2088, 102]], dtype=np.int64)
     assert OnnxNetwork(graph, threads=1)(ids, np.ones_like(ids)).shape == (1, 4, 384)
     with weights_path(graph).open("ab") as fh:

@@ -83,6 +83,7 @@ def write_int8(model_dir: Path, fp32_target: Path, samples: Sequence[str] = ()) 
 
     target = int8_path(fp32_target)
     private_dir(target.parent)
+    _drop_stale_scratch(target.parent)
     source = fp32_target.with_suffix(f".{os.getpid()}.fp32.onnx")
     work = Path(tempfile.mkdtemp(prefix=".int8-", dir=target.parent))
     out, data = work / target.name, weights_path(target)
@@ -112,6 +113,26 @@ def write_int8(model_dir: Path, fp32_target: Path, samples: Sequence[str] = ()) 
         shutil.rmtree(work, ignore_errors=True)  # empty already when the graph was kept
         release_freed_memory()  # the quantizer's copies of the weights
     return worst
+
+
+STALE_SECONDS = 3600
+"""Scratch of an int8 write older than this was left by a process killed while writing (a write takes
+seconds): the next write removes it. Younger scratch may be another process's write under way."""
+
+
+def _drop_stale_scratch(folder: Path) -> None:
+    """Remove what a killed write left in the models folder: its scratch folder (about 60 MB of weights) and
+    its fp32 source graph."""
+    import shutil
+    import time
+
+    now = time.time()
+    for path in [*folder.glob(".int8-*"), *folder.glob("*.fp32.onnx")]:
+        try:
+            if now - path.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        except OSError:
+            pass  # another process removed it first, or it is not ours to remove
 
 
 def _rename_external_data(graph_path: Path, name: str) -> None:
