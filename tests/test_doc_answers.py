@@ -99,6 +99,26 @@ def test_misspellings_and_english_words_are_not_taken_for_unknown_names(docs_eng
     assert not docs_engine.ask("Which folder holds the confocal microscope calibration?").unmentioned
 
 
+def test_the_english_word_list_answers_as_the_parsed_list_would() -> None:
+    """english_words() looks words up in the list's JSON text instead of parsing it into a set: the same
+    answers, for its words (accented ones too) and for words one letter away from them."""
+    import gzip
+    import random
+    from importlib import resources
+
+    from qa.terms import english_words
+
+    parsed = frozenset(json.loads(gzip.decompress(
+        resources.files("spellchecker").joinpath("resources/en.json.gz").read_bytes())))
+    words = english_words()
+    sample = random.Random(3).sample(sorted(parsed), 3000) + [w for w in parsed if not w.isascii()][:50]
+    assert all(w in words for w in sample)
+    near = [w[:-1] + ("q" if w[-1] != "q" else "x") for w in sample] + [w + "zq" for w in sample[:500]]
+    near += ['say "hi"', "back\\slash", "", "a's", "aa"]
+    assert [w in words for w in near] == [w in parsed for w in near]
+    assert "volcano" in words and "tidyr" not in words and bool(words)
+
+
 def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignore[no-untyped-def]
     record = docs_engine.ask("When was the confocal microscope last calibrated?").to_dict()
     assert 0 <= record["confidence"] <= 1
