@@ -24,15 +24,15 @@ give for commas and colons, is folded to ASCII (NFKC). Nothing here is imported 
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import importlib.util
 import os
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
+
+from index.reading.progress import PageProgress
 
 if TYPE_CHECKING:
     from index.reading.formats.pdf_layout import Line
@@ -47,23 +47,14 @@ the R manuals, and faster)."""
 MIN_SCORE = 0.5
 """Recognised text below this confidence is dropped (RapidOCR's own default)."""
 
-ProgressCallback = Callable[[int, int], None]
-_progress: contextvars.ContextVar[ProgressCallback | None] = contextvars.ContextVar("ocr_progress", default=None)
+_progress = PageProgress("ocr_progress")
+reporting = _progress.reporting
+"""Within the block, OCR in this thread reports each page done as callback(done, total)."""
 
 
 def available() -> bool:
     """Whether the OCR extra is installed (without importing it)."""
     return importlib.util.find_spec("rapidocr") is not None
-
-
-@contextlib.contextmanager
-def reporting(callback: ProgressCallback) -> Iterator[None]:
-    """Within the block, OCR in this thread reports each page done as callback(done, total)."""
-    token = _progress.set(callback)
-    try:
-        yield
-    finally:
-        _progress.reset(token)
 
 
 # -- in a worker --------------------------------------------------------------------------------------------
@@ -158,15 +149,13 @@ def shutdown() -> None:
 def ocr_pages(render: Callable[[int], Any], pages: list[int]) -> dict[int, list[Line]]:
     """The lines of each page in `pages` (0-based indexes), from the images `render(index)` makes; each page
     done is reported to the callback `reporting` set. Pages are rendered as workers free up."""
-    callback = _progress.get()
     pool = _executor()
     window = 2 * workers()
     pending: dict[Future[Any], int] = {}
     out: dict[int, list[Line]] = {}
     todo = list(pages)
     done = 0
-    if callback is not None:
-        callback(0, len(pages))
+    _progress.report(0, len(pages))
     from concurrent.futures import FIRST_COMPLETED, wait
 
     while todo or pending:
@@ -178,8 +167,7 @@ def ocr_pages(render: Callable[[int], Any], pages: list[int]) -> dict[int, list[
             index = pending.pop(future)
             out[index] = lines_of(future.result())
             done += 1
-            if callback is not None:
-                callback(done, len(pages))
+            _progress.report(done, len(pages))
     return out
 
 
