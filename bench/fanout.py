@@ -70,6 +70,10 @@ def main() -> None:
         pass
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     questions = questions[: args.limit]
+    absent = sorted({f for q in questions for f in q["evidence_files"] if not (corpus / f).is_file()})
+    if absent:  # scored as never found: say so rather than report a recall no answer could reach
+        print(f"warning: {len(absent)} evidence files are not in {corpus}: {', '.join(absent[:5])}",
+              file=sys.stderr)
     cited_recall, passage_recall, complete, value_share, latencies = [], [], 0, [], []
     for q in questions:
         started = time.perf_counter()

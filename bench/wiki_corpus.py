@@ -44,8 +44,24 @@ def index_dir(corpus: Path, chunking) -> Path:  # type: ignore[no-untyped-def]
 
 
 def file_name(key: str) -> str:
-    """The .txt file an article is written to."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:120] + ".txt"
+    """The .txt file an article is written to: runs of anything but ASCII letters and digits become one
+    "_", none at either end ("Washington, D.C." -> Washington_D_C.txt), the naming of the shared question
+    sets' `evidence_files` (../shared/fanout-questions.jsonl)."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")[:120] + ".txt"
+
+
+def file_names(keys: list[str]) -> dict[str, str]:
+    """Each key's file; a key whose name an earlier key (in the given order) already has gets "_2", "_3"..."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for key in keys:
+        name, n = file_name(key), 1
+        while name in taken:
+            n += 1
+            name = f"{file_name(key)[:-4]}_{n}.txt"
+        taken.add(name)
+        names[key] = name
+    return names
 
 
 def article_keys(limit: int | None = None) -> list[str]:
@@ -60,13 +76,17 @@ def materialise(limit: int | None = None) -> Path:
     data = summaries()
     keys = article_keys(limit)
     out = CACHE / f"wiki-{len(keys)}"
-    if out.is_dir() and len(list(out.glob("*.txt"))) == len(keys):
+    names = file_names(keys)
+    present = {p.name for p in out.glob("*.txt")} if out.is_dir() else set()
+    if present == set(names.values()):
         return out
     out.mkdir(parents=True, exist_ok=True)
+    for stale in present - set(names.values()):  # a corpus written under an older naming
+        (out / stale).unlink()
     for key in keys:
         item = data[key]
         title, extract = (item.get("title") or key).strip(), item["extract"].strip()
-        (out / file_name(key)).write_text(f"{title}\n\n{extract}\n", encoding="utf-8")
+        (out / names[key]).write_text(f"{title}\n\n{extract}\n", encoding="utf-8")
     return out
 
 
