@@ -41,7 +41,8 @@ class Retrieval:
 QUOTES_PER_PART = 2
 """A part's line shows at most this many quotes: a table of parts, not a page per part."""
 DEFAULT_MEMBERS = 6
-"""How many members of a set without a count ("the emperors of ...") are asked about."""
+"""How many members of a set without a count ("the emperors of ...") are asked about; "every" and "all"
+("every country in South America") ask about up to MAX_PARTS."""
 EXTRA_MEMBERS = 2
 """Members asked about beyond the count the question gives: a search finds members, not the ranking the
 question names ("the five smallest"), so a few more are asked, and the answer says what they rest on."""
@@ -166,16 +167,22 @@ def spread(asked: Sequence[Asked], k: int) -> tuple[Passage, ...]:
 def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Part]:
     """The members of the set a question is about, as the documents give them: the documents a search for
     the set and one for the whole question (`found`) bring up whose opening says they are of its kind ("Tokyo
-    ... is the capital and most populous city of Japan" for "cities"), at most EXTRA_MEMBERS more than its
-    count; not the documents
-    the set's phrase itself names ("the United States" in "the most populous cities in the United States")."""
+    ... is the capital and most populous city of Japan" for "cities"), or whose title names them by it
+    ("Arctic Ocean"), at most EXTRA_MEMBERS more than its count; not the documents the set's phrase itself
+    names ("the United States" in "the most populous cities in the United States"), nor a kind of the kind
+    ("Giant planet", "Capital city"). Those that mention what the phrase narrows the set by come first: the
+    most of its names ("in the United States", "of Jupiter"), then its superlative ("most populous",
+    "largest"); each in the order found."""
     assert plan.members is not None
-    wanted = min((plan.members.count or DEFAULT_MEMBERS) + EXTRA_MEMBERS, MAX_PARTS)
-    kind = _kind_pattern(plan.members.head)
+    every = plan.members.count is None and re.match(r"(?:every|all)\b", plan.members.text, re.I) is not None
+    wanted = MAX_PARTS if every else min((plan.members.count or DEFAULT_MEMBERS) + EXTRA_MEMBERS, MAX_PARTS)
+    head = plan.members.head
+    kind = _kind_pattern(head)
     phrase_words = set(re.findall(r"\w+", plan.members.text.lower()))
+    names, superlatives = _narrowing(plan.members.text, head)
     hits = sorted(found, key=lambda h: -h.score)
     owners = snapshot.chunk_documents([h.chunk_id for h in hits])
-    members: list[Part] = []
+    candidates: list[tuple[tuple[int, bool], Part]] = []
     seen: set[int] = set()
     for h in hits:
         doc_id = owners.get(h.chunk_id)
@@ -184,30 +191,70 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
         seen.add(doc_id)
         doc = snapshot.document(doc_id)
         title = doc.title.strip()
-        if not title or set(re.findall(r"\w+", title.lower())) <= phrase_words:
-            continue  # the set's own context ("Asia", "the United States"), not one of its members
-        if kind.search(_opening(doc.text, title)):
-            members.append(plan.for_subject(title, doc_id))
-            if len(members) >= wanted:
-                break
-    return members
+        if not title or set(re.findall(r"\w+", title.lower())) <= phrase_words or _a_kind_of(title, head):
+            continue  # the set's own context ("Asia", "the United States"), or a kind of member, not one
+        if kind.search(_opening(doc.text, title)) or _titled_as_kind(title, head):
+            lead = doc.text[:LEAD_CHARS]
+            narrows = (sum(n in lead for n in names), any(w in lead.lower() for w in superlatives))
+            candidates.append((narrows, plan.for_subject(title, doc_id)))
+    # the names first: they say which set ("of Jupiter"); a superlative only says which end of it
+    candidates.sort(key=lambda c: c[0], reverse=True)  # stable: in the order found within each
+    return [part for _, part in candidates[:wanted]]
+
+
+LEAD_CHARS = 1500
+"""How much of a member's text is looked at for what narrows the set: its opening paragraphs."""
+_NAME_RUN = re.compile(r"(?<![\w.])(?:[A-Z][\w&.'’-]*|[0-9]+[A-Z]\w*)(?:\s+(?:of\s+|the\s+)?[A-Z][\w&.'’-]*)*")
+_SUPERLATIVE = re.compile(r"\b(?:most|least)\s+([a-z]{4,})|\b([a-z]{2,}est)\b")
+_NOT_SUPERLATIVE = frozenset({"interest", "forest", "west", "rest", "test", "best", "latest", "honest", "modest",
+                              "request", "contest", "protest", "harvest", "southwest", "northwest", "midwest"})
+
+
+def _narrowing(phrase: str, head: str) -> tuple[list[str], list[str]]:
+    """What a set's phrase narrows it by: the names in it ("United States", "Jupiter", "G7") and its
+    superlatives' words ("populous" of "most populous", "largest"), not its kind word."""
+    body = re.sub(r"^\W*(?:the|each|every|all|both|of|these|those)\b\s*", "", phrase, flags=re.I)
+    kind_words = {head.lower(), singular_key(head.lower())}
+    names = [m.group(0) for m in _NAME_RUN.finditer(body) if m.group(0).lower() not in kind_words]
+    supers = [m.group(1) or m.group(2) for m in _SUPERLATIVE.finditer(body.lower())]
+    return names, [w for w in supers if w not in _NOT_SUPERLATIVE]
+
+
+def _a_kind_of(title: str, head: str) -> bool:
+    """Whether a title is a kind of the kind rather than one thing of it: the kind word in it in lower case, as
+    an encyclopedia titles a category ("Giant planet", "Capital city", "Sino-Tibetan languages"); a proper
+    name capitalises it ("Yellow River") or puts it in brackets ("Mercury (planet)")."""
+    plain = re.sub(r"\s*\([^)]*\)", "", title)
+    words = set(re.findall(r"[A-Za-z]+", plain))
+    return bool(words & {head.lower(), singular_key(head.lower())})
 
 
 def _kind_pattern(head: str) -> re.Pattern[str]:
     """How a member's opening says what it is: "is a / was the ... {kind}" with a few words between ("is the
-    capital and most populous city", "is a country"), the kind word the head of the phrase, not the kind
-    word anywhere ("... plays as a forward for the club")."""
+    capital and most populous city", "is a country", "is the smallest and least massive of Jupiter's four
+    Galilean moons"), the kind word the head of the phrase, not the kind word anywhere ("... plays as a
+    forward for the club")."""
     plural = head.lower()
     single = singular_key(plural)
-    return re.compile(rf"\b(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?(?:[\w'’,-]+\s+){{0,5}}?"
+    return re.compile(rf"\b(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?(?:[\w'’.,-]+\s+){{0,8}}?"
                       rf"(?:{re.escape(single)}|{re.escape(plural)})(?=\s*(?:[,.;:(]|$)|\s+{_AFTER_HEAD})", re.I)
 
 
 _AFTER_HEAD = (r"(?:of|in|on|at|and|or|that|which|who|whose|with|located|situated|founded|based|from|by|for|"
-               r"to|near|between|known|named|called|consisting|comprising)\b")
+               r"to|near|between|known|named|called|consisting|comprising|after|along|across|within|off|"
+               r"outside|beyond|around|behind|below|above|under|among|since|than|\w+ly\s+\w+ed|\w+ing)\b")
 """Words that may follow the kind word when it is the head of what the opening calls the document ("a country
-in East Asia", "the fourth planet from the Sun"), not a word qualifying another noun ("a club-and-ball
-sport", "an annual club association football competition")."""
+in East Asia", "the fourth planet from the Sun", "a country primarily located in Western Europe", "the
+farthest known planet orbiting the Sun"), not a word qualifying another noun ("a club-and-ball sport", "an
+annual club association football competition")."""
+
+
+def _titled_as_kind(title: str, head: str) -> bool:
+    """Whether a title names its thing by the kind ("Arctic Ocean" for "oceans", "Yukon River" for "rivers",
+    "Lake Victoria" for "lakes"): its first or last word is the kind word."""
+    words = re.findall(r"[A-Za-z]+", re.sub(r"\s*\([^)]*\)", "", title))
+    single = singular_key(head.lower()).capitalize()
+    return len(words) >= 2 and single in (words[0], words[-1])
 
 
 def _opening(text: str, title: str) -> str:

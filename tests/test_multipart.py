@@ -136,3 +136,66 @@ def test_questions_embedded_together_are_embedded_as_one_by_one(hash_embedder) -
     together = hash_embedder.embed_queries(texts)
     assert together.shape == (2, hash_embedder.dim)
     assert np.allclose(together, np.stack([hash_embedder.embed_query(t) for t in texts]))
+
+
+MOONS = {
+    "Ganymede (moon)": "Ganymede is a natural satellite of Jupiter and the largest moon in the Solar System.",
+    "Io (moon)": "Io is the innermost and second smallest of the four Galilean moons of Jupiter. It has volcanoes.",
+    "Callisto (moon)": "Callisto is the second-largest moon of Jupiter, after Ganymede.",
+    "Titan (moon)": "Titan is the largest moon of Saturn and the second-largest moon in the Solar System.",
+    "Rhea (moon)": "Rhea is the second-largest moon of Saturn and the ninth-largest moon in the Solar System.",
+    "Iapetus (moon)": "Iapetus is the third-largest moon of Saturn and the eleventh-largest moon overall.",
+    "Dione (moon)": "Dione is the fourth-largest moon of Saturn, a large moon made of ice.",
+    "Irregular moon": "An irregular moon is a moon that follows a distant, inclined orbit around its planet. The "
+                      "largest moons of Jupiter and Saturn are regular moons.",
+}
+
+
+def test_a_sets_members_are_those_its_phrase_narrows_it_to_not_kinds_of_the_kind(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                                  hash_embedder) -> None:
+    from qa.config import Settings
+    from qa.engine import Engine
+    from qa.multipart import set_members
+    from qa.retrieval import Hit
+
+    root = tmp_path / "moons"
+    root.mkdir()
+    for title, body in MOONS.items():
+        (root / f"{title.replace(' ', '_')}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    engine = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=hash_embedder)
+    for _ in engine.prepare():
+        pass
+    question = "What are the diameters of the two largest moons of Jupiter?"
+    try:
+        with engine._reading() as snapshot:
+            plan = engine._plan(snapshot, question)
+            assert plan is not None and plan.members is not None
+            # as a search might find them: the category first, Saturn's moons before Jupiter's
+            order = ["Irregular moon", "Titan (moon)", "Rhea (moon)", "Iapetus (moon)", "Dione (moon)",
+                     "Io (moon)", "Callisto (moon)", "Ganymede (moon)"]
+            owners = snapshot.chunk_documents(list(range(snapshot.keyword_chunks())))
+            chunk_of = {snapshot.document(doc).title: chunk for chunk, doc in owners.items()}
+            found = [Hit(chunk_of[title], 1.0 - rank / 10, 0.5, 0.5) for rank, title in enumerate(order)]
+            members = [p.label for p in set_members(snapshot, plan, found)]
+        answer = engine.ask(question)
+    finally:
+        engine.close()
+    # two asked, four looked at: Jupiter's three first, those that say "largest" before Io (whose opening has
+    # eight words before "moons"), then the first found of the rest; the category of moons is not one of them
+    assert members == ["Callisto (moon)", "Ganymede (moon)", "Io (moon)", "Titan (moon)"]
+    assert {"Ganymede (moon)", "Io (moon)", "Callisto (moon)"} <= {p.label for p in answer.parts}
+
+
+def test_what_an_opening_or_title_says_a_member_is() -> None:
+    from qa.multipart import _a_kind_of, _kind_pattern, _narrowing, _titled_as_kind
+
+    country, planet = _kind_pattern("countries"), _kind_pattern("planets")
+    assert country.search("France, officially the French Republic, is a country primarily located in Western Europe.")
+    assert planet.search("Neptune is the eighth and farthest known planet orbiting the Sun.")
+    assert not country.search("Cricket is a bat-and-ball game played between two teams.")
+    assert _titled_as_kind("Arctic Ocean", "oceans") and _titled_as_kind("Lake Victoria", "lakes")
+    assert not _titled_as_kind("Giant planet", "planets") and not _titled_as_kind("Ocean", "oceans")
+    assert _a_kind_of("Giant planet", "planets") and _a_kind_of("Capital city", "cities")
+    assert not _a_kind_of("Mercury (planet)", "planets") and not _a_kind_of("Yellow River", "rivers")
+    assert _narrowing("the 5 most populous cities in the United States", "cities") == (["United States"], ["populous"])
+    assert _narrowing("the G7 countries", "countries") == (["G7"], [])
