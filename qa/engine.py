@@ -378,7 +378,7 @@ class Engine:
         are made in one model call."""
         from qa.answer import compose
         from qa.multipart import Retrieval
-        from qa.retrieval import retrieve
+        from qa.retrieval import retrieve, retrieve_within
 
         vectors: dict[str, np.ndarray] = {}
 
@@ -394,12 +394,18 @@ class Engine:
         def search(text: str, depth: int) -> list[Hit]:
             return retrieve(snapshot, vector(text), text, depth, self.tuning, scope)
 
-        def ask(text: str, depth: int) -> tuple[list[Hit], Answer]:
-            hits = search(text, depth)
-            return hits, compose(snapshot, hits, vector(text), text, text, warnings, self.tuning,
+        def answered(text: str, hits: list[Hit], qvec: np.ndarray) -> tuple[list[Hit], Answer]:
+            return hits, compose(snapshot, hits, qvec, text, text, warnings, self.tuning,
                                  self.embedder.relevance_floor, self._current_text)
 
-        return Retrieval(ask, search, embed)
+        def ask(text: str, depth: int) -> tuple[list[Hit], Answer]:
+            return answered(text, search(text, depth), vector(text))
+
+        def ask_within(text: str, doc_id: int, depth: int) -> tuple[list[Hit], Answer]:
+            return answered(text, retrieve_within(snapshot, vector(text), text, doc_id, depth, self.tuning),
+                            vector(text))
+
+        return Retrieval(ask, search, embed, ask_within)
 
     @staticmethod
     def _plan(snapshot: Snapshot, question: str) -> Plan | None:

@@ -146,3 +146,30 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
     hits = [Hit(i, fused[i], dense[i], keyword.get(i, 0.0), named.get(i, 0.0)) for i in dense]
     hits.sort(key=lambda h: (-h.score, h.chunk_id))
     return hits[:k]
+
+
+def retrieve_within(snapshot: Snapshot, qvec: np.ndarray, question: str, doc_id: int, k: int,
+                    tuning: Tuning = Tuning()) -> list[Hit]:
+    """The `k` best chunks of one document for a question (a set's member asked about, qa/multipart.py),
+    ranked as `retrieve` ranks them, without a search of the whole index: its chunks' cosines, the best
+    blended with their best sentence's, plus how strongly the question names the document. No keyword score:
+    every candidate is the document's own, so it would not tell them apart from other documents' anyway."""
+    import numpy as np
+
+    ids = snapshot.chunks_of(doc_id, WITHIN_CHUNKS)
+    if not ids or k <= 0:
+        return []
+    cosines = snapshot.dense_scores(ids, qvec)
+    depth = min(len(ids), max(50, 10 * k))
+    best = np.argsort(-cosines, kind="stable")[:depth]
+    dense = {ids[i]: float(cosines[i]) for i in best}
+    if tuning.maxsim_weight:
+        dense = _with_maxsim(snapshot, qvec, dense, tuning.maxsim_weight)
+    named = title_evidence(snapshot, question, tuning).get(doc_id, 0.0) if tuning.title_weight else 0.0
+    hits = [Hit(i, d + tuning.title_weight * named, d, 0.0, named) for i, d in dense.items()]
+    hits.sort(key=lambda h: (-h.score, h.chunk_id))
+    return hits[:k]
+
+
+WITHIN_CHUNKS = 100_000
+"""Most chunks of one document `retrieve_within` scores (one cosine each, then the best 10 k by sentence)."""

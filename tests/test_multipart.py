@@ -199,3 +199,70 @@ def test_what_an_opening_or_title_says_a_member_is() -> None:
     assert not _a_kind_of("Mercury (planet)", "planets") and not _a_kind_of("Yellow River", "rivers")
     assert _narrowing("the 5 most populous cities in the United States", "cities") == (["United States"], ["populous"])
     assert _narrowing("the G7 countries", "countries") == (["G7"], [])
+
+
+def test_a_members_passages_are_its_own_documents_ranked_as_a_search_ranks_them(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                                hash_embedder) -> None:
+    from dataclasses import replace
+
+    from index.filters import parse_where
+    from qa.config import Settings, Tuning
+    from qa.engine import Engine
+    from qa.retrieval import retrieve, retrieve_within
+
+    root = tmp_path / "long"
+    root.mkdir()
+    body = " ".join(f"Sentence {i} says the river at bend {i} is {i * 7} metres wide and carries barges."
+                    for i in range(120))
+    (root / "Danube.txt").write_text(f"Danube\n\n{body}\n", encoding="utf-8")
+    (root / "Rhine.txt").write_text("Rhine\n\nThe Rhine is a river in Europe. It is 1,230 km long.\n",
+                                    encoding="utf-8")
+    engine = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=hash_embedder)
+    for _ in engine.prepare():
+        pass
+    question = "How wide is the Danube at bend 37?"
+    tuning = replace(Tuning(), bm25_weight=0.0)  # retrieve_within has no keyword score
+    try:
+        with engine._reading() as snapshot:
+            doc = next(d for d in snapshot.chunk_documents(list(range(snapshot.keyword_chunks()))).values()
+                       if snapshot.document(d).title == "Danube")
+            qvec = hash_embedder.embed_query(question)
+            within = retrieve_within(snapshot, qvec, question, doc, 4, tuning)
+            searched = retrieve(snapshot, qvec, question, 4, tuning, parse_where("path:Danube.txt"))
+            owners = snapshot.chunk_documents([h.chunk_id for h in within])
+    finally:
+        engine.close()
+    assert len(within) == 4 and set(owners.values()) == {doc}
+    assert [(h.chunk_id, round(h.score, 6)) for h in within] == [(h.chunk_id, round(h.score, 6)) for h in searched]
+
+
+def test_a_sets_members_are_asked_of_their_own_documents(engine, hash_embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import qa.retrieval
+
+    calls: list[list[str]] = []
+    embed = type(hash_embedder).embed_queries
+
+    def counted(self, texts):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return embed(self, texts)
+
+    searched: list[str] = []
+    search = qa.retrieval.retrieve
+
+    def watched(snapshot, qvec, question, *args, **kwargs):  # type: ignore[no-untyped-def]
+        searched.append(question)
+        return search(snapshot, qvec, question, *args, **kwargs)
+
+    monkeypatch.setattr(type(hash_embedder), "embed_queries", counted)
+    monkeypatch.setattr(qa.retrieval, "retrieve", watched)
+    answer = engine.ask("What are the capitals of the three largest countries?")
+    members = [p for p in answer.parts if p.label != "The three largest countries"]
+    assert len(members) >= 3
+    # two model calls (the question and the set's phrase, then the members' questions) and two searches of the
+    # whole index (the question, the set's phrase); each member's passages come from its own document
+    assert calls == [["What are the capitals of the three largest countries?", "the three largest countries"],
+                     [p.question for p in members]]
+    assert searched == ["What are the capitals of the three largest countries?", "the three largest countries"]
+    for part in members:
+        assert not part.abstained
+        assert {answer.citations[n - 1].source for n in part.citations} == {f"{part.label.replace(' ', '_')}.txt"}
