@@ -106,13 +106,15 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     if not whole.abstained:
         label = plan.members.text[:1].upper() + plan.members.text[1:]
         asked.insert(0, Asked(Part(question, label), hits, whole))
-    return combine(question, asked, k, lead, warnings)
+    # the whole question's closest passages fill the list when the members' run out, answered or not
+    return combine(question, asked, k, lead, warnings, () if not whole.abstained else whole.passages)
 
 
 def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",
-            warnings: tuple[str, ...] = ()) -> Answer:
+            warnings: tuple[str, ...] = (), more: Sequence[Passage] = ()) -> Answer:
     """One answer from the parts' answers: their citations numbered anew (a quote two parts share keeps one
-    number), a line per answered part, then a line per part the documents do not answer."""
+    number), a line per answered part, then a line per part the documents do not answer. The passages are
+    the parts', spread over them, then `more` while fewer than `k`."""
     citations: list[Citation] = []
     numbers: dict[tuple[str, int, int], int] = {}
     results: list[PartAnswer] = []
@@ -137,7 +139,12 @@ def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",
     lines += [r.text for r in results if r.abstained]
     confidence = sum(a.answer.confidence for a in asked) / len(asked) if asked else 0.0
     unmentioned = () if answered else tuple(dict.fromkeys(u for a in asked for u in a.answer.unmentioned))
-    return Answer(question, "\n".join(lines), not answered, tuple(citations), spread(asked, k), warnings,
+    passages = spread(asked, k)
+    if len(passages) < k and more:
+        shown = {(p.source, p.start) for p in passages}
+        extra = [p for p in more if (p.source, p.start) not in shown][: k - len(passages)]
+        passages = tuple(replace(p, rank=i) for i, p in enumerate((*passages, *extra), start=1))
+    return Answer(question, "\n".join(lines), not answered, tuple(citations), passages, warnings,
                   confidence=confidence, unmentioned=unmentioned, parts=tuple(results))
 
 
@@ -198,7 +205,9 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
         title = doc.title.strip()
         if not title or set(re.findall(r"\w+", title.lower())) <= phrase_words or _a_kind_of(title, head):
             continue  # the set's own context ("Asia", "the United States"), or a kind of member, not one
-        if kind.search(_opening(doc.text, title)) or _titled_as_kind(title, head):
+        opening = _opening(doc.text, title)
+        if kind.search(opening) or _titled_as_kind(title, head) or \
+                (head.lower() in PERSON_KINDS and _PERSON.search(opening) is not None):
             lead = doc.text[:LEAD_CHARS]
             narrows = (sum(n in lead for n in names), any(w in lead.lower() for w in superlatives))
             candidates.append((narrows, plan.for_subject(title, doc_id)))
@@ -238,20 +247,72 @@ def _kind_pattern(head: str) -> re.Pattern[str]:
     """How a member's opening says what it is: "is a / was the ... {kind}" with a few words between ("is the
     capital and most populous city", "is a country", "is the smallest and least massive of Jupiter's four
     Galilean moons"), the kind word the head of the phrase, not the kind word anywhere ("... plays as a
-    forward for the club")."""
+    forward for the club"). The kind word is the head's, or a word an encyclopedia says such a thing is by
+    (KIND_SYNONYMS: a brand's opening says "company", a moon's may say "natural satellite")."""
     plural = head.lower()
-    single = singular_key(plural)
+    words = {singular_key(plural), plural, *KIND_SYNONYMS.get(plural, ())}
+    kinds = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"\b(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?(?:[\w'’.,-]+\s+){{0,8}}?"
-                      rf"(?:{re.escape(single)}|{re.escape(plural)})(?=\s*(?:[,.;:(]|$)|\s+{_AFTER_HEAD})", re.I)
+                      rf"(?:{kinds})(?=\s*(?:[,.;:(]|$)|\s+{_AFTER_HEAD})", re.I)
+
+
+_PLACES = ("country", "nation", "state", "kingdom", "republic", "city-state", "sultanate", "emirate", "principality",
+           "federation", "monarchy", "territory")
+_FIRMS = ("company", "corporation", "conglomerate", "brand", "business", "firm", "manufacturer", "retailer",
+          "chain", "multinational", "automaker", "carmaker", "airline", "bank")
+KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "countries": _PLACES, "nations": _PLACES, "states": _PLACES,
+    "cities": ("city", "capital", "metropolis", "megacity", "municipality", "town", "conurbation"),
+    "capitals": ("capital", "city"),
+    "towns": ("town", "city", "village", "municipality"),
+    "companies": _FIRMS, "corporations": _FIRMS, "brands": _FIRMS, "manufacturers": _FIRMS,
+    "moons": ("moon", "satellite"), "planets": ("planet",), "stars": ("star",),
+    "elements": ("element", "metal", "metalloid", "gas", "nonmetal", "halogen"),
+    "mountains": ("mountain", "peak", "volcano", "massif", "summit"),
+    "islands": ("island", "isle", "atoll"), "rivers": ("river", "watercourse", "waterway"),
+    "lakes": ("lake", "reservoir"), "oceans": ("ocean", "sea"), "seas": ("sea", "gulf", "bay"),
+    "deserts": ("desert",),
+    "universities": ("university", "college", "institute", "school"),
+    "colleges": ("college", "university", "school"), "schools": ("school", "college", "university", "academy"),
+    "teams": ("team", "club", "franchise", "side"), "clubs": ("club", "team", "society"),
+    "bands": ("band", "group", "duo", "trio", "quartet"),
+    "languages": ("language", "dialect", "lingua franca"),
+    "films": ("film", "movie", "picture"), "movies": ("film", "movie"),
+    "books": ("book", "novel", "work", "treatise"), "novels": ("novel", "book"),
+    "songs": ("song", "single", "ballad"), "albums": ("album", "record"),
+    "empires": ("empire", "state", "dynasty"), "dynasties": ("dynasty", "house", "family"),
+    "parties": ("party",), "organizations": ("organization", "organisation", "agency", "body", "alliance"),
+    "organisations": ("organisation", "organization", "agency", "body", "alliance"),
+    "animals": ("animal", "mammal", "bird", "fish", "reptile", "amphibian", "insect", "species", "cat", "dog",
+                "shark", "whale"),
+    "fish": ("fish", "shark", "ray", "eel"), "whales": ("whale", "cetacean"), "birds": ("bird",),
+    "landmarks": ("landmark", "monument", "statue", "building", "tower", "site", "structure", "temple"),
+    "wonders": ("wonder", "monument", "statue", "site", "structure", "temple", "city", "wall", "mausoleum",
+                "pyramid", "tomb", "amphitheatre", "amphitheater"),
+    "buildings": ("building", "skyscraper", "tower", "structure"),
+    "airports": ("airport",), "airlines": ("airline", "carrier"), "cars": ("car", "automobile", "vehicle"),
+    "religions": ("religion", "faith", "belief"), "currencies": ("currency",), "games": ("game",),
+    "sports": ("sport", "game"), "parks": ("park",),
+}
+"""What an encyclopedia's opening calls a member of a set of each kind, beyond the kind's own word."""
+PERSON_KINDS = frozenset(
+    """players athletes presidents leaders rulers emperors kings queens monarchs founders ceos artists singers
+    musicians actors writers authors scientists laureates winners celebrities people members hosts""".split())
+"""Kinds whose members are people: a member's opening says it is a person, whatever its occupation."""
+_PERSON = re.compile(r"\((?:born\b|[^)]*?\b\d{3,4}\s*[–-]\s*(?:\w+\s+)?\d{1,4}\b)|"
+                     r"\b(?:is|was)\s+(?:an?|the)\s+(?:[A-Z][\w-]+\s+){1,3}(?:[\w-]+\s+){0,4}?"
+                     r"(?:[a-z]+(?:ist|er|or|ian|ant|ent|man|woman|arch|eur|ess|ee))\b")
+"""An opening that says who someone is: a life's dates or "born" in brackets, or "was an American physicist"."""
 
 
 _AFTER_HEAD = (r"(?:of|in|on|at|and|or|that|which|who|whose|with|located|situated|founded|based|from|by|for|"
                r"to|near|between|known|named|called|consisting|comprising|after|along|across|within|off|"
-               r"outside|beyond|around|behind|below|above|under|among|since|than|\w+ly\s+\w+ed|\w+ing)\b")
+               r"outside|beyond|around|behind|below|above|under|among|since|than|\w+ly\s+\w+ed|\w+ing|"
+               r"\w+ed\s+(?:in|at|by|on|from|to|for|with|near))\b")
 """Words that may follow the kind word when it is the head of what the opening calls the document ("a country
 in East Asia", "the fourth planet from the Sun", "a country primarily located in Western Europe", "the
-farthest known planet orbiting the Sun"), not a word qualifying another noun ("a club-and-ball sport", "an
-annual club association football competition")."""
+farthest known planet orbiting the Sun", "a technology company headquartered in"), not a word qualifying
+another noun ("a club-and-ball sport", "an annual club association football competition")."""
 
 
 def _titled_as_kind(title: str, head: str) -> bool:

@@ -127,6 +127,8 @@ def test_a_set_is_answered_for_the_members_the_documents_give(engine) -> None:  
     assert sorted(labels) == ["Bosnia and Herzegovina", "Canada", "China", "France"]
     assert "a search for it finds" in answer.text.split("\n")[0]
     assert all(not p.abstained for p in answer.parts)
+    # the members' four passages, then the whole question's closest (it found no list): k = 5 in all
+    assert len(answer.passages) == 5 and "Volcano.txt" in {p.source for p in answer.passages}
 
 
 def test_questions_embedded_together_are_embedded_as_one_by_one(hash_embedder) -> None:  # type: ignore[no-untyped-def]
@@ -187,12 +189,22 @@ def test_a_sets_members_are_those_its_phrase_narrows_it_to_not_kinds_of_the_kind
 
 
 def test_what_an_opening_or_title_says_a_member_is() -> None:
-    from qa.multipart import _a_kind_of, _kind_pattern, _narrowing, _titled_as_kind
+    from qa.multipart import _PERSON, _a_kind_of, _kind_pattern, _narrowing, _titled_as_kind
 
     country, planet = _kind_pattern("countries"), _kind_pattern("planets")
     assert country.search("France, officially the French Republic, is a country primarily located in Western Europe.")
     assert planet.search("Neptune is the eighth and farthest known planet orbiting the Sun.")
     assert not country.search("Cricket is a bat-and-ball game played between two teams.")
+    # a kind's other words: a brand's opening says "company", a moon's "natural satellite"
+    assert _kind_pattern("brands").search("Apple Inc. is an American multinational technology company "
+                                          "headquartered in Cupertino, California.")
+    assert _kind_pattern("moons").search("Ganymede is a natural satellite of Jupiter.")
+    assert not _kind_pattern("brands").search("Paris is the capital and largest city of France.")
+    # people, by what they are
+    assert _PERSON.search("John Bardeen was an American physicist.")
+    assert _PERSON.search("Marie Curie was a Polish and naturalised-French physicist and chemist.")
+    assert _PERSON.search("Alan Turing (23 June 1912 – 7 June 1954) was a mathematician.")
+    assert not _PERSON.search("The Nobel Prizes are awards administered by the Nobel Foundation.")
     assert _titled_as_kind("Arctic Ocean", "oceans") and _titled_as_kind("Lake Victoria", "lakes")
     assert not _titled_as_kind("Giant planet", "planets") and not _titled_as_kind("Ocean", "oceans")
     assert _a_kind_of("Giant planet", "planets") and _a_kind_of("Capital city", "cities")
