@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from index.build import BuildEvent, BuildRunner, Notice, build, is_stale
+from index.build import BuildEvent, Notice, is_stale
 from index.embedding import Embedder, load_embedder
 from index.errors import (
     CorpusError,
@@ -40,6 +40,7 @@ from qa.types import Answer, Passage, Question
 if TYPE_CHECKING:
     import numpy as np
 
+    from index.build import BuildRunner
     from qa.generate import OnSentence
     from qa.multipart import Retrieval
     from qa.parts import Plan
@@ -217,6 +218,8 @@ class Engine:
         if not self.store.exists():
             yield Notice(f"Building the index of {self.settings.corpus} (first run)…")
             yield from self._install_notices()
+            from index.build import build
+
             yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking,
                                  runner=self.runner)
         else:
@@ -232,6 +235,8 @@ class Engine:
                 if stale:
                     yield Notice("The corpus changed since it was indexed; updating the index…")
             if stale:
+                from index.build import build
+
                 yield from self._install_notices()
                 try:
                     yield from build(self.settings.corpus, self.store, self.embedder, params=self.chunking,
@@ -272,6 +277,8 @@ class Engine:
         self._check_corpus()
         if self._updating.locked():
             yield Notice("Waiting for the index update in progress to finish…")
+        from index.build import build
+
         yield from self._install_notices()
         with self._updating:
             yield from build(self.settings.corpus, self.store, self.embedder, rebuild=rebuild,

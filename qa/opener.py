@@ -27,7 +27,6 @@ import json
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -136,6 +135,8 @@ def _default_app(mime: str, which: Which) -> str | None:
     """The executable of the desktop's default application for a MIME type (from its .desktop name)."""
     if which("xdg-mime") is None:
         return None
+    import subprocess  # here, as in run(): `qa ask` imports this module for `remember`, which runs nothing
+
     try:
         out = subprocess.run(["xdg-mime", "query", "default", mime], capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
@@ -199,6 +200,8 @@ def plan(target: Target, env: Mapping[str, str] | None = None, which: Which = sh
 
 def run(how: Plan) -> None:
     """Run the plan: an editor in the foreground (its exit status is its own), a viewer detached."""
+    import subprocess
+
     assert how.command is not None
     try:
         if how.terminal:

@@ -13,11 +13,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from index.build.events import BuildEvent, BuildSummary, FileSkipped, Notice, Progress
 from index.build.spill import EMBED_WINDOW, Job, Loaded, Spill, Stash
+from index.build.stale import index_folder, scan_exclusion
 from index.errors import CorpusError, IndexOutdated, IndexWriteError
 from index.memory import limit_arenas, release_freed_memory
 from index.reading import ocr
@@ -53,90 +54,6 @@ RUNNER_WINDOW = 65_536
 """Jobs per call to a runner, at least (`BuildRunner.window`): what this process holds of the corpus's texts
 while a cluster embeds them."""
 
-@dataclass(frozen=True)
-class Progress:
-    """A step of a build: `done` of `total` items in `stage` (reading, embedding, writing)."""
-
-    stage: str
-    """What is happening."""
-    done: int
-    """Items finished."""
-    total: int
-    """Items in this stage."""
-    amount: int = 0
-    """Work done in this stage, in a unit that costs about the same everywhere (bytes of the files read,
-    characters of the chunks embedded): items vary in size, so an estimate of the time left is based on
-    this. 0 where not measured."""
-    amount_total: int = 0
-    """Work in this stage, in the unit of `amount` (0: not measured)."""
-
-
-@dataclass(frozen=True)
-class FileSkipped:
-    """A file that will not be indexed; reported as it is found."""
-
-    skipped: Skipped
-    """Which file and why."""
-
-
-@dataclass(frozen=True)
-class BuildSummary:
-    """What a build did; the last event of every build."""
-
-    documents: int
-    """Documents in the index now."""
-    chunks: int
-    """Chunks in the index now."""
-    embedded: int
-    """Chunks embedded during this run (0 when nothing changed)."""
-    removed: int
-    """Documents dropped because their file is gone."""
-    skipped: tuple[Skipped, ...]
-    """Files found but not indexed."""
-    seconds: float
-    """Wall time of the build."""
-    updated: bool
-    """Whether a new index generation was written."""
-    index: str = ""
-    """Index folder."""
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-    """Anything else worth telling the user."""
-    changed: int = 0
-    """Documents read and embedded during this run because their file is new or its content changed."""
-    ignored: dict[str, int] = field(default_factory=dict)
-    """Files in formats corpus-qa does not read, counted by extension (`{".png": 3}`), and under "(.qaignore)"
-    the files and folders the corpus's .qaignore left out."""
-
-    def to_dict(self) -> dict[str, object]:
-        from index.reading.scan import EXCLUDED
-
-        return {
-            "documents": self.documents,
-            "chunks": self.chunks,
-            "embedded": self.embedded,
-            "removed": self.removed,
-            "skipped": len(self.skipped),
-            "skipped_files": [{"source": s.source, "reason": s.reason} for s in self.skipped],
-            "seconds": round(self.seconds, 3),
-            "updated": self.updated,
-            "index": self.index,
-            "ignored": {ext: n for ext, n in sorted(self.ignored.items(), key=lambda x: (-x[1], x[0]))
-                        if ext != EXCLUDED},
-            "excluded": self.ignored.get(EXCLUDED, 0),
-        }
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something to tell the user during a build or preparation that is not an error."""
-
-    message: str
-    """The text to show."""
-    warning: bool = False
-    """Something the answer depends on: shown even where progress chatter is hidden (`qa ask`)."""
-
-
-BuildEvent = Progress | FileSkipped | BuildSummary | Notice
 
 """A file read by a runner: its Document (or why it could not be read) and its chunks (None: not chunked yet)."""
 
@@ -296,30 +213,6 @@ def _spill_folder(index: IndexStore) -> Path | None:
     from index.paths import scratch_dir
 
     return scratch_dir()
-
-
-def index_folder(index: IndexStore | str) -> Path | None:
-    """The local folder an index store lives in (skipped when it is inside the corpus), if it has one."""
-    location = index if isinstance(index, str) else index.location
-    return Path(location) if location and "://" not in location else None
-
-
-def scan_exclusion(index: IndexStore | str) -> Path | None:
-    """What a corpus scan leaves out: the index's own folder (a local index, or Milvus Lite's data folder),
-    which may be inside the corpus or be the corpus folder itself."""
-    location = index if isinstance(index, str) else index.location
-    if location.startswith("milvus:///"):
-        from urllib.parse import urlsplit
-
-        return Path(urlsplit(location).path)
-    return index_folder(index)
-
-
-def is_stale(corpus: Path, snapshot: IndexReader, index: IndexStore | str | None = None) -> bool:
-    """Whether any file was added, removed or touched since the snapshot was built (stats only)."""
-    exclude = scan_exclusion(index) if index is not None else None
-    current = {s.source: s.key for s in scan_corpus(corpus, exclude)}
-    return current != snapshot.file_stats()
 
 
 def build(
