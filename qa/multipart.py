@@ -46,7 +46,7 @@ QUOTES_PER_PART = 2
 DEFAULT_MEMBERS = 6
 """How many members of a set without a count ("the emperors of ...") are asked about; "every" and "all"
 ("every country in South America") ask about up to MAX_PARTS."""
-EXTRA_MEMBERS = 2
+EXTRA_MEMBERS = 3
 """Members asked about beyond the count the question gives: a search finds members, not the ranking the
 question names ("the five smallest"), so a few more are asked, and the answer says what they rest on."""
 MEMBER_DEPTH = 40
