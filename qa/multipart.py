@@ -247,15 +247,19 @@ def _kind_pattern(head: str) -> re.Pattern[str]:
     """How a member's opening says what it is: "is a / was the ... {kind}" with a few words between ("is the
     capital and most populous city", "is a country", "is the smallest and least massive of Jupiter's four
     Galilean moons"), the kind word the head of the phrase, not the kind word anywhere ("... plays as a
-    forward for the club"). The kind word is the head's, or a word an encyclopedia says such a thing is by
-    (KIND_SYNONYMS: a brand's opening says "company", a moon's may say "natural satellite")."""
+    forward for the club", "a sport in which players use clubs"). The kind word is the head's, or a word an
+    encyclopedia says such a thing is by (KIND_SYNONYMS: a brand's opening says "company", a moon's may say
+    "natural satellite")."""
     plural = head.lower()
     words = {singular_key(plural), plural, *KIND_SYNONYMS.get(plural, ())}
     kinds = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"\b(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?(?:[\w'’.,-]+\s+){{0,8}}?"
-                      rf"(?:{kinds})(?=\s*(?:[,.;:(]|$)|\s+{_AFTER_HEAD})", re.I)
+    return re.compile(rf"\b(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?"
+                      rf"(?:(?!{_CLAUSE})[\w'’.,-]+\s+){{0,8}}?(?:{kinds})(?=\s*(?:[,.;:(]|$)|\s+{_AFTER_HEAD})", re.I)
 
 
+_CLAUSE = r"(?:which|that|who|whom|whose|where|when|while|whereas)\b"
+"""A word that starts a clause: the kind word after one is not what the opening calls the document ("Golf is
+a club-and-ball sport in which players use various clubs")."""
 _PLACES = ("country", "nation", "state", "kingdom", "republic", "city-state", "sultanate", "emirate", "principality",
            "federation", "monarchy", "territory")
 _FIRMS = ("company", "corporation", "conglomerate", "brand", "business", "firm", "manufacturer", "retailer",

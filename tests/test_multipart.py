@@ -196,6 +196,10 @@ def test_what_an_opening_or_title_says_a_member_is() -> None:
     assert country.search("France, officially the French Republic, is a country primarily located in Western Europe.")
     assert planet.search("Neptune is the eighth and farthest known planet orbiting the Sun.")
     assert not country.search("Cricket is a bat-and-ball game played between two teams.")
+    assert not _kind_pattern("clubs").search("Golf is a club-and-ball sport in which players use various clubs to "
+                                             "hit balls into a series of holes.")
+    assert _kind_pattern("moons").search("Io is the innermost and second smallest of the four Galilean moons of "
+                                         "Jupiter.")
     # a kind's other words: a brand's opening says "company", a moon's "natural satellite"
     assert _kind_pattern("brands").search("Apple Inc. is an American multinational technology company "
                                           "headquartered in Cupertino, California.")
