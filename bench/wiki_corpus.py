@@ -47,7 +47,7 @@ def file_name(key: str) -> str:
     """The .txt file an article is written to: runs of anything but ASCII letters and digits become one
     "_", none at either end ("Washington, D.C." -> Washington_D_C.txt), the naming of the shared question
     sets' `evidence_files` (../shared/fanout-questions.jsonl)."""
-    return re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")[:120] + ".txt"
+    return (re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")[:120].rstrip("_") or "untitled") + ".txt"
 
 
 def file_names(keys: list[str]) -> dict[str, str]:

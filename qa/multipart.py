@@ -179,19 +179,21 @@ def spread(asked: Sequence[Asked], k: int) -> tuple[Passage, ...]:
 def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Part]:
     """The members of the set a question is about, as the documents give them: the documents a search for
     the set and one for the whole question (`found`) bring up whose opening says they are of its kind ("Tokyo
-    ... is the capital and most populous city of Japan" for "cities"), or whose title names them by it
-    ("Arctic Ocean"), at most EXTRA_MEMBERS more than its count; not the documents the set's phrase itself
-    names ("the United States" in "the most populous cities in the United States"), nor a kind of the kind
-    ("Giant planet", "Capital city"). Those that mention what the phrase narrows the set by come first: the
-    most of its names ("in the United States", "of Jupiter"), then its superlative ("most populous",
-    "largest"); each in the order found."""
+    ... is the capital and most populous city of Japan" for "cities"; a person, for a kind of people), or whose
+    title names them by it ("Arctic Ocean"), at most EXTRA_MEMBERS more than its count; not the documents the
+    set's phrase itself names ("the United States" in "the most populous cities in the United States"), nor a
+    kind of the kind (its opening defines a class: "A giant planet is ..."; or its title is a plural:
+    "Sino-Tibetan languages"). Those that mention what the phrase narrows the set by come first: the most of
+    its names ("in the United States", "of Jupiter"), then its superlative ("most populous", "largest"); each
+    in the order found."""
     assert plan.members is not None
     every = plan.members.count is None and re.match(r"(?:every|all)\b", plan.members.text, re.I) is not None
     wanted = MAX_PARTS if every else min((plan.members.count or DEFAULT_MEMBERS) + EXTRA_MEMBERS, MAX_PARTS)
-    head = plan.members.head
-    kind = _kind_pattern(head)
+    key = kind_key(plan.members.head)
+    kind = _kind_pattern(key)
+    people = key in _PERSON_KEYS
     phrase_words = set(re.findall(r"\w+", plan.members.text.lower()))
-    names, superlatives = _narrowing(plan.members.text, head)
+    names, superlatives = _narrowing(plan.members.text, plan.members.head)
     hits = sorted(found, key=lambda h: -h.score)
     owners = snapshot.chunk_documents([h.chunk_id for h in hits])
     candidates: list[tuple[tuple[int, bool], Part]] = []
@@ -203,23 +205,39 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
         seen.add(doc_id)
         doc = snapshot.document(doc_id)
         title = doc.title.strip()
-        if not title or set(re.findall(r"\w+", title.lower())) <= phrase_words or _a_kind_of(title, head):
-            continue  # the set's own context ("Asia", "the United States"), or a kind of member, not one
+        if not title or set(re.findall(r"\w+", title.lower())) <= phrase_words:
+            continue  # the set's own context ("Asia", "the United States"), not one of its members
         opening = _opening(doc.text, title)
-        if kind.search(opening) or _titled_as_kind(title, head) or \
-                (head.lower() in PERSON_KINDS and _PERSON.search(opening) is not None):
+        if _a_kind_of(title, key, opening):
+            continue
+        if kind.search(opening) or _titled_as_kind(title, key) or (people and _is_person(opening)):
             lead = doc.text[:LEAD_CHARS]
             narrows = (sum(n in lead for n in names), any(w in lead.lower() for w in superlatives))
             candidates.append((narrows, plan.for_subject(title, doc_id)))
+            if len(candidates) >= 3 * wanted:
+                break  # enough to choose from; the rest were found later, and each costs a document read
     # the names first: they say which set ("of Jupiter"); a superlative only says which end of it
     candidates.sort(key=lambda c: c[0], reverse=True)  # stable: in the order found within each
     return [part for _, part in candidates[:wanted]]
+
+
+def kind_key(head: str) -> str:
+    """A set's kind word in one form, whether the question wrote it plural ("the G7 countries") or singular
+    ("every country in South America"): singular, lower case."""
+    return singular_key(head.lower())
+
+
+def _plural(word: str) -> str:
+    if re.search(r"[^aeiou]y$", word):
+        return word[:-1] + "ies"
+    return word + ("es" if re.search(r"(?:s|x|ch|sh)$", word) else "s")
 
 
 LEAD_CHARS = 1500
 """How much of a member's text is looked at for what narrows the set: its opening paragraphs."""
 _NAME_RUN = re.compile(r"(?<![\w.])(?:[A-Z][\w&.'’-]*|[0-9]+[A-Z]\w*)(?:\s+(?:of\s+|the\s+)?[A-Z][\w&.'’-]*)*")
 _SUPERLATIVE = re.compile(r"\b(?:most|least)\s+([a-z]{4,})|\b([a-z]{2,}est)\b")
+"""Matched case-sensitively: a name ending in "est" ("Budapest") is not a superlative."""
 _NOT_SUPERLATIVE = frozenset({"interest", "forest", "west", "rest", "test", "best", "latest", "honest", "modest",
                               "request", "contest", "protest", "harvest", "southwest", "northwest", "midwest"})
 
@@ -228,85 +246,117 @@ def _narrowing(phrase: str, head: str) -> tuple[list[str], list[str]]:
     """What a set's phrase narrows it by: the names in it ("United States", "Jupiter", "G7") and its
     superlatives' words ("populous" of "most populous", "largest"), not its kind word."""
     body = re.sub(r"^\W*(?:the|each|every|all|both|of|these|those)\b\s*", "", phrase, flags=re.I)
-    kind_words = {head.lower(), singular_key(head.lower())}
+    kind_words = {head.lower(), kind_key(head)}
     names = [m.group(0) for m in _NAME_RUN.finditer(body) if m.group(0).lower() not in kind_words]
-    supers = [m.group(1) or m.group(2) for m in _SUPERLATIVE.finditer(body.lower())]
+    supers = [(m.group(1) or m.group(2)).lower() for m in _SUPERLATIVE.finditer(body)]
     return names, [w for w in supers if w not in _NOT_SUPERLATIVE]
 
 
-def _a_kind_of(title: str, head: str) -> bool:
-    """Whether a title is a kind of the kind rather than one thing of it: the kind word in it in lower case, as
-    an encyclopedia titles a category ("Giant planet", "Capital city", "Sino-Tibetan languages"); a proper
-    name capitalises it ("Yellow River") or puts it in brackets ("Mercury (planet)")."""
+_CLASS_OPENING = re.compile(r"An?\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}\s*(?:,[^,]{0,80},\s*)?"
+                            r"(?:or\s+[\w\s-]{1,40}?\s+)?(?:is|are)\s+(?:any|a|an|one|the)\b")
+"""How an encyclopedia opens on a class of things rather than one thing: "A giant planet is a ...", "An
+exoplanet or extrasolar planet is a planet ...", "A continent is any of ...". The lower-case words after the
+article say it: a thing's own name is written in capitals ("The Arctic Ocean is ..."), and one species or
+substance has "the" ("The blue whale is ...")."""
+
+
+def _a_kind_of(title: str, key: str, opening: str) -> bool:
+    """Whether a document is about a kind of the kind rather than one thing of it: its opening defines a class
+    ("A giant planet is ...", "A capital city ... is the municipality ..."), or its title is the kind word in
+    the plural ("Sino-Tibetan languages"). "English language" or "Ming dynasty" name one thing each."""
+    if _CLASS_OPENING.match(opening):
+        return True
     plain = re.sub(r"\s*\([^)]*\)", "", title)
-    words = set(re.findall(r"[A-Za-z]+", plain))
-    return bool(words & {head.lower(), singular_key(head.lower())})
+    return _plural(key) in re.findall(r"[a-z]+", plain)
 
 
-def _kind_pattern(head: str) -> re.Pattern[str]:
+def _kind_pattern(key: str) -> re.Pattern[str]:
     """How a member's opening says what it is: "is a / was the ... {kind}" with a few words between ("is the
     capital and most populous city", "is a country", "is the smallest and least massive of Jupiter's four
     Galilean moons"), the kind word the head of the phrase, not the kind word anywhere ("... plays as a
-    forward for the club", "a sport in which players use clubs"). The kind word is the head's, or a word an
-    encyclopedia says such a thing is by (KIND_SYNONYMS: a brand's opening says "company", a moon's may say
-    "natural satellite")."""
-    plural = head.lower()
-    words = {singular_key(plural), plural, *KIND_SYNONYMS.get(plural, ())}
+    forward for the club", "a sport in which players use clubs", "a team sport played between two teams").
+    The kind word (`key`, singular) or its plural, or a word an encyclopedia says such a thing is by
+    (KIND_SYNONYMS: a brand's opening says "company", a moon's may say "natural satellite")."""
+    words = {key, _plural(key), *_SYNONYMS.get(key, ())}  # "one of the four Galilean moons"
     kinds = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"\b(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?"
                       rf"(?:(?!{_CLAUSE})[\w'’.,-]+\s+){{0,8}}?(?:{kinds})(?=\s*(?:[,.;:(]|$)|\s+{_AFTER_HEAD})", re.I)
 
 
-_CLAUSE = r"(?:which|that|who|whom|whose|where|when|while|whereas)\b"
-"""A word that starts a clause: the kind word after one is not what the opening calls the document ("Golf is
-a club-and-ball sport in which players use various clubs")."""
-_PLACES = ("country", "nation", "state", "kingdom", "republic", "city-state", "sultanate", "emirate", "principality",
-           "federation", "monarchy", "territory")
+_CLAUSE = (r"(?:(?:which|that|who|whom|whose|where|when|while|whereas)\b|"
+           r"\w+ed\s+(?:between|among|by|in|on|at|from|with|for|to|into|across)\b)")
+"""Where a clause or a participle's phrase starts: the kind word after one is not what the opening calls the
+document ("Golf is a club-and-ball sport in which players use various clubs", "a team sport played between
+two teams"); a participle before a noun is not one ("a landlocked country")."""
+_PLACES = ("country", "nation", "sovereign state", "kingdom", "republic", "city-state", "sultanate", "emirate",
+           "principality", "federation", "monarchy")
 _FIRMS = ("company", "corporation", "conglomerate", "brand", "business", "firm", "manufacturer", "retailer",
           "chain", "multinational", "automaker", "carmaker", "airline", "bank")
 KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "countries": _PLACES, "nations": _PLACES, "states": _PLACES,
+    "countries": _PLACES, "nations": _PLACES, "states": ("state", "country", "nation", "commonwealth"),
     "cities": ("city", "capital", "metropolis", "megacity", "municipality", "town", "conurbation"),
     "capitals": ("capital", "city"),
     "towns": ("town", "city", "village", "municipality"),
     "companies": _FIRMS, "corporations": _FIRMS, "brands": _FIRMS, "manufacturers": _FIRMS,
-    "moons": ("moon", "satellite"), "planets": ("planet",), "stars": ("star",),
-    "elements": ("element", "metal", "metalloid", "gas", "nonmetal", "halogen"),
-    "mountains": ("mountain", "peak", "volcano", "massif", "summit"),
+    "moons": ("moon", "natural satellite"), "planets": ("planet",), "stars": ("star",),
+    "elements": ("chemical element", "element", "metal", "metalloid", "nonmetal", "halogen", "noble gas"),
+    "mountains": ("mountain", "peak", "volcano", "massif"),
     "islands": ("island", "isle", "atoll"), "rivers": ("river", "watercourse", "waterway"),
-    "lakes": ("lake", "reservoir"), "oceans": ("ocean", "sea"), "seas": ("sea", "gulf", "bay"),
+    "lakes": ("lake", "reservoir"), "oceans": ("ocean",), "seas": ("sea", "gulf", "bay"),
     "deserts": ("desert",),
-    "universities": ("university", "college", "institute", "school"),
-    "colleges": ("college", "university", "school"), "schools": ("school", "college", "university", "academy"),
-    "teams": ("team", "club", "franchise", "side"), "clubs": ("club", "team", "society"),
+    "universities": ("university", "college", "institute"),
+    "colleges": ("college", "university"), "schools": ("school", "college", "university", "academy"),
+    "teams": ("team", "club", "franchise"), "clubs": ("club", "team"),
     "bands": ("band", "group", "duo", "trio", "quartet"),
     "languages": ("language", "dialect", "lingua franca"),
-    "films": ("film", "movie", "picture"), "movies": ("film", "movie"),
-    "books": ("book", "novel", "work", "treatise"), "novels": ("novel", "book"),
-    "songs": ("song", "single", "ballad"), "albums": ("album", "record"),
-    "empires": ("empire", "state", "dynasty"), "dynasties": ("dynasty", "house", "family"),
-    "parties": ("party",), "organizations": ("organization", "organisation", "agency", "body", "alliance"),
-    "organisations": ("organisation", "organization", "agency", "body", "alliance"),
+    "films": ("film", "movie", "motion picture"), "movies": ("film", "movie"),
+    "books": ("book", "novel", "treatise"), "novels": ("novel", "book"),
+    "songs": ("song", "ballad"), "albums": ("album",),
+    "empires": ("empire", "dynasty"), "dynasties": ("dynasty",),
+    "parties": ("party",), "organizations": ("organization", "organisation", "agency", "alliance"),
+    "organisations": ("organisation", "organization", "agency", "alliance"),
     "animals": ("animal", "mammal", "bird", "fish", "reptile", "amphibian", "insect", "species", "cat", "dog",
                 "shark", "whale"),
     "fish": ("fish", "shark", "ray", "eel"), "whales": ("whale", "cetacean"), "birds": ("bird",),
-    "landmarks": ("landmark", "monument", "statue", "building", "tower", "site", "structure", "temple"),
-    "wonders": ("wonder", "monument", "statue", "site", "structure", "temple", "city", "wall", "mausoleum",
-                "pyramid", "tomb", "amphitheatre", "amphitheater"),
+    "landmarks": ("landmark", "monument", "statue", "building", "tower", "structure", "temple"),
+    "wonders": ("wonder", "monument", "statue", "archaeological site", "structure", "temple", "city", "wall",
+                "mausoleum", "pyramid", "tomb", "amphitheatre", "amphitheater"),
     "buildings": ("building", "skyscraper", "tower", "structure"),
     "airports": ("airport",), "airlines": ("airline", "carrier"), "cars": ("car", "automobile", "vehicle"),
-    "religions": ("religion", "faith", "belief"), "currencies": ("currency",), "games": ("game",),
+    "religions": ("religion", "faith"), "currencies": ("currency",), "games": ("game",),
     "sports": ("sport", "game"), "parks": ("park",),
 }
-"""What an encyclopedia's opening calls a member of a set of each kind, beyond the kind's own word."""
+"""What an encyclopedia's opening calls a member of a set of each kind, beyond the kind's own word: words
+that say what the thing is, not broader ones that would let others in ("state" for countries: a US state;
+"body" for organizations: a body of water)."""
+_SYNONYMS = {kind_key(k): v for k, v in KIND_SYNONYMS.items()}
 PERSON_KINDS = frozenset(
     """players athletes presidents leaders rulers emperors kings queens monarchs founders ceos artists singers
     musicians actors writers authors scientists laureates winners celebrities people members hosts""".split())
 """Kinds whose members are people: a member's opening says it is a person, whatever its occupation."""
-_PERSON = re.compile(r"\((?:born\b|[^)]*?\b\d{3,4}\s*[–-]\s*(?:\w+\s+)?\d{1,4}\b)|"
-                     r"\b(?:is|was)\s+(?:an?|the)\s+(?:[A-Z][\w-]+\s+){1,3}(?:[\w-]+\s+){0,4}?"
-                     r"(?:[a-z]+(?:ist|er|or|ian|ant|ent|man|woman|arch|eur|ess|ee))\b")
-"""An opening that says who someone is: a life's dates or "born" in brackets, or "was an American physicist"."""
+_PERSON_KEYS = frozenset(kind_key(k) for k in PERSON_KINDS)
+_LIFE = re.compile(r"[^()]{1,120}?\((?:born\b|[^()]{0,80}?\b\d{3,4}\s*[–-]\s*(?:[^()\d]{0,20})\d{1,4}\s*\))")
+"""A life in brackets right after a name: "Alan Turing (23 June 1912 – 7 June 1954)", "(born 1961)"."""
+_ROLE = re.compile(r"\b(?:is|was)\s+(?:an?|the)\s+(?:[A-Z][\w-]+\s+){1,3}(?:[\w-]+\s+){0,4}?"
+                   r"(?P<role>[a-z]+(?:ist|er|or|ian|man|woman|arch|eur|ess))\b")
+"""A person's role after a nationality: "was an American physicist", "is a Polish and naturalised-French
+chemist"."""
+_NOT_ROLES = frozenset(
+    """manufacturer developer computer producer carrier retailer publisher provider operator maker supplier
+    distributor broadcaster server processor reactor sector motor tractor elevator monitor detector container
+    conglomerate owner carmaker automaker airliner cruiser destroyer fighter bomber tanker freighter liner
+    river water center centre theater theatre order border letter paper number member chamber corridor
+    mirror error color colour floor harbor harbour tower cluster""".split())
+"""Words with a person's ending that name things ("a German car manufacturer")."""
+
+
+def _is_person(opening: str) -> bool:
+    """Whether an opening says it is about a person: a life in brackets after the name, or a role after a
+    nationality. The opening is at most a sentence (`_opening`), which keeps these patterns cheap."""
+    if _LIFE.match(opening):
+        return True
+    role = _ROLE.search(opening)
+    return role is not None and role.group("role") not in _NOT_ROLES
 
 
 _AFTER_HEAD = (r"(?:of|in|on|at|and|or|that|which|who|whose|with|located|situated|founded|based|from|by|for|"
@@ -317,14 +367,18 @@ _AFTER_HEAD = (r"(?:of|in|on|at|and|or|that|which|who|whose|with|located|situate
 in East Asia", "the fourth planet from the Sun", "a country primarily located in Western Europe", "the
 farthest known planet orbiting the Sun", "a technology company headquartered in"), not a word qualifying
 another noun ("a club-and-ball sport", "an annual club association football competition")."""
+_LEADING_KIND = {"lake": "lake", "mount": "mountain", "isle": "island", "gulf": "sea", "cape": "cape"}
+"""Words that name a thing's kind at the start of its title ("Lake Victoria", "Mount Everest")."""
 
 
-def _titled_as_kind(title: str, head: str) -> bool:
-    """Whether a title names its thing by the kind ("Arctic Ocean" for "oceans", "Yukon River" for "rivers",
-    "Lake Victoria" for "lakes"): its first or last word is the kind word."""
+def _titled_as_kind(title: str, key: str) -> bool:
+    """Whether a title names its thing by the kind: its last word is the kind word ("Arctic Ocean" for
+    "oceans", "Yukon River" for "rivers"), or its first word is one that names the kind there ("Lake Victoria",
+    "Mount Everest"). Not any first word: "Country music", "Star Wars"."""
     words = re.findall(r"[A-Za-z]+", re.sub(r"\s*\([^)]*\)", "", title))
-    single = singular_key(head.lower()).capitalize()
-    return len(words) >= 2 and single in (words[0], words[-1])
+    if len(words) < 2:
+        return False
+    return words[-1] == key.capitalize() or _LEADING_KIND.get(words[0].lower()) == key
 
 
 def _opening(text: str, title: str) -> str:

@@ -151,14 +151,26 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
 def retrieve_within(snapshot: Snapshot, qvec: np.ndarray, question: str, doc_id: int, k: int,
                     tuning: Tuning = Tuning()) -> list[Hit]:
     """The `k` best chunks of one document for a question (a set's member asked about, qa/multipart.py),
-    ranked as `retrieve` ranks them, without a search of the whole index: its chunks' cosines, the best
-    blended with their best sentence's, plus how strongly the question names the document. No keyword score:
-    every candidate is the document's own, so it would not tell them apart from other documents' anyway."""
+    without a search of the whole index: its chunks' cosines, the best blended with their best sentence's, plus
+    how strongly the question names the document, as `retrieve` scores them. No keyword score: the storage
+    interface searches keywords over the whole index (or a filter's documents), not one document's chunks; the
+    answer's own sentence scoring still weighs the question's words. A document of more than WITHIN_CHUNKS
+    chunks is searched through a path filter instead (keywords included), so no call scores a whole book's
+    chunks one by one."""
     import numpy as np
 
-    ids = snapshot.chunks_of(doc_id, WITHIN_CHUNKS)
-    if not ids or k <= 0:
+    if k <= 0:
         return []
+    ids = snapshot.chunks_of(doc_id, WITHIN_CHUNKS + 1)
+    if len(ids) > WITHIN_CHUNKS:
+        source = snapshot.document(doc_id).source
+        if not any(c in source for c in "*?"):  # a path filter matches the source itself (`*`, `?` are globs)
+            from index.filters import Where
+
+            found = retrieve(snapshot, qvec, question, k, tuning, Where(paths=(source,), text=f"path:{source}"))
+            owners = snapshot.chunk_documents([h.chunk_id for h in found])
+            return [h for h in found if owners.get(h.chunk_id) == doc_id]
+        ids = ids[:WITHIN_CHUNKS]
     cosines = snapshot.dense_scores(ids, qvec)
     depth = min(len(ids), max(50, 10 * k))
     best = np.argsort(-cosines, kind="stable")[:depth]
@@ -171,5 +183,6 @@ def retrieve_within(snapshot: Snapshot, qvec: np.ndarray, question: str, doc_id:
     return hits[:k]
 
 
-WITHIN_CHUNKS = 100_000
-"""Most chunks of one document `retrieve_within` scores (one cosine each, then the best 10 k by sentence)."""
+WITHIN_CHUNKS = 2000
+"""Most chunks of one document `retrieve_within` scores one by one (a cosine each, then the best 10 k by
+sentence); a longer document is searched through a path filter."""

@@ -11,6 +11,7 @@ from index.build.stale import is_stale, scan_exclusion
 if TYPE_CHECKING:
     from index.build.builder import BuildRunner, build
 
+# `from index.build import *` loads the builder too: `build` is in __all__
 __all__ = ["BuildEvent", "BuildRunner", "BuildSummary", "FileSkipped", "Notice", "Progress", "build", "is_stale",
            "scan_exclusion"]
 
