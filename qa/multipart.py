@@ -228,6 +228,7 @@ def kind_key(head: str) -> str:
 
 
 def _plural(word: str) -> str:
+    """The regular plural of a singular kind word ("city" -> "cities", "church" -> "churches")."""
     if re.search(r"[^aeiou]y$", word):
         return word[:-1] + "ies"
     return word + ("es" if re.search(r"(?:s|x|ch|sh)$", word) else "s")
