@@ -125,6 +125,27 @@ def answers(corpus: Path, spec: str, where: str | None = None, embedder: Any = N
 
 
 @pytest.mark.parametrize("backend", ["milvus", "milvus-server"])
+def test_a_sets_members_are_answered_alike_from_milvus(backend: str, tmp_path: Path) -> None:
+    """A question over a set: its members are asked of their own documents (qa/retrieval.py retrieve_within,
+    through the storage interface's chunks_of, dense_scores and sentence vectors) with the same answer."""
+    from tests.test_multipart import write_countries
+
+    countries = write_countries(tmp_path / "countries")
+    local, milvus = spec_for("local", tmp_path), spec_for(backend, tmp_path)
+    results = []
+    for spec in (local, milvus):
+        eng = engine(countries, spec)
+        try:
+            a = eng.ask("What are the capitals of the three largest countries?")
+            results.append((a.text, [(p.label, p.abstained, p.citations) for p in a.parts],
+                            [(c.source, c.start, c.end) for c in a.citations]))
+        finally:
+            eng.close()
+    assert len(results[0][1]) >= 3 and any(not abstained for _, abstained, _ in results[0][1])
+    assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("backend", ["milvus", "milvus-server"])
 def test_milvus_answers_equal_local_answers(backend: str, corpus: Path, tmp_path: Path) -> None:
     """Same corpus, same embedder: every answer, citation (offsets and quote) and passage ranking agree."""
     for i in range(8):  # enough chunks that BM25 and the dense ranking both matter
