@@ -408,9 +408,15 @@ class Engine:
         def ask(text: str, depth: int) -> tuple[list[Hit], Answer]:
             return answered(text, search(text, depth), vector(text))
 
-        def ask_within(text: str, doc_id: int, depth: int) -> tuple[list[Hit], Answer]:
-            return answered(text, retrieve_within(snapshot, vector(text), text, doc_id, depth, self.tuning),
-                            vector(text))
+        def ask_within(text: str, doc_id: int, depth: int, like: str) -> tuple[list[Hit], Answer]:
+            import numpy as np
+
+            # what is asked (the vector of `like`, embedded already) plus which document it is asked of (the
+            # vector of its first chunk, which carries its title): no model call per member
+            own = snapshot.chunk_vectors(snapshot.chunks_of(doc_id, 1))
+            qvec = vector(like) + (own[0] if len(own) else 0.0)
+            qvec = (qvec / max(float(np.linalg.norm(qvec)), 1e-9)).astype(np.float32)
+            return answered(text, retrieve_within(snapshot, qvec, text, doc_id, depth, self.tuning), qvec)
 
         return Retrieval(ask, search, embed, ask_within)
 

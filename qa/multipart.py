@@ -37,9 +37,9 @@ class Retrieval:
     """The `k` best passages for a text, without composing an answer."""
     embed: Callable[[Sequence[str]], None]
     """Embed these texts now, in one model call, for the asks and searches that follow."""
-    ask_within: Callable[[str, int, int], tuple[list[Hit], Answer]]
-    """Answer a text from the `k` best passages of one document (text, document id, k), without a search of
-    the whole index."""
+    ask_within: Callable[[str, int, int, str], tuple[list[Hit], Answer]]
+    """Answer a text from the `k` best passages of one document (text, document id, k, the text already
+    embedded that says what is asked), without a search of the whole index or a model call."""
 
 QUOTES_PER_PART = 2
 """A part's line shows at most this many quotes: a table of parts, not a page per part."""
@@ -99,10 +99,11 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     else:
         lead = f"Answered for each of the {plan.members.head} a search for it finds: {names}."
     per_part = max(3, -(-k // (len(parts) + 1)))
-    via.embed([p.question for p in parts])
-    # a member is asked of its own document: no search of the whole index, which would only find it again
+    via.embed([p.question for p in parts if p.doc_id is None])
+    # a member is asked of its own document, by the whole question's vector and its document's: no search of
+    # the whole index (it would only find the document again), no model call per member
     asked = [Asked(p, *(via.ask(p.question, per_part) if p.doc_id is None
-                        else via.ask_within(p.question, p.doc_id, per_part))) for p in parts]
+                        else via.ask_within(p.question, p.doc_id, per_part, question))) for p in parts]
     if not whole.abstained:
         label = plan.members.text[:1].upper() + plan.members.text[1:]
         asked.insert(0, Asked(Part(question, label), hits, whole))
