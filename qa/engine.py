@@ -383,6 +383,8 @@ class Engine:
     def _parts_retrieval(self, snapshot: Snapshot, scope: Where | None, warnings: Sequence[str]) -> Retrieval:
         """Search and answer each part of a question as any question is (qa/multipart.py); the parts' vectors
         are made in one model call."""
+        from dataclasses import replace
+
         from qa.answer import compose
         from qa.multipart import Retrieval
         from qa.retrieval import retrieve, retrieve_within
@@ -398,8 +400,10 @@ class Engine:
             embed([text])
             return vectors[text]
 
+        finding = replace(self.tuning, maxsim_weight=0.0)  # documents to find, not sentences to quote
+
         def search(text: str, depth: int) -> list[Hit]:
-            return retrieve(snapshot, vector(text), text, depth, self.tuning, scope)
+            return retrieve(snapshot, vector(text), text, depth, finding, scope)
 
         def answered(text: str, hits: list[Hit], qvec: np.ndarray) -> tuple[list[Hit], Answer]:
             return hits, compose(snapshot, hits, qvec, text, text, warnings, self.tuning,
