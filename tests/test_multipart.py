@@ -4,6 +4,7 @@ own document, the parts the documents do not answer named, the JSON shape, the C
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,31 @@ COUNTRIES = {
 }
 
 
-def write_countries(root: Path) -> Path:
+def write_corpus(root: Path, texts: dict[str, str]) -> Path:
+    """One .txt file per title ("Bosnia and Herzegovina" -> Bosnia_and_Herzegovina.txt): the title, then the body."""
     root.mkdir()
-    for title, body in COUNTRIES.items():
+    for title, body in texts.items():
         (root / f"{title.replace(' ', '_')}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
     return root
+
+
+def write_countries(root: Path) -> Path:
+    return write_corpus(root, COUNTRIES)
+
+
+@contextmanager
+def engine_over(texts: dict[str, str], tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
+    """An engine over a corpus of `texts` (write_corpus), its index built; closed afterwards."""
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    eng = Engine(Settings.resolve(write_corpus(tmp_path / "corpus", texts), tmp_path / "idx"), embedder=embedder)
+    try:
+        for _ in eng.prepare():
+            pass
+        yield eng
+    finally:
+        eng.close()
 
 
 @pytest.fixture
@@ -156,20 +177,11 @@ MOONS = {
 
 def test_a_sets_members_are_those_its_phrase_narrows_it_to_not_kinds_of_the_kind(tmp_path: Path,  # type: ignore[no-untyped-def]
                                                                                   hash_embedder) -> None:
-    from qa.config import Settings
-    from qa.engine import Engine
     from qa.multipart import set_members
     from qa.retrieval import Hit
 
-    root = tmp_path / "moons"
-    root.mkdir()
-    for title, body in MOONS.items():
-        (root / f"{title.replace(' ', '_')}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
-    engine = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=hash_embedder)
-    for _ in engine.prepare():
-        pass
     question = "What are the diameters of the two largest moons of Jupiter?"
-    try:
+    with engine_over(MOONS, tmp_path, hash_embedder) as engine:
         with engine._reading() as snapshot:
             plan = engine._plan(snapshot, question)
             assert plan is not None and plan.members is not None
@@ -181,8 +193,6 @@ def test_a_sets_members_are_those_its_phrase_narrows_it_to_not_kinds_of_the_kind
             found = [Hit(chunk_of[title], 1.0 - rank / 10, 0.5, 0.5) for rank, title in enumerate(order)]
             members = [p.label for p in set_members(snapshot, plan, found)]
         answer = engine.ask(question)
-    finally:
-        engine.close()
     # two asked, five looked at: Jupiter's three first, those that say "largest" before Io (whose opening has
     # eight words before "moons"), then the first found of the rest; the category of moons is not one of them
     assert members == ["Callisto (moon)", "Ganymede (moon)", "Io (moon)", "Titan (moon)", "Rhea (moon)"]
@@ -235,28 +245,25 @@ def test_what_an_opening_or_title_says_a_member_is() -> None:
     assert _narrowing("the cities nearest Budapest", "cities") == (["Budapest"], ["nearest"])
 
 
+RIVERS = {
+    "Danube": " ".join(f"Sentence {i} says the river at bend {i} is {i * 7} metres wide and carries barges."
+                       for i in range(120)),
+    "Rhine": "The Rhine at bend 37 is 300 metres wide.",
+}
+"""A document of many chunks, and another that also has the words asked."""
+
+
 def test_a_members_passages_are_its_own_documents_ranked_as_a_search_ranks_them(tmp_path: Path,  # type: ignore[no-untyped-def]
                                                                                 hash_embedder) -> None:
     from dataclasses import replace
 
     from index.filters import parse_where
-    from qa.config import Settings, Tuning
-    from qa.engine import Engine
+    from qa.config import Tuning
     from qa.retrieval import retrieve, retrieve_within
 
-    root = tmp_path / "long"
-    root.mkdir()
-    body = " ".join(f"Sentence {i} says the river at bend {i} is {i * 7} metres wide and carries barges."
-                    for i in range(120))
-    (root / "Danube.txt").write_text(f"Danube\n\n{body}\n", encoding="utf-8")
-    (root / "Rhine.txt").write_text("Rhine\n\nThe Rhine is a river in Europe. It is 1,230 km long.\n",
-                                    encoding="utf-8")
-    engine = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=hash_embedder)
-    for _ in engine.prepare():
-        pass
     question = "How wide is the Danube at bend 37?"
     tuning = replace(Tuning(), bm25_weight=0.0)  # retrieve_within has no keyword score
-    try:
+    with engine_over(RIVERS, tmp_path, hash_embedder) as engine:
         with engine._reading() as snapshot:
             doc = next(d for d in snapshot.chunk_documents(list(range(snapshot.keyword_chunks()))).values()
                        if snapshot.document(d).title == "Danube")
@@ -264,8 +271,6 @@ def test_a_members_passages_are_its_own_documents_ranked_as_a_search_ranks_them(
             within = retrieve_within(snapshot, qvec, question, doc, 4, tuning)
             searched = retrieve(snapshot, qvec, question, 4, tuning, parse_where("path:Danube.txt"))
             owners = snapshot.chunk_documents([h.chunk_id for h in within])
-    finally:
-        engine.close()
     assert len(within) == 4 and set(owners.values()) == {doc}
     assert [(h.chunk_id, round(h.score, 6)) for h in within] == [(h.chunk_id, round(h.score, 6)) for h in searched]
 
@@ -274,22 +279,12 @@ def test_a_long_members_passages_come_from_a_search_of_its_document(tmp_path: Pa
                                                                    monkeypatch) -> None:
     import qa.retrieval
     from index.filters import parse_where
-    from qa.config import Settings, Tuning
-    from qa.engine import Engine
+    from qa.config import Tuning
     from qa.retrieval import retrieve, retrieve_within
 
-    root = tmp_path / "long"
-    root.mkdir()
-    body = " ".join(f"Sentence {i} says the river at bend {i} is {i * 7} metres wide and carries barges."
-                    for i in range(120))
-    (root / "Danube.txt").write_text(f"Danube\n\n{body}\n", encoding="utf-8")
-    (root / "Rhine.txt").write_text("Rhine\n\nThe Rhine at bend 37 is 300 metres wide.\n", encoding="utf-8")
-    engine = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=hash_embedder)
-    for _ in engine.prepare():
-        pass
     question = "How wide is the Danube at bend 37?"
     monkeypatch.setattr(qa.retrieval, "WITHIN_CHUNKS", 2)  # the Danube has more chunks than this
-    try:
+    with engine_over(RIVERS, tmp_path, hash_embedder) as engine:
         with engine._reading() as snapshot:
             owners = snapshot.chunk_documents(list(range(snapshot.keyword_chunks())))
             doc = next(d for d in owners.values() if snapshot.document(d).title == "Danube")
@@ -297,8 +292,6 @@ def test_a_long_members_passages_come_from_a_search_of_its_document(tmp_path: Pa
             qvec = hash_embedder.embed_query(question)
             within = retrieve_within(snapshot, qvec, question, doc, 3, Tuning())
             searched = retrieve(snapshot, qvec, question, 3, Tuning(), parse_where("path:Danube.txt"))
-    finally:
-        engine.close()
     # keywords included, as a search scoped to the document scores them
     assert [h.chunk_id for h in within] == [h.chunk_id for h in searched] and any(h.keyword > 0 for h in within)
 
@@ -350,18 +343,8 @@ MIXED = {
 
 @pytest.fixture
 def mixed(tmp_path: Path, hash_embedder):  # type: ignore[no-untyped-def]
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    root = tmp_path / "mixed"
-    root.mkdir()
-    for title, body in MIXED.items():
-        (root / f"{title.replace(' ', '_')}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
-    eng = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=hash_embedder)
-    for _ in eng.prepare():
-        pass
-    yield eng
-    eng.close()
+    with engine_over(MIXED, tmp_path, hash_embedder) as eng:
+        yield eng
 
 
 def test_every_member_of_a_set_named_in_the_singular_is_asked_about(mixed) -> None:  # type: ignore[no-untyped-def]
