@@ -685,7 +685,7 @@ def _lead_with_the_asked_type(
 ) -> tuple[list[ScoredSentence], tuple[int, int, int, float, tuple[int, int]] | None]:
     """The chosen sentences led by one holding an answer of the asked type, where one should lead (or none at
     all when no sentence holds the date or number asked), and a date question's dated header, if it answers."""
-    from qa.reader import DATE, DOC_KINDS, LEADS, PERSON, STRICT
+    from qa.reader import DATE, DOC_KINDS, LEADS, PERSON, STRICT, is_relative_date
 
     # A date or number counts in a sentence that shares a word of what is asked besides the topic, or in
     # the document the question names: "1991" answers "When did Kazakhstan become independent?", not
@@ -709,6 +709,11 @@ def _lead_with_the_asked_type(
             lead = next((s for s in typed if s.overlap > 0 or s.named > 0), None)
         if lead is not None:
             chosen = [lead, *[c for c in chosen if c.sentence_id != lead.sentence_id]][: tuning.max_sentences]
+    if kind == DATE and header is None and chosen and chosen[0].answer is not None:
+        doc = snapshot.document(chosen[0].doc_id)
+        if is_relative_date(doc.text[chosen[0].answer[0] : chosen[0].answer[1]]):
+            # "on Tuesday" is placed by the text's own date ("date 2023-02-28 Astana:"), cited before it
+            header = _date_line(snapshot, chosen[0])
     return chosen, header
 
 
@@ -906,6 +911,11 @@ def _dated_header(
     Returns (doc_id, start, end, score, date span) of the header, to be cited like any sentence."""
     if best.answer is not None or (typed and typed[0].score >= best.score) or best.overlap <= 0:
         return None  # a dated sentence answers better; or the best one shares no word of what is asked
+    return _date_line(snapshot, best)
+
+
+def _date_line(snapshot: Snapshot, best: ScoredSentence) -> tuple[int, int, int, float, tuple[int, int]] | None:
+    """The dated header of a sentence's document, to be cited before it, when the document has one."""
     doc = snapshot.document(best.doc_id)
     if doc.date is None or doc.body_start == 0:
         return None

@@ -41,6 +41,12 @@ _DATE_PATTERNS = re.compile(
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:early |late |mid-)?{_ORDINAL}(?:\s+|-)(?:century|millennium)(?:\s+(?:BC|BCE|AD|CE))?"
     rf"|\d{{1,4}}\s*(?:BC|BCE|AD|CE)\b|\b1\d{{3}}s?|\b20\d{{2}}s?)\b"
 )
+_RELATIVE_DATE = re.compile(
+    r"\b(?:(?:[Oo]n|[Ll]ast|[Tt]his|[Nn]ext)\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    r"(?:\s+(?:morning|afternoon|evening|night))?|\b[Yy]esterday\b|"
+    r"\b(?:[Ll]ast|[Tt]his|[Nn]ext)\s+(?:week|weekend|month|year|spring|summer|autumn|fall|winter)\b")
+"""A date said relative to when the text was written ("on Tuesday", "last week"): it answers "when" as well
+as the text's own date can place it."""
 _UNITS = (r"%|percent|per cent|million|billion|trillion|thousand|hundred|km2|km²|sq mi|square (?:kilometres|kilometers|"
           r"miles|metres|meters|feet)|km/h|mph|km/s|m/s|km|kilometres|kilometers|miles|metres|meters|cm|mm|feet|ft|"
           r"inches|m|kg|g|grams|tonnes|tons|pounds|lb|people|inhabitants|residents|years|months|weeks|days|hours|"
@@ -175,7 +181,8 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
     asked = _asked(question)
     found: list[Candidate] = []
     if kind == DATE:
-        matches = list(_DATE_PATTERNS.finditer(sentence))
+        matches = sorted([*_DATE_PATTERNS.finditer(sentence), *_RELATIVE_DATE.finditer(sentence)],
+                         key=lambda m: m.start())
     elif kind == NUMBER:
         matches = [m for m in _NUMBER.finditer(sentence) if m.group().strip()]
     else:
@@ -281,6 +288,11 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
     points = anchors(sentence, question)
     best = min(found, key=lambda c: (_distance(c, points), c.start))
     return best.start, best.end
+
+
+def is_relative_date(text: str) -> bool:
+    """Whether a date answer is said relative to the text's own date ("on Tuesday", "last autumn")."""
+    return _RELATIVE_DATE.fullmatch(text.strip()) is not None
 
 
 def _holders(found: list[Candidate], sentence: str, question: str) -> list[Candidate]:

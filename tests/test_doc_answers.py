@@ -221,6 +221,30 @@ def test_date_question_is_answered_from_the_dateline(engine) -> None:  # type: i
     assert not answer.abstained and answer.short_answer == "2023-02-28"
 
 
+def test_a_day_name_answers_when_in_an_undated_text(engine) -> None:  # type: ignore[no-untyped-def]
+    """An article without a dateline: "on Tuesday" is when the visit happened, not the year of another event
+    in a sentence naming the same place."""
+    (engine.settings.corpus / "visit.html").write_text(
+        "<html><body><h1>Minister visits Tashkent</h1><p>The Danish minister was in Tashkent on Tuesday for "
+        "talks on trade.</p><p>In Tashkent, the minister praised Uzbekistan, which became independent in "
+        "1991.</p></body></html>", encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    answer = engine.ask("When was the Danish minister in Tashkent?")
+    assert not answer.abstained and answer.short_answer == "on Tuesday", answer.text
+
+
+def test_a_day_name_is_cited_with_the_dateline_that_places_it(engine) -> None:  # type: ignore[no-untyped-def]
+    """"Last autumn" in a dated article: the dateline is quoted first, so the reader can place it."""
+    answer = engine.ask("When did Kazakhstan take in Russian men who fled the call-up?")
+    assert not answer.abstained
+    assert answer.citations[0].quote.startswith("date 2023-02-28") and answer.short_answer == "2023-02-28"
+    assert "Last autumn Kazakhstan took in" in answer.citations[1].quote
+    assert answer.citations[1].highlight is not None and answer.citations[1].quote[
+        answer.citations[1].highlight[0] - answer.citations[1].start : answer.citations[1].highlight[1]
+        - answer.citations[1].start] == "Last autumn"
+
+
 def run_cli(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
