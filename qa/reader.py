@@ -18,7 +18,9 @@ from functools import lru_cache
 from index.text.keywords import STOPWORDS
 from index.text.titles import normalize
 
-PERSON, DATE, PLACE, NUMBER = "person", "date", "place", "number"
+PERSON, DATE, PLACE, NUMBER, ROLE = "person", "date", "place", "number", "role"
+"""ROLE: what a named person is ("Who is Volodymyr Zelenskyy?", "What is Blinken's job?"): the title or
+description the text gives them, not another person."""
 IDENT, ERROR, DEFAULT, VERSION, HOWTO, WHY = "identifier", "error", "default", "version", "howto", "why"
 """The kinds documentation questions ask for: a name defined or used in code (a function, an option, a
 variable), an exception, a default value, the version something came with, and how to do something (a
@@ -138,12 +140,33 @@ _LEAD_CLAUSE = re.compile(r"^(?:in|with|using|for|from|after|on|inside|within|gi
                           r"can|could|should|will|would)\b)")
 
 
+_PERSON_NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|da|van|von|der|bin|al))*"
+_ASKS_ROLE = re.compile(
+    rf"^(?i:who\s+(?:is|was))\s+(?P<who>{_PERSON_NAME})\s*\?*$|"
+    rf"^(?i:what\s+(?:is|was))\s+(?P<whose>{_PERSON_NAME})['’]s?\s+(?i:job|role|position|title|occupation|"
+    rf"profession|post|office)\b|"
+    rf"^(?i:what\s+(?:job|role|position|title|post|office)\s+(?:does|did))\s+(?P<holder>{_PERSON_NAME})\s+"
+    rf"(?i:hold|have|occupy)\b")
+
+
+def role_subject(question: str) -> str | None:
+    """The person whose title or description a question asks for ("Who is Volodymyr Zelenskyy?" ->
+    `Volodymyr Zelenskyy`, "What is Blinken's job?" -> `Blinken`), if that is what it asks."""
+    m = _ASKS_ROLE.search(" ".join(question.replace("’", "'").split()))
+    if m is None:
+        return None
+    name = next(g for g in m.groups() if g)
+    return None if normalize(name.split()[0]) in _TITLES else name
+
+
 def expected_type(question: str) -> str | None:
     """What kind of answer the question asks for (person, date, place, number; identifier, error, default,
     version, howto), when it clearly asks for one, else None. The question's last sentence is the one
     read ("My package's C++ code includes headers. Which DESCRIPTION field declares that?"), without a
     leading "In C code for a package, ..." clause."""
     q = " ".join(question.lower().replace("’", "'").split())
+    if role_subject(question) is not None:
+        return ROLE
     sentences = [p for p in re.split(r"(?<=[.?!])\s+(?=[a-z])", q) if p.strip()]
     asked = [p for p in sentences if p.endswith("?")] or sentences or [q]
     for part in (_LEAD_CLAUSE.sub("", asked[-1]), asked[-1], q):
@@ -180,6 +203,8 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
     """Spans of `sentence` that look like an answer of type `kind` and are not words of the question."""
     asked = _asked(question)
     found: list[Candidate] = []
+    if kind == ROLE:
+        return _roles(sentence, question)
     if kind == DATE:
         matches = sorted([*_DATE_PATTERNS.finditer(sentence), *_RELATIVE_DATE.finditer(sentence)],
                          key=lambda m: m.start())
@@ -217,6 +242,47 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
         text = sentence[start:end]
         lead = len(text) - len(text.lstrip())
         found.append(Candidate(start + lead, start + len(text.rstrip())))
+    return found
+
+
+_HONORIFICS = frozenset("sir dame dr mr mrs ms lord lady saint st".split())
+"""Words of address before a name: no role ("Sir Winston Churchill")."""
+_TITLE_WORD = re.compile(r"[A-Z][\w.'’-]*|of|the|for|and|de|U\.S\.")
+_DESCRIBED = re.compile(r"(?:\s*\([^()]{0,80}\))?(?:,\s+|\s+(?:is|was|has been|had been|became|becomes)\s+)"
+                        r"(?P<role>(?:an?\s+|the\s+|(?=(?:[A-Z][a-z]+\s+){1,2}of\s))[^,.;:()]{3,90}?)(?=\s*(?:[,.;:(]|$|\s+(?:who|which|that|since|from|"
+                        r"until|between)\b))")
+
+
+def _roles(sentence: str, question: str) -> list[Candidate]:
+    """What the sentence calls the person the question asks about: the title before their name ("U.S.
+    Secretary of State Antony Blinken", "Ukrainian President Volodymyr Zelenskyy") or the description after it
+    ("Antony Blinken (born 1962) is an American diplomat", "Tileuberdi, the foreign minister,")."""
+    who = role_subject(question)
+    if who is None:
+        return []
+    last = re.escape(who.split()[-1])
+    found = []
+    for m in re.finditer(rf"(?<![\w-]){last}(?![\w-])", sentence):
+        start = m.start()
+        before = sentence[:start].split(" ")[:-1] if sentence[:start].endswith(" ") else []
+        # the rest of the name ("Antony" before "Blinken"), then the title words before it
+        while before and re.fullmatch(r"[A-Z][\w'’-]*", before[-1]) and normalize(before[-1]) not in _TITLES:
+            before.pop()
+        words: list[str] = []
+        while before and len(words) < 6 and _TITLE_WORD.fullmatch(before[-1]):
+            words.insert(0, before.pop())
+        while words and words[0] in ("of", "the", "for", "and"):
+            words.pop(0)
+        if any(normalize(w) in _TITLES and normalize(w) not in _HONORIFICS for w in words):
+            text = " ".join(words)
+            at = sentence.rfind(text, 0, start)
+            if at >= 0:
+                found.append(Candidate(at, at + len(text)))
+        rest = re.match(r"(?:\s+(?:[A-Z][\w'’.-]*|[IVX]+\b))*", sentence[m.end():])  # "Cleopatra VII Thea Philopator"
+        described = _DESCRIBED.match(sentence, m.end() + (rest.end() if rest else 0))
+        if described is not None and (described.group("role")[:1].islower() or any(
+                normalize(w) in _TITLES for w in described.group("role").split()[:2])):
+            found.append(Candidate(*described.span("role")))
     return found
 
 

@@ -245,6 +245,14 @@ def test_a_day_name_is_cited_with_the_dateline_that_places_it(engine) -> None:  
         - answer.citations[1].start] == "Last autumn"
 
 
+@pytest.mark.parametrize(("question", "role"), [("What is Blinken's job?", "U.S. Secretary of State"),
+                                              ("Who is Volodymyr Zelenskyy?", "Ukrainian President")])
+def test_who_a_named_person_is_answers_with_their_title(engine, question: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    """Not another person of the same sentence ("Kassym-Jomart Tokayev"), not a sentence that only names them."""
+    answer = engine.ask(question)
+    assert not answer.abstained and answer.short_answer == role, answer.text
+
+
 def run_cli(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 

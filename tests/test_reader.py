@@ -10,7 +10,7 @@ import pytest
 
 from qa.config import Settings, Tuning
 from qa.engine import Engine
-from qa.reader import DATE, NUMBER, PERSON, PLACE, WHY, answer_span, candidates, expected_type, measure
+from qa.reader import DATE, NUMBER, PERSON, PLACE, ROLE, WHY, answer_span, candidates, expected_type, measure
 from qa.retrieval import is_question
 
 
@@ -29,6 +29,11 @@ from qa.retrieval import is_question
     ("How did the river get its name?", WHY),
     ("What is the origin of the word robot?", WHY),
     ("Where does R look for installed packages?", PLACE),
+    ("Who is Volodymyr Zelenskyy?", ROLE),  # what a named person is, not another person
+    ("What is Blinken's job?", ROLE),
+    ("What position does Antony Blinken hold?", ROLE),
+    ("Who was Elizabeth II's father?", PERSON),
+    ("Who is the founder of Walmart?", PERSON),
 ])
 def test_expected_type(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
@@ -47,6 +52,27 @@ def test_candidates_of_each_type_leave_out_the_question_and_titles() -> None:
         ["7th century BC", "1644"]
     assert spans(NUMBER, "It has 19 million people, up from 1,500,000.", "How many?") == \
         ["19 million people", "1,500,000"]
+
+
+@pytest.mark.parametrize(("question", "sentence", "role"), [
+    ("Who is Volodymyr Zelenskyy?", "Kazakh President Kassym-Jomart Tokayev has spoken with Ukrainian President "
+     "Volodymyr Zelenskyy several times.", "Ukrainian President"),  # the asked person's title, not the other's
+    ("What is Blinken's job?", "U.S. Secretary of State Antony Blinken was in Astana on Tuesday.",
+     "U.S. Secretary of State"),
+    ("What was Winston Churchill's job?", "Sir Winston Leonard Spencer Churchill was a British statesman, military "
+     "officer, and writer.", "a British statesman"),  # "Sir" is a form of address, not a job
+    ("Who was Cleopatra?", "Cleopatra VII Thea Philopator was Queen of the Ptolemaic Kingdom of Egypt from 51 BC.",
+     "Queen of the Ptolemaic Kingdom of Egypt"),
+    ("Who is Mukhtar Tileuberdi?", "Tileuberdi, the foreign minister of Kazakhstan, met him.",
+     "the foreign minister of Kazakhstan"),
+])
+def test_a_role_is_what_the_sentence_calls_the_asked_person(question: str, sentence: str, role: str) -> None:
+    assert expected_type(question) == ROLE
+    assert spans(ROLE, sentence, question) == [role]
+
+
+def test_a_sentence_that_does_not_name_the_asked_person_holds_no_role() -> None:
+    assert spans(ROLE, "Kazakh President Kassym-Jomart Tokayev spoke.", "Who is Volodymyr Zelenskyy?") == []
 
 
 @pytest.mark.parametrize("place", ["Latin America", "Caspian Sea", "North Macedonia", "Vatican City"])
