@@ -141,7 +141,9 @@ _LEAD_CLAUSE = re.compile(r"^(?:in|with|using|for|from|after|on|inside|within|gi
 
 
 _PERSON_NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|da|van|von|der|bin|al))*"
-_ASKS_ROLE = re.compile(
+_ROLE_STARTS = ("who is ", "who was ", "what is ", "what was ", "what job ", "what role ", "what position ",
+                "what title ", "what post ", "what office ")
+_ASKS_ROLE_PATTERN = (
     rf"^(?i:who\s+(?:is|was))\s+(?P<who>{_PERSON_NAME})\s*\?*$|"
     rf"^(?i:what\s+(?:is|was))\s+(?P<whose>{_PERSON_NAME})['’]s?\s+(?i:job|role|position|title|occupation|"
     rf"profession|post|office)\b|"
@@ -149,10 +151,18 @@ _ASKS_ROLE = re.compile(
     rf"(?i:hold|have|occupy)\b")
 
 
+@lru_cache(maxsize=1)
+def _asks_role() -> re.Pattern[str]:
+    return re.compile(_ASKS_ROLE_PATTERN)  # compiled when a question may ask it: a millisecond off a cold start
+
+
 def role_subject(question: str) -> str | None:
     """The person whose title or description a question asks for ("Who is Volodymyr Zelenskyy?" ->
     `Volodymyr Zelenskyy`, "What is Blinken's job?" -> `Blinken`), if that is what it asks."""
-    m = _ASKS_ROLE.search(" ".join(question.replace("’", "'").split()))
+    flat = " ".join(question.replace("’", "'").split())
+    if not flat.lower().startswith(_ROLE_STARTS):
+        return None
+    m = _asks_role().search(flat)
     if m is None:
         return None
     name = next(g for g in m.groups() if g)

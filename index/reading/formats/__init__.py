@@ -14,7 +14,6 @@ newer zip formats (ODT, PPTX, XLSX) are read with zipfile and ElementTree only, 
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +182,8 @@ def sniff(head: bytes, source: BinaryIO) -> str | None:
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
+        import zipfile
+
         try:
             source.seek(0)
             with zipfile.ZipFile(source) as zf:
