@@ -456,12 +456,18 @@ _NAMED_AS = re.compile(rf"\b(?:(?i:the)\s+)?(?:{_KIND_WORDS})\s+(?:called\s+|nam
                        rf"|\b([A-Za-z_.][\w.]*)\s+(?:{_KIND_WORDS})\b|\bis\s+([A-Za-z_.][\w.]*\w)\s*[.;]\s*$")
 
 
+_ASSIGNMENT = re.compile(r"(?<![\w.$@])[A-Za-z_][\w.]*\s?=\s?(?:TRUE|FALSE|NULL|NA|None|True|False|-?\d+(?:\.\d+)?"
+                         r"|\"[^\"\n]{0,40}\"|'[^'\n]{0,40}')(?!\w|\.\w)")
+"""An argument given a value in prose ("set fill = TRUE", "use var.equal=TRUE"): code, whole, even when the name
+is a plain word."""
+
+
 def code_names(sentence: str, question: str) -> list[Candidate]:
     """Spans of `sentence` that read as code, or that it names as a function, a macro, an option... ("the
     function typeof", "Rprintf", "...compiled into R is Rprintf."), and that the question does not already
     name."""
     asked = {m.group().lower().removesuffix("()") for m in _CODE.finditer(question)}
-    found = []
+    found = [Candidate(*m.span()) for m in _ASSIGNMENT.finditer(sentence) if m.group().lower() not in question.lower()]
     for m in _NAMED_AS.finditer(sentence):
         group = next(g for g in (1, 2, 3) if m.group(g))
         token = m.group(group)

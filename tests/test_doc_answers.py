@@ -144,6 +144,19 @@ def test_documentation_answer_kinds(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
 
 
+@pytest.mark.parametrize(("sentence", "code"), [
+    ("To read such files set fill = TRUE.", "fill = TRUE"),  # a plain word given a value is code
+    ("Use var.equal=TRUE for the classical test.", "var.equal=TRUE"),
+    ('Be sure to use sep = "\\t".', 'sep = "\\t"'),
+    ("It stops if x == 2 holds.", None),  # a comparison, not an argument
+])
+def test_an_argument_given_a_value_in_prose_answers_how_to(sentence: str, code: str | None) -> None:
+    from qa.reader import doc_answer_span
+
+    span = doc_answer_span(HOWTO, sentence, "How do I read such a file?")
+    assert (sentence[span[0] : span[1]] if span else None) == code
+
+
 @pytest.mark.parametrize(("question", "person"), [
     ("Who is the president of Ukraine?", "Volodymyr Zelenskyy"),
     ("Who is the president of Kazakhstan?", "Kassym-Jomart Tokayev"),
