@@ -86,6 +86,25 @@ def test_markdown_fences_and_pipe_tables(tmp_path: Path) -> None:
     assert units_of(doc, "row") == ["| -r | rate |", "| -s | status |"]
 
 
+def test_markdown_and_rst_headings_start_sections(tmp_path: Path) -> None:
+    """ATX and setext headings in Markdown (not a `#` inside fenced code), underlined titles in
+    reStructuredText: citations carry the section path, and answers read a list under its heading."""
+    (tmp_path / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## [2.4.0] - 2024-05-06\n\n### Added\n- `--resample` option.\n\n```sh\n# not a heading\n```\n\n"
+        "## [2.3.1] - 2024-02-12\n\n### Fixed\n- Gaps no longer duplicate readings.\n\nNotes\n=====\n\nText.\n",
+        encoding="utf-8")
+    doc = load_document(tmp_path, "CHANGELOG.md")
+    assert [(s.title, s.level) for s in doc.sections] == [
+        ("Changelog", 1), ("[2.4.0] - 2024-05-06", 2), ("Added", 3), ("[2.3.1] - 2024-02-12", 2), ("Fixed", 3),
+        ("Notes", 1)]
+    assert doc.section_path(doc.text.index("Gaps")) == ["Changelog", "[2.3.1] - 2024-02-12", "Fixed"]
+    (tmp_path / "guide.rst").write_text("=====\nGuide\n=====\n\nInstall\n-------\n\nText.\n\nLinux\n~~~~~\n\n"
+                                         "More.\n\nUsage\n-------\n\nEnd.\n", encoding="utf-8")
+    rst = load_document(tmp_path, "guide.rst")
+    assert [(s.title, s.level) for s in rst.sections] == [("Guide", 1), ("Install", 2), ("Linux", 3), ("Usage", 2)]
+    assert rst.section_path(rst.text.index("End.")) == ["Guide", "Usage"]
+
+
 def test_deeply_nested_html_is_refused_before_parsing(tmp_path: Path) -> None:
     deep = "<html><body>" + "<div>" * (MAX_DEPTH + 10) + "x" + "</div>" * (MAX_DEPTH + 10) + "</body></html>"
     assert nesting_depth(deep.encode()) > MAX_DEPTH

@@ -165,7 +165,8 @@ def load_document(root: Path, source: str) -> Document:
     if fmt in TEXT_FORMATS:
         doc = parse_document(source, extracted.text)
         return Document(doc.source, doc.text, doc.sha256, doc.title, doc.date, doc.place, doc.body_start, fmt,
-                        units=units_from(extracted.units, doc.body_start), encoding=extracted.encoding)
+                        sections=extracted.sections, units=units_from(extracted.units, doc.body_start),
+                        encoding=extracted.encoding)
     title = shorten(extracted.title) if extracted.title else _first_line_title(extracted.text) or Path(source).stem
     sha = hashlib.sha256(extracted.text.encode("utf-8")).hexdigest()
     return Document(source=source, text=extracted.text, sha256=sha, title=title, date=extracted.date,

@@ -7,13 +7,10 @@ numbers) are recorded where they start, so every offset indexes the finished tex
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from index.reading.formats import Extracted
 from index.types import Anchor, Page, Unit, sections_of
-
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*$")
 
 
 def clean_newlines(text: str) -> str:
@@ -88,7 +85,7 @@ class TextBuilder:
     def markdown(self, source: str) -> int | None:
         """A Markdown text as one block, verbatim but for line ends and edge blank lines: its ATX headings
         (`## Results`) start sections; its fenced code and pipe tables are units (as in a .md file)."""
-        from index.reading.formats.text import text_units
+        from index.reading.formats.text import ATX, text_units
 
         text = "\n".join(line.rstrip() for line in clean_newlines(source).split("\n")).strip("\n")
         if not text.strip():
@@ -99,7 +96,7 @@ class TextBuilder:
         for line in text.split("\n"):
             if line.lstrip().startswith(("```", "~~~")):
                 fenced = not fenced
-            heading = _ATX.match(line) if not fenced else None
+            heading = ATX.match(line) if not fenced else None
             if heading:
                 self.heads.append((" ".join(heading.group(2).split()).rstrip("#").strip(), len(heading.group(1)),
                                    at))

@@ -18,7 +18,7 @@ import re
 from typing import BinaryIO
 
 from index.reading.formats import Extracted, LoadError
-from index.types import Unit
+from index.types import Section, Unit, sections_of
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
@@ -104,7 +104,7 @@ def load_text(source: BinaryIO, fmt: str) -> Extracted:
     except OSError as exc:
         raise LoadError(f"unreadable ({exc.strerror or exc.__class__.__name__})") from None
     text, encoding = decode_text(raw)
-    return Extracted(text, fmt, units=text_units(text, fmt), encoding=encoding)
+    return Extracted(text, fmt, sections=text_sections(text, fmt), units=text_units(text, fmt), encoding=encoding)
 
 
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)
@@ -120,6 +120,57 @@ def text_units(text: str, fmt: str) -> tuple[Unit, ...]:
     if fmt == "rst":
         return tuple(_rst_literal_blocks(text))
     return ()
+
+
+ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*$")
+"""A Markdown ATX heading line (`## Results`); closing hashes are stripped from its title."""
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_RST_ADORNMENT = re.compile(r"^([=\-~^\"'`*+#:.])\1{2,}[ \t]*$")
+
+
+def text_sections(text: str, fmt: str) -> tuple[Section, ...]:
+    """The sections a plain text format's headings start: Markdown's ATX (`## [2.3.0] - 2023-11-20`) and
+    setext headings (a line underlined with `===` or `---`), outside fenced code; reStructuredText's titles (a
+    line underlined, and maybe overlined, with one punctuation character), levels in order of first use.
+    Plain `.txt` marks none."""
+    if fmt not in ("md", "rst"):
+        return ()
+    heads: list[tuple[str, int, int]] = []
+    lines = _lines(text)
+    styles: list[tuple[str, bool]] = []
+    fenced = None
+    i = 0
+    while i < len(lines):
+        a, b = lines[i]
+        line = text[a:b]
+        below = text[lines[i + 1][0] : lines[i + 1][1]] if i + 1 < len(lines) else ""
+        above = text[lines[i - 1][0] : lines[i - 1][1]] if i > 0 else ""
+        if fmt == "md":
+            fence = _FENCE.match(line)
+            if fence and (fenced is None or line.strip().startswith(fenced)):
+                fenced = fence.group(1)[0] * 3 if fenced is None else None
+            elif fenced is None:
+                atx = ATX.match(line)
+                if atx:
+                    title = atx.group(2).rstrip("#").strip()
+                    if title:
+                        heads.append((" ".join(title.split()), len(atx.group(1)), a))
+                elif line.strip() and not above.strip() and _SETEXT.match(below) and \
+                        not re.match(r"\s*(?:[-*+>|]|\d+[.)])\s", line) and "|" not in line:
+                    heads.append((" ".join(line.split()), 1 if below.strip()[0] == "=" else 2, a))
+                    i += 2
+                    continue
+        elif line.strip() and not _RST_ADORNMENT.match(line) and _RST_ADORNMENT.match(below) and \
+                len(below.rstrip()) >= len(line.rstrip()) and not line.startswith((" ", "\t")):
+            over = bool(_RST_ADORNMENT.match(above)) and above.strip()[0] == below.strip()[0]
+            style = (below.strip()[0], over)
+            if style not in styles:
+                styles.append(style)
+            heads.append((" ".join(line.split()), styles.index(style) + 1, lines[i - 1][0] if over else a))
+            i += 2
+            continue
+        i += 1
+    return tuple(sections_of(heads, len(text)))
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
