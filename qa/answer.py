@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from qa.retrieval import Hit
 
 REDUNDANT_ABOVE = 0.85
+LIST_ITEMS = 3
+"""List items quoted after the line that introduces their list ("These settings are deprecated:")."""
 """Cosine between two sentences above which the second adds nothing."""
 
 NOT_FOUND = "Not found in the corpus: the documents do not answer this question."
@@ -235,6 +237,11 @@ def score_sentences(
     asked = set(keyword_tokens(question))
     if kind in _TYPE_WORDS:  # "On what date...": "date" names what is asked, no sentence needs to hold it
         asked = asked - _TYPE_WORDS[kind] or asked
+    versions = _asked_versions(question)
+    digits: frozenset[str] = frozenset()
+    if versions:  # "2.3.0" is matched whole, under its heading, not as the digits 2, 3 and 0 of "Apache-2.0"
+        digits = frozenset(t for v in versions for t in keyword_tokens(v)) - set(
+            keyword_tokens(_VERSION_IN_QUESTION.sub(" ", question)))
     weights = term_weights(snapshot, asked)
     gathered = _gather(snapshot, hits)
     rows, named, by_id = gathered.rows, gathered.named, gathered.by_id
@@ -250,9 +257,12 @@ def score_sentences(
     scored = []
     doc_weights: dict[int, dict[str, float]] = {}
     cosine_of = {r[0]: float(c) for r, c in zip(rows, cosines, strict=True)}
+    heads: dict[int, frozenset[int]] = {}
     for (sid, doc_id, start, end), cos in zip(rows, cosines, strict=True):
         doc = snapshot.document(doc_id)
         text = doc.text[start:end]
+        if doc_id not in heads:
+            heads[doc_id] = frozenset(sec.start for sec in doc.sections)
         context, inherited, cos, (unit, term, header) = _read_with_context(
             snapshot, doc, doc_id, sid, start, end, float(cos), by_id, cosine_of)
         if doc_id not in doc_weights:
@@ -261,6 +271,14 @@ def score_sentences(
             topic = set(keyword_tokens(doc.title)) if tuning.topic_aware and not _title_is_opening(doc) else set()
             rest = {t: w for t, w in weights.items() if t not in topic}
             doc_weights[doc_id] = rest if rest else weights
+        under_version = bool(versions) and _under_version(doc, start, versions)
+        if under_version:
+            context, inherited = context | digits, inherited | digits
+        elif digits:
+            context, inherited = context - digits, inherited - digits
+        intro = _list_introduction(doc, start, heads[doc_id])
+        if intro is not None:  # a list item is read with the heading or the line that introduces its list
+            inherited = inherited | frozenset(keyword_tokens(intro))
         overlap = keyword_overlap(doc_weights[doc_id], context)
         if inherited is not context:
             overlap += 0.5 * (keyword_overlap(doc_weights[doc_id], inherited) - overlap)
@@ -270,6 +288,8 @@ def score_sentences(
             + tuning.passage_weight * gathered.passage[sid]
         if subjects and term is not None and _defines(doc.text[term[0] : term[1]], subjects):
             score += tuning.subject_bonus
+        if under_version:
+            score += tuning.version_bonus
         if unit in ("term", "header") or (unit == "sentence" and (is_fragment(text) or _introduces_other(
                 text, sid, by_id, doc))):
             score -= tuning.fragment_penalty
@@ -289,12 +309,36 @@ def score_sentences(
             score += tuning.code_bonus
         if found is not None:
             score += tuning.type_bonus
+        if found is None and start in heads[doc_id] and is_fragment(text):
+            continue  # a heading names what follows it; it answers nothing by itself (unless it holds the date asked)
         scored.append(ScoredSentence(sid, doc_id, start, end, score, cos, found, overlap, named[doc_id],
                                      unit, term, header))
     if kind in (IDENT, ERROR):
         scored = _pronoun_names_no_answer(snapshot, scored, tuning)
     scored.sort(key=lambda s: (-s.score, s.sentence_id))
     return scored
+
+
+_ITEM = re.compile(r"[ \t]*(?:[-*+•▪‣◦]|\d{1,3}[.)])[ \t]+")
+
+
+def _list_introduction(doc: Document, start: int, heads: frozenset[int]) -> str | None:
+    """For a list item, the line that introduces its list: the heading above it (a changelog's `### Fixed`)
+    or a line ending in a colon ("The options are:"). A list item is terse; what it is about is said there."""
+    text = doc.text
+    pos = text.rfind("\n", 0, start) + 1
+    if not _ITEM.match(text, pos):
+        return None
+    for _ in range(60):
+        if pos <= 0:
+            return None
+        top = text.rfind("\n", 0, pos - 1) + 1
+        line = text[top : pos - 1]
+        pos = top
+        if not line.strip() or _ITEM.match(line) or line[:1] in (" ", "\t"):
+            continue  # blank lines, the list's other items and their continuation lines
+        return line.strip().lstrip("#").strip() if top in heads or line.rstrip().endswith(":") else None
+    return None
 
 
 def _pronoun_names_no_answer(snapshot: Snapshot, scored: list[ScoredSentence], tuning: Tuning) -> list[ScoredSentence]:
@@ -381,7 +425,13 @@ def _introduces_other(text: str, sid: int, by_id: dict[int, tuple[int, int, int]
     if after is None or after[0] != by_id[sid][0]:
         return True
     kind = unit_context(doc, after[1], after[2])[0]
-    return kind not in ("code", "header", "row")
+    return kind not in ("code", "header", "row") and not _is_item(doc, after[1])
+
+
+def _is_item(doc: Document, offset: int) -> bool:
+    """Whether a sentence starting at `offset` is a list item ("- `timeout_s`, in favour of `timeout`.")."""
+    line = doc.text.rfind("\n", 0, offset) + 1
+    return _ITEM.match(doc.text, line) is not None and not doc.text[line:offset].strip(" \t-*+•▪‣◦0123456789.)")
 
 
 def _contradicts(sentence: str, q: str) -> bool:
@@ -409,6 +459,26 @@ def _code_subjects(question: str) -> set[str]:
             found.add(key)
             found.add(key.rsplit(".", 1)[-1])
     return found
+
+
+_VERSION_IN_QUESTION = re.compile(r"(?:\b(?i:version|release)\s+|(?<![\w.])v|\b[A-Z][\w-]*\s+|(?<![\w.]))"
+                                  r"(\d+(?:\.\d+){1,3})(?![\w.]*\d)")
+
+
+def _asked_versions(question: str) -> list[str]:
+    """The versions a question names: a number with two dots ("2.3.1"), or with one after a name or the word
+    version ("Python 3.12", "version 2.0"); not a decimal ("sum([0.1] * 10)")."""
+    return [m.group(1) for m in _VERSION_IN_QUESTION.finditer(question)
+            if m.group(1).count(".") >= 2 or m.group().strip() != m.group(1)]
+
+
+def _under_version(doc: Document, offset: int, versions: list[str]) -> bool:
+    """Whether the offset lies in a section whose heading names one of the question's versions (a changelog's
+    `## [2.3.0] - 2023-11-20`, "What's new in 3.12"): what is listed there is what that version did."""
+    for title in doc.section_path(offset):
+        if any(re.search(rf"(?<![\w.]){re.escape(v)}(?![\w]|\.\d)", title) for v in versions):
+            return True
+    return False
 
 
 def _defines(term: str, subjects: set[str]) -> bool:
@@ -626,6 +696,15 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
         same = after is not None and after.doc_id == s.doc_id and after.term == s.term
         if same and after is not None and after.kind == "code" and (text.endswith(":") or text[-1] not in ".!?)"):
             group.append(Quote(after.doc_id, after.start, after.end, after.score, "code"))
+        elif same and after is not None and text.endswith(":") and after.kind == "sentence" and \
+                _is_item(doc, after.start):
+            # "These settings are deprecated:" is said by the list under it: its first items are quoted with it
+            for sid in range(s.sentence_id + 1, s.sentence_id + 1 + LIST_ITEMS):
+                item = neighbours.get(sid)
+                if item is None or item.doc_id != s.doc_id or item.kind != "sentence" or \
+                        (sid > s.sentence_id + 1 and not _is_item(doc, item.start)):
+                    break
+                group.append(Quote(item.doc_id, item.start, item.end, item.score, item.kind, item.answer))
         elif before is not None and before.doc_id == s.doc_id and before.kind == "code" and \
                 re.match(r"(?:which|where|that|this|here)\b", text):
             group.insert(0, Quote(before.doc_id, before.start, before.end, before.score, "code"))
@@ -765,7 +844,8 @@ def compose(
     passages = passages_of(snapshot, hits)
     asked = retrieval_question or question
     if tuning.reader:
-        missing = never_mentioned(question, snapshot.name_frequency, snapshot.document_frequency)
+        missing = never_mentioned(question, snapshot.name_frequency, snapshot.document_frequency,
+                                  lambda number: _heads_a_section(snapshot, hits, number))
         if missing:
             names = ", ".join(missing[:-1]) + (" or " if len(missing) > 1 else "") + missing[-1]
             text = f"Not found in the corpus: the documents never mention {names}."
@@ -787,7 +867,8 @@ def compose(
     quotes = _quotes_of(snapshot, scored, chosen, header, kind, tuning)
     lead = chosen[0] if chosen else (scored[0] if scored else None)
     signals = measure(snapshot, question, lead, scored, hits, kind, quotes)
-    if quotes and signals["dense"] < relevance_floor and signals["coverage"] < tuning.off_topic_coverage:
+    if quotes and signals["dense"] < relevance_floor and signals["coverage"] < tuning.off_topic_coverage \
+            and not _pinned(snapshot, question, quotes[0]):
         quotes = []  # nothing in the corpus is about what is asked ("What is the capital of Australia?" over manuals)
     citations = [_citation(snapshot, n, q) for n, q in enumerate(quotes, start=1)]
     if not citations:
@@ -803,6 +884,27 @@ def compose(
             citations = [replace(c, highlight=None) if c is first else c for c in citations]
     return Answer(question, text, False, tuple(citations), tuple(passages), tuple(warnings), short,
                   confidence=confidence(signals, False), signals=tuple(signals.items()))
+
+
+def _heads_a_section(snapshot: Snapshot, hits: Sequence[Hit], number: str) -> bool:
+    """Whether a version number is in a heading of a retrieved passage's document."""
+    pattern = re.compile(rf"(?<![\w.]){re.escape(number)}(?![\w]|\.\d)")
+    docs = {snapshot.chunk(h.chunk_id).doc_id for h in hits}
+    return any(pattern.search(s.title) for d in docs for s in snapshot.document(d).sections)
+
+
+def _pinned(snapshot: Snapshot, question: str, quote: Quote) -> bool:
+    """Whether a version or a name written as code that the question asks about ("2.3.1", `Client.fetch`) is in
+    the quote or in the headings above it: then the quote is about what is asked, however little the model
+    makes of the words (it reads "What was fixed in 2.3.1?" as close to nothing)."""
+    from qa.terms import CODE, VERSION, key_terms
+
+    pins = [t.text.lower().removesuffix("()") for t in key_terms(question) if t.kind in (VERSION, CODE)]
+    if not pins:
+        return False
+    doc = snapshot.document(quote.doc_id)
+    seen = " ".join([doc.text[quote.start : quote.end], *doc.section_path(quote.start)]).lower()
+    return any(re.search(rf"(?<![\w.]){re.escape(p)}(?![\w]|\.\w)", seen) for p in pins)
 
 
 FEATURES = ("score", "cosine", "margin", "dense", "typed", "coverage")

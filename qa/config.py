@@ -100,6 +100,9 @@ class Tuning:
     subject_bonus: float = 0.1
     """Added to the score of a sentence describing the API the question names (`addCleanup()` -> the
     description under `addCleanup(function, /, *args, **kwargs)`)."""
+    version_bonus: float = 0.3
+    """Added to the score of a sentence under a heading that names the version the question asks about ("What
+    was fixed in 2.3.1?" -> the bullets under a changelog's `## [2.3.1] - 2024-02-12`)."""
 
 
 SETTINGS = ("corpus", "index", "top_k", "store", "milvus_token", "where", "precision", "query_backend", "theme",

@@ -60,7 +60,7 @@ def key_terms(question: str) -> list[KeyTerm]:
     a sentence, and stop words are left out."""
     text = _QUOTED.sub(" ", question)
     text = _CALL.sub(lambda m: m.group()[: m.start(1) - m.start()] + " " * len(m.group(1)) + ")", text)
-    found: list[KeyTerm] = [KeyTerm(k, NAME, k, ()) for k in sorted(named_numbers(text))]
+    found: list[KeyTerm] = [KeyTerm(_as_written(text, k), NAME, k, ()) for k in sorted(named_numbers(text))]
     first = True
     for m in _TOKEN.finditer(text):
         token = m.group()
@@ -68,6 +68,15 @@ def key_terms(question: str) -> list[KeyTerm]:
         first = False
         found.extend(_classify(token, at_start))
     return found
+
+
+def _as_written(text: str, key: str) -> str:
+    """A named number's lookup key ("tidewater 2.5.0") as the question writes it ("Tidewater 2.5.0")."""
+    name, _, number = key.rpartition(" ")
+    m = re.search(rf"\b{re.escape(name)}\b.*?(?<![\w.]){re.escape(number)}(?![\w]|\.\d)", text, re.I | re.S)
+    if m is None:
+        return key
+    return m.group() if m.group().lower() == key else f"{m.group()[: len(name)]} {number}"
 
 
 def _classify(token: str, at_start: bool) -> list[KeyTerm]:
@@ -101,14 +110,16 @@ def _classify(token: str, at_start: bool) -> list[KeyTerm]:
 
 
 def never_mentioned(question: str, name_frequency: Callable[[str], int],
-                    document_frequency: Callable[[str], int]) -> list[str]:
+                    document_frequency: Callable[[str], int],
+                    heading: Callable[[str], bool] = lambda number: False) -> list[str]:
     """The key terms of `question` the corpus never mentions, as the question writes them: code names,
     names and versions it holds nowhere, and words it holds nowhere that are neither English nor a
-    misspelling of one of its own words."""
+    misspelling of one of its own words. A name with a version ("Tidewater 2.4.0") is mentioned when the
+    name is and the version heads a section (`heading`: a changelog's `## [2.4.0] - 2024-05-06`)."""
     missing: list[str] = []
     for term in key_terms(question):
         if term.compound is not None:
-            if name_frequency(term.compound) <= 0:
+            if name_frequency(term.compound) <= 0 and not _versioned(term.compound, document_frequency, heading):
                 missing.append(term.text)
             continue
         if all(document_frequency(w) > 0 for w in term.words):
@@ -119,7 +130,19 @@ def never_mentioned(question: str, name_frequency: Callable[[str], int],
                 and _misspelt(term.text.lower(), document_frequency):
             continue  # a misspelling of the corpus's own word; an English word is never taken for one
         missing.append(term.text)
-    return list(dict.fromkeys(missing))
+    # a version already named with its name ("Tidewater 2.5.0") is not named again on its own ("2.5.0")
+    return list(dict.fromkeys(m for m in missing if not any(m != o and o.endswith(f" {m}") for o in missing)))
+
+
+def _versioned(key: str, document_frequency: Callable[[str], int], heading: Callable[[str], bool]) -> bool:
+    """Whether a named number's name occurs in the corpus and its number heads a section there: "tidewater
+    2.4.0" over a changelog that lists `## [2.4.0]` under the project's name. A number only said in passing
+    ("will be removed in 3.13") does not make "Python 3.13" something the documents speak of."""
+    name, _, number = key.rpartition(" ")
+    if not name or not number[:1].isdigit():
+        return False
+    stems = keyword_tokens(name)
+    return bool(stems) and all(document_frequency(w) > 0 for w in stems) and heading(number)
 
 
 def _misspelt(word: str, document_frequency: Callable[[str], int]) -> bool:

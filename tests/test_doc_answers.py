@@ -77,7 +77,7 @@ def test_whole_values_keep_units_and_separators(docs_engine) -> None:  # type: i
 @pytest.mark.parametrize(("question", "missing"), [
     ("How do I filter rows with dplyr?", ["dplyr"]),
     ("What does Path.walk() yield for each directory?", ["Path.walk()"]),
-    ("What changed in Python 3.13?", ["python 3.13", "3.13"]),
+    ("What changed in Python 3.13?", ["Python 3.13"]),  # as written, and its version not named again
     ("How do I serve files with http.server --tls-cert?", ["http.server", "--tls-cert"]),
 ])
 def test_terms_the_documents_never_mention_are_named_in_the_refusal(docs_engine, question: str,  # type: ignore[no-untyped-def]
@@ -264,6 +264,70 @@ def test_who_a_named_person_is_answers_with_their_title(engine, question: str, r
     """Not another person of the same sentence ("Kassym-Jomart Tokayev"), not a sentence that only names them."""
     answer = engine.ask(question)
     assert not answer.abstained and answer.short_answer == role, answer.text
+
+
+CHANGELOG = """# Changelog
+
+All notable changes to Tidewater are documented in this file. Tidewater is released under the Apache-2.0 license.
+
+## [2.4.0] - 2024-05-06
+
+### Added
+- Added a `--resample` option to what `tidewater export` writes: hourly means.
+
+### Removed
+- Support for Python 3.8 and 3.9 was dropped.
+
+## [2.3.1] - 2024-02-12
+
+### Fixed
+- Daylight-saving gaps no longer duplicate hourly readings.
+
+## [2.3.0] - 2023-11-20
+
+### Added
+- Export to Parquet (`tidewater export --format parquet`).
+"""
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("When was Tidewater 2.4.0 released?", "2024-05-06"),  # named nowhere as "Tidewater 2.4.0": no refusal
+    ("When was version 2.3.1 released?", "2024-02-12"),  # the heading holds the date asked
+    ("What was added in Tidewater 2.3.0?", "Parquet"),  # what is listed under the version's heading
+    ("What was fixed in 2.3.1?", "Daylight-saving"),  # read with its list's heading "Fixed"
+    ("Does Tidewater support Python 3.9?", "Python 3.8 and 3.9 was dropped"),  # "Python ... 3.9" is mentioned
+])
+def test_a_changelog_answers_from_the_section_of_the_version_asked(engine, question: str, answer: str) -> None:  # type: ignore[no-untyped-def]
+    (engine.settings.corpus / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
+    (engine.settings.corpus / "about.md").write_text(  # the question's words, in no version's section
+        "# About\n\nFeatures were added and bugs were fixed in every Tidewater version released so far.\n",
+        encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    got = engine.ask(question)
+    assert not got.abstained and answer in got.citations[0].quote, got.text
+    if not question.startswith("When"):
+        assert not any(c.quote.startswith("#") for c in got.citations)  # a heading answers only with a date
+
+
+def test_a_list_is_quoted_with_the_line_that_introduces_it(engine) -> None:  # type: ignore[no-untyped-def]
+    (engine.settings.corpus / "settings.md").write_text(
+        "# Settings\n\nSettings live in `tide.toml`.\n\nThese settings are deprecated:\n\n"
+        "- `timeout_s`, in favour of `timeout`.\n- `stationid`, in favour of `station`.\n\n"
+        "These settings are new:\n\n- `retries`, how often a request is tried.\n", encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    got = engine.ask("Which settings are deprecated?")
+    assert not got.abstained and "`timeout_s`" in got.text and "`stationid`" in got.text, got.text
+    assert "retries" not in got.text  # the next list is another list
+
+
+def test_a_version_that_heads_no_section_is_still_never_mentioned(engine) -> None:  # type: ignore[no-untyped-def]
+    (engine.settings.corpus / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    got = engine.ask("When was Tidewater 2.5.0 released?")
+    assert got.abstained and "never mention Tidewater 2.5.0" in got.text, got.text
 
 
 def run_cli(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
