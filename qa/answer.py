@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 REDUNDANT_ABOVE = 0.85
 LIST_ITEMS = 3
+OTHER_ROW = 1.0
+"""Taken from a table row that does not name the item the question asks about: it never answers (it stays
+a neighbour, so that the sentence introducing its table is still found)."""
 """List items quoted after the line that introduces their list ("These settings are deprecated:")."""
 """Cosine between two sentences above which the second adds nothing."""
 
@@ -208,6 +211,11 @@ def _read_with_context(
         context = context | sentence_terms(snapshot, sid + 1, doc.text[after[1] : after[2]])
         cos = max(cos, cosine_of[sid + 1])
     back, reading, inherited = sid, text, context
+    asked = by_id.get(sid - 1)
+    if unit == "sentence" and asked is not None and asked[0] == doc_id and _ASKS.search(
+            doc.text[asked[1] : asked[2]]) and "\n\n" not in doc.text[asked[2] : start]:
+        # an FAQ's answer ("A: Yes, but...") says what its question ("Q: Can I take my partner...?") asks
+        inherited = inherited | sentence_terms(snapshot, sid - 1, doc.text[asked[1] : asked[2]])
     while unit == "sentence" and _REFERS_BACK.match(reading.lstrip("(")) and back - 1 in by_id and back > sid - 3:
         # "Those calls should be preceded by..." is about what the sentence before names (and "(This
         # allows...)" about the one before that): those words count, at half weight
@@ -258,6 +266,8 @@ def score_sentences(
     doc_weights: dict[int, dict[str, float]] = {}
     cosine_of = {r[0]: float(c) for r, c in zip(rows, cosines, strict=True)}
     heads: dict[int, frozenset[int]] = {}
+    terms_asked = frozenset(asked)
+    table_words: dict[tuple[int, int, int], frozenset[str]] = {}
     for (sid, doc_id, start, end), cos in zip(rows, cosines, strict=True):
         doc = snapshot.document(doc_id)
         text = doc.text[start:end]
@@ -291,8 +301,8 @@ def score_sentences(
         if under_version:
             score += tuning.version_bonus
         if unit in ("term", "header") or (unit == "sentence" and (is_fragment(text) or _introduces_other(
-                text, sid, by_id, doc))):
-            score -= tuning.fragment_penalty
+                text, sid, by_id, doc) or _ASKS.search(text))):
+            score -= tuning.fragment_penalty  # (a question, as an FAQ writes it, asks: the line after answers)
         if plain_question and _contradicts(text, plain_question):
             score -= tuning.negation_penalty
         terms = sentence_terms(snapshot, sid, text)
@@ -309,6 +319,9 @@ def score_sentences(
             score += tuning.code_bonus
         if found is not None:
             score += tuning.type_bonus
+        if unit == "row" and header is not None and not _row_names_what_is_asked(
+                doc, doc_id, terms_asked, terms, header, by_id, table_words):
+            score -= OTHER_ROW  # a row of another item ("Autoclave | ... | 2023-11-08" for "...the fume hood...")
         if found is None and start in heads[doc_id] and is_fragment(text):
             continue  # a heading names what follows it; it answers nothing by itself (unless it holds the date asked)
         scored.append(ScoredSentence(sid, doc_id, start, end, score, cos, found, overlap, named[doc_id],
@@ -320,6 +333,55 @@ def score_sentences(
 
 
 _ITEM = re.compile(r"[ \t]*(?:[-*+•▪‣◦]|\d{1,3}[.)])[ \t]+")
+
+
+def _not_in_the_table(snapshot: Snapshot, hits: Sequence[Hit], question: str) -> list[str]:
+    """For a question about an attribute a retrieved table has as a column ("When was the fume hood last
+    serviced?" over a table headed `Instrument | ... | Last serviced`): the words naming the item asked about
+    ("fume hood"), when no row of that table holds any of them and the corpus never uses them at all. Such a
+    word may be English ("microscope"), which the never-mentioned check leaves alone for fear of synonyms;
+    the table is the list of what the documents know of, and it has no such item."""
+    asked = set(keyword_tokens(question))
+    seen: set[tuple[int, int]] = set()
+    for hit in hits:
+        doc_id = snapshot.chunk(hit.chunk_id).doc_id
+        doc = snapshot.document(doc_id)
+        for i, unit in enumerate(doc.units):
+            if unit.kind != "header" or (doc_id, i) in seen:
+                continue
+            seen.add((doc_id, i))
+            columns = set(keyword_tokens(doc.text[unit.start : unit.end]))
+            if not columns & asked:
+                continue  # the question asks nothing this table has a column for
+            above = doc.text[max(0, unit.start - 400) : unit.start].rstrip()
+            above = above[above.rfind("\n\n") + 1 :]  # the paragraph that introduces the table
+            context = columns | set(keyword_tokens(" ".join([doc.title, *doc.section_path(unit.start), above])))
+            entity = {t for t in asked - context if not t.isdigit()}
+            if not entity or any(snapshot.document_frequency(t) > 0 for t in entity):
+                continue
+            rows = [doc.text[u.start : u.end] for u in doc.units if u.kind == "row" and u.parent == i]
+            if rows and not any(entity & set(keyword_tokens(r)) for r in rows):
+                words = [w for w in re.findall(r"[\w-]+", question) if set(keyword_tokens(w)) & entity]
+                return [" ".join(words)]
+    return []
+
+
+def _row_names_what_is_asked(doc: Document, doc_id: int, asked: frozenset[str], row: frozenset[str],
+                             header: tuple[int, int], by_id: dict[int, tuple[int, int, int]],
+                             table_words: dict[tuple[int, int, int], frozenset[str]]) -> bool:
+    """Whether a table row could answer: the question's words that are not its table's (the header's, the
+    sentence just before the table, the document's and section's titles) name the item asked about ("fume
+    hood"), and the row holds one of them. When no such words are left, any row may answer."""
+    key = (doc_id, *header)
+    if key not in table_words:
+        pieces = [doc.text[header[0] : header[1]], doc.title, *doc.section_path(header[0])]
+        before = max((r for r in by_id.values() if r[0] == doc_id and r[2] <= header[0]), key=lambda r: r[2],
+                     default=None)
+        if before is not None and "\n\n\n" not in doc.text[before[2] : header[0]]:
+            pieces.append(doc.text[before[1] : before[2]])
+        table_words[key] = frozenset(keyword_tokens(" ".join(pieces)))
+    entity = {t for t in asked - table_words[key] if not t.isdigit()}
+    return not entity or any(t in row or any(r in row for r in RELATED_FORMS.get(t, ())) for t in entity)
 
 
 def _list_introduction(doc: Document, start: int, heads: frozenset[int]) -> str | None:
@@ -365,6 +427,8 @@ _LABEL = re.compile(r"(?:(?:New|Changed|Deprecated|Added|Removed)(?: in| since)?
                     r"See also|Example|Examples|Default|Returns?)[.:]?\s*")
 """A sentence that only labels the one after it ("Changed in version 3.8." then "The dirs_exist_ok
 parameter.")."""
+_ASKS = re.compile(r"\?[\"'”’)]*\s*$")
+"""A sentence that asks (an FAQ's "Q: Is travel insurance provided?")."""
 _REFERS_BACK = re.compile(r"(?:This|That|These|Those|Such|It|They|The latter|The former|Both|Each)\b")
 _NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\s+(\w+)", re.I)
 
@@ -690,8 +754,13 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
         after = neighbours.get(s.sentence_id + 1)
         before = neighbours.get(s.sentence_id - 1)
         text = doc.text[s.start : s.end].rstrip()
-        if _LABEL.fullmatch(text) and after is not None and after.doc_id == s.doc_id and after.kind == "sentence":
-            group.append(Quote(after.doc_id, after.start, after.end, after.score))
+        if (_LABEL.fullmatch(text) or _ASKS.search(text)) and after is not None and after.doc_id == s.doc_id and \
+                after.kind == "sentence" and "\n\n" not in doc.text[s.end : after.start]:
+            group.append(Quote(after.doc_id, after.start, after.end, after.score, after.kind, after.answer))
+            more = neighbours.get(after.sentence_id + 1)
+            if is_fragment(doc.text[after.start : after.end]) and more is not None and more.doc_id == s.doc_id \
+                    and more.kind == "sentence" and "\n\n" not in doc.text[after.end : more.start]:
+                group.append(Quote(more.doc_id, more.start, more.end, more.score, more.kind, more.answer))  # "A: Yes."
             after = None
         same = after is not None and after.doc_id == s.doc_id and after.term == s.term
         if same and after is not None and after.kind == "code" and (text.endswith(":") or text[-1] not in ".!?)"):
@@ -724,7 +793,8 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
         elif after is not None and after.doc_id == s.doc_id and after.kind == "header":
             # a sentence introducing a table ("...are given in the following table."): its best row answers
             head = (after.start, after.end)
-            rows = [r for r in neighbours.values() if r.doc_id == s.doc_id and r.kind == "row" and r.header == head]
+            rows = [r for r in neighbours.values() if r.doc_id == s.doc_id and r.kind == "row" and r.header == head
+                    and r.score > s.score - OTHER_ROW / 2]  # not a row of another item than the one asked
             if rows:
                 best = max(rows, key=lambda r: (r.score, -r.sentence_id))
                 group.append(Quote(best.doc_id, best.start, best.end, best.score, "row", best.answer, best.header))
@@ -764,12 +834,12 @@ def _lead_with_the_asked_type(
 ) -> tuple[list[ScoredSentence], tuple[int, int, int, float, tuple[int, int]] | None]:
     """The chosen sentences led by one holding an answer of the asked type, where one should lead (or none at
     all when no sentence holds the date or number asked), and a date question's dated header, if it answers."""
-    from qa.reader import DATE, DOC_KINDS, LEADS, PERSON, STRICT, is_relative_date
+    from qa.reader import DATE, DOC_KINDS, LEADS, PERSON, ROLE, STRICT, is_relative_date
 
     # A date or number counts in a sentence that shares a word of what is asked besides the topic, or in
     # the document the question names: "1991" answers "When did Kazakhstan become independent?", not
     # "When was Blinken born?"; "a 15th-century citadel" answers "When was Machu Picchu built?".
-    typed = [s for s in scored if s.answer is not None and s.score >= tuning.abstain_below
+    typed = [s for s in scored if s.answer is not None and (s.score >= tuning.abstain_below or kind == ROLE)
              and (kind not in STRICT or s.overlap > 0 or s.named > 0)]
     header = _dated_header(snapshot, chosen[0], typed) if kind == DATE else None
     margin = tuning.extra_margin * (2 if kind in DOC_KINDS else 1)
@@ -838,14 +908,15 @@ def compose(
     header; and when no retrieved sentence holds an answer of the asked type, or the question names
     something no retrieved passage mentions, corpus-qa abstains. Each chosen sentence is quoted with what
     it needs to be understood (`quote_group`)."""
-    from qa.reader import expected_type
+    from qa.reader import ROLE, expected_type
     from qa.terms import never_mentioned
 
     passages = passages_of(snapshot, hits)
     asked = retrieval_question or question
     if tuning.reader:
         missing = never_mentioned(question, snapshot.name_frequency, snapshot.document_frequency,
-                                  lambda number: _heads_a_section(snapshot, hits, number))
+                                  lambda number: _heads_a_section(snapshot, hits, number)) or \
+            _not_in_the_table(snapshot, hits[: tuning.answer_passages], question)
         if missing:
             names = ", ".join(missing[:-1]) + (" or " if len(missing) > 1 else "") + missing[-1]
             text = f"Not found in the corpus: the documents never mention {names}."
@@ -859,6 +930,8 @@ def compose(
             warnings = (*warnings, f"{', '.join(changed)} changed since it was indexed: quotes from it were left "
                                    "out. Run `qa index`.")
     chosen = select_sentences(snapshot, scored, tuning)
+    if not chosen and kind == ROLE:  # a sentence giving the asked person a role answers, however weak a match
+        chosen = [s for s in scored if s.answer is not None][:1]
     header = None
     if chosen and kind is not None:
         chosen, header = _lead_with_the_asked_type(snapshot, scored, chosen, kind, tuning)
@@ -868,7 +941,8 @@ def compose(
     lead = chosen[0] if chosen else (scored[0] if scored else None)
     signals = measure(snapshot, question, lead, scored, hits, kind, quotes)
     if quotes and signals["dense"] < relevance_floor and signals["coverage"] < tuning.off_topic_coverage \
-            and not _pinned(snapshot, question, quotes[0]):
+            and not _pinned(snapshot, question, quotes[0]) and not (kind == ROLE and lead is not None
+                                                                    and lead.answer is not None):
         quotes = []  # nothing in the corpus is about what is asked ("What is the capital of Australia?" over manuals)
     citations = [_citation(snapshot, n, q) for n, q in enumerate(quotes, start=1)]
     if not citations:

@@ -29,9 +29,11 @@ DOC_KINDS = frozenset({IDENT, ERROR, DEFAULT, VERSION, HOWTO, WHY})
 NO_SHORT = frozenset({WHY})
 """Kinds whose answer is a whole sentence: what marks it (a "because") is no short answer."""
 STRICT = frozenset({DATE, NUMBER, VERSION})
-LEADS = frozenset({DEFAULT, ERROR})
+LEADS = frozenset({DEFAULT, ERROR, ROLE})
 """Kinds whose answer, when a retrieved sentence holds one, leads whatever else matches better: a default
-value or an exception's name is what was asked; without one, the best match still answers."""
+value, an exception's name or what a text calls a person is what was asked; without one, the best match
+still answers. A sentence naming the asked person with a role answers however weakly it matches as a whole
+(the model makes little of "What is Marco Bellini's role?")."""
 """Types whose absence from every retrieved sentence means the documents do not answer: a date or a number
 is written as one. A "who" or "where" question can be answered by words that are not a name ("Russian
 men who fled the call-up"), so for those the type only orders the sentences."""
@@ -142,13 +144,16 @@ _LEAD_CLAUSE = re.compile(r"^(?:in|with|using|for|from|after|on|inside|within|gi
 
 _PERSON_NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|da|van|von|der|bin|al))*"
 _ROLE_STARTS = ("who is ", "who was ", "what is ", "what was ", "what job ", "what role ", "what position ",
-                "what title ", "what post ", "what office ")
+                "what title ", "what post ", "what office ", "what does ", "what did ")
 _ASKS_ROLE_PATTERN = (
     rf"^(?i:who\s+(?:is|was))\s+(?P<who>{_PERSON_NAME})\s*\?*$|"
     rf"^(?i:what\s+(?:is|was))\s+(?P<whose>{_PERSON_NAME})['’]s?\s+(?i:job|role|position|title|occupation|"
     rf"profession|post|office)\b|"
     rf"^(?i:what\s+(?:job|role|position|title|post|office)\s+(?:does|did))\s+(?P<holder>{_PERSON_NAME})\s+"
-    rf"(?i:hold|have|occupy)\b")
+    rf"(?i:hold|have|occupy)\b|"
+    rf"^(?i:what\s+(?:is|was)\s+the\s+(?:job|role|position|title|occupation|profession|post|office)\s+of)\s+"
+    rf"(?P<of>{_PERSON_NAME})\s*\?*$|"
+    rf"^(?i:what\s+(?:does|did))\s+(?P<does>{_PERSON_NAME})\s+(?i:do)(?:\s+(?i:for\s+a\s+living))?\s*\?*$")
 
 
 @lru_cache(maxsize=1)
@@ -255,6 +260,20 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
     return found
 
 
+_ROLE_NOUNS = frozenset("""head lead chair member fellow intern staff clerk nurse chef pilot coach guide host
+    owner founder partner expert specialist scientist student apprentice trainee cook""".split())
+_ROLE_ENDING = re.compile(r"(?:er|or|ist|ian|eer|ee|man|woman|person|ess|ent|ant|ary)$")
+
+
+def _role_noun(word: str) -> bool:
+    """Whether a word can end the name of a role ("safety officer", "PhD student", "travel coordinator")."""
+    w = word.lower().strip(".,;:")
+    return w in _ROLE_NOUNS or w in _TITLES or (len(w) > 3 and _ROLE_ENDING.search(w) is not None)
+
+
+_PAREN_ROLE = re.compile(r"(?:\s*\((?P<role>(?!born|died|n[ée]e|aged|formerly|see\b)[A-Za-z][A-Za-z -]{2,40})\))")
+_BARE_ROLE = re.compile(r",\s+(?P<role>(?:[a-z][\w-]*\s+){0,4}[a-z][\w-]*)(?=\s*(?:[.;)]|,|$))")
+_ROLE_BEFORE = re.compile(r"\b(?:the|our|their|its|his|her)\s+(?P<role>(?:[a-z][\w-]*\s+){0,4}[a-z][\w-]*),?\s+$")
 _HONORIFICS = frozenset("sir dame dr mr mrs ms lord lady saint st".split())
 """Words of address before a name: no role ("Sir Winston Churchill")."""
 _TITLE_WORD = re.compile(r"[A-Z][\w.'’-]*|of|the|for|and|de|U\.S\.")
@@ -288,11 +307,25 @@ def _roles(sentence: str, question: str) -> list[Candidate]:
             at = sentence.rfind(text, 0, start)
             if at >= 0:
                 found.append(Candidate(at, at + len(text)))
+        elif not words:  # "the travel coordinator, Rachel Osei"
+            name_start = len(" ".join(before)) + (1 if before else 0)
+            lower = _ROLE_BEFORE.search(sentence[:name_start])
+            if lower is not None and _role_noun(lower.group("role").split()[-1]):
+                found.append(Candidate(*lower.span("role")))
         rest = re.match(r"(?:\s+(?:[A-Z][\w'’.-]*|[IVX]+\b))*", sentence[m.end():])  # "Cleopatra VII Thea Philopator"
-        described = _DESCRIBED.match(sentence, m.end() + (rest.end() if rest else 0))
+        after = m.end() + (rest.end() if rest else 0)
+        paren = _PAREN_ROLE.match(sentence, after)  # "Tomasz Kowalczyk (safety officer)"
+        if paren is not None and _role_noun(paren.group("role").split()[-1]):
+            found.append(Candidate(*paren.span("role")))
+            continue
+        described = _DESCRIBED.match(sentence, after)
         if described is not None and (described.group("role")[:1].islower() or any(
                 normalize(w) in _TITLES for w in described.group("role").split()[:2])):
             found.append(Candidate(*described.span("role")))
+            continue
+        bare = _BARE_ROLE.match(sentence, after)  # "Owner: Marco Bellini, research technician."
+        if bare is not None and _role_noun(bare.group("role").split()[-1]):
+            found.append(Candidate(*bare.span("role")))
     return found
 
 

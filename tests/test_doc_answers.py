@@ -266,6 +266,65 @@ def test_who_a_named_person_is_answers_with_their_title(engine, question: str, r
     assert not answer.abstained and answer.short_answer == role, answer.text
 
 
+@pytest.mark.parametrize("question", ["When was the fume hood last calibrated?",
+                                      "Who is responsible for the fume hood?"])
+def test_an_item_no_row_of_the_table_holds_is_never_mentioned(docs_engine, question: str) -> None:  # type: ignore[no-untyped-def]
+    """The PDF's and the DOCX's tables of instruments have no fume hood: not another row's date or person."""
+    answer = docs_engine.ask(question)
+    assert answer.abstained and list(answer.unmentioned) == ["fume hood"], answer.text
+
+
+def test_a_row_of_another_item_does_not_answer(docs_engine) -> None:  # type: ignore[no-untyped-def]
+    """The words naming the item ("confocal microscope") pick its row; no other row is quoted."""
+    answer = docs_engine.ask("When was the confocal microscope last calibrated?")
+    assert not answer.abstained and "Confocal microscope" in answer.citations[0].quote
+    assert all("Mass spectrometer" not in c.quote for c in answer.citations), answer.text
+
+
+def test_a_row_that_does_not_name_the_item_never_answers(engine) -> None:  # type: ignore[no-untyped-def]
+    """The centrifuge is mentioned, but not in the table: the row that shares the question's other words
+    ("last serviced") is another instrument's, and its date is not the centrifuge's."""
+    (engine.settings.corpus / "instruments.md").write_text(
+        "# Instruments\n\nThe centrifuge is in room B115.\n\nService dates:\n\n| Instrument | Room | Last serviced |\n"
+        "|---|---|---|\n| Autoclave, last serviced by Marco | B104 | 2023-11-08 |\n| Fume hood | B110 | 2024-01-02 |\n",
+        encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    answer = engine.ask("When was the centrifuge last serviced?")
+    assert "2023-11-08" not in answer.text and "2024-01-02" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("question", "role"), [
+    ("What is the role of Tomasz Kowalczyk?", "safety officer"),  # "Tomasz Kowalczyk (safety officer)"
+    ("What is Marco Bellini's job?", "research technician"),  # "Marco Bellini, research technician."
+    ("What does Rachel Osei do?", "the travel coordinator"),  # "Rachel Osei, the travel coordinator,"
+    ("Who is Ana Ruiz?", "lab manager"),  # "the lab manager, Ana Ruiz,"
+])
+def test_a_role_in_brackets_or_apposition_answers_what_someone_does(engine, question: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    (engine.settings.corpus / "meeting.txt").write_text(
+        "Lab meeting\n\nPresent: Samuel Okafor (principal investigator), Tomasz Kowalczyk (safety officer)\n\n"
+        "The gasket is replaced by the lab manager, Ana Ruiz, every year.\n\n"
+        "Owner: Marco Bellini, research technician.\n\n"
+        "Call the support line, then tell Rachel Osei, the travel coordinator, by email.\n", encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    answer = engine.ask(question)
+    assert not answer.abstained and answer.short_answer == role, answer.text
+
+
+def test_an_faq_question_is_quoted_with_its_answer(engine) -> None:  # type: ignore[no-untyped-def]
+    (engine.settings.corpus / "faq.txt").write_text(
+        "Travel FAQ\n\nQ: Can I take my partner along on a business trip?\nA: Yes, but every extra cost for your "
+        "partner is paid by you.\n\nQ: Is travel insurance provided?\nA: Yes. All employees are covered by the "
+        "company policy with Allianz.\n", encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    insured = engine.ask("Is travel insurance provided?")
+    assert not insured.abstained and "Allianz" in insured.text, insured.text  # past the bare "A: Yes."
+    partner = engine.ask("Can I take my partner on a business trip?")
+    assert "paid by you" in partner.text, partner.text
+
+
 CHANGELOG = """# Changelog
 
 All notable changes to Tidewater are documented in this file. Tidewater is released under the Apache-2.0 license.
