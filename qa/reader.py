@@ -18,9 +18,11 @@ from functools import lru_cache
 from index.text.keywords import STOPWORDS
 from index.text.titles import normalize
 
-PERSON, DATE, PLACE, NUMBER, ROLE = "person", "date", "place", "number", "role"
+PERSON, DATE, PLACE, NUMBER, ROLE, DEFINE = "person", "date", "place", "number", "role", "define"
 """ROLE: what a named person is ("Who is Volodymyr Zelenskyy?", "What is Blinken's job?"): the title or
-description the text gives them, not another person."""
+description the text gives them, not another person. DEFINE: what a term is ("What is a Reading?", "What
+does MLLW stand for?"): the sentence that defines it ("A `Reading` is a dataclass..."), or an acronym's
+expansion ("MLLW (mean lower low water)")."""
 IDENT, ERROR, DEFAULT, VERSION, HOWTO, WHY = "identifier", "error", "default", "version", "howto", "why"
 """The kinds documentation questions ask for: a name defined or used in code (a function, an option, a
 variable), an exception, a default value, the version something came with, and how to do something (a
@@ -29,7 +31,7 @@ DOC_KINDS = frozenset({IDENT, ERROR, DEFAULT, VERSION, HOWTO, WHY})
 NO_SHORT = frozenset({WHY})
 """Kinds whose answer is a whole sentence: what marks it (a "because") is no short answer."""
 STRICT = frozenset({DATE, NUMBER, VERSION})
-LEADS = frozenset({DEFAULT, ERROR, ROLE})
+LEADS = frozenset({DEFAULT, ERROR, ROLE, DEFINE})
 """Kinds whose answer, when a retrieved sentence holds one, leads whatever else matches better: a default
 value, an exception's name or what a text calls a person is what was asked; without one, the best match
 still answers. A sentence naming the asked person with a role answers however weakly it matches as a whole
@@ -188,7 +190,52 @@ def expected_type(question: str) -> str | None:
         for pattern, kind in _TYPE_RULES:
             if pattern.search(part):
                 return kind
-    return None
+    return DEFINE if defined_term(question) is not None else None
+
+
+_ASKS_DEFINITION = re.compile(
+    r"^(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<a>[^?]{1,40}?)\s*\??$|"
+    r"^what\s+(?:does|do)\s+(?:an?\s+|the\s+)?(?P<b>[^?]{1,40}?)\s+(?:mean|stand\s+for)\s*\??$", re.I)
+_NOT_A_TERM = re.compile(r"\b(?:of|for|in|on|at|to|from|with|between|about|when|if|that|which|this|it|there|"
+                         r"difference|purpose|point|reason|way|best|meaning)\b", re.I)
+
+
+def defined_term(question: str) -> str | None:
+    """The term a question asks to define ("What is a Reading?" -> `Reading`, "What does MLLW stand for?" ->
+    `MLLW`): a short name without a relation to anything else ("What is the capital of...?" is not one)."""
+    m = _ASKS_DEFINITION.match(" ".join(question.replace("’", "'").split()))
+    if m is None:
+        return None
+    term = (m.group("a") or m.group("b")).strip("`'\"“”‘’ ")
+    term = re.sub(r"\s+in\s+[A-Z][\w.+-]*(?:\s+[A-Z][\w.+-]*)*$", "", term)  # "a Reading in Tidewater"
+    if not term or len(term.split()) > 4 or _NOT_A_TERM.search(term):
+        return None
+    return term
+
+
+def _definitions(sentence: str, question: str) -> list[Candidate]:
+    """Where a sentence defines the asked term: what follows "X is/means/stands for" when X opens the sentence
+    ("A `Reading` is a dataclass with four fields..."), or an acronym's expansion in brackets after or
+    before it ("MLLW (mean lower low water)", "mean lower low water (MLLW)")."""
+    term = defined_term(question)
+    if term is None:
+        return []
+    name = re.escape(term)
+    quote = r"[`'\"“”‘’*]?"
+    found = []
+    opening = re.match(rf"\W{{0,3}}(?:(?:an?|the)\s+)?{quote}{name}{quote}(?:\s*\([^()]{{0,60}}\))?,?\s+"
+                       rf"(?:(?:is|are|was|were)\s+(?=(?:an?|the|one|any|some)\s)|(?:means|stands\s+for|refers\s+to|"
+                       rf"denotes|describes)\s+)(?P<d>.+?)[.;:]?\s*$",
+                       sentence, re.I | re.S)
+    if opening is not None:
+        found.append(Candidate(*opening.span("d")))
+    if term.isupper() and len(term) >= 2:
+        after = re.search(rf"(?<![\w-]){name}\s*\((?P<d>[A-Za-z][\w ,'-]{{3,60}})\)", sentence)
+        before = re.search(rf"(?:\b(?:[Tt]he|[Aa]n?)\s+)?(?P<d>(?:[A-Za-z][\w'-]*\s+){{1,6}})\({name}\)", sentence)
+        for m in (after, before):
+            if m is not None and len(re.findall(r"\b\w", m.group("d"))) >= len(term) - 1:
+                found.append(Candidate(m.start("d"), m.start("d") + len(m.group("d").rstrip())))
+    return found
 
 
 @dataclass(frozen=True)
@@ -220,6 +267,8 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
     found: list[Candidate] = []
     if kind == ROLE:
         return _roles(sentence, question)
+    if kind == DEFINE:
+        return _definitions(sentence, question)
     if kind == DATE:
         matches = sorted([*_DATE_PATTERNS.finditer(sentence), *_RELATIVE_DATE.finditer(sentence)],
                          key=lambda m: m.start())

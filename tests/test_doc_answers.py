@@ -312,6 +312,19 @@ def test_a_role_in_brackets_or_apposition_answers_what_someone_does(engine, ques
     assert not answer.abstained and answer.short_answer == role, answer.text
 
 
+def test_what_is_quotes_the_sentence_defining_the_term(engine) -> None:  # type: ignore[no-untyped-def]
+    (engine.settings.corpus / "api.md").write_text(
+        "# Tidewater API\n\n## Client\n\n`Client.fetch(station, days=1)` downloads readings for a station; it returns "
+        "a list of `Reading` objects.\n\n`Client.export(path)` writes every stored reading to a file.\n\n"
+        "What a Reading is depends on the gauge: a Reading is what it reports.\n\n"
+        "## Reading\n\nA `Reading` is a dataclass with four fields: `station`, `time`, `level` and `quality`.\n",
+        encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    answer = engine.ask("What is a Reading?")
+    assert not answer.abstained and answer.citations[0].quote.startswith("A `Reading` is a dataclass"), answer.text
+
+
 def test_an_faq_question_is_quoted_with_its_answer(engine) -> None:  # type: ignore[no-untyped-def]
     (engine.settings.corpus / "faq.txt").write_text(
         "Travel FAQ\n\nQ: Can I take my partner along on a business trip?\nA: Yes, but every extra cost for your "

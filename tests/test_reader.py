@@ -10,7 +10,7 @@ import pytest
 
 from qa.config import Settings, Tuning
 from qa.engine import Engine
-from qa.reader import DATE, NUMBER, PERSON, PLACE, ROLE, WHY, answer_span, candidates, expected_type, measure
+from qa.reader import DATE, DEFINE, NUMBER, PERSON, PLACE, ROLE, WHY, answer_span, candidates, expected_type, measure
 from qa.retrieval import is_question
 
 
@@ -69,6 +69,27 @@ def test_candidates_of_each_type_leave_out_the_question_and_titles() -> None:
 def test_a_role_is_what_the_sentence_calls_the_asked_person(question: str, sentence: str, role: str) -> None:
     assert expected_type(question) == ROLE
     assert spans(ROLE, sentence, question) == [role]
+
+
+@pytest.mark.parametrize(("question", "sentence", "definition"), [
+    ("What is a Reading?", "A `Reading` is a dataclass with four fields.", "a dataclass with four fields"),
+    ("What is a Reading in Tidewater?", "A `Reading` is a dataclass with four fields.", "a dataclass with four fields"),
+    ("What is Tidewater?", "Tidewater is maintained by Jonas.", None),  # a passive, not a definition
+    ("What is MLLW?", "Levels are referenced to a datum such as MLLW (mean lower low water).",
+     "mean lower low water"),
+    ("What does NATO stand for?", "The North Atlantic Treaty Organization (NATO) is an alliance.",
+     "North Atlantic Treaty Organization"),
+])
+def test_a_definition_is_what_follows_the_term_or_its_expansion(question: str, sentence: str,
+                                                                 definition: str | None) -> None:
+    assert expected_type(question) == DEFINE
+    assert spans(DEFINE, sentence, question) == ([definition] if definition else [])
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "What is the difference between a and b?",
+                                      "What is it?"])
+def test_a_question_about_a_relation_is_no_definition(question: str) -> None:
+    assert expected_type(question) != DEFINE
 
 
 def test_a_sentence_that_does_not_name_the_asked_person_holds_no_role() -> None:
