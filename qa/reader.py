@@ -45,8 +45,10 @@ _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)"
 _DATE_PATTERNS = re.compile(
     rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{3,4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{3,4}}|(?:{_MONTHS})\s+\d{{3,4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:early |late |mid-)?{_ORDINAL}(?:\s+|-)(?:century|millennium)(?:\s+(?:BC|BCE|AD|CE))?"
-    rf"|\d{{1,4}}\s*(?:BC|BCE|AD|CE)\b|\b1\d{{3}}s?|\b20\d{{2}}s?)\b"
+    rf"|\d{{1,4}}\s*(?:BC|BCE|AD|CE)\b|\b1\d{{3}}s?|\b20\d{{2}}s?"
+    rf"|\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?)\b"
 )
+"""Dates, years, centuries; a day of a month without its year ("by 22 March") too."""
 _RELATIVE_DATE = re.compile(
     r"\b(?:(?:[Oo]n|[Ll]ast|[Tt]his|[Nn]ext)\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
     r"(?:\s+(?:morning|afternoon|evening|night))?|\b[Yy]esterday\b|"
@@ -306,6 +308,14 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
         text = sentence[start:end]
         lead = len(text) - len(text.lstrip())
         found.append(Candidate(start + lead, start + len(text.rstrip())))
+    if kind == DATE:  # "on Monday, 18 March 2024" is one date, not "on Monday" and another
+        merged: list[Candidate] = []
+        for c in found:
+            if merged and re.fullmatch(r",?\s*", sentence[merged[-1].end : c.start]):
+                merged[-1] = Candidate(merged[-1].start, c.end)
+            else:
+                merged.append(c)
+        found = merged
     return found
 
 
@@ -392,6 +402,10 @@ _MEASURE_WORDS = {
     "area": r"\barea\b|km2|km²|square|sq\b|hectares|acres",
     "gdp": r"\bgdp\b|gross domestic product",
     "temperature": r"°|degrees|temperature",
+    "kilometres": r"\bkm\b|kilomet", "kilometers": r"\bkm\b|kilomet", "km": r"\bkm\b|kilomet",
+    "miles": r"\bmi\b|\bmiles?\b", "metres": r"\bm\b|met(?:er|re)", "meters": r"\bm\b|met(?:er|re)",
+    "hours": r"\bh\b|\bhrs?\b|\bhours?\b", "minutes": r"\bmin\b|\bminutes?\b",
+    "seconds": r"\bs\b|\bsecs?\b|\bseconds?\b",
 }
 _NAMED_MEASURE = re.compile(r"\b(population|gdp|temperature|salary|revenue|budget|unemployment|inflation)\b")
 _NOT_MEASURES = frozenset("times things ways percent percentage number amount".split())
@@ -415,7 +429,7 @@ def measure(question: str) -> str | None:
             if w in STOPWORDS:
                 break
             head.append(w)
-        plural = [w for w in head if w.endswith("s") and not w.endswith("ss")]
+        plural = [w for w in head if w.endswith("s") and not w.endswith(("ss", "as", "us", "is"))]
         words = plural[:1] or head[:1]
     word = words[0] if words else None
     return None if word is None or word in _NOT_MEASURES else word
@@ -437,6 +451,7 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
             named = bool(set(keyword_tokens(what)) & set(terms))
             if not named and not (pattern and re.search(pattern, sentence, re.I)):
                 return None
+        found = _in_the_asked_unit(found, sentence, question)
     if kind == PERSON:
         found = _holders(found, sentence, question)
         if not found:
@@ -446,6 +461,47 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
     points = anchors(sentence, question)
     best = min(found, key=lambda c: (_distance(c, points), c.start))
     return best.start, best.end
+
+
+_DURATION = r"(?:seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h|days?|weeks?|months?|years?|ms|milliseconds?)"
+_LENGTH = r"(?:km|kilomet(?:er|re)s?|m|met(?:er|re)s?|cm|mm|miles?|feet|ft|inch(?:es)?)"
+_UNIT_ASKED = [
+    (re.compile(r"\bhow long\b", re.I), rf"(?:{_DURATION}|{_LENGTH})"),
+    (re.compile(r"\bhow far\b|\bdistance\b", re.I), _LENGTH),
+    (re.compile(r"\bhow (?:heavy|much does .* weigh)\b|\bweight\b", re.I), r"(?:kg|g|grams?|kilograms?|tonnes?|tons?|"
+                                                                      r"pounds?|lbs?)"),
+    (re.compile(r"\bhow (?:hot|cold|warm)\b|\btemperature\b", re.I), r"(?:°\s?[CF]|degrees?)"),
+    (re.compile(r"\bhow (?:much|many) (?:money|euros?|dollars?)\b|\b(?:cost|price|budget|spend|spent|pay|paid|"
+                r"costs|fee|allowance|salary)\b", re.I), r"(?:[$€£¥]|euros?|dollars?|EUR|USD|GBP)"),
+]
+_COUNTED = re.compile(r"\bhow many\b", re.I)
+
+
+def _in_the_asked_unit(found: list[Candidate], sentence: str, question: str) -> list[Candidate]:
+    """The numbers of a sentence in the unit the question asks for, when it asks for one ("How long must the
+    rotor be pre-cooled?": `20 minutes`, not `4 °C`; "How many kilometres...?": `1,500 km`), each with the
+    noun a "how many" question counts when it follows the number ("4 cylinders")."""
+    counted = measure(question) if _COUNTED.search(question) else None
+    unit = next((rf"(?<!\w){u}(?!\w)" for pattern, u in _UNIT_ASKED if pattern.search(question)), None)
+    if counted is not None:
+        noun = counted
+        stem = noun[:-1] if noun.endswith("s") else noun
+        named = rf"(?:{re.escape(stem)}s?|{re.escape(noun)})"
+        if noun in _MEASURE_WORDS and noun not in ("people", "money"):
+            unit = _MEASURE_WORDS[noun]  # what is counted is the unit ("How many kilometres ... allowance?")
+        elif noun.startswith(("day", "week", "year", "euro", "dollar", "byte")):
+            unit = rf"\b{named}\b"
+        extended = []
+        for c in found:
+            tail = re.match(rf"\s+(?!per\b|a\b|an\b|each\b)(?:[a-z][\w-]*\s+)?{named}\b", sentence[c.end :], re.I)
+            extended.append(Candidate(c.start, c.end + tail.end()) if tail and not re.search(
+                r"[a-z]", sentence[c.start : c.end].split()[-1], re.I) else c)
+        found = extended
+    if unit is None:
+        return found
+    within = [c for c in found if re.search(unit, sentence[c.start : c.end], re.I)
+              and not re.search(r"\bper\b", sentence[c.start : c.end])]
+    return within or found
 
 
 def is_relative_date(text: str) -> bool:

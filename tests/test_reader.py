@@ -114,6 +114,26 @@ def test_a_number_must_come_with_what_is_measured() -> None:
     assert answer_span(NUMBER, "The U.S. pledged $25 million.", "How much money did the U.S. pledge?", set())
 
 
+@pytest.mark.parametrize(("question", "sentence", "answer"), [
+    ("How long must the rotor be pre-cooled?", "Pre-cool the rotor to 4 °C for 20 minutes before use.", "20 minutes"),
+    ("How many kilometres per year does the allowance cover?",
+     "The allowance is €0.30 per km, up to 1,500 km per year.", "up to 1,500 km"),  # the counted unit, not money
+    ("How many gas cylinders may be stored?", "At most 4 cylinders may be stored in room B104.",
+     "At most 4 cylinders"),  # with the noun counted ("gas" is no plural)
+    ("How much does the plate reader cost?", "The plate reader cost $27,500 and has 96 wells.", "$27,500"),
+])
+def test_a_number_in_the_unit_asked_for(question: str, sentence: str, answer: str) -> None:
+    from index.text.keywords import keyword_tokens
+
+    a, b = answer_span(NUMBER, sentence, question, set(keyword_tokens(sentence)))  # type: ignore[misc]
+    assert sentence[a:b] == answer
+
+
+def test_a_day_and_month_is_a_date_and_a_weekday_joins_the_date_after_it() -> None:
+    assert spans(DATE, "He will circulate the checklist by 22 March.", "When is it due?") == ["22 March"]
+    assert spans(DATE, "He replaces the gasket on Monday, 18 March 2024.", "When?") == ["on Monday, 18 March 2024"]
+
+
 def test_highlight_is_the_candidate_next_to_the_question_words() -> None:
     s = "The trip takes Blinken to two capitals, Astana in Kazakhstan and Tashkent in Uzbekistan."
     q = "Which city is the capital of Uzbekistan?"
