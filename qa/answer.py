@@ -12,7 +12,7 @@ Thresholds were calibrated on the dev questions (see README, "How abstention is 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -322,6 +322,8 @@ def score_sentences(
         if unit == "row" and header is not None and not _row_names_what_is_asked(
                 doc, doc_id, terms_asked, terms, header, by_id, table_words):
             score -= OTHER_ROW  # a row of another item ("Autoclave | ... | 2023-11-08" for "...the fume hood...")
+        if _FENCE_LINE.fullmatch(text):
+            continue  # a Markdown fence ("```bash") is markup around code, not text
         if found is None and start in heads[doc_id] and is_fragment(text):
             continue  # a heading names what follows it; it answers nothing by itself (unless it holds the date asked)
         scored.append(ScoredSentence(sid, doc_id, start, end, score, cos, found, overlap, named[doc_id],
@@ -469,10 +471,22 @@ def contrasted_terms(question: str) -> frozenset[str]:
                      if not w.isdigit() and w not in _NOT_CONTRASTED and not any(w in n for n in names))
 
 
+_FENCE_LINE = re.compile(r"(?:`{3,}|~{3,})[\w+.-]*")
+
+
+def _next_id(doc: Document, sid: int, end: int, known: Mapping[int, object]) -> int:
+    """The id of the sentence after sentence `sid` (which ends at `end`), past a Markdown fence line between
+    them: the code a sentence introduces comes after its ```` ```bash ```` line."""
+    first_line = doc.text[end : end + 80].lstrip().split("\n", 1)[0].strip()
+    if _FENCE_LINE.fullmatch(first_line) and sid + 2 in known:
+        return sid + 2
+    return sid + 1
+
+
 def _code_after(doc: Document, sid: int, text: str, by_id: dict[int, tuple[int, int, int]]) -> tuple[int, int] | None:
     """The code block a sentence introduces ("...use something like", "...type:"), when the next sentence is
     one: a sentence that shows how, by the code that follows it."""
-    after = by_id.get(sid + 1)
+    after = by_id.get(_next_id(doc, sid, by_id[sid][2], by_id))
     stripped = text.rstrip()
     if after is None or after[0] != by_id[sid][0] or not stripped or (stripped[-1] in ".!?" and not
                                                                            stripped.endswith("...")):
@@ -485,7 +499,7 @@ def _introduces_other(text: str, sid: int, by_id: dict[int, tuple[int, int, int]
     that would be quoted with it: on its own it says nothing."""
     if not text.rstrip().endswith(":"):
         return False
-    after = by_id.get(sid + 1)
+    after = by_id.get(_next_id(doc, sid, by_id[sid][2], by_id))
     if after is None or after[0] != by_id[sid][0]:
         return True
     kind = unit_context(doc, after[1], after[2])[0]
@@ -751,7 +765,7 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
                 doc.text[before.start : before.end].rstrip().endswith(":") and before.term == s.term:
             group.insert(len(group) - 1, Quote(before.doc_id, before.start, before.end, before.score))
     elif s.kind == "sentence":
-        after = neighbours.get(s.sentence_id + 1)
+        after = neighbours.get(_next_id(doc, s.sentence_id, s.end, neighbours))
         before = neighbours.get(s.sentence_id - 1)
         text = doc.text[s.start : s.end].rstrip()
         if (_LABEL.fullmatch(text) or _ASKS.search(text)) and after is not None and after.doc_id == s.doc_id and \

@@ -312,6 +312,20 @@ def test_a_role_in_brackets_or_apposition_answers_what_someone_does(engine, ques
     assert not answer.abstained and answer.short_answer == role, answer.text
 
 
+def test_how_to_quotes_the_fenced_code_under_the_sentence_introducing_it(engine) -> None:  # type: ignore[no-untyped-def]
+    """In Markdown the code a sentence introduces comes after a fence line (```` ```bash ````): it is still that
+    sentence's code, and the other block of the page does not answer in its place."""
+    (engine.settings.corpus / "sop.md").write_text(
+        "# Centrifuge\n\nEvery run is logged with the logging script:\n\n```bash\n"
+        "python log_run.py --instrument centrifuge --minutes 15\n```\n\n"
+        "To see the runs of the last week:\n\n```bash\npython log_run.py --report --days 7\n```\n", encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+    answer = engine.ask("How do I see last week's centrifuge runs?")
+    assert not answer.abstained and "--report --days 7" in answer.text, answer.text
+    assert "```" not in answer.text
+
+
 def test_what_is_quotes_the_sentence_defining_the_term(engine) -> None:  # type: ignore[no-untyped-def]
     (engine.settings.corpus / "api.md").write_text(
         "# Tidewater API\n\n## Client\n\n`Client.fetch(station, days=1)` downloads readings for a station; it returns "
