@@ -46,6 +46,19 @@ def test_headings_and_list_items_are_boundaries() -> None:
     assert got == ["# Title", "Intro line.", "More.", "- first item", "- second item"]
 
 
+def test_plain_text_headings_and_labelled_lines_are_boundaries() -> None:
+    """Meeting notes: a numbered heading stays whole and apart from its paragraph; each labelled line is
+    its own sentence. A wrapped paragraph whose next line starts in lower case stays one sentence."""
+    text = ("Notes\n\nDate: Thursday, 14 March 2024\nPresent: Ana Ruiz (lab manager), Tomasz Kowalczyk\n"
+            "Apologies: Lena Fischer (postdoctoral researcher)\n\n1. Budget\nDr. Okafor reported the budget.\n\n"
+            "Short first line\nthen continues in lower case.\n\nQ: Is insurance provided?\nA: Yes, with Allianz.\n")
+    got = [text[s.start : s.end] for s in split_sentences(text)]
+    assert got == ["Notes", "Date: Thursday, 14 March 2024", "Present: Ana Ruiz (lab manager), Tomasz Kowalczyk",
+                   "Apologies: Lena Fischer (postdoctoral researcher)", "1. Budget", "Dr. Okafor reported the budget.",
+                   "Short first line\nthen continues in lower case.", "Q: Is insurance provided?",
+                   "A: Yes, with Allianz."]
+
+
 def test_chunks_hold_whole_sentences_with_exact_offsets() -> None:
     sentences = [f"Sentence number {i} talks about topic {i % 7} at some length." for i in range(60)]
     text = "Title line\n\n" + " ".join(sentences)

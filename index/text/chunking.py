@@ -36,7 +36,13 @@ _END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?
                   r"determines|sets|has|holds|names)\b)")
 """Also before a lower-case name that starts a sentence about itself, as reference documentation writes
 parameters: "...returning a new string. mapping is any dictionary-like object..." """
-_BLOCK_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1,6})\s)|(?<=\n)(?=[=\-~^]{3,}[ \t]*\n)")
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1,6})\s)|(?<=\n)(?=[=\-~^]{3,}[ \t]*\n)"
+                          r"|\n(?=[ \t]*[A-Z][\w'’-]*(?:[ \t]+[A-Za-z][\w'’-]*){0,2}:[ \t]+\S)")
+"""Blank lines; before a list item, a heading or an underline; before a labelled line ("Present: ...",
+"Apologies: ...", an FAQ's "A: ...")."""
+_TITLE_LINE = re.compile(r"[ \t]*(?:(?:[-*+•]|\d{1,3}[.)])[ \t]+)?[A-Z0-9][^\n]{0,58}")
+_LIST_NUMBER = re.compile(r"\s*\d{1,3}[.)]")
+_ITEM_START = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]")
 _ATX_HEADING = re.compile(r"[ \t]*#{1,6}\s")
 _UNDERLINE = re.compile(r"[=\-~^]{3,}[ \t]*")
 _LINE = re.compile(r"[^\n]*\n?")
@@ -88,9 +94,23 @@ def _heading_ends(text: str, start: int, end: int) -> list[int]:
             ends.append(line_end)
         elif previous_nonblank and _UNDERLINE.fullmatch(text, pos, body_end):
             ends.append(line_end)
+        elif body_end < line_end and (not previous_nonblank or _ITEM_START.match(text, pos, body_end)) and \
+                _is_title_line(text, pos, body_end, line_end, end):
+            ends.append(line_end)  # "1. Budget" above "Dr. Okafor reported..."
         previous_nonblank = body_end > pos and not text[pos:body_end].isspace()
         pos = line_end
     return ends
+
+
+def _is_title_line(text: str, pos: int, body_end: int, next_start: int, end: int) -> bool:
+    """A short line without closing punctuation that opens a block and is followed by a line starting with a
+    capital or a digit: a heading in plain text ("1. Budget", "Action items"), not the first line of a
+    wrapped paragraph (which runs to the margin)."""
+    line = text[pos:body_end].rstrip()
+    if not _TITLE_LINE.fullmatch(line) or line[-1:] in ".!?:;,-" or not 1 <= len(line.split()) <= 6:
+        return False
+    following = text[next_start : min(end, next_start + 2)].lstrip(" \t")
+    return bool(following) and (following[0].isupper() or following[0].isdigit())
 
 
 def _blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -111,8 +131,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     for block_start, block_end in _blocks(text, start, end):
         begin = block_start
         for m in _END.finditer(text, block_start, block_end):
-            if _ends_with_abbreviation(text, m.start()):
-                continue
+            if _ends_with_abbreviation(text, m.start()) or _LIST_NUMBER.fullmatch(text, begin, m.end()):
+                continue  # (a list item's number: "1. Budget" is one line)
             span = _trim(text, begin, m.end())
             if span:
                 spans.append(span)
