@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from index.errors import CitationError
+from index.reading.formats.text import FENCE
+from index.text.chunking import LIST_ITEM
 from index.text.keywords import RELATED_FORMS, keyword_tokens
 from index.types import ATOMIC_KINDS, Document
 from qa.config import Tuning
@@ -29,12 +31,12 @@ if TYPE_CHECKING:
     from qa.retrieval import Hit
 
 REDUNDANT_ABOVE = 0.85
+"""Cosine between two sentences above which the second adds nothing."""
 LIST_ITEMS = 3
+"""List items quoted after the line that introduces their list ("These settings are deprecated:")."""
 OTHER_ROW = 1.0
 """Taken from a table row that does not name the item the question asks about: it never answers (it stays
 a neighbour, so that the sentence introducing its table is still found)."""
-"""List items quoted after the line that introduces their list ("These settings are deprecated:")."""
-"""Cosine between two sentences above which the second adds nothing."""
 
 NOT_FOUND = "Not found in the corpus: the documents do not answer this question."
 
@@ -319,10 +321,12 @@ def score_sentences(
             score += tuning.code_bonus
         if found is not None:
             score += tuning.type_bonus
+        if unit == "header":
+            score -= OTHER_ROW  # a table's header row names its columns: it answers nothing alone
         if unit == "row" and header is not None and not _row_names_what_is_asked(
                 doc, doc_id, terms_asked, terms, header, by_id, table_words):
             score -= OTHER_ROW  # a row of another item ("Autoclave | ... | 2023-11-08" for "...the fume hood...")
-        if _FENCE_LINE.fullmatch(text):
+        if FENCE.fullmatch(text):
             continue  # a Markdown fence ("```bash") is markup around code, not text
         if found is None and start in heads[doc_id] and is_fragment(text):
             continue  # a heading names what follows it; it answers nothing by itself (unless it holds the date asked)
@@ -334,7 +338,14 @@ def score_sentences(
     return scored
 
 
-_ITEM = re.compile(r"[ \t]*(?:[-*+•▪‣◦]|\d{1,3}[.)])[ \t]+")
+
+
+_RANKING = frozenset(keyword_tokens(
+    "most least more less fewer highest lowest cheapest dearest largest smallest biggest greatest latest earliest "
+    "newest oldest longest shortest heaviest lightest fastest slowest recent recently first last best worst top "
+    "bottom maximum minimum total average"))
+"""Words that rank or sum a table's rows ("the cheapest instrument", "serviced most recently"): they name no
+item of it."""
 
 
 def _not_in_the_table(snapshot: Snapshot, hits: Sequence[Hit], question: str) -> list[str]:
@@ -358,7 +369,7 @@ def _not_in_the_table(snapshot: Snapshot, hits: Sequence[Hit], question: str) ->
             above = doc.text[max(0, unit.start - 400) : unit.start].rstrip()
             above = above[above.rfind("\n\n") + 1 :]  # the paragraph that introduces the table
             context = columns | set(keyword_tokens(" ".join([doc.title, *doc.section_path(unit.start), above])))
-            entity = {t for t in asked - context if not t.isdigit()}
+            entity = {t for t in asked - context if not t.isdigit() and t not in _RANKING}
             if not entity or any(snapshot.document_frequency(t) > 0 for t in entity):
                 continue
             rows = [doc.text[u.start : u.end] for u in doc.units if u.kind == "row" and u.parent == i]
@@ -382,7 +393,7 @@ def _row_names_what_is_asked(doc: Document, doc_id: int, asked: frozenset[str], 
         if before is not None and "\n\n\n" not in doc.text[before[2] : header[0]]:
             pieces.append(doc.text[before[1] : before[2]])
         table_words[key] = frozenset(keyword_tokens(" ".join(pieces)))
-    entity = {t for t in asked - table_words[key] if not t.isdigit()}
+    entity = {t for t in asked - table_words[key] if not t.isdigit() and t not in _RANKING}
     return not entity or any(t in row or any(r in row for r in RELATED_FORMS.get(t, ())) for t in entity)
 
 
@@ -391,7 +402,7 @@ def _list_introduction(doc: Document, start: int, heads: frozenset[int]) -> str 
     or a line ending in a colon ("The options are:"). A list item is terse; what it is about is said there."""
     text = doc.text
     pos = text.rfind("\n", 0, start) + 1
-    if not _ITEM.match(text, pos):
+    if not LIST_ITEM.match(text, pos):
         return None
     for _ in range(60):
         if pos <= 0:
@@ -399,7 +410,7 @@ def _list_introduction(doc: Document, start: int, heads: frozenset[int]) -> str 
         top = text.rfind("\n", 0, pos - 1) + 1
         line = text[top : pos - 1]
         pos = top
-        if not line.strip() or _ITEM.match(line) or line[:1] in (" ", "\t"):
+        if not line.strip() or LIST_ITEM.match(line) or line[:1] in (" ", "\t"):
             continue  # blank lines, the list's other items and their continuation lines
         return line.strip().lstrip("#").strip() if top in heads or line.rstrip().endswith(":") else None
     return None
@@ -471,14 +482,13 @@ def contrasted_terms(question: str) -> frozenset[str]:
                      if not w.isdigit() and w not in _NOT_CONTRASTED and not any(w in n for n in names))
 
 
-_FENCE_LINE = re.compile(r"(?:`{3,}|~{3,})[\w+.-]*")
 
 
 def _next_id(doc: Document, sid: int, end: int, known: Mapping[int, object]) -> int:
     """The id of the sentence after sentence `sid` (which ends at `end`), past a Markdown fence line between
     them: the code a sentence introduces comes after its ```` ```bash ```` line."""
     first_line = doc.text[end : end + 80].lstrip().split("\n", 1)[0].strip()
-    if _FENCE_LINE.fullmatch(first_line) and sid + 2 in known:
+    if FENCE.fullmatch(first_line) and sid + 2 in known:
         return sid + 2
     return sid + 1
 
@@ -509,7 +519,7 @@ def _introduces_other(text: str, sid: int, by_id: dict[int, tuple[int, int, int]
 def _is_item(doc: Document, offset: int) -> bool:
     """Whether a sentence starting at `offset` is a list item ("- `timeout_s`, in favour of `timeout`.")."""
     line = doc.text.rfind("\n", 0, offset) + 1
-    return _ITEM.match(doc.text, line) is not None and not doc.text[line:offset].strip(" \t-*+•▪‣◦0123456789.)")
+    return LIST_ITEM.match(doc.text, line) is not None and not doc.text[line:offset].strip(" \t-*+•▪‣◦0123456789.)")
 
 
 def _contradicts(sentence: str, q: str) -> bool:
@@ -807,8 +817,9 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
         elif after is not None and after.doc_id == s.doc_id and after.kind == "header":
             # a sentence introducing a table ("...are given in the following table."): its best row answers
             head = (after.start, after.end)
+            # (a row that does not name the item asked about carries OTHER_ROW's penalty: it is left out)
             rows = [r for r in neighbours.values() if r.doc_id == s.doc_id and r.kind == "row" and r.header == head
-                    and r.score > s.score - OTHER_ROW / 2]  # not a row of another item than the one asked
+                    and r.score > s.score - OTHER_ROW / 2]
             if rows:
                 best = max(rows, key=lambda r: (r.score, -r.sentence_id))
                 group.append(Quote(best.doc_id, best.start, best.end, best.score, "row", best.answer, best.header))
@@ -929,7 +940,7 @@ def compose(
     asked = retrieval_question or question
     if tuning.reader:
         missing = never_mentioned(question, snapshot.name_frequency, snapshot.document_frequency,
-                                  lambda number: _heads_a_section(snapshot, hits, number)) or \
+                                  lambda name, number: _heads_a_section(snapshot, hits, name, number)) or \
             _not_in_the_table(snapshot, hits[: tuning.answer_passages], question)
         if missing:
             names = ", ".join(missing[:-1]) + (" or " if len(missing) > 1 else "") + missing[-1]
@@ -974,11 +985,18 @@ def compose(
                   confidence=confidence(signals, False), signals=tuple(signals.items()))
 
 
-def _heads_a_section(snapshot: Snapshot, hits: Sequence[Hit], number: str) -> bool:
-    """Whether a version number is in a heading of a retrieved passage's document."""
+def _heads_a_section(snapshot: Snapshot, hits: Sequence[Hit], name: str, number: str) -> bool:
+    """Whether a version number is in a heading of a retrieved passage's document that is about `name` (names
+    it in its title or its first three lines: "All notable changes to Tidewater...")."""
     pattern = re.compile(rf"(?<![\w.]){re.escape(number)}(?![\w]|\.\d)")
-    docs = {snapshot.chunk(h.chunk_id).doc_id for h in hits}
-    return any(pattern.search(s.title) for d in docs for s in snapshot.document(d).sections)
+    about = re.compile(rf"\b{re.escape(name)}\b", re.I)
+    for doc_id in {snapshot.chunk(h.chunk_id).doc_id for h in hits}:
+        doc = snapshot.document(doc_id)
+        opening = [line for line in doc.text[doc.body_start : doc.body_start + 600].split("\n") if line.strip()][:3]
+        if about.search(doc.title) or about.search(" ".join(opening)):
+            if any(pattern.search(s.title) for s in doc.sections):
+                return True
+    return False
 
 
 def _pinned(snapshot: Snapshot, question: str, quote: Quote) -> bool:

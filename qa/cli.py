@@ -510,8 +510,8 @@ def batch(file: BinaryIO, corpus: Path | None, index_dir: Path | None, top_k: in
 
     A line is plain text or a JSON object {"id": ..., "question": ..., "where": ...} (id: a string, a
     whole number or null; where: a filter as for --where, for that line only). Output has one object per
-    input line, in order (blank lines are skipped); a line that fails gets an object with "error" set and
-    the batch goes on.
+    input line that is not blank, in order (ids default to line numbers); a line that fails gets an object
+    with "error" set and the batch goes on.
     """
     from qa.batch_input import dumps_record, parse_request, read_lines
     from qa.types import error_record

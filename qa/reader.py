@@ -11,6 +11,7 @@ returns the candidate as the answer's highlighted span.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -46,9 +47,11 @@ _DATE_PATTERNS = re.compile(
     rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{3,4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{3,4}}|(?:{_MONTHS})\s+\d{{3,4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:early |late |mid-)?{_ORDINAL}(?:\s+|-)(?:century|millennium)(?:\s+(?:BC|BCE|AD|CE))?"
     rf"|\d{{1,4}}\s*(?:BC|BCE|AD|CE)\b|\b1\d{{3}}s?|\b20\d{{2}}s?"
-    rf"|\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?)\b"
+    rf"|\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?"
+    rf"|(?:[Ii]n|[Ee]very|[Ee]ach|[Bb]y|[Uu]ntil|[Ss]ince|[Ee]arly|[Ll]ate|[Mm]id-?)\s+(?:{_MONTHS}))\b"
 )
-"""Dates, years, centuries; a day of a month without its year ("by 22 March") too."""
+"""Dates, years, centuries; a day of a month without its year ("by 22 March") and a month after a word that
+makes it a time ("every July", "until March") too."""
 _RELATIVE_DATE = re.compile(
     r"\b(?:(?:[Oo]n|[Ll]ast|[Tt]his|[Nn]ext)\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
     r"(?:\s+(?:morning|afternoon|evening|night))?|\b[Yy]esterday\b|"
@@ -174,8 +177,10 @@ def role_subject(question: str) -> str | None:
     m = _asks_role().search(flat)
     if m is None:
         return None
-    name = next(g for g in m.groups() if g)
-    return None if normalize(name.split()[0]) in _TITLES else name
+    words = next(g for g in m.groups() if g).split()
+    while words and normalize(words[0]) in _TITLES:
+        words.pop(0)  # "Who is Dr. Okafor?" asks about Okafor; "Who is President?" about no one
+    return " ".join(words) or None
 
 
 def expected_type(question: str) -> str | None:
@@ -233,11 +238,22 @@ def _definitions(sentence: str, question: str) -> list[Candidate]:
         found.append(Candidate(*opening.span("d")))
     if term.isupper() and len(term) >= 2:
         after = re.search(rf"(?<![\w-]){name}\s*\((?P<d>[A-Za-z][\w ,'-]{{3,60}})\)", sentence)
-        before = re.search(rf"(?:\b(?:[Tt]he|[Aa]n?)\s+)?(?P<d>(?:[A-Za-z][\w'-]*\s+){{1,6}})\({name}\)", sentence)
+        before = re.search(rf"(?:\b(?:[Tt]he|[Aa]n?)\s+)?(?P<d>(?:(?<![\w'-])[A-Za-z][\w'-]{{0,30}}\s+){{1,8}})"
+                           rf"\({name}\)", sentence)
         for m in (after, before):
-            if m is not None and len(re.findall(r"\b\w", m.group("d"))) >= len(term) - 1:
+            if m is not None and _spells(m.group("d"), term):
                 found.append(Candidate(m.start("d"), m.start("d") + len(m.group("d").rstrip())))
     return found
+
+
+def _spells(words: str, acronym: str) -> bool:
+    """Whether words are an acronym's expansion: their initials, small words aside or not, spell it ("mean
+    lower low water" for MLLW, "North Atlantic Treaty Organization" for NATO; not "see section 4 below")."""
+    parts = re.findall(r"[A-Za-z][\w'-]*", words)
+    letters = acronym.lower()
+    whole = "".join(p[0] for p in parts).lower()
+    content = "".join(p[0] for p in parts if p.lower() not in ("of", "and", "the", "for", "in", "on", "a", "an", "to"))
+    return letters in (whole, content.lower())
 
 
 @dataclass(frozen=True)
@@ -311,7 +327,9 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
     if kind == DATE:  # "on Monday, 18 March 2024" is one date, not "on Monday" and another
         merged: list[Candidate] = []
         for c in found:
-            if merged and re.fullmatch(r",?\s*", sentence[merged[-1].end : c.start]):
+            if merged and re.fullmatch(r",?\s*", sentence[merged[-1].end : c.start]) and \
+                    _WEEKDAY.search(sentence[merged[-1].start : merged[-1].end]) and \
+                    not _RELATIVE_DATE.fullmatch(sentence[c.start : c.end]):
                 merged[-1] = Candidate(merged[-1].start, c.end)
             else:
                 merged.append(c)
@@ -320,14 +338,32 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
 
 
 _ROLE_NOUNS = frozenset("""head lead chair member fellow intern staff clerk nurse chef pilot coach guide host
-    owner founder partner expert specialist scientist student apprentice trainee cook""".split())
-_ROLE_ENDING = re.compile(r"(?:er|or|ist|ian|eer|ee|man|woman|person|ess|ent|ant|ary)$")
+    owner founder partner expert specialist scientist student apprentice trainee cook student agent resident
+    correspondent superintendent assistant consultant accountant attendant sergeant lieutenant analyst
+    secretary notary adviser advisor""".split())
+_ROLE_ENDING = re.compile(r"(?:[^t]er|or|ist|ian|eer|ee|man|woman|person|ess)$")
+_NOT_ROLES = frozenset("""water paper number order error corner border matter letter center centre
+    power tower river weather computer folder header footer parameter meter filter cluster quarter winter summer
+    manner answer powder ladder""".split())
 
 
 def _role_noun(word: str) -> bool:
-    """Whether a word can end the name of a role ("safety officer", "PhD student", "travel coordinator")."""
-    w = word.lower().strip(".,;:")
-    return w in _ROLE_NOUNS or w in _TITLES or (len(w) > 3 and _ROLE_ENDING.search(w) is not None)
+    """Whether a word can end the name of a role ("safety officer", "PhD student", "travel coordinator"): a
+    title, a word of the list, or a lower-case word with a role's ending that is not a thing ("water")."""
+    raw = word.strip(".,;:")
+    w = raw.lower()
+    if w in _ROLE_NOUNS or w in _TITLES:
+        return True
+    return raw.islower() and len(w) > 3 and w not in _NOT_ROLES and _ROLE_ENDING.search(w) is not None
+
+
+def _role_phrase(phrase: str) -> bool:
+    """Whether a phrase names a role: no clause words in it ("on leave until September", "a little late to
+    the meeting"), and a role noun among its words ("a British statesman", "Queen of the Ptolemaic Kingdom")."""
+    words = phrase.split()
+    if any(w.lower() in STOPWORDS and w.lower() not in ("of", "and", "the", "a", "an", "for") for w in words):
+        return False
+    return any(_role_noun(w) for w in words)
 
 
 _PAREN_ROLE = re.compile(r"(?:\s*\((?P<role>(?!born|died|n[ée]e|aged|formerly|see\b)[A-Za-z][A-Za-z -]{2,40})\))")
@@ -348,14 +384,20 @@ def _roles(sentence: str, question: str) -> list[Candidate]:
     who = role_subject(question)
     if who is None:
         return []
-    last = re.escape(who.split()[-1])
+    *given_asked, surname = who.split()
     found = []
-    for m in re.finditer(rf"(?<![\w-]){last}(?![\w-])", sentence):
+    for m in itertools.islice(re.finditer(rf"(?<![\w-]){re.escape(surname)}(?![\w-])", sentence), 8):
         start = m.start()
-        before = sentence[:start].split(" ")[:-1] if sentence[:start].endswith(" ") else []
+        window = max(0, start - 200)  # a name's title is next to it: no scan of a long sentence's start
+        before = sentence[window:start].split(" ")[:-1] if sentence[:start].endswith(" ") else []
+        if window > 0 and before:
+            before = before[1:]  # a word the window cut
         # the rest of the name ("Antony" before "Blinken"), then the title words before it
+        given = []
         while before and re.fullmatch(r"[A-Z][\w'’-]*", before[-1]) and normalize(before[-1]) not in _TITLES:
-            before.pop()
+            given.append(before.pop())
+        if given_asked and given and not {normalize(g) for g in given_asked} & {normalize(g) for g in given}:
+            continue  # another person of that surname ("Samuel Okafor" for "Who is Ana Okafor?")
         words: list[str] = []
         while before and len(words) < 6 and _TITLE_WORD.fullmatch(before[-1]):
             words.insert(0, before.pop())
@@ -367,23 +409,23 @@ def _roles(sentence: str, question: str) -> list[Candidate]:
             if at >= 0:
                 found.append(Candidate(at, at + len(text)))
         elif not words:  # "the travel coordinator, Rachel Osei"
-            name_start = len(" ".join(before)) + (1 if before else 0)
-            lower = _ROLE_BEFORE.search(sentence[:name_start])
-            if lower is not None and _role_noun(lower.group("role").split()[-1]):
+            name_start = start - len(" ".join(given)) - (1 if given else 0)
+            lower = _ROLE_BEFORE.search(sentence, window, max(window, name_start))
+            if lower is not None and _role_noun(lower.group("role").split()[-1]) and \
+                    _role_phrase(lower.group("role")):
                 found.append(Candidate(*lower.span("role")))
         rest = re.match(r"(?:\s+(?:[A-Z][\w'’.-]*|[IVX]+\b))*", sentence[m.end():])  # "Cleopatra VII Thea Philopator"
         after = m.end() + (rest.end() if rest else 0)
         paren = _PAREN_ROLE.match(sentence, after)  # "Tomasz Kowalczyk (safety officer)"
-        if paren is not None and _role_noun(paren.group("role").split()[-1]):
+        if paren is not None and _role_noun(paren.group("role").split()[-1]) and _role_phrase(paren.group("role")):
             found.append(Candidate(*paren.span("role")))
             continue
         described = _DESCRIBED.match(sentence, after)
-        if described is not None and (described.group("role")[:1].islower() or any(
-                normalize(w) in _TITLES for w in described.group("role").split()[:2])):
+        if described is not None and _role_phrase(described.group("role")):
             found.append(Candidate(*described.span("role")))
             continue
         bare = _BARE_ROLE.match(sentence, after)  # "Owner: Marco Bellini, research technician."
-        if bare is not None and _role_noun(bare.group("role").split()[-1]):
+        if bare is not None and _role_noun(bare.group("role").split()[-1]) and _role_phrase(bare.group("role")):
             found.append(Candidate(*bare.span("role")))
     return found
 
@@ -502,6 +544,9 @@ def _in_the_asked_unit(found: list[Candidate], sentence: str, question: str) -> 
     within = [c for c in found if re.search(unit, sentence[c.start : c.end], re.I)
               and not re.search(r"\bper\b", sentence[c.start : c.end])]
     return within or found
+
+
+_WEEKDAY = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 
 
 def is_relative_date(text: str) -> bool:

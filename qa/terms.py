@@ -111,11 +111,12 @@ def _classify(token: str, at_start: bool) -> list[KeyTerm]:
 
 def never_mentioned(question: str, name_frequency: Callable[[str], int],
                     document_frequency: Callable[[str], int],
-                    heading: Callable[[str], bool] = lambda number: False) -> list[str]:
+                    heading: Callable[[str, str], bool] = lambda name, number: False) -> list[str]:
     """The key terms of `question` the corpus never mentions, as the question writes them: code names,
     names and versions it holds nowhere, and words it holds nowhere that are neither English nor a
     misspelling of one of its own words. A name with a version ("Tidewater 2.4.0") is mentioned when the
-    name is and the version heads a section (`heading`: a changelog's `## [2.4.0] - 2024-05-06`)."""
+    name is and the version heads a section of a document about it (`heading(name, number)`: a changelog
+    that opens "All notable changes to Tidewater" and lists `## [2.4.0] - 2024-05-06`)."""
     missing: list[str] = []
     for term in key_terms(question):
         if term.compound is not None:
@@ -134,15 +135,16 @@ def never_mentioned(question: str, name_frequency: Callable[[str], int],
     return list(dict.fromkeys(m for m in missing if not any(m != o and o.endswith(f" {m}") for o in missing)))
 
 
-def _versioned(key: str, document_frequency: Callable[[str], int], heading: Callable[[str], bool]) -> bool:
-    """Whether a named number's name occurs in the corpus and its number heads a section there: "tidewater
-    2.4.0" over a changelog that lists `## [2.4.0]` under the project's name. A number only said in passing
-    ("will be removed in 3.13") does not make "Python 3.13" something the documents speak of."""
+def _versioned(key: str, document_frequency: Callable[[str], int], heading: Callable[[str, str], bool]) -> bool:
+    """Whether a named number's name occurs in the corpus and its number heads a section of a document about
+    that name: "tidewater 2.4.0" over a changelog that lists `## [2.4.0]` under the project's name. A number
+    only said in passing ("will be removed in 3.13") does not make "Python 3.13" something the documents
+    speak of, nor does another project's changelog make "Python 2.3.0" one."""
     name, _, number = key.rpartition(" ")
     if not name or not number[:1].isdigit():
         return False
     stems = keyword_tokens(name)
-    return bool(stems) and all(document_frequency(w) > 0 for w in stems) and heading(number)
+    return bool(stems) and all(document_frequency(w) > 0 for w in stems) and heading(name, number)
 
 
 def _misspelt(word: str, document_frequency: Callable[[str], int]) -> bool:

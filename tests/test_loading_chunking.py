@@ -57,6 +57,18 @@ def test_plain_text_headings_and_labelled_lines_are_boundaries() -> None:
                    "Apologies: Lena Fischer (postdoctoral researcher)", "1. Budget", "Dr. Okafor reported the budget.",
                    "Short first line\nthen continues in lower case.", "Q: Is insurance provided?",
                    "A: Yes, with Allianz."]
+    wrapped = "Intro.\n\nThe meeting will take place in\nBerlin on Monday.\n"  # a short first line, not a heading
+    assert [wrapped[s.start : s.end] for s in split_sentences(wrapped)] == [
+        "Intro.", "The meeting will take place in\nBerlin on Monday."]
+
+
+def test_a_list_of_versions_after_a_name_names_each_of_the_same_shape() -> None:
+    from index.text.keywords import named_numbers
+
+    assert named_numbers("Support for Python 3.8 and 3.9 was dropped.") == {"python 3.8", "python 3.9"}
+    assert named_numbers("Does it need Python 3.10 or 2 GB of memory?") == {"python 3.10"}
+    assert named_numbers("Python 3.10 and 2 other runtimes.") == {"python 3.10"}  # a count, not a version
+    assert named_numbers("PEP 701, 702 or 703.") == {"pep 701", "pep 702", "pep 703"}
 
 
 def test_chunks_hold_whole_sentences_with_exact_offsets() -> None:

@@ -94,6 +94,23 @@ def test_a_question_about_a_relation_is_no_definition(question: str) -> None:
 
 def test_a_sentence_that_does_not_name_the_asked_person_holds_no_role() -> None:
     assert spans(ROLE, "Kazakh President Kassym-Jomart Tokayev spoke.", "Who is Volodymyr Zelenskyy?") == []
+    present = "Present: Dr. Samuel Okafor (principal investigator), Dr. Ana Ruiz (lab manager)"
+    assert spans(ROLE, present, "Who is Ana Okafor?") == []  # another Okafor
+    assert spans(ROLE, present, "Who is Dr. Okafor?") == ["principal investigator"]  # a title before the name
+
+
+@pytest.mark.parametrize(("sentence", "question"), [
+    ("Lena Fischer (on leave until September) trains users.", "Who is Lena Fischer?"),
+    ("Marco Bellini was a little late to the meeting.", "Who is Marco Bellini?"),
+    ("Orders go to the finance department, Rachel Osei approves them.", "Who is Rachel Osei?"),
+])
+def test_what_is_said_of_a_person_is_not_always_a_role(sentence: str, question: str) -> None:
+    assert spans(ROLE, sentence, question) == []
+
+
+def test_an_acronym_s_expansion_spells_it() -> None:
+    assert spans(DEFINE, "The API (see section 4 below) is stable.", "What is the API?") == []
+    assert spans(DEFINE, "Use SAP (ask the finance team first).", "What is SAP?") == []
 
 
 @pytest.mark.parametrize("place", ["Latin America", "Caspian Sea", "North Macedonia", "Vatican City"])
@@ -132,6 +149,9 @@ def test_a_number_in_the_unit_asked_for(question: str, sentence: str, answer: st
 def test_a_day_and_month_is_a_date_and_a_weekday_joins_the_date_after_it() -> None:
     assert spans(DATE, "He will circulate the checklist by 22 March.", "When is it due?") == ["22 March"]
     assert spans(DATE, "He replaces the gasket on Monday, 18 March 2024.", "When?") == ["on Monday, 18 March 2024"]
+    assert spans(DATE, "Service contracts are renewed every July.", "When?") == ["every July"]
+    assert spans(DATE, "It was rebuilt in 1450, 1470 and 1520.", "When?") == ["1450", "1470", "1520"]  # not joined
+    assert spans(DATE, "Open on Monday, Tuesday and Friday.", "When?") == ["on Monday", "Tuesday", "Friday"]
 
 
 def test_highlight_is_the_candidate_next_to_the_question_words() -> None:

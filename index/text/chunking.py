@@ -41,8 +41,13 @@ _BLOCK_BREAK = re.compile(r"\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1
 """Blank lines; before a list item, a heading or an underline; before a labelled line ("Present: ...",
 "Apologies: ...", an FAQ's "A: ...")."""
 _TITLE_LINE = re.compile(r"[ \t]*(?:(?:[-*+•]|\d{1,3}[.)])[ \t]+)?[A-Z0-9][^\n]{0,58}")
+_CONTINUES = frozenset("""a an the of to in on at by for from with and or but as than that which who whose
+    whom into onto over under about via per is are was were be been will would can could should may might must
+    has have had do does did not no""".split())
+"""Words a line does not end with unless the next line goes on with it."""
 _LIST_NUMBER = re.compile(r"\s*\d{1,3}[.)]")
-_ITEM_START = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]")
+LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•▪‣◦]|\d{1,3}[.)])[ \t]+")
+"""The start of a list item's line: a bullet or a number ("- ", "2. ")."""
 _ATX_HEADING = re.compile(r"[ \t]*#{1,6}\s")
 _UNDERLINE = re.compile(r"[=\-~^]{3,}[ \t]*")
 _LINE = re.compile(r"[^\n]*\n?")
@@ -94,20 +99,25 @@ def _heading_ends(text: str, start: int, end: int) -> list[int]:
             ends.append(line_end)
         elif previous_nonblank and _UNDERLINE.fullmatch(text, pos, body_end):
             ends.append(line_end)
-        elif body_end < line_end and (not previous_nonblank or _ITEM_START.match(text, pos, body_end)) and \
-                _is_title_line(text, pos, body_end, line_end, end):
+        elif body_end < line_end and (not previous_nonblank or LIST_ITEM.match(text, pos, body_end)) and \
+                _is_plain_heading(text, pos, body_end, line_end, end):
             ends.append(line_end)  # "1. Budget" above "Dr. Okafor reported..."
         previous_nonblank = body_end > pos and not text[pos:body_end].isspace()
         pos = line_end
     return ends
 
 
-def _is_title_line(text: str, pos: int, body_end: int, next_start: int, end: int) -> bool:
+def _is_plain_heading(text: str, pos: int, body_end: int, next_start: int, end: int) -> bool:
     """A short line without closing punctuation that opens a block and is followed by a line starting with a
-    capital or a digit: a heading in plain text ("1. Budget", "Action items"), not the first line of a
-    wrapped paragraph (which runs to the margin)."""
+    capital or a digit: a heading in plain text ("1. Budget", "Action items": at most 4 words, 6 after a
+    number), not the first line of a wrapped paragraph ("The meeting will take place in" / "Berlin on
+    Monday": it ends in a word that needs the next line)."""
     line = text[pos:body_end].rstrip()
-    if not _TITLE_LINE.fullmatch(line) or line[-1:] in ".!?:;,-" or not 1 <= len(line.split()) <= 6:
+    numbered = LIST_ITEM.match(line) is not None
+    words = line.split()
+    if not _TITLE_LINE.fullmatch(line) or line[-1:] in ".!?:;,-" or not 1 <= len(words) <= (6 if numbered else 4):
+        return False
+    if words[-1].lower() in _CONTINUES:
         return False
     following = text[next_start : min(end, next_start + 2)].lstrip(" \t")
     return bool(following) and (following[0].isupper() or following[0].isdigit())

@@ -70,7 +70,8 @@ NAME_TOKEN = re.compile(
 _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]{2,}")
 _VERSION_LIKE = re.compile(r"\d+(?:\.\d+)+")
 _NAMED_NUMBER = re.compile(r"\b([A-Z][A-Za-z]{1,15})\s+(\d+(?:\.\d+)*)\b"
-                           r"((?:(?:,\s*|,?\s+(?:and|or)\s+)\d+(?:\.\d+)*\b)*)")
+                           r"((?:(?:,\s*|,?\s+(?:and|or)\s+)\d+(?:\.\d+)*\b"
+                           r"(?![ \t]*(?:%|-|[KMGTkmgt]i?[Bb]\b|bytes?\b|bits?\b)))*)")
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 
 
@@ -100,10 +101,12 @@ def compound_key(token: str) -> str:
 
 def named_numbers(text: str) -> set[str]:
     """Lookup keys of names followed by a number (`PEP 701`, `Python 3.13`, `ISO 8601`): "pep 701"; each number of
-    a list counts with the name ("Python 3.8 and 3.9": "python 3.8", "python 3.9")."""
+    a list of the same shape counts with the name ("Python 3.8 and 3.9": "python 3.8", "python 3.9"; not the "2"
+    of "Python 3.10 or 2 GB")."""
     return {f"{m.group(1).lower()} {number}" for m in _NAMED_NUMBER.finditer(text)
             if m.group(1).lower() not in _MONTHS
-            for number in (m.group(2), *re.findall(r"\d+(?:\.\d+)*", m.group(3)))}
+            for number in (m.group(2), *(n for n in re.findall(r"\d+(?:\.\d+)*", m.group(3))
+                                         if ("." in n) == ("." in m.group(2))))}
 
 
 def names_in(text: str) -> set[str]:

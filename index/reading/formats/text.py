@@ -107,7 +107,8 @@ def load_text(source: BinaryIO, fmt: str) -> Extracted:
     return Extracted(text, fmt, sections=text_sections(text, fmt), units=text_units(text, fmt), encoding=encoding)
 
 
-_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)
+FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)
+"""A Markdown code fence line (```` ```bash ````, ``~~~``)."""
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
@@ -146,7 +147,7 @@ def text_sections(text: str, fmt: str) -> tuple[Section, ...]:
         below = text[lines[i + 1][0] : lines[i + 1][1]] if i + 1 < len(lines) else ""
         above = text[lines[i - 1][0] : lines[i - 1][1]] if i > 0 else ""
         if fmt == "md":
-            fence = _FENCE.match(line)
+            fence = FENCE.match(line)
             if fence and (fenced is None or line.strip().startswith(fenced)):
                 fenced = fence.group(1)[0] * 3 if fenced is None else None
             elif fenced is None:
@@ -189,7 +190,7 @@ def _markdown_units(text: str) -> list[Unit]:
     while i < len(lines):
         a, b = lines[i]
         line = text[a:b]
-        fence = _FENCE.match(line)
+        fence = FENCE.match(line)
         if fence:
             mark = fence.group(1)
             j = i + 1
