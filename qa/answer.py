@@ -338,8 +338,6 @@ def score_sentences(
     return scored
 
 
-
-
 _RANKING = frozenset(keyword_tokens(
     "most least more less fewer highest lowest cheapest dearest largest smallest biggest greatest latest earliest "
     "newest oldest longest shortest heaviest lightest fastest slowest recent recently first last best worst top "
@@ -480,8 +478,6 @@ def contrasted_terms(question: str) -> frozenset[str]:
     names = re.findall(r"[\w.]+", rest.lower())
     return frozenset(w for w in found - set(keyword_tokens(rest))
                      if not w.isdigit() and w not in _NOT_CONTRASTED and not any(w in n for n in names))
-
-
 
 
 def _next_id(doc: Document, sid: int, end: int, known: Mapping[int, object]) -> int:
