@@ -338,7 +338,7 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
 
 
 _ROLE_NOUNS = frozenset("""head lead chair member fellow intern staff clerk nurse chef pilot coach guide host
-    owner founder partner expert specialist scientist student apprentice trainee cook student agent resident
+    owner founder partner expert specialist scientist student apprentice trainee cook agent resident
     correspondent superintendent assistant consultant accountant attendant sergeant lieutenant analyst
     secretary notary adviser advisor""".split())
 _ROLE_ENDING = re.compile(r"(?:[^t]er|or|ist|ian|eer|ee|man|woman|person|ess)$")
