@@ -9,11 +9,10 @@ bench/data/mixed-probes.jsonl (66 rephrasings). Used by bench/mixed.py.
 """
 import shutil
 import sys
-import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.docgen import make_docx  # noqa: E402
+from tests.docgen import make_docx, make_epub, pdf_table  # noqa: E402
 
 ROOT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / ".cache" / "mixed"
 if ROOT.exists():
@@ -93,17 +92,13 @@ heading("2. Chemical storage")
 para("Chemicals are stored by hazard class, never alphabetically. The quantities below are the maximum that "
      "may be kept in the lab at any time; larger stocks stay in the central chemical store.")
 pdf.set_font("helvetica", size=10)
-with pdf.table(col_widths=(50, 35, 75)) as table:
-    for cells in (("Chemical class", "Maximum quantity", "Storage location"),
-                  ("Flammable solvents", "25 L", "Yellow flammables cabinet, B104"),
-                  ("Corrosive acids", "10 L", "Blue acid cabinet, B104"),
-                  ("Bases", "10 L", "Grey cabinet under the sink, B110"),
-                  ("Oxidizers", "5 kg", "Shelf C, B112"),
-                  ("Toxic compounds", "2 kg", "Locked cabinet, B112"),
-                  ("Compressed gases", "4 cylinders", "Gas cage, loading dock")):
-        row = table.row()
-        for cell in cells:
-            row.cell(cell)
+pdf_table(pdf, (("Chemical class", "Maximum quantity", "Storage location"),
+                ("Flammable solvents", "25 L", "Yellow flammables cabinet, B104"),
+                ("Corrosive acids", "10 L", "Blue acid cabinet, B104"),
+                ("Bases", "10 L", "Grey cabinet under the sink, B110"),
+                ("Oxidizers", "5 kg", "Shelf C, B112"),
+                ("Toxic compounds", "2 kg", "Locked cabinet, B112"),
+                ("Compressed gases", "4 cylinders", "Gas cage, loading dock")), (50, 35, 75))
 pdf.ln(6)
 para("Acids and bases must never share a cabinet. Every container must carry a label with its contents, "
      "the date it was opened and the owner's initials.")
@@ -370,31 +365,8 @@ chapters = [
         "Claims submitted late are reimbursed only with the approval of the Finance Director.",
     ]),
 ]
-manifest = "\n".join(f'<item id="c{i}" href="text/ch{i}.xhtml" media-type="application/xhtml+xml"/>'
-                     for i in range(len(chapters)))
-spine = "\n".join(f'<itemref idref="c{i}"/>' for i in range(len(chapters)))
-opf = f"""<?xml version="1.0" encoding="utf-8"?>
-<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">
-<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">nw-travel-2024</dc:identifier>
-<dc:title>Northwind Analytics Travel and Expense Policy</dc:title><dc:date>2024-01-15</dc:date>
-<dc:language>en</dc:language></metadata>
-<manifest>{manifest}
-<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/></manifest>
-<spine>{spine}</spine></package>"""
-container = """<?xml version="1.0"?>
-<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
-<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles>
-</container>"""
-with zipfile.ZipFile(ROOT / "travel/travel_policy.epub", "w") as zf:
-    zf.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
-    zf.writestr("META-INF/container.xml", container)
-    zf.writestr("OEBPS/content.opf", opf)
-    zf.writestr("OEBPS/nav.xhtml", "<html><body><nav><ol><li>Contents</li></ol></nav></body></html>")
-    for i, (h, paras) in enumerate(chapters):
-        body = "".join(f"<p>{p}</p>" for p in paras)
-        zf.writestr(f"OEBPS/text/ch{i}.xhtml",
-                    f'<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head>'
-                    f"<title>{h}</title></head><body><h1>{h}</h1>{body}</body></html>")
+make_epub(ROOT / "travel/travel_policy.epub", chapters, title="Northwind Analytics Travel and Expense Policy",
+          date="2024-01-15")
 
 # ---------------------------------------------------------------- travel/travel_faq.txt
 (ROOT / "travel/travel_faq.txt").write_text("""\

@@ -17,9 +17,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from index.errors import CitationError
-from index.reading.formats.text import FENCE
-from index.text.chunking import LIST_ITEM
 from index.text.keywords import RELATED_FORMS, keyword_tokens
+from index.text.marks import FENCE, LIST_ITEM
 from index.types import ATOMIC_KINDS, Document
 from qa.config import Tuning
 from qa.types import Answer, Citation, Passage, Place
@@ -353,14 +352,12 @@ def _not_in_the_table(snapshot: Snapshot, hits: Sequence[Hit], question: str) ->
     word may be English ("microscope"), which the never-mentioned check leaves alone for fear of synonyms;
     the table is the list of what the documents know of, and it has no such item."""
     asked = set(keyword_tokens(question))
-    seen: set[tuple[int, int]] = set()
-    for hit in hits:
-        doc_id = snapshot.chunk(hit.chunk_id).doc_id
+    for doc_id in dict.fromkeys(snapshot.chunk(h.chunk_id).doc_id for h in hits):
         doc = snapshot.document(doc_id)
+        rows_of: dict[int, list[str]] | None = None
         for i, unit in enumerate(doc.units):
-            if unit.kind != "header" or (doc_id, i) in seen:
+            if unit.kind != "header":
                 continue
-            seen.add((doc_id, i))
             columns = set(keyword_tokens(doc.text[unit.start : unit.end]))
             if not columns & asked:
                 continue  # the question asks nothing this table has a column for
@@ -370,7 +367,12 @@ def _not_in_the_table(snapshot: Snapshot, hits: Sequence[Hit], question: str) ->
             entity = {t for t in asked - context if not t.isdigit() and t not in _RANKING}
             if not entity or any(snapshot.document_frequency(t) > 0 for t in entity):
                 continue
-            rows = [doc.text[u.start : u.end] for u in doc.units if u.kind == "row" and u.parent == i]
+            if rows_of is None:  # every table's rows, in one pass over the document's units
+                rows_of = {}
+                for u in doc.units:
+                    if u.kind == "row":
+                        rows_of.setdefault(u.parent, []).append(doc.text[u.start : u.end])
+            rows = rows_of.get(i, [])
             if rows and not any(entity & set(keyword_tokens(r)) for r in rows):
                 words = [w for w in re.findall(r"[\w-]+", question) if set(keyword_tokens(w)) & entity]
                 return [" ".join(words)]

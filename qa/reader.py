@@ -341,7 +341,7 @@ _ROLE_NOUNS = frozenset("""head lead chair member fellow intern staff clerk nurs
     owner founder partner expert specialist scientist student apprentice trainee cook agent resident
     correspondent superintendent assistant consultant accountant attendant sergeant lieutenant analyst
     secretary notary adviser advisor""".split())
-_ROLE_ENDING = re.compile(r"(?:[^t]er|or|ist|ian|eer|ee|man|woman|person|ess)$")
+_ROLE_ENDING = r"(?:[^t]er|or|ist|ian|eer|ee|man|woman|person|ess)$"
 _NOT_ROLES = frozenset("""water paper number order error corner border matter letter center centre
     power tower river weather computer folder header footer parameter meter filter cluster quarter winter summer
     manner answer powder ladder""".split())
@@ -354,7 +354,7 @@ def _role_noun(word: str) -> bool:
     w = raw.lower()
     if w in _ROLE_NOUNS or w in _TITLES:
         return True
-    return raw.islower() and len(w) > 3 and w not in _NOT_ROLES and _ROLE_ENDING.search(w) is not None
+    return raw.islower() and len(w) > 3 and w not in _NOT_ROLES and re.compile(_ROLE_ENDING).search(w) is not None
 
 
 def _role_phrase(phrase: str) -> bool:
@@ -366,15 +366,17 @@ def _role_phrase(phrase: str) -> bool:
     return any(_role_noun(w) for w in words)
 
 
-_PAREN_ROLE = re.compile(r"(?:\s*\((?P<role>(?!born|died|n[ée]e|aged|formerly|see\b)[A-Za-z][A-Za-z -]{2,40})\))")
-_BARE_ROLE = re.compile(r",\s+(?P<role>(?:[a-z][\w-]*\s+){0,4}[a-z][\w-]*)(?=\s*(?:[.;)]|,|$))")
-_ROLE_BEFORE = re.compile(r"\b(?:the|our|their|its|his|her)\s+(?P<role>(?:[a-z][\w-]*\s+){0,4}[a-z][\w-]*),?\s+$")
+# The role patterns are strings compiled where used (re caches them): only a role question needs them, so a
+# cold `qa ask` does not compile them.
+_PAREN_ROLE = r"(?:\s*\((?P<role>(?!born|died|n[ée]e|aged|formerly|see\b)[A-Za-z][A-Za-z -]{2,40})\))"
+_BARE_ROLE = r",\s+(?P<role>(?:[a-z][\w-]*\s+){0,4}[a-z][\w-]*)(?=\s*(?:[.;)]|,|$))"
+_ROLE_BEFORE = r"\b(?:the|our|their|its|his|her)\s+(?P<role>(?:[a-z][\w-]*\s+){0,4}[a-z][\w-]*),?\s+$"
 _HONORIFICS = frozenset("sir dame dr mr mrs ms lord lady saint st".split())
 """Words of address before a name: no role ("Sir Winston Churchill")."""
-_TITLE_WORD = re.compile(r"[A-Z][\w.'’-]*|of|the|for|and|de|U\.S\.")
-_DESCRIBED = re.compile(r"(?:\s*\([^()]{0,80}\))?(?:,\s+|\s+(?:is|was|has been|had been|became|becomes)\s+)"
-                        r"(?P<role>(?:an?\s+|the\s+|(?=(?:[A-Z][a-z]+\s+){1,2}of\s))[^,.;:()]{3,90}?)(?=\s*(?:[,.;:(]|$|\s+(?:who|which|that|since|from|"
-                        r"until|between)\b))")
+_TITLE_WORD = r"[A-Z][\w.'’-]*|of|the|for|and|de|U\.S\."
+_DESCRIBED = (r"(?:\s*\([^()]{0,80}\))?(?:,\s+|\s+(?:is|was|has been|had been|became|becomes)\s+)"
+              r"(?P<role>(?:an?\s+|the\s+|(?=(?:[A-Z][a-z]+\s+){1,2}of\s))[^,.;:()]{3,90}?)"
+              r"(?=\s*(?:[,.;:(]|$|\s+(?:who|which|that|since|from|until|between)\b))")
 
 
 def _roles(sentence: str, question: str) -> list[Candidate]:
@@ -399,7 +401,7 @@ def _roles(sentence: str, question: str) -> list[Candidate]:
         if given_asked and given and not {normalize(g) for g in given_asked} & {normalize(g) for g in given}:
             continue  # another person of that surname ("Samuel Okafor" for "Who is Ana Okafor?")
         words: list[str] = []
-        while before and len(words) < 6 and _TITLE_WORD.fullmatch(before[-1]):
+        while before and len(words) < 6 and re.compile(_TITLE_WORD).fullmatch(before[-1]):
             words.insert(0, before.pop())
         while words and words[0] in ("of", "the", "for", "and"):
             words.pop(0)
@@ -410,21 +412,21 @@ def _roles(sentence: str, question: str) -> list[Candidate]:
                 found.append(Candidate(at, at + len(text)))
         elif not words:  # "the travel coordinator, Rachel Osei"
             name_start = start - len(" ".join(given)) - (1 if given else 0)
-            lower = _ROLE_BEFORE.search(sentence, window, max(window, name_start))
+            lower = re.compile(_ROLE_BEFORE).search(sentence, window, max(window, name_start))
             if lower is not None and _role_noun(lower.group("role").split()[-1]) and \
                     _role_phrase(lower.group("role")):
                 found.append(Candidate(*lower.span("role")))
         rest = re.match(r"(?:\s+(?:[A-Z][\w'’.-]*|[IVX]+\b))*", sentence[m.end():])  # "Cleopatra VII Thea Philopator"
         after = m.end() + (rest.end() if rest else 0)
-        paren = _PAREN_ROLE.match(sentence, after)  # "Tomasz Kowalczyk (safety officer)"
+        paren = re.compile(_PAREN_ROLE).match(sentence, after)  # "Tomasz Kowalczyk (safety officer)"
         if paren is not None and _role_noun(paren.group("role").split()[-1]) and _role_phrase(paren.group("role")):
             found.append(Candidate(*paren.span("role")))
             continue
-        described = _DESCRIBED.match(sentence, after)
+        described = re.compile(_DESCRIBED).match(sentence, after)
         if described is not None and _role_phrase(described.group("role")):
             found.append(Candidate(*described.span("role")))
             continue
-        bare = _BARE_ROLE.match(sentence, after)  # "Owner: Marco Bellini, research technician."
+        bare = re.compile(_BARE_ROLE).match(sentence, after)  # "Owner: Marco Bellini, research technician."
         if bare is not None and _role_noun(bare.group("role").split()[-1]) and _role_phrase(bare.group("role")):
             found.append(Candidate(*bare.span("role")))
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 LOREM = ("Volcanic soils hold water well and are rich in minerals, which is why farms crowd the slopes "
          "of many active volcanoes despite the danger. ")
@@ -116,10 +117,10 @@ def make_docx(path: Path, blocks: Sequence[tuple[str, str]], title: str | None =
     return path
 
 
-def make_epub(path: Path, chapters: Sequence[tuple[str, str]], title: str = "A Book",
-              spine_order: Sequence[int] | None = None) -> Path:
-    """An EPUB 3 with one XHTML file per (heading, body) chapter; the spine lists them in `spine_order`
-    (default: as given), which may differ from the manifest order."""
+def make_epub(path: Path, chapters: Sequence[tuple[str, str | Sequence[str]]], title: str = "A Book",
+              spine_order: Sequence[int] | None = None, date: str = "2021-05-04") -> Path:
+    """An EPUB 3 with one XHTML file per (heading, body) chapter, a body being one paragraph or a list of them;
+    the spine lists them in `spine_order` (default: as given), which may differ from the manifest order."""
     order = list(spine_order) if spine_order is not None else list(range(len(chapters)))
     manifest = "\n".join(
         f'<item id="c{i}" href="text/ch{i}.xhtml" media-type="application/xhtml+xml"/>' for i in range(len(chapters))
@@ -128,7 +129,7 @@ def make_epub(path: Path, chapters: Sequence[tuple[str, str]], title: str = "A B
     opf = f"""<?xml version="1.0" encoding="utf-8"?>
 <package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">
 <metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">x</dc:identifier>
-<dc:title>{title}</dc:title><dc:date>2021-05-04</dc:date><dc:language>en</dc:language></metadata>
+<dc:title>{title}</dc:title><dc:date>{date}</dc:date><dc:language>en</dc:language></metadata>
 <manifest>{manifest}
 <item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/></manifest>
 <spine>{spine}</spine></package>"""
@@ -142,9 +143,10 @@ def make_epub(path: Path, chapters: Sequence[tuple[str, str]], title: str = "A B
         zf.writestr("OEBPS/content.opf", opf)
         zf.writestr("OEBPS/nav.xhtml", "<html><body><nav><ol><li>Contents</li></ol></nav></body></html>")
         for i, (heading, body) in enumerate(chapters):
+            paragraphs = "".join(f"<p>{p}</p>" for p in ([body] if isinstance(body, str) else body))
             zf.writestr(f"OEBPS/text/ch{i}.xhtml",
                         f'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>{heading}'
-                        f"</title></head><body><h1>{heading}</h1><p>{body}</p></body></html>")
+                        f"</title></head><body><h1>{heading}</h1>{paragraphs}</body></html>")
     return path
 
 
@@ -172,14 +174,9 @@ def make_structured_pdf(path: Path) -> Path:
     pdf.multi_cell(0, 6, "The instruments of the lab are calibrated regularly. Their last calibration dates are "
                          "in the table below.")
     pdf.ln(4)
-    with pdf.table(col_widths=(60, 40, 50)) as table:
-        for cells in (("Instrument", "Last calibrated", "Responsible"),
-                      ("Mass spectrometer", "2024-01-10", "Ada Smith"),
-                      ("Confocal microscope", "2024-03-12", "Ben Jones"),
-                      ("Centrifuge", "2023-11-02", "Chen Wu")):
-            row = table.row()
-            for cell in cells:
-                row.cell(cell)
+    pdf_table(pdf, (("Instrument", "Last calibrated", "Responsible"), ("Mass spectrometer", "2024-01-10", "Ada Smith"),
+                    ("Confocal microscope", "2024-03-12", "Ben Jones"), ("Centrifuge", "2023-11-02", "Chen Wu")),
+              (60, 40, 50))
     pdf.ln(4)
     pdf.multi_cell(0, 6, "To list the samples of a run, type:")
     pdf.set_font("courier", size=10)
@@ -194,6 +191,15 @@ def make_structured_pdf(path: Path) -> Path:
     pdf.multi_cell(0, 6, "Removes cached spectra older than the given number of days.")
     pdf.output(str(path))
     return path
+
+
+def pdf_table(pdf: Any, rows: Sequence[Sequence[str]], col_widths: Sequence[int]) -> None:
+    """A table of text cells on an fpdf2 page, the first row its header."""
+    with pdf.table(col_widths=tuple(col_widths)) as table:
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
 
 
 def make_code_docx(path: Path) -> Path:

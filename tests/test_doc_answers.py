@@ -40,6 +40,14 @@ def docs_engine(docs: Path, tmp_path: Path, hash_embedder):  # type: ignore[no-u
     eng.close()
 
 
+def add_documents(engine, documents: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """Write `documents` (name -> text) into the engine's corpus and bring its index up to date."""
+    for name, text in documents.items():
+        (engine.settings.corpus / name).write_text(text, encoding="utf-8")
+    for _ in engine.prepare():
+        pass
+
+
 def test_a_description_is_quoted_with_the_name_it_defines(docs_engine) -> None:  # type: ignore[no-untyped-def]
     answer = docs_engine.ask("Which itertools function returns successive overlapping pairs from the input?")
     assert not answer.abstained
@@ -175,12 +183,12 @@ def test_who_names_the_holder_of_the_role_in_the_asked_place(engine, question: s
 def test_who_is_answered_by_a_sentence_naming_someone(engine, question: str, short: str | None) -> None:  # type: ignore[no-untyped-def]
     """The sentence matching "whose first visit" best speaks of someone it only calls "his": it cannot answer
     "who", so the best sentence naming a person and sharing a word with the question leads."""
-    (engine.settings.corpus / "visit.txt").write_text(
-        "Visits\n\nIt was his first visit to the capital Astana, and it was long planned.\n\n"
-        "The country was invaded by the Russian army, and the talks were long planned.\n\n"
-        "Antony Blinken arrived in the capital Astana and in the country.\n", encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "visit.txt": (
+            "Visits\n\nIt was his first visit to the capital Astana, and it was long planned.\n\n"
+            "The country was invaded by the Russian army, and the talks were long planned.\n\n"
+            "Antony Blinken arrived in the capital Astana and in the country.\n"),
+    })
     answer = engine.ask(question)
     assert not answer.abstained and answer.short_answer == short, answer.text
 
@@ -193,13 +201,11 @@ def test_a_title_that_is_only_the_first_sentence_is_not_taken_for_the_topic(engi
     from qa.reader import expected_type
     from qa.retrieval import retrieve
 
-    for name, text in (("opening.txt", "Astana held talks with visitors.\n\nIt rained.\n"),
-                       ("titled.md", "# Astana held talks\n\nAstana held talks with visitors.\n"),
-                       ("titled.html", "<html><body><h1>Astana held talks</h1><p>Astana held talks with visitors.</p>"
-                                       "</body></html>")):
-        (engine.settings.corpus / name).write_text(text, encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "opening.txt": "Astana held talks with visitors.\n\nIt rained.\n",
+        "titled.md": "# Astana held talks\n\nAstana held talks with visitors.\n",
+        "titled.html": "<html><body><h1>Astana held talks</h1><p>Astana held talks with visitors.</p></body></html>",
+    })
     question = "Were the talks with visitors held on Tuesday?"
     snapshot = engine.snapshot
     hits = retrieve(snapshot, engine.embedder.embed_query(question), question, 10, engine.tuning)
@@ -218,12 +224,12 @@ def test_a_title_that_is_only_the_first_sentence_is_not_taken_for_the_topic(engi
 ])
 def test_why_quotes_the_sentence_of_the_paragraph_that_gives_the_reason(engine, question: str,  # type: ignore[no-untyped-def]
                                                                         reason: str) -> None:
-    (engine.settings.corpus / "kestrel.txt").write_text(
-        "The Kestrel tool\n\nWhen she began writing the tool, Ada was also reading about falcons every night. "
-        "She wanted a short and unusual name, so she decided to call the tool Kestrel.\n\nKestrel runs on Linux.\n",
-        encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "kestrel.txt": (
+            "The Kestrel tool\n\nWhen she began writing the tool, Ada was also reading about falcons every night. "
+            "She wanted a short and unusual name, so she decided to call the tool Kestrel.\n\n"
+            "Kestrel runs on Linux.\n"),
+    })
     answer = engine.ask(question)
     assert not answer.abstained and reason in answer.text, answer.text
 
@@ -237,12 +243,12 @@ def test_date_question_is_answered_from_the_dateline(engine) -> None:  # type: i
 def test_a_day_name_answers_when_in_an_undated_text(engine) -> None:  # type: ignore[no-untyped-def]
     """An article without a dateline: "on Tuesday" is when the visit happened, not the year of another event
     in a sentence naming the same place."""
-    (engine.settings.corpus / "visit.html").write_text(
-        "<html><body><h1>Minister visits Tashkent</h1><p>The Danish minister was in Tashkent on Tuesday for "
-        "talks on trade.</p><p>In Tashkent, the minister praised Uzbekistan, which became independent in "
-        "1991.</p></body></html>", encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "visit.html": (
+            "<html><body><h1>Minister visits Tashkent</h1><p>The Danish minister was in Tashkent on Tuesday for "
+            "talks on trade.</p><p>In Tashkent, the minister praised Uzbekistan, which became independent in "
+            "1991.</p></body></html>"),
+    })
     answer = engine.ask("When was the Danish minister in Tashkent?")
     assert not answer.abstained and answer.short_answer == "on Tuesday", answer.text
 
@@ -279,11 +285,11 @@ def test_an_item_no_row_of_the_table_holds_is_never_mentioned(docs_engine, quest
 def test_a_question_ranking_a_table_s_rows_is_not_refused(engine, question: str) -> None:  # type: ignore[no-untyped-def]
     """"cheapest" and "highest" name no item of the table, though the corpus never uses them: they are no
     reason to say the table lacks one."""
-    (engine.settings.corpus / "prices.md").write_text(
-        "# Prices\n\nInstrument prices:\n\n| Instrument | Price |\n|---|---|\n| Autoclave | $21,300 |\n"
-        "| Plate reader | $38,900 |\n", encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "prices.md": (
+            "# Prices\n\nInstrument prices:\n\n| Instrument | Price |\n|---|---|\n| Autoclave | $21,300 |\n"
+            "| Plate reader | $38,900 |\n"),
+    })
     answer = engine.ask(question)
     assert not answer.unmentioned, answer.text
     assert all(c.kind != "header" for c in answer.citations), answer.text  # a header row answers nothing alone
@@ -299,12 +305,12 @@ def test_a_row_of_another_item_does_not_answer(docs_engine) -> None:  # type: ig
 def test_a_row_that_does_not_name_the_item_never_answers(engine) -> None:  # type: ignore[no-untyped-def]
     """The centrifuge is mentioned, but not in the table: the row that shares the question's other words
     ("last serviced") is another instrument's, and its date is not the centrifuge's."""
-    (engine.settings.corpus / "instruments.md").write_text(
-        "# Instruments\n\nThe centrifuge is in room B115.\n\nService dates:\n\n| Instrument | Room | Last serviced |\n"
-        "|---|---|---|\n| Autoclave, last serviced by Marco | B104 | 2023-11-08 |\n| Fume hood | B110 | 2024-01-02 |\n",
-        encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "instruments.md": (
+            "# Instruments\n\nThe centrifuge is in room B115.\n\nService dates:\n\n"
+            "| Instrument | Room | Last serviced |\n|---|---|---|\n"
+            "| Autoclave, last serviced by Marco | B104 | 2023-11-08 |\n| Fume hood | B110 | 2024-01-02 |\n"),
+    })
     answer = engine.ask("When was the centrifuge last serviced?")
     assert "2023-11-08" not in answer.text and "2024-01-02" not in answer.text, answer.text
 
@@ -316,13 +322,13 @@ def test_a_row_that_does_not_name_the_item_never_answers(engine) -> None:  # typ
     ("Who is Ana Ruiz?", "lab manager"),  # "the lab manager, Ana Ruiz,"
 ])
 def test_a_role_in_brackets_or_apposition_answers_what_someone_does(engine, question: str, role: str) -> None:  # type: ignore[no-untyped-def]
-    (engine.settings.corpus / "meeting.txt").write_text(
-        "Lab meeting\n\nPresent: Samuel Okafor (principal investigator), Tomasz Kowalczyk (safety officer)\n\n"
-        "The gasket is replaced by the lab manager, Ana Ruiz, every year.\n\n"
-        "Owner: Marco Bellini, research technician.\n\n"
-        "Call the support line, then tell Rachel Osei, the travel coordinator, by email.\n", encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "meeting.txt": (
+            "Lab meeting\n\nPresent: Samuel Okafor (principal investigator), Tomasz Kowalczyk (safety officer)\n\n"
+            "The gasket is replaced by the lab manager, Ana Ruiz, every year.\n\n"
+            "Owner: Marco Bellini, research technician.\n\n"
+            "Call the support line, then tell Rachel Osei, the travel coordinator, by email.\n"),
+    })
     answer = engine.ask(question)
     assert not answer.abstained and answer.short_answer == role, answer.text
 
@@ -330,37 +336,37 @@ def test_a_role_in_brackets_or_apposition_answers_what_someone_does(engine, ques
 def test_how_to_quotes_the_fenced_code_under_the_sentence_introducing_it(engine) -> None:  # type: ignore[no-untyped-def]
     """In Markdown the code a sentence introduces comes after a fence line (```` ```bash ````): it is still that
     sentence's code, and the other block of the page does not answer in its place."""
-    (engine.settings.corpus / "sop.md").write_text(
-        "# Centrifuge\n\nEvery run is logged with the logging script:\n\n```bash\n"
-        "python log_run.py --instrument centrifuge --minutes 15\n```\n\n"
-        "To see the runs of the last week:\n\n```bash\npython log_run.py --report --days 7\n```\n", encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "sop.md": (
+            "# Centrifuge\n\nEvery run is logged with the logging script:\n\n```bash\n"
+            "python log_run.py --instrument centrifuge --minutes 15\n```\n\n"
+            "To see the runs of the last week:\n\n```bash\npython log_run.py --report --days 7\n```\n"),
+    })
     answer = engine.ask("How do I see last week's centrifuge runs?")
     assert not answer.abstained and "--report --days 7" in answer.text, answer.text
     assert "```" not in answer.text
 
 
 def test_what_is_quotes_the_sentence_defining_the_term(engine) -> None:  # type: ignore[no-untyped-def]
-    (engine.settings.corpus / "api.md").write_text(
-        "# Tidewater API\n\n## Client\n\n`Client.fetch(station, days=1)` downloads readings for a station; it returns "
-        "a list of `Reading` objects.\n\n`Client.export(path)` writes every stored reading to a file.\n\n"
-        "What a Reading is depends on the gauge: a Reading is what it reports.\n\n"
-        "## Reading\n\nA `Reading` is a dataclass with four fields: `station`, `time`, `level` and `quality`.\n",
-        encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "api.md": (
+            "# Tidewater API\n\n## Client\n\n`Client.fetch(station, days=1)` downloads readings for a station; "
+            "it returns a list of `Reading` objects.\n\n"
+            "`Client.export(path)` writes every stored reading to a file.\n\n"
+            "What a Reading is depends on the gauge: a Reading is what it reports.\n\n"
+            "## Reading\n\nA `Reading` is a dataclass with four fields: `station`, `time`, `level` and `quality`.\n"),
+    })
     answer = engine.ask("What is a Reading?")
     assert not answer.abstained and answer.citations[0].quote.startswith("A `Reading` is a dataclass"), answer.text
 
 
 def test_an_faq_question_is_quoted_with_its_answer(engine) -> None:  # type: ignore[no-untyped-def]
-    (engine.settings.corpus / "faq.txt").write_text(
-        "Travel FAQ\n\nQ: Can I take my partner along on a business trip?\nA: Yes, but every extra cost for your "
-        "partner is paid by you.\n\nQ: Is travel insurance provided?\nA: Yes. All employees are covered by the "
-        "company policy with Allianz.\n", encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "faq.txt": (
+            "Travel FAQ\n\nQ: Can I take my partner along on a business trip?\nA: Yes, but every extra cost for your "
+            "partner is paid by you.\n\nQ: Is travel insurance provided?\nA: Yes. All employees are covered by the "
+            "company policy with Allianz.\n"),
+    })
     insured = engine.ask("Is travel insurance provided?")
     assert not insured.abstained and "Allianz" in insured.text, insured.text  # past the bare "A: Yes."
     partner = engine.ask("Can I take my partner on a business trip?")
@@ -399,12 +405,11 @@ All notable changes to Tidewater are documented in this file. Tidewater is relea
     ("Does Tidewater support Python 3.9?", "Python 3.8 and 3.9 was dropped"),  # "Python ... 3.9" is mentioned
 ])
 def test_a_changelog_answers_from_the_section_of_the_version_asked(engine, question: str, answer: str) -> None:  # type: ignore[no-untyped-def]
-    (engine.settings.corpus / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
-    (engine.settings.corpus / "about.md").write_text(  # the question's words, in no version's section
-        "# About\n\nFeatures were added and bugs were fixed in every Tidewater version released so far.\n",
-        encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "CHANGELOG.md": CHANGELOG,
+        # the question's words, in no version's section
+        "about.md": "# About\n\nFeatures were added and bugs were fixed in every Tidewater version released so far.\n",
+    })
     got = engine.ask(question)
     assert not got.abstained and answer in got.citations[0].quote, got.text
     if not question.startswith("When"):
@@ -412,12 +417,12 @@ def test_a_changelog_answers_from_the_section_of_the_version_asked(engine, quest
 
 
 def test_a_list_is_quoted_with_the_line_that_introduces_it(engine) -> None:  # type: ignore[no-untyped-def]
-    (engine.settings.corpus / "settings.md").write_text(
-        "# Settings\n\nSettings live in `tide.toml`.\n\nThese settings are deprecated:\n\n"
-        "- `timeout_s`, in favour of `timeout`.\n- `stationid`, in favour of `station`.\n\n"
-        "These settings are new:\n\n- `retries`, how often a request is tried.\n", encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "settings.md": (
+            "# Settings\n\nSettings live in `tide.toml`.\n\nThese settings are deprecated:\n\n"
+            "- `timeout_s`, in favour of `timeout`.\n- `stationid`, in favour of `station`.\n\n"
+            "These settings are new:\n\n- `retries`, how often a request is tried.\n"),
+    })
     got = engine.ask("Which settings are deprecated?")
     assert not got.abstained and "`timeout_s`" in got.text and "`stationid`" in got.text, got.text
     assert "retries" not in got.text  # the next list is another list
@@ -429,9 +434,9 @@ def test_a_list_is_quoted_with_the_line_that_introduces_it(engine) -> None:  # t
 ])
 def test_a_version_that_heads_no_section_of_its_name_is_still_never_mentioned(engine, question: str,  # type: ignore[no-untyped-def]
                                                                              missing: str) -> None:
-    (engine.settings.corpus / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
-    for _ in engine.prepare():
-        pass
+    add_documents(engine, {
+        "CHANGELOG.md": CHANGELOG,
+    })
     got = engine.ask(question)
     assert got.abstained and f"never mention {missing}" in got.text, got.text
 

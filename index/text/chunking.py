@@ -12,6 +12,7 @@ import bisect
 import re
 from collections.abc import Callable, Sequence
 
+from index.text.marks import LIST_ITEM
 from index.types import ATOMIC_KINDS, Chunk, Document, Span
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -46,8 +47,6 @@ _CONTINUES = frozenset("""a an the of to in on at by for from with and or but as
     has have had do does did not no""".split())
 """Words a line does not end with unless the next line goes on with it."""
 _LIST_NUMBER = re.compile(r"\s*\d{1,3}[.)]")
-LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•▪‣◦]|\d{1,3}[.)])[ \t]+")
-"""The start of a list item's line: a bullet or a number ("- ", "2. ")."""
 _ATX_HEADING = re.compile(r"[ \t]*#{1,6}\s")
 _UNDERLINE = re.compile(r"[=\-~^]{3,}[ \t]*")
 _LINE = re.compile(r"[^\n]*\n?")

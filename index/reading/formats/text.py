@@ -18,6 +18,7 @@ import re
 from typing import BinaryIO
 
 from index.reading.formats import Extracted, LoadError
+from index.text.marks import FENCE
 from index.types import Section, Unit, sections_of
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -107,8 +108,6 @@ def load_text(source: BinaryIO, fmt: str) -> Extracted:
     return Extracted(text, fmt, sections=text_sections(text, fmt), units=text_units(text, fmt), encoding=encoding)
 
 
-FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)
-"""A Markdown code fence line (```` ```bash ````, ``~~~``)."""
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
