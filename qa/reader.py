@@ -100,8 +100,18 @@ _THINGS = (r"functions?|methods?|class(?:es)?|modules?|packages?|options?|flags?
            r"attributes?|variables?|constants?|directives?|decorators?|commands?|keywords?|macros?|settings?|"
            r"handlers?|utilit(?:y|ies)|helpers?|tools?|routines?|operators?|statements?|"
            r"properties|property|hooks?|entry points?|specifiers?|placeholders?|api|program|programs|"
-           r"environment variables?|syntax|shortcut|method name|call")
+           r"environment variables?|syntax|shortcut|method name|call|arrays?|builtins?|shell options?")
 _QUALIFIER = r"(?:(?!(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|must|may)\b)[\w.:'-]+\s+)"
+_UNSET = (r"\b(?:when|if)\s+(?:no\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:specified|given|set|provided|passed|"
+          r"supplied)|(?:the\s+)?[\w$.-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:not\s+(?:set|specified|given|provided|"
+          r"passed|supplied)|unset|omitted|left out))\b")
+"""A question about what happens when nothing is given ("...when no format is specified?", "...when PS3 is not
+set?"): it asks for a default, whether or not it says the word."""
+_LIMIT = (r"^(?:what|which)\s+(?:is|are)\s+the\s+(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)"
+          r"\s+(?:[\w-]+\s+){0,2}?(?:values?|numbers?|sizes?|lengths?|limits?|count)\b|"
+          r"^(?:what|which)\s+(?:(?:exit|return|status|error)\s+(?:code|status)|port(?:\s+number)?|signal number)\b")
+"""A question asking for a limit ("What is the largest value X can be set to?") or a code ("What exit code...",
+"Which port..."): a number answers it."""
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:which|what) (?:exception|error)s?\b|\bexception (?:is|gets?|will be) raised\b|"
                 r"^(?:which|what)\s+" + _QUALIFIER + r"{0,3}?(?:exception|error) (?:class|type)\b"), ERROR),
@@ -122,12 +132,13 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
                 rf"(?:call|use|pass|set|add|put|import|write|run)\b|"
                 rf"^(?:name|give) (?:the|a|an) (?:{_THINGS})\b"), IDENT),
     (re.compile(r"\bdefaults?\b|\bif i (?:don't|do not|never) (?:specify|pass|give|set)\b|"
-                r"\bunless (?:i|you) (?:specify|pass|give|set)\b"), DEFAULT),
+                r"\bunless (?:i|you) (?:specify|pass|give|set)\b|" + _UNSET), DEFAULT),
     (re.compile(r"^(?:when|what (?:year|date|month|day|century|decade)|which (?:year|century|decade)|"
                 r"in (?:what|which) (?:year|month|century|decade)|on what (?:date|day)|since when|how long ago)\b"),
      DATE),
     (re.compile(r"\b(?:what|which) (?:year|date)\b|\bwhen\b.*\b(?:born|died|founded|built|discovered|invented|"
                 r"established|created|released|published|start|end)"), DATE),
+    (re.compile(_LIMIT), NUMBER),
     (re.compile(r"^(?:how many|how much|what (?:is|was|are|were) the (?:population|number|gdp|area|size|height|"
                 r"length|depth|width|age|percentage|amount|cost|price|budget|revenue|gini)|what percentage|"
                 r"how (?:old|tall|long|high|far|large|big|deep|wide|fast|heavy|old)|what (?:population|number))\b"),
@@ -202,7 +213,8 @@ def expected_type(question: str) -> str | None:
 
 _ASKS_DEFINITION = re.compile(
     r"^(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<a>[^?]{1,40}?)\s*\??$|"
-    r"^what\s+(?:does|do)\s+(?:an?\s+|the\s+)?(?P<b>[^?]{1,40}?)\s+(?:mean|stand\s+for)\s*\??$", re.I)
+    r"^what\s+(?:does|do)\s+(?:an?\s+|the\s+)?(?P<b>[^?]{1,40}?)\s+(?:mean|stand\s+for)"
+    r"(?:\s+(?:in|within|for)\s+[^?]{1,60}?)?\s*\??$", re.I)
 _NOT_A_TERM = re.compile(r"\b(?:of|for|in|on|at|to|from|with|between|about|when|if|that|which|this|it|there|"
                          r"difference|purpose|point|reason|way|best|meaning)\b", re.I)
 
@@ -214,6 +226,8 @@ def defined_term(question: str) -> str | None:
     if m is None:
         return None
     term = (m.group("a") or m.group("b")).strip("`'\"“”‘’ ")
+    # "the name Bash" asks about Bash
+    term = re.sub(r"^(?:the\s+)?(?:name|word|term|acronym|abbreviation)\s+(?=\S)", "", term, flags=re.I)
     term = re.sub(r"\s+in\s+[A-Z][\w.+-]*(?:\s+[A-Z][\w.+-]*)*$", "", term)  # "a Reading in Tidewater"
     if not term or len(term.split()) > 4 or _NOT_A_TERM.search(term):
         return None
@@ -229,31 +243,52 @@ def _definitions(sentence: str, question: str) -> list[Candidate]:
         return []
     name = re.escape(term)
     quote = r"[`'\"“”‘’*]?"
-    found = []
+    found: list[Candidate] = []
+    stands_for = re.search(r"\bstands?\s+for\b", question, re.I) is not None
+    if stands_for or (term.isupper() and len(term) >= 2):
+        found = _expansions(sentence, term)
+        if found:
+            return found  # an acronym is defined by its expansion, not by what it is ("Bash is the shell...")
     opening = re.match(rf"\W{{0,3}}(?:(?:an?|the)\s+)?{quote}{name}{quote}(?:\s*\([^()]{{0,60}}\))?,?\s+"
-                       rf"(?:(?:is|are|was|were)\s+(?=(?:an?|the|one|any|some)\s)|(?:means|stands\s+for|refers\s+to|"
+                       rf"(?:(?P<be>is|are|was|were)\s+(?=(?:an?|the|one|any|some)\s)|(?:means|stands\s+for|refers\s+to|"
                        rf"denotes|describes)\s+)(?P<d>.+?)[.;:]?\s*$",
                        sentence, re.I | re.S)
-    if opening is not None:
+    if opening is not None and not (stands_for and opening.group("be")):  # "Bash is the shell" spells nothing
         found.append(Candidate(*opening.span("d")))
-    if term.isupper() and len(term) >= 2:
-        after = re.search(rf"(?<![\w-]){name}\s*\((?P<d>[A-Za-z][\w ,'-]{{3,60}})\)", sentence)
-        before = re.search(rf"(?:\b(?:[Tt]he|[Aa]n?)\s+)?(?P<d>(?:(?<![\w'-])[A-Za-z][\w'-]{{0,30}}\s+){{1,8}})"
-                           rf"\({name}\)", sentence)
-        for m in (after, before):
-            if m is not None and _spells(m.group("d"), term):
-                found.append(Candidate(m.start("d"), m.start("d") + len(m.group("d").rstrip())))
     return found
+
+
+def _expansions(sentence: str, term: str) -> list[Candidate]:
+    """An acronym's expansion in a sentence: in brackets after or before it ("MLLW (mean lower low water)",
+    "mean lower low water (MLLW)"), or, failing those, any capitalised name in quotes or brackets that spells
+    it ('The name is an acronym ("Ostensibly Recursive's Twin")', "the 'Bourne-Again SHell'")."""
+    name = re.escape(term)
+    found = []
+    after = re.search(rf"(?<![\w-]){name}\s*\((?P<d>[A-Za-z][\w ,'-]{{3,60}})\)", sentence, re.I)
+    before = re.search(rf"(?:\b(?:[Tt]he|[Aa]n?)\s+)?(?P<d>(?:(?<![\w'-])[A-Za-z][\w'-]{{0,30}}\s+){{1,8}})"
+                       rf"\({name}\)", sentence, re.I)
+    for m in (after, before):
+        if m is not None and _spells(m.group("d"), term):
+            found.append(Candidate(m.start("d"), m.start("d") + len(m.group("d").rstrip())))
+    if not found:
+        found = [Candidate(*m.span("d")) for m in _QUOTED_NAME.finditer(sentence) if _spells(m.group("d"), term)]
+    return found
+
+
+_QUOTED_NAME = re.compile(r"[(\"“‘'](?P<d>[A-Z][\w'’-]*(?:\s+[\w'’-]+){1,7})[)\"”’']")
+"""A capitalised name of several words in quotes or brackets: where an acronym's expansion is often given."""
 
 
 def _spells(words: str, acronym: str) -> bool:
     """Whether words are an acronym's expansion: their initials, small words aside or not, spell it ("mean
     lower low water" for MLLW, "North Atlantic Treaty Organization" for NATO; not "see section 4 below")."""
-    parts = re.findall(r"[A-Za-z][\w'-]*", words)
+    parts = re.findall(r"[A-Za-z][\w'’-]*", words)
     letters = acronym.lower()
     whole = "".join(p[0] for p in parts).lower()
     content = "".join(p[0] for p in parts if p.lower() not in ("of", "and", "the", "for", "in", "on", "a", "an", "to"))
-    return letters in (whole, content.lower())
+    # or its capitals, when it has several words ("Bourne-Again SHell" for BASH)
+    capitals = "".join(c for c in words if c.isupper()).lower() if len(parts) > 1 else ""
+    return letters in (whole, content.lower(), capitals)
 
 
 @dataclass(frozen=True)
@@ -434,7 +469,8 @@ def _roles(sentence: str, question: str) -> list[Candidate]:
 
 _MEASURE = re.compile(
     r"\b(?:how many|how much)\s+(?:of\s+)?(?:the\s+)?((?:[a-z][a-z-]*\s*){1,3})|\b(?:what|which) (?:is|was|are|were) "
-    r"the\s+(?:current\s+|total\s+|estimated\s+)?([a-z][a-z-]+)|^([a-z][a-z-]+) of\b"
+    r"the\s+(?:current\s+|total\s+|estimated\s+)?(?:(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|"
+    r"min|default)\s+)?([a-z][a-z-]+)|^([a-z][a-z-]+) of\b"
 )
 _MEASURE_WORDS = {
     "population": r"population|inhabitants|residents|people|citizens|census",
@@ -452,7 +488,7 @@ _MEASURE_WORDS = {
     "seconds": r"\bs\b|\bsecs?\b|\bseconds?\b",
 }
 _NAMED_MEASURE = re.compile(r"\b(population|gdp|temperature|salary|revenue|budget|unemployment|inflation)\b")
-_NOT_MEASURES = frozenset("times things ways percent percentage number amount".split())
+_NOT_MEASURES = frozenset("times things ways percent percentage number amount value values limit count".split())
 
 
 def measure(question: str) -> str | None:
@@ -608,16 +644,27 @@ _SIG_PREFIX = re.compile(r"\s*(?:(?:class|exception|method|function|data|attribu
                          r"struct|enum|type|var|const|static|inline|extern|void|int|double|char|SEXP|Rboolean)"
                          r"\s+|[*&]\s*)*")
 _ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Warning|Exit|Interrupt)\b")
-_VERSION = re.compile(r"(?:\bversions?|\brelease|\bpython|\bR|\bsince|\bfrom|\bin)\s+v?(\d+\.\d+(?:\.\d+)?)\b", re.I)
+_VERSION = re.compile(r"(?:(?:\bversions?|\brelease|\bpython|\bR|\bsince|\bfrom|\bin)\s+v?|"
+                      r"\b[A-Za-z][\w+]*-)(\d+\.\d+(?:\.\d+)?)\b", re.I)
+"""A version as prose names it: "in version 3.8", "since 4.2", or after a program's name ("bash-5.1")."""
+_LITERAL = r"'[^'\n]{1,40}'|\"[^\"\n]{1,40}\"|‘[^’\n]{1,40}’|“[^”\n]{1,40}”"
 _DEFAULT_VALUE = re.compile(
     r"\(\s*(?:the\s+)?defaults?\s*(?:is|value|:|=)?\s*:?\s*(?P<a>[^()]{1,40}?)\s*\)"
-    r"|\bdefaults?(?:\s+(?!is\b|are\b|was\b|to\b)[\w-]+){0,2}?(?: (?:is|are|was|of|being)| to|\s*[:=])\s+"
+    r"|\bdefaults?(?:\s+(?!is\b|are\b|was\b|to\b)[\w-]+){0,2}?(?: (?:is|are|was|being)| to|\s*[:=]|"
+    r" of(?=\s+[\d'\"‘“`-]))\s+"
     r"(?:set to |to be |to )?"
     r"(?P<b>'[^']{0,40}'|\"[^\"]{0,40}\"|[^\s,;]+(?:,\d{3})*(?:\s(?:bytes|seconds|characters|entries|MB|KB))?)"
     r"|(?P<c>'[^']{0,40}'|\"[^\"]{0,40}\"|\b[\w.+*-]+)\s+(?:\((?:the )?default\)|is the default|by default)"
-    r"|\((?P<d>[^()\s]{1,40})\s+(?:is\s+)?(?:the\s+)?default\)",
+    r"|\((?P<d>[^()\s]{1,40})\s+(?:is\s+)?(?:the\s+)?default\)"
+    r"|\bby default,?\s+(?:[\w-]+\s+){1,4}?(?:is|are)\s+(?:set\s+to\s+)?(?P<e>" + _LITERAL + r"|\d[\d,.]*"
+    r"(?:\s(?!(?:and|or|but|if|by|in|of|for|to|the|a|an|is)\b)[a-z]+)?)"
+    r"|\bby default,?\s+(?:[\w-]+\s+){1,6}?(?:is|are|to|from|in|at|as)\s+(?P<g>[\w.-]*[/_=][\w./=-]*\w)"
+    r"|\b(?:if|when)\s+(?:this|the|that|it|[\w$.-]+)(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:not\s+(?:set|specified|given)|"
+    r"unset|omitted|empty)\b[^.;]{0,80}?(?P<f>" + _LITERAL + r"|(?<![\w.-])\d[\d,.]*\b)",
     re.I,
 )
+"""A default value: "(default: 10)", "The default is 'auto'", "... is the default", "By default, sampling is set to
+100 points", "If this variable is not set, the select command prompts with '#? '"."""
 
 
 def is_code_token(token: str) -> bool:
@@ -631,7 +678,10 @@ def is_code_token(token: str) -> bool:
         return True
     if is_compound(core):
         return True
-    return core.isupper() and len(core) >= 3 and any(c == "_" for c in core)
+    if core.isupper() and len(core) >= 3 and any(c == "_" for c in core):
+        return True
+    # a capitalised name that is no English word ("GNUTERM", "PIPESTATUS"; not "DISPLAY" or "NOTE")
+    return core.isalpha() and core.isupper() and len(core) >= 5 and core.lower() not in ordinary_words()
 
 
 _KIND_WORDS = (r"functions?|methods?|macros?|variables?|commands?|options?|fields?|directives?|arguments?|"
@@ -708,15 +758,10 @@ def defined_name(term: str) -> tuple[int, int] | None:
 def _default_value(sentence: str, question: str, term: str | None) -> Candidate | None:
     m = _DEFAULT_VALUE.search(sentence)
     if m:
-        group = next(g for g in ("a", "b", "c", "d") if m.group(g))
+        group = next(g for g in ("a", "b", "c", "d", "e", "f", "g") if m.group(g))
         a, b = m.span(group)
         return Candidate(a, b)
     return None
-
-
-def _version(sentence: str) -> Candidate | None:
-    m = _VERSION.search(sentence)
-    return Candidate(*m.span(1)) if m else None
 
 
 _BECAUSE = re.compile(r"\b(?:because|due to|the reason|reason is|reason for|so that|in order to|this is why|that is "
@@ -735,8 +780,8 @@ def doc_answer_span(kind: str, sentence: str, question: str) -> tuple[int, int] 
         found = _default_value(sentence, question, None)
         return (found.start, found.end) if found else None
     if kind == VERSION:
-        found = _version(sentence)
-        return (found.start, found.end) if found else None
+        version = _VERSION.search(sentence)
+        return version.span(1) if version else None
     if kind == WHY:
         m = _BECAUSE.search(sentence)
         return m.span() if m else None

@@ -147,6 +147,12 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("How many entries does the protection stack hold by default?", DEFAULT),
     ("How many people live in Astana?", NUMBER),
     ("What does switch() give back when the selector is too big?", None),
+    ("What prompt does the select command show when PS3 is not set?", DEFAULT),  # nothing given: its default
+    ("What archive format does git archive produce when no format is specified?", DEFAULT),
+    ("What is the largest value CHILD_MAX can be set to?", NUMBER),  # a limit is a number
+    ("What exit code should the script return to skip a commit?", NUMBER),
+    ("What is the return value of read()?", None),  # a return value is not a number
+    ("Which array holds the exit codes of the last pipeline?", IDENT),
 ])
 def test_documentation_answer_kinds(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
@@ -482,3 +488,58 @@ def test_verbose_lists_passages_and_fail_on_abstain_sets_the_exit_code(docs: Pat
                     stdin="When was the confocal microscope last calibrated?\nHow do I filter rows with dplyr?\n")
     assert batch.exit_code == ExitCode.ABSTAINED
     assert [json.loads(line)["abstained"] for line in batch.stdout.splitlines()] == [False, True]
+
+
+SHELL_MANUAL = """<html><body><h1>Shell Variables</h1><dl>
+<dt>PS3</dt><dd>The value of this variable is used as the prompt for the select command. If this variable is not
+set, the select command prompts with '#? '</dd>
+<dt>CHILD_MAX</dt><dd>Set the number of exited child status values for the shell to remember. Bash will not allow
+this value to be decreased below a minimum, and there is a maximum value (currently 8192) that this may not exceed.
+The minimum value is system-dependent.</dd>
+<dt>samples</dt><dd>The default sampling rate of functions may be changed by the samples setting. By default,
+sampling is set to 100 points.</dd>
+</dl><h1>Merge strategies</h1><dl>
+<dt>ort</dt><dd>This is the default merge strategy when pulling or merging one branch. The name for this algorithm
+is an acronym ("Ostensibly Recursive's Twin") and came from the fact that it replaced the recursive strategy.</dd>
+</dl></body></html>"""
+"""A reference page as manuals write them: each name a definition term, its description under it."""
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What prompt does the select command show when PS3 is not set?", "'#? '"),  # the value under the condition
+    ("How many points does the shell sample a function at by default?", "100 points"),  # "By default, ... is"
+    ("What is the largest value CHILD_MAX can be set to?", "8192"),  # the limit, not "The minimum value is..."
+    ("What does ORT stand for in the ort merge strategy?", "Ostensibly Recursive's Twin"),  # spelled, in quotes
+])
+def test_a_default_a_limit_or_an_expansion_is_the_value_the_sentence_gives(engine, question: str,  # type: ignore[no-untyped-def]
+                                                                           answer: str) -> None:
+    add_documents(engine, {"shell.html": SHELL_MANUAL})
+    got = engine.ask(question)
+    assert not got.abstained and got.short_answer == answer, (got.short_answer, got.text)
+
+
+@pytest.mark.parametrize(("words", "acronym", "spelled"), [
+    ("Bourne-Again SHell", "BASH", True),  # by its capitals
+    ("Ostensibly Recursive’s Twin", "ORT", True),  # a curly apostrophe inside a word
+    ("mean lower low water", "MLLW", True),
+    ("see section four", "ORT", False),
+])
+def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool) -> None:
+    from qa.reader import _spells
+
+    assert _spells(words, acronym) is spelled
+
+
+@pytest.mark.parametrize(("kind", "sentence", "question", "answer"), [
+    (IDENT, "GNUTERM, if defined, is used to set the terminal type on start-up.",
+     "Which environment variable chooses the terminal type?", "GNUTERM"),  # a capitalised name that is no word
+    (IDENT, "NOTE: the terminal is chosen at start-up.", "Which variable chooses the terminal?", None),  # a word
+    (VERSION, "The variable is required for bash-5.1 and later.", "From which version on is it required?",
+     "5.1"),  # a program's version
+    (VERSION, "This function was added in version 3.8.", "In which version was it added?", "3.8"),
+])
+def test_documentation_values_in_a_sentence(kind: str, sentence: str, question: str, answer: str | None) -> None:
+    from qa.reader import doc_answer_span
+
+    span = doc_answer_span(kind, sentence, question)
+    assert (sentence[span[0] : span[1]] if span else None) == answer
