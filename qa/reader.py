@@ -756,12 +756,19 @@ def defined_name(term: str) -> tuple[int, int] | None:
 
 
 def _default_value(sentence: str, question: str, term: str | None) -> Candidate | None:
-    m = _DEFAULT_VALUE.search(sentence)
-    if m:
+    """The default value a sentence states; a number, when the question asks how many or how much ("How many
+    commands does bash keep by default?" is not answered by "(default ~/.bash_history)")."""
+    counted = _ASKS_AMOUNT.search(question) is not None
+    for m in _DEFAULT_VALUE.finditer(sentence):
         group = next(g for g in ("a", "b", "c", "d", "e", "f", "g") if m.group(g))
+        if counted and not re.match(r"\W{0,2}\d", m.group(group)):
+            continue
         a, b = m.span(group)
         return Candidate(a, b)
     return None
+
+
+_ASKS_AMOUNT = re.compile(r"\bhow (?:many|much|long|large|big|often|far|wide|high|deep)\b", re.I)
 
 
 _BECAUSE = re.compile(r"\b(?:because|due to|the reason|reason is|reason for|so that|in order to|this is why|that is "

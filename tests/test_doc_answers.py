@@ -537,6 +537,12 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
     (VERSION, "The variable is required for bash-5.1 and later.", "From which version on is it required?",
      "5.1"),  # a program's version
     (VERSION, "This function was added in version 3.8.", "In which version was it added?", "3.8"),
+    (DEFAULT, "The history is read from the file named by HISTFILE (default ~/.bash_history).",
+     "How many commands does the history keep by default?", None),  # "how many": only a number answers
+    (DEFAULT, "The text of the last $HISTSIZE commands (default 500) is saved.",
+     "How many commands does the history keep by default?", "500"),
+    (DEFAULT, "The history is read from the file named by HISTFILE (default ~/.bash_history).",
+     "Which file is the history read from by default?", "~/.bash_history"),
 ])
 def test_documentation_values_in_a_sentence(kind: str, sentence: str, question: str, answer: str | None) -> None:
     from qa.reader import doc_answer_span
