@@ -107,7 +107,7 @@ _UNSET = (r"\b(?:when|if)\s+(?:no\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:speci
           r"passed|supplied)|unset|omitted|left out))\b")
 """A question about what happens when nothing is given ("...when no format is specified?", "...when PS3 is not
 set?"): it asks for a default, whether or not it says the word."""
-_LIMIT = (r"^(?:what|which)\s+(?:is|are)\s+the\s+(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)"
+_LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)"
           r"\s+(?:[\w-]+\s+){0,2}?(?:values?|numbers?|sizes?|lengths?|limits?|count)\b|"
           r"^(?:what|which)\s+(?:(?:exit|return|status|error)\s+(?:code|status)|port(?:\s+number)?|signal number)\b")
 """A question asking for a limit ("What is the largest value X can be set to?") or a code ("What exit code...",

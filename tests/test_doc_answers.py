@@ -150,6 +150,7 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("What prompt does the select command show when PS3 is not set?", DEFAULT),  # nothing given: its default
     ("What archive format does git archive produce when no format is specified?", DEFAULT),
     ("What is the largest value CHILD_MAX can be set to?", NUMBER),  # a limit is a number
+    ("What's the maximum number of arguments I can pass?", NUMBER),
     ("What exit code should the script return to skip a commit?", NUMBER),
     ("What is the return value of read()?", None),  # a return value is not a number
     ("Which array holds the exit codes of the last pipeline?", IDENT),
