@@ -107,8 +107,8 @@ _UNSET = (r"\b(?:when|if)\s+(?:no\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:speci
           r"passed|supplied)|unset|omitted|left out))\b")
 """A question about what happens when nothing is given ("...when no format is specified?", "...when PS3 is not
 set?"): it asks for a default, whether or not it says the word."""
-_LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)"
-          r"\s+(?:[\w-]+\s+){0,2}?(?:values?|numbers?|sizes?|lengths?|limits?|count)\b|"
+_LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+"
+          r"(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)\s+(?:[\w-]+\s+){0,2}?(?:values?|numbers?|sizes?|lengths?|limits?|count)\b|"
           r"^(?:what|which)\s+(?:(?:exit|return|status|error)\s+(?:code|status)|port(?:\s+number)?|signal number)\b")
 """A question asking for a limit ("What is the largest value X can be set to?") or a code ("What exit code...",
 "Which port..."): a number answers it."""
@@ -647,13 +647,16 @@ _ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Warning|Exit|Inter
 _VERSION = re.compile(r"(?:(?:\bversions?|\brelease|\bpython|\bR|\bsince|\bfrom|\bin)\s+v?|"
                       r"\b[A-Za-z][\w+]*-)(\d+\.\d+(?:\.\d+)?)\b", re.I)
 """A version as prose names it: "in version 3.8", "since 4.2", or after a program's name ("bash-5.1")."""
+_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred)\b"
 _LITERAL = r"'[^'\n]{1,40}'|\"[^\"\n]{1,40}\"|‘[^’\n]{1,40}’|“[^”\n]{1,40}”"
 _DEFAULT_VALUE = re.compile(
     r"\(\s*(?:the\s+)?defaults?\s*(?:is|value|:|=)?\s*:?\s*(?P<a>[^()]{1,40}?)\s*\)"
-    r"|\bdefaults?(?:\s+(?!is\b|are\b|was\b|to\b)[\w-]+){0,2}?(?: (?:is|are|was|being)| to|\s*[:=]|"
+    r"|\bdefaults?(?:\s+(?!is\b|are\b|was\b|to\b)[\w-]+){0,4}?(?: (?:is|are|was|being)| to|\s*[:=]|"
     r" of(?=\s+[\d'\"‘“`-]))\s+"
     r"(?:set to |to be |to )?"
-    r"(?P<b>'[^']{0,40}'|\"[^\"]{0,40}\"|[^\s,;]+(?:,\d{3})*(?:\s(?:bytes|seconds|characters|entries|MB|KB))?)"
+    r"(?P<b>'[^']{0,40}'|\"[^\"]{0,40}\"|" + _NUMBER_WORDS + r"\s+[a-z]+(?:\s+\([^()\s]{1,20}\))?|"
+    r"[^\s,;]+?(?:,\d{3})*(?:\s(?:bytes|seconds?|minutes?|hours?|days?|characters|entries|lines|items|points|"
+    r"MB|KB|GB|thousand|million|billion))?)(?=[\s,;]|\.?$|\.\s)"
     r"|(?P<c>'[^']{0,40}'|\"[^\"]{0,40}\"|\b[\w.+*-]+)\s+(?:\((?:the )?default\)|is the default|by default)"
     r"|\((?P<d>[^()\s]{1,40})\s+(?:is\s+)?(?:the\s+)?default\)"
     r"|\bby default,?\s+(?:[\w-]+\s+){1,4}?(?:is|are)\s+(?:set\s+to\s+)?(?P<e>" + _LITERAL + r"|\d[\d,.]*"
@@ -761,7 +764,7 @@ def _default_value(sentence: str, question: str, term: str | None) -> Candidate 
     counted = _ASKS_AMOUNT.search(question) is not None
     for m in _DEFAULT_VALUE.finditer(sentence):
         group = next(g for g in ("a", "b", "c", "d", "e", "f", "g") if m.group(g))
-        if counted and not re.match(r"\W{0,2}\d", m.group(group)):
+        if counted and not re.match(r"\W{0,2}(?:\d|" + _NUMBER_WORDS + ")", m.group(group), re.I):
             continue
         a, b = m.span(group)
         return Candidate(a, b)

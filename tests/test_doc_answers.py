@@ -544,6 +544,9 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
      "How many commands does the history keep by default?", "500"),
     (DEFAULT, "The history is read from the file named by HISTFILE (default ~/.bash_history).",
      "Which file is the history read from by default?", "~/.bash_history"),
+    (DEFAULT, "The default is one minute (1min).", "How long does it wait by default?", "one minute (1min)"),
+    (DEFAULT, "The default value of this macro is 1 billion (1,000,000,000).", "What is its default?", "1 billion"),
+    (DEFAULT, "The default is 10min.", "What is the default delay?", "10min"),  # not the full stop
 ])
 def test_documentation_values_in_a_sentence(kind: str, sentence: str, question: str, answer: str | None) -> None:
     from qa.reader import doc_answer_span
