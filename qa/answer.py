@@ -240,7 +240,8 @@ def score_sentences(
     header row; their words count towards its keyword overlap."""
     import numpy as np
 
-    from qa.reader import ERROR, HOWTO, IDENT
+    from index.text.keywords import STOPWORDS
+    from qa.reader import DEFAULT, ERROR, HOWTO, IDENT
 
     asks_code = kind == IDENT and _ASKS_CODE.search(question) is not None
     asked = set(keyword_tokens(question))
@@ -255,6 +256,8 @@ def score_sentences(
     gathered = _gather(snapshot, hits)
     rows, named, by_id = gathered.rows, gathered.named, gathered.by_id
     subjects = _code_subjects(question)
+    if kind == DEFAULT:  # the entry whose default is asked may be named by a plain word ("the installation prefix")
+        subjects |= {w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", question)} - STOPWORDS
     contrasted = contrasted_terms(question) if tuning.contrast_penalty else frozenset()
     conditional = kind is None and tuning.condition_bonus > 0 and asks_under_condition(question)
     plain_question = " ".join(question.lower().split()) if tuning.negation_penalty else ""

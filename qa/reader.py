@@ -126,13 +126,16 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
                 r"simplest |easiest |recommended )?way to|what'?s the (?:best |right |simplest |easiest )?way to|"
                 r"(?:can|could) (?:i|you|we|one) (?!be\b)|is (?:it|there a way) (?:possible )?to)\b"),
      HOWTO),
+    # what applies when nothing is given is a default, whatever is asked for ("What setting does flex use when I
+    # don't give any -C option?")
+    (re.compile(r"\b(?:if|when) (?:i|you|we|one) (?:don't|do not|never) (?:specify|pass|give|set|use|supply|provide)\b|"
+                r"\bunless (?:i|you|we|one) (?:specify|pass|give|set|supply|provide)\b|" + _UNSET), DEFAULT),
     (re.compile(rf"^(?:which|what)\s+{_QUALIFIER}{{0,4}}?(?:{_THINGS})\b|"
                 rf"^(?:is|are) there (?:a|an|any)\s+{_QUALIFIER}{{0,3}}?(?:{_THINGS}|way|means)\b|"
                 rf"\b(?:which|what) (?:do|should|can|must) (?:i|you|we) (?:need to |have to )?"
                 rf"(?:call|use|pass|set|add|put|import|write|run)\b|"
                 rf"^(?:name|give) (?:the|a|an) (?:{_THINGS})\b"), IDENT),
-    (re.compile(r"\bdefaults?\b|\bif i (?:don't|do not|never) (?:specify|pass|give|set)\b|"
-                r"\bunless (?:i|you) (?:specify|pass|give|set)\b|" + _UNSET), DEFAULT),
+    (re.compile(r"\bdefaults?\b"), DEFAULT),
     (re.compile(r"^(?:when|what (?:year|date|month|day|century|decade)|which (?:year|century|decade)|"
                 r"in (?:what|which) (?:year|month|century|decade)|on what (?:date|day)|since when|how long ago)\b"),
      DATE),
@@ -651,12 +654,12 @@ _NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twe
 _LITERAL = r"'[^'\n]{1,40}'|\"[^\"\n]{1,40}\"|‘[^’\n]{1,40}’|“[^”\n]{1,40}”"
 _DEFAULT_VALUE = re.compile(
     r"\(\s*(?:the\s+)?defaults?\s*(?:is|value|:|=)?\s*:?\s*(?P<a>[^()]{1,40}?)\s*\)"
-    r"|\bdefaults?(?:\s+(?!is\b|are\b|was\b|to\b)[\w-]+){0,4}?(?: (?:is|are|was|being)| to|\s*[:=]|"
-    r" of(?=\s+[\d'\"‘“`-]))\s+"
+    r"|\bdefaults?(?:\s+(?!is\b|are\b|was\b|to\b)[\w-]+){0,4}?(?: (?:is|are|was|being|(?:should|will|must) be)| to|"
+    r"\s*[:=]| of(?=\s+[\d'\"‘“`-]))\s+(?:(?:typically|usually|normally|currently|generally|now)\s+)?"
     r"(?:set to |to be |to )?"
     r"(?P<b>'[^']{0,40}'|\"[^\"]{0,40}\"|" + _NUMBER_WORDS + r"\s+[a-z]+(?:\s+\([^()\s]{1,20}\))?|"
     r"[^\s,;]+?(?:,\d{3})*(?:\s(?:bytes|seconds?|minutes?|hours?|days?|characters|entries|lines|items|points|"
-    r"MB|KB|GB|thousand|million|billion))?)(?=[\s,;]|\.?$|\.\s)"
+    r"MB|KB|GB|kB|megabytes|kilobytes|gigabytes|thousand|million|billion))?)(?=[\s,;]|\.?$|\.\s)"
     r"|(?P<c>'[^']{0,40}'|\"[^\"]{0,40}\"|\b[\w.+*-]+)\s+(?:\((?:the )?default\)|is the default|by default)"
     r"|\((?P<d>[^()\s]{1,40})\s+(?:is\s+)?(?:the\s+)?default\)"
     r"|\bby default,?\s+(?:[\w-]+\s+){1,4}?(?:is|are)\s+(?:set\s+to\s+)?(?P<e>" + _LITERAL + r"|\d[\d,.]*"

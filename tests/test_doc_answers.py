@@ -154,6 +154,8 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("What exit code should the script return to skip a commit?", NUMBER),
     ("What is the return value of read()?", None),  # a return value is not a number
     ("Which array holds the exit codes of the last pipeline?", IDENT),
+    ("What compression setting does flex use when I don't give any -C option?", DEFAULT),  # not a setting's name
+    ("Which option do I use if I specify a file?", IDENT),
 ])
 def test_documentation_answer_kinds(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
@@ -499,6 +501,10 @@ this value to be decreased below a minimum, and there is a maximum value (curren
 The minimum value is system-dependent.</dd>
 <dt>samples</dt><dd>The default sampling rate of functions may be changed by the samples setting. By default,
 sampling is set to 100 points.</dd>
+<dt>exec_prefix</dt><dd>A prefix used in constructing the default values of some of the variables. The default value
+of exec_prefix should be $(prefix).</dd>
+<dt>prefix</dt><dd>A prefix used in constructing the default values of the variables. The default value of prefix
+should be /usr/local.</dd>
 </dl><h1>Merge strategies</h1><dl>
 <dt>ort</dt><dd>This is the default merge strategy when pulling or merging one branch. The name for this algorithm
 is an acronym ("Ostensibly Recursive's Twin") and came from the fact that it replaced the recursive strategy.</dd>
@@ -511,6 +517,7 @@ is an acronym ("Ostensibly Recursive's Twin") and came from the fact that it rep
     ("How many points does the shell sample a function at by default?", "100 points"),  # "By default, ... is"
     ("What is the largest value CHILD_MAX can be set to?", "8192"),  # the limit, not "The minimum value is..."
     ("What does ORT stand for in the ort merge strategy?", "Ostensibly Recursive's Twin"),  # spelled, in quotes
+    ("What should the default installation prefix be?", "/usr/local"),  # the entry the question names
 ])
 def test_a_default_a_limit_or_an_expansion_is_the_value_the_sentence_gives(engine, question: str,  # type: ignore[no-untyped-def]
                                                                            answer: str) -> None:
@@ -547,6 +554,9 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
     (DEFAULT, "The default is one minute (1min).", "How long does it wait by default?", "one minute (1min)"),
     (DEFAULT, "The default value of this macro is 1 billion (1,000,000,000).", "What is its default?", "1 billion"),
     (DEFAULT, "The default is 10min.", "What is the default delay?", "10min"),  # not the full stop
+    (DEFAULT, "The default value of prefix should be /usr/local.", "What is the default prefix?", "/usr/local"),
+    (DEFAULT, "The default is typically 128 megabytes (128MB), but might be less.", "What is the default size?",
+     "128 megabytes"),
 ])
 def test_documentation_values_in_a_sentence(kind: str, sentence: str, question: str, answer: str | None) -> None:
     from qa.reader import doc_answer_span
