@@ -193,6 +193,37 @@ def make_structured_pdf(path: Path) -> Path:
     return path
 
 
+def make_texinfo_pdf(path: Path) -> Path:
+    """A page laid out as texinfo sets its tables: a short name in Courier with its description starting on
+    the same line and its next lines indented to where the description starts ("prefix   A prefix used..."),
+    and a name alone on its line, then its synopsis in Courier, then its description, both indented."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, "These first two variables set the root for the installation of every program.")
+    pdf.ln(3)
+    pdf.set_font("courier", size=10)
+    pdf.cell(30, 6, "prefix")
+    pdf.set_font("helvetica", size=11)
+    pdf.set_x(40)
+    pdf.multi_cell(150, 6, "A prefix used in constructing the default values of the variables listed below. The "
+                           "default value of prefix should be /usr/local. Running make install with another "
+                           "value of prefix should not recompile the program.")
+    pdf.ln(3)
+    pdf.set_font("courier", size=10)
+    pdf.cell(0, 6, "readarray", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(55)
+    pdf.cell(0, 6, "readarray [-d delim] [-n count] [array]", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=11)
+    pdf.set_x(40)
+    pdf.multi_cell(150, 6, "Read lines from the standard input into the indexed array variable array. A synonym "
+                           "for mapfile.")
+    pdf.output(str(path))
+    return path
+
+
 def pdf_table(pdf: Any, rows: Sequence[Sequence[str]], col_widths: Sequence[int]) -> None:
     """A table of text cells on an fpdf2 page, the first row its header."""
     with pdf.table(col_widths=tuple(col_widths)) as table:

@@ -12,7 +12,7 @@ from index.reading.formats.html import MAX_DEPTH, html_to_extracted, nesting_dep
 from index.reading.load import load_document
 from index.text.chunking import document_sentences
 from index.types import Document
-from tests.docgen import API_PAGE, make_code_docx, make_structured_pdf
+from tests.docgen import API_PAGE, make_code_docx, make_structured_pdf, make_texinfo_pdf
 
 
 def units_of(doc: Document | object, kind: str) -> list[str]:
@@ -74,6 +74,20 @@ def test_pdf_table_code_and_definition_from_layout(tmp_path: Path) -> None:
     assert parent_text(doc, "Removes cached spectra older than the given number of days.") == "purge_cache(days)"
     sentences = [doc.text[s.start : s.end] for s in document_sentences(doc)]
     assert "To list the samples of a run, type:" in sentences  # prose stays prose, apart from the code
+
+
+def test_pdf_names_set_as_texinfo_sets_them_are_terms(tmp_path: Path) -> None:
+    make_texinfo_pdf(tmp_path / "manual.pdf")
+    doc = load_document(tmp_path, "manual.pdf")
+    assert units_of(doc, "term") == ["prefix", "readarray"]
+    # the name on the description's first line is a line of its own; the description is its definition
+    at = doc.text.index("The default value of prefix should be /usr/local.")
+    definition = doc.units[doc.units_at(at)[-1]]
+    assert definition.kind == "definition" and doc.text[doc.units[definition.parent].start :].startswith("prefix\n")
+    # a name, its synopsis in Courier, then its description: all one entry
+    at = doc.text.index("A synonym for mapfile.")
+    definition = doc.units[doc.units_at(at)[-1]]
+    assert definition.kind == "definition" and doc.text[doc.units[definition.parent].start :].startswith("readarray")
 
 
 def test_markdown_fences_and_pipe_tables(tmp_path: Path) -> None:

@@ -183,14 +183,22 @@ def _page_lines(textpage, raw: str) -> list[Line]:
             bold += bool(flags.value & (1 << 18)) or bold_name
             sizes.append(pdfium_c.FPDFText_GetFontSize(handle, i))
         pdfium_c.FPDFText_GetCharOrigin(handle, chars[0], ctypes.byref(x), ctypes.byref(y))
+        left = x.value
+        pdfium_c.FPDFText_GetFontInfo(handle, chars[0], name, 128, ctypes.byref(flags))
+        head_mono = bool(flags.value & 1) or _font_kind(name.value)[0]
+        rest_x = None
+        gap = re.compile(r"\s+(?=\S)").search(text, chars[0] - at)
+        if gap is not None:  # where its second word starts: a definition's description may start there
+            pdfium_c.FPDFText_GetCharOrigin(handle, at + gap.end(), ctypes.byref(x), ctypes.byref(y))
+            rest_x = round(x.value, 1)
         size = sorted(sizes)[len(sizes) // 2]
         marks = [mk for mk in _SUPERSCRIPT.finditer(text)
                  if pdfium_c.FPDFText_GetFontSize(handle, at + mk.start()) < 0.8 * size]
         for mk in reversed(marks):
             text = text[: mk.start()] + text[mk.end() :]
         columns, cells = _cells(handle, text, at, size) if not marks else ((), ())
-        lines.append(Line(text, round(x.value, 1), round(size, 1), mono / len(sampled), bold == len(sampled),
-                          columns, cells))
+        lines.append(Line(text, round(left, 1), round(size, 1), mono / len(sampled), bold == len(sampled),
+                          columns, cells, head_mono, rest_x))
     return lines
 
 

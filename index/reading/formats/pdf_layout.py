@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.types import Unit
 
@@ -36,6 +36,10 @@ class Line:
     """Where its cells start (points), when wide gaps split it into cells, as a table row's do; else ()."""
     cells: tuple[str, ...] = ()
     """Its text split at those gaps."""
+    head_mono: bool = False
+    """Whether its first word is set in a fixed-pitch font."""
+    rest_x: float | None = None
+    """Left edge of its second word, in points (None when it has one word or its layout is unknown)."""
 
 
 def _heading_like(line: str, width: float) -> bool:
@@ -89,6 +93,24 @@ INDENT = 15.0
 less than a code example or a definition's description)."""
 
 
+def split_hanging_terms(lines: list[Line]) -> list[Line]:
+    """A definition's name set on the same line as the start of its description, as texinfo's tables set a
+    short name ("prefix   A prefix used in constructing..." with the description's next lines indented to
+    where "A prefix" starts): the name becomes a line of its own, the description's start another, at its
+    own position, so that the name is read as a term."""
+    out: list[Line] = []
+    for i, ln in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if ln.head_mono and ln.rest_x is not None and nxt is not None and ln.mono < 0.75 and len(ln.columns) <= 2 \
+                and nxt.x >= ln.x + INDENT and nxt.mono < 0.75 and abs(nxt.x - ln.rest_x) <= 2 and " " in ln.text:
+            head, rest = ln.text.split(" ", 1)
+            out.append(replace(ln, text=head, mono=1.0, rest_x=None, columns=(), cells=()))
+            out.append(replace(ln, text=rest, x=ln.rest_x, head_mono=False, rest_x=None, columns=(), cells=()))
+        else:
+            out.append(ln)
+    return out
+
+
 def _kinds(lines: list[Line], body_size: float) -> list[str]:
     """What each line of a page is: prose, code, term (a definition's name), heading, or note (a
     footnote)."""
@@ -113,8 +135,9 @@ def _kinds(lines: list[Line], body_size: float) -> list[str]:
         words = len(ln.text.split())
         if body_size and ln.size >= 1.15 * body_size and words <= 14 and ln.text[-1] not in ".,;:":
             kinds[i] = "heading"
-        elif (ln.mono >= 0.75 or ln.bold) and nxt is not None and nxt.x >= ln.x + INDENT and nxt.mono < 0.75 \
-                and words <= 12 and (prev is None or kinds[i - 1] != "code" or abs(prev.x - ln.x) > 2):
+        elif (ln.mono >= 0.75 or ln.bold) and nxt is not None and nxt.x >= ln.x + INDENT and words <= 12 \
+                and (nxt.mono < 0.75 or _synopsis_then_description(lines[i + 1 : bottom], ln.x)) \
+                and (prev is None or kinds[i - 1] != "code" or abs(prev.x - ln.x) > 2):
             kinds[i] = "term"
         elif ln.mono >= 0.9 and not ln.bold and (ln.x >= margin + INDENT or (
                 prev is not None and (kinds[i - 1] == "code" or prev.text.rstrip()[-1:] == ":"))):
@@ -125,6 +148,18 @@ def _kinds(lines: list[Line], body_size: float) -> list[str]:
                 or (ln.x >= prev.x + INDENT and prev.text.rstrip()[-1:] in (":", ","))):
             kinds[i] = "code"
     return kinds
+
+
+def _synopsis_then_description(after: list[Line], x: float) -> bool:
+    """Whether the lines after a fixed-pitch name are a synopsis and a description, both indented under it
+    (texinfo's `readarray` / `readarray [-d delim] ...` / "Read lines from..."): at most two fixed-pitch
+    lines, then prose, all indented past the name."""
+    for ln in after[:3]:
+        if ln.x < x + INDENT:
+            return False
+        if ln.mono < 0.75:
+            return True
+    return False
 
 
 def _char_width(group: list[Line]) -> float:
@@ -176,6 +211,7 @@ def layout(lines: list[Line], width: float, body_size: float) -> Laid:
     """Lay a page's lines out as text: prose reflowed into paragraphs, code blocks kept line by line with
     their indentation, a definition's name on its own line above its description, headings and footnotes
     as blocks of their own. Returns the text with its units (code, term, definition) and headings."""
+    lines = split_hanging_terms(lines)
     kinds = _kinds(lines, body_size)
     out: list[str] = []
     at = 0
