@@ -136,7 +136,8 @@ def _kinds(lines: list[Line], body_size: float) -> list[str]:
         if body_size and ln.size >= 1.15 * body_size and words <= 14 and ln.text[-1] not in ".,;:":
             kinds[i] = "heading"
         elif (ln.mono >= 0.75 or ln.bold) and nxt is not None and nxt.x >= ln.x + INDENT and words <= 12 \
-                and (nxt.mono < 0.75 or _synopsis_then_description(lines[i + 1 : bottom], ln.x)) \
+                and (nxt.mono < 0.75 or (_synopsis_then_description(lines[i + 1 : bottom], ln.x)
+                                         and (prev is None or kinds[i - 1] != "code"))) \
                 and (prev is None or kinds[i - 1] != "code" or abs(prev.x - ln.x) > 2):
             kinds[i] = "term"
         elif ln.mono >= 0.9 and not ln.bold and (ln.x >= margin + INDENT or (
@@ -154,11 +155,11 @@ def _synopsis_then_description(after: list[Line], x: float) -> bool:
     """Whether the lines after a fixed-pitch name are a synopsis and a description, both indented under it
     (texinfo's `readarray` / `readarray [-d delim] ...` / "Read lines from..."): at most two fixed-pitch
     lines, then prose, all indented past the name."""
-    for ln in after[:3]:
+    for i, ln in enumerate(after[:3]):
         if ln.x < x + INDENT:
             return False
-        if ln.mono < 0.75:
-            return True
+        if ln.mono < 0.75:  # a description hangs under the name: its next line is not back at the name's margin
+            return i + 1 >= len(after) or after[i + 1].x >= x + INDENT or after[i + 1].mono >= 0.75
     return False
 
 
