@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from qa.parts import MAX_PARTS, SET, Part, Plan, missing_line, singular_key
+from qa.ranking import Ranking, asked_ranking, stated_rank, stated_value
 from qa.types import Answer, Citation, PartAnswer, Passage
 
 if TYPE_CHECKING:
@@ -197,9 +198,11 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
     people = key in _PERSON_KEYS
     phrase_words = set(re.findall(r"\w+", plan.members.text.lower()))
     names, superlatives = _narrowing(plan.members.text, plan.members.head)
+    kind_words = frozenset({key, _plural(key), *_SYNONYMS.get(key, ())})
+    ranking = asked_ranking(plan.members.text, names, kind_words)
     hits = sorted(found, key=lambda h: -h.score)
     owners = snapshot.chunk_documents([h.chunk_id for h in hits])
-    candidates: list[tuple[tuple[int, bool], Part]] = []
+    candidates: list[tuple[tuple[float, ...], Part]] = []
     seen: set[int] = set()
     for h in hits:
         doc_id = owners.get(h.chunk_id)
@@ -215,13 +218,37 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
             continue
         if kind.search(opening) or _titled_as_kind(title, key) or (people and _is_person(opening)):
             lead = doc.text[:LEAD_CHARS]
-            narrows = (sum(n in lead for n in names), any(w in lead.lower() for w in superlatives))
-            candidates.append((narrows, plan.for_subject(title, doc_id)))
-            if len(candidates) >= 3 * wanted:
+            named = sum(n in lead for n in names)
+            order: tuple[float, ...] = (-named, -any(w in lead.lower() for w in superlatives))
+            if ranking is not None:
+                order = _ranked(ranking, lead, kind_words, wanted, named) or (2, *order)
+            candidates.append((order, plan.for_subject(title, doc_id)))
+            if len(candidates) >= (RANKED_POOL if ranking else 3) * wanted:
                 break  # enough to choose from; the rest were found later, and each costs a document read
-    # the names first: they say which set ("of Jupiter"); a superlative only says which end of it
-    candidates.sort(key=lambda c: c[0], reverse=True)  # stable: in the order found within each
+    # the names first: they say which set ("of Jupiter"); a superlative only says which end of it; a stated
+    # rank or measure in the ranking asked says where in it ("the world's second-most populous country")
+    candidates.sort(key=lambda c: c[0])  # stable: in the order found within each
     return [part for _, part in candidates[:wanted]]
+
+
+RANKED_POOL = 4
+"""For a set the question ranks ("the five most populous countries"), this many times the members wanted are
+read for what they state of their rank, from the documents found (three times for one it does not rank)."""
+
+
+def _ranked(ranking: Ranking, lead: str, kind_words: frozenset[str], wanted: int, named: int,
+            ) -> tuple[float, ...] | None:
+    """Where a member's opening puts it in the ranking asked: a rank it states within the members wanted first
+    (one naming the world or the asked place before one that leaves it unsaid, then by rank), then by the
+    amount of the measure it gives, the names of the set's phrase it mentions first; None when it states
+    neither (or a rank beyond those wanted)."""
+    rank = stated_rank(lead, ranking, kind_words)
+    if rank is not None and rank[1] <= wanted:
+        return (0, 0 if rank[0] else 1, rank[1])
+    value = stated_value(lead, ranking.measure)
+    if value is not None:
+        return (1, -named, -value if ranking.most else value)
+    return None
 
 
 def kind_key(head: str) -> str:

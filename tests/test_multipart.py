@@ -360,3 +360,72 @@ def test_a_set_of_people_or_of_things_titled_by_their_kind(mixed) -> None:  # ty
     oceans = {p.label for p in mixed.ask("How deep are the two largest oceans?").parts}
     # their openings say "oceanic divisions"; their titles say Ocean. "Ocean" is the kind itself
     assert {"Arctic Ocean", "Pacific Ocean"} <= oceans and "Ocean" not in oceans
+
+
+POPULOUS = {
+    "Gorna": "Gorna is a country in Elbonia. It is the 12th most populous country in the world.",
+    "Estia": "Estia is a country in Elbonia. It is the most sparsely populated country in the world.",
+    "Dravia": "Dravia is a country in Elbonia. It is the most populous country in Northland.",
+    "Fenwick": "Fenwick is a country in Elbonia. It has a population of 250 million.",
+    "Borvia": "Borvia is a country in Elbonia. It is the third-most populous country, with a population of "
+              "300 million.",
+    "Corland": "Corland is a country in Elbonia. With 1.3 billion inhabitants, it is the world's second-most "
+               "populous country.",
+    "Asteria": "Asteria is a country in Elbonia. It is the world's most populous country, with 1.4 billion people.",
+}
+
+
+def test_a_ranked_sets_members_come_in_the_order_their_documents_state(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                       hash_embedder) -> None:
+    from qa.multipart import set_members
+    from qa.retrieval import Hit
+
+    question = "What are the capitals of the three most populous countries?"
+    with engine_over(POPULOUS, tmp_path, hash_embedder) as engine:
+        with engine._reading() as snapshot:
+            plan = engine._plan(snapshot, question)
+            assert plan is not None and plan.members is not None
+            owners = snapshot.chunk_documents(list(range(snapshot.keyword_chunks())))
+            chunk_of = {snapshot.document(doc).title: chunk for chunk, doc in owners.items()}
+            found = [Hit(chunk_of[title], 1.0 - rank / 10, 0.5, 0.5) for rank, title in enumerate(POPULOUS)]
+            members = [p.label for p in set_members(snapshot, plan, found)]
+    # stated ranks first (the world's named before a rank that leaves it unsaid), then by the population given,
+    # then those saying "populous" as found; "the most populous country in Northland" ranks nothing in the
+    # world, a 12th place is beyond the six asked about, and "most sparsely populated" comes last
+    assert members == ["Asteria", "Corland", "Borvia", "Fenwick", "Gorna", "Dravia"]
+
+
+@pytest.mark.parametrize(("text", "rank"), [
+    ("It is the world's second-most populous country after India.", (True, 2)),
+    ("It is the fifth-most populous country, with a population of over 241 million.", (False, 5)),
+    ("It is the world's seventh-largest country by area and the largest by population.", (True, 1)),
+    ("It has the world's fourth-largest land area and third-largest population.", (True, 3)),
+    ("Sweden is the largest and most populous Nordic country.", None),  # within the Nordic countries
+    ("It is the most populous country in Africa.", None),
+    ("It is the most populous Francophone country in the world.", None),
+    ("It is the most sparsely populated sovereign state.", None),  # another measure
+    ("It is the second most populous country after Haiti.", None),  # within its region
+    ("It is the country's most populous city.", None),
+])
+def test_a_rank_counts_only_in_the_measure_and_place_asked(text: str, rank: tuple[bool, int] | None) -> None:
+    from qa.ranking import asked_ranking, stated_rank
+
+    kinds = frozenset({"country", "countries", "nation", "sovereign state"})
+    ranking = asked_ranking("the five most populous countries in the world", [], kinds)
+    assert ranking is not None and ranking.most and ranking.measure == "population" and ranking.scope == ()
+    assert stated_rank(text, ranking, kinds) == rank
+
+
+def test_a_ranking_within_a_place_and_by_an_amount() -> None:
+    from qa.ranking import asked_ranking, stated_rank, stated_value
+
+    kinds = frozenset({"city", "cities"})
+    ranking = asked_ranking("the 5 most populous cities in Brazil", ["Brazil"], kinds)
+    assert ranking is not None and ranking.scope == ("brazil",)
+    assert stated_rank("It is the most populous city in Brazil, South America and the Americas.", ranking,
+                       kinds) == (True, 1)
+    assert stated_rank("It is the most populous city in Portugal.", ranking, kinds) is None
+    smallest = asked_ranking("the five smallest countries by area", [], frozenset({"country", "countries"}))
+    assert smallest is not None and not smallest.most and smallest.measure == "area"
+    assert stated_value("It covers 9,596,961 km2 and has a population of over 1.4 billion.", "area") == 9596961
+    assert stated_value("It covers 9,596,961 km2 and has a population of over 1.4 billion.", "population") == 1.4e9

@@ -1,0 +1,204 @@
+"""Where a set's members stand in what a question ranks them by ("the five most populous countries", "the
+seven largest islands in the world"): what an encyclopedia's opening says of each one's rank ("the world's
+second-most populous country", "the fifth-largest island in the world") or of its measure ("a population of
+over 241 million", "2,130,800 km2").
+
+The documents found for a set are its members as far as a search goes, not its ranking; these statements put
+the members the question asks for first. A rank is only taken in the question's measure and scope: "the most
+populous city in Brazil" ranks nothing in the world, "the most sparsely populated state" nothing by
+population, "the second most populous country after Haiti" nothing beyond its region.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+             "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
+_MEASURES = {
+    "populous": "population", "populated": "population", "population": "population", "populations": "population",
+    "inhabitants": "population", "people": "population",
+    "large": "area", "big": "area", "small": "area", "area": "area", "landmass": "area", "land": "area",
+    "size": "area", "tall": "height", "high": "height", "height": "height", "long": "length", "length": "length",
+    "old": "age", "young": "age", "spoken": "speakers", "speakers": "speakers", "selling": "sales",
+    "sales": "sales",
+}
+"""What a superlative or the noun after it measures: "most populous" and "largest population" rank alike."""
+_SMALLEST_FIRST = frozenset({"small", "short", "low", "young", "few", "little"})
+_NOT_SUPERLATIVE = frozenset({"interest", "forest", "west", "rest", "test", "best", "latest", "honest", "modest",
+                              "request", "contest", "protest", "harvest", "southwest", "northwest", "midwest",
+                              "earliest", "suggest", "digest", "arrest", "chest", "guest", "nest", "quest"})
+_WORLD = frozenset({"world", "earth", "globe", "planet"})
+_STATEMENT = re.compile(r"\b(?:(?P<ml>most|least)\s+(?P<adj>[a-z]+)|(?P<est>[a-z]{3,}est))\b(?=(?P<tail>[^.;]{0,80}))",
+                        re.I)
+"""A superlative as prose states a rank: "most populous", "largest" (its ordinal, if any, comes before it)."""
+_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+                      r"\d{1,3}(?:st|nd|rd|th))[\s-]+$", re.I)
+"""The ordinal before a superlative: "the fifth-most populous", "second largest", "the world's 11th most"."""
+_BY = re.compile(r"\s*(?:[a-z]+\s+){0,2}?(?:by|in terms of)\s+(?:the\s+)?(?:number\s+of\s+)?([a-z]+)", re.I)
+_RESTRICTED = re.compile(r"\b(?:in|of|on|among|within|after|outside|until|across|excluding|except|besides)\s+"
+                         r"(?:the\s+|its\s+|a\s+)?([\w'’-]+)")
+"""A rank within something other than the world: "in Brazil", "of the cities on the river Danube", "after
+Haiti", "outside Asia", "until it was surpassed"."""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What a set's phrase ranks its members by."""
+
+    most: bool
+    """Largest first ("most populous", "longest"); False for smallest first ("smallest", "least populous")."""
+    measure: str
+    """What is ranked: "population", "area", "length", "height"...; otherwise the word itself ("gdp")."""
+    scope: tuple[str, ...]
+    """The names it ranks within, lower-cased ("asia", "united states"); () for the world."""
+
+
+def _positive(word: str) -> str:
+    """A superlative's adjective: "largest" -> "large", "biggest" -> "big", "longest" -> "long"."""
+    word = word.lower()
+    if not word.endswith("est"):
+        return word
+    stem = word[:-3]
+    if stem.endswith("i"):
+        return stem[:-1] + "y"
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] in "bdgnpt":
+        return stem[:-1]
+    return stem + "e" if stem + "e" in _MEASURES or stem in ("larg", "wid", "dens", "rar") else stem
+
+
+def _measure_after(tail: str, word: str, kind_words: frozenset[str]) -> str:
+    """What a superlative measures: "by X" after it, else a measured noun right after it ("largest
+    population"), else a noun that is not the kind ("highest GDP" -> "gdp"), else the adjective's own."""
+    by = _BY.match(tail)
+    if by and by.group(1).lower() in _MEASURES:
+        return _MEASURES[by.group(1).lower()]
+    noun = re.match(r"\s*(?:nominal\s+|total\s+)?([a-z]+)", tail)
+    if noun:
+        n = noun.group(1).lower()
+        if n in _MEASURES:
+            return _MEASURES[n]
+        if n not in kind_words and n.rstrip("s") not in kind_words and n not in _FUNCTION_WORDS:
+            return n.rstrip("s")
+    return _MEASURES.get(word, word)
+
+
+_FUNCTION_WORDS = frozenset("in of by on the and to that with for as after or from among at".split())
+
+
+def asked_ranking(phrase: str, names: list[str], kind_words: frozenset[str]) -> Ranking | None:
+    """The ranking a set's phrase asks for ("the five most populous countries in Asia" -> most population,
+    within Asia), if it asks for one; `names` are the names in the phrase, `kind_words` what its members are
+    called ("country", "countries", "nation")."""
+    m = next((m for m in _STATEMENT.finditer(phrase) if (m.group("est") or "").lower() not in _NOT_SUPERLATIVE),
+             None)
+    if m is None:
+        top = re.search(r"\btop\s+(?:\d+|\w+)\s+(.*)", phrase, re.I)
+        measure = next((_MEASURES[w] for w in re.findall(r"[a-z]+", top.group(1).lower()) if w in _MEASURES),
+                       None) if top else None
+        return Ranking(True, measure, _scope(names)) if measure else None
+    word = _positive(m.group("adj") or m.group("est"))
+    most = (m.group("ml") or "").lower() != "least" and word not in _SMALLEST_FIRST
+    return Ranking(most, _measure_after(m.group("tail"), word, kind_words), _scope(names))
+
+
+def _scope(names: list[str]) -> tuple[str, ...]:
+    return tuple(n.lower().removeprefix("the ") for n in names if n.lower() not in _WORLD)
+
+
+def stated_rank(text: str, ranking: Ranking, kind_words: frozenset[str]) -> tuple[bool, int] | None:
+    """The best rank a text states in the ranking asked for, as (whether it names the world or the asked
+    scope, rather than leaving it unsaid, rank): "the world's second-most populous country" is (True, 2) for
+    the most populous countries, "the fifth-most populous country" (False, 5); None when it states none."""
+    best: tuple[bool, int] | None = None
+    scope_before: str | None = None  # the scope of the statement just before ("... by area and the largest by
+    previous_end = -1  # population" ranks both in the same place)
+    for m in _STATEMENT.finditer(text):
+        word = m.group("adj") or m.group("est")
+        if (m.group("est") or "").lower() in _NOT_SUPERLATIVE or (m.group("adj") or "").lower().endswith("ly"):
+            continue  # "most sparsely populated" measures something else
+        tail = m.group("tail")
+        if re.match(r"\s*or\b", tail):
+            continue  # "the second-longest or longest": no rank
+        before = _ORDINAL.search(text, max(0, m.start() - 12), m.start())
+        ordinal = before.group(1).lower() if before else ""
+        rank = _ORDINALS.get(ordinal) or (int(re.match(r"\d+", ordinal).group()) if ordinal else 1)
+        adjective = _positive(word)
+        most = (m.group("ml") or "").lower() != "least" and adjective not in _SMALLEST_FIRST
+        tail = re.sub(r"^\s*and\s+(?:the\s+)?(?:(?:most|least)\s+[a-z]+|[a-z]+est)\b", "", tail)
+        measure = _measure_after(tail, adjective, kind_words)
+        begin = before.start() if before else m.start()
+        joined = previous_end >= 0 and re.search(r"\band\s+(?:the\s+)?$", text[previous_end:begin]) \
+            and begin - previous_end < 40
+        scope = _statement_scope(text, begin, tail, scope_before if joined else None)
+        scope_before, previous_end = scope, m.end()
+        if most != ranking.most or measure != ranking.measure:
+            continue
+        if ranking.scope:
+            said = scope is not None and scope.lower().removeprefix("the ") in ranking.scope
+        else:
+            said = scope == "world"
+            if scope not in (None, "world"):
+                continue
+        if ranking.scope and not said:
+            continue
+        if best is None or (said, -rank) > (best[0], -best[1]):
+            best = (said, rank)
+    return best
+
+
+def _statement_scope(text: str, start: int, tail: str, joined: str | None) -> str | None:
+    """Where a stated rank holds: "world", a name ("Brazil", "Asia", "Nordic", "country" of "the country's"),
+    or None when the text leaves it unsaid ("It is the fifth-most populous country")."""
+    before = text[max(0, start - 40) : start]
+    owner = re.search(r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*|\b[a-z]+)['’]s\s+$", before)
+    if owner is not None:
+        return "world" if owner.group(1).lower() in _WORLD else owner.group(1)
+    adjectives = re.match(r"\s*((?:[A-Z][\w'’-]*\s+)+)(?=[a-z])", tail)  # "most populous Nordic country"
+    if adjectives is not None:
+        return " ".join(adjectives.group(1).split())
+    if re.search(r"\b(?:in|on)\s+(?:the\s+)?(?:world|earth|globe)\b|\bglobally\b", tail[:45], re.I):
+        return "world"
+    named = re.search(r"\b(?:in|of)\s+(?:the\s+)?([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)", tail[:45])
+    if named is not None:
+        return named.group(1)
+    clause = re.split(r",|;|\s(?:with|and|while|which|who|where)\s", tail)[0][:60]
+    restricted = _RESTRICTED.search(clause)
+    if restricted is not None and restricted.group(1).lower() not in ("area", "population", "size"):
+        return restricted.group(1)
+    return joined
+
+
+_VALUES = {
+    "population": re.compile(
+        r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion)?\s+(?:people|inhabitants|residents|citizens)|"
+        r"population\s+(?:of\s+|is\s+|was\s+)?(?:(?:about|approximately|around|over|more than|nearly|almost|roughly|"
+        r"exceeding|estimated|at|of)\s+)*(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion)?", re.I),
+    "area": re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion)?\s*(?:km2|km²|square\s+kilomet(?:re|er)s|"
+                       r"sq\s*km)", re.I),
+    "length": re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(thousand)?\s*(?:km|kilomet(?:re|er)s)\b(?!\s*2|²)", re.I),
+    "height": re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(thousand)?\s*(?:m|metres|meters)\b(?!\s*2|²)", re.I),
+}
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
+def stated_value(text: str, measure: str) -> float | None:
+    """The largest amount of the measure a text gives ("a population of over 241.5 million" -> 241.5e6;
+    "9,596,961 km2"), or None when it gives none or the measure has no unit to read it by."""
+    pattern = _VALUES.get(measure)
+    if pattern is None:
+        return None
+    best = None
+    for m in pattern.finditer(text):
+        groups = m.groups()
+        number, scale = (groups[0], groups[1]) if groups[0] else (groups[2], groups[3]) if len(groups) > 2 else \
+            (None, None)
+        if not number:
+            continue
+        try:
+            value = float(number.replace(",", "")) * _SCALE.get((scale or "").lower(), 1.0)
+        except ValueError:
+            continue
+        best = value if best is None else max(best, value)
+    return best
