@@ -123,7 +123,7 @@ def stated_rank(text: str, ranking: Ranking, kind_words: frozenset[str]) -> tupl
             continue  # "the second-longest or longest": no rank
         before = _ORDINAL.search(text, max(0, m.start() - 12), m.start())
         ordinal = before.group(1).lower() if before else ""
-        rank = _ORDINALS.get(ordinal) or (int(re.match(r"\d+", ordinal).group()) if ordinal else 1)
+        rank = _ORDINALS.get(ordinal) or (int(ordinal.rstrip("stndrh")) if ordinal else 1)  # "11th" -> 11
         adjective = _positive(word)
         most = (m.group("ml") or "").lower() != "least" and adjective not in _SMALLEST_FIRST
         tail = re.sub(r"^\s*and\s+(?:the\s+)?(?:(?:most|least)\s+[a-z]+|[a-z]+est)\b", "", tail)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -61,7 +62,7 @@ def title_keys(title: str) -> set[str]:
     return {k for k in keys if _usable(k)}
 
 
-def maximal(spans: list[QuestionSpan], matched: set[str]) -> list[QuestionSpan]:
+def maximal(spans: Sequence[QuestionSpan], matched: set[str]) -> list[QuestionSpan]:
     """The matched spans not inside a longer matched one: "New Guinea" is named, not "Guinea"."""
     hits = [s for s in spans if s.key in matched]
     return [s for s in hits if not any(o is not s and o.words > s.words and o.first <= s.first
@@ -86,8 +87,10 @@ class QuestionSpan:
 _TOKEN = re.compile(r"[\w'’.&-]+")
 
 
-def question_spans(question: str) -> list[QuestionSpan]:
-    """Every n-gram of the question (up to MAX_WORDS words) that could be a title key."""
+@lru_cache(maxsize=256)
+def question_spans(question: str) -> tuple[QuestionSpan, ...]:
+    """Every n-gram of the question (up to MAX_WORDS words) that could be a title key. Remembered: one
+    question's passages, sentences and a set's members each ask for them."""
     raw = _TOKEN.findall(question)
     words: list[tuple[str, bool]] = []  # (normalised word, written as a name)
     for i, token in enumerate(raw):
@@ -104,4 +107,4 @@ def question_spans(question: str) -> list[QuestionSpan]:
                 continue
             proper = run[0][1] and run[-1][1] and all(cap or w in STOPWORDS for w, cap in run)
             spans.append(QuestionSpan(key, n, proper, start))
-    return spans
+    return tuple(spans)
