@@ -104,14 +104,19 @@ _THINGS = (r"functions?|methods?|class(?:es)?|modules?|packages?|options?|flags?
 _QUALIFIER = r"(?:(?!(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|must|may)\b)[\w.:'-]+\s+)"
 _UNSET = (r"\b(?:when|if)\s+(?:no\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:specified|given|set|provided|passed|"
           r"supplied)|(?:the\s+)?[\w$.-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:not\s+(?:set|specified|given|provided|"
-          r"passed|supplied)|unset|omitted|left out))\b")
+          r"passed|supplied)|unset|omitted|left out))\b|\b(?:give|pass|specify|provide|supply|set)\s+no\s+[\w-]+|"
+          r"\bwithout\s+(?:any|a|an)\s+(?:flags?|arguments?|options?|parameters?|values?)\b")
 """A question about what happens when nothing is given ("...when no format is specified?", "...when PS3 is not
-set?"): it asks for a default, whether or not it says the word."""
+set?", "...and give no version", "...without any flags"): it asks for a default, whether or not it says the
+word."""
 _LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+"
           r"(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)\s+(?:[\w-]+\s+){0,2}?(?:values?|numbers?|sizes?|lengths?|limits?|count)\b|"
           r"^(?:what|which)\s+(?:(?:exit|return|status|error)\s+(?:code|status)|port(?:\s+number)?|signal number)\b")
 """A question asking for a limit ("What is the largest value X can be set to?") or a code ("What exit code...",
 "Which port..."): a number answers it."""
+_NOTHING_GIVEN = re.compile(
+    r"\b(?:if|when) (?:i|you|we|one) (?:don't|do not|never) (?:specify|pass|give|set|use|supply|provide)\b|"
+    r"\bunless (?:i|you|we|one) (?:specify|pass|give|set|supply|provide)\b|" + _UNSET)
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:which|what) (?:exception|error)s?\b|\bexception (?:is|gets?|will be) raised\b|"
                 r"^(?:which|what)\s+" + _QUALIFIER + r"{0,3}?(?:exception|error) (?:class|type)\b"), ERROR),
@@ -128,8 +133,7 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
      HOWTO),
     # what applies when nothing is given is a default, whatever is asked for ("What setting does flex use when I
     # don't give any -C option?")
-    (re.compile(r"\b(?:if|when) (?:i|you|we|one) (?:don't|do not|never) (?:specify|pass|give|set|use|supply|provide)\b|"
-                r"\bunless (?:i|you|we|one) (?:specify|pass|give|set|supply|provide)\b|" + _UNSET), DEFAULT),
+    (_NOTHING_GIVEN, DEFAULT),
     (re.compile(rf"^(?:which|what)\s+{_QUALIFIER}{{0,4}}?(?:{_THINGS})\b|"
                 rf"^(?:is|are) there (?:a|an|any)\s+{_QUALIFIER}{{0,3}}?(?:{_THINGS}|way|means)\b|"
                 rf"\b(?:which|what) (?:do|should|can|must) (?:i|you|we) (?:need to |have to )?"
@@ -207,10 +211,14 @@ def expected_type(question: str) -> str | None:
         return ROLE
     sentences = [p for p in re.split(r"(?<=[.?!])\s+(?=[a-z])", q) if p.strip()]
     asked = [p for p in sentences if p.endswith("?")] or sentences or [q]
-    for part in (_LEAD_CLAUSE.sub("", asked[-1]), asked[-1], q):
+    ask = _LEAD_CLAUSE.sub("", asked[-1])
+    for part in (ask, asked[-1], q):
         for pattern, kind in _TYPE_RULES:
+            if kind == DATE and part is not ask and ask != asked[-1]:
+                continue  # "When I build ..., what format ...?": a condition, not a question about a date
             if pattern.search(part):
-                return kind
+                # "If I pass -d without any flags, which flags are used?": what applies when nothing is given
+                return DEFAULT if kind == IDENT and _NOTHING_GIVEN.search(q) else kind
     return DEFINE if defined_term(question) is not None else None
 
 
@@ -648,8 +656,9 @@ _SIG_PREFIX = re.compile(r"\s*(?:(?:class|exception|method|function|data|attribu
                          r"\s+|[*&]\s*)*")
 _ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Warning|Exit|Interrupt)\b")
 _VERSION = re.compile(r"(?:(?:\bversions?|\brelease|\bpython|\bR|\bsince|\bfrom|\bin)\s+v?|"
-                      r"\b[A-Za-z][\w+]*-)(\d+\.\d+(?:\.\d+)?)\b", re.I)
-"""A version as prose names it: "in version 3.8", "since 4.2", or after a program's name ("bash-5.1")."""
+                      r"\b[A-Za-z][\w+]*-|\b[A-Za-z][\w+]*\s+\()(\d+\.\d+(?:\.\d+)?)\b", re.I)
+"""A version as prose names it: "in version 3.8", "since 4.2", after a program's name ("bash-5.1"), or after a
+release's name ("Debian wheezy (7.0, May 2013)")."""
 _NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred)\b"
 _LITERAL = r"'[^'\n]{1,40}'|\"[^\"\n]{1,40}\"|‘[^’\n]{1,40}’|“[^”\n]{1,40}”"
 _DEFAULT_VALUE = re.compile(

@@ -156,6 +156,10 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("Which array holds the exit codes of the last pipeline?", IDENT),
     ("What compression setting does flex use when I don't give any -C option?", DEFAULT),  # not a setting's name
     ("Which option do I use if I specify a file?", IDENT),
+    ("If I pass -d to m4 without any flags, which debug flags are used?", DEFAULT),  # nothing given
+    ("When I build a snapshot and give no version, what format does its version have?", DEFAULT),  # not a date
+    ("When I run the script, what does it print?", None),  # a condition, not a question about a date
+    ("When was Python 3.8 released?", "date"),
 ])
 def test_documentation_answer_kinds(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
@@ -545,6 +549,7 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
     (VERSION, "The variable is required for bash-5.1 and later.", "From which version on is it required?",
      "5.1"),  # a program's version
     (VERSION, "This function was added in version 3.8.", "In which version was it added?", "3.8"),
+    (VERSION, "It was introduced in Debian wheezy (7.0, May 2013).", "Which release introduced it?", "7.0"),
     (DEFAULT, "The history is read from the file named by HISTFILE (default ~/.bash_history).",
      "How many commands does the history keep by default?", None),  # "how many": only a number answers
     (DEFAULT, "The text of the last $HISTSIZE commands (default 500) is saved.",
