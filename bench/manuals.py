@@ -3,9 +3,11 @@
 - `shell`: Bash's and gnuplot's reference manuals (PDF) and 24 git command pages (HTML)
   (`apt-get install bash-doc gnuplot-doc git-doc`);
 - `db`: flex's manual and the GNU coding standards (PDF), 13 PostgreSQL 15 pages and 10 SQLite pages (HTML)
-  (`apt-get install flex-doc gnu-standards postgresql-doc-15 sqlite3-doc`).
+  (`apt-get install flex-doc gnu-standards postgresql-doc-15 sqlite3-doc`);
+- `debian`: the Guide for Debian Maintainers (PDF) and 25 m4 reference pages (HTML)
+  (`apt-get install debmake-doc m4-doc`).
 
-    python bench/manuals.py [--set shell|db|both] [--rebuild] [-v]
+    python bench/manuals.py [--set shell|db|debian|all] [--rebuild] [-v]
 
 Each corpus is copied to bench/.cache/manuals-SET and indexed in bench/.cache/manuals-SET-index (both reused
 unless --rebuild), then each of bench/data/SET-docs-questions.jsonl's 50 questions (40 to answer, 10 to refuse:
@@ -16,8 +18,9 @@ An answerable question is right when one of its `any` strings is in the answer t
 ignored); its page is right when the first citation's page is one of its `page`s (PDF only). A question to
 refuse is right when the answer abstains.
 
-Both were held-out sets when written; the answers of this round were then tuned while looking at their
-failures, so they are regression guards now, not held-out measures.
+All three were held-out sets when written; the answers of this round were then tuned while looking at their
+failures, so they are regression guards now, not held-out measures (`debian` was measured before: the same
+32/40 at the round's start and after the changes the other two prompted).
 """
 
 from __future__ import annotations
@@ -54,7 +57,14 @@ SETS: dict[str, dict[str, Path]] = {
            lang_corefunc autoinc lang_vacuum wal lang_upsert lang_conflict fileformat2""".split()},
     },
 }
-PACKAGES = {"shell": "bash-doc gnuplot-doc git-doc", "db": "flex-doc gnu-standards postgresql-doc-15 sqlite3-doc"}
+SETS["debian"] = {
+    "debmake-doc.en.pdf": DOCS / "debmake-doc" / "debmake-doc.en.pdf",
+    **{f"m4-{n}.html": DOCS / "m4" / f"{n}.html" for n in """Changequote Debugging-options Define Divert Dnl
+       Esyscmd Eval Format Ifelse Include Index-macro Len M4exit M4wrap Mkstemp Operation-modes Patsubst Pushdef
+       Regexp Search-Path Shift Substr Sysval Translit Undivert""".split()},
+}
+PACKAGES = {"shell": "bash-doc gnuplot-doc git-doc", "db": "flex-doc gnu-standards postgresql-doc-15 sqlite3-doc",
+            "debian": "debmake-doc m4-doc"}
 
 
 def norm(text: str | None) -> str:
@@ -114,11 +124,11 @@ def run(name: str, rebuild: bool, verbose: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", choices=["shell", "db", "both"], default="both")
+    parser.add_argument("--set", choices=[*SETS, "all"], default="all")
     parser.add_argument("--rebuild", action="store_true", help="copy the corpus and build its index again")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every question, not only the misses")
     args = parser.parse_args()
-    for name in (["shell", "db"] if args.set == "both" else [args.set]):
+    for name in (list(SETS) if args.set == "all" else [args.set]):
         run(name, args.rebuild, args.verbose)
 
 
