@@ -749,6 +749,12 @@ class Quote:
     header: tuple[int, int] | None = None
 
 
+_ABOUT_THE_EXAMPLE = re.compile(r"\b(?:the|these|those|both)\s+(?:(?:first|second|third|last|above|previous|"
+                                r"preceding|two|three)\s+)?examples?\b(?!\s+(?:below|that follows?))", re.I)
+"""A sentence about the example before it ("In the ASCII encoding, the first example deletes all uppercase
+letters, the second converts lowercase to uppercase"): quoted after that example's code."""
+
+
 def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, ScoredSentence],
                 typed: bool = False, shows_answer: bool = True) -> list[Quote]:
     """What quoting a sentence takes, so that it can be understood on its own: a description with the name
@@ -800,7 +806,7 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
                     break
                 group.append(Quote(item.doc_id, item.start, item.end, item.score, item.kind, item.answer))
         elif before is not None and before.doc_id == s.doc_id and before.kind == "code" and \
-                re.match(r"(?:which|where|that|this|here)\b", text):
+                (re.match(r"(?:which|where|that|this|here)\b", text) or _ABOUT_THE_EXAMPLE.search(text)):
             group.insert(0, Quote(before.doc_id, before.start, before.end, before.score, "code"))
         elif typed and s.answer is None and same and after is not None and after.kind in ("sentence", "code") \
                 and (after.answer is not None or after.kind == "code" or not shows_answer) \

@@ -697,8 +697,15 @@ def is_code_token(token: str) -> bool:
         return True
     if core.isupper() and len(core) >= 3 and any(c == "_" for c in core):
         return True
-    # a capitalised name that is no English word ("GNUTERM", "PIPESTATUS"; not "DISPLAY" or "NOTE")
-    return core.isalpha() and core.isupper() and len(core) >= 5 and core.lower() not in ordinary_words()
+    # a capitalised name that is no English word ("GNUTERM", "PIPESTATUS"; not "DISPLAY" or "NOTE") nor the name
+    # of a standard or a language ("POSIX", "ASCII")
+    return core.isalpha() and core.isupper() and len(core) >= 5 and core.lower() not in ordinary_words() \
+        and core not in _STANDARDS
+
+
+_STANDARDS = frozenset("""ASCII POSIX EBCDIC UNICODE MSDOS COBOL FORTRAN PASCAL SIMULA ALGOL BASIC LATEX BIBTEX
+SQLITE MYSQL NGINX APACHE CMAKE""".split())
+"""Capitalised names of standards, encodings and languages a manual writes in capitals: not its identifiers."""
 
 
 _KIND_WORDS = (r"functions?|methods?|macros?|variables?|commands?|options?|fields?|directives?|arguments?|"

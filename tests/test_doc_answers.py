@@ -569,3 +569,24 @@ def test_documentation_values_in_a_sentence(kind: str, sentence: str, question: 
 
     span = doc_answer_span(kind, sentence, question)
     assert (sentence[span[0] : span[1]] if span else None) == answer
+
+
+def test_a_sentence_about_the_example_before_it_is_quoted_after_that_example(engine) -> None:  # type: ignore[no-untyped-def]
+    add_documents(engine, {"translit.html": (
+        "<html><body><h1>Translating characters</h1><p>Characters are translated with a builtin.</p>"
+        "<pre>translit(`GNUs not Unix', `a-z', `A-Z')\n&#8658;GNUS NOT UNIX</pre>"
+        "<p>The first example converts lowercase letters to uppercase letters, character by character.</p>"
+        "</body></html>")})
+    answer = engine.ask("How do I convert lowercase letters to uppercase letters character by character?")
+    kinds = [c.kind for c in answer.citations]
+    assert "code" in kinds, answer.text
+    code = answer.citations[kinds.index("code")]
+    assert code.quote.startswith("translit(") and answer.citations[kinds.index("code") + 1].quote.startswith(
+        "The first example converts")
+
+
+def test_a_standard_written_in_capitals_is_no_identifier() -> None:
+    from qa.reader import is_code_token
+
+    assert is_code_token("GNUTERM") and is_code_token("PIPESTATUS")
+    assert not is_code_token("POSIX") and not is_code_token("ASCII") and not is_code_token("DISPLAY")
