@@ -198,8 +198,8 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
     people = key in _PERSON_KEYS
     phrase_words = set(re.findall(r"\w+", plan.members.text.lower()))
     names, superlatives = _narrowing(plan.members.text, plan.members.head)
-    kind_words = frozenset({key, _plural(key), *_SYNONYMS.get(key, ())})
-    ranking = asked_ranking(plan.members.text, names, kind_words)
+    called = kind_words(key)
+    ranking = asked_ranking(plan.members.text, names, called)
     hits = sorted(found, key=lambda h: -h.score)
     owners = snapshot.chunk_documents([h.chunk_id for h in hits])
     candidates: list[tuple[tuple[float, ...], Part]] = []
@@ -221,7 +221,7 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
             named = sum(n in lead for n in names)
             order: tuple[float, ...] = (-named, -any(w in lead.lower() for w in superlatives))
             if ranking is not None:
-                order = _ranked(ranking, lead, kind_words, wanted, named) or (2, *order)
+                order = _ranked(ranking, lead, called, wanted, named) or (2, *order)
             candidates.append((order, plan.for_subject(title, doc_id)))
             if len(candidates) >= (RANKED_POOL if ranking else 3) * wanted:
                 break  # enough to choose from; the rest were found later, and each costs a document read
@@ -301,6 +301,12 @@ def _a_kind_of(title: str, key: str, opening: str) -> bool:
     return _plural(key) in re.findall(r"[a-z]+", plain)
 
 
+def kind_words(key: str) -> frozenset[str]:
+    """What an opening may call a member of a kind: its word (`key`, singular), the plural ("one of the four
+    Galilean moons"), and the words an encyclopedia uses for such a thing (KIND_SYNONYMS)."""
+    return frozenset({key, _plural(key), *_SYNONYMS.get(key, ())})
+
+
 def _kind_pattern(key: str) -> re.Pattern[str]:
     """How a member's opening says what it is: "is a / was the ... {kind}" with a few words between ("is the
     capital and most populous city", "is a country", "is the smallest and least massive of Jupiter's four
@@ -308,8 +314,7 @@ def _kind_pattern(key: str) -> re.Pattern[str]:
     forward for the club", "a sport in which players use clubs", "a team sport played between two teams").
     The kind word (`key`, singular) or its plural, or a word an encyclopedia says such a thing is by
     (KIND_SYNONYMS: a brand's opening says "company", a moon's may say "natural satellite")."""
-    words = {key, _plural(key), *_SYNONYMS.get(key, ())}  # "one of the four Galilean moons"
-    kinds = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    kinds = "|".join(re.escape(w) for w in sorted(kind_words(key), key=len, reverse=True))
     return re.compile(rf"\b(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?"
                       rf"(?:(?!{_CLAUSE})[\w'’.,-]+\s+){{0,8}}?(?:{kinds})(?=\s*(?:[,.;:(]|$)|\s+{_AFTER_HEAD})", re.I)
 
