@@ -68,6 +68,9 @@ def _positive(word: str) -> str:
     return stem + "e" if stem + "e" in _MEASURES or stem in ("larg", "wid", "dens", "rar") else stem
 
 
+_FUNCTION_WORDS = frozenset("in of by on the and to that with for as after or from among at".split())
+
+
 def _measure_after(tail: str, word: str, kind_words: frozenset[str]) -> str:
     """What a superlative measures: "by X" after it, else a measured noun right after it ("largest
     population"), else a noun that is not the kind ("highest GDP" -> "gdp"), else the adjective's own."""
@@ -84,9 +87,6 @@ def _measure_after(tail: str, word: str, kind_words: frozenset[str]) -> str:
     return _MEASURES.get(word, word)
 
 
-_FUNCTION_WORDS = frozenset("in of by on the and to that with for as after or from among at".split())
-
-
 def asked_ranking(phrase: str, names: list[str], kind_words: frozenset[str]) -> Ranking | None:
     """The ranking a set's phrase asks for ("the five most populous countries in Asia" -> most population,
     within Asia), if it asks for one; `names` are the names in the phrase, `kind_words` what its members are
@@ -99,8 +99,13 @@ def asked_ranking(phrase: str, names: list[str], kind_words: frozenset[str]) -> 
                        None) if top else None
         return Ranking(True, measure, _scope(names)) if measure else None
     word = _positive(m.group("adj") or m.group("est"))
-    most = (m.group("ml") or "").lower() != "least" and word not in _SMALLEST_FIRST
-    return Ranking(most, _measure_after(m.group("tail"), word, kind_words), _scope(names))
+    return Ranking(_largest_first(m, word), _measure_after(m.group("tail"), word, kind_words), _scope(names))
+
+
+def _largest_first(m: re.Match[str], adjective: str) -> bool:
+    """Whether a superlative ranks the largest first ("most populous", "longest"), not the smallest ("least
+    populous", "smallest")."""
+    return (m.group("ml") or "").lower() != "least" and adjective not in _SMALLEST_FIRST
 
 
 def _scope(names: list[str]) -> tuple[str, ...]:
@@ -125,7 +130,7 @@ def stated_rank(text: str, ranking: Ranking, kind_words: frozenset[str]) -> tupl
         ordinal = before.group(1).lower() if before else ""
         rank = _ORDINALS.get(ordinal) or (int(ordinal.rstrip("stndrh")) if ordinal else 1)  # "11th" -> 11
         adjective = _positive(word)
-        most = (m.group("ml") or "").lower() != "least" and adjective not in _SMALLEST_FIRST
+        most = _largest_first(m, adjective)
         tail = re.sub(r"^\s*and\s+(?:the\s+)?(?:(?:most|least)\s+[a-z]+|[a-z]+est)\b", "", tail)
         measure = _measure_after(tail, adjective, kind_words)
         begin = before.start() if before else m.start()
@@ -135,14 +140,14 @@ def stated_rank(text: str, ranking: Ranking, kind_words: frozenset[str]) -> tupl
         scope_before, previous_end = scope, m.end()
         if most != ranking.most or measure != ranking.measure:
             continue
-        if ranking.scope:
-            said = scope is not None and scope.lower().removeprefix("the ") in ranking.scope
-        else:
-            said = scope == "world"
-            if scope not in (None, "world"):
+        if ranking.scope:  # within a place: the text must name it
+            if scope is None or scope.lower().removeprefix("the ") not in ranking.scope:
                 continue
-        if ranking.scope and not said:
-            continue
+            said = True
+        elif scope in (None, "world"):
+            said = scope == "world"
+        else:
+            continue  # a rank within somewhere else ("in Africa", "Nordic")
         if best is None or (said, -rank) > (best[0], -best[1]):
             best = (said, rank)
     return best

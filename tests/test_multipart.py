@@ -175,23 +175,29 @@ MOONS = {
 }
 
 
-def test_a_sets_members_are_those_its_phrase_narrows_it_to_not_kinds_of_the_kind(tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                                                  hash_embedder) -> None:
+def members_found_in(engine, question: str, order: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    """The members `set_members` chooses for a set question when a search has found the documents titled
+    `order` in that order (the first best)."""
     from qa.multipart import set_members
     from qa.retrieval import Hit
 
+    with engine._reading() as snapshot:
+        plan = engine._plan(snapshot, question)
+        assert plan is not None and plan.members is not None
+        owners = snapshot.chunk_documents(list(range(snapshot.keyword_chunks())))
+        chunk_of = {snapshot.document(doc).title: chunk for chunk, doc in owners.items()}
+        found = [Hit(chunk_of[title], 1.0 - rank / 10, 0.5, 0.5) for rank, title in enumerate(order)]
+        return [p.label for p in set_members(snapshot, plan, found)]
+
+
+def test_a_sets_members_are_those_its_phrase_narrows_it_to_not_kinds_of_the_kind(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                                  hash_embedder) -> None:
     question = "What are the diameters of the two largest moons of Jupiter?"
     with engine_over(MOONS, tmp_path, hash_embedder) as engine:
-        with engine._reading() as snapshot:
-            plan = engine._plan(snapshot, question)
-            assert plan is not None and plan.members is not None
-            # as a search might find them: the category first, Saturn's moons before Jupiter's
-            order = ["Irregular moon", "Titan (moon)", "Rhea (moon)", "Iapetus (moon)", "Dione (moon)",
-                     "Io (moon)", "Callisto (moon)", "Ganymede (moon)"]
-            owners = snapshot.chunk_documents(list(range(snapshot.keyword_chunks())))
-            chunk_of = {snapshot.document(doc).title: chunk for chunk, doc in owners.items()}
-            found = [Hit(chunk_of[title], 1.0 - rank / 10, 0.5, 0.5) for rank, title in enumerate(order)]
-            members = [p.label for p in set_members(snapshot, plan, found)]
+        # as a search might find them: the category first, Saturn's moons before Jupiter's
+        members = members_found_in(engine, question, ["Irregular moon", "Titan (moon)", "Rhea (moon)",
+                                                      "Iapetus (moon)", "Dione (moon)", "Io (moon)",
+                                                      "Callisto (moon)", "Ganymede (moon)"])
         answer = engine.ask(question)
     # two asked, five looked at: Jupiter's three first, those that say "largest" before Io (whose opening has
     # eight words before "moons"), then the first found of the rest; the category of moons is not one of them
@@ -377,18 +383,9 @@ POPULOUS = {
 
 def test_a_ranked_sets_members_come_in_the_order_their_documents_state(tmp_path: Path,  # type: ignore[no-untyped-def]
                                                                        hash_embedder) -> None:
-    from qa.multipart import set_members
-    from qa.retrieval import Hit
-
-    question = "What are the capitals of the three most populous countries?"
     with engine_over(POPULOUS, tmp_path, hash_embedder) as engine:
-        with engine._reading() as snapshot:
-            plan = engine._plan(snapshot, question)
-            assert plan is not None and plan.members is not None
-            owners = snapshot.chunk_documents(list(range(snapshot.keyword_chunks())))
-            chunk_of = {snapshot.document(doc).title: chunk for chunk, doc in owners.items()}
-            found = [Hit(chunk_of[title], 1.0 - rank / 10, 0.5, 0.5) for rank, title in enumerate(POPULOUS)]
-            members = [p.label for p in set_members(snapshot, plan, found)]
+        members = members_found_in(engine, "What are the capitals of the three most populous countries?",
+                                   list(POPULOUS))
     # stated ranks first (the world's named before a rank that leaves it unsaid), then by the population given,
     # then those saying "populous" as found; "the most populous country in Northland" ranks nothing in the
     # world, a 12th place is beyond the six asked about, and "most sparsely populated" comes last

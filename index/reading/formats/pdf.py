@@ -176,16 +176,17 @@ def _page_lines(textpage, raw: str) -> list[Line]:
         sampled = chars[::step][:SAMPLES]
         mono = bold = 0
         sizes = []
+        head_mono = False  # whether its first character (the first sampled) is fixed-pitch
         for i in sampled:
             pdfium_c.FPDFText_GetFontInfo(handle, i, name, 128, ctypes.byref(flags))
             mono_name, bold_name = _font_kind(name.value)
-            mono += bool(flags.value & 1) or mono_name
+            fixed = bool(flags.value & 1) or mono_name
+            head_mono = head_mono or (fixed and i == chars[0])
+            mono += fixed
             bold += bool(flags.value & (1 << 18)) or bold_name
             sizes.append(pdfium_c.FPDFText_GetFontSize(handle, i))
         pdfium_c.FPDFText_GetCharOrigin(handle, chars[0], ctypes.byref(x), ctypes.byref(y))
         left = x.value
-        pdfium_c.FPDFText_GetFontInfo(handle, chars[0], name, 128, ctypes.byref(flags))
-        head_mono = bool(flags.value & 1) or _font_kind(name.value)[0]
         rest_x = None
         gap = re.compile(r"\s+(?=\S)").search(text, chars[0] - at)
         if gap is not None:  # where its second word starts: a definition's description may start there
