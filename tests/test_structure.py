@@ -12,7 +12,7 @@ from index.reading.formats.html import MAX_DEPTH, html_to_extracted, nesting_dep
 from index.reading.load import load_document
 from index.text.chunking import document_sentences
 from index.types import Document
-from tests.docgen import API_PAGE, make_code_docx, make_structured_pdf, make_texinfo_pdf
+from tests.docgen import API_PAGE, LOREM, make_code_docx, make_pdf, make_structured_pdf, make_texinfo_pdf
 
 
 def units_of(doc: Document | object, kind: str) -> list[str]:
@@ -74,6 +74,17 @@ def test_pdf_table_code_and_definition_from_layout(tmp_path: Path) -> None:
     assert parent_text(doc, "Removes cached spectra older than the given number of days.") == "purge_cache(days)"
     sentences = [doc.text[s.start : s.end] for s in document_sentences(doc)]
     assert "To list the samples of a run, type:" in sentences  # prose stays prose, apart from the code
+
+
+def test_pdf_line_cut_short_by_a_long_word_runs_on(tmp_path: Path) -> None:
+    # the line ends short only because the address after "use" does not fit on it: still one sentence,
+    # although the next line starts with a quote mark, not a lower-case word
+    make_pdf(tmp_path / "keys.pdf", [LOREM * 3 + "\n\nIf your network environment blocks the keyserver port 11371, "
+             "then use 'hkp://keyserver.ubuntu.example.org:80' instead.\n\n" + LOREM * 2])
+    doc = load_document(tmp_path, "keys.pdf")
+    sentences = [doc.text[s.start : s.end] for s in document_sentences(doc)]
+    assert ("If your network environment blocks the keyserver port 11371, then use "
+            "'hkp://keyserver.ubuntu.example.org:80' instead.") in sentences
 
 
 def test_pdf_names_set_as_texinfo_sets_them_are_terms(tmp_path: Path) -> None:
@@ -147,3 +158,4 @@ def test_sections_end_at_the_next_heading_of_their_level_or_above() -> None:
     heads = [("A", 1, 0), ("B", 2, 6), ("C", 2, 12), ("B.1", 3, 14), ("D", 1, 18)]
     got = [(s.title, s.start, s.end) for s in sections_of(heads, 22)]
     assert got == [("A", 0, 18), ("B", 6, 12), ("C", 12, 18), ("B.1", 14, 18), ("D", 18, 22)]
+

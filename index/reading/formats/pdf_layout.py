@@ -52,6 +52,15 @@ def continues(line: str) -> bool:
     return line[0].islower() and not _BULLET.match(line) or line[0] in ".,;:)]}"
 
 
+def _pushed_over(prev: str, line: str, width: float) -> bool:
+    """Whether a line that ends short, mid-sentence, did so only because the next line's first word (a long
+    path, address or quoted name) would not fit on it: "...blocks access to the HKP port 11371, use" /
+    "“hkp://keyserver.ubuntu.com:80” instead." is one sentence."""
+    word = line.split(maxsplit=1)[0]
+    return ((prev[-1].isalnum() or prev[-1] == ",") and not prev.isupper() and any(ch.isalnum() for ch in word)
+            and len(prev) + 1 + len(word) >= 0.9 * width)
+
+
 def reflow(lines: list[str], width: float) -> str:
     """Join a page's lines into paragraphs: wrapped lines with a space (or nothing, after a hyphen);
     a block ends after a short line and around heading-like lines."""
@@ -64,7 +73,7 @@ def reflow(lines: list[str], width: float) -> str:
                 sep = ""
             elif line[0] in "•◦▪●‣" and i:
                 sep = "\n"  # a list item starts a line of its own
-            elif continues(line):
+            elif continues(line) or _pushed_over(prev, line, width):
                 sep = " "
             elif _heading_like(line, width) or _heading_like(prev, width) or len(prev) < 0.7 * width:
                 sep = "\n\n"
