@@ -159,3 +159,55 @@ def test_sections_end_at_the_next_heading_of_their_level_or_above() -> None:
     got = [(s.title, s.start, s.end) for s in sections_of(heads, 22)]
     assert got == [("A", 0, 18), ("B", 6, 12), ("C", 12, 18), ("B.1", 14, 18), ("D", 18, 22)]
 
+
+MAN_PAGE = """<html><head><title>Postfix manual - postqueue(1)</title></head><body><pre>
+POSTQUEUE(1)                                                      POSTQUEUE(1)
+
+<b>NAME</b>
+       postqueue - Postfix queue control
+
+<b>SYNOPSIS</b>
+       <b>postqueue</b> [<b>-v</b>] <b>-p</b>
+
+<b>DESCRIPTION</b>
+       The  <b>postqueue</b>(1)  command  implements  the  Postfix user interface for
+       queue  management.  See the <b><a href="postconf.5.html#x">post</a>-</b>
+       <b><a href="postconf.5.html#x">super</a></b>(1) command for privileged operations.
+
+       <b>-c</b> <i>config</i><b>_</b><i>dir</i>
+              The  main.cf  configuration  file  is  in the named directory
+              instead of the default configuration directory.
+
+       <b>-p</b>     Produce a traditional sendmail-style queue listing.  The queue
+              ID string is followed by an optional status character:
+
+              <b>!</b>      The  message  is in the <b>hold</b> queue, i.e. no further deliv-
+                     ery attempt will be made until the mail is taken off hold.
+
+              For example, to list held mail:
+
+              postqueue -p | awk '
+                  /!/ { print $1 }
+               '
+
+                                                                  POSTQUEUE(1)
+</pre></body></html>"""
+
+
+def test_a_manual_page_set_as_one_pre_block_is_read_as_the_page_it_stands_for() -> None:
+    page = html_to_extracted(MAN_PAGE)
+    assert [s.title for s in page.sections][:3] == ["NAME", "SYNOPSIS", "DESCRIPTION"]
+    assert "POSTQUEUE(1)" not in page.text  # the running head and foot
+    doc = Document("postqueue.1.html", page.text, "", "postqueue", units=page.units, format="html")
+    assert units_of(doc, "term") == ["-c config_dir", "-p", "!"]
+    assert parent_text(doc, "The main.cf configuration file is in the named directory instead of the default "
+                            "configuration directory.") == "-c config_dir"
+    held = ("The message is in the hold queue, i.e. no further delivery attempt will be made until the mail is "
+            "taken off hold.")
+    assert parent_text(doc, held) == "!"  # a tag inside a description, its words joined across the hyphen
+    sentences = [doc.text[s.start : s.end] for s in document_sentences(doc)]
+    assert "See the postsuper(1) command for privileged operations." in sentences  # justified, hyphenated
+    assert units_of(doc, "code") == ["postqueue -p | awk '\n    /!/ { print $1 }\n '"]  # the example stays code
+    # a <pre> that is no manual page stays one code block
+    code = html_to_extracted("<html><body><p>Run:</p><pre>NAME=x\nSYNOPSIS=y\n   make all</pre></body></html>")
+    assert [code.text[u.start : u.end] for u in code.units] == ["NAME=x\nSYNOPSIS=y\n   make all"]

@@ -406,7 +406,9 @@ def parse(html: str):
 
 
 def html_to_extracted(html: str, fmt: str = "html") -> Extracted:
-    tree = parse(html)
+    from index.reading.formats.manpage import rewrite
+
+    tree = parse(rewrite(html))
     anchors: list[Anchor] = []
     text, sections, h1, units = render(tree, anchors)
     return Extracted(text, fmt, title=page_title(tree, h1), date=page_date(tree), sections=tuple(sections),
