@@ -1146,7 +1146,7 @@ def _names_are_present(question: str, passages: Sequence[Passage], snapshot: Sna
     """Whether everything the question names (words it writes as names: "Kazakhstan", "Tim Cook") appears,
     at least in part, in the passages the answer comes from, or in their titles. A name found all over the
     corpus ("Python" in the Python documentation) is its subject, not a sign of a wrong passage."""
-    from index.text.keywords import STOPWORDS
+    from index.text.keywords import STOPWORDS, is_compound
     from index.text.titles import maximal, normalize, question_spans
 
     spans = [s for s in question_spans(question) if s.proper]
@@ -1154,12 +1154,18 @@ def _names_are_present(question: str, passages: Sequence[Passage], snapshot: Sna
     if not names:
         return True
     seen = set(normalize(" ".join(f"{p.title} {p.text}" for p in passages)).split())
+    # names written as alternatives ("on Linux/UNIX") are there when one of them is
+    either = [set(normalize(m.group()).split()) for m in re.finditer(r"\w[\w.+-]*(?:/\w[\w.+-]*)+", question)]
+    # a name written as code ("CMakeLists", "setRefClass") was looked for in the whole corpus (qa/terms.py)
+    written_as_code = {normalize(t) for t in re.findall(r"\w+", question) if is_compound(t)}
     common = None
     if snapshot is not None:
         n = max(1, snapshot.keyword_chunks())
         common = lambda w: any(snapshot.document_frequency(t) > 0.02 * n for t in keyword_tokens(w))  # noqa: E731
     for name in names:
         words = [w for w in name.split() if w not in STOPWORDS and len(w) > 2 and not w.isdigit()]
+        if any(set(name.split()) <= group and group & seen for group in either) or name in written_as_code:
+            continue
         if common is not None:
             words = [w for w in words if not common(w)]
         if words and not any(w in seen for w in words):

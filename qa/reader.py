@@ -163,7 +163,7 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
 
 
 _LEAD_CLAUSE = re.compile(r"^(?:in|with|using|for|from|after|on|inside|within|given|if|when|while|once|before)\b"
-                          r"[^,?]{1,80},\s*(?=(?:how|what|which|who|whom|whose|where|when|why|is|are|does|do|did|"
+                          r"[^,?]{1,120},\s*(?=(?:how|what|which|who|whom|whose|where|when|why|is|are|does|do|did|"
                           r"can|could|should|will|would)\b)")
 
 
@@ -211,7 +211,9 @@ def expected_type(question: str) -> str | None:
         return ROLE
     sentences = [p for p in re.split(r"(?<=[.?!])\s+(?=[a-z])", q) if p.strip()]
     asked = [p for p in sentences if p.endswith("?")] or sentences or [q]
-    ask = _LEAD_CLAUSE.sub("", asked[-1])
+    ask = asked[-1]
+    while (bare := _LEAD_CLAUSE.sub("", ask)) != ask:  # "In Camlidl, when an int has no attribute, what ...?"
+        ask = bare
     for part in (ask, asked[-1], q):
         for pattern, kind in _TYPE_RULES:
             if kind == DATE and part is not ask and ask != asked[-1]:

@@ -60,7 +60,9 @@ def key_terms(question: str) -> list[KeyTerm]:
     a sentence, and stop words are left out."""
     text = _QUOTED.sub(" ", question)
     text = _CALL.sub(lambda m: m.group()[: m.start(1) - m.start()] + " " * len(m.group(1)) + ")", text)
-    found: list[KeyTerm] = [KeyTerm(_as_written(text, k), NAME, k, ()) for k in sorted(named_numbers(text))]
+    # a number after a word of the trade is a code or a count, not a version: "HTTP 410", "UTF 8"
+    found: list[KeyTerm] = [KeyTerm(_as_written(text, k), NAME, k, ()) for k in sorted(named_numbers(text))
+                            if not (k.split()[0] in _GENERIC_NAMES and "." not in k.split()[-1])]
     first = True
     for m in _TOKEN.finditer(text):
         token = m.group()
@@ -120,8 +122,9 @@ def never_mentioned(question: str, name_frequency: Callable[[str], int],
     missing: list[str] = []
     for term in key_terms(question):
         if term.compound is not None:
-            if name_frequency(term.compound) <= 0 and not _versioned(term.compound, document_frequency, heading):
-                missing.append(term.text)
+            if name_frequency(term.compound) <= 0 and not _versioned(term.compound, document_frequency, heading) \
+                    and not (len(term.words) == 1 and term.text.isalpha() and document_frequency(term.words[0]) > 0):
+                missing.append(term.text)  # one word in capitals ("CMakeLists") is there as a word is
             continue
         if all(document_frequency(w) > 0 for w in term.words):
             continue

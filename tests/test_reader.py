@@ -34,6 +34,9 @@ from qa.retrieval import is_question
     ("What position does Antony Blinken hold?", ROLE),
     ("Who was Elizabeth II's father?", PERSON),
     ("Who is the founder of Walmart?", PERSON),
+    # conditions one after another before the ask: not a question about a date
+    ("In Camlidl, when an int or long has no explicit integer attribute and no int_default/long_default is in "
+     "scope, what integer kind is assumed?", None),
 ])
 def test_expected_type(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
@@ -245,3 +248,33 @@ def test_an_event_asked_with_one_word_is_found_in_another_form(wiki: Engine) -> 
     what is asked besides the topic, and the date question abstains."""
     answer = wiki.ask("When did Francis I die?")
     assert not answer.abstained and answer.short_answer == "1547"
+
+
+def test_names_written_as_code_or_after_a_trade_word_are_what_the_corpus_holds() -> None:
+    from qa.terms import never_mentioned
+
+    everywhere = lambda word: 1  # noqa: E731 - every keyword occurs; no compound name does
+    # "CMakeLists" as a word of "CMakeLists.txt": mentioned; a code name the keywords lack is not
+    assert never_mentioned("Which mode keeps processing the CMakeLists?", lambda key: 0, everywhere) == []
+    assert never_mentioned("Which mode keeps processing the CMakeLists?", lambda key: 0,
+                           lambda word: 0 if word == "cmakelist" else 1) == ["CMakeLists"]
+    # a status code after HTTP is no version to look up; a numbered standard still is
+    assert never_mentioned("Which flag answers with HTTP 410?", lambda key: 0, everywhere) == []
+    assert never_mentioned("What does PEP 701 change?", lambda key: 0, everywhere) == ["PEP 701"]
+
+
+def test_the_pronoun_i_and_names_written_as_alternatives() -> None:
+    from index.text.titles import maximal, question_spans
+    from qa.answer import _names_are_present
+    from qa.types import Passage
+
+    question = "Where does CMake install things on Linux/UNIX if I never set an install prefix?"
+    spans = [s for s in question_spans(question) if s.proper]
+    assert [s.key for s in maximal(spans, {s.key for s in spans})] == ["cmake", "linux unix"]
+    assert "world war i" in {s.key for s in question_spans("When did World War I end?") if s.proper}
+    passage = Passage(1, "prefix.html", 0, 60, "This variable defaults to /usr/local on UNIX.", 1.0,
+                      title="CMAKE_INSTALL_PREFIX (CMake)")
+    assert _names_are_present(question, [passage])  # UNIX is there: one of the two is enough
+    assert not _names_are_present("Where does CMake install things on Linux?", [passage])
+    # a name written as code was looked for in the whole corpus, not only in the passages
+    assert _names_are_present("Where does the CMakeLists file set the install prefix?", [passage])

@@ -97,6 +97,8 @@ def question_spans(question: str) -> tuple[QuestionSpan, ...]:
         norm = normalize(token)
         for part in norm.split():
             capital = token[:1].isupper() or token[:1].isdigit()
+            if token == "I" and not (i and raw[i - 1][:1].isupper()):
+                capital = False  # "if I", "should I": the pronoun, not the numeral of "World War I"
             words.append((part, capital and (i > 0 or token.isupper() or token[:1].isdigit())))
     spans = []
     for n in range(1, MAX_WORDS + 1):
