@@ -211,3 +211,19 @@ def test_a_manual_page_set_as_one_pre_block_is_read_as_the_page_it_stands_for() 
     # a <pre> that is no manual page stays one code block
     code = html_to_extracted("<html><body><p>Run:</p><pre>NAME=x\nSYNOPSIS=y\n   make all</pre></body></html>")
     assert [code.text[u.start : u.end] for u in code.units] == ["NAME=x\nSYNOPSIS=y\n   make all"]
+
+
+def test_a_section_headed_by_the_name_it_describes_is_that_names_definition() -> None:
+    page = html_to_extracted(
+        "<html><body><h1>CMAKE_BUILD_PARALLEL_LEVEL</h1><p>Specifies the maximum number of concurrent processes to"
+        " use when building.</p><h2>Examples</h2><p>Set it to 4 on a laptop.</p><h2>RemoteIPHeader Directive</h2>"
+        "<table><tr><td>Description:</td><td>Declare the header field to parse.</td></tr></table>"
+        "<p>It names the header.</p><h2>Notes</h2><p>None.</p></body></html>")
+    doc = Document("p.html", page.text, "", "p", units=page.units, format="html")
+    assert units_of(doc, "term") == ["CMAKE_BUILD_PARALLEL_LEVEL", "RemoteIPHeader Directive"]  # not "Examples"
+    assert parent_text(doc, "Specifies the maximum number of concurrent processes to use when building.") == \
+        "CMAKE_BUILD_PARALLEL_LEVEL"  # its own text, up to its first subsection
+    definition = next(u for u in doc.units if u.kind == "definition" and doc.units[u.parent].start == 0)
+    assert "Set it to 4" not in doc.text[definition.start : definition.end]
+    row = next(u for u in doc.units if u.kind == "row")
+    assert [doc.units[i].kind for i in doc.units_at(row.start)] == ["row", "definition"]

@@ -405,12 +405,55 @@ def parse(html: str):
     return LexborHTMLParser(html)
 
 
+_NAMED = re.compile(r"(?P<name>[A-Za-z_$@%][\w.:$@-]*(?:\(\))?)(?:\s+(?P<kind>directive|variable|command|function|"
+                    r"method|module|option|property|parameter|macro|setting|class|attribute|field|keyword|element))?",
+                    re.I)
+
+
+def named_sections(text: str, sections: list[Section], units: list[Unit]) -> list[Unit]:
+    """`units` with a term and its definition added for each section headed by the one name it describes, as a
+    reference page heads each entry (`CMAKE_BUILD_PARALLEL_LEVEL`, `RemoteIPHeader Directive`, `add_library`):
+    the heading is the term, the section's own text up to its first subsection the definition, so that a
+    sentence of it is quoted with the name it is about, as a `<dt>`'s description is. A heading of one plain
+    word ("Examples") names nothing; a section that would cut across another unit is left as it is."""
+    from index.text.keywords import is_compound
+
+    starts = sorted(s.start for s in sections)
+    made = list(units)
+    for section in sections:
+        m = _NAMED.fullmatch(section.title)
+        if m is None or not (is_compound(m.group("name")) or m.group("kind")):
+            continue
+        line_end = text.find("\n", section.start, section.end)
+        head_end = section.end if line_end < 0 else line_end
+        later = [at for at in starts if at > section.start]
+        own_end = min(section.end, later[0] if later else section.end)
+        body = own_end
+        while body > head_end and text[body - 1].isspace():
+            body -= 1
+        body_start = head_end
+        while body_start < body and text[body_start].isspace():
+            body_start += 1
+        if body_start >= body or any(u.start < body and u.end > section.start and
+                                     not (section.start <= u.start and u.end <= head_end) and
+                                     not (body_start <= u.start and u.end <= body) for u in made):
+            continue
+        if any(u.start < head_end and u.end > section.start for u in made):
+            continue  # the heading is already a unit
+        made.append(Unit("term", section.start, head_end))
+        made.append(Unit("definition", body_start, body, len(made) - 1))
+    if len(made) == len(units):
+        return units
+    return _renumber(made, sorted(made, key=lambda u: (u.start, -u.end)))
+
+
 def html_to_extracted(html: str, fmt: str = "html") -> Extracted:
     from index.reading.formats.manpage import rewrite
 
     tree = parse(rewrite(html))
     anchors: list[Anchor] = []
     text, sections, h1, units = render(tree, anchors)
+    units = named_sections(text, sections, units)
     return Extracted(text, fmt, title=page_title(tree, h1), date=page_date(tree), sections=tuple(sections),
                      units=tuple(units), anchors=tuple(anchors))
 
