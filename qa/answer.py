@@ -315,6 +315,8 @@ def score_sentences(
         if conditional and unit == "sentence" and _STATES_CONDITION.match(text):
             score += tuning.condition_bonus
         found = typed_answer(kind, doc.text, start, end, unit, term, question, terms) if kind else None
+        if found is None and kind == IDENT and unit == "sentence":
+            found = _defined_elsewhere(doc, start, end, question)  # "A synonym for mapfile."
         shows_code = unit == "code"
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
             found = _code_after(doc, sid, text, by_id)  # "To run the examples, use something like" + code
@@ -581,6 +583,39 @@ def _defines(term: str, subjects: set[str]) -> bool:
     return name in subjects or name.rsplit(".", 1)[-1] in subjects
 
 
+_DEFINED: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def _defined_elsewhere(doc: Document, start: int, end: int, question: str) -> tuple[int, int] | None:
+    """A word of the sentence that the same document defines as a name of its own (a term such as `mapfile`
+    above its description), not an English word and not one the question writes: "A synonym for mapfile."
+    answers "What other builtin is a synonym for readarray?" although `mapfile` looks like any word."""
+    from qa.reader import defined_name
+    from qa.terms import english_words
+
+    key = (doc.source, doc.sha256)
+    names = _DEFINED.get(key)
+    if names is None:
+        if len(_DEFINED) > 256:
+            _DEFINED.clear()
+        found = set()
+        for u in doc.units:
+            if u.kind == "term":
+                line = doc.text[u.start : u.end]
+                span = defined_name(line)
+                name = line[span[0] : span[1]].strip() if span else ""
+                if re.fullmatch(r"[A-Za-z_][\w.-]{2,}", name) and name.lower() not in english_words():
+                    found.add(name)
+        names = _DEFINED[key] = frozenset(found)
+    if not names:
+        return None
+    asked = question.lower()
+    for m in re.finditer(r"[A-Za-z_][\w.-]*[\w]", doc.text[start:end]):
+        if m.group() in names and not re.search(rf"(?<![\w.]){re.escape(m.group().lower())}(?![\w])", asked):
+            return start + m.start(), start + m.end()
+    return None
+
+
 def typed_answer(kind: str, text: str, start: int, end: int, unit: str, term: tuple[int, int] | None,
                  question: str, terms: frozenset[str]) -> tuple[int, int] | None:
     """Document offsets of the answer of the asked kind that a sentence holds, if any. For a name in code, a
@@ -609,7 +644,10 @@ def typed_answer(kind: str, text: str, start: int, end: int, unit: str, term: tu
     if kind in (IDENT, HOWTO, ERROR) and (unit == "term" or term is not None):
         a, b = term if term is not None else (start, end)
         name = defined_name(text[a:b])
-        if name is not None and (kind != ERROR or "error" in text[a:b].lower() or "exception" in text[a:b].lower()):
+        named = name is not None and re.search(  # the question's own name: it asks for another one
+            rf"(?<![\w.]){re.escape(text[a + name[0] : a + name[1]])}(?![\w])", question, re.I) is not None
+        if name is not None and not named and \
+                (kind != ERROR or "error" in text[a:b].lower() or "exception" in text[a:b].lower()):
             return a + name[0], a + name[1]
     if kind == HOWTO and unit == "code":
         return start, end

@@ -278,3 +278,32 @@ def test_the_pronoun_i_and_names_written_as_alternatives() -> None:
     assert not _names_are_present("Where does CMake install things on Linux?", [passage])
     # a name written as code was looked for in the whole corpus, not only in the passages
     assert _names_are_present("Where does the CMakeLists file set the install prefix?", [passage])
+
+
+def test_a_defined_name_the_question_writes_is_not_the_name_it_asks_for() -> None:
+    from qa.answer import typed_answer
+    from qa.reader import IDENT
+
+    text = "configure_file\n\nEach variable reference will be replaced with the current value of the variable."
+    start = text.index("Each")
+    asked = "Which option of configure_file replaces only @VAR@ references?"
+    assert typed_answer(IDENT, text, start, len(text), "sentence", (0, 14), asked, frozenset()) is None
+    other = "Which command replaces variable references in a copied file?"
+    assert typed_answer(IDENT, text, start, len(text), "sentence", (0, 14), other, frozenset()) == (0, 14)
+
+
+def test_a_word_the_document_defines_as_a_name_answers_which_name() -> None:
+    from index.types import Document, Unit
+    from qa.answer import _defined_elsewhere
+
+    text = ("mapfile\n\nRead lines from the standard input into an array.\n\nreadarray\n\nA synonym for mapfile.\n\n"
+            "prefix\n\nThe prefix of the installation.")
+    units = tuple(Unit("term", text.index(n), text.index(n) + len(n)) for n in ("mapfile", "readarray", "prefix\n"))
+    doc = Document("bash.pdf", text, "", "Bash", units=tuple(sorted(units, key=lambda u: u.start)), format="pdf")
+    at = text.index("A synonym")
+    found = _defined_elsewhere(doc, at, at + len("A synonym for mapfile."), "Which builtin is a synonym for readarray?")
+    assert found is not None and text[found[0] : found[1]] == "mapfile"
+    # not a name the question writes, nor an English word a document happens to define
+    assert _defined_elsewhere(doc, at, at + 22, "Is mapfile a synonym for readarray?") is None
+    end = len(text)
+    assert _defined_elsewhere(doc, text.index("The prefix"), end, "Which setting holds the prefix?") is None
