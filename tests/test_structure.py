@@ -184,6 +184,8 @@ POSTQUEUE(1)                                                      POSTQUEUE(1)
               <b>!</b>      The  message  is in the <b>hold</b> queue, i.e. no further deliv-
                      ery attempt will be made until the mail is taken off hold.
 
+              o      Each entry also shows the message size.
+
               For example, to list held mail:
 
               postqueue -p | awk '
@@ -199,7 +201,8 @@ def test_a_manual_page_set_as_one_pre_block_is_read_as_the_page_it_stands_for() 
     assert [s.title for s in page.sections][:3] == ["NAME", "SYNOPSIS", "DESCRIPTION"]
     assert "POSTQUEUE(1)" not in page.text  # the running head and foot
     doc = Document("postqueue.1.html", page.text, "", "postqueue", units=page.units, format="html")
-    assert units_of(doc, "term") == ["-c config_dir", "-p", "!"]
+    assert units_of(doc, "term") == ["-c config_dir", "-p", "!"]  # groff's "o" bullet marks a list item
+    assert "• Each entry also shows the message size." in doc.text
     assert parent_text(doc, "The main.cf configuration file is in the named directory instead of the default "
                             "configuration directory.") == "-c config_dir"
     held = ("The message is in the hold queue, i.e. no further delivery attempt will be made until the mail is "

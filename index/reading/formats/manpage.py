@@ -25,6 +25,9 @@ _RUNNING = re.compile(r"\s*(?:\S+\(\w+\)\s*(?:\s{2,}.*)?)")  # "POSTSUPER(1)    
 _KNOWN = frozenset({"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SEE ALSO", "ENVIRONMENT", "FILES"})
 _HYPHENATED = re.compile(r"([a-z])((?:</?[a-z][^>]*>)*)-((?:</?[a-z][^>]*>)*)$", re.I)
 
+_BULLETS = frozenset({"o", "*", "-", "+", "•", "·", "◦"})
+"""Tags that mark a list's items (groff's ASCII bullet is "o"), not names with a description."""
+
 MAX_TAG = 80
 """A tag (an option with its argument, a parameter with its default) is at most this many characters."""
 
@@ -139,7 +142,11 @@ def _blocks(paragraphs: list[list[_Line]]) -> str:
             while k < len(paragraphs) and paragraphs[k][0].indent >= column:
                 body.append(paragraphs[k])  # the description's further paragraphs, examples and nested tags
                 k += 1
-            out.append(f"<dl><dt>{tag}</dt><dd>{_blocks([p for p in body if p])}</dd></dl>")
+            inner = _blocks([p for p in body if p])
+            if _visible(tag).strip() in _BULLETS:  # "o      The message will be returned...": a list item
+                out.append(f"<ul><li>{inner}</li></ul>")
+            else:
+                out.append(f"<dl><dt>{tag}</dt><dd>{inner}</dd></dl>")
             continue
         out.append(_paragraph(para))
         k += 1
