@@ -105,7 +105,9 @@ _QUALIFIER = r"(?:(?!(?:is|are|was|were|do|does|did|can|could|should|will|would|
 _UNSET = (r"\b(?:when|if)\s+(?:no\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:specified|given|set|provided|passed|"
           r"supplied)|(?:the\s+)?[\w$.-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:not\s+(?:set|specified|given|provided|"
           r"passed|supplied)|unset|omitted|left out))\b|\b(?:give|pass|specify|provide|supply|set)\s+no\s+[\w-]+|"
-          r"\bwithout\s+(?:any|a|an)\s+(?:flags?|arguments?|options?|parameters?|values?)\b")
+          r"\bwithout\s+(?:(?:giving|passing|specifying|setting|providing|supplying|using)\s+)?(?:any|a|an|the)\s+"
+          r"(?:[\w-]+\s+){0,2}?(?:flags?|arguments?|options?|parameters?|values?|switch(?:es)?)\b|"
+          r"\bleave\s+(?:the\s+|it\s+|them\s+)?(?:[\w-]+\s+){0,4}?(?:unset|unspecified|out)\b")
 """A question about what happens when nothing is given ("...when no format is specified?", "...when PS3 is not
 set?", "...and give no version", "...without any flags"): it asks for a default, whether or not it says the
 word."""
@@ -115,7 +117,7 @@ _LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+"
 """A question asking for a limit ("What is the largest value X can be set to?") or a code ("What exit code...",
 "Which port..."): a number answers it."""
 _NOTHING_GIVEN = re.compile(
-    r"\b(?:if|when) (?:i|you|we|one) (?:don't|do not|never) (?:specify|pass|give|set|use|supply|provide)\b|"
+    r"\b(?:if|when) (?:i|you|we|one) (?:don't|do not|never) (?:specify|pass|give|set|use|supply|provide|change)\b|"
     r"\bunless (?:i|you|we|one) (?:specify|pass|give|set|supply|provide)\b|" + _UNSET)
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:which|what) (?:exception|error)s?\b|\bexception (?:is|gets?|will be) raised\b|"

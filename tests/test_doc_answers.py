@@ -149,6 +149,10 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("What does switch() give back when the selector is too big?", None),
     ("What prompt does the select command show when PS3 is not set?", DEFAULT),  # nothing given: its default
     ("What archive format does git archive produce when no format is specified?", DEFAULT),
+    ("When I print a figure to PNG without giving a resolution flag, what resolution is used?", DEFAULT),
+    ("If I create solver options with odeset and leave the absolute error tolerance unset, what value is used?",
+     DEFAULT),
+    ("What font size do labels get if I never change the default pen?", DEFAULT),
     ("What is the largest value CHILD_MAX can be set to?", NUMBER),  # a limit is a number
     ("What's the maximum number of arguments I can pass?", NUMBER),
     ("What exit code should the script return to skip a commit?", NUMBER),
