@@ -256,6 +256,7 @@ def score_sentences(
     gathered = _gather(snapshot, hits)
     rows, named, by_id = gathered.rows, gathered.named, gathered.by_id
     subjects = _code_subjects(question)
+    named_in_code = frozenset(n for n in subjects if "_" in n.strip("_") or "." in n.strip("."))  # not "PostgreSQL"
     if kind == DEFAULT:  # the entry whose default is asked may be named by a plain word ("the installation prefix")
         subjects |= {w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", question)} - STOPWORDS
     contrasted = contrasted_terms(question) if tuning.contrast_penalty else frozenset()
@@ -317,6 +318,10 @@ def score_sentences(
         found = typed_answer(kind, doc.text, start, end, unit, term, question, terms) if kind else None
         if found is None and kind == IDENT and unit == "sentence":
             found = _defined_elsewhere(doc, start, end, question)  # "A synonym for mapfile."
+        if found is not None and kind == DEFAULT and named_in_code and not any(
+                n in " ".join(doc.text[a:b] for a, b in ((start, end), term or (0, 0), header or (0, 0))).lower()
+                for n in named_in_code):
+            found = None  # the default of another entry than the one the question names in code
         shows_code = unit == "code"
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
             found = _code_after(doc, sid, text, by_id)  # "To run the examples, use something like" + code
@@ -1186,6 +1191,7 @@ def _names_are_present(question: str, passages: Sequence[Passage], snapshot: Sna
     corpus ("Python" in the Python documentation) is its subject, not a sign of a wrong passage."""
     from index.text.keywords import STOPWORDS, is_compound
     from index.text.titles import maximal, normalize, question_spans
+    from qa.terms import is_generic
 
     spans = [s for s in question_spans(question) if s.proper]
     names = [s.key for s in maximal(spans, {s.key for s in spans})]  # "Lionel Messi", not also "Lionel"
@@ -1201,7 +1207,8 @@ def _names_are_present(question: str, passages: Sequence[Passage], snapshot: Sna
         n = max(1, snapshot.keyword_chunks())
         common = lambda w: any(snapshot.document_frequency(t) > 0.02 * n for t in keyword_tokens(w))  # noqa: E731
     for name in names:
-        words = [w for w in name.split() if w not in STOPWORDS and len(w) > 2 and not w.isdigit()]
+        words = [w for w in name.split() if w not in STOPWORDS and len(w) > 2 and not w.isdigit()
+                 and not is_generic(w)]
         if any(set(name.split()) <= group and group & seen for group in either) or name in written_as_code:
             continue
         if common is not None:

@@ -81,6 +81,12 @@ def _as_written(text: str, key: str) -> str:
     return m.group() if m.group().lower() == key else f"{m.group()[: len(name)]} {number}"
 
 
+def is_generic(word: str) -> bool:
+    """Whether a capitalised word is one of the trade's, not a name: "HTTP", "JSON", "CPUs"."""
+    lower = word.lower()
+    return lower in _GENERIC_NAMES or (lower.endswith("s") and lower[:-1] in _GENERIC_NAMES)
+
+
 def _classify(token: str, at_start: bool) -> list[KeyTerm]:
     if token[0].isdigit():
         return [KeyTerm(token, VERSION, token, ())]
@@ -90,6 +96,8 @@ def _classify(token: str, at_start: bool) -> list[KeyTerm]:
         if any(p[:1].isupper() for p in token.split("-")):  # "R-hub": a name
             return [KeyTerm(token, NAME, None, tuple(keyword_tokens(token)))]
         return [t for p in token.split("-") if p for t in _classify(p, at_start)]
+    if token.isalpha() and token[-1] == "s" and is_generic(token):
+        return []  # a word of the trade in the plural: "CPUs", "URLs"
     if is_compound(token):
         if "." in token and token.rsplit(".", 1)[1].lower() in _FILE_EXTENSIONS:
             return []  # an example file name (`data.csv`), not a name to look up

@@ -130,3 +130,17 @@ def test_a_table_row_is_quoted_with_the_sentence_introducing_its_table(tmp_path:
     assert "row" in kinds, answer.text
     row = kinds.index("row")
     assert row > 0 and answer.citations[row - 1].quote.startswith("The following table describes"), answer.text
+
+
+def test_the_default_of_another_entry_is_not_the_default_asked(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "tls.html").write_text(
+        "<html><body><h1>TLS settings</h1><dl>"
+        "<dt>server_tls_level</dt><dd>The TLS security level of the server. Set it to encrypt to require TLS.</dd>"
+        "<dt>proxy_tls_level</dt><dd>The TLS security level of the proxy. The default is may.</dd>"
+        "</dl></body></html>", encoding="utf-8")
+    answer = _ask(root, tmp_path / "index", hash_embedder, "What is the default value of server_tls_level?")
+    assert answer.short_answer != "may"  # proxy_tls_level's default, not the one asked
+    answer = _ask(root, tmp_path / "index", hash_embedder, "What is the default value of proxy_tls_level?")
+    assert answer.short_answer == "may"

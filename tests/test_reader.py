@@ -261,6 +261,8 @@ def test_names_written_as_code_or_after_a_trade_word_are_what_the_corpus_holds()
     # a status code after HTTP is no version to look up; a numbered standard still is
     assert never_mentioned("Which flag answers with HTTP 410?", lambda key: 0, everywhere) == []
     assert never_mentioned("What does PEP 701 change?", lambda key: 0, everywhere) == ["PEP 701"]
+    # a word of the trade in the plural is still one
+    assert never_mentioned("How many logical CPUs are there?", lambda key: 0, lambda word: 0) == []
 
 
 def test_the_pronoun_i_and_names_written_as_alternatives() -> None:
