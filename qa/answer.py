@@ -253,6 +253,8 @@ def score_sentences(
         digits = frozenset(t for v in versions for t in keyword_tokens(v)) - set(
             keyword_tokens(_VERSION_IN_QUESTION.sub(" ", question)))
     weights = term_weights(snapshot, asked)
+    if kind == DEFAULT:
+        hits = _with_rest_of_entries(snapshot, hits)
     gathered = _gather(snapshot, hits)
     rows, named, by_id = gathered.rows, gathered.named, gathered.by_id
     subjects = _code_subjects(question)
@@ -318,10 +320,10 @@ def score_sentences(
         found = typed_answer(kind, doc.text, start, end, unit, term, question, terms) if kind else None
         if found is None and kind == IDENT and unit == "sentence":
             found = _defined_elsewhere(doc, start, end, question)  # "A synonym for mapfile."
-        if found is not None and kind == DEFAULT and named_in_code and not any(
-                n in " ".join(doc.text[a:b] for a, b in ((start, end), term or (0, 0), header or (0, 0))).lower()
-                for n in named_in_code):
-            found = None  # the default of another entry than the one the question names in code
+        if found is not None and kind == DEFAULT and named_in_code and not any(n in " ".join(
+                [doc.title, doc.source, *(doc.text[a:b] for a, b in ((start, end), term or (0, 0), header or (0, 0)))]
+        ).lower() for n in named_in_code):
+            found = None  # the default of another entry than the one the question names in code (or its page)
         shows_code = unit == "code"
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
             found = _code_after(doc, sid, text, by_id)  # "To run the examples, use something like" + code
@@ -343,6 +345,8 @@ def score_sentences(
                                      unit, term, header))
     if kind in (IDENT, ERROR):
         scored = _pronoun_names_no_answer(snapshot, scored, tuning)
+    if kind == DEFAULT:
+        scored = _entry_defaults(scored)
     scored.sort(key=lambda s: (-s.score, s.sentence_id))
     return scored
 
@@ -588,6 +592,50 @@ def _defines(term: str, subjects: set[str]) -> bool:
     return name in subjects or name.rsplit(".", 1)[-1] in subjects
 
 
+ENTRY_HITS = 3
+"""For a default question, the best hits whose entry (a definition) runs on into the chunk before or after
+are read with that chunk too."""
+
+
+def _with_rest_of_entries(snapshot: Snapshot, hits: Sequence[Hit]) -> list[Hit]:
+    """`hits` with the chunks next to the best ones that hold more of the same entry: an Apache directive's
+    "Default: | 200" row sits in its table, a chunk away from the description that matched the question."""
+    from dataclasses import replace
+
+    have = {h.chunk_id for h in hits}
+    extra: list[Hit] = []
+    for hit in hits[:ENTRY_HITS]:
+        chunk = snapshot.chunk(hit.chunk_id)
+        doc = snapshot.document(chunk.doc_id)
+        entries = [u for u in doc.units if u.kind == "definition" and u.start < chunk.end and u.end > chunk.start]
+        for cid in (hit.chunk_id - 1, hit.chunk_id + 1) if entries else ():
+            if cid < 0 or cid in have:
+                continue
+            try:
+                other = snapshot.chunk(cid)
+            except (TypeError, IndexError, KeyError, ValueError):  # past the last chunk
+                continue
+            if other.doc_id == chunk.doc_id and any(u.start < other.end and u.end > other.start for u in entries):
+                have.add(cid)
+                extra.append(replace(hit, chunk_id=cid, score=hit.score - 1e-3))
+    return [*hits, *extra]
+
+
+def _entry_defaults(scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    """A default stated inside an entry (its "Default: | ListenBackLog 511" row, "The default is one minute.")
+    ranks as high as the entry's best-matching sentence: the question describes the entry ("the queue of
+    pending connections") in the words of its description, not of the line that gives its default."""
+    from dataclasses import replace
+
+    best: dict[tuple[int, tuple[int, int]], float] = {}
+    for s in scored:
+        if s.term is not None:
+            key = (s.doc_id, s.term)
+            best[key] = max(best.get(key, s.score), s.score)
+    return [replace(s, score=best[(s.doc_id, s.term)]) if s.answer is not None and s.term is not None
+            and best[(s.doc_id, s.term)] > s.score else s for s in scored]
+
+
 _DEFINED: dict[tuple[str, str], frozenset[str]] = {}
 
 
@@ -656,6 +704,10 @@ def typed_answer(kind: str, text: str, start: int, end: int, unit: str, term: tu
             return a + name[0], a + name[1]
     if kind == HOWTO and unit == "code":
         return start, end
+    if kind == DEFAULT and unit == "row":
+        first, bar, rest = sentence.partition(" | ")
+        if bar and rest.strip() and re.fullmatch(r"(?i)default(?:\s+values?)?s?\s*:?", first.strip()):
+            return start + len(first) + len(bar), end  # an entry's record: "Default: | ListenBackLog 511"
     found = doc_answer_span(kind, sentence, question)
     if found is None and kind == DEFAULT and term is not None:
         found = _signature_default(text[term[0] : term[1]], question)

@@ -144,3 +144,37 @@ def test_the_default_of_another_entry_is_not_the_default_asked(tmp_path: Path, h
     assert answer.short_answer != "may"  # proxy_tls_level's default, not the one asked
     answer = _ask(root, tmp_path / "index", hash_embedder, "What is the default value of proxy_tls_level?")
     assert answer.short_answer == "may"
+
+
+def test_an_entrys_default_row_answers_for_the_description_that_matched(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "docs"
+    root.mkdir()
+    rows = "".join(f"<tr><td>{k}:</td><td>{v}</td></tr>" for k, v in [
+        ("Description", "Backlog size"), ("Syntax", "ListenBacklog backlog"),
+        ("Default", "ListenBacklog 511"), ("Context", "server config")])
+    other = "".join(f"<tr><td>{k}:</td><td>{v}</td></tr>" for k, v in [
+        ("Description", "Size of the send buffer"), ("Default", "SendBufferSize 0")])
+    (root / "mpm.html").write_text(
+        f"<html><body><h1>Common directives</h1><h2>ListenBacklog Directive</h2><table>{rows}</table>"
+        + "<p>Some operating systems set their own limit for it, whatever the value set here.</p>" * 60 +
+        "<p>The maximum length of the queue of pending connections. Generally no tuning is needed.</p>"
+        f"<h2>SendBufferSize Directive</h2><table>{other}</table><p>Sets the send buffer size.</p></body></html>",
+        encoding="utf-8")
+    eng = _engine(root, tmp_path / "index", hash_embedder)
+    try:
+        answer = eng.ask("By default, how long is the queue of pending connections the server asks for?")
+        assert answer.short_answer is not None and "511" in answer.short_answer
+        assert any(c.quote == "Default: | ListenBacklog 511" for c in answer.citations)
+        # the entry's table is read with the chunk of its description that matched, a few chunks on
+        from qa.answer import _with_rest_of_entries
+        from qa.retrieval import Hit
+
+        snap = eng.snapshot
+        text = snap.document(0).text
+        chunks = [snap.chunk(i) for i in range(len(snap.chunks_of(0, 100)))]
+        assert len(chunks) >= 3
+        table = next(c.id for c in chunks if c.start <= text.index("Default: |") < c.end)
+        widened = {h.chunk_id for h in _with_rest_of_entries(snap, [Hit(table + 1, 1.0, 1.0, 1.0)])}
+        assert widened == {table, table + 1, table + 2}
+    finally:
+        eng.close()
