@@ -70,10 +70,15 @@ _NUMBER = re.compile(
     rf"(?<![\w.])(?:{_QUALIFIER_WORDS})?(?:[$€£¥]\s?)?(?:\d{{1,3}}(?:[ \u00a0\u202f]\d{{3}})+(?![\d,.])"
     rf"|\d(?:[\d,]*\d)?(?:\.\d+)*)(?:\s?(?:{_UNITS})\b(?:\s(?:of\s)?(?:euros?|dollars?|pounds|yen|people))?)?"
     r"|\b(?:tens|hundreds|dozens) of (?:thousands|millions|billions)\b"
-    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"|\b(?:one(?!\s+(?:which|that|who|whom|of|another|or|and|by|at|in|is|was|can|may|must|should|will|would)\b)|"
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"thousands?|millions?|billions?|dozens?)\b(?:\s+(?:of\s+)?(?:thousand|million|billion)s?)?",
     re.I,
 )
+_REFERENCE_BEFORE = re.compile(r"(?:\bpages?|\bpp?\.|\bsections?|\bchapters?|\bfigures?|\bfig\.|\btables?|"
+                               r"\bexamples?|\bversions?|§)\s*$", re.I)
+"""Words before a number that make it a place in the document ("See also: [max recursion depth], page 159",
+"Section 2.8") or a version ("New in version 3.2."), not a quantity."""
 _NAME_WORD = (r"(?:[A-Z][a-zà-ÿ'’]+(?:-[A-Za-zà-ÿ'’]+)*|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z]{2,}"
               r"|(?:de|da|van|von|der|del|la|le|bin|al)(?=\s[A-Z]))")
 _TITLES = frozenset(
@@ -122,7 +127,9 @@ _NOTHING_GIVEN = re.compile(
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:which|what) (?:exception|error)s?\b|\bexception (?:is|gets?|will be) raised\b|"
                 r"^(?:which|what)\s+" + _QUALIFIER + r"{0,3}?(?:exception|error) (?:class|type)\b"), ERROR),
-    (re.compile(r"\b(?:which|what|in which|in what|since which|since what|from which)\s+(?:python |r |[\w.]+ )?"
+    (re.compile(r"\b(?:which|what|in which|in what|since which|since what|from which)\s+"
+                r"(?:(?:minimum|maximum|oldest|earliest|latest|lowest|highest|required|first|last) )?"
+                r"(?:python |r |[\w.]+ )?"
                 r"(?:version|release)s?\b|\bsince when\b|\bwhen was .* (?:added|introduced|deprecated|removed)\b"),
      VERSION),
     (re.compile(r"^why\b|^(?:what is|what's) the reason\b|^how come\b|"
@@ -341,7 +348,9 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
         matches = sorted([*_DATE_PATTERNS.finditer(sentence), *_RELATIVE_DATE.finditer(sentence)],
                          key=lambda m: m.start())
     elif kind == NUMBER:
-        matches = [m for m in _NUMBER.finditer(sentence) if m.group().strip()]
+        matches = [m for m in _NUMBER.finditer(sentence) if m.group().strip()
+                   and not _REFERENCE_BEFORE.search(sentence, 0, m.start())
+                   and not (m.start() and sentence[m.start() - 1] in "+*/^")]
     else:
         matches = list(_NAME.finditer(sentence))
     for m in matches:

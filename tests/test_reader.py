@@ -309,3 +309,23 @@ def test_a_word_the_document_defines_as_a_name_answers_which_name() -> None:
     assert _defined_elsewhere(doc, at, at + 22, "Is mapfile a synonym for readarray?") is None
     end = len(text)
     assert _defined_elsewhere(doc, text.index("The prefix"), end, "Which setting holds the prefix?") is None
+
+
+@pytest.mark.parametrize(("sentence", "numbers"), [
+    ("See also: [max recursion depth], page 159.", []),  # a place in the document, not a quantity
+    ("The stack holds 10,000 entries (see Section 2.8).", ["10,000 entries"]),
+    ("returns true iff the segment between node i and node i+1 is straight.", []),  # part of an expression
+    ("A recursive function is one which calls itself.", []),  # a pronoun
+    ("One thousand people came.", ["One thousand"]),
+])
+def test_numbers_that_are_no_quantities(sentence: str, numbers: list[str]) -> None:
+    assert [sentence[c.start : c.end] for c in candidates(NUMBER, sentence, "How many?")] == numbers
+
+
+def test_a_version_asked_with_a_qualifier() -> None:
+    assert expected_type("What minimum Python version do the coding standards require?") == "version"
+
+
+def test_a_value_after_an_equals_sign_is_a_number_and_a_version_is_not() -> None:
+    sentence = "New in version 3.2. ArgumentParser.exit(status=2, message=None)"
+    assert [sentence[c.start : c.end] for c in candidates(NUMBER, sentence, "What exit status?")] == ["2"]
