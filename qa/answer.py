@@ -258,7 +258,9 @@ def score_sentences(
     gathered = _gather(snapshot, hits)
     rows, named, by_id = gathered.rows, gathered.named, gathered.by_id
     subjects = _code_subjects(question)
-    named_in_code = frozenset(n for n in subjects if "_" in n.strip("_") or "." in n.strip("."))  # not "PostgreSQL"
+    named_in_code = frozenset(n for n in subjects if ("_" in n.strip("_") or "." in n.strip("."))  # not "PostgreSQL"
+                              and not re.fullmatch(r"(?:[a-z]\.)+[a-z]?|.+\.(?:com|org|net)", n))  # nor "e.g."
+    code_kinds = {None, DEFAULT, ERROR, HOWTO, IDENT}  # not "Who founded Amazon.com?"
     if kind == DEFAULT:  # the entry whose default is asked may be named by a plain word ("the installation prefix")
         subjects |= {w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", question)} - STOPWORDS
     contrasted = contrasted_terms(question) if tuning.contrast_penalty else frozenset()
@@ -305,6 +307,8 @@ def score_sentences(
             + tuning.passage_weight * gathered.passage[sid]
         if subjects and term is not None and _defines(doc.text[term[0] : term[1]], subjects):
             score += tuning.subject_bonus
+        elif named_in_code and kind in code_kinds and any(n in text.lower() for n in named_in_code):
+            score += tuning.subject_bonus  # "Com.combine c1 c2 returns a component..." for "What does Com.combine do?"
         if under_version:
             score += tuning.version_bonus
         if unit in ("term", "header") or (unit == "sentence" and (is_fragment(text) or _introduces_other(

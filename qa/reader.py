@@ -148,7 +148,7 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
                 rf"\b(?:which|what) (?:do|should|can|must) (?:i|you|we) (?:need to |have to )?"
                 rf"(?:call|use|pass|set|add|put|import|write|run)\b|"
                 rf"^(?:name|give) (?:the|a|an) (?:{_THINGS})\b"), IDENT),
-    (re.compile(r"\bdefaults?\b"), DEFAULT),
+    (re.compile(r"\bdefaults?\b|\bout[ -]of[ -]the[ -]box\b"), DEFAULT),
     (re.compile(r"^(?:when|what (?:year|date|month|day|century|decade)|which (?:year|century|decade)|"
                 r"in (?:what|which) (?:year|month|century|decade)|on what (?:date|day)|since when|how long ago)\b"),
      DATE),

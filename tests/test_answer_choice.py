@@ -178,3 +178,34 @@ def test_an_entrys_default_row_answers_for_the_description_that_matched(tmp_path
         assert widened == {table, table + 1, table + 2}
     finally:
         eng.close()
+
+
+
+def test_a_sentence_naming_the_asked_code_name_scores_as_about_it(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from qa.answer import score_sentences
+    from qa.retrieval import retrieve
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "com.txt").write_text(
+        "The COM library\n\nThe COM library provides basic support for COM interfaces and components, e.g. IUnknown. "
+        "Com.combine c1 c2 returns a component that supports the union of the interfaces of c1 and c2.\n",
+        encoding="utf-8")
+    eng = _engine(root, tmp_path / "index", hash_embedder)
+    try:
+        def scores(question: str, bonus: float) -> dict[str, float]:
+            tuning = dataclasses.replace(eng.tuning, subject_bonus=bonus)
+            qvec = eng.embedder.embed_query(question)
+            hits = retrieve(eng.snapshot, qvec, question, 5, tuning)
+            text = eng.snapshot.document(0).text
+            return {text[s.start : s.end]: s.score for s in score_sentences(eng.snapshot, hits, qvec, question,
+                                                                                    tuning)}
+        asked = "What does Com.combine do?"
+        gain = {k: v - scores(asked, 0.0)[k] for k, v in scores(asked, 0.5).items()}
+        assert [round(gain[k], 6) for k in sorted(gain)] == [0.5, 0.0, 0.0]  # Com.combine..., The COM library...
+        asked = "What do components implement, e.g. in the library?"  # an abbreviation is no code name
+        assert all(abs(v - scores(asked, 0.0)[k]) < 1e-9 for k, v in scores(asked, 0.5).items())
+    finally:
+        eng.close()
