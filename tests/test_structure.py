@@ -230,3 +230,31 @@ def test_a_section_headed_by_the_name_it_describes_is_that_names_definition() ->
     assert "Set it to 4" not in doc.text[definition.start : definition.end]
     row = next(u for u in doc.units if u.kind == "row")
     assert [doc.units[i].kind for i in doc.units_at(row.start)] == ["row", "definition"]
+
+
+def test_pdf_exponents_are_written_with_a_caret_and_footnote_numbers_go(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+
+    def write(text: str, sup: bool = False) -> None:
+        pdf.char_vpos = "SUP" if sup else "LINE"
+        pdf.write(6, text)
+
+    write("On IEEE systems the largest consecutive integer of a double is 2")
+    write("53", sup=True)
+    write(" and of a single 2")
+    write("24", sup=True)
+    write(". However, gcc 10")
+    write("7", sup=True)
+    write(" and clang 11 changed their default.")
+    pdf.set_y(260)
+    pdf.char_vpos = "LINE"
+    pdf.set_font("helvetica", size=8)
+    pdf.multi_cell(0, 4, "7 See the release notes of gcc.")
+    pdf.output(str(tmp_path / "numbers.pdf"))
+    doc = load_document(tmp_path, "numbers.pdf")
+    assert "largest consecutive integer of a double is 2^53 and of a single 2^24." in doc.text
+    assert "However, gcc 10 and clang 11 changed their default." in doc.text

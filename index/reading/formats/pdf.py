@@ -148,6 +148,37 @@ def _font_kind(font: bytes) -> tuple[bool, bool]:
     name = font.decode("latin-1", "replace")
     return bool(_MONO_FONT.search(name)), bool(_BOLD_FONT.search(name))
 _SUPERSCRIPT = re.compile(r"(?<=[A-Za-z)\].,;:’”'])\d{1,3}(?=[\s,.;:)]|$)")
+_NUMBER_TOKEN = re.compile(r"(?<![\w.])\d+(?:[-−]\d{1,3})?(?![\d,]|\.\d)")
+"""A number standing alone (not "m4", not a decimal's digits), whose last digits may be set small: an exponent
+("2" and "53" of 2^53) or a footnote's number ("gcc 10" and its footnote 107)."""
+
+
+def _small_tail(handle: Any, at: int, token: re.Match[str], size: float) -> tuple[int, int]:
+    """Where the small digits at the end of a number token start (line offsets), and its end; -1 if none."""
+    import pypdfium2.raw as pdfium_c
+
+    start, end = token.span()
+    if end - start < 2 or pdfium_c.FPDFText_GetFontSize(handle, at + end - 1) >= 0.8 * size:
+        return -1, end
+    for i in range(max(start + 1, end - 3), end):
+        if pdfium_c.FPDFText_GetFontSize(handle, at + i) < 0.8 * size:
+            return i, end
+    return -1, end
+
+
+def _raised(handle: Any, i: int, size: float) -> bool:
+    """Whether the character at `i` (set small) sits above the one before it, as an exponent does ("flintmax
+    is 2^53", printed with 53 raised, reads "253" otherwise)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    x, y, y0 = ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    pdfium_c.FPDFText_GetCharOrigin(handle, i, ctypes.byref(x), ctypes.byref(y))
+    pdfium_c.FPDFText_GetCharOrigin(handle, i - 1, ctypes.byref(x), ctypes.byref(y0))
+    return y.value > y0.value + 0.15 * size
+
+
 SAMPLES = 16
 """Characters sampled per line for its font: enough to tell code from prose, cheap on a 2,000-page PDF."""
 
@@ -167,6 +198,7 @@ def _page_lines(textpage, raw: str) -> list[Line]:
     flags = ctypes.c_int()
     x, y = ctypes.c_double(), ctypes.c_double()
     lines = []
+    notes = set(re.findall(r"(?m)^\s*(\d{1,3})\s+[A-Za-z(“\"]", raw))  # footnotes' numbers: "107 https://..."
     for m in re.finditer(r"([^\r\n]*)(?:\r\n|\r|\n|$)", raw):
         text, at = m.group(1), m.start(1)
         chars = [at + i for i, ch in enumerate(text) if not ch.isspace()]
@@ -195,9 +227,14 @@ def _page_lines(textpage, raw: str) -> list[Line]:
         size = sorted(sizes)[len(sizes) // 2]
         marks = [mk for mk in _SUPERSCRIPT.finditer(text)
                  if pdfium_c.FPDFText_GetFontSize(handle, at + mk.start()) < 0.8 * size]
-        for mk in reversed(marks):
-            text = text[: mk.start()] + text[mk.end() :]
-        columns, cells = _cells(handle, text, at, size) if not marks else ((), ())
+        small = [(i, end) for i, end in (_small_tail(handle, at, mk, size) for mk in _NUMBER_TOKEN.finditer(text))
+                 if i >= 0]
+        cuts = [(i, end, "") for i, end in small if text[i:end] in notes]  # "gcc 10" and its footnote 107
+        powers = [(i, i, "^") for i, end in small if text[i:end] not in notes and _raised(handle, at + i, size)]
+        edits = sorted([(mk.start(), mk.end(), "") for mk in marks] + cuts + powers, reverse=True)
+        for start, end, put in edits:
+            text = text[:start] + put + text[end:]
+        columns, cells = _cells(handle, text, at, size) if not edits else ((), ())
         lines.append(Line(text, round(left, 1), round(size, 1), mono / len(sampled), bold == len(sampled),
                           columns, cells, head_mono, rest_x))
     return lines
