@@ -341,3 +341,15 @@ def test_the_default_path_imports_no_http_client(args: list[str], corpus: Path, 
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "LOADED []" in out.stderr
+
+
+@pytest.mark.slow
+def test_an_int8_chunk_vector_is_the_texts_own_whatever_is_embedded_with_it(minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
+    """The int8 graph quantizes activations with one scale per forward pass: a text goes through a pass of its
+    own, so its vectors are the same alone, among other texts, or in another build (an incremental one)."""
+    texts = [p.read_text(encoding="utf-8")[:1200] for p in sorted(SEEDS.glob("*.txt"))] + PARITY_TEXTS
+    spans = [[(0, 20)] for _ in texts]
+    together, sentences = minilm.embed_chunks(texts, spans)
+    for i in (0, 3, len(texts) - 1):
+        alone, own = minilm.embed_chunks([texts[i]], [spans[i]])
+        assert np.array_equal(alone[0], together[i]) and np.array_equal(own[0], sentences[i])

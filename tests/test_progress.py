@@ -257,8 +257,8 @@ class PassSensitive(HashEmbedder):
 
 def test_the_vectors_do_not_depend_on_the_clock(varied_corpus: Path, tmp_path: Path) -> None:
     """Calls are sized by the clock, but each is made of the encoder's whole passes: two builds of the same
-    corpus, one on a machine ten times slower, give the same vectors (with int8, a text's vector moves with
-    its pass mates; before, a rebuild could change an answer)."""
+    corpus, one on a machine ten times slower, give the same vectors (an encoder whose vectors move with
+    their pass mates, as int8's did when texts shared passes, could change an answer between rebuilds)."""
     fast_clock, slow_clock = FakeClock(), FakeClock()
 
     class Timed(PassSensitive):

@@ -6,8 +6,9 @@ Indexing is the encoder's speed: the model is over 90% of a build. On this machi
 figures, run by hand). Only the six matrices of each layer that hold weights are quantized, per output
 channel: quantizing the attention products too (q.k and probs.v, both activations), or one scale per
 matrix, brought the mean cosine to the fp32 vectors down to 0.957; per channel it is 0.996 (min 0.991 on
-300 summaries). Activations are quantized with one scale per batch, so a text's vector moves a little with
-the texts it is batched with (cosine 0.990-0.995 between two batchings in tests/test_ray.py). Questions are
+300 summaries). Activations are quantized with one scale per forward pass, so each text goes through a pass
+of its own (index/embedding/minilm.py INT8_ROWS): its vector is its own, not moved by pass mates (it was,
+by cosine 0.990-0.995 between two batchings, when texts shared passes). Questions are
 still embedded in fp32 (onnx.py): the retrieval figures of int8 documents against fp32 questions are in
 docs/performance.md.
 

@@ -51,6 +51,11 @@ here: two lanes of 512-token passes, one core each, 5.80 s; one pass of 1,024 to
 cores, 6.85 s (bench/encoders.py lanes, one run). Fixed, not taken from the core count, so a build on one
 core gives the same vectors."""
 
+INT8_ROWS = 1
+"""Texts per forward pass of the int8 graph (see MiniLMEmbedder._rows). 128 bash manual paragraphs here, the
+int8 graph on two cores: one text per pass 0.79 s, passes of up to 16 texts of like length 0.86 s, unsorted
+1.9 s."""
+
 WIDTH_STEP = 16
 """Batches are padded to a multiple of this many tokens. torch/oneDNN keep buffers per input shape: with
 every width from 1 to 256, a build's memory grew to 410 MB over 1,000 batches; with widths in steps of 16,
@@ -312,6 +317,15 @@ class MiniLMEmbedder:
 
         return INT8_PASS_TOKENS if isinstance(self._index_net, OnnxNetwork) else TOKEN_BUDGET
 
+    def _rows(self, net: Any) -> int:
+        """Texts per forward pass: one for the int8 graph, whose activations are quantized with one scale per
+        pass, so that a text's vector is its own and not its pass mates' too (the same chunk got vectors 0.990-
+        0.995 apart in two builds, and docs-eval moved by three answers between two builds of one corpus);
+        passes of one text, as wide as it is, were no slower here (INT8_ROWS). Torch's: `batch_size`."""
+        from index.embedding.int8 import OnnxNetwork
+
+        return INT8_ROWS if isinstance(net, OnnxNetwork) else self.batch_size
+
     def _over_passes(self, net: Any, fn: Any, groups: list[list[int]]) -> list[Any]:
         """`fn` of each pass, in order: the int8 graph's passes a lane each (several at once), torch's in turn
         (it spreads one pass over the cores itself)."""
@@ -357,7 +371,7 @@ class MiniLMEmbedder:
 
         with self._lock:
             budget = self._pass_tokens() if net is self.__dict__.get("_index_net") else TOKEN_BUDGET
-            groups = batches([len(e.ids) for e in encodings], self.batch_size, budget)
+            groups = batches([len(e.ids) for e in encodings], self._rows(net), budget)
             for group, vectors in zip(groups, self._over_passes(net, pooled, groups), strict=True):
                 for i, vec in zip(group, vectors, strict=True):
                     out[i] = vec
@@ -388,9 +402,8 @@ class MiniLMEmbedder:
 
     def passes(self, texts: Sequence[str]) -> list[list[int]]:
         """How `embed_chunks` groups these texts into forward passes (indexes, longest first). A build calls it
-        a pass at a time, so each pass holds the same texts however the calls are sized by the clock: the
-        int8 graph quantizes activations with one scale per pass, so a text's vector depends on its pass
-        mates, and two builds of one corpus gave two indexes (docs-eval moved by an answer between them)."""
+        a pass at a time, so each pass holds the same texts however the calls are sized by the clock (the int8
+        graph's passes hold one text each, so there its vectors do not depend on the grouping at all)."""
         # In slices: an encoding holds ids, offsets, masks and token strings per token, and a window's 2,048
         # chunks encoded at once held about 40 MB (refman.pdf's peak rose from 363 to 392 MB).
         lengths: list[int] = []
@@ -398,7 +411,7 @@ class MiniLMEmbedder:
             lengths += [len(e.ids) for e in self._tokenizer_with_offsets.encode_batch(list(texts[start : start + 128]))]
         with self._lock:
             budget = self._pass_tokens()
-        return batches(lengths, self.batch_size, budget)
+        return batches(lengths, self._rows(self._index_net), budget)
 
     def embed_chunks(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
         """One forward pass per text: the text's vector (mean pooling, as sentence-transformers does)
@@ -420,13 +433,12 @@ class MiniLMEmbedder:
             return out
 
         with self._lock:
-            groups = batches([len(e.ids) for e in encodings], self.batch_size, self._pass_tokens())
+            groups = batches([len(e.ids) for e in encodings], self._rows(net), self._pass_tokens())
             for group, vectors in zip(groups, self._over_passes(net, pooled, groups), strict=True):
                 for i, (vec, sentences) in zip(group, vectors, strict=True):
                     chunk_vecs[i], sentence_vecs[i] = vec, sentences
         for group in groups:  # a pass's spans cut off by the token limit, embedded together (never with
-            # another pass's: a call holds as many passes as the clock allows, and int8 vectors move with
-            # their pass mates)
+            # another pass's: a call holds as many passes as the clock allows)
             missing = [(i, j) for i in group for j, v in enumerate(sentence_vecs[i]) if v is None]
             if missing:
                 extra = self._mean_pooled(net, [texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in missing])
