@@ -12,8 +12,10 @@ Thresholds were calibrated on the dev questions (see README, "How abstention is 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from index.errors import CitationError
@@ -608,17 +610,18 @@ def _with_rest_of_entries(snapshot: Snapshot, hits: Sequence[Hit]) -> list[Hit]:
 
     have = {h.chunk_id for h in hits}
     extra: list[Hit] = []
+    last = snapshot.manifest.chunks - 1
     for hit in hits[:ENTRY_HITS]:
         chunk = snapshot.chunk(hit.chunk_id)
         doc = snapshot.document(chunk.doc_id)
-        entries = [u for u in doc.units if u.kind == "definition" and u.start < chunk.end and u.end > chunk.start]
-        for cid in (hit.chunk_id - 1, hit.chunk_id + 1) if entries else ():
-            if cid < 0 or cid in have:
+        # the entry runs on before the chunk's start or past its end
+        for cid, at in ((hit.chunk_id - 1, chunk.start), (hit.chunk_id + 1, chunk.end - 1)):
+            if not 0 <= cid <= last or cid in have:
                 continue
-            try:
-                other = snapshot.chunk(cid)
-            except (TypeError, IndexError, KeyError, ValueError):  # past the last chunk
+            entries = [doc.units[i] for i in doc.units_at(at) if doc.units[i].kind == "definition"]
+            if not entries:
                 continue
+            other = snapshot.chunk(cid)
             if other.doc_id == chunk.doc_id and any(u.start < other.end and u.end > other.start for u in entries):
                 have.add(cid)
                 extra.append(replace(hit, chunk_id=cid, score=hit.score - 1e-3))
@@ -640,7 +643,9 @@ def _entry_defaults(scored: list[ScoredSentence]) -> list[ScoredSentence]:
             and best[(s.doc_id, s.term)] > s.score else s for s in scored]
 
 
-_DEFINED: dict[tuple[str, str], frozenset[str]] = {}
+_DEFINED: OrderedDict[tuple[str, str], frozenset[str]] = OrderedDict()
+DEFINED_DOCS = 256
+"""Documents whose defined names are remembered (the least recently asked go first)."""
 
 
 def _defined_elsewhere(doc: Document, start: int, end: int, question: str) -> tuple[int, int] | None:
@@ -648,29 +653,42 @@ def _defined_elsewhere(doc: Document, start: int, end: int, question: str) -> tu
     above its description), not an English word and not one the question writes: "A synonym for mapfile."
     answers "What other builtin is a synonym for readarray?" although `mapfile` looks like any word."""
     from qa.reader import defined_name
-    from qa.terms import english_words
 
     key = (doc.source, doc.sha256)
     names = _DEFINED.get(key)
     if names is None:
-        if len(_DEFINED) > 256:
-            _DEFINED.clear()
         found = set()
         for u in doc.units:
             if u.kind == "term":
                 line = doc.text[u.start : u.end]
                 span = defined_name(line)
                 name = line[span[0] : span[1]].strip() if span else ""
-                if re.fullmatch(r"[A-Za-z_][\w.-]{2,}", name) and name.lower() not in english_words():
+                if _ONE_NAME.fullmatch(name):
                     found.add(name)
         names = _DEFINED[key] = frozenset(found)
+        while len(_DEFINED) > DEFINED_DOCS:
+            _DEFINED.popitem(last=False)
+    else:
+        _DEFINED.move_to_end(key)
     if not names:
         return None
     asked = question.lower()
-    for m in re.finditer(r"[A-Za-z_][\w.-]*[\w]", doc.text[start:end]):
-        if m.group() in names and not re.search(rf"(?<![\w.]){re.escape(m.group().lower())}(?![\w])", asked):
-            return start + m.start(), start + m.end()
+    for m in _ONE_NAME.finditer(doc.text, start, end):
+        word = m.group()
+        if word in names and not _is_english(word.lower()) and \
+                not re.search(rf"(?<![\w.]){re.escape(word.lower())}(?![\w])", asked):
+            return m.span()
     return None
+
+
+_ONE_NAME = re.compile(r"[A-Za-z_][\w.-]*\w")
+
+
+@lru_cache(maxsize=4096)
+def _is_english(word: str) -> bool:
+    from qa.terms import english_words
+
+    return word in english_words()
 
 
 def typed_answer(kind: str, text: str, start: int, end: int, unit: str, term: tuple[int, int] | None,

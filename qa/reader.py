@@ -70,7 +70,7 @@ _NUMBER = re.compile(
     rf"(?<![\w.])(?:{_QUALIFIER_WORDS})?(?:[$€£¥]\s?)?(?:\d{{1,3}}(?:[ \u00a0\u202f]\d{{3}})+(?![\d,.])"
     rf"|\d(?:[\d,]*\d)?(?:\.\d+)*)(?:\s?(?:{_UNITS})\b(?:\s(?:of\s)?(?:euros?|dollars?|pounds|yen|people))?)?"
     r"|\b(?:tens|hundreds|dozens) of (?:thousands|millions|billions)\b"
-    r"|\b(?:one(?!\s+(?:which|that|who|whom|of|another|or|and|by|at|in|is|was|can|may|must|should|will|would)\b)|"
+    r"|\b(?:one(?!\s+(?:which|that|who|whom|of|another)\b)|"
     r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"thousands?|millions?|billions?|dozens?)\b(?:\s+(?:of\s+)?(?:thousand|million|billion)s?)?",
     re.I,
@@ -110,9 +110,10 @@ _QUALIFIER = r"(?:(?!(?:is|are|was|were|do|does|did|can|could|should|will|would|
 _UNSET = (r"\b(?:when|if)\s+(?:no\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:specified|given|set|provided|passed|"
           r"supplied)|(?:the\s+)?[\w$.-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:not\s+(?:set|specified|given|provided|"
           r"passed|supplied)|unset|omitted|left out))\b|\b(?:give|pass|specify|provide|supply|set)\s+no\s+[\w-]+|"
-          r"\bwithout\s+(?:(?:giving|passing|specifying|setting|providing|supplying|using)\s+)?(?:any|a|an|the)\s+"
+          r"\bwithout\s+(?:any|a|an)\s+(?:flags?|arguments?|options?|parameters?|values?)\b|"
+          r"\bwithout\s+(?:giving|passing|specifying|setting|providing|supplying|using)\s+(?:any|a|an|the)\s+"
           r"(?:[\w-]+\s+){0,2}?(?:flags?|arguments?|options?|parameters?|values?|switch(?:es)?)\b|"
-          r"\bleave\s+(?:the\s+|it\s+|them\s+)?(?:[\w-]+\s+){0,4}?(?:unset|unspecified|out)\b")
+          r"\bleave\s+(?:the\s+|it\s+|them\s+)?(?:[\w-]+\s+){0,4}?(?:unset|unspecified)\b")
 """A question about what happens when nothing is given ("...when no format is specified?", "...when PS3 is not
 set?", "...and give no version", "...without any flags"): it asks for a default, whether or not it says the
 word."""
@@ -349,8 +350,9 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                          key=lambda m: m.start())
     elif kind == NUMBER:
         matches = [m for m in _NUMBER.finditer(sentence) if m.group().strip()
-                   and not _REFERENCE_BEFORE.search(sentence, 0, m.start())
-                   and not (m.start() and sentence[m.start() - 1] in "+*/^")]
+                   and not _REFERENCE_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])
+                   and not (m.start() and sentence[m.start() - 1] in "+*^")  # "node i+1", "2^53"
+                   and sentence[m.end() : m.end() + 1] != "^"]
     else:
         matches = list(_NAME.finditer(sentence))
     for m in matches:

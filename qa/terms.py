@@ -60,9 +60,9 @@ def key_terms(question: str) -> list[KeyTerm]:
     a sentence, and stop words are left out."""
     text = _QUOTED.sub(" ", question)
     text = _CALL.sub(lambda m: m.group()[: m.start(1) - m.start()] + " " * len(m.group(1)) + ")", text)
-    # a number after a word of the trade is a code or a count, not a version: "HTTP 410", "UTF 8"
+    # a code of three digits after a word of the trade is no version: "HTTP 410" (but "HTTP 2", "Python 4")
     found: list[KeyTerm] = [KeyTerm(_as_written(text, k), NAME, k, ()) for k in sorted(named_numbers(text))
-                            if not (k.split()[0] in _GENERIC_NAMES and "." not in k.split()[-1])]
+                            if not (k.split()[0] in _GENERIC_NAMES and re.fullmatch(r"\d{3,}", k.split()[-1]))]
     first = True
     for m in _TOKEN.finditer(text):
         token = m.group()

@@ -154,6 +154,7 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
      DEFAULT),
     ("What font size do labels get if I never change the default pen?", DEFAULT),
     ("Out of the box, what timeout does the module apply to reading the request headers?", DEFAULT),
+    ("Which command removes rows without any null values?", IDENT),  # not "without any values given"
     ("What is the largest value CHILD_MAX can be set to?", NUMBER),  # a limit is a number
     ("What's the maximum number of arguments I can pass?", NUMBER),
     ("What exit code should the script return to skip a commit?", NUMBER),

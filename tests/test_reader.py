@@ -261,6 +261,7 @@ def test_names_written_as_code_or_after_a_trade_word_are_what_the_corpus_holds()
     # a status code after HTTP is no version to look up; a numbered standard still is
     assert never_mentioned("Which flag answers with HTTP 410?", lambda key: 0, everywhere) == []
     assert never_mentioned("What does PEP 701 change?", lambda key: 0, everywhere) == ["PEP 701"]
+    assert never_mentioned("What is new in Python 4?", lambda key: 0, everywhere) == ["Python 4"]
     # a word of the trade in the plural is still one
     assert never_mentioned("How many logical CPUs are there?", lambda key: 0, lambda word: 0) == []
 
@@ -317,6 +318,8 @@ def test_a_word_the_document_defines_as_a_name_answers_which_name() -> None:
     ("returns true iff the segment between node i and node i+1 is straight.", []),  # part of an expression
     ("A recursive function is one which calls itself.", []),  # a pronoun
     ("One thousand people came.", ["One thousand"]),
+    ("Only one can be active at a time.", ["one"]),
+    ("flintmax is 2^53 for doubles.", []),  # neither the base nor the exponent alone
 ])
 def test_numbers_that_are_no_quantities(sentence: str, numbers: list[str]) -> None:
     assert [sentence[c.start : c.end] for c in candidates(NUMBER, sentence, "How many?")] == numbers

@@ -221,9 +221,11 @@ def test_a_section_headed_by_the_name_it_describes_is_that_names_definition() ->
         "<html><body><h1>CMAKE_BUILD_PARALLEL_LEVEL</h1><p>Specifies the maximum number of concurrent processes to"
         " use when building.</p><h2>Examples</h2><p>Set it to 4 on a laptop.</p><h2>RemoteIPHeader Directive</h2>"
         "<table><tr><td>Description:</td><td>Declare the header field to parse.</td></tr></table>"
-        "<p>It names the header.</p><h2>Notes</h2><p>None.</p></body></html>")
+        "<p>It names the header.</p><h2>Notes</h2><p>None.</p><h2>Environment Variable</h2><p>Set it.</p>"
+        "</body></html>")
     doc = Document("p.html", page.text, "", "p", units=page.units, format="html")
-    assert units_of(doc, "term") == ["CMAKE_BUILD_PARALLEL_LEVEL", "RemoteIPHeader Directive"]  # not "Examples"
+    # not "Examples", nor plain words with a kind word ("Environment Variable")
+    assert units_of(doc, "term") == ["CMAKE_BUILD_PARALLEL_LEVEL", "RemoteIPHeader Directive"]
     assert parent_text(doc, "Specifies the maximum number of concurrent processes to use when building.") == \
         "CMAKE_BUILD_PARALLEL_LEVEL"  # its own text, up to its first subsection
     definition = next(u for u in doc.units if u.kind == "definition" and doc.units[u.parent].start == 0)
@@ -258,3 +260,19 @@ def test_pdf_exponents_are_written_with_a_caret_and_footnote_numbers_go(tmp_path
     doc = load_document(tmp_path, "numbers.pdf")
     assert "largest consecutive integer of a double is 2^53 and of a single 2^24." in doc.text
     assert "However, gcc 10 and clang 11 changed their default." in doc.text
+
+
+def test_hostile_manual_pages_are_read_without_failing() -> None:
+    """A <pre> never closed is left as it is; a thousand levels of tags nested by indentation are laid out
+    (the deepest as paragraphs) instead of exhausting the stack."""
+    from index.reading.formats.manpage import rewrite
+
+    page = "<html><body><pre>NAME\n       x\n<!--<pre/>-->" + "<pre>" * 50 + "</body></html>"
+    assert rewrite(page) == page
+    lines = ["<html><body><pre>", "NAME", "       deep - nesting", "", "DESCRIPTION"]
+    indent = 7
+    for i in range(1000):  # each option's description holds the next option, one level deeper
+        lines += [" " * indent + f"-o{i}   option {i}", ""]
+        indent += len(f"-o{i}   ")
+    extracted = html_to_extracted("\n".join([*lines, "</pre></body></html>"]))
+    assert "option 999" in extracted.text and "option 0" in extracted.text

@@ -414,32 +414,42 @@ def named_sections(text: str, sections: list[Section], units: list[Unit]) -> lis
     """`units` with a term and its definition added for each section headed by the one name it describes, as a
     reference page heads each entry (`CMAKE_BUILD_PARALLEL_LEVEL`, `RemoteIPHeader Directive`, `add_library`):
     the heading is the term, the section's own text up to its first subsection the definition, so that a
-    sentence of it is quoted with the name it is about, as a `<dt>`'s description is. A heading of one plain
-    word ("Examples") names nothing; a section that would cut across another unit is left as it is."""
+    sentence of it is quoted with the name it is about, as a `<dt>`'s description is. A heading of plain
+    words ("Examples", "Environment Variable") names nothing; a section that would cut across another unit
+    is left as it is. Linear in sections and units (a page may have thousands of each)."""
+    import bisect
+
     from index.text.keywords import is_compound
 
     starts = sorted(s.start for s in sections)
+    ordered = sorted(units, key=lambda u: u.start)
+    unit_starts = [u.start for u in ordered]
+    reach: list[int] = []  # reach[i]: the furthest end of ordered[:i + 1]
+    for u in ordered:
+        reach.append(max(u.end, reach[-1]) if reach else u.end)
     made = list(units)
     for section in sections:
         m = _NAMED.fullmatch(section.title)
-        if m is None or not (is_compound(m.group("name")) or m.group("kind")):
+        if m is None or not is_compound(m.group("name")):
             continue
         line_end = text.find("\n", section.start, section.end)
         head_end = section.end if line_end < 0 else line_end
-        later = [at for at in starts if at > section.start]
-        own_end = min(section.end, later[0] if later else section.end)
+        after = bisect.bisect_right(starts, section.start)
+        own_end = min(section.end, starts[after]) if after < len(starts) else section.end
         body = own_end
         while body > head_end and text[body - 1].isspace():
             body -= 1
         body_start = head_end
         while body_start < body and text[body_start].isspace():
             body_start += 1
-        if body_start >= body or any(u.start < body and u.end > section.start and
-                                     not (section.start <= u.start and u.end <= head_end) and
-                                     not (body_start <= u.start and u.end <= body) for u in made):
+        if body_start >= body:
             continue
-        if any(u.start < head_end and u.end > section.start for u in made):
-            continue  # the heading is already a unit
+        first = bisect.bisect_left(unit_starts, section.start)
+        if first and reach[first - 1] > section.start:
+            continue  # a unit that starts before the heading runs into it
+        inside = ordered[first : bisect.bisect_left(unit_starts, body)]
+        if any(u.start < head_end or not (body_start <= u.start and u.end <= body) for u in inside):
+            continue  # the heading is a unit already, or a unit crosses the section's end
         made.append(Unit("term", section.start, head_end))
         made.append(Unit("definition", body_start, body, len(made) - 1))
     if len(made) == len(units):

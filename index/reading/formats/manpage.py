@@ -17,7 +17,8 @@ import html
 import re
 from dataclasses import dataclass
 
-_PRE = re.compile(r"(<pre\b[^>]*>)(.*?)(</pre\s*>)", re.I | re.S)
+_PRE_OPEN = re.compile(r"<pre\b[^>]*>", re.I)
+_PRE_CLOSE = re.compile(r"</pre\s*>", re.I)
 _TAG = re.compile(r"<[^>]*>")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|\w+);", re.I)
 _HEADING = re.compile(r"[A-Z][A-Z0-9 /&()-]{1,40}")
@@ -27,6 +28,12 @@ _HYPHENATED = re.compile(r"([a-z])((?:</?[a-z][^>]*>)*)-((?:</?[a-z][^>]*>)*)$",
 
 _BULLETS = frozenset({"o", "*", "-", "+", "•", "·", "◦"})
 """Tags that mark a list's items (groff's ASCII bullet is "o"), not names with a description."""
+
+TAIL = 400
+"""Characters at a line's end looked at for a hyphen that splits a word (with the tags around it)."""
+
+MAX_DEPTH = 24
+"""Tags nested deeper than this (a hostile page's thousand levels of indentation) are laid out as paragraphs."""
 
 MAX_TAG = 80
 """A tag (an option with its argument, a parameter with its default) is at most this many characters."""
@@ -60,8 +67,12 @@ def _cut(markup: str, column: int) -> tuple[str, str]:
             i = len(markup) if end < 0 else end + 1
             continue
         entity = _ENTITY.match(markup, i)
-        i = entity.end() if entity else i + 1
-        seen += 1
+        if entity:  # as many characters as it shows ("&lt;" one, an unknown "&foo;" all five)
+            seen += len(html.unescape(entity.group()))
+            i = entity.end()
+        else:
+            seen += 1
+            i += 1
     while i < len(markup) and markup[i] == " ":
         i += 1
     return markup[:i], markup[i:]
@@ -82,16 +93,23 @@ def rewrite(page: str) -> str:
         return page
 
     whole = len(" ".join(_visible(page).split()))
-
-    def one(m: re.Match[str]) -> str:
-        lines = m.group(2).replace("\r\n", "\n").split("\n")
+    out: list[str] = []
+    at = 0
+    while (opening := _PRE_OPEN.search(page, at)) is not None:
+        closing = _PRE_CLOSE.search(page, opening.end())
+        if closing is None:
+            break  # a <pre> never closed: the rest is left as it is (one scan, not one per <pre>)
+        lines = page[opening.end() : closing.start()].replace("\r\n", "\n").split("\n")
         shown = [_visible(ln) for ln in lines]
+        out.append(page[at : opening.start()])
         # the page itself, not an example of one shown on a page about something else
-        if len(" ".join(" ".join(shown).split())) < 0.5 * whole or not looks_like_a_manual_page(shown):
-            return m.group()
-        return f"<div class=\"manual-page\">{_lay_out(lines)}</div>"
-
-    return _PRE.sub(one, page)
+        if len(" ".join(" ".join(shown).split())) >= 0.5 * whole and looks_like_a_manual_page(shown):
+            out.append(f"<div class=\"manual-page\">{_lay_out(lines)}</div>")
+        else:
+            out.append(page[opening.start() : closing.end()])
+        at = closing.end()
+    out.append(page[at:])
+    return "".join(out)
 
 
 def _paragraphs(lines: list[_Line | None]) -> list[list[_Line]]:
@@ -114,10 +132,10 @@ def _lay_out(raw_lines: list[str]) -> str:
         ln = lines[i]
         if ln is not None and _RUNNING.fullmatch(ln.visible) and ln.visible.endswith(")"):
             lines[i] = None
-    return _blocks(_paragraphs(lines))
+    return _blocks(_paragraphs(lines), 0)
 
 
-def _blocks(paragraphs: list[list[_Line]]) -> str:
+def _blocks(paragraphs: list[list[_Line]], depth: int) -> str:
     out: list[str] = []
     k = 0
     while k < len(paragraphs):
@@ -133,16 +151,16 @@ def _blocks(paragraphs: list[list[_Line]]) -> str:
             continue
         if first.indent == 0 and _HEADING.fullmatch(first.visible):
             out.append(f"<h2>{first.markup}</h2>")  # a heading with its first paragraph right under it
-            paragraphs = [*paragraphs[:k], para[1:], *paragraphs[k + 1 :]]
+            paragraphs[k] = para[1:]  # (the list is this call's own)
             continue
-        tag, desc, column = _tagged(para)
+        tag, desc, column = _tagged(para) if depth < MAX_DEPTH else (None, [], 0)
         if tag is not None:
             body = [desc]
             k += 1
             while k < len(paragraphs) and paragraphs[k][0].indent >= column:
                 body.append(paragraphs[k])  # the description's further paragraphs, examples and nested tags
                 k += 1
-            inner = _blocks([p for p in body if p])
+            inner = _blocks([p for p in body if p], depth + 1)
             if _visible(tag).strip() in _BULLETS:  # "o      The message will be returned...": a list item
                 out.append(f"<ul><li>{inner}</li></ul>")
             else:
@@ -177,11 +195,13 @@ def _paragraph(para: list[_Line]) -> str:
     if len({ln.indent for ln in para}) > 1:  # an example: its lines and their indentation are kept
         left = min(ln.indent for ln in para)
         return "<pre>" + "\n".join(" " * (ln.indent - left) + ln.markup for ln in para) + "</pre>"
-    text = para[0].markup
+    parts = [para[0].markup]
     for ln in para[1:]:
-        m = _HYPHENATED.search(text)
+        tail = len(parts[-1]) - min(len(parts[-1]), TAIL)
+        m = _HYPHENATED.search(parts[-1], tail)  # the end of the line before only: linear in the paragraph
         if m is not None and ln.visible[:1].islower():
-            text = text[: m.start()] + m.group(1) + m.group(2) + m.group(3) + ln.markup  # "mes-" / "sage"
+            last = parts[-1]
+            parts[-1] = last[: m.start()] + m.group(1) + m.group(2) + m.group(3) + ln.markup  # "mes-" / "sage"
         else:
-            text += "\n" + ln.markup
-    return f"<p>{text}</p>"
+            parts.append(ln.markup)
+    return "<p>" + "\n".join(parts) + "</p>"

@@ -153,6 +153,20 @@ _NUMBER_TOKEN = re.compile(r"(?<![\w.])\d+(?:[-−]\d{1,3})?(?![\d,]|\.\d)")
 ("2" and "53" of 2^53) or a footnote's number ("gcc 10" and its footnote 107)."""
 
 
+def _footnote_numbers(handle: Any, raw: str) -> set[str]:
+    """The numbers that start a page's footnotes: lines opening on a number ("107 https://...") set smaller
+    than most lines of the page (a line of the body that opens on a number, "64 bits are...", is not one)."""
+    import pypdfium2.raw as pdfium_c
+
+    starts = [(m.group(1), m.start(1)) for m in re.finditer(r"(?m)^[ \t]*(\d{1,3})[ \t]+[A-Za-z(“\"]", raw)]
+    if not starts:
+        return set()
+    firsts = [m.end() - 1 for m in re.finditer(r"(?m)^[ \t]*\S", raw)]
+    sizes = sorted(pdfium_c.FPDFText_GetFontSize(handle, i) for i in firsts[:: max(1, len(firsts) // 40)])
+    body = sizes[len(sizes) // 2]
+    return {number for number, at in starts if pdfium_c.FPDFText_GetFontSize(handle, at) < 0.9 * body}
+
+
 def _small_tail(handle: Any, at: int, token: re.Match[str], size: float) -> tuple[int, int]:
     """Where the small digits at the end of a number token start (line offsets), and its end; -1 if none."""
     import pypdfium2.raw as pdfium_c
@@ -198,7 +212,7 @@ def _page_lines(textpage, raw: str) -> list[Line]:
     flags = ctypes.c_int()
     x, y = ctypes.c_double(), ctypes.c_double()
     lines = []
-    notes = set(re.findall(r"(?m)^\s*(\d{1,3})\s+[A-Za-z(“\"]", raw))  # footnotes' numbers: "107 https://..."
+    notes = _footnote_numbers(handle, raw)
     for m in re.finditer(r"([^\r\n]*)(?:\r\n|\r|\n|$)", raw):
         text, at = m.group(1), m.start(1)
         chars = [at + i for i, ch in enumerate(text) if not ch.isspace()]
@@ -227,8 +241,9 @@ def _page_lines(textpage, raw: str) -> list[Line]:
         size = sorted(sizes)[len(sizes) // 2]
         marks = [mk for mk in _SUPERSCRIPT.finditer(text)
                  if pdfium_c.FPDFText_GetFontSize(handle, at + mk.start()) < 0.8 * size]
+        taken = [mk.span() for mk in marks]
         small = [(i, end) for i, end in (_small_tail(handle, at, mk, size) for mk in _NUMBER_TOKEN.finditer(text))
-                 if i >= 0]
+                 if i >= 0 and not any(a < end and i < b for a, b in taken)]
         cuts = [(i, end, "") for i, end in small if text[i:end] in notes]  # "gcc 10" and its footnote 107
         powers = [(i, i, "^") for i, end in small if text[i:end] not in notes and _raised(handle, at + i, size)]
         edits = sorted([(mk.start(), mk.end(), "") for mk in marks] + cuts + powers, reverse=True)
