@@ -606,8 +606,6 @@ are read with that chunk too."""
 def _with_rest_of_entries(snapshot: Snapshot, hits: Sequence[Hit]) -> list[Hit]:
     """`hits` with the chunks next to the best ones that hold more of the same entry: an Apache directive's
     "Default: | 200" row sits in its table, a chunk away from the description that matched the question."""
-    from dataclasses import replace
-
     have = {h.chunk_id for h in hits}
     extra: list[Hit] = []
     last = snapshot.manifest.chunks - 1
@@ -632,8 +630,6 @@ def _entry_defaults(scored: list[ScoredSentence]) -> list[ScoredSentence]:
     """A default stated inside an entry (its "Default: | ListenBackLog 511" row, "The default is one minute.")
     ranks as high as the entry's best-matching sentence: the question describes the entry ("the queue of
     pending connections") in the words of its description, not of the line that gives its default."""
-    from dataclasses import replace
-
     best: dict[tuple[int, tuple[int, int]], float] = {}
     for s in scored:
         if s.term is not None:
@@ -669,7 +665,10 @@ def _defined_elsewhere(doc: Document, start: int, end: int, question: str) -> tu
         while len(_DEFINED) > DEFINED_DOCS:
             _DEFINED.popitem(last=False)
     else:
-        _DEFINED.move_to_end(key)
+        try:
+            _DEFINED.move_to_end(key)
+        except KeyError:  # another thread's question let it go just now
+            pass
     if not names:
         return None
     asked = question.lower()
