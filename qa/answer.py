@@ -261,7 +261,7 @@ def score_sentences(
     rows, named, by_id = gathered.rows, gathered.named, gathered.by_id
     subjects = _code_subjects(question)
     named_in_code = frozenset(n for n in subjects if ("_" in n.strip("_") or "." in n.strip("."))  # not "PostgreSQL"
-                              and not re.fullmatch(r"(?:[a-z]\.)+[a-z]?|.+\.(?:com|org|net)", n))  # nor "e.g."
+                              and not re.fullmatch(r".+\.(?:com|org|net)", n))  # nor a web address
     code_kinds = {None, DEFAULT, ERROR, HOWTO, IDENT}  # not "Who founded Amazon.com?"
     if kind == DEFAULT:  # the entry whose default is asked may be named by a plain word ("the installation prefix")
         subjects |= {w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", question)} - STOPWORDS
@@ -559,9 +559,9 @@ def _code_subjects(question: str) -> set[str]:
     found = set()
     for m in NAME_TOKEN.finditer(question):
         token = m.group()
-        if token.endswith("()") or "." in token.strip(".") or "_" in token.strip("_") or \
-                re.search(r"[a-z][A-Z]", token):
-            key = compound_key(token)
+        if (token.endswith("()") or "." in token.strip(".") or "_" in token.strip("_") or
+                re.search(r"[a-z][A-Z]", token)) and not re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]?\.?", token):
+            key = compound_key(token)  # (an abbreviation, "e.g.", names no API)
             found.add(key)
             found.add(key.rsplit(".", 1)[-1])
     return found

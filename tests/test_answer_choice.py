@@ -24,6 +24,14 @@ def _engine(root: Path, index: Path, embedder):  # type: ignore[no-untyped-def]
     return eng
 
 
+def _docs(tmp_path: Path, name: str, text: str) -> Path:
+    """A corpus folder holding one document."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
 def _ask(root: Path, index: Path, embedder, question: str):  # type: ignore[no-untyped-def]
     """The answer to one question over `root`, the engine closed after."""
     eng = _engine(root, index, embedder)
@@ -87,25 +95,18 @@ def test_asks_under_condition(question: str, conditional: bool) -> None:
 
 
 def test_what_happens_under_a_condition_is_answered_by_a_sentence_stating_it(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "stats.txt").write_text(
-        "Averages\n\n"
-        "The mode returns the most common value. If two values are tied for most common, the first is given.\n",
-        encoding="utf-8")
+    root = _docs(tmp_path, "stats.txt", "Averages\n\nThe mode returns the most common value. "
+                 "If two values are tied for most common, the first is given.\n")
     answer = _ask(root, tmp_path / "index", hash_embedder,
                   "What does the mode return when two values are tied for most common?")
     assert answer.citations[0].quote.startswith("If two values are tied")
 
 
 def test_what_command_is_answered_by_the_code_that_runs_it(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "memory.html").write_text(
-        "<html><body><h1>Checking memory</h1>"
-        "<p>The examples of a package are checked under valgrind with the option --use-valgrind.</p>"
-        "<p>To run the examples of your package under valgrind use something like</p>"
-        "<pre>R -d valgrind --vanilla &lt; mypkg-Ex.R</pre></body></html>", encoding="utf-8")
+    root = _docs(tmp_path, "memory.html", "<html><body><h1>Checking memory</h1>"
+                 "<p>The examples of a package are checked under valgrind with the option --use-valgrind.</p>"
+                 "<p>To run the examples of your package under valgrind use something like</p>"
+                 "<pre>R -d valgrind --vanilla &lt; mypkg-Ex.R</pre></body></html>")
     answer = _ask(root, tmp_path / "index", hash_embedder,
                   "What command runs the examples of my package under valgrind?")
     assert answer.citations[0].quote.startswith("To run the examples")
@@ -115,15 +116,13 @@ def test_what_command_is_answered_by_the_code_that_runs_it(tmp_path: Path, hash_
 def test_a_table_row_is_quoted_with_the_sentence_introducing_its_table(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
     """A row alone does not say what its table is about: "Which function..." answered by a row of the values
     some function returns needs the sentence before the table that names it."""
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "types.html").write_text(
+    root = _docs(tmp_path, "types.html",
         "<html><body><h1>Objects</h1>"
         "<p>Every object has a type. The following table describes the possible values returned by typeof.</p>"
         "<table><tr><td>\"closure\"</td><td>a function written in the language</td></tr>"
         "<tr><td>\"builtin\"</td><td>an internal function that evaluates its arguments</td></tr>"
         "<tr><td>\"special\"</td><td>an internal function that does not evaluate its arguments</td></tr></table>"
-        "<p>Lists are generic vectors.</p></body></html>", encoding="utf-8")
+        "<p>Lists are generic vectors.</p></body></html>")
     answer = _ask(root, tmp_path / "index", hash_embedder,
                   "Which function gives an internal function that evaluates its arguments as \"builtin\"?")
     kinds = [c.kind for c in answer.citations]
@@ -133,13 +132,11 @@ def test_a_table_row_is_quoted_with_the_sentence_introducing_its_table(tmp_path:
 
 
 def test_the_default_of_another_entry_is_not_the_default_asked(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "tls.html").write_text(
+    root = _docs(tmp_path, "tls.html",
         "<html><body><h1>TLS settings</h1><dl>"
         "<dt>server_tls_level</dt><dd>The TLS security level of the server. Set it to encrypt to require TLS.</dd>"
         "<dt>proxy_tls_level</dt><dd>The TLS security level of the proxy. The default is may.</dd>"
-        "</dl></body></html>", encoding="utf-8")
+        "</dl></body></html>")
     answer = _ask(root, tmp_path / "index", hash_embedder, "What is the default value of server_tls_level?")
     assert answer.short_answer != "may"  # proxy_tls_level's default, not the one asked
     answer = _ask(root, tmp_path / "index", hash_embedder, "What is the default value of proxy_tls_level?")
@@ -147,19 +144,16 @@ def test_the_default_of_another_entry_is_not_the_default_asked(tmp_path: Path, h
 
 
 def test_an_entrys_default_row_answers_for_the_description_that_matched(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
-    root = tmp_path / "docs"
-    root.mkdir()
     rows = "".join(f"<tr><td>{k}:</td><td>{v}</td></tr>" for k, v in [
         ("Description", "Backlog size"), ("Syntax", "ListenBacklog backlog"),
         ("Default", "ListenBacklog 511"), ("Context", "server config")])
     other = "".join(f"<tr><td>{k}:</td><td>{v}</td></tr>" for k, v in [
         ("Description", "Size of the send buffer"), ("Default", "SendBufferSize 0")])
-    (root / "mpm.html").write_text(
+    root = _docs(tmp_path, "mpm.html",
         f"<html><body><h1>Common directives</h1><h2>ListenBacklog Directive</h2><table>{rows}</table>"
         + "<p>Some operating systems set their own limit for it, whatever the value set here.</p>" * 60 +
         "<p>The maximum length of the queue of pending connections. Generally no tuning is needed.</p>"
-        f"<h2>SendBufferSize Directive</h2><table>{other}</table><p>Sets the send buffer size.</p></body></html>",
-        encoding="utf-8")
+        f"<h2>SendBufferSize Directive</h2><table>{other}</table><p>Sets the send buffer size.</p></body></html>")
     eng = _engine(root, tmp_path / "index", hash_embedder)
     try:
         answer = eng.ask("By default, how long is the queue of pending connections the server asks for?")
@@ -180,19 +174,15 @@ def test_an_entrys_default_row_answers_for_the_description_that_matched(tmp_path
         eng.close()
 
 
-
 def test_a_sentence_naming_the_asked_code_name_scores_as_about_it(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
     import dataclasses
 
     from qa.answer import score_sentences
     from qa.retrieval import retrieve
 
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "com.txt").write_text(
+    root = _docs(tmp_path, "com.txt",
         "The COM library\n\nThe COM library provides basic support for COM interfaces and components, e.g. IUnknown. "
-        "Com.combine c1 c2 returns a component that supports the union of the interfaces of c1 and c2.\n",
-        encoding="utf-8")
+        "Com.combine c1 c2 returns a component that supports the union of the interfaces of c1 and c2.\n")
     eng = _engine(root, tmp_path / "index", hash_embedder)
     try:
         def scores(question: str, bonus: float) -> dict[str, float]:
