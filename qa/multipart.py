@@ -14,12 +14,14 @@ the corpus.
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from qa.parts import MAX_PARTS, SET, Part, Plan, missing_line, singular_key
-from qa.ranking import Ranking, asked_ranking, stated_rank, stated_value
+from qa.ranking import Ranking, asked_ranking, may_rank, place_forms, stated_rank, stated_value
 from qa.types import Answer, Citation, PartAnswer, Passage
 
 if TYPE_CHECKING:
@@ -198,6 +200,7 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
     people = key in _PERSON_KEYS
     phrase_words = set(re.findall(r"\w+", plan.members.text.lower()))
     names, superlatives = _narrowing(plan.members.text, plan.members.head)
+    forms = [place_forms(n) for n in names]  # "Asian countries": those that say "Asia"
     called = kind_words(key)
     ranking = asked_ranking(plan.members.text, names, called)
     hits = sorted(found, key=lambda h: -h.score)
@@ -216,21 +219,97 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
         opening = _opening(doc.text, title)
         if _a_kind_of(title, key, opening):
             continue
-        if kind.search(opening) or _titled_as_kind(title, key) or (people and _is_person(opening)):
+        if _is_kind_head(kind, opening) or _titled_as_kind(title, key) or (people and _is_person(opening)):
             lead = doc.text[:LEAD_CHARS]
-            named = sum(n in lead for n in names)
+            named = sum(any(f in lead for f in fs) for fs in forms)
             order: tuple[float, ...] = (-named, -any(w in lead.lower() for w in superlatives))
             if ranking is not None:
                 order = _ranked(ranking, lead, called, wanted, named) or (2, *order)
             candidates.append((order, plan.for_subject(title, doc_id)))
             if len(candidates) >= (RANKED_POOL if ranking else 3) * wanted:
                 break  # enough to choose from; the rest were found later, and each costs a document read
+    if names or ranking is not None:  # members no search found, by what their openings say
+        for doc_id, title, lead in _kind_members(snapshot, key, people, seen):
+            if set(re.findall(r"\w+", title.lower())) <= phrase_words:
+                continue
+            named = sum(any(f in lead for f in fs) for fs in forms)
+            if names and not named:
+                continue  # not in the set's place ("in Asia") or group ("G7")
+            ranked = _ranked(ranking, lead, called, wanted, named) \
+                if ranking is not None and may_rank(lead, ranking.measure) else None
+            if ranked is not None and ranked[:2] != (0, 1):  # a rank where it holds unsaid is not enough here
+                candidates.append((ranked, plan.for_subject(title, doc_id)))
+            elif named:
+                superlative = -any(w in lead.lower() for w in superlatives)
+                candidates.append(((2, -named, superlative) if ranking is not None else (-named, superlative),
+                                   plan.for_subject(title, doc_id)))
     # the names first: they say which set ("of Jupiter"); a superlative only says which end of it; a stated
     # rank or measure in the ranking asked says where in it ("the world's second-most populous country")
     candidates.sort(key=lambda c: c[0])  # stable: in the order found within each
     return [part for _, part in candidates[:wanted]]
 
 
+SCAN_LIMIT = 50_000
+"""In an index of at most this many documents, a set's members are also looked for among every document's
+opening, not only among those a search finds: "the five most populous countries" are the countries whose
+openings say so, wherever a search ranks them. Beyond it, only the documents found are read."""
+
+
+@dataclass
+class _Catalogue:
+    """Every document's opening sentence, read once per index generation, and the members of each kind found
+    in them."""
+
+    openings: list[tuple[int, str, str]]
+    """(document id, title, opening sentence)."""
+    kinds: dict[tuple[str, bool], list[tuple[int, str]]] = field(default_factory=dict)
+    """(kind key, of people) -> (document id, title) of each document that opens as one of the kind."""
+
+
+_CATALOGUES: weakref.WeakKeyDictionary[Snapshot, _Catalogue] = weakref.WeakKeyDictionary()
+_CATALOGUE_LOCK = threading.Lock()
+
+
+def _kind_members(snapshot: Snapshot, key: str, people: bool, seen: set[int]) -> list[tuple[int, str, str]]:
+    """(document id, title, opening paragraphs) of every document of the index whose opening says it is one of
+    the kind or whose title names it by it, apart from those `seen`; nothing for an index of more than
+    SCAN_LIMIT documents. The kind is said by its own words and synonyms that are no kind of their own: "a
+    city-state" is a country, "a country" is not one of India's states."""
+    with _CATALOGUE_LOCK:
+        catalogue = _CATALOGUES.get(snapshot)
+        if catalogue is None:
+            if snapshot.manifest.documents > SCAN_LIMIT:
+                return []
+            rows = snapshot.openings(OPENING_CHARS)
+            catalogue = _Catalogue([(i, t.strip(), _opening(x, t.strip())) for i, t, x in rows if t.strip()])
+            _CATALOGUES[snapshot] = catalogue
+        found = catalogue.kinds.get((key, people))
+        if found is None:
+            found = catalogue.kinds[(key, people)] = _of_kind(catalogue.openings, key, people)
+    ids = [i for i, _ in found if i not in seen]
+    leads = {i: lead for i, _t, lead in snapshot.openings(LEAD_CHARS, ids)} if ids else {}
+    return [(i, t, leads.get(i, "")) for i, t in found if i not in seen]
+
+
+def _of_kind(openings: list[tuple[int, str, str]], key: str, people: bool) -> list[tuple[int, str]]:
+    """The documents among `openings` that open as one of the kind, or are titled by it."""
+    own = tuple(sorted(w for w in kind_words(key) if w in (key, _plural(key)) or w not in _SYNONYMS))
+    kind = _kind_pattern(key, own)
+    out = []
+    for doc_id, title, opening in openings:
+        titled = _titled_as_kind(title, key)
+        lower = opening.lower()
+        if not titled and not people and not any(w in lower for w in own):
+            continue  # the cheap test first: 10,000 openings take a few milliseconds
+        if _a_kind_of(title, key, opening):
+            continue
+        if titled or _is_kind_head(kind, opening) or (people and _is_person(opening)):
+            out.append((doc_id, title))
+    return out
+
+
+OPENING_CHARS = 800
+"""How much of each document is read for its opening sentence when every document's is."""
 RANKED_POOL = 4
 """For a set the question ranks ("the five most populous countries"), this many times the members wanted are
 read for what they state of their rank, from the documents found (three times for one it does not rank)."""
@@ -242,7 +321,7 @@ def _ranked(ranking: Ranking, lead: str, kind_words: frozenset[str], wanted: int
     (one naming the world or the asked place before one that leaves it unsaid, then by rank), then by the
     amount of the measure it gives, the names of the set's phrase it mentions first; None when it states
     neither (or a rank beyond those wanted)."""
-    rank = stated_rank(lead, ranking, kind_words)
+    rank = stated_rank(lead, ranking, kind_words, within=named > 0)
     if rank is not None and rank[1] <= wanted:
         return (0, 0 if rank[0] else 1, rank[1])
     value = stated_value(lead, ranking.measure)
@@ -307,16 +386,28 @@ def kind_words(key: str) -> frozenset[str]:
     return frozenset({key, _plural(key), *_SYNONYMS.get(key, ())})
 
 
-def _kind_pattern(key: str) -> re.Pattern[str]:
+def _kind_pattern(key: str, words: Sequence[str] | None = None) -> re.Pattern[str]:
     """How a member's opening says what it is: "is a / was the ... {kind}" with a few words between ("is the
     capital and most populous city", "is a country", "is the smallest and least massive of Jupiter's four
     Galilean moons"), the kind word the head of the phrase, not the kind word anywhere ("... plays as a
     forward for the club", "a sport in which players use clubs", "a team sport played between two teams").
     The kind word (`key`, singular) or its plural, or a word an encyclopedia says such a thing is by
     (KIND_SYNONYMS: a brand's opening says "company", a moon's may say "natural satellite")."""
-    kinds = "|".join(re.escape(w) for w in sorted(kind_words(key), key=len, reverse=True))
+    kinds = "|".join(re.escape(w) for w in sorted(words or kind_words(key), key=len, reverse=True))
     return re.compile(rf"\b(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?"
                       rf"(?:(?!{_CLAUSE})[\w'’.,-]+\s+){{0,8}}?(?:{kinds})(?=\s*(?:[,.;:(]|$)|\s+{_AFTER_HEAD})", re.I)
+
+
+def _is_kind_head(kind: re.Pattern[str], opening: str) -> bool:
+    """Whether an opening calls its thing one of the kind (`kind`, from _kind_pattern): the kind word the head of
+    what it "is", not a word in an "of" phrase after the head ("the capital and largest city of the Central
+    African Republic" is no republic, "a form of monarchy" no monarchy); "of" only after "one" or a superlative
+    ("the smallest and least massive of Jupiter's four Galilean moons")."""
+    for m in kind.finditer(opening):
+        if all(re.search(r"(?:\bone|est|most|\b(?:most|least)\s+[a-z]+)$", m.group(0)[: o.start()].rstrip())
+               for o in re.finditer(r"\bof\b", m.group(0))):
+            return True
+    return False
 
 
 _CLAUSE = (r"(?:(?:which|that|who|whom|whose|where|when|while|whereas)\b|"

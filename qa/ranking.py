@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
              "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
@@ -109,13 +110,32 @@ def _largest_first(m: re.Match[str], adjective: str) -> bool:
 
 
 def _scope(names: list[str]) -> tuple[str, ...]:
-    return tuple(n.lower().removeprefix("the ") for n in names if n.lower() not in _WORLD)
+    return tuple(f.lower().removeprefix("the ") for n in names if n.lower() not in _WORLD for f in place_forms(n))
 
 
-def stated_rank(text: str, ranking: Ranking, kind_words: frozenset[str]) -> tuple[bool, int] | None:
+def place_forms(name: str) -> tuple[str, ...]:
+    """A name as a text may write it: itself, and the place an adjective of place names ("Asian" -> "Asia",
+    "East Asian" -> "East Asia", "European" -> "Europe", "Brazilian" -> "Brazil", "African" -> "Africa");
+    a form of fewer than four letters is none."""
+    head, _, last = name.rpartition(" ")
+    if last.endswith("ean"):
+        stems = [last[:-2]]
+    elif last.endswith("ian"):
+        stems = [last[:-1], last[:-3]]
+    elif last.endswith("an"):
+        stems = [last[:-1]]
+    else:
+        return (name,)
+    return (name, *(f"{head} {s}".strip() for s in stems if len(s) >= 4))
+
+
+def stated_rank(text: str, ranking: Ranking, kind_words: frozenset[str], within: bool = False,
+                ) -> tuple[bool, int] | None:
     """The best rank a text states in the ranking asked for, as (whether it names the world or the asked
     scope, rather than leaving it unsaid, rank): "the world's second-most populous country" is (True, 2) for
-    the most populous countries, "the fifth-most populous country" (False, 5); None when it states none."""
+    the most populous countries, "the fifth-most populous country" (False, 5); None when it states none.
+    `within`: the text is about something in the asked scope, so a rank in the world holds there at least as
+    high ("the largest country in the world", of a country in Asia, is the largest in Asia)."""
     best: tuple[bool, int] | None = None
     scope_before: str | None = None  # the scope of the statement just before ("... by area and the largest by
     previous_end = -1  # population" ranks both in the same place)
@@ -140,8 +160,9 @@ def stated_rank(text: str, ranking: Ranking, kind_words: frozenset[str]) -> tupl
         scope_before, previous_end = scope, m.end()
         if most != ranking.most or measure != ranking.measure:
             continue
-        if ranking.scope:  # within a place: the text must name it
-            if scope is None or scope.lower().removeprefix("the ") not in ranking.scope:
+        if ranking.scope:  # within a place: the text must name it, or rank it in the world and be in it
+            if not (scope is not None and scope.lower().removeprefix("the ") in ranking.scope
+                    or within and scope == "world"):
                 continue
             said = True
         elif scope in (None, "world"):
@@ -186,6 +207,25 @@ _VALUES = {
     "height": re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(thousand)?\s*(?:m|metres|meters)\b(?!\s*2|²)", re.I),
 }
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
+_UNIT_WORDS = {"population": ("people", "inhabitants", "residents", "citizens", "population"),
+               "area": ("km", "square", "sq"), "length": ("km", "kilomet"), "height": ("m",)}
+
+
+@lru_cache(maxsize=256)
+def _clues(measure: str) -> tuple[str, ...]:
+    """Words a text that states a rank or an amount of the measure holds, at least one of them: the words that
+    measure it (their stems: "larg" of "large" is in "largest"), the measure itself, its units."""
+    words = {w[:-1] if w.endswith("e") else w for w, m in _MEASURES.items() if m == measure}
+    return tuple(sorted(words | {measure} | set(_UNIT_WORDS.get(measure, ()))))
+
+
+def may_rank(text: str, measure: str) -> bool:
+    """Whether a text can state a rank or an amount of the measure (the cheap test before stated_rank and
+    stated_value: a few hundred openings are tested per set question)."""
+    lower = text.lower()
+    return any(w in lower for w in _clues(measure))
 
 
 def stated_value(text: str, measure: str) -> float | None:

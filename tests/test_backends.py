@@ -137,11 +137,16 @@ def test_a_sets_members_are_answered_alike_from_milvus(backend: str, tmp_path: P
         eng = engine(countries, spec)
         try:
             a = eng.ask("What are the capitals of the three largest countries?")
+            with eng._reading() as snapshot:  # how every document opens: what a set's members are found by
+                openings = (snapshot.openings(30), snapshot.openings(12, [3, 0, 3]))
             results.append((a.text, [(p.label, p.abstained, p.citations) for p in a.parts],
-                            [(c.source, c.start, c.end) for c in a.citations]))
+                            [(c.source, c.start, c.end) for c in a.citations], openings))
         finally:
             eng.close()
     assert len(results[0][1]) >= 3 and any(not abstained for _, abstained, _ in results[0][1])
+    every, some = results[0][3]
+    assert len(every) == 5 and [i for i, _, _ in some] == [0, 3] and all(len(text) == 12 for _, _, text in some)
+    assert all(text.startswith(title) for _, title, text in every)
     assert results[1] == results[0]
 
 

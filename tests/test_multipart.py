@@ -426,3 +426,57 @@ def test_a_ranking_within_a_place_and_by_an_amount() -> None:
     assert smallest is not None and not smallest.most and smallest.measure == "area"
     assert stated_value("It covers 9,596,961 km2 and has a population of over 1.4 billion.", "area") == 9596961
     assert stated_value("It covers 9,596,961 km2 and has a population of over 1.4 billion.", "population") == 1.4e9
+
+
+ASIA = {
+    "Asteria": "Asteria is a country in South Asia. It is the largest country in the world by area.",
+    "Borvia": "Borvia is a country in East Asia. It covers 3,000,000 km2 of mountains.",
+    "Corland": "Corland is a country in Europe. It covers 5,000,000 km2 of forest.",
+    "Dorton": "Dorton is the capital and largest city of the Republic of Elbonia, in Asia. It covers 9,000,000 km2.",
+    "Esker": "Esker is a country in Central Asia. It covers 40,000 km2 of steppe.",
+    "Absolute monarchy": "Absolute monarchy is a form of monarchy in which the monarch rules alone, as in Asia.",
+}
+
+
+def test_a_sets_members_are_every_document_that_opens_as_one_not_only_those_a_search_finds(
+        tmp_path: Path, hash_embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import qa.multipart
+
+    question = "What are the capitals of the two largest Asian countries?"
+    with engine_over(ASIA, tmp_path, hash_embedder) as engine:
+        with monkeypatch.context() as patched:
+            patched.setattr(qa.multipart, "SCAN_LIMIT", 5)  # an index too large to read every opening of
+            assert members_found_in(engine, question, ["Esker"]) == ["Esker"]
+        # a search that found only the smallest: the others are in the index all the same; Asian is "in Asia";
+        # the world's largest is Asia's largest; a city of a republic is no country, a form of monarchy no monarchy
+        assert members_found_in(engine, question, ["Esker"]) == ["Asteria", "Borvia", "Esker"]
+
+
+def test_what_an_opening_calls_its_thing_is_the_head_not_a_word_in_an_of_phrase() -> None:
+    from qa.multipart import _is_kind_head, _kind_pattern
+
+    country, island, moon = _kind_pattern("country"), _kind_pattern("island"), _kind_pattern("moon")
+    assert not _is_kind_head(country, "Bangui is the capital and largest city of the Central African Republic.")
+    assert not _is_kind_head(country, "Absolute monarchy is a form of monarchy in which the monarch rules.")
+    assert not _is_kind_head(country, "Xinjiang is an autonomous region of the People's Republic of China.")
+    assert _is_kind_head(island, "Hokkaido is the second-largest and northernmost of Japan's four main islands.")
+    assert _is_kind_head(moon, "Callisto is the smallest and least massive of Jupiter's four Galilean moons.")
+    assert _is_kind_head(_kind_pattern("city"), "Kraków is the second-largest and one of the oldest cities in "
+                                                 "Poland.")
+    assert _is_kind_head(country, "Laos is a landlocked country in Southeast Asia.")
+
+
+def test_a_rank_in_the_world_holds_within_a_place_the_member_is_in() -> None:
+    from qa.ranking import asked_ranking, may_rank, place_forms, stated_rank
+
+    kinds = frozenset({"country", "countries"})
+    ranking = asked_ranking("the five largest countries in Asia", ["Asia"], kinds)
+    assert ranking is not None and ranking.scope == ("asia",)
+    text = "Russia is a country in Eastern Europe and North Asia. It is the largest country in the world."
+    assert stated_rank(text, ranking, kinds, within=True) == (True, 1)
+    assert stated_rank(text, ranking, kinds) is None  # not known to be in Asia
+    assert place_forms("Asian") == ("Asian", "Asia") and place_forms("European") == ("European", "Europe")
+    assert place_forms("East Asian") == ("East Asian", "East Asia") and place_forms("Jupiter") == ("Jupiter",)
+    assert "brazil" in asked_ranking("the most populous Brazilian cities", ["Brazilian"], kinds).scope
+    assert may_rank("It covers 9,596,961 km2.", "area") and may_rank("the largest country", "area")
+    assert not may_rank("It is a country in Asia whose capital is Vientiane.", "area")

@@ -314,6 +314,18 @@ class Snapshot:
         rows = self.conn.execute("SELECT doc_id, start, end FROM chunks ORDER BY id LIMIT ?", (limit,)).fetchall()
         return [self.document(d).text[a:b] for d, a, b in rows]
 
+    def openings(self, chars: int, ids: Sequence[int] | None = None) -> list[tuple[int, str, str]]:
+        if ids is None:
+            return self.conn.execute("SELECT id, title, substr(text, 1, ?) FROM documents ORDER BY id",
+                                     (chars,)).fetchall()
+        out: list[tuple[int, str, str]] = []
+        wanted = sorted({int(i) for i in ids})
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            out += self.conn.execute(f"SELECT id, title, substr(text, 1, ?) FROM documents WHERE id IN "
+                                     f"({','.join('?' * len(part))}) ORDER BY id", (chars, *part)).fetchall()
+        return out
+
     # -- vectors and search (the IndexReader protocol) ------------------------------------------------
 
     def chunk_vectors(self, ids: Sequence[int]) -> np.ndarray:

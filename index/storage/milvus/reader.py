@@ -307,6 +307,18 @@ class MilvusReader:
         rows = self._range("chunks", 0, min(limit, self.manifest.chunks), ["id", "doc_id", "start", "end"])
         return [self.document(d).text[a:b] for _i, d, a, b in rows]
 
+    def openings(self, chars: int, ids: Sequence[int] | None = None) -> list[tuple[int, str, str]]:
+        # each document's first piece of text (at most 16,000 characters), a thousand documents a query
+        wanted = range(len(self.docs)) if ids is None else sorted({int(i) for i in ids if 0 <= int(i) < len(self.docs)})
+        firsts: dict[int, str] = {}
+        with self._failures():
+            for start in range(0, len(wanted), 1000):
+                part = list(wanted[start : start + 1000])
+                rows = self.client.query(f"{self.gen}_texts", output_fields=["doc_id", "text"],
+                                         filter=f"part == 0 and doc_id in {part}")
+                firsts.update((int(r["doc_id"]), r["text"][:chars]) for r in rows)
+        return [(i, self.docs[i]["title"], firsts.get(i, "")) for i in wanted]
+
     # -- vectors and search ---------------------------------------------------------------------------
 
     def _vectors(self, part: str, ids: Sequence[int]) -> np.ndarray:
