@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from qa.parts import MAX_PARTS, SET, Part, Plan, missing_line, singular_key
-from qa.ranking import Ranking, asked_ranking, may_rank, place_forms, stated_rank, stated_value
+from qa.ranking import ORDER, Ranking, asked_ranking, may_rank, place_forms, stated_order, stated_rank, stated_value
 from qa.types import Answer, Citation, PartAnswer, Passage
 
 if TYPE_CHECKING:
@@ -196,6 +196,8 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
     every = plan.members.count is None and re.match(r"(?:every|all)\b", plan.members.text, re.I) is not None
     wanted = MAX_PARTS if every else min((plan.members.count or DEFAULT_MEMBERS) + EXTRA_MEMBERS, MAX_PARTS)
     key = kind_key(plan.members.head)
+    if key == "state" and re.search(r"\b(?:member|sovereign|nation|independent)[\s-]+states?\b", plan.members.text, re.I):
+        key = "country"  # "NATO member states", "sovereign states": countries, not a country's states
     kind = _kind_pattern(key)
     people = key in _PERSON_KEYS
     phrase_words = set(re.findall(r"\w+", plan.members.text.lower()))
@@ -324,7 +326,7 @@ def _ranked(ranking: Ranking, lead: str, kind_words: frozenset[str], wanted: int
     rank = stated_rank(lead, ranking, kind_words, within=named > 0)
     if rank is not None and rank[1] <= wanted:
         return (0, 0 if rank[0] else 1, rank[1])
-    value = stated_value(lead, ranking.measure)
+    value = stated_order(lead, kind_words) if ranking.measure == ORDER else stated_value(lead, ranking.measure)
     if value is not None:
         return (1, -named, -value if ranking.most else value)
     return None
@@ -410,10 +412,11 @@ def _is_kind_head(kind: re.Pattern[str], opening: str) -> bool:
     return False
 
 
-_CLAUSE = (r"(?:(?:which|that|who|whom|whose|where|when|while|whereas)\b|"
+_CLAUSE = (r"(?:(?:which|that|who|whom|whose|where|when|while|whereas|it|they|he|she|has|have|had)\b|"
            r"\w+ed\s+(?:between|among|by|in|on|at|from|with|for|to|into|across)\b)")
 """Where a clause or a participle's phrase starts: the kind word after one is not what the opening calls the
-document ("Golf is a club-and-ball sport in which players use various clubs", "a team sport played between
+document ("the operation is associative, it has an identity element" is no element; "Golf is a club-and-ball
+sport in which players use various clubs", "a team sport played between
 two teams"); a participle before a noun is not one ("a landlocked country")."""
 _PLACES = ("country", "nation", "sovereign state", "kingdom", "republic", "city-state", "sultanate", "emirate",
            "principality", "federation", "monarchy")

@@ -126,7 +126,9 @@ _WHICH_SET = re.compile(rf"^(?:which|what)\s+(?P<head>{_PLURAL_KINDS})\b", re.I)
 _NAMED_SET = re.compile(rf"\b(?!(?:Which|What|Who|Whose|How|Where|When|Why|The|In|Of|Are|Is)\b)(?:the\s+)?"
                         rf"(?P<mod>(?:(?:current|global|major|main|founding)\s+)?(?:[A-Z][\w.&-]*\s+)"
                         rf"{{1,3}})(?P<head>{_PLURAL_KINDS})\b")
-_OF_SET = re.compile(rf"\bthe\s+(?P<head>{_PLURAL_KINDS})\s+of\s+(?:the\s+)?(?=[A-Z])")
+_OF_SET = re.compile(rf"\bthe\s+(?P<head>{_PLURAL_KINDS})\s+(?:of|in|on)\s+(?:the\s+)?(?=[A-Z])")
+"""A set by the place or group it is of or in: "the emperors of the Julio-Claudian dynasty", "the countries in
+South Asia"."""
 _MEMBER_OF = re.compile(r"\b(?:which|what)\s+(?P<set>(?P<head>member|members)\s+of\s+(?:the\s+)?\S)", re.I)
 _IDENTITY = re.compile(r"^(?:(?:what|which|who)\s+(?:are|were|is|was)|which of|identify|find|name|list|give(?: me)?|"
                        r"tell me|show(?: me)?)\s+\{\}\W*$", re.I)

@@ -44,6 +44,12 @@ _RESTRICTED = re.compile(r"\b(?:in|of|on|among|within|after|outside|until|across
 Haiti", "outside Asia", "until it was surpassed"."""
 
 
+ORDER = "order"
+"""The measure of "the first five ...", "the last three ...": the place in a sequence each member states."""
+_ORDER_ASKED = re.compile(r"\W*(?:the\s+)?(first|last)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|"
+                          r"eleven|twelve)\b", re.I)
+
+
 @dataclass(frozen=True)
 class Ranking:
     """What a set's phrase ranks its members by."""
@@ -92,6 +98,9 @@ def asked_ranking(phrase: str, names: list[str], kind_words: frozenset[str]) -> 
     """The ranking a set's phrase asks for ("the five most populous countries in Asia" -> most population,
     within Asia), if it asks for one; `names` are the names in the phrase, `kind_words` what its members are
     called ("country", "countries", "nation")."""
+    order = _ORDER_ASKED.match(phrase)
+    if order is not None:  # "the first five elements": by the place each states it has
+        return Ranking(order.group(1).lower() == "last", ORDER, _scope(names))
     m = next((m for m in _STATEMENT.finditer(phrase) if (m.group("est") or "").lower() not in _NOT_SUPERLATIVE),
              None)
     if m is None:
@@ -224,8 +233,26 @@ def _clues(measure: str) -> tuple[str, ...]:
 def may_rank(text: str, measure: str) -> bool:
     """Whether a text can state a rank or an amount of the measure (the cheap test before stated_rank and
     stated_value: a few hundred openings are tested per set question)."""
+    if measure == ORDER:
+        return True
     lower = text.lower()
     return any(w in lower for w in _clues(measure))
+
+
+def stated_order(text: str, kind_words: frozenset[str]) -> float | None:
+    """The place in a sequence a text states its thing has, the first it states: an ordinal before the kind's
+    word ("the third president of the United States" -> 3) or a number it has ("atomic number 3", before "the
+    first element in group 6"); None when it states neither."""
+    kinds = "|".join(re.escape(w) for w in sorted(kind_words, key=len, reverse=True))
+    ordinal = re.search(rf"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+                        rf"\d{{1,3}}(?:st|nd|rd|th))\s+(?:[A-Za-z-]+\s+){{0,2}}?(?:{kinds})\b", text, re.I)
+    number = re.search(r"\bnumber\s+(\d{1,4})\b", text)
+    if number is not None and (ordinal is None or number.start() < ordinal.start()):
+        return float(number.group(1))
+    if ordinal is None:
+        return None
+    word = ordinal.group(1).lower()
+    return float(_ORDINALS.get(word) or int(word[:-2]))
 
 
 def stated_value(text: str, measure: str) -> float | None:

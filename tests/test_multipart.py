@@ -464,6 +464,8 @@ def test_what_an_opening_calls_its_thing_is_the_head_not_a_word_in_an_of_phrase(
     assert _is_kind_head(_kind_pattern("city"), "Kraków is the second-largest and one of the oldest cities in "
                                                  "Poland.")
     assert _is_kind_head(country, "Laos is a landlocked country in Southeast Asia.")
+    assert not _is_kind_head(_kind_pattern("element"), "In mathematics, a group is a set with an operation that "
+                             "combines elements: the operation is associative, it has an identity element.")
 
 
 def test_a_rank_in_the_world_holds_within_a_place_the_member_is_in() -> None:
@@ -480,3 +482,39 @@ def test_a_rank_in_the_world_holds_within_a_place_the_member_is_in() -> None:
     assert "brazil" in asked_ranking("the most populous Brazilian cities", ["Brazilian"], kinds).scope
     assert may_rank("It covers 9,596,961 km2.", "area") and may_rank("the largest country", "area")
     assert not may_rank("It is a country in Asia whose capital is Vientiane.", "area")
+
+
+ELEMENTS = {
+    "Lithium": "Lithium is a chemical element; it has symbol Li and atomic number 3. It is the first alkali metal "
+               "in the periodic table.",
+    "Hydrogen": "Hydrogen is a chemical element; it has symbol H and atomic number 1.",
+    "Iron": "Iron is a chemical element; it has symbol Fe and atomic number 26. It is the first element in group 8.",
+    "Helium": "Helium is a chemical element; it has symbol He and atomic number 2.",
+    "Group (mathematics)": "In mathematics, a group is a set with an operation that is associative, it has an "
+                           "identity element, and every element has an inverse element.",
+}
+
+
+def test_the_first_members_of_a_set_are_those_whose_documents_state_the_first_places(
+        tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from qa.ranking import ORDER, asked_ranking, stated_order
+
+    question = "Who discovered the first three elements in the periodic table?"
+    with engine_over(ELEMENTS, tmp_path, hash_embedder) as engine:
+        # by atomic number, the place stated first ("the first element in group 8" comes after it); a group in
+        # mathematics has an identity element, but is none
+        assert members_found_in(engine, question, ["Iron"]) == ["Hydrogen", "Helium", "Lithium", "Iron"]
+    kinds = frozenset({"president", "presidents"})
+    ranking = asked_ranking("the last two presidents of Elbonia", ["Elbonia"], kinds)
+    assert ranking is not None and ranking.measure == ORDER and ranking.most
+    assert stated_order("Jo Bloggs was the 16th president of Elbonia.", kinds) == 16
+    assert stated_order("Jo Bloggs was a lawyer.", kinds) is None
+
+
+def test_member_states_are_countries(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    texts = {"Albania": "Albania is a country in Southeast Europe. It joined the Alliance in 2009.",
+             "Texas": "Texas is a state in the United States. It is a member of the Alliance's partners.",
+             "Corland": "Corland is a country in Europe. It joined the Alliance in 1949."}
+    with engine_over(texts, tmp_path, hash_embedder) as engine:
+        members = members_found_in(engine, "What is the capital of each of the Alliance member states?", ["Texas"])
+    assert "Albania" in members and "Corland" in members and "Texas" not in members

@@ -69,6 +69,15 @@ def test_a_set_without_its_members_is_found_with_its_count() -> None:
     assert plan.for_subject("India").question == "What are the capitals of India?"
 
 
+def test_a_set_by_the_place_it_is_in_is_found_before_an_each_that_refers_to_it() -> None:
+    plan = detect("Identify the countries in South Asia and the name of the anthem of each of these countries.",
+                  titled)
+    assert plan is not None and plan.kind == SET and plan.members is not None
+    assert plan.members.text == "the countries in South Asia"
+    assert plan.for_subject("Nepal").question == "The name of the anthem of Nepal."
+    assert detect("What are the countries in South Asia?", titled) is None  # it only asks which they are
+
+
 def test_the_last_two_items_may_be_one_name() -> None:
     assert questions("What is the population of Jamaica, Cuba, Trinidad and Tobago?") == [
         "What is the population of Jamaica?", "What is the population of Cuba?",
