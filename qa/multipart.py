@@ -98,11 +98,12 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
         return replace(whole, text=f"{note}\n{whole.text}")
     parts = [*members, *plan.parts]
     names = ", ".join(p.label for p in members)
+    basis = members_basis(plan)
     if whole.abstained:
         lead = (f"No list of {plan.members.text} was found in the documents; answered for the "
-                f"{plan.members.head} a search for it finds: {names}.")
+                f"{plan.members.head} {basis}: {names}.")
     else:
-        lead = f"Answered for each of the {plan.members.head} a search for it finds: {names}."
+        lead = f"Answered for each of the {plan.members.head} {basis}: {names}."
     per_part = max(3, -(-k // (len(parts) + 1)))
     via.embed([p.question for p in parts if p.doc_id is None])
     # a member is asked of its own document, by the whole question's vector and its document's: no search of
@@ -312,6 +313,22 @@ def _of_kind(openings: list[tuple[int, str, str]], key: str, people: bool) -> li
 
 OPENING_CHARS = 800
 """How much of each document is read for its opening sentence when every document's is."""
+def members_basis(plan: Plan) -> str:
+    """What a set's members rest on, as the answer says it: "the documents give, by the population or rank
+    they state", "the documents give, in the order they state", "whose documents mention the G7", or "a search
+    for it finds" when the set's phrase neither ranks nor names anything to go by."""
+    assert plan.members is not None
+    names, _ = _narrowing(plan.members.text, plan.members.head)
+    ranking = asked_ranking(plan.members.text, names, kind_words(kind_key(plan.members.head)))
+    if ranking is not None and ranking.measure == ORDER:
+        return "the documents give, in the order they state"
+    if ranking is not None:
+        return f"the documents give, by the {ranking.measure} or rank they state"
+    if names:
+        return f"whose documents mention {' and '.join(names)}"
+    return "a search for it finds"
+
+
 RANKED_POOL = 4
 """For a set the question ranks ("the five most populous countries"), this many times the members wanted are
 read for what they state of their rank, from the documents found (three times for one it does not rank)."""

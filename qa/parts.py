@@ -636,10 +636,17 @@ def _find_set(clause: str) -> _Found | None:
     without a count whose frame only asks what its members are ("What are the countries that border Spain?")
     is `weak`: one question, unless a later ask is about each member."""
     body = clause.rstrip(" ?.!")
-    found = _set_start(body)
-    if found is None:
-        return None
-    start, head, count = found
+    first: _Found | None = None
+    for found in _set_starts(body):
+        found_set = _set_at(clause, body, *found)
+        if not found_set.weak or found_set.extra:  # (a later ask about each member makes it one to split)
+            return found_set
+        first = first or found_set
+    return first  # weak: "What are the capitals of {the G7 countries}?" asks of a set inside a set that is weak
+
+
+def _set_at(clause: str, body: str, start: int, head: str, count: int | None) -> _Found:
+    """The set whose phrase starts at `start`, and the clause as a frame around it."""
     phrase_end = len(body)
     prefix = body[:start]
     if re.search(r"\b(?:is|are|was|were|do|does|did|has|have|had)\s*$", prefix, re.I):
@@ -672,8 +679,9 @@ _THEN_EACH = re.compile(r"\s+and\s+(?=(?:(?:list|name|give)\s+)?(?:the|their|its
 connect with"."""
 
 
-def _set_start(body: str) -> tuple[int, str, int | None] | None:
-    """(start, head noun, count) of the earliest set phrase in a clause."""
+def _set_starts(body: str) -> list[tuple[int, str, int | None]]:
+    """(start, head noun, count) of the set phrases in a clause, the earliest first: the earliest with a count
+    before one without at the same place; none after a subordinate clause's start."""
     found: list[tuple[int, str, int | None, int]] = []  # start, head, count, head offset
     for m in _SET_START.finditer(body):
         word = m.group("n") or m.group("n2")
@@ -707,14 +715,18 @@ def _set_start(body: str) -> tuple[int, str, int | None] | None:
     if not found:
         last = _WHICH_SET.search(body)  # "Which planets ... were discovered after 1700": only as a last resort
         if last is None:
-            return None
+            return []
         found.append((last.start("head"), last.group("head"), None, last.start("head")))
-    start, head, count, at = min(found, key=lambda f: (f[0], f[2] is None))
-    if _SUBORDINATE.search(body[:start]):
-        return None  # "...raise an error if two members of my Enum...": a condition, not what is asked
-    if count is None:  # "each of the top 5 languages": the count of the same head
-        count = next((c for s, h, c, a in found if a == at and c is not None), None)
-    return start, head, count
+    out: list[tuple[int, str, int | None]] = []
+    for start, head, count, at in sorted(found, key=lambda f: (f[0], f[2] is None)):
+        if _SUBORDINATE.search(body[:start]):
+            break  # "...raise an error if two members of my Enum...": a condition, not what is asked
+        if out and out[-1][0] == start:
+            continue
+        if count is None:  # "each of the top 5 languages": the count of the same head
+            count = next((c for s, h, c, a in found if a == at and c is not None), None)
+        out.append((start, head, count))
+    return out
 
 
 _SUBORDINATE = re.compile(r"(?<=\S)\s+(?:if|when|whenever|whether|because|unless|while|although|though|once|"

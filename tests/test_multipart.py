@@ -147,7 +147,8 @@ def test_a_set_is_answered_for_the_members_the_documents_give(engine) -> None:  
     # the four countries (up to three more than asked are asked about), not the volcano: its opening is not a
     # country's
     assert sorted(labels) == ["Bosnia and Herzegovina", "Canada", "China", "France"]
-    assert "a search for it finds" in answer.text.split("\n")[0]
+    # what they rest on: the largest by what their documents state, not a list the documents hold
+    assert "the countries the documents give, by the area or rank they state: " in answer.text.split("\n")[0]
     assert all(not p.abstained for p in answer.parts)
     # the members' four passages, then the whole question's closest (it found no list): k = 5 in all
     assert len(answer.passages) == 5 and "Volcano.txt" in {p.source for p in answer.passages}
@@ -518,3 +519,19 @@ def test_member_states_are_countries(tmp_path: Path, hash_embedder) -> None:  # 
     with engine_over(texts, tmp_path, hash_embedder) as engine:
         members = members_found_in(engine, "What is the capital of each of the Alliance member states?", ["Texas"])
     assert "Albania" in members and "Corland" in members and "Texas" not in members
+
+
+@pytest.mark.parametrize(("question", "basis"), [
+    ("What are the capitals of the G7 countries?", "whose documents mention G7"),
+    ("Who discovered the first five elements?", "the documents give, in the order they state"),
+    ("What are the capitals of the five most populous countries?",
+     "the documents give, by the population or rank they state"),
+    ("What are the anthems of the countries that border the sea?", "a search for it finds"),
+])
+def test_an_answer_over_a_set_says_what_its_members_rest_on(question: str, basis: str) -> None:
+    from qa.multipart import members_basis
+    from qa.parts import detect
+
+    plan = detect(question, lambda keys: set())
+    assert plan is not None and plan.members is not None
+    assert members_basis(plan) == basis

@@ -78,6 +78,13 @@ def test_a_set_by_the_place_it_is_in_is_found_before_an_each_that_refers_to_it()
     assert detect("What are the countries in South Asia?", titled) is None  # it only asks which they are
 
 
+def test_a_set_inside_a_set_that_only_asks_which_is_the_set_asked_about() -> None:
+    # "the capitals of ..." is itself a set, but one the question only asks to name: the G7 countries are asked of
+    plan = detect("What are the capitals of the G7 countries?", titled)
+    assert plan is not None and plan.members is not None and plan.members.text == "the G7 countries"
+    assert plan.for_subject("Canada").question == "What are the capitals of Canada?"
+
+
 def test_the_last_two_items_may_be_one_name() -> None:
     assert questions("What is the population of Jamaica, Cuba, Trinidad and Tobago?") == [
         "What is the population of Jamaica?", "What is the population of Cuba?",
