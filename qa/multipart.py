@@ -265,8 +265,9 @@ class _Catalogue:
 
     openings: list[tuple[int, str, str]]
     """(document id, title, opening sentence)."""
-    kinds: dict[tuple[str, bool], list[tuple[int, str]]] = field(default_factory=dict)
-    """(kind key, of people) -> (document id, title) of each document that opens as one of the kind."""
+    kinds: dict[tuple[str, bool], list[tuple[int, str, str]]] = field(default_factory=dict)
+    """(kind key, of people) -> (document id, title, opening paragraphs) of each document that opens as one of
+    the kind; the last KINDS_KEPT kinds asked about."""
 
 
 _CATALOGUES: weakref.WeakKeyDictionary[Snapshot, _Catalogue] = weakref.WeakKeyDictionary()
@@ -286,12 +287,19 @@ def _kind_members(snapshot: Snapshot, key: str, people: bool, seen: set[int]) ->
             rows = snapshot.openings(OPENING_CHARS)
             catalogue = _Catalogue([(i, t.strip(), _opening(x, t.strip())) for i, t, x in rows if t.strip()])
             _CATALOGUES[snapshot] = catalogue
-        found = catalogue.kinds.get((key, people))
+        found = catalogue.kinds.pop((key, people), None)
         if found is None:
-            found = catalogue.kinds[(key, people)] = _of_kind(catalogue.openings, key, people)
-    ids = [i for i, _ in found if i not in seen]
-    leads = {i: lead for i, _t, lead in snapshot.openings(LEAD_CHARS, ids)} if ids else {}
-    return [(i, t, leads.get(i, "")) for i, t in found if i not in seen]
+            titled = _of_kind(catalogue.openings, key, people)
+            leads = {i: lead for i, _t, lead in snapshot.openings(LEAD_CHARS, [i for i, _ in titled])}
+            found = [(i, t, leads.get(i, "")) for i, t in titled]
+        catalogue.kinds[(key, people)] = found  # the most recent last
+        while len(catalogue.kinds) > KINDS_KEPT:
+            del catalogue.kinds[next(iter(catalogue.kinds))]
+    return [m for m in found if m[0] not in seen]
+
+
+KINDS_KEPT = 16
+"""How many kinds' members (with their openings) an index generation keeps for the next question."""
 
 
 def _of_kind(openings: list[tuple[int, str, str]], key: str, people: bool) -> list[tuple[int, str]]:

@@ -146,27 +146,7 @@ def stated_rank(text: str, ranking: Ranking, kind_words: frozenset[str], within:
     `within`: the text is about something in the asked scope, so a rank in the world holds there at least as
     high ("the largest country in the world", of a country in Asia, is the largest in Asia)."""
     best: tuple[bool, int] | None = None
-    scope_before: str | None = None  # the scope of the statement just before ("... by area and the largest by
-    previous_end = -1  # population" ranks both in the same place)
-    for m in _STATEMENT.finditer(text):
-        word = m.group("adj") or m.group("est")
-        if (m.group("est") or "").lower() in _NOT_SUPERLATIVE or (m.group("adj") or "").lower().endswith("ly"):
-            continue  # "most sparsely populated" measures something else
-        tail = m.group("tail")
-        if re.match(r"\s*or\b", tail):
-            continue  # "the second-longest or longest": no rank
-        before = _ORDINAL.search(text, max(0, m.start() - 12), m.start())
-        ordinal = before.group(1).lower() if before else ""
-        rank = _ORDINALS.get(ordinal) or (int(ordinal.rstrip("stndrh")) if ordinal else 1)  # "11th" -> 11
-        adjective = _positive(word)
-        most = _largest_first(m, adjective)
-        tail = re.sub(r"^\s*and\s+(?:the\s+)?(?:(?:most|least)\s+[a-z]+|[a-z]+est)\b", "", tail)
-        measure = _measure_after(tail, adjective, kind_words)
-        begin = before.start() if before else m.start()
-        joined = previous_end >= 0 and re.search(r"\band\s+(?:the\s+)?$", text[previous_end:begin]) \
-            and begin - previous_end < 40
-        scope = _statement_scope(text, begin, tail, scope_before if joined else None)
-        scope_before, previous_end = scope, m.end()
+    for most, measure, scope, rank in _statements(text, kind_words):
         if most != ranking.most or measure != ranking.measure:
             continue
         if ranking.scope:  # within a place: the text must name it, or rank it in the world and be in it
@@ -181,6 +161,41 @@ def stated_rank(text: str, ranking: Ranking, kind_words: frozenset[str], within:
         if best is None or (said, -rank) > (best[0], -best[1]):
             best = (said, rank)
     return best
+
+
+_OR_AFTER = re.compile(r"\s*or\b")
+_AND_NEXT = re.compile(r"^\s*and\s+(?:the\s+)?(?:(?:most|least)\s+[a-z]+|[a-z]+est)\b")
+_AND_BEFORE = re.compile(r"\band\s+(?:the\s+)?$")
+
+
+@lru_cache(maxsize=8192)
+def _statements(text: str, kind_words: frozenset[str]) -> tuple[tuple[bool, str, str | None, int], ...]:
+    """Every rank a text states, as (largest first, measure, scope, rank): "the world's second-most populous
+    country" is (True, "population", "world", 2). Read once per text and kind: the same openings are ranked
+    for one question after another about the same kind of thing."""
+    out: list[tuple[bool, str, str | None, int]] = []
+    scope_before: str | None = None  # the scope of the statement just before ("... by area and the largest by
+    previous_end = -1  # population" ranks both in the same place)
+    for m in _STATEMENT.finditer(text):
+        word = m.group("adj") or m.group("est")
+        if (m.group("est") or "").lower() in _NOT_SUPERLATIVE or (m.group("adj") or "").lower().endswith("ly"):
+            continue  # "most sparsely populated" measures something else
+        tail = m.group("tail")
+        if _OR_AFTER.match(tail):
+            continue  # "the second-longest or longest": no rank
+        before = _ORDINAL.search(text, max(0, m.start() - 12), m.start())
+        ordinal = before.group(1).lower() if before else ""
+        rank = _ORDINALS.get(ordinal) or (int(ordinal.rstrip("stndrh")) if ordinal else 1)  # "11th" -> 11
+        adjective = _positive(word)
+        most = _largest_first(m, adjective)
+        tail = _AND_NEXT.sub("", tail)
+        measure = _measure_after(tail, adjective, kind_words)
+        begin = before.start() if before else m.start()
+        joined = previous_end >= 0 and _AND_BEFORE.search(text[previous_end:begin]) and begin - previous_end < 40
+        scope = _statement_scope(text, begin, tail, scope_before if joined else None)
+        scope_before, previous_end = scope, m.end()
+        out.append((most, measure, scope, rank))
+    return tuple(out)
 
 
 def _statement_scope(text: str, start: int, tail: str, joined: str | None) -> str | None:
@@ -255,6 +270,7 @@ def stated_order(text: str, kind_words: frozenset[str]) -> float | None:
     return float(_ORDINALS.get(word) or int(word[:-2]))
 
 
+@lru_cache(maxsize=8192)
 def stated_value(text: str, measure: str) -> float | None:
     """The largest amount of the measure a text gives ("a population of over 241.5 million" -> 241.5e6;
     "9,596,961 km2"), or None when it gives none or the measure has no unit to read it by."""
