@@ -667,7 +667,8 @@ def _set_at(clause: str, body: str, start: int, head: str, count: int | None) ->
     asks_which = re.match(r"^(?:which|what)\s*$", prefix.strip(), re.I) is not None
     if asks_which:
         frame = frame[len(prefix) :]  # "Which {} has the smallest area" -> "{} has the smallest area"
-    weak = count is None and (_IDENTITY.match(frame.strip()) is not None
+    asks_which_of = re.match(r"^(?:of|in|from|to|for|by|at|on|with|under)\s+(?:which|what)$", prefix.strip(), re.I)
+    weak = count is None and (_IDENTITY.match(frame.strip()) is not None or asks_which_of is not None
                               or (asks_which and _MEMBER_OF.search(body) is None))
     found_set = _Found(SET, frame, (), SetPhrase(phrase, head, count), weak=weak)
     return replace(found_set, extra=(_anaphor_frame(tail),)) if tail else found_set

@@ -26,6 +26,10 @@ _MEASURES = {
     "sales": "sales",
 }
 """What a superlative or the noun after it measures: "most populous" and "largest population" rank alike."""
+_NOUN_AFTER = re.compile(r"\s*(?:nominal\s+|total\s+)?([a-z]+|[A-Z]{2,}\b)")
+_GENERIC = frozenset({"large", "big", "small", "high", "low", "great", "few", "little"})
+"""Superlatives' adjectives that measure whatever noun follows them ("largest population", "highest GDP");
+the others measure one thing ("most populous" a population, "longest" a length)."""
 _SMALLEST_FIRST = frozenset({"small", "short", "low", "young", "few", "little"})
 _NOT_SUPERLATIVE = frozenset({"interest", "forest", "west", "rest", "test", "best", "latest", "honest", "modest",
                               "request", "contest", "protest", "harvest", "southwest", "northwest", "midwest",
@@ -84,7 +88,9 @@ def _measure_after(tail: str, word: str, kind_words: frozenset[str]) -> str:
     by = _BY.match(tail)
     if by and by.group(1).lower() in _MEASURES:
         return _MEASURES[by.group(1).lower()]
-    noun = re.match(r"\s*(?:nominal\s+|total\s+)?([a-z]+)", tail)
+    if word in _MEASURES and word not in _GENERIC:
+        return _MEASURES[word]  # "most populous cities": a population, whatever noun follows
+    noun = _NOUN_AFTER.match(tail)  # an acronym is a measure's name too ("highest GDP")
     if noun:
         n = noun.group(1).lower()
         if n in _MEASURES:
@@ -109,7 +115,9 @@ def asked_ranking(phrase: str, names: list[str], kind_words: frozenset[str]) -> 
                        None) if top else None
         return Ranking(True, measure, _scope(names)) if measure else None
     word = _positive(m.group("adj") or m.group("est"))
-    return Ranking(_largest_first(m, word), _measure_after(m.group("tail"), word, kind_words), _scope(names))
+    measure = _measure_after(m.group("tail"), word, kind_words)
+    # a name that is the measure ("the highest GDP") is no place to rank within
+    return Ranking(_largest_first(m, word), measure, _scope([n for n in names if n.lower() != measure]))
 
 
 def _largest_first(m: re.Match[str], adjective: str) -> bool:
@@ -163,6 +171,30 @@ def stated_rank(text: str, ranking: Ranking, kind_words: frozenset[str], within:
     return best
 
 
+def _ranks_another_thing(tail: str, measure: str, kind_words: frozenset[str]) -> bool:
+    """Whether a superlative ranks something other than the kind asked about: another noun ("the world's most
+    populous island", "metropolitan areas") or a narrower kind of it ("the longest endorheic basin river", "the
+    most populous landlocked country"), not the kind itself ("the longest river system", "city proper") or the
+    measure ("the largest population", "the highest GDP", "land area")."""
+    head = _HEAD.match(tail)
+    if head is None:
+        return False
+    written = head.group(0).split()
+    words = [w.lower() for w in written]
+    at = next((i for i, w in enumerate(words) if w in kind_words or w.rstrip("s") in kind_words), None)
+    if at is not None:  # a name before the kind ("most populous Nordic country") is its scope, read as such
+        return any(not w[:1].isupper() for w in written[:at])
+    last = words[-1]
+    return not (last in _MEASURES or last == measure or last.rstrip("s") == measure)
+
+
+_HEAD = re.compile(r"\s*(?:(?!(?:in|of|on|by|and|or|with|after|among|within|outside|for|to|at|that|which|who|"
+                   r"from|since|ever|than|as|the)\b)[\w'’-]+\s+){0,3}?((?!(?:in|of|on|by|and|or|with|after|among|"
+                   r"within|outside|for|to|at|that|which|who|from|since|ever|than|as|the)\b)[\w'’-]+)"
+                   r"(?=\s*(?:[,.;:()]|$)|\s+(?:in|of|on|by|and|or|with|after|among|within|outside|for|to|at|that|"
+                   r"which|who|from|since|ever|than|as)\b)", re.I)
+"""The noun a superlative ranks, the last word before a preposition or a stop: "country" of "most populous
+Spanish-speaking country in", "island" of "most populous island, home to"; none for "largest by area"."""
 _OR_AFTER = re.compile(r"\s*or\b")
 _AND_NEXT = re.compile(r"^\s*and\s+(?:the\s+)?(?:(?:most|least)\s+[a-z]+|[a-z]+est)\b")
 _AND_BEFORE = re.compile(r"\band\s+(?:the\s+)?$")
@@ -190,6 +222,8 @@ def _statements(text: str, kind_words: frozenset[str]) -> tuple[tuple[bool, str,
         most = _largest_first(m, adjective)
         tail = _AND_NEXT.sub("", tail)
         measure = _measure_after(tail, adjective, kind_words)
+        if _ranks_another_thing(tail, measure, kind_words):
+            continue
         begin = before.start() if before else m.start()
         joined = previous_end >= 0 and _AND_BEFORE.search(text[previous_end:begin]) and begin - previous_end < 40
         scope = _statement_scope(text, begin, tail, scope_before if joined else None)

@@ -395,6 +395,10 @@ def test_a_ranked_sets_members_come_in_the_order_their_documents_state(tmp_path:
 
 @pytest.mark.parametrize(("text", "rank"), [
     ("It is the world's second-most populous country after India.", (True, 2)),
+    ("Java is the world's most populous island, home to 56% of the people.", None),  # another thing
+    ("It ranks among the most populous metropolitan areas in the world.", None),
+    ("It is the most populous landlocked country in the world.", None),  # within a narrower kind
+    ("It has the world's fourth-largest land area and third-largest population.", (True, 3)),
     ("It is the fifth-most populous country, with a population of over 241 million.", (False, 5)),
     ("It is the world's seventh-largest country by area and the largest by population.", (True, 1)),
     ("It has the world's fourth-largest land area and third-largest population.", (True, 3)),
@@ -535,3 +539,20 @@ def test_an_answer_over_a_set_says_what_its_members_rest_on(question: str, basis
     plan = detect(question, lambda keys: set())
     assert plan is not None and plan.members is not None
     assert members_basis(plan) == basis
+
+
+def test_what_a_superlative_measures() -> None:
+    from qa.ranking import asked_ranking, stated_rank
+
+    countries = frozenset({"country", "countries"})
+    # "most populous" measures population whatever noun follows; "highest GDP" measures GDP, within the world
+    assert asked_ranking("the three most populous cities in Australia", ["Australia"],
+                         frozenset({"state", "states"})).measure == "population"
+    gdp = asked_ranking("the 5 countries that currently have the highest GDP in the world", ["GDP"], countries)
+    assert gdp is not None and gdp.measure == "gdp" and gdp.scope == ()
+    assert stated_rank("It has the world's largest nominal GDP.", gdp, countries) == (True, 1)
+    rivers = frozenset({"river", "rivers"})
+    longest = asked_ranking("the five longest rivers in the world", [], rivers)
+    assert stated_rank("It is the second-longest or longest river system in the world.", longest, rivers) == (True, 1)
+    assert stated_rank("It is the longest river in Europe and the longest endorheic basin river in the world.",
+                       longest, rivers) is None

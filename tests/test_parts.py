@@ -85,6 +85,12 @@ def test_a_set_inside_a_set_that_only_asks_which_is_the_set_asked_about() -> Non
     assert plan.for_subject("Canada").question == "What are the capitals of Canada?"
 
 
+def test_a_set_the_question_asks_to_pick_is_not_the_one_it_asks_about() -> None:
+    plan = detect("Of which Australian states are the three most populous cities in Australia the capitals?", titled)
+    assert plan is not None and plan.members is not None
+    assert plan.members.text.startswith("the three most populous cities in Australia")
+
+
 def test_the_last_two_items_may_be_one_name() -> None:
     assert questions("What is the population of Jamaica, Cuba, Trinidad and Tobago?") == [
         "What is the population of Jamaica?", "What is the population of Cuba?",
