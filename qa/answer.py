@@ -1264,6 +1264,7 @@ def _names_are_present(question: str, passages: Sequence[Passage], snapshot: Sna
     corpus ("Python" in the Python documentation) is its subject, not a sign of a wrong passage."""
     from index.text.keywords import STOPWORDS, is_compound
     from index.text.titles import maximal, normalize, question_spans
+    from qa.ranking import place_forms
     from qa.terms import is_generic
 
     spans = [s for s in question_spans(question) if s.proper]
@@ -1286,6 +1287,7 @@ def _names_are_present(question: str, passages: Sequence[Passage], snapshot: Sna
             continue
         if common is not None:
             words = [w for w in words if not common(w)]
-        if words and not any(w in seen for w in words):
+        # an adjective of place is there when its place is ("Australian" in a text that says "Australia")
+        if words and not any(f in seen for w in words for f in place_forms(w)):
             return False
     return True

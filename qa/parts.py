@@ -135,7 +135,7 @@ _IDENTITY = re.compile(r"^(?:(?:what|which|who)\s+(?:are|were|is|was)|which of|i
 _TRAILING_VERB = re.compile(r"\s+(?:born|built|made|known|located|situated|founded|discovered|constructed|"
                             r"invented|written|released|established|created|formed|named|elected|used|spoken|"
                             r"held|based|\w+ed)(?:\s+(?:in|at|on|from|by|to|for|with))?\s*\W*$", re.I)
-_COMPARATIVE = re.compile(r"^(?P<wh>which|who|what)(?:\s+one)?\s+(?P<verb>is|are|was|were|has|had)\s+(?:the\s+)?"
+_COMPARATIVE = re.compile(r"^(?P<wh>which|who|what)(?:\s+one|\s+[a-z]+)?\s+(?P<verb>is|are|was|were|has|had)\s+(?:the\s+)?"
                           r"(?P<adj>more\s+\w+|less\s+\w+|\w+er)\W*$", re.I)
 _ORDER_WORDS = re.compile(r"^(?P<wh>which|who|what)\s+(?P<rest>.*?)\s*(?:first|last|earlier|later|sooner|"
                           r"earliest|latest)\W*$", re.I)
@@ -249,16 +249,19 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     return plan
 
 
-_ASK = re.compile(rf"^(?:{_WH}|is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|list|name|"
+_ASK = re.compile(rf"^(?:{_WH}|(?:in|on|at|from|for|by|to|during|since|until|of|with)\s+(?:what|which|whom|whose)|"
+                  r"is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|list|name|"
                   r"give|find|identify|describe|explain|compare)\b", re.I)
 
 
 def _is_ask(clause: str) -> bool:
-    """Whether a clause is a question of its own: it starts as one ("How often is scratch purged", not "In C
-    code for an R package" or "sum(...) gives 0.99") and has words enough to be one ("In which year" and
-    "What stack size" lean on the rest of the question)."""
-    if _ASK.match(clause) is None or len(clause.split()) < 4:
-        return False
+    """Whether a clause is a question of its own: it starts as one ("How often is scratch purged", "in which
+    U.S. state is Denali", not "In C code for an R package" or "sum(...) gives 0.99") and has words enough to
+    be one: four, or three ending on a name ("Who founded Walmart"; "In which year" and "What stack size"
+    lean on the rest of the question)."""
+    words = clause.split()
+    if _ASK.match(clause) is None or len(words) < 3 or (len(words) == 3 and not words[2][:1].isupper()):
+        return False  # three words ask when the last is a name: "Who founded Walmart"
     return _SUBORDINATE_START.match(clause) is None
 
 
@@ -342,10 +345,46 @@ class _Tok:
 
 def _find(clause: str, known: Callable[[str], bool]) -> _Found | None:
     """The clause's list or set, if it has one."""
-    found = _find_list(clause, known)
+    found = _find_list(clause, known) or _find_than(clause, known)
     if found is not None:
         return found
     return _find_set(clause)
+
+
+_THAN = (
+    re.compile(r"^(?:how\s+much\s+|how\s+many\s+\w+\s+)?(?P<adj>more\s+[a-z]+|less\s+[a-z]+|[a-z]+er)\s+"
+               r"(?P<verb>is|are|was|were)\s+(?P<a>.+?)\s+than\s+(?P<b>.+?)\W*$", re.I),
+    re.compile(r"^(?P<verb>is|are|was|were)\s+(?P<a>.+?)\s+(?P<adj>more\s+[a-z]+|less\s+[a-z]+|[a-z]+er)\s+"
+               r"than\s+(?P<b>.+?)\W*$", re.I),
+)
+"""Two things compared by a comparative and "than": "How much taller is the Burj Khalifa than the Empire State
+Building?", "Is the Nile longer than the Amazon?"."""
+
+
+def _find_than(clause: str, known: Callable[[str], bool]) -> _Found | None:
+    """A comparison of two named things ("X taller than Y"): each side asked "How tall is X?". Both sides must
+    be names or documents' titles: "older than 5 years" compares nothing the documents are about."""
+    for pattern in _THAN:
+        m = pattern.match(clause.strip())
+        if m is None:
+            continue
+        sides = [m.group("a").strip(), m.group("b").strip()]
+        if m.group("adj").lower() in ("other", "rather", "never", "either", "whether", "over", "under", "after"):
+            return None
+        if not all(_named_side(side, known) for side in sides):
+            return None
+        return _Found(COMPARISON, f"How {_positive(m.group('adj'))} {m.group('verb').lower()} {{}}?", tuple(sides))
+    return None
+
+
+def _named_side(side: str, known: Callable[[str], bool]) -> bool:
+    """A side of a comparison: at most six words, a document's title or written as a name."""
+    words = side.split()
+    if not 0 < len(words) <= 6:
+        return False
+    plain = re.sub(r"^(?:the|a|an)\s+", "", side, flags=re.I)
+    return _is_title(side, known) or _is_title(plain, known) or all(
+        w[:1].isupper() or w.lower() in ("of", "the", "de", "and") for w in plain.split())
 
 
 def _find_list(clause: str, known: Callable[[str], bool]) -> _Found | None:
@@ -474,6 +513,8 @@ def _frame_only(prefix: list[_Tok], middle: list[list[_Tok]], last: list[_Tok]) 
     words = [t for t in prefix if t.word]
     if not words:
         return True
+    if _COMPARATIVE.match(" ".join(t.text for t in words)):
+        return True  # "Which is bigger, the polar bear or the brown bear?"
     end = words[-1]
     others_proper = all(it[0].capital for it in [*middle, last])
     if others_proper and not end.capital:
@@ -657,6 +698,9 @@ def _set_at(clause: str, body: str, start: int, head: str, count: int | None) ->
         verb = re.compile(r"\s(?:has|have|had|is|are|was|were|do|does|did)\s", re.I).search(body, start + len(head))
         if verb is not None:  # "{Which member of the G7} has the smallest area?"
             phrase_end = verb.start()
+    after_name = _AFTER_NAME.search(body, start + len(head), phrase_end)
+    if after_name is not None:  # "are {the three most populous cities in Australia} the capitals"
+        phrase_end = after_name.end(1)
     tail = ""
     then = _THEN_EACH.search(body, start, phrase_end)
     if then is not None:  # "the four largest deserts and the animal life found in each"
@@ -674,6 +718,8 @@ def _set_at(clause: str, body: str, start: int, head: str, count: int | None) ->
     return replace(found_set, extra=(_anaphor_frame(tail),)) if tail else found_set
 
 
+_AFTER_NAME = re.compile(r"\b([A-Z][\w'’.-]*)\s+(?=the\s+[a-z])")
+"""Where a set's phrase ends on a name and a new noun phrase starts: "... cities in Australia | the capitals"."""
 _THEN_EACH = re.compile(r"\s+and\s+(?=(?:(?:list|name|give)\s+)?(?:the|their|its|what|where|how)\b[^,]*?\b(?:each|they|"
                         r"their|them|these|those|its)\b)", re.I)
 """Where a set's phrase ends and an ask about each of its members begins: "... and the largest sea they each
