@@ -283,6 +283,16 @@ def test_the_pronoun_i_and_names_written_as_alternatives() -> None:
     assert _names_are_present("Where does the CMakeLists file set the install prefix?", [passage])
 
 
+def test_an_adjective_of_place_is_present_where_its_place_is() -> None:
+    from qa.answer import _names_are_present
+    from qa.types import Passage
+
+    passage = Passage(1, "Sydney.txt", 0, 90, "Sydney is the capital city of the state of New South Wales and the "
+                      "most populous city in Australia.", 1.0, title="Sydney")
+    assert _names_are_present("Of which Australian state is Sydney the capital?", [passage])
+    assert not _names_are_present("Of which Austrian state is Sydney the capital?", [passage])
+
+
 def test_a_defined_name_the_question_writes_is_not_the_name_it_asks_for() -> None:
     from qa.answer import typed_answer
     from qa.reader import IDENT
