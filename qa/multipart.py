@@ -197,7 +197,7 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
     every = plan.members.count is None and re.match(r"(?:every|all)\b", plan.members.text, re.I) is not None
     wanted = MAX_PARTS if every else min((plan.members.count or DEFAULT_MEMBERS) + EXTRA_MEMBERS, MAX_PARTS)
     key = kind_key(plan.members.head)
-    if key == "state" and re.search(r"\b(?:member|sovereign|nation|independent)[\s-]+states?\b", plan.members.text, re.I):
+    if key == "state" and _STATES_AS_COUNTRIES.search(plan.members.text):
         key = "country"  # "NATO member states", "sovereign states": countries, not a country's states
     kind = _kind_pattern(key)
     people = key in _PERSON_KEYS
@@ -337,6 +337,7 @@ def members_basis(plan: Plan) -> str:
     return "a search for it finds"
 
 
+_STATES_AS_COUNTRIES = re.compile(r"\b(?:member|sovereign|nation|independent)[\s-]+states?\b", re.I)
 RANKED_POOL = 4
 """For a set the question ranks ("the five most populous countries"), this many times the members wanted are
 read for what they state of their rank, from the documents found (three times for one it does not rank)."""

@@ -135,8 +135,8 @@ _IDENTITY = re.compile(r"^(?:(?:what|which|who)\s+(?:are|were|is|was)|which of|i
 _TRAILING_VERB = re.compile(r"\s+(?:born|built|made|known|located|situated|founded|discovered|constructed|"
                             r"invented|written|released|established|created|formed|named|elected|used|spoken|"
                             r"held|based|\w+ed)(?:\s+(?:in|at|on|from|by|to|for|with))?\s*\W*$", re.I)
-_COMPARATIVE = re.compile(r"^(?P<wh>which|who|what)(?:\s+one|\s+[a-z]+)?\s+(?P<verb>is|are|was|were|has|had)\s+(?:the\s+)?"
-                          r"(?P<adj>more\s+\w+|less\s+\w+|\w+er)\W*$", re.I)
+_COMPARATIVE = re.compile(r"^(?P<wh>which|who|what)(?:\s+one|\s+[a-z]+)?\s+(?P<verb>is|are|was|were|has|had)\s+"
+                          r"(?:the\s+)?(?P<adj>more\s+\w+|less\s+\w+|\w+er)\W*$", re.I)
 _ORDER_WORDS = re.compile(r"^(?P<wh>which|who|what)\s+(?P<rest>.*?)\s*(?:first|last|earlier|later|sooner|"
                           r"earliest|latest)\W*$", re.I)
 
