@@ -352,7 +352,8 @@ def _ranked(ranking: Ranking, lead: str, kind_words: frozenset[str], wanted: int
     rank = stated_rank(lead, ranking, kind_words, within=named > 0)
     if rank is not None and rank[1] <= wanted:
         return (0, 0 if rank[0] else 1, rank[1])
-    value = stated_order(lead, kind_words) if ranking.measure == ORDER else stated_value(lead, ranking.measure)
+    value = stated_order(lead, kind_words, ranking.qualifier) if ranking.measure == ORDER else \
+        stated_value(lead, ranking.measure)
     if value is not None:
         return (1, -named, -value if ranking.most else value)
     return None
@@ -385,7 +386,8 @@ def _narrowing(phrase: str, head: str) -> tuple[list[str], list[str]]:
     superlatives' words ("populous" of "most populous", "largest"), not its kind word."""
     body = re.sub(r"^\W*(?:the|each|every|all|both|of|these|those)\b\s*", "", phrase, flags=re.I)
     kind_words = {head.lower(), kind_key(head)}
-    names = [m.group(0) for m in _NAME_RUN.finditer(body) if m.group(0).lower() not in kind_words]
+    names = [re.sub(r"['’]s$", "", m.group(0)) for m in _NAME_RUN.finditer(body)  # "Africa's" names Africa
+             if m.group(0).lower() not in kind_words]
     supers = [(m.group(1) or m.group(2)).lower() for m in _SUPERLATIVE.finditer(body)]
     return names, [w for w in supers if w not in _NOT_SUPERLATIVE]
 

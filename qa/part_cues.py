@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 COUNT = r"(?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
-CUES_TEXT = (rf",|\b(?:and|or|vs|versus|than|each|every|both|all|compare|comparing|contrast|differences?|"
+CUES_TEXT = (rf",|\b(?:and|or|vs|versus|than|before|after|each|every|both|all|compare|comparing|contrast|differences?|"
               rf"top|{COUNT})\b|&|;|\?\s+\S|\.\s+[A-Z]")
 PLURAL_KINDS = (
     r"countries|nations|states|territories|cities|capitals|towns|regions|provinces|continents|oceans|seas|lakes|"

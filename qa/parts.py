@@ -111,7 +111,7 @@ _DETERMINERS = frozenset({"the", "a", "an"})
 _KIND = re.compile(rf"(?:{_PLURAL_KINDS})$", re.I)
 _SET_START = re.compile(
     rf"\b(?:(?P<each>each|every|all|both)\s+(?:of\s+)?(?:the\s+|these\s+|those\s+|our\s+)?|"
-    rf"(?:the\s+)?(?:(?:world|earth|country|nation|us|u\.s\.)['’]s\s+)?(?:current\s+|global\s+)?"
+    rf"(?:the\s+)?(?:(?:world|earth|country|nation|us|u\.s\.|(?-i:[A-Z][\w.-]*))['’]s\s+)?(?:current\s+|global\s+)?"
     rf"(?:(?:top|first|last)\s+)?(?P<n>{_COUNT})\b\s*|the\s+(?:current\s+|global\s+)?top\s+(?P<n2>{_COUNT})\b\s*)",
     re.I)
 _PLURAL_WORD = re.compile(r"[A-Za-z][\w-]*[a-hj-rtv-z]s|people|men|women|children|fish|species|sheep|deer", re.I)
@@ -137,6 +137,11 @@ _TRAILING_VERB = re.compile(r"\s+(?:born|built|made|known|located|situated|found
                             r"held|based|\w+ed)(?:\s+(?:in|at|on|from|by|to|for|with))?\s*\W*$", re.I)
 _COMPARATIVE = re.compile(r"^(?P<wh>which|who|what)(?:\s+one|\s+[a-z]+)?\s+(?P<verb>is|are|was|were|has|had)\s+"
                           r"(?:the\s+)?(?P<adj>more\s+\w+|less\s+\w+|\w+er)\W*$", re.I)
+_MORE_PREFIX = re.compile(r"^(?:which|who|what)\b.*\b(?:more|less|fewer|greater|higher|lower|larger|smaller|"
+                          r"bigger|longer|shorter|older|younger|taller|deeper|heavier|lighter|faster|slower|"
+                          r"earlier|later|richer|wider|hotter|colder|warmer)\b", re.I)
+"""A comparison asked before the comma in other words than "Which is larger": "Who won more major singles titles,
+...", "Which city has more people living within its city limits, ..."."""
 _ORDER_WORDS = re.compile(r"^(?P<wh>which|who|what)\s+(?P<rest>.*?)\s*(?:first|last|earlier|later|sooner|"
                           r"earliest|latest)\W*$", re.I)
 
@@ -219,7 +224,7 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     extra_frames: list[str] = []
     own: list[str] = []
     for i, clause in enumerate(clauses):
-        refers_back = i > 0 and _ANAPHOR.search(clause) is not None
+        refers_back = i > 0 and _refers_back(clause)
         found = None if head is not None and refers_back else _find(clause, known)
         if found is not None and head is None and not (refers_back and found.weak):
             head = found
@@ -238,8 +243,8 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     if head is None:
         if len(own) < 2 or not all(_is_ask(c) for c in own):
             return None
-        parts = tuple(Part(_as_question(c, mark), _as_question(c, mark)) for c in own[:MAX_PARTS])
-        return Plan(CONJUNCTION, parts, question_mark=mark)
+        asks = [_as_question(_JOINING.sub("", c), mark) for c in own[:MAX_PARTS]]  # not "And what is ...?"
+        return Plan(CONJUNCTION, tuple(Part(a, a) for a in asks), question_mark=mark)
     frames = _frames(head.frame, extra_frames)
     others = tuple(Part(_as_question(c, mark), _as_question(c, mark)) for c in own if c != clauses[0])
     plan = Plan(head.kind, others, frames, head.members, mark)
@@ -247,6 +252,18 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
         subjects = tuple(plan.for_subject(item) for item in head.items)
         plan = replace(plan, parts=(subjects + others)[:MAX_PARTS])
     return plan
+
+
+def _refers_back(clause: str) -> bool:
+    """Whether a later ask is about what an earlier one found: it has "it", "their", "each"... before any name
+    of its own ("when was it built", not "when did the Brothers Grimm publish their first collection")."""
+    m = _ANAPHOR.search(clause)
+    if m is None:
+        return False
+    if any(w.lower() in ("each", "these", "those", "respective", "respectively", "such", "same")
+           for w in re.findall(r"\w+", clause)):
+        return True  # "... in each": whatever the clause names
+    return re.search(r"(?<=\s)[A-Z][a-z]", clause[: m.start()]) is None
 
 
 _ASK = re.compile(rf"^(?:{_WH}|(?:in|on|at|from|for|by|to|during|since|until|of|with)\s+(?:what|which|whom|whose)|"
@@ -259,12 +276,18 @@ def _is_ask(clause: str) -> bool:
     U.S. state is Denali", not "In C code for an R package" or "sum(...) gives 0.99") and has words enough to
     be one: four, or three ending on a name ("Who founded Walmart"; "In which year" and "What stack size"
     lean on the rest of the question)."""
+    clause = _LEAD_IN.sub("", clause)
     words = clause.split()
     if _ASK.match(clause) is None or len(words) < 3 or (len(words) == 3 and not words[2][:1].isupper()):
         return False  # three words ask when the last is a name: "Who founded Walmart"
     return _SUBORDINATE_START.match(clause) is None
 
 
+_LEAD_IN = re.compile(r"^(?:(?:and|also|plus|but|then|so|roughly|approximately|about|exactly|just)\b[,:]?\s+)+",
+                      re.I)
+"""Words before an ask that leave it an ask: "And what is tofu made from?", "Also, what's the capital of ...",
+"Roughly how many ..."."""
+_JOINING = re.compile(r"^(?:(?:and|also|plus|but|then)\b[,:]?\s+)+", re.I)
 _SUBORDINATE_START = re.compile(r"^(?:when|where|while)\s+(?!(?:\S+\s+){0,2}(?:is|are|was|were|do|does|did|can|could|"
                                 r"should|will|would|has|have|had)\b)", re.I)
 """A clause that sets a condition ("When exporting a data frame for Excel"), not a question of its own."""
@@ -351,6 +374,10 @@ def _find(clause: str, known: Callable[[str], bool]) -> _Found | None:
     return _find_set(clause)
 
 
+_BEFORE = re.compile(r"^(?P<verb>was|were|is|are|did)\s+(?P<a>.+?)\s+(?P<done>[a-z]+(?:ed|en)|built|written|made|"
+                     r"born|founded|begun|won|sold|held)\s+(?:before|after|earlier\s+than|later\s+than)\s+"
+                     r"(?P<b>.+?)\W*$", re.I)
+"""Two things compared by when: "Was Les Misérables published before War and Peace?"."""
 _THAN = (
     re.compile(r"^(?:how\s+much\s+|how\s+many\s+\w+\s+)?(?P<adj>more\s+[a-z]+|less\s+[a-z]+|[a-z]+er)\s+"
                r"(?P<verb>is|are|was|were)\s+(?P<a>.+?)\s+than\s+(?P<b>.+?)\W*$", re.I),
@@ -364,6 +391,13 @@ Building?", "Is the Nile longer than the Amazon?"."""
 def _find_than(clause: str, known: Callable[[str], bool]) -> _Found | None:
     """A comparison of two named things ("X taller than Y"): each side asked "How tall is X?". Both sides must
     be names or documents' titles: "older than 5 years" compares nothing the documents are about."""
+    when = _BEFORE.match(clause.strip())
+    if when is not None:
+        sides = [when.group("a").strip(), when.group("b").strip()]
+        if all(_named_side(side, known) for side in sides):
+            verb = "did" if when.group("verb").lower() == "did" else when.group("verb").lower()
+            return _Found(COMPARISON, f"When {verb} {{}} {when.group('done')}?", tuple(sides))
+        return None
     for pattern in _THAN:
         m = pattern.match(clause.strip())
         if m is None:
@@ -452,7 +486,7 @@ def _list_at(clause: str, tokens: list[_Tok], at: int, known: Callable[[str], bo
         proper or all(_is_title(t, known) for t in texts)))
     cue = compare or re.search(r"\b(?:each|respectively|respective)\b", clause, re.I) is not None
     comparative = bool(prefix) and (_COMPARATIVE.match(_span(clause, prefix)) or _ORDER_WORDS.match(
-        _span(clause, prefix))) is not None and starts_after_comma
+        _span(clause, prefix)) or _MORE_PREFIX.match(_span(clause, prefix))) is not None and starts_after_comma
     if tokens[at].low == "or" and not (compare or comparative):
         return None  # "Physiology or Medicine": an alternative inside one question, unless it is compared
     pair_joined = False
@@ -513,8 +547,8 @@ def _frame_only(prefix: list[_Tok], middle: list[list[_Tok]], last: list[_Tok]) 
     words = [t for t in prefix if t.word]
     if not words:
         return True
-    if _COMPARATIVE.match(" ".join(t.text for t in words)):
-        return True  # "Which is bigger, the polar bear or the brown bear?"
+    if _COMPARATIVE.match(" ".join(t.text for t in words)) or _MORE_PREFIX.match(" ".join(t.text for t in words)):
+        return True  # "Which is bigger, the polar bear or the brown bear?", "Who won more titles, X or Y?"
     end = words[-1]
     others_proper = all(it[0].capital for it in [*middle, last])
     if others_proper and not end.capital:
@@ -634,6 +668,8 @@ def _clean_frame(frame: str, comparative: bool, before: str) -> str | None:
             if rest and rest[0].lower() in ("was", "were", "is", "are"):
                 return f"When {rest[0]} {{}} {' '.join(rest[1:])}?"
             return f"When {' '.join(rest)} {{}}?"
+        if _MORE_PREFIX.match(head):
+            return f"{head}: {{}}?"  # "Who won more major singles titles: Roger Federer?"
     colon = frame.find(": {}")
     if colon >= 0:
         at = _intro_slot(frame[:colon])

@@ -64,6 +64,9 @@ class Ranking:
     """What is ranked: "population", "area", "length", "height"...; otherwise the word itself ("gdp")."""
     scope: tuple[str, ...]
     """The names it ranks within, lower-cased ("asia", "united states"); () for the world."""
+    qualifier: tuple[str, ...] = ()
+    """For "the first three Roman emperors": the words before the kind ("roman"), which a stated place must
+    have ("the second Roman emperor", not "the first emperor of the Han dynasty")."""
 
 
 def _positive(word: str) -> str:
@@ -106,7 +109,14 @@ def asked_ranking(phrase: str, names: list[str], kind_words: frozenset[str]) -> 
     called ("country", "countries", "nation")."""
     order = _ORDER_ASKED.match(phrase)
     if order is not None:  # "the first five elements": by the place each states it has
-        return Ranking(order.group(1).lower() == "last", ORDER, _scope(names))
+        before_kind: list[str] = []
+        for word in phrase[order.end() :].split():
+            if word.lower() in kind_words or word.lower().rstrip("s") in kind_words:
+                break
+            before_kind.append(word.lower())
+        else:
+            before_kind = []
+        return Ranking(order.group(1).lower() == "last", ORDER, _scope(names), tuple(before_kind))
     m = next((m for m in _STATEMENT.finditer(phrase) if (m.group("est") or "").lower() not in _NOT_SUPERLATIVE),
              None)
     if m is None:
@@ -130,10 +140,18 @@ def _scope(names: list[str]) -> tuple[str, ...]:
     return tuple(f.lower().removeprefix("the ") for n in names if n.lower() not in _WORLD for f in place_forms(n))
 
 
+_SHORT_NAMES = {"US": "United States", "USA": "United States", "UK": "United Kingdom", "UAE": "United Arab Emirates",
+                "EU": "European Union", "USSR": "Soviet Union", "PRC": "China",
+                "DRC": "Democratic Republic of the Congo"}
+"""Places by the letters they are known by."""
+
+
 def place_forms(name: str) -> tuple[str, ...]:
     """A name as a text may write it: itself, and the place an adjective of place names ("Asian" -> "Asia",
     "East Asian" -> "East Asia", "European" -> "Europe", "Brazilian" -> "Brazil", "African" -> "Africa");
     a form of fewer than four letters is none."""
+    if name.replace(".", "").upper() in _SHORT_NAMES:  # "U.S." where a text says "United States"
+        return (name, _SHORT_NAMES[name.replace(".", "").upper()])
     head, _, last = name.rpartition(" ")
     if last.endswith("ean"):
         stems = [last[:-2]]
@@ -288,14 +306,17 @@ def may_rank(text: str, measure: str) -> bool:
     return any(w in lower for w in _clues(measure))
 
 
-def stated_order(text: str, kind_words: frozenset[str]) -> float | None:
+def stated_order(text: str, kind_words: frozenset[str], qualifier: tuple[str, ...] = ()) -> float | None:
     """The place in a sequence a text states its thing has, the first it states: an ordinal before the kind's
     word ("the third president of the United States" -> 3) or a number it has ("atomic number 3", before "the
-    first element in group 6"); None when it states neither."""
+    first element in group 6"); None when it states neither. With a `qualifier`, only an ordinal whose words
+    before the kind hold it counts ("the second Roman emperor" for "roman"), and no number."""
     kinds = "|".join(re.escape(w) for w in sorted(kind_words, key=len, reverse=True))
-    ordinal = re.search(rf"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
-                        rf"\d{{1,3}}(?:st|nd|rd|th))\s+(?:[A-Za-z-]+\s+){{0,2}}?(?:{kinds})\b", text, re.I)
-    number = re.search(r"\bnumber\s+(\d{1,4})\b", text)
+    ordinal = next((m for m in re.finditer(
+        rf"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+        rf"\d{{1,3}}(?:st|nd|rd|th))\s+((?:[A-Za-z-]+\s+){{0,2}}?)(?:{kinds})\b", text, re.I)
+        if set(qualifier) <= set(m.group(2).lower().split())), None)
+    number = re.search(r"\bnumber\s+(\d{1,4})\b", text) if not qualifier else None
     if number is not None and (ordinal is None or number.start() < ordinal.start()):
         return float(number.group(1))
     if ordinal is None:

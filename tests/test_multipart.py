@@ -484,6 +484,7 @@ def test_a_rank_in_the_world_holds_within_a_place_the_member_is_in() -> None:
     assert stated_rank(text, ranking, kinds) is None  # not known to be in Asia
     assert place_forms("Asian") == ("Asian", "Asia") and place_forms("European") == ("European", "Europe")
     assert place_forms("East Asian") == ("East Asian", "East Asia") and place_forms("Jupiter") == ("Jupiter",)
+    assert place_forms("U.S.") == ("U.S.", "United States")
     assert "brazil" in asked_ranking("the most populous Brazilian cities", ["Brazilian"], kinds).scope
     assert may_rank("It covers 9,596,961 km2.", "area") and may_rank("the largest country", "area")
     assert not may_rank("It is a country in Asia whose capital is Vientiane.", "area")
@@ -514,6 +515,12 @@ def test_the_first_members_of_a_set_are_those_whose_documents_state_the_first_pl
     assert ranking is not None and ranking.measure == ORDER and ranking.most
     assert stated_order("Jo Bloggs was the 16th president of Elbonia.", kinds) == 16
     assert stated_order("Jo Bloggs was a lawyer.", kinds) is None
+    # "the first three Roman emperors": the place stated among Roman emperors, not among any emperors
+    emperors = frozenset({"emperor", "emperors"})
+    roman = asked_ranking("the first three roman emperors", [], emperors)
+    assert roman is not None and roman.qualifier == ("roman",)
+    assert stated_order("He was the second Roman emperor, from AD 14.", emperors, roman.qualifier) == 2
+    assert stated_order("He was the first emperor of the Han dynasty.", emperors, roman.qualifier) is None
 
 
 def test_member_states_are_countries(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]

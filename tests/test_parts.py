@@ -48,6 +48,9 @@ def test_a_list_after_a_colon_keeps_its_articles() -> None:
     ("How much taller is the Eiffel Tower than the Taj Mahal?", ["How tall is the Eiffel Tower?",
                                                                   "How tall is the Taj Mahal?"]),
     ("Is India larger than China?", ["How large is India?", "How large is China?"]),
+    ("Was the Eiffel Tower built before the Taj Mahal?", ["When was the Eiffel Tower built?",
+                                                          "When was the Taj Mahal built?"]),
+    ("Who won more titles, Paris or Rome?", ["Who won more titles: Paris?", "Who won more titles: Rome?"]),
 ])
 def test_comparisons_ask_each_side(question: str, expected: list[str]) -> None:
     plan = detect(question, titled)
@@ -60,6 +63,24 @@ def test_short_asks_and_asks_opening_on_a_preposition_are_asks() -> None:
         "Who founded Walmart?", "Where is Nintendo headquartered?"]
     assert questions("In which country is Mount Kilimanjaro, and in which U.S. state is Denali?") == [
         "In which country is Mount Kilimanjaro?", "In which U.S. state is Denali?"]
+
+
+def test_asks_as_people_join_them() -> None:
+    assert questions("What's the capital of France? And what is the currency of India?") == [
+        "What's the capital of France?", "What is the currency of India?"]
+    assert questions("Roughly how many people live in Cuba, and what is the capital of Jamaica?") == [
+        "Roughly how many people live in Cuba?", "What is the capital of Jamaica?"]
+    # "their" after a name of its own: about that name, not about what the first ask found
+    assert questions("How tall is the Eiffel Tower, and when did the Wright brothers make their first "
+                     "flight?") == ["How tall is the Eiffel Tower?",
+                                    "When did the Wright brothers make their first flight?"]
+
+
+def test_a_set_named_by_a_possessive_keeps_it() -> None:
+    plan = detect("Where exactly are Africa's two highest mountains located?", titled)
+    assert plan is not None and plan.members is not None
+    assert plan.members.text == "Africa's two highest mountains"
+    assert plan.for_subject("Mount Kenya").question == "Where exactly are Mount Kenya located?"
 
 
 def test_two_asks_joined_are_two_parts() -> None:
