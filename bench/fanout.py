@@ -12,6 +12,11 @@ needs, `answer` FanOutQA's own answer for 61 of them). Figures, averaged over qu
   corpus, any of several spellings of a number) found in the answer text;
 - warm latency p50 of a multi-part question and of the single-fact natural questions
   (../shared/wiki-questions.jsonl), same run.
+
+Two more sets of the same kind, written blind by helpers who read the corpus but not corpus-qa's code (each 40
+questions, with `kind`: set, list, comparison or conjunction, and the values as the summaries write them):
+`--questions bench/data/fanout-heldout-questions.jsonl` and `--questions bench/data/fanout-blind2-questions.jsonl`.
+With `kind`, the citation recall is also given per kind.
 """
 
 from __future__ import annotations
@@ -75,6 +80,7 @@ def main() -> None:
         print(f"warning: {len(absent)} evidence files are not in {corpus}: {', '.join(absent[:5])}",
               file=sys.stderr)
     cited_recall, passage_recall, complete, value_share, latencies = [], [], 0, [], []
+    by_kind: dict[str, list[float]] = {}
     for q in questions:
         started = time.perf_counter()
         answer = engine.ask(q["question"], top_k=args.top_k)
@@ -83,6 +89,8 @@ def main() -> None:
         cited = {c.source for c in answer.citations}
         shown = {p.source for p in answer.passages[: args.top_k]}
         cited_recall.append(len(gold & cited) / len(gold))
+        if "kind" in q:
+            by_kind.setdefault(q["kind"], []).append(cited_recall[-1])
         passage_recall.append(len(gold & shown) / len(gold))
         complete += gold <= cited
         if q.get("answer") is not None:
@@ -96,8 +104,10 @@ def main() -> None:
         engine.ask(json.loads(line)["question"])
         single.append(time.perf_counter() - started)
     n = len(questions)
-    print(f"{n} FanOutQA questions, top-{args.top_k} passages")
+    print(f"{n} questions ({args.questions.name}), top-{args.top_k} passages")
     print(f"evidence recall in citations: {statistics.mean(cited_recall):.3f}")
+    if by_kind:
+        print("  by kind: " + ", ".join(f"{k} {statistics.mean(v):.3f} ({len(v)})" for k, v in sorted(by_kind.items())))
     print(f"evidence recall in the passages: {statistics.mean(passage_recall):.3f}")
     print(f"questions with every evidence file cited: {complete}/{n} ({complete / n:.1%})")
     if value_share:
