@@ -425,7 +425,7 @@ def _kind_pattern(key: str, words: Sequence[str] | None = None) -> re.Pattern[st
     (KIND_SYNONYMS: a brand's opening says "company", a moon's may say "natural satellite")."""
     kinds = "|".join(re.escape(w) for w in sorted(words or kind_words(key), key=len, reverse=True))
     return re.compile(rf"\b(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?"
-                      rf"(?:(?!{_CLAUSE})[\w'’.,-]+\s+){{0,8}}?(?:{kinds})(?=\s*(?:[,.;:(]|$)|\s+{_AFTER_HEAD})", re.I)
+                      rf"(?:(?!{_CLAUSE})[\w'’.,-]+\s+){{0,10}}?(?:{kinds})(?=\s*(?:[,.;:(]|$)|\s+{_AFTER_HEAD})", re.I)
 
 
 def _is_kind_head(kind: re.Pattern[str], opening: str) -> bool:
@@ -434,8 +434,10 @@ def _is_kind_head(kind: re.Pattern[str], opening: str) -> bool:
     African Republic" is no republic, "a form of monarchy" no monarchy); "of" only after "one" or a superlative
     ("the smallest and least massive of Jupiter's four Galilean moons")."""
     for m in kind.finditer(opening):
-        if all(re.search(r"(?:\bone|est|most|\b(?:most|least)\s+[a-z]+)$", m.group(0)[: o.start()].rstrip())
-               for o in re.finditer(r"\bof\b", m.group(0))):
+        said = m.group(0)
+        if all(re.search(r"(?:\bone|est|most|\b(?:most|least)\s+[a-z]+)$", said[: o.start()].rstrip())
+               or re.search(r"\band\s", said[o.end() :])  # "the founder of the Roman Empire and the first emperor"
+               for o in re.finditer(r"\bof\b", said)):
             return True
     return False
 
@@ -458,6 +460,10 @@ KIND_SYNONYMS: dict[str, tuple[str, ...]] = {
     "companies": _FIRMS, "corporations": _FIRMS, "brands": _FIRMS, "manufacturers": _FIRMS,
     "moons": ("moon", "natural satellite"), "planets": ("planet",), "stars": ("star",),
     "elements": ("chemical element", "element", "metal", "metalloid", "nonmetal", "halogen", "noble gas"),
+    "metals": ("metal", "chemical element", "element"),
+    "wars": ("war", "conflict"), "battles": ("battle", "siege"), "poems": ("poem", "epic"),
+    "paintings": ("painting", "portrait", "fresco", "mural"), "operas": ("opera",), "volcanoes": ("volcano",),
+    "extinctions": ("extinction", "extinction event"), "galaxies": ("galaxy",), "castles": ("castle",),
     "mountains": ("mountain", "peak", "volcano", "massif"),
     "islands": ("island", "isle", "atoll"), "rivers": ("river", "watercourse", "waterway"),
     "lakes": ("lake", "reservoir"), "oceans": ("ocean",), "seas": ("sea", "gulf", "bay"),

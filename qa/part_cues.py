@@ -15,7 +15,8 @@ PLURAL_KINDS = (
     r"emperors|kings|queens|monarchs|members|founders|ceos|wonders|landmarks|buildings|animals|species|artists|"
     r"bands|singers|musicians|actors|writers|authors|scientists|laureates|winners|films|movies|books|novels|"
     r"albums|songs|cars|airlines|airports|parks|games|sports|religions|currencies|dynasties|empires|parties|"
-    r"organizations|organisations|hosts|battlefronts|campaigns|celebrities|people|fish|whales|birds")
+    r"organizations|organisations|hosts|battlefronts|campaigns|celebrities|people|fish|whales|birds|wars|battles|"
+    r"poems|paintings|operas|symphonies|metals|extinctions|volcanoes|castles|cathedrals|galaxies|constellations")
 CUES = re.compile(rf"{CUES_TEXT}|\b(?:{PLURAL_KINDS}|members? of)\b", re.I)
 """Without one of these a question has one part: a comma, a conjunction, a count, "each", a comparison word,
 or a plural of a kind of thing sets are made of ("the capitals of the G7 countries")."""

@@ -469,6 +469,9 @@ def test_what_an_opening_calls_its_thing_is_the_head_not_a_word_in_an_of_phrase(
     assert _is_kind_head(_kind_pattern("city"), "Kraków is the second-largest and one of the oldest cities in "
                                                  "Poland.")
     assert _is_kind_head(country, "Laos is a landlocked country in Southeast Asia.")
+    # an "of" phrase that ends where a second head starts
+    assert _is_kind_head(_kind_pattern("emperor"), "Augustus was the founder of the Roman Empire and the first "
+                                                    "Roman emperor from 27 BC.")
     assert not _is_kind_head(_kind_pattern("element"), "In mathematics, a group is a set with an operation that "
                              "combines elements: the operation is associative, it has an identity element.")
 

@@ -76,6 +76,14 @@ def test_asks_as_people_join_them() -> None:
                                     "When did the Wright brothers make their first flight?"]
 
 
+def test_sets_of_the_kinds_an_encyclopedia_lists() -> None:
+    for question, head in [("What are the symbols of the first three alkali metals?", "metals"),
+                           ("When was each of the two epic poems attributed to Homer written?", "poems"),
+                           ("When did each of the Big Five mass extinctions happen?", "extinctions")]:
+        plan = detect(question, titled)
+        assert plan is not None and plan.members is not None and plan.members.head == head
+
+
 def test_a_set_named_by_a_possessive_keeps_it() -> None:
     plan = detect("Where exactly are Africa's two highest mountains located?", titled)
     assert plan is not None and plan.members is not None
