@@ -412,8 +412,20 @@ class Engine:
         def ask(text: str, depth: int) -> tuple[list[Hit], Answer]:
             return answered(text, search(text, depth), vector(text))
 
+        allowed: list[set[int]] = []
+
+        def within_scope(doc_id: int) -> bool:
+            if scope is None:
+                return True
+            if not allowed:
+                allowed.append(snapshot.documents_matching(scope))
+            return doc_id in allowed[0]
+
         def ask_within(text: str, doc_id: int, depth: int, like: str) -> tuple[list[Hit], Answer]:
             import numpy as np
+
+            if not within_scope(doc_id):  # a member outside `--where` is never read, whoever asks
+                return [], compose(snapshot, [], vector(like), text, text, warnings, self.tuning)
 
             # what is asked (the vector of `like`, embedded already) plus which document it is asked of (the
             # vector of its first chunk, which carries its title): no model call per member
@@ -422,7 +434,7 @@ class Engine:
             qvec = (qvec / max(float(np.linalg.norm(qvec)), 1e-9)).astype(np.float32)
             return answered(text, retrieve_within(snapshot, qvec, text, doc_id, depth, self.tuning), qvec)
 
-        return Retrieval(ask, search, embed, ask_within)
+        return Retrieval(ask, search, embed, ask_within, within_scope)
 
     @staticmethod
     def _plan(snapshot: Snapshot, question: str) -> Plan | None:

@@ -45,6 +45,9 @@ class Retrieval:
     ask_within: Callable[[str, int, int, str], tuple[list[Hit], Answer]]
     """Answer a text from the `k` best passages of one document (text, document id, k, the text already
     embedded that says what is asked), without a search of the whole index or a model call."""
+    in_scope: Callable[[int], bool] = lambda doc_id: True
+    """Whether a document is among those the question may read (`--where`): a set's members found by their
+    openings are taken from those only."""
 
 QUOTES_PER_PART = 2
 """A part's line shows at most this many quotes: a table of parts, not a page per part."""
@@ -89,7 +92,7 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     assert plan.members is not None
     via.embed([question, plan.members.text])
     hits, whole = via.ask(question, k)
-    members = set_members(snapshot, plan, [*hits, *via.search(plan.members.text, MEMBER_DEPTH)])
+    members = set_members(snapshot, plan, [*hits, *via.search(plan.members.text, MEMBER_DEPTH)], via.in_scope)
     if not members:
         if whole.abstained:
             return whole
@@ -183,7 +186,8 @@ def spread(asked: Sequence[Asked], k: int) -> tuple[Passage, ...]:
     return tuple(replace(p, rank=i) for i, p in enumerate(out, start=1))
 
 
-def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Part]:
+def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
+                in_scope: Callable[[int], bool] = lambda doc_id: True) -> list[Part]:
     """The members of the set a question is about, as the documents give them: the documents a search for
     the set and one for the whole question (`found`) bring up whose opening says they are of its kind ("Tokyo
     ... is the capital and most populous city of Japan" for "cities"; a person, for a kind of people), or whose
@@ -212,7 +216,7 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
     seen: set[int] = set()
     for h in hits:
         doc_id = owners.get(h.chunk_id)
-        if doc_id is None or doc_id in seen:
+        if doc_id is None or doc_id in seen or not in_scope(doc_id):
             continue
         seen.add(doc_id)
         doc = snapshot.document(doc_id)
@@ -233,7 +237,7 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit]) -> list[Pa
                 break  # enough to choose from; the rest were found later, and each costs a document read
     if names or ranking is not None:  # members no search found, by what their openings say
         for doc_id, title, lead in _kind_members(snapshot, key, people, seen):
-            if set(re.findall(r"\w+", title.lower())) <= phrase_words:
+            if not in_scope(doc_id) or set(re.findall(r"\w+", title.lower())) <= phrase_words:
                 continue
             named = sum(any(f in lead for f in fs) for fs in forms)
             if names and not named:

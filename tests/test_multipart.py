@@ -566,3 +566,28 @@ def test_what_a_superlative_measures() -> None:
     assert stated_rank("It is the second-longest or longest river system in the world.", longest, rivers) == (True, 1)
     assert stated_rank("It is the longest river in Europe and the longest endorheic basin river in the world.",
                        longest, rivers) is None
+
+
+def test_a_sets_members_are_only_those_the_question_may_read(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    corpus = tmp_path / "corpus"
+    for folder, title, people in [("europe", "France", 68), ("europe", "Spain", 48), ("private", "Germany", 84),
+                                  ("private", "Italy", 59)]:
+        (corpus / folder).mkdir(parents=True, exist_ok=True)
+        (corpus / folder / f"{title}.txt").write_text(
+            f"{title}\n\n{title} is a country in Europe. It has a population of {people} million people. "
+            f"Its capital is {title}ville.\n", encoding="utf-8")
+    eng = Engine(Settings.resolve(corpus, tmp_path / "idx"), embedder=hash_embedder)
+    try:
+        for _ in eng.prepare():
+            pass
+        answer = eng.ask("What are the capitals of the two most populous countries in Europe?",
+                         where="path:europe/**")
+        everywhere = eng.ask("What are the capitals of the two most populous countries in Europe?")
+    finally:
+        eng.close()
+    assert answer.citations and {c.source for c in answer.citations} <= {"europe/France.txt", "europe/Spain.txt"}
+    assert {p.source for p in answer.passages} <= {"europe/France.txt", "europe/Spain.txt"}
+    assert "private/Germany.txt" in {c.source for c in everywhere.citations}  # found by its opening otherwise
