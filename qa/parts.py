@@ -126,9 +126,14 @@ _WHICH_SET = re.compile(rf"^(?:which|what)\s+(?P<head>{_PLURAL_KINDS})\b", re.I)
 _NAMED_SET = re.compile(rf"\b(?!(?:Which|What|Who|Whose|How|Where|When|Why|The|In|Of|Are|Is)\b)(?:the\s+)?"
                         rf"(?P<mod>(?:(?:current|global|major|main|founding)\s+)?(?:[A-Z][\w.&-]*\s+)"
                         rf"{{1,3}})(?P<head>{_PLURAL_KINDS})\b")
-_OF_SET = re.compile(rf"\bthe\s+(?P<head>{_PLURAL_KINDS})\s+(?:of|in|on)\s+(?:the\s+)?(?=[A-Z])")
-"""A set by the place or group it is of or in: "the emperors of the Julio-Claudian dynasty", "the countries in
-South Asia"."""
+_OF_SET = re.compile(rf"\bthe\s+(?P<head>{_PLURAL_KINDS})\s+of\s+(?:the\s+)?(?=[A-Z])")
+"""A set by the group it is of: "the emperors of the Julio-Claudian dynasty"."""
+_IN_SET = re.compile(rf"\bthe\s+(?P<head>{_PLURAL_KINDS})\s+(?:in|on)\s+(?:the\s+)?(?=[A-Z])")
+"""A set by the place it is in ("the countries in South Asia"), taken only where something is asked of each
+(_ASKED_OF_EACH), not in "How many of the countries in Africa are landlocked?" or "Do the countries in the EU
+share a currency?", which ask about them together."""
+_ASKED_OF_EACH = re.compile(r"(?:\b(?!(?:many|much|any|all|none|some|most|few|one|each|which|who|what)\s)[a-z]+\s+of\s+"
+                            r"|^(?:identify|list|name|find|give(?:\s+me)?|tell\s+me|show(?:\s+me)?)\s+)$", re.I)
 _MEMBER_OF = re.compile(r"\b(?:which|what)\s+(?P<set>(?P<head>member|members)\s+of\s+(?:the\s+)?\S)", re.I)
 _IDENTITY = re.compile(r"^(?:(?:what|which|who)\s+(?:are|were|is|was)|which of|identify|find|name|list|give(?: me)?|"
                        r"tell me|show(?: me)?)\s+\{\}\W*$", re.I)
@@ -537,7 +542,8 @@ def _item_like(seg: list[_Tok]) -> bool:
     if not words or len(words) > 6 or len(words) != len(seg):
         return False
     inner = [t.low for t in words[1:]] if words[0].low in _DETERMINERS else [t.low for t in words]
-    return not any(w in _FRAME_WORDS - {"of", "and", "&"} for w in inner) and inner[0] not in _FRAME_WORDS
+    return bool(inner) and not any(w in _FRAME_WORDS - {"of", "and", "&"} for w in inner) and \
+        inner[0] not in _FRAME_WORDS  # ("A" alone, as in "vitamins D, A and E", is no article here)
 
 
 def _frame_only(prefix: list[_Tok], middle: list[list[_Tok]], last: list[_Tok]) -> bool:
@@ -789,6 +795,9 @@ def _set_starts(body: str) -> list[tuple[int, str, int | None]]:
             noun = words[stop - 1] if 0 < stop <= 4 else None
         if noun is not None and is_kind(noun.group()):
             found.append((m.start(), noun.group(), count, m.end() + noun.start()))
+    for m in _IN_SET.finditer(body):
+        if _ASKED_OF_EACH.search(body[: m.start()]):
+            found.append((m.start(), m.group("head"), None, m.start("head")))
     for pattern in (_RELATIVE_SET, _NAMED_SET, _OF_SET, _MEMBER_OF, _ATTR_OF_SET):
         for m in pattern.finditer(body):
             groups = m.groupdict()

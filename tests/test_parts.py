@@ -154,6 +154,9 @@ def test_the_last_two_items_may_be_one_name() -> None:
     "sum([0.1] * 10) gives 0.9999999999999999. Which math function gives an accurate floating-point sum?",
     "How do I read and write CSV files in R?",
     "Are packages older than five years removed from CRAN?",  # "than" compares nothing named
+    "How many of the countries in Africa are landlocked?",  # about the countries together, not each
+    "Do the countries in the EU share a currency?",
+    "What do the states in Australia have in common?",
     "Is a list faster than a tuple in Python?",
 ])
 def test_single_questions_stay_one(question: str) -> None:
@@ -172,3 +175,9 @@ def test_a_missing_part_is_named() -> None:
     plan = detect("What is the land mass of China and France?", titled)
     assert plan is not None
     assert missing_line(plan.parts[1]) == "The documents do not give the land mass of France."
+
+
+def test_a_one_letter_item_is_read_without_error() -> None:
+    # "A" alone is an item, not an article with nothing after it (this raised IndexError, shown as a damaged index)
+    for question in ["Which grade is higher, A or B?", "What do vitamins D, A and E do?"]:
+        detect(question, titled)
