@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-             "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
+             "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+             "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+             "twentieth": 20}
 _MEASURES = {
     "populous": "population", "populated": "population", "population": "population", "populations": "population",
     "inhabitants": "population", "people": "population",
@@ -38,9 +40,11 @@ _WORLD = frozenset({"world", "earth", "globe", "planet"})
 _STATEMENT = re.compile(r"\b(?:(?P<ml>most|least)\s+(?P<adj>[a-z]+)|(?P<est>[a-z]{3,}est))\b(?=(?P<tail>[^.;]{0,80}))",
                         re.I)
 """A superlative as prose states a rank: "most populous", "largest" (its ordinal, if any, comes before it)."""
-_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
-                      r"\d{1,3}(?:st|nd|rd|th))[\s-]+$", re.I)
-"""The ordinal before a superlative: "the fifth-most populous", "second largest", "the world's 11th most"."""
+_ORDINAL = re.compile(r"\b(\w+th|first|second|third|\d{1,3}(?:st|nd|rd|th))[\s-]+$", re.I)
+"""The ordinal before a superlative: "the fifth-most populous", "second largest", "the world's 11th most",
+"thirtieth-largest" (an ordinal word past twentieth states no rank read here)."""
+_ONE_OF = re.compile(r"\bone\s+of\s+(?:the\s+|its\s+|their\s+|[\w'’.-]+['’]s\s+)?$", re.I)
+"""Before a superlative, "one of the largest": among the largest, no rank."""
 _BY = re.compile(r"\s*(?:[a-z]+\s+){0,2}?(?:by|in terms of)\s+(?:the\s+)?(?:number\s+of\s+)?([a-z]+)", re.I)
 _RESTRICTED = re.compile(r"\b(?:in|of|on|among|within|after|outside|until|across|excluding|except|besides)\s+"
                          r"(?:the\s+|its\s+|a\s+)?([\w'’-]+)")
@@ -233,8 +237,16 @@ def _statements(text: str, kind_words: frozenset[str]) -> tuple[tuple[bool, str,
         tail = m.group("tail")
         if _OR_AFTER.match(tail):
             continue  # "the second-longest or longest": no rank
-        before = _ORDINAL.search(text, max(0, m.start() - 12), m.start())
+        before = _ORDINAL.search(text, max(0, m.start() - 16), m.start())
         ordinal = before.group(1).lower() if before else ""
+        if ordinal and ordinal not in _ORDINALS and not ordinal[:1].isdigit():
+            if not re.fullmatch(r"\w+(?:ieth|dth|[^o]nth|teenth)", ordinal):
+                ordinal = ""  # "with", "north", "growth": a word, not an ordinal
+            else:
+                continue  # an ordinal word past those read ("thirtieth"): its rank is not known here
+        if _ONE_OF.search(text, max(0, (before.start() if before else m.start()) - 30),
+                          before.start() if before else m.start()):
+            continue  # "one of the largest", "one of Europe's largest": no rank
         rank = _ORDINALS.get(ordinal) or (int(ordinal.rstrip("stndrh")) if ordinal else 1)  # "11th" -> 11
         adjective = _positive(word)
         most = _largest_first(m, adjective)

@@ -399,9 +399,15 @@ def test_a_ranked_sets_members_come_in_the_order_their_documents_state(tmp_path:
     ("It ranks among the most populous metropolitan areas in the world.", None),
     ("It is the most populous landlocked country in the world.", None),  # within a narrower kind
     ("It has the world's fourth-largest land area and third-largest population.", (True, 3)),
+    ("It is the world's thirteenth-most populous country.", (True, 13)),
+    ("It is the world's thirtieth-most populous country.", None),  # an ordinal not read: no rank, not the first
+    ("It is one of the most populous countries in the world.", None),  # among them, no rank
     ("It is the fifth-most populous country, with a population of over 241 million.", (False, 5)),
     ("It is the world's seventh-largest country by area and the largest by population.", (True, 1)),
     ("It has the world's fourth-largest land area and third-largest population.", (True, 3)),
+    ("It is the world's thirteenth-most populous country.", (True, 13)),
+    ("It is the world's thirtieth-most populous country.", None),  # an ordinal not read: no rank, not the first
+    ("It is one of the most populous countries in the world.", None),  # among them, no rank
     ("Sweden is the largest and most populous Nordic country.", None),  # within the Nordic countries
     ("It is the most populous country in Africa.", None),
     ("It is the most populous Francophone country in the world.", None),
@@ -427,6 +433,8 @@ def test_a_ranking_within_a_place_and_by_an_amount() -> None:
     assert stated_rank("It is the most populous city in Brazil, South America and the Americas.", ranking,
                        kinds) == (True, 1)
     assert stated_rank("It is the most populous city in Portugal.", ranking, kinds) is None
+    largest = asked_ranking("the three largest cities in Germany", ["Germany"], kinds)
+    assert stated_rank("Berlin is the capital and largest city of Germany.", largest, kinds) == (True, 1)  # "and"
     smallest = asked_ranking("the five smallest countries by area", [], frozenset({"country", "countries"}))
     assert smallest is not None and not smallest.most and smallest.measure == "area"
     assert stated_value("It covers 9,596,961 km2 and has a population of over 1.4 billion.", "area") == 9596961
