@@ -21,7 +21,17 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from qa.parts import MAX_PARTS, SET, Part, Plan, missing_line, singular_key
-from qa.ranking import ORDER, Ranking, asked_ranking, may_rank, place_forms, stated_order, stated_rank, stated_value
+from qa.ranking import (
+    NOT_SUPERLATIVE,
+    ORDER,
+    Ranking,
+    asked_ranking,
+    may_rank,
+    place_forms,
+    stated_order,
+    stated_rank,
+    stated_value,
+)
 from qa.types import Answer, Citation, PartAnswer, Passage
 
 if TYPE_CHECKING:
@@ -318,6 +328,8 @@ def _of_kind(openings: list[tuple[int, str, str]], key: str, people: bool) -> li
             continue  # the cheap test first: 10,000 openings take a few milliseconds
         if _a_kind_of(title, key, opening):
             continue
+        if titled and key[:4] not in lower.replace(title.lower(), ""):
+            titled = False  # "Snow Country is a novel": a title's last word alone names no kind
         if titled or _is_kind_head(kind, opening) or (people and _is_person(opening)):
             out.append((doc_id, title))
     return out
@@ -325,6 +337,8 @@ def _of_kind(openings: list[tuple[int, str, str]], key: str, people: bool) -> li
 
 OPENING_CHARS = 800
 """How much of each document is read for its opening sentence when every document's is."""
+
+
 def members_basis(plan: Plan) -> str:
     """What a set's members rest on, as the answer says it: "the documents give, by the population or rank
     they state", "the documents give, in the order they state", "whose documents mention the G7", or "a search
@@ -381,9 +395,6 @@ LEAD_CHARS = 1500
 _NAME_RUN = re.compile(r"(?<![\w.])(?:[A-Z][\w&.'’-]*|[0-9]+[A-Z]\w*)(?:\s+(?:of\s+|the\s+)?[A-Z][\w&.'’-]*)*")
 _SUPERLATIVE = re.compile(r"\b(?:most|least)\s+([a-z]{4,})|\b([a-z]{2,}est)\b")
 """Matched case-sensitively: a name ending in "est" ("Budapest") is not a superlative."""
-_NOT_SUPERLATIVE = frozenset({"interest", "forest", "west", "rest", "test", "best", "latest", "honest", "modest",
-                              "request", "contest", "protest", "harvest", "southwest", "northwest", "midwest"})
-
 
 def _narrowing(phrase: str, head: str) -> tuple[list[str], list[str]]:
     """What a set's phrase narrows it by: the names in it ("United States", "Jupiter", "G7") and its
@@ -393,7 +404,7 @@ def _narrowing(phrase: str, head: str) -> tuple[list[str], list[str]]:
     names = [re.sub(r"['’]s$", "", m.group(0)) for m in _NAME_RUN.finditer(body)  # "Africa's" names Africa
              if m.group(0).lower() not in kind_words]
     supers = [(m.group(1) or m.group(2)).lower() for m in _SUPERLATIVE.finditer(body)]
-    return names, [w for w in supers if w not in _NOT_SUPERLATIVE]
+    return names, [w for w in supers if w not in NOT_SUPERLATIVE]
 
 
 _CLASS_OPENING = re.compile(r"An?\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}\s*(?:,[^,]{0,80},\s*)?"
@@ -439,11 +450,34 @@ def _is_kind_head(kind: re.Pattern[str], opening: str) -> bool:
     ("the smallest and least massive of Jupiter's four Galilean moons")."""
     for m in kind.finditer(opening):
         said = m.group(0)
-        if all(re.search(r"(?:\bone|est|most|\b(?:most|least)\s+[a-z]+)$", said[: o.start()].rstrip())
-               or re.search(r"\band\s", said[o.end() :])  # "the founder of the Roman Empire and the first emperor"
+        if _GAP_PREPOSITION.search(said):
+            continue  # "a game popular in many countries", "one of the islands in the ... country"
+        if all(_among_before(said[: o.start()])
+               or _HEAD_AGAIN.search(said[o.end() :])  # "the founder of the Roman Empire and the first emperor"
                for o in re.finditer(r"\bof\b", said)):
             return True
     return False
+
+
+_GAP_PREPOSITION = re.compile(r"\s(?:in|from|to|during|for|with|by|on|at|across|among|into|within|throughout|near|"
+                              r"under|over|between|like|than)\s")
+_HEAD_AGAIN = re.compile(r"\band\s+(?:the\s+|a\s+|an\s+)?(?:first|second|third|\w+th|\w{2,}est|\w+most|most|least|"
+                         r"only|sole|last)\b", re.I)
+"""After an "of" phrase, a second head ("and the first Roman emperor"), not a second name in the phrase ("of
+England and the United Kingdom")."""
+
+
+def _among_before(text: str) -> bool:
+    """Whether the words before an "of" pick one out of many: "one of", a superlative ("the smallest and least
+    massive of", "northernmost of"), not "west of" or "a form of"."""
+    words = re.findall(r"[\w-]+", text.lower())
+    if not words:
+        return False
+    last = words[-1]
+    if last == "one" or (len(words) > 1 and words[-2] in ("most", "least")):
+        return True
+    return (last.endswith("est") and len(last) > 4 and last not in NOT_SUPERLATIVE) or \
+        (last.endswith("most") and last != "most")
 
 
 _CLAUSE = (r"(?:(?:which|that|who|whom|whose|where|when|while|whereas|it|they|he|she|has|have|had)\b|"

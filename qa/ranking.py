@@ -33,7 +33,7 @@ _GENERIC = frozenset({"large", "big", "small", "high", "low", "great", "few", "l
 """Superlatives' adjectives that measure whatever noun follows them ("largest population", "highest GDP");
 the others measure one thing ("most populous" a population, "longest" a length)."""
 _SMALLEST_FIRST = frozenset({"small", "short", "low", "young", "few", "little"})
-_NOT_SUPERLATIVE = frozenset({"interest", "forest", "west", "rest", "test", "best", "latest", "honest", "modest",
+NOT_SUPERLATIVE = frozenset({"interest", "forest", "west", "rest", "test", "best", "latest", "honest", "modest",
                               "request", "contest", "protest", "harvest", "southwest", "northwest", "midwest",
                               "earliest", "suggest", "digest", "arrest", "chest", "guest", "nest", "quest"})
 _WORLD = frozenset({"world", "earth", "globe", "planet"})
@@ -121,7 +121,7 @@ def asked_ranking(phrase: str, names: list[str], kind_words: frozenset[str]) -> 
         else:
             before_kind = []
         return Ranking(order.group(1).lower() == "last", ORDER, _scope(names), tuple(before_kind))
-    m = next((m for m in _STATEMENT.finditer(phrase) if (m.group("est") or "").lower() not in _NOT_SUPERLATIVE),
+    m = next((m for m in _STATEMENT.finditer(phrase) if (m.group("est") or "").lower() not in NOT_SUPERLATIVE),
              None)
     if m is None:
         top = re.search(r"\btop\s+(?:\d+|\w+)\s+(.*)", phrase, re.I)
@@ -232,7 +232,7 @@ def _statements(text: str, kind_words: frozenset[str]) -> tuple[tuple[bool, str,
     previous_end = -1  # population" ranks both in the same place)
     for m in _STATEMENT.finditer(text):
         word = m.group("adj") or m.group("est")
-        if (m.group("est") or "").lower() in _NOT_SUPERLATIVE or (m.group("adj") or "").lower().endswith("ly"):
+        if (m.group("est") or "").lower() in NOT_SUPERLATIVE or (m.group("adj") or "").lower().endswith("ly"):
             continue  # "most sparsely populated" measures something else
         tail = m.group("tail")
         if _OR_AFTER.match(tail):

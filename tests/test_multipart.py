@@ -451,6 +451,16 @@ ASIA = {
 }
 
 
+def test_a_title_alone_names_no_kind_in_the_scan_of_every_opening() -> None:
+    from qa.multipart import _of_kind
+
+    openings = [(1, "Snow Country", "Snow Country is a novel by the Japanese author Yasunari Kawabata."),
+                (2, "Arctic Ocean", "The Arctic Ocean is the smallest of the world's five oceanic divisions."),
+                (3, "Laos", "Laos is a landlocked country in Southeast Asia.")]
+    assert [i for i, _ in _of_kind(openings, "country", False)] == [3]
+    assert [i for i, _ in _of_kind(openings, "ocean", False)] == [2]
+
+
 def test_a_sets_members_are_every_document_that_opens_as_one_not_only_those_a_search_finds(
         tmp_path: Path, hash_embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import qa.multipart
@@ -480,6 +490,12 @@ def test_what_an_opening_calls_its_thing_is_the_head_not_a_word_in_an_of_phrase(
     # an "of" phrase that ends where a second head starts
     assert _is_kind_head(_kind_pattern("emperor"), "Augustus was the founder of the Roman Empire and the first "
                                                     "Roman emperor from 27 BC.")
+    # not a second name in the "of" phrase, a kind word after another preposition, or "west of"
+    assert not _is_kind_head(_kind_pattern("kingdom"), "London is the capital and largest city of England and the "
+                                                        "United Kingdom.")
+    assert not _is_kind_head(country, "Hopscotch is a game popular in many countries.")
+    assert not _is_kind_head(country, "Java is one of the Greater Sunda Islands in the South East Asian country.")
+    assert not _is_kind_head(country, "Lubumbashi is the city west of the country.")
     assert not _is_kind_head(_kind_pattern("element"), "In mathematics, a group is a set with an operation that "
                              "combines elements: the operation is associative, it has an identity element.")
 
