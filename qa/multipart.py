@@ -238,7 +238,7 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
             continue
         if _is_kind_head(kind, opening) or _titled_as_kind(title, key) or (people and _is_person(opening)):
             lead = doc.text[:LEAD_CHARS]
-            named = sum(any(f in lead for f in fs) for fs in forms)
+            named = _named(forms, lead)
             order: tuple[float, ...] = (-named, -any(w in lead.lower() for w in superlatives))
             if ranking is not None:
                 order = _ranked(ranking, lead, called, wanted, named) or (2, *order)
@@ -249,7 +249,7 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
         for doc_id, title, lead in _kind_members(snapshot, key, people, seen):
             if not in_scope(doc_id) or set(re.findall(r"\w+", title.lower())) <= phrase_words:
                 continue
-            named = sum(any(f in lead for f in fs) for fs in forms)
+            named = _named(forms, _opening(lead, title, 2))  # where it opens: not "immigration from Europe"
             if names and not named:
                 continue  # not in the set's place ("in Asia") or group ("G7")
             ranked = _ranked(ranking, lead, called, wanted, named) \
@@ -264,6 +264,11 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     # rank or measure in the ranking asked says where in it ("the world's second-most populous country")
     candidates.sort(key=lambda c: c[0])  # stable: in the order found within each
     return [part for _, part in candidates[:wanted]]
+
+
+def _named(forms: Sequence[tuple[str, ...]], text: str) -> int:
+    """How many of a set's names (each in any of its forms, as whole words) a text mentions."""
+    return sum(any(re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", text) for f in fs) for fs in forms)
 
 
 SCAN_LIMIT = 50_000
@@ -583,9 +588,10 @@ def _titled_as_kind(title: str, key: str) -> bool:
     return words[-1] == key.capitalize() or _LEADING_KIND.get(words[0].lower()) == key
 
 
-def _opening(text: str, title: str) -> str:
-    """A document's first sentence after its title line: where an encyclopedia says what a thing is."""
+def _opening(text: str, title: str, sentences: int = 1) -> str:
+    """A document's first sentence (or `sentences`) after its title line: where an encyclopedia says what a
+    thing is."""
     body = text[len(title) :] if text.startswith(title) else text
     body = body.lstrip()
-    end = re.search(r"(?<=[a-z0-9)\]][.!?])\s+(?=[A-Z])", body[:600])
-    return body[: end.start()] if end else body[:300]
+    ends = [m.start() for m in re.finditer(r"(?<=[a-z0-9)\]][.!?])\s+(?=[A-Z])", body[: 600 * sentences])]
+    return body[: ends[sentences - 1]] if len(ends) >= sentences else body[: 300 * sentences]

@@ -441,6 +441,8 @@ def test_a_ranking_within_a_place_and_by_an_amount() -> None:
     assert stated_value("It covers 9,596,961 km2 and has a population of over 1.4 billion.", "population") == 1.4e9
 
 
+ASIA_MORE = {"Fenland": "Fenland is a country in South America. It covers 8,000,000 km2. Its people came by "
+                         "immigration from Asia, Europe and Africa over three centuries."}
 ASIA = {
     "Asteria": "Asteria is a country in South Asia. It is the largest country in the world by area.",
     "Borvia": "Borvia is a country in East Asia. It covers 3,000,000 km2 of mountains.",
@@ -473,6 +475,10 @@ def test_a_sets_members_are_every_document_that_opens_as_one_not_only_those_a_se
         # a search that found only the smallest: the others are in the index all the same; Asian is "in Asia";
         # the world's largest is Asia's largest; a city of a republic is no country, a form of monarchy no monarchy
         assert members_found_in(engine, question, ["Esker"]) == ["Asteria", "Borvia", "Esker"]
+    (tmp_path / "more").mkdir()
+    with engine_over({**ASIA, **ASIA_MORE}, tmp_path / "more", hash_embedder) as engine:
+        # a country that only mentions Asia further on ("immigration from Asia") is not one of Asia's
+        assert "Fenland" not in members_found_in(engine, question, ["Esker"])
 
 
 def test_what_an_opening_calls_its_thing_is_the_head_not_a_word_in_an_of_phrase() -> None:
@@ -512,6 +518,8 @@ def test_a_rank_in_the_world_holds_within_a_place_the_member_is_in() -> None:
     assert place_forms("Asian") == ("Asian", "Asia") and place_forms("European") == ("European", "Europe")
     assert place_forms("East Asian") == ("East Asian", "East Asia") and place_forms("Jupiter") == ("Jupiter",)
     assert place_forms("U.S.") == ("U.S.", "United States")
+    assert place_forms("Brazilian") == ("Brazilian", "Brazil") and place_forms("French") == ("French", "France")
+    assert place_forms("Christian") == ("Christian",) and place_forms("Median") == ("Median",)
     assert "brazil" in asked_ranking("the most populous Brazilian cities", ["Brazilian"], kinds).scope
     assert may_rank("It covers 9,596,961 km2.", "area") and may_rank("the largest country", "area")
     assert not may_rank("It is a country in Asia whose capital is Vientiane.", "area")
