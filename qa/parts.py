@@ -142,9 +142,7 @@ _TRAILING_VERB = re.compile(r"\s+(?:born|built|made|known|located|situated|found
                             r"held|based|\w+ed)(?:\s+(?:in|at|on|from|by|to|for|with))?\s*\W*$", re.I)
 _COMPARATIVE = re.compile(r"^(?P<wh>which|who|what)(?:\s+one|\s+[a-z]+)?\s+(?P<verb>is|are|was|were|has|had)\s+"
                           r"(?:the\s+)?(?P<adj>more\s+\w+|less\s+\w+|\w+er)\W*$", re.I)
-_MORE_PREFIX = re.compile(r"^(?:which|who|what)\b.*\b(?:more|less|fewer|greater|higher|lower|larger|smaller|"
-                          r"bigger|longer|shorter|older|younger|taller|deeper|heavier|lighter|faster|slower|"
-                          r"earlier|later|richer|wider|hotter|colder|warmer)\b", re.I)
+_MORE_PREFIX = re.compile(r"^(?:which|who)\b[^,]*?\s(?:more|less|fewer)\s+[a-z]", re.I)
 """A comparison asked before the comma in other words than "Which is larger": "Who won more major singles titles,
 ...", "Which city has more people living within its city limits, ..."."""
 _ORDER_WORDS = re.compile(r"^(?P<wh>which|who|what)\s+(?P<rest>.*?)\s*(?:first|last|earlier|later|sooner|"
@@ -379,15 +377,16 @@ def _find(clause: str, known: Callable[[str], bool]) -> _Found | None:
     return _find_set(clause)
 
 
-_BEFORE = re.compile(r"^(?P<verb>was|were|is|are|did)\s+(?P<a>.+?)\s+(?P<done>[a-z]+(?:ed|en)|built|written|made|"
-                     r"born|founded|begun|won|sold|held)\s+(?:before|after|earlier\s+than|later\s+than)\s+"
-                     r"(?P<b>.+?)\W*$", re.I)
+_BEFORE = re.compile(r"^(?P<verb>was|were|is|are)\s+(?P<a>.+?)\s+(?P<done>built|written|published|founded|born|made|"
+                     r"created|established|completed|discovered|invented|released|signed|opened|constructed|"
+                     r"painted|composed|formed|launched|elected|crowned|designed|produced|first\s+\w+ed)\s+"
+                     r"(?:before|after|earlier\s+than|later\s+than)\s+(?P<b>.+?)[?.!]*\s*$", re.I)
 """Two things compared by when: "Was Les Misérables published before War and Peace?"."""
 _THAN = (
     re.compile(r"^(?:how\s+much\s+|how\s+many\s+\w+\s+)?(?P<adj>more\s+[a-z]+|less\s+[a-z]+|[a-z]+er)\s+"
-               r"(?P<verb>is|are|was|were)\s+(?P<a>.+?)\s+than\s+(?P<b>.+?)\W*$", re.I),
+               r"(?P<verb>is|are|was|were)\s+(?P<a>.+?)\s+than\s+(?P<b>.+?)[?.!]*\s*$", re.I),
     re.compile(r"^(?P<verb>is|are|was|were)\s+(?P<a>.+?)\s+(?P<adj>more\s+[a-z]+|less\s+[a-z]+|[a-z]+er)\s+"
-               r"than\s+(?P<b>.+?)\W*$", re.I),
+               r"than\s+(?P<b>.+?)[?.!]*\s*$", re.I),
 )
 """Two things compared by a comparative and "than": "How much taller is the Burj Khalifa than the Empire State
 Building?", "Is the Nile longer than the Amazon?"."""
@@ -400,8 +399,7 @@ def _find_than(clause: str, known: Callable[[str], bool]) -> _Found | None:
     if when is not None:
         sides = [when.group("a").strip(), when.group("b").strip()]
         if all(_named_side(side, known) for side in sides):
-            verb = "did" if when.group("verb").lower() == "did" else when.group("verb").lower()
-            return _Found(COMPARISON, f"When {verb} {{}} {when.group('done')}?", tuple(sides))
+            return _Found(COMPARISON, f"When {when.group('verb').lower()} {{}} {when.group('done')}?", tuple(sides))
         return None
     for pattern in _THAN:
         m = pattern.match(clause.strip())
@@ -417,13 +415,14 @@ def _find_than(clause: str, known: Callable[[str], bool]) -> _Found | None:
 
 
 def _named_side(side: str, known: Callable[[str], bool]) -> bool:
-    """A side of a comparison: at most six words, a document's title or written as a name."""
+    """A side of a comparison: at most six words, written as a name ("the Eiffel Tower", "C#"); a common word
+    that is also a title ("average") is none."""
     words = side.split()
     if not 0 < len(words) <= 6:
         return False
-    plain = re.sub(r"^(?:the|a|an)\s+", "", side, flags=re.I)
-    return _is_title(side, known) or _is_title(plain, known) or all(
-        w[:1].isupper() or w.lower() in ("of", "the", "de", "and") for w in plain.split())
+    plain = re.sub(r"^(?:the|a|an)\s+", "", side, flags=re.I).split()
+    return bool(plain) and plain[0][:1].isupper() and all(
+        w[:1].isupper() or w.lower() in ("of", "the", "de", "and") for w in plain)
 
 
 def _find_list(clause: str, known: Callable[[str], bool]) -> _Found | None:

@@ -9,7 +9,7 @@ import pytest
 from index.text.titles import title_keys
 from qa.parts import COMPARISON, CONJUNCTION, LIST, SET, detect, missing_line
 
-TITLES = ["China", "United States", "Canada", "Australia", "France", "India", "Bosnia and Herzegovina",
+TITLES = ["Average", "China", "United States", "Canada", "Australia", "France", "India", "Bosnia and Herzegovina",
           "Trinidad and Tobago", "Jamaica", "Cuba", "R (programming language)", "Python (programming language)",
           "Salt", "Black pepper", "Eiffel Tower", "Taj Mahal", "Parthenon", "Mercury (planet)", "Mars"]
 KEYS = {k for t in TITLES for k in title_keys(t)}
@@ -48,6 +48,7 @@ def test_a_list_after_a_colon_keeps_its_articles() -> None:
     ("How much taller is the Eiffel Tower than the Taj Mahal?", ["How tall is the Eiffel Tower?",
                                                                   "How tall is the Taj Mahal?"]),
     ("Is India larger than China?", ["How large is India?", "How large is China?"]),
+    ("Is Java faster than C#?", ["How fast is Java?", "How fast is C#?"]),  # all of the name
     ("Was the Eiffel Tower built before the Taj Mahal?", ["When was the Eiffel Tower built?",
                                                           "When was the Taj Mahal built?"]),
     ("Who won more titles, Paris or Rome?", ["Who won more titles: Paris?", "Who won more titles: Rome?"]),
@@ -158,6 +159,9 @@ def test_the_last_two_items_may_be_one_name() -> None:
     "Do the countries in the EU share a currency?",
     "What do the states in Australia have in common?",
     "Is a list faster than a tuple in Python?",
+    "Was Napoleon shorter than average?",  # "average" is a title, but no name
+    "Was the Louvre open before the revolution?",
+    "What is the later date, the signing or the ratification?",
 ])
 def test_single_questions_stay_one(question: str) -> None:
     assert detect(question, titled) is None
