@@ -102,7 +102,8 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     assert plan.members is not None
     via.embed([question, plan.members.text])
     hits, whole = via.ask(question, k)
-    members = set_members(snapshot, plan, [*hits, *via.search(plan.members.text, MEMBER_DEPTH)], via.in_scope)
+    members, rests_on = chosen_members(snapshot, plan, [*hits, *via.search(plan.members.text, MEMBER_DEPTH)],
+                                       via.in_scope)
     if not members:
         if whole.abstained:
             return whole
@@ -111,12 +112,11 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
         return replace(whole, text=f"{note}\n{whole.text}")
     parts = [*members, *plan.parts]
     names = ", ".join(p.label for p in members)
-    basis = members_basis(plan)
     if whole.abstained:
         lead = (f"No list of {plan.members.text} was found in the documents; answered for the "
-                f"{plan.members.head} {basis}: {names}.")
+                f"{plan.members.head} {rests_on}: {names}.")
     else:
-        lead = f"Answered for each of the {plan.members.head} {basis}: {names}."
+        lead = f"Answered for each of the {plan.members.head} {rests_on}: {names}."
     per_part = max(3, -(-k // (len(parts) + 1)))
     via.embed([p.question for p in parts if p.doc_id is None])
     # a member is asked of its own document, by the whole question's vector and its document's: no search of
@@ -198,6 +198,17 @@ def spread(asked: Sequence[Asked], k: int) -> tuple[Passage, ...]:
 
 def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
                 in_scope: Callable[[int], bool] = lambda doc_id: True) -> list[Part]:
+    """The members of the set a question is about (`chosen_members`, without what they rest on)."""
+    return chosen_members(snapshot, plan, found, in_scope)[0]
+
+
+RANK, NAMED, FOUND = "rank", "named", "found"
+"""What a member was taken for: the rank or amount its document states, the set's name its document
+mentions, or only that a search found it."""
+
+
+def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
+                   in_scope: Callable[[int], bool] = lambda doc_id: True) -> tuple[list[Part], str]:
     """The members of the set a question is about, as the documents give them: the documents a search for
     the set and one for the whole question (`found`) bring up whose opening says they are of its kind ("Tokyo
     ... is the capital and most populous city of Japan" for "cities"; a person, for a kind of people), or whose
@@ -206,7 +217,7 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     kind of the kind (its opening defines a class: "A giant planet is ..."; or its title is a plural:
     "Sino-Tibetan languages"). Those that mention what the phrase narrows the set by come first: the most of
     its names ("in the United States", "of Jupiter"), then its superlative ("most populous", "largest"); each
-    in the order found."""
+    in the order found. With the members, what they rest on, as the answer says it (`basis`)."""
     assert plan.members is not None
     every = plan.members.count is None and re.match(r"(?:every|all)\b", plan.members.text, re.I) is not None
     wanted = MAX_PARTS if every else min((plan.members.count or DEFAULT_MEMBERS) + EXTRA_MEMBERS, MAX_PARTS)
@@ -222,7 +233,7 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     ranking = asked_ranking(plan.members.text, names, called)
     hits = sorted(found, key=lambda h: -h.score)
     owners = snapshot.chunk_documents([h.chunk_id for h in hits])
-    candidates: list[tuple[tuple[float, ...], Part]] = []
+    candidates: list[tuple[tuple[float, ...], Part, str]] = []
     seen: set[int] = set()
     for h in hits:
         doc_id = owners.get(h.chunk_id)
@@ -240,9 +251,11 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
             lead = doc.text[:LEAD_CHARS]
             named = _named(forms, lead)
             order: tuple[float, ...] = (-named, -any(w in lead.lower() for w in superlatives))
+            ranked = _ranked(ranking, lead, called, wanted, named) if ranking is not None else None
             if ranking is not None:
-                order = _ranked(ranking, lead, called, wanted, named) or (2, *order)
-            candidates.append((order, plan.for_subject(title, doc_id)))
+                order = ranked or (2, *order)
+            reason = RANK if ranked is not None else NAMED if named else FOUND
+            candidates.append((order, plan.for_subject(title, doc_id), reason))
             if len(candidates) >= (RANKED_POOL if ranking else 3) * wanted:
                 break  # enough to choose from; the rest were found later, and each costs a document read
     if names or ranking is not None:  # members no search found, by what their openings say
@@ -255,15 +268,16 @@ def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
             ranked = _ranked(ranking, lead, called, wanted, named) \
                 if ranking is not None and may_rank(lead, ranking.measure) else None
             if ranked is not None and ranked[:2] != (0, 1):  # a rank where it holds unsaid is not enough here
-                candidates.append((ranked, plan.for_subject(title, doc_id)))
+                candidates.append((ranked, plan.for_subject(title, doc_id), RANK))
             elif named:
                 superlative = -any(w in lead.lower() for w in superlatives)
                 candidates.append(((2, -named, superlative) if ranking is not None else (-named, superlative),
-                                   plan.for_subject(title, doc_id)))
+                                   plan.for_subject(title, doc_id), NAMED))
     # the names first: they say which set ("of Jupiter"); a superlative only says which end of it; a stated
     # rank or measure in the ranking asked says where in it ("the world's second-most populous country")
     candidates.sort(key=lambda c: c[0])  # stable: in the order found within each
-    return [part for _, part in candidates[:wanted]]
+    chosen = candidates[:wanted]
+    return [part for _, part, _ in chosen], basis({reason for _, _, reason in chosen}, names, ranking)
 
 
 def _named(forms: Sequence[tuple[str, ...]], text: str) -> int:
@@ -344,20 +358,27 @@ OPENING_CHARS = 800
 """How much of each document is read for its opening sentence when every document's is."""
 
 
-def members_basis(plan: Plan) -> str:
-    """What a set's members rest on, as the answer says it: "the documents give, by the population or rank
-    they state", "the documents give, in the order they state", "whose documents mention the G7", or "a search
-    for it finds" when the set's phrase neither ranks nor names anything to go by."""
-    assert plan.members is not None
-    names, _ = _narrowing(plan.members.text, plan.members.head)
-    ranking = asked_ranking(plan.members.text, names, kind_words(kind_key(plan.members.head)))
-    if ranking is not None and ranking.measure == ORDER:
-        return "the documents give, in the order they state"
-    if ranking is not None:
-        return f"the documents give, by the {ranking.measure} or rank they state"
-    if names:
+_MEASURE_WORDS = {"population": "population", "area": "area", "length": "length", "height": "height",
+                  "age": "age", "speakers": "number of speakers", "sales": "sales", "gdp": "GDP"}
+"""How the answer names a measure it ranked members by."""
+
+
+def basis(reasons: set[str], names: Sequence[str], ranking: Ranking | None) -> str:
+    """What a set's members rest on, as the answer says it, true of every member chosen: "the documents give,
+    by the population or rank they state", "in the order they state", "whose documents mention G7", "that
+    the documents give" when it differs from member to member, "a search for it finds" when a search is all
+    they rest on."""
+    if reasons == {RANK} and ranking is not None:
+        if ranking.measure == ORDER:
+            return "the documents give, in the order they state"
+        measure = _MEASURE_WORDS.get(ranking.measure)
+        return f"the documents give, by the {measure} or rank they state" if measure else \
+            "the documents give, by the rank or amount they state"
+    if reasons == {NAMED} and names:
         return f"whose documents mention {' and '.join(names)}"
-    return "a search for it finds"
+    if reasons == {FOUND}:
+        return "a search for it finds"
+    return "that the documents give"
 
 
 _STATES_AS_COUNTRIES = re.compile(r"\b(?:member|sovereign|nation|independent)[\s-]+states?\b", re.I)
@@ -375,7 +396,7 @@ def _ranked(ranking: Ranking, lead: str, kind_words: frozenset[str], wanted: int
     rank = stated_rank(lead, ranking, kind_words, within=named > 0)
     if rank is not None and rank[1] <= wanted:
         return (0, 0 if rank[0] else 1, rank[1])
-    value = stated_order(lead, kind_words, ranking.qualifier) if ranking.measure == ORDER else \
+    value = stated_order(lead, kind_words, ranking.qualifier, ranking.scope) if ranking.measure == ORDER else \
         stated_value(lead, ranking.measure)
     if value is not None:
         return (1, -named, -value if ranking.most else value)

@@ -54,8 +54,9 @@ Haiti", "outside Asia", "until it was surpassed"."""
 
 ORDER = "order"
 """The measure of "the first five ...", "the last three ...": the place in a sequence each member states."""
-_ORDER_ASKED = re.compile(r"\W*(?:the\s+)?(first|last)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|"
+_ORDER_ASKED = re.compile(r"\W*(?:the\s+)?(first)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|"
                           r"eleven|twelve)\b", re.I)
+"""Only "the first": the documents state who was first, third or sixteenth, rarely who was last."""
 
 
 @dataclass(frozen=True)
@@ -113,14 +114,16 @@ def asked_ranking(phrase: str, names: list[str], kind_words: frozenset[str]) -> 
     called ("country", "countries", "nation")."""
     order = _ORDER_ASKED.match(phrase)
     if order is not None:  # "the first five elements": by the place each states it has
+        named = {w.lower() for n in names for w in n.split()}
         before_kind: list[str] = []
         for word in phrase[order.end() :].split():
             if word.lower() in kind_words or word.lower().rstrip("s") in kind_words:
                 break
-            before_kind.append(word.lower())
+            if word.lower() not in named:  # "the first three US presidents": a place, not a kind of president
+                before_kind.append(word.lower())
         else:
             before_kind = []
-        return Ranking(order.group(1).lower() == "last", ORDER, _scope(names), tuple(before_kind))
+        return Ranking(False, ORDER, _scope(names), tuple(before_kind))
     m = next((m for m in _STATEMENT.finditer(phrase) if (m.group("est") or "").lower() not in NOT_SUPERLATIVE),
              None)
     if m is None:
@@ -340,17 +343,26 @@ def may_rank(text: str, measure: str) -> bool:
     return any(w in lower for w in _clues(measure))
 
 
-def stated_order(text: str, kind_words: frozenset[str], qualifier: tuple[str, ...] = ()) -> float | None:
+def stated_order(text: str, kind_words: frozenset[str], qualifier: tuple[str, ...] = (),
+                 scope: tuple[str, ...] = ()) -> float | None:
     """The place in a sequence a text states its thing has, the first it states: an ordinal before the kind's
     word ("the third president of the United States" -> 3) or a number it has ("atomic number 3", before "the
     first element in group 6"); None when it states neither. With a `qualifier`, only an ordinal whose words
-    before the kind hold it counts ("the second Roman emperor" for "roman"), and no number."""
+    before the kind hold it counts ("the second Roman emperor" for "roman"), and no number; with a `scope`,
+    only one of that place ("the first president of the United States", not "the third president of
+    Egypt")."""
     kinds = "|".join(re.escape(w) for w in sorted(kind_words, key=len, reverse=True))
+
+    def in_scope(m: re.Match[str]) -> bool:
+        said = (m.group(2) + " " + text[m.end() : m.end() + 60]).lower()
+        return not scope or any(re.search(rf"(?:^|\s)(?:(?:of|in)\s+(?:the\s+)?)?{re.escape(f)}\b", said)
+                                for f in scope)
+
     ordinal = next((m for m in re.finditer(
         rf"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
         rf"\d{{1,3}}(?:st|nd|rd|th))\s+((?:[A-Za-z-]+\s+){{0,2}}?)(?:{kinds})\b", text, re.I)
-        if set(qualifier) <= set(m.group(2).lower().split())), None)
-    number = re.search(r"\bnumber\s+(\d{1,4})\b", text) if not qualifier else None
+        if set(qualifier) <= set(m.group(2).lower().split()) and in_scope(m)), None)
+    number = re.search(r"\bnumber\s+(\d{1,4})\b", text) if not qualifier and not scope else None
     if number is not None and (ordinal is None or number.start() < ordinal.start()):
         return float(number.group(1))
     if ordinal is None:
