@@ -294,48 +294,63 @@ openings say so, wherever a search ranks them. Beyond it, only the documents fou
 @dataclass
 class _Catalogue:
     """Every document's opening sentence, read once per index generation, and the members of each kind found
-    in them."""
+    in them. Its own lock: a question on another generation never waits for this one."""
 
-    openings: list[tuple[int, str, str]]
-    """(document id, title, opening sentence)."""
-    kinds: dict[tuple[str, bool], list[tuple[int, str, str]]] = field(default_factory=dict)
-    """(kind key, of people) -> (document id, title, opening paragraphs) of each document that opens as one of
-    the kind; the last KINDS_KEPT kinds asked about."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    openings: list[tuple[int, str, str]] | None = None
+    """(document id, title, opening sentence); None until first needed."""
+    kinds: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
+    """Kind key -> (document id, title, opening paragraphs) of each document whose opening calls it one of the
+    kind (or whose title does); the last KINDS_KEPT kinds asked about."""
+    people: list[tuple[int, str, str]] | None = None
+    """The documents whose openings say they are about a person, with their opening paragraphs: read once,
+    shared by every kind of people (presidents, laureates, emperors)."""
 
 
 _CATALOGUES: weakref.WeakKeyDictionary[Snapshot, _Catalogue] = weakref.WeakKeyDictionary()
-_CATALOGUE_LOCK = threading.Lock()
+_CATALOGUES_LOCK = threading.Lock()
 
 
 def _kind_members(snapshot: Snapshot, key: str, people: bool, seen: set[int]) -> list[tuple[int, str, str]]:
     """(document id, title, opening paragraphs) of every document of the index whose opening says it is one of
-    the kind or whose title names it by it, apart from those `seen`; nothing for an index of more than
-    SCAN_LIMIT documents. The kind is said by its own words and synonyms that are no kind of their own: "a
-    city-state" is a country, "a country" is not one of India's states."""
-    with _CATALOGUE_LOCK:
-        catalogue = _CATALOGUES.get(snapshot)
-        if catalogue is None:
-            if snapshot.manifest.documents > SCAN_LIMIT:
-                return []
+    the kind or whose title names it by it (or, for a kind of people, that is about a person), apart from
+    those `seen`; nothing for an index of more than SCAN_LIMIT documents. The kind is said by its own words
+    and synonyms that are no kind of their own: "a city-state" is a country, "a country" is not one of India's
+    states."""
+    if snapshot.manifest.documents > SCAN_LIMIT:
+        return []
+    with _CATALOGUES_LOCK:
+        catalogue = _CATALOGUES.setdefault(snapshot, _Catalogue())
+    with catalogue.lock:
+        if catalogue.openings is None:
             rows = snapshot.openings(OPENING_CHARS)
-            catalogue = _Catalogue([(i, t.strip(), _opening(x, t.strip())) for i, t, x in rows if t.strip()])
-            _CATALOGUES[snapshot] = catalogue
-        found = catalogue.kinds.pop((key, people), None)
+            catalogue.openings = [(i, t.strip(), _opening(x, t.strip())) for i, t, x in rows if t.strip()]
+        found = catalogue.kinds.pop(key, None)
         if found is None:
-            titled = _of_kind(catalogue.openings, key, people)
-            leads = {i: lead for i, _t, lead in snapshot.openings(LEAD_CHARS, [i for i, _ in titled])}
-            found = [(i, t, leads.get(i, "")) for i, t in titled]
-        catalogue.kinds[(key, people)] = found  # the most recent last
+            found = _with_leads(snapshot, _of_kind(catalogue.openings, key))
+        catalogue.kinds[key] = found  # the most recent last
         while len(catalogue.kinds) > KINDS_KEPT:
             del catalogue.kinds[next(iter(catalogue.kinds))]
+        if people and catalogue.people is None:
+            catalogue.people = _with_leads(snapshot, [(i, t) for i, t, opening in catalogue.openings
+                                                      if not _CLASS_OPENING.match(opening) and _is_person(opening)])
+        persons = catalogue.people if people else None
+    if persons is not None:
+        kinds = {m[0] for m in found}
+        found = [*found, *(p for p in persons if p[0] not in kinds)]
     return [m for m in found if m[0] not in seen]
+
+
+def _with_leads(snapshot: Snapshot, titled: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    leads = {i: lead for i, _t, lead in snapshot.openings(LEAD_CHARS, [i for i, _ in titled])}
+    return [(i, t, leads.get(i, "")) for i, t in titled]
 
 
 KINDS_KEPT = 16
 """How many kinds' members (with their openings) an index generation keeps for the next question."""
 
 
-def _of_kind(openings: list[tuple[int, str, str]], key: str, people: bool) -> list[tuple[int, str]]:
+def _of_kind(openings: list[tuple[int, str, str]], key: str) -> list[tuple[int, str]]:
     """The documents among `openings` that open as one of the kind, or are titled by it."""
     own = tuple(sorted(w for w in kind_words(key) if w in (key, _plural(key)) or w not in _SYNONYMS))
     kind = _kind_pattern(key, own)
@@ -343,13 +358,13 @@ def _of_kind(openings: list[tuple[int, str, str]], key: str, people: bool) -> li
     for doc_id, title, opening in openings:
         titled = _titled_as_kind(title, key)
         lower = opening.lower()
-        if not titled and not people and not any(w in lower for w in own):
+        if not titled and not any(w in lower for w in own):
             continue  # the cheap test first: 10,000 openings take a few milliseconds
         if _a_kind_of(title, key, opening):
             continue
         if titled and key[:4] not in lower.replace(title.lower(), ""):
             titled = False  # "Snow Country is a novel": a title's last word alone names no kind
-        if titled or _is_kind_head(kind, opening) or (people and _is_person(opening)):
+        if titled or _is_kind_head(kind, opening):
             out.append((doc_id, title))
     return out
 

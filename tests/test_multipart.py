@@ -459,8 +459,8 @@ def test_a_title_alone_names_no_kind_in_the_scan_of_every_opening() -> None:
     openings = [(1, "Snow Country", "Snow Country is a novel by the Japanese author Yasunari Kawabata."),
                 (2, "Arctic Ocean", "The Arctic Ocean is the smallest of the world's five oceanic divisions."),
                 (3, "Laos", "Laos is a landlocked country in Southeast Asia.")]
-    assert [i for i, _ in _of_kind(openings, "country", False)] == [3]
-    assert [i for i, _ in _of_kind(openings, "ocean", False)] == [2]
+    assert [i for i, _ in _of_kind(openings, "country")] == [3]
+    assert [i for i, _ in _of_kind(openings, "ocean")] == [2]
 
 
 def test_a_sets_members_are_every_document_that_opens_as_one_not_only_those_a_search_finds(
