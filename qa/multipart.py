@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -228,7 +229,8 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     people = key in _PERSON_KEYS
     phrase_words = set(re.findall(r"\w+", plan.members.text.lower()))
     names, superlatives = _narrowing(plan.members.text, plan.members.head)
-    forms = [place_forms(n) for n in names]  # "Asian countries": those that say "Asia"
+    forms = [re.compile("|".join(rf"(?<![\w-]){re.escape(f)}(?![\w-])" for f in place_forms(n)))
+             for n in names]  # "Asian countries": those that say "Asia", as a whole word
     called = kind_words(key)
     ranking = asked_ranking(plan.members.text, names, called)
     hits = sorted(found, key=lambda h: -h.score)
@@ -259,10 +261,10 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
             if len(candidates) >= (RANKED_POOL if ranking else 3) * wanted:
                 break  # enough to choose from; the rest were found later, and each costs a document read
     if names or ranking is not None:  # members no search found, by what their openings say
-        for doc_id, title, lead in _kind_members(snapshot, key, people, seen):
+        for doc_id, title, lead, opens in _kind_members(snapshot, key, people, seen):
             if not in_scope(doc_id) or set(re.findall(r"\w+", title.lower())) <= phrase_words:
                 continue
-            named = _named(forms, _opening(lead, title, 2))  # where it opens: not "immigration from Europe"
+            named = _named(forms, opens)  # where it opens (two sentences): not "immigration from Europe"
             if names and not named:
                 continue  # not in the set's place ("in Asia") or group ("G7")
             ranked = _ranked(ranking, lead, called, wanted, named) \
@@ -280,9 +282,9 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     return [part for _, part, _ in chosen], basis({reason for _, _, reason in chosen}, names, ranking)
 
 
-def _named(forms: Sequence[tuple[str, ...]], text: str) -> int:
-    """How many of a set's names (each in any of its forms, as whole words) a text mentions."""
-    return sum(any(re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", text) for f in fs) for fs in forms)
+def _named(forms: Sequence[re.Pattern[str]], text: str) -> int:
+    """How many of a set's names (each a pattern of its forms as whole words) a text mentions."""
+    return sum(form.search(text) is not None for form in forms)
 
 
 SCAN_LIMIT = 50_000
@@ -293,30 +295,37 @@ openings say so, wherever a search ranks them. Beyond it, only the documents fou
 
 @dataclass
 class _Catalogue:
-    """Every document's opening sentence, read once per index generation, and the members of each kind found
-    in them. Its own lock: a question on another generation never waits for this one."""
+    """Every document's opening sentence, read once per index generation, which documents open as one of each
+    kind asked about, and the opening paragraphs of the members read lately. Its own lock: a question on
+    another generation never waits for this one."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     openings: list[tuple[int, str, str]] | None = None
     """(document id, title, opening sentence); None until first needed."""
-    kinds: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
-    """Kind key -> (document id, title, opening paragraphs) of each document whose opening calls it one of the
-    kind (or whose title does); the last KINDS_KEPT kinds asked about."""
-    people: list[tuple[int, str, str]] | None = None
-    """The documents whose openings say they are about a person, with their opening paragraphs: read once,
-    shared by every kind of people (presidents, laureates, emperors)."""
+    kinds: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    """Kind key -> (document id, title) of each document whose opening calls it one of the kind (or whose title
+    does); the last KINDS_KEPT kinds asked about."""
+    people: list[tuple[int, str]] | None = None
+    """The documents whose openings say they are about a person: read once, for every kind of people
+    (presidents, laureates, emperors)."""
+    leads: OrderedDict[int, tuple[str, str]] = field(default_factory=OrderedDict)
+    """Document id -> (its opening paragraphs, its first two sentences), for the last LEADS_KEPT members read."""
 
 
 _CATALOGUES: weakref.WeakKeyDictionary[Snapshot, _Catalogue] = weakref.WeakKeyDictionary()
 _CATALOGUES_LOCK = threading.Lock()
+KINDS_KEPT = 64
+"""How many kinds' members (their ids) an index generation keeps for the next question."""
+LEADS_KEPT = 8_000
+"""How many members' opening paragraphs an index generation keeps (about 12 MB)."""
 
 
-def _kind_members(snapshot: Snapshot, key: str, people: bool, seen: set[int]) -> list[tuple[int, str, str]]:
-    """(document id, title, opening paragraphs) of every document of the index whose opening says it is one of
-    the kind or whose title names it by it (or, for a kind of people, that is about a person), apart from
-    those `seen`; nothing for an index of more than SCAN_LIMIT documents. The kind is said by its own words
-    and synonyms that are no kind of their own: "a city-state" is a country, "a country" is not one of India's
-    states."""
+def _kind_members(snapshot: Snapshot, key: str, people: bool, seen: set[int]) -> list[tuple[int, str, str, str]]:
+    """(document id, title, opening paragraphs, first two sentences) of every document of the index whose
+    opening says it is one of the kind or whose title names it by it (or, for a kind of people, that is about
+    a person), apart from those `seen`; nothing for an index of more than SCAN_LIMIT documents. The kind is
+    said by its own words and synonyms that are no kind of their own: "a city-state" is a country, "a
+    country" is not one of India's states."""
     if snapshot.manifest.documents > SCAN_LIMIT:
         return []
     with _CATALOGUES_LOCK:
@@ -327,27 +336,31 @@ def _kind_members(snapshot: Snapshot, key: str, people: bool, seen: set[int]) ->
             catalogue.openings = [(i, t.strip(), _opening(x, t.strip())) for i, t, x in rows if t.strip()]
         found = catalogue.kinds.pop(key, None)
         if found is None:
-            found = _with_leads(snapshot, _of_kind(catalogue.openings, key))
+            found = _of_kind(catalogue.openings, key)
         catalogue.kinds[key] = found  # the most recent last
         while len(catalogue.kinds) > KINDS_KEPT:
             del catalogue.kinds[next(iter(catalogue.kinds))]
-        if people and catalogue.people is None:
-            catalogue.people = _with_leads(snapshot, [(i, t) for i, t, opening in catalogue.openings
-                                                      if not _CLASS_OPENING.match(opening) and _is_person(opening)])
-        persons = catalogue.people if people else None
-    if persons is not None:
-        kinds = {m[0] for m in found}
-        found = [*found, *(p for p in persons if p[0] not in kinds)]
-    return [m for m in found if m[0] not in seen]
-
-
-def _with_leads(snapshot: Snapshot, titled: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
-    leads = {i: lead for i, _t, lead in snapshot.openings(LEAD_CHARS, [i for i, _ in titled])}
-    return [(i, t, leads.get(i, "")) for i, t in titled]
-
-
-KINDS_KEPT = 16
-"""How many kinds' members (with their openings) an index generation keeps for the next question."""
+        if people:
+            if catalogue.people is None:
+                catalogue.people = [(i, t) for i, t, opening in catalogue.openings
+                                    if not _CLASS_OPENING.match(opening) and _is_person(opening)]
+            kinds = {i for i, _ in found}
+            found = [*found, *(p for p in catalogue.people if p[0] not in kinds)]
+        members = [(i, t) for i, t in found if i not in seen]
+        leads = catalogue.leads
+        missing = [i for i, _ in members if i not in leads]
+        if missing:
+            for i, title, lead in snapshot.openings(LEAD_CHARS, missing):
+                leads[i] = (lead, _opening(lead, title.strip(), 2))
+        out = []
+        for i, t in members:
+            lead, head = leads.get(i, ("", ""))
+            if i in leads:
+                leads.move_to_end(i)
+            out.append((i, t, lead, head))
+        while len(leads) > LEADS_KEPT:
+            leads.popitem(last=False)
+    return out
 
 
 def _of_kind(openings: list[tuple[int, str, str]], key: str) -> list[tuple[int, str]]:
