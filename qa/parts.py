@@ -371,7 +371,7 @@ class _Tok:
 
 def _find(clause: str, known: Callable[[str], bool]) -> _Found | None:
     """The clause's list or set, if it has one."""
-    found = _find_list(clause, known) or _find_than(clause, known)
+    found = _find_list(clause, known) or _find_than(clause)
     if found is not None:
         return found
     return _find_set(clause)
@@ -392,13 +392,14 @@ _THAN = (
 Building?", "Is the Nile longer than the Amazon?"."""
 
 
-def _find_than(clause: str, known: Callable[[str], bool]) -> _Found | None:
-    """A comparison of two named things ("X taller than Y"): each side asked "How tall is X?". Both sides must
-    be names or documents' titles: "older than 5 years" compares nothing the documents are about."""
+def _find_than(clause: str) -> _Found | None:
+    """A comparison of two named things ("X taller than Y", "X built before Y"): each side asked "How tall is
+    X?", "When was X built?". Both sides must be written as names: "older than 5 years" or "shorter than
+    average" compares nothing the documents are about."""
     when = _BEFORE.match(clause.strip())
     if when is not None:
         sides = [when.group("a").strip(), when.group("b").strip()]
-        if all(_named_side(side, known) for side in sides):
+        if all(_named_side(side) for side in sides):
             return _Found(COMPARISON, f"When {when.group('verb').lower()} {{}} {when.group('done')}?", tuple(sides))
         return None
     for pattern in _THAN:
@@ -408,13 +409,13 @@ def _find_than(clause: str, known: Callable[[str], bool]) -> _Found | None:
         sides = [m.group("a").strip(), m.group("b").strip()]
         if m.group("adj").lower() in ("other", "rather", "never", "either", "whether", "over", "under", "after"):
             return None
-        if not all(_named_side(side, known) for side in sides):
+        if not all(_named_side(side) for side in sides):
             return None
         return _Found(COMPARISON, f"How {_positive(m.group('adj'))} {m.group('verb').lower()} {{}}?", tuple(sides))
     return None
 
 
-def _named_side(side: str, known: Callable[[str], bool]) -> bool:
+def _named_side(side: str) -> bool:
     """A side of a comparison: at most six words, written as a name ("the Eiffel Tower", "C#"); a common word
     that is also a title ("average") is none."""
     words = side.split()
