@@ -142,9 +142,13 @@ _TRAILING_VERB = re.compile(r"\s+(?:born|built|made|known|located|situated|found
                             r"held|based|\w+ed)(?:\s+(?:in|at|on|from|by|to|for|with))?\s*\W*$", re.I)
 _COMPARATIVE = re.compile(r"^(?P<wh>which|who|what)(?:\s+one|\s+[a-z]+)?\s+(?P<verb>is|are|was|were|has|had)\s+"
                           r"(?:the\s+)?(?P<adj>more\s+\w+|less\s+\w+|\w+er)\W*$", re.I)
-_MORE_PREFIX = re.compile(r"^(?:which|who)\b[^,]*?\s(?:more|less|fewer)\s+[a-z]", re.I)
+_COMPARATIVES = (r"(?:bigger|larger|smaller|longer|shorter|older|younger|taller|higher|lower|deeper|heavier|lighter|"
+                 r"faster|slower|earlier|later|richer|poorer|wider|narrower|hotter|colder|warmer|stronger|weaker|"
+                 r"greater|closer|farther|further|cheaper|wealthier|denser|brighter|busier|safer)")
+_MORE_PREFIX = re.compile(rf"^(?:which|who|whose)\b[^,]*?\s(?:(?:more|less|fewer)\s+[a-z]|{_COMPARATIVES}\b)", re.I)
 """A comparison asked before the comma in other words than "Which is larger": "Who won more major singles titles,
-...", "Which city has more people living within its city limits, ..."."""
+...", "Which city has more people living within its city limits, ...", "Which caliphate held power longer, ...",
+"Which is the bigger animal, ..."."""
 _ORDER_WORDS = re.compile(r"^(?P<wh>which|who|what)\s+(?P<rest>.*?)\s*(?:first|last|earlier|later|sooner|"
                           r"earliest|latest)\W*$", re.I)
 
@@ -385,9 +389,13 @@ _BEFORE = re.compile(r"^(?P<verb>was|were|is|are)\s+(?P<a>.+?)\s+(?P<done>built|
 _THAN = (
     re.compile(r"^(?:how\s+much\s+|how\s+many\s+\w+\s+)?(?P<adj>more\s+[a-z]+|less\s+[a-z]+|[a-z]+er)\s+"
                r"(?P<verb>is|are|was|were)\s+(?P<a>.+?)\s+than\s+(?P<b>.+?)[?.!]*\s*$", re.I),
-    re.compile(r"^(?P<verb>is|are|was|were)\s+(?P<a>.+?)\s+(?P<adj>more\s+[a-z]+|less\s+[a-z]+|[a-z]+er)\s+"
-               r"than\s+(?P<b>.+?)[?.!]*\s*$", re.I),
+    re.compile(r"^(?P<verb>is|are|was|were)\s+(?P<a>.+?)\s+(?:(?:much|far|a\s+lot|slightly|significantly|any)\s+)?"
+               r"(?P<adj>more\s+[a-z]+|less\s+[a-z]+|[a-z]+er)\s+than\s+(?P<b>.+?)[?.!]*\s*$", re.I),
 )
+_HAVE_THAN = re.compile(r"^(?:does|do|did)\s+(?P<a>.+?)\s+have\s+(?:a\s+|an\s+)?(?:(?:much|far|slightly)\s+)?"
+                        rf"(?:more|less|fewer|{_COMPARATIVES})\s+(?P<noun>[a-z]+(?:\s+[a-z]+)?)\s+than\s+(?P<b>.+?)"
+                        r"[?.!]*\s*$", re.I)
+"""Two things compared by what they have: "Does Portugal have a larger population than Greece?"."""
 """Two things compared by a comparative and "than": "How much taller is the Burj Khalifa than the Empire State
 Building?", "Is the Nile longer than the Amazon?"."""
 
@@ -401,6 +409,12 @@ def _find_than(clause: str) -> _Found | None:
         sides = [when.group("a").strip(), when.group("b").strip()]
         if all(_named_side(side) for side in sides):
             return _Found(COMPARISON, f"When {when.group('verb').lower()} {{}} {when.group('done')}?", tuple(sides))
+        return None
+    have = _HAVE_THAN.match(clause.strip())
+    if have is not None:
+        sides = [have.group("a").strip(), have.group("b").strip()]
+        if all(_named_side(side) for side in sides):
+            return _Found(COMPARISON, f"What is the {have.group('noun').lower()} of {{}}?", tuple(sides))
         return None
     for pattern in _THAN:
         m = pattern.match(clause.strip())

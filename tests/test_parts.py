@@ -49,6 +49,11 @@ def test_a_list_after_a_colon_keeps_its_articles() -> None:
                                                                   "How tall is the Taj Mahal?"]),
     ("Is India larger than China?", ["How large is India?", "How large is China?"]),
     ("Is Java faster than C#?", ["How fast is Java?", "How fast is C#?"]),  # all of the name
+    ("Is India much larger than China?", ["How large is India?", "How large is China?"]),
+    ("Does India have a larger population than China?", ["What is the population of India?",
+                                                         "What is the population of China?"]),
+    ("Which city held power longer, Paris or Rome?", ["Which city held power longer: Paris?",
+                                                      "Which city held power longer: Rome?"]),
     ("Was the Eiffel Tower built before the Taj Mahal?", ["When was the Eiffel Tower built?",
                                                           "When was the Taj Mahal built?"]),
     ("Who won more titles, Paris or Rome?", ["Who won more titles: Paris?", "Who won more titles: Rome?"]),
