@@ -13,10 +13,10 @@ needs, `answer` FanOutQA's own answer for 61 of them). Figures, averaged over qu
 - warm latency p50 of a multi-part question and of the single-fact natural questions
   (../shared/wiki-questions.jsonl), same run.
 
-Two more sets of the same kind, written blind by helpers who read the corpus but not corpus-qa's code (each 40
+Three more sets of the same kind, written blind by helpers who read the corpus but not corpus-qa's code (each 40
 questions, with `kind`: set, list, comparison or conjunction, and the values as the summaries write them):
-`--questions bench/data/fanout-heldout-questions.jsonl` and `--questions bench/data/fanout-blind2-questions.jsonl`.
-With `kind`, the citation recall is also given per kind.
+`--questions bench/data/fanout-heldout-questions.jsonl`, `...-blind2-...` and `...-blind3-...`. With `kind`,
+the citation recall is also given per kind.
 """
 
 from __future__ import annotations
