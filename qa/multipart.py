@@ -197,12 +197,6 @@ def spread(asked: Sequence[Asked], k: int) -> tuple[Passage, ...]:
     return tuple(replace(p, rank=i) for i, p in enumerate(out, start=1))
 
 
-def set_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
-                in_scope: Callable[[int], bool] = lambda doc_id: True) -> list[Part]:
-    """The members of the set a question is about (`chosen_members`, without what they rest on)."""
-    return chosen_members(snapshot, plan, found, in_scope)[0]
-
-
 RANK, NAMED, FOUND = "rank", "named", "found"
 """What a member was taken for: the rank or amount its document states, the set's name its document
 mentions, or only that a search found it."""

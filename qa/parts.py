@@ -392,41 +392,36 @@ _THAN = (
     re.compile(r"^(?P<verb>is|are|was|were)\s+(?P<a>.+?)\s+(?:(?:much|far|a\s+lot|slightly|significantly|any)\s+)?"
                r"(?P<adj>more\s+[a-z]+|less\s+[a-z]+|[a-z]+er)\s+than\s+(?P<b>.+?)[?.!]*\s*$", re.I),
 )
+"""Two things compared by a comparative and "than": "How much taller is the Burj Khalifa than the Empire State
+Building?", "Is the Nile longer than the Amazon?"."""
 _HAVE_THAN = re.compile(r"^(?:does|do|did)\s+(?P<a>.+?)\s+have\s+(?:a\s+|an\s+)?(?:(?:much|far|slightly)\s+)?"
                         rf"(?:more|less|fewer|{_COMPARATIVES})\s+(?P<noun>[a-z]+(?:\s+[a-z]+)?)\s+than\s+(?P<b>.+?)"
                         r"[?.!]*\s*$", re.I)
 """Two things compared by what they have: "Does Portugal have a larger population than Greece?"."""
-"""Two things compared by a comparative and "than": "How much taller is the Burj Khalifa than the Empire State
-Building?", "Is the Nile longer than the Amazon?"."""
+_NOT_COMPARATIVE = frozenset({"other", "rather", "never", "either", "whether", "over", "under", "after"})
 
 
 def _find_than(clause: str) -> _Found | None:
     """A comparison of two named things ("X taller than Y", "X built before Y"): each side asked "How tall is
     X?", "When was X built?". Both sides must be written as names: "older than 5 years" or "shorter than
     average" compares nothing the documents are about."""
-    when = _BEFORE.match(clause.strip())
-    if when is not None:
-        sides = [when.group("a").strip(), when.group("b").strip()]
-        if all(_named_side(side) for side in sides):
-            return _Found(COMPARISON, f"When {when.group('verb').lower()} {{}} {when.group('done')}?", tuple(sides))
-        return None
-    have = _HAVE_THAN.match(clause.strip())
-    if have is not None:
-        sides = [have.group("a").strip(), have.group("b").strip()]
-        if all(_named_side(side) for side in sides):
-            return _Found(COMPARISON, f"What is the {have.group('noun').lower()} of {{}}?", tuple(sides))
-        return None
-    for pattern in _THAN:
+    for pattern, frame in _COMPARED_BY:
         m = pattern.match(clause.strip())
         if m is None:
             continue
-        sides = [m.group("a").strip(), m.group("b").strip()]
-        if m.group("adj").lower() in ("other", "rather", "never", "either", "whether", "over", "under", "after"):
+        sides = (m.group("a").strip(), m.group("b").strip())
+        if (m.groupdict().get("adj") or "").lower() in _NOT_COMPARATIVE or not all(map(_named_side, sides)):
             return None
-        if not all(_named_side(side) for side in sides):
-            return None
-        return _Found(COMPARISON, f"How {_positive(m.group('adj'))} {m.group('verb').lower()} {{}}?", tuple(sides))
+        return _Found(COMPARISON, frame(m), sides)
     return None
+
+
+_COMPARED_BY: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (_BEFORE, lambda m: f"When {m.group('verb').lower()} {{}} {m.group('done')}?"),
+    (_HAVE_THAN, lambda m: f"What is the {m.group('noun').lower()} of {{}}?"),
+    *((than, lambda m: f"How {_positive(m.group('adj'))} {m.group('verb').lower()} {{}}?") for than in _THAN),
+)
+"""Each form of comparison, and the question each side is asked."""
 
 
 def _named_side(side: str) -> bool:

@@ -351,17 +351,12 @@ def stated_order(text: str, kind_words: frozenset[str], qualifier: tuple[str, ..
     before the kind hold it counts ("the second Roman emperor" for "roman"), and no number; with a `scope`,
     only one of that place ("the first president of the United States", not "the third president of
     Egypt")."""
-    kinds = "|".join(re.escape(w) for w in sorted(kind_words, key=len, reverse=True))
-
-    def in_scope(m: re.Match[str]) -> bool:
+    def in_scope(m: re.Match[str]) -> bool:  # the place in the words before the kind or after it
         said = (m.group(2) + " " + text[m.end() : m.end() + 60]).lower()
-        return not scope or any(re.search(rf"(?:^|\s)(?:(?:of|in)\s+(?:the\s+)?)?{re.escape(f)}\b", said)
-                                for f in scope)
+        return not scope or any(re.search(rf"(?:^|\s){re.escape(f)}\b", said) for f in scope)
 
-    ordinal = next((m for m in re.finditer(
-        rf"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
-        rf"\d{{1,3}}(?:st|nd|rd|th))\s+((?:[A-Za-z-]+\s+){{0,2}}?)(?:{kinds})\b", text, re.I)
-        if set(qualifier) <= set(m.group(2).lower().split()) and in_scope(m)), None)
+    ordinal = next((m for m in _ordinal_before(kind_words).finditer(text)
+                    if set(qualifier) <= set(m.group(2).lower().split()) and in_scope(m)), None)
     number = re.search(r"\bnumber\s+(\d{1,4})\b", text) if not qualifier and not scope else None
     if number is not None and (ordinal is None or number.start() < ordinal.start()):
         return float(number.group(1))
@@ -369,6 +364,15 @@ def stated_order(text: str, kind_words: frozenset[str], qualifier: tuple[str, ..
         return None
     word = ordinal.group(1).lower()
     return float(_ORDINALS.get(word) or int(word[:-2]))
+
+
+@lru_cache(maxsize=64)
+def _ordinal_before(kind_words: frozenset[str]) -> re.Pattern[str]:
+    """An ordinal, up to two words, then a word of the kind: "the third president", "the second Roman
+    emperor"."""
+    kinds = "|".join(re.escape(w) for w in sorted(kind_words, key=len, reverse=True))
+    return re.compile(rf"\b({'|'.join(_ORDINALS)}|\d{{1,3}}(?:st|nd|rd|th))\s+((?:[A-Za-z-]+\s+){{0,2}}?)"
+                      rf"(?:{kinds})\b", re.I)
 
 
 @lru_cache(maxsize=8192)

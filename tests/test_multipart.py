@@ -177,9 +177,9 @@ MOONS = {
 
 
 def members_found_in(engine, question: str, order: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
-    """The members `set_members` chooses for a set question when a search has found the documents titled
+    """The members `chosen_members` chooses for a set question when a search has found the documents titled
     `order` in that order (the first best)."""
-    from qa.multipart import set_members
+    from qa.multipart import chosen_members
     from qa.retrieval import Hit
 
     with engine._reading() as snapshot:
@@ -188,7 +188,7 @@ def members_found_in(engine, question: str, order: list[str]) -> list[str]:  # t
         owners = snapshot.chunk_documents(list(range(snapshot.keyword_chunks())))
         chunk_of = {snapshot.document(doc).title: chunk for chunk, doc in owners.items()}
         found = [Hit(chunk_of[title], 1.0 - rank / 10, 0.5, 0.5) for rank, title in enumerate(order)]
-        return [p.label for p in set_members(snapshot, plan, found)]
+        return [p.label for p in chosen_members(snapshot, plan, found)[0]]
 
 
 def test_a_sets_members_are_those_its_phrase_narrows_it_to_not_kinds_of_the_kind(tmp_path: Path,  # type: ignore[no-untyped-def]
