@@ -60,10 +60,12 @@ class IndexOutdated(IndexStateError):
     corpus, so a build replaces it (with a notice) instead of failing; only readers that must not build
     (`qa text`, `qa eval`) report it."""
 
-    def __init__(self, message: str, reason: str) -> None:
+    def __init__(self, message: str, reason: str, corpus: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         """What differs, without the "run qa index --rebuild" hint."""
+        self.corpus = corpus
+        """The corpus folder its manifest records, when that could be read: what a rebuild reads again."""
 
 
 class StoreUnreachable(QAError):

@@ -305,7 +305,7 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, rebuild: bool, as_jso
         click.get_current_context().call_on_close(engine.close)
         summary = _Progress(sys.stderr).run(engine.reindex(rebuild=rebuild))
         assert isinstance(summary, BuildSummary)
-        _report_index(summary, settings, as_json, engine)
+        _report_index(summary, engine.settings, as_json, engine)
         if watch:
             _watch(engine, as_json, {s.source for s in summary.skipped})
     except QAError as error:

@@ -225,13 +225,19 @@ class Engine:
         else:
             try:
                 current = self.store.open(self.embedder)
-            except IndexOutdated:
+            except IndexOutdated as exc:
                 if not refresh:
                     raise
+                self._adopt_recorded_corpus(exc.corpus)
                 stale = True  # built by another version or model: the build below replaces it, with a notice
             else:
-                stale = refresh and is_stale(self.settings.corpus, current, self.store)
-                current.close()
+                try:
+                    if self._adopt_recorded_corpus(current.manifest.corpus):
+                        current.close()
+                        current = self.store.open(self.embedder)
+                    stale = refresh and is_stale(self.settings.corpus, current, self.store)
+                finally:
+                    current.close()
                 if stale:
                     yield Notice("The corpus changed since it was indexed; updating the index…")
             if stale:
@@ -247,6 +253,46 @@ class Engine:
                 except IndexWriteError as exc:
                     yield Notice(f"{exc} Answering from the previous index, which does not have the latest "
                                  "changes.", warning=True)
+
+    def _adopt_recorded_corpus(self, corpus: str | None) -> bool:
+        """`--index DIR` (or --store, QA_INDEX, the config file) with no corpus named anywhere means the index's
+        own corpus, the folder its manifest records (`corpus`), not the bundled seeds/: refreshing it against
+        seeds/ would replace a large index with three documents. True when the settings now name that folder
+        (and the store was opened again for it); a recorded folder that is gone is a CorpusError, the index
+        untouched. A corpus named on purpose is never overridden."""
+        origins = self.settings.origins
+        named_index = any(origins.get(key, "built-in") != "built-in" for key in ("index", "store"))
+        if corpus is None or origins.get("corpus", "built-in") != "built-in" or not named_index:
+            return False
+        recorded = Path(corpus)
+        if recorded == self.settings.corpus.resolve():
+            return False
+        if not recorded.is_dir():
+            raise CorpusError(f"The index at {self.store.location} was built from {recorded}, which does not "
+                              "exist any more; pass --corpus DIR to answer from (and re-index) another folder.")
+        from dataclasses import replace
+
+        self.settings = replace(self.settings, corpus=recorded,
+                                origins=origins | {"corpus": f"the index at {self.store.location}"})
+        self.store.close()
+        self.store = open_store(self.settings.store_spec, recorded, self.settings.milvus_token)
+        return True
+
+    def _adopt_corpus_of_index(self) -> None:
+        """Before a build asked for: `_adopt_recorded_corpus` with the corpus the existing index records."""
+        if not self.store.exists() or self.settings.origins.get("corpus", "built-in") != "built-in":
+            return
+        try:
+            current = self.store.open(self.embedder)
+        except IndexOutdated as exc:
+            self._adopt_recorded_corpus(exc.corpus)
+        except IndexStateError:
+            return  # damaged or foreign: the build reports it (or replaces it, for --rebuild)
+        else:
+            try:
+                self._adopt_recorded_corpus(current.manifest.corpus)
+            finally:
+                current.close()
 
     def _install_notices(self) -> Iterator[Notice]:
         """Before a build, where indexing loads torch: once per environment, a CUDA build of torch on a machine
@@ -274,6 +320,7 @@ class Engine:
         """Update (or rebuild) the index now, then answer from the new one. Questions keep being answered
         from the previous index until the new one is complete. One re-index at a time per engine: a second
         caller waits for the running one to finish, then runs its own."""
+        self._adopt_corpus_of_index()
         self._check_corpus()
         if self._updating.locked():
             yield Notice("Waiting for the index update in progress to finish…")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import ExitCode
-from tests.conftest import run_qa_text
+from tests.conftest import SEEDS, run_qa_text
 
 
 def qa(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -49,6 +49,41 @@ def test_ask_reads_stdin_and_refreshes_a_changed_corpus(corpus: Path, tmp_path: 
     out = qa("ask", "--json", "-", *args, stdin="Where do llamas live?")
     record = json.loads(out.stdout)
     assert record["citations"][0]["source"] == "llamas.txt"
+
+
+def test_an_index_named_alone_answers_from_its_own_corpus_and_is_never_replaced(corpus: Path,
+                                                                                  tmp_path: Path) -> None:
+    """`--index DIR` with no corpus named anywhere is the corpus that index was built from: refreshing it
+    against the bundled seeds/ would throw a large index away for three documents. Its corpus gone, it is
+    a one-line corpus error and the index is kept."""
+    idx = str(tmp_path / "idx")
+    assert qa("index", "--corpus", str(corpus), "--index", idx).returncode == 0
+    out = qa("ask", "--json", "Where is Mount Etna volcano?", "--index", idx)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["citations"][0]["source"] == "notes/volcanoes.md"
+    (corpus / "llamas.txt").write_text("Llamas live in the Andes mountains of Peru.", encoding="utf-8")
+    update = json.loads(qa("index", "--index", idx, "--json").stdout)  # updates its own corpus, not seeds/
+    assert update["documents"] == 4 and update["corpus"] == str(corpus.resolve())
+    moved = corpus.rename(tmp_path / "elsewhere")
+    gone = qa("ask", "Where do llamas live?", "--index", idx)
+    assert gone.returncode == ExitCode.CORPUS, gone.stdout
+    assert "was built from" in gone.stderr and len(gone.stderr.strip().splitlines()) == 1
+    kept = json.loads(qa("index", "--corpus", str(moved), "--index", idx, "--json").stdout)
+    assert kept["documents"] == 4 and kept["embedded"] == 0  # intact: nothing to embed again
+    seeds = json.loads(qa("ask", "--json", "Where was Blinken on Tuesday?", "--corpus", str(SEEDS), "--index",
+                          idx).stdout)  # a corpus named on purpose is what it answers from
+    assert seeds["citations"][0]["source"] == "blinken-central-asia.txt"
+
+
+def test_an_outdated_index_named_alone_is_rebuilt_from_its_own_corpus(corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    assert qa("index", "--corpus", str(corpus), "--index", str(idx)).returncode == 0
+    manifest = idx / (idx / "CURRENT").read_text(encoding="utf-8").strip() / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps(data | {"format_version": data["format_version"] - 1}), encoding="utf-8")
+    out = qa("ask", "--json", "Where is Mount Etna volcano?", "--index", str(idx))  # a newer corpus-qa's first run
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["citations"][0]["source"] == "notes/volcanoes.md"
 
 
 def test_default_corpus_is_found_from_any_directory(tmp_path: Path) -> None:

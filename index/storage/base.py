@@ -272,13 +272,15 @@ class Manifest:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         if data.get("format_version") != FORMAT_VERSION:
-            raise FormatMismatch(data.get("format_version"))
+            corpus = data.get("corpus")
+            raise FormatMismatch(data.get("format_version"), corpus if isinstance(corpus, str) else None)
         optional = {"document_encoder"}  # added later: older manifests lack it
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data or k not in optional})
 
 
 class FormatMismatch(Exception):
-    """The manifest was written by another index format version."""
+    """The manifest was written by another index format version: args are that version and the corpus
+    folder it records (None if it records none)."""
 
 
 @contextlib.contextmanager

@@ -69,12 +69,12 @@ class Snapshot:
         except FormatMismatch as exc:
             reason = (f"{hint} was written in format {exc.args[0]}; this corpus-qa reads format "
                       f"{FORMAT_VERSION}.")
-            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason) from None
+            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason, exc.args[1]) from None
         except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
             raise IndexStateError(f"{hint} is damaged (manifest unreadable: {exc}). {REBUILD_HINT}") from None
         if set(CHECKSUMMED) - manifest.checksums.keys():
             reason = f"{hint} was written before its keyword index had checksums."
-            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
+            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason, manifest.corpus)
         if embedder is not None and (
             manifest.model_id != embedder.model_id
             or manifest.weights_hash != embedder.weights_hash
@@ -82,7 +82,7 @@ class Snapshot:
         ):
             reason = (f"{hint} was built with the model {manifest.model_id} ({manifest.weights_hash}), not the "
                       f"one in use now, {embedder.model_id} ({embedder.weights_hash}).")
-            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
+            raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason, manifest.corpus)
         db = gen / "meta.sqlite"
         if not db.is_file():
             raise IndexStateError(f"{hint} is damaged (meta.sqlite is missing). {REBUILD_HINT}")

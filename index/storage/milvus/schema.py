@@ -182,7 +182,7 @@ def check_layout(client: Any, gen: str, hint: str, embedder: Embedder | None) ->
             embedder.model_id, embedder.weights_hash, embedder.dim):
         reason = (f"{hint} was built with the model {manifest.model_id} ({manifest.weights_hash}), not the "
                   f"one in use now, {embedder.model_id} ({embedder.weights_hash}).")
-        raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason)
+        raise IndexOutdated(f"{reason} {REBUILD_HINT}", reason, manifest.corpus)
     for part in ("chunks", "sentences"):
         fields = client.describe_collection(f"{gen}_{part}")["fields"]
         dims = {f["name"]: f.get("params", {}).get("dim") for f in fields}
