@@ -415,8 +415,10 @@ class Engine:
                 if plan is not None:
                     from qa.multipart import answer_plan
 
-                    return answer_plan(snapshot, plan, cleaned, self._parts_retrieval(snapshot, scope, warnings),
-                                       k, warnings)
+                    via = self._parts_retrieval(snapshot, scope, warnings)
+                    planned = answer_plan(snapshot, plan, cleaned, via, k, warnings)
+                    if planned is not None:
+                        return planned
                 qvec = self.embedder.embed_query(query)
                 hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
                 answer = compose(snapshot, hits, qvec, asked, query, warnings, self.tuning,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from qa.parts import MAX_PARTS, SET, Part, Plan, missing_line, singular_key
+from qa.parts import MAX_PARTS, SET, Part, Plan, is_kind, missing_line, singular_key
 from qa.ranking import (
     NOT_SUPERLATIVE,
     ORDER,
@@ -85,26 +85,44 @@ class Asked:
 
 
 def answer_plan(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k: int,
-                warnings: Sequence[str] = ()) -> Answer:
+                warnings: Sequence[str] = ()) -> Answer | None:
     """The answer to a question with several parts: each part asked on its own, then put together. A set's
-    question is also asked whole, first: where the documents hold the list, that is what the answer rests on."""
+    question is also asked whole, first: where the documents hold the list, that is what the answer rests on.
+    None: the question is one question after all (a set of a kind outside the closed list whose members the
+    documents do not give), to be answered as any question is."""
     if plan.kind == SET and plan.members is not None:
         return _answer_set(snapshot, plan, question, via, k, tuple(warnings))
-    if len(plan.parts) < 2:
+    return _answer_parts(plan.parts, question, via, k, tuple(warnings))
+
+
+def _answer_parts(parts: Sequence[Part], question: str, via: Retrieval, k: int, warnings: tuple[str, ...]) -> Answer:
+    """Each part asked on its own, then put together (a list's items, a comparison's sides, the asks joined)."""
+    if len(parts) < 2:
         return via.ask(question, k)[1]
-    per_part = max(3, -(-k // len(plan.parts)))
-    via.embed([p.question for p in plan.parts])
-    asked = [Asked(p, *via.ask(p.question, per_part)) for p in plan.parts]
-    return combine(question, asked, k, warnings=tuple(warnings))
+    per_part = max(3, -(-k // len(parts)))
+    via.embed([p.question for p in parts])
+    asked = [Asked(p, *via.ask(p.question, per_part)) for p in parts]
+    return combine(question, asked, k, warnings=warnings)
 
 
 def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k: int,
-                warnings: tuple[str, ...]) -> Answer:
+                warnings: tuple[str, ...]) -> Answer | None:
     assert plan.members is not None
     via.embed([question, plan.members.text])
-    hits, whole = via.ask(question, k)
-    members, rests_on = chosen_members(snapshot, plan, [*hits, *via.search(plan.members.text, MEMBER_DEPTH)],
-                                       via.in_scope)
+    if is_kind(plan.members.head):
+        hits, whole = via.ask(question, k)
+        by_phrase = via.search(plan.members.text, MEMBER_DEPTH)
+    else:
+        by_phrase = via.search(plan.members.text, MEMBER_DEPTH)
+        if len(chosen_members(snapshot, plan, by_phrase, via.in_scope)[0]) < 2:
+            # a set of a kind outside the closed list ("each of the three steps") with under two members found
+            # is no set: the question is one question, or its clause is asked as written beside its other asks
+            if not plan.parts:
+                return None
+            clause = plan.for_subject(plan.members.text).question
+            return _answer_parts([Part(clause, clause), *plan.parts], question, via, k, warnings)
+        hits, whole = via.ask(question, k)
+    members, rests_on = chosen_members(snapshot, plan, [*hits, *by_phrase], via.in_scope)
     if not members:
         if whole.abstained:
             return whole
@@ -226,6 +244,7 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     forms = [re.compile("|".join(rf"(?<![\w-]){re.escape(f)}(?![\w-])" for f in place_forms(n)))
              for n in names]  # "Asian countries": those that say "Asia", as a whole word
     called = kind_words(key)
+    open_kind = not is_kind(plan.members.head)  # outside the closed list: the set's names must be in its lead
     ranking = asked_ranking(plan.members.text, names, called)
     hits = sorted(found, key=lambda h: -h.score)
     owners = snapshot.chunk_documents([h.chunk_id for h in hits])
@@ -251,6 +270,8 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
             if ranking is not None:
                 order = ranked or (2, *order)
             reason = RANK if ranked is not None else NAMED if named else FOUND
+            if open_kind and names and not named:
+                continue
             candidates.append((order, plan.for_subject(title, doc_id), reason))
             if len(candidates) >= (RANKED_POOL if ranking else 3) * wanted:
                 break  # enough to choose from; the rest were found later, and each costs a document read
@@ -522,8 +543,8 @@ def _among_before(text: str) -> bool:
     if not words:
         return False
     last = words[-1]
-    if last == "one" or (len(words) > 1 and words[-2] in ("most", "least")):
-        return True
+    if last in ("one", "species", "subspecies", "genus") or (len(words) > 1 and words[-2] in ("most", "least")):
+        return True  # ("a species of great ape" is an ape, as "one of the moons" is a moon)
     return (last.endswith("est") and len(last) > 4 and last not in NOT_SUPERLATIVE) or \
         (last.endswith("most") and last != "most")
 
@@ -611,12 +632,14 @@ def _is_person(opening: str) -> bool:
 
 _AFTER_HEAD = (r"(?:of|in|on|at|and|or|that|which|who|whose|with|located|situated|founded|based|from|by|for|"
                r"to|near|between|known|named|called|consisting|comprising|after|along|across|within|off|"
-               r"outside|beyond|around|behind|below|above|under|among|since|than|\w+ly\s+\w+ed|\w+ing|"
+               r"outside|beyond|around|behind|below|above|under|among|since|than|native|endemic|indigenous|"
+               r"species|\w+ly\s+\w+ed|\w+ing|"
                r"\w+ed\s+(?:in|at|by|on|from|to|for|with|near))\b")
 """Words that may follow the kind word when it is the head of what the opening calls the document ("a country
-in East Asia", "the fourth planet from the Sun", "a country primarily located in Western Europe", "the
-farthest known planet orbiting the Sun", "a technology company headquartered in"), not a word qualifying
-another noun ("a club-and-ball sport", "an annual club association football competition")."""
+in East Asia", "great apes native to", "a great ape species", "the fourth planet from the Sun", "a country
+primarily located in Western Europe", "the farthest known planet orbiting the Sun", "a technology company
+headquartered in"), not a word qualifying another noun ("a club-and-ball sport", "an annual club association
+football competition")."""
 _LEADING_KIND = {"lake": "lake", "mount": "mountain", "isle": "island", "gulf": "sea", "cape": "cape"}
 """Words that name a thing's kind at the start of its title ("Lake Victoria", "Mount Everest")."""
 

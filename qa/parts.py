@@ -749,6 +749,11 @@ def _set_at(clause: str, body: str, start: int, head: str, count: int | None) ->
         verb = re.compile(r"\s(?:has|have|had|is|are|was|were|do|does|did)\s", re.I).search(body, start + len(head))
         if verb is not None:  # "{Which member of the G7} has the smallest area?"
             phrase_end = verb.start()
+    head_at = re.compile(rf"\b{re.escape(head)}\b").search(body, start, phrase_end)
+    if head_at is not None and re.search(r"\b(?:do|does|did)\b|\S\s+(?:which|whom)\b", prefix, re.I):
+        verb = _VERB_AFTER_SET.search(body, head_at.end(), phrase_end)
+        if verb is not None:  # "How many ... did {each of the three great tragedians of Athens} win?"
+            phrase_end = verb.start()
     after_name = _AFTER_NAME.search(body, start + len(head), phrase_end)
     if after_name is not None:  # "are {the three most populous cities in Australia} the capitals"
         phrase_end = after_name.end(1)
@@ -769,6 +774,11 @@ def _set_at(clause: str, body: str, start: int, head: str, count: int | None) ->
     return replace(found_set, extra=(_anaphor_frame(tail),)) if tail else found_set
 
 
+_VERB_AFTER_SET = re.compile(r"(?<=[\w'’])(?<!\bof)(?<!\bin)(?<!\bthe)(?<!\ba)(?<!\ban)(?<!\band)(?<!\bor)"
+                             r"\s+[a-z][a-z'’-]*\s*$")
+"""A set's phrase after "did", "does" or "which" ends before the verb they ask with, the clause's last word
+("did {each of the three great tragedians} win", "during which {each of the four caliphs} ruled"), which
+never follows an article or a preposition."""
 _AFTER_NAME = re.compile(r"\b([A-Z][\w'’.-]*)\s+(?=the\s+[a-z])")
 """Where a set's phrase ends on a name and a new noun phrase starts: "... cities in Australia | the capitals"."""
 _THEN_EACH = re.compile(r"\s+and\s+(?=(?:(?:list|name|give)\s+)?(?:the|their|its|what|where|how)\b[^,]*?\b(?:each|they|"
@@ -802,7 +812,9 @@ def _set_starts(body: str) -> list[tuple[int, str, int | None]]:
             # first preposition
             stop = next((i for i, w in enumerate(words) if w.group().lower() in _FRAME_WORDS), len(words))
             noun = words[stop - 1] if 0 < stop <= 4 else None
-        if noun is not None and is_kind(noun.group()):
+        if noun is not None and (is_kind(noun.group()) or (
+                (count is not None or m.group("each")) and _open_kind(noun.group())
+                and re.fullmatch(r"\s*(?:[A-Za-z][\w'’-]*\s+)*", rest[: noun.start()]) is not None)):
             found.append((m.start(), noun.group(), count, m.end() + noun.start()))
     for m in _IN_SET.finditer(body):
         if _ASKED_OF_EACH.search(body[: m.start()]):
@@ -833,6 +845,23 @@ def _set_starts(body: str) -> list[tuple[int, str, int | None]]:
 _SUBORDINATE = re.compile(r"(?<=\S)\s+(?:if|when|whenever|whether|because|unless|while|although|though|once|"
                           r"so that|so|since|until|after|before)\s", re.I)
 _KIND_WORDS = frozenset(w for k in _PLURAL_KINDS.split("|") for w in (k, singular_key(k)))
+
+
+_NOT_KINDS = frozenset(
+    """types kinds sorts forms ways steps stages phases reasons causes effects parts pieces things items examples
+    instances methods means uses factors aspects features times years days months hours minutes weeks decades
+    centuries periods dates numbers values options arguments parameters fields rows columns lines words letters
+    characters files questions answers points ideas issues problems results changes differences rules laws
+    principles terms names sides ends levels layers branches sections chapters pages versions editions
+    categories classes groups sets lists ones others things""".split())
+"""Plural nouns that are no kind of thing a document is about: "the three steps", "both arguments"."""
+
+
+def _open_kind(word: str) -> bool:
+    """A plural noun outside the closed list of kinds that may still name what a set's members are ("the four
+    Rashidun caliphs", "the three great tragedians"): said of a set with a count or "each"; a document of it
+    is still only a member when its opening says it is one (qa/multipart.py)."""
+    return word.lower() not in _NOT_KINDS and word[:1].islower() and len(word) > 3
 
 
 def is_kind(word: str) -> bool:

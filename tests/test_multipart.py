@@ -611,3 +611,35 @@ def test_a_sets_members_are_only_those_the_question_may_read(tmp_path: Path, has
     assert answer.citations and {c.source for c in answer.citations} <= {"europe/France.txt", "europe/Spain.txt"}
     assert {p.source for p in answer.passages} <= {"europe/France.txt", "europe/Spain.txt"}
     assert "private/Germany.txt" in {c.source for c in everywhere.citations}  # found by its opening otherwise
+
+
+CALIPHS = {
+    "Umar": "Umar ibn al-Khattab was the second Rashidun caliph, ruling from 634 until his death in 644.",
+    "Uthman": "Uthman ibn Affan was the third caliph of the Rashidun Caliphate, ruling from 644 until 656.",
+    "Ali": "Ali ibn Abi Talib was the fourth Rashidun caliph, who ruled from 656 until 661.",
+    "Harun al-Rashid": "Harun al-Rashid was the fifth Abbasid caliph, ruling from 786 until 809.",
+    "Rashidun Caliphate": "The Rashidun Caliphate was the first caliphate to succeed the prophet Muhammad.",
+    "Bonobo": "The bonobo is the smallest species of great ape, found in the Congo basin.",
+    "Orangutan": "Orangutans are great apes native to the rainforests of Indonesia and Malaysia.",
+}
+
+
+def test_a_set_of_a_kind_outside_the_list_is_the_documents_that_open_as_one_and_name_it(
+        tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    with engine_over(CALIPHS, tmp_path, hash_embedder) as engine:
+        caliphs = members_found_in(engine, "When did each of the four Rashidun caliphs rule?",
+                                   ["Rashidun Caliphate", "Harun al-Rashid", "Umar"])
+        apes = members_found_in(engine, "Where does each of the great apes live?",
+                                ["Rashidun Caliphate", "Bonobo", "Umar", "Orangutan"])
+        one = engine.ask("When did each of the four Abbasid caliphs rule?")
+        two = engine.ask("When did each of the four Abbasid caliphs rule, and where in the wild do the orangutans "
+                         "of Asia live?")
+    # those whose opening says they are caliphs and names the set's "Rashidun", the one a search found first; not
+    # the Abbasid caliph a search found, nor the caliphate (its opening says it is a caliphate)
+    assert caliphs[0] == "Umar" and sorted(caliphs) == ["Ali", "Umar", "Uthman"]
+    assert apes == ["Bonobo", "Orangutan"]  # "a species of great ape", "great apes native to"
+    # one member found is no set: the answer to the question as one, with no note about a missing list
+    assert not one.parts and "No list" not in one.text
+    # and beside another ask, it is asked as written, as the other is
+    assert [p.label for p in two.parts] == ["When did each of the four Abbasid caliphs rule?",
+                                           "Where in the wild do the orangutans of Asia live?"]

@@ -90,6 +90,27 @@ def test_sets_of_the_kinds_an_encyclopedia_lists() -> None:
         assert plan is not None and plan.members is not None and plan.members.head == head
 
 
+def test_a_set_of_a_kind_outside_the_list_needs_a_count_or_each_and_keeps_its_verb_out() -> None:
+    for question, text, head, count in [
+            ("Please list the years during which each of the four Rashidun caliphs ruled.",
+             "each of the four Rashidun caliphs", "caliphs", 4),
+            ("How many competitions did each of the three great tragedians of classical Athens win?",
+             "each of the three great tragedians of classical Athens", "tragedians", 3),
+            ("Where in the wild does each of the great apes live?", "each of the great apes", "apes", None)]:
+        plan = detect(question, titled)
+        assert plan is not None and plan.kind == SET and plan.members is not None
+        assert (plan.members.text, plan.members.head, plan.members.count) == (text, head, count)
+    plan = detect("How many competitions did each of the three great tragedians of classical Athens win?", titled)
+    assert plan is not None and plan.for_subject("Sophocles").question == "How many competitions did Sophocles win?"
+    # no count and no "each": not a set; a word that names no kind of thing is never one
+    assert detect("Where do the great apes live?", titled) is None
+    assert detect("What do both arguments of the function mean?", titled) is None
+    assert detect("What are the three steps of the build?", titled) is None
+    # a plural before the verb is the set's own head, not a verb: "four car brands does General Motors own"
+    plan = detect("Which four car brands does General Motors own?", titled)
+    assert plan is not None and plan.members is not None and plan.members.text == "four car brands"
+
+
 def test_a_set_named_by_a_possessive_keeps_it() -> None:
     plan = detect("Where exactly are Africa's two highest mountains located?", titled)
     assert plan is not None and plan.members is not None
