@@ -149,6 +149,16 @@ _MORE_PREFIX = re.compile(rf"^(?:which|who|whose)\b[^,]*?\s(?:(?:more|less|fewer
 """A comparison asked before the comma in other words than "Which is larger": "Who won more major singles titles,
 ...", "Which city has more people living within its city limits, ...", "Which caliphate held power longer, ...",
 "Which is the bigger animal, ..."."""
+_SUPERLATIVE_PREFIX = re.compile(r"^(?P<head>(?:which|who|whose|what)\b[^,:]*?\s(?:(?:the\s+)?(?:most|least|fewest)\b"
+                                 r"[^,:]*|(?:the\s+)?(?P<adj>(?!(?:interest|forest|west|rest|test|honest|modest|request|"
+                                 r"contest|suggest|protest|arrest|invest|digest|harvest|manifest|conquest)\b)"
+                                 r"[a-z]{2,}est)\b[^,:]*))$", re.I)
+"""A superlative asked of the things listed after it: "Which car company is the oldest, Ford, Toyota or
+Volkswagen?", "Who won the most Olympic gold medals: ..."."""
+_HAS_MORE = re.compile(r"^(?:which|who|what)(?:\s+[a-z]+)?\s+(?P<verb>has|have|had)\s+(?:more|fewer|less)\s+"
+                       r"(?P<noun>[a-z][\w\s-]*?)\W*$", re.I)
+_SUPERLATIVE_IS = re.compile(r"^(?:which|who|what)(?:\s+[a-z]+){0,3}?\s+(?P<verb>is|are|was|were)\s+(?:the\s+)?"
+                             r"(?P<adj>[a-z]{2,}est)\W*$", re.I)
 _ORDER_WORDS = re.compile(r"^(?P<wh>which|who|what)\s+(?P<rest>.*?)\s*(?:first|last|earlier|later|sooner|"
                           r"earliest|latest)\W*$", re.I)
 
@@ -222,9 +232,12 @@ def _is_title(item: str, known: Callable[[str], bool]) -> bool:
 
 
 def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
-    text = question.strip()
+    text = _normalized(question.strip())
     mark = text.endswith("?") or re.match(_WH, text, re.I) is not None
     clauses = [c.strip() for s in _SENTENCE.split(text) for c in _JOIN.split(s) if c.strip()]
+    for i in range(len(clauses) - 2, -1, -1):
+        if re.fullmatch(rf"{_WH}", clauses[i], re.I):  # "When and by whom was judo created": one ask
+            clauses[i : i + 2] = [f"{clauses[i]} and {clauses[i + 1]}"]
     if not clauses:
         return None
     head: _Found | None = None
@@ -261,6 +274,64 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     return plan
 
 
+_SPACED_DASH = re.compile(r"\s+[-–—]+\s+")
+_HEAD_FIRST = re.compile(rf"^(?P<head>(?!{_WH}\b)[^:?]+?):\s+(?P<ask>{_WH}\b.+|(?:is|are|was|were|does|do|did)\s.+)$",
+                         re.I)
+_LIST_WORDS = re.compile(r",|\s(?:or|and|vs\.?|versus)\s", re.I)
+_CLAUSE_VERB = re.compile(r"\s(?:is|are|was|were|has|have|had|do|does|did|named|called)\s", re.I)
+_EITHER = (
+    (re.compile(rf"^(?:does|do|did)\s+(?P<a>.+?)\s+or\s+(?P<b>.+?)\s+have\s+(?P<rest>(?:more|less|fewer|"
+                rf"{_COMPARATIVES})\b[^?.!]*)[?.!]*$", re.I), "Which has {rest}: {a} or {b}?"),
+    (re.compile(rf"^(?P<verb>is|are|was|were)\s+(?P<a>.+?)\s+or\s+(?P<b>.+?)\s+(?P<rest>(?:more\s+[a-z]+|less\s+"
+                rf"[a-z]+|{_COMPARATIVES})\b[^?.!]*)[?.!]*$", re.I), "Which {verb} {rest}: {a} or {b}?"),
+)
+"""A comparison asked as a yes-or-no question about two things: "Does Bengali or Javanese have more native
+speakers?" is asked as "Which has more native speakers: Bengali or Javanese?"."""
+
+
+def _normalized(text: str) -> str:
+    """The question in the forms the rest reads: a dash between its parts read as a colon ("Which car company
+    is the oldest - Ford, Toyota or Volkswagen?"); the things asked about, written first, moved to where they
+    are asked about ("Carl Lewis, Usain Bolt or Jesse Owens: which of them won the most gold medals?" ->
+    "which won the most gold medals: Carl Lewis, Usain Bolt or Jesse Owens?"; "humayun, akbar: when did each
+    reign" -> "when did each of humayun, akbar reign"); a few words leading in before a colon left out ("Quick
+    two-parter: who ..."); "Does X or Y have more ...?" asked as which has."""
+    text = _SPACED_DASH.sub(": ", text)
+    for pattern, form in _EITHER:
+        m = pattern.match(text)
+        if m is not None and all(map(_named_side, (m.group("a"), m.group("b")))):
+            return form.format(**{k: v.strip() if k != "verb" else v.lower() for k, v in m.groupdict().items()})
+    m = _HEAD_FIRST.match(text)
+    if m is None:
+        return text
+    head, ask = m.group("head").strip(), m.group("ask").strip()
+    listed = _LIST_WORDS.search(head) is not None and len(head.split()) <= 16
+    named = re.search(rf"^(?:the|these|those|all|each|every)\s|\b(?:{_COUNT}|first|last|top)\s", head, re.I) \
+        is not None and _CLAUSE_VERB.search(f" {head} ") is None and len(head.split()) <= 12
+    if listed or named:
+        each = re.search(r"\beach(?:\s+of\s+(?:them|these|those))?\b", ask, re.I)
+        if listed:
+            head = re.sub(r"\s+(?:vs\.?|versus)\s+", ", ", head, flags=re.I)
+            if " or " not in head and " and " not in head and "," in head:  # "Oxford, Copenhagen, Stanford"
+                head = re.sub(r",\s*([^,]+)$", rf" {'and' if each else 'or'} \1", head)
+        else:  # "each of the first three roman emperors", as it would be written in place
+            head = re.sub(r"^(?:The|These|Those)\b", lambda w: w.group().lower(), head)
+            if not re.match(r"(?:the|these|those|all|each|every)\s", head, re.I):
+                head = f"the {head}"
+        if each is not None:
+            return f"{ask[: each.start()]}each of {head}{ask[each.end() :]}"
+        which = re.match(r"(?P<wh>which|who)(?:\s+one)?(?:\s+of\s+(?:them|these|those|the\s+\w+))?\s+(?P<rest>.*)$",
+                         ask, re.I)
+        if which is not None and listed:
+            rest = which.group("rest").rstrip(" ?.!")
+            clause, sep, more = rest.partition(", ")
+            return f"{which.group('wh')} {clause}: {head}{sep}{more}?"
+        return text
+    if len(head.split()) <= 4 and re.search(r"\b(?:each|them|they|their|these|those|both)\b", ask, re.I) is None:
+        return ask  # "Quick two-parter: who showed ..., and how many ...?"
+    return text
+
+
 def _refers_back(clause: str) -> bool:
     """Whether a later ask is about what an earlier one found: it has "it", "their", "each"... before any name
     of its own ("when was it built", not "when did the Brothers Grimm publish their first collection")."""
@@ -285,19 +356,24 @@ def _is_ask(clause: str) -> bool:
     lean on the rest of the question)."""
     clause = _LEAD_IN.sub("", clause)
     words = clause.split()
-    if _ASK.match(clause) is None or len(words) < 3 or (len(words) == 3 and not words[2][:1].isupper()):
+    if _ASK.match(clause) is None or len(words) < 3 or (len(words) == 3 and not words[2][:1].isupper()
+                                                       and not _THREE_WORD_ASK.match(clause)):
         return False  # three words ask when the last is a name: "Who founded Walmart"
     return _SUBORDINATE_START.match(clause) is None
 
 
+_THREE_WORD_ASK = re.compile(r"^(?:who|what|where|when|which)\s+(?:is|are|was|were|did|does|do|has|have|\w+ed|wrote|"
+                             r"made|built|won|owns|found|began|became|leads|runs|makes)\s+\S+\?$", re.I)
+"""Three words, a verb between, and a question mark: "who founded facebook?" asks, written in lower case."""
 _LEAD_IN = re.compile(r"^(?:(?:and|also|plus|but|then|so|roughly|approximately|about|exactly|just)\b[,:]?\s+)+",
                       re.I)
 """Words before an ask that leave it an ask: "And what is tofu made from?", "Also, what's the capital of ...",
 "Roughly how many ..."."""
 _JOINING = re.compile(r"^(?:(?:and|also|plus|but|then)\b[,:]?\s+)+", re.I)
-_SUBORDINATE_START = re.compile(r"^(?:when|where|while)\s+(?!(?:\S+\s+){0,2}(?:is|are|was|were|do|does|did|can|could|"
-                                r"should|will|would|has|have|had)\b)", re.I)
-"""A clause that sets a condition ("When exporting a data frame for Excel"), not a question of its own."""
+_SUBORDINATE_START = re.compile(r"^(?:when|where|while)\s+(?!and\b)(?!(?:\S+\s+){0,2}(?:is|are|was|were|do|does|did|"
+                                r"can|could|should|will|would|has|have|had)\b)", re.I)
+"""A clause that sets a condition ("When exporting a data frame for Excel"), not a question of its own ("When and
+by whom was judo created" is one)."""
 
 
 def _frames(frame: str, extra: list[str]) -> tuple[str, ...]:
@@ -499,8 +575,11 @@ def _list_at(clause: str, tokens: list[_Tok], at: int, known: Callable[[str], bo
     compare = _COMPARE_CUE.search(clause) is not None or (_BOTH.search(clause) is not None and (
         proper or all(_is_title(t, known) for t in texts)))
     cue = compare or re.search(r"\b(?:each|respectively|respective)\b", clause, re.I) is not None
-    comparative = bool(prefix) and (_COMPARATIVE.match(_span(clause, prefix)) or _ORDER_WORDS.match(
-        _span(clause, prefix)) or _MORE_PREFIX.match(_span(clause, prefix))) is not None and starts_after_comma
+    head = _span(clause, prefix[:colon] if colon is not None and not starts_after_comma
+                 else prefix)  # "Which university is oldest: {Oxford}, Copenhagen or Stanford?"
+    comparative = bool(prefix) and (_COMPARATIVE.match(head) or _ORDER_WORDS.match(head) or _MORE_PREFIX.match(head)
+                                    or _SUPERLATIVE_PREFIX.match(head)) is not None and (
+        starts_after_comma or head != _span(clause, prefix))
     if tokens[at].low == "or" and not (compare or comparative):
         return None  # "Physiology or Medicine": an alternative inside one question, unless it is compared
     pair_joined = False
@@ -562,7 +641,10 @@ def _frame_only(prefix: list[_Tok], middle: list[list[_Tok]], last: list[_Tok]) 
     words = [t for t in prefix if t.word]
     if not words:
         return True
-    if _COMPARATIVE.match(" ".join(t.text for t in words)) or _MORE_PREFIX.match(" ".join(t.text for t in words)):
+    said = " ".join(t.text for t in words)
+    after_colon = any(t.text == ":" for t in prefix)  # "Which is oldest: {Oxford}, ...": the list starts there
+    superlative = _SUPERLATIVE_PREFIX.match(said) is not None and not words[-1].capital  # not "...city of {Myanmar}"
+    if not after_colon and (_COMPARATIVE.match(said) or _MORE_PREFIX.match(said) or superlative):
         return True  # "Which is bigger, the polar bear or the brown bear?", "Who won more titles, X or Y?"
     end = words[-1]
     others_proper = all(it[0].capital for it in [*middle, last])
@@ -673,9 +755,12 @@ def _clean_frame(frame: str, comparative: bool, before: str) -> str | None:
     files"; "What is the difference between {}?" -> "What is {}?"; "Which is larger, {}?" -> "How large is
     {}?"; "...of five landmarks: {}" -> "...of {}"."""
     if comparative:
-        head = before.rstrip(" ,")
-        m = _COMPARATIVE.match(head)
-        if m is not None:
+        head = before.rstrip(" ,:")
+        m = _HAS_MORE.match(head)
+        if m is not None:  # "Which island has more inhabitants, ..." -> "How many inhabitants does {} have?"
+            return f"How many {m.group('noun')} {'did' if m.group('verb').lower() == 'had' else 'does'} {{}} have?"
+        m = _COMPARATIVE.match(head) or _SUPERLATIVE_IS.match(head)
+        if m is not None:  # "Which is larger, ...", "Which car company is the oldest, ...": "How old is {}?"
             return f"How {_positive(m.group('adj'))} {m.group('verb')} {{}}?"
         m = _ORDER_WORDS.match(head)
         if m is not None:
@@ -683,7 +768,7 @@ def _clean_frame(frame: str, comparative: bool, before: str) -> str | None:
             if rest and rest[0].lower() in ("was", "were", "is", "are"):
                 return f"When {rest[0]} {{}} {' '.join(rest[1:])}?"
             return f"When {' '.join(rest)} {{}}?"
-        if _MORE_PREFIX.match(head):
+        if _MORE_PREFIX.match(head) or _SUPERLATIVE_PREFIX.match(head):
             return f"{head}: {{}}?"  # "Who won more major singles titles: Roger Federer?"
     colon = frame.find(": {}")
     if colon >= 0:
@@ -692,23 +777,26 @@ def _clean_frame(frame: str, comparative: bool, before: str) -> str | None:
             frame = frame[:at] + "{}" + frame[colon + 4 :]
     frame = re.sub(r"^\s*(?:compare|contrast|comparing)\s+(?:the\s+)?(?=\S)", "", frame, flags=re.I)
     frame = re.sub(r"\bthe\s+differences?\s+between\s+", "", frame, flags=re.I)
-    frame = re.sub(r"\b(?:both|each)\s+(?=\{\})", "", frame, flags=re.I)
+    frame = re.sub(r"\b(?:both|each)\s+(?:of\s+)?(?=\{\})", "", frame, flags=re.I)
     frame = re.sub(r"\{\}\s+both\b", "{}", frame, flags=re.I)
     frame = re.sub(r",?\s*respectively\b", "", frame, flags=re.I)
     return frame if "{}" in frame else None
 
 
 def _positive(adjective: str) -> str:
-    """"larger" -> "large", "taller" -> "tall", "more populous" -> "populous"."""
+    """"larger" -> "large", "taller" -> "tall", "more populous" -> "populous", "oldest" -> "old"."""
     from qa.terms import english_words
 
     words = adjective.split()
     if len(words) == 2:
         return words[1]
     word = adjective.lower()
-    special = {"better": "good", "worse": "bad", "further": "far", "farther": "far", "elder": "old"}
+    special = {"better": "good", "worse": "bad", "further": "far", "farther": "far", "elder": "old", "best": "good",
+               "worst": "bad", "furthest": "far", "farthest": "far", "eldest": "old"}
     if word in special:
         return special[word]
+    if word.endswith("est"):
+        word = word[:-3] + "er"  # "oldest" is asked as "older" is: "How old is {}?"
     stem = word[:-2]
     if word.endswith("ier"):
         return word[:-3] + "y"
@@ -779,8 +867,9 @@ _VERB_AFTER_SET = re.compile(r"(?<=[\w'’])(?<!\bof)(?<!\bin)(?<!\bthe)(?<!\ba)
 """A set's phrase after "did", "does" or "which" ends before the verb they ask with, the clause's last word
 ("did {each of the three great tragedians} win", "during which {each of the four caliphs} ruled"), which
 never follows an article or a preposition."""
-_AFTER_NAME = re.compile(r"\b([A-Z][\w'’.-]*)\s+(?=the\s+[a-z])")
-"""Where a set's phrase ends on a name and a new noun phrase starts: "... cities in Australia | the capitals"."""
+_AFTER_NAME = re.compile(r"\b([A-Z][\w'’.-]*)\s+(?=the\s+[a-z]|(?:in|on|at|for|during)\s+[a-z][\w-]*\s*$)")
+"""Where a set's phrase ends on a name and a new noun phrase starts: "... cities in Australia | the capitals", or
+the last words are the frame's: "... who met at the Yalta Conference | in power"."""
 _THEN_EACH = re.compile(r"\s+and\s+(?=(?:(?:list|name|give)\s+)?(?:the|their|its|what|where|how)\b[^,]*?\b(?:each|they|"
                         r"their|them|these|those|its)\b)", re.I)
 """Where a set's phrase ends and an ask about each of its members begins: "... and the largest sea they each

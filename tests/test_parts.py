@@ -11,7 +11,8 @@ from qa.parts import COMPARISON, CONJUNCTION, LIST, SET, detect, missing_line
 
 TITLES = ["Average", "China", "United States", "Canada", "Australia", "France", "India", "Bosnia and Herzegovina",
           "Trinidad and Tobago", "Jamaica", "Cuba", "R (programming language)", "Python (programming language)",
-          "Salt", "Black pepper", "Eiffel Tower", "Taj Mahal", "Parthenon", "Mercury (planet)", "Mars"]
+          "Salt", "Black pepper", "Eiffel Tower", "Taj Mahal", "Parthenon", "Mercury (planet)", "Mars", "Humayun",
+          "Akbar", "Shah Jahan"]
 KEYS = {k for t in TITLES for k in title_keys(t)}
 
 
@@ -109,6 +110,55 @@ def test_a_set_of_a_kind_outside_the_list_needs_a_count_or_each_and_keeps_its_ve
     # a plural before the verb is the set's own head, not a verb: "four car brands does General Motors own"
     plan = detect("Which four car brands does General Motors own?", titled)
     assert plan is not None and plan.members is not None and plan.members.text == "four car brands"
+
+
+@pytest.mark.parametrize("question, parts", [
+    # a superlative asked of a list, after a comma, a colon or a dash
+    ("Which car company is the oldest - Ford, Toyota or Volkswagen?",
+     ["How old is Ford?", "How old is Toyota?", "How old is Volkswagen?"]),
+    ("which is the largest, china, india or jamaica?",
+     ["How large is china?", "How large is india?", "How large is jamaica?"]),
+    ("Which university is oldest: Oxford, Copenhagen or Stanford?",
+     ["How old is Oxford?", "How old is Copenhagen?", "How old is Stanford?"]),
+    ("Who won the most Olympic gold medals: Carl Lewis, Usain Bolt or Jesse Owens?",
+     ["Who won the most Olympic gold medals: Carl Lewis?", "Who won the most Olympic gold medals: Usain Bolt?",
+      "Who won the most Olympic gold medals: Jesse Owens?"]),
+    # the things compared written first, then what is asked of them
+    ("Oxford vs Copenhagen vs Stanford - which university is oldest?",
+     ["How old is Oxford?", "How old is Copenhagen?", "How old is Stanford?"]),
+    ("Sicily or Sardinia - which island has more inhabitants, and by roughly how many?",
+     ["How many inhabitants does Sicily have?", "How many inhabitants does Sardinia have?"]),
+    ("humayun, akbar, shah jahan: which number mughal emperor was each?",
+     ["Which number mughal emperor was humayun?", "Which number mughal emperor was akbar?",
+      "Which number mughal emperor was shah jahan?"]),
+    # a yes-or-no comparison of two things
+    ("Does Bengali or Javanese have more native speakers?",
+     ["How many native speakers does Bengali have?", "How many native speakers does Javanese have?"]),
+    ("Is Sicily or Sardinia larger?", ["How large is Sicily?", "How large is Sardinia?"]),
+    # two asks: in lower case after a question mark, "when and by whom", words leading in before a colon
+    ("who founded facebook? and where is IBM headquartered?",
+     ["Who founded facebook?", "Where is IBM headquartered?"]),
+    ("When and by whom was judo created, and where did karate develop?",
+     ["When and by whom was judo created?", "Where did karate develop?"]),
+    ("Quick two-parter: who showed that cowpox protects against smallpox, and how many polio cases were reported "
+     "in 2018?", ["Who showed that cowpox protects against smallpox?", "How many polio cases were reported in 2018?"]),
+])
+def test_lists_and_asks_as_people_write_them(question: str, parts: list[str]) -> None:
+    assert questions(question) == parts
+
+
+def test_a_set_written_first_is_asked_where_each_refers_to_it() -> None:
+    plan = detect("The three leaders who met at the Yalta Conference - how long was each of them in power?", titled)
+    assert plan is not None and plan.members is not None
+    assert plan.members.text == "each of the three leaders who met at the Yalta Conference"
+    assert plan.for_subject("Joseph Stalin").question == "How long was Joseph Stalin in power?"
+    plan = detect("first three roman emperors - when did each of them reign?", titled)
+    assert plan is not None and plan.members is not None and plan.members.count == 3
+    # still one question: a list or a set must be what the words before the colon are
+    assert detect("Note: which of them is larger?", titled) is None
+    assert questions("What are the capital and the largest city of Jamaica, Cuba and France?") == [
+        "What are the capital and the largest city of Jamaica?", "What are the capital and the largest city of Cuba?",
+        "What are the capital and the largest city of France?"]
 
 
 def test_a_set_named_by_a_possessive_keeps_it() -> None:
