@@ -215,7 +215,7 @@ def spread(asked: Sequence[Asked], k: int) -> tuple[Passage, ...]:
     return tuple(replace(p, rank=i) for i, p in enumerate(out, start=1))
 
 
-RANK, NAMED, FOUND = "rank", "named", "found"
+RANK, NAMED, FOUND, LISTED = "rank", "named", "found", "listed"
 """What a member was taken for: the rank or amount its document states, the set's name its document
 mentions, or only that a search found it."""
 
@@ -290,11 +290,92 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
                 superlative = -any(w in lead.lower() for w in superlatives)
                 candidates.append(((2, -named, superlative) if ranking is not None else (-named, superlative),
                                    plan.for_subject(title, doc_id), NAMED))
+    listed, lister = _listed(snapshot, plan.members.text, key, people, phrase_words, in_scope)
+    if listed and ranking is None:
+        # the set's own document names its members ("the Yalta Conference", "the Great Lakes"): those first, in
+        # the order it names them, then what else was found
+        ids = {doc_id for doc_id, _ in listed}
+        # as many as it asks for, or more: the list is what the answer rests on, nothing found besides it
+        enough = plan.members.count is not None and len(listed) >= plan.members.count
+        candidates = [] if enough else [c for c in candidates if c[1].doc_id not in ids]
+        candidates += [((-float("inf"), float(n)), plan.for_subject(title, doc_id), LISTED)
+                       for n, (doc_id, title) in enumerate(listed)]
     # the names first: they say which set ("of Jupiter"); a superlative only says which end of it; a stated
     # rank or measure in the ranking asked says where in it ("the world's second-most populous country")
     candidates.sort(key=lambda c: c[0])  # stable: in the order found within each
     chosen = candidates[:wanted]
-    return [part for _, part, _ in chosen], basis({reason for _, _, reason in chosen}, names, ranking)
+    return [part for _, part, _ in chosen], basis({reason for _, _, reason in chosen}, names, ranking, lister)
+
+
+_LIST_STOP = frozenset("""each every all both the a an of in on at for by to from and or with these those their its
+    that which who whom whose what how many much first last top other than""".split())
+
+
+def _listed(snapshot: Snapshot, phrase: str, key: str, people: bool, phrase_words: set[str],
+            in_scope: Callable[[int], bool]) -> tuple[list[tuple[int, str]], str]:
+    """The members a document the set's phrase names by its title says it has ("the three leaders who met at
+    the Yalta Conference": the Yalta Conference's opening names Roosevelt, Churchill and Stalin; "the Great
+    Lakes"), in the order its opening names them, and that document's title: the documents its opening names
+    by their titles that are of the kind (for a kind of people, a person: its opening says so, or its first two
+    sentences say "he" or "she"; for any other kind, one its first two sentences say is one). Nothing when the
+    phrase names no document of two words or more (a single word is rarely a list: "leaders")."""
+    from index.text.titles import normalize
+
+    words = re.findall(r"[\w'’-]+", phrase)
+    spans: dict[str, int] = {}
+    for n in range(min(5, len(words)), 1, -1):
+        for i in range(len(words) - n + 1):
+            run = words[i : i + n]
+            if run[0].lower() in _LIST_STOP or run[-1].lower() in _LIST_STOP or run[-1].isdigit():
+                continue
+            text = " ".join(run)
+            for form in (text, singular_key(text)):
+                spans.setdefault(normalize(form), n)
+    if not spans:
+        return [], ""
+    titled = snapshot.documents_titled(sorted(spans))
+    owners = sorted(((spans[k], d) for k, docs in titled.items() for d, whole in docs if whole),
+                    key=lambda x: -x[0])
+    kind = _kind_pattern(key)
+    for _, lister_id in owners[:2]:
+        if not in_scope(lister_id):
+            continue
+        lister = snapshot.document(lister_id)
+        lead = lister.text[:LEAD_CHARS]
+        tokens = re.findall(r"[\w'’.-]+", lead)
+        keys: dict[str, int] = {}
+        for n in range(4, 0, -1):
+            for i in range(len(tokens) - n + 1):
+                run = tokens[i : i + n]
+                if run[0].lower() in _LIST_STOP or run[-1].lower() in _LIST_STOP:
+                    continue
+                keys.setdefault(normalize(" ".join(run).strip(".")), i)
+        named = snapshot.documents_titled(sorted(k for k in keys if k))
+        at: dict[int, int] = {}
+        for k, docs in named.items():
+            whole = [d for d, w in docs if w]
+            if len(whole) == 1 and whole[0] != lister_id:
+                at[whole[0]] = min(at.get(whole[0], keys[k]), keys[k])
+        members: list[tuple[int, str]] = []
+        for doc_id in sorted(at, key=at.__getitem__):
+            if not in_scope(doc_id):
+                continue
+            doc = snapshot.document(doc_id)
+            title = doc.title.strip()
+            if not title or set(re.findall(r"\w+", title.lower())) <= phrase_words:
+                continue
+            opening = _opening(doc.text, title)
+            if _a_kind_of(title, key, opening):
+                continue
+            two = _opening(doc.text[:LEAD_CHARS], title, 2)
+            if _is_kind_head(kind, opening) or _titled_as_kind(title, key) or (
+                    # a person: one the opening says is one, or whose first two sentences say "he" or "she"
+                    _is_person(opening) or re.search(r"\b(?:he|she|his|her)\b", two, re.I) is not None
+                    if people else _is_kind_head(kind, two)):  # "It is a ... monatomic gas" (helium)
+                members.append((doc_id, title))
+        if len(members) >= 2:
+            return members, lister.title.strip()
+    return [], ""
 
 
 def _named(forms: Sequence[re.Pattern[str]], text: str) -> int:
@@ -406,7 +487,7 @@ _MEASURE_WORDS = {"population": "population", "area": "area", "length": "length"
 """How the answer names a measure it ranked members by."""
 
 
-def basis(reasons: set[str], names: Sequence[str], ranking: Ranking | None) -> str:
+def basis(reasons: set[str], names: Sequence[str], ranking: Ranking | None, lister: str = "") -> str:
     """What a set's members rest on, as the answer says it, true of every member chosen: "the documents give,
     by the population or rank they state", "in the order they state", "whose documents mention G7", "that
     the documents give" when it differs from member to member, "a search for it finds" when a search is all
@@ -417,6 +498,8 @@ def basis(reasons: set[str], names: Sequence[str], ranking: Ranking | None) -> s
         measure = _MEASURE_WORDS.get(ranking.measure)
         return f"the documents give, by the {measure} or rank they state" if measure else \
             "the documents give, by the rank or amount they state"
+    if reasons == {LISTED} and lister:
+        return f"that the document “{lister}” names"
     if reasons == {NAMED} and names:
         return f"whose documents mention {' and '.join(names)}"
     if reasons == {FOUND}:

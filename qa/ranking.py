@@ -54,8 +54,8 @@ Haiti", "outside Asia", "until it was surpassed"."""
 
 ORDER = "order"
 """The measure of "the first five ...", "the last three ...": the place in a sequence each member states."""
-_ORDER_ASKED = re.compile(r"\W*(?:(?:each|all|every|both)\s+(?:of\s+)?)?(?:the\s+)?(first)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|"
-                          r"eleven|twelve)\b", re.I)
+_ORDER_ASKED = re.compile(r"\W*(?:(?:each|all|every|both)\s+(?:of\s+)?)?(?:the\s+)?(first)\s+(?:\d+|two|three|four|"
+                          r"five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)
 """Only "the first": the documents state who was first, third or sixteenth, rarely who was last."""
 
 

@@ -643,3 +643,39 @@ def test_a_set_of_a_kind_outside_the_list_is_the_documents_that_open_as_one_and_
     # and beside another ask, it is asked as written, as the other is
     assert [p.label for p in two.parts] == ["When did each of the four Abbasid caliphs rule?",
                                            "Where in the wild do the orangutans of Asia live?"]
+
+
+YALTA = {
+    "Yalta Conference": "The Yalta Conference was the meeting of the heads of government of the United States, the "
+                        "United Kingdom and the Soviet Union. The three states were represented by Franklin D. "
+                        "Roosevelt, Winston Churchill and Joseph Stalin.",
+    "Franklin D. Roosevelt": "Franklin Delano Roosevelt was the 32nd president of the United States from 1933 "
+                             "until 1945. He led the country through the Great Depression.",
+    "Winston Churchill": "Sir Winston Churchill was a British statesman who was Prime Minister of the United "
+                         "Kingdom from 1940 to 1945.",
+    "Joseph Stalin": "Joseph Stalin was a Soviet politician who led the Soviet Union from 1924 until his death in "
+                     "1953.",
+    "Zhou Enlai": "Zhou Enlai was a Chinese statesman who was the first Premier of the People's Republic of China.",
+    "United States": "The United States is a country in North America.",
+    "Soviet Union": "The Soviet Union was a country in Eurasia.",
+}
+
+
+def test_a_set_whose_own_document_names_its_members_is_those(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from qa.multipart import chosen_members
+
+    question = "The three leaders who met at the Yalta Conference - how long was each of them in power?"
+    with engine_over(YALTA, tmp_path, hash_embedder) as engine:
+        # a search that finds another leader first
+        members = members_found_in(engine, question, ["Zhou Enlai", "Joseph Stalin", "Yalta Conference"])
+        with engine._reading() as snapshot:
+            plan = engine._plan(snapshot, question)
+            assert plan is not None
+            rests_on = chosen_members(snapshot, plan, [])[1]
+        countries = members_found_in(engine, "What is the capital of each of the countries at the Yalta "
+                                             "Conference?", ["Soviet Union"])
+    # the three its document names, in its order; the countries it names are no leaders, Zhou Enlai not one of
+    # them: no more than the three asked for
+    assert members == ["Franklin D. Roosevelt", "Winston Churchill", "Joseph Stalin"]
+    assert rests_on == "that the document “Yalta Conference” names"
+    assert countries[:2] == ["United States", "Soviet Union"]  # no count: the named ones first
