@@ -842,6 +842,8 @@ def _set_at(clause: str, body: str, start: int, head: str, count: int | None) ->
         verb = _VERB_AFTER_SET.search(body, head_at.end(), phrase_end)
         if verb is not None:  # "How many ... did {each of the three great tragedians of Athens} win?"
             phrase_end = verb.start()
+    if _RANK_SET.match(body) is not None and _RANK_SET.match(body).start("set") == start:
+        return _ranked_set(clause, body, start, head)
     after_name = _AFTER_NAME.search(body, start + len(head), phrase_end)
     if after_name is not None:  # "are {the three most populous cities in Australia} the capitals"
         phrase_end = after_name.end(1)
@@ -867,6 +869,24 @@ _VERB_AFTER_SET = re.compile(r"(?<=[\w'’])(?<!\bof)(?<!\bin)(?<!\bthe)(?<!\ba)
 """A set's phrase after "did", "does" or "which" ends before the verb they ask with, the clause's last word
 ("did {each of the three great tragedians} win", "during which {each of the four caliphs} ruled"), which
 never follows an article or a preposition."""
+def _ranked_set(clause: str, body: str, start: int, head: str) -> _Found:
+    """"Rank {the Great Lakes} from biggest to smallest by surface area": each member asked what it is ranked by
+    ("What is the surface area of Lake Erie?"), or how much of what the superlative says ("How big is ...?")."""
+    cut = _RANK_BY.search(body, start + len(head))
+    phrase_end = cut.start() if cut is not None else len(body)
+    rest = body[phrase_end:]
+    by = re.search(r"\bby\s+(?:their\s+|its\s+)?(?P<m>[a-z][a-z\s-]*?)\s*$", rest, re.I)
+    most = re.search(r"\bfrom\s+(?:the\s+)?(?P<adj>(?:most|least)\s+[a-z]+|[a-z]+est)\b", rest, re.I)
+    if by is not None:
+        frame = f"What is the {by.group('m')} of {{}}?"
+    elif most is not None:
+        adjective = most.group("adj").split()[-1]
+        frame = f"How {_positive(adjective) if adjective.endswith('est') else adjective} is {{}}?"
+    else:
+        frame = "What is {}?"
+    return _Found(SET, frame, (), SetPhrase(body[start:phrase_end].strip(), head, None))
+
+
 _AFTER_NAME = re.compile(r"\b([A-Z][\w'’.-]*)\s+(?=the\s+[a-z]|(?:in|on|at|for|during)\s+[a-z][\w-]*\s*$)")
 """Where a set's phrase ends on a name and a new noun phrase starts: "... cities in Australia | the capitals", or
 the last words are the frame's: "... who met at the Yalta Conference | in power"."""
@@ -905,6 +925,9 @@ def _set_starts(body: str) -> list[tuple[int, str, int | None]]:
                 (count is not None or m.group("each")) and _open_kind(noun.group())
                 and re.fullmatch(r"\s*(?:[A-Za-z][\w'’-]*\s+)*", rest[: noun.start()]) is not None)):
             found.append((m.start(), noun.group(), count, m.end() + noun.start()))
+    ranked = _RANK_SET.match(body)
+    if ranked is not None and (is_kind(ranked.group("head")) or _open_kind(ranked.group("head"))):
+        found.append((ranked.start("set"), ranked.group("head"), None, ranked.start("head")))
     for m in _IN_SET.finditer(body):
         if _ASKED_OF_EACH.search(body[: m.start()]):
             found.append((m.start(), m.group("head"), None, m.start("head")))
@@ -931,6 +954,10 @@ def _set_starts(body: str) -> list[tuple[int, str, int | None]]:
     return out
 
 
+_RANK_SET = re.compile(r"^(?:please\s+)?(?:rank|order|sort|arrange)\s+(?P<set>(?:the\s+)?(?:[\w'’-]+\s+){0,4}?"
+                       r"(?P<head>[A-Za-z][\w-]*[a-rt-z]s))(?=\s+(?:by|from|in\s+order|according|based)\b|\W*$)", re.I)
+"""A set to rank: "Rank the Great Lakes from biggest to smallest by surface area"."""
+_RANK_BY = re.compile(r"\s+(?:by|from|in\s+order|according|based)\b", re.I)
 _SUBORDINATE = re.compile(r"(?<=\S)\s+(?:if|when|whenever|whether|because|unless|while|although|though|once|"
                           r"so that|so|since|until|after|before)\s", re.I)
 _KIND_WORDS = frozenset(w for k in _PLURAL_KINDS.split("|") for w in (k, singular_key(k)))

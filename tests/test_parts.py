@@ -147,6 +147,20 @@ def test_lists_and_asks_as_people_write_them(question: str, parts: list[str]) ->
     assert questions(question) == parts
 
 
+def test_a_set_to_rank_is_asked_of_each_by_what_it_is_ranked_by() -> None:
+    for question, text, asked in [
+            ("Rank the Great Lakes from biggest to smallest by surface area.", "the Great Lakes",
+             "What is the surface area of Lake Erie?"),
+            ("rank jupiter's galilean moons from biggest to smallest", "jupiter's galilean moons",
+             "How big is Lake Erie?"),
+            ("Order the elements by atomic number", "the elements", "What is the atomic number of Lake Erie?")]:
+        plan = detect(question, titled)
+        assert plan is not None and plan.kind == SET and plan.members is not None
+        assert plan.members.text == text and plan.for_subject("Lake Erie").question.rstrip(".?") == asked.rstrip("?")
+    assert detect("Sort the following list", titled) is None
+    assert detect("Rank the results by relevance", titled) is None  # no kind of thing a document is about
+
+
 def test_a_set_written_first_is_asked_where_each_refers_to_it() -> None:
     plan = detect("The three leaders who met at the Yalta Conference - how long was each of them in power?", titled)
     assert plan is not None and plan.members is not None
