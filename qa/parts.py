@@ -238,6 +238,7 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     for i in range(len(clauses) - 2, -1, -1):
         if re.fullmatch(rf"{_WH}", clauses[i], re.I):  # "When and by whom was judo created": one ask
             clauses[i : i + 2] = [f"{clauses[i]} and {clauses[i + 1]}"]
+    clauses = [c for i, c in enumerate(clauses) if i == 0 or not _HOW_TO_ANSWER.match(c)]
     if not clauses:
         return None
     head: _Found | None = None
@@ -274,6 +275,11 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     return plan
 
 
+_HOW_TO_ANSWER = re.compile(r"^(?:please\s+)?(?:one\s+(?:line|sentence|word)|keep\s+it|be\s+(?:brief|short|concise)|"
+                            r"briefly|thanks|thank\s+you|short\s+answers?|(?:list|give|name|show)\s+(?:each|them|"
+                            r"all)\b(?!.*\b(?:and|then)\s+(?:what|who|when|where|which|how)\b))\b[^?]*$", re.I)
+"""A sentence after the question about how to answer it, not a part of it: "One line each is fine.", "List
+each with its pathogen.", "Keep it short."."""
 _SPACED_DASH = re.compile(r"\s+[-–—]+\s+")
 _HEAD_FIRST = re.compile(rf"^(?P<head>(?!{_WH}\b)[^:?]+?):\s+(?P<ask>{_WH}\b.+|(?:is|are|was|were|does|do|did)\s.+)$",
                          re.I)
@@ -865,7 +871,8 @@ def _set_at(clause: str, body: str, start: int, head: str, count: int | None) ->
 
 
 _VERB_AFTER_SET = re.compile(r"(?<=[\w'’])(?<!\bof)(?<!\bin)(?<!\bthe)(?<!\ba)(?<!\ban)(?<!\band)(?<!\bor)"
-                             r"\s+[a-z][a-z'’-]*\s*$")
+                             r"\s+(?:(?:actually|really|usually|mainly|mostly|originally|first|still|ever|typically|"
+                             r"generally|commonly|eventually|finally|currently|primarily|once)\s+)?[a-z][a-z'’-]*\s*$")
 """A set's phrase after "did", "does" or "which" ends before the verb they ask with, the clause's last word
 ("did {each of the three great tragedians} win", "during which {each of the four caliphs} ruled"), which
 never follows an article or a preposition."""

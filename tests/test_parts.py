@@ -101,6 +101,8 @@ def test_a_set_of_a_kind_outside_the_list_needs_a_count_or_each_and_keeps_its_ve
         plan = detect(question, titled)
         assert plan is not None and plan.kind == SET and plan.members is not None
         assert (plan.members.text, plan.members.head, plan.members.count) == (text, head, count)
+    plan = detect("What does each of the four fundamental forces actually do?", titled)
+    assert plan is not None and plan.members is not None and plan.members.text == "each of the four fundamental forces"
     plan = detect("How many competitions did each of the three great tragedians of classical Athens win?", titled)
     assert plan is not None and plan.for_subject("Sophocles").question == "How many competitions did Sophocles win?"
     # no count and no "each": not a set; a word that names no kind of thing is never one
@@ -140,6 +142,11 @@ def test_a_set_of_a_kind_outside_the_list_needs_a_count_or_each_and_keeps_its_ve
      ["Who founded facebook?", "Where is IBM headquartered?"]),
     ("When and by whom was judo created, and where did karate develop?",
      ["When and by whom was judo created?", "Where did karate develop?"]),
+    # a sentence about how to answer is no part
+    ("What is the capital of Jamaica, Cuba and France? List each with its river.",
+     ["What is the capital of Jamaica?", "What is the capital of Cuba?", "What is the capital of France?"]),
+    ("What is the capital of Jamaica and Cuba? One line each is fine.",
+     ["What is the capital of Jamaica?", "What is the capital of Cuba?"]),
     ("Quick two-parter: who showed that cowpox protects against smallpox, and how many polio cases were reported "
      "in 2018?", ["Who showed that cowpox protects against smallpox?", "How many polio cases were reported in 2018?"]),
 ])
