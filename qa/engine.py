@@ -280,8 +280,8 @@ class Engine:
 
     def _adopt_corpus_of_index(self) -> None:
         """Before a build asked for: `_adopt_recorded_corpus` with the corpus the existing index records."""
-        if not self.store.exists() or self.settings.origins.get("corpus", "built-in") != "built-in":
-            return
+        if self.settings.origins.get("corpus", "built-in") != "built-in" or not self.store.exists():
+            return  # (a named corpus first: a Milvus Lite store is not opened for nothing)
         try:
             current = self.store.open(self.embedder)
         except IndexOutdated as exc:
