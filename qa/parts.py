@@ -848,8 +848,9 @@ def _set_at(clause: str, body: str, start: int, head: str, count: int | None) ->
         verb = _VERB_AFTER_SET.search(body, head_at.end(), phrase_end)
         if verb is not None:  # "How many ... did {each of the three great tragedians of Athens} win?"
             phrase_end = verb.start()
-    if _RANK_SET.match(body) is not None and _RANK_SET.match(body).start("set") == start:
-        return _ranked_set(clause, body, start, head)
+    to_rank = _RANK_SET.match(body)
+    if to_rank is not None and to_rank.start("set") == start:
+        return _ranked_set(body, start, head)
     after_name = _AFTER_NAME.search(body, start + len(head), phrase_end)
     if after_name is not None:  # "are {the three most populous cities in Australia} the capitals"
         phrase_end = after_name.end(1)
@@ -876,7 +877,7 @@ _VERB_AFTER_SET = re.compile(r"(?<=[\w'’])(?<!\bof)(?<!\bin)(?<!\bthe)(?<!\ba)
 """A set's phrase after "did", "does" or "which" ends before the verb they ask with, the clause's last word
 ("did {each of the three great tragedians} win", "during which {each of the four caliphs} ruled"), which
 never follows an article or a preposition."""
-def _ranked_set(clause: str, body: str, start: int, head: str) -> _Found:
+def _ranked_set(body: str, start: int, head: str) -> _Found:
     """"Rank {the Great Lakes} from biggest to smallest by surface area": each member asked what it is ranked by
     ("What is the surface area of Lake Erie?"), or how much of what the superlative says ("How big is ...?")."""
     cut = _RANK_BY.search(body, start + len(head))
