@@ -244,7 +244,8 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     forms = [re.compile("|".join(rf"(?<![\w-]){re.escape(f)}(?![\w-])" for f in place_forms(n)))
              for n in names]  # "Asian countries": those that say "Asia", as a whole word
     called = kind_words(key)
-    open_kind = not is_kind(plan.members.head)  # outside the closed list: the set's names must be in its lead
+    open_kind = not is_kind(plan.members.head)  # outside the closed list: the set's names must be in its lead,
+    # or its own document must name it (_listed)
     ranking = asked_ranking(plan.members.text, names, called)
     hits = sorted(found, key=lambda h: -h.score)
     owners = snapshot.chunk_documents([h.chunk_id for h in hits])
@@ -270,8 +271,8 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
             if ranking is not None:
                 order = ranked or (2, *order)
             reason = RANK if ranked is not None else NAMED if named else FOUND
-            if open_kind and names and not named:
-                continue
+            if open_kind and not named:
+                continue  # a kind outside the list: "the three primary colors" are not any colours a search finds
             candidates.append((order, plan.for_subject(title, doc_id), reason))
             if len(candidates) >= (RANKED_POOL if ranking else 3) * wanted:
                 break  # enough to choose from; the rest were found later, and each costs a document read

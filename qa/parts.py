@@ -239,6 +239,8 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
         if re.fullmatch(rf"{_WH}", clauses[i], re.I):  # "When and by whom was judo created": one ask
             clauses[i : i + 2] = [f"{clauses[i]} and {clauses[i + 1]}"]
     clauses = [c for i, c in enumerate(clauses) if i == 0 or not _HOW_TO_ANSWER.match(c)]
+    clauses = [c if i == 0 or (m := _EACH_WITH.match(c)) is None else f"what is its {m.group('what')}"
+               for i, c in enumerate(clauses)]
     if not clauses:
         return None
     head: _Found | None = None
@@ -275,14 +277,21 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     return plan
 
 
-_HOW_TO_ANSWER = re.compile(r"^(?:please\s+)?(?:one\s+(?:line|sentence|word)|keep\s+it|be\s+(?:brief|short|concise)|"
-                            r"briefly|thanks|thank\s+you|short\s+answers?|(?:list|give|name|show)\s+(?:each|them|"
-                            r"all)\b(?!.*\b(?:and|then)\s+(?:what|who|when|where|which|how)\b))\b[^?]*$", re.I)
-"""A sentence after the question about how to answer it, not a part of it: "One line each is fine.", "List
-each with its pathogen.", "Keep it short."."""
+_HOW_TO_ANSWER = re.compile(r"^(?:please\s+)?(?:one\s+(?:line|sentence|word)|keep\s+it\s+(?:short|brief|simple)|"
+                            r"be\s+(?:brief|short|concise)|briefly|thanks|thank\s+you|short\s+answers?\s+(?:are|is)\s+"
+                            r"(?:fine|ok|okay))\b[^?]*$", re.I)
+"""A sentence after the question about how to answer it, not a part of it: "One line each is fine.", "Keep it
+short."."""
+_EACH_WITH = re.compile(r"^(?:please\s+)?(?:list|give|name|show)\s+(?:each|them|all)(?:\s+of\s+them)?\s+with\s+"
+                        r"(?:its|their)\s+(?P<what>[^?.!]+?)\W*$", re.I)
+"""A sentence asking the same of each: "List each with its pathogen." is "what is its pathogen"."""
 _SPACED_DASH = re.compile(r"\s+[-–—]+\s+")
 _HEAD_FIRST = re.compile(rf"^(?P<head>(?!{_WH}\b)[^:?]+?):\s+(?P<ask>{_WH}\b.+|(?:is|are|was|were|does|do|did)\s.+)$",
                          re.I)
+_FILLER_LEAD = re.compile(r"(?:(?:hi|hey|hello|ok|okay|so|also|btw|quick|quickly|short|simple|another|one|two|three|"
+                          r"more|last|final|follow-up|followup|question|questions|two-parter|parter|q|please|thanks)"
+                          r"[\s,!-]*){1,4}", re.I)
+"""Words that only lead in before a colon ("Quick two-parter:", "Two questions:"), not a topic ("Japan:")."""
 _LIST_WORDS = re.compile(r",|\s(?:or|and|vs\.?|versus)\s", re.I)
 _CLAUSE_VERB = re.compile(r"\s(?:is|are|was|were|has|have|had|do|does|did|named|called)\s", re.I)
 _EITHER = (
@@ -333,8 +342,8 @@ def _normalized(text: str) -> str:
             clause, sep, more = rest.partition(", ")
             return f"{which.group('wh')} {clause}: {head}{sep}{more}?"
         return text
-    if len(head.split()) <= 4 and re.search(r"\b(?:each|them|they|their|these|those|both)\b", ask, re.I) is None:
-        return ask  # "Quick two-parter: who showed ..., and how many ...?"
+    if _FILLER_LEAD.fullmatch(head) and re.search(r"\b(?:each|them|they|their|these|those|both)\b", ask, re.I) is None:
+        return ask  # "Quick two-parter: who showed ..., and how many ...?"; not "Japan: what is the capital ...?"
     return text
 
 
@@ -764,11 +773,14 @@ def _clean_frame(frame: str, comparative: bool, before: str) -> str | None:
         head = before.rstrip(" ,:")
         m = _HAS_MORE.match(head)
         if m is not None:  # "Which island has more inhabitants, ..." -> "How many inhabitants does {} have?"
-            return f"How many {m.group('noun')} {'did' if m.group('verb').lower() == 'had' else 'does'} {{}} have?"
+            many = "many" if m.group("noun").split()[-1].endswith("s") else "much"  # "How much caffeine ..."
+            return f"How {many} {m.group('noun')} {'did' if m.group('verb').lower() == 'had' else 'does'} {{}} have?"
         m = _COMPARATIVE.match(head) or _SUPERLATIVE_IS.match(head)
         if m is not None:  # "Which is larger, ...", "Which car company is the oldest, ...": "How old is {}?"
             return f"How {_positive(m.group('adj'))} {m.group('verb')} {{}}?"
         m = _ORDER_WORDS.match(head)
+        if m is not None and re.search(r"\b(?:should|would|could|can|must|shall|will)\b", m.group("rest"), re.I):
+            return None  # "Which should I learn first: Python or Java?" asks for advice, not for a date
         if m is not None:
             rest = m.group("rest").split()
             if rest and rest[0].lower() in ("was", "were", "is", "are"):
@@ -846,8 +858,8 @@ def _set_at(clause: str, body: str, start: int, head: str, count: int | None) ->
     head_at = re.compile(rf"\b{re.escape(head)}\b").search(body, start, phrase_end)
     if head_at is not None and re.search(r"\b(?:do|does|did)\b|\S\s+(?:which|whom)\b", prefix, re.I):
         verb = _VERB_AFTER_SET.search(body, head_at.end(), phrase_end)
-        if verb is not None:  # "How many ... did {each of the three great tragedians of Athens} win?"
-            phrase_end = verb.start()
+        if verb is not None and _HEAD_TAIL.fullmatch(body[head_at.end() : verb.start()]):
+            phrase_end = verb.start()  # "How many ... did {each of the three great tragedians of Athens} win?"
     to_rank = _RANK_SET.match(body)
     if to_rank is not None and to_rank.start("set") == start:
         return _ranked_set(body, start, head)
@@ -865,12 +877,17 @@ def _set_at(clause: str, body: str, start: int, head: str, count: int | None) ->
     if asks_which:
         frame = frame[len(prefix) :]  # "Which {} has the smallest area" -> "{} has the smallest area"
     asks_which_of = re.match(r"^(?:of|in|from|to|for|by|at|on|with|under)\s+(?:which|what)$", prefix.strip(), re.I)
-    weak = count is None and (_IDENTITY.match(frame.strip()) is not None or asks_which_of is not None
-                              or (asks_which and _MEMBER_OF.search(body) is None))
+    weak = (count is None or not is_kind(head)) and (
+        _IDENTITY.match(frame.strip()) is not None or asks_which_of is not None
+        or (asks_which and _MEMBER_OF.search(body) is None))  # "What are the three primary colors?": one ask
     found_set = _Found(SET, frame, (), SetPhrase(phrase, head, count), weak=weak)
     return replace(found_set, extra=(_anaphor_frame(tail),)) if tail else found_set
 
 
+_HEAD_TAIL = re.compile(r"(?:\s+(?:of|in|from|at|on)\s+(?:the\s+)?[\w'’-]+(?:\s+[A-Z][\w'’.-]*)*"
+                        r"|\s+(?:who|that|which)\s+[a-z]+\s+(?:at|in|on|with|for)\s+(?:the\s+)?(?:[A-Z][\w'’.-]*\s*)+)*")
+"""What may stand between a set's head and the verb asked with: "of classical Athens", "in the Horn of
+Africa", "who met at the Yalta Conference"; not "die as" of "did each of the apostles die as martyrs"."""
 _VERB_AFTER_SET = re.compile(r"(?<=[\w'’])(?<!\bof)(?<!\bin)(?<!\bthe)(?<!\ba)(?<!\ban)(?<!\band)(?<!\bor)"
                              r"\s+(?:(?:actually|really|usually|mainly|mostly|originally|first|still|ever|typically|"
                              r"generally|commonly|eventually|finally|currently|primarily|once)\s+)?[a-z][a-z'’-]*\s*$")
@@ -924,13 +941,17 @@ def _set_starts(body: str) -> list[tuple[int, str, int | None]]:
         words = list(re.finditer(r"[\w'’-]+", rest))
         noun = next((w for w in words[:6] if _PLURAL_WORD.fullmatch(w.group()) and
                      w.group().lower() not in _FRAME_WORDS), None)
+        plural = noun is not None
         if noun is None and m.group("each") and m.group("each").lower() in ("each", "every") and words:
             # "every country in South America", "each permanent member of the Council": the noun before the
             # first preposition
             stop = next((i for i, w in enumerate(words) if w.group().lower() in _FRAME_WORDS), len(words))
             noun = words[stop - 1] if 0 < stop <= 4 else None
         if noun is not None and (is_kind(noun.group()) or (
-                (count is not None or m.group("each")) and _open_kind(noun.group())
+                plural and ((m.group("each") or "").lower() == "each" or (
+                    count is not None and (re.match(r"the\s", m.group(), re.I) or re.search(
+                        r"\bthe\s+$", body[: m.start()], re.I)) is not None))  # "the three", not "have six legs"
+                and _open_kind(noun.group())
                 and re.fullmatch(r"\s*(?:[A-Za-z][\w'’-]*\s+)*", rest[: noun.start()]) is not None)):
             found.append((m.start(), noun.group(), count, m.end() + noun.start()))
     ranked = _RANK_SET.match(body)

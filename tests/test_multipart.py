@@ -631,13 +631,20 @@ def test_a_set_of_a_kind_outside_the_list_is_the_documents_that_open_as_one_and_
                                    ["Rashidun Caliphate", "Harun al-Rashid", "Umar"])
         apes = members_found_in(engine, "Where does each of the great apes live?",
                                 ["Rashidun Caliphate", "Bonobo", "Umar", "Orangutan"])
+        colours = engine.ask("What did each of the three Rashidun colours mean?")
         one = engine.ask("When did each of the four Abbasid caliphs rule?")
         two = engine.ask("When did each of the four Abbasid caliphs rule, and where in the wild do the orangutans "
                          "of Asia live?")
     # those whose opening says they are caliphs and names the set's "Rashidun", the one a search found first; not
     # the Abbasid caliph a search found, nor the caliphate (its opening says it is a caliphate)
     assert caliphs[0] == "Umar" and sorted(caliphs) == ["Ali", "Umar", "Uthman"]
-    assert apes == ["Bonobo", "Orangutan"]  # "a species of great ape", "great apes native to"
+    # a kind outside the list that names nothing and has no document of its own: nothing a search finds is one
+    # ("the three primary colors" are not any colours), so the question is one question
+    assert apes == [] and not colours.parts
+    from qa.multipart import _is_kind_head, _kind_pattern
+
+    ape = _kind_pattern("ape")  # what an opening says a thing is
+    assert _is_kind_head(ape, CALIPHS["Bonobo"]) and _is_kind_head(ape, CALIPHS["Orangutan"])
     # one member found is no set: the answer to the question as one, with no note about a missing list
     assert not one.parts and "No list" not in one.text
     # and beside another ask, it is asked as written, as the other is

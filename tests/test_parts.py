@@ -144,7 +144,8 @@ def test_a_set_of_a_kind_outside_the_list_needs_a_count_or_each_and_keeps_its_ve
      ["When and by whom was judo created?", "Where did karate develop?"]),
     # a sentence about how to answer is no part
     ("What is the capital of Jamaica, Cuba and France? List each with its river.",
-     ["What is the capital of Jamaica?", "What is the capital of Cuba?", "What is the capital of France?"]),
+     ["What is the capital of Jamaica and what is Jamaica's river?", "What is the capital of Cuba and what is "
+      "Cuba's river?", "What is the capital of France and what is France's river?"]),
     ("What is the capital of Jamaica and Cuba? One line each is fine.",
      ["What is the capital of Jamaica?", "What is the capital of Cuba?"]),
     ("Quick two-parter: who showed that cowpox protects against smallpox, and how many polio cases were reported "
@@ -166,6 +167,19 @@ def test_a_set_to_rank_is_asked_of_each_by_what_it_is_ranked_by() -> None:
         assert plan.members.text == text and plan.for_subject("Lake Erie").question.rstrip(".?") == asked.rstrip("?")
     assert detect("Sort the following list", titled) is None
     assert detect("Rank the results by relevance", titled) is None  # no kind of thing a document is about
+
+
+@pytest.mark.parametrize("question", [
+    "How many legs does each insect have?", "Do all insects have six legs?", "What are the three primary colors?",
+    "Which language does each country speak?", "Japan: what is the capital and what is the currency?",
+    "Python 3.12: what changed in typing and what changed in asyncio?", "Python or Java - which should I learn first?",
+    "Who won the 2018 World Cup? Give all the scorers in the final."])
+def test_questions_the_new_forms_must_not_split_wrongly(question: str) -> None:
+    """One question each (or, for the last, the two asks it has, never one dropped)."""
+    plan = detect(question, titled)
+    if plan is not None:
+        assert plan.kind == CONJUNCTION and len(plan.parts) == 2, plan
+        assert plan.members is None
 
 
 def test_a_set_written_first_is_asked_where_each_refers_to_it() -> None:
