@@ -578,7 +578,7 @@ def eval_cmd(questions: Path, corpus: Path | None, index_dir: Path | None, limit
         items = load_questions(questions)[:limit]
         settings = settings_from(corpus, index_dir, 10)
         engine = _prepared_engine(settings)
-        report = evaluate(engine.ask, settings.corpus, items, document_text=engine.document_text,
+        report = evaluate(engine.ask, engine.settings.corpus, items, document_text=engine.document_text,
                           sources_titled=engine.sources_titled)
     except QAError as error:
         fail(error)

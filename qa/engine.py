@@ -231,13 +231,20 @@ class Engine:
                 self._adopt_recorded_corpus(exc.corpus)
                 stale = True  # built by another version or model: the build below replaces it, with a notice
             else:
+                gone = False
                 try:
-                    if self._adopt_recorded_corpus(current.manifest.corpus):
+                    adopted = self._adopt_recorded_corpus(current.manifest.corpus, must_exist=False)
+                    gone = adopted and not self.settings.corpus.is_dir()
+                    if adopted and not gone:
                         current.close()
                         current = self.store.open(self.embedder)
-                    stale = refresh and is_stale(self.settings.corpus, current, self.store)
+                    stale = refresh and not gone and is_stale(self.settings.corpus, current, self.store)
                 finally:
                     current.close()
+                if gone and refresh:
+                    yield Notice(f"The corpus folder the index was built from, {self.settings.corpus}, is gone: "
+                                 "answering from the index as it was built (--corpus DIR indexes another folder).",
+                                 warning=True)
                 if stale:
                     yield Notice("The corpus changed since it was indexed; updating the index…")
             if stale:
@@ -254,12 +261,13 @@ class Engine:
                     yield Notice(f"{exc} Answering from the previous index, which does not have the latest "
                                  "changes.", warning=True)
 
-    def _adopt_recorded_corpus(self, corpus: str | None) -> bool:
+    def _adopt_recorded_corpus(self, corpus: str | None, must_exist: bool = True) -> bool:
         """`--index DIR` (or --store, QA_INDEX, the config file) with no corpus named anywhere means the index's
         own corpus, the folder its manifest records (`corpus`), not the bundled seeds/: refreshing it against
         seeds/ would replace a large index with three documents. True when the settings now name that folder
-        (and the store was opened again for it); a recorded folder that is gone is a CorpusError, the index
-        untouched. A corpus named on purpose is never overridden."""
+        (and the store was opened again for it, when it exists); a recorded folder that is gone is a CorpusError
+        where something must be read from it (`must_exist`: a build), the index untouched; otherwise the index is
+        answered from as it is. A corpus named on purpose is never overridden."""
         origins = self.settings.origins
         named_index = any(origins.get(key, "built-in") != "built-in" for key in ("index", "store"))
         if corpus is None or origins.get("corpus", "built-in") != "built-in" or not named_index:
@@ -267,15 +275,17 @@ class Engine:
         recorded = Path(corpus)
         if recorded == self.settings.corpus.resolve():
             return False
-        if not recorded.is_dir():
+        exists = recorded.is_dir()
+        if not exists and must_exist:
             raise CorpusError(f"The index at {self.store.location} was built from {recorded}, which does not "
-                              "exist any more; pass --corpus DIR to answer from (and re-index) another folder.")
+                              "exist any more; pass --corpus DIR to index another folder.")
         from dataclasses import replace
 
         self.settings = replace(self.settings, corpus=recorded,
                                 origins=origins | {"corpus": f"the index at {self.store.location}"})
-        self.store.close()
-        self.store = open_store(self.settings.store_spec, recorded, self.settings.milvus_token)
+        if exists:
+            self.store.close()
+            self.store = open_store(self.settings.store_spec, recorded, self.settings.milvus_token)
         return True
 
     def _adopt_corpus_of_index(self) -> None:
@@ -422,7 +432,7 @@ class Engine:
                 qvec = self.embedder.embed_query(query)
                 hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
                 answer = compose(snapshot, hits, qvec, asked, query, warnings, self.tuning,
-                                 self.embedder.relevance_floor, self._current_text)
+                                 self.embedder.relevance_floor, self._on_disk())
                 return answer if asked == cleaned else replace(answer, question=cleaned)
             except (IndexError, ValueError, KeyError, sqlite3.DatabaseError) as exc:
                 raise damaged(snapshot, exc) from None
@@ -456,7 +466,7 @@ class Engine:
 
         def answered(text: str, hits: list[Hit], qvec: np.ndarray) -> tuple[list[Hit], Answer]:
             return hits, compose(snapshot, hits, qvec, text, text, warnings, self.tuning,
-                                 self.embedder.relevance_floor, self._current_text)
+                                 self.embedder.relevance_floor, self._on_disk())
 
         def ask(text: str, depth: int) -> tuple[list[Hit], Answer]:
             return answered(text, search(text, depth), vector(text))
@@ -496,6 +506,11 @@ class Engine:
         from qa.parts import detect
 
         return detect(question, lambda keys: set(snapshot.documents_titled(list(keys))))
+
+    def _on_disk(self) -> Callable[[str], str | None] | None:
+        """What checks a quote against its file as it is now: nothing when the whole corpus folder is gone (an
+        index named alone whose corpus moved is answered from as it was built, with a warning)."""
+        return self._current_text if self.settings.corpus.is_dir() else None
 
     def _current_text(self, source: str) -> str | None:
         """A text file's text as it is on disk now, or None when it is gone or no longer readable as one:

@@ -256,6 +256,9 @@ class ChatApp(App[None]):
         if not self.ready:
             self._mark_time("ready")
         self.ready = True
+        if self.engine is not None and self.corpus_label and self.corpus_label != str(self.engine.settings.corpus):
+            self.corpus_label = str(self.engine.settings.corpus)  # an index named alone: the corpus it records
+            self._show_scope()
         if self.live and self.watcher is None:
             self._start_watching()
         watching = " Watching for changes." if self.watcher is not None else ""
