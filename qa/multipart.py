@@ -316,10 +316,11 @@ def _listed(snapshot: Snapshot, phrase: str, key: str, people: bool, phrase_word
             in_scope: Callable[[int], bool]) -> tuple[list[tuple[int, str]], str]:
     """The members a document the set's phrase names by its title says it has ("the three leaders who met at
     the Yalta Conference": the Yalta Conference's opening names Roosevelt, Churchill and Stalin; "the Great
-    Lakes"), in the order its opening names them, and that document's title: the documents its opening names
-    by their titles that are of the kind (for a kind of people, a person: its opening says so, or its first two
-    sentences say "he" or "she"; for any other kind, one its first two sentences say is one). Nothing when the
-    phrase names no document of two words or more (a single word is rarely a list: "leaders")."""
+    Lakes"), in the order its opening paragraphs name them, and that document's title: the documents those
+    paragraphs name by their titles (and name alone) that are of the kind (for a kind of people, a person: its
+    opening says so, or its first two sentences say "he" or "she"; for any other kind, one its first two
+    sentences say is one). Nothing when the phrase names no document of two words or more (a single word is
+    rarely a list: "leaders")."""
     from index.text.titles import normalize
 
     words = re.findall(r"[\w'’-]+", phrase)

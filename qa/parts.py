@@ -309,8 +309,8 @@ def _normalized(text: str) -> str:
     is the oldest - Ford, Toyota or Volkswagen?"); the things asked about, written first, moved to where they
     are asked about ("Carl Lewis, Usain Bolt or Jesse Owens: which of them won the most gold medals?" ->
     "which won the most gold medals: Carl Lewis, Usain Bolt or Jesse Owens?"; "humayun, akbar: when did each
-    reign" -> "when did each of humayun, akbar reign"); a few words leading in before a colon left out ("Quick
-    two-parter: who ..."); "Does X or Y have more ...?" asked as which has."""
+    reign" -> "when did each of humayun and akbar reign"); words that only lead in before a colon left out
+    ("Quick two-parter: who ...", not "Japan: what ..."); "Does X or Y have more ...?" asked as which has."""
     text = _SPACED_DASH.sub(": ", text)
     for pattern, form in _EITHER:
         m = pattern.match(text)
@@ -892,8 +892,10 @@ _VERB_AFTER_SET = re.compile(r"(?<=[\w'’])(?<!\bof)(?<!\bin)(?<!\bthe)(?<!\ba)
                              r"\s+(?:(?:actually|really|usually|mainly|mostly|originally|first|still|ever|typically|"
                              r"generally|commonly|eventually|finally|currently|primarily|once)\s+)?[a-z][a-z'’-]*\s*$")
 """A set's phrase after "did", "does" or "which" ends before the verb they ask with, the clause's last word
-("did {each of the three great tragedians} win", "during which {each of the four caliphs} ruled"), which
-never follows an article or a preposition."""
+(after an adverb of it: "actually do"), which never follows an article or a preposition: "did {each of the
+three great tragedians} win", "during which {each of the four caliphs} ruled"."""
+
+
 def _ranked_set(body: str, start: int, head: str) -> _Found:
     """"Rank {the Great Lakes} from biggest to smallest by surface area": each member asked what it is ranked by
     ("What is the surface area of Lake Erie?"), or how much of what the superlative says ("How big is ...?")."""
@@ -998,14 +1000,15 @@ _NOT_KINDS = frozenset(
     centuries periods dates numbers values options arguments parameters fields rows columns lines words letters
     characters files questions answers points ideas issues problems results changes differences rules laws
     principles terms names sides ends levels layers branches sections chapters pages versions editions
-    categories classes groups sets lists ones others things""".split())
+    categories classes groups sets lists ones others""".split())
 """Plural nouns that are no kind of thing a document is about: "the three steps", "both arguments"."""
 
 
 def _open_kind(word: str) -> bool:
     """A plural noun outside the closed list of kinds that may still name what a set's members are ("the four
-    Rashidun caliphs", "the three great tragedians"): said of a set with a count or "each"; a document of it
-    is still only a member when its opening says it is one (qa/multipart.py)."""
+    Rashidun caliphs", "the three great tragedians"), after "each" or "the" and a count; a document is still
+    only a member when its opening says it is one and it names what the phrase names, or when the set's own
+    document names it (qa/multipart.py)."""
     return word.lower() not in _NOT_KINDS and word[:1].islower() and len(word) > 3
 
 
