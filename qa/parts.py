@@ -24,6 +24,7 @@ from index.text.titles import normalize
 from qa.part_cues import COUNT as _COUNT
 from qa.part_cues import PLURAL_KINDS as _PLURAL_KINDS
 from qa.part_cues import might_have_parts
+from qa.ranking import NOT_SUPERLATIVE
 
 LIST, COMPARISON, CONJUNCTION, SET = "list", "comparison", "conjunction", "set"
 """Kinds of multi-part questions (Plan.kind)."""
@@ -149,16 +150,15 @@ _MORE_PREFIX = re.compile(rf"^(?:which|who|whose)\b[^,]*?\s(?:(?:more|less|fewer
 """A comparison asked before the comma in other words than "Which is larger": "Who won more major singles titles,
 ...", "Which city has more people living within its city limits, ...", "Which caliphate held power longer, ...",
 "Which is the bigger animal, ..."."""
-_SUPERLATIVE_PREFIX = re.compile(r"^(?P<head>(?:which|who|whose|what)\b[^,:]*?\s(?:(?:the\s+)?(?:most|least|fewest)\b"
-                                 r"[^,:]*|(?:the\s+)?(?P<adj>(?!(?:interest|forest|west|rest|test|honest|modest|request|"
-                                 r"contest|suggest|protest|arrest|invest|digest|harvest|manifest|conquest)\b)"
-                                 r"[a-z]{2,}est)\b[^,:]*))$", re.I)
+_NOT_EST = "|".join(sorted(NOT_SUPERLATIVE | {"invest", "manifest", "conquest"}))
+_SUPERLATIVE_PREFIX = re.compile(rf"^(?P<head>(?:which|who|whose|what)\b[^,:]*?\s(?:(?:the\s+)?(?:most|least|fewest)\b"
+                                 rf"[^,:]*|(?:the\s+)?(?P<adj>(?!(?:{_NOT_EST})\b)[a-z]{{2,}}est)\b[^,:]*))$", re.I)
 """A superlative asked of the things listed after it: "Which car company is the oldest, Ford, Toyota or
 Volkswagen?", "Who won the most Olympic gold medals: ..."."""
 _HAS_MORE = re.compile(r"^(?:which|who|what)(?:\s+[a-z]+)?\s+(?P<verb>has|have|had)\s+(?:more|fewer|less)\s+"
                        r"(?P<noun>[a-z][\w\s-]*?)\W*$", re.I)
-_SUPERLATIVE_IS = re.compile(r"^(?:which|who|what)(?:\s+[a-z]+){0,3}?\s+(?P<verb>is|are|was|were)\s+(?:the\s+)?"
-                             r"(?P<adj>[a-z]{2,}est)\W*$", re.I)
+_SUPERLATIVE_IS = re.compile(rf"^(?:which|who|what)(?:\s+[a-z]+){{0,3}}?\s+(?P<verb>is|are|was|were)\s+(?:the\s+)?"
+                             rf"(?P<adj>(?!(?:{_NOT_EST})\b)[a-z]{{2,}}est)\W*$", re.I)
 _ORDER_WORDS = re.compile(r"^(?P<wh>which|who|what)\s+(?P<rest>.*?)\s*(?:first|last|earlier|later|sooner|"
                           r"earliest|latest)\W*$", re.I)
 
