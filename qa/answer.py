@@ -286,6 +286,10 @@ def score_sentences(
             heads[doc_id] = frozenset(sec.start for sec in doc.sections)
         context, inherited, cos, (unit, term, header) = _read_with_context(
             snapshot, doc, doc_id, sid, start, end, float(cos), by_id, cosine_of)
+        if term is None and unit == "sentence" and kind in (IDENT, HOWTO):
+            term = _named_by_heading(doc, start, end, question)  # "This module ..." under "8.6 trembling"
+            if term is not None:
+                context = context | frozenset(keyword_tokens(doc.text[term[0] : term[1]]))
         if doc_id not in doc_weights:
             # Inside a document about X, "X" in the question is no evidence for one sentence over another:
             # the rest of the question ("capital city", "born") is what tells its sentences apart.
@@ -532,6 +536,37 @@ def _introduces_other(text: str, sid: int, by_id: dict[int, tuple[int, int, int]
         return True
     kind = unit_context(doc, after[1], after[2])[0]
     return kind not in ("code", "header", "row") and not _is_item(doc, after[1])
+
+
+_THIS_KIND = re.compile(r"(?:This|The present)\s+(module|package|library|function|command|routine|macro|option|"
+                        r"variable|directive|class|method|utility|program|tool|builtin|keyword|setting|extension)s?\b")
+_HEADING_NAME = re.compile(r"(?:(?:Appendix\s+)?[A-Z]?\d+(?:\.\d+)*\.?\s+)?(?P<name>[A-Za-z_][\w.:-]*(?:\(\))?)"
+                           r"(?:\s+(?:\u2014|--|-|:)\s+.+)?")
+
+
+def _named_by_heading(doc: Document, start: int, end: int, question: str) -> tuple[int, int] | None:
+    """Where the name a sentence speaks of as "This module" (or function, command...) is, when the heading of
+    its section is that name ("8.6 trembling" above "This module ... allows one to draw wavy lines"; "zipfile
+    \u2014 Work with ZIP archives" above "This module provides tools..."), and the question asks for a thing of
+    that kind ("Which module ..."): the name, not another one the sentence holds, answers."""
+    from index.text.keywords import is_compound
+    from qa.reader import is_code_token
+
+    m = _THIS_KIND.match(doc.text, start, end)
+    if m is None or not re.search(rf"\b{m.group(1)}s?\b", question, re.I):
+        return None
+    section = doc.section_at(start)
+    if section is None or section.start == start:
+        return None
+    heading = _HEADING_NAME.fullmatch(" ".join(section.title.split()))
+    if heading is None:
+        return None
+    name = heading.group("name").rstrip(".:")
+    if not (name[:1].islower() or is_compound(name) or is_code_token(name)) or \
+            re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", question, re.I):
+        return None  # a heading of words ("Examples"), or the name the question itself gives
+    at = doc.text.find(name, section.start, start)
+    return (at, at + len(name)) if at >= 0 else None
 
 
 def _is_item(doc: Document, offset: int) -> bool:

@@ -124,7 +124,8 @@ _LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+"
 "Which port..."): a number answers it."""
 _NOTHING_GIVEN = re.compile(
     r"\b(?:if|when) (?:i|you|we|one) (?:don't|do not|never) (?:specify|pass|give|set|use|supply|provide|change)\b|"
-    r"\bunless (?:i|you|we|one) (?:specify|pass|give|set|supply|provide)\b|" + _UNSET)
+    r"\bunless (?:i|you|we|one) (?:specify|pass|give|set|supply|provide|change|switch|override|configure)\b|" +
+    _UNSET)
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:which|what) (?:exception|error)s?\b|\bexception (?:is|gets?|will be) raised\b|"
                 r"^(?:which|what)\s+" + _QUALIFIER + r"{0,3}?(?:exception|error) (?:class|type)\b"), ERROR),

@@ -161,6 +161,7 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("What is the return value of read()?", None),  # a return value is not a number
     ("Which array holds the exit codes of the last pipeline?", IDENT),
     ("What compression setting does flex use when I don't give any -C option?", DEFAULT),  # not a setting's name
+    ("Which LAPACK routine does svd rely on unless I switch the driver?", DEFAULT),  # what applies untouched
     ("Which option do I use if I specify a file?", IDENT),
     ("If I pass -d to m4 without any flags, which debug flags are used?", DEFAULT),  # nothing given
     ("When I build a snapshot and give no version, what format does its version have?", DEFAULT),  # not a date
@@ -445,6 +446,20 @@ def test_a_list_is_quoted_with_the_line_that_introduces_it(engine) -> None:  # t
     got = engine.ask("Which settings are deprecated?")
     assert not got.abstained and "`timeout_s`" in got.text and "`stationid`" in got.text, got.text
     assert "retries" not in got.text  # the next list is another list
+
+
+def test_this_module_is_the_one_its_heading_names(engine) -> None:  # type: ignore[no-untyped-def]
+    add_documents(engine, {
+        "modules.md": (
+            "# Base modules\n\nThese modules ship with the program.\n\n## trembling\n\nThis module, written by "
+            "Philippe Ivaldi and shown in the example floatingdisk.asy, draws wavy lines, as if drawn by hand.\n\n"
+            "## Examples\n\nThis module is also used in floatingdisk.asy to draw wavy lines.\n"),
+    })
+    got = engine.ask("Which module draws wavy lines as if drawn by hand?")
+    assert not got.abstained and got.short_answer == "trembling", got.text
+    assert got.citations[0].quote == "trembling" and got.citations[1].quote.startswith("This module, written by")
+    # a heading of words names no module; nor does a question asking for another kind of thing take it
+    assert engine.ask("Which function draws wavy lines as if drawn by hand?").short_answer != "trembling"
 
 
 @pytest.mark.parametrize(("question", "missing"), [
