@@ -119,9 +119,12 @@ set?", "...and give no version", "...without any flags"): it asks for a default,
 word."""
 _LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+"
           r"(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)\s+(?:[\w-]+\s+){0,2}?(?:values?|numbers?|sizes?|lengths?|limits?|count)\b|"
-          r"^(?:what|which)\s+(?:(?:exit|return|status|error)\s+(?:code|status)|port(?:\s+number)?|signal number)\b")
-"""A question asking for a limit ("What is the largest value X can be set to?") or a code ("What exit code...",
-"Which port..."): a number answers it."""
+          r"^(?:what|which)\s+(?:(?:exit|return|status|error)\s+(?:code|status)|port(?:\s+number)?|signal number)\b|"
+          r"^(?:(?:what|which)(?:'s|\s+is)?|is\s+there)\s+(?:an?\s+|the\s+|any\s+)?(?:[\w-]+\s+){0,2}?"
+          r"(?:limit|maximum|minimum|cap)\s+(?:on|of|for|to|i|you|we)\b")
+"""A question asking for a limit ("What is the largest value X can be set to?", "What hard upper limit on the
+number of processes...", "Is there a length limit I should keep to...") or a code ("What exit code...", "Which
+port..."): a number answers it."""
 _NOTHING_GIVEN = re.compile(
     r"\b(?:if|when) (?:i|you|we|one) (?:don't|do not|never) (?:specify|pass|give|set|use|supply|provide|change)\b|"
     r"\bunless (?:i|you|we|one) (?:specify|pass|give|set|supply|provide|change|switch|override|configure)\b|" +

@@ -157,6 +157,9 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("Which command removes rows without any null values?", IDENT),  # not "without any values given"
     ("What is the largest value CHILD_MAX can be set to?", NUMBER),  # a limit is a number
     ("What's the maximum number of arguments I can pass?", NUMBER),
+    ("What hard upper limit on the number of server processes is compiled into httpd?", NUMBER),
+    ("Is there a length limit I should keep to for the Title field?", NUMBER),
+    ("What limits the speed of the scanner?", None),  # a verb, not a limit asked for
     ("What exit code should the script return to skip a commit?", NUMBER),
     ("What is the return value of read()?", None),  # a return value is not a number
     ("Which array holds the exit codes of the last pipeline?", IDENT),
