@@ -341,6 +341,15 @@ def _question_stems(question: str) -> frozenset[str]:
     return frozenset([*stems, *(r for s in stems for r in RELATED_FORMS.get(s, ()))])
 
 
+_MARKER_AFTER = re.compile(r"\.?\s+[A-Z\u2022]|\.\s*$")
+"""After a number opening a sentence: it numbers a list item ("6. Check the package...") or a footnote ("1 Some
+of Octave's functions..."), it is no quantity."""
+
+
+_MANUAL_SECTION = re.compile(r"[\w-]\(\s*\d{1,2}[a-z]?\s*\)")
+"""A manual page's section after its name ("dpkg-deb(1)", "showq(8)"): no quantity."""
+
+
 def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
     """Spans of `sentence` that look like an answer of type `kind` and are not words of the question."""
     asked = _asked(question)
@@ -356,7 +365,9 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
         matches = [m for m in _NUMBER.finditer(sentence) if m.group().strip()
                    and not _REFERENCE_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])
                    and not (m.start() and sentence[m.start() - 1] in "+*^")  # "node i+1", "2^53"
-                   and sentence[m.end() : m.end() + 1] != "^"]
+                   and sentence[m.end() : m.end() + 1] != "^"
+                   and not (not sentence[: m.start()].strip() and _MARKER_AFTER.match(sentence, m.end()))
+                   and not _MANUAL_SECTION.fullmatch(sentence, max(0, m.start() - 2), min(len(sentence), m.end() + 1))]
     else:
         matches = list(_NAME.finditer(sentence))
     for m in matches:

@@ -595,6 +595,21 @@ def test_documentation_values_in_a_sentence(kind: str, sentence: str, question: 
     assert (sentence[span[0] : span[1]] if span else None) == answer
 
 
+@pytest.mark.parametrize(("sentence", "number"), [
+    ("6. Check the quality of the package with the lintian command.", None),  # a list item's number
+    ("1 Some of the functions are implemented by functions that cannot recurse.", None),  # a footnote's
+    ("Create the package using dpkg-deb(1) and dpkg-genchanges(1).", None),  # manual page sections
+    ("200 people attended the first meeting.", "200 people"),  # a quantity opening a sentence
+    ("The queue is checked 4 times a day.", "4 times"),
+])
+def test_numbers_that_mark_items_footnotes_or_manual_sections_are_no_quantities(sentence: str,
+                                                                                number: str | None) -> None:
+    from qa.reader import candidates
+
+    found = candidates(NUMBER, sentence, "How many are there?")
+    assert (sentence[found[0].start : found[0].end] if found else None) == number
+
+
 def test_a_sentence_about_the_example_before_it_is_quoted_after_that_example(engine) -> None:  # type: ignore[no-untyped-def]
     add_documents(engine, {"translit.html": (
         "<html><body><h1>Translating characters</h1><p>Characters are translated with a builtin.</p>"
