@@ -260,8 +260,7 @@ def score_sentences(
     gathered = _gather(snapshot, hits)
     rows, named, by_id = gathered.rows, gathered.named, gathered.by_id
     subjects = _code_subjects(question)
-    named_in_code = frozenset(n for n in subjects if ("_" in n.strip("_") or "." in n.strip("."))  # not "PostgreSQL"
-                              and not re.fullmatch(r".+\.(?:com|org|net)", n))  # nor a web address
+    named_in_code = _named_in_code(question)
     code_kinds = {None, DEFAULT, ERROR, HOWTO, IDENT}  # not "Who founded Amazon.com?"
     if kind == DEFAULT:  # the entry whose default is asked may be named by a plain word ("the installation prefix")
         subjects |= {w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", question)} - STOPWORDS
@@ -622,6 +621,24 @@ def _under_version(doc: Document, offset: int, versions: list[str]) -> bool:
     return False
 
 
+def _named_in_code(question: str) -> frozenset[str]:
+    """The names a question writes as code (`smtpd_tls_security_level`, `Com.combine`; not "PostgreSQL" nor a web
+    address), lower case."""
+    return frozenset(n for n in _code_subjects(question) if ("_" in n.strip("_") or "." in n.strip("."))
+                     and not re.fullmatch(r".+\.(?:com|org|net)", n))
+
+
+def _about(snapshot: Snapshot, s: ScoredSentence, names: frozenset[str]) -> bool:
+    """Whether a sentence is about one of `names`: it writes it, the entry it describes defines it, or its
+    document is named after it. An entry that only gives it as its own default
+    (`postscreen_tls_security_level ($smtpd_tls_security_level)`) is about another name."""
+    doc = snapshot.document(s.doc_id)
+    if s.term is not None and _defines(doc.text[s.term[0] : s.term[1]], set(names)):
+        return True
+    text = doc.text[s.start : s.end] if s.term is None or s.kind != "term" else ""
+    return any(n in " ".join([text, doc.title, doc.source]).lower() for n in names)
+
+
 def _defines(term: str, subjects: set[str]) -> bool:
     """Whether a definition's name line defines one of `subjects`."""
     from qa.reader import defined_name
@@ -629,7 +646,7 @@ def _defines(term: str, subjects: set[str]) -> bool:
     span = defined_name(term)
     if span is None:
         return False
-    name = term[span[0] : span[1]].lower()
+    name = term[span[0] : span[1]].strip().lower()
     return name in subjects or name.rsplit(".", 1)[-1] in subjects
 
 
@@ -1091,7 +1108,7 @@ def compose(
     header; and when no retrieved sentence holds an answer of the asked type, or the question names
     something no retrieved passage mentions, corpus-qa abstains. Each chosen sentence is quoted with what
     it needs to be understood (`quote_group`)."""
-    from qa.reader import ROLE, expected_type
+    from qa.reader import DEFAULT, ROLE, expected_type
     from qa.terms import never_mentioned
 
     passages = passages_of(snapshot, hits)
@@ -1118,6 +1135,9 @@ def compose(
     header = None
     if chosen and kind is not None:
         chosen, header = _lead_with_the_asked_type(snapshot, scored, chosen, kind, tuning)
+    if chosen and kind == DEFAULT and (named := _named_in_code(question)) and \
+            not any(_about(snapshot, s, named) for s in chosen):
+        chosen = []  # the default of `smtpd_tls_security_level` is not that of the entry whose default it is
     if chosen and tuning.reader and not _names_are_present(question, passages[: tuning.answer_passages], snapshot):
         chosen = []
     quotes = _quotes_of(snapshot, scored, chosen, header, kind, tuning)

@@ -451,6 +451,20 @@ def test_a_list_is_quoted_with_the_line_that_introduces_it(engine) -> None:  # t
     assert "retries" not in got.text  # the next list is another list
 
 
+def test_the_default_of_a_name_no_passage_describes_is_not_another_entry_s(engine) -> None:  # type: ignore[no-untyped-def]
+    add_documents(engine, {"postscreen.html": (
+        "<html><body><h1>postscreen</h1><h2>STARTTLS CONTROLS</h2><dl>"
+        "<dt>postscreen_tls_security_level ($smtpd_tls_security_level)</dt><dd>The SMTP TLS security level for the "
+        "postscreen server; when a non-empty value is specified, this overrides the obsolete parameters.</dd>"
+        "<dt>postscreen_tls_timeout (300s)</dt><dd>The time limit for the TLS handshake of the postscreen server."
+        " The default is 300 seconds.</dd></dl></body></html>")})
+    # the page gives smtpd_tls_security_level only as another entry's default: it does not say what its own is
+    got = engine.ask("What is the default value of smtpd_tls_security_level?")
+    assert got.abstained, got.text
+    got = engine.ask("What is the default value of postscreen_tls_timeout?")
+    assert not got.abstained and "300" in got.text, got.text
+
+
 def test_this_module_is_the_one_its_heading_names(engine) -> None:  # type: ignore[no-untyped-def]
     add_documents(engine, {
         "modules.md": (
