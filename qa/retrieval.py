@@ -122,7 +122,9 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
     if n == 0 or k <= 0:
         return []
     where = where or None
-    depth = min(n, max(50, 10 * k))
+    # candidates from each search: a chunk whose one sentence matches well (max-sim) but whose whole is plain
+    # ranks past the 50th by cosine in a 1,000-page manual; 100 keeps the best chunk the same for any k
+    depth = min(n, max(100, 10 * k))
     dense = _dense(snapshot, qvec, depth, where)
     keyword = _keyword(snapshot, search_terms(question), depth, where)
     evidence = title_evidence(snapshot, question, tuning) if tuning.title_weight else {}
