@@ -154,6 +154,9 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
                 rf"(?:call|use|pass|set|add|put|import|write|run)\b|"
                 rf"^(?:name|give) (?:the|a|an) (?:{_THINGS})\b"), IDENT),
     (re.compile(r"\bdefaults?\b|\bout[ -]of[ -]the[ -]box\b"), DEFAULT),
+    # a file asked for is named as code ("lex.backup"); its format, size or name pattern is no file
+    (re.compile(r"^(?:which|what)\s+files?\b(?!\s+(?:names?|formats?|types?|sizes?|modes?|systems?|permissions?)\b)"),
+     IDENT),
     (re.compile(r"^(?:when|what (?:year|date|month|day|century|decade)|which (?:year|century|decade)|"
                 r"in (?:what|which) (?:year|month|century|decade)|on what (?:date|day)|since when|how long ago)\b"),
      DATE),
@@ -177,8 +180,13 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
 
 
 _LEAD_CLAUSE = re.compile(r"^(?:in|with|using|for|from|after|on|inside|within|given|if|when|while|once|before)\b"
-                          r"[^,?]{1,120},\s*(?=(?:how|what|which|who|whom|whose|where|when|why|is|are|does|do|did|"
-                          r"can|could|should|will|would)\b)")
+                          r"[^,?]{1,120},\s*(?=(?:(?:in|into|to|from|for|on|at|by|with|under|of)\s+(?:which|what|whom)\b|"
+                          r"(?:how|what|which|who|whom|whose|where|when|why|is|are|does|do|did|"
+                          r"can|could|should|will|would)\b))")
+
+
+_ASKED_AFTER = re.compile(r"^(?:into|onto|from|to|by|with|under|for)\s+(?=(?:which|what)\b)")
+"""A preposition before the asking word: what is asked is the same ("into which file" asks which file)."""
 
 
 _PERSON_NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|da|van|von|der|bin|al))*"
@@ -228,6 +236,7 @@ def expected_type(question: str) -> str | None:
     ask = asked[-1]
     while (bare := _LEAD_CLAUSE.sub("", ask)) != ask:  # "In Camlidl, when an int has no attribute, what ...?"
         ask = bare
+    ask = _ASKED_AFTER.sub("", ask)  # "..., into which file does it write ...?" asks "which file"
     for part in (ask, asked[-1], q):
         for pattern, kind in _TYPE_RULES:
             if kind == DATE and part is not ask and ask != asked[-1]:

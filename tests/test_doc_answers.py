@@ -165,6 +165,9 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("Which array holds the exit codes of the last pipeline?", IDENT),
     ("What compression setting does flex use when I don't give any -C option?", DEFAULT),  # not a setting's name
     ("Which LAPACK routine does svd rely on unless I switch the driver?", DEFAULT),  # what applies untouched
+    ("When flex is run with -b, into which file does it write the backing-up information?", IDENT),  # not a date
+    ("What file does fit write its log to by default?", DEFAULT),
+    ("What file format does git archive produce?", None),  # a format, not a file
     ("Which option do I use if I specify a file?", IDENT),
     ("If I pass -d to m4 without any flags, which debug flags are used?", DEFAULT),  # nothing given
     ("When I build a snapshot and give no version, what format does its version have?", DEFAULT),  # not a date
