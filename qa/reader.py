@@ -751,7 +751,7 @@ _KIND_WORDS = (r"functions?|methods?|macros?|variables?|commands?|options?|field
                r"parameters?|routines?|classes|class|modules?|packages?|keywords?|attributes?|flags?|settings?|"
                r"entry points?|utilit(?:y|ies)|programs?|tools?")
 _NAMED_AS = re.compile(rf"\b(?:(?i:the)\s+)?(?:{_KIND_WORDS})\s+(?:called\s+|named\s+)?([A-Za-z_.][\w.]*[\w)])"
-                       rf"|\b([A-Za-z_.][\w.]*)\s+(?:{_KIND_WORDS})\b|\bis\s+([A-Za-z_.][\w.]*\w)\s*[.;]\s*$")
+                       rf"|\b([A-Za-z_.][\w.]*(?:-[\w.]+)*)\s+(?:{_KIND_WORDS})\b|\bis\s+([A-Za-z_.][\w.]*\w)\s*[.;]\s*$")
 
 
 _ASSIGNMENT = re.compile(r"(?<![\w.$@])[A-Za-z_][\w.]*\s?=\s?(?:TRUE|FALSE|NULL|NA|None|True|False|-?\d+(?:\.\d+)?"
@@ -774,6 +774,8 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
             continue
         if re.fullmatch(r"[a-z]+", token) and (group != 1 or token in ordinary_words()):
             continue  # "the first function", "the function returns": a plain word is not a name
+        if "-" in token and all(part in ordinary_words() for part in lower.split("-")):
+            continue  # "the well-known command"; not "the wnpp-alert command"
         found.append(Candidate(*m.span(group)))
     for m in _CODE.finditer(sentence):
         token = m.group()
@@ -827,6 +829,8 @@ def _default_value(sentence: str, question: str, term: str | None) -> Candidate 
         if counted and not re.match(r"\W{0,2}(?:\d|" + _NUMBER_WORDS + ")", m.group(group), re.I):
             continue
         a, b = m.span(group)
+        if re.fullmatch(r"[a-z]+ing", m.group(group).strip()):
+            continue  # "flex still defaults to generating an 8-bit scanner": what it does, not a value
         return Candidate(a, b)
     return None
 

@@ -600,6 +600,11 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
     (DEFAULT, "The default is one minute (1min).", "How long does it wait by default?", "one minute (1min)"),
     (DEFAULT, "The default value of this macro is 1 billion (1,000,000,000).", "What is its default?", "1 billion"),
     (DEFAULT, "The default is 10min.", "What is the default delay?", "10min"),  # not the full stop
+    (DEFAULT, "With -Cfe flex still defaults to generating an 8-bit scanner.", "What setting does it use by default?",
+     None),  # what it does by default, not a value
+    (IDENT, "The wnpp-alert command from devscripts checks for orphaned packages.",
+     "Is there a command that lists orphaned packages?", "wnpp-alert"),  # a name with a hyphen
+    (IDENT, "Use the well-known command to start.", "Which command starts it?", None),  # words with a hyphen
     (DEFAULT, "The default is one of the following values.", "What is the default?", None),
     (DEFAULT, "The default value of prefix should be /usr/local.", "What is the default prefix?", "/usr/local"),
     (DEFAULT, "The default is typically 128 megabytes (128MB), but might be less.", "What is the default size?",
