@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from qa.parts import MAX_PARTS, SET, Part, Plan, is_kind, missing_line, singular_key
+from qa.parts import MAX_PARTS, SET, Part, Plan, SetPhrase, is_kind, missing_line, singular_key
 from qa.ranking import (
     NOT_SUPERLATIVE,
     ORDER,
@@ -122,6 +122,10 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
             clause = plan.for_subject(plan.members.text).question
             return _answer_parts([Part(clause, clause), *plan.parts], question, via, k, warnings)
         hits, whole = via.ask(question, k)
+    if whole.abstained and any(_names_the_group(plan.members, term) for term in whole.unmentioned):
+        # the set is named by what the documents never mention ("the G7 countries"): they do not hold its list,
+        # and the countries a search brings up would be passed off as its members
+        return whole
     members, rests_on = chosen_members(snapshot, plan, [*hits, *by_phrase], via.in_scope)
     if not members:
         if whole.abstained:
@@ -147,6 +151,17 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
         asked.insert(0, Asked(Part(question, label), hits, whole))
     # the whole question's closest passages fill the list when the members' run out, answered or not
     return combine(question, asked, k, lead, warnings, () if not whole.abstained else whole.passages)
+
+
+def _names_the_group(members: SetPhrase, term: str) -> bool:
+    """Whether `term` says which group a set is ("the G7 countries", "each member of the G7"), rather than whose
+    ranking picks its members ("the 5 most valuable brands according to Kantar": the brands are still brands)."""
+    text = members.text.lower()
+    at, head = text.find(term.lower()), re.search(rf"\b{re.escape(members.head.lower())}\b", text)
+    if at < 0:
+        return False
+    return (head is not None and at < head.start()) or \
+        re.search(rf"\bmembers?\s+(?:states?\s+)?of\s+(?:the\s+)?{re.escape(term.lower())}\b", text) is not None
 
 
 def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",

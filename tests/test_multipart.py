@@ -154,6 +154,17 @@ def test_a_set_is_answered_for_the_members_the_documents_give(engine) -> None:  
     assert len(answer.passages) == 5 and "Volcano.txt" in {p.source for p in answer.passages}
 
 
+def test_a_set_named_by_what_the_documents_never_mention_is_not_made_up(engine) -> None:  # type: ignore[no-untyped-def]
+    # no document says G7: any countries a search finds would be passed off as its members
+    answer = engine.ask("What are the capitals of the G7 countries?")
+    assert answer.abstained and not answer.parts and answer.unmentioned == ("G7",), answer.text
+    assert answer.passages  # the closest passages are still shown
+    # a ranking the documents never mention ("according to Kantar") picks members of a set they do hold: those
+    # found are answered, and the answer says the list itself was not found
+    answer = engine.ask("What are the capitals of the three largest countries according to Kantar?")
+    assert answer.parts and answer.text.startswith("No list of"), answer.text
+
+
 def test_questions_embedded_together_are_embedded_as_one_by_one(hash_embedder) -> None:  # type: ignore[no-untyped-def]
     import numpy as np
 
