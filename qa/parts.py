@@ -272,9 +272,39 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     others = tuple(Part(_as_question(c, mark), _as_question(c, mark)) for c in own if c != clauses[0])
     plan = Plan(head.kind, others, frames, head.members, mark)
     if head.items:
-        subjects = tuple(plan.for_subject(item) for item in head.items)
+        kind = _ASKED_KIND.search(text)
+        items = [_as_kind(item, kind.group("kind"), known) for item in head.items] if kind else head.items
+        subjects = tuple(plan.for_subject(item) for item in items)
         plan = replace(plan, parts=(subjects + others)[:MAX_PARTS])
     return plan
+
+
+_ASKED_KIND = re.compile(r"\bwhich\s+(?:[a-z-]+\s+){0,2}?(?P<kind>[a-z]+)\s+(?:is|was|has|had|does|did|are|were)\b|"
+                         r"\bwhich\s+of\s+(?:the|these|those)\s+(?:two\s+|three\s+)?(?P<plural>[a-z]+)\b",
+                         re.I)
+"""The kind a comparison asks about: "which university is oldest", "Which car company is ...", "which of these
+rivers"."""
+_PLACE_KINDS = frozenset("city town country state county region province district village capital".split())
+"""Kinds whose "K of X" title is another place than X ("City of London" is not London)."""
+
+
+def _as_kind(item: str, kind: str, known: Callable[[str], bool]) -> str:
+    """A compared name written as the title that makes it a thing of the asked kind, when the corpus has one:
+    "Copenhagen" asked as a university is "University of Copenhagen", "Stanford" "Stanford University",
+    "Georgia" asked as a country "Georgia (country)" (its key "georgia country"); else the name as written."""
+    kind = singular_key(kind.lower())
+    if kind in _NOT_KINDS_ASKED or kind in item.lower().split():
+        return item
+    forms = [f"{item} ({kind})" if kind in _PLACE_KINDS else f"{item} {kind.capitalize()}"]
+    if kind not in _PLACE_KINDS:
+        forms.append(f"{kind.capitalize()} of {item}")
+    for form in forms:
+        if _is_title(form, known):
+            return form
+    return item
+
+
+_NOT_KINDS_ASKED = frozenset("one thing way kind type sort part side option answer".split())
 
 
 _HOW_TO_ANSWER = re.compile(r"^(?:please\s+)?(?:one\s+(?:line|sentence|word)|keep\s+it\s+(?:short|brief|simple)|"

@@ -296,3 +296,25 @@ def test_a_one_letter_item_is_read_without_error() -> None:
     # "A" alone is an item, not an article with nothing after it (this raised IndexError, shown as a damaged index)
     for question in ["Which grade is higher, A or B?", "What do vitamins D, A and E do?"]:
         detect(question, titled)
+
+
+def test_a_compared_name_is_asked_as_the_title_of_the_kind_asked() -> None:
+    names = {k for t in ["Copenhagen", "University of Copenhagen", "Stanford University", "Oxford", "Georgia",
+                         "Georgia (country)", "Armenia", "London", "City of London", "Paris"] for k in title_keys(t)}
+
+    def known(keys: Iterable[str]) -> set[str]:
+        return {k for k in keys if k in names}
+
+    def subjects(question: str) -> list[str | None]:
+        plan = detect(question, known)
+        return [] if plan is None else [p.subject for p in plan.parts]
+
+    # "Copenhagen" asked as a university is the university, not the city; a name without such a title stays
+    assert subjects("Oxford vs Copenhagen vs Stanford - which university is oldest?") == [
+        "Oxford", "University of Copenhagen", "Stanford University"]
+    assert subjects("Which of these universities is oldest: Copenhagen or Stanford?") == [
+        "University of Copenhagen", "Stanford University"]
+    assert subjects("Which country is larger, Georgia or Armenia?") == ["Georgia (country)", "Armenia"]
+    # a place's "K of X" is another place ("City of London"), and no kind asked leaves the names as written
+    assert subjects("Which city has more people, Paris or London?") == ["Paris", "London"]
+    assert subjects("Which is bigger, Georgia or Armenia?") == ["Georgia", "Armenia"]
