@@ -214,8 +214,10 @@ def singular_key(key: str) -> str:
     last = words[-1]
     if last.endswith("ies") and len(last) > 4:
         last = last[:-3] + "y"
-    elif re.search(r"(?:ches|shes|sses|xes)$", last):
-        last = last[:-2]
+    elif re.search(r"(?:ches|shes|sses|xes|zzes)$", last) or re.fullmatch(
+            r"(?:gas|bus|virus|lens|atlas|iris|canvas|bias|census|status|campus|genus|bonus|chorus|octopus|"
+            r"walrus|cactus|circus|abacus|fungus|platypus|rhinoceros|hippopotamus)es", last):
+        last = last[:-2]  # "gases" -> "gas", not "gase"
     elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
         last = last[:-1]
     return " ".join([*words[:-1], last])

@@ -240,6 +240,7 @@ def test_what_an_opening_or_title_says_a_member_is() -> None:
     assert not _kind_pattern("brand").search("Paris is the capital and largest city of France.")
     # the set's kind word whether written plural or singular ("every country in South America")
     assert kind_key("countries") == kind_key("country") == "country"
+    assert kind_key("gases") == "gas" and kind_key("viruses") == "virus" and kind_key("cases") == "case"
     # people, by what they are
     assert _is_person("John Bardeen was an American physicist.")
     assert _is_person("Marie Curie was a Polish and naturalised-French physicist and chemist.")
