@@ -561,11 +561,20 @@ def _named_by_heading(doc: Document, start: int, end: int, question: str) -> tup
     if heading is None:
         return None
     name = heading.group("name").rstrip(".:")
-    if not (name[:1].islower() or is_compound(name) or is_code_token(name)) or \
-            re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", question, re.I):
-        return None  # a heading of words ("Examples"), or the name the question itself gives
     at = doc.text.find(name, section.start, start)
-    return (at, at + len(name)) if at >= 0 else None
+    line_end = doc.text.find("\n", at) if at >= 0 else -1
+    if at < 0 or line_end < 0 or doc.text[line_end:start].strip():
+        return None  # the sentence must open its section: "This function" further on may be another's
+    if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", question, re.I):
+        return None  # the name the question itself gives
+    if not (is_compound(name) or is_code_token(name)):
+        # a word ("trembling", "usage"): a name only among siblings its parent heading calls by the kind
+        # ("8 Base modules" above "8.6 trembling"), not a heading of words ("## usage", "3.2 configuration")
+        parents = [sec for sec in doc.sections if sec.start < section.start and section.end <= sec.end]
+        kind = m.group(1).lower()
+        if not name[:1].islower() or not any(re.search(rf"\b{kind}s\b", p.title, re.I) for p in parents):
+            return None
+    return at, at + len(name)
 
 
 def _is_item(doc: Document, offset: int) -> bool:
@@ -625,7 +634,7 @@ def _named_in_code(question: str) -> frozenset[str]:
     """The names a question writes as code (`smtpd_tls_security_level`, `Com.combine`; not "PostgreSQL" nor a web
     address), lower case."""
     return frozenset(n for n in _code_subjects(question) if ("_" in n.strip("_") or "." in n.strip("."))
-                     and not re.fullmatch(r".+\.(?:com|org|net)", n))
+                     and not re.fullmatch(r".+\.(?:com|org|net)|v?\d+(?:\.\d+)+", n))  # nor a version ("22.04")
 
 
 def _about(snapshot: Snapshot, s: ScoredSentence, names: frozenset[str]) -> bool:
@@ -636,7 +645,8 @@ def _about(snapshot: Snapshot, s: ScoredSentence, names: frozenset[str]) -> bool
     if s.term is not None and _defines(doc.text[s.term[0] : s.term[1]], set(names)):
         return True
     text = doc.text[s.start : s.end] if s.term is None or s.kind != "term" else ""
-    return any(n in " ".join([text, doc.title, doc.source]).lower() for n in names)
+    headings = [sec.title for sec in doc.sections if sec.start <= s.start < sec.end]  # "## pool.max_size"
+    return any(n in " ".join([text, doc.title, doc.source, *headings]).lower() for n in names)
 
 
 def _defines(term: str, subjects: set[str]) -> bool:

@@ -120,8 +120,11 @@ word."""
 _LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+"
           r"(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)\s+(?:[\w-]+\s+){0,2}?(?:values?|numbers?|sizes?|lengths?|limits?|count)\b|"
           r"^(?:what|which)\s+(?:(?:exit|return|status|error)\s+(?:code|status)|port(?:\s+number)?|signal number)\b|"
-          r"^(?:(?:what|which)(?:'s|\s+is)?|is\s+there)\s+(?:an?\s+|the\s+|any\s+)?(?:[\w-]+\s+){0,2}?"
-          r"(?:limit|maximum|minimum|cap)\s+(?:on|of|for|to|i|you|we)\b")
+          r"^(?:what|which)(?:'s|\s+is)?\s+(?:an?\s+|the\s+|any\s+)?(?:[\w-]+\s+){0,2}?(?:limit|maximum|minimum|cap)\s+"
+          r"(?:on|to|for|of)\s+(?:the\s+)?(?:number|size|length|count|amount|depth|how\s+(?:many|much|long|large|big|"
+          r"deep))\b|"
+          r"^(?:is\s+there|(?:what|which)(?:'s|\s+is)?)\s+(?:an?\s+|the\s+|any\s+)?(?:[\w-]+\s+)?(?:length|size|"
+          r"upper|lower|hard|soft|memory|file|line|character|time|count)\s+limit\b")
 """A question asking for a limit ("What is the largest value X can be set to?", "What hard upper limit on the
 number of processes...", "Is there a length limit I should keep to...") or a code ("What exit code...", "Which
 port..."): a number answers it."""
@@ -234,9 +237,11 @@ def expected_type(question: str) -> str | None:
     sentences = [p for p in re.split(r"(?<=[.?!])\s+(?=[a-z])", q) if p.strip()]
     asked = [p for p in sentences if p.endswith("?")] or sentences or [q]
     ask = asked[-1]
+    led = ask
     while (bare := _LEAD_CLAUSE.sub("", ask)) != ask:  # "In Camlidl, when an int has no attribute, what ...?"
         ask = bare
-    ask = _ASKED_AFTER.sub("", ask)  # "..., into which file does it write ...?" asks "which file"
+    if ask != led:
+        ask = _ASKED_AFTER.sub("", ask)  # "When ..., into which file does it write ...?" asks "which file"
     for part in (ask, asked[-1], q):
         for pattern, kind in _TYPE_RULES:
             if kind == DATE and part is not ask and ask != asked[-1]:
@@ -350,9 +355,11 @@ def _question_stems(question: str) -> frozenset[str]:
     return frozenset([*stems, *(r for s in stems for r in RELATED_FORMS.get(s, ()))])
 
 
-_MARKER_AFTER = re.compile(r"\.?\s+[A-Z\u2022]|\.\s*$")
-"""After a number opening a sentence: it numbers a list item ("6. Check the package...") or a footnote ("1 Some
-of Octave's functions..."), it is no quantity."""
+_MARKER_AFTER = re.compile(r"\.\s+[A-Z\u2022]|\.\s*$|\s+(?:The|This|That|These|Those|Some|See|For|In|It|Its|If|When|"
+                           r"Note|Use|We|You|On|As|A|An|Also|Currently|Here|There)\b")
+"""After a bare number of one to three digits opening a sentence: it numbers a list item ("6. Check the
+package...") or a footnote ("1 Some of Octave's functions..."), it is no quantity (not "3 Americans were
+killed", "4 CPUs are required", "Three soldiers...")."""
 
 
 _MANUAL_SECTION = re.compile(r"[\w-]\(\s*\d{1,2}[a-z]?\s*\)")
@@ -375,7 +382,8 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                    and not _REFERENCE_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])
                    and not (m.start() and sentence[m.start() - 1] in "+*^")  # "node i+1", "2^53"
                    and sentence[m.end() : m.end() + 1] != "^"
-                   and not (not sentence[: m.start()].strip() and _MARKER_AFTER.match(sentence, m.end()))
+                   and not (not sentence[: m.start()].strip() and re.fullmatch(r"\d{1,3}", m.group().strip())
+                            and _MARKER_AFTER.match(sentence, m.end()))
                    and not _MANUAL_SECTION.fullmatch(sentence, max(0, m.start() - 2), min(len(sentence), m.end() + 1))]
     else:
         matches = list(_NAME.finditer(sentence))
@@ -829,7 +837,7 @@ def _default_value(sentence: str, question: str, term: str | None) -> Candidate 
         if counted and not re.match(r"\W{0,2}(?:\d|" + _NUMBER_WORDS + ")", m.group(group), re.I):
             continue
         a, b = m.span(group)
-        if re.fullmatch(r"[a-z]+ing", m.group(group).strip()):
+        if re.fullmatch(r"[a-z]+ing", m.group(group).strip()) and re.search(r"\bdefaults?\s+to\s+$", sentence[:a]):
             continue  # "flex still defaults to generating an 8-bit scanner": what it does, not a value
         return Candidate(a, b)
     return None

@@ -160,6 +160,9 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("What hard upper limit on the number of server processes is compiled into httpd?", NUMBER),
     ("Is there a length limit I should keep to for the Title field?", NUMBER),
     ("What limits the speed of the scanner?", None),  # a verb, not a limit asked for
+    ("What is the limit of a sequence?", None),  # a limit in mathematics, not a number asked for
+    ("Is there a limit on how heavy aircraft can land on a carrier?", None),
+    ("From which port did the Titanic begin her maiden voyage?", None),  # no lead clause: not "which port"
     ("What exit code should the script return to skip a commit?", NUMBER),
     ("What is the return value of read()?", None),  # a return value is not a number
     ("Which array holds the exit codes of the last pipeline?", IDENT),
@@ -466,6 +469,11 @@ def test_the_default_of_a_name_no_passage_describes_is_not_another_entry_s(engin
     assert got.abstained, got.text
     got = engine.ask("What is the default value of postscreen_tls_timeout?")
     assert not got.abstained and "300" in got.text, got.text
+    # a version is no name in code, and a heading naming the entry says what its sentences are about
+    add_documents(engine, {"pool.md": "# Settings\n\n## pool.max_size\n\nThe default value is 10 connections.\n",
+                           "editors.md": "# Ubuntu 22.04\n\nThe default editor is nano, a small text editor.\n"})
+    assert "10" in engine.ask("What is the default value of pool.max_size?").text
+    assert "nano" in engine.ask("What is the default editor on Ubuntu 22.04?").text
 
 
 def test_this_module_is_the_one_its_heading_names(engine) -> None:  # type: ignore[no-untyped-def]
@@ -478,8 +486,16 @@ def test_this_module_is_the_one_its_heading_names(engine) -> None:  # type: igno
     got = engine.ask("Which module draws wavy lines as if drawn by hand?")
     assert not got.abstained and got.short_answer == "trembling", got.text
     assert got.citations[0].quote == "trembling" and got.citations[1].quote.startswith("This module, written by")
-    # a heading of words names no module; nor does a question asking for another kind of thing take it
+    # a question asking for another kind of thing does not take it
     assert engine.ask("Which function draws wavy lines as if drawn by hand?").short_answer != "trembling"
+    # a heading that is a word, not under a heading calling its siblings modules, names no module; nor does
+    # a heading name what a sentence further down its section speaks of
+    add_documents(engine, {"zoom.md": (
+        "# Zoom\n\n## usage\n\nThis function returns the current zoom level of the viewer window.\n\n"
+        "## geometry\n\nThe geometry is set by the window manager. It is kept between runs.\n\n"
+        "This module reads the window placement of the viewer from its saved state.\n")})
+    assert engine.ask("Which function returns the current zoom level of the viewer window?").short_answer != "usage"
+    assert engine.ask("Which module reads the window placement of the viewer?").short_answer != "geometry"
 
 
 @pytest.mark.parametrize(("question", "missing"), [
@@ -602,6 +618,7 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
     (DEFAULT, "The default is 10min.", "What is the default delay?", "10min"),  # not the full stop
     (DEFAULT, "With -Cfe flex still defaults to generating an 8-bit scanner.", "What setting does it use by default?",
      None),  # what it does by default, not a value
+    (DEFAULT, "The default log level is warning.", "What is the default log level?", "warning"),  # a word in -ing
     (IDENT, "The wnpp-alert command from devscripts checks for orphaned packages.",
      "Is there a command that lists orphaned packages?", "wnpp-alert"),  # a name with a hyphen
     (IDENT, "Use the well-known command to start.", "Which command starts it?", None),  # words with a hyphen
@@ -622,6 +639,9 @@ def test_documentation_values_in_a_sentence(kind: str, sentence: str, question: 
     ("1 Some of the functions are implemented by functions that cannot recurse.", None),  # a footnote's
     ("Create the package using dpkg-deb(1) and dpkg-genchanges(1).", None),  # manual page sections
     ("200 people attended the first meeting.", "200 people"),  # a quantity opening a sentence
+    ("Three American soldiers were killed in the attack.", "Three"),
+    ("4 CPUs are required for the build.", "4"),
+    ("Over 40 civilians were wounded.", "Over 40"),
     ("The queue is checked 4 times a day.", "4 times"),
 ])
 def test_numbers_that_mark_items_footnotes_or_manual_sections_are_no_quantities(sentence: str,
