@@ -157,10 +157,11 @@ def _names_the_group(members: SetPhrase, term: str) -> bool:
     """Whether `term` says which group a set is ("the G7 countries", "each member of the G7"), rather than whose
     ranking picks its members ("the 5 most valuable brands according to Kantar": the brands are still brands)."""
     text = members.text.lower()
-    at, head = text.find(term.lower()), re.search(rf"\b{re.escape(members.head.lower())}\b", text)
-    if at < 0:
+    found = re.search(rf"(?<![\w-]){re.escape(term.lower())}(?![\w-])", text)
+    head = re.search(rf"\b{re.escape(members.head.lower())}\b", text)
+    if found is None:
         return False
-    return (head is not None and at < head.start()) or \
+    return (head is not None and found.start() < head.start()) or \
         re.search(rf"\bmembers?\s+(?:states?\s+)?of\s+(?:the\s+)?{re.escape(term.lower())}\b", text) is not None
 
 
