@@ -762,6 +762,11 @@ _NAMED_AS = re.compile(rf"\b(?:(?i:the)\s+)?(?:{_KIND_WORDS})\s+(?:called\s+|nam
                        rf"|\b([A-Za-z_.][\w.]*(?:-[\w.]+)*)\s+(?:{_KIND_WORDS})\b|\bis\s+([A-Za-z_.][\w.]*\w)\s*[.;]\s*$")
 
 
+_THE_ONE_USED = re.compile(rf"\b(?i:the)\s+(?:{_KIND_WORDS})\s+(?:used|needed|required|to\s+use|to\s+call|you\s+need)\b"
+                           rf"[^.;:]{{0,40}}?\s(?:is|are)\s+(?:the\s+)?(?P<name>[A-Za-z_][\w.-]*\w(?:\(\))?)(?=[\s,.;:]|$)")
+"""A name the sentence says is the one to use: "The function used to achieve this is substitute which ...",
+"The option needed is norc.": a name even when it is an English word."""
+
 _ASSIGNMENT = re.compile(r"(?<![\w.$@])[A-Za-z_][\w.]*\s?=\s?(?:TRUE|FALSE|NULL|NA|None|True|False|-?\d+(?:\.\d+)?"
                          r"|\"[^\"\n]{0,40}\"|'[^'\n]{0,40}')(?!\w|\.\w)")
 """An argument given a value in prose ("set fill = TRUE", "use var.equal=TRUE"): code, whole, even when the name
@@ -785,6 +790,10 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
         if "-" in token and all(part in ordinary_words() for part in lower.split("-")):
             continue  # "the well-known command"; not "the wnpp-alert command"
         found.append(Candidate(*m.span(group)))
+    for m in _THE_ONE_USED.finditer(sentence):  # "The function used to achieve this is substitute ..."
+        token = m.group("name")
+        if token.lower() not in STOPWORDS and token.lower().removesuffix("()") not in asked and len(token) >= 3:
+            found.append(Candidate(*m.span("name")))
     for m in _CODE.finditer(sentence):
         token = m.group()
         end = m.end()

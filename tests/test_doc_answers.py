@@ -622,6 +622,10 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
     (IDENT, "The wnpp-alert command from devscripts checks for orphaned packages.",
      "Is there a command that lists orphaned packages?", "wnpp-alert"),  # a name with a hyphen
     (IDENT, "Use the well-known command to start.", "Which command starts it?", None),  # words with a hyphen
+    (HOWTO, "The function used to achieve this is substitute which takes the expression x.",
+     "How can a function get the unevaluated expression of an argument?", "substitute"),  # a word said to be it
+    (HOWTO, "The command to use here is git-blame.", "How do I see who changed a line?", "git-blame"),
+    (HOWTO, "The function used is not important here.", "How do I do it?", None),
     (DEFAULT, "The default is one of the following values.", "What is the default?", None),
     (DEFAULT, "The default value of prefix should be /usr/local.", "What is the default prefix?", "/usr/local"),
     (DEFAULT, "The default is typically 128 megabytes (128MB), but might be less.", "What is the default size?",
