@@ -335,8 +335,8 @@ def _listed(snapshot: Snapshot, phrase: str, key: str, people: bool, phrase_word
     Lakes"), in the order its opening paragraphs name them, and that document's title: the documents those
     paragraphs name by their titles (and name alone) that are of the kind (for a kind of people, a person: its
     opening says so, or its first two sentences say "he" or "she"; for any other kind, one its first two
-    sentences say is one). Nothing when the phrase names no document of two words or more (a single word is
-    rarely a list: "leaders")."""
+    sentences say is one). Nothing when the phrase names no document of two words or more, or of one written as
+    a name after "in" or "of" ("found in Sapphires"): a single word is rarely a list ("leaders")."""
     from index.text.titles import normalize
 
     words = re.findall(r"[\w'’-]+", phrase)
@@ -349,6 +349,12 @@ def _listed(snapshot: Snapshot, phrase: str, key: str, people: bool, phrase_word
             text = " ".join(run)
             for form in (text, singular_key(text)):
                 spans.setdefault(normalize(form), n)
+    for i, word in enumerate(words[1:], start=1):
+        # one word is a list's document only as a name the set is in or of ("found in Sapphires", "the moons of
+        # Jupiter"), not a kind word ("leaders")
+        if word[:1].isupper() and words[i - 1].lower() in ("in", "of", "on", "from", "within", "inside"):
+            for form in (word, singular_key(word)):
+                spans.setdefault(normalize(form), 1)
     if not spans:
         return [], ""
     titled = snapshot.documents_titled(sorted(spans))

@@ -698,3 +698,23 @@ def test_a_set_whose_own_document_names_its_members_is_those(tmp_path: Path, has
     assert members == ["Franklin D. Roosevelt", "Winston Churchill", "Joseph Stalin"]
     assert rests_on == "that the document “Yalta Conference” names"
     assert countries[:2] == ["United States", "Soviet Union"]  # no count: the named ones first
+
+
+SAPPHIRE = {
+    "Sapphire": "Sapphire is a precious gemstone, a variety of corundum, with trace amounts of elements such as iron, "
+                "titanium and cobalt.",
+    "Iron": "Iron is a chemical element; it has symbol Fe and atomic number 26.",
+    "Titanium": "Titanium is a chemical element; it has symbol Ti and atomic number 22.",
+    "Cobalt": "Cobalt is a chemical element; it has symbol Co and atomic number 27.",
+    "Gallium": "Gallium is a chemical element; it has symbol Ga and atomic number 31.",
+}
+
+
+def test_a_set_in_a_document_named_by_one_word_is_the_members_it_names(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    question = "What are the symbols for each of the trace elements that can be found in Sapphires?"
+    with engine_over(SAPPHIRE, tmp_path, hash_embedder) as engine:
+        # a search that finds another element first: the document the set is in names its members
+        members = members_found_in(engine, question, ["Gallium", "Iron", "Sapphire"])
+        leaders = members_found_in(engine, "How long was each of the leaders in power?", ["Iron", "Gallium"])
+    assert members[:3] == ["Iron", "Titanium", "Cobalt"]
+    assert leaders == []  # a kind word alone names no document
