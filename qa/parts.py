@@ -275,17 +275,21 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     plan = Plan(head.kind, others, frames, head.members, mark)
     if head.items:
         kind = _ASKED_KIND.search(text)
-        items = [_as_kind(item, kind.group("kind"), known) for item in head.items] if kind else head.items
+        asked = kind and (kind.group("kind") or kind.group("plural"))
+        items = [_as_kind(item, asked, known) for item in head.items] if asked else head.items
         subjects = tuple(plan.for_subject(item) for item in items)
         plan = replace(plan, parts=(subjects + others)[:MAX_PARTS])
     return plan
 
 
-_ASKED_KIND = re.compile(r"\bwhich\s+(?:[a-z-]+\s+){0,2}?(?P<kind>[a-z]+)\s+(?:is|was|has|had|does|did|are|were)\b|"
-                         r"\bwhich\s+of\s+(?:the|these|those)\s+(?:two\s+|three\s+)?(?P<plural>[a-z]+)\b",
-                         re.I)
+_ASKED_KIND = re.compile(r"\b(?i:which)\s+(?:[a-z-]+\s+){0,2}?(?P<kind>[a-z]+)\s+(?:is|was|has|had|does|did|are|were)\b|"
+                         r"\b(?i:which)\s+of\s+(?:the|these|those)\s+(?:two\s+|three\s+)?(?P<plural>[a-z]+)\b")
 """The kind a comparison asks about: "which university is oldest", "Which car company is ...", "which of these
 rivers"."""
+_NAMED_WITH_KIND = frozenset("""university college river lake mountain island bridge tower church
+    cathedral museum airport station park sea ocean bay desert canal palace castle school hospital stadium
+    street square dam falls""".split())
+"""Kinds a title writes after the name ("Stanford University", "Mississippi River"), not in brackets."""
 _PLACE_KINDS = frozenset("city town country state county region province district village capital".split())
 """Kinds whose "K of X" title is another place than X ("City of London" is not London)."""
 
@@ -297,7 +301,7 @@ def _as_kind(item: str, kind: str, known: Callable[[str], bool]) -> str:
     kind = singular_key(kind.lower())
     if kind in _NOT_KINDS_ASKED or kind in item.lower().split():
         return item
-    forms = [f"{item} ({kind})" if kind in _PLACE_KINDS else f"{item} {kind.capitalize()}"]
+    forms = [f"{item} {kind.capitalize()}" if kind in _NAMED_WITH_KIND else f"{item} ({kind})"]
     if kind not in _PLACE_KINDS:
         forms.append(f"{kind.capitalize()} of {item}")
     for form in forms:

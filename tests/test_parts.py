@@ -300,7 +300,8 @@ def test_a_one_letter_item_is_read_without_error() -> None:
 
 def test_a_compared_name_is_asked_as_the_title_of_the_kind_asked() -> None:
     names = {k for t in ["Copenhagen", "University of Copenhagen", "Stanford University", "Oxford", "Georgia",
-                         "Georgia (country)", "Armenia", "London", "City of London", "Paris"] for k in title_keys(t)}
+                         "Georgia (country)", "Armenia", "London", "City of London", "Paris", "Amazon River",
+                         "Amazon (company)", "Nile"] for k in title_keys(t)}
 
     def known(keys: Iterable[str]) -> set[str]:
         return {k for k in keys if k in names}
@@ -318,3 +319,6 @@ def test_a_compared_name_is_asked_as_the_title_of_the_kind_asked() -> None:
     # a place's "K of X" is another place ("City of London"), and no kind asked leaves the names as written
     assert subjects("Which city has more people, Paris or London?") == ["Paris", "London"]
     assert subjects("Which is bigger, Georgia or Armenia?") == ["Georgia", "Armenia"]
+    # a river's title writes its kind after the name, a company's in brackets
+    assert subjects("Which river is longer, Amazon or Nile?") == ["Amazon River", "Nile"]
+    assert subjects("Which company is older, Amazon or Nile?") == ["Amazon (company)", "Nile"]
