@@ -92,17 +92,40 @@ def answer_plan(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     documents do not give), to be answered as any question is."""
     if plan.kind == SET and plan.members is not None:
         return _answer_set(snapshot, plan, question, via, k, tuple(warnings))
-    return _answer_parts(plan.parts, question, via, k, tuple(warnings))
+    return _answer_parts(snapshot, plan.parts, question, via, k, tuple(warnings))
 
 
-def _answer_parts(parts: Sequence[Part], question: str, via: Retrieval, k: int, warnings: tuple[str, ...]) -> Answer:
+def _answer_parts(snapshot: Snapshot, parts: Sequence[Part], question: str, via: Retrieval, k: int,
+                  warnings: tuple[str, ...]) -> Answer:
     """Each part asked on its own, then put together (a list's items, a comparison's sides, the asks joined)."""
     if len(parts) < 2:
         return via.ask(question, k)[1]
     per_part = max(3, -(-k // len(parts)))
     via.embed([p.question for p in parts])
-    asked = [Asked(p, *via.ask(p.question, per_part)) for p in parts]
+    asked = [_followed(snapshot, Asked(p, *via.ask(p.question, per_part)), via, question) for p in parts]
     return combine(question, asked, k, warnings=warnings)
+
+
+def _followed(snapshot: Snapshot, asked: Asked, via: Retrieval, question: str) -> Asked:
+    """A part whose short answer is a document's title ("What is the capital of Turkey?" -> Ankara) is also
+    asked of that document, and its best quote there ("Ankara is the capital of Turkey...") follows the part's
+    own: the answer's own document says it too, and is cited."""
+    from index.text.titles import normalize
+
+    answer = asked.answer
+    if answer.abstained or not answer.short_answer or not answer.citations:
+        return asked
+    key = normalize(answer.short_answer)
+    whole = [d for d, w in snapshot.documents_titled([key]).get(key, []) if w] if key else []
+    if len(whole) != 1 or not via.in_scope(whole[0]):
+        return asked
+    source = snapshot.document(whole[0]).source
+    if any(c.source == source for c in answer.citations):
+        return asked
+    _hits, there = via.ask_within(asked.part.question, whole[0], 3, question)
+    if there.abstained or not there.citations:
+        return asked
+    return replace(asked, answer=replace(answer, citations=(answer.citations[0], there.citations[0])))
 
 
 def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k: int,
@@ -120,7 +143,7 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
             if not plan.parts:
                 return None
             clause = plan.for_subject(plan.members.text).question
-            return _answer_parts([Part(clause, clause), *plan.parts], question, via, k, warnings)
+            return _answer_parts(snapshot, [Part(clause, clause), *plan.parts], question, via, k, warnings)
         hits, whole = via.ask(question, k)
     if whole.abstained and any(_names_the_group(plan.members, term) for term in whole.unmentioned):
         # the set is named by what the documents never mention ("the G7 countries"): they do not hold its list,
@@ -144,8 +167,9 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     via.embed([p.question for p in parts if p.doc_id is None])
     # a member is asked of its own document, by the whole question's vector and its document's: no search of
     # the whole index (it would only find the document again), no model call per member
-    asked = [Asked(p, *(via.ask(p.question, per_part) if p.doc_id is None
-                        else via.ask_within(p.question, p.doc_id, per_part, question))) for p in parts]
+    asked = [_followed(snapshot, Asked(p, *(via.ask(p.question, per_part) if p.doc_id is None
+                                            else via.ask_within(p.question, p.doc_id, per_part, question))),
+                       via, question) for p in parts]
     if not whole.abstained:
         label = plan.members.text[:1].upper() + plan.members.text[1:]
         asked.insert(0, Asked(Part(question, label), hits, whole))

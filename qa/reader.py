@@ -177,7 +177,7 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
                 r"^(?:which|what) (?:person|man|woman|people|president|king|queen|author|writer|founder|leader|"
                 r"singer|actor|actress|director|player|scientist|ruler|emperor|chancellor|minister)\b"), PERSON),
     (re.compile(r"^where\b|^(?:which|what|in which|in what) (?:city|country|state|province|place|town|region|"
-                r"continent|county|island|river|capital|nation)\b|\bcapital(?: city)? of\b|"
+                r"continent|county|island|river|capital|nation)\b|\bcapital(?:s| city| cities)? of\b|"
                 r"\b(?:origin city|birthplace|located|headquarter(?:s|ed)?)\b"), PLACE),
 ]
 

@@ -718,3 +718,33 @@ def test_a_set_in_a_document_named_by_one_word_is_the_members_it_names(tmp_path:
         leaders = members_found_in(engine, "How long was each of the leaders in power?", ["Iron", "Gallium"])
     assert members[:3] == ["Iron", "Titanium", "Cobalt"]
     assert leaders == []  # a kind word alone names no document
+
+
+CAPITALS = {
+    "Turkey": "Turkey is a country in Anatolia and East Thrace. Its capital is Ankara, and its largest city is "
+              "Istanbul.",
+    "Ankara": "Ankara is the seat of the government of Turkey, a city of five million people in Anatolia.",
+    "Germany": "Germany is a country in Central Europe. Its capital is Berlin.",
+}
+
+
+def test_a_parts_answer_that_is_a_documents_title_is_cited_from_that_document_too(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                                   hash_embedder) -> None:
+    from dataclasses import replace
+
+    from qa.multipart import Asked, _followed
+    from qa.parts import Part
+
+    with engine_over(CAPITALS, tmp_path, hash_embedder) as engine, engine._reading() as snapshot:
+        via = engine._parts_retrieval(snapshot, None, ())
+        followed = {}
+        for country in ("Turkey", "Germany"):
+            question = f"What is the capital of {country}?"
+            hits, answer = via.ask(question, 3)
+            # the part as answered from its country's document alone
+            own = tuple(c for c in answer.citations if c.source == f"{country}.txt")[:1]
+            assert own and answer.short_answer in ("Ankara", "Berlin"), answer.text
+            asked = Asked(Part(question, country, country), hits, replace(answer, citations=own))
+            followed[country] = [c.source for c in _followed(snapshot, asked, via, question).answer.citations]
+    # Ankara answers for Turkey, and Ankara's own document is asked and cited too; Berlin has no document
+    assert followed == {"Turkey": ["Turkey.txt", "Ankara.txt"], "Germany": ["Germany.txt"]}
