@@ -282,7 +282,8 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     return plan
 
 
-_ASKED_KIND = re.compile(r"\b(?i:which)\s+(?:[a-z-]+\s+){0,2}?(?P<kind>[a-z]+)\s+(?:is|was|has|had|does|did|are|were)\b|"
+_ASKED_KIND = re.compile(r"\b(?i:which)\s+(?:[a-z-]+\s+){0,2}?(?P<kind>[a-z]+)\s+"
+                         r"(?:is|was|has|had|does|did|are|were)\b|"
                          r"\b(?i:which)\s+of\s+(?:the|these|those)\s+(?:two\s+|three\s+)?(?P<plural>[a-z]+)\b")
 """The kind a comparison asks about: "which university is oldest", "Which car company is ...", "which of these
 rivers"."""
