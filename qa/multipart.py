@@ -102,30 +102,46 @@ def _answer_parts(snapshot: Snapshot, parts: Sequence[Part], question: str, via:
         return via.ask(question, k)[1]
     per_part = max(3, -(-k // len(parts)))
     via.embed([p.question for p in parts])
-    asked = [_followed(snapshot, Asked(p, *via.ask(p.question, per_part)), via, question) for p in parts]
+    asked = _followed(snapshot, [Asked(p, *via.ask(p.question, per_part)) for p in parts], via)
     return combine(question, asked, k, warnings=warnings)
 
 
-def _followed(snapshot: Snapshot, asked: Asked, via: Retrieval, question: str) -> Asked:
-    """A part whose short answer is a document's title ("What is the capital of Turkey?" -> Ankara) is also
-    asked of that document, and its best quote there ("Ankara is the capital of Turkey...") follows the part's
-    own: the answer's own document says it too, and is cited."""
+def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> list[Asked]:
+    """The parts whose short answer is a document's title ("What is the capital of Turkey?" -> Ankara), each
+    also asked of that document by its own question (the questions embedded together, in one model call): its
+    best quote there follows the part's own when it names the part's subject ("Ankara is the capital city of
+    Turkey."), so the answer's own document says it too and is cited; a quote that does not name the subject
+    (the Indian Ocean's "bounded by ... Africa" for South Africa) is left out."""
     from index.text.titles import normalize
 
-    answer = asked.answer
-    if answer.abstained or not answer.short_answer or not answer.citations:
-        return asked
-    key = normalize(answer.short_answer)
-    whole = [d for d, w in snapshot.documents_titled([key]).get(key, []) if w] if key else []
-    if len(whole) != 1 or not via.in_scope(whole[0]):
-        return asked
-    source = snapshot.document(whole[0]).source
-    if any(c.source == source for c in answer.citations):
-        return asked
-    _hits, there = via.ask_within(asked.part.question, whole[0], 3, question)
-    if there.abstained or not there.citations:
-        return asked
-    return replace(asked, answer=replace(answer, citations=(answer.citations[0], there.citations[0])))
+    targets: dict[int, int] = {}
+    for i, a in enumerate(asked):
+        answer = a.answer
+        if answer.abstained or not answer.short_answer or not answer.citations or not a.part.subject:
+            continue
+        key = normalize(answer.short_answer)
+        whole = [d for d, w in snapshot.documents_titled([key]).get(key, []) if w] if key else []
+        if len(whole) == 1 and via.in_scope(whole[0]) and \
+                all(c.source != snapshot.document(whole[0]).source for c in answer.citations):
+            targets[i] = whole[0]
+    if not targets:
+        return list(asked)
+    via.embed([asked[i].part.question for i in targets])
+    out = list(asked)
+    for i, doc_id in targets.items():
+        a = asked[i]
+        hits, there = via.ask_within(a.part.question, doc_id, 3, a.part.question)
+        subject = re.compile(rf"(?<![\w-]){re.escape(_bare(a.part.subject or ''))}(?![\w-])", re.I)
+        if there.abstained or not there.citations or not subject.search(there.citations[0].quote):
+            continue
+        out[i] = replace(a, hits=[*a.hits, *hits[:1]],
+                         answer=replace(a.answer, citations=(a.answer.citations[0], there.citations[0])))
+    return out
+
+
+def _bare(subject: str) -> str:
+    """A subject as a text names it: without a leading article or a bracketed kind ("Georgia (country)")."""
+    return re.sub(r"\s*\([^)]*\)$", "", re.sub(r"^(?:the|a|an)\s+", "", subject.strip(), flags=re.I))
 
 
 def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k: int,
@@ -167,9 +183,9 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     via.embed([p.question for p in parts if p.doc_id is None])
     # a member is asked of its own document, by the whole question's vector and its document's: no search of
     # the whole index (it would only find the document again), no model call per member
-    asked = [_followed(snapshot, Asked(p, *(via.ask(p.question, per_part) if p.doc_id is None
-                                            else via.ask_within(p.question, p.doc_id, per_part, question))),
-                       via, question) for p in parts]
+    asked = _followed(snapshot, [Asked(p, *(via.ask(p.question, per_part) if p.doc_id is None
+                                            else via.ask_within(p.question, p.doc_id, per_part, question)))
+                                 for p in parts], via)
     if not whole.abstained:
         label = plan.members.text[:1].upper() + plan.members.text[1:]
         asked.insert(0, Asked(Part(question, label), hits, whole))
@@ -375,7 +391,10 @@ def _listed(snapshot: Snapshot, phrase: str, key: str, people: bool, phrase_word
                 spans.setdefault(normalize(form), n)
     for i, word in enumerate(words[1:], start=1):
         # one word is a list's document only as a name the set is in or of ("found in Sapphires", "the moons of
-        # Jupiter"), not a kind word ("leaders")
+        # Jupiter"), not a kind word ("leaders"); and not for places: a country's opening names its neighbours,
+        # not its states or cities ("the states of India")
+        if key in _PLACE_KEYS:
+            break
         if word[:1].isupper() and words[i - 1].lower() in ("in", "of", "on", "from", "within", "inside"):
             for form in (word, singular_key(word)):
                 spans.setdefault(normalize(form), 1)
@@ -737,6 +756,9 @@ PERSON_KINDS = frozenset(
     musicians actors writers authors scientists laureates winners celebrities people members hosts""".split())
 """Kinds whose members are people: a member's opening says it is a person, whatever its occupation."""
 _PERSON_KEYS = frozenset(kind_key(k) for k in PERSON_KINDS)
+_PLACE_KEYS = frozenset("""country nation state city town village capital region province county district territory
+    municipality island continent""".split())
+"""Kinds of place: a place's document names its neighbours in its opening as often as its own parts."""
 _LIFE = re.compile(r"[^()]{1,120}?\((?:born\b|[^()]{0,80}?\b\d{3,4}\s*[–-]\s*(?:[^()\d]{0,20})\d{1,4}\s*\))")
 """A life in brackets right after a name: "Alan Turing (23 June 1912 – 7 June 1954)", "(born 1961)"."""
 _ROLE = re.compile(r"\b(?:is|was)\s+(?:an?|the)\s+(?:[A-Z][\w-]+\s+){1,3}(?:[\w-]+\s+){0,4}?"

@@ -287,10 +287,13 @@ _ASKED_KIND = re.compile(r"\b(?i:which)\s+(?:[a-z-]+\s+){0,2}?(?P<kind>[a-z]+)\s
                          r"\b(?i:which)\s+of\s+(?:the|these|those)\s+(?:two\s+|three\s+)?(?P<plural>[a-z]+)\b")
 """The kind a comparison asks about: "which university is oldest", "Which car company is ...", "which of these
 rivers"."""
-_NAMED_WITH_KIND = frozenset("""university college river lake mountain island bridge tower church
-    cathedral museum airport station park sea ocean bay desert canal palace castle school hospital stadium
-    street square dam falls""".split())
+_NAMED_WITH_KIND = frozenset("""university college river island bridge tower church cathedral museum airport
+    station park sea ocean bay desert canal palace castle school hospital stadium street square dam""".split())
 """Kinds a title writes after the name ("Stanford University", "Mississippi River"), not in brackets."""
+_KIND_BEFORE = {"lake": "Lake", "mountain": "Mount", "mount": "Mount"}
+"""Kinds a title writes before the name ("Lake Baikal", "Mount Everest")."""
+_KIND_LOWER = frozenset({"language", "people"})
+"""Kinds a title writes after the name in lower case ("Javanese language")."""
 _PLACE_KINDS = frozenset("city town country state county region province district village capital".split())
 """Kinds whose "K of X" title is another place than X ("City of London" is not London)."""
 
@@ -302,8 +305,13 @@ def _as_kind(item: str, kind: str, known: Callable[[str], bool]) -> str:
     kind = singular_key(kind.lower())
     if kind in _NOT_KINDS_ASKED or kind in item.lower().split():
         return item
-    forms = [f"{item} {kind.capitalize()}" if kind in _NAMED_WITH_KIND else f"{item} ({kind})"]
-    if kind not in _PLACE_KINDS:
+    if kind in _KIND_BEFORE:
+        forms = [f"{_KIND_BEFORE[kind]} {item}"]
+    elif kind in _KIND_LOWER:
+        forms = [f"{item} {kind}"]
+    else:
+        forms = [f"{item} {kind.capitalize()}" if kind in _NAMED_WITH_KIND else f"{item} ({kind})"]
+    if kind not in _PLACE_KINDS and kind not in _KIND_BEFORE:
         forms.append(f"{kind.capitalize()} of {item}")
     for form in forms:
         if _is_title(form, known):

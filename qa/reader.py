@@ -763,7 +763,7 @@ _NAMED_AS = re.compile(rf"\b(?:(?i:the)\s+)?(?:{_KIND_WORDS})\s+(?:called\s+|nam
 
 
 _THE_ONE_USED = re.compile(rf"\b(?i:the)\s+(?:{_KIND_WORDS})\s+(?:used|needed|required|to\s+use|to\s+call|you\s+need)\b"
-                           rf"[^.;:]{{0,40}}?\s(?:is|are)\s+(?:the\s+)?(?P<name>[A-Za-z_][\w.-]*\w(?:\(\))?)(?=[\s,.;:]|$)")
+                           rf"[^.;:]{{0,40}}?\s(?:is|are)\s+(?:the\s+)?(?:(?:called|named)\s+)?(?P<name>[A-Za-z_][\w.-]*\w(?:\(\))?)(?=[\s,.;:]|$)")
 """A name the sentence says is the one to use: "The function used to achieve this is substitute which ...",
 "The option needed is norc.": a name even when it is an English word."""
 
@@ -792,8 +792,14 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
         found.append(Candidate(*m.span(group)))
     for m in _THE_ONE_USED.finditer(sentence):  # "The function used to achieve this is substitute ..."
         token = m.group("name")
-        if token.lower() not in STOPWORDS and token.lower().removesuffix("()") not in asked and len(token) >= 3:
-            found.append(Candidate(*m.span("name")))
+        lower = token.lower()
+        if lower in STOPWORDS or lower.removesuffix("()") not in asked and len(token) < 3 or \
+                lower.removesuffix("()") in asked or re.fullmatch(r"[a-z]+(?:ed|ly)", lower):
+            continue  # "The function used is deprecated", "... is usually"
+        if lower in ordinary_words() and not re.search(r"\b(?:called|named)\s+$", sentence[: m.start("name")]) and \
+                not re.match(r"\s+(?:which|that)\b|\s*\(", sentence[m.end("name") :]):
+            continue  # a word is a name only as one: "is substitute which takes ...", not "is simple."
+        found.append(Candidate(*m.span("name")))
     for m in _CODE.finditer(sentence):
         token = m.group()
         end = m.end()

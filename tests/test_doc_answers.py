@@ -627,6 +627,9 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
      "How can a function get the unevaluated expression of an argument?", "substitute"),  # a word said to be it
     (HOWTO, "The command to use here is git-blame.", "How do I see who changed a line?", "git-blame"),
     (HOWTO, "The function used is not important here.", "How do I do it?", None),
+    (HOWTO, "The function used here is simple.", "How do I do it?", None),  # a word, not said to be a name
+    (HOWTO, "The function used to capture it is called substitute.", "How do I capture it?", "substitute"),
+    (HOWTO, "The tool used to build the documentation is described below.", "How do I build it?", None),
     (DEFAULT, "The default is one of the following values.", "What is the default?", None),
     (DEFAULT, "The default value of prefix should be /usr/local.", "What is the default prefix?", "/usr/local"),
     (DEFAULT, "The default is typically 128 megabytes (128MB), but might be less.", "What is the default size?",

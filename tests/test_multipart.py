@@ -725,6 +725,8 @@ CAPITALS = {
               "Istanbul.",
     "Ankara": "Ankara is the seat of the government of Turkey, a city of five million people in Anatolia.",
     "Germany": "Germany is a country in Central Europe. Its capital is Berlin.",
+    "Greece": "Greece is a country in Southeast Europe. Its capital is Athens.",
+    "Athens": "Athens is an old city under the Acropolis, with a port at Piraeus.",
 }
 
 
@@ -738,13 +740,25 @@ def test_a_parts_answer_that_is_a_documents_title_is_cited_from_that_document_to
     with engine_over(CAPITALS, tmp_path, hash_embedder) as engine, engine._reading() as snapshot:
         via = engine._parts_retrieval(snapshot, None, ())
         followed = {}
-        for country in ("Turkey", "Germany"):
+        for country in ("Turkey", "Germany", "Greece"):
             question = f"What is the capital of {country}?"
             hits, answer = via.ask(question, 3)
             # the part as answered from its country's document alone
             own = tuple(c for c in answer.citations if c.source == f"{country}.txt")[:1]
-            assert own and answer.short_answer in ("Ankara", "Berlin"), answer.text
+            assert own and answer.short_answer in ("Ankara", "Berlin", "Athens"), answer.text
             asked = Asked(Part(question, country, country), hits, replace(answer, citations=own))
-            followed[country] = [c.source for c in _followed(snapshot, asked, via, question).answer.citations]
-    # Ankara answers for Turkey, and Ankara's own document is asked and cited too; Berlin has no document
-    assert followed == {"Turkey": ["Turkey.txt", "Ankara.txt"], "Germany": ["Germany.txt"]}
+            followed[country] = [c.source for c in _followed(snapshot, [asked], via)[0].answer.citations]
+    # Ankara answers for Turkey, and Ankara's own document is asked and cited too; Berlin has no document;
+    # Athens' says nothing of Greece: nothing of it is added
+    assert followed == {"Turkey": ["Turkey.txt", "Ankara.txt"], "Germany": ["Germany.txt"],
+                        "Greece": ["Greece.txt"]}
+
+
+def test_a_places_neighbours_are_not_its_parts(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    texts = {"India": "India is a country in South Asia. It shares borders with Pakistan, China and Nepal.",
+             "Pakistan": "Pakistan is a country in South Asia.", "China": "China is a country in East Asia.",
+             "Nepal": "Nepal is a landlocked country in South Asia.", "Kerala": "Kerala is a state of India."}
+    with engine_over(texts, tmp_path, hash_embedder) as engine:
+        members = members_found_in(engine, "What is the capital of each of the states of India?", ["Kerala"])
+    # India's opening names its neighbours: they are no states of India
+    assert "Pakistan" not in members and "Nepal" not in members, members

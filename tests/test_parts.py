@@ -301,7 +301,8 @@ def test_a_one_letter_item_is_read_without_error() -> None:
 def test_a_compared_name_is_asked_as_the_title_of_the_kind_asked() -> None:
     names = {k for t in ["Copenhagen", "University of Copenhagen", "Stanford University", "Oxford", "Georgia",
                          "Georgia (country)", "Armenia", "London", "City of London", "Paris", "Amazon River",
-                         "Amazon (company)", "Nile"] for k in title_keys(t)}
+                         "Amazon (company)", "Nile", "Lake Baikal", "Tanganyika", "Javanese language",
+                         "Bengali language"] for k in title_keys(t)}
 
     def known(keys: Iterable[str]) -> set[str]:
         return {k for k in keys if k in names}
@@ -322,3 +323,5 @@ def test_a_compared_name_is_asked_as_the_title_of_the_kind_asked() -> None:
     # a river's title writes its kind after the name, a company's in brackets
     assert subjects("Which river is longer, Amazon or Nile?") == ["Amazon River", "Nile"]
     assert subjects("Which company is older, Amazon or Nile?") == ["Amazon (company)", "Nile"]
+    assert subjects("Which lake is deeper, Baikal or Tanganyika?") == ["Lake Baikal", "Tanganyika"]
+    assert subjects("Which language is older, Bengali or Javanese?") == ["Bengali language", "Javanese language"]
