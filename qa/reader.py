@@ -118,7 +118,7 @@ _UNSET = (r"\b(?:when|if)\s+(?:no\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:speci
 set?", "...and give no version", "...without any flags"): it asks for a default, whether or not it says the
 word."""
 _LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+"
-          r"(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)\s+(?:[\w-]+\s+){0,2}?(?:values?|numbers?|sizes?|lengths?|limits?|count)\b|"
+          r"(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)\s+(?:[\w-]+\s+){0,2}?(?:values?|numbers?|sizes?|lengths?|limits?|count|depths?)\b|"
           r"^(?:what|which)\s+(?:(?:exit|return|status|error)\s+(?:code|status)|port(?:\s+number)?|signal number)\b|"
           r"^(?:what|which)(?:'s|\s+is)?\s+(?:an?\s+|the\s+|any\s+)?(?:[\w-]+\s+){0,2}?(?:limit|maximum|minimum|cap)\s+"
           r"(?:on|to|for|of)\s+(?:the\s+)?(?:number|size|length|count|amount|depth|how\s+(?:many|much|long|large|big|"

@@ -161,6 +161,7 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("Is there a length limit I should keep to for the Title field?", NUMBER),
     ("What limits the speed of the scanner?", None),  # a verb, not a limit asked for
     ("What is the limit of a sequence?", None),  # a limit in mathematics, not a number asked for
+    ("What is the maximum nesting depth of include files?", NUMBER),  # a depth
     ("Is there a limit on how heavy aircraft can land on a carrier?", None),
     ("From which port did the Titanic begin her maiden voyage?", None),  # no lead clause: not "which port"
     ("What exit code should the script return to skip a commit?", NUMBER),
