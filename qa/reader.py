@@ -590,6 +590,8 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
             if not named and not (pattern and re.search(pattern, sentence, re.I)):
                 return None
         found = _in_the_asked_unit(found, sentence, question)
+        if not found:
+            return None
     if kind == PERSON:
         found = _holders(found, sentence, question)
         if not found:
@@ -613,12 +615,18 @@ _UNIT_ASKED = [
                 r"costs|fee|allowance|salary)\b", re.I), r"(?:[$€£¥]|euros?|dollars?|EUR|USD|GBP)"),
 ]
 _COUNTED = re.compile(r"\bhow many\b", re.I)
+_COUNTS = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 
 
 def _in_the_asked_unit(found: list[Candidate], sentence: str, question: str) -> list[Candidate]:
     """The numbers of a sentence in the unit the question asks for, when it asks for one ("How long must the
     rotor be pre-cooled?": `20 minutes`, not `4 °C`; "How many kilometres...?": `1,500 km`), each with the
     noun a "how many" question counts when it follows the number ("4 cylinders")."""
+    if _COUNTS.search(question) and not re.search(r"\b(?:percent(?:age)?|share|proportion|rate|ratio)\b", question,
+                                                    re.I):
+        # a count is no percentage: "the maximum number of nodes" is not "accurate to within 0.06%"
+        found = [c for c in found if not re.search(r"%|\bper\s*cent\b|\bpercent\b",
+                                                   sentence[c.start : c.end + 9])]
     counted = measure(question) if _COUNTED.search(question) else None
     unit = next((rf"(?<!\w){u}(?!\w)" for pattern, u in _UNIT_ASKED if pattern.search(question)), None)
     if counted is not None:

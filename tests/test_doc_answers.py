@@ -680,3 +680,17 @@ def test_a_standard_written_in_capitals_is_no_identifier() -> None:
 
     assert is_code_token("GNUTERM") and is_code_token("PIPESTATUS")
     assert not is_code_token("POSIX") and not is_code_token("ASCII") and not is_code_token("DISPLAY")
+
+
+@pytest.mark.parametrize(("sentence", "question", "number"), [
+    ("The path is accurate to within 0.06% of a unit circle.", "What is the maximum number of nodes of a path?",
+     None),  # a count is no percentage
+    ("About 12% of people speak it, some 3 million.", "How many people speak it?", "some 3 million"),
+    ("The share is 12 percent.", "What percentage of people speak it?", "12 percent"),
+])
+def test_a_count_is_no_percentage(sentence: str, question: str, number: str | None) -> None:
+    from index.text.keywords import keyword_tokens
+    from qa.reader import answer_span
+
+    span = answer_span(NUMBER, sentence, question, set(keyword_tokens(sentence)))
+    assert (sentence[span[0] : span[1]] if span else None) == number
