@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from qa.parts import MAX_PARTS, SET, Part, Plan, SetPhrase, is_kind, missing_line, singular_key
+from qa.parts import MAX_PARTS, PLACE_KINDS, SET, Part, Plan, SetPhrase, is_kind, missing_line, singular_key
 from qa.ranking import (
     NOT_SUPERLATIVE,
     ORDER,
@@ -121,9 +121,10 @@ def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> lis
             continue
         key = normalize(answer.short_answer)
         whole = [d for d, w in snapshot.documents_titled([key]).get(key, []) if w] if key else []
-        if len(whole) == 1 and via.in_scope(whole[0]) and \
-                all(c.source != snapshot.document(whole[0]).source for c in answer.citations):
-            targets[i] = whole[0]
+        if len(whole) == 1 and via.in_scope(whole[0]):
+            source = snapshot.document(whole[0]).source
+            if all(c.source != source for c in answer.citations):
+                targets[i] = whole[0]
     if not targets:
         return list(asked)
     via.embed([asked[i].part.question for i in targets])
@@ -393,7 +394,7 @@ def _listed(snapshot: Snapshot, phrase: str, key: str, people: bool, phrase_word
         # one word is a list's document only as a name the set is in or of ("found in Sapphires", "the moons of
         # Jupiter"), not a kind word ("leaders"); and not for places: a country's opening names its neighbours,
         # not its states or cities ("the states of India")
-        if key in _PLACE_KEYS:
+        if key in PLACE_KINDS:
             break
         if word[:1].isupper() and words[i - 1].lower() in ("in", "of", "on", "from", "within", "inside"):
             for form in (word, singular_key(word)):
@@ -756,9 +757,6 @@ PERSON_KINDS = frozenset(
     musicians actors writers authors scientists laureates winners celebrities people members hosts""".split())
 """Kinds whose members are people: a member's opening says it is a person, whatever its occupation."""
 _PERSON_KEYS = frozenset(kind_key(k) for k in PERSON_KINDS)
-_PLACE_KEYS = frozenset("""country nation state city town village capital region province county district territory
-    municipality island continent""".split())
-"""Kinds of place: a place's document names its neighbours in its opening as often as its own parts."""
 _LIFE = re.compile(r"[^()]{1,120}?\((?:born\b|[^()]{0,80}?\b\d{3,4}\s*[–-]\s*(?:[^()\d]{0,20})\d{1,4}\s*\))")
 """A life in brackets right after a name: "Alan Turing (23 June 1912 – 7 June 1954)", "(born 1961)"."""
 _ROLE = re.compile(r"\b(?:is|was)\s+(?:an?|the)\s+(?:[A-Z][\w-]+\s+){1,3}(?:[\w-]+\s+){0,4}?"

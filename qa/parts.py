@@ -294,8 +294,10 @@ _KIND_BEFORE = {"lake": "Lake", "mountain": "Mount", "mount": "Mount"}
 """Kinds a title writes before the name ("Lake Baikal", "Mount Everest")."""
 _KIND_LOWER = frozenset({"language", "people"})
 """Kinds a title writes after the name in lower case ("Javanese language")."""
-_PLACE_KINDS = frozenset("city town country state county region province district village capital".split())
-"""Kinds whose "K of X" title is another place than X ("City of London" is not London)."""
+PLACE_KINDS = frozenset("""country nation state city town village capital region province county district territory
+    municipality island continent""".split())
+"""Kinds of place: their "K of X" title is another place than X ("City of London" is not London), and a place's
+document names its neighbours in its opening as often as its own parts."""
 
 
 def _as_kind(item: str, kind: str, known: Callable[[str], bool]) -> str:
@@ -311,7 +313,7 @@ def _as_kind(item: str, kind: str, known: Callable[[str], bool]) -> str:
         forms = [f"{item} {kind}"]
     else:
         forms = [f"{item} {kind.capitalize()}" if kind in _NAMED_WITH_KIND else f"{item} ({kind})"]
-    if kind not in _PLACE_KINDS and kind not in _KIND_BEFORE:
+    if kind not in PLACE_KINDS and kind not in _KIND_BEFORE:
         forms.append(f"{kind.capitalize()} of {item}")
     for form in forms:
         if _is_title(form, known):

@@ -801,8 +801,8 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
     for m in _THE_ONE_USED.finditer(sentence):  # "The function used to achieve this is substitute ..."
         token = m.group("name")
         lower = token.lower()
-        if lower in STOPWORDS or lower.removesuffix("()") not in asked and len(token) < 3 or \
-                lower.removesuffix("()") in asked or re.fullmatch(r"[a-z]+(?:ed|ly)", lower):
+        if lower in STOPWORDS or len(token) < 3 or lower.removesuffix("()") in asked or \
+                re.fullmatch(r"[a-z]+(?:ed|ly)", lower):
             continue  # "The function used is deprecated", "... is usually"
         if lower in ordinary_words() and not re.search(r"\b(?:called|named)\s+$", sentence[: m.start("name")]) and \
                 not re.match(r"\s+(?:which|that)\b|\s*\(", sentence[m.end("name") :]):
