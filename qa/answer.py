@@ -123,6 +123,34 @@ _TYPE_WORDS = {"date": frozenset(keyword_tokens("date year day month time centur
 """Words that only say what kind of answer is asked for."""
 
 
+_ASKS_CALLABLE = re.compile(r"\b(?:function|functions|command|commands|routine|procedure|subroutine|macro|method)\b",
+                            re.I)
+"""An identifier question that asks for something called: a function, command or method."""
+_CALL = re.compile(r"(?:\[?[\w, ]+\]?\s*=\s*|\w+\s+)?[\w.:]+\s*\(")
+"""A call's signature, after what it returns or its type (`nproc (query)`, `[q, err] = quad2d (...)`,
+`real length(pair z)`)."""
+
+
+def _enclosing_callable(doc: Document, start: int, term: tuple[int, int]) -> tuple[int, int] | None:
+    """For a sentence of a definition nested in another one's description, where the inner name is no call
+    (a value of an argument: "overridable" under `nproc (query)`) and the outer is one: the outer name."""
+    if _CALL.match(doc.text[term[0] : term[1]]):
+        return None
+    inner = False
+    for i in doc.units_at(start):  # innermost first
+        unit = doc.units[i]
+        if unit.kind != "definition" or unit.parent < 0:
+            continue
+        named = doc.units[unit.parent]
+        if not inner:
+            inner = (named.start, named.end) == term
+            if not inner:
+                return None
+            continue
+        return (named.start, named.end) if _CALL.match(doc.text[named.start : named.end]) else None
+    return None
+
+
 def unit_context(doc: Document, start: int, end: int) -> tuple[str, tuple[int, int] | None, tuple[int, int] | None]:
     """What a sentence is in its document's structure: (kind, its definition's name, its row's header).
     The kind is that of the atomic unit it is (code, row, header, term), else `sentence`."""
@@ -246,6 +274,7 @@ def score_sentences(
     from qa.reader import DEFAULT, ERROR, HOWTO, IDENT
 
     asks_code = kind == IDENT and _ASKS_CODE.search(question) is not None
+    asks_callable = kind == IDENT and _ASKS_CALLABLE.search(question) is not None
     asked = set(keyword_tokens(question))
     if kind in _TYPE_WORDS:  # "On what date...": "date" names what is asked, no sentence needs to hold it
         asked = asked - _TYPE_WORDS[kind] or asked
@@ -285,6 +314,11 @@ def score_sentences(
             heads[doc_id] = frozenset(sec.start for sec in doc.sections)
         context, inherited, cos, (unit, term, header) = _read_with_context(
             snapshot, doc, doc_id, sid, start, end, float(cos), by_id, cosine_of)
+        if term is not None and asks_callable:
+            outer = _enclosing_callable(doc, start, term)  # "overridable" is a value of `nproc (query)`'s argument
+            if outer is not None:
+                term = outer
+                context = context | frozenset(keyword_tokens(doc.text[term[0] : term[1]]))
         if term is None and unit == "sentence" and kind in (IDENT, HOWTO):
             term = _named_by_heading(doc, start, end, question)  # "This module ..." under "8.6 trembling"
             if term is not None:

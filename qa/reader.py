@@ -722,6 +722,9 @@ _DEFAULT_VALUE = re.compile(
     r"\s*[:=]| of(?=\s+[\d'\"‘“`-]))\s+(?:(?:typically|usually|normally|currently|generally|now)\s+)?"
     r"(?:set to |to be |to )?"
     r"(?!(?:one|some|any|each|all|none|either)\s+of\b)"  # "The default is one of the following"
+    r"(?!(?:returned|used|applied|called|shown|displayed|printed|produced|generated|created|computed|selected|"
+    r"chosen|restored|loaded|read|written|taken|given|kept|preserved|searched|tried|consulted|overridden|ignored)"
+    r"\b)"  # "The default colormap is returned": what is done with it, no value
     r"(?P<b>'[^']{0,40}'|\"[^\"]{0,40}\"|" + _NUMBER_WORDS + r"\s+(?!(?:of|the|or|and|to|in)\b)[a-z]+"
     r"(?:\s+\([^()\s]{1,20}\))?|"
     r"[^\s,;]+?(?:,\d{3})*(?:\s(?:bytes|seconds?|minutes?|hours?|days?|characters|entries|lines|items|points|"
@@ -732,11 +735,14 @@ _DEFAULT_VALUE = re.compile(
     r"(?:\s(?!(?:and|or|but|if|by|in|of|for|to|the|a|an|is)\b)[a-z]+)?)"
     r"|\bby default,?\s+(?:[\w-]+\s+){1,6}?(?:is|are|to|from|in|at|as)\s+(?P<g>[\w.-]*[/_=][\w./=-]*\w)"
     r"|\b(?:if|when)\s+(?:this|the|that|it|[\w$.-]+)(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:not\s+(?:set|specified|given)|"
-    r"unset|omitted|empty)\b[^.;]{0,80}?(?P<f>" + _LITERAL + r"|(?<![\w.-])\d[\d,.]*\b)",
+    r"unset|omitted|empty)\b[^.;]{0,80}?(?P<f>" + _LITERAL + r"|(?<![\w.-])\d[\d,.]*\b)"
+    r"|\bthe default\s+[\w-]+\s+\((?:the\s+|i\.e\.,?\s+)?(?!see\b|e\.g\.|for\b|if\b|unless\b|which\b)"
+    r"(?P<h>[^()]{1,40}?)\)",
     re.I,
 )
 """A default value: "(default: 10)", "The default is 'auto'", "... is the default", "By default, sampling is set to
-100 points", "If this variable is not set, the select command prompts with '#? '"."""
+100 points", "If this variable is not set, the select command prompts with '#? '", "restores the default colormap
+(the viridis map with 64 entries)"."""
 
 
 def is_code_token(token: str) -> bool:
@@ -844,7 +850,7 @@ def defined_name(term: str) -> tuple[int, int] | None:
         return None
     paren = rest.find("(")
     if paren > 0 and " " not in rest[:paren].strip():
-        return start, start + paren
+        return start, start + len(rest[:paren].rstrip())  # `nproc (query)`: the name, not its space
     if len(rest) <= 60:
         return start, start + len(rest.rstrip())
     first = rest.split()[0]
@@ -856,7 +862,7 @@ def _default_value(sentence: str, question: str, term: str | None) -> Candidate 
     commands does bash keep by default?" is not answered by "(default ~/.bash_history)")."""
     counted = _ASKS_AMOUNT.search(question) is not None
     for m in _DEFAULT_VALUE.finditer(sentence):
-        group = next(g for g in ("a", "b", "c", "d", "e", "f", "g") if m.group(g))
+        group = next(g for g in ("a", "b", "c", "d", "e", "f", "g", "h") if m.group(g))
         if counted and not re.match(r"\W{0,2}(?:\d|" + _NUMBER_WORDS + ")", m.group(group), re.I):
             continue
         a, b = m.span(group)

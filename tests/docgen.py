@@ -224,6 +224,38 @@ def make_texinfo_pdf(path: Path) -> Path:
     return path
 
 
+def make_nested_terms_pdf(path: Path) -> Path:
+    """A texinfo function entry whose description holds a table of its argument's values, each value a name
+    indented under the description with its own description indented further (`nproc (query)` / ...
+    `overridable` / "same as current, but..."), then the next entry back at the margin."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    for name, lines, values in (
+            ("nproc (query)", ("Return the current number of available processors. If called with the optional "
+                               "argument query, modify how processors are counted as follows:",),
+             (("overridable", "same as current, but overridable through the OMP_NUM_THREADS environment "
+                              "variable."),)),
+            ("ispc ()", ("Return true if Octave is running on a Windows system and false otherwise.",), ())):
+        pdf.set_font("courier", size=10)
+        pdf.cell(0, 6, name, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", size=11)
+        for line in lines:
+            pdf.set_x(40)
+            pdf.multi_cell(150, 6, line)
+        for value, description in values:
+            pdf.set_font("courier", size=10)
+            pdf.set_x(40)
+            pdf.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("helvetica", size=11)
+            pdf.set_x(60)
+            pdf.multi_cell(130, 6, description)
+        pdf.ln(3)
+    pdf.output(str(path))
+    return path
+
+
 def pdf_table(pdf: Any, rows: Sequence[Sequence[str]], col_widths: Sequence[int]) -> None:
     """A table of text cells on an fpdf2 page, the first row its header."""
     with pdf.table(col_widths=tuple(col_widths)) as table:

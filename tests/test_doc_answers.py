@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from qa.reader import DEFAULT, ERROR, HOWTO, IDENT, NUMBER, VERSION, expected_type
-from tests.docgen import API_PAGE, make_code_docx, make_structured_pdf
+from tests.docgen import API_PAGE, make_code_docx, make_nested_terms_pdf, make_structured_pdf
 
 
 @pytest.fixture
@@ -57,6 +57,29 @@ def test_a_description_is_quoted_with_the_name_it_defines(docs_engine) -> None: 
     assert answer.citations[1].quote.startswith("Return successive overlapping pairs")
     assert answer.short_answer == "itertools.pairwise"
     assert "itertools.pairwise(iterable) [1]" in answer.text
+
+
+def test_a_function_is_named_by_its_entry_not_by_a_value_of_its_argument(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """`overridable` is a value listed in `nproc (query)`'s description: asked which function does what
+    that value's description says, the answer is the function."""
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    make_nested_terms_pdf(root / "manual.pdf")
+    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
+    try:
+        for _ in eng.prepare():
+            pass
+        answer = eng.ask("Which function counts the processors, overridable through the OMP_NUM_THREADS variable?")
+        assert not answer.abstained and answer.short_answer == "nproc"
+        assert "overridable through the OMP_NUM_THREADS" in answer.text
+        # asked for the value itself, the inner name answers
+        answer = eng.ask("Which value of query makes the count overridable through OMP_NUM_THREADS?")
+        assert answer.short_answer != "nproc"
+    finally:
+        eng.close()
 
 
 def test_a_table_row_answers_with_its_header(docs_engine) -> None:  # type: ignore[no-untyped-def]
@@ -632,6 +655,11 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
     (HOWTO, "The function used to capture it is called substitute.", "How do I capture it?", "substitute"),
     (HOWTO, "The tool used to build the documentation is described below.", "How do I build it?", None),
     (DEFAULT, "The default is one of the following values.", "What is the default?", None),
+    (DEFAULT, "The default colormap is returned.", "Which colormap is used by default?", None),  # done with it
+    (DEFAULT, "The default is disabled.", "Is it on by default?", "disabled"),  # a state is a value
+    (DEFAULT, 'colormap ("default") restores the default colormap (the viridis map with 64 entries).',
+     "Which colormap is used by default?", "viridis map with 64 entries"),  # the default named in brackets
+    (DEFAULT, "It reads the default encoding (see below).", "What is the default encoding?", None),
     (DEFAULT, "The default value of prefix should be /usr/local.", "What is the default prefix?", "/usr/local"),
     (DEFAULT, "The default is typically 128 megabytes (128MB), but might be less.", "What is the default size?",
      "128 megabytes"),

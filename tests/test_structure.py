@@ -12,7 +12,15 @@ from index.reading.formats.html import MAX_DEPTH, html_to_extracted, nesting_dep
 from index.reading.load import load_document
 from index.text.chunking import document_sentences
 from index.types import Document
-from tests.docgen import API_PAGE, LOREM, make_code_docx, make_pdf, make_structured_pdf, make_texinfo_pdf
+from tests.docgen import (
+    API_PAGE,
+    LOREM,
+    make_code_docx,
+    make_nested_terms_pdf,
+    make_pdf,
+    make_structured_pdf,
+    make_texinfo_pdf,
+)
 
 
 def units_of(doc: Document | object, kind: str) -> list[str]:
@@ -99,6 +107,33 @@ def test_pdf_names_set_as_texinfo_sets_them_are_terms(tmp_path: Path) -> None:
     at = doc.text.index("A synonym for mapfile.")
     definition = doc.units[doc.units_at(at)[-1]]
     assert definition.kind == "definition" and doc.text[doc.units[definition.parent].start :].startswith("readarray")
+
+
+def test_a_pdf_term_indented_under_a_description_is_a_definition_inside_it(tmp_path: Path) -> None:
+    make_nested_terms_pdf(tmp_path / "manual.pdf")
+    doc = load_document(tmp_path, "manual.pdf")
+    assert units_of(doc, "term") == ["nproc (query)", "overridable", "ispc ()"]
+
+    def names_around(phrase: str) -> list[str]:  # the terms of the definitions holding `phrase`, innermost first
+        at = doc.text.index(phrase)
+        return [doc.text[doc.units[doc.units[i].parent].start : doc.units[doc.units[i].parent].end]
+                for i in doc.units_at(at) if doc.units[i].kind == "definition"]
+
+    assert names_around("same as current") == ["overridable", "nproc (query)"]
+    assert names_around("modify how processors") == ["nproc (query)"]
+    assert names_around("running on a Windows system") == ["ispc ()"]  # back at the margin: a new entry
+
+
+def test_pdf_units_keep_their_parents_when_sorted() -> None:
+    """A definition is laid out after the table inside it; sorting the units puts it first, and a row's
+    header index must follow its header, not point at the definition."""
+    from index.reading.formats.pdf import _in_order
+    from index.types import Unit
+
+    laid = [Unit("term", 0, 5), Unit("header", 20, 30), Unit("row", 31, 40, 1), Unit("definition", 7, 50, 0)]
+    units = _in_order(laid)
+    assert [u.kind for u in units] == ["term", "definition", "header", "row"]
+    assert units[units[3].parent].kind == "header" and units[units[1].parent].kind == "term"
 
 
 def test_markdown_fences_and_pipe_tables(tmp_path: Path) -> None:

@@ -432,4 +432,13 @@ def load_pdf(source: BinaryIO) -> Extracted:
     sections = tuple(sections_of(heads, len(text)))
     return Extracted(text, "pdf", title=_meta_title(meta.get("Title")),
                      date=_pdf_date(meta.get("CreationDate")), pages=tuple(spans), sections=sections,
-                     units=tuple(sorted(units, key=lambda u: (u.start, -u.end))), warnings=warnings)
+                     units=_in_order(units), warnings=warnings)
+
+
+def _in_order(units: list[Unit]) -> tuple[Unit, ...]:
+    """The units sorted by where they start (outer before inner), each parent index renumbered to where its
+    parent went: a definition is laid out after the table or code inside it, and sorting moves it ahead."""
+    order = sorted(range(len(units)), key=lambda i: (units[i].start, -units[i].end))
+    position = {old: new for new, old in enumerate(order)}
+    return tuple(Unit(units[i].kind, units[i].start, units[i].end,
+                      position[units[i].parent] if units[i].parent >= 0 else -1) for i in order)

@@ -227,28 +227,35 @@ def layout(lines: list[Line], width: float, body_size: float) -> Laid:
     at = 0
     units: list[Unit] = []
     heads: list[tuple[str, int, int]] = []
-    open_term: tuple[int, float, int] | None = None  # (unit index, the term's x, where its definition starts)
+    # the definitions being laid out, outermost first: (unit index of the term, the term's x, where its
+    # definition starts); a term indented under another one's description (texinfo's table of the values
+    # of `nproc (query)`'s argument) opens a definition inside that one's
+    open_terms: list[tuple[int, float, int]] = []
     table_header = -1  # unit index of the header of the table being laid out
 
-    def close_definition(end: int) -> None:
-        nonlocal open_term
-        if open_term is not None:
-            index, _x, start = open_term
+    def close_definitions(end: int, x: float | None = None, under: float = 2.0) -> None:
+        """Close the open definitions a block at `x` is not inside: those whose term is not at least `under`
+        points left of it (all of them without `x`)."""
+        while open_terms and (x is None or x < open_terms[-1][1] + under):
+            index, _x, start = open_terms.pop()
             if end > start:
                 units.append(Unit("definition", start, end, index))
-            open_term = None
 
     i = 0
     while i < len(lines):
         kind = kinds[i]
         j = i + 1
         while j < len(lines) and kinds[j] == kind and kind in ("prose", "code", "note"):
-            if kind == "prose" and open_term is not None and lines[j].x <= open_term[1] + 2:
+            if kind == "prose" and open_terms and lines[j].x <= open_terms[-1][1] + 2:
                 break  # back at the term's margin: the definition ended
             j += 1
         group = lines[i:j]
-        if open_term is not None and (kind in ("term", "heading", "note") or group[0].x <= open_term[1] + 2):
-            close_definition(at)
+        if kind in ("heading", "note"):
+            close_definitions(at)
+        elif kind == "term":
+            close_definitions(at, group[0].x, INDENT)  # a term at an open one's margin ends its definition
+        else:
+            close_definitions(at, group[0].x)
         if out and kind not in ("header", "row"):
             out.append("\n\n")
             at += 2
@@ -285,11 +292,11 @@ def layout(lines: list[Line], width: float, body_size: float) -> Laid:
             units.append(Unit("code", start, at))
         elif kind == "term":
             units.append(Unit("term", start, at))
-            open_term = (len(units) - 1, group[0].x, at + 2)
+            open_terms.append((len(units) - 1, group[0].x, at + 2))
         elif kind == "heading":
             level = 1 if body_size and group[0].size >= 1.4 * body_size else 2
             heads.append((text, level, start))
         i = j
-    close_definition(at)
+    close_definitions(at)
     body = "".join(out)
     return Laid(body, units, heads, kinds[0] if kinds else "prose", kinds[-1] if kinds else "prose")
