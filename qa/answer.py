@@ -289,6 +289,8 @@ def score_sentences(
     gathered = _gather(snapshot, hits)
     rows, named, by_id = gathered.rows, gathered.named, gathered.by_id
     subjects = _code_subjects(question)
+    asks_what_it_does = kind is None and bool(subjects) and _WHAT_IT_DOES.search(question) is not None \
+        and not asks_under_condition(question)  # "What does mode() return when two values are tied?": not its summary
     named_in_code = _named_in_code(question)
     code_kinds = {None, DEFAULT, ERROR, HOWTO, IDENT}  # not "Who founded Amazon.com?"
     if kind == DEFAULT:  # the entry whose default is asked may be named by a plain word ("the installation prefix")
@@ -346,11 +348,13 @@ def score_sentences(
             + tuning.passage_weight * gathered.passage[sid]
         if subjects and term is not None and _defines(doc.text[term[0] : term[1]], subjects):
             score += tuning.subject_bonus
+            if asks_what_it_does and _opens_definition(doc, start, term):
+                score += tuning.type_bonus  # "Sort the numbers z into complex conjugate pairs..." opens `cplxpair`
         elif named_in_code and kind in code_kinds and any(n in text.lower() for n in named_in_code):
             score += tuning.subject_bonus  # "Com.combine c1 c2 returns a component..." for "What does Com.combine do?"
         if under_version:
             score += tuning.version_bonus
-        if unit in ("term", "header") or (unit == "sentence" and (is_fragment(text) or _introduces_other(
+        if unit in ("term", "header") or (unit == "sentence" and (is_fragment(text) or _SIGNATURE.fullmatch(text) or _introduces_other(
                 text, sid, by_id, doc) or _ASKS.search(text))):
             score -= tuning.fragment_penalty  # (a question, as an FAQ writes it, asks: the line after answers)
         if plain_question and _contradicts(text, plain_question):
@@ -628,6 +632,29 @@ def _contradicts(sentence: str, q: str) -> bool:
     return False
 
 
+_WHAT_IT_DOES = re.compile(r"\bwhat (?:does|do|did)\b.*\b(?:do|does|mean|return|compute|perform)\b", re.I)
+"""A question asking what a named function or command does."""
+_SIGNATURE = re.compile(r"(?:(?:\[?[\w, ]+\]?\s*=\s*)?[\w.:]+\s*\([^()]{0,60}\)\s*)+")
+"""A line that is only a call's signature (`cplxpair (z, tol)`, texinfo's alternate forms above an entry): no
+sentence."""
+
+
+def _opens_definition(doc: Document, start: int, term: tuple[int, int]) -> bool:
+    """Whether the sentence at `start` is the first of the definition of `term` (what an entry's name does, as
+    its reference says it first)."""
+    for i in doc.units_at(start):
+        unit = doc.units[i]
+        if unit.kind == "definition" and unit.parent >= 0:
+            named = doc.units[unit.parent]
+            return (named.start, named.end) == term and not doc.text[unit.start : start].strip(" \n()")
+    return False
+
+
+_CALLED = re.compile(r"\b(?=([A-Za-z_][\w.]*\w)\s+(?:function|command|method|macro|routine|builtin)\b)|"
+                     r"\b(?:function|command|method|macro|routine|builtin)\s+(?=([A-Za-z_][\w.]*\w))", re.I)
+"""A name the question calls a function or command ("the cplxpair function", "the command strtrim")."""
+
+
 def _code_subjects(question: str) -> set[str]:
     """The names written as code in a question (`addCleanup()`, `statistics.mode()`), lower-cased, with their
     last part (`mode`): what it asks about when it names an API."""
@@ -641,6 +668,12 @@ def _code_subjects(question: str) -> set[str]:
             key = compound_key(token)  # (an abbreviation, "e.g.", names no API)
             found.add(key)
             found.add(key.rsplit(".", 1)[-1])
+    from index.text.keywords import STOPWORDS as _STOP
+
+    for m in _CALLED.finditer(question):  # "Octave's cplxpair function": a name that is no English word
+        name = m.group(1) or m.group(2)
+        if name.islower() and not _is_english(name) and name not in _STOP:
+            found.add(name)
     return found
 
 

@@ -848,6 +848,9 @@ def defined_name(term: str) -> tuple[int, int] | None:
     rest = term[start:]
     if not rest.strip():
         return None
+    returned = re.match(r"\[?[\w, ]+\]?\s*=\s*(?=[\w.]+\s*\()", rest)  # `[q, err] = quad2d (f, ...)`
+    if returned:
+        start, rest = start + returned.end(), rest[returned.end() :]
     paren = rest.find("(")
     if paren > 0 and " " not in rest[:paren].strip():
         return start, start + len(rest[:paren].rstrip())  # `nproc (query)`: the name, not its space

@@ -256,6 +256,28 @@ def make_nested_terms_pdf(path: Path) -> Path:
     return path
 
 
+def make_signatures_pdf(path: Path) -> Path:
+    """A texinfo function entry with its alternate call forms on lines of their own above the last one, the
+    description indented under it, and an example in Courier (octave's `cplxpair`)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("courier", size=10)
+    for form in ("cplxpair (z)", "cplxpair (z, tol)", "cplxpair (z, tol, dim)"):
+        pdf.cell(0, 6, form, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=11)
+    pdf.set_x(40)
+    pdf.multi_cell(150, 6, "Sort the numbers z into complex conjugate pairs ordered by increasing real part. The "
+                           "negative imaginary complex values are placed first within each pair. All real values "
+                           "are placed after the complex pairs, with tol the tolerance.")
+    pdf.set_font("courier", size=10)
+    pdf.set_x(50)
+    pdf.cell(0, 6, "cplxpair (exp (2i*pi*[0:4]'/5))", new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path
+
+
 def pdf_table(pdf: Any, rows: Sequence[Sequence[str]], col_widths: Sequence[int]) -> None:
     """A table of text cells on an fpdf2 page, the first row its header."""
     with pdf.table(col_widths=tuple(col_widths)) as table:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from qa.reader import DEFAULT, ERROR, HOWTO, IDENT, NUMBER, VERSION, expected_type
-from tests.docgen import API_PAGE, make_code_docx, make_nested_terms_pdf, make_structured_pdf
+from tests.docgen import API_PAGE, make_code_docx, make_nested_terms_pdf, make_signatures_pdf, make_structured_pdf
 
 
 @pytest.fixture
@@ -80,6 +80,39 @@ def test_a_function_is_named_by_its_entry_not_by_a_value_of_its_argument(tmp_pat
         assert answer.short_answer != "nproc"
     finally:
         eng.close()
+
+
+def test_what_a_named_function_does_is_the_first_sentence_of_its_entry(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """Not one of its signature lines, nor its example: the sentence its entry opens with."""
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    make_signatures_pdf(root / "manual.pdf")
+    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
+    try:
+        for _ in eng.prepare():
+            pass
+        answer = eng.ask("What does the cplxpair function do with numbers z?")
+        assert not answer.abstained
+        quotes = [c.quote for c in answer.citations]
+        assert quotes[0] == "cplxpair (z, tol, dim)", answer.text  # the entry's name, then what it does
+        assert quotes[1].startswith("Sort the numbers z into complex conjugate pairs"), answer.text
+    finally:
+        eng.close()
+
+
+@pytest.mark.parametrize(("question", "subjects"), [
+    ("What does Octave's cplxpair function do?", {"cplxpair"}),  # a name the question calls a function
+    ("What does the function nthargout return?", {"nthargout"}),
+    ("What does the print function do?", set()),  # an English word: no name
+    ("What does statistics.mode() return?", {"statistics.mode", "mode"}),  # a name written as code
+])
+def test_names_a_question_calls_a_function_are_its_subjects(question: str, subjects: set[str]) -> None:
+    from qa.answer import _code_subjects
+
+    assert _code_subjects(question) == subjects
 
 
 def test_a_table_row_answers_with_its_header(docs_engine) -> None:  # type: ignore[no-untyped-def]
