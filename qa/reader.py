@@ -168,7 +168,8 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(_LIMIT), NUMBER),
     (re.compile(r"^(?:how many|how much|what (?:is|was|are|were) the (?:population|number|gdp|area|size|height|"
                 r"length|depth|width|age|percentage|amount|cost|price|budget|revenue|gini)|what percentage|"
-                r"how (?:old|tall|long|high|far|large|big|deep|wide|fast|heavy|old)|what (?:population|number))\b"),
+                r"how (?:old|tall|long|high|far|large|big|deep|wide|fast|heavy|old)|what (?:population|number)|"
+                r"(?:what|which) (?:numeric|numerical|integer) (?:value|code|level|id)s?)\b"),
      NUMBER),
     (re.compile(r"^(?:population|number|gdp|area|size|height|age) of\b|^(?:what|which)\b.*\b(?:population|gdp|"
                 r"area|height|length|revenue|budget|salary|temperature|growth rate|unemployment rate|"

@@ -234,6 +234,7 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("When I run the script, what does it print?", None),  # a condition, not a question about a date
     ("When was Python 3.8 released?", "date"),
     ("What are the capital cities of Turkey?", "place"),  # a capital, in the plural too
+    ("What numeric value does the ERROR logging level have?", NUMBER),  # a table's row "ERROR | 40" answers
 ])
 def test_documentation_answer_kinds(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
