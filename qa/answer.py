@@ -296,6 +296,7 @@ def score_sentences(
     if kind == DEFAULT:  # the entry whose default is asked may be named by a plain word ("the installation prefix")
         subjects |= {w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", question)} - STOPWORDS
     contrasted = contrasted_terms(question) if tuning.contrast_penalty else frozenset()
+    avoided = avoided_terms(question) if tuning.avoidance_bonus and kind != DEFAULT else frozenset()
     conditional = kind is None and tuning.condition_bonus > 0 and asks_under_condition(question)
     plain_question = " ".join(question.lower().split()) if tuning.negation_penalty else ""
     if _NEGATION.search(plain_question):
@@ -362,6 +363,8 @@ def score_sentences(
         terms = sentence_terms(snapshot, sid, text)
         if contrasted & terms:
             score -= tuning.contrast_penalty
+        if avoided & terms and _avoids(text, avoided):
+            score += tuning.avoidance_bonus
         if conditional and unit == "sentence" and _STATES_CONDITION.match(text):
             score += tuning.condition_bonus
         found = typed_answer(kind, doc.text, start, end, unit, term, question, terms) if kind else None
@@ -525,6 +528,33 @@ def asks_under_condition(question: str) -> bool:
 _NOT_CONTRASTED = frozenset({"one", "ones", "per", "way"})
 """Words of a set-aside phrase that name nothing ("instead of one group per key")."""
 _CONTRAST = re.compile(r"\b(?:instead of|rather than)\s+([^,;?!]+)", re.I)
+
+
+_WITHOUT = re.compile(r"\bwithout\s+((?:getting|raising|causing|triggering|throwing|hitting|seeing|an?|the|any)\s+)*"
+                      r"([^,?;!]+?)(?=\s+(?:when|if|because|while|unless|so|and|or)\b|[,?;!]|$)", re.I)
+_NOT_AVOIDED = frozenset(keyword_tokens(
+    "giving passing specifying setting providing supplying using writing loading applying assigning ending up "
+    "having need needing"))
+_AVOIDING = re.compile(r"\b(?:instead of|rather than|without|disables?|disabled|disabling|skips?|skipped|skipping|"
+                       r"suppress(?:es|ed|ing)?|avoids?|avoided|avoiding|silently)\b", re.I)
+
+
+def avoided_terms(question: str) -> frozenset[str]:
+    """The words of what a question wants to do without ("...without getting a KeyError when..." ->
+    `keyerror`): a sentence saying it avoids that ("instead of raising a KeyError") is the answer."""
+    found: set[str] = set()
+    for m in _WITHOUT.finditer(question):
+        found.update(keyword_tokens(m.group(2)))
+    return frozenset(found - _NOT_AVOIDED)
+
+
+def _avoids(text: str, avoided: frozenset[str]) -> bool:
+    """Whether a sentence says it avoids one of `avoided`: the word comes within six words after "instead
+    of", "without", "not", "skips"..."""
+    for m in _AVOIDING.finditer(text):
+        if avoided & set(keyword_tokens(" ".join(text[m.end() :].split()[:6]))):
+            return True
+    return False
 
 
 def contrasted_terms(question: str) -> frozenset[str]:

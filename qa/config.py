@@ -90,6 +90,10 @@ class Tuning:
     contrast_penalty: float = 0.2
     """Taken from the score of a sentence holding a word of what the question sets aside ("instead of the
     sample one"): it resembles the question and answers the other thing."""
+    avoidance_bonus: float = 0.2
+    """Added to a sentence saying it avoids what the question wants to do without ("instead of raising a
+    KeyError exception" for "...without getting a KeyError?"): the sentences that merely mention it describe
+    the behaviour the question wants to escape."""
     condition_bonus: float = 0.08
     """Added to a sentence stating a condition ("If there are multiple modes...") when the question asks what
     happens under one ("...when two values are tied?")."""

@@ -235,7 +235,9 @@ def expected_type(question: str) -> str | None:
     q = " ".join(question.lower().replace("’", "'").split())
     if role_subject(question) is not None:
         return ROLE
-    sentences = [p for p in re.split(r"(?<=[.?!])\s+(?=[a-z])", q) if p.strip()]
+    # "..., e.g. turn data.csv into data.json?" is one sentence: an abbreviation's full stop ends none
+    sentences = [p for p in re.split(r"(?<=[.?!])\s+(?=[a-z])", re.sub(r"\b(e\.g|i\.e|cf|vs|etc)\.", r"\1", q))
+                 if p.strip()]
     asked = [p for p in sentences if p.endswith("?")] or sentences or [q]
     ask = asked[-1]
     led = ask

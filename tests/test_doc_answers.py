@@ -115,6 +115,34 @@ def test_names_a_question_calls_a_function_are_its_subjects(question: str, subje
     assert _code_subjects(question) == subjects
 
 
+TEMPLATE_PAGE = """<html><body><h1>string - Template strings</h1>
+<dl><dt>substitute(mapping={}, /, **kwds)</dt>
+<dd><p>Performs the template substitution, returning a new string. A KeyError is raised when some placeholders are
+missing from mapping.</p></dd>
+<dt>safe_substitute(mapping={}, /, **kwds)</dt>
+<dd><p>Like substitute(), except that if placeholders are missing from mapping and kwds, instead of raising a
+KeyError exception, the original placeholder will appear in the resulting string intact.</p></dd></dl>
+</body></html>"""
+
+
+def test_what_a_question_wants_to_do_without_is_what_the_answer_avoids(engine) -> None:  # type: ignore[no-untyped-def]
+    add_documents(engine, {"string.html": TEMPLATE_PAGE})
+    answer = engine.ask("How do I fill in the placeholders without getting a KeyError when some values are missing?")
+    assert not answer.abstained and answer.short_answer == "safe_substitute", answer.text
+
+
+@pytest.mark.parametrize(("question", "terms"), [
+    ("How do I fill in placeholders without getting a KeyError when some values are missing?", {"keyerror"}),
+    ("How do I run Python in free-threaded mode without the GIL?", {"gil"}),
+    ("How do I run it without the GIL or threads?", {"gil"}),  # what comes after "or" is another matter
+    ("How do I fill in placeholders?", set()),
+])
+def test_avoided_terms(question: str, terms: set[str]) -> None:
+    from qa.answer import avoided_terms
+
+    assert avoided_terms(question) == terms
+
+
 def test_a_table_row_answers_with_its_header(docs_engine) -> None:  # type: ignore[no-untyped-def]
     answer = docs_engine.ask("When was the confocal microscope last calibrated?")
     row = answer.citations[0]
@@ -235,6 +263,7 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("When was Python 3.8 released?", "date"),
     ("What are the capital cities of Turkey?", "place"),  # a capital, in the plural too
     ("What numeric value does the ERROR logging level have?", NUMBER),  # a table's row "ERROR | 40" answers
+    ("With pathlib, how do I change a path's extension, e.g. turn data.csv into data.json?", HOWTO),  # one sentence
 ])
 def test_documentation_answer_kinds(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind

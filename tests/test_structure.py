@@ -124,6 +124,17 @@ def test_a_pdf_term_indented_under_a_description_is_a_definition_inside_it(tmp_p
     assert names_around("running on a Windows system") == ["ispc ()"]  # back at the margin: a new entry
 
 
+def test_a_line_broken_after_an_option_s_hyphen_keeps_it() -> None:
+    from index.reading.formats.pdf_layout import reflow
+
+    lines = ["If you wish to keep the source tree unmodified, please use the --skip-", "patches option. Its volcano-",
+             "logy section and the path /usr/share/doc-", "base are kept."]
+    text = reflow(lines, 70)
+    assert "--skip-patches option" in text  # an option's hyphen is the option's
+    assert "volcanology" in text  # a word broken at the line's end is joined
+    assert "/usr/share/doc-base" in text  # so is a path's
+
+
 def test_pdf_units_keep_their_parents_when_sorted() -> None:
     """A definition is laid out after the table inside it; sorting the units puts it first, and a row's
     header index must follow its header, not point at the definition."""

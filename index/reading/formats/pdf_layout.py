@@ -69,7 +69,9 @@ def reflow(lines: list[str], width: float) -> str:
         if i:
             prev = lines[i - 1]
             if prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha() and line[0].islower():
-                parts[-1] = parts[-1][:-1]
+                last = prev.split()[-1]
+                if not (last.startswith("-") or any(c in last for c in "/_=.")):
+                    parts[-1] = parts[-1][:-1]  # a word broken at the line's end; not an option (`--skip-patches`)
                 sep = ""
             elif line[0] in "•◦▪●‣" and i:
                 sep = "\n"  # a list item starts a line of its own
