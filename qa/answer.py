@@ -872,7 +872,7 @@ def typed_answer(kind: str, text: str, start: int, end: int, unit: str, term: tu
         return (start + found[0], start + found[1]) if found else None
     if kind in (IDENT, HOWTO) and unit == "row":
         first = sentence.split(" | ", 1)[0].rstrip()
-        if first and (len(first) <= 40 or is_code_token(first)):
+        if first and not first.endswith(":") and (len(first) <= 40 or is_code_token(first)):  # not "Description:"
             return start, start + len(first)  # a table of names: the row's first cell is the name
     if kind in (IDENT, HOWTO, ERROR) and (unit == "term" or term is not None):
         a, b = term if term is not None else (start, end)

@@ -143,6 +143,18 @@ def test_avoided_terms(question: str, terms: set[str]) -> None:
     assert avoided_terms(question) == terms
 
 
+@pytest.mark.parametrize(("row", "name"), [
+    ("RemoteIPHeader | Declares the header field which should be parsed for useragent IP addresses", "RemoteIPHeader"),
+    ("Description: | Replaces the original client IP address for the connection", None),  # a label, no name
+])
+def test_a_row_of_names_answers_with_its_first_cell_unless_that_is_a_label(row: str, name: str | None) -> None:
+    from qa.answer import typed_answer
+
+    found = typed_answer(IDENT, row, 0, len(row), "row", None, "Which directive sets the client address?",
+                         frozenset())
+    assert (row[found[0] : found[1]] if found else None) == name
+
+
 def test_a_table_row_answers_with_its_header(docs_engine) -> None:  # type: ignore[no-untyped-def]
     answer = docs_engine.ask("When was the confocal microscope last calibrated?")
     row = answer.citations[0]
