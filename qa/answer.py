@@ -1193,6 +1193,22 @@ def _quotes_of(
     return quotes[: tuning.max_sentences + 2]
 
 
+def _either(names: Sequence[str]) -> str:
+    return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
+
+
+def _asking_part(question: str) -> str | None:
+    """The sentences of a question that ask, when the ones before them only say something ("My Apache server
+    sits behind a load balancer. Which directive ...?"); None for a question that is all asking."""
+    sentences = [p for p in re.split(r"(?<=[.!])\s+(?=[A-Z])", " ".join(question.split())) if p.strip()]
+    if len(sentences) < 2 or not sentences[-1].endswith("?"):
+        return None
+    scene = [p for p in sentences if not p.endswith("?")]
+    asking = [p for p in sentences if p.endswith("?")]
+    return " ".join(asking) if scene and len(asking) == 1 and sentences.index(asking[0]) == len(sentences) - 1 \
+        else None
+
+
 def compose(
     snapshot: Snapshot,
     hits: Sequence[Hit],
@@ -1216,17 +1232,26 @@ def compose(
     something no retrieved passage mentions, corpus-qa abstains. Each chosen sentence is quoted with what
     it needs to be understood (`quote_group`)."""
     from qa.reader import DEFAULT, ROLE, expected_type
-    from qa.terms import never_mentioned
+    from qa.terms import key_terms, never_mentioned
 
     passages = passages_of(snapshot, hits)
     asked = retrieval_question or question
+    measured = question  # the words an answer is measured against (less a scene the documents never mention)
     if tuning.reader:
         missing = never_mentioned(question, snapshot.name_frequency, snapshot.document_frequency,
                                   lambda name, number: _heads_a_section(snapshot, hits, name, number)) or \
             _not_in_the_table(snapshot, hits[: tuning.answer_passages], question)
+        asking = _asking_part(question) if missing else None
+        if asking is not None and key_terms(asking) and not never_mentioned(
+                asking, snapshot.name_frequency, snapshot.document_frequency,
+                lambda name, number: _heads_a_section(snapshot, hits, name, number)):
+            # "I use clangd and need a compile_commands.json ... What do I set to get CMake to write that file?":
+            # what only sets the scene need not be in the documents; the answer says it is not
+            warnings = (*warnings, f"The documents never mention {_either(missing)}: the answer rests on the "
+                                   "rest of the question.")
+            missing, measured = [], asking
         if missing:
-            names = ", ".join(missing[:-1]) + (" or " if len(missing) > 1 else "") + missing[-1]
-            text = f"Not found in the corpus: the documents never mention {names}."
+            text = f"Not found in the corpus: the documents never mention {_either(missing)}."
             return Answer(question, text, True, (), tuple(passages), tuple(warnings), confidence=0.95,
                           unmentioned=tuple(missing))
     kind = expected_type(question) if tuning.reader else None
@@ -1249,9 +1274,9 @@ def compose(
         chosen = []
     quotes = _quotes_of(snapshot, scored, chosen, header, kind, tuning)
     lead = chosen[0] if chosen else (scored[0] if scored else None)
-    signals = measure(snapshot, question, lead, scored, hits, kind, quotes)
+    signals = measure(snapshot, measured, lead, scored, hits, kind, quotes)
     if quotes and signals["dense"] < relevance_floor and signals["coverage"] < tuning.off_topic_coverage \
-            and not _pinned(snapshot, question, quotes[0]) and not (kind == ROLE and lead is not None
+            and not _pinned(snapshot, measured, quotes[0]) and not (kind == ROLE and lead is not None
                                                                     and lead.answer is not None):
         quotes = []  # nothing in the corpus is about what is asked ("What is the capital of Australia?" over manuals)
     citations = [_citation(snapshot, n, q) for n, q in enumerate(quotes, start=1)]

@@ -196,6 +196,18 @@ def test_terms_the_documents_never_mention_are_named_in_the_refusal(docs_engine,
     assert record["unmentioned"] == missing and 0.5 < record["confidence"] <= 1
 
 
+def test_a_name_only_the_scene_setting_sentence_holds_does_not_refuse_the_question(docs_engine) -> None:  # type: ignore[no-untyped-def]
+    """"I use clangd ..." says why the question is asked; what is asked is in the documents. The answer
+    says the documents never mention clangd, and answers. Asked in one sentence, it is refused as before."""
+    answer = docs_engine.ask("I keep notes in wxmaxima. When was the confocal microscope last calibrated?")
+    assert not answer.abstained and "2024-03-12" in answer.text, answer.text
+    assert any("never mention wxmaxima" in w for w in answer.warnings)
+    answer = docs_engine.ask("When was the confocal microscope last calibrated in wxmaxima?")
+    assert answer.abstained and list(answer.unmentioned) == ["wxmaxima"]
+    answer = docs_engine.ask("I keep notes in wxmaxima. How do I export them from wxmaxima?")  # asked of it
+    assert answer.abstained and list(answer.unmentioned) == ["wxmaxima"]
+
+
 def test_misspellings_and_english_words_are_not_taken_for_unknown_names(docs_engine) -> None:  # type: ignore[no-untyped-def]
     """'calibratted' is one letter away from the corpus's 'calibrated'; 'folder' is English: neither makes the
     question unanswerable by itself."""
