@@ -271,10 +271,11 @@ def score_sentences(
     import numpy as np
 
     from index.text.keywords import STOPWORDS
-    from qa.reader import DEFAULT, ERROR, HOWTO, IDENT
+    from qa.reader import _ASKS_AMOUNT, DEFAULT, ERROR, HOWTO, IDENT, NUMBER
 
     asks_code = kind == IDENT and _ASKS_CODE.search(question) is not None
     asks_callable = kind == IDENT and _ASKS_CALLABLE.search(question) is not None
+    amount_asked = kind == DEFAULT and _ASKS_AMOUNT.search(question) is not None
     asked = set(keyword_tokens(question))
     if kind in _TYPE_WORDS:  # "On what date...": "date" names what is asked, no sentence needs to hold it
         asked = asked - _TYPE_WORDS[kind] or asked
@@ -370,6 +371,13 @@ def score_sentences(
         found = typed_answer(kind, doc.text, start, end, unit, term, question, terms) if kind else None
         if found is None and kind == IDENT and unit == "sentence":
             found = _defined_elsewhere(doc, start, end, question)  # "A synonym for mapfile."
+        if found is None and kind == DEFAULT and amount_asked and unit == "sentence" and any(
+                "default" in title.lower() for title in doc.section_path(start)[-1:]):
+            # "How big is the input buffer ... by default?" under "21.1 The Default Memory Management":
+            # "16kB for the input buffer." gives the amount without saying "default" again
+            found = typed_answer(NUMBER, doc.text, start, end, unit, term, question, terms)
+        if found is not None and amount_asked and _measures_another(doc.text[found[1] : end], asked):
+            found = None  # "about 84 bytes for the reentrant scanner structure" is not the input buffer's size
         if found is not None and kind == DEFAULT and named_in_code and not any(n in " ".join(
                 [doc.title, doc.source, *(doc.text[a:b] for a, b in ((start, end), term or (0, 0), header or (0, 0)))]
         ).lower() for n in named_in_code):
@@ -667,6 +675,20 @@ _WHAT_IT_DOES = re.compile(r"\bwhat (?:does|do|did)\b.*\b(?:do|does|mean|return|
 _SIGNATURE = re.compile(r"(?:(?:\[?[\w, ]+\]?\s*=\s*)?[\w.:]+\s*\([^()]{0,60}\)\s*)+")
 """A line that is only a call's signature (`cplxpair (z, tol)`, texinfo's alternate forms above an entry): no
 sentence."""
+
+
+_FOR_WHAT = re.compile(r"\s*for\s+(?:the|a|an|each|every|its|their)?\s*((?:[\w-]+\s+){0,3}?[\w-]+)"
+                       r"(?=\s+(?:when|that|which|while|if|in|on|of|to|is|are|and|or|during|per|so)\b|\s*[.,;:)]|\s*$)")
+
+
+def _measures_another(after: str, asked: set[str]) -> bool:
+    """Whether the amount just before `after` is said to be for something the question does not ask about:
+    "... about 84 bytes for the reentrant scanner structure" (its head noun, "structure", is not asked)."""
+    m = _FOR_WHAT.match(after)
+    if m is None:
+        return False
+    head = keyword_tokens(m.group(1).split()[-1])
+    return bool(head) and not set(head) & asked
 
 
 def _opens_definition(doc: Document, start: int, term: tuple[int, int]) -> bool:

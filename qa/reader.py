@@ -117,7 +117,9 @@ _UNSET = (r"\b(?:when|if)\s+(?:no\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:speci
 """A question about what happens when nothing is given ("...when no format is specified?", "...when PS3 is not
 set?", "...and give no version", "...without any flags"): it asks for a default, whether or not it says the
 word."""
-_LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+"
+_LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+(?:absolute\s+|very\s+)?(?:most|fewest)\s+[\w-]+s\s+(?:that\s+)?"
+          r"(?:[\w-]+\s+){0,2}?(?:can|could|may|might)\b|"
+          r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+"
           r"(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)\s+(?:[\w-]+\s+){0,2}?(?:values?|numbers?|sizes?|lengths?|limits?|count|depths?)\b|"
           r"^(?:what|which)\s+(?:(?:exit|return|status|error)\s+(?:code|status)|port(?:\s+number)?|signal number)\b|"
           r"^(?:what|which)(?:'s|\s+is)?\s+(?:an?\s+|the\s+|any\s+)?(?:[\w-]+\s+){0,2}?(?:limit|maximum|minimum|cap)\s+"
@@ -128,6 +130,7 @@ _LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+"
 """A question asking for a limit ("What is the largest value X can be set to?", "What hard upper limit on the
 number of processes...", "Is there a length limit I should keep to...") or a code ("What exit code...", "Which
 port..."): a number answers it."""
+_ASKS_LIMIT = re.compile(_LIMIT)
 _NOTHING_GIVEN = re.compile(
     r"\b(?:if|when) (?:i|you|we|one) (?:don't|do not|never) (?:specify|pass|give|set|use|supply|provide|change)\b|"
     r"\bunless (?:i|you|we|one) (?:specify|pass|give|set|supply|provide|change|switch|override|configure)\b|" +
@@ -531,7 +534,7 @@ def _roles(sentence: str, question: str) -> list[Candidate]:
 _MEASURE = re.compile(
     r"\b(?:how many|how much)\s+(?:of\s+)?(?:the\s+)?((?:[a-z][a-z-]*\s*){1,3})|\b(?:what|which) (?:is|was|are|were) "
     r"the\s+(?:current\s+|total\s+|estimated\s+)?(?:(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|"
-    r"min|default)\s+)?([a-z][a-z-]+)|^([a-z][a-z-]+) of\b"
+    r"min|default|absolute|very)\s+)?(?:(?:most|fewest)\s+)?([a-z][a-z-]+)|^([a-z][a-z-]+) of\b"
 )
 _MEASURE_WORDS = {
     "population": r"population|inhabitants|residents|people|citizens|census",
@@ -576,6 +579,13 @@ def measure(question: str) -> str | None:
     return None if word is None or word in _NOT_MEASURES else word
 
 
+_LOWER_OR_DEFAULT = re.compile(r"\b(?:at least|minimum(?: of)?|no fewer than|as few as)\s*#|#\s*or more\b|"
+                               r"#\s*(?:[\w-]+\s+)?by default\b|\bdefaults? (?:is |to |of )?#", re.I)
+_FLOOR = re.compile(r"^(at least|no fewer than|as few as|minimum of)\s.*", re.I)
+"""Around a number (written `#`): a lower bound ("two or more", "at least 3") or a default ("set to 10 by
+default"): no maximum."""
+
+
 def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] | set[str]) -> tuple[int, int] | None:
     """The first candidate answer of type `kind` in `sentence` (offsets in it), or None. A number must come
     with what the question measures: "What is the population of X?" is not answered by any number in a
@@ -593,6 +603,10 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
             if not named and not (pattern and re.search(pattern, sentence, re.I)):
                 return None
         found = _in_the_asked_unit(found, sentence, question)
+        if found and _ASKS_LIMIT.search(" ".join(question.lower().split())):
+            found = [c for c in found if not _LOWER_OR_DEFAULT.search(
+                sentence[max(0, c.start - 20) : c.start] + _FLOOR.sub(r"\1 #", sentence[c.start : c.end]) + "#"
+                + sentence[c.end : c.end + 24])]
         if not found:
             return None
     if kind == PERSON:

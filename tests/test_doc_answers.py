@@ -155,6 +155,46 @@ def test_a_row_of_names_answers_with_its_first_cell_unless_that_is_a_label(row: 
     assert (row[found[0] : found[1]] if found else None) == name
 
 
+@pytest.mark.parametrize(("sentence", "number"), [
+    ("The maximum number of attached databases cannot be increased above 125.", "125"),
+    ("The ATTACH statement allows two or more databases to be associated to the same connection.", None),  # a floor
+    ("Attached databases are limited to SQLITE_MAX_ATTACHED which is set to 10 by default.", None),  # a default
+    ("Each connection needs at least 3 databases attached.", None),
+])
+def test_the_most_there_can_ever_be_is_no_floor_and_no_default(sentence: str, number: str | None) -> None:
+    from qa.reader import answer_span, expected_type
+
+    question = "What is the absolute most databases that can ever be attached to a single SQLite connection?"
+    assert expected_type(question) == NUMBER
+    from index.text.keywords import keyword_tokens
+
+    found = answer_span(NUMBER, sentence, question, frozenset(keyword_tokens(sentence)))
+    assert (sentence[found[0] : found[1]] if found else None) == number
+
+
+FLEX_MEMORY = """Flex manual
+
+21.1 The Default Memory Management
+
+Flex allocates dynamic memory during initialization, and once in a while from within a call to yylex().
+
+Flex allocates dynamic memory for four purposes, listed below
+
+16kB for the input buffer.
+
+Flex allocates about 84 bytes for the reentrant scanner structure, beside the input buffer of the scanner.
+"""
+
+
+def test_an_amount_under_a_default_heading_is_the_default_and_measures_what_it_is_for(engine) -> None:  # type: ignore[no-untyped-def]
+    """"16kB for the input buffer." under "The Default Memory Management" gives the default size of the
+    input buffer without saying "default"; "84 bytes for the reentrant scanner structure" is another thing's."""
+    add_documents(engine, {"flex.md": FLEX_MEMORY.replace("21.1 The", "## 21.1 The")})
+    answer = engine.ask("How big is the input buffer that a flex scanner allocates by default?")
+    assert not answer.abstained and answer.short_answer == "16kB", answer.text
+    assert answer.citations[0].quote == "16kB for the input buffer."
+
+
 def test_a_table_row_answers_with_its_header(docs_engine) -> None:  # type: ignore[no-untyped-def]
     answer = docs_engine.ask("When was the confocal microscope last calibrated?")
     row = answer.citations[0]
