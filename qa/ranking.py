@@ -280,11 +280,20 @@ def _statements(text: str, kind_words: frozenset[str]) -> tuple[tuple[bool, str,
         if _ranks_another_thing(tail, measure, kind_words):
             continue
         begin = before.start() if before else m.start()
+        if _PAST.search(text, max(0, begin - 60), begin) and not _NOW.search(text, max(0, begin - 60), begin):
+            continue  # "It was the world's third-most populous country" (the Soviet Union): no longer
         joined = previous_end >= 0 and _AND_BEFORE.search(text[previous_end:begin]) and begin - previous_end < 40
         scope = _statement_scope(text, begin, tail, scope_before if joined else None)
         scope_before, previous_end = scope, m.end()
         out.append((most, measure, scope, rank))
     return tuple(out)
+
+
+_PAST = re.compile(r"(?:^|[.;]\s+|\b(?:it|he|she|they|which|who|that)\s+)(?:[^.;]{0,40}?\s)?(?:was|were|had been|used to "
+                   r"be)\s+(?:[^.;\s]+\s+){0,3}$", re.I)
+"""A rank stated in the past, just before the superlative ("It was the world's third-most ..."): what the
+thing was, not what it is."""
+_NOW = re.compile(r"\b(?:is|are|remains?|has been|have been)\s+(?:[^.;\s]+\s+){0,3}$", re.I)
 
 
 def _statement_scope(text: str, start: int, tail: str, joined: str | None) -> str | None:

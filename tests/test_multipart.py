@@ -426,6 +426,9 @@ def test_a_ranked_sets_members_come_in_the_order_their_documents_state(tmp_path:
     ("It is the most sparsely populated sovereign state.", None),  # another measure
     ("It is the second most populous country after Haiti.", None),  # within its region
     ("It is the country's most populous city.", None),
+    ("It was the world's third-most populous country, and bordered twelve others.", None),  # no longer (a former state)
+    ("Founded in 1960, it is the world's sixth-most populous country.", (True, 6)),
+    ("It was founded in 1900 and is the world's sixth-most populous country.", (True, 6)),  # is, now
 ])
 def test_a_rank_counts_only_in_the_measure_and_place_asked(text: str, rank: tuple[bool, int] | None) -> None:
     from qa.ranking import asked_ranking, stated_rank
