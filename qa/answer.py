@@ -356,8 +356,9 @@ def score_sentences(
             score += tuning.subject_bonus  # "Com.combine c1 c2 returns a component..." for "What does Com.combine do?"
         if under_version:
             score += tuning.version_bonus
-        if unit in ("term", "header") or (unit == "sentence" and (is_fragment(text) or _SIGNATURE.fullmatch(text) or _introduces_other(
-                text, sid, by_id, doc) or _ASKS.search(text))):
+        if unit in ("term", "header") or (unit == "sentence" and (
+                is_fragment(text) or _SIGNATURE.fullmatch(text) or _introduces_other(text, sid, by_id, doc)
+                or _ASKS.search(text))):
             score -= tuning.fragment_penalty  # (a question, as an FAQ writes it, asks: the line after answers)
         if plain_question and _contradicts(text, plain_question):
             score -= tuning.negation_penalty

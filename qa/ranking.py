@@ -289,8 +289,8 @@ def _statements(text: str, kind_words: frozenset[str]) -> tuple[tuple[bool, str,
     return tuple(out)
 
 
-_PAST = re.compile(r"(?:^|[.;]\s+|\b(?:it|he|she|they|which|who|that)\s+)(?:[^.;]{0,40}?\s)?(?:was|were|had been|used to "
-                   r"be)\s+(?:[^.;\s]+\s+){0,3}$", re.I)
+_PAST = re.compile(r"(?:^|[.;]\s+|\b(?:it|he|she|they|which|who|that)\s+)(?:[^.;]{0,40}?\s)?"
+                   r"(?:was|were|had been|used to be)\s+(?:[^.;\s]+\s+){0,3}$", re.I)
 """A rank stated in the past, just before the superlative ("It was the world's third-most ..."): what the
 thing was, not what it is."""
 _NOW = re.compile(r"\b(?:is|are|remains?|has been|have been)\s+(?:[^.;\s]+\s+){0,3}$", re.I)
