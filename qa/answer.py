@@ -126,7 +126,7 @@ _TYPE_WORDS = {"date": frozenset(keyword_tokens("date year day month time centur
 _ASKS_CALLABLE = re.compile(r"\b(?:function|functions|command|commands|routine|procedure|subroutine|macro|method)\b",
                             re.I)
 """An identifier question that asks for something called: a function, command or method."""
-_CALL = re.compile(r"(?:\[?[\w, ]+\]?\s*=\s*|\w+\s+)?[\w.:]+\s*\(")
+_CALL = re.compile(r"(?>\[?\w+(?:\s*,\s*\w+)*\]?\s*=\s*|\w+\s+)?[\w.:]+\s*\(")
 """A call's signature, after what it returns or its type (`nproc (query)`, `[q, err] = quad2d (...)`,
 `real length(pair z)`)."""
 
@@ -561,7 +561,8 @@ def _avoids(text: str, avoided: frozenset[str]) -> bool:
     """Whether a sentence says it avoids one of `avoided`: the word comes within six words after "instead
     of", "without", "not", "skips"..."""
     for m in _AVOIDING.finditer(text):
-        if avoided & set(keyword_tokens(" ".join(text[m.end() :].split()[:6]))):
+        clause = re.split(r"[,;:.!?]", text[m.end() : m.end() + 200], maxsplit=1)[0]  # "Without a mapping, a
+        if avoided & set(keyword_tokens(" ".join(clause.split()[:6]))):  # KeyError is raised" avoids nothing
             return True
     return False
 
@@ -673,18 +674,19 @@ def _contradicts(sentence: str, q: str) -> bool:
 
 _WHAT_IT_DOES = re.compile(r"\bwhat (?:does|do|did)\b.*\b(?:do|does|mean|return|compute|perform)\b", re.I)
 """A question asking what a named function or command does."""
-_SIGNATURE = re.compile(r"(?:(?:\[?[\w, ]+\]?\s*=\s*)?[\w.:]+\s*\([^()]{0,60}\)\s*)+")
+_SIGNATURE = re.compile(r"(?>(?>\[?\w+(?:\s*,\s*\w+)*\]?\s*=\s*)?[\w.:]+\s*\([^()]{0,60}\)\s*)+")
 """A line that is only a call's signature (`cplxpair (z, tol)`, texinfo's alternate forms above an entry): no
 sentence."""
 
 
-_FOR_WHAT = re.compile(r"\s*for\s+(?:the|a|an|each|every|its|their)?\s*((?:[\w-]+\s+){0,3}?[\w-]+)"
+_FOR_WHAT = re.compile(r"\s*for\s+(?:the|each|every|its|their)\s+((?:[A-Za-z][\w-]*\s+){0,3}?[A-Za-z][\w-]*)"
                        r"(?=\s+(?:when|that|which|while|if|in|on|of|to|is|are|and|or|during|per|so)\b|\s*[.,;:)]|\s*$)")
 
 
 def _measures_another(after: str, asked: set[str]) -> bool:
     """Whether the amount just before `after` is said to be for something the question does not ask about:
-    "... about 84 bytes for the reentrant scanner structure" (its head noun, "structure", is not asked)."""
+    "... about 84 bytes for the reentrant scanner structure" (its head noun, "structure", is not asked). Only
+    "for the ..." names a thing; "for 64-bit platforms", "for most systems", "for example" qualify."""
     m = _FOR_WHAT.match(after)
     if m is None:
         return False
@@ -862,6 +864,9 @@ def _defined_elsewhere(doc: Document, start: int, end: int, question: str) -> tu
     return None
 
 
+_RECORD_LABELS = frozenset(("description", "syntax", "default", "context", "status", "module", "compatibility",
+                            "override", "type", "since", "see also"))
+"""First cells of a record's rows (an Apache directive's `Context | server config`): labels, no names."""
 _ONE_NAME = re.compile(r"[A-Za-z_][\w.-]*\w")
 
 
@@ -895,7 +900,8 @@ def typed_answer(kind: str, text: str, start: int, end: int, unit: str, term: tu
         return (start + found[0], start + found[1]) if found else None
     if kind in (IDENT, HOWTO) and unit == "row":
         first = sentence.split(" | ", 1)[0].rstrip()
-        if first and not first.endswith(":") and (len(first) <= 40 or is_code_token(first)):  # not "Description:"
+        if first and not first.endswith(":") and first.lower() not in _RECORD_LABELS and \
+                (len(first) <= 40 or is_code_token(first)):  # not "Description:" or "Context"
             return start, start + len(first)  # a table of names: the row's first cell is the name
     if kind in (IDENT, HOWTO, ERROR) and (unit == "term" or term is not None):
         a, b = term if term is not None else (start, end)
@@ -1217,19 +1223,28 @@ def _quotes_of(
 
 
 def _either(names: Sequence[str]) -> str:
-    return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
+    """"a", "a or b", "a, b or c"."""
+    return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + (names[-1] if names else "")
+
+
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|cf|vs|Dr|Mr|Mrs|Ms|St|No|Fig|approx)\.|\b(?:[A-Za-z]\.){2,}")
+_ASKS_START = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|"
+                         r"should|will|would|has|have|had|may|must|shall)\b", re.I)
 
 
 def _asking_part(question: str) -> str | None:
-    """The sentences of a question that ask, when the ones before them only say something ("My Apache server
-    sits behind a load balancer. Which directive ...?"); None for a question that is all asking."""
-    sentences = [p for p in re.split(r"(?<=[.!])\s+(?=[A-Z])", " ".join(question.split())) if p.strip()]
-    if len(sentences) < 2 or not sentences[-1].endswith("?"):
+    """The sentence of a question that asks, when the ones before it only say something ("My Apache server
+    sits behind a load balancer. Which directive ...?"); None for a question that is all asking, or whose
+    sentences can't be told apart (an abbreviation's full stop ends no sentence: "e.g. Confocal", "U.S.")."""
+    flat = " ".join(question.split())
+    masked = _ABBREVIATION.sub(lambda m: "_" * len(m.group()), flat)
+    cuts = [m.end() for m in re.finditer(r"[.!](?=\s+[A-Z])", masked)]
+    if not cuts or not flat.endswith("?"):
         return None
-    scene = [p for p in sentences if not p.endswith("?")]
-    asking = [p for p in sentences if p.endswith("?")]
-    return " ".join(asking) if scene and len(asking) == 1 and sentences.index(asking[0]) == len(sentences) - 1 \
-        else None
+    scene, asking = flat[: cuts[-1]], flat[cuts[-1] :].strip()
+    if "?" in scene or any(_ASKS_START.match(p.strip()) for p in re.split(r"[.!]\s+", scene) if p.strip()):
+        return None  # a scene that asks too ("How do I do it without the GUI. From a script?")
+    return asking
 
 
 def compose(
@@ -1260,23 +1275,30 @@ def compose(
     passages = passages_of(snapshot, hits)
     asked = retrieval_question or question
     measured = question  # the words an answer is measured against (less a scene the documents never mention)
+    unmentioned_scene: list[str] = []  # names only the scene-setting sentence holds: said if nothing answers
+
+    def never_mentioned_answer(missing: Sequence[str], warned: Sequence[str]) -> Answer:
+        text = f"Not found in the corpus: the documents never mention {_either(missing)}."
+        return Answer(question, text, True, (), tuple(passages), tuple(warned), confidence=0.95,
+                      unmentioned=tuple(missing))
+
     if tuning.reader:
-        missing = never_mentioned(question, snapshot.name_frequency, snapshot.document_frequency,
-                                  lambda name, number: _heads_a_section(snapshot, hits, name, number)) or \
-            _not_in_the_table(snapshot, hits[: tuning.answer_passages], question)
+        def unknown(text: str) -> list[str]:
+            return never_mentioned(text, snapshot.name_frequency, snapshot.document_frequency,
+                                   lambda name, number: _heads_a_section(snapshot, hits, name, number))
+
+        missing = unknown(question)
         asking = _asking_part(question) if missing else None
-        if asking is not None and key_terms(asking) and not never_mentioned(
-                asking, snapshot.name_frequency, snapshot.document_frequency,
-                lambda name, number: _heads_a_section(snapshot, hits, name, number)):
+        if asking is not None and key_terms(asking) and not unknown(asking):
             # "I use clangd and need a compile_commands.json ... What do I set to get CMake to write that file?":
             # what only sets the scene need not be in the documents; the answer says it is not
-            warnings = (*warnings, f"The documents never mention {_either(missing)}: the answer rests on the "
-                                   "rest of the question.")
-            missing, measured = [], asking
+            unmentioned_scene, measured, missing = missing, asking, []
+        missing = missing or _not_in_the_table(snapshot, hits[: tuning.answer_passages], measured)
         if missing:
-            text = f"Not found in the corpus: the documents never mention {_either(missing)}."
-            return Answer(question, text, True, (), tuple(passages), tuple(warnings), confidence=0.95,
-                          unmentioned=tuple(missing))
+            return never_mentioned_answer(missing, warnings)
+        if unmentioned_scene:
+            warnings = (*warnings, f"The documents never mention {_either(unmentioned_scene)}; the answer is based "
+                                   "on the rest of the question.")
     kind = expected_type(question) if tuning.reader else None
     scored = score_sentences(snapshot, hits[: tuning.answer_passages], qvec, asked, tuning, kind)
     if current_text is not None:
@@ -1304,6 +1326,8 @@ def compose(
         quotes = []  # nothing in the corpus is about what is asked ("What is the capital of Australia?" over manuals)
     citations = [_citation(snapshot, n, q) for n, q in enumerate(quotes, start=1)]
     if not citations:
+        if unmentioned_scene:  # nothing answers the rest either: the refusal says what the documents never mention
+            return never_mentioned_answer(unmentioned_scene, [w for w in warnings if "never mention" not in w])
         return Answer(question, NOT_FOUND, True, (), tuple(passages), tuple(warnings),
                       confidence=confidence(signals, True), signals=tuple(signals.items()))
     text = render_text(citations)

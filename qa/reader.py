@@ -117,8 +117,8 @@ _UNSET = (r"\b(?:when|if)\s+(?:no\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\s+(?:speci
 """A question about what happens when nothing is given ("...when no format is specified?", "...when PS3 is not
 set?", "...and give no version", "...without any flags"): it asks for a default, whether or not it says the
 word."""
-_LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+(?:absolute\s+|very\s+)?(?:most|fewest)\s+[\w-]+s\s+(?:that\s+)?"
-          r"(?:[\w-]+\s+){0,2}?(?:can|could|may|might)\b|"
+_LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+(?:absolute\s+|very\s+)?(?:most|fewest)\s+"
+          r"(?![\w-]+(?:ous|ful|ive|ble|ant|ent|ic|al|ar)\s)[\w-]+s\s+(?:that\s+)?(?:[\w-]+\s+)?(?:can|could|may|might)\b|"
           r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+"
           r"(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min)\s+(?:[\w-]+\s+){0,2}?(?:values?|numbers?|sizes?|lengths?|limits?|count|depths?)\b|"
           r"^(?:what|which)\s+(?:(?:exit|return|status|error)\s+(?:code|status)|port(?:\s+number)?|signal number)\b|"
@@ -239,7 +239,7 @@ def expected_type(question: str) -> str | None:
     if role_subject(question) is not None:
         return ROLE
     # "..., e.g. turn data.csv into data.json?" is one sentence: an abbreviation's full stop ends none
-    sentences = [p for p in re.split(r"(?<=[.?!])\s+(?=[a-z])", re.sub(r"\b(e\.g|i\.e|cf|vs|etc)\.", r"\1", q))
+    sentences = [p for p in re.split(r"(?<=[.?!])\s+(?=[a-z])", re.sub(r"\b(e\.g|i\.e|cf|vs)\.", r"\1", q))
                  if p.strip()]
     asked = [p for p in sentences if p.endswith("?")] or sentences or [q]
     ask = asked[-1]
@@ -532,7 +532,7 @@ def _roles(sentence: str, question: str) -> list[Candidate]:
 
 
 _MEASURE = re.compile(
-    r"\b(?:how many|how much)\s+(?:of\s+)?(?:the\s+)?((?:[a-z][a-z-]*\s*){1,3})|\b(?:what|which) (?:is|was|are|were) "
+    r"\b(?:how many|how much)\s+(?:of\s+)?(?:the\s+)?((?:[a-z][a-z-]*\s*){1,3})|\b(?:what|which) (?:is|was|are|were|s) "
     r"the\s+(?:current\s+|total\s+|estimated\s+)?(?:(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|"
     r"min|default|absolute|very)\s+)?(?:(?:most|fewest)\s+)?([a-z][a-z-]+)|^([a-z][a-z-]+) of\b"
 )
@@ -741,7 +741,7 @@ _DEFAULT_VALUE = re.compile(
     r"(?!(?:one|some|any|each|all|none|either)\s+of\b)"  # "The default is one of the following"
     r"(?!(?:returned|used|applied|called|shown|displayed|printed|produced|generated|created|computed|selected|"
     r"chosen|restored|loaded|read|written|taken|given|kept|preserved|searched|tried|consulted|overridden|ignored)"
-    r"\b)"  # "The default colormap is returned": what is done with it, no value
+    r"(?![\w-]))"  # "The default colormap is returned": what is done with it, no value (but "read-only" is one)
     r"(?P<b>'[^']{0,40}'|\"[^\"]{0,40}\"|" + _NUMBER_WORDS + r"\s+(?!(?:of|the|or|and|to|in)\b)[a-z]+"
     r"(?:\s+\([^()\s]{1,20}\))?|"
     r"[^\s,;]+?(?:,\d{3})*(?:\s(?:bytes|seconds?|minutes?|hours?|days?|characters|entries|lines|items|points|"

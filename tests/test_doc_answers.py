@@ -143,9 +143,43 @@ def test_avoided_terms(question: str, terms: set[str]) -> None:
     assert avoided_terms(question) == terms
 
 
+@pytest.mark.parametrize(("sentence", "avoids"), [
+    ("Like substitute(), except that instead of raising a KeyError exception, the placeholder is kept.", True),
+    ("Without a mapping, a KeyError is raised.", False),  # the clause after "without" ends at the comma
+    ("If the option is disabled, a KeyError is raised.", False),
+])
+def test_a_sentence_avoids_only_what_its_clause_says(sentence: str, avoids: bool) -> None:
+    from qa.answer import _avoids
+
+    assert _avoids(sentence, frozenset({"keyerror"})) is avoids
+
+
+@pytest.mark.parametrize(("after", "another"), [
+    (" for the reentrant scanner structure when you call yylex_init().", True),
+    (" for the input buffer.", False),
+    (" for apps.", False), (" for 64-bit platforms.", False), (" for most systems.", False), (" for example.", False),
+])
+def test_an_amount_for_the_thing_named_after_it(after: str, another: bool) -> None:
+    from index.text.keywords import keyword_tokens
+    from qa.answer import _measures_another
+
+    asked = set(keyword_tokens("How big is the input buffer a scanner allocates by default for apps?"))
+    assert _measures_another(after, asked) is another
+
+
+def test_a_line_of_many_signatures_is_read_in_linear_time() -> None:
+    """A regular expression that backtracks exponentially would never return on these."""
+    from qa.answer import _CALL, _SIGNATURE
+
+    assert _SIGNATURE.fullmatch("x = f(a) " * 60 + "!") is None
+    assert _SIGNATURE.fullmatch("cplxpair (z) cplxpair (z, tol) " * 30)
+    assert _CALL.match("a, " * 5000) is None
+
+
 @pytest.mark.parametrize(("row", "name"), [
     ("RemoteIPHeader | Declares the header field which should be parsed for useragent IP addresses", "RemoteIPHeader"),
     ("Description: | Replaces the original client IP address for the connection", None),  # a label, no name
+    ("Context | server config, virtual host", None),  # a record's label without its colon
 ])
 def test_a_row_of_names_answers_with_its_first_cell_unless_that_is_a_label(row: str, name: str | None) -> None:
     from qa.answer import typed_answer
@@ -248,6 +282,28 @@ def test_a_name_only_the_scene_setting_sentence_holds_does_not_refuse_the_questi
     assert answer.abstained and list(answer.unmentioned) == ["wxmaxima"]
 
 
+@pytest.mark.parametrize(("question", "asking"), [
+    ("I use clangd with my CMake project. What do I set to get CMake to write compile_commands.json?",
+     "What do I set to get CMake to write compile_commands.json?"),
+    ("When was the zorblax unit last calibrated, e.g. Confocal microscope?", None),  # "e.g." ends no sentence
+    ("Is the zorblax sampler used by the U.S. Navy?", None),
+    ("How do I do it without the GUI. From a script?", None),  # the first sentence asks too
+    ("I tried pip, conda, etc. How do I install it offline?", "How do I install it offline?"),
+    ("What is dplyr?", None),
+])
+def test_the_asking_sentence_after_a_scene(question: str, asking: str | None) -> None:
+    from qa.answer import _asking_part
+
+    assert _asking_part(question) == asking
+
+
+def test_a_scene_s_unknown_name_is_still_named_when_nothing_answers(docs_engine) -> None:  # type: ignore[no-untyped-def]
+    answer = docs_engine.ask("I keep notes in wxmaxima. What is the population of the city?")
+    assert answer.abstained and list(answer.unmentioned) == ["wxmaxima"], answer.text
+    assert answer.text == "Not found in the corpus: the documents never mention wxmaxima."
+    assert not any("never mention" in w for w in answer.warnings)
+
+
 def test_misspellings_and_english_words_are_not_taken_for_unknown_names(docs_engine) -> None:  # type: ignore[no-untyped-def]
     """'calibratted' is one letter away from the corpus's 'calibrated'; 'folder' is English: neither makes the
     question unanswerable by itself."""
@@ -328,6 +384,8 @@ def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignor
     ("What are the capital cities of Turkey?", "place"),  # a capital, in the plural too
     ("What numeric value does the ERROR logging level have?", NUMBER),  # a table's row "ERROR | 40" answers
     ("With pathlib, how do I change a path's extension, e.g. turn data.csv into data.json?", HOWTO),  # one sentence
+    ("I tried pip, conda, etc. How do I install it offline?", HOWTO),  # "etc." may end a sentence
+    ("What are the most dangerous chemicals that can be stored here?", None),  # an adjective, no count
 ])
 def test_documentation_answer_kinds(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
@@ -783,6 +841,7 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
     (HOWTO, "The tool used to build the documentation is described below.", "How do I build it?", None),
     (DEFAULT, "The default is one of the following values.", "What is the default?", None),
     (DEFAULT, "The default colormap is returned.", "Which colormap is used by default?", None),  # done with it
+    (DEFAULT, "The default access mode is read-only.", "What is the default access mode?", "read-only"),
     (DEFAULT, "The default is disabled.", "Is it on by default?", "disabled"),  # a state is a value
     (DEFAULT, 'colormap ("default") restores the default colormap (the viridis map with 64 entries).',
      "Which colormap is used by default?", "viridis map with 64 entries"),  # the default named in brackets

@@ -135,6 +135,22 @@ def test_a_line_broken_after_an_option_s_hyphen_keeps_it() -> None:
     assert "/usr/share/doc-base" in text  # so is a path's
 
 
+def test_a_table_right_under_a_pdf_term_is_inside_its_definition() -> None:
+    """The definition of a term whose description is a table starts where the table does: units nest or stay
+    apart, never overlap (`Document.units_at` depends on it)."""
+    from index.reading.formats.pdf_layout import Line, layout
+
+    cells = (("alpha", "1"), ("beta", "2"), ("gamma", "3"))
+    lines = [Line("alpha_opt", x=72, size=10, mono=1.0),
+             *(Line(" | ".join(c), x=100, size=10, columns=(100, 200), cells=c) for c in cells),
+             Line("Some prose text follows here at the margin of the page.", x=72, size=10)]
+    units = sorted(layout(lines, 80, 10).units, key=lambda u: (u.start, -u.end))
+    assert [u.kind for u in units] == ["term", "definition", "row", "row", "row"]
+    for a in units:
+        for b in units:
+            assert not a.start < b.start < a.end < b.end, (a, b)
+
+
 def test_pdf_units_keep_their_parents_when_sorted() -> None:
     """A definition is laid out after the table inside it; sorting the units puts it first, and a row's
     header index must follow its header, not point at the definition."""

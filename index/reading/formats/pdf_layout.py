@@ -263,8 +263,8 @@ def layout(lines: list[Line], width: float, body_size: float) -> Laid:
             at += 2
         if kind in ("header", "row"):
             # a table: one line per row, cells joined as the other formats join them
-            if out:
-                out.append("\n\n" if kind == "header" else "\n")
+            if out:  # a table starts a block of its own (a definition opened above starts after "\n\n")
+                out.append("\n" if kind == "row" and i > 0 and kinds[i - 1] in ("header", "row") else "\n\n")
                 at += len(out[-1])
             text = " | ".join(group[0].cells)
             start = at
