@@ -908,3 +908,14 @@ def test_a_count_is_no_percentage(sentence: str, question: str, number: str | No
 
     span = answer_span(NUMBER, sentence, question, set(keyword_tokens(sentence)))
     assert (sentence[span[0] : span[1]] if span else None) == number
+
+
+@pytest.mark.parametrize(("question", "measured"), [
+    ("What's the most files that can be open at once?", "files"),  # "what's" as "what is"
+    ("What's the difference in height between Mount Everest and K2?", None),  # a difference measures nothing
+    ("What is the absolute most databases that can ever be attached?", "databases"),
+])
+def test_what_a_number_question_measures(question: str, measured: str | None) -> None:
+    from qa.reader import measure
+
+    assert measure(question) == measured
