@@ -552,7 +552,8 @@ _MEASURE_WORDS = {
     "seconds": r"\bs\b|\bsecs?\b|\bseconds?\b",
 }
 _NAMED_MEASURE = re.compile(r"\b(population|gdp|temperature|salary|revenue|budget|unemployment|inflation)\b")
-_NOT_MEASURES = frozenset("times things ways percent percentage number amount value values limit count difference".split())
+_NOT_MEASURES = frozenset(
+    "times things ways percent percentage number amount value values limit count difference".split())
 
 
 def measure(question: str) -> str | None:
