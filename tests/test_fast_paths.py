@@ -202,6 +202,27 @@ def test_an_index_never_mixes_two_document_encoders(corpus: Path, tmp_path: Path
     assert index.open(HashEmbedder()).manifest.document_encoder == "other"
 
 
+def test_documents_read_by_earlier_readers_are_read_again(corpus: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An index records the readers' version; after an upgrade that reads files differently, the next build
+    reads and embeds every document again (and says so), though no file's date or size changed."""
+    from index import types
+    from index.build import BuildSummary, Notice, build
+    from index.storage.local import IndexDir
+
+    index = IndexDir(tmp_path / "idx")
+    first = [e for e in build(corpus, index, HashEmbedder()) if isinstance(e, BuildSummary)][0]
+    assert index.open(HashEmbedder()).manifest.reader_version == types.READER_VERSION
+    again = [e for e in build(corpus, index, HashEmbedder()) if isinstance(e, BuildSummary)][0]
+    assert again.embedded == 0  # the same readers, nothing changed: nothing is read again
+    monkeypatch.setattr(types, "READER_VERSION", types.READER_VERSION + 1)
+    events = list(build(corpus, index, HashEmbedder()))
+    summary = [e for e in events if isinstance(e, BuildSummary)][0]
+    assert summary.embedded == first.chunks
+    assert any(isinstance(e, Notice) and "earlier version of corpus-qa's document readers" in e.message
+               for e in events)
+    assert index.open(HashEmbedder()).manifest.reader_version == types.READER_VERSION
+
+
 @pytest.mark.slow
 def test_onnx_export_matches_and_is_used(minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
     """The session's export (made by `prepare_query_encoder`, as `qa index` does) agrees with the fp32 network,

@@ -16,6 +16,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from index import types
 from index.build.events import BuildEvent, BuildSummary, FileSkipped, Notice, Progress
 from index.build.spill import EMBED_WINDOW, Job, Loaded, Spill, Stash
 from index.build.stale import index_folder, scan_exclusion
@@ -266,6 +267,10 @@ def _build_locked(
         reusable = False  # one index, one document encoder: its vectors are never mixed with another's
         yield Notice(f"The index was embedded by {previous.manifest.document_encoder or 'an earlier version'}; "
                      f"embedding every document again with {embedder.document_encoder}.")
+    elif reusable and previous is not None and previous.manifest.reader_version != types.READER_VERSION:
+        reusable = False  # the documents' text and structure as these readers make them, not as earlier ones did
+        yield Notice("The index was read by an earlier version of corpus-qa's document readers; reading and "
+                     "embedding every document again.")
     old_docs: dict[str, KeptDocument] = {}
     if previous is not None and reusable:
         old_docs = previous.indexed_files()

@@ -247,6 +247,9 @@ class Manifest:
     document_encoder: str = ""
     """What embedded the chunks (`onnx-int8`, `torch-bf16`, ...; empty: before it was recorded). A refresh
     by another encoder embeds every chunk again rather than mix two encoders' vectors in one index."""
+    reader_version: int = 0
+    """The format readers' version that read the documents (index.types.READER_VERSION; 0: before it was
+    recorded). A build by other readers reads every document again."""
 
     @classmethod
     def of_build(cls, embedder_id: EmbedderId, params: ChunkingParams, corpus: Path, dim: int,
@@ -255,13 +258,15 @@ class Manifest:
         """The manifest of a generation just written: `counts` are its documents, chunks and sentences."""
         import time
 
+        from index import types
+
         model_id, weights_hash, encoder = embedder_id
         documents, chunks, sentences = counts
         return cls(format_version=FORMAT_VERSION, model_id=model_id, weights_hash=weights_hash, dim=dim,
                    max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens,
                    title_context=params.title_context, vector_index=vector_index, corpus=str(corpus.resolve()),
                    documents=documents, chunks=chunks, sentences=sentences, created=time.time(),
-                   checksums=checksums or {}, document_encoder=encoder)
+                   checksums=checksums or {}, document_encoder=encoder, reader_version=types.READER_VERSION)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
@@ -274,7 +279,7 @@ class Manifest:
         if data.get("format_version") != FORMAT_VERSION:
             corpus = data.get("corpus")
             raise FormatMismatch(data.get("format_version"), corpus if isinstance(corpus, str) else None)
-        optional = {"document_encoder"}  # added later: older manifests lack it
+        optional = {"document_encoder", "reader_version"}  # added later: older manifests lack them
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data or k not in optional})
 
 
