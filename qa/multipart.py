@@ -19,6 +19,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from qa.parts import MAX_PARTS, PLACE_KINDS, SET, Part, Plan, SetPhrase, is_kind, missing_line, singular_key
@@ -799,10 +800,21 @@ def _titled_as_kind(title: str, key: str) -> bool:
     """Whether a title names its thing by the kind: its last word is the kind word ("Arctic Ocean" for
     "oceans", "Yukon River" for "rivers"), or its first word is one that names the kind there ("Lake Victoria",
     "Mount Everest"). Not any first word: "Country music", "Star Wars"."""
-    words = re.findall(r"[A-Za-z]+", re.sub(r"\s*\([^)]*\)", "", title))
+    words = _title_words(title)
     if len(words) < 2:
         return False
     return words[-1] == key.capitalize() or _LEADING_KIND.get(words[0].lower()) == key
+
+
+@lru_cache(maxsize=65536)
+def _title_words(title: str) -> tuple[str, ...]:
+    """A title's words, without a bracketed kind: read once per title (a set question reads every document's
+    title, for each kind it asks about)."""
+    return tuple(_WORD.findall(_BRACKETED.sub("", title)))
+
+
+_WORD = re.compile(r"[A-Za-z]+")
+_BRACKETED = re.compile(r"\s*\([^)]*\)")
 
 
 def _opening(text: str, title: str, sentences: int = 1) -> str:
