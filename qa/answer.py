@@ -23,6 +23,7 @@ from index.text.keywords import RELATED_FORMS, keyword_tokens
 from index.text.marks import FENCE, LIST_ITEM
 from index.types import ATOMIC_KINDS, Document
 from qa.config import Tuning
+from qa.reader import RETURNED
 from qa.types import Answer, Citation, Passage, Place
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ _TYPE_WORDS = {"date": frozenset(keyword_tokens("date year day month time centur
 _ASKS_CALLABLE = re.compile(r"\b(?:function|functions|command|commands|routine|procedure|subroutine|macro|method)\b",
                             re.I)
 """An identifier question that asks for something called: a function, command or method."""
-_CALL = re.compile(r"(?>\[?\w+(?:\s*,\s*\w+)*\]?\s*=\s*|\w+\s+)?[\w.:]+\s*\(")
+_CALL = re.compile(rf"(?>{RETURNED}|\w+\s+)?[\w.:]+\s*\(")
 """A call's signature, after what it returns or its type (`nproc (query)`, `[q, err] = quad2d (...)`,
 `real length(pair z)`)."""
 
@@ -674,7 +675,7 @@ def _contradicts(sentence: str, q: str) -> bool:
 
 _WHAT_IT_DOES = re.compile(r"\bwhat (?:does|do|did)\b.*\b(?:do|does|mean|return|compute|perform)\b", re.I)
 """A question asking what a named function or command does."""
-_SIGNATURE = re.compile(r"(?>(?>\[?\w+(?:\s*,\s*\w+)*\]?\s*=\s*)?[\w.:]+\s*\([^()]{0,60}\)\s*)+")
+_SIGNATURE = re.compile(rf"(?>(?>{RETURNED})?[\w.:]+\s*\([^()]{{0,60}}\)\s*)+")
 """A line that is only a call's signature (`cplxpair (z, tol)`, texinfo's alternate forms above an entry): no
 sentence."""
 
@@ -713,7 +714,7 @@ _CALLED = re.compile(r"\b(?=([A-Za-z_][\w.]*\w)\s+(?:function|command|method|mac
 def _code_subjects(question: str) -> set[str]:
     """The names written as code in a question (`addCleanup()`, `statistics.mode()`), lower-cased, with their
     last part (`mode`): what it asks about when it names an API."""
-    from index.text.keywords import NAME_TOKEN, compound_key
+    from index.text.keywords import NAME_TOKEN, STOPWORDS, compound_key
 
     found = set()
     for m in NAME_TOKEN.finditer(question):
@@ -723,11 +724,9 @@ def _code_subjects(question: str) -> set[str]:
             key = compound_key(token)  # (an abbreviation, "e.g.", names no API)
             found.add(key)
             found.add(key.rsplit(".", 1)[-1])
-    from index.text.keywords import STOPWORDS as _STOP
-
     for m in _CALLED.finditer(question):  # "Octave's cplxpair function": a name that is no English word
         name = m.group(1) or m.group(2)
-        if name.islower() and not _is_english(name) and name not in _STOP:
+        if name.islower() and not _is_english(name) and name not in STOPWORDS:
             found.add(name)
     return found
 

@@ -131,6 +131,12 @@ _LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+(?:absolute\s+|very\s+)?(
 number of processes...", "Is there a length limit I should keep to...") or a code ("What exit code...", "Which
 port..."): a number answers it."""
 _ASKS_LIMIT = re.compile(_LIMIT)
+
+
+@lru_cache(maxsize=256)
+def _asks_limit(question: str) -> bool:
+    """Whether a question asks for a limit (read once per question, not once per sentence it is matched with)."""
+    return _ASKS_LIMIT.search(" ".join(question.lower().split())) is not None
 _NOTHING_GIVEN = re.compile(
     r"\b(?:if|when) (?:i|you|we|one) (?:don't|do not|never) (?:specify|pass|give|set|use|supply|provide|change)\b|"
     r"\bunless (?:i|you|we|one) (?:specify|pass|give|set|supply|provide|change|switch|override|configure)\b|" +
@@ -604,7 +610,7 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
             if not named and not (pattern and re.search(pattern, sentence, re.I)):
                 return None
         found = _in_the_asked_unit(found, sentence, question)
-        if found and _ASKS_LIMIT.search(" ".join(question.lower().split())):
+        if found and _asks_limit(question):
             found = [c for c in found if not _LOWER_OR_DEFAULT.search(
                 sentence[max(0, c.start - 20) : c.start] + _FLOOR.sub(r"\1 #", sentence[c.start : c.end]) + "#"
                 + sentence[c.end : c.end + 24])]
@@ -858,6 +864,11 @@ def ordinary_words() -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha())
 
 
+RETURNED = r"\[?\w+(?:\s*,\s*\w+)*\]?\s*=\s*"
+"""What a signature returns, before its call (`c = `, `[q, err, iter] = `), without backtracking over spaces."""
+_RETURNED_BEFORE_CALL = re.compile(rf"(?>{RETURNED})(?=[\w.]+\s*\()")
+
+
 def defined_name(term: str) -> tuple[int, int] | None:
     """Where, in a definition's name line (a signature such as `class tempfile.SpooledTemporaryFile(...)`,
     an option such as `-f, --failfast`), the name being defined is."""
@@ -866,7 +877,7 @@ def defined_name(term: str) -> tuple[int, int] | None:
     rest = term[start:]
     if not rest.strip():
         return None
-    returned = re.match(r"\[?[\w, ]+\]?\s*=\s*(?=[\w.]+\s*\()", rest)  # `[q, err] = quad2d (f, ...)`
+    returned = _RETURNED_BEFORE_CALL.match(rest)  # `[q, err] = quad2d (f, ...)`
     if returned:
         start, rest = start + returned.end(), rest[returned.end() :]
     paren = rest.find("(")

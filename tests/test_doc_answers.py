@@ -7,6 +7,8 @@ the choice and shape of the answer, which does not depend on the model."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,24 @@ def docs_engine(docs: Path, tmp_path: Path, hash_embedder):  # type: ignore[no-u
     eng.close()
 
 
+@contextmanager
+def engine_over_pdf(make: Callable[[Path], Path], tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
+    """An engine over a corpus of one PDF that `make` writes, its index built."""
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    make(root / "manual.pdf")
+    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=embedder)
+    try:
+        for _ in eng.prepare():
+            pass
+        yield eng
+    finally:
+        eng.close()
+
+
 def add_documents(engine, documents: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     """Write `documents` (name -> text) into the engine's corpus and bring its index up to date."""
     for name, text in documents.items():
@@ -62,45 +82,23 @@ def test_a_description_is_quoted_with_the_name_it_defines(docs_engine) -> None: 
 def test_a_function_is_named_by_its_entry_not_by_a_value_of_its_argument(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
     """`overridable` is a value listed in `nproc (query)`'s description: asked which function does what
     that value's description says, the answer is the function."""
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    root = tmp_path / "docs"
-    root.mkdir()
-    make_nested_terms_pdf(root / "manual.pdf")
-    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
-    try:
-        for _ in eng.prepare():
-            pass
+    with engine_over_pdf(make_nested_terms_pdf, tmp_path, hash_embedder) as eng:
         answer = eng.ask("Which function counts the processors, overridable through the OMP_NUM_THREADS variable?")
         assert not answer.abstained and answer.short_answer == "nproc"
         assert "overridable through the OMP_NUM_THREADS" in answer.text
         # asked for the value itself, the inner name answers
         answer = eng.ask("Which value of query makes the count overridable through OMP_NUM_THREADS?")
         assert answer.short_answer != "nproc"
-    finally:
-        eng.close()
 
 
 def test_what_a_named_function_does_is_the_first_sentence_of_its_entry(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
     """Not one of its signature lines, nor its example: the sentence its entry opens with."""
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    root = tmp_path / "docs"
-    root.mkdir()
-    make_signatures_pdf(root / "manual.pdf")
-    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=hash_embedder)
-    try:
-        for _ in eng.prepare():
-            pass
+    with engine_over_pdf(make_signatures_pdf, tmp_path, hash_embedder) as eng:
         answer = eng.ask("What does the cplxpair function do with numbers z?")
         assert not answer.abstained
         quotes = [c.quote for c in answer.citations]
         assert quotes[0] == "cplxpair (z, tol, dim)", answer.text  # the entry's name, then what it does
         assert quotes[1].startswith("Sort the numbers z into complex conjugate pairs"), answer.text
-    finally:
-        eng.close()
 
 
 @pytest.mark.parametrize(("question", "subjects"), [
