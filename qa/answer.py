@@ -1323,7 +1323,7 @@ def compose(
             and not _pinned(snapshot, measured, quotes[0]) and not (kind == ROLE and lead is not None
                                                                     and lead.answer is not None):
         quotes = []  # nothing in the corpus is about what is asked ("What is the capital of Australia?" over manuals)
-    citations = [_citation(snapshot, n, q) for n, q in enumerate(quotes, start=1)]
+    citations = [citation_of(snapshot, n, q) for n, q in enumerate(quotes, start=1)]
     if not citations:
         if unmentioned_scene:  # nothing answers the rest either: the refusal says what the documents never mention
             return never_mentioned_answer(unmentioned_scene, [w for w in warnings if "never mention" not in w])
@@ -1452,7 +1452,8 @@ def render_text(citations: Sequence[Citation]) -> str:
     return " ".join(f"{c.quote} [{c.n}]" for c in citations)
 
 
-def _citation(snapshot: Snapshot, n: int, q: Quote) -> Citation:
+def citation_of(snapshot: Snapshot, n: int, q: Quote) -> Citation:
+    """A quote as citation `n`, verified against the stored text."""
     doc = snapshot.document(q.doc_id)
     page = doc.page_at(q.start)
     section = doc.section_at(q.start)

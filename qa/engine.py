@@ -35,7 +35,7 @@ from index.types import ChunkingParams, Document, DocumentInfo
 from qa.config import Settings, Tuning
 from qa.display import has_surrogates
 from qa.locks import ReadWriteLock
-from qa.types import Answer, Passage, Question
+from qa.types import Answer, Citation, Passage, Question
 
 if TYPE_CHECKING:
     import numpy as np
@@ -493,7 +493,17 @@ class Engine:
             qvec = (qvec / max(float(np.linalg.norm(qvec)), 1e-9)).astype(np.float32)
             return answered(text, retrieve_within(snapshot, qvec, text, doc_id, depth, self.tuning), qvec)
 
-        return Retrieval(ask, search, embed, ask_within, within_scope)
+        on_disk = self._on_disk()
+
+        def quote(doc_id: int, start: int, end: int, n: int) -> Citation | None:
+            from qa.answer import Quote, ScoredSentence, citation_of, still_on_disk
+
+            sentence = ScoredSentence(-1, doc_id, start, end, 0.0, 0.0)
+            if on_disk is not None and not still_on_disk(snapshot, [sentence], on_disk)[0]:
+                return None
+            return citation_of(snapshot, n, Quote(doc_id, start, end, 0.0))
+
+        return Retrieval(ask, search, embed, ask_within, within_scope, quote)
 
     @staticmethod
     def _plan(snapshot: Snapshot, question: str) -> Plan | None:

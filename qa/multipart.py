@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from qa.parts import MAX_PARTS, PLACE_KINDS, SET, Part, Plan, SetPhrase, is_kind, missing_line, singular_key
 from qa.ranking import (
@@ -60,6 +60,9 @@ class Retrieval:
     in_scope: Callable[[int], bool] = lambda doc_id: True
     """Whether a document is among those the question may read (`--where`): a set's members found by their
     openings are taken from those only."""
+    quote: Callable[[int, int, int, int], Citation | None] = lambda doc_id, start, end, n: None
+    """A document's span as citation `n` (document id, start, end, n), checked as any quote is against the
+    file as it is now; None when the file no longer holds it."""
 
 QUOTES_PER_PART = 2
 """A part's line shows at most this many quotes: a table of parts, not a page per part."""
@@ -167,7 +170,7 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
         # the set is named by what the documents never mention ("the G7 countries"): they do not hold its list,
         # and the countries a search brings up would be passed off as its members
         return whole
-    members, rests_on = chosen_members(snapshot, plan, [*hits, *by_phrase], via.in_scope)
+    members, rests_on, grounds = chosen_members(snapshot, plan, [*hits, *by_phrase], via.in_scope)
     if not members:
         if whole.abstained:
             return whole
@@ -175,7 +178,19 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
                 "the question as a whole:")
         return replace(whole, text=f"{note}\n{whole.text}")
     parts = [*members, *plan.parts]
-    names = ", ".join(p.label for p in members)
+    # each member's name cites the sentence it was taken by, when one says it ("the world's fourth-most
+    # populous country"): the list is a claim of the answer's like any other
+    taken_by: list[Citation] = []
+    labels = []
+    for p in members:
+        at = grounds.get(p.doc_id) if p.doc_id is not None else None
+        cited = via.quote(*at, len(taken_by) + 1) if at is not None else None
+        if cited is not None and any((c.source, c.start) == (cited.source, cited.start) for c in taken_by):
+            cited = replace(cited, n=next(c.n for c in taken_by if (c.source, c.start) == (cited.source, cited.start)))
+        elif cited is not None:
+            taken_by.append(cited)
+        labels.append(f"{p.label} [{cited.n}]" if cited is not None else p.label)
+    names = ", ".join(labels)
     if whole.abstained:
         lead = (f"No list of {plan.members.text} was found in the documents; answered for the "
                 f"{plan.members.head} {rests_on}: {names}.")
@@ -192,7 +207,7 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
         label = plan.members.text[:1].upper() + plan.members.text[1:]
         asked.insert(0, Asked(Part(question, label), hits, whole))
     # the whole question's closest passages fill the list when the members' run out, answered or not
-    return combine(question, asked, k, lead, warnings, () if not whole.abstained else whole.passages)
+    return combine(question, asked, k, lead, warnings, () if not whole.abstained else whole.passages, taken_by)
 
 
 def _names_the_group(members: SetPhrase, term: str) -> bool:
@@ -208,12 +223,13 @@ def _names_the_group(members: SetPhrase, term: str) -> bool:
 
 
 def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",
-            warnings: tuple[str, ...] = (), more: Sequence[Passage] = ()) -> Answer:
+            warnings: tuple[str, ...] = (), more: Sequence[Passage] = (), cited: Sequence[Citation] = ()) -> Answer:
     """One answer from the parts' answers: their citations numbered anew (a quote two parts share keeps one
     number), a line per answered part, then a line per part the documents do not answer. The passages are
-    the parts', spread over them, then `more` while fewer than `k`."""
-    citations: list[Citation] = []
-    numbers: dict[tuple[str, int, int], int] = {}
+    the parts', spread over them, then `more` while fewer than `k`. `cited`: the lead's own citations,
+    numbered 1, 2, ... in order; a part quoting one of them keeps its number."""
+    citations: list[Citation] = list(cited)
+    numbers: dict[tuple[str, int, int], int] = {(c.source, c.start, c.end): c.n for c in cited}
     results: list[PartAnswer] = []
     for a in asked:
         if a.answer.abstained or not a.answer.citations:
@@ -278,8 +294,21 @@ RANK, NAMED, FOUND, LISTED = "rank", "named", "found", "listed"
 mentions, or only that a search found it."""
 
 
+class Members(NamedTuple):
+    """A set's members as the documents give them (`chosen_members`)."""
+
+    parts: list[Part]
+    """One part per member, asked of its own document."""
+    rests_on: str
+    """What they rest on, as the answer says it (`basis`)."""
+    grounds: dict[int, tuple[int, int, int]]
+    """Member's document id -> (document id, start, end) of the sentence it was taken by: the rank or amount
+    its opening states, the set's name it mentions, the list that names it. None for a member only a search
+    found."""
+
+
 def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
-                   in_scope: Callable[[int], bool] = lambda doc_id: True) -> tuple[list[Part], str]:
+                   in_scope: Callable[[int], bool] = lambda doc_id: True) -> Members:
     """The members of the set a question is about, as the documents give them: the documents a search for
     the set and one for the whole question (`found`) bring up whose opening says they are of its kind ("Tokyo
     ... is the capital and most populous city of Japan" for "cities"; a person, for a kind of people), or whose
@@ -349,7 +378,7 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
                 superlative = -any(w in lead.lower() for w in superlatives)
                 candidates.append(((2, -named, superlative) if ranking is not None else (-named, superlative),
                                    plan.for_subject(title, doc_id), NAMED))
-    listed, lister = _listed(snapshot, plan.members.text, key, people, phrase_words, in_scope)
+    listed, lister, lister_id = _listed(snapshot, plan.members.text, key, people, phrase_words, in_scope)
     if listed and ranking is None:
         # the set's own document names its members ("the Yalta Conference", "the Great Lakes"): those first, in
         # the order it names them, then what else was found
@@ -363,7 +392,14 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     # rank or measure in the ranking asked says where in it ("the world's second-most populous country")
     candidates.sort(key=lambda c: c[0])  # stable: in the order found within each
     chosen = candidates[:wanted]
-    return [part for _, part, _ in chosen], basis({reason for _, _, reason in chosen}, names, ranking, lister)
+    grounds = {}
+    for _, part, reason in chosen:
+        assert part.doc_id is not None
+        found_at = _grounds(snapshot, part.doc_id, reason, ranking, forms, called, lister_id)
+        if found_at is not None:
+            grounds[part.doc_id] = found_at
+    return Members([part for _, part, _ in chosen], basis({reason for _, _, reason in chosen}, names, ranking,
+                                                          lister), grounds)
 
 
 _LIST_STOP = frozenset("""each every all both the a an of in on at for by to from and or with these those their its
@@ -371,10 +407,10 @@ _LIST_STOP = frozenset("""each every all both the a an of in on at for by to fro
 
 
 def _listed(snapshot: Snapshot, phrase: str, key: str, people: bool, phrase_words: set[str],
-            in_scope: Callable[[int], bool]) -> tuple[list[tuple[int, str]], str]:
+            in_scope: Callable[[int], bool]) -> tuple[list[tuple[int, str]], str, int | None]:
     """The members a document the set's phrase names by its title says it has ("the three leaders who met at
     the Yalta Conference": the Yalta Conference's opening names Roosevelt, Churchill and Stalin; "the Great
-    Lakes"), in the order its opening paragraphs name them, and that document's title: the documents those
+    Lakes"), in the order its opening paragraphs name them, and that document's title and id: the documents those
     paragraphs name by their titles (and name alone) that are of the kind (for a kind of people, a person: its
     opening says so, or its first two sentences say "he" or "she"; for any other kind, one its first two
     sentences say is one). Nothing when the phrase names no document of two words or more, or of one written as
@@ -401,7 +437,7 @@ def _listed(snapshot: Snapshot, phrase: str, key: str, people: bool, phrase_word
             for form in (word, singular_key(word)):
                 spans.setdefault(normalize(form), 1)
     if not spans:
-        return [], ""
+        return [], "", None
     titled = snapshot.documents_titled(sorted(spans))
     owners = sorted(((spans[k], d) for k, docs in titled.items() for d, whole in docs if whole),
                     key=lambda x: -x[0])
@@ -443,8 +479,40 @@ def _listed(snapshot: Snapshot, phrase: str, key: str, people: bool, phrase_word
                     if people else _is_kind_head(kind, two)):  # "It is a ... monatomic gas" (helium)
                 members.append((doc_id, title))
         if len(members) >= 2:
-            return members, lister.title.strip()
-    return [], ""
+            return members, lister.title.strip(), lister_id
+    return [], "", None
+
+
+def _grounds(snapshot: Snapshot, doc_id: int, reason: str, ranking: Ranking | None,
+             forms: Sequence[re.Pattern[str]], called: frozenset[str], lister_id: int | None,
+             ) -> tuple[int, int, int] | None:
+    """The sentence a member was taken by, as (document id, start, end): in its opening paragraphs, the first
+    that states its rank or amount in the ranking asked (RANK) or names the set's names (NAMED); in the
+    document that lists the set, the first that names it (LISTED). None when no one sentence says it (a
+    rank read across two) or a search is all it rests on."""
+    from index.text.chunking import split_sentences
+
+    if reason == LISTED:
+        if lister_id is None:
+            return None
+        lister = snapshot.document(lister_id)
+        name = re.compile(rf"(?<![\w-]){re.escape(_bare(snapshot.document(doc_id).title))}(?![\w-])", re.I)
+        for s in split_sentences(lister.text, 0, min(len(lister.text), LEAD_CHARS)):
+            if name.search(lister.text, s.start, s.end):
+                return lister_id, s.start, s.end
+        return None
+    if reason not in (RANK, NAMED):
+        return None
+    doc = snapshot.document(doc_id)
+    lead = doc.text[:LEAD_CHARS]
+    named = _named(forms, lead)
+    for s in split_sentences(doc.text, 0, min(len(doc.text), LEAD_CHARS)):
+        text = doc.text[s.start : s.end]
+        if reason == NAMED and _named(forms, text):
+            return doc_id, s.start, s.end
+        if reason == RANK and ranking is not None and _ranked(ranking, text, called, MAX_PARTS, named) is not None:
+            return doc_id, s.start, s.end
+    return None
 
 
 def _named(forms: Sequence[re.Pattern[str]], text: str) -> int:

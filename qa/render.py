@@ -7,7 +7,7 @@ links or headings, code is shown as code and a table row under its header row in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from qa.display import hyperlink, terminal_safe, visible
 from qa.types import Answer, Citation
@@ -75,10 +75,12 @@ def terminal(answer: Answer, verbose: bool = False, link: Callable[[Citation], s
     elif answer.abstained:
         lines.append(answer.text)
     if answer.abstained:
+        if answer.citations:  # what the notes cite (a set's members, by the sentences they were taken by)
+            lines += ["", *_citation_lines(answer.citations, link)]
         if answer.passages:
             lines += ["", "Closest passages:"]
             lines += [f"  {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
-        return "\n".join(terminal_safe(line) for line in lines)
+        return "\n".join(line if isinstance(line, _Safe) else terminal_safe(line) for line in lines)
     if answer.short_answer:
         holder = next((c.n for c in answer.citations if c.highlight), 1)
         lines.append(f"Answer: {answer.short_answer} [{holder}]")
@@ -96,9 +98,18 @@ def terminal(answer: Answer, verbose: bool = False, link: Callable[[Citation], s
             prose.append(f"{_one_line(c.quote)} [{c.n}]")
     if prose:
         lines.append(" ".join(prose))
-    lines.append("")
+    lines += ["", *_citation_lines(answer.citations, link)]
+    if verbose and answer.passages:
+        lines += ["", "Passages:"]
+        lines += [f"  [{p.rank}] {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
+    return "\n".join(line if isinstance(line, _Safe) else terminal_safe(line) for line in lines)
+
+
+def _citation_lines(citations: Sequence[Citation], link: Callable[[Citation], str | None] | None) -> list[str]:
+    """Each citation's location and quote: code line by line, a table row under its header row."""
+    lines: list[str] = []
     shown_header = None
-    for c in answer.citations:
+    for c in citations:
         label = KIND_LABELS.get(c.kind)
         head = _header(c, f" ({label})" if label else "", link)
         if c.kind == "code":
@@ -115,10 +126,7 @@ def terminal(answer: Answer, verbose: bool = False, link: Callable[[Citation], s
             quoted = f"  \"{_one_line(c.quote)}\""
             lines.append(_Safe(head + terminal_safe(quoted)) if isinstance(head, _Safe) else head + quoted)
         shown_header = None
-    if verbose and answer.passages:
-        lines += ["", "Passages:"]
-        lines += [f"  [{p.rank}] {p.location()}  \"{shorten(p.text, 100)}\"" for p in answer.passages]
-    return "\n".join(line if isinstance(line, _Safe) else terminal_safe(line) for line in lines)
+    return lines
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")

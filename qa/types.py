@@ -224,7 +224,8 @@ class Answer:
     abstained: bool
     """True when the corpus does not support an answer."""
     citations: tuple[Citation, ...] = ()
-    """The quotes behind the answer (empty when abstained)."""
+    """The quotes behind the answer. Abstained, only what its notes cite (the sentences a set's members were
+    taken by, when no part of the question is answered); most abstentions cite nothing."""
     passages: tuple[Passage, ...] = ()
     """The top retrieved passages, best first (also when abstained)."""
     warnings: tuple[str, ...] = field(default_factory=tuple)

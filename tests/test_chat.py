@@ -566,3 +566,22 @@ async def test_keys_typed_while_the_chat_starts_are_kept(corpus: Path, tmp_path:
                 break
         assert [q for q, _a in app.exchanges] == ["etna volcano"]
         assert app.query_one("#question", Input).value == ""
+
+
+@pytest.mark.asyncio
+async def test_a_sets_abstention_still_lists_what_its_members_were_taken_by(tmp_path: Path) -> None:
+    """No member's part answered: the chat still lists the sentences the note cites (each opens the viewer)."""
+    from tests.test_multipart import POPULOUS, write_corpus
+
+    corpus = write_corpus(tmp_path / "corpus", POPULOUS)
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await ask(pilot, app, "In what year was each of the three most populous countries founded?")
+        answer = app.exchanges[-1][1]
+        assert answer.abstained and answer.citations
+        view = app.query(AnswerView).last()
+        items = [i for i in view.query(CitationItem) if not isinstance(i, PassageItem)]
+        assert [i.citation.n for i in items] == [c.n for c in answer.citations]
+        assert "Asteria.txt" in str(items[0].render())
+        assert view.query(PassageItem)  # and the closest passages after them

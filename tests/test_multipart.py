@@ -765,3 +765,42 @@ def test_a_places_neighbours_are_not_its_parts(tmp_path: Path, hash_embedder) ->
         members = members_found_in(engine, "What is the capital of each of the states of India?", ["Kerala"])
     # India's opening names its neighbours: they are no states of India
     assert "Pakistan" not in members and "Nepal" not in members, members
+
+
+def test_each_member_of_a_set_cites_the_sentence_it_was_taken_by(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from qa.render import terminal
+
+    question = "In what year was each of the three most populous countries founded?"
+    with engine_over(POPULOUS, tmp_path, hash_embedder) as engine:
+        answer = engine.ask(question)
+        # no document gives a year: every part abstains, and the list is still cited
+        assert answer.abstained and answer.parts, answer.text
+        lead = answer.text.split("\n")[0]
+        cited = {c.n: c for c in answer.citations}
+        for name, said in [("Asteria", "It is the world's most populous country, with 1.4 billion people."),
+                           ("Corland", "With 1.3 billion inhabitants, it is the world's second-most populous "
+                                       "country."),
+                           ("Fenwick", "It has a population of 250 million.")]:
+            n = int(lead.split(f"{name} [")[1].split("]")[0])
+            assert (cited[n].source, cited[n].quote) == (f"{name}.txt", said)
+        assert sorted(cited) == list(range(1, len(cited) + 1))
+        shown = terminal(answer)  # the abstention lists them above the closest passages
+        assert "Asteria.txt:3  \"It is the world's most populous country" in shown
+        assert shown.index("Asteria.txt:3") < shown.index("Closest passages:")
+        # a member's file changed since it was indexed: it is still named, its sentence no longer cited
+        (tmp_path / "corpus" / "Asteria.txt").write_text("Asteria\n\nRewritten.\n", encoding="utf-8")
+        again = engine.ask(question)
+        assert "Asteria," in again.text.split("\n")[0] or "Asteria." in again.text.split("\n")[0], again.text
+        assert "Asteria.txt" not in {c.source for c in again.citations}
+
+
+def test_a_member_named_by_the_sets_own_document_cites_that_documents_sentence(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                              hash_embedder) -> None:
+    question = "The three leaders who met at the Yalta Conference - how long was each of them in power?"
+    with engine_over(YALTA, tmp_path, hash_embedder) as engine:
+        answer = engine.ask(question)
+    lead = answer.text.split("\n")[0]
+    # one sentence names all three: one citation, its number after each name
+    assert "Franklin D. Roosevelt [1], Winston Churchill [1], Joseph Stalin [1]" in lead, lead
+    first = answer.citations[0]
+    assert first.source == "Yalta_Conference.txt" and first.quote.startswith("The three states were represented")

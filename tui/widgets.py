@@ -145,6 +145,8 @@ class AnswerView(Vertical):
     def compose(self) -> ComposeResult:
         if self.answer.abstained and self.answer.parts:  # every part unanswered: each named, then the passages
             yield Markdown(render.chat_markdown(self.answer), classes="answer-text")
+            for c in self.answer.citations:  # what the notes cite: the sentences a set's members were taken by
+                yield CitationItem(c, self.documents.get(c.source))
             for p in self.answer.passages[:3]:
                 yield PassageItem(p)
             return
