@@ -110,12 +110,14 @@ def _answer_parts(snapshot: Snapshot, parts: Sequence[Part], question: str, via:
     return combine(question, asked, k, warnings=warnings)
 
 
-def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> list[Asked]:
+def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, like: str | None = None) -> list[Asked]:
     """The parts whose short answer is a document's title ("What is the capital of Turkey?" -> Ankara), each
     also asked of that document by its own question (the questions embedded together, in one model call): its
     best quote there follows the part's own when it names the part's subject ("Ankara is the capital city of
     Turkey."), so the answer's own document says it too and is cited; a quote that does not name the subject
-    (the Indian Ocean's "bounded by ... Africa" for South Africa) is left out."""
+    (the Indian Ocean's "bounded by ... Africa" for South Africa) is left out. With `like` (a set's question,
+    embedded already), each is asked by that text's vector and the document's, as a set's members are: no
+    model call."""
     from index.text.titles import normalize
 
     targets: dict[int, int] = {}
@@ -131,11 +133,12 @@ def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> lis
                 targets[i] = whole[0]
     if not targets:
         return list(asked)
-    via.embed([asked[i].part.question for i in targets])
+    if like is None:
+        via.embed([asked[i].part.question for i in targets])
     out = list(asked)
     for i, doc_id in targets.items():
         a = asked[i]
-        hits, there = via.ask_within(a.part.question, doc_id, 3, a.part.question)
+        hits, there = via.ask_within(a.part.question, doc_id, 3, like or a.part.question)
         subject = re.compile(rf"(?<![\w-]){re.escape(_bare(a.part.subject or ''))}(?![\w-])", re.I)
         if there.abstained or not there.citations or not subject.search(there.citations[0].quote):
             continue
@@ -202,7 +205,7 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     # the whole index (it would only find the document again), no model call per member
     asked = _followed(snapshot, [Asked(p, *(via.ask(p.question, per_part) if p.doc_id is None
                                             else via.ask_within(p.question, p.doc_id, per_part, question)))
-                                 for p in parts], via)
+                                 for p in parts], via, question)
     if not whole.abstained:
         label = plan.members.text[:1].upper() + plan.members.text[1:]
         asked.insert(0, Asked(Part(question, label), hits, whole))

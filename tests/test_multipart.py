@@ -804,3 +804,23 @@ def test_a_member_named_by_the_sets_own_document_cites_that_documents_sentence(t
     assert "Franklin D. Roosevelt [1], Winston Churchill [1], Joseph Stalin [1]" in lead, lead
     first = answer.citations[0]
     assert first.source == "Yalta_Conference.txt" and first.quote.startswith("The three states were represented")
+
+
+def test_a_sets_member_answered_by_a_documents_title_asks_that_document_without_a_model_call(
+        tmp_path: Path, hash_embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    question = "What are the capitals of the three countries in Europe and Anatolia?"
+    calls: list[list[str]] = []
+    embed = type(hash_embedder).embed_queries
+
+    def counted(self, texts):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return embed(self, texts)
+
+    monkeypatch.setattr(type(hash_embedder), "embed_queries", counted)
+    with engine_over(CAPITALS, tmp_path, hash_embedder) as engine:
+        answer = engine.ask(question)
+    turkey = next(p for p in answer.parts if p.label == "Turkey")
+    # Ankara's own document is asked and cited, by the set's question's vector and its own: the one model
+    # call is the set's (its question and its phrase), none per member answered by another document's title
+    assert {answer.citations[n - 1].source for n in turkey.citations} == {"Turkey.txt", "Ankara.txt"}, answer.text
+    assert len(calls) == 1, calls
