@@ -147,6 +147,51 @@ def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, like: 
     return out
 
 
+_ATTRIBUTE = re.compile(r"^(?:what|which|who)\s+(?:is|are|was|were)\s+(?:the\s+|its\s+|their\s+)?"
+                        r"(?P<attr>(?:[\w-]+\s+){0,3}?[\w-]+?)\s+(?:of|for|in)\s+", re.I)
+"""A part asking what a thing's attribute is: "What is the capital of {}?", "Who is the provost of {}?"."""
+ATTRIBUTE_WORDS: dict[str, tuple[str, ...]] = {
+    "population": ("inhabitants", "people", "residents", "populous", "populated", "census"),
+    "area": ("km2", "km²", "square", "sq", "hectares", "acres"),
+    "mass": ("km2", "km²", "square", "area", "kg", "kilograms", "tonnes"),
+    "size": ("km2", "km²", "square", "area", "large", "largest", "big"),
+    "height": ("tall", "high", "metres", "meters", "feet", "ft", "m", "elevation"),
+    "elevation": ("altitude", "metres", "meters", "feet", "ft", "m", "above", "high"),
+    "altitude": ("elevation", "metres", "meters", "feet", "ft", "m", "above"),
+    "length": ("long", "km", "kilometres", "kilometers", "miles", "mi"),
+    "founder": ("founded", "co-founded", "cofounded", "established", "created", "started"),
+    "capital": ("seat",),
+    "diameter": ("km", "kilometres", "kilometers", "miles", "across", "radius"),
+    "depth": ("deep", "metres", "meters", "feet", "ft", "m"),
+    "age": ("old", "years", "born", "aged"),
+    "leader": ("president", "prime", "minister", "chancellor", "king", "queen", "monarch", "emperor", "head",
+               "led", "leads", "leader"),
+}
+"""Words besides its own that say an attribute asked of a part: a population is given as "inhabitants", an
+area in "km2". An attribute not listed here is said by its own word only."""
+
+
+def _gives_attribute(part: Part, answer: Answer) -> bool:
+    """Whether the quotes a part's line shows speak of what it asks: for "What is the capital of India?", a
+    quote that says "capital" (or a word for it, ATTRIBUTE_WORDS); a part asking no attribute always does.
+    India's opening ("Bounded by the Indian Ocean on the south ...") names places but no capital: the
+    documents do not give it, and the answer says so rather than quote it as India's capital."""
+    from index.text.keywords import keyword_tokens
+
+    m = _ATTRIBUTE.match(part.question)
+    if m is None or not part.subject or re.search(r"\b(?:and|or)\b|,", part.question.replace(part.subject, "")):
+        return True  # two things asked ("the birth years and countries of origin"): either may be the one given
+    asked = [w.lower() for w in m.group("attr").split()]  # any of its words: "capital cities", "lead vocalists"
+    words = {w for a in asked for w in (a, singular_key(a), *ATTRIBUTE_WORDS.get(singular_key(a), ()))}
+    wanted = set(keyword_tokens(" ".join(sorted(words))))
+    if not wanted:
+        return True
+    # a stem's first five letters: "vocalists" asked, "lead vocals" given
+    prefixes = {w[:5] for w in wanted if len(w) >= 5}
+    return any(t in wanted or t[:5] in prefixes for c in answer.citations[:QUOTES_PER_PART]
+               for t in keyword_tokens(c.quote))
+
+
 def _bare(subject: str) -> str:
     """A subject as a text names it: without a leading article or a bracketed kind ("Georgia (country)")."""
     return re.sub(r"\s*\([^)]*\)$", "", re.sub(r"^(?:the|a|an)\s+", "", subject.strip(), flags=re.I))
@@ -235,7 +280,7 @@ def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",
     numbers: dict[tuple[str, int, int], int] = {(c.source, c.start, c.end): c.n for c in cited}
     results: list[PartAnswer] = []
     for a in asked:
-        if a.answer.abstained or not a.answer.citations:
+        if a.answer.abstained or not a.answer.citations or not _gives_attribute(a.part, a.answer):
             never = a.answer.unmentioned  # say why, as a single question's abstention does
             why = f" They never mention {', '.join(never)}." if never else ""
             results.append(PartAnswer(a.part.question, a.part.label, missing_line(a.part) + why, True))

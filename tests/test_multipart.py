@@ -824,3 +824,41 @@ def test_a_sets_member_answered_by_a_documents_title_asks_that_document_without_
     # call is the set's (its question and its phrase), none per member answered by another document's title
     assert {answer.citations[n - 1].source for n in turkey.citations} == {"Turkey.txt", "Ankara.txt"}, answer.text
     assert len(calls) == 1, calls
+
+
+def test_a_part_whose_quotes_do_not_speak_of_what_it_asks_is_not_answered(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                           hash_embedder) -> None:
+    texts = {"Turkey": "Turkey is a country in Anatolia. Its capital is Ankara.",
+             "Peru": "Peru is a country in western South America. It is bordered by Ecuador and Colombia."}
+    with engine_over(texts, tmp_path, hash_embedder) as engine:
+        capitals = engine.ask("What is the capital of Turkey and Peru?")
+    by_label = {p.label: p for p in capitals.parts}
+    assert not by_label["Turkey"].abstained and "Ankara" in by_label["Turkey"].text
+    # Peru's document is about Peru and names places, but no capital: not quoted as its capital
+    assert by_label["Peru"].abstained and by_label["Peru"].text == "The documents do not give the capital of Peru."
+
+
+def test_what_a_parts_quotes_must_speak_of() -> None:
+    from qa.multipart import _gives_attribute
+    from qa.parts import Part
+    from qa.types import Answer, Citation
+
+    def said(question: str, subject: str, quote: str) -> bool:
+        cited = Citation(1, "x.txt", 0, len(quote), quote, 1.0, "x")
+        return _gives_attribute(Part(question, subject, subject), Answer(question, quote, False, (cited,)))
+
+    assert said("What is the capital of India?", "India", "New Delhi is the capital of India.")
+    assert not said("What is the capital of India?", "India", "Bounded by the Indian Ocean on the south, it borders "
+                                                                "Pakistan.")
+    assert said("What are the capital cities of Baffin Island?", "Baffin Island", "Iqaluit, the capital of Nunavut, "
+                                                                                   "is on the island.")
+    assert said("Who are the lead vocalists for Queen?", "Queen", "Freddie Mercury sang lead vocals.")
+    assert said("What is the land mass of France?", "France", "It covers 643,801 km2.")  # an area in its unit
+    assert said("What is the population of Chile?", "Chile", "It has 19 million inhabitants.")  # in other words
+    assert not said("What are the official languages of Russia?", "Russia", "Russia is the most populous country "
+                                                                            "in Europe.")
+    assert said("What is the height of Mount Everest?", "Mount Everest", "It is 8,849 m tall.")
+    # no attribute asked, or two: not checked
+    assert said("When was Ankara founded?", "Ankara", "Ankara is old.")
+    assert said("What are the birth years and countries of origin of Pierre Curie?", "Pierre Curie",
+                "Pierre Curie was a French physicist.")
