@@ -440,6 +440,10 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     # rank or measure in the ranking asked says where in it ("the world's second-most populous country")
     candidates.sort(key=lambda c: c[0])  # stable: in the order found within each
     chosen = candidates[:wanted]
+    if ranking is not None and plan.members.count:
+        # the documents state every place from the first to the count asked ("the world's most populous
+        # country", "... second-most ...", ...): those are the set, and no member beyond them is asked about
+        chosen = _every_place(candidates, plan.members.count, ranking) or chosen
     grounds = {}
     for _, part, reason in chosen:
         assert part.doc_id is not None
@@ -448,6 +452,24 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
             grounds[part.doc_id] = found_at
     return Members([part for _, part, _ in chosen], basis({reason for _, _, reason in chosen}, names, ranking,
                                                           lister), grounds)
+
+
+def _every_place(candidates: Sequence[tuple[tuple[float, ...], Part, str]], count: int, ranking: Ranking,
+                 ) -> list[tuple[tuple[float, ...], Part, str]] | None:
+    """The candidates holding places 1 to `count` of the ranking asked, one each (the first found for a
+    place), when their documents state all of them: a rank in the world or the asked place ("the world's
+    third-most populous country"), or, for an order ("the first five elements"), the place in it ("atomic
+    number 3"). None when a place is not stated by any."""
+    by_place: dict[int, tuple[tuple[float, ...], Part, str]] = {}
+    for c in candidates:
+        order = c[0]
+        if len(order) != 3:
+            continue
+        stated = order[0] == 1 if ranking.measure == ORDER else order[:2] == (0, 0)
+        place = order[2]
+        if stated and float(place).is_integer() and 1 <= place <= count and int(place) not in by_place:
+            by_place[int(place)] = c
+    return [by_place[p] for p in range(1, count + 1)] if len(by_place) == count else None
 
 
 _LIST_STOP = frozenset("""each every all both the a an of in on at for by to from and or with these those their its

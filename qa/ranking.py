@@ -43,8 +43,8 @@ _STATEMENT = re.compile(r"\b(?:(?P<ml>most|least)\s+(?P<adj>[a-z]+)|(?P<est>[a-z
 _ORDINAL = re.compile(r"\b(\w+th|first|second|third|\d{1,3}(?:st|nd|rd|th))[\s-]+$", re.I)
 """The ordinal before a superlative: "the fifth-most populous", "second largest", "the world's 11th most",
 "thirtieth-largest" (an ordinal word past twentieth states no rank read here)."""
-_ONE_OF = re.compile(r"\bone\s+of\s+(?:the\s+|its\s+|their\s+|[\w'’.-]+['’]s\s+)?$", re.I)
-"""Before a superlative, "one of the largest": among the largest, no rank."""
+_ONE_OF = re.compile(r"\bone\s+of\s+(?:the\s+|its\s+|their\s+)?(?:[\w'’.-]+['’]s\s+)?$", re.I)
+"""Before a superlative, "one of the largest", "one of the world's oldest": among the largest, no rank."""
 _BY = re.compile(r"\s*(?:[a-z]+\s+){0,2}?(?:by|in terms of)\s+(?:the\s+)?(?:number\s+of\s+)?([a-z]+)", re.I)
 _RESTRICTED = re.compile(r"\b(?:in|of|on|among|within|after|outside|until|across|excluding|except|besides)\s+"
                          r"(?:the\s+|its\s+|a\s+)?([\w'’-]+)")

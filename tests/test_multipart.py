@@ -420,6 +420,8 @@ def test_a_ranked_sets_members_come_in_the_order_their_documents_state(tmp_path:
     ("It is the world's thirteenth-most populous country.", (True, 13)),
     ("It is the world's thirtieth-most populous country.", None),  # an ordinal not read: no rank, not the first
     ("It is one of the most populous countries in the world.", None),  # among them, no rank
+    ("It is one of the world's most populous countries.", None),  # among them, whose ever they are
+    ("It is one of Europe's most populous countries.", None),
     ("Sweden is the largest and most populous Nordic country.", None),  # within the Nordic countries
     ("It is the most populous country in Africa.", None),
     ("It is the most populous Francophone country in the world.", None),
@@ -558,8 +560,8 @@ def test_the_first_members_of_a_set_are_those_whose_documents_state_the_first_pl
     question = "Who discovered the first three elements in the periodic table?"
     with engine_over(ELEMENTS, tmp_path, hash_embedder) as engine:
         # by atomic number, the place stated first ("the first element in group 8" comes after it); a group in
-        # mathematics has an identity element, but is none
-        assert members_found_in(engine, question, ["Iron"]) == ["Hydrogen", "Helium", "Lithium", "Iron"]
+        # mathematics has an identity element, but is none; the first three places stated, no fourth member
+        assert members_found_in(engine, question, ["Iron"]) == ["Hydrogen", "Helium", "Lithium"]
     kinds = frozenset({"president", "presidents"})
     # "the last two": the documents state who came first, rarely who was last
     assert asked_ranking("the last two presidents of Elbonia", ["Elbonia"], kinds) is None
@@ -862,3 +864,24 @@ def test_what_a_parts_quotes_must_speak_of() -> None:
     assert said("When was Ankara founded?", "Ankara", "Ankara is old.")
     assert said("What are the birth years and countries of origin of Pierre Curie?", "Pierre Curie",
                 "Pierre Curie was a French physicist.")
+
+
+RANKED = {
+    "Asteria": "Asteria is a country in Elbonia. It is the world's most populous country.",
+    "Corland": "Corland is a country in Elbonia. It is the world's second-most populous country.",
+    "Borvia": "Borvia is a country in Elbonia. It is the world's third-most populous country.",
+    "Dravia": "Dravia is a country in Elbonia. It has a population of 250 million and is one of the world's most "
+              "populous countries.",
+    "Fenwick": "Fenwick is a country in Elbonia. It is the world's fourth-most populous country.",
+}
+
+
+def test_a_set_whose_every_place_is_stated_is_those_members_only(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    with engine_over(RANKED, tmp_path, hash_embedder) as engine:
+        three = members_found_in(engine, "What are the capitals of the three most populous countries?", list(RANKED))
+        five = members_found_in(engine, "What are the capitals of the five most populous countries?", list(RANKED))
+    # the documents state the first, second and third places: those three, and no member asked "just in case"
+    assert three == ["Asteria", "Corland", "Borvia"]
+    # no document states the fifth place ("one of the world's most populous" is none): the first four, then
+    # those found, up to three more than asked
+    assert five[:4] == ["Asteria", "Corland", "Borvia", "Fenwick"] and "Dravia" in five
