@@ -60,9 +60,9 @@ class Retrieval:
     in_scope: Callable[[int], bool] = lambda doc_id: True
     """Whether a document is among those the question may read (`--where`): a set's members found by their
     openings are taken from those only."""
-    quote: Callable[[int, int, int, int], Citation | None] = lambda doc_id, start, end, n: None
+    quote: Callable[[int, int, int, int], Citation | None] | None = None
     """A document's span as citation `n` (document id, start, end, n), checked as any quote is against the
-    file as it is now; None when the file no longer holds it."""
+    file as it is now; None when the file no longer holds it. Without it, a set's members cite nothing."""
 
 QUOTES_PER_PART = 2
 """A part's line shows at most this many quotes: a table of parts, not a page per part."""
@@ -117,7 +117,7 @@ def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, like: 
     Turkey."), so the answer's own document says it too and is cited; a quote that does not name the subject
     (the Indian Ocean's "bounded by ... Africa" for South Africa) is left out. With `like` (a set's question,
     embedded already), each is asked by that text's vector and the document's, as a set's members are: no
-    model call."""
+    model call (a part of its own, not a member, still by its own vector)."""
     from index.text.titles import normalize
 
     targets: dict[int, int] = {}
@@ -133,12 +133,12 @@ def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, like: 
                 targets[i] = whole[0]
     if not targets:
         return list(asked)
-    if like is None:
-        via.embed([asked[i].part.question for i in targets])
+    via.embed([asked[i].part.question for i in targets if like is None or asked[i].part.doc_id is None])
     out = list(asked)
     for i, doc_id in targets.items():
         a = asked[i]
-        hits, there = via.ask_within(a.part.question, doc_id, 3, like or a.part.question)
+        hits, there = via.ask_within(a.part.question, doc_id, 3,
+                                     like if like is not None and a.part.doc_id is not None else a.part.question)
         subject = re.compile(rf"(?<![\w-]){re.escape(_bare(a.part.subject or ''))}(?![\w-])", re.I)
         if there.abstained or not there.citations or not subject.search(there.citations[0].quote):
             continue
@@ -147,49 +147,54 @@ def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, like: 
     return out
 
 
-_ATTRIBUTE = re.compile(r"^(?:what|which|who)\s+(?:is|are|was|were)\s+(?:the\s+|its\s+|their\s+)?"
-                        r"(?P<attr>(?:[\w-]+\s+){0,3}?[\w-]+?)\s+(?:of|for|in)\s+", re.I)
-"""A part asking what a thing's attribute is: "What is the capital of {}?", "Who is the provost of {}?"."""
-ATTRIBUTE_WORDS: dict[str, tuple[str, ...]] = {
-    "population": ("inhabitants", "people", "residents", "populous", "populated", "census"),
-    "area": ("km2", "km²", "square", "sq", "hectares", "acres"),
-    "mass": ("km2", "km²", "square", "area", "kg", "kilograms", "tonnes"),
-    "size": ("km2", "km²", "square", "area", "large", "largest", "big"),
-    "height": ("tall", "high", "metres", "meters", "feet", "ft", "m", "elevation"),
-    "elevation": ("altitude", "metres", "meters", "feet", "ft", "m", "above", "high"),
-    "altitude": ("elevation", "metres", "meters", "feet", "ft", "m", "above"),
-    "length": ("long", "km", "kilometres", "kilometers", "miles", "mi"),
-    "founder": ("founded", "co-founded", "cofounded", "established", "created", "started"),
-    "capital": ("seat",),
-    "diameter": ("km", "kilometres", "kilometers", "miles", "across", "radius"),
-    "depth": ("deep", "metres", "meters", "feet", "ft", "m"),
-    "age": ("old", "years", "born", "aged"),
-    "leader": ("president", "prime", "minister", "chancellor", "king", "queen", "monarch", "emperor", "head",
-               "led", "leads", "leader"),
-}
-"""Words besides its own that say an attribute asked of a part: a population is given as "inhabitants", an
-area in "km2". An attribute not listed here is said by its own word only."""
+ATTRIBUTE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
+    "capital": "capital capitals seat",
+    "population": "population populations inhabitants people residents populous populated census",
+    "area": "area km2 km² sq square hectares acres mi2",
+    "mass": "mass area km2 km² sq square kg kilograms tonnes tons",
+    "height": "height tall high metres meters m feet ft elevation",
+    "elevation": "elevation altitude metres meters m feet ft above high",
+    "altitude": "altitude elevation metres meters m feet ft above high",
+    "length": "length long km kilometres kilometers miles mi",
+    "diameter": "diameter radius across km kilometres kilometers miles",
+    "depth": "depth deep metres meters m feet ft",
+    "founder": "founder founders founded co-founded cofounded established started created",
+    "motto": "motto", "anthem": "anthem", "postal": "postal postcode zip", "postcode": "postal postcode zip",
+    "gdp": "gdp", "hdi": "hdi development", "gravity": "gravity g",
+    "temperature": "temperature temperatures °c °f celsius fahrenheit degrees",
+    "density": "density dense g cm3", "melting": "melting melts melt", "website": "website www http https",
+    "endowment": "endowment", "language": "language languages spoken speak speakers",
+    "president": "president presidents", "provost": "provost", "ceo": "ceo chief executive",
+    "leader": "leader leaders leads led head president prime minister premier chancellor king queen monarch emperor",
+}.items()}
+"""Attributes a part may ask ("What is the capital of {}?") and the words a quote that gives one holds: its own,
+or one it is given in (a population as "inhabitants", an area in "km2"). An attribute not listed (an author, a
+date of birth, a currency: "the Chilean peso") is not checked."""
 
 
 def _gives_attribute(part: Part, answer: Answer) -> bool:
-    """Whether the quotes a part's line shows speak of what it asks: for "What is the capital of India?", a
-    quote that says "capital" (or a word for it, ATTRIBUTE_WORDS); a part asking no attribute always does.
-    India's opening ("Bounded by the Indian Ocean on the south ...") names places but no capital: the
-    documents do not give it, and the answer says so rather than quote it as India's capital."""
-    from index.text.keywords import keyword_tokens
-
-    m = _ATTRIBUTE.match(part.question)
-    if m is None or not part.subject or re.search(r"\b(?:and|or)\b|,", part.question.replace(part.subject, "")):
+    """Whether the quotes a part's line shows speak of what it asks, when it asks a listed attribute
+    (ATTRIBUTE_WORDS): for "What is the capital of India?", a quote holding "capital" (as a word: not
+    "capitalism"). India's opening ("Bounded by the Indian Ocean on the south ...") names places but no
+    capital: the documents do not give it, and the answer says so rather than quote it as India's capital."""
+    if not part.subject or part.subject not in part.question:
+        return True
+    asked = part.question[: part.question.index(part.subject)]  # "What is the name of the capital of "
+    if re.search(r"\b(?:and|or)\b|,", asked):
         return True  # two things asked ("the birth years and countries of origin"): either may be the one given
-    asked = [w.lower() for w in m.group("attr").split()]  # any of its words: "capital cities", "lead vocalists"
-    words = {w for a in asked for w in (a, singular_key(a), *ATTRIBUTE_WORDS.get(singular_key(a), ()))}
-    wanted = set(keyword_tokens(" ".join(sorted(words))))
+    words = {w.lower() for w in re.findall(r"[\w°²-]+", asked)}
+    wanted = frozenset().union(*(ATTRIBUTE_WORDS.get(w, ATTRIBUTE_WORDS.get(w.removesuffix("s"), frozenset()))
+                                 for w in words))
     if not wanted:
         return True
-    # a stem's first five letters: "vocalists" asked, "lead vocals" given
-    prefixes = {w[:5] for w in wanted if len(w) >= 5}
-    return any(t in wanted or t[:5] in prefixes for c in answer.citations[:QUOTES_PER_PART]
-               for t in keyword_tokens(c.quote))
+    return any(w in wanted for c in answer.citations[:QUOTES_PER_PART]
+               for w in re.findall(r"[\w°²-]+", c.quote.lower()))
+
+
+def _unanswered(a: Asked) -> bool:
+    """Whether a part's answer leaves it unanswered: an abstention, no quote, or quotes that do not speak of
+    the attribute it asks (`_gives_attribute`)."""
+    return a.answer.abstained or not a.answer.citations or not _gives_attribute(a.part, a.answer)
 
 
 def _bare(subject: str) -> str:
@@ -206,7 +211,7 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
         by_phrase = via.search(plan.members.text, MEMBER_DEPTH)
     else:
         by_phrase = via.search(plan.members.text, MEMBER_DEPTH)
-        if len(chosen_members(snapshot, plan, by_phrase, via.in_scope)[0]) < 2:
+        if len(chosen_members(snapshot, plan, by_phrase, via.in_scope, grounded=False).parts) < 2:
             # a set of a kind outside the closed list ("each of the three steps") with under two members found
             # is no set: the question is one question, or its clause is asked as written beside its other asks
             if not plan.parts:
@@ -230,15 +235,23 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     # populous country"): the list is a claim of the answer's like any other
     taken_by: list[Citation] = []
     labels = []
+    changed: list[str] = []
     for p in members:
-        at = grounds.get(p.doc_id) if p.doc_id is not None else None
-        cited = via.quote(*at, len(taken_by) + 1) if at is not None else None
-        if cited is not None and any((c.source, c.start) == (cited.source, cited.start) for c in taken_by):
-            cited = replace(cited, n=next(c.n for c in taken_by if (c.source, c.start) == (cited.source, cited.start)))
+        at = grounds.get(p.doc_id) if p.doc_id is not None and via.quote is not None else None
+        cited = via.quote(*at, len(taken_by) + 1) if at is not None and via.quote is not None else None
+        if at is not None and cited is None and snapshot.document(at[0]).source not in changed:
+            changed.append(snapshot.document(at[0]).source)
+        same = next((c for c in taken_by if cited is not None and (c.source, c.start, c.end) ==
+                     (cited.source, cited.start, cited.end)), None)
+        if same is not None:
+            cited = same
         elif cited is not None:
             taken_by.append(cited)
         labels.append(f"{p.label} [{cited.n}]" if cited is not None else p.label)
     names = ", ".join(labels)
+    if changed:
+        warnings = (*warnings, f"{', '.join(changed)} changed since it was indexed: quotes from it were left out. "
+                               "Run `qa index`.")
     if whole.abstained:
         lead = (f"No list of {plan.members.text} was found in the documents; answered for the "
                 f"{plan.members.head} {rests_on}: {names}.")
@@ -280,7 +293,7 @@ def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",
     numbers: dict[tuple[str, int, int], int] = {(c.source, c.start, c.end): c.n for c in cited}
     results: list[PartAnswer] = []
     for a in asked:
-        if a.answer.abstained or not a.answer.citations or not _gives_attribute(a.part, a.answer):
+        if _unanswered(a):
             never = a.answer.unmentioned  # say why, as a single question's abstention does
             why = f" They never mention {', '.join(never)}." if never else ""
             results.append(PartAnswer(a.part.question, a.part.label, missing_line(a.part) + why, True))
@@ -298,7 +311,11 @@ def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",
     lines = [lead] if lead else []
     lines += [f"{_label(r.label)} {r.text}" for r in answered]
     lines += [r.text for r in results if r.abstained]
-    confidence = sum(a.answer.confidence for a in asked) / len(asked) if asked else 0.0
+    # a part whose quotes do not give what it asks is sure not to be answered as much as they were likely to
+    confidence = sum(1.0 - a.answer.confidence if not a.answer.abstained and _unanswered(a) else a.answer.confidence
+                     for a in asked) / len(asked) if asked else 0.0
+    # what the parts' answers warn of (a file changed since it was indexed), each said once
+    warnings = tuple(dict.fromkeys([*warnings, *(w for a in asked for w in a.answer.warnings)]))
     unmentioned = () if answered else tuple(dict.fromkeys(u for a in asked for u in a.answer.unmentioned))
     passages = spread(asked, k)
     if len(passages) < k and more:
@@ -351,12 +368,12 @@ class Members(NamedTuple):
     """What they rest on, as the answer says it (`basis`)."""
     grounds: dict[int, tuple[int, int, int]]
     """Member's document id -> (document id, start, end) of the sentence it was taken by: the rank or amount
-    its opening states, the set's name it mentions, the list that names it. None for a member only a search
-    found."""
+    its opening states, the set's name it mentions, the list that names it. A member only a search found, or
+    whose reason no one sentence states, has none."""
 
 
 def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
-                   in_scope: Callable[[int], bool] = lambda doc_id: True) -> Members:
+                   in_scope: Callable[[int], bool] = lambda doc_id: True, grounded: bool = True) -> Members:
     """The members of the set a question is about, as the documents give them: the documents a search for
     the set and one for the whole question (`found`) bring up whose opening says they are of its kind ("Tokyo
     ... is the capital and most populous city of Japan" for "cities"; a person, for a kind of people), or whose
@@ -365,7 +382,9 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     kind of the kind (its opening defines a class: "A giant planet is ..."; or its title is a plural:
     "Sino-Tibetan languages"). Those that mention what the phrase narrows the set by come first: the most of
     its names ("in the United States", "of Jupiter"), then its superlative ("most populous", "largest"); each
-    in the order found. With the members, what they rest on, as the answer says it (`basis`)."""
+    in the order found; only those in places 1 to its count when the documents state all of them
+    (`_every_place`). With the members, what they rest on, as the answer says it (`basis`), and (`grounded`)
+    the sentence each was taken by (`_grounds`)."""
     assert plan.members is not None
     every = plan.members.count is None and re.match(r"(?:every|all)\b", plan.members.text, re.I) is not None
     wanted = MAX_PARTS if every else min((plan.members.count or DEFAULT_MEMBERS) + EXTRA_MEMBERS, MAX_PARTS)
@@ -445,7 +464,7 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
         # country", "... second-most ...", ...): those are the set, and no member beyond them is asked about
         chosen = _every_place(candidates, plan.members.count, ranking) or chosen
     grounds = {}
-    for _, part, reason in chosen:
+    for _, part, reason in chosen if grounded else ():
         assert part.doc_id is not None
         found_at = _grounds(snapshot, part.doc_id, reason, ranking, forms, called, lister_id)
         if found_at is not None:
@@ -558,31 +577,50 @@ def _grounds(snapshot: Snapshot, doc_id: int, reason: str, ranking: Ranking | No
              ) -> tuple[int, int, int] | None:
     """The sentence a member was taken by, as (document id, start, end): in its opening paragraphs, the first
     that states its rank or amount in the ranking asked (RANK) or names the set's names (NAMED); in the
-    document that lists the set, the first that names it (LISTED). None when no one sentence says it (a
-    rank read across two) or a search is all it rests on."""
-    from index.text.chunking import split_sentences
+    document that lists the set, the first that names it, accents aside (LISTED). Sentences as the index
+    holds them (`_opening_sentences`). None when no one sentence says it (a rank read across two) or a search
+    is all it rests on."""
+    from index.text.titles import normalize
 
     if reason == LISTED:
         if lister_id is None:
             return None
         lister = snapshot.document(lister_id)
-        name = re.compile(rf"(?<![\w-]){re.escape(_bare(snapshot.document(doc_id).title))}(?![\w-])", re.I)
-        for s in split_sentences(lister.text, 0, min(len(lister.text), LEAD_CHARS)):
-            if name.search(lister.text, s.start, s.end):
-                return lister_id, s.start, s.end
+        name = f" {normalize(_bare(snapshot.document(doc_id).title))} "
+        for start, end in _opening_sentences(snapshot, lister_id):
+            if name.strip() and name in f" {normalize(lister.text[start:end])} ":
+                return lister_id, start, end
         return None
     if reason not in (RANK, NAMED):
         return None
     doc = snapshot.document(doc_id)
-    lead = doc.text[:LEAD_CHARS]
-    named = _named(forms, lead)
-    for s in split_sentences(doc.text, 0, min(len(doc.text), LEAD_CHARS)):
-        text = doc.text[s.start : s.end]
+    named = _named(forms, doc.text[:LEAD_CHARS])
+    for start, end in _opening_sentences(snapshot, doc_id):
+        text = doc.text[start:end]
         if reason == NAMED and _named(forms, text):
-            return doc_id, s.start, s.end
+            return doc_id, start, end
         if reason == RANK and ranking is not None and _ranked(ranking, text, called, MAX_PARTS, named) is not None:
-            return doc_id, s.start, s.end
+            return doc_id, start, end
     return None
+
+
+def _opening_sentences(snapshot: Snapshot, doc_id: int) -> list[tuple[int, int]]:
+    """The sentences of a document's opening paragraphs (those starting in its first LEAD_CHARS characters)
+    as the index holds them: past its header and its title line, whole (not cut at LEAD_CHARS), prose only
+    (a table row or a code block is no sentence to take a member by)."""
+    from index.types import ATOMIC_KINDS
+
+    doc = snapshot.document(doc_id)
+    out: list[tuple[int, int]] = []
+    for chunk_id in snapshot.chunks_of(doc_id, 3):
+        for _, span in snapshot.sentences_of(snapshot.chunk(chunk_id)):
+            if span.start >= LEAD_CHARS:
+                return out
+            atomic = any(doc.units[u].kind in ATOMIC_KINDS for u in doc.units_at(span.start))
+            title = doc.text[span.start : span.end].strip() == doc.title.strip()  # its first line, as a text's
+            if span.start >= doc.body_start and not atomic and not title and (not out or span.start >= out[-1][1]):
+                out.append((span.start, span.end))
+    return out
 
 
 def _named(forms: Sequence[re.Pattern[str]], text: str) -> int:

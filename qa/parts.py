@@ -240,7 +240,8 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     for i in range(len(clauses) - 2, -1, -1):
         if re.fullmatch(rf"{_WH}", clauses[i], re.I):  # "When and by whom was judo created": one ask
             clauses[i : i + 2] = [f"{clauses[i]} and {clauses[i + 1]}"]
-        elif re.fullmatch(rf"(?:by\s+)?{_WH}\s*[?.!]?", clauses[i + 1], re.I):  # "who discovered X and when?"
+        elif re.fullmatch(rf"(?:by\s+)?{_WH}(?:\s+and\s+(?:by\s+)?{_WH})*\s*[?.!]*", clauses[i + 1], re.I) \
+                and not clauses[i].endswith(("?", "!", ".")):  # "who discovered X and when (and where)?"
             clauses[i : i + 2] = [f"{clauses[i]} and {clauses[i + 1]}"]
     clauses = [c for i, c in enumerate(clauses) if i == 0 or not _HOW_TO_ANSWER.match(c)]
     clauses = [c if i == 0 or (m := _EACH_WITH.match(c)) is None else f"what is its {m.group('what')}"

@@ -794,6 +794,7 @@ def test_each_member_of_a_set_cites_the_sentence_it_was_taken_by(tmp_path: Path,
         again = engine.ask(question)
         assert "Asteria," in again.text.split("\n")[0] or "Asteria." in again.text.split("\n")[0], again.text
         assert "Asteria.txt" not in {c.source for c in again.citations}
+        assert any(w.startswith("Asteria.txt changed since it was indexed") for w in again.warnings), again.warnings
 
 
 def test_a_member_named_by_the_sets_own_document_cites_that_documents_sentence(tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -854,14 +855,20 @@ def test_what_a_parts_quotes_must_speak_of() -> None:
                                                                 "Pakistan.")
     assert said("What are the capital cities of Baffin Island?", "Baffin Island", "Iqaluit, the capital of Nunavut, "
                                                                                    "is on the island.")
-    assert said("Who are the lead vocalists for Queen?", "Queen", "Freddie Mercury sang lead vocals.")
     assert said("What is the land mass of France?", "France", "It covers 643,801 km2.")  # an area in its unit
     assert said("What is the population of Chile?", "Chile", "It has 19 million inhabitants.")  # in other words
     assert not said("What are the official languages of Russia?", "Russia", "Russia is the most populous country "
                                                                             "in Europe.")
     assert said("What is the height of Mount Everest?", "Mount Everest", "It is 8,849 m tall.")
-    # no attribute asked, or two: not checked
+    assert said("What is the name of the capital of Peru?", "Peru", "Lima is the capital of Peru.")
+    assert not said("What is the capital of Turkey?", "Turkey", "Turkey's capitalism grew fast.")  # a word, whole
+    assert not said("What was the 2020 population of Peru?", "Peru", "In 2020 it held elections.")
+    # no attribute asked, one not listed (said in too many ways), or two: not checked
     assert said("When was Ankara founded?", "Ankara", "Ankara is old.")
+    assert said("Who is the author of Hamlet?", "Hamlet", "Hamlet is a tragedy written by William Shakespeare.")
+    assert said("What is the date of birth of Mozart?", "Mozart", "He was born in Salzburg on 27 January 1756.")
+    assert said("What is the currency of Chile?", "Chile", "Its currency, the Chilean peso, floats.")
+    assert said("What are the currencies of Chile?", "Chile", "The Chilean peso floats.")
     assert said("What are the birth years and countries of origin of Pierre Curie?", "Pierre Curie",
                 "Pierre Curie was a French physicist.")
 
@@ -885,3 +892,23 @@ def test_a_set_whose_every_place_is_stated_is_those_members_only(tmp_path: Path,
     # no document states the fifth place ("one of the world's most populous" is none): the first four, then
     # those found, up to three more than asked
     assert five[:4] == ["Asteria", "Corland", "Borvia", "Fenwick"] and "Dravia" in five
+
+
+SUMMIT = {
+    "Zentral Summit": "The Zentral Summit was a meeting of three heads of government in 1951. The leaders there "
+                      "were Jose Marti Ortega, Zoe Muller and Renee Dubois, who met daily.",
+    "José Martí Ortega": "José Martí Ortega was a politician who led Elbonia from 1940 to 1955. He was a lawyer.",
+    "Zoë Müller": "Zoë Müller was a politician who led Ruritania from 1945 to 1960. She was a teacher.",
+    "Renée Dubois": "Renée Dubois was a politician who led Freedonia from 1948 to 1952. She was a doctor.",
+}
+
+
+def test_a_listed_member_is_cited_by_its_lists_sentence_accents_aside(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    with engine_over(SUMMIT, tmp_path, hash_embedder) as engine:
+        answer = engine.ask("The three leaders who met at the Zentral Summit - how long was each of them in power?")
+    lead = answer.text.split("\n")[0]
+    # the list writes the names without their accents; the one sentence naming all three is cited, whole, once
+    assert "José Martí Ortega [1], Zoë Müller [1], Renée Dubois [1]" in lead, lead
+    first = answer.citations[0]
+    assert first.source == "Zentral_Summit.txt" and first.quote.startswith("The leaders there were")
+    assert first.quote.endswith("who met daily.") and sum(c.quote == first.quote for c in answer.citations) == 1

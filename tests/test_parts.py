@@ -145,6 +145,8 @@ def test_a_set_of_a_kind_outside_the_list_needs_a_count_or_each_and_keeps_its_ve
     # "... and when?" closing an ask is that ask's ("who discovered the neutron and when"), not an ask of its own
     ("Where exactly is Lake Baikal? Also, who discovered the neutron and when?",
      ["Where exactly is Lake Baikal?", "Who discovered the neutron and when?"]),
+    ("Where exactly is Lake Baikal? Also, who discovered the neutron and when and where?!",
+     ["Where exactly is Lake Baikal?", "Who discovered the neutron and when and where?"]),
     # a sentence about how to answer is no part
     ("What is the capital of Jamaica, Cuba and France? List each with its river.",
      ["What is the capital of Jamaica and what is Jamaica's river?", "What is the capital of Cuba and what is "
@@ -264,6 +266,7 @@ def test_the_last_two_items_may_be_one_name() -> None:
     "When did Kazakhstan become independent?",
     "Who discovered Hydrogen and in which year?",  # the second ask leans on the first
     "Who discovered penicillin and when?",  # "and when": the same ask's
+    "Where is Lake Baikal? When?",  # a "When?" of its own is not joined to the question before it
     "Who wrote Hamlet, and why?",
     "What is the Eiffel Tower and when was it built?",  # "it": about what the first one found
     "In C code for an R package, what do I need to call before drawing random numbers?",
