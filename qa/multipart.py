@@ -257,7 +257,7 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
                 f"{plan.members.head} {rests_on}: {names}.")
     else:
         lead = f"Answered for each of the {plan.members.head} {rests_on}: {names}."
-    per_part = max(3, -(-k // (len(parts) + 1)))
+    per_part = max(2, -(-k // (len(parts) + 1)))
     via.embed([p.question for p in parts if p.doc_id is None])
     # a member is asked of its own document, by the whole question's vector and its document's: no search of
     # the whole index (it would only find the document again), no model call per member
