@@ -137,7 +137,7 @@ def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, like: 
     out = list(asked)
     for i, doc_id in targets.items():
         a = asked[i]
-        hits, there = via.ask_within(a.part.question, doc_id, 3,
+        hits, there = via.ask_within(a.part.question, doc_id, 2,
                                      like if like is not None and a.part.doc_id is not None else a.part.question)
         subject = re.compile(rf"(?<![\w-]){re.escape(_bare(a.part.subject or ''))}(?![\w-])", re.I)
         if there.abstained or not there.citations or not subject.search(there.citations[0].quote):
