@@ -7,6 +7,8 @@ the 10,033 summaries `bench/wiki_corpus.py` builds; `evidence_files` are the sum
 needs, `answer` FanOutQA's own answer for 61 of them). Figures, averaged over questions:
 - evidence recall in citations: the share of `evidence_files` cited in the answer;
 - evidence recall in the passages: the share among the top-k passages (`--top-k`, 10 by default);
+  both also for the questions whose pages are all in the corpus and for those missing one (`missing_titles`:
+  most often the list the question rests on, "List of largest cities", which no summary holds);
 - questions with every evidence file cited;
 - for the questions with an `answer`: the share of its values (strings and numbers, as written in the
   corpus, any of several spellings of a number) found in the answer text;
@@ -81,6 +83,7 @@ def main() -> None:
               file=sys.stderr)
     cited_recall, passage_recall, complete, value_share, latencies = [], [], 0, [], []
     by_kind: dict[str, list[float]] = {}
+    by_reach: dict[str, list[tuple[float, float, bool]]] = {}
     for q in questions:
         started = time.perf_counter()
         answer = engine.ask(q["question"], top_k=args.top_k)
@@ -91,6 +94,10 @@ def main() -> None:
         cited_recall.append(len(gold & cited) / len(gold))
         if "kind" in q:
             by_kind.setdefault(q["kind"], []).append(cited_recall[-1])
+        # a question whose pages are not all in the corpus (most often the list it rests on: "List of
+        # largest cities") can be answered only as far as the documents go
+        whole = "every page in the corpus" if not q.get("missing_titles") else "a page missing"
+        by_reach.setdefault(whole, []).append((cited_recall[-1], len(gold & shown) / len(gold), gold <= cited))
         passage_recall.append(len(gold & shown) / len(gold))
         complete += gold <= cited
         if q.get("answer") is not None:
@@ -109,6 +116,10 @@ def main() -> None:
     if by_kind:
         print("  by kind: " + ", ".join(f"{k} {statistics.mean(v):.3f} ({len(v)})" for k, v in sorted(by_kind.items())))
     print(f"evidence recall in the passages: {statistics.mean(passage_recall):.3f}")
+    if len(by_reach) > 1:
+        for reach, rows in sorted(by_reach.items()):
+            print(f"  questions with {reach} ({len(rows)}): citations {statistics.mean(r[0] for r in rows):.3f}, "
+                  f"passages {statistics.mean(r[1] for r in rows):.3f}, all cited {sum(r[2] for r in rows)}")
     print(f"questions with every evidence file cited: {complete}/{n} ({complete / n:.1%})")
     if value_share:
         print(f"answer values found in the answer text ({len(value_share)} questions): "
