@@ -279,12 +279,20 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     if head.items:
         kind = _ASKED_KIND.search(text)
         asked = kind and (kind.group("kind") or kind.group("plural"))
+        after = _KIND_AFTER_ITEMS.search(frames[0]) if not asked else None
+        if after is not None:  # "... of the Nile, Amazon and Danube rivers": each asked as a river, by its title
+            asked = after.group("plural")
+            frames = (frames[0][: after.start()] + "{}" + frames[0][after.end() :], *frames[1:])
+            plan = replace(plan, frames=frames)
         items = [_as_kind(item, asked, known) for item in head.items] if asked else head.items
         subjects = tuple(plan.for_subject(item) for item in items)
         plan = replace(plan, parts=(subjects + others)[:MAX_PARTS])
     return plan
 
 
+_KIND_AFTER_ITEMS = re.compile(rf"\{{\}}\s+(?P<plural>{_PLURAL_KINDS})\b")
+"""A list's kind written after its last item, in the frame: "of {} rivers" ("the Nile, Amazon and Danube
+rivers"), "{} towers"."""
 _ASKED_KIND = re.compile(r"\b(?i:which)\s+(?:[a-z-]+\s+){0,2}?(?P<kind>[a-z]+)\s+"
                          r"(?:is|was|has|had|does|did|are|were)\b|"
                          r"\b(?i:which)\s+of\s+(?:the|these|those)\s+(?:two\s+|three\s+)?(?P<plural>[a-z]+)\b")

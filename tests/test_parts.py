@@ -12,7 +12,7 @@ from qa.parts import COMPARISON, CONJUNCTION, LIST, SET, detect, missing_line
 TITLES = ["Average", "China", "United States", "Canada", "Australia", "France", "India", "Bosnia and Herzegovina",
           "Trinidad and Tobago", "Jamaica", "Cuba", "R (programming language)", "Python (programming language)",
           "Salt", "Black pepper", "Eiffel Tower", "Taj Mahal", "Parthenon", "Mercury (planet)", "Mars", "Humayun",
-          "Akbar", "Shah Jahan"]
+          "Akbar", "Shah Jahan", "Mississippi River", "Danube"]
 KEYS = {k for t in TITLES for k in title_keys(t)}
 
 
@@ -147,6 +147,10 @@ def test_a_set_of_a_kind_outside_the_list_needs_a_count_or_each_and_keeps_its_ve
      ["Where exactly is Lake Baikal?", "Who discovered the neutron and when?"]),
     ("Where exactly is Lake Baikal? Also, who discovered the neutron and when and where?!",
      ["Where exactly is Lake Baikal?", "Who discovered the neutron and when and where?"]),
+    # the kind written after the last item: each item asked as one, by its title when the corpus has one
+    ("What are the lengths of the Danube, Mississippi and Volga rivers?",
+     ["What are the lengths of the Danube?", "What are the lengths of Mississippi River?",
+      "What are the lengths of Volga?"]),
     # a sentence about how to answer is no part
     ("What is the capital of Jamaica, Cuba and France? List each with its river.",
      ["What is the capital of Jamaica and what is Jamaica's river?", "What is the capital of Cuba and what is "
