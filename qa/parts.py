@@ -279,10 +279,10 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     if head.items:
         kind = _ASKED_KIND.search(text)
         asked = kind and (kind.group("kind") or kind.group("plural"))
-        after = _KIND_AFTER_ITEMS.search(frames[0]) if not asked else None
-        if after is not None:  # "... of the Nile, Amazon and Danube rivers": each asked as a river, by its title
-            asked = after.group("plural")
-            frames = (frames[0][: after.start()] + "{}" + frames[0][after.end() :], *frames[1:])
+        around = (_KIND_AFTER_ITEMS.search(frames[0]) or _KIND_BEFORE_ITEMS.search(frames[0])) if not asked else None
+        if around is not None:  # "the Nile, Amazon and Danube rivers", "the planets Mercury, Venus and Mars": each
+            asked = around.group("plural")  # asked as one of the kind, by its title
+            frames = (frames[0][: around.start()] + "{}" + frames[0][around.end() :], *frames[1:])
             plan = replace(plan, frames=frames)
         items = [_as_kind(item, asked, known) for item in head.items] if asked else head.items
         subjects = tuple(plan.for_subject(item) for item in items)
@@ -292,7 +292,9 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
 
 _KIND_AFTER_ITEMS = re.compile(rf"\{{\}}\s+(?P<plural>{_PLURAL_KINDS})\b")
 """A list's kind written after its last item, in the frame: "of {} rivers" ("the Nile, Amazon and Danube
-rivers"), "{} towers"."""
+rivers")."""
+_KIND_BEFORE_ITEMS = re.compile(rf"\b(?:the\s+)?(?P<plural>{_PLURAL_KINDS})\s+\{{\}}")
+"""... or before its first: "When were the planets {} first recorded"."""
 _ASKED_KIND = re.compile(r"\b(?i:which)\s+(?:[a-z-]+\s+){0,2}?(?P<kind>[a-z]+)\s+"
                          r"(?:is|was|has|had|does|did|are|were)\b|"
                          r"\b(?i:which)\s+of\s+(?:the|these|those)\s+(?:two\s+|three\s+)?(?P<plural>[a-z]+)\b")
@@ -459,6 +461,9 @@ def _frames(frame: str, extra: list[str]) -> tuple[str, ...]:
 
 def fill(frames: Iterable[str], subject: str, question_mark: bool = True) -> str:
     """The frames with `subject` filled in, joined, as one question."""
+    frames = list(frames)
+    if frames and "{}" in frames[0]:  # the subject is named already: a later ask's own "({})" is not needed
+        frames[1:] = [re.sub(r"\s*\(\{\}\)\W*$", "", f) for f in frames[1:]]
     filled = [f.replace("{}", subject).strip().rstrip("?.!").strip() for f in frames]
     text = " and ".join(f for f in filled if f)
     return _as_question(text, question_mark)

@@ -151,6 +151,10 @@ def test_a_set_of_a_kind_outside_the_list_needs_a_count_or_each_and_keeps_its_ve
     ("What are the lengths of the Danube, Mississippi and Volga rivers?",
      ["What are the lengths of the Danube?", "What are the lengths of Mississippi River?",
       "What are the lengths of Volga?"]),
+    ("When were the planets Mercury, Venus and Mars first recorded, and in which centuries?",
+     ["When were Mercury (planet) first recorded and in which centuries?",
+      "When were Venus first recorded and in which centuries?",
+      "When were Mars first recorded and in which centuries?"]),
     # a sentence about how to answer is no part
     ("What is the capital of Jamaica, Cuba and France? List each with its river.",
      ["What is the capital of Jamaica and what is Jamaica's river?", "What is the capital of Cuba and what is "
