@@ -179,6 +179,41 @@ _PERSONAL_PRONOUN = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:he|she|him|his|her|they|
 first visit..."; not "Elizabeth II was Queen... until her death")."""
 
 
+OWNER_NAMED = 0.5
+"""How strongly a question must name a document (title evidence) for an amount it asks to be that document's."""
+
+
+def _amount_owners(snapshot: Snapshot, named: dict[int, float], measured: str, question: str,
+                   ) -> dict[int, re.Pattern[str]]:
+    """The documents a question names strongly (`named` >= OWNER_NAMED) as what it measures ("What is the
+    population of Australia?", "Australia's population", "How many people live in Australia?"; not Homer in
+    "How many books is each of the poems attributed to Homer divided into?"), each with the pattern of a
+    sentence that gives the measure as the named thing's own: "Australia's population", "the population of
+    Australia", "Australia has/is/covers ...", or one that opens with the name; not "Australia's smallest
+    state, with 573,479 residents"."""
+    from qa.reader import _MEASURE_WORDS
+
+    # the measure's own words ("the census of India" holds Hyderabad's population as well as India's)
+    said = "|".join(w for w in _MEASURE_WORDS.get(measured, re.escape(measured)).split("|") if w != "census")
+    out: dict[int, re.Pattern[str]] = {}
+    for doc_id, strength in named.items():
+        if strength < OWNER_NAMED:
+            continue
+        name = re.sub(r"\s*\([^)]*\)$", "", snapshot.document(doc_id).title.strip())
+        if not name:
+            continue
+        x = re.escape(name)
+        asked = re.search(rf"(?:{said}|{re.escape(measured)})\w*\s+(?:[\w-]+\s+){{0,3}}?(?:of|in)\s+(?:the\s+)?{x}"
+                          rf"(?![\w-])|(?<![\w-]){x}['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:{said}|{re.escape(measured)})",
+                          question, re.I)
+        if asked is None:
+            continue  # the question names it, but measures something else
+        out[doc_id] = re.compile(
+            rf"(?<![\w-]){x}['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:{said})|(?:{said})\w*\s+of\s+(?:the\s+)?{x}(?![\w-])|"
+            rf"^\W*(?:the\s+)?{x}(?![\w-])|(?<![\w-]){x}\s+(?:has|had|is|was|covers|covered|spans|comprises)\b", re.I)
+    return out
+
+
 def _title_is_opening(doc: Document) -> bool:
     """Whether the document's title is only its own first sentence (a text without a heading): its words are
     then what that sentence says, not the topic of every sentence."""
@@ -272,7 +307,7 @@ def score_sentences(
     import numpy as np
 
     from index.text.keywords import STOPWORDS
-    from qa.reader import _ASKS_AMOUNT, DEFAULT, ERROR, HOWTO, IDENT, NUMBER
+    from qa.reader import _ASKS_AMOUNT, DEFAULT, ERROR, HOWTO, IDENT, NUMBER, measure
 
     asks_code = kind == IDENT and _ASKS_CODE.search(question) is not None
     asks_callable = kind == IDENT and _ASKS_CALLABLE.search(question) is not None
@@ -305,6 +340,10 @@ def score_sentences(
         plain_question = ""  # a question that negates something itself: no sentence contradicts it by negating
     if not rows:
         return []
+    # "What is the population of Australia?": an amount in another document counts only where it is the named
+    # thing's ("Australia's population", "the population of Australia"), not something's in it (Brisbane's)
+    measured = measure(question) if kind == NUMBER else None
+    owners = _amount_owners(snapshot, named, measured, question) if measured is not None else {}
     cosines = snapshot.sentence_vectors_of([r[0] for r in rows]) @ qvec.astype(np.float32)
     scored = []
     doc_weights: dict[int, dict[str, float]] = {}
@@ -378,6 +417,8 @@ def score_sentences(
             # "How big is the input buffer ... by default?" under "21.1 The Default Memory Management":
             # "16kB for the input buffer." gives the amount without saying "default" again
             found = typed_answer(NUMBER, doc.text, start, end, unit, term, question, terms)
+        if found is not None and owners and doc_id not in owners and not any(p.search(text) for p in owners.values()):
+            found = None  # "the third-most populous city in Australia, with a population of approximately 2.8 million"
         if found is not None and amount_asked and _measures_another(doc.text[found[1] : end], asked):
             found = None  # "about 84 bytes for the reentrant scanner structure" is not the input buffer's size
         if found is not None and kind == DEFAULT and named_in_code and not any(n in " ".join(

@@ -394,6 +394,7 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                    and not _REFERENCE_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])
                    and not (m.start() and sentence[m.start() - 1] in "+*^")  # "node i+1", "2^53"
                    and sentence[m.end() : m.end() + 1] != "^"
+                   and not _ORDINAL_SUFFIX.match(sentence, m.end())  # "the 12th most populous": a rank
                    and not (not sentence[: m.start()].strip() and re.fullmatch(r"\d{1,3}", m.group().strip())
                             and _MARKER_AFTER.match(sentence, m.end()))
                    and not _MANUAL_SECTION.fullmatch(sentence, max(0, m.start() - 2), min(len(sentence), m.end() + 1))]
@@ -562,6 +563,22 @@ _NOT_MEASURES = frozenset(
     "times things ways percent percentage number amount value values limit count difference".split())
 
 
+_OTHER_MEASURE_AFTER = re.compile(r"[\s-]*(?:square|sq\b|km|kilomet|miles?\b|mi\b|m2|km2|hectares?|acres?|%|"
+                                  r"per\s*cent|percent)", re.I)
+"""After a number, the unit of another measure than a count of people: "a 1,114-square-kilometre territory"."""
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.I)
+_YEARS_COUNT = frozenset({"age", "year", "years", "date"})
+"""Measures a year may answer (an age is read from a year of birth)."""
+_YEAR_BEFORE = re.compile(r"\b(?:as\s+of|in|since|by|from|until|till|during|around|circa|c\.)\s*$", re.I)
+
+
+def _is_year(candidate: Candidate, sentence: str) -> bool:
+    """Whether a number is a year ("as of 2026", "in 1998"), not an amount of what is measured: four digits
+    from 1000 to 2100, written without a separator or a unit."""
+    text = sentence[candidate.start : candidate.end].strip()
+    return bool(re.fullmatch(r"1\d{3}|20\d{2}|2100", text))
+
+
 def measure(question: str) -> str | None:
     """What a number question counts or measures ("population", "speakers", "money"), if it names it."""
     from index.text.keywords import STOPWORDS
@@ -610,6 +627,11 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
             if not named and not (pattern and re.search(pattern, sentence, re.I)):
                 return None
         found = _in_the_asked_unit(found, sentence, question)
+        if what is not None and what not in _YEARS_COUNT:
+            # "134 million as of 2026": the amount, not the year it holds in; a year-like number alone is an
+            # amount unless a year's preposition comes before it ("a population of 1500 in 1900": 1500)
+            amounts = [c for c in found if not _is_year(c, sentence)]
+            found = amounts or [c for c in found if not _YEAR_BEFORE.search(sentence[: c.start])]
         if found and _asks_limit(question):
             found = [c for c in found if not _LOWER_OR_DEFAULT.search(
                 sentence[max(0, c.start - 20) : c.start] + _FLOOR.sub(r"\1 #", sentence[c.start : c.end]) + "#"
@@ -620,6 +642,17 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
         found = _holders(found, sentence, question)
         if not found:
             return None
+    if kind == NUMBER and len(found) > 1:
+        what = measure(question) or ""
+        said = _MEASURE_WORDS.get(what)
+        if what in ("population", "people"):  # a count of people is no area, length or share
+            found = [c for c in found if not _OTHER_MEASURE_AFTER.match(sentence, c.end)] or found
+        if said:  # "33 million residents", "a population of 33 million": not "six neighbouring prefectures"
+            after = re.compile(rf"\s*(?:[\w-]+\s+){{0,2}}?(?:{said})", re.I)
+            before = re.compile(rf"(?:{said})\w*\s+(?:\w+\s+){{0,3}}$", re.I)
+            near = [c for c in found if after.match(sentence[c.end : c.end + 40])
+                    or before.search(sentence[max(0, c.start - 40) : c.start])]
+            found = near or found
     if len(found) == 1:
         return found[0].start, found[0].end
     points = anchors(sentence, question)
@@ -638,6 +671,10 @@ _UNIT_ASKED = [
     (re.compile(r"\bhow (?:much|many) (?:money|euros?|dollars?)\b|\b(?:cost|price|budget|spend|spent|pay|paid|"
                 r"costs|fee|allowance|salary)\b", re.I), r"(?:[$€£¥]|euros?|dollars?|EUR|USD|GBP)"),
 ]
+_AREA_ASKED = re.compile(r"\b(?:area|land\s+mass|landmass|surface)\b", re.I)
+_AREA_UNIT = (r"(?:km2|km²|sq\.?\s?(?:km|mi|miles?|m)|square\s+(?:kilomet(?:er|re)s|miles|met(?:er|re)s|feet)|"
+              r"hectares?|ha|acres?|mi2|m2)")
+"""An area is given in its units: "357,022 km2", not "4,800 people per km2" (a density) or "the 12th"."""
 _COUNTED = re.compile(r"\bhow many\b", re.I)
 _COUNTS = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 
@@ -667,6 +704,19 @@ def _in_the_asked_unit(found: list[Candidate], sentence: str, question: str) -> 
             extended.append(Candidate(c.start, c.end + tail.end()) if tail and not re.search(
                 r"[a-z]", sentence[c.start : c.end].split()[-1], re.I) else c)
         found = extended
+    if unit is None and counted is None and measure(question) == "area" and _AREA_ASKED.search(question):
+        # an area without its unit is none ("4,800 people per km2" is a density); a unit right after the number
+        # is taken with it ("9.6 million square kilometers")
+        areas = []
+        for c in found:
+            after = re.match(rf"\s*{_AREA_UNIT}(?!\w)", sentence[c.end :], re.I)
+            if re.match(r"\s*per\b", sentence[c.end :]):
+                continue
+            if re.search(_AREA_UNIT, sentence[c.start : c.end], re.I):
+                areas.append(c)
+            elif after is not None:
+                areas.append(Candidate(c.start, c.end + after.end()))
+        return areas
     if unit is None:
         return found
     within = [c for c in found if re.search(unit, sentence[c.start : c.end], re.I)

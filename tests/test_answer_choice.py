@@ -199,3 +199,22 @@ def test_a_sentence_naming_the_asked_code_name_scores_as_about_it(tmp_path: Path
         assert all(abs(v - scores(asked, 0.0)[k]) < 1e-9 for k, v in scores(asked, 0.5).items())
     finally:
         eng.close()
+
+
+def test_an_amount_asked_of_a_named_thing_is_that_things_own(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"What is the population of Elbonia?" is not answered by a city's population in Elbonia; the named
+    thing's own amount answers, in its document or where another document gives it as its own."""
+    from tests.test_multipart import engine_over
+
+    texts = {"Elbonia": "Elbonia is a country in Europe. It is known for its mud.",
+             "Mudville": "Mudville is the third-most populous city in Elbonia, with a population of approximately "
+                         "2.8 million.",
+             "Ruritania": "Ruritania is a country in Europe. It has a population of over 41 million.",
+             "Census": "The population of Freedonia was 12 million in the last census."}
+    with engine_over(texts, tmp_path, hash_embedder) as engine:
+        elbonia = engine.ask("What is the population of Elbonia?")
+        ruritania = engine.ask("What is the population of Ruritania?")
+        mudville = engine.ask("What is the population of Mudville?")
+    assert elbonia.short_answer is None and "2.8 million" not in (elbonia.short_answer or ""), elbonia.text
+    assert ruritania.short_answer == "over 41 million", ruritania.text
+    assert mudville.short_answer == "approximately 2.8 million", mudville.text

@@ -141,12 +141,33 @@ def test_a_number_must_come_with_what_is_measured() -> None:
     ("How many gas cylinders may be stored?", "At most 4 cylinders may be stored in room B104.",
      "At most 4 cylinders"),  # with the noun counted ("gas" is no plural)
     ("How much does the plate reader cost?", "The plate reader cost $27,500 and has 96 wells.", "$27,500"),
+    # the amount, not the year it holds in, nor a count of something else, nor another measure's number
+    ("What is the population of Mexico?", "With a population exceeding 134 million as of 2026, Mexico is the "
+     "tenth-most populous country.", "134 million"),
+    ("What is the population of Tokyo?", "The Greater Tokyo Area, which includes Tokyo and parts of six neighboring "
+     "prefectures, is the third-most populous metropolitan area, with 33 million residents as of 2025.", "33 million"),
+    ("What is the population of Hong Kong?", "With 7.5 million residents in a 1,114-square-kilometre territory, "
+     "Hong Kong is densely populated.", "7.5 million"),
+    ("What is the population of the town?", "The town had a population of 1500 in 1900.", "1500"),
+    # an area in its unit, taken with it
+    ("What is the total area of China?", "It spans an area of 9.6\u00a0million square kilometers "
+     "(3,700,000\u00a0sq\u00a0mi).", "9.6\u00a0million square kilometers"),
 ])
 def test_a_number_in_the_unit_asked_for(question: str, sentence: str, answer: str) -> None:
     from index.text.keywords import keyword_tokens
 
     a, b = answer_span(NUMBER, sentence, question, set(keyword_tokens(sentence)))  # type: ignore[misc]
     assert sentence[a:b] == answer
+
+
+@pytest.mark.parametrize(("question", "sentence"), [
+    ("What is the area of Germany?", "With 4,800 people per km2, Munich is Germany's most densely populated area."),
+    ("What is the area of Germany?", "It is the 12th most populous city of Germany and the fourth largest by area."),
+])
+def test_no_number_answers_for_another_measure_or_a_rank(question: str, sentence: str) -> None:
+    from index.text.keywords import keyword_tokens
+
+    assert answer_span(NUMBER, sentence, question, set(keyword_tokens(sentence))) is None
 
 
 def test_a_day_and_month_is_a_date_and_a_weekday_joins_the_date_after_it() -> None:
