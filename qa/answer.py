@@ -179,6 +179,22 @@ _PERSONAL_PRONOUN = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:he|she|him|his|her|they|
 first visit..."; not "Elizabeth II was Queen... until her death")."""
 
 
+_PLACE_OF = re.compile(r"^\W*(?:what|which)\s+(?:is|was|are|were)\s+the\s+(?P<what>(?:[a-z-]+\s+){0,2}?[a-z-]+)\s+"
+                       r"(?:of|in)\s+\S", re.I)
+
+
+def _place_asked(question: str) -> str | None:
+    """"capital" for a question asking the capital of the thing it names ("What is the capital (city) of
+    Australia?"), so that only a sentence giving the named thing's own answers it ("Perth is the capital city
+    of Western Australia" does not)."""
+    m = _PLACE_OF.match(question)
+    if m is None:
+        return None
+    # a capital is said as one ("the capital of India", "Turkey's capital"); an origin or a headquarters in too
+    # many ways ("formed in Liverpool", "based in Seattle") to ask a sentence to say it
+    return "capital" if "capital" in m.group("what").lower().split() else None
+
+
 OWNER_NAMED = 0.5
 """How strongly a question must name a document (title evidence) for an amount it asks to be that document's."""
 
@@ -307,7 +323,7 @@ def score_sentences(
     import numpy as np
 
     from index.text.keywords import STOPWORDS
-    from qa.reader import _ASKS_AMOUNT, DEFAULT, ERROR, HOWTO, IDENT, NUMBER, measure
+    from qa.reader import _ASKS_AMOUNT, DEFAULT, ERROR, HOWTO, IDENT, NUMBER, PLACE, measure
 
     asks_code = kind == IDENT and _ASKS_CODE.search(question) is not None
     asks_callable = kind == IDENT and _ASKS_CALLABLE.search(question) is not None
@@ -342,7 +358,7 @@ def score_sentences(
         return []
     # "What is the population of Australia?": an amount in another document counts only where it is the named
     # thing's ("Australia's population", "the population of Australia"), not something's in it (Brisbane's)
-    measured = measure(question) if kind == NUMBER else None
+    measured = measure(question) if kind == NUMBER else _place_asked(question) if kind == PLACE else None
     owners = _amount_owners(snapshot, named, measured, question) if measured is not None else {}
     cosines = snapshot.sentence_vectors_of([r[0] for r in rows]) @ qvec.astype(np.float32)
     scored = []
@@ -417,6 +433,9 @@ def score_sentences(
             # "How big is the input buffer ... by default?" under "21.1 The Default Memory Management":
             # "16kB for the input buffer." gives the amount without saying "default" again
             found = typed_answer(NUMBER, doc.text, start, end, unit, term, question, terms)
+        if found is not None and kind == PLACE and owners and not re.search(
+                rf"\b{re.escape(measured or '')}", text, re.I):
+            found = None  # "the Commonwealth of Australia" is no capital: a sentence saying "capital" gives one
         if found is not None and owners and doc_id not in owners and not any(p.search(text) for p in owners.values()):
             found = None  # "the third-most populous city in Australia, with a population of approximately 2.8 million"
         if found is not None and amount_asked and _measures_another(doc.text[found[1] : end], asked):
@@ -1207,9 +1226,11 @@ def _table_introduction(doc: Document, row: ScoredSentence,
 
 def _lead_with_the_asked_type(
     snapshot: Snapshot, scored: list[ScoredSentence], chosen: list[ScoredSentence], kind: str, tuning: Tuning,
+    strict: bool = False,
 ) -> tuple[list[ScoredSentence], tuple[int, int, int, float, tuple[int, int]] | None]:
     """The chosen sentences led by one holding an answer of the asked type, where one should lead (or none at
-    all when no sentence holds the date or number asked), and a date question's dated header, if it answers."""
+    all when no sentence holds the date or number asked, or, `strict`, the named thing's own place), and a
+    date question's dated header, if it answers."""
     from qa.reader import DATE, DOC_KINDS, LEADS, PERSON, ROLE, STRICT, is_relative_date
 
     # A date or number counts in a sentence that shares a word of what is asked besides the topic, or in
@@ -1219,7 +1240,7 @@ def _lead_with_the_asked_type(
              and (kind not in STRICT or s.overlap > 0 or s.named > 0)]
     header = _dated_header(snapshot, chosen[0], typed) if kind == DATE else None
     margin = tuning.extra_margin * (2 if kind in DOC_KINDS else 1)
-    if header is None and not typed and kind in STRICT:
+    if header is None and not typed and (kind in STRICT or strict):
         return [], None  # no date or number anywhere: a near-topic question the documents do not answer
     if header is None and typed and chosen[0].answer is None:
         # a sentence holding an answer of the asked type leads: always for a date or a number (one without
@@ -1227,7 +1248,7 @@ def _lead_with_the_asked_type(
         # it only calls "he" or "his" ("It is his first visit...") cannot answer, so the best one naming
         # someone and sharing a word of the question leads (not for "...since Russia invaded it")
         lead: ScoredSentence | None = None
-        if kind in STRICT or kind in LEADS or typed[0].score >= chosen[0].score - margin:
+        if kind in STRICT or strict or kind in LEADS or typed[0].score >= chosen[0].score - margin:
             lead = typed[0]
         elif kind == PERSON and _PERSONAL_PRONOUN.search(snapshot.document(chosen[0].doc_id).text[
                 chosen[0].start : chosen[0].end]):
@@ -1309,7 +1330,7 @@ def compose(
     header; and when no retrieved sentence holds an answer of the asked type, or the question names
     something no retrieved passage mentions, corpus-qa abstains. Each chosen sentence is quoted with what
     it needs to be understood (`quote_group`)."""
-    from qa.reader import DEFAULT, ROLE, expected_type
+    from qa.reader import DEFAULT, PLACE, ROLE, expected_type
     from qa.terms import key_terms, never_mentioned
 
     passages = passages_of(snapshot, hits)
@@ -1351,7 +1372,9 @@ def compose(
         chosen = [s for s in scored if s.answer is not None][:1]
     header = None
     if chosen and kind is not None:
-        chosen, header = _lead_with_the_asked_type(snapshot, scored, chosen, kind, tuning)
+        # "What is the capital of Australia?": a place of the named thing's own, or none (not Western Australia's)
+        owned = kind == PLACE and _place_asked(asked) is not None and any(s.named >= OWNER_NAMED for s in scored)
+        chosen, header = _lead_with_the_asked_type(snapshot, scored, chosen, kind, tuning, owned)
     if chosen and kind == DEFAULT and (named := _named_in_code(question)) and \
             not any(_about(snapshot, s, named) for s in chosen):
         chosen = []  # the default of `smtpd_tls_security_level` is not that of the entry whose default it is

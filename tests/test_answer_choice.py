@@ -218,3 +218,19 @@ def test_an_amount_asked_of_a_named_thing_is_that_things_own(tmp_path: Path, has
     assert elbonia.short_answer is None and "2.8 million" not in (elbonia.short_answer or ""), elbonia.text
     assert ruritania.short_answer == "over 41 million", ruritania.text
     assert mudville.short_answer == "approximately 2.8 million", mudville.text
+
+
+def test_a_capital_asked_of_a_named_thing_is_that_things_own(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"What is the capital of Elbonia?" is not answered by the capital of Western Elbonia, nor by a name in a
+    sentence that says no capital ("the Commonwealth of Elbonia")."""
+    from tests.test_multipart import engine_over
+
+    texts = {"Elbonia": "Elbonia, officially the Commonwealth of Elbonia, is a country in Europe.",
+             "Mudville": "Mudville is the capital city of Western Elbonia, a region of the country.",
+             "Ruritania": "Ruritania is a country in Europe. Its capital is Strelsau.",
+             "Zenda": "Zenda is a town. It is the capital of Ruritania's wine country."}
+    with engine_over(texts, tmp_path, hash_embedder) as engine:
+        elbonia = engine.ask("What is the capital of Elbonia?")
+        ruritania = engine.ask("What is the capital city of Ruritania?")
+    assert elbonia.abstained, elbonia.text
+    assert ruritania.short_answer == "Strelsau", ruritania.text
