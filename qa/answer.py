@@ -183,6 +183,13 @@ _PLACE_OF = re.compile(r"^\W*(?:what|which)\s+(?:is|was|are|were)\s+the\s+(?P<wh
                        r"(?:of|in)\s+\S", re.I)
 
 
+def _owns(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether a sentence gives the measure as the named thing's own (`_amount_owners`' pattern), the name
+    standing alone: not inside a longer one ("the Democratic Republic of the Congo is ..." is not the
+    Republic of the Congo's)."""
+    return any(not re.search(r"[A-Z][\w'’-]*\s+$", text[: m.start()]) for m in pattern.finditer(text))
+
+
 def _place_asked(question: str) -> str | None:
     """"capital" for a question asking the capital of the thing it names ("What is the capital (city) of
     Australia?"), so that only a sentence giving the named thing's own answers it ("Perth is the capital city
@@ -436,7 +443,7 @@ def score_sentences(
         if found is not None and kind == PLACE and owners and not re.search(
                 rf"\b{re.escape(measured or '')}", text, re.I):
             found = None  # "the Commonwealth of Australia" is no capital: a sentence saying "capital" gives one
-        if found is not None and owners and doc_id not in owners and not any(p.search(text) for p in owners.values()):
+        if found is not None and owners and doc_id not in owners and not any(_owns(p, text) for p in owners.values()):
             found = None  # "the third-most populous city in Australia, with a population of approximately 2.8 million"
         if found is not None and amount_asked and _measures_another(doc.text[found[1] : end], asked):
             found = None  # "about 84 bytes for the reentrant scanner structure" is not the input buffer's size

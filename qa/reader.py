@@ -381,6 +381,7 @@ _MANUAL_SECTION = re.compile(r"[\w-]\(\s*\d{1,2}[a-z]?\s*\)")
 def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
     """Spans of `sentence` that look like an answer of type `kind` and are not words of the question."""
     asked = _asked(question)
+    capital_asked = kind == PLACE and re.search(r"\bcapital\b", question, re.I) is not None
     found: list[Candidate] = []
     if kind == ROLE:
         return _roles(sentence, question)
@@ -419,13 +420,16 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                 if named and (any(w in _ORGS or w in _CONTINENTS for w in named) or named[-1] in _PLACE_HEADS
                               or named[0] in _DIRECTIONS or _DEMONYM.search(named[-1])):
                     continue  # an institution, a place or a people ("Central Asia(n)"), not a person
-            if any(w in asked for w in normalize(sentence[start:end]).split()):
+            written = normalize(sentence[start:end])
+            if any(w in asked for w in written.split()) and not (capital_asked and written not in normalize(question)):
                 continue  # what the question is about ("Antony Blinken" for "Blinken", "Mount Etna" for
-                #           "Where is Etna?") is not its answer
+                #           "Where is Etna?") is not its answer; a capital named after its country is
+                #           ("Kuwait City", "Andorra la Vella")
             if start >= end or (kind == PERSON and len(sentence[start:end].split()) < 2):
                 continue
         words = normalize(sentence[start:end]).split()
-        if not words or all(w in asked for w in words):
+        if not words or (all(w in asked for w in words) and not (capital_asked and len(words) > 1 and
+                                                                  " ".join(words) not in normalize(question))):
             continue  # the question's own words are not its answer
         text = sentence[start:end]
         lead = len(text) - len(text.lstrip())
@@ -672,8 +676,8 @@ _UNIT_ASKED = [
                 r"costs|fee|allowance|salary)\b", re.I), r"(?:[$€£¥]|euros?|dollars?|EUR|USD|GBP)"),
 ]
 _AREA_ASKED = re.compile(r"\b(?:area|land\s+mass|landmass|surface)\b", re.I)
-_AREA_UNIT = (r"(?:km2|km²|sq\.?\s?(?:km|mi|miles?|m)|square\s+(?:kilomet(?:er|re)s|miles|met(?:er|re)s|feet)|"
-              r"hectares?|ha|acres?|mi2|m2)")
+_AREA_UNIT = (r"(?<![\w-])(?:km2|km²|sq\.?\s?(?:km|mi|miles?|m)|square[\s-]+(?:kilomet(?:er|re)s?|miles?|"
+              r"met(?:er|re)s?|feet)|hectares?|ha|acres?|mi2|m2)(?![\w-])")
 """An area is given in its units: "357,022 km2", not "4,800 people per km2" (a density) or "the 12th"."""
 _COUNTED = re.compile(r"\bhow many\b", re.I)
 _COUNTS = re.compile(r"\bhow many\b|\bnumber of\b", re.I)

@@ -234,3 +234,13 @@ def test_a_capital_asked_of_a_named_thing_is_that_things_own(tmp_path: Path, has
         ruritania = engine.ask("What is the capital city of Ruritania?")
     assert elbonia.abstained, elbonia.text
     assert ruritania.short_answer == "Strelsau", ruritania.text
+
+
+def test_a_name_inside_a_longer_name_owns_nothing() -> None:
+    import re
+
+    from qa.answer import _owns
+
+    congo = re.compile(r"(?<![\w-])Republic of the Congo\s+(?:has|is)\b")
+    assert not _owns(congo, "With 124 million people, the Democratic Republic of the Congo is the most populous.")
+    assert _owns(congo, "With 6 million people, the Republic of the Congo is small.")

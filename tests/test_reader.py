@@ -163,6 +163,7 @@ def test_a_number_in_the_unit_asked_for(question: str, sentence: str, answer: st
 @pytest.mark.parametrize(("question", "sentence"), [
     ("What is the area of Germany?", "With 4,800 people per km2, Munich is Germany's most densely populated area."),
     ("What is the area of Germany?", "It is the 12th most populous city of Germany and the fourth largest by area."),
+    ("What is the area of Russia?", "Sixteen of its urban areas have more than 1 million inhabitants."),  # "than"
 ])
 def test_no_number_answers_for_another_measure_or_a_rank(question: str, sentence: str) -> None:
     from index.text.keywords import keyword_tokens
@@ -363,3 +364,12 @@ def test_a_version_asked_with_a_qualifier() -> None:
 def test_a_value_after_an_equals_sign_is_a_number_and_a_version_is_not() -> None:
     sentence = "New in version 3.2. ArgumentParser.exit(status=2, message=None)"
     assert [sentence[c.start : c.end] for c in candidates(NUMBER, sentence, "What exit status?")] == ["2"]
+
+
+def test_a_capital_named_after_its_country_answers_it() -> None:
+    assert spans(PLACE, "Its capital and largest city is Andorra la Vella.", "What is the capital of Andorra?") == [
+        "Andorra la Vella"]
+    assert spans(PLACE, "Most people live in Kuwait City, the capital.", "What is the capital city of Kuwait?") == [
+        "Kuwait City"]
+    # not for another place question: the thing asked about is not its own answer
+    assert spans(PLACE, "Mount Etna is in Sicily.", "Where is Etna?") == ["Sicily"]
