@@ -8,10 +8,12 @@ reading of openings), the three questions above. The gold is read from that coun
 independent of corpus-qa's reader ("a population of over 41 million", "covers 357,022 km2", "Its capital is
 Ottawa"):
 - the summary states it: right when the answer holds it (as the summary writes the number, or the capital's name);
-- it states none: right when the answer abstains or cites, first, a sentence of another document that names
-  the country as the owner ("the capital of India", "Australia's population"); wrong when it gives a
-  sentence about something else ("the third-most populous city in Australia, with a population of 2.8
-  million", "Perth is the capital city of Western Australia").
+- it states none, but another summary does, as the country's own ("Canberra is the capital city of
+  Australia", "the population of India"): right when the answer holds what that one states;
+- no summary states it: right when the answer abstains, wrong when it gives a sentence about something else
+  ("the third-most populous city in Australia, with a population of 2.8 million", "Perth is the capital city
+  of Western Australia").
+An answer holds a value when its short answer does (or, without one, its text).
 Counts per attribute, and with `-v` every wrong answer. Not a timed benchmark: answers only.
 """
 
@@ -53,13 +55,30 @@ def stated(text: str, title: str, attribute: str) -> set[str]:
     return values
 
 
-def owns(quote: str, country: str, attribute: str) -> bool:
-    """Whether a sentence of another document gives the attribute as the country's own."""
+def owns(sentence: str, country: str, attribute: str) -> bool:
+    """Whether a sentence gives the attribute as the country's own ("the capital and largest city of X",
+    "X's population"), the name standing alone (not "the Democratic Republic of the Congo")."""
     x = re.escape(country)
     word = {"population": r"population|inhabitants|residents|people", "area": r"area",
             "capital": r"capital"}[attribute]
-    return re.search(rf"(?:{word})\w*\s+(?:[\w-]+\s+){{0,3}}?of\s+(?:the\s+)?{x}(?![\w-])|{x}['’]s\s+(?:[\w-]+\s+)"
-                     rf"{{0,2}}?(?:{word})", quote, re.I) is not None
+    return re.search(rf"(?:{word})\w*\s+(?:[\w-]+\s+){{0,3}}?of\s+(?:the\s+)?{x}(?![\w-])|(?<![A-Za-z]\s)(?<![\w-])"
+                     rf"{x}['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:{word})", sentence, re.I) is not None
+
+
+def stated_elsewhere(sentences: list[tuple[str, str]], title: str, attribute: str) -> set[str]:
+    """What other summaries state of the country's attribute as its own: the values of their sentences that
+    give it so (for a capital, the city the sentence opens with)."""
+    values: set[str] = set()
+    for source_title, sentence in sentences:
+        if source_title == title or title not in sentence or not owns(sentence, title, attribute):
+            continue
+        if attribute == "capital":
+            first = VALUES["capital"].match(sentence)
+            if first is not None and first.group() not in title and title not in first.group():
+                values.add(first.group())
+        else:
+            values |= stated(f"x\n{sentence}", title, attribute)
+    return values
 
 
 def main() -> None:
@@ -86,28 +105,39 @@ def main() -> None:
         if title and "(" not in title and _is_kind_head(kind, opening) and re.search(r"\bcountry\b", opening):
             countries.append((title, text))
     countries = countries[: args.limit]
+    sentences = []
+    for path in sorted(corpus.glob("*.txt")):
+        head, _, body = path.read_text(encoding="utf-8").partition("\n")
+        sentences += [(head.strip(), x.strip()) for x in re.split(r"(?<=[.!?])\s+", body) if x.strip()]
     tally: dict[str, dict[str, int]] = {}
     for title, text in countries:
         for attribute in WORDS:
             gold = stated(text, title, attribute)
             answer = engine.ask(f"What is the {attribute} of {title}?")
-            counts = tally.setdefault(attribute, {"stated": 0, "right": 0, "none stated": 0, "kept out": 0})
+            counts = tally.setdefault(attribute, {"stated": 0, "right": 0, "elsewhere": 0, "found": 0,
+                                                  "none stated": 0, "kept out": 0})
+            held = (answer.short_answer or answer.text).lower()
+            elsewhere = stated_elsewhere(sentences, title, attribute) if not gold else set()
             if gold:
                 counts["stated"] += 1
-                ok = not answer.abstained and any(g.lower() in answer.text.lower() for g in gold)
+                ok = not answer.abstained and any(g.lower() in held for g in gold)
                 counts["right"] += ok
+            elif elsewhere:
+                counts["elsewhere"] += 1
+                ok = not answer.abstained and any(g.lower() in held for g in elsewhere)
+                counts["found"] += ok
+                gold = elsewhere
             else:
                 counts["none stated"] += 1
-                first = answer.citations[0] if answer.citations else None
-                ok = answer.abstained or (first is not None and first.source != f"{title}.txt".replace(" ", "_")
-                                          and owns(first.quote, title, attribute))
+                ok = answer.abstained
                 counts["kept out"] += ok
             if not ok and args.verbose:
                 print(f"WRONG {attribute} of {title} (summary: {gold}) -> {answer.text[:160]!r}")
     print(f"{len(countries)} countries of the wiki corpus")
     for attribute, c in tally.items():
-        print(f"{attribute}: stated in its summary {c['right']}/{c['stated']} answered with it; "
-              f"not stated {c['kept out']}/{c['none stated']} abstained or answered as its own elsewhere")
+        print(f"{attribute}: stated in its summary {c['right']}/{c['stated']} answered with it; stated as its own "
+              f"only in another summary {c['found']}/{c['elsewhere']} answered with it; stated nowhere "
+              f"{c['kept out']}/{c['none stated']} abstained")
     out = Path(__file__).resolve().parent / "results" / "attributes.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(tally, indent=2) + "\n")

@@ -179,22 +179,29 @@ _PERSONAL_PRONOUN = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:he|she|him|his|her|they|
 first visit..."; not "Elizabeth II was Queen... until her death")."""
 
 
-_PLACE_OF = re.compile(r"^\W*(?:what|which)\s+(?:is|was|are|were)\s+the\s+(?P<what>(?:[a-z-]+\s+){0,2}?[a-z-]+)\s+"
-                       r"(?:of|in)\s+\S", re.I)
+_PLACE_OF = re.compile(r"^\W*(?:(?:what|which(?:\s+(?:city|town|place))?)(?:['’]s|\s+(?:is|was|are|were))|name|"
+                       r"tell\s+me)\s+the\s+(?P<what>(?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:of|in)\s+\S", re.I)
+"""A question asking an attribute of a thing it names: "What is / What's / Which city is / Name the capital
+of X"."""
 
 
-def _owns(pattern: re.Pattern[str], text: str) -> bool:
+def _owns(owner: tuple[re.Pattern[str], str], text: str) -> bool:
     """Whether a sentence gives the measure as the named thing's own (`_amount_owners`' pattern), the name
-    standing alone: not inside a longer one ("the Democratic Republic of the Congo is ..." is not the
-    Republic of the Congo's)."""
-    return any(not re.search(r"[A-Z][\w'’-]*\s+$", text[: m.start()]) for m in pattern.finditer(text))
+    standing alone: not the end of a longer one ("the Democratic Republic of the Congo is ..." is not the
+    Republic of the Congo's; "Today Ruritania's population" and "The capital of Elbonia" are theirs)."""
+    pattern, name = owner
+    for m in pattern.finditer(text):
+        at = m.start() + max(0, m.group().lower().find(name.lower()))
+        if not re.search(r"\S\s+[A-Z][\w'’-]*$", text[:at].rstrip()):  # a capitalised word before it, not the first
+            return True
+    return False
 
 
 def _place_asked(question: str) -> str | None:
     """"capital" for a question asking the capital of the thing it names ("What is the capital (city) of
     Australia?"), so that only a sentence giving the named thing's own answers it ("Perth is the capital city
     of Western Australia" does not)."""
-    m = _PLACE_OF.match(question)
+    m = _PLACE_OF.search(question)
     if m is None:
         return None
     # a capital is said as one ("the capital of India", "Turkey's capital"); an origin or a headquarters in too
@@ -207,7 +214,7 @@ OWNER_NAMED = 0.5
 
 
 def _amount_owners(snapshot: Snapshot, named: dict[int, float], measured: str, question: str,
-                   ) -> dict[int, re.Pattern[str]]:
+                   ) -> dict[int, tuple[re.Pattern[str], str]]:
     """The documents a question names strongly (`named` >= OWNER_NAMED) as what it measures ("What is the
     population of Australia?", "Australia's population", "How many people live in Australia?"; not Homer in
     "How many books is each of the poems attributed to Homer divided into?"), each with the pattern of a
@@ -218,7 +225,7 @@ def _amount_owners(snapshot: Snapshot, named: dict[int, float], measured: str, q
 
     # the measure's own words ("the census of India" holds Hyderabad's population as well as India's)
     said = "|".join(w for w in _MEASURE_WORDS.get(measured, re.escape(measured)).split("|") if w != "census")
-    out: dict[int, re.Pattern[str]] = {}
+    out: dict[int, tuple[re.Pattern[str], str]] = {}
     for doc_id, strength in named.items():
         if strength < OWNER_NAMED:
             continue
@@ -231,9 +238,11 @@ def _amount_owners(snapshot: Snapshot, named: dict[int, float], measured: str, q
                           question, re.I)
         if asked is None:
             continue  # the question names it, but measures something else
-        out[doc_id] = re.compile(
-            rf"(?<![\w-]){x}['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:{said})|(?:{said})\w*\s+of\s+(?:the\s+)?{x}(?![\w-])|"
-            rf"^\W*(?:the\s+)?{x}(?![\w-])|(?<![\w-]){x}\s+(?:has|had|is|was|covers|covered|spans|comprises)\b", re.I)
+        out[doc_id] = (re.compile(
+            rf"(?<![\w-]){x}['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:{said})|"
+            rf"(?:{said})\w*\s+(?:[\w-]+\s+){{0,3}}?of\s+(?:the\s+)?{x}(?![\w-])|"  # "the capital and largest city of"
+            rf"^\W*(?:the\s+)?{x}(?![\w-])|(?<![\w-]){x}\s+(?:has|had|is|was|covers|covered|spans|comprises)\b", re.I),
+            name)
     return out
 
 
@@ -443,7 +452,7 @@ def score_sentences(
         if found is not None and kind == PLACE and owners and not re.search(
                 rf"\b{re.escape(measured or '')}", text, re.I):
             found = None  # "the Commonwealth of Australia" is no capital: a sentence saying "capital" gives one
-        if found is not None and owners and doc_id not in owners and not any(_owns(p, text) for p in owners.values()):
+        if found is not None and owners and doc_id not in owners and not any(_owns(o, text) for o in owners.values()):
             found = None  # "the third-most populous city in Australia, with a population of approximately 2.8 million"
         if found is not None and amount_asked and _measures_another(doc.text[found[1] : end], asked):
             found = None  # "about 84 bytes for the reentrant scanner structure" is not the input buffer's size

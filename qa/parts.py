@@ -290,10 +290,15 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     return plan
 
 
-_KIND_AFTER_ITEMS = re.compile(rf"\{{\}}\s+(?P<plural>{_PLURAL_KINDS})\b")
+_NAMING_KINDS = (r"rivers|lakes|mountains|mounts|islands|seas|oceans|deserts|planets|moons|volcanoes|universities|"
+                 r"bridges|towers|canals|bays|dams|cathedrals|castles|palaces|museums|galaxies")
+"""Kinds that name their members ("Mississippi River", "Lake Baikal", "Mercury (planet)"): written after or
+before a list, each item is asked as one; not a kind of something the items have ("the China, India and
+Japan capitals", "the Google and Apple companies")."""
+_KIND_AFTER_ITEMS = re.compile(rf"\{{\}}\s+(?P<plural>{_NAMING_KINDS})\b", re.I)
 """A list's kind written after its last item, in the frame: "of {} rivers" ("the Nile, Amazon and Danube
 rivers")."""
-_KIND_BEFORE_ITEMS = re.compile(rf"\b(?:the\s+)?(?P<plural>{_PLURAL_KINDS})\s+\{{\}}")
+_KIND_BEFORE_ITEMS = re.compile(rf"\bthe\s+(?P<plural>{_NAMING_KINDS})\s+\{{\}}", re.I)
 """... or before its first: "When were the planets {} first recorded"."""
 _ASKED_KIND = re.compile(r"\b(?i:which)\s+(?:[a-z-]+\s+){0,2}?(?P<kind>[a-z]+)\s+"
                          r"(?:is|was|has|had|does|did|are|were)\b|"

@@ -395,7 +395,6 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                    and not _REFERENCE_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])
                    and not (m.start() and sentence[m.start() - 1] in "+*^")  # "node i+1", "2^53"
                    and sentence[m.end() : m.end() + 1] != "^"
-                   and not _ORDINAL_SUFFIX.match(sentence, m.end())  # "the 12th most populous": a rank
                    and not (not sentence[: m.start()].strip() and re.fullmatch(r"\d{1,3}", m.group().strip())
                             and _MARKER_AFTER.match(sentence, m.end()))
                    and not _MANUAL_SECTION.fullmatch(sentence, max(0, m.start() - 2), min(len(sentence), m.end() + 1))]
@@ -421,15 +420,16 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                               or named[0] in _DIRECTIONS or _DEMONYM.search(named[-1])):
                     continue  # an institution, a place or a people ("Central Asia(n)"), not a person
             written = normalize(sentence[start:end])
-            if any(w in asked for w in written.split()) and not (capital_asked and written not in normalize(question)):
+            city = capital_asked and _city_named_after(written, question)
+            if any(w in asked for w in written.split()) and not city:
                 continue  # what the question is about ("Antony Blinken" for "Blinken", "Mount Etna" for
                 #           "Where is Etna?") is not its answer; a capital named after its country is
                 #           ("Kuwait City", "Andorra la Vella")
             if start >= end or (kind == PERSON and len(sentence[start:end].split()) < 2):
                 continue
         words = normalize(sentence[start:end]).split()
-        if not words or (all(w in asked for w in words) and not (capital_asked and len(words) > 1 and
-                                                                  " ".join(words) not in normalize(question))):
+        if not words or (all(w in asked for w in words) and not (capital_asked and _city_named_after(" ".join(words),
+                                                                                                       question))):
             continue  # the question's own words are not its answer
         text = sentence[start:end]
         lead = len(text) - len(text.lstrip())
@@ -570,6 +570,19 @@ _NOT_MEASURES = frozenset(
 _OTHER_MEASURE_AFTER = re.compile(r"[\s-]*(?:square|sq\b|km|kilomet|miles?\b|mi\b|m2|km2|hectares?|acres?|%|"
                                   r"per\s*cent|percent)", re.I)
 """After a number, the unit of another measure than a count of people: "a 1,114-square-kilometre territory"."""
+def _city_named_after(name: str, question: str) -> bool:
+    """Whether a name (normalised) is a city named after the place a capital question asks about: the place's
+    name and then "city", "la ...", "de ..." ("Kuwait City", "Andorra la Vella", "Guatemala City"); not a
+    place holding its name ("South Korea", "West Virginia", "Guinea-Bissau")."""
+    words = name.split()
+    asked = normalize(question).split()
+    for n in range(len(words) - 1, 0, -1):
+        head = words[:n]
+        if any(asked[i : i + n] == head for i in range(len(asked) - n + 1)):
+            return words[n] in ("city", "la", "de", "del", "di", "town")
+    return False
+
+
 _ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.I)
 _YEARS_COUNT = frozenset({"age", "year", "years", "date"})
 """Measures a year may answer (an age is read from a year of birth)."""
@@ -581,6 +594,30 @@ def _is_year(candidate: Candidate, sentence: str) -> bool:
     from 1000 to 2100, written without a separator or a unit."""
     text = sentence[candidate.start : candidate.end].strip()
     return bool(re.fullmatch(r"1\d{3}|20\d{2}|2100", text))
+
+
+def _of_the_measure(found: list[Candidate], sentence: str, what: str) -> list[Candidate]:
+    """The numbers of a sentence that give the measured amount (`what`, one of _MEASURE_WORDS): those next to
+    its words ("33 million residents", "a population of 33 million", "1950 inhabitants") before the rest ("six
+    neighbouring prefectures"); no rank ("the 12th most populous"), no year it holds in ("134 million as of
+    2026"; a year-like number alone is an amount unless a year's preposition comes before it: "a population
+    of 1500 in 1900" is 1500) and, for people, no number of another measure ("a 1,114-square-kilometre
+    territory")."""
+    said = _MEASURE_WORDS[what]
+    kept = [c for c in found if not _ORDINAL_SUFFIX.match(sentence, c.end)] or found
+    if what in ("population", "people"):
+        kept = [c for c in kept if not _OTHER_MEASURE_AFTER.match(sentence, c.end)] or kept
+    after = re.compile(rf"\s*(?:[\w-]+\s+){{0,2}}?(?:{said})", re.I)
+    before = re.compile(rf"(?:{said})\w*\s+(?:\w+\s+){{0,3}}$", re.I)
+    counted = [c for c in kept if after.match(sentence[c.end : c.end + 40])
+               or re.search(rf"\s(?:{said})", sentence[c.start : c.end], re.I)]
+    if counted:  # the amount with its measure's word after it ("1950 inhabitants" is no year)
+        return counted
+    kept = [c for c in kept if before.search(sentence[max(0, c.start - 40) : c.start])] or kept
+    if what in _YEARS_COUNT:
+        return kept
+    amounts = [c for c in kept if not _is_year(c, sentence)]
+    return amounts or [c for c in kept if not _YEAR_BEFORE.search(sentence[: c.start])]
 
 
 def measure(question: str) -> str | None:
@@ -631,11 +668,8 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
             if not named and not (pattern and re.search(pattern, sentence, re.I)):
                 return None
         found = _in_the_asked_unit(found, sentence, question)
-        if what is not None and what not in _YEARS_COUNT:
-            # "134 million as of 2026": the amount, not the year it holds in; a year-like number alone is an
-            # amount unless a year's preposition comes before it ("a population of 1500 in 1900": 1500)
-            amounts = [c for c in found if not _is_year(c, sentence)]
-            found = amounts or [c for c in found if not _YEAR_BEFORE.search(sentence[: c.start])]
+        if what in _MEASURE_WORDS and found:
+            found = _of_the_measure(found, sentence, what)
         if found and _asks_limit(question):
             found = [c for c in found if not _LOWER_OR_DEFAULT.search(
                 sentence[max(0, c.start - 20) : c.start] + _FLOOR.sub(r"\1 #", sentence[c.start : c.end]) + "#"
@@ -646,17 +680,6 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
         found = _holders(found, sentence, question)
         if not found:
             return None
-    if kind == NUMBER and len(found) > 1:
-        what = measure(question) or ""
-        said = _MEASURE_WORDS.get(what)
-        if what in ("population", "people"):  # a count of people is no area, length or share
-            found = [c for c in found if not _OTHER_MEASURE_AFTER.match(sentence, c.end)] or found
-        if said:  # "33 million residents", "a population of 33 million": not "six neighbouring prefectures"
-            after = re.compile(rf"\s*(?:[\w-]+\s+){{0,2}}?(?:{said})", re.I)
-            before = re.compile(rf"(?:{said})\w*\s+(?:\w+\s+){{0,3}}$", re.I)
-            near = [c for c in found if after.match(sentence[c.end : c.end + 40])
-                    or before.search(sentence[max(0, c.start - 40) : c.start])]
-            found = near or found
     if len(found) == 1:
         return found[0].start, found[0].end
     points = anchors(sentence, question)
@@ -676,8 +699,11 @@ _UNIT_ASKED = [
                 r"costs|fee|allowance|salary)\b", re.I), r"(?:[$€£¥]|euros?|dollars?|EUR|USD|GBP)"),
 ]
 _AREA_ASKED = re.compile(r"\b(?:area|land\s+mass|landmass|surface)\b", re.I)
-_AREA_UNIT = (r"(?<![\w-])(?:km2|km²|sq\.?\s?(?:km|mi|miles?|m)|square[\s-]+(?:kilomet(?:er|re)s?|miles?|"
-              r"met(?:er|re)s?|feet)|hectares?|ha|acres?|mi2|m2)(?![\w-])")
+_LENGTHS = (r"(?:kilomet(?:er|re)s?|km|miles?|mi|met(?:er|re)s?|m|feet|foot|ft|yards?|yd|inch(?:es)?|in|"
+            r"(?:centi|milli|micro|nano)met(?:er|re)s?|cm|mm|µm|μm|nm)")
+_AREA_UNITS = (rf"(?:(?:km|cm|mm|µm|μm|nm|mi|ft|yd|in|m)\s?(?:2|²)|sq\.?\s?{_LENGTHS}|square[\s-]+{_LENGTHS}|"
+               r"hectares?|ha|acres?)")
+_AREA_UNIT = rf"(?<![\w-]){_AREA_UNITS}(?![\w-])"
 """An area is given in its units: "357,022 km2", not "4,800 people per km2" (a density) or "the 12th"."""
 _COUNTED = re.compile(r"\bhow many\b", re.I)
 _COUNTS = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
@@ -713,7 +739,7 @@ def _in_the_asked_unit(found: list[Candidate], sentence: str, question: str) -> 
         # is taken with it ("9.6 million square kilometers")
         areas = []
         for c in found:
-            after = re.match(rf"\s*{_AREA_UNIT}(?!\w)", sentence[c.end :], re.I)
+            after = re.match(rf"[\s-]*{_AREA_UNITS}(?![\w-])", sentence[c.end :], re.I)  # "1,114-square-kilometre"
             if re.match(r"\s*per\b", sentence[c.end :]):
                 continue
             if re.search(_AREA_UNIT, sentence[c.start : c.end], re.I):

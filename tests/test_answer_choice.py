@@ -228,12 +228,18 @@ def test_a_capital_asked_of_a_named_thing_is_that_things_own(tmp_path: Path, has
     texts = {"Elbonia": "Elbonia, officially the Commonwealth of Elbonia, is a country in Europe.",
              "Mudville": "Mudville is the capital city of Western Elbonia, a region of the country.",
              "Ruritania": "Ruritania is a country in Europe. Its capital is Strelsau.",
-             "Zenda": "Zenda is a town. It is the capital of Ruritania's wine country."}
+             "Zenda": "Zenda is a town. It is the capital of Ruritania's wine country.",
+             "Freedonia": "Freedonia is a country in Europe. It is known for its cheese.",
+             "Fredville": "Fredville is the capital and largest city of Freedonia."}
     with engine_over(texts, tmp_path, hash_embedder) as engine:
         elbonia = engine.ask("What is the capital of Elbonia?")
         ruritania = engine.ask("What is the capital city of Ruritania?")
-    assert elbonia.abstained, elbonia.text
+        freedonia = engine.ask("Which city is the capital of Freedonia?")
+        whats = engine.ask("What's the capital of Elbonia?")
+    assert elbonia.abstained and whats.abstained, (elbonia.text, whats.text)
     assert ruritania.short_answer == "Strelsau", ruritania.text
+    # the city's own document gives it as Freedonia's ("the capital and largest city of Freedonia")
+    assert freedonia.short_answer == "Fredville", freedonia.text
 
 
 def test_a_name_inside_a_longer_name_owns_nothing() -> None:
@@ -241,6 +247,12 @@ def test_a_name_inside_a_longer_name_owns_nothing() -> None:
 
     from qa.answer import _owns
 
-    congo = re.compile(r"(?<![\w-])Republic of the Congo\s+(?:has|is)\b")
+    congo = (re.compile(r"(?<![\w-])Republic of the Congo\s+(?:has|is)\b"), "Republic of the Congo")
     assert not _owns(congo, "With 124 million people, the Democratic Republic of the Congo is the most populous.")
     assert _owns(congo, "With 6 million people, the Republic of the Congo is small.")
+    # a capitalised first word is no part of the name
+    elbonia = (re.compile(r"capital\w*\s+(?:[\w-]+\s+){0,3}?of\s+Elbonia|(?<![\w-])Elbonia['’]s\s+population"),
+               "Elbonia")
+    assert _owns(elbonia, "The capital of Elbonia, Mudville, lies on the Mud River.")
+    assert _owns(elbonia, "Today Elbonia's population is 3.1 million.")
+    assert _owns(elbonia, "Mudville is the capital and largest city of Elbonia.")

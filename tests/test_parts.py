@@ -148,6 +148,9 @@ def test_a_set_of_a_kind_outside_the_list_needs_a_count_or_each_and_keeps_its_ve
     ("Where exactly is Lake Baikal? Also, who discovered the neutron and when and where?!",
      ["Where exactly is Lake Baikal?", "Who discovered the neutron and when and where?"]),
     # the kind written after the last item: each item asked as one, by its title when the corpus has one
+    # ... not a plural that is something the items have
+    ("What are the China, India and Japan capitals?",
+     ["What are the China capitals?", "What are India capitals?", "What are Japan capitals?"]),
     ("What are the lengths of the Danube, Mississippi and Volga rivers?",
      ["What are the lengths of the Danube?", "What are the lengths of Mississippi River?",
       "What are the lengths of Volga?"]),

@@ -149,6 +149,13 @@ def test_a_number_must_come_with_what_is_measured() -> None:
     ("What is the population of Hong Kong?", "With 7.5 million residents in a 1,114-square-kilometre territory, "
      "Hong Kong is densely populated.", "7.5 million"),
     ("What is the population of the town?", "The town had a population of 1500 in 1900.", "1500"),
+    ("What is the population of the island?", "The island has 1950 inhabitants living in 4 villages.",
+     "1950 inhabitants"),  # a year-like amount with its measure's word is no year
+    ("What is Germany's rank by population?", "Germany is the 19th most populous country.", "19"),  # a rank asked
+    ("How many times has she won?", "She won for the 3rd time in 2020.", "3"),
+    ("What is the area of Kelso?", "Kelso covers 1,000 square km of hills.", "1,000 square km"),
+    ("What is the area of the sensor?", "The sensor has an area of 864 mm2.", "864 mm2"),
+    ("What is the area of the flat?", "The flat is 900 sq ft.", "900 sq ft"),
     # an area in its unit, taken with it
     ("What is the total area of China?", "It spans an area of 9.6\u00a0million square kilometers "
      "(3,700,000\u00a0sq\u00a0mi).", "9.6\u00a0million square kilometers"),
@@ -371,5 +378,8 @@ def test_a_capital_named_after_its_country_answers_it() -> None:
         "Andorra la Vella"]
     assert spans(PLACE, "Most people live in Kuwait City, the capital.", "What is the capital city of Kuwait?") == [
         "Kuwait City"]
-    # not for another place question: the thing asked about is not its own answer
+    # not a place holding the asked name, nor for another place question
+    assert spans(PLACE, "Seoul is the capital of South Korea.", "What is the capital of Korea?") == ["Seoul"]
+    assert "West Virginia" not in spans(PLACE, "Richmond is the capital of Virginia, not West Virginia.",
+                                        "What is the capital of Virginia?")
     assert spans(PLACE, "Mount Etna is in Sicily.", "Where is Etna?") == ["Sicily"]
