@@ -175,14 +175,14 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:what|which) (?:year|date)\b|\bwhen\b.*\b(?:born|died|founded|built|discovered|invented|"
                 r"established|created|released|published|start|end)"), DATE),
     (re.compile(_LIMIT), NUMBER),
-    (re.compile(r"^(?:how many|how much|what (?:is|was|are|were) the (?:population|number|gdp|area|size|height|"
-                r"length|depth|width|age|percentage|amount|cost|price|budget|revenue|gini)|what percentage|"
+    (re.compile(r"^(?:how many|how much|what (?:is|was|are|were) the (?:(?:population|number|gdp|area|size|height|"
+                r"length|depth|width|age|percentage|amount|cost|price|budget|revenue|gini)s?)|what percentage|"
                 r"how (?:old|tall|long|high|far|large|big|deep|wide|fast|heavy|old)|what (?:population|number)|"
                 r"(?:what|which) (?:numeric|numerical|integer) (?:value|code|level|id)s?)\b"),
      NUMBER),
-    (re.compile(r"^(?:population|number|gdp|area|size|height|age) of\b|^(?:what|which)\b.*\b(?:population|gdp|"
+    (re.compile(r"^(?:population|number|gdp|area|size|height|age)s? of\b|^(?:what|which)\b.*\b(?:population|gdp|"
                 r"area|height|length|revenue|budget|salary|temperature|growth rate|unemployment rate|"
-                r"inflation rate|interest rate|percentage)\b"), NUMBER),
+                r"inflation rate|interest rate|percentage)s?\b"), NUMBER),
     (re.compile(r"^(?:who|whom|whose)\b|^(?:name|list) (?:the )?(?:person|people|founders?|authors?|members?)\b|"
                 r"^(?:which|what) (?:person|man|woman|people|president|king|queen|author|writer|founder|leader|"
                 r"singer|actor|actress|director|player|scientist|ruler|emperor|chancellor|minister)\b"), PERSON),
@@ -395,6 +395,7 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                    and not _REFERENCE_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])
                    and not (m.start() and sentence[m.start() - 1] in "+*^")  # "node i+1", "2^53"
                    and sentence[m.end() : m.end() + 1] != "^"
+                   and not (m.group()[:1].isupper() and re.search(r"[A-Z][\w'’-]*\s+$", sentence[: m.start()]))
                    and not (not sentence[: m.start()].strip() and re.fullmatch(r"\d{1,3}", m.group().strip())
                             and _MARKER_AFTER.match(sentence, m.end()))
                    and not _MANUAL_SECTION.fullmatch(sentence, max(0, m.start() - 2), min(len(sentence), m.end() + 1))]
@@ -543,9 +544,10 @@ def _roles(sentence: str, question: str) -> list[Candidate]:
 
 
 _MEASURE = re.compile(
-    r"\b(?:how many|how much)\s+(?:of\s+)?(?:the\s+)?((?:[a-z][a-z-]*\s*){1,3})|\b(?:what|which) (?:is|was|are|were|s) "
-    r"the\s+(?:current\s+|total\s+|estimated\s+)?(?:(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|"
-    r"min|default|absolute|very)\s+)?(?:(?:most|fewest)\s+)?([a-z][a-z-]+)|^([a-z][a-z-]+) of\b"
+    r"\b(?:how many|how much)\s+(?:of\s+)?(?:the\s+)?((?:[a-z][a-z0-9-]*\s*){1,3})|"
+    r"\b(?:what|which) (?:is|was|are|were|s) the\s+(?:current\s+|total\s+|estimated\s+)?"
+    r"(?:(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min|default|absolute|very)\s+)?"
+    r"(?:(?:most|fewest)\s+)?([a-z][a-z-]+)|^([a-z][a-z-]+) of\b"
 )
 _MEASURE_WORDS = {
     "population": r"population|inhabitants|residents|people|citizens|census",
@@ -557,6 +559,10 @@ _MEASURE_WORDS = {
     "area": r"\barea\b|km2|km²|square|sq\b|hectares|acres",
     "gdp": r"\bgdp\b|gross domestic product",
     "temperature": r"°|degrees|temperature",
+    "length": r"\blength|\blong\b|\bkm\b|kilomet|\bmi\b|\bmiles?\b",
+    "height": r"\bheight|\btall\b|\bhigh\b|\bm\b|met(?:er|re)s?\b|\bfeet\b|\bft\b|elevation",
+    "elevation": r"elevation|altitude|above sea|\bm\b|met(?:er|re)s?\b|\bfeet\b|\bft\b",
+    "depth": r"\bdepth|\bdeep\b|\bm\b|met(?:er|re)s?\b|\bfeet\b|\bft\b",
     "kilometres": r"\bkm\b|kilomet", "kilometers": r"\bkm\b|kilomet", "km": r"\bkm\b|kilomet",
     "miles": r"\bmi\b|\bmiles?\b", "metres": r"\bm\b|met(?:er|re)", "meters": r"\bm\b|met(?:er|re)",
     "hours": r"\bh\b|\bhrs?\b|\bhours?\b", "minutes": r"\bmin\b|\bminutes?\b",
@@ -603,7 +609,7 @@ def _of_the_measure(found: list[Candidate], sentence: str, what: str) -> list[Ca
     2026"; a year-like number alone is an amount unless a year's preposition comes before it: "a population
     of 1500 in 1900" is 1500) and, for people, no number of another measure ("a 1,114-square-kilometre
     territory")."""
-    said = _MEASURE_WORDS[what]
+    said = "|".join(w for w in _MEASURE_WORDS[what].split("|") if w != "census")  # "the 2020 census" counts nobody
     kept = [c for c in found if not _ORDINAL_SUFFIX.match(sentence, c.end)] or found
     if what in ("population", "people"):
         kept = [c for c in kept if not _OTHER_MEASURE_AFTER.match(sentence, c.end)] or kept
@@ -641,6 +647,8 @@ def measure(question: str) -> str | None:
         plural = [w for w in head if w.endswith("s") and not w.endswith(("ss", "as", "us", "is"))]
         words = plural[:1] or head[:1]
     word = words[0] if words else None
+    if word is not None and word.endswith("s") and word[:-1] in _MEASURE_WORDS:
+        word = word[:-1]  # "What are the populations of ...?" (a list's part): the population
     return None if word is None or word in _NOT_MEASURES else word
 
 
@@ -670,6 +678,12 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
         found = _in_the_asked_unit(found, sentence, question)
         if what in _MEASURE_WORDS and found:
             found = _of_the_measure(found, sentence, what)
+        elif what is not None and len(found) > 1 and _COUNTED.search(question):
+            # "How many ... titles?": the number the counted noun follows within its phrase ("seven Formula One
+            # World Drivers' Championship titles"), not "most wins (91)"
+            stem = re.escape(what[:-1] if what.endswith("s") else what)
+            found = [c for c in found if re.match(rf"[^,.;:()]{{0,60}}?\b{stem}s?\b", sentence[c.end :], re.I)] \
+                or found
         if found and _asks_limit(question):
             found = [c for c in found if not _LOWER_OR_DEFAULT.search(
                 sentence[max(0, c.start - 20) : c.start] + _FLOOR.sub(r"\1 #", sentence[c.start : c.end]) + "#"

@@ -125,6 +125,11 @@ def test_a_place_is_not_taken_for_a_person(place: str) -> None:
 
 def test_a_number_must_come_with_what_is_measured() -> None:
     assert measure("What is the population of Kazakhstan?") == "population"
+    # a list's part asks in the plural; a name with a digit is no measure
+    assert measure("What are the populations of Panama?") == "population"
+    assert expected_type("What are the populations of Panama?") == NUMBER
+    assert measure("How many F1 world titles did he win?") == "titles"
+    assert spans(NUMBER, "He raced in Formula One.", "How many races?") == []  # a number word in a name
     assert measure("How many Portuguese speakers are there?") == "speakers"
     assert measure("How much money did the U.S. pledge?") == "money"
     q = "What is the population of Kazakhstan?"
@@ -156,6 +161,12 @@ def test_a_number_must_come_with_what_is_measured() -> None:
     ("What is the area of Kelso?", "Kelso covers 1,000 square km of hills.", "1,000 square km"),
     ("What is the area of the sensor?", "The sensor has an area of 864 mm2.", "864 mm2"),
     ("What is the area of the flat?", "The flat is 900 sq ft.", "900 sq ft"),
+    ("What is the population of Miami?", "It has a population of 442,241 at the 2020 census.", "442,241"),
+    ("How many F1 world titles did Michael Schumacher win?", "Schumacher won seven Formula One World Drivers' "
+     "Championship titles and held the record for most wins (91).", "seven"),  # the counted noun's number
+    ("What are the lengths in kilometers of the Nile?", "At 7,088 kilometers (4,404 mi) long, it is the longest "
+     "river.", "7,088 kilometers"),
+    ("What is the height of Everest?", "It is 8,849 m tall, the highest mountain.", "8,849 m"),
     # an area in its unit, taken with it
     ("What is the total area of China?", "It spans an area of 9.6\u00a0million square kilometers "
      "(3,700,000\u00a0sq\u00a0mi).", "9.6\u00a0million square kilometers"),
