@@ -149,27 +149,23 @@ def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, like: 
 
 ATTRIBUTE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
     "capital": "capital capitals seat",
-    "population": "population populations inhabitants people residents populous populated census",
-    "area": "area km2 km² sq square hectares acres mi2",
     "mass": "mass area km2 km² sq square kg kilograms tonnes tons",
-    "height": "height tall high metres meters m feet ft elevation",
-    "elevation": "elevation altitude metres meters m feet ft above high",
     "altitude": "altitude elevation metres meters m feet ft above high",
-    "length": "length long km kilometres kilometers miles mi",
     "diameter": "diameter radius across km kilometres kilometers miles",
-    "depth": "depth deep metres meters m feet ft",
     "founder": "founder founders founded co-founded cofounded established started created",
     "motto": "motto", "anthem": "anthem", "postal": "postal postcode zip", "postcode": "postal postcode zip",
-    "gdp": "gdp", "hdi": "hdi development", "gravity": "gravity g",
-    "temperature": "temperature temperatures °c °f celsius fahrenheit degrees",
+    "hdi": "hdi development", "gravity": "gravity g",
     "density": "density dense g cm3", "melting": "melting melts melt", "website": "website www http https",
     "endowment": "endowment", "language": "language languages spoken speak speakers",
     "president": "president presidents", "provost": "provost", "ceo": "ceo chief executive",
     "leader": "leader leaders leads led head president prime minister premier chancellor king queen monarch emperor",
 }.items()}
 """Attributes a part may ask ("What is the capital of {}?") and the words a quote that gives one holds: its own,
-or one it is given in (a population as "inhabitants", an area in "km2"). An attribute not listed (an author, a
-date of birth, a currency: "the Chilean peso") is not checked."""
+or one it is given in. The amounts the reader measures (MEASURED_ATTRIBUTES: a population as "inhabitants", an
+area in "km2") are read by its words (`qa.reader._MEASURE_WORDS`). An attribute not listed (an author, a date of
+birth, a currency: "the Chilean peso") is not checked."""
+MEASURED_ATTRIBUTES = frozenset({"population", "area", "height", "elevation", "length", "depth", "temperature",
+                                 "gdp"})
 
 
 def _gives_attribute(part: Part, answer: Answer) -> bool:
@@ -182,13 +178,16 @@ def _gives_attribute(part: Part, answer: Answer) -> bool:
     asked = part.question[: part.question.index(part.subject)]  # "What is the name of the capital of "
     if re.search(r"\b(?:and|or)\b|,", asked):
         return True  # two things asked ("the birth years and countries of origin"): either may be the one given
-    words = {w.lower() for w in re.findall(r"[\w°²-]+", asked)}
-    wanted = frozenset().union(*(ATTRIBUTE_WORDS.get(w, ATTRIBUTE_WORDS.get(w.removesuffix("s"), frozenset()))
-                                 for w in words))
-    if not wanted:
+    from qa.reader import _MEASURE_WORDS
+
+    keys = {k for w in re.findall(r"[\w°²-]+", asked.lower()) for k in (w, w.removesuffix("s"))}
+    wanted = frozenset().union(*(ATTRIBUTE_WORDS.get(k, frozenset()) for k in keys))
+    measured = [re.compile(_MEASURE_WORDS[k], re.I) for k in sorted(keys & MEASURED_ATTRIBUTES)]
+    if not wanted and not measured:
         return True
-    return any(w in wanted for c in answer.citations[:QUOTES_PER_PART]
-               for w in re.findall(r"[\w°²-]+", c.quote.lower()))
+    quotes = [c.quote for c in answer.citations[:QUOTES_PER_PART]]
+    return any(w in wanted for q in quotes for w in re.findall(r"[\w°²-]+", q.lower())) or \
+        any(m.search(q) for m in measured for q in quotes)
 
 
 def _unanswered(a: Asked) -> bool:
@@ -292,8 +291,9 @@ def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",
     citations: list[Citation] = list(cited)
     numbers: dict[tuple[str, int, int], int] = {(c.source, c.start, c.end): c.n for c in cited}
     results: list[PartAnswer] = []
-    for a in asked:
-        if _unanswered(a):
+    unanswered = [_unanswered(a) for a in asked]
+    for a, missing in zip(asked, unanswered, strict=True):
+        if missing:
             never = a.answer.unmentioned  # say why, as a single question's abstention does
             why = f" They never mention {', '.join(never)}." if never else ""
             results.append(PartAnswer(a.part.question, a.part.label, missing_line(a.part) + why, True))
@@ -312,8 +312,8 @@ def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",
     lines += [f"{_label(r.label)} {r.text}" for r in answered]
     lines += [r.text for r in results if r.abstained]
     # a part whose quotes do not give what it asks is sure not to be answered as much as they were likely to
-    confidence = sum(1.0 - a.answer.confidence if not a.answer.abstained and _unanswered(a) else a.answer.confidence
-                     for a in asked) / len(asked) if asked else 0.0
+    confidence = sum(1.0 - a.answer.confidence if not a.answer.abstained and missing else a.answer.confidence
+                     for a, missing in zip(asked, unanswered, strict=True)) / len(asked) if asked else 0.0
     # what the parts' answers warn of (a file changed since it was indexed), each said once
     warnings = tuple(dict.fromkeys([*warnings, *(w for a in asked for w in a.answer.warnings)]))
     unmentioned = () if answered else tuple(dict.fromkeys(u for a in asked for u in a.answer.unmentioned))

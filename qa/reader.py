@@ -560,9 +560,9 @@ _MEASURE_WORDS = {
     "gdp": r"\bgdp\b|gross domestic product",
     "temperature": r"°|degrees|temperature",
     "length": r"\blength|\blong\b|\bkm\b|kilomet|\bmi\b|\bmiles?\b",
-    "height": r"\bheight|\btall\b|\bhigh\b|\bm\b|met(?:er|re)s?\b|\bfeet\b|\bft\b|elevation",
-    "elevation": r"elevation|altitude|above sea|\bm\b|met(?:er|re)s?\b|\bfeet\b|\bft\b",
-    "depth": r"\bdepth|\bdeep\b|\bm\b|met(?:er|re)s?\b|\bfeet\b|\bft\b",
+    "height": r"\bheight|\btall\b|\bhigh\b|\bm\b|\bmet(?:er|re)s?\b|\bfeet\b|\bft\b|elevation",
+    "elevation": r"elevation|altitude|above sea|\bm\b|\bmet(?:er|re)s?\b|\bfeet\b|\bft\b",
+    "depth": r"\bdepth|\bdeep\b|\bm\b|\bmet(?:er|re)s?\b|\bfeet\b|\bft\b",
     "kilometres": r"\bkm\b|kilomet", "kilometers": r"\bkm\b|kilomet", "km": r"\bkm\b|kilomet",
     "miles": r"\bmi\b|\bmiles?\b", "metres": r"\bm\b|met(?:er|re)", "meters": r"\bm\b|met(?:er|re)",
     "hours": r"\bh\b|\bhrs?\b|\bhours?\b", "minutes": r"\bmin\b|\bminutes?\b",
@@ -626,6 +626,7 @@ def _of_the_measure(found: list[Candidate], sentence: str, what: str) -> list[Ca
     return amounts or [c for c in kept if not _YEAR_BEFORE.search(sentence[: c.start])]
 
 
+@lru_cache(maxsize=256)
 def measure(question: str) -> str | None:
     """What a number question counts or measures ("population", "speakers", "money"), if it names it."""
     from index.text.keywords import STOPWORDS

@@ -43,21 +43,28 @@ def docs_engine(docs: Path, tmp_path: Path, hash_embedder):  # type: ignore[no-u
 
 
 @contextmanager
-def engine_over_pdf(make: Callable[[Path], Path], tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
-    """An engine over a corpus of one PDF that `make` writes, its index built."""
+def built_engine(corpus: Path, index: Path, embedder):  # type: ignore[no-untyped-def]
+    """An engine over `corpus`, its index built at `index`; closed afterwards."""
     from qa.config import Settings
     from qa.engine import Engine
 
-    root = tmp_path / "docs"
-    root.mkdir()
-    make(root / "manual.pdf")
-    eng = Engine(Settings.resolve(root, tmp_path / "index"), embedder=embedder)
+    eng = Engine(Settings.resolve(corpus, index), embedder=embedder)
     try:
         for _ in eng.prepare():
             pass
         yield eng
     finally:
         eng.close()
+
+
+@contextmanager
+def engine_over_pdf(make: Callable[[Path], Path], tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
+    """An engine over a corpus of one PDF that `make` writes, its index built."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    make(root / "manual.pdf")
+    with built_engine(root, tmp_path / "index", embedder) as eng:
+        yield eng
 
 
 def add_documents(engine, documents: dict[str, str]) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_doc_answers import run_cli
+from tests.test_doc_answers import built_engine, run_cli
 
 COUNTRIES = {
     "China": "China is a country in East Asia. China has a land area of 9,596,961 square kilometres. "
@@ -37,16 +37,8 @@ def write_countries(root: Path) -> Path:
 @contextmanager
 def engine_over(texts: dict[str, str], tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
     """An engine over a corpus of `texts` (write_corpus), its index built; closed afterwards."""
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    eng = Engine(Settings.resolve(write_corpus(tmp_path / "corpus", texts), tmp_path / "idx"), embedder=embedder)
-    try:
-        for _ in eng.prepare():
-            pass
+    with built_engine(write_corpus(tmp_path / "corpus", texts), tmp_path / "idx", embedder) as eng:
         yield eng
-    finally:
-        eng.close()
 
 
 @pytest.fixture
