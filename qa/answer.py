@@ -185,16 +185,49 @@ _PLACE_OF = re.compile(r"^\W*(?:(?:what|which(?:\s+(?:city|town|place))?)(?:['�
 of X"."""
 
 
-def _owns(owner: tuple[re.Pattern[str], str], text: str) -> bool:
-    """Whether a sentence gives the measure as the named thing's own (`_amount_owners`' pattern), the name
-    standing alone: not the end of a longer one ("the Democratic Republic of the Congo is ..." is not the
-    Republic of the Congo's; "Today Ruritania's population" and "The capital of Elbonia" are theirs)."""
-    pattern, name = owner
-    for m in pattern.finditer(text):
-        at = m.start() + max(0, m.group().lower().find(name.lower()))
-        if not re.search(r"\S\s+[A-Z][\w'’-]*$", text[:at].rstrip()):  # a capitalised word before it, not the first
+def _owns(owner: tuple[str, str], text: str) -> bool:
+    """Whether a sentence gives the measure as the named thing's own (`_amount_owners`: the measure's words
+    and the name), the name standing alone: not the end of a longer one ("the Democratic Republic of the Congo
+    is ..." is not the Republic of the Congo's; "Today Ruritania's population" and "The capital of Elbonia"
+    are theirs)."""
+    said, name = owner
+    after, before = _owned_after(said), _owned_before(said)
+    for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I):
+        a, b = m.span()
+        if not (after.match(text, b) or before.search(text[max(0, a - 160) : a]) or _OPENS_WITH.fullmatch(text[:a])):
+            continue
+        if not re.search(r"\S\s+[A-Z][\w'’-]*$", text[:a].rstrip()):  # a capitalised word before it, not the first
             return True
     return False
+
+
+_OPENS_WITH = re.compile(r"\W*(?:the\s+)?", re.I)
+
+
+@lru_cache(maxsize=64)
+def _owned_after(said: str) -> re.Pattern[str]:
+    """What follows a name that owns a measure: "Australia's population", "Australia has ..." (`said`: the
+    measure's words, an alternation)."""
+    return re.compile(rf"['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:{said})|\s+(?:has|had|is|was|covers|covered|spans|comprises)\b",
+                      re.I)
+
+
+@lru_cache(maxsize=64)
+def _owned_before(said: str) -> re.Pattern[str]:
+    """What precedes a name that owns a measure: "the population of", "the capital and largest city of"."""
+    return re.compile(rf"(?:{said})\w*\s+(?:[\w-]+\s+){{0,3}}?of\s+(?:the\s+)?$", re.I)
+
+
+@lru_cache(maxsize=64)
+def _asked_before(said: str) -> re.Pattern[str]:
+    """What precedes a name a question measures: "the population of", "the area in"."""
+    return re.compile(rf"(?:{said})\w*\s+(?:[\w-]+\s+){{0,3}}?(?:of|in)\s+(?:the\s+)?$", re.I)
+
+
+@lru_cache(maxsize=64)
+def _asked_after(said: str) -> re.Pattern[str]:
+    """What follows a name a question measures: "Australia's population", "Australia's total land area"."""
+    return re.compile(rf"['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:{said})", re.I)
 
 
 def _place_asked(question: str) -> str | None:
@@ -214,35 +247,32 @@ OWNER_NAMED = 0.5
 
 
 def _amount_owners(snapshot: Snapshot, named: dict[int, float], measured: str, question: str,
-                   ) -> dict[int, tuple[re.Pattern[str], str]]:
+                   ) -> dict[int, tuple[str, str]]:
     """The documents a question names strongly (`named` >= OWNER_NAMED) as what it measures ("What is the
     population of Australia?", "Australia's population", "How many people live in Australia?"; not Homer in
-    "How many books is each of the poems attributed to Homer divided into?"), each with the pattern of a
-    sentence that gives the measure as the named thing's own: "Australia's population", "the population of
-    Australia", "Australia has/is/covers ...", or one that opens with the name; not "Australia's smallest
-    state, with 573,479 residents"."""
+    "How many books is each of the poems attributed to Homer divided into?"), each with what `_owns` reads a
+    sentence by (the measure's words and the name): a sentence that gives the measure as the named thing's
+    own, "Australia's population", "the population of Australia", "Australia has/is/covers ...", or one that
+    opens with the name; not "Tasmania, Australia's smallest state, with 573,479 residents". The patterns around the
+    name are the measure's, made once (no pattern is compiled per name and question)."""
     from qa.reader import _MEASURE_WORDS
 
     # the measure's own words ("the census of India" holds Hyderabad's population as well as India's)
     said = "|".join(w for w in _MEASURE_WORDS.get(measured, re.escape(measured)).split("|") if w != "census")
-    out: dict[int, tuple[re.Pattern[str], str]] = {}
+    either = f"{said}|{re.escape(measured)}"
+    out: dict[int, tuple[str, str]] = {}
     for doc_id, strength in named.items():
         if strength < OWNER_NAMED:
             continue
         name = re.sub(r"\s*\([^)]*\)$", "", snapshot.document(doc_id).title.strip())
         if not name:
             continue
-        x = re.escape(name)
-        asked = re.search(rf"(?:{said}|{re.escape(measured)})\w*\s+(?:[\w-]+\s+){{0,3}}?(?:of|in)\s+(?:the\s+)?{x}"
-                          rf"(?![\w-])|(?<![\w-]){x}['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:{said}|{re.escape(measured)})",
-                          question, re.I)
-        if asked is None:
+        asked = any(_asked_after(either).match(question, m.end())
+                    or _asked_before(either).search(question[max(0, m.start() - 160) : m.start()])
+                    for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question, re.I))
+        if not asked:
             continue  # the question names it, but measures something else
-        out[doc_id] = (re.compile(
-            rf"(?<![\w-]){x}['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:{said})|"
-            rf"(?:{said})\w*\s+(?:[\w-]+\s+){{0,3}}?of\s+(?:the\s+)?{x}(?![\w-])|"  # "the capital and largest city of"
-            rf"^\W*(?:the\s+)?{x}(?![\w-])|(?<![\w-]){x}\s+(?:has|had|is|was|covers|covered|spans|comprises)\b", re.I),
-            name)
+        out[doc_id] = (said, name)
     return out
 
 

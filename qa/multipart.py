@@ -395,8 +395,7 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     people = key in _PERSON_KEYS
     phrase_words = set(re.findall(r"\w+", plan.members.text.lower()))
     names, superlatives = _narrowing(plan.members.text, plan.members.head)
-    forms = [re.compile("|".join(rf"(?<![\w-]){re.escape(f)}(?![\w-])" for f in place_forms(n)))
-             for n in names]  # "Asian countries": those that say "Asia", as a whole word
+    forms = [_forms_of(place_forms(n)) for n in names]  # "Asian countries": those that say "Asia", as a whole word
     called = kind_words(key)
     open_kind = not is_kind(plan.members.head)  # outside the closed list: the set's names must be in its lead,
     # or its own document must name it (_listed)
@@ -412,7 +411,7 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
         seen.add(doc_id)
         doc = snapshot.document(doc_id)
         title = doc.title.strip()
-        if not title or set(re.findall(r"\w+", title.lower())) <= phrase_words:
+        if not title or _words_of(title) <= phrase_words:
             continue  # the set's own context ("Asia", "the United States"), not one of its members
         opening = _opening(doc.text, title)
         if _a_kind_of(title, key, opening):
@@ -432,7 +431,7 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
                 break  # enough to choose from; the rest were found later, and each costs a document read
     if names or ranking is not None:  # members no search found, by what their openings say
         for doc_id, title, lead, opens in _kind_members(snapshot, key, people, seen):
-            if not in_scope(doc_id) or set(re.findall(r"\w+", title.lower())) <= phrase_words:
+            if not in_scope(doc_id) or _words_of(title) <= phrase_words:
                 continue
             named = _named(forms, opens)  # where it opens (two sentences): not "immigration from Europe"
             if names and not named:
@@ -573,7 +572,7 @@ def _listed(snapshot: Snapshot, phrase: str, key: str, people: bool, phrase_word
 
 
 def _grounds(snapshot: Snapshot, doc_id: int, reason: str, ranking: Ranking | None,
-             forms: Sequence[re.Pattern[str]], called: frozenset[str], lister_id: int | None,
+             forms: Sequence[_Forms], called: frozenset[str], lister_id: int | None,
              ) -> tuple[int, int, int] | None:
     """The sentence a member was taken by, as (document id, start, end): in its opening paragraphs, the first
     that states its rank or amount in the ranking asked (RANK) or names the set's names (NAMED); in the
@@ -623,9 +622,34 @@ def _opening_sentences(snapshot: Snapshot, doc_id: int) -> list[tuple[int, int]]
     return out
 
 
-def _named(forms: Sequence[re.Pattern[str]], text: str) -> int:
+def _named(forms: Sequence[_Forms], text: str) -> int:
     """How many of a set's names (each a pattern of its forms as whole words) a text mentions."""
     return sum(form.search(text) is not None for form in forms)
+
+
+class _Forms(NamedTuple):
+    """A name's forms as whole words (`pattern`), and the forms themselves: a text that holds none of them is
+    passed over without the pattern (its leading look-behind has the regular expression try every position;
+    a set's members are looked for in the opening of every document of their kind, question after question)."""
+
+    forms: tuple[str, ...]
+    pattern: re.Pattern[str]
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if not any(f in text for f in self.forms):
+            return None
+        return self.pattern.search(text)
+
+
+@lru_cache(maxsize=256)
+def _forms_of(forms: tuple[str, ...]) -> _Forms:
+    return _Forms(forms, re.compile("|".join(rf"(?<![\w-]){re.escape(f)}(?![\w-])" for f in forms)))
+
+
+@lru_cache(maxsize=16384)
+def _words_of(title: str) -> frozenset[str]:
+    """A title's words, lower-cased."""
+    return frozenset(re.findall(r"\w+", title.lower()))
 
 
 SCAN_LIMIT = 50_000
@@ -829,6 +853,11 @@ def kind_words(key: str) -> frozenset[str]:
 
 
 def _kind_pattern(key: str, words: Sequence[str] | None = None) -> re.Pattern[str]:
+    return _compiled_kind(key, None if words is None else tuple(sorted(words)))
+
+
+@lru_cache(maxsize=64)
+def _compiled_kind(key: str, words: tuple[str, ...] | None) -> re.Pattern[str]:
     """How a member's opening says what it is: "is a / was the ... {kind}" with a few words between ("is the
     capital and most populous city", "is a country", "is the smallest and least massive of Jupiter's four
     Galilean moons"), the kind word the head of the phrase, not the kind word anywhere ("... plays as a

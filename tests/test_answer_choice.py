@@ -243,16 +243,19 @@ def test_a_capital_asked_of_a_named_thing_is_that_things_own(tmp_path: Path, has
 
 
 def test_a_name_inside_a_longer_name_owns_nothing() -> None:
-    import re
-
     from qa.answer import _owns
 
-    congo = (re.compile(r"(?<![\w-])Republic of the Congo\s+(?:has|is)\b"), "Republic of the Congo")
+    # (the measure's words, the name), as _amount_owners gives them
+    congo = ("population|people", "Republic of the Congo")
     assert not _owns(congo, "With 124 million people, the Democratic Republic of the Congo is the most populous.")
     assert _owns(congo, "With 6 million people, the Republic of the Congo is small.")
     # a capitalised first word is no part of the name
-    elbonia = (re.compile(r"capital\w*\s+(?:[\w-]+\s+){0,3}?of\s+Elbonia|(?<![\w-])Elbonia['’]s\s+population"),
-               "Elbonia")
+    elbonia = ("capital|population", "Elbonia")
     assert _owns(elbonia, "The capital of Elbonia, Mudville, lies on the Mud River.")
     assert _owns(elbonia, "Today Elbonia's population is 3.1 million.")
     assert _owns(elbonia, "Mudville is the capital and largest city of Elbonia.")
+    # something in it, not the named thing, holds the amount
+    people = ("population|residents|inhabitants", "Australia")
+    assert not _owns(people, "Tasmania, Australia's smallest state, with 573,479 residents, is an island.")
+    assert not _owns(people, "Brisbane is the third-most populous city in Australia, with a population of 2.8 million.")
+    assert _owns(people, "Australia has a population of 27 million.")
