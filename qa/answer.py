@@ -194,7 +194,11 @@ def _owns(owner: tuple[str, str], text: str) -> bool:
     after, before = _owned_after(said), _owned_before(said)
     for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I):
         a, b = m.span()
-        if not (after.match(text, b) or before.search(text[max(0, a - 160) : a]) or _OPENS_WITH.fullmatch(text[:a])):
+        window = text[max(0, a - 160) : a]
+        said_before = before.search(window)
+        if said_before is not None and _QUALIFIED.search(window[: said_before.start()]):
+            said_before = None  # "the cultural capital of India" is not its capital
+        if not (after.match(text, b) or said_before or _OPENS_WITH.fullmatch(text[:a])):
             continue
         if not re.search(r"\S\s+[A-Z][\w'’-]*$", text[:a].rstrip()):  # a capitalised word before it, not the first
             return True
@@ -202,6 +206,11 @@ def _owns(owner: tuple[str, str], text: str) -> bool:
 
 
 _OPENS_WITH = re.compile(r"\W*(?:the\s+)?", re.I)
+_QUALIFIED = re.compile(r"\b(?:cultural|financial|commercial|economic|business|industrial|religious|spiritual|"
+                        r"ecclesiastical|intellectual|fashion|music|film|gastronomic|tech|former|historic(?:al)?|"
+                        r"ancient|old|summer|winter|royal)\s+$", re.I)
+"""A word before a measure that makes it something else than the thing's own: "the cultural capital of India",
+"the former capital", "the summer capital"."""
 
 
 @lru_cache(maxsize=64)
@@ -239,7 +248,8 @@ def _place_asked(question: str) -> str | None:
         return None
     # a capital is said as one ("the capital of India", "Turkey's capital"); an origin or a headquarters in too
     # many ways ("formed in Liverpool", "based in Seattle") to ask a sentence to say it
-    return "capital" if "capital" in m.group("what").lower().split() else None
+    words = m.group("what").lower().split()
+    return "capital" if "capital" in words or "capitals" in words else None  # "What are the capitals of X?"
 
 
 OWNER_NAMED = 0.5

@@ -196,6 +196,35 @@ def _unanswered(a: Asked) -> bool:
     return a.answer.abstained or not a.answer.citations or not _gives_attribute(a.part, a.answer)
 
 
+ELSEWHERE_PASSAGES = 5
+"""How many passages a member's question asked of the whole index reads (a single question's default)."""
+
+
+def _elsewhere(asked: Sequence[Asked], via: Retrieval, k: int) -> list[Asked]:
+    """The members whose own document does not give their capital, asked of the whole index: a capital is
+    answered only as the named thing's own (qa/answer.py: "What is the capital of India?" by "New Delhi, the
+    capital of India" in Delhi's summary, never by Kolkata, "the cultural capital of India"), and the answer is
+    kept when it has a short answer and its quote names the member. Not an amount: "8.6% of India's
+    population" and "10.4 per cent of India's total geographical area" name India's measure in a sentence
+    whose number is another's. The questions are embedded together, in one model call."""
+    from qa.answer import _place_asked
+
+    todo = [i for i, a in enumerate(asked) if a.part.doc_id is not None and a.part.subject and _unanswered(a)
+            and _place_asked(a.part.question) is not None]
+    if not todo:
+        return list(asked)
+    via.embed([asked[i].part.question for i in todo])
+    out = list(asked)
+    for i in todo:
+        a = asked[i]
+        hits, there = via.ask(a.part.question, max(k, ELSEWHERE_PASSAGES))
+        found = Asked(a.part, hits, there)
+        subject = re.compile(rf"(?<![\w-]){re.escape(_bare(a.part.subject or ''))}(?![\w-])", re.I)
+        if there.short_answer and not _unanswered(found) and subject.search(there.citations[0].quote):
+            out[i] = found
+    return out
+
+
 def _bare(subject: str) -> str:
     """A subject as a text names it: without a leading article or a bracketed kind ("Georgia (country)")."""
     return re.sub(r"\s*\([^)]*\)$", "", re.sub(r"^(?:the|a|an)\s+", "", subject.strip(), flags=re.I))
@@ -263,6 +292,7 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     asked = _followed(snapshot, [Asked(p, *(via.ask(p.question, per_part) if p.doc_id is None
                                             else via.ask_within(p.question, p.doc_id, per_part, question)))
                                  for p in parts], via, question)
+    asked = _elsewhere(asked, via, per_part)
     if not whole.abstained:
         label = plan.members.text[:1].upper() + plan.members.text[1:]
         asked.insert(0, Asked(Part(question, label), hits, whole))

@@ -381,7 +381,7 @@ _MANUAL_SECTION = re.compile(r"[\w-]\(\s*\d{1,2}[a-z]?\s*\)")
 def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
     """Spans of `sentence` that look like an answer of type `kind` and are not words of the question."""
     asked = _asked(question)
-    capital_asked = kind == PLACE and re.search(r"\bcapital\b", question, re.I) is not None
+    capital_asked = kind == PLACE and re.search(r"\bcapitals?\b", question, re.I) is not None
     found: list[Candidate] = []
     if kind == ROLE:
         return _roles(sentence, question)

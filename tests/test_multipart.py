@@ -904,3 +904,33 @@ def test_a_listed_member_is_cited_by_its_lists_sentence_accents_aside(tmp_path: 
     first = answer.citations[0]
     assert first.source == "Zentral_Summit.txt" and first.quote.startswith("The leaders there were")
     assert first.quote.endswith("who met daily.") and sum(c.quote == first.quote for c in answer.citations) == 1
+
+
+OCEANIA = {
+    "Arland": "Arland is a country in Oceania. Arland has three million people and a long coast.",
+    "Brind": "Brind is a country in Oceania. Its capital is Brindton.",
+    "Port Arl": "Port Arl is a port city. Port Arl is the capital of Arland, on its northern coast.",
+    "Bexley City": "Bexley City is a city of painters. Bexley City is the cultural capital of Arland.",
+}
+
+
+def test_a_members_capital_its_own_document_does_not_give_is_asked_of_the_whole_index(
+        tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    with engine_over(OCEANIA, tmp_path, hash_embedder) as engine:
+        answer = engine.ask("What are the capitals of the countries in Oceania?")
+    lines = {p.label: p for p in answer.parts}
+    assert {"Arland", "Brind"} <= set(lines), answer.text
+    arland = lines["Arland"]
+    # Arland's summary names no capital: the city's own document says it is Arland's, and it answers first (the
+    # city that is only its "cultural capital" may follow as what else the documents say, never first)
+    assert not arland.abstained, answer.text
+    assert answer.citations[arland.citations[0] - 1].source == "Port_Arl.txt", answer.text
+    assert {answer.citations[n - 1].source for n in lines["Brind"].citations} == {"Brind.txt"}
+
+
+def test_a_qualified_capital_is_not_the_things_own() -> None:
+    from qa.answer import _owns
+
+    assert not _owns(("capital", "India"), "Kolkata is regarded as the cultural capital of India.")
+    assert not _owns(("capital", "Ruritania"), "Zenda was the former capital of Ruritania.")
+    assert _owns(("capital", "India"), "Delhi contains New Delhi, the capital of India.")
