@@ -159,6 +159,9 @@ ATTRIBUTE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v i
     "endowment": "endowment", "language": "language languages spoken speak speakers",
     "president": "president presidents", "provost": "provost", "ceo": "ceo chief executive",
     "leader": "leader leaders leads led head president prime minister premier chancellor king queen monarch emperor",
+    "symbol": "symbol symbols",
+    "discovered": "discovered discovery discoverer discoverers isolated identified", "discoverer": "discovered discovery "
+    "discoverer discoverers isolated identified", "born": "born birth birthplace", "genera": "genus genera",
 }.items()}
 """Attributes a part may ask ("What is the capital of {}?") and the words a quote that gives one holds: its own,
 or one it is given in. The amounts the reader measures (MEASURED_ATTRIBUTES: a population as "inhabitants", an

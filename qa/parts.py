@@ -95,7 +95,7 @@ _ANAPHOR = re.compile(r"\b(?:they|them|their|theirs|it|its|these|those|this|that
                       r"respective|respectively|such|same)\b", re.I)
 """A second ask with one of these is about what the first one found: it is not a part of its own."""
 _ANAPHOR_SLOT = re.compile(
-    r"\b(?:each of (?:them|these|those)(?: \w+)?|(?:these|those|such|the respective|the said) (?:[a-z]+ ){0,2}?"
+    r"\b(?:each of (?:them|these|those)(?: \w+)?|(?:these|those|such|the said) (?:[a-z]+ ){0,2}?"
     r"(?:countries|nations|states|cities|places|languages|planets|moons|rivers|islands|elements|people|persons|"
     r"universities|companies|brands|teams|players|leaders|members|wonders|oceans|seas|continents|deserts|"
     r"buildings|animals|artists|bands|cars|manufacturers|landmarks|mountains|lakes|\w+s)|"

@@ -855,6 +855,11 @@ def test_what_a_parts_quotes_must_speak_of() -> None:
     assert said("What is the name of the capital of Peru?", "Peru", "Lima is the capital of Peru.")
     assert not said("What is the capital of Turkey?", "Turkey", "Turkey's capitalism grew fast.")  # a word, whole
     assert not said("What was the 2020 population of Peru?", "Peru", "In 2020 it held elections.")
+    # an element's abundance is not its discovery, nor its family its genus
+    assert not said("Who discovered Helium?", "Helium", "Its abundance is similar in both the Sun and Jupiter.")
+    assert said("Who discovered Helium?", "Helium", "It was first detected in 1868 and isolated by William Ramsay.")
+    assert not said("What are the genera of Cheetah?", "Cheetah", "The cheetah is the fastest land animal.")
+    assert said("What are the genera of Moose?", "Moose", "It is the only extant species in the genus Alces.")
     # no attribute asked, one not listed (said in too many ways), or two: not checked
     assert said("When was Ankara founded?", "Ankara", "Ankara is old.")
     assert said("Who is the author of Hamlet?", "Hamlet", "Hamlet is a tragedy written by William Shakespeare.")

@@ -239,6 +239,15 @@ def test_a_set_without_its_members_is_found_with_its_count() -> None:
     assert plan.for_subject("India").question == "What are the capitals of India?"
 
 
+def test_the_respective_attribute_stays_and_the_member_takes_their_place() -> None:
+    # "the respective years" are the members' years, not the members: "their" is the member
+    plan = detect("Who discovered the first five elements in the periodic table and what were the respective "
+                  "years of their discoveries?", titled)
+    assert plan is not None and plan.members is not None and plan.members.head == "elements"
+    assert plan.for_subject("Helium").question == \
+        "Who discovered Helium and what were the respective years of Helium's discoveries?"
+
+
 def test_a_set_by_the_place_it_is_in_is_found_before_an_each_that_refers_to_it() -> None:
     plan = detect("Identify the countries in South Asia and the name of the anthem of each of these countries.",
                   titled)
