@@ -86,6 +86,9 @@ class Asked:
     """Its passages, best first."""
     answer: Answer
     """Its answer, as any question's (cited, or an abstention)."""
+    ranked: Citation | None = None
+    """For a part that asks an amount its document gives no figure for, the sentence that ranks the subject by
+    that measure instead ("the second-largest country by total area"), shown with the part's abstention."""
 
 
 def answer_plan(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k: int,
@@ -107,7 +110,7 @@ def _answer_parts(snapshot: Snapshot, parts: Sequence[Part], question: str, via:
     per_part = max(3, -(-k // len(parts)))
     via.embed([p.question for p in parts])
     asked = _followed(snapshot, [Asked(p, *via.ask(p.question, per_part)) for p in parts], via)
-    return combine(question, asked, k, warnings=warnings)
+    return combine(question, _with_ranks(snapshot, asked, via), k, warnings=warnings)
 
 
 def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, like: str | None = None) -> list[Asked]:
@@ -228,6 +231,53 @@ def _elsewhere(asked: Sequence[Asked], via: Retrieval, k: int) -> list[Asked]:
     return out
 
 
+_RANKED_MEASURES = {"area": "area", "land": "area", "landmass": "area", "population": "population", "height": "height",
+                    "elevation": "height",
+                    "length": "length"}
+"""The amounts a part may ask (qa/reader.py's measure) that a text may rank instead (qa/ranking.py's measure)."""
+
+
+def _with_ranks(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> list[Asked]:
+    """The parts that ask an amount their subject's document gives no figure for, each with the sentence of
+    its opening that ranks the subject by that measure, if one does: "What is the land mass of Canada?" has
+    no figure in Canada's summary, but "... making it the second-largest country by total area" (a rank of
+    the thing the document says it is, "a country", or of the measure itself, "the world's fourth-largest
+    land area"). The part stays unanswered; its line quotes the rank."""
+    from qa.answer import OWNER_NAMED
+    from qa.ranking import _statements
+    from qa.reader import measure
+
+    out = list(asked)
+    for i, a in enumerate(asked):
+        wanted = _RANKED_MEASURES.get(measure(a.part.question) or "")
+        if wanted is None or via.quote is None or not a.part.subject or not _unanswered(a):
+            continue
+        doc_id = a.part.doc_id
+        if doc_id is None and a.hits:
+            # a list's item: the document its part's search found by its name, or found first and naming it
+            # in its opening ("The United States of America (USA)")
+            named = [h for h in a.hits if h.named >= OWNER_NAMED] or a.hits[:1]
+            doc_id = snapshot.chunk_documents([named[0].chunk_id]).get(named[0].chunk_id)
+            if doc_id is not None and named[0].named < OWNER_NAMED and not re.search(
+                    rf"(?<![\w-]){re.escape(_bare(a.part.subject))}(?![\w-])", snapshot.document(doc_id).text[:LEAD_CHARS]):
+                doc_id = None
+        if doc_id is None:
+            continue
+        sentences = _opening_sentences(snapshot, doc_id)
+        if not sentences:
+            continue
+        doc = snapshot.document(doc_id)
+        # what the document says its thing is ("Canada is a country in North America"): the kind a rank is of
+        kinds = frozenset(re.findall(r"[a-z]+", doc.text[sentences[0][0] : sentences[0][1]].lower()))
+        for start, end in sentences:
+            if any(m == wanted for _, m, _, _ in _statements(doc.text[start:end], kinds)):
+                cited = via.quote(doc_id, start, end, 1)
+                if cited is not None:
+                    out[i] = replace(a, ranked=cited)
+                break
+    return out
+
+
 def _bare(subject: str) -> str:
     """A subject as a text names it: without a leading article or a bracketed kind ("Georgia (country)")."""
     return re.sub(r"\s*\([^)]*\)$", "", re.sub(r"^(?:the|a|an)\s+", "", subject.strip(), flags=re.I))
@@ -295,7 +345,7 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     asked = _followed(snapshot, [Asked(p, *(via.ask(p.question, per_part) if p.doc_id is None
                                             else via.ask_within(p.question, p.doc_id, per_part, question)))
                                  for p in parts], via, question)
-    asked = _elsewhere(asked, via, per_part)
+    asked = _with_ranks(snapshot, _elsewhere(asked, via, per_part), via)
     if not whole.abstained:
         label = plan.members.text[:1].upper() + plan.members.text[1:]
         asked.insert(0, Asked(Part(question, label), hits, whole))
@@ -326,6 +376,17 @@ def combine(question: str, asked: Sequence[Asked], k: int, lead: str = "",
     results: list[PartAnswer] = []
     unanswered = [_unanswered(a) for a in asked]
     for a, missing in zip(asked, unanswered, strict=True):
+        if missing and a.ranked is not None and missing_line(a.part).startswith("The documents do not give "):
+            # no figure, but where it ranks by the measure, quoted
+            c = a.ranked
+            key = (c.source, c.start, c.end)
+            if key not in numbers:
+                numbers[key] = len(citations) + 1
+                citations.append(replace(c, n=numbers[key]))
+            n = numbers[key]
+            text = f"{missing_line(a.part).removesuffix('.')} as a figure; they rank it: {citations[n - 1].quote} [{n}]"
+            results.append(PartAnswer(a.part.question, a.part.label, text, True, (n,)))
+            continue
         if missing:
             never = a.answer.unmentioned  # say why, as a single question's abstention does
             why = f" They never mention {', '.join(never)}." if never else ""

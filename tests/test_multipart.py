@@ -939,3 +939,26 @@ def test_a_qualified_capital_is_not_the_things_own() -> None:
     assert not _owns(("capital", "India"), "Kolkata is regarded as the cultural capital of India.")
     assert not _owns(("capital", "Ruritania"), "Zenda was the former capital of Ruritania.")
     assert _owns(("capital", "India"), "Delhi contains New Delhi, the capital of India.")
+
+
+RANKED_ONLY = {
+    "Arland": "Arland is a country in Oceania. It is the second-largest country by total area, with a long coast.",
+    "Brind": "Brind is a country in Oceania. It covers 40,000 km2 of hills.",
+    "Corvia": "Corvia is a country in Oceania. It has many lakes and a long coast.",
+}
+
+
+def test_a_part_whose_document_gives_a_rank_but_no_figure_quotes_the_rank(
+        tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    with engine_over(RANKED_ONLY, tmp_path, hash_embedder) as engine:
+        answer = engine.ask("What is the area of Arland, Brind and Corvia?")
+    lines = {p.label: p for p in answer.parts}
+    assert not lines["Brind"].abstained, answer.text
+    arland, corvia = lines["Arland"], lines["Corvia"]
+    # no figure for Arland: still unanswered, but its line quotes where its document ranks it by area, cited
+    assert arland.abstained and arland.citations, answer.text
+    assert arland.text.startswith("The documents do not give the area of Arland as a figure; they rank it:")
+    cited = answer.citations[arland.citations[0] - 1]
+    assert cited.source == "Arland.txt" and "second-largest country by total area" in cited.quote
+    # nothing ranks Corvia: the plain abstention, citing nothing
+    assert corvia.abstained and not corvia.citations and corvia.text == "The documents do not give the area of Corvia."
