@@ -568,6 +568,10 @@ _MEASURE_WORDS = {
     "hours": r"\bh\b|\bhrs?\b|\bhours?\b", "minutes": r"\bmin\b|\bminutes?\b",
     "seconds": r"\bs\b|\bsecs?\b|\bseconds?\b",
 }
+_HOW_MEASURED = re.compile(r"\bhow (tall|high|deep)\b")
+_HOW_WORDS = {"tall": "height", "high": "height", "deep": "depth"}
+"""A height or depth asked by its adjective. Not "how long" (a length, or a time: "How long is the warranty?"),
+"how big" (an area, a length or a weight) or "how old" (an age, or a founding year)."""
 _NAMED_MEASURE = re.compile(r"\b(population|gdp|temperature|salary|revenue|budget|unemployment|inflation)\b")
 _NOT_MEASURES = frozenset(
     "times things ways percent percentage number amount value values limit count difference".split())
@@ -635,6 +639,9 @@ def measure(question: str) -> str | None:
     named = _NAMED_MEASURE.search(flat)
     if named:
         return named.group(1)
+    how = _HOW_MEASURED.search(flat)
+    if how:  # "How tall is Mount Everest?": a height, not any number its summary gives
+        return _HOW_WORDS[how.group(1)]
     m = _MEASURE.search(flat)
     if not m:
         return None

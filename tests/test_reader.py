@@ -132,6 +132,12 @@ def test_a_number_must_come_with_what_is_measured() -> None:
     assert spans(NUMBER, "He raced in Formula One.", "How many races?") == []  # a number word in a name
     assert measure("How many Portuguese speakers are there?") == "speakers"
     assert measure("How much money did the U.S. pledge?") == "money"
+    # a height or a depth asked by its adjective: a volume is no depth ("How deep is Lake Baikal?")
+    assert measure("How tall is Mount Everest?") == "height" and measure("How deep is Lake Baikal?") == "depth"
+    deep = "How deep is Lake Baikal?"
+    assert answer_span(NUMBER, "Together they hold 31,000 km3 (7,400 mi3) of water.", deep, set()) is None
+    assert answer_span(NUMBER, "Its maximum depth is 1,642 m.", deep, set()) is not None
+    assert measure("How long is the warranty?") != "length"  # a time as often as a length
     q = "What is the population of Kazakhstan?"
     assert answer_span(NUMBER, "Kazakhstan took in tens of thousands of Russian men.", q, set()) is None
     found = answer_span(NUMBER, "It has a population of 19 million.", q, {"popul"})
