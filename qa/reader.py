@@ -175,7 +175,8 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:what|which) (?:year|date)\b|\bwhen\b.*\b(?:born|died|founded|built|discovered|invented|"
                 r"established|created|released|published|start|end)"), DATE),
     (re.compile(_LIMIT), NUMBER),
-    (re.compile(r"^(?:how many|how much|what (?:is|was|are|were) the (?:(?:population|number|gdp|area|size|height|"
+    (re.compile(r"^(?:how many|how much|what (?:is|was|are|were) the (?:(?:population|number|gdp|area|land ?mass|"
+                r"land area|surface area|size|height|"
                 r"length|depth|width|age|percentage|amount|cost|price|budget|revenue|gini)s?)|what percentage|"
                 r"how (?:old|tall|long|high|far|large|big|deep|wide|fast|heavy|old)|what (?:population|number)|"
                 r"(?:what|which) (?:numeric|numerical|integer) (?:value|code|level|id)s?)\b"),
@@ -556,7 +557,7 @@ _MEASURE_WORDS = {
     "cost": r"[$€£¥]|dollars?|euros?|pounds?|million|billion",
     "price": r"[$€£¥]|dollars?|euros?|pounds?",
     "age": r"\bage[sd]?\b|years old|\bborn\b",
-    "area": r"\barea\b|km2|km²|square|sq\b|hectares|acres",
+    "area": r"\barea\b|km2|km²|square|sq\b|hectares|acres|\bland\s?mass\b",
     "gdp": r"\bgdp\b|gross domestic product",
     "temperature": r"°|degrees|temperature",
     "length": r"\blength|\blong\b|\bkm\b|kilomet|\bmi\b|\bmiles?\b",
@@ -655,6 +656,8 @@ def measure(question: str) -> str | None:
         plural = [w for w in head if w.endswith("s") and not w.endswith(("ss", "as", "us", "is"))]
         words = plural[:1] or head[:1]
     word = words[0] if words else None
+    if word in ("land", "landmass", "surface") and re.search(r"\b(?:land ?mass|land area|surface area)\b", flat):
+        word = "area"  # "What is the land mass of Canada?": an area
     if word is not None and word.endswith("s") and word[:-1] in _MEASURE_WORDS:
         word = word[:-1]  # "What are the populations of ...?" (a list's part): the population
     return None if word is None or word in _NOT_MEASURES else word

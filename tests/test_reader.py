@@ -138,6 +138,11 @@ def test_a_number_must_come_with_what_is_measured() -> None:
     assert answer_span(NUMBER, "Together they hold 31,000 km3 (7,400 mi3) of water.", deep, set()) is None
     assert answer_span(NUMBER, "Its maximum depth is 1,642 m.", deep, set()) is not None
     assert measure("How long is the warranty?") != "length"  # a time as often as a length
+    # a land mass is an area: not the land border a summary mentions
+    assert expected_type("What is the land mass of Canada?") == NUMBER
+    assert measure("What is the land mass of Canada?") == "area" == measure("What is the surface area of Mars?")
+    assert answer_span(NUMBER, "Its border with the US is the longest land border, 8,891 km.",
+                       "What is the land mass of Canada?", set()) is None
     q = "What is the population of Kazakhstan?"
     assert answer_span(NUMBER, "Kazakhstan took in tens of thousands of Russian men.", q, set()) is None
     found = answer_span(NUMBER, "It has a population of 19 million.", q, {"popul"})
