@@ -41,6 +41,9 @@ OTHER_ROW = 1.0
 a neighbour, so that the sentence introducing its table is still found)."""
 
 NOT_FOUND = "Not found in the corpus: the documents do not answer this question."
+NO_FIGURE = "Not found in the corpus as a figure: the documents give no figure for it, only its rank:"
+"""An amount asked of a named thing whose document gives no figure but its rank by the measure (the rank follows,
+quoted and cited)."""
 
 SHORT_MAX = 100
 """A short answer longer than this (or spanning lines) is no short answer."""
@@ -1447,6 +1450,10 @@ def compose(
     if not citations:
         if unmentioned_scene:  # nothing answers the rest either: the refusal says what the documents never mention
             return never_mentioned_answer(unmentioned_scene, [w for w in warnings if "never mention" not in w])
+        ranked = _ranked_instead(snapshot, hits, measured, kind, current_text)
+        if ranked is not None:  # no figure, but where the named thing stands by the measure, cited
+            return Answer(question, f"{NO_FIGURE} {ranked.quote} [1]", True, (ranked,), tuple(passages),
+                          tuple(warnings), confidence=confidence(signals, True), signals=tuple(signals.items()))
         return Answer(question, NOT_FOUND, True, (), tuple(passages), tuple(warnings),
                       confidence=confidence(signals, True), signals=tuple(signals.items()))
     text = render_text(citations)
@@ -1459,6 +1466,34 @@ def compose(
             citations = [replace(c, highlight=None) if c is first else c for c in citations]
     return Answer(question, text, False, tuple(citations), tuple(passages), tuple(warnings), short,
                   confidence=confidence(signals, False), signals=tuple(signals.items()))
+
+
+def _ranked_instead(snapshot: Snapshot, hits: Sequence[Hit], question: str, kind: str | None,
+                    current_text: Callable[[str], str | None] | None) -> Citation | None:
+    """For a number question measuring what a text may rank instead (qa/ranking.py: an area, a population, a
+    height, a length) of a thing it names strongly ("What is the area of Canada?"), the sentence of that
+    thing's opening that ranks it by the measure ("... the second-largest country by total area"), as
+    citation 1, when the file still holds it; None otherwise."""
+    from qa.multipart import rank_sentence
+    from qa.ranking import RANKED_MEASURES
+    from qa.reader import NUMBER, measure
+
+    wanted = RANKED_MEASURES.get(measure(question) or "") if kind == NUMBER else None
+    named = [h for h in hits if h.named >= OWNER_NAMED]
+    if wanted is None or not named:
+        return None
+    doc_id = snapshot.chunk(named[0].chunk_id).doc_id
+    at = rank_sentence(snapshot, doc_id, wanted)
+    if at is None:
+        return None
+    doc = snapshot.document(doc_id)
+    from index.types import TEXT_FORMATS
+
+    if current_text is not None and doc.format in TEXT_FORMATS:
+        now = current_text(doc.source)
+        if now is None or now[at[0] : at[1]] != doc.text[at[0] : at[1]]:
+            return None
+    return citation_of(snapshot, 1, Quote(doc_id, at[0], at[1], named[0].score))
 
 
 def _heads_a_section(snapshot: Snapshot, hits: Sequence[Hit], name: str, number: str) -> bool:

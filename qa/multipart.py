@@ -231,12 +231,6 @@ def _elsewhere(asked: Sequence[Asked], via: Retrieval, k: int) -> list[Asked]:
     return out
 
 
-_RANKED_MEASURES = {"area": "area", "land": "area", "landmass": "area", "population": "population", "height": "height",
-                    "elevation": "height",
-                    "length": "length"}
-"""The amounts a part may ask (qa/reader.py's measure) that a text may rank instead (qa/ranking.py's measure)."""
-
-
 def _with_ranks(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> list[Asked]:
     """The parts that ask an amount their subject's document gives no figure for, each with the sentence of
     its opening that ranks the subject by that measure, if one does: "What is the land mass of Canada?" has
@@ -244,12 +238,12 @@ def _with_ranks(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> l
     the thing the document says it is, "a country", or of the measure itself, "the world's fourth-largest
     land area"). The part stays unanswered; its line quotes the rank."""
     from qa.answer import OWNER_NAMED
-    from qa.ranking import _statements
+    from qa.ranking import RANKED_MEASURES
     from qa.reader import measure
 
     out = list(asked)
     for i, a in enumerate(asked):
-        wanted = _RANKED_MEASURES.get(measure(a.part.question) or "")
+        wanted = RANKED_MEASURES.get(measure(a.part.question) or "")
         if wanted is None or via.quote is None or not a.part.subject or not _unanswered(a):
             continue
         doc_id = a.part.doc_id
@@ -263,19 +257,24 @@ def _with_ranks(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> l
                 doc_id = None
         if doc_id is None:
             continue
-        sentences = _opening_sentences(snapshot, doc_id)
-        if not sentences:
-            continue
-        doc = snapshot.document(doc_id)
-        # what the document says its thing is ("Canada is a country in North America"): the kind a rank is of
-        kinds = frozenset(re.findall(r"[a-z]+", doc.text[sentences[0][0] : sentences[0][1]].lower()))
-        for start, end in sentences:
-            if any(m == wanted for _, m, _, _ in _statements(doc.text[start:end], kinds)):
-                cited = via.quote(doc_id, start, end, 1)
-                if cited is not None:
-                    out[i] = replace(a, ranked=cited)
-                break
+        at = rank_sentence(snapshot, doc_id, wanted)
+        cited = via.quote(doc_id, *at, 1) if at is not None else None
+        if cited is not None:
+            out[i] = replace(a, ranked=cited)
     return out
+
+
+def rank_sentence(snapshot: Snapshot, doc_id: int, measure: str) -> tuple[int, int] | None:
+    """The first sentence of a document's opening paragraphs that ranks its thing by `measure` (qa/ranking.py's
+    `ranks_by`), as (start, end), if one does."""
+    from qa.ranking import ranks_by
+
+    sentences = _opening_sentences(snapshot, doc_id)
+    if not sentences:
+        return None
+    doc = snapshot.document(doc_id)
+    opening = doc.text[sentences[0][0] : sentences[0][1]]  # what the document says its thing is: "a country"
+    return next(((start, end) for start, end in sentences if ranks_by(doc.text[start:end], opening, measure)), None)
 
 
 def _bare(subject: str) -> str:

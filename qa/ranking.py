@@ -404,3 +404,18 @@ def stated_value(text: str, measure: str) -> float | None:
             continue
         best = value if best is None else max(best, value)
     return best
+
+
+RANKED_MEASURES = {"area": "area", "land": "area", "landmass": "area", "population": "population",
+                   "people": "population", "height": "height", "elevation": "height", "length": "length"}
+"""The amounts a question may ask (qa/reader.py's measure) that a text may rank instead (this module's measure):
+"the second-largest country by total area" gives no area, but where it stands by one."""
+
+
+def ranks_by(sentence: str, opening: str, measure: str) -> bool:
+    """Whether a sentence ranks its document's thing by `measure` (RANKED_MEASURES' values): a rank of what the
+    document's opening says its thing is ("Canada is a country ..." -> "the second-largest country by total
+    area"), or of the measure itself ("the world's fourth-largest land area")."""
+    kinds = frozenset(re.findall(r"[a-z]+", opening.lower()))
+    return any(m == measure for _, m, _, _ in _statements(sentence, kinds))
+

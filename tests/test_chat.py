@@ -585,3 +585,20 @@ async def test_a_sets_abstention_still_lists_what_its_members_were_taken_by(tmp_
         assert [i.citation.n for i in items] == [c.n for c in answer.citations]
         assert "Asteria.txt" in str(items[0].render())
         assert view.query(PassageItem)  # and the closest passages after them
+
+
+@pytest.mark.asyncio
+async def test_an_amount_with_no_figure_shows_its_rank_as_a_citation(tmp_path: Path) -> None:
+    from tests.test_multipart import RANKED_ONLY, write_corpus
+
+    corpus = write_corpus(tmp_path / "ranked", RANKED_ONLY)
+    app = ChatApp(make_factory(corpus, tmp_path / "idx"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await ask(pilot, app, "What is the area of Arland?")
+        view = app.query(AnswerView).last()
+        assert view.has_class("abstained")
+        hint = str(view.query(".abstain-hint").first().render())
+        assert hint.startswith("The documents give no figure for it, only its rank:"), hint
+        items = [i for i in view.query(CitationItem) if not isinstance(i, PassageItem)]  # not the closest passages
+        assert len(items) == 1 and "second-largest country by total area" in str(items[0].render())

@@ -962,3 +962,18 @@ def test_a_part_whose_document_gives_a_rank_but_no_figure_quotes_the_rank(
     assert cited.source == "Arland.txt" and "second-largest country by total area" in cited.quote
     # nothing ranks Corvia: the plain abstention, citing nothing
     assert corvia.abstained and not corvia.citations and corvia.text == "The documents do not give the area of Corvia."
+
+
+def test_a_single_amount_with_no_figure_abstains_quoting_the_rank(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from qa.answer import NO_FIGURE, NOT_FOUND
+
+    with engine_over(RANKED_ONLY, tmp_path, hash_embedder) as engine:
+        arland = engine.ask("What is the area of Arland?")
+        corvia = engine.ask("What is the area of Corvia?")
+        brind = engine.ask("What is the area of Brind?")
+    # still an abstention (no figure), but it quotes where Arland stands by area, cited and checkable
+    assert arland.abstained and arland.text.startswith(NO_FIGURE), arland.text
+    assert [c.source for c in arland.citations] == ["Arland.txt"]
+    assert "second-largest country by total area" in arland.citations[0].quote
+    assert corvia.abstained and corvia.text == NOT_FOUND and not corvia.citations
+    assert not brind.abstained and brind.short_answer == "40,000 km2", brind.text

@@ -153,8 +153,11 @@ class AnswerView(Vertical):
         if self.answer.abstained:
             yield Static(Text("Not found in the corpus"), classes="abstain-title")
             reason = self.answer.text.removeprefix("Not found in the corpus: ").rstrip(".")
+            reason = reason.removeprefix("Not found in the corpus as a figure: ")  # then its rank, cited below
             yield Static(Text(visible(f"{reason[:1].upper()}{reason[1:]}. Closest passages:")),
                          classes="abstain-hint")
+            for c in self.answer.citations:  # an amount with no figure: the sentence that ranks it instead
+                yield CitationItem(c, self.documents.get(c.source))
             for p in self.answer.passages[:3]:
                 yield PassageItem(p)
             return
