@@ -1474,8 +1474,7 @@ def _ranked_instead(snapshot: Snapshot, hits: Sequence[Hit], question: str, kind
     height, a length) of a thing it names strongly ("What is the area of Canada?"), the sentence of that
     thing's opening that ranks it by the measure ("... the second-largest country by total area"), as
     citation 1, when the file still holds it; None otherwise."""
-    from qa.multipart import rank_sentence
-    from qa.ranking import RANKED_MEASURES
+    from qa.ranking import RANKED_MEASURES, rank_sentence
     from qa.reader import NUMBER, measure
 
     wanted = RANKED_MEASURES.get(measure(question) or "") if kind == NUMBER else None

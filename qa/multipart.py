@@ -24,12 +24,15 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from qa.parts import MAX_PARTS, PLACE_KINDS, SET, Part, Plan, SetPhrase, is_kind, missing_line, singular_key
 from qa.ranking import (
+    LEAD_CHARS,
     NOT_SUPERLATIVE,
     ORDER,
     Ranking,
     asked_ranking,
     may_rank,
+    opening_sentences,
     place_forms,
+    rank_sentence,
     stated_order,
     stated_rank,
     stated_value,
@@ -262,19 +265,6 @@ def _with_ranks(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> l
         if cited is not None:
             out[i] = replace(a, ranked=cited)
     return out
-
-
-def rank_sentence(snapshot: Snapshot, doc_id: int, measure: str) -> tuple[int, int] | None:
-    """The first sentence of a document's opening paragraphs that ranks its thing by `measure` (qa/ranking.py's
-    `ranks_by`), as (start, end), if one does."""
-    from qa.ranking import ranks_by
-
-    sentences = _opening_sentences(snapshot, doc_id)
-    if not sentences:
-        return None
-    doc = snapshot.document(doc_id)
-    opening = doc.text[sentences[0][0] : sentences[0][1]]  # what the document says its thing is: "a country"
-    return next(((start, end) for start, end in sentences if ranks_by(doc.text[start:end], opening, measure)), None)
 
 
 def _bare(subject: str) -> str:
@@ -670,7 +660,7 @@ def _grounds(snapshot: Snapshot, doc_id: int, reason: str, ranking: Ranking | No
     """The sentence a member was taken by, as (document id, start, end): in its opening paragraphs, the first
     that states its rank or amount in the ranking asked (RANK) or names the set's names (NAMED); in the
     document that lists the set, the first that names it, accents aside (LISTED). Sentences as the index
-    holds them (`_opening_sentences`). None when no one sentence says it (a rank read across two) or a search
+    holds them (`opening_sentences`). None when no one sentence says it (a rank read across two) or a search
     is all it rests on."""
     from index.text.titles import normalize
 
@@ -679,7 +669,7 @@ def _grounds(snapshot: Snapshot, doc_id: int, reason: str, ranking: Ranking | No
             return None
         lister = snapshot.document(lister_id)
         name = f" {normalize(_bare(snapshot.document(doc_id).title))} "
-        for start, end in _opening_sentences(snapshot, lister_id):
+        for start, end in opening_sentences(snapshot, lister_id):
             if name.strip() and name in f" {normalize(lister.text[start:end])} ":
                 return lister_id, start, end
         return None
@@ -687,32 +677,13 @@ def _grounds(snapshot: Snapshot, doc_id: int, reason: str, ranking: Ranking | No
         return None
     doc = snapshot.document(doc_id)
     named = _named(forms, doc.text[:LEAD_CHARS])
-    for start, end in _opening_sentences(snapshot, doc_id):
+    for start, end in opening_sentences(snapshot, doc_id):
         text = doc.text[start:end]
         if reason == NAMED and _named(forms, text):
             return doc_id, start, end
         if reason == RANK and ranking is not None and _ranked(ranking, text, called, MAX_PARTS, named) is not None:
             return doc_id, start, end
     return None
-
-
-def _opening_sentences(snapshot: Snapshot, doc_id: int) -> list[tuple[int, int]]:
-    """The sentences of a document's opening paragraphs (those starting in its first LEAD_CHARS characters)
-    as the index holds them: past its header and its title line, whole (not cut at LEAD_CHARS), prose only
-    (a table row or a code block is no sentence to take a member by)."""
-    from index.types import ATOMIC_KINDS
-
-    doc = snapshot.document(doc_id)
-    out: list[tuple[int, int]] = []
-    for chunk_id in snapshot.chunks_of(doc_id, 3):
-        for _, span in snapshot.sentences_of(snapshot.chunk(chunk_id)):
-            if span.start >= LEAD_CHARS:
-                return out
-            atomic = any(doc.units[u].kind in ATOMIC_KINDS for u in doc.units_at(span.start))
-            title = doc.text[span.start : span.end].strip() == doc.title.strip()  # its first line, as a text's
-            if span.start >= doc.body_start and not atomic and not title and (not out or span.start >= out[-1][1]):
-                out.append((span.start, span.end))
-    return out
 
 
 def _named(forms: Sequence[_Forms], text: str) -> int:
@@ -904,8 +875,6 @@ def _plural(word: str) -> str:
     return word + ("es" if re.search(r"(?:s|x|ch|sh)$", word) else "s")
 
 
-LEAD_CHARS = 1500
-"""How much of a member's text is looked at for what narrows the set: its opening paragraphs."""
 _NAME_RUN = re.compile(r"(?<![\w.])(?:[A-Z][\w&.'’-]*|[0-9]+[A-Z]\w*)(?:\s+(?:of\s+|the\s+)?[A-Z][\w&.'’-]*)*")
 _SUPERLATIVE = re.compile(r"\b(?:most|least)\s+([a-z]{4,})|\b([a-z]{2,}est)\b")
 """Matched case-sensitively: a name ending in "est" ("Budapest") is not a superlative."""

@@ -14,6 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from index.storage import IndexReader as Snapshot
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
              "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
@@ -419,3 +423,37 @@ def ranks_by(sentence: str, opening: str, measure: str) -> bool:
     kinds = frozenset(re.findall(r"[a-z]+", opening.lower()))
     return any(m == measure for _, m, _, _ in _statements(sentence, kinds))
 
+
+LEAD_CHARS = 1500
+"""How much of a document's text is its opening paragraphs: where a set's member is looked at for what narrows
+the set, and a rank is read."""
+
+
+def opening_sentences(snapshot: Snapshot, doc_id: int) -> list[tuple[int, int]]:
+    """The sentences of a document's opening paragraphs (those starting in its first LEAD_CHARS characters)
+    as the index holds them: past its header and its title line, whole (not cut at LEAD_CHARS), prose only
+    (a table row or a code block is no sentence to take a member by)."""
+    from index.types import ATOMIC_KINDS
+
+    doc = snapshot.document(doc_id)
+    out: list[tuple[int, int]] = []
+    for chunk_id in snapshot.chunks_of(doc_id, 3):
+        for _, span in snapshot.sentences_of(snapshot.chunk(chunk_id)):
+            if span.start >= LEAD_CHARS:
+                return out
+            atomic = any(doc.units[u].kind in ATOMIC_KINDS for u in doc.units_at(span.start))
+            title = doc.text[span.start : span.end].strip() == doc.title.strip()  # its first line, as a text's
+            if span.start >= doc.body_start and not atomic and not title and (not out or span.start >= out[-1][1]):
+                out.append((span.start, span.end))
+    return out
+
+
+def rank_sentence(snapshot: Snapshot, doc_id: int, measure: str) -> tuple[int, int] | None:
+    """The first sentence of a document's opening paragraphs that ranks its thing by `measure` (`ranks_by`), as
+    (start, end), if one does."""
+    sentences = opening_sentences(snapshot, doc_id)
+    if not sentences:
+        return None
+    doc = snapshot.document(doc_id)
+    opening = doc.text[sentences[0][0] : sentences[0][1]]  # what the document says its thing is: "a country"
+    return next(((start, end) for start, end in sentences if ranks_by(doc.text[start:end], opening, measure)), None)
