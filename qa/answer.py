@@ -220,8 +220,8 @@ _QUALIFIED = re.compile(r"\b(?:cultural|financial|commercial|economic|business|i
 def _owned_after(said: str) -> re.Pattern[str]:
     """What follows a name that owns a measure: "Australia's population", "Australia has ..." (`said`: the
     measure's words, an alternation)."""
-    return re.compile(rf"['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:{said})|\s+(?:has|had|is|was|covers|covered|spans|comprises)\b",
-                      re.I)
+    return re.compile(rf"['’]s\s+(?:[\w-]+\s+){{0,2}}?(?:{said})|"
+                      r"\s+(?:has|had|is|was|covers|covered|spans|comprises)\b", re.I)
 
 
 @lru_cache(maxsize=64)

@@ -166,8 +166,9 @@ ATTRIBUTE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v i
     "president": "president presidents", "provost": "provost", "ceo": "ceo chief executive",
     "leader": "leader leaders leads led head president prime minister premier chancellor king queen monarch emperor",
     "symbol": "symbol symbols",
-    "discovered": "discovered discovery discoverer discoverers isolated identified", "discoverer": "discovered discovery "
-    "discoverer discoverers isolated identified", "born": "born birth birthplace", "genera": "genus genera",
+    "discovered": "discovered discovery discoverer discoverers isolated identified",
+    "discoverer": "discovered discovery discoverer discoverers isolated identified",
+    "born": "born birth birthplace", "genera": "genus genera",
 }.items()}
 """Attributes a part may ask ("What is the capital of {}?") and the words a quote that gives one holds: its own,
 or one it is given in. The amounts the reader measures (MEASURED_ATTRIBUTES: a population as "inhabitants", an
@@ -255,8 +256,9 @@ def _with_ranks(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> l
             # in its opening ("The United States of America (USA)")
             named = [h for h in a.hits if h.named >= OWNER_NAMED] or a.hits[:1]
             doc_id = snapshot.chunk_documents([named[0].chunk_id]).get(named[0].chunk_id)
-            if doc_id is not None and named[0].named < OWNER_NAMED and not re.search(
-                    rf"(?<![\w-]){re.escape(_bare(a.part.subject))}(?![\w-])", snapshot.document(doc_id).text[:LEAD_CHARS]):
+            name = rf"(?<![\w-]){re.escape(_bare(a.part.subject))}(?![\w-])"
+            if doc_id is not None and named[0].named < OWNER_NAMED and \
+                    not re.search(name, snapshot.document(doc_id).text[:LEAD_CHARS]):
                 doc_id = None
         if doc_id is None:
             continue
