@@ -1434,6 +1434,8 @@ def compose(
         # "What is the capital of Australia?": a place of the named thing's own, or none (not Western Australia's)
         owned = kind == PLACE and _place_asked(asked) is not None and any(s.named >= OWNER_NAMED for s in scored)
         chosen, header = _lead_with_the_asked_type(snapshot, scored, chosen, kind, tuning, owned)
+    if scored and tuning.reader and (extreme := _table_extreme(snapshot, scored, question)) is not None:
+        chosen, header = [extreme], None  # "Which instrument is the most expensive?": the row with the top price
     if chosen and kind == DEFAULT and (named := _named_in_code(question)) and \
             not any(_about(snapshot, s, named) for s in chosen):
         chosen = []  # the default of `smtpd_tls_security_level` is not that of the entry whose default it is
@@ -1493,6 +1495,32 @@ def _ranked_instead(snapshot: Snapshot, hits: Sequence[Hit], question: str, kind
         if now is None or now[at[0] : at[1]] != doc.text[at[0] : at[1]]:
             return None
     return citation_of(snapshot, 1, Quote(doc_id, at[0], at[1], named[0].score))
+
+
+def _table_extreme(snapshot: Snapshot, scored: Sequence[ScoredSentence], question: str) -> ScoredSentence | None:
+    """For a question asking which row of a table has the extreme value ("Which instrument is the most
+    expensive?"), the retrieved row that has it (qa/tables.py), its first cell the short answer: from the
+    best-scored table whose header names what the superlative measures. None for any other question, or when
+    no retrieved table settles it."""
+    from qa.tables import asks_extreme, extreme_row
+
+    if asks_extreme(question) is None:
+        return None
+    tried: set[tuple[int, int]] = set()
+    for s in scored:
+        if s.kind != "row":
+            continue
+        doc = snapshot.document(s.doc_id)
+        parent = next((doc.units[i].parent for i in doc.units_at(s.start) if doc.units[i].kind == "row"), -1)
+        if parent < 0 or (s.doc_id, parent) in tried:
+            continue
+        tried.add((s.doc_id, parent))
+        found = extreme_row(doc, parent, question)
+        if found is None:
+            continue
+        row = next((r for r in scored if r.doc_id == s.doc_id and r.start == found.start), None)
+        return replace(row, answer=found.answer) if row is not None else None
+    return None
 
 
 def _heads_a_section(snapshot: Snapshot, hits: Sequence[Hit], name: str, number: str) -> bool:

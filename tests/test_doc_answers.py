@@ -924,3 +924,45 @@ def test_what_a_number_question_measures(question: str, measured: str | None) ->
     from qa.reader import measure
 
     assert measure(question) == measured
+
+
+def test_a_superlative_over_a_table_is_answered_by_the_row_with_the_extreme_value(docs_engine) -> None:  # type: ignore[no-untyped-def]
+    """The PDF's and the DOCX's tables of instruments: the latest date of the "Last calibrated" column is the
+    confocal microscope's in both; the earliest is the centrifuge's in the PDF, the mass spectrometer's in the
+    DOCX. The row is the answer (its first cell), not the sentence most like the question."""
+    latest = docs_engine.ask("Which instrument was calibrated most recently?")
+    assert latest.short_answer == "Confocal microscope", latest.text
+    assert latest.citations[0].kind == "row" and "2024-03-12" in latest.citations[0].quote
+    earliest = docs_engine.ask("Which instrument was calibrated the earliest?")
+    first = earliest.citations[0]
+    assert first.kind == "row", earliest.text
+    expected = "Centrifuge" if first.source.endswith(".pdf") else "Mass spectrometer"
+    assert earliest.short_answer == expected, earliest.text
+
+
+def test_a_table_superlative_reads_amounts_and_refuses_ties() -> None:
+    from index.types import Document, Unit
+    from qa.tables import _value, asks_extreme, extreme_row
+
+    assert asks_extreme("Which instrument is the most expensive?") == \
+        (True, ["price", "cost", "value", "amount", "fee"])
+    assert asks_extreme("Which room has the fewest seats?") == (False, ["seats"])
+    assert asks_extreme("What is the price of the autoclave?") is None
+    assert _value("$14,850") == 14850 and _value("240 000 €") == 240000 and _value("1.5 million") == 1.5e6
+    assert _value("2024-01-22") > _value("2023-12-31") and _value("about a week") is None
+
+    def table(rows: list[str]) -> tuple[Document, int]:
+        text = "\n".join(rows)
+        units, at = [], 0
+        for i, row in enumerate(rows):
+            units.append(Unit("header" if i == 0 else "row", at, at + len(row), -1 if i == 0 else 0))
+            at += len(row) + 1
+        return Document(source="t.md", text=text, sha256="", title="t", units=tuple(units)), 0
+
+    doc, head = table(["Room | Seats", "A1 | 40", "B2 | 12", "C3 | 90"])
+    found = extreme_row(doc, head, "Which room has the fewest seats?")
+    assert found is not None and doc.text[found.answer[0] : found.answer[1]] == "B2"
+    doc, head = table(["Room | Seats", "A1 | 40", "B2 | 40"])
+    assert extreme_row(doc, head, "Which room has the most seats?") is None  # a tie: no one row
+    doc, head = table(["Room | Seats", "A1 | 40", "B2 | many"])
+    assert extreme_row(doc, head, "Which room has the most seats?") is None  # a cell that is no value
