@@ -533,6 +533,7 @@ def score_sentences(
 _RANKING = frozenset(keyword_tokens(
     "most least more less fewer highest lowest cheapest dearest largest smallest biggest greatest latest earliest "
     "newest oldest longest shortest heaviest lightest fastest slowest recent recently first last best worst top "
+    "expensive costly "
     "bottom maximum minimum total average"))
 """Words that rank or sum a table's rows ("the cheapest instrument", "serviced most recently"): they name no
 item of it."""
@@ -1436,6 +1437,12 @@ def compose(
         chosen, header = _lead_with_the_asked_type(snapshot, scored, chosen, kind, tuning, owned)
     if scored and tuning.reader and (extreme := _table_extreme(snapshot, scored, question)) is not None:
         chosen, header = [extreme], None  # "Which instrument is the most expensive?": the row with the top price
+    if chosen and chosen[0].kind == "row" and chosen[0].answer is None and chosen[0].header is not None and \
+            not any(c.header == chosen[0].header and c.doc_id == chosen[0].doc_id for c in chosen[1:]) and \
+            (cell := _asked_cell(snapshot, chosen[0], question)) is not None:
+        # "Which room is the autoclave in?": its Room cell (not when two rows of the table are quoted: "the
+        # purchase price of the plate reader and the autoclave" has two answers)
+        chosen = [replace(chosen[0], answer=cell), *chosen[1:]]
     if chosen and kind == DEFAULT and (named := _named_in_code(question)) and \
             not any(_about(snapshot, s, named) for s in chosen):
         chosen = []  # the default of `smtpd_tls_security_level` is not that of the entry whose default it is
@@ -1495,6 +1502,14 @@ def _ranked_instead(snapshot: Snapshot, hits: Sequence[Hit], question: str, kind
         if now is None or now[at[0] : at[1]] != doc.text[at[0] : at[1]]:
             return None
     return citation_of(snapshot, 1, Quote(doc_id, at[0], at[1], named[0].score))
+
+
+def _asked_cell(snapshot: Snapshot, row: ScoredSentence, question: str) -> tuple[int, int] | None:
+    """The cell of a quoted table row that the question names by its column's header (qa/tables.py)."""
+    from qa.tables import asked_cell
+
+    assert row.header is not None
+    return asked_cell(snapshot.document(row.doc_id), (row.start, row.end), row.header, question)
 
 
 def _table_extreme(snapshot: Snapshot, scored: Sequence[ScoredSentence], question: str) -> ScoredSentence | None:

@@ -91,12 +91,21 @@ def _value(cell: str) -> float | None:
 
 
 def _cells(text: str, start: int) -> list[tuple[int, int]]:
-    """A row's cells as document offsets (a row's text separates them with " | ")."""
-    out, at = [], 0
-    for part in text.split(" | "):
-        lead = len(part) - len(part.lstrip())
-        out.append((start + at + lead, start + at + len(part.rstrip())))
-        at += len(part) + 3
+    """A row's cells as document offsets, without their spaces: a row's text separates them with "|" (a
+    Markdown row also opens and closes with one, which bound no cell)."""
+    bare = text.strip()
+    opens, closes = bare.startswith("|"), bare.endswith("|") and len(bare) > 1
+    segments = [(m.start(), m.end()) for m in re.finditer(r"[^|]*", text)]
+    segments = [seg for i, seg in enumerate(segments) if i == 0 or seg[0] != segments[i - 1][1] or seg[1] > seg[0]]
+    out = []
+    for a, b in segments:
+        piece = text[a:b]
+        lead = len(piece) - len(piece.lstrip())
+        out.append((start + a + lead, start + a + max(lead, len(piece.rstrip()))))
+    if opens and out and out[0][0] == out[0][1]:
+        out = out[1:]
+    if closes and out and out[-1][0] == out[-1][1]:
+        out = out[:-1]
     return out
 
 
@@ -140,3 +149,30 @@ def extreme_row(doc: Document, header_unit: int, question: str) -> Extreme | Non
     row = rows[values[0][1]]
     first = _cells(doc.text[row.start : row.end], row.start)[0]
     return Extreme(row.start, row.end, first, (head.start, head.end))
+
+
+def asked_cell(doc: Document, row: tuple[int, int], header: tuple[int, int], question: str) -> tuple[int, int] | None:
+    """The cell of a row that a question asks for by its column's header ("Which room is the autoclave in?"
+    -> the "Room" cell, "What was the purchase price of the autoclave?" -> "Purchase price"): the one column
+    past the first (the item) whose header shares the most words with the question, at least one; None when
+    two tie, the row and its header differ in cells, or the cell is empty. A question that gives the cell's
+    value ("Which instrument is in room B112?") asks for the first cell, when it names its column."""
+    from index.text.keywords import keyword_tokens
+
+    asked = set(keyword_tokens(question))
+    heads = _cells(doc.text[header[0] : header[1]], header[0])
+    cells = _cells(doc.text[row[0] : row[1]], row[0])
+    if len(heads) != len(cells) or len(cells) < 3:
+        return None
+    shared = [len(asked & set(keyword_tokens(doc.text[a:b]))) for a, b in heads]
+    best = max(shared[1:])
+    if best == 0 or shared[1:].count(best) > 1:
+        return None
+    cell = cells[shared.index(best, 1)]
+    if cell[1] <= cell[0]:
+        return None
+    if doc.text[cell[0] : cell[1]].lower() in question.lower():
+        # "Which instrument is in room B112?" gives the room: it asks for the row's item, when it names the
+        # first column ("instrument")
+        return cells[0] if shared[0] > 0 else None
+    return cell

@@ -966,3 +966,29 @@ def test_a_table_superlative_reads_amounts_and_refuses_ties() -> None:
     assert extreme_row(doc, head, "Which room has the most seats?") is None  # a tie: no one row
     doc, head = table(["Room | Seats", "A1 | 40", "B2 | many"])
     assert extreme_row(doc, head, "Which room has the most seats?") is None  # a cell that is no value
+
+
+def test_a_rows_cell_named_by_its_column_is_the_short_answer(engine) -> None:  # type: ignore[no-untyped-def]
+    add_documents(engine, {
+        "rooms.md": (
+            "# Instruments\n\nWhere the instruments are:\n\n| Instrument | Model | Room |\n|---|---|---|\n"
+            "| Autoclave | Tuttnauer 3870EL | B104 |\n| Plate reader | BioTek Synergy H1 | B115 |\n"
+            "| Freezer | Thermo TSX | B112 |\n"),
+    })
+    room = engine.ask("Which room is the autoclave in?")
+    assert room.short_answer == "B104" and room.citations[0].kind == "row", room.text
+    assert engine.ask("What model is the plate reader?").short_answer == "BioTek Synergy H1"
+    # the question gives the room: it asks for the item
+    assert engine.ask("Which instrument is in room B112?").short_answer == "Freezer"
+
+
+def test_the_most_expensive_row_of_a_markdown_table(engine) -> None:  # type: ignore[no-untyped-def]
+    """"expensive" names no item of the table (the corpus never uses it): it ranks the rows by price."""
+    add_documents(engine, {
+        "prices.md": (
+            "# Prices\n\nInstrument prices:\n\n| Instrument | Price | Room |\n|---|---|---|\n"
+            "| Autoclave | $21,300 | B104 |\n| Plate reader | $38,900 | B115 |\n| Freezer | $14,850 | B112 |\n"),
+    })
+    answer = engine.ask("Which instrument is the most expensive?")
+    assert answer.short_answer == "Plate reader" and not answer.unmentioned, answer.text
+    assert engine.ask("Which instrument is the cheapest?").short_answer == "Freezer"
