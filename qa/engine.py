@@ -404,6 +404,7 @@ class Engine:
         from dataclasses import replace
 
         from qa.answer import compose
+        from qa.part_cues import might_be_superlative
         from qa.retrieval import retrieve
 
         asked_question = normalize_question(question)
@@ -429,6 +430,13 @@ class Engine:
                     planned = answer_plan(snapshot, plan, cleaned, via, k, warnings)
                     if planned is not None:
                         return planned
+                elif not history and might_be_superlative(cleaned):
+                    from qa.multipart import answer_superlative
+
+                    one = answer_superlative(snapshot, cleaned, self._parts_retrieval(snapshot, scope, warnings),
+                                             k, warnings)
+                    if one is not None:  # "What is the longest river in Africa?": the one a document ranks first
+                        return one
                 qvec = self.embedder.embed_query(query)
                 hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
                 answer = compose(snapshot, hits, qvec, asked, query, warnings, self.tuning,

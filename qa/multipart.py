@@ -105,6 +105,76 @@ def answer_plan(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     return _answer_parts(snapshot, plan.parts, question, via, k, tuple(warnings))
 
 
+_ONE_SUPERLATIVE = re.compile(
+    r"^\W*(?:(?:[Ww]hat|[Ww]hich)\s+(?:is|was)\s+(?P<a>the\s+(?:(?:most|least)\s+[a-z]+|[a-z]+est)\s+(?P<ha>[a-z]+)"
+    r"\s+(?:in|of|on)\s+(?:the\s+)?[A-Z][\w'’. -]*?)|[Ww]hich\s+(?P<hb>[a-z]+)\s+(?:is|was)\s+the\s+"
+    r"(?P<b>(?:most|least)\s+[a-z]+|[a-z]+est)\s+(?P<where>(?:in|of|on)\s+(?:the\s+)?[A-Z][\w'’. -]*?))\s*\??\s*$")
+"""A question asking the one thing that holds the first place of a ranking in a place: "What is the longest
+river in Africa?", "Which city is the most populous in Brazil?" (the kind a closed-list kind of thing)."""
+
+
+def answer_superlative(snapshot: Snapshot, question: str, via: Retrieval, k: int,
+                       warnings: Sequence[str] = ()) -> Answer | None:
+    """The answer to "What is the longest river in Africa?" from the documents that state the first place of
+    that ranking (qa/ranking.py): the set of one its phrase names, found as a set's members are
+    (`chosen_members`), when a document states the place (the Nile, "the longest river in the world", whose
+    opening says it is in Africa). Its name is the short answer, quoted from the sentence that states the
+    rank, with the sentence of its opening that names the place when the rank is the world's. None when no
+    document states the first place: the question is then answered as any question is (and a sentence
+    stating another place, "the third-longest river in Africa", is not taken for the first)."""
+    m = _ONE_SUPERLATIVE.match(" ".join(question.split()))
+    if m is None:
+        return None
+    head = (m.group("ha") or m.group("hb")).lower()
+    phrase = m.group("a") or f"the {m.group('b')} {head} {m.group('where')}"
+    key = kind_key(head)
+    if not (is_kind(head) or is_kind(_plural(key))):
+        return None
+    plan = Plan(SET, (), ("What is {}?",), SetPhrase(phrase, _plural(key), 1))
+    via.embed([question, phrase])
+    found = [*via.search(question, MEMBER_DEPTH), *via.search(phrase, MEMBER_DEPTH)]
+    members = chosen_members(snapshot, plan, found, via.in_scope)
+    if not members.settled or len(members.parts) != 1 or via.quote is None:
+        return None
+    doc_id = members.parts[0].doc_id
+    if doc_id is None:
+        return None
+    names, _ = _narrowing(phrase, _plural(key))
+    forms = [_forms_of(place_forms(n)) for n in names]
+    called = kind_words(key)
+    ranking = asked_ranking(phrase, names, called)
+    doc = snapshot.document(doc_id)
+    within = _named(forms, doc.text[:LEAD_CHARS]) > 0
+    # the sentence that states the first place ("it is the longest river in the world"), not one that only
+    # gives the amount ("rising 4,807 m above sea level")
+    at = next(((doc_id, a, b) for a, b in opening_sentences(snapshot, doc_id) if ranking is not None and
+               (stated := stated_rank(doc.text[a:b], ranking, called, within=within)) is not None and stated[1] == 1),
+              members.grounds.get(doc_id))
+    if at is None:
+        return None
+    cited: list[Citation] = []
+    rank = via.quote(*at, 1)
+    if rank is None:
+        return None
+    cited.append(rank)
+    if forms and not _named(forms, rank.quote):  # a world rank: where its opening says it is
+        where = next(((a, b) for a, b in opening_sentences(snapshot, doc_id)
+                      if _named(forms, snapshot.document(doc_id).text[a:b])), None)
+        placed = via.quote(doc_id, *where, 2) if where is not None else None
+        if placed is not None and (placed.start, placed.end) != (rank.start, rank.end):
+            cited.append(placed)
+    hits, whole = via.ask(question, k)
+    name = _bare(members.parts[0].subject or members.parts[0].label)
+    text = " ".join(f"{c.quote} [{c.n}]" for c in cited)
+    return Answer(question, text, False, tuple(cited), whole.passages, tuple(warnings), name,
+                  confidence=max(whole.confidence, RANKED_CONFIDENCE))
+
+
+RANKED_CONFIDENCE = 0.8
+"""The confidence of an answer resting on a stated first place of the ranking asked (a document's own words,
+"the longest river in the world"), at least."""
+
+
 def _answer_parts(snapshot: Snapshot, parts: Sequence[Part], question: str, via: Retrieval, k: int,
                   warnings: tuple[str, ...]) -> Answer:
     """Each part asked on its own, then put together (a list's items, a comparison's sides, the asks joined)."""
@@ -295,7 +365,7 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
         # the set is named by what the documents never mention ("the G7 countries"): they do not hold its list,
         # and the countries a search brings up would be passed off as its members
         return whole
-    members, rests_on, grounds = chosen_members(snapshot, plan, [*hits, *by_phrase], via.in_scope)
+    members, rests_on, grounds, _ = chosen_members(snapshot, plan, [*hits, *by_phrase], via.in_scope)
     if not members:
         if whole.abstained:
             return whole
@@ -455,6 +525,9 @@ class Members(NamedTuple):
     """Member's document id -> (document id, start, end) of the sentence it was taken by: the rank or amount
     its opening states, the set's name it mentions, the list that names it. A member only a search found, or
     whose reason no one sentence states, has none."""
+    settled: bool = False
+    """Whether the documents state every place of the ranking asked, from the first to its count: the members
+    are then the set itself, not candidates for it (`_every_place`)."""
 
 
 def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
@@ -546,7 +619,10 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     if ranking is not None and plan.members.count:
         # the documents state every place from the first to the count asked ("the world's most populous
         # country", "... second-most ...", ...): those are the set, and no member beyond them is asked about
-        chosen = _every_place(candidates, plan.members.count, ranking) or chosen
+        placed = _every_place(candidates, plan.members.count, ranking)
+        chosen, settled = (placed, True) if placed else (chosen, False)
+    else:
+        settled = False
     grounds = {}
     for _, part, reason in chosen if grounded else ():
         assert part.doc_id is not None
@@ -554,7 +630,7 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
         if found_at is not None:
             grounds[part.doc_id] = found_at
     return Members([part for _, part, _ in chosen], basis({reason for _, _, reason in chosen}, names, ranking,
-                                                          lister), grounds)
+                                                          lister), grounds, settled)
 
 
 def _every_place(candidates: Sequence[tuple[tuple[float, ...], Part, str]], count: int, ranking: Ranking,

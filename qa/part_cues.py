@@ -25,3 +25,14 @@ or a plural of a kind of thing sets are made of ("the capitals of the G7 countri
 def might_have_parts(question: str) -> bool:
     """False for a question that plainly has one part (no comma, conjunction, count or comparison word)."""
     return CUES.search(question) is not None
+
+
+SUPERLATIVE = re.compile(r"^\W*(?:what|which)\b.*\b(?:most|least|[a-z]{2,}est)\b", re.I)
+"""The cheap first look for a question asking the first of a ranking ("What is the longest river in Africa?"):
+qa/multipart.py's `answer_superlative` reads it."""
+
+
+def might_be_superlative(question: str) -> bool:
+    """False for a question that plainly asks for no first place of a ranking."""
+    return SUPERLATIVE.search(question) is not None
+

@@ -289,7 +289,10 @@ def _statements(text: str, kind_words: frozenset[str]) -> tuple[tuple[bool, str,
         joined = previous_end >= 0 and _AND_BEFORE.search(text[previous_end:begin]) and begin - previous_end < 40
         scope = _statement_scope(text, begin, tail, scope_before if joined else None)
         scope_before, previous_end = scope, m.end()
-        out.append((most, measure, scope, rank))
+        if scope == _EXCEPTED:
+            continue
+        for place in scope.split(_AND_SCOPE) if scope else [scope]:
+            out.append((most, measure, place, rank))
     return tuple(out)
 
 
@@ -298,6 +301,13 @@ _PAST = re.compile(r"(?:^|[.;]\s+|\b(?:it|he|she|they|which|who|that)\s+)(?:[^.;
 """A rank stated in the past, just before the superlative ("It was the world's third-most ..."): what the
 thing was, not what it is."""
 _NOW = re.compile(r"\b(?:is|are|remains?|has been|have been)\s+(?:[^.;\s]+\s+){0,3}$", re.I)
+
+
+_EXCEPT = re.compile(r",?\s+(?:outside|except|excluding|apart\s+from|other\s+than|besides|save)\b", re.I)
+_EXCEPTED = "\0excepted"
+"""The scope of a rank held in a place less part of it: no rank in the place."""
+_AND_SCOPE = "\0and\0"
+"""Between two places a rank holds in at once ("in Russia and Europe")."""
 
 
 def _statement_scope(text: str, start: int, tail: str, joined: str | None) -> str | None:
@@ -314,6 +324,12 @@ def _statement_scope(text: str, start: int, tail: str, joined: str | None) -> st
         return "world"
     named = re.search(r"\b(?:in|of)\s+(?:the\s+)?([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)", tail[:45])
     if named is not None:
+        after = tail[named.end() :]
+        if _EXCEPT.match(after):
+            return _EXCEPTED  # "the highest mountain in Europe outside the Caucasus": a place in part of it
+        also = re.match(r"\s+and\s+(?:the\s+)?([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)(?![\w'’-])", after)
+        if also is not None:
+            return f"{named.group(1)}{_AND_SCOPE}{also.group(1)}"  # "the highest mountain in Russia and Europe"
         return named.group(1)
     clause = re.split(r",|;|\s(?:with|and|while|which|who|where)\s", tail)[0][:60]
     restricted = _RESTRICTED.search(clause)

@@ -977,3 +977,34 @@ def test_a_single_amount_with_no_figure_abstains_quoting_the_rank(tmp_path: Path
     assert "second-largest country by total area" in arland.citations[0].quote
     assert corvia.abstained and corvia.text == NOT_FOUND and not corvia.citations
     assert not brind.abstained and brind.short_answer == "40,000 km2", brind.text
+
+
+RANKED_RIVERS = {
+    "Nilo": "Nilo is a river in Africa. It is the longest river in the world, flowing north to the sea.",
+    "Kongo": "Kongo is a river in Africa. It is the second-longest river in Africa and the deepest.",
+    "Zamba": "Zamba is a river in Africa. It is the fourth-longest river in Africa.",
+    "Yanga": "Yanga is a river in Asia. It is the third-longest river in the world.",
+    "Mekko": "Mekko is a river in Asia. It is the third-longest river in Asia.",
+}
+
+
+def test_the_first_of_a_ranking_in_a_place_is_the_one_a_document_states(
+        tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    with engine_over(RANKED_RIVERS, tmp_path, hash_embedder) as engine:
+        africa = engine.ask("What is the longest river in Africa?")
+        asia = engine.ask("What is the longest river in Asia?")
+    # the world's longest, whose opening says it is in Africa: the rank quoted, then where it is
+    assert africa.short_answer == "Nilo" and not africa.abstained, africa.text
+    assert [c.source for c in africa.citations] == ["Nilo.txt", "Nilo.txt"]
+    assert "longest river in the world" in africa.citations[0].quote and "Africa" in africa.citations[1].quote
+    # no document states Asia's first place: not the world's third nor Asia's third taken for it
+    assert asia.short_answer not in ("Yanga", "Mekko"), asia.text
+
+
+def test_a_rank_in_a_place_less_part_of_it_or_in_two_places() -> None:
+    from qa.ranking import _statements
+
+    mountains = frozenset({"mountain", "mountains"})
+    assert _statements("It is the highest mountain in Europe outside the Caucasus Mountains.", mountains) == ()
+    assert _statements("Elbrus is the highest mountain in Russia and Europe.", mountains) == \
+        ((True, "height", "Russia", 1), (True, "height", "Europe", 1))
