@@ -106,22 +106,29 @@ def answer_plan(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
 
 
 _ONE_SUPERLATIVE = re.compile(
-    r"^\W*(?:(?:[Ww]hat|[Ww]hich)\s+(?:is|was)\s+(?P<a>the\s+(?:(?:most|least)\s+[a-z]+|[a-z]+est)\s+(?P<ha>[a-z]+)"
-    r"\s+(?:in|of|on)\s+(?:the\s+)?[A-Z][\w'’. -]*?)|[Ww]hich\s+(?P<hb>[a-z]+)\s+(?:is|was)\s+the\s+"
-    r"(?P<b>(?:most|least)\s+[a-z]+|[a-z]+est)\s+(?P<where>(?:in|of|on)\s+(?:the\s+)?[A-Z][\w'’. -]*?))\s*\??\s*$")
+    r"^\W*(?:(?:(?:[Ww]hat|[Ww]hich)\s+(?:is|was)|[Ii]dentify|[Nn]ame|[Ff]ind)\s+(?P<a>the\s+(?:(?:most|least)\s+[a-z]+|"
+    r"[a-z]+est)\s+(?P<ha>[a-z]+)\s+(?:in|of|on)\s+(?:the\s+)?[A-Z][\w'’. -]*?)|[Ww]hich\s+(?P<hb>[a-z]+)\s+"
+    r"(?:is|was)\s+the\s+(?P<b>(?:most|least)\s+[a-z]+|[a-z]+est)\s+(?P<where>(?:in|of|on)\s+(?:the\s+)?"
+    r"[A-Z][\w'’. -]*?))(?:\s+(?:as\s+of\s+\d{4}|today|currently|now))?\s*[?.]?\s*$")
 """A question asking the one thing that holds the first place of a ranking in a place: "What is the longest
 river in Africa?", "Which city is the most populous in Brazil?" (the kind a closed-list kind of thing)."""
 
 
 def answer_superlative(snapshot: Snapshot, question: str, via: Retrieval, k: int,
                        warnings: Sequence[str] = ()) -> Answer | None:
+    """The answer to a question asking the first of a ranking in a place (`_superlative`), or None."""
+    found = _superlative(snapshot, question, via, k, warnings)
+    return found[1] if found is not None else None
+
+
+def _superlative(snapshot: Snapshot, question: str, via: Retrieval, k: int,
+                 warnings: Sequence[str] = ()) -> tuple[list[Hit], Answer] | None:
     """The answer to "What is the longest river in Africa?" from the documents that state the first place of
     that ranking (qa/ranking.py): the set of one its phrase names, found as a set's members are
     (`chosen_members`), when a document states the place (the Nile, "the longest river in the world", whose
     opening says it is in Africa). Its name is the short answer, quoted from the sentence that states the
     rank, with the sentence of its opening that names the place when the rank is the world's. None when no
-    document states the first place: the question is then answered as any question is (and a sentence
-    stating another place, "the third-longest river in Africa", is not taken for the first)."""
+    document states the first place: the question is then answered as any question is."""
     m = _ONE_SUPERLATIVE.match(" ".join(question.split()))
     if m is None:
         return None
@@ -166,8 +173,8 @@ def answer_superlative(snapshot: Snapshot, question: str, via: Retrieval, k: int
     hits, whole = via.ask(question, k)
     name = _bare(members.parts[0].subject or members.parts[0].label)
     text = " ".join(f"{c.quote} [{c.n}]" for c in cited)
-    return Answer(question, text, False, tuple(cited), whole.passages, tuple(warnings), name,
-                  confidence=max(whole.confidence, RANKED_CONFIDENCE))
+    return hits, Answer(question, text, False, tuple(cited), whole.passages, tuple(warnings), name,
+                        confidence=max(whole.confidence, RANKED_CONFIDENCE))
 
 
 RANKED_CONFIDENCE = 0.8
@@ -182,7 +189,10 @@ def _answer_parts(snapshot: Snapshot, parts: Sequence[Part], question: str, via:
         return via.ask(question, k)[1]
     per_part = max(3, -(-k // len(parts)))
     via.embed([p.question for p in parts])
-    asked = _followed(snapshot, [Asked(p, *via.ask(p.question, per_part)) for p in parts], via)
+    # a part asking the first of a ranking in a place ("Identify the longest river in Africa") as a question
+    # of its own does (`_superlative`), else as any question
+    asked = _followed(snapshot, [Asked(p, *(_superlative(snapshot, p.question, via, per_part)
+                                            or via.ask(p.question, per_part))) for p in parts], via)
     return combine(question, _with_ranks(snapshot, asked, via), k, warnings=warnings)
 
 

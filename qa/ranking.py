@@ -40,7 +40,8 @@ _SMALLEST_FIRST = frozenset({"small", "short", "low", "young", "few", "little"})
 NOT_SUPERLATIVE = frozenset({"interest", "forest", "west", "rest", "test", "best", "latest", "honest", "modest",
                               "request", "contest", "protest", "harvest", "southwest", "northwest", "midwest",
                               "earliest", "suggest", "digest", "arrest", "chest", "guest", "nest", "quest"})
-_WORLD = frozenset({"world", "earth", "globe", "planet"})
+_WORLD = frozenset({"world", "earth", "globe", "planet", "solar system"})
+"""Scopes that hold everything ranked: a rank "in the Solar System" is a moon's or a planet's rank anywhere."""
 _STATEMENT = re.compile(r"\b(?:(?P<ml>most|least)\s+(?P<adj>[a-z]+)|(?P<est>[a-z]{3,}est))\b(?=(?P<tail>[^.;]{0,80}))",
                         re.I)
 """A superlative as prose states a rank: "most populous", "largest" (its ordinal, if any, comes before it)."""
@@ -320,7 +321,7 @@ def _statement_scope(text: str, start: int, tail: str, joined: str | None) -> st
     adjectives = re.match(r"\s*((?:[A-Z][\w'’-]*\s+)+)(?=[a-z])", tail)  # "most populous Nordic country"
     if adjectives is not None:
         return " ".join(adjectives.group(1).split())
-    if re.search(r"\b(?:in|on)\s+(?:the\s+)?(?:world|earth|globe)\b|\bglobally\b", tail[:45], re.I):
+    if re.search(r"\b(?:in|on)\s+(?:the\s+)?(?:world|earth|globe|solar\s+system)\b|\bglobally\b", tail[:45], re.I):
         return "world"
     named = re.search(r"\b(?:in|of)\s+(?:the\s+)?([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)", tail[:45])
     if named is not None:
