@@ -105,13 +105,44 @@ def answer_plan(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     return _answer_parts(snapshot, plan.parts, question, via, k, tuple(warnings))
 
 
-_ONE_SUPERLATIVE = re.compile(
-    r"^\W*(?:(?:(?:[Ww]hat|[Ww]hich)\s+(?:is|was)|[Ii]dentify|[Nn]ame|[Ff]ind)\s+(?P<a>the\s+(?:(?:most|least)\s+[a-z]+|"
-    r"[a-z]+est)\s+(?P<ha>[a-z]+)\s+(?:in|of|on)\s+(?:the\s+)?[A-Z][\w'’. -]*?)|[Ww]hich\s+(?P<hb>[a-z]+)\s+"
-    r"(?:is|was)\s+the\s+(?P<b>(?:most|least)\s+[a-z]+|[a-z]+est)\s+(?P<where>(?:in|of|on)\s+(?:the\s+)?"
-    r"[A-Z][\w'’. -]*?))(?:\s+(?:as\s+of\s+\d{4}|today|currently|now))?\s*[?.]?\s*$")
-"""A question asking the one thing that holds the first place of a ranking in a place: "What is the longest
-river in Africa?", "Which city is the most populous in Brazil?" (the kind a closed-list kind of thing)."""
+_SUP = r"(?:(?:most|least)\s+[a-z]+|[a-z]+est)"
+_PLACE = r"(?:in|of|on)\s+(?:the\s+)?(?:[A-Z][\w'’. -]*?|world|solar\s+system)"
+_BY = r"(?:\s+by\s+[a-z]+)?"
+_WHAT = r"(?:(?:[Ww]hat|[Ww]hich)\s+(?:is|was)|[Ii]dentify|[Nn]ame|[Ff]ind)"
+_END = r"(?:\s+(?:as\s+of\s+\d{4}|today|currently|now))?\s*[?.]?\s*$"
+_ONE_SUPERLATIVES = (
+    # "What is the longest river in Africa?", "Identify the largest country in the world by area"
+    re.compile(rf"^\W*{_WHAT}\s+(?P<phrase>the\s+{_SUP}\s+(?P<head>[a-z]+)\s+{_PLACE}{_BY}){_END}"),
+    # "Which city is the most populous in Brazil?"
+    re.compile(rf"^\W*[Ww]hich\s+(?P<head>[a-z]+)\s+(?:is|was)\s+the\s+(?P<sup>{_SUP})\s+(?P<where>{_PLACE}{_BY}){_END}"),
+    # "What is Africa's longest river?"
+    re.compile(rf"^\W*{_WHAT}\s+(?P<phrase>[A-Z][\w'’. -]*?['’]s\s+{_SUP}\s+(?P<head>[a-z]+){_BY}){_END}"),
+    # "Which country has the largest population in Africa?"
+    re.compile(rf"^\W*[Ww]hich\s+(?P<head>[a-z]+)\s+(?:has|had)\s+the\s+(?P<with>{_SUP}\s+[a-z]+)"
+               rf"(?:\s+(?P<in>{_PLACE}))?{_END}"),
+)
+"""A question asking the one thing that holds the first place of a ranking in a place, as a phrase naming a set
+of one ("the longest river in Africa") and its kind: "What is the longest river in Africa?", "Which city is the
+most populous in Brazil?", "What is Africa's longest river?", "Which country has the largest population in
+Africa?" (the kind a closed-list kind of thing)."""
+
+
+def _one_superlative(question: str) -> tuple[str, str] | None:
+    """(the set-of-one phrase, its kind word) of a question asking the first of a ranking; None otherwise."""
+    text = " ".join(question.split())
+    for pattern in _ONE_SUPERLATIVES:
+        m = pattern.match(text)
+        if m is None:
+            continue
+        head = m.group("head").lower()
+        found = m.groupdict()
+        if found.get("phrase"):
+            return m.group("phrase"), head
+        if found.get("sup"):
+            return f"the {m.group('sup')} {head} {m.group('where')}", head
+        place = f" {m.group('in')}" if m.group("in") else ""
+        return f"the {head} with the {m.group('with')}{place}", head
+    return None
 
 
 def answer_superlative(snapshot: Snapshot, question: str, via: Retrieval, k: int,
@@ -129,11 +160,10 @@ def _superlative(snapshot: Snapshot, question: str, via: Retrieval, k: int,
     opening says it is in Africa). Its name is the short answer, quoted from the sentence that states the
     rank, with the sentence of its opening that names the place when the rank is the world's. None when no
     document states the first place: the question is then answered as any question is."""
-    m = _ONE_SUPERLATIVE.match(" ".join(question.split()))
-    if m is None:
+    read = _one_superlative(question)
+    if read is None:
         return None
-    head = (m.group("ha") or m.group("hb")).lower()
-    phrase = m.group("a") or f"the {m.group('b')} {head} {m.group('where')}"
+    phrase, head = read
     key = kind_key(head)
     if not (is_kind(head) or is_kind(_plural(key))):
         return None

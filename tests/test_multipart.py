@@ -1009,3 +1009,16 @@ def test_a_rank_in_a_place_less_part_of_it_or_in_two_places() -> None:
     assert _statements("It is the highest mountain in Europe outside the Caucasus Mountains.", mountains) == ()
     assert _statements("Elbrus is the highest mountain in Russia and Europe.", mountains) == \
         ((True, "height", "Russia", 1), (True, "height", "Europe", 1))
+
+
+def test_the_forms_of_a_question_asking_the_first_of_a_ranking() -> None:
+    from qa.multipart import _one_superlative
+
+    assert _one_superlative("What is Africa's longest river?") == ("Africa's longest river", "river")
+    assert _one_superlative("Which city is the most populous in Brazil?") == ("the most populous city in Brazil", "city")
+    assert _one_superlative("Which country has the largest population in Africa?") == \
+        ("the country with the largest population in Africa", "country")
+    assert _one_superlative("What is the largest country in the world by area?") == \
+        ("the largest country in the world by area", "country")
+    assert _one_superlative("Identify the longest river in Asia as of 2023.") == ("the longest river in Asia", "river")
+    assert _one_superlative("What is the best way to learn?") is None
