@@ -195,6 +195,9 @@ def _owns(owner: tuple[str, str], text: str) -> bool:
     are theirs)."""
     said, name = owner
     after, before = _owned_after(said), _owned_before(said)
+    spoken = list(re.finditer(rf"(?:{said})", text, re.I))
+    if spoken and all(_QUALIFIED.search(text[max(0, m.start() - 40) : m.start()]) for m in spoken):
+        return False  # "Mumbai is India's financial capital", "The cultural capital of India is Kolkata"
     for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I):
         a, b = m.span()
         window = text[max(0, a - 160) : a]
@@ -210,8 +213,9 @@ def _owns(owner: tuple[str, str], text: str) -> bool:
 
 _OPENS_WITH = re.compile(r"\W*(?:the\s+)?", re.I)
 _QUALIFIED = re.compile(r"\b(?:cultural|financial|commercial|economic|business|industrial|religious|spiritual|"
-                        r"ecclesiastical|intellectual|fashion|music|film|gastronomic|tech|former|historic(?:al)?|"
-                        r"ancient|old|summer|winter|royal)\s+$", re.I)
+                        r"ecclesiastical|intellectual|fashion|music|film|gastronomic(?:al)?|culinary|tech|technology|"
+                        r"startup|design|literary|artistic|tourist|silk|judicial|former|erstwhile|wartime|"
+                        r"historic(?:al)?|ancient|old|summer|winter|royal)\s+$", re.I)
 """A word before a measure that makes it something else than the thing's own: "the cultural capital of India",
 "the former capital", "the summer capital"."""
 
@@ -251,8 +255,7 @@ def _place_asked(question: str) -> str | None:
         return None
     # a capital is said as one ("the capital of India", "Turkey's capital"); an origin or a headquarters in too
     # many ways ("formed in Liverpool", "based in Seattle") to ask a sentence to say it
-    words = m.group("what").lower().split()
-    return "capital" if "capital" in words or "capitals" in words else None  # "What are the capitals of X?"
+    return "capital" if "capital" in m.group("what").lower().split() else None
 
 
 OWNER_NAMED = 0.5
@@ -531,10 +534,9 @@ def score_sentences(
 
 
 _RANKING = frozenset(keyword_tokens(
-    "most least more less fewer highest lowest cheapest dearest largest smallest biggest greatest latest earliest "
-    "newest oldest longest shortest heaviest lightest fastest slowest recent recently first last best worst top "
-    "expensive costly "
-    "bottom maximum minimum total average"))
+    "most least more less fewer fewest highest lowest cheapest dearest largest smallest biggest greatest latest "
+    "earliest newest oldest longest shortest heaviest lightest fastest slowest recent recently first last best "
+    "worst top expensive costly bottom maximum minimum total average"))
 """Words that rank or sum a table's rows ("the cheapest instrument", "serviced most recently"): they name no
 item of it."""
 
@@ -1486,11 +1488,14 @@ def _ranked_instead(snapshot: Snapshot, hits: Sequence[Hit], question: str, kind
     from qa.ranking import RANKED_MEASURES, rank_sentence
     from qa.reader import NUMBER, measure
 
-    wanted = RANKED_MEASURES.get(measure(question) or "") if kind == NUMBER else None
+    measured = measure(question) or ""
+    wanted = RANKED_MEASURES.get(measured) if kind == NUMBER else None
     named = [h for h in hits if h.named >= OWNER_NAMED]
     if wanted is None or not named:
         return None
     doc_id = snapshot.chunk(named[0].chunk_id).doc_id
+    if not _asks_the_measure_of(question, measured, snapshot.document(doc_id).title):
+        return None  # "the population density of India", "the population of the capital of India"
     at = rank_sentence(snapshot, doc_id, wanted)
     if at is None:
         return None
@@ -1536,6 +1541,21 @@ def _table_extreme(snapshot: Snapshot, scored: Sequence[ScoredSentence], questio
         row = next((r for r in scored if r.doc_id == s.doc_id and r.start == found.start), None)
         return replace(row, answer=found.answer) if row is not None else None
     return None
+
+
+def _asks_the_measure_of(question: str, measured: str, title: str) -> bool:
+    """Whether a question asks the measure of the titled thing itself, the measure's word right before it
+    ("the population of India", "the land mass of Canada", "India's population?", "How many people live in
+    India?"), not something measured by it or in it ("the population density of India", "the population of
+    the capital of India", "What percentage of India's population is urban?")."""
+    from qa.reader import _MEASURE_WORDS
+
+    name = re.escape(re.sub(r"\s*\([^)]*\)$", "", title.strip()))
+    said = _MEASURE_WORDS.get(measured, re.escape(measured))
+    return re.search(rf"(?:{said})s?\s+(?:in\s+[\w\s]{{1,24}}?\s+)?(?:of|in)\s+(?:the\s+)?{name}(?![\w-])|"
+                     rf"(?<![\w-]){name}['’]s\s+"
+                     rf"(?:total\s+|land\s+)?(?:{said})s?\s*\??\s*$|\blive[sd]?\s+in\s+(?:the\s+)?{name}(?![\w-])",
+                     question, re.I) is not None
 
 
 def _heads_a_section(snapshot: Snapshot, hits: Sequence[Hit], name: str, number: str) -> bool:

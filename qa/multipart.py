@@ -320,7 +320,7 @@ ELSEWHERE_PASSAGES = 5
 """How many passages a member's question asked of the whole index reads (a single question's default)."""
 
 
-def _elsewhere(asked: Sequence[Asked], via: Retrieval, k: int) -> list[Asked]:
+def _elsewhere(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, k: int) -> list[Asked]:
     """The members whose own document does not give their capital, asked of the whole index: a capital is
     answered only as the named thing's own (qa/answer.py: "What is the capital of India?" by "New Delhi, the
     capital of India" in Delhi's summary, never by Kolkata, "the cultural capital of India"), and the answer is
@@ -329,20 +329,49 @@ def _elsewhere(asked: Sequence[Asked], via: Retrieval, k: int) -> list[Asked]:
     whose number is another's. The questions are embedded together, in one model call."""
     from qa.answer import _place_asked
 
+    # a member's capital as a question of its own, one capital asked ("What are the capitals of India?" asks
+    # India's capital, as "What is the capital of India?" does, under the owner rule)
+    one = {i: re.sub(r"\b(?:are|were)\s+the\s+capitals\b", lambda m: f"{'is' if m.group()[0] == 'a' else 'was'} "
+                     "the capital", a.part.question) for i, a in enumerate(asked)}
     todo = [i for i, a in enumerate(asked) if a.part.doc_id is not None and a.part.subject and _unanswered(a)
-            and _place_asked(a.part.question) is not None]
+            and _place_asked(one[i]) is not None and not _ambiguous(snapshot, a.part.doc_id)]
     if not todo:
         return list(asked)
-    via.embed([asked[i].part.question for i in todo])
+    via.embed([one[i] for i in todo])
     out = list(asked)
     for i in todo:
         a = asked[i]
-        hits, there = via.ask(a.part.question, max(k, ELSEWHERE_PASSAGES))
+        hits, there = via.ask(one[i], max(k, ELSEWHERE_PASSAGES))
         found = Asked(a.part, hits, there)
         subject = re.compile(rf"(?<![\w-]){re.escape(_bare(a.part.subject or ''))}(?![\w-])", re.I)
         if there.short_answer and not _unanswered(found) and subject.search(there.citations[0].quote):
             out[i] = found
     return out
+
+
+def _opens_as(snapshot: Snapshot, doc_id: int, subject: str) -> bool:
+    """Whether a document's opening sentence is about `subject`: names it before its verb ("The United States of
+    America (USA), also known as ..., is a country"; not "Brisbane is the capital ... of Queensland")."""
+    sentences = opening_sentences(snapshot, doc_id)
+    if not sentences:
+        return False
+    doc = snapshot.document(doc_id)
+    first = doc.text[sentences[0][0] : sentences[0][1]]
+    verb = re.search(r"\s(?:is|was|are|were)\s", first)
+    before = first[: verb.start()] if verb is not None else first
+    return re.search(rf"(?<![\w-]){re.escape(_bare(subject))}(?![\w-])", before) is not None
+
+
+def _ambiguous(snapshot: Snapshot, doc_id: int) -> bool:
+    """Whether a document's name may be another thing's too: its title says which one it is ("Georgia
+    (country)": a sentence about "Georgia" may be the state's), or another document bears the same name."""
+    from index.text.titles import normalize
+
+    title = snapshot.document(doc_id).title.strip()
+    if re.search(r"\([^)]*\)\s*$", title):
+        return True
+    key = normalize(_bare(title))
+    return len({d for d, _ in snapshot.documents_titled([key]).get(key, [])}) > 1
 
 
 def _with_ranks(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> list[Asked]:
@@ -366,10 +395,8 @@ def _with_ranks(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> l
             # in its opening ("The United States of America (USA)")
             named = [h for h in a.hits if h.named >= OWNER_NAMED] or a.hits[:1]
             doc_id = snapshot.chunk_documents([named[0].chunk_id]).get(named[0].chunk_id)
-            name = rf"(?<![\w-]){re.escape(_bare(a.part.subject))}(?![\w-])"
-            if doc_id is not None and named[0].named < OWNER_NAMED and \
-                    not re.search(name, snapshot.document(doc_id).text[:LEAD_CHARS]):
-                doc_id = None
+            if doc_id is not None and named[0].named < OWNER_NAMED and not _opens_as(snapshot, doc_id, a.part.subject):
+                doc_id = None  # Brisbane's summary names Queensland, but is not about it
         if doc_id is None:
             continue
         at = rank_sentence(snapshot, doc_id, wanted)
@@ -446,7 +473,7 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     asked = _followed(snapshot, [Asked(p, *(via.ask(p.question, per_part) if p.doc_id is None
                                             else via.ask_within(p.question, p.doc_id, per_part, question)))
                                  for p in parts], via, question)
-    asked = _with_ranks(snapshot, _elsewhere(asked, via, per_part), via)
+    asked = _with_ranks(snapshot, _elsewhere(snapshot, asked, via, per_part), via)
     if not whole.abstained:
         label = plan.members.text[:1].upper() + plan.members.text[1:]
         asked.insert(0, Asked(Part(question, label), hits, whole))

@@ -438,7 +438,16 @@ def ranks_by(sentence: str, opening: str, measure: str) -> bool:
     document's opening says its thing is ("Canada is a country ..." -> "the second-largest country by total
     area"), or of the measure itself ("the world's fourth-largest land area")."""
     kinds = frozenset(re.findall(r"[a-z]+", opening.lower()))
+    if measure == "area" and _TOWN.search(opening) and not _SAYS_AREA.search(sentence):
+        return False  # a town's "largest" is by people as often ("the largest city in ... Alberta"): no area
     return any(m == measure for _, m, _, _ in _statements(sentence, kinds))
+
+
+_TOWN = re.compile(r"\b(?:city|town|village|municipality|metropolis|capital|borough|suburb)\b", re.I)
+_SAYS_AREA = re.compile(r"\b(?:by|in|of)\s+(?:total\s+|land\s+|surface\s+)?area\b|\b(?:land|total|surface)\s+area\b|"
+                        r"\barea\s+of\b|km2|km²|\bsquare\b|\bsq\b|\bland\s?mass|\bby\s+size\b", re.I)
+"""An area said as one ("by area", "land area", "km2"; not "metropolitan area"): "largest" alone ranks a city by
+its people as often as by its land (a country, a lake, an ocean by its area)."""
 
 
 LEAD_CHARS = 1500

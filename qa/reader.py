@@ -569,10 +569,11 @@ _MEASURE_WORDS = {
     "hours": r"\bh\b|\bhrs?\b|\bhours?\b", "minutes": r"\bmin\b|\bminutes?\b",
     "seconds": r"\bs\b|\bsecs?\b|\bseconds?\b",
 }
-_HOW_MEASURED = re.compile(r"\bhow (tall|high|deep)\b")
-_HOW_WORDS = {"tall": "height", "high": "height", "deep": "depth"}
-"""A height or depth asked by its adjective. Not "how long" (a length, or a time: "How long is the warranty?"),
-"how big" (an area, a length or a weight) or "how old" (an age, or a founding year)."""
+_HOW_MEASURED = re.compile(r"\bhow (tall|deep)\b")
+_HOW_WORDS = {"tall": "height", "deep": "depth"}
+"""A height or depth asked by its adjective. Not "how high" (a rent, a load, a rate or a fee as often: "How high
+is the rent in Munich?"), "how long" (a length, or a time: "How long is the warranty?"), "how big" (an area, a
+length or a weight) or "how old" (an age, or a founding year)."""
 _NAMED_MEASURE = re.compile(r"\b(population|gdp|temperature|salary|revenue|budget|unemployment|inflation)\b")
 _NOT_MEASURES = frozenset(
     "times things ways percent percentage number amount value values limit count difference".split())

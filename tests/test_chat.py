@@ -599,6 +599,7 @@ async def test_an_amount_with_no_figure_shows_its_rank_as_a_citation(tmp_path: P
         view = app.query(AnswerView).last()
         assert view.has_class("abstained")
         hint = str(view.query(".abstain-hint").first().render())
-        assert hint.startswith("The documents give no figure for it, only its rank:"), hint
+        # the rank is shown once, as the citation below the hint
+        assert hint == "The documents give no figure for it, only its rank (below). Closest passages:", hint
         items = [i for i in view.query(CitationItem) if not isinstance(i, PassageItem)]  # not the closest passages
         assert len(items) == 1 and "second-largest country by total area" in str(items[0].render())

@@ -1015,10 +1015,34 @@ def test_the_forms_of_a_question_asking_the_first_of_a_ranking() -> None:
     from qa.multipart import _one_superlative
 
     assert _one_superlative("What is Africa's longest river?") == ("Africa's longest river", "river")
-    assert _one_superlative("Which city is the most populous in Brazil?") == ("the most populous city in Brazil", "city")
+    assert _one_superlative("Which city is the most populous in Brazil?") == \
+        ("the most populous city in Brazil", "city")
     assert _one_superlative("Which country has the largest population in Africa?") == \
         ("the country with the largest population in Africa", "country")
     assert _one_superlative("What is the largest country in the world by area?") == \
         ("the largest country in the world by area", "country")
     assert _one_superlative("Identify the longest river in Asia as of 2023.") == ("the longest river in Asia", "river")
     assert _one_superlative("What is the best way to learn?") is None
+
+
+CAUCASUS = {
+    "Georgia (country)": "Georgia is a country in the Caucasus. Georgia has a long coast on the Black Sea.",
+    "Atlanta": "Atlanta is the capital of Georgia, a state in the southeastern United States.",
+    "Armenia": "Armenia is a country in the Caucasus. Its capital is Yerevan.",
+    "Azerbaijan": "Azerbaijan is a country in the Caucasus. Its capital is Baku.",
+    "India": "India is a country in South Asia. India has many languages.",
+    "Mumbai": "Mumbai is India's financial capital and its most populous city.",
+}
+
+
+def test_a_members_capital_elsewhere_is_its_own_not_a_namesakes_nor_a_qualified_one(
+        tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    with engine_over(CAUCASUS, tmp_path, hash_embedder) as engine:
+        caucasus = engine.ask("What are the capitals of the countries in the Caucasus?")
+        india = engine.ask("What is the capital of India?")
+    lines = {p.label: p for p in caucasus.parts}
+    # Atlanta is the capital of the state of Georgia: not the country's
+    assert lines["Georgia (country)"].abstained, caucasus.text
+    assert "Yerevan" in lines["Armenia"].text and "Baku" in lines["Azerbaijan"].text
+    # a financial capital is not the capital
+    assert india.abstained or "Mumbai" not in (india.short_answer or ""), india.text

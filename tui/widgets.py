@@ -153,7 +153,8 @@ class AnswerView(Vertical):
         if self.answer.abstained:
             yield Static(Text("Not found in the corpus"), classes="abstain-title")
             reason = self.answer.text.removeprefix("Not found in the corpus: ").rstrip(".")
-            reason = reason.removeprefix("Not found in the corpus as a figure: ")  # then its rank, cited below
+            if reason.startswith("Not found in the corpus as a figure: "):  # its rank is the citation below
+                reason = reason.removeprefix("Not found in the corpus as a figure: ").split(":")[0] + " (below)"
             yield Static(Text(visible(f"{reason[:1].upper()}{reason[1:]}. Closest passages:")),
                          classes="abstain-hint")
             for c in self.answer.citations:  # an amount with no figure: the sentence that ranks it instead
