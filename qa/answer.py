@@ -289,7 +289,32 @@ def _amount_owners(snapshot: Snapshot, named: dict[int, float], measured: str, q
         if not asked:
             continue  # the question names it, but measures something else
         out[doc_id] = (said, name)
+    if not out:
+        _unnamed_owner(snapshot, named, said, either, question, out)
     return out
+
+
+def _unnamed_owner(snapshot: Snapshot, named: dict[int, float], said: str, either: str, question: str,
+                   out: dict[int, tuple[str, str]]) -> None:
+    """When no document is named as what the question measures ("What is the area of Kerala?" with no summary
+    of Kerala), the name the question measures all the same: an amount or capital counts only where a sentence
+    gives it as that name's own ("the capital of Kerala"), not the area of a city "in Kerala"; a retrieved
+    document whose opening is about the name ("The United States of America (USA) ... is") gives its own."""
+    from qa.ranking import opens_about
+
+    name_run = r"(?P<name>[A-Z][\w'’-]*(?:\s+(?:of\s+)?[A-Z][\w'’-]*)*)"
+    # the name ends its phrase ("the population of Kerala?", "... of Kerala in km2"): not a word of a longer one
+    # ("the Baltic states", "in US dollars")
+    ends = r"(?=\s*$|\s*[?.,;:!)]|\s+(?:in|as|and|or|for|by|at|on|with|during|from|to|according|today|now)\b)"
+    m = re.search(rf"(?i:{either})\w*\s+(?:[\w-]+\s+){{0,3}}?(?:of|in)\s+(?:the\s+)?{name_run}{ends}", question) \
+        or re.search(rf"(?<![\w-]){name_run}['’]s\s+(?:[\w-]+\s+){{0,2}}?(?i:{either})", question)
+    if m is None or m.start("name") == 0:
+        return
+    name = m.group("name")
+    out[-1] = (said, name)
+    for doc_id in named:
+        if opens_about(snapshot, doc_id, name):
+            out[doc_id] = (said, name)
 
 
 def _title_is_opening(doc: Document) -> bool:

@@ -31,6 +31,7 @@ from qa.ranking import (
     asked_ranking,
     may_rank,
     opening_sentences,
+    opens_about,
     place_forms,
     rank_sentence,
     stated_order,
@@ -349,19 +350,6 @@ def _elsewhere(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, k: in
     return out
 
 
-def _opens_as(snapshot: Snapshot, doc_id: int, subject: str) -> bool:
-    """Whether a document's opening sentence is about `subject`: names it before its verb ("The United States of
-    America (USA), also known as ..., is a country"; not "Brisbane is the capital ... of Queensland")."""
-    sentences = opening_sentences(snapshot, doc_id)
-    if not sentences:
-        return False
-    doc = snapshot.document(doc_id)
-    first = doc.text[sentences[0][0] : sentences[0][1]]
-    verb = re.search(r"\s(?:is|was|are|were)\s", first)
-    before = first[: verb.start()] if verb is not None else first
-    return re.search(rf"(?<![\w-]){re.escape(_bare(subject))}(?![\w-])", before) is not None
-
-
 def _ambiguous(snapshot: Snapshot, doc_id: int) -> bool:
     """Whether a document's name may be another thing's too: its title says which one it is ("Georgia
     (country)": a sentence about "Georgia" may be the state's), or another document bears the same name."""
@@ -395,7 +383,8 @@ def _with_ranks(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> l
             # in its opening ("The United States of America (USA)")
             named = [h for h in a.hits if h.named >= OWNER_NAMED] or a.hits[:1]
             doc_id = snapshot.chunk_documents([named[0].chunk_id]).get(named[0].chunk_id)
-            if doc_id is not None and named[0].named < OWNER_NAMED and not _opens_as(snapshot, doc_id, a.part.subject):
+            if doc_id is not None and named[0].named < OWNER_NAMED and \
+                    not opens_about(snapshot, doc_id, _bare(a.part.subject)):
                 doc_id = None  # Brisbane's summary names Queensland, but is not about it
         if doc_id is None:
             continue

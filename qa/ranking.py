@@ -483,3 +483,16 @@ def rank_sentence(snapshot: Snapshot, doc_id: int, measure: str) -> tuple[int, i
     doc = snapshot.document(doc_id)
     opening = doc.text[sentences[0][0] : sentences[0][1]]  # what the document says its thing is: "a country"
     return next(((start, end) for start, end in sentences if ranks_by(doc.text[start:end], opening, measure)), None)
+
+
+def opens_about(snapshot: Snapshot, doc_id: int, name: str) -> bool:
+    """Whether a document's opening sentence is about `name`: names it before its verb ("The United States of
+    America (USA), also known as ..., is a country"; not "Brisbane is the capital ... of Queensland")."""
+    sentences = opening_sentences(snapshot, doc_id)
+    if not sentences:
+        return False
+    first = snapshot.document(doc_id).text[sentences[0][0] : sentences[0][1]]
+    verb = re.search(r"\s(?:is|was|are|were)\s", first)
+    before = first[: verb.start()] if verb is not None else first
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", before) is not None
+

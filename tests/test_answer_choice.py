@@ -259,3 +259,18 @@ def test_a_name_inside_a_longer_name_owns_nothing() -> None:
     assert not _owns(people, "Tasmania, Australia's smallest state, with 573,479 residents, is an island.")
     assert not _owns(people, "Brisbane is the third-most populous city in Australia, with a population of 2.8 million.")
     assert _owns(people, "Australia has a population of 27 million.")
+
+
+def test_an_amount_of_a_name_no_document_is_about_is_that_names_own(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """No document is about Kerala: the area of a city "in Kerala" is not Kerala's; "the capital of Kerala" is
+    its capital all the same."""
+    from tests.test_multipart import engine_over
+
+    texts = {"Trivandrum": "Trivandrum is the capital of Kerala. It has 957,730 people over an area of 214.86 km2, "
+                           "making it the most populous city in Kerala.",
+             "Kochi": "Kochi is a port city in Kerala. It covers an area of 94.88 km2."}
+    with engine_over(texts, tmp_path, hash_embedder) as engine:
+        area = engine.ask("What is the area of Kerala?")
+        capital = engine.ask("What is the capital of Kerala?")
+    assert area.abstained or not any(n in area.text for n in ("214.86", "94.88")), area.text
+    assert not capital.abstained and capital.citations[0].source == "Trivandrum.txt", capital.text
