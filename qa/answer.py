@@ -302,7 +302,7 @@ def _unnamed_owner(snapshot: Snapshot, named: dict[int, float], said: str, eithe
     document whose opening is about the name ("The United States of America (USA) ... is") gives its own."""
     from qa.ranking import opens_about
 
-    name_run = r"(?P<name>[A-Z][\w'’-]*(?:\s+(?:of\s+)?[A-Z][\w'’-]*)*)"
+    name_run = r"(?P<name>[A-Z][\w'’-]*\.?(?:\s+(?:of\s+)?[A-Z][\w'’-]*\.?)*)"  # "St. Petersburg"
     # the name ends its phrase ("the population of Kerala?", "... of Kerala in km2"): not a word of a longer one
     # ("the Baltic states", "in US dollars")
     ends = r"(?=\s*$|\s*[?.,;:!)]|\s+(?:in|as|and|or|for|by|at|on|with|during|from|to|according|today|now)\b)"
@@ -310,7 +310,7 @@ def _unnamed_owner(snapshot: Snapshot, named: dict[int, float], said: str, eithe
         or re.search(rf"(?<![\w-]){name_run}['’]s\s+(?:[\w-]+\s+){{0,2}}?(?i:{either})", question)
     if m is None or m.start("name") == 0:
         return
-    name = m.group("name")
+    name = m.group("name").rstrip(".")
     out[-1] = (said, name)
     for doc_id in named:
         if opens_about(snapshot, doc_id, name):
@@ -1568,6 +1568,13 @@ def _table_extreme(snapshot: Snapshot, scored: Sequence[ScoredSentence], questio
     return None
 
 
+def _fold(text: str) -> str:
+    """A text without its accents ("São Paulo" -> "Sao Paulo"), letters otherwise as written."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _asks_the_measure_of(question: str, measured: str, title: str) -> bool:
     """Whether a question asks the measure of the titled thing itself, the measure's word right before it
     ("the population of India", "the land mass of Canada", "India's population?", "How many people live in
@@ -1575,7 +1582,8 @@ def _asks_the_measure_of(question: str, measured: str, title: str) -> bool:
     the capital of India", "What percentage of India's population is urban?")."""
     from qa.reader import _MEASURE_WORDS
 
-    name = re.escape(re.sub(r"\s*\([^)]*\)$", "", title.strip()))
+    name = re.escape(_fold(re.sub(r"\s*\([^)]*\)$", "", title.strip())))
+    question = _fold(question)  # "Sao Paulo" asks of "São Paulo"
     said = _MEASURE_WORDS.get(measured, re.escape(measured))
     return re.search(rf"(?:{said})s?\s+(?:in\s+[\w\s]{{1,24}}?\s+)?(?:of|in)\s+(?:the\s+)?{name}(?![\w-])|"
                      rf"(?<![\w-]){name}['’]s\s+"

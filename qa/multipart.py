@@ -107,8 +107,12 @@ def answer_plan(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
 
 
 _SUP = r"(?:(?:most|least)\s+[a-z]+|[a-z]+est)"
-_PLACE = r"(?:in|of|on)\s+(?:the\s+)?(?:[A-Z][\w'’. -]*?|world|solar\s+system)"
-_BY = r"(?:\s+by\s+[a-z]+)?"
+_PLACE = (r"(?:in|of|on)\s+(?:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’.-]*)*|world|Earth|"
+          r"[Ss]olar\s+[Ss]ystem)")
+"""A place as a name, all its words capitalised ("in South America", "of the Democratic Republic of the Congo"):
+not "in Africa after the Nile", "in Europe in 1800", "of the U.S. state of Georgia" (those ask more than a
+first place, and are answered as any question is)."""
+_BY = r"(?:\s+by\s+(?P<by>[a-z]+))?"
 _WHAT = r"(?:(?:[Ww]hat|[Ww]hich)\s+(?:is|was)|[Ii]dentify|[Nn]ame|[Ff]ind)"
 _END = r"(?:\s+(?:as\s+of\s+\d{4}|today|currently|now))?\s*[?.]?\s*$"
 _ONE_SUPERLATIVES = (
@@ -137,6 +141,12 @@ def _one_superlative(question: str) -> tuple[str, str] | None:
             continue
         head = m.group("head").lower()
         found = m.groupdict()
+        if found.get("by") and found.get("phrase") and found["phrase"].startswith("the "):
+            # "the largest country in the world by population": the country with the largest population there
+            words = re.match(rf"the\s+(?P<sup>{_SUP})\s+[a-z]+\s+(?P<where>.*?)\s+by\s+[a-z]+$", found["phrase"])
+            if words is None:
+                return None
+            return f"the {head} with the {words.group('sup')} {found['by']} {words.group('where')}", head
         if found.get("phrase"):
             return m.group("phrase"), head
         if found.get("sup"):

@@ -27,7 +27,7 @@ def might_have_parts(question: str) -> bool:
     return CUES.search(question) is not None
 
 
-SUPERLATIVE = re.compile(r"^\W*(?:what|which)\b.*\b(?:most|least|[a-z]{2,}est)\b", re.I)
+SUPERLATIVE = re.compile(r"^\W*(?:what|which|identify|name|find)\b.*\b(?:most|least|[a-z]{2,}est)\b", re.I)
 """The cheap first look for a question asking the first of a ranking ("What is the longest river in Africa?"):
 qa/multipart.py's `answer_superlative` reads it."""
 

@@ -40,15 +40,17 @@ _SMALLEST_FIRST = frozenset({"small", "short", "low", "young", "few", "little"})
 NOT_SUPERLATIVE = frozenset({"interest", "forest", "west", "rest", "test", "best", "latest", "honest", "modest",
                               "request", "contest", "protest", "harvest", "southwest", "northwest", "midwest",
                               "earliest", "suggest", "digest", "arrest", "chest", "guest", "nest", "quest"})
-_WORLD = frozenset({"world", "earth", "globe", "planet", "solar system"})
-"""Scopes that hold everything ranked: a rank "in the Solar System" is a moon's or a planet's rank anywhere."""
+_WORLD = frozenset({"world", "earth", "globe", "planet"})
+SOLAR_SYSTEM = "Solar System"
+"""A scope wider than the world: a rank "in the Solar System" (a moon's, a planet's) holds anywhere asked, and
+in the world; a rank "on Earth" does not hold in the Solar System."""
 _STATEMENT = re.compile(r"\b(?:(?P<ml>most|least)\s+(?P<adj>[a-z]+)|(?P<est>[a-z]{3,}est))\b(?=(?P<tail>[^.;]{0,80}))",
                         re.I)
 """A superlative as prose states a rank: "most populous", "largest" (its ordinal, if any, comes before it)."""
 _ORDINAL = re.compile(r"\b(\w+th|first|second|third|\d{1,3}(?:st|nd|rd|th))[\s-]+$", re.I)
 """The ordinal before a superlative: "the fifth-most populous", "second largest", "the world's 11th most",
 "thirtieth-largest" (an ordinal word past twentieth states no rank read here)."""
-_ONE_OF = re.compile(r"\bone\s+of\s+(?:the\s+|its\s+|their\s+)?(?:[\w'’.-]+['’]s\s+)?$", re.I)
+_ONE_OF = re.compile(r"\b(?:one\s+of|among)\s+(?:the\s+|its\s+|their\s+)?(?:[\w'’.-]+['’]s\s+)?$", re.I)
 """Before a superlative, "one of the largest", "one of the world's oldest": among the largest, no rank."""
 _BY = re.compile(r"\s*(?:[a-z]+\s+){0,2}?(?:by|in terms of)\s+(?:the\s+)?(?:number\s+of\s+)?([a-z]+)", re.I)
 _RESTRICTED = re.compile(r"\b(?:in|of|on|among|within|after|outside|until|across|excluding|except|besides)\s+"
@@ -211,11 +213,11 @@ def stated_rank(text: str, ranking: Ranking, kind_words: frozenset[str], within:
             continue
         if ranking.scope:  # within a place: the text must name it, or rank it in the world and be in it
             if not (scope is not None and scope.lower().removeprefix("the ") in ranking.scope
-                    or within and scope == "world"):
+                    or within and scope in ("world", SOLAR_SYSTEM)):
                 continue
             said = True
-        elif scope in (None, "world"):
-            said = scope == "world"
+        elif scope in (None, "world", SOLAR_SYSTEM):
+            said = scope in ("world", SOLAR_SYSTEM)
         else:
             continue  # a rank within somewhere else ("in Africa", "Nordic")
         if best is None or (said, -rank) > (best[0], -best[1]):
@@ -235,6 +237,8 @@ def _ranks_another_thing(tail: str, measure: str, kind_words: frozenset[str]) ->
     words = [w.lower() for w in written]
     at = next((i for i, w in enumerate(words) if w in kind_words or w.rstrip("s") in kind_words), None)
     if at is not None:  # a name before the kind ("most populous Nordic country") is its scope, read as such
+        if any(w in kind_words or w.rstrip("s") in kind_words for w in words[at + 1 :]):
+            return True  # "the oldest capital city": a kind word modifying another ranks a narrower kind
         return any(not w[:1].isupper() for w in written[:at])
     last = words[-1]
     return not (last in _MEASURES or last == measure or last.rstrip("s") == measure)
@@ -264,6 +268,8 @@ def _statements(text: str, kind_words: frozenset[str]) -> tuple[tuple[bool, str,
         word = m.group("adj") or m.group("est")
         if (m.group("est") or "").lower() in NOT_SUPERLATIVE or (m.group("adj") or "").lower().endswith("ly"):
             continue  # "most sparsely populated" measures something else
+        if (m.group("est") or "a")[0].isupper():
+            continue  # a name ending in "est" ("Mount Everest", "Budapest") is no superlative
         tail = m.group("tail")
         if _OR_AFTER.match(tail):
             continue  # "the second-longest or longest": no rank
@@ -284,9 +290,14 @@ def _statements(text: str, kind_words: frozenset[str]) -> tuple[tuple[bool, str,
         measure = _measure_after(tail, adjective, kind_words)
         if _ranks_another_thing(tail, measure, kind_words):
             continue
+        if _HEAD.match(tail) is None and _PART_SUBJECT.search(text, max(0, m.start() - 80), before.start() if before
+                                                              else m.start()):
+            continue  # "its seaport is the largest in Japan": a part of the thing ranks, not the thing
         begin = before.start() if before else m.start()
         if _PAST.search(text, max(0, begin - 60), begin) and not _NOW.search(text, max(0, begin - 60), begin):
             continue  # "It was the world's third-most populous country" (the Soviet Union): no longer
+        if _THEN.search(text, max(0, begin - 40), begin) or _AT_THE_TIME.match(tail):
+            continue  # "becoming the world's largest city at the time" (London, in the 19th century)
         joined = previous_end >= 0 and _AND_BEFORE.search(text[previous_end:begin]) and begin - previous_end < 40
         scope = _statement_scope(text, begin, tail, scope_before if joined else None)
         scope_before, previous_end = scope, m.end()
@@ -297,10 +308,19 @@ def _statements(text: str, kind_words: frozenset[str]) -> tuple[tuple[bool, str,
     return tuple(out)
 
 
+_PART_SUBJECT = re.compile(
+    r"(?:^|[.;:]\s+|,\s+|\band\s+)(?:[Tt]he\s+|[Ii]ts\s+|[Tt]heir\s+)?(?:[\w'’-]+['’]s\s+)?(?:[A-Z]?[a-z][\w-]*\s+){0,2}?"
+    r"(?!(?:it|this|that|which|who|he|she|they)\b)[a-z][\w-]+\s+(?:is|was|are|were|remains|became|becomes)\s+"
+    r"(?:the\s+|(?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*['’]s\s+)?$")
+"""A superlative with no noun after it whose sentence's subject is a common noun ("its seaport is the largest in
+Japan", "The city's wider metropolitan area is the largest in Italy"): that noun ranks, not the document's
+thing (a pronoun, "It is the largest in the Solar System", or a name, "Jupiter is ... the largest", does)."""
 _PAST = re.compile(r"(?:^|[.;]\s+|\b(?:it|he|she|they|which|who|that)\s+)(?:[^.;]{0,40}?\s)?"
                    r"(?:was|were|had been|used to be)\s+(?:[^.;\s]+\s+){0,3}$", re.I)
 """A rank stated in the past, just before the superlative ("It was the world's third-most ..."): what the
 thing was, not what it is."""
+_THEN = re.compile(r"\b(?:becoming|became|once|formerly|previously|then)\s+(?:[^.;\s]+\s+){0,3}$", re.I)
+_AT_THE_TIME = re.compile(r"[^.;]{0,60}?\b(?:at\s+the\s+time|until\s+\d{4}|at\s+its\s+peak)\b", re.I)
 _NOW = re.compile(r"\b(?:is|are|remains?|has been|have been)\s+(?:[^.;\s]+\s+){0,3}$", re.I)
 
 
@@ -311,17 +331,29 @@ _AND_SCOPE = "\0and\0"
 """Between two places a rank holds in at once ("in Russia and Europe")."""
 
 
+_FIELD = re.compile(r"\s+in\s+(?:the\s+|its\s+)?((?:[a-z][\w-]*\s+){0,3}(?:industry|sector|market|field|business|"
+                    r"segment|category|league|genre|class))\b")
+"""After a world rank, the field it holds in: "the world's largest company in the video game industry"."""
+
+
 def _statement_scope(text: str, start: int, tail: str, joined: str | None) -> str | None:
     """Where a stated rank holds: "world", a name ("Brazil", "Asia", "Nordic", "country" of "the country's"),
     or None when the text leaves it unsaid ("It is the fifth-most populous country")."""
     before = text[max(0, start - 40) : start]
     owner = re.search(r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*|\b[a-z]+)['’]s\s+$", before)
     if owner is not None:
-        return "world" if owner.group(1).lower() in _WORLD else owner.group(1)
+        if owner.group(1).lower() not in _WORLD:
+            return owner.group(1)
+        head = _HEAD.match(tail)
+        narrowed = _FIELD.match(tail[head.end() :] if head else "")
+        # "the world's largest company in the video game industry": first in a field, not in the world
+        return narrowed.group(1) if narrowed is not None else "world"
     adjectives = re.match(r"\s*((?:[A-Z][\w'’-]*\s+)+)(?=[a-z])", tail)  # "most populous Nordic country"
     if adjectives is not None:
         return " ".join(adjectives.group(1).split())
-    if re.search(r"\b(?:in|on)\s+(?:the\s+)?(?:world|earth|globe|solar\s+system)\b|\bglobally\b", tail[:45], re.I):
+    if re.search(r"\b(?:in|of)\s+(?:the\s+|our\s+)?solar\s+system\b", tail[:45], re.I):
+        return SOLAR_SYSTEM
+    if re.search(r"\b(?:in|on)\s+(?:the\s+)?(?:world|earth|globe)\b|\bglobally\b", tail[:45], re.I):
         return "world"
     named = re.search(r"\b(?:in|of)\s+(?:the\s+)?([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)", tail[:45])
     if named is not None:
@@ -492,7 +524,15 @@ def opens_about(snapshot: Snapshot, doc_id: int, name: str) -> bool:
     if not sentences:
         return False
     first = snapshot.document(doc_id).text[sentences[0][0] : sentences[0][1]]
+    from index.text.titles import normalize
+
     verb = re.search(r"\s(?:is|was|are|were)\s", first)
     before = first[: verb.start()] if verb is not None else first
-    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", before) is not None
+    # as titles are matched: case and accents aside ("Zurich" for "Zürich", "Sao Paulo" for "São Paulo")
+    wanted = re.sub(r"^(?:st|mt|ft)\b", lambda m: _ABBREVIATED[m.group()], normalize(name))  # "St. Petersburg"
+    said = re.sub(r"(?<![\w-])(?:st|mt|ft)\b", lambda m: _ABBREVIATED[m.group()], normalize(before))
+    return bool(wanted) and re.search(rf"(?<![\w-]){re.escape(wanted)}(?![\w-])", said) is not None
+
+
+_ABBREVIATED = {"st": "saint", "mt": "mount", "ft": "fort"}
 

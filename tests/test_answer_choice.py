@@ -274,3 +274,15 @@ def test_an_amount_of_a_name_no_document_is_about_is_that_names_own(tmp_path: Pa
         capital = engine.ask("What is the capital of Kerala?")
     assert area.abstained or not any(n in area.text for n in ("214.86", "94.88")), area.text
     assert not capital.abstained and capital.citations[0].source == "Trivandrum.txt", capital.text
+
+
+def test_a_name_written_short_is_the_documents_own(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"St. Petersburg" is Saint Petersburg's summary's own name, not St. Louis's (whose opening holds "St")."""
+    from tests.test_multipart import engine_over
+
+    texts = {"Saint Petersburg": "Saint Petersburg is a city in Russia. The city had a population of 5,601,911.",
+             "St. Louis": "St. Louis is a city in Missouri. It had a population of 301,578 in 2020."}
+    with engine_over(texts, tmp_path, hash_embedder) as engine:
+        answer = engine.ask("What is the population of St. Petersburg?")
+    assert "301,578" not in answer.text, answer.text
+    assert answer.abstained or answer.citations[0].source == "Saint_Petersburg.txt", answer.text

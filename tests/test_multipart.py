@@ -1020,7 +1020,7 @@ def test_the_forms_of_a_question_asking_the_first_of_a_ranking() -> None:
     assert _one_superlative("Which country has the largest population in Africa?") == \
         ("the country with the largest population in Africa", "country")
     assert _one_superlative("What is the largest country in the world by area?") == \
-        ("the largest country in the world by area", "country")
+        ("the country with the largest area in the world", "country")
     assert _one_superlative("Identify the longest river in Asia as of 2023.") == ("the longest river in Asia", "river")
     assert _one_superlative("What is the best way to learn?") is None
 
@@ -1046,3 +1046,36 @@ def test_a_members_capital_elsewhere_is_its_own_not_a_namesakes_nor_a_qualified_
     assert "Yerevan" in lines["Armenia"].text and "Baku" in lines["Azerbaijan"].text
     # a financial capital is not the capital
     assert india.abstained or "Mumbai" not in (india.short_answer or ""), india.text
+
+
+def test_what_a_superlative_question_asks_beyond_a_first_place_is_left_to_the_reading_of_any_question() -> None:
+    from qa.multipart import _one_superlative
+
+    # a first place after another, outside a part, in a year, other than one: more than a first place
+    for question in ("What is the longest river in Africa after the Nile?",
+                     "What is the highest mountain in Africa outside Tanzania?",
+                     "What was the largest city in Europe in 1800?",
+                     "What is the largest city in Germany other than Berlin?",
+                     "What is the largest city in the U.S. state of Georgia?"):
+        assert _one_superlative(question) is None, question
+    # "by population" is what the rank measures, not "largest" by area
+    assert _one_superlative("What is the largest country in the world by population?") == \
+        ("the country with the largest population in the world", "country")
+
+
+def test_ranks_that_are_not_the_things_own_first_place() -> None:
+    from qa.multipart import kind_words
+    from qa.ranking import _statements
+
+    city, mountain, planet = kind_words("city"), kind_words("mountain"), kind_words("planet")
+    assert _statements("Nagoya is a city. Its seaport is the largest in Japan.", city) == ()  # a part of it ranks
+    assert _statements("Istanbul is among the largest cities in Europe.", city) == ()  # among, no place
+    assert _statements("It is the oldest capital city in the world.", city) == ()  # a narrower kind
+    assert _statements("London became the world's largest city at the time.", city) == ()  # then, not now
+    assert _statements("Mount Everest is a mountain.", mountain) == ()  # a name ending in "est"
+    company = kind_words("company")
+    assert _statements("Tencent is the world's largest company in the video game industry.", company) == \
+        ((True, "area", "video game industry", 1),)  # first in a field, not in the world
+    # a rank in the Solar System holds in the world, not a rank on Earth in the Solar System
+    assert _statements("It is the largest in the Solar System.", planet) == ((True, "area", "Solar System", 1),)
+    assert _statements("It is the highest mountain on Earth.", mountain) == ((True, "height", "world", 1),)
