@@ -529,8 +529,11 @@ def opens_about(snapshot: Snapshot, doc_id: int, name: str) -> bool:
     verb = re.search(r"\s(?:is|was|are|were)\s", first)
     before = first[: verb.start()] if verb is not None else first
     # as titles are matched: case and accents aside ("Zurich" for "Zürich", "Sao Paulo" for "São Paulo")
-    wanted = re.sub(r"^(?:st|mt|ft)\b", lambda m: _ABBREVIATED[m.group()], normalize(name))  # "St. Petersburg"
-    said = re.sub(r"(?<![\w-])(?:st|mt|ft)\b", lambda m: _ABBREVIATED[m.group()], normalize(before))
+    def plain(text: str) -> str:  # "U.S." as "US", "St." as "Saint"
+        text = normalize(re.sub(r"(?<=\b\w)\.", "", text))
+        return re.sub(r"(?<![\w-])(?:st|mt|ft)\b", lambda m: _ABBREVIATED[m.group()], text)
+
+    wanted, said = plain(name), plain(before)
     return bool(wanted) and re.search(rf"(?<![\w-]){re.escape(wanted)}(?![\w-])", said) is not None
 
 
