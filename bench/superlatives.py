@@ -42,9 +42,11 @@ def claims(corpus: Path) -> dict[str, str]:
         title, _, body = text.partition("\n")
         for m in CLAIM.finditer(body[:3000]):
             sup = m.group("sup").lower()
+            after = m.group("after")
             if sup.split()[-1] in NOT_SUPERLATIVE or re.match(r"\s*(?:outside|except|excluding|and|or|by|that|which)\b",
-                                                                m.group("after")):
-                continue
+                                                                after) or re.match(r"\s+[a-z]", after) and not \
+                    re.match(r"\s+(?:with|in|as|since|after|behind|ahead|followed|while|where|and|but|at|on)\b", after):
+                continue  # "in the Mexican state of Chihuahua": the place goes on
             place = m.group("place")
             question = f"What is the {sup} {m.group('kind')} in {place}?"
             found.setdefault(question, set()).add(title.strip())

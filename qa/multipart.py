@@ -205,14 +205,24 @@ def _superlative(snapshot: Snapshot, question: str, via: Retrieval, k: int,
     if rank is None:
         return None
     cited.append(rank)
-    if forms and not _named(forms, rank.quote):  # a world rank: where its opening says it is
-        where = next(((a, b) for a, b in opening_sentences(snapshot, doc_id)
-                      if _named(forms, snapshot.document(doc_id).text[a:b])), None)
-        placed = via.quote(doc_id, *where, 2) if where is not None else None
-        if placed is not None and (placed.start, placed.end) != (rank.start, rank.end):
-            cited.append(placed)
-    hits, whole = via.ask(question, k)
     name = _bare(members.parts[0].subject or members.parts[0].label)
+    opening = opening_sentences(snapshot, doc_id)
+    said = [(a, b) for a, b in opening if (a, b) != (rank.start, rank.end)]
+    wanted = []
+    if forms and not _named(forms, rank.quote):  # a world rank: where its opening says it is
+        wanted.append(next(((a, b) for a, b in said if _named(forms, doc.text[a:b])), None))
+    if not re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ".join([rank.quote, *(
+            doc.text[w[0] : w[1]] for w in wanted if w is not None)]), re.I):
+        # "It has a population of 30,050,000 ..., making it China's most populous city": which one, by name
+        wanted.append(next(((a, b) for a, b in said
+                            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", doc.text[a:b], re.I)), None))
+    for at_ in dict.fromkeys(w for w in wanted if w is not None):
+        more = via.quote(doc_id, *at_, len(cited) + 1)
+        if more is not None:
+            cited.append(more)
+    cited.sort(key=lambda c: c.start)  # in the document's order: the name first, as it reads
+    cited = [replace(c, n=i) for i, c in enumerate(cited, start=1)]
+    hits, whole = via.ask(question, k)
     text = " ".join(f"{c.quote} [{c.n}]" for c in cited)
     return hits, Answer(question, text, False, tuple(cited), whole.passages, tuple(warnings), name,
                         confidence=max(whole.confidence, RANKED_CONFIDENCE))

@@ -44,8 +44,8 @@ _WORLD = frozenset({"world", "earth", "globe", "planet"})
 SOLAR_SYSTEM = "Solar System"
 """A scope wider than the world: a rank "in the Solar System" (a moon's, a planet's) holds anywhere asked, and
 in the world; a rank "on Earth" does not hold in the Solar System."""
-_STATEMENT = re.compile(r"\b(?:(?P<ml>most|least)\s+(?P<adj>[a-z]+)|(?P<est>[a-z]{3,}est))\b(?=(?P<tail>[^.;]{0,80}))",
-                        re.I)
+_STATEMENT = re.compile(r"\b(?:(?P<ml>most|least)[\s-]+(?P<adj>[a-z]+)|(?P<est>[a-z]{3,}est))\b"
+                        r"(?=(?P<tail>[^.;]{0,80}))", re.I)
 """A superlative as prose states a rank: "most populous", "largest" (its ordinal, if any, comes before it)."""
 _ORDINAL = re.compile(r"\b(\w+th|first|second|third|\d{1,3}(?:st|nd|rd|th))[\s-]+$", re.I)
 """The ordinal before a superlative: "the fifth-most populous", "second largest", "the world's 11th most",
@@ -112,7 +112,13 @@ def _measure_after(tail: str, word: str, kind_words: frozenset[str]) -> str:
             return _MEASURES[n]
         if n not in kind_words and n.rstrip("s") not in kind_words and n not in _FUNCTION_WORDS:
             return n.rstrip("s")
+    if word in ("large", "big", "small") and kind_words & _TOWN_KINDS:
+        return "population"  # "the largest city", "the five biggest cities": by their people
     return _MEASURES.get(word, word)
+
+
+_TOWN_KINDS = frozenset({"city", "cities", "town", "towns", "metropolis", "village", "villages"})
+"""Kinds whose size is their people: "the largest city in India" is its most populous."""
 
 
 def asked_ranking(phrase: str, names: list[str], kind_words: frozenset[str]) -> Ranking | None:
@@ -290,9 +296,14 @@ def _statements(text: str, kind_words: frozenset[str]) -> tuple[tuple[bool, str,
         measure = _measure_after(tail, adjective, kind_words)
         if _ranks_another_thing(tail, measure, kind_words):
             continue
-        if _HEAD.match(tail) is None and _PART_SUBJECT.search(text, max(0, m.start() - 80), before.start() if before
-                                                              else m.start()):
-            continue  # "its seaport is the largest in Japan": a part of the thing ranks, not the thing
+        if _HEAD.match(tail) is None:
+            start = before.start() if before else m.start()
+            if _PART_SUBJECT.search(text, max(0, m.start() - 80), start):
+                continue  # "its seaport is the largest in Japan": a part of the thing ranks, not the thing
+            apposed = _APPOSED.search(text, max(0, start - 80), start)
+            if apposed is not None and apposed.group(1).lower().rstrip("s") not in kind_words and \
+                    apposed.group(1).lower() not in kind_words:
+                continue  # "the ... combined statistical area, the fifth-largest in the United States"
         begin = before.start() if before else m.start()
         if _PAST.search(text, max(0, begin - 60), begin) and not _NOW.search(text, max(0, begin - 60), begin):
             continue  # "It was the world's third-most populous country" (the Soviet Union): no longer
@@ -315,6 +326,8 @@ _PART_SUBJECT = re.compile(
 """A superlative with no noun after it whose sentence's subject is a common noun ("its seaport is the largest in
 Japan", "The city's wider metropolitan area is the largest in Italy"): that noun ranks, not the document's
 thing (a pronoun, "It is the largest in the Solar System", or a name, "Jupiter is ... the largest", does)."""
+_APPOSED = re.compile(r"([\w-]+),\s+(?:the\s+)?$")
+"""A superlative with no noun set after a noun and a comma ranks that noun."""
 _PAST = re.compile(r"(?:^|[.;]\s+|\b(?:it|he|she|they|which|who|that)\s+)(?:[^.;]{0,40}?\s)?"
                    r"(?:was|were|had been|used to be)\s+(?:[^.;\s]+\s+){0,3}$", re.I)
 """A rank stated in the past, just before the superlative ("It was the world's third-most ..."): what the
@@ -325,6 +338,10 @@ _NOW = re.compile(r"\b(?:is|are|remains?|has been|have been)\s+(?:[^.;\s]+\s+){0
 
 
 _EXCEPT = re.compile(r",?\s+(?:outside|except|excluding|apart\s+from|other\s+than|besides|save)\b", re.I)
+_QUALIFIED_AFTER = re.compile(r",?\s+(?:below|above|outside|except|excluding|apart\s+from|other\s+than|without)\b|"
+                              r"\s+(?:that|which|whose|where)\b", re.I)
+"""After a rank's place, what narrows it: "in the world below sea level", "in the world that is landlocked" (not
+", which is ..." nor "with a population of ...": those describe the first, they do not narrow it)."""
 _EXCEPTED = "\0excepted"
 """The scope of a rank held in a place less part of it: no rank in the place."""
 _AND_SCOPE = "\0and\0"
@@ -353,8 +370,10 @@ def _statement_scope(text: str, start: int, tail: str, joined: str | None) -> st
         return " ".join(adjectives.group(1).split())
     if re.search(r"\b(?:in|of)\s+(?:the\s+|our\s+)?solar\s+system\b", tail[:45], re.I):
         return SOLAR_SYSTEM
-    if re.search(r"\b(?:in|on)\s+(?:the\s+)?(?:world|earth|globe)\b|\bglobally\b", tail[:45], re.I):
-        return "world"
+    world = re.search(r"\b(?:in|on)\s+(?:the\s+)?(?:world|earth|globe)\b|\bglobally\b", tail[:45], re.I)
+    if world is not None:
+        # "the largest city in the world below sea level": first only among some of the world's
+        return _EXCEPTED if _QUALIFIED_AFTER.match(tail[world.end() :]) else "world"
     named = re.search(r"\b(?:in|of)\s+(?:the\s+)?([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)", tail[:45])
     if named is not None:
         after = tail[named.end() :]

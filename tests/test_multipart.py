@@ -997,7 +997,8 @@ def test_the_first_of_a_ranking_in_a_place_is_the_one_a_document_states(
     # the world's longest, whose opening says it is in Africa: the rank quoted, then where it is
     assert africa.short_answer == "Nilo" and not africa.abstained, africa.text
     assert [c.source for c in africa.citations] == ["Nilo.txt", "Nilo.txt"]
-    assert "longest river in the world" in africa.citations[0].quote and "Africa" in africa.citations[1].quote
+    # in the document's order: where it is (naming it), then its rank
+    assert "Africa" in africa.citations[0].quote and "longest river in the world" in africa.citations[1].quote
     # no document states Asia's first place: not the world's third nor Asia's third taken for it
     assert asia.short_answer not in ("Yanga", "Mekko"), asia.text
 
@@ -1079,3 +1080,22 @@ def test_ranks_that_are_not_the_things_own_first_place() -> None:
     # a rank in the Solar System holds in the world, not a rank on Earth in the Solar System
     assert _statements("It is the largest in the Solar System.", planet) == ((True, "area", "Solar System", 1),)
     assert _statements("It is the highest mountain on Earth.", mountain) == ((True, "height", "world", 1),)
+
+
+def test_a_towns_size_is_its_people_and_an_appositive_ranks_its_own_noun() -> None:
+    from qa.multipart import kind_words
+    from qa.ranking import _statements, asked_ranking
+
+    city = kind_words("city")
+    # "the largest city" is the most populous, in the question and in the documents
+    ranking = asked_ranking("the largest city in India", ["India"], city)
+    assert ranking is not None and ranking.measure == "population"
+    assert _statements("Berlin is the capital and largest city of Germany.", city) == \
+        ((True, "population", "Germany", 1),)
+    assert _statements("It is the second-most-populous city in Brazil.", city) == ((True, "population", "Brazil", 2),)
+    # a superlative set after another noun ranks that noun; a first place below sea level is no world's first
+    assert _statements("Two million live in the combined statistical area, the fifth-largest in the United States.",
+                       city) == ()
+    assert _statements("It is the largest city in the world below sea level.", city) == ()
+    assert _statements("It is the largest country in the world.", kind_words("country")) == \
+        ((True, "area", "world", 1),)  # a country's size is its area
