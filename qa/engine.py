@@ -430,14 +430,17 @@ class Engine:
                     planned = answer_plan(snapshot, plan, cleaned, via, k, warnings)
                     if planned is not None:
                         return planned
-                elif not history and might_be_superlative(cleaned):
+                read_as_one: Retrieval | None = None
+                if plan is None and not history and might_be_superlative(cleaned):
                     from qa.multipart import answer_superlative
 
-                    one = answer_superlative(snapshot, cleaned, self._parts_retrieval(snapshot, scope, warnings),
-                                             k, warnings)
+                    read_as_one = self._parts_retrieval(snapshot, scope, warnings)
+                    one = answer_superlative(snapshot, cleaned, read_as_one, k, warnings)
                     if one is not None:  # "What is the longest river in Africa?": the one a document ranks first
                         return one
-                qvec = self.embedder.embed_query(query)
+                # a question the superlative reading left has its vector already (the same as embedded alone)
+                qvec = read_as_one.vector(query) if read_as_one is not None and read_as_one.vector is not None \
+                    else self.embedder.embed_query(query)
                 hits = retrieve(snapshot, qvec, query, k, self.tuning, scope)
                 answer = compose(snapshot, hits, qvec, asked, query, warnings, self.tuning,
                                  self.embedder.relevance_floor, self._on_disk())
@@ -511,7 +514,7 @@ class Engine:
                 return None
             return citation_of(snapshot, n, Quote(doc_id, start, end, 0.0))
 
-        return Retrieval(ask, search, embed, ask_within, within_scope, quote)
+        return Retrieval(ask, search, embed, ask_within, within_scope, quote, vector)
 
     @staticmethod
     def _plan(snapshot: Snapshot, question: str) -> Plan | None:

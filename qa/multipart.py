@@ -41,6 +41,8 @@ from qa.ranking import (
 from qa.types import Answer, Citation, PartAnswer, Passage
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from index.storage import IndexReader as Snapshot
     from qa.retrieval import Hit
 
@@ -67,6 +69,8 @@ class Retrieval:
     quote: Callable[[int, int, int, int], Citation | None] | None = None
     """A document's span as citation `n` (document id, start, end, n), checked as any quote is against the
     file as it is now; None when the file no longer holds it. Without it, a set's members cite nothing."""
+    vector: Callable[[str], np.ndarray] | None = None
+    """A text's vector, embedded already or now: what a question answered after all as one question reuses."""
 
 QUOTES_PER_PART = 2
 """A part's line shows at most this many quotes: a table of parts, not a page per part."""
@@ -211,11 +215,9 @@ def _superlative(snapshot: Snapshot, question: str, via: Retrieval, k: int,
     wanted = []
     if forms and not _named(forms, rank.quote):  # a world rank: where its opening says it is
         wanted.append(next(((a, b) for a, b in said if _named(forms, doc.text[a:b])), None))
-    if not re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ".join([rank.quote, *(
-            doc.text[w[0] : w[1]] for w in wanted if w is not None)]), re.I):
+    if not _mentions(name, " ".join([rank.quote, *(doc.text[w[0] : w[1]] for w in wanted if w is not None)])):
         # "It has a population of 30,050,000 ..., making it China's most populous city": which one, by name
-        wanted.append(next(((a, b) for a, b in said
-                            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", doc.text[a:b], re.I)), None))
+        wanted.append(next(((a, b) for a, b in said if _mentions(name, doc.text[a:b])), None))
     for at_ in dict.fromkeys(w for w in wanted if w is not None):
         more = via.quote(doc_id, *at_, len(cited) + 1)
         if more is not None:
@@ -276,8 +278,8 @@ def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, like: 
         a = asked[i]
         hits, there = via.ask_within(a.part.question, doc_id, 2,
                                      like if like is not None and a.part.doc_id is not None else a.part.question)
-        subject = re.compile(rf"(?<![\w-]){re.escape(_bare(a.part.subject or ''))}(?![\w-])", re.I)
-        if there.abstained or not there.citations or not subject.search(there.citations[0].quote):
+        if there.abstained or not there.citations or \
+                not _mentions(_bare(a.part.subject or ""), there.citations[0].quote):
             continue
         out[i] = replace(a, hits=[*a.hits, *hits[:1]],
                          answer=replace(a.answer, citations=(a.answer.citations[0], there.citations[0])))
@@ -364,8 +366,8 @@ def _elsewhere(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, k: in
         a = asked[i]
         hits, there = via.ask(one[i], max(k, ELSEWHERE_PASSAGES))
         found = Asked(a.part, hits, there)
-        subject = re.compile(rf"(?<![\w-]){re.escape(_bare(a.part.subject or ''))}(?![\w-])", re.I)
-        if there.short_answer and not _unanswered(found) and subject.search(there.citations[0].quote):
+        if there.short_answer and not _unanswered(found) and \
+                _mentions(_bare(a.part.subject or ""), there.citations[0].quote):
             out[i] = found
     return out
 
@@ -413,6 +415,11 @@ def _with_ranks(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval) -> l
         if cited is not None:
             out[i] = replace(a, ranked=cited)
     return out
+
+
+def _mentions(name: str, text: str) -> bool:
+    """Whether a text names `name` as a whole word, case aside."""
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I) is not None
 
 
 def _bare(subject: str) -> str:
