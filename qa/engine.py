@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -475,9 +475,13 @@ class Engine:
         def search(text: str, depth: int) -> list[Hit]:
             return retrieve(snapshot, vector(text), text, depth, finding, scope)
 
+        on_disk = self._on_disk()
+        if on_disk is not None:  # one question's parts quote the same files: each is read once per question
+            on_disk = cache(on_disk)
+
         def answered(text: str, hits: list[Hit], qvec: np.ndarray) -> tuple[list[Hit], Answer]:
             return hits, compose(snapshot, hits, qvec, text, text, warnings, self.tuning,
-                                 self.embedder.relevance_floor, self._on_disk())
+                                 self.embedder.relevance_floor, on_disk)
 
         def ask(text: str, depth: int) -> tuple[list[Hit], Answer]:
             return answered(text, search(text, depth), vector(text))
@@ -503,8 +507,6 @@ class Engine:
             qvec = vector(like) + (own[0] if len(own) else 0.0)
             qvec = (qvec / max(float(np.linalg.norm(qvec)), 1e-9)).astype(np.float32)
             return answered(text, retrieve_within(snapshot, qvec, text, doc_id, depth, self.tuning), qvec)
-
-        on_disk = self._on_disk()
 
         def quote(doc_id: int, start: int, end: int, n: int) -> Citation | None:
             from qa.answer import Quote, ScoredSentence, citation_of, still_on_disk

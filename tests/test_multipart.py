@@ -78,6 +78,32 @@ def test_each_part_is_answered_from_its_own_document(engine, countries: Path) ->
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
+def test_each_file_is_read_once_per_question_and_a_changed_one_is_not_quoted(  # type: ignore[no-untyped-def]
+        engine, countries: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question's parts quote the same files: each is checked against the disk once per question (not once
+    per part's answer), and a file changed before the question is still left out of every part."""
+    from qa.engine import Engine
+
+    checked: list[str] = []
+    real = Engine._file_text
+
+    def counting(self, source: str) -> str:  # type: ignore[no-untyped-def]
+        checked.append(source)
+        return real(self, source)
+
+    monkeypatch.setattr(Engine, "_file_text", counting)
+    answer = engine.ask(LAND)
+    assert "China.txt" in checked and len(checked) == len(set(checked))
+    assert any(c.source == "China.txt" for c in answer.citations)
+    china = countries / "China.txt"
+    china.write_text(china.read_text(encoding="utf-8").replace("land area", "land surface"), encoding="utf-8")
+    checked.clear()
+    again = engine.ask(LAND)
+    assert len(checked) == len(set(checked))
+    assert all(c.source != "China.txt" for c in again.citations)
+    assert any(w.startswith("Changed since") or "China.txt" in w for w in again.warnings)
+
+
 def test_a_part_the_documents_do_not_answer_is_named_and_blocks_nothing(engine) -> None:  # type: ignore[no-untyped-def]
     answer = engine.ask(LAND)
     canada = next(p for p in answer.parts if p.label == "Canada")

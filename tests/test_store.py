@@ -308,3 +308,43 @@ def test_an_index_of_another_format_or_model_is_rebuilt_with_a_warning(outdated:
     assert not engine.ask("Where is Mount Etna volcano?").abstained
     assert index.open(HashEmbedder()).manifest.documents == 3
     engine.close()
+
+
+def test_documents_titled_remembers_keys_without_changing_what_it_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot remembers which documents a title key names (a set's members ask for the same words
+    again and again); what it returns is what the table holds, for keys asked again, keys that name nothing,
+    and after it forgot them all (TITLED_KEYS reached)."""
+    import index.storage.local.reader as reader
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, title in [("a.txt", "Georgia (country)"), ("b.txt", "Georgia (U.S. state)"), ("c.txt", "Tbilisi"),
+                        ("d.txt", "Atlanta")]:
+        (corpus / name).write_text(f"{title}\n\n{title} is a place with a long history of its own.\n")
+    index = IndexDir(tmp_path / "idx")
+    run(corpus, index, HashEmbedder())
+    snapshot = index.open(HashEmbedder())
+    try:
+        def table(keys: list[str]) -> dict[str, list[tuple[int, bool]]]:
+            rows = snapshot.conn.execute("SELECT key, doc_id, whole FROM title_keys ORDER BY rowid").fetchall()
+            found: dict[str, list[tuple[int, bool]]] = {}
+            for key, doc_id, whole in rows:
+                if key in keys:
+                    found.setdefault(key, []).append((doc_id, bool(whole)))
+            return {k: found[k] for k in sorted(found)}
+
+        asked = [["georgia", "tbilisi", "nowhere"], ["georgia", "atlanta"], ["nowhere", "tbilisi"], ["atlanta"]]
+        for keys in asked:
+            got = snapshot.documents_titled(keys)
+            assert got == table(keys)
+            got.get("georgia", []).clear()  # what a caller does with the answer is not remembered
+            assert snapshot.documents_titled(keys) == table(keys)
+        assert len(snapshot.documents_titled(["georgia"])["georgia"]) == 2
+        assert "nowhere" in snapshot._titled  # remembered, as naming nothing
+        monkeypatch.setattr(reader, "TITLED_KEYS", 3)
+        for keys in [*asked, *asked]:
+            assert snapshot.documents_titled(keys) == table(keys)
+            assert len(snapshot._titled) <= 3
+    finally:
+        snapshot.close()

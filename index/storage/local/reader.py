@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from index.filters import Where
 
 
+TITLED_KEYS = 20_000
+"""Title keys a snapshot remembers the documents of (then it forgets them all and starts again)."""
+
+
 class Snapshot:
     """One generation of a local index opened for reading (the local `IndexReader`). Never writes."""
 
@@ -42,6 +46,7 @@ class Snapshot:
         self.manifest = manifest
         self.conn = conn
         self._documents: dict[int, Document] = {}
+        self._titled: dict[str, list[tuple[int, bool]]] = {}
         self._filter_cache: dict[object, object] = {}
         self.term_cache: dict[int, frozenset[str]] = {}
         """Sentence id -> keyword terms, filled as answers are composed."""
@@ -236,14 +241,28 @@ class Snapshot:
     def documents_titled(self, keys: list[str]) -> dict[str, list[tuple[int, bool]]]:
         """Title key -> the documents known by it (index/text/titles.py), each with whether the key is its whole
         title (not only the head before a parenthesis or comma), for the keys that match any."""
+        # remembered per key: a question's parts and a set's members ask for the same few words again and again
+        known = self._titled
+        if len(known) + len(keys) > TITLED_KEYS:
+            known.clear()
         found: dict[str, list[tuple[int, bool]]] = {}
-        for start in range(0, len(keys), 500):
-            part = keys[start : start + 500]
+        todo = []
+        for k in dict.fromkeys(keys):
+            docs = known.get(k)
+            if docs is None:
+                todo.append(k)
+            elif docs:
+                found[k] = list(docs)
+        fresh: dict[str, list[tuple[int, bool]]] = {k: [] for k in todo}
+        for start in range(0, len(todo), 500):
+            part = todo[start : start + 500]
             rows = self.conn.execute(
                 f"SELECT key, doc_id, whole FROM title_keys WHERE key IN ({','.join('?' * len(part))})", part)
             for key, doc_id, whole in rows:
-                found.setdefault(key, []).append((doc_id, bool(whole)))
-        return found
+                fresh[key].append((doc_id, bool(whole)))
+        known.update(fresh)  # (each entry whole: another thread reading meanwhile sees a key complete or not at all)
+        found.update((k, list(v)) for k, v in fresh.items() if v)
+        return {k: found[k] for k in sorted(found)}  # in the order of the keys, as SQLite's IN gives them
 
     @cached_property
     def chunk_table(self) -> np.ndarray:
