@@ -122,6 +122,11 @@ def sentence_terms(snapshot: Snapshot, sentence_id: int, text: str) -> frozenset
 
 _ASKS_CODE = re.compile(r"\b(?:command|commands|command line|syntax|code|call|invocation|snippet|example)\b", re.I)
 """An identifier question that asks for code ("What command runs...?")."""
+_ASKS_SHELL = re.compile(r"\b(?:(?:from|on|at|in|via|through|using)\s+(?:the|a)\s+(?:command[\s-]line|shell|terminal|"
+                         r"console|command prompt)|shell command)\b", re.I)
+"""A question asking for what is typed at a shell prompt: "...from the command line", "in a terminal"."""
+_INTERPRETER_SESSION = re.compile(r"\s*(?:>>>|In \[\d+\]:)\s")
+"""Code typed into an interpreter (Python's `>>>` prompt, IPython's `In [1]:`), not at a shell prompt."""
 _TYPE_WORDS = {"date": frozenset(keyword_tokens("date year day month time century decade")),
                "version": frozenset(keyword_tokens("version release"))}
 """Words that only say what kind of answer is asked for."""
@@ -414,6 +419,7 @@ def score_sentences(
 
     asks_code = kind == IDENT and _ASKS_CODE.search(question) is not None
     asks_callable = kind == IDENT and _ASKS_CALLABLE.search(question) is not None
+    asks_shell = kind in (IDENT, HOWTO) and _ASKS_SHELL.search(question) is not None
     amount_asked = kind == DEFAULT and _ASKS_AMOUNT.search(question) is not None
     asked = set(keyword_tokens(question))
     if kind in _TYPE_WORDS:  # "On what date...": "date" names what is asked, no sentence needs to hold it
@@ -537,6 +543,10 @@ def score_sentences(
             shows_code = found is not None
         if shows_code and asks_code:
             score += tuning.code_bonus
+        if asks_shell and (shown := (start, end) if unit == "code" else _code_after(doc, sid, text, by_id)
+                           if unit == "sentence" else None) is not None and \
+                _INTERPRETER_SESSION.match(doc.text[shown[0] : shown[1]]):
+            score -= tuning.code_bonus  # "...from the command line": `$ python -m zipapp myapp`, not `>>> zipapp...`
         if found is not None:
             score += tuning.type_bonus
         if unit == "header":
@@ -1335,6 +1345,12 @@ def _lead_with_the_asked_type(
         # it only calls "he" or "his" ("It is his first visit...") cannot answer, so the best one naming
         # someone and sharing a word of the question leads (not for "...since Russia invaded it")
         lead: ScoredSentence | None = None
+        if kind in DOC_KINDS and (follower := _answering_follower(snapshot, chosen[0], typed, margin)) is not None:
+            # "Sometimes data files have no field delimiters..." "Function read.fwf provides a simple way to read
+            # such files": the name the best sentence lacks is in the one that goes on about it, quoted after it
+            rest = [c for c in chosen[1:] if c.doc_id != follower.doc_id
+                    or not chosen[0].sentence_id < c.sentence_id <= follower.sentence_id]
+            return [chosen[0], follower, *rest][: tuning.max_sentences], None
         if kind in STRICT or strict or kind in LEADS or typed[0].score >= chosen[0].score - margin:
             lead = typed[0]
         elif kind == PERSON and _PERSONAL_PRONOUN.search(snapshot.document(chosen[0].doc_id).text[
@@ -1348,6 +1364,33 @@ def _lead_with_the_asked_type(
             # "on Tuesday" is placed by the text's own date ("date 2023-02-28 Astana:"), cited before it
             header = _date_line(snapshot, chosen[0])
     return chosen, header
+
+
+_GOES_ON = re.compile(r"\b(?:such(?!\s+as\b)|these|those|them)\b|^\W*(?:This|That|It|They)\b|\b(?:this|that)\s+(?:way|case|"
+                      r"kind|type|format|file|files|feature|problem|behaviou?r|situation)\b", re.I)
+"""A sentence that speaks of what the one before it said: "...a simple way to read such files"."""
+
+
+def _answering_follower(snapshot: Snapshot, best: ScoredSentence, typed: Sequence[ScoredSentence],
+                        margin: float) -> ScoredSentence | None:
+    """A sentence holding an answer of the asked kind that goes on about what the best sentence (which holds
+    none) said: one of the next three of its document, in the same or the next paragraph, that refers back to
+    it ("such files", "these", "It can be turned off"), nearly as good a match as the best sentence and the best
+    typed one.
+    The best sentence says what is asked about; the follower names the function, option or command."""
+    if best.kind != "sentence" or not typed:
+        return None
+    doc = snapshot.document(best.doc_id)
+    for s in typed:
+        if s.doc_id != best.doc_id or not 0 < s.sentence_id - best.sentence_id <= 3 or s.kind != "sentence" or \
+                s.term != best.term or s.score < max(typed[0].score, best.score) - margin:
+            continue
+        between = doc.text[best.end : s.start]
+        if between.count("\n\n") > 1 or len(between) > 400:
+            continue
+        if _GOES_ON.search(doc.text[s.start : s.end]):
+            return s
+    return None
 
 
 def _quotes_of(

@@ -902,8 +902,13 @@ SQLITE MYSQL NGINX APACHE CMAKE""".split())
 _KIND_WORDS = (r"functions?|methods?|macros?|variables?|commands?|options?|fields?|directives?|arguments?|"
                r"parameters?|routines?|classes|class|modules?|packages?|keywords?|attributes?|flags?|settings?|"
                r"entry points?|utilit(?:y|ies)|programs?|tools?")
-_NAMED_AS = re.compile(rf"\b(?:(?i:the)\s+)?(?:{_KIND_WORDS})\s+(?:called\s+|named\s+)?([A-Za-z_.][\w.]*[\w)])"
+_KIND_WORDS_CAPITALISED = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _KIND_WORDS.split("|"))
+"""The same, also as a sentence opens with one: "Function unstack goes in the opposite direction"."""
+_NAMED_AS = re.compile(rf"\b(?:(?i:the)\s+)?(?:{_KIND_WORDS_CAPITALISED})\s+(?:called\s+|named\s+)?([A-Za-z_.][\w.]*[\w)])"
                        rf"|\b([A-Za-z_.][\w.]*(?:-[\w.]+)*)\s+(?:{_KIND_WORDS})\b|\bis\s+([A-Za-z_.][\w.]*\w)\s*[.;]\s*$")
+_NAMED_AS_ANYWHERE = re.compile(f"(?<![\\w.])(?=(?:{_NAMED_AS.pattern}))")
+"""The same at every token it matches from, overlapping: in "the configuration variable papertype",
+"configuration" before its kind word, then "papertype" after it (never from inside a token: ".cf" of "main.cf")."""
 
 
 _THE_ONE_USED = re.compile(rf"\b(?i:the)\s+(?:{_KIND_WORDS})\s+(?:used|needed|required|to\s+use|to\s+call|you\s+need)\b"
@@ -923,14 +928,18 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
     name."""
     asked = {m.group().lower().removesuffix("()") for m in _CODE.finditer(question)}
     found = [Candidate(*m.span()) for m in _ASSIGNMENT.finditer(sentence) if m.group().lower() not in question.lower()]
-    for m in _NAMED_AS.finditer(sentence):
+    seen: set[tuple[int, int]] = set()
+    for m in _NAMED_AS_ANYWHERE.finditer(sentence):
         group = next(g for g in (1, 2, 3) if m.group(g))
+        if m.span(group) in seen:
+            continue
+        seen.add(m.span(group))
         token = m.group(group)
         lower = token.lower()
         if lower in STOPWORDS or lower in asked or not re.search(r"[a-z]", lower) or len(token) < 3:
             continue
-        if re.fullmatch(r"[a-z]+", token) and (group != 1 or token in ordinary_words()):
-            continue  # "the first function", "the function returns": a plain word is not a name
+        if re.fullmatch(r"[a-z]+", token) and (group != 1 or token in ordinary_words() or _inflected(token)):
+            continue  # "the first function", "the function returns", "...function computes": a plain word is no name
         if "-" in token and all(part in ordinary_words() for part in lower.split("-")):
             continue  # "the well-known command"; not "the wnpp-alert command"
         found.append(Candidate(*m.span(group)))
@@ -953,6 +962,12 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
         if is_code_token(token) and token.lower().removesuffix("()") not in asked:
             found.append(Candidate(m.start(), end))
     return found
+
+
+def _inflected(word: str) -> bool:
+    """Whether a word is an ordinary word with a verb's ending: "computes", "reshaped" (not "unstack")."""
+    words = ordinary_words()
+    return any(word.endswith(end) and word[: -len(end)] in words for end in ("s", "es", "d", "ed"))
 
 
 @lru_cache(maxsize=1)

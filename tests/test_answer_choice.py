@@ -286,3 +286,45 @@ def test_a_name_written_short_is_the_documents_own(tmp_path: Path, hash_embedder
         answer = engine.ask("What is the population of St. Petersburg?")
     assert "301,578" not in answer.text, answer.text
     assert answer.abstained or answer.citations[0].source == "Saint_Petersburg.txt", answer.text
+
+
+def test_the_name_the_best_sentence_lacks_comes_from_the_one_going_on_about_it(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                                hash_embedder) -> None:
+    """"Which function reads it?": the sentence that matches the question says what is asked about but names
+    no function; the one after it that goes on about it ("...read such files") names it, and is quoted after
+    it, not a similar function further on."""
+    root = _docs(tmp_path, "fixed.txt",
+                 "Fixed-width-format files\n\n"
+                 "Sometimes data files have no field delimiters but have fields in pre-specified columns. "
+                 "This was very common in the days of punched cards.\n\n"
+                 "Function read.fwf provides a simple way to read such files, with a vector of field widths for "
+                 "the columns.\n\n"
+                 "Function read.fortran is a similar function for fixed-format data files, using Fortran-style "
+                 "column specifications of fields.\n")
+    answer = _ask(root, tmp_path / "index", hash_embedder,
+                  "My data files have no field delimiters and fields sit in fixed columns. Which function reads them?")
+    assert not answer.abstained
+    assert answer.short_answer == "read.fwf"
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[0].startswith("Sometimes data files") and quotes[1].startswith("Function read.fwf")
+
+
+def test_asked_from_the_command_line_the_shell_command_answers_not_the_interpreter_session(
+        tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    root = _docs(tmp_path, "zipapp.md",
+                 "# Bundling an application\n\n"
+                 "Bundle the directory myapp into a runnable archive myapp.pyz:\n\n"
+                 "```\n>>> import zipapp\n>>> zipapp.create_archive('myapp', 'myapp.pyz')\n```\n\n"
+                 "Bundle the directory myapp into a runnable archive myapp.pyz and run it:\n\n"
+                 "```\n$ python -m zipapp myapp\n$ python myapp.pyz\n```\n")
+    eng = _engine(root, tmp_path / "index", hash_embedder)
+    try:
+        shell = eng.ask("How do I bundle the directory myapp into a runnable archive from the command line?")
+        python = eng.ask("How do I bundle the directory myapp into a runnable archive?")
+    finally:
+        eng.close()
+    def first_code(answer) -> str:  # type: ignore[no-untyped-def]
+        return next(c.quote for c in answer.citations if c.kind == "code")
+
+    assert first_code(shell).startswith("$ python -m zipapp myapp")
+    assert first_code(python).startswith(">>> import zipapp")  # asked without a shell, the first one still leads

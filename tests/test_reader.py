@@ -405,3 +405,26 @@ def test_a_capital_named_after_its_country_answers_it() -> None:
     assert "West Virginia" not in spans(PLACE, "Richmond is the capital of Virginia, not West Virginia.",
                                         "What is the capital of Virginia?")
     assert spans(PLACE, "Mount Etna is in Sicily.", "Where is Etna?") == ["Sicily"]
+
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    ("Function unstack goes in the opposite direction, and may be useful for exporting data.", "unstack"),
+    ("Package readxl can read both Excel 97-2003 and Excel 2007/10 spreadsheets.", "readxl"),
+    ("The function unstack goes in the opposite direction.", "unstack"),
+    # a word before a kind word is no name when the question names it: the name after the kind word is
+    ("The default may be changed to a4 with the configuration variable papertype.", "papertype"),
+])
+def test_a_name_after_its_kind_word_even_as_the_sentence_opens(sentence: str, name: str) -> None:
+    from qa.reader import IDENT, doc_answer_span
+
+    span = doc_answer_span(IDENT, sentence, "Which function, package or configuration variable does it?")
+    assert span is not None and sentence[span[0] : span[1]] == name
+
+
+@pytest.mark.parametrize("sentence", ["Function calls are slow in this interpreter.",
+                                      "Options are read from the file at start-up.",
+                                      "Unlike a key, a comparison function computes the relative ordering."])
+def test_an_ordinary_word_after_an_opening_kind_word_is_no_name(sentence: str) -> None:
+    from qa.reader import IDENT, doc_answer_span
+
+    assert doc_answer_span(IDENT, sentence, "Which function or option does it?") is None
