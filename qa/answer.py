@@ -122,6 +122,7 @@ def sentence_terms(snapshot: Snapshot, sentence_id: int, text: str) -> frozenset
 
 _ASKS_CODE = re.compile(r"\b(?:command|commands|command line|syntax|code|call|invocation|snippet|example)\b", re.I)
 """An identifier question that asks for code ("What command runs...?")."""
+_SAYS_DEFAULT = re.compile(r"\bdefaults?\b|\bby default\b", re.I)
 _ASKS_SHELL = re.compile(r"\b(?:(?:from|on|at|in|via|through|using)\s+(?:the|a)\s+(?:command[\s-]line|shell|terminal|"
                          r"console|command prompt)|shell command)\b", re.I)
 """A question asking for what is typed at a shell prompt: "...from the command line", "in a terminal"."""
@@ -400,7 +401,20 @@ def _read_with_context(
             break
         reading = doc.text[before[1] : before[2]]
         inherited = inherited | sentence_terms(snapshot, back, reading)
+    after = by_id.get(sid + 1)
+    if unit == "sentence" and after is not None and after[0] == doc_id and after[2] - after[1] <= AFTERWORD \
+            and "\n" not in doc.text[end : after[1]]:
+        said = doc.text[after[1] : after[2]]
+        if _SAYS_OF_IT.search(said):
+            # "...which is what write.table will provide if argument col.names = NA is specified." "Excel is one
+            # such system.": a short sentence saying more of what this one said names it too, at half weight
+            inherited = inherited | sentence_terms(snapshot, sid + 1, said)
     return context, inherited, cos, (unit, term, header)
+
+
+AFTERWORD = 80
+"""Longest sentence (characters) read as an afterword of the one before it (`_SAYS_OF_IT`)."""
+_SAYS_OF_IT = re.compile(r"^\W*(?:This|That|These|Those|It|They|Such)\b|\b(?:one|an|a)\s+such\b|\bsuch\s+an?\b", re.I)
 
 
 def score_sentences(
@@ -540,6 +554,9 @@ def score_sentences(
         shows_code = unit == "code"
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
             found = _code_after(doc, sid, text, by_id)  # "To run the examples, use something like" + code
+            shows_code = found is not None
+        elif found is None and kind == DEFAULT and unit == "sentence" and _SAYS_DEFAULT.search(text):
+            found = _code_after(doc, sid, text, by_id)  # "The default setting in R is" + `options(contrasts = ...)`
             shows_code = found is not None
         if shows_code and asks_code:
             score += tuning.code_bonus

@@ -328,3 +328,34 @@ def test_asked_from_the_command_line_the_shell_command_answers_not_the_interpret
 
     assert first_code(shell).startswith("$ python -m zipapp myapp")
     assert first_code(python).startswith(">>> import zipapp")  # asked without a shell, the first one still leads
+
+
+def test_a_default_given_as_the_code_a_sentence_introduces(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"The default setting in R is" + code: the code holds the default, and the sentence with it answers
+    "...by default?" ahead of sentences that only speak of defaults."""
+    root = _docs(tmp_path, "models.md",
+                 "# Contrasts\n\n"
+                 "R and S have different defaults for unordered factors in a model, S using Helmert contrasts.\n\n"
+                 "The contrasts for unordered factors in a model can be changed by the options setting.\n\n"
+                 "The default contrasts setting for unordered factors in R is\n\n"
+                 "```\noptions(contrasts = c(\"contr.treatment\", \"contr.poly\"))\n```\n")
+    answer = _ask(root, tmp_path / "index", hash_embedder,
+                  "Which contrast coding does R use by default for unordered factors in a model?")
+    assert not answer.abstained
+    assert answer.citations[0].quote == "The default contrasts setting for unordered factors in R is"
+    assert "contr.treatment" in answer.citations[1].quote
+
+
+def test_a_short_sentence_saying_more_of_the_one_before_names_it_too(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"...which write.table gives with col.names = NA. Excel is one such system.": asked about Excel, the
+    sentence the afterword speaks of answers, not its twin whose afterword names another system."""
+    text = ("Exporting to text files\n\n"
+            "Some systems want the row names header written this way, which write.table gives with qmethod = NA. "
+            "Calc is one such system.\n\n"
+            "Some systems want the row names header written this way, which write.table gives with qmethod = NA. "
+            "Excel is one such system.\n")
+    root = _docs(tmp_path, "export.txt", text)
+    answer = _ask(root, tmp_path / "index", hash_embedder,
+                  "Which write.table argument writes the row names header the way Excel wants?")
+    assert not answer.abstained
+    assert answer.citations[0].start > text.index("Calc is one such system.")
