@@ -401,10 +401,10 @@ def _read_with_context(
             break
         reading = doc.text[before[1] : before[2]]
         inherited = inherited | sentence_terms(snapshot, back, reading)
-    after = by_id.get(sid + 1)
-    if unit == "sentence" and after is not None and after[0] == doc_id and after[2] - after[1] <= AFTERWORD \
-            and "\n" not in doc.text[end : after[1]]:
-        said = doc.text[after[1] : after[2]]
+    afterword = by_id.get(sid + 1)
+    if unit == "sentence" and afterword is not None and afterword[0] == doc_id and \
+            afterword[2] - afterword[1] <= AFTERWORD and "\n" not in doc.text[end : afterword[1]]:
+        said = doc.text[afterword[1] : afterword[2]]
         if _SAYS_OF_IT.search(said):
             # "...which is what write.table will provide if argument col.names = NA is specified." "Excel is one
             # such system.": a short sentence saying more of what this one said names it too, at half weight
@@ -1345,7 +1345,7 @@ def _lead_with_the_asked_type(
     """The chosen sentences led by one holding an answer of the asked type, where one should lead (or none at
     all when no sentence holds the date or number asked, or, `strict`, the named thing's own place), and a
     date question's dated header, if it answers."""
-    from qa.reader import DATE, DOC_KINDS, LEADS, PERSON, ROLE, STRICT, is_relative_date
+    from qa.reader import DATE, DOC_KINDS, HOWTO, IDENT, LEADS, PERSON, ROLE, STRICT, is_relative_date
 
     # A date or number counts in a sentence that shares a word of what is asked besides the topic, or in
     # the document the question names: "1991" answers "When did Kazakhstan become independent?", not
@@ -1362,7 +1362,7 @@ def _lead_with_the_asked_type(
         # it only calls "he" or "his" ("It is his first visit...") cannot answer, so the best one naming
         # someone and sharing a word of the question leads (not for "...since Russia invaded it")
         lead: ScoredSentence | None = None
-        if kind in DOC_KINDS and (follower := _answering_follower(snapshot, chosen[0], typed, margin)) is not None:
+        if kind in (IDENT, HOWTO) and (follower := _answering_follower(snapshot, chosen[0], typed, margin)) is not None:
             # "Sometimes data files have no field delimiters..." "Function read.fwf provides a simple way to read
             # such files": the name the best sentence lacks is in the one that goes on about it, quoted after it
             rest = [c for c in chosen[1:] if c.doc_id != follower.doc_id
@@ -1383,8 +1383,9 @@ def _lead_with_the_asked_type(
     return chosen, header
 
 
-_GOES_ON = re.compile(r"\b(?:such(?!\s+as\b)|these|those|them)\b|^\W*(?:This|That|It|They)\b|\b(?:this|that)\s+(?:way|case|"
-                      r"kind|type|format|file|files|feature|problem|behaviou?r|situation)\b", re.I)
+_GOES_ON = re.compile(r"\b(?:such(?!\s+as\b)|these|those|them)\b|^\W*(?:This|That|It|They)\b|"
+                      r"\b(?:this|that)\s+(?:way|case|kind|type|format|file|files|feature|problem|behaviou?r|situation)\b",
+                      re.I)
 """A sentence that speaks of what the one before it said: "...a simple way to read such files"."""
 
 
@@ -1392,19 +1393,23 @@ def _answering_follower(snapshot: Snapshot, best: ScoredSentence, typed: Sequenc
                         margin: float) -> ScoredSentence | None:
     """A sentence holding an answer of the asked kind that goes on about what the best sentence (which holds
     none) said: one of the next three of its document, in the same or the next paragraph, that refers back to
-    it ("such files", "these", "It can be turned off"), nearly as good a match as the best sentence and the best
-    typed one.
+    it ("such files", "these", "It can be turned off"), nearly as good a match as the best sentence and as good
+    as the best typed one, with no heading between.
     The best sentence says what is asked about; the follower names the function, option or command."""
     if best.kind != "sentence" or not typed:
         return None
     doc = snapshot.document(best.doc_id)
     for s in typed:
+        # (as good as the best typed sentence, nearly: one that matches the question better names the answer
+        # itself: "Function read.fwf reads data files without field delimiters" over "These files can be
+        # written ... with write.fwf")
         if s.doc_id != best.doc_id or not 0 < s.sentence_id - best.sentence_id <= 3 or s.kind != "sentence" or \
-                s.term != best.term or s.score < max(typed[0].score, best.score) - margin:
+                s.term != best.term or s.score < best.score - margin or s.score < typed[0].score - margin / 4:
             continue
         between = doc.text[best.end : s.start]
-        if between.count("\n\n") > 1 or len(between) > 400:
-            continue
+        if between.count("\n\n") > 1 or len(between) > 400 or \
+                any(best.end <= sec.start < s.start for sec in doc.sections):
+            continue  # (not past a heading: what follows it is about something else)
         if _GOES_ON.search(doc.text[s.start : s.end]):
             return s
     return None

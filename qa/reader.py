@@ -904,7 +904,8 @@ _KIND_WORDS = (r"functions?|methods?|macros?|variables?|commands?|options?|field
                r"entry points?|utilit(?:y|ies)|programs?|tools?")
 _KIND_WORDS_CAPITALISED = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _KIND_WORDS.split("|"))
 """The same, also as a sentence opens with one: "Function unstack goes in the opposite direction"."""
-_NAMED_AS = re.compile(rf"\b(?:(?i:the)\s+)?(?:{_KIND_WORDS_CAPITALISED})\s+(?:called\s+|named\s+)?([A-Za-z_.][\w.]*[\w)])"
+_NAMED_AS = re.compile(rf"\b(?:(?i:the)\s+)?(?:{_KIND_WORDS_CAPITALISED})\s+(?:called\s+|named\s+)?"
+                       rf"([A-Za-z_.][\w.]*[\w)])"
                        rf"|\b([A-Za-z_.][\w.]*(?:-[\w.]+)*)\s+(?:{_KIND_WORDS})\b|\bis\s+([A-Za-z_.][\w.]*\w)\s*[.;]\s*$")
 _NAMED_AS_ANYWHERE = re.compile(f"(?<![\\w.])(?=(?:{_NAMED_AS.pattern}))")
 """The same at every token it matches from, overlapping: in "the configuration variable papertype",
@@ -938,8 +939,11 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
         lower = token.lower()
         if lower in STOPWORDS or lower in asked or not re.search(r"[a-z]", lower) or len(token) < 3:
             continue
-        if re.fullmatch(r"[a-z]+", token) and (group != 1 or token in ordinary_words() or _inflected(token)):
-            continue  # "the first function", "the function returns", "...function computes": a plain word is no name
+        if group == 1 and not _named_after_its_kind(sentence, m.start(), m.start(group), token):
+            continue
+        if re.fullmatch(r"[a-z]+", token) and (group != 1 or token in ordinary_words() or
+                                               _verb_after_kind(sentence, m.end(group), token)):
+            continue  # "the first function", "the function returns", "...function computes the": no name
         if "-" in token and all(part in ordinary_words() for part in lower.split("-")):
             continue  # "the well-known command"; not "the wnpp-alert command"
         found.append(Candidate(*m.span(group)))
@@ -964,10 +968,32 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
     return found
 
 
-def _inflected(word: str) -> bool:
-    """Whether a word is an ordinary word with a verb's ending: "computes", "reshaped" (not "unstack")."""
+def _verb_after_kind(sentence: str, end: int, word: str) -> bool:
+    """Whether a plain word after a kind word is a verb: an ordinary word with a verb's ending, followed by
+    what it does something to ("a comparison function computes the relative ordering"; not "the program
+    systemd, which", "the package pandas provides")."""
     words = ordinary_words()
-    return any(word.endswith(end) and word[: -len(end)] in words for end in ("s", "es", "d", "ed"))
+    return any(word.endswith(e) and word[: -len(e)] in words for e in ("s", "es", "d", "ed")) and \
+        re.match(r"\s+(?:the|a|an|its|their|this|that|these|those|each|every|all|any)\b", sentence[end:]) is not None
+
+
+_TITLE_CASE = re.compile(r"[A-Z][a-z]+")
+
+
+def _named_after_its_kind(sentence: str, start: int, at: int, token: str) -> bool:
+    """Whether a word right after a kind word may be the name it introduces. A kind word written with a
+    capital only where the sentence opens ("Function unstack goes...", "Package readxl can..."), and there
+    not before a word in title case ("Function Keys such as F5", "Settings Menu", "Command Prompt"); a kind
+    word after another word ("the configuration variable papertype", "The grep command Linux ships") only
+    before a name written as code or in lower case, not before a capitalised word."""
+    the = re.match(r"(?i)the\s+", sentence[start:])
+    kind_start = start + len(the.group()) if the else start
+    capitalised = sentence[kind_start : kind_start + 1].isupper()
+    opens = not re.search(r"[\w)]", sentence[:kind_start])
+    if capitalised and (not opens or _TITLE_CASE.fullmatch(token)):
+        return False
+    after_a_word = kind_start == start and not opens  # no "the" before the kind word, and a word before it
+    return not (after_a_word and token[:1].isupper())
 
 
 @lru_cache(maxsize=1)

@@ -299,8 +299,8 @@ def test_the_name_the_best_sentence_lacks_comes_from_the_one_going_on_about_it(t
                  "This was very common in the days of punched cards.\n\n"
                  "Function read.fwf provides a simple way to read such files, with a vector of field widths for "
                  "the columns.\n\n"
-                 "Function read.fortran is a similar function for fixed-format data files, using Fortran-style "
-                 "column specifications of fields.\n")
+                 "Function read.fortran is a similar function for fixed-format data files with fields, using "
+                 "Fortran-style specifications.\n")
     answer = _ask(root, tmp_path / "index", hash_embedder,
                   "My data files have no field delimiters and fields sit in fixed columns. Which function reads them?")
     assert not answer.abstained

@@ -428,3 +428,23 @@ def test_an_ordinary_word_after_an_opening_kind_word_is_no_name(sentence: str) -
     from qa.reader import IDENT, doc_answer_span
 
     assert doc_answer_span(IDENT, sentence, "Which function or option does it?") is None
+
+
+@pytest.mark.parametrize(("sentence", "names"), [
+    ("On most distributions, services are started at boot by the program systemd, which restarts them.",
+     ["systemd"]),
+    ("The package pandas provides the DataFrame type and reads CSV files.", ["pandas", "DataFrame"]),
+    ("The web server process is the program httpd, configured in its own file.", ["httpd"]),
+    ("Function Keys such as F5 run the current script.", ["F5"]),
+    ("Open the Settings Menu to change the font size of the editor.", []),
+    ("Open Command Prompt as administrator to install it.", []),
+    ("The grep command Linux ships searches files for a pattern.", []),
+    ("Use the class Decimal for exact decimal arithmetic.", ["Decimal"]),
+])
+def test_what_a_kind_word_names_and_what_it_does_not(sentence: str, names: list[str]) -> None:
+    """A plain word after a kind word is a name unless it is a verb doing something to what follows; a
+    capitalised kind word names only where the sentence opens, and not a word in title case."""
+    from qa.reader import code_names
+
+    found = [sentence[c.start : c.end] for c in code_names(sentence, "Which program, package or setting is it?")]
+    assert list(dict.fromkeys(found)) == names

@@ -109,3 +109,43 @@ async def test_chat_end_to_end_on_seeds(tmp_path: Path, minilm, onnx_export) -> 
         answer = app.exchanges[0][1]
         assert "Astana" in answer.text
         assert app.query(CitationItem).first().citation.source == "blinken-central-asia.txt"
+
+
+@pytest.mark.parametrize(("text", "question", "short"), [
+    # the sentence that names the answer itself matches better than the one going on about the best sentence
+    ("Fixed-width-format files\n\nSometimes data files have no field delimiters but have fields in pre-specified "
+     "columns. These files can be written from a data frame with the function write.fwf.\n\n"
+     "Function read.fwf reads data files without field delimiters, given a vector of field widths.\n",
+     "My data files have no field delimiters but have fields in pre-specified columns. Which function reads them?",
+     "read.fwf"),
+    # a default is the one the entry asked about states, not a default the sentence after the best one gives
+    ("# Connection settings\n\nThe timeout option controls how long the client waits for a connection. It is read "
+     "together with the retries option, whose default is 3.\n\n## Defaults\n\nThe timeout option defaults to 30 "
+     "seconds.\n",
+     "What is the default value of the timeout option that controls how long the client waits for a connection?",
+     "30 seconds"),
+    # the program named in the sentence that answers, not a file name in another ("systemd", not "httpd.conf")
+    ("On most modern distributions, services are started at boot by the program systemd, which also restarts "
+     "them when they fail.\n\nThe web server process on Red Hat systems is the program httpd, configured in "
+     "/etc/httpd/conf/httpd.conf.\n", "Which program starts services at boot?", "systemd"),
+    ("Function Keys such as F5 run the current script.\n\nThe editor saves files every minute.\n",
+     "Which function key runs the current script?", "F5"),
+])
+def test_a_sentence_going_on_about_the_best_one_does_not_displace_a_better_answer(
+        tmp_path: Path, minilm, onnx_export, text: str, question: str, short: str) -> None:  # type: ignore[no-untyped-def]
+    """Which sentence answers is a matter of the model's scores: the real one, over a corpus of one page."""
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / ("doc.md" if text.startswith("#") else "doc.txt")).write_text(text, encoding="utf-8")
+    eng = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=minilm)
+    try:
+        for _ in eng.prepare():
+            pass
+        answer = eng.ask(question)
+    finally:
+        eng.close()
+    assert not answer.abstained
+    assert answer.short_answer == short
