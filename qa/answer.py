@@ -122,10 +122,16 @@ def sentence_terms(snapshot: Snapshot, sentence_id: int, text: str) -> frozenset
 
 _ASKS_CODE = re.compile(r"\b(?:command|commands|command line|syntax|code|call|invocation|snippet|example)\b", re.I)
 """An identifier question that asks for code ("What command runs...?")."""
-_SAYS_DEFAULT = re.compile(r"\bdefaults?\b|\bby default\b", re.I)
+_STATES_DEFAULT = re.compile(r"\b(?:the\s+)?default\b[^.;,]{0,50}\s(?:is|are)\s*:?\s*$|\bdefaults\s+to\s*:?\s*$", re.I)
+"""A sentence that goes on into the default it states: "The default setting in R is" (code follows); not "To reset
+every setting to its default, run", "In default of payment, interest is computed as"."""
 _ASKS_SHELL = re.compile(r"\b(?:(?:from|on|at|in|via|through|using)\s+(?:the|a)\s+(?:command[\s-]line|shell|terminal|"
-                         r"console|command prompt)|shell command)\b", re.I)
-"""A question asking for what is typed at a shell prompt: "...from the command line", "in a terminal"."""
+                         r"command prompt)|shell command)\b", re.I)
+"""A question asking for what is typed at a shell prompt: "...from the command line", "in a terminal" (not "in the
+console": Python's own is one)."""
+_OF_THE_COMMAND_LINE = re.compile(r"\b(?:arguments?|options?|flags?|parameters?|switch(?:es)?|argv|input)\b", re.I)
+"""What a program is given on the command line: "How do I get the arguments passed on the command line?" asks
+for the code that reads them, not for a command."""
 _INTERPRETER_SESSION = re.compile(r"\s*(?:>>>|In \[\d+\]:)\s")
 """Code typed into an interpreter (Python's `>>>` prompt, IPython's `In [1]:`), not at a shell prompt."""
 _TYPE_WORDS = {"date": frozenset(keyword_tokens("date year day month time century decade")),
@@ -405,7 +411,7 @@ def _read_with_context(
     if unit == "sentence" and afterword is not None and afterword[0] == doc_id and \
             afterword[2] - afterword[1] <= AFTERWORD and "\n" not in doc.text[end : afterword[1]]:
         said = doc.text[afterword[1] : afterword[2]]
-        if _SAYS_OF_IT.search(said):
+        if _SAYS_OF_IT.search(said) and not _NEGATION.search(said):
             # "...which is what write.table will provide if argument col.names = NA is specified." "Excel is one
             # such system.": a short sentence saying more of what this one said names it too, at half weight
             inherited = inherited | sentence_terms(snapshot, sid + 1, said)
@@ -414,7 +420,10 @@ def _read_with_context(
 
 AFTERWORD = 80
 """Longest sentence (characters) read as an afterword of the one before it (`_SAYS_OF_IT`)."""
-_SAYS_OF_IT = re.compile(r"^\W*(?:This|That|These|Those|It|They|Such)\b|\b(?:one|an|a)\s+such\b|\bsuch\s+an?\b", re.I)
+_SAYS_OF_IT = re.compile(r"\b(?:is|are)\s+(?:one|an?|among the)\s+such\b|"
+                         r"^\W*(?:This|That|It)\s+is\s+(?:the|an?)\s+\w+\W*$")
+"""An afterword naming an instance of what the sentence before spoke of ("Excel is one such system.") or what
+that is ("This is the default."); never a negated one ("NTFS is not one such system.", `_NEGATION`)."""
 
 
 def score_sentences(
@@ -433,7 +442,8 @@ def score_sentences(
 
     asks_code = kind == IDENT and _ASKS_CODE.search(question) is not None
     asks_callable = kind == IDENT and _ASKS_CALLABLE.search(question) is not None
-    asks_shell = kind in (IDENT, HOWTO) and _ASKS_SHELL.search(question) is not None
+    asks_shell = kind in (IDENT, HOWTO) and _ASKS_SHELL.search(question) is not None and \
+        not _OF_THE_COMMAND_LINE.search(question)
     amount_asked = kind == DEFAULT and _ASKS_AMOUNT.search(question) is not None
     asked = set(keyword_tokens(question))
     if kind in _TYPE_WORDS:  # "On what date...": "date" names what is asked, no sentence needs to hold it
@@ -555,7 +565,7 @@ def score_sentences(
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
             found = _code_after(doc, sid, text, by_id)  # "To run the examples, use something like" + code
             shows_code = found is not None
-        elif found is None and kind == DEFAULT and unit == "sentence" and _SAYS_DEFAULT.search(text):
+        elif found is None and kind == DEFAULT and unit == "sentence" and _STATES_DEFAULT.search(text):
             found = _code_after(doc, sid, text, by_id)  # "The default setting in R is" + `options(contrasts = ...)`
             shows_code = found is not None
         if shows_code and asks_code:
@@ -1345,7 +1355,7 @@ def _lead_with_the_asked_type(
     """The chosen sentences led by one holding an answer of the asked type, where one should lead (or none at
     all when no sentence holds the date or number asked, or, `strict`, the named thing's own place), and a
     date question's dated header, if it answers."""
-    from qa.reader import DATE, DOC_KINDS, HOWTO, IDENT, LEADS, PERSON, ROLE, STRICT, is_relative_date
+    from qa.reader import DATE, DOC_KINDS, LEADS, PERSON, ROLE, STRICT, is_relative_date
 
     # A date or number counts in a sentence that shares a word of what is asked besides the topic, or in
     # the document the question names: "1991" answers "When did Kazakhstan become independent?", not
@@ -1362,12 +1372,6 @@ def _lead_with_the_asked_type(
         # it only calls "he" or "his" ("It is his first visit...") cannot answer, so the best one naming
         # someone and sharing a word of the question leads (not for "...since Russia invaded it")
         lead: ScoredSentence | None = None
-        if kind in (IDENT, HOWTO) and (follower := _answering_follower(snapshot, chosen[0], typed, margin)) is not None:
-            # "Sometimes data files have no field delimiters..." "Function read.fwf provides a simple way to read
-            # such files": the name the best sentence lacks is in the one that goes on about it, quoted after it
-            rest = [c for c in chosen[1:] if c.doc_id != follower.doc_id
-                    or not chosen[0].sentence_id < c.sentence_id <= follower.sentence_id]
-            return [chosen[0], follower, *rest][: tuning.max_sentences], None
         if kind in STRICT or strict or kind in LEADS or typed[0].score >= chosen[0].score - margin:
             lead = typed[0]
         elif kind == PERSON and _PERSONAL_PRONOUN.search(snapshot.document(chosen[0].doc_id).text[
@@ -1381,38 +1385,6 @@ def _lead_with_the_asked_type(
             # "on Tuesday" is placed by the text's own date ("date 2023-02-28 Astana:"), cited before it
             header = _date_line(snapshot, chosen[0])
     return chosen, header
-
-
-_GOES_ON = re.compile(r"\b(?:such(?!\s+as\b)|these|those|them)\b|^\W*(?:This|That|It|They)\b|"
-                      r"\b(?:this|that)\s+(?:way|case|kind|type|format|file|files|feature|problem|behaviou?r|situation)\b",
-                      re.I)
-"""A sentence that speaks of what the one before it said: "...a simple way to read such files"."""
-
-
-def _answering_follower(snapshot: Snapshot, best: ScoredSentence, typed: Sequence[ScoredSentence],
-                        margin: float) -> ScoredSentence | None:
-    """A sentence holding an answer of the asked kind that goes on about what the best sentence (which holds
-    none) said: one of the next three of its document, in the same or the next paragraph, that refers back to
-    it ("such files", "these", "It can be turned off"), nearly as good a match as the best sentence and as good
-    as the best typed one, with no heading between.
-    The best sentence says what is asked about; the follower names the function, option or command."""
-    if best.kind != "sentence" or not typed:
-        return None
-    doc = snapshot.document(best.doc_id)
-    for s in typed:
-        # (as good as the best typed sentence, nearly: one that matches the question better names the answer
-        # itself: "Function read.fwf reads data files without field delimiters" over "These files can be
-        # written ... with write.fwf")
-        if s.doc_id != best.doc_id or not 0 < s.sentence_id - best.sentence_id <= 3 or s.kind != "sentence" or \
-                s.term != best.term or s.score < best.score - margin or s.score < typed[0].score - margin / 4:
-            continue
-        between = doc.text[best.end : s.start]
-        if between.count("\n\n") > 1 or len(between) > 400 or \
-                any(best.end <= sec.start < s.start for sec in doc.sections):
-            continue  # (not past a heading: what follows it is about something else)
-        if _GOES_ON.search(doc.text[s.start : s.end]):
-            return s
-    return None
 
 
 def _quotes_of(

@@ -990,8 +990,8 @@ def _named_after_its_kind(sentence: str, start: int, at: int, token: str) -> boo
     kind_start = start + len(the.group()) if the else start
     capitalised = sentence[kind_start : kind_start + 1].isupper()
     opens = not re.search(r"[\w)]", sentence[:kind_start])
-    if capitalised and (not opens or _TITLE_CASE.fullmatch(token)):
-        return False
+    if capitalised and (not opens or _TITLE_CASE.fullmatch(token) or token.endswith("ing")):
+        return False  # (nor a gerund: "Option parsing is done by...", "Method chaining")
     after_a_word = kind_start == start and not opens  # no "the" before the kind word, and a word before it
     return not (after_a_word and token[:1].isupper())
 

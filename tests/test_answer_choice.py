@@ -288,27 +288,6 @@ def test_a_name_written_short_is_the_documents_own(tmp_path: Path, hash_embedder
     assert answer.abstained or answer.citations[0].source == "Saint_Petersburg.txt", answer.text
 
 
-def test_the_name_the_best_sentence_lacks_comes_from_the_one_going_on_about_it(tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                                                hash_embedder) -> None:
-    """"Which function reads it?": the sentence that matches the question says what is asked about but names
-    no function; the one after it that goes on about it ("...read such files") names it, and is quoted after
-    it, not a similar function further on."""
-    root = _docs(tmp_path, "fixed.txt",
-                 "Fixed-width-format files\n\n"
-                 "Sometimes data files have no field delimiters but have fields in pre-specified columns. "
-                 "This was very common in the days of punched cards.\n\n"
-                 "Function read.fwf provides a simple way to read such files, with a vector of field widths for "
-                 "the columns.\n\n"
-                 "Function read.fortran is a similar function for fixed-format data files with fields, using "
-                 "Fortran-style specifications.\n")
-    answer = _ask(root, tmp_path / "index", hash_embedder,
-                  "My data files have no field delimiters and fields sit in fixed columns. Which function reads them?")
-    assert not answer.abstained
-    assert answer.short_answer == "read.fwf"
-    quotes = [c.quote for c in answer.citations]
-    assert quotes[0].startswith("Sometimes data files") and quotes[1].startswith("Function read.fwf")
-
-
 def test_asked_from_the_command_line_the_shell_command_answers_not_the_interpreter_session(
         tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
     root = _docs(tmp_path, "zipapp.md",
@@ -359,3 +338,32 @@ def test_a_short_sentence_saying_more_of_the_one_before_names_it_too(tmp_path: P
                   "Which write.table argument writes the row names header the way Excel wants?")
     assert not answer.abstained
     assert answer.citations[0].start > text.index("Calc is one such system.")
+
+
+@pytest.mark.parametrize(("sentence", "states"), [
+    ("The default setting in R is", True),
+    ("The level defaults to", True),
+    ("To reset every setting to its default, run", False),
+    ("In default of payment, interest is computed as", False),
+    ("The defaults can be inspected with", False),
+    ("To get the S default of Helmert contrasts, for instance, use", False),
+])
+def test_a_sentence_states_the_default_the_code_after_it_holds_only_when_it_goes_on_into_it(
+        sentence: str, states: bool) -> None:
+    from qa.answer import _STATES_DEFAULT
+
+    assert bool(_STATES_DEFAULT.search(sentence)) == states
+
+
+@pytest.mark.parametrize(("afterword", "lends"), [
+    ("Excel is one such system.", True),
+    ("This is the default.", True),
+    ("This is not the default.", False),
+    ("NTFS is not one such system.", False),
+    ("These logs are compressed by the logrotate tool each night.", False),
+])
+def test_an_afterword_lends_its_words_only_when_it_names_what_the_sentence_spoke_of(afterword: str,
+                                                                                    lends: bool) -> None:
+    from qa.answer import _NEGATION, _SAYS_OF_IT
+
+    assert (bool(_SAYS_OF_IT.search(afterword)) and not _NEGATION.search(afterword)) == lends

@@ -130,6 +130,21 @@ async def test_chat_end_to_end_on_seeds(tmp_path: Path, minilm, onnx_export) -> 
      "/etc/httpd/conf/httpd.conf.\n", "Which program starts services at boot?", "systemd"),
     ("Function Keys such as F5 run the current script.\n\nThe editor saves files every minute.\n",
      "Which function key runs the current script?", "F5"),
+    ("# Retries\n\nRequests that get no reply are retried after a pause. Such retries are logged by the "
+     "--log-retries option.\n\nThe --retries option sets the number of retries.\n",
+     "Which option sets how many times requests that get no reply are retried?", "--retries"),
+    # a command that resets defaults states none
+    ("# Server\n\nThe server listens on port 8080 unless you configure another.\n\nTo reset every setting to its "
+     "default, run\n\n```\nappctl config --reset-defaults\n```\n", "What port does the server listen on by default?",
+     "lead: The server listens on port 8080"),
+    # a negated afterword lends nothing
+    ("# Compression\n\nLevel 9 gives the smallest files but is slow. This is not the default.\n\nThe compression "
+     "level is 6 unless you pass --level.\n", "What is the default compression level?",
+     "lead: The compression level is 6"),
+    # the arguments a program is given on the command line are read by code, not typed at a shell
+    ("# Arguments\n\nThe arguments a script was given are kept in the list sys.argv, for example\n\n```\n>>> import "
+     "sys\n>>> sys.argv\n```\n\nTo pass arguments to a script, run\n\n```\n$ python demo.py one two\n```\n",
+     "How do I get the arguments passed on the command line?", "sys.argv"),
 ])
 def test_a_sentence_going_on_about_the_best_one_does_not_displace_a_better_answer(
         tmp_path: Path, minilm, onnx_export, text: str, question: str, short: str) -> None:  # type: ignore[no-untyped-def]
@@ -148,4 +163,7 @@ def test_a_sentence_going_on_about_the_best_one_does_not_displace_a_better_answe
     finally:
         eng.close()
     assert not answer.abstained
-    assert answer.short_answer == short
+    if short.startswith("lead: "):  # a sentence that states it, with no short answer to pull out, leads
+        assert answer.citations[0].quote.startswith(short.removeprefix("lead: "))
+    else:
+        assert answer.short_answer == short
