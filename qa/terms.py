@@ -54,10 +54,12 @@ class KeyTerm:
     """Its keyword stems, to look up in the keyword index."""
 
 
-def key_terms(question: str) -> list[KeyTerm]:
+@lru_cache(maxsize=1024)
+def key_terms(question: str) -> tuple[KeyTerm, ...]:
     """The question's candidate key terms, in order. Quoted examples ('2023-05-01', "-22 // 10"), the
     arguments of a call the question writes, example file names (`data.csv`), capitalised words that start
-    a sentence, and stop words are left out."""
+    a sentence, and stop words are left out. Remembered: a question's parts, and each answer composed for it,
+    ask again."""
     text = _QUOTED.sub(" ", question)
     text = _CALL.sub(lambda m: m.group()[: m.start(1) - m.start()] + " " * len(m.group(1)) + ")", text)
     # a code of three digits after a word of the trade is no version: "HTTP 410" (but "HTTP 2", "Python 4")
@@ -69,7 +71,7 @@ def key_terms(question: str) -> list[KeyTerm]:
         at_start = first or bool(re.search(r"[.?!:]\s*$", text[: m.start()]))
         first = False
         found.extend(_classify(token, at_start))
-    return found
+    return tuple(found)
 
 
 def _as_written(text: str, key: str) -> str:
@@ -87,36 +89,37 @@ def is_generic(word: str) -> bool:
     return lower in _GENERIC_NAMES or (lower.endswith("s") and lower[:-1] in _GENERIC_NAMES)
 
 
-def _classify(token: str, at_start: bool) -> list[KeyTerm]:
+@lru_cache(maxsize=4096)
+def _classify(token: str, at_start: bool) -> tuple[KeyTerm, ...]:
     if token[0].isdigit():
-        return [KeyTerm(token, VERSION, token, ())]
+        return (KeyTerm(token, VERSION, token, ()),)
     if token[0] == "-":
-        return [KeyTerm(token, CODE, token.lower(), ())]  # a command-line option
+        return (KeyTerm(token, CODE, token.lower(), ()),)  # a command-line option
     if "-" in token:
         if any(p[:1].isupper() for p in token.split("-")):  # "R-hub": a name
-            return [KeyTerm(token, NAME, None, tuple(keyword_tokens(token)))]
-        return [t for p in token.split("-") if p for t in _classify(p, at_start)]
+            return (KeyTerm(token, NAME, None, tuple(keyword_tokens(token))),)
+        return tuple(t for p in token.split("-") if p for t in _classify(p, at_start))
     if token.isalpha() and token[-1] == "s" and is_generic(token):
-        return []  # a word of the trade in the plural: "CPUs", "URLs"
+        return ()  # a word of the trade in the plural: "CPUs", "URLs"
     if is_compound(token):
         if "." in token and token.rsplit(".", 1)[1].lower() in _FILE_EXTENSIONS:
-            return []  # an example file name (`data.csv`), not a name to look up
-        return [KeyTerm(token, CODE, compound_key(token), tuple(keyword_tokens(token)))]
+            return ()  # an example file name (`data.csv`), not a name to look up
+        return (KeyTerm(token, CODE, compound_key(token), tuple(keyword_tokens(token))),)
     word = compound_key(token)
     if len(word) < 2 or word.lower() in STOPWORDS:
-        return []
+        return ()
     stems = tuple(keyword_tokens(word))
     if not stems:
-        return []
+        return ()
     if token.endswith("()") or token[0] in "%@$\\":
-        return [KeyTerm(token, CODE, None, stems)]
+        return (KeyTerm(token, CODE, None, stems),)
     if token[0].isupper() and not at_start and word.lower() not in _GENERIC_NAMES:
         if token.isupper() and len(token) <= 3:
-            return []  # a short acronym ("CI", "GUI") is as often spelled out in the documents as not
-        return [KeyTerm(token, NAME, None, stems)]
+            return ()  # a short acronym ("CI", "GUI") is as often spelled out in the documents as not
+        return (KeyTerm(token, NAME, None, stems),)
     if word.isalpha() and word.islower() and len(word) >= 3:
-        return [KeyTerm(token, WORD, None, stems)]
-    return []
+        return (KeyTerm(token, WORD, None, stems),)
+    return ()
 
 
 def never_mentioned(question: str, name_frequency: Callable[[str], int],
