@@ -568,6 +568,8 @@ _MEASURE_WORDS = {
     "miles": r"\bmi\b|\bmiles?\b", "metres": r"\bm\b|met(?:er|re)", "meters": r"\bm\b|met(?:er|re)",
     "hours": r"\bh\b|\bhrs?\b|\bhours?\b", "minutes": r"\bmin\b|\bminutes?\b",
     "seconds": r"\bs\b|\bsecs?\b|\bseconds?\b",
+    **dict.fromkeys(("disk", "space", "memory", "storage", "ram"),
+                    r"\d\s?(?:[kKMGT]i?[Bb]|bytes?)\b|\b(?:[kKMGT]i?[Bb]|bytes|(?:kilo|mega|giga|tera)bytes?)\b"),
 }
 _HOW_MEASURED = re.compile(r"\bhow (tall|deep)\b")
 _HOW_WORDS = {"tall": "height", "deep": "depth"}

@@ -448,3 +448,14 @@ def test_what_a_kind_word_names_and_what_it_does_not(sentence: str, names: list[
 
     found = [sentence[c.start : c.end] for c in code_names(sentence, "Which program, package or setting is it?")]
     assert list(dict.fromkeys(found)) == names
+
+
+@pytest.mark.parametrize(("question", "sentence", "answer"), [
+    ("How much disk space did a basic install take?",
+     "The space savings can be considerable: a basic install (without debugging symbols) took 74Mb.", "74Mb"),
+    ("How much memory does the cache use?", "The cache holds 512 entries and uses 64 MB of memory.", "64 MB"),
+    ("How much memory does the cache use?", "The cache holds 512 entries.", None),
+])
+def test_an_amount_of_disk_space_or_memory_is_in_bytes(question: str, sentence: str, answer: str | None) -> None:
+    span = answer_span(NUMBER, sentence, question, frozenset())
+    assert (sentence[span[0] : span[1]] if span else None) == answer
