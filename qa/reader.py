@@ -941,7 +941,7 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
         lower = token.lower()
         if lower in STOPWORDS or lower in asked or not re.search(r"[a-z]", lower) or len(token) < 3:
             continue
-        if group == 1 and not _named_after_its_kind(sentence, m.start(), m.start(group), token):
+        if group == 1 and not _named_after_its_kind(sentence, m.start(), token):
             continue
         if re.fullmatch(r"[a-z]+", token) and (group != 1 or token in ordinary_words() or
                                                _verb_after_kind(sentence, m.end(group), token)):
@@ -982,7 +982,7 @@ def _verb_after_kind(sentence: str, end: int, word: str) -> bool:
 _TITLE_CASE = re.compile(r"[A-Z][a-z]+")
 
 
-def _named_after_its_kind(sentence: str, start: int, at: int, token: str) -> bool:
+def _named_after_its_kind(sentence: str, start: int, token: str) -> bool:
     """Whether a word right after a kind word may be the name it introduces. A kind word written with a
     capital only where the sentence opens ("Function unstack goes...", "Package readxl can..."), and there
     not before a word in title case ("Function Keys such as F5", "Settings Menu", "Command Prompt"); a kind
