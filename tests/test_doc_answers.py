@@ -262,6 +262,7 @@ def test_whole_values_keep_units_and_separators(docs_engine) -> None:  # type: i
     ("What does Path.walk() yield for each directory?", ["Path.walk()"]),
     ("What changed in Python 3.13?", ["Python 3.13"]),  # as written, and its version not named again
     ("How do I serve files with http.server --tls-cert?", ["http.server", "--tls-cert"]),
+    ("How do I filter rows with the uv command?", ["uv"]),  # two letters, named a tool
 ])
 def test_terms_the_documents_never_mention_are_named_in_the_refusal(docs_engine, question: str,  # type: ignore[no-untyped-def]
                                                                    missing: list[str]) -> None:

@@ -459,3 +459,17 @@ def test_what_a_kind_word_names_and_what_it_does_not(sentence: str, names: list[
 def test_an_amount_of_disk_space_or_memory_is_in_bytes(question: str, sentence: str, answer: str | None) -> None:
     span = answer_span(NUMBER, sentence, question, frozenset())
     assert (sentence[span[0] : span[1]] if span else None) == answer
+
+
+@pytest.mark.parametrize(("question", "terms"), [
+    ("How do I create a virtual environment with the uv venv command?", ["create", "virtual", "environment",
+                                                                          "uv", "venv", "command"]),
+    ("How do I search with the rg tool?", ["search", "rg", "tool"]),
+    ("Which os module function lists files?", ["module", "function", "lists", "files"]),  # an English word
+    ("What does the id command print?", ["command", "print"]),
+    ("How do I pass ie the file name?", ["pass", "file", "name"]),  # two letters named no tool
+])
+def test_a_two_letter_word_is_a_key_term_only_when_named_a_tool(question: str, terms: list[str]) -> None:
+    from qa.terms import key_terms
+
+    assert [t.text for t in key_terms(question)] == terms
