@@ -568,8 +568,10 @@ _MEASURE_WORDS = {
     "miles": r"\bmi\b|\bmiles?\b", "metres": r"\bm\b|met(?:er|re)", "meters": r"\bm\b|met(?:er|re)",
     "hours": r"\bh\b|\bhrs?\b|\bhours?\b", "minutes": r"\bmin\b|\bminutes?\b",
     "seconds": r"\bs\b|\bsecs?\b|\bseconds?\b",
-    **dict.fromkeys(("disk", "space", "memory", "storage", "ram"),
-                    r"\d\s?(?:[kKMGT]i?[Bb]|bytes?)\b|\b(?:[kKMGT]i?[Bb]|bytes|(?:kilo|mega|giga|tera)bytes?)\b"),
+    # ("disk space" is measured by its first word; "space" alone is no size: "How many spaces per indent?",
+    # "How much space between paragraphs?"; nor "ram": "How many rams does the farm keep?")
+    **dict.fromkeys(_SIZES := ("disk", "memory", "storage"),
+                    r"\d\s?(?:[kKMGT]i?[Bb]|bytes?|(?:kilo|mega|giga|tera)bytes?)\b"),  # an amount, not `bytes`
 }
 _HOW_MEASURED = re.compile(r"\bhow (tall|deep)\b")
 _HOW_WORDS = {"tall": "height", "deep": "depth"}
@@ -661,8 +663,8 @@ def measure(question: str) -> str | None:
     word = words[0] if words else None
     if word in ("land", "landmass", "surface") and re.search(r"\b(?:land ?mass|land area|surface area)\b", flat):
         word = "area"  # "What is the land mass of Canada?": an area
-    if word is not None and word.endswith("s") and word[:-1] in _MEASURE_WORDS:
-        word = word[:-1]  # "What are the populations of ...?" (a list's part): the population
+    if word is not None and word.endswith("s") and word[:-1] in _MEASURE_WORDS and word[:-1] not in _SIZES:
+        word = word[:-1]  # "What are the populations of ...?" (a list's part): the population; "disks" are counted
     return None if word is None or word in _NOT_MEASURES else word
 
 

@@ -71,16 +71,17 @@ def key_terms(question: str) -> tuple[KeyTerm, ...]:
         at_start = first or bool(re.search(r"[.?!:]\s*$", text[: m.start()]))
         first = False
         terms = _classify(token, at_start)
-        if not terms and _TWO_LETTER_TOOL.match(text, m.start()) and token not in STOPWORDS \
-                and token not in english_words():
+        if not terms and (tool := _TWO_LETTER_TOOL.match(text, m.start())) and token not in STOPWORDS \
+                and token not in english_words() and (tool.group(1) is None or tool.group(1) not in english_words()):
             terms = (KeyTerm(token, WORD, None, tuple(keyword_tokens(token))),)  # "the uv venv command": a tool
         found.extend(terms)
     return tuple(found)
 
 
-_TWO_LETTER_TOOL = re.compile(r"[a-z]{2}\b(?:\s+[\w.-]+)?\s+(?:command|tool|cli|utility|program|package|library)s?\b")
-"""A two-letter word in lower case named as a tool by the word after it or the one after that ("the uv venv
-command", "the rg tool"): looked up as any word is (too short otherwise: "id", "os", "ie" say nothing)."""
+_TWO_LETTER_TOOL = re.compile(r"[a-z]{2}\b(?:\s+([a-z][\w.-]*))?\s+(?:command|tool|cli)s?\b")
+"""A two-letter word in lower case named a command or tool by the word after it, or after a subcommand that is
+no English word ("the uv venv command", "the rg tool"; not "the vi editor command", "the qt library", "the ui
+library", "a tv program"): looked up as any word is (too short otherwise: "id", "os", "ie" say nothing)."""
 
 
 def _as_written(text: str, key: str) -> str:
