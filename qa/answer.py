@@ -563,7 +563,9 @@ def score_sentences(
             found = None  # the default of another entry than the one the question names in code (or its page)
         shows_code = unit == "code"
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
-            found = _code_after(doc, sid, text, by_id)  # "To run the examples, use something like" + code
+            # "To run the examples, use something like" + code; "...that assumes equality of the variances."
+            # + `> t.test(A, B, var.equal=TRUE)` for how to run it
+            found = _code_after(doc, sid, text, by_id, terms_asked if kind == HOWTO else frozenset())
             shows_code = found is not None
         elif found is None and kind == DEFAULT and unit == "sentence" and _STATES_DEFAULT.search(text):
             found = _code_after(doc, sid, text, by_id)  # "The default setting in R is" + `options(contrasts = ...)`
@@ -777,15 +779,36 @@ def _next_id(doc: Document, sid: int, end: int, known: Mapping[int, object]) -> 
     return sid + 1
 
 
-def _code_after(doc: Document, sid: int, text: str, by_id: dict[int, tuple[int, int, int]]) -> tuple[int, int] | None:
+def _previous_id(doc: Document, sid: int, start: int, known: Mapping[int, object]) -> int:
+    """The id of the sentence before sentence `sid` (which starts at `start`), past a Markdown fence line
+    between them: the sentence introducing a code block comes before its ```` ```bash ```` line."""
+    last_line = doc.text[max(0, start - 80) : start].rstrip().rsplit("\n", 1)[-1].strip()
+    if FENCE.fullmatch(last_line) and sid - 2 in known:
+        return sid - 2
+    return sid - 1
+
+
+def _code_after(doc: Document, sid: int, text: str, by_id: dict[int, tuple[int, int, int]],
+                asked: frozenset[str] = frozenset()) -> tuple[int, int] | None:
     """The code block a sentence introduces ("...use something like", "...type:"), when the next sentence is
-    one: a sentence that shows how, by the code that follows it."""
+    one: a sentence that shows how, by the code that follows it. With the question's terms (`asked`), also a
+    session at a prompt straight after a sentence that ends in a full stop, when the session holds one of them
+    ("...we can use the classical t-test that assumes equality of the variances." + `> t.test(A, B,
+    var.equal=TRUE)` for "How do I run a t-test that assumes the variances are equal?"): a tutorial runs
+    what it just said, but not always what was asked ("This will be the working directory..." + `$ mkdir work`)."""
     after = by_id.get(_next_id(doc, sid, by_id[sid][2], by_id))
     stripped = text.rstrip()
-    if after is None or after[0] != by_id[sid][0] or not stripped or (stripped[-1] in ".!?" and not
-                                                                           stripped.endswith("...")):
+    if after is None or after[0] != by_id[sid][0] or not stripped:
         return None
+    if stripped[-1] in ".!?" and not stripped.endswith("..."):
+        if not (asked and stripped[-1] == "." and _PROMPTED.match(doc.text, after[1])
+                and asked & set(keyword_tokens(doc.text[after[1] : after[2]]))):
+            return None
     return (after[1], after[2]) if unit_context(doc, after[1], after[2])[0] == "code" else None
+
+
+_PROMPTED = re.compile(r"(?:>|\$|>>>) \S")
+"""A line typed at a prompt: R's `> `, a shell's `$ `, Python's `>>> `."""
 
 
 def _introduces_other(text: str, sid: int, by_id: dict[int, tuple[int, int, int]], doc: Document) -> bool:
@@ -1264,9 +1287,10 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
     elif s.term is not None:
         group.insert(0, Quote(s.doc_id, s.term[0], s.term[1], s.score, "term"))
     if s.kind == "code":
-        before = neighbours.get(s.sentence_id - 1)
-        if before is not None and before.doc_id == s.doc_id and before.kind == "sentence" and \
-                doc.text[before.start : before.end].rstrip().endswith(":") and before.term == s.term:
+        before = neighbours.get(_previous_id(doc, s.sentence_id, s.start, neighbours))
+        if before is not None and before.doc_id == s.doc_id and before.kind == "sentence" and (
+                doc.text[before.start : before.end].rstrip().endswith(":") or before.answer == (s.start, s.end)) \
+                and before.term == s.term:
             group.insert(len(group) - 1, Quote(before.doc_id, before.start, before.end, before.score))
     elif s.kind == "sentence":
         after = neighbours.get(_next_id(doc, s.sentence_id, s.end, neighbours))
@@ -1281,7 +1305,8 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
                 group.append(Quote(more.doc_id, more.start, more.end, more.score, more.kind, more.answer))  # "A: Yes."
             after = None
         same = after is not None and after.doc_id == s.doc_id and after.term == s.term
-        if same and after is not None and after.kind == "code" and (text.endswith(":") or text[-1] not in ".!?)"):
+        if same and after is not None and after.kind == "code" and (
+                text.endswith(":") or text[-1] not in ".!?)" or s.answer == (after.start, after.end)):
             group.append(Quote(after.doc_id, after.start, after.end, after.score, "code"))
         elif same and after is not None and text.endswith(":") and after.kind == "sentence" and \
                 _is_item(doc, after.start):

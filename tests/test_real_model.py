@@ -167,3 +167,38 @@ def test_a_sentence_going_on_about_the_best_one_does_not_displace_a_better_answe
         assert answer.citations[0].quote.startswith(short.removeprefix("lead: "))
     else:
         assert answer.short_answer == short
+
+
+@pytest.mark.parametrize(("text", "question", "lead", "code"), [
+    # a tutorial runs what it just said: the session after a full stop is the how, quoted with the sentence
+    ("# Two-sample tests\n\nWe can use the F test to compare the variances of two samples from normal populations."
+     "\n\n```\n> var.test(A, B)\n```\n\nThere is no evidence of a difference, so we can use the classical t-test "
+     "that assumes equality of the variances.\n\n```\n> t.test(A, B, var.equal=TRUE)\n```\n",
+     "How do I run a two-sample t-test that assumes the two variances are equal?", "There is no evidence",
+     "> t.test(A, B, var.equal=TRUE)"),
+    # ...but not the tutorial's next step, which runs nothing the question asks about
+    ("# Working with R\n\nRemember to keep a backup copy of the data files in a separate folder.\n\n```\n> ls()\n"
+     "```\n\nThe objects of the session are listed above.\n",
+     "How do I keep a backup copy of my data files?", "Remember to keep", None),
+])
+def test_a_session_after_a_full_stop_is_the_how_when_it_runs_what_is_asked(
+        tmp_path: Path, minilm, onnx_export, text: str, question: str, lead: str, code: str | None) -> None:  # type: ignore[no-untyped-def]
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "doc.md").write_text(text, encoding="utf-8")
+    eng = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=minilm)
+    try:
+        for _ in eng.prepare():
+            pass
+        answer = eng.ask(question)
+    finally:
+        eng.close()
+    assert not answer.abstained
+    assert answer.citations[0].quote.startswith(lead), answer.text
+    if code is None:
+        assert all(c.kind != "code" for c in answer.citations), answer.text
+    else:
+        assert answer.citations[1].kind == "code" and answer.citations[1].quote == code, answer.text
