@@ -969,7 +969,39 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
         token = sentence[m.start() : end]
         if is_code_token(token) and token.lower().removesuffix("()") not in asked:
             found.append(Candidate(m.start(), end))
+    urls = url_spans(sentence)
+    if urls:  # a link is named whole ("the page http://your.server.name/server-status?auto"), never by a piece
+        #       ("developer.apple", "MacOSX10_9"), and not at all where it only gives a reference in brackets
+        pieces = [(a, b) for a, b in urls if any(a <= c.start < b or a < c.end <= b for c in found)]
+        found = [c for c in found if not any(a <= c.start < b or a < c.end <= b for a, b in pieces)]
+        found += [Candidate(a, b) for a, b in pieces if sentence[a - 1 : a] != "(" and asked.isdisjoint(
+            {sentence[a:b].lower()})]
+        found.sort(key=lambda c: c.start)
     return found
+
+
+_URL = re.compile(r"(?:\b(?:https?|ftps?|file)://|\bwww\.)\S+")
+_URL_GOES_ON = re.compile(r" (?:[\w.~-]*/\S*|[\w~-]+\.[a-z]{2,5}(?=[\s)\]>,;]|$))")
+_URL_ENDS = re.compile(r" [a-z]{2,6}(?=[)\]>]|$)")
+"""A URL cut after a dot or a slash at a line's end goes on after the space a PDF puts there: "https://developer.
+apple. com/library/..." (a path, or a file name), "...MacOSX10_9. html)" (after a dot, an ending closing the
+bracket it is in)."""
+
+
+def url_spans(sentence: str) -> list[tuple[int, int]]:
+    """Where a sentence writes a URL (with the pieces a PDF's line breaks split it into), without the
+    punctuation after it."""
+    spans = []
+    for m in _URL.finditer(sentence):
+        end = m.end()
+        while sentence[end - 1 : end] in (".", "/", "-", "_") and (
+                more := _URL_GOES_ON.match(sentence, end) or (
+                    _URL_ENDS.match(sentence, end) if sentence[end - 1] == "." else None)):
+            end = more.end()
+        while end > m.start() and sentence[end - 1] in ".,;:!?)]>'\"":
+            end -= 1
+        spans.append((m.start(), end))
+    return spans
 
 
 def _verb_after_kind(sentence: str, end: int, word: str) -> bool:

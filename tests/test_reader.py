@@ -450,6 +450,23 @@ def test_what_a_kind_word_names_and_what_it_does_not(sentence: str, names: list[
     assert list(dict.fromkeys(found)) == names
 
 
+@pytest.mark.parametrize(("sentence", "names"), [
+    # a link in brackets is a reference: none of its pieces is a name, even split by a PDF's line break
+    ("Users of R.app need to be aware of the App Nap feature (https://developer.apple. com/library/archive/"
+     "releasenotes/MacOSX/WhatsNewInOSX/Articles/MacOSX10_9. html) which can slow R down.", []),
+    # a link the sentence points to is named whole, without the full stop after it
+    ("A machine-readable version is available by accessing the page http://your.server.name/server-status?auto.",
+     ["http://your.server.name/server-status?auto"]),
+    ("Packages are at www.example.org/pkgs/ and load with library.load().", ["www.example.org/pkgs/",
+                                                                              "library.load()"]),
+])
+def test_a_link_is_named_whole_or_not_at_all(sentence: str, names: list[str]) -> None:
+    from qa.reader import code_names
+
+    found = [sentence[c.start : c.end] for c in code_names(sentence, "How do I get it?")]
+    assert found == names
+
+
 @pytest.mark.parametrize(("question", "sentence", "answer"), [
     ("How much disk space did a basic install take?",
      "The space savings can be considerable: a basic install (without debugging symbols) took 74Mb.", "74Mb"),
