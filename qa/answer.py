@@ -1311,12 +1311,14 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
         elif same and after is not None and text.endswith(":") and after.kind == "sentence" and \
                 _is_item(doc, after.start):
             # "These settings are deprecated:" is said by the list under it: its first items are quoted with it
-            for sid in range(s.sentence_id + 1, s.sentence_id + 1 + LIST_ITEMS):
-                item = neighbours.get(sid)
-                if item is None or item.doc_id != s.doc_id or item.kind != "sentence" or \
-                        (sid > s.sentence_id + 1 and not _is_item(doc, item.start)):
-                    break
-                group.append(Quote(item.doc_id, item.start, item.end, item.score, item.kind, item.answer))
+            group += _list_items(doc, s, neighbours)
+        elif typed and s.answer is None and same and after is not None and after.kind == "sentence" and \
+                "\n\n" not in doc.text[s.end : after.start] and \
+                doc.text[after.start : after.end].rstrip().endswith(":") and \
+                (items := _list_items(doc, after, neighbours)):
+            # "...R tasks appear to run very slowly when not producing output in the console. Here are ways to
+            # avoid it:" asked how: the list the paragraph goes on into says how
+            group += [Quote(after.doc_id, after.start, after.end, after.score, after.kind), *items]
         elif before is not None and before.doc_id == s.doc_id and before.kind == "code" and \
                 (re.match(r"(?:which|where|that|this|here)\b", text) or _ABOUT_THE_EXAMPLE.search(text)):
             group.insert(0, Quote(before.doc_id, before.start, before.end, before.score, "code"))
@@ -1357,6 +1359,29 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
 _INTRODUCES_TABLE = re.compile(r"\b(?:table|following|below|listed|these)\b|:\s*$", re.I)
 """A sentence that introduces the table after it ("The following table describes the possible values returned
 by typeof and what they are.")."""
+
+
+def _list_items(doc: Document, intro: ScoredSentence, neighbours: dict[int, ScoredSentence]) -> list[Quote]:
+    """The first items (LIST_ITEMS) of the list under a line that introduces it, as quotes; none when what
+    follows is no list."""
+    items: list[Quote] = []
+    sid, counted = intro.sentence_id + 1, 0
+    while counted < LIST_ITEMS:
+        if items and items[-1].kind == "sentence":
+            sid = _next_id(doc, sid - 1, items[-1].end, neighbours)  # past the fence of an item's code
+        item = neighbours.get(sid)
+        if item is None or item.doc_id != intro.doc_id:
+            break
+        if item.kind == "code" and items and items[-1].kind == "sentence" and \
+                doc.text[items[-1].start : items[-1].end].rstrip()[-1:] not in ".!?)":
+            items.append(Quote(item.doc_id, item.start, item.end, item.score, "code"))  # "• In a Terminal, run" + code
+        elif item.kind == "sentence" and _is_item(doc, item.start):
+            items.append(Quote(item.doc_id, item.start, item.end, item.score, item.kind, item.answer))
+            counted += 1
+        else:
+            break
+        sid += 1
+    return items
 
 
 def _table_introduction(doc: Document, row: ScoredSentence,
@@ -1770,10 +1795,12 @@ def citation_of(snapshot: Snapshot, n: int, q: Quote) -> Citation:
     page = doc.page_at(q.start)
     section = doc.section_at(q.start)
     context_text = doc.text[q.header[0] : q.header[1]] if q.header else None
+    # a highlight marks a span of this quote: a sentence's answer in the code after it is that code's
+    highlight = q.highlight if q.highlight and q.start <= q.highlight[0] < q.highlight[1] <= q.end else None
     citation = Citation(n, doc.source, q.start, q.end, doc.text[q.start : q.end], q.score, doc.title,
                         doc.date, doc.place, line_of(doc.text, q.start), page.number if page else None,
                         page.label if page else None, doc.format, section.title if section else None,
-                        q.highlight, q.kind, q.header, context_text, place_of(doc, q.start))
+                        highlight, q.kind, q.header, context_text, place_of(doc, q.start))
     verify_citation(doc.text, citation)
     return citation
 

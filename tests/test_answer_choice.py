@@ -367,3 +367,27 @@ def test_an_afterword_lends_its_words_only_when_it_names_what_the_sentence_spoke
     from qa.answer import _NEGATION, _SAYS_OF_IT
 
     assert (bool(_SAYS_OF_IT.search(afterword)) and not _NEGATION.search(afterword)) == lends
+
+
+def test_how_is_the_list_the_paragraph_goes_on_into(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"...tasks appear to run slowly when nothing is printed. Here are ways to avoid it:" and a list: asked
+    how, the sentence that names the trouble is quoted with the list that says how, the code of an item
+    included; the code's answer is no short answer of the sentence introducing it."""
+    root = _docs(tmp_path, "mac.md",
+                 "# Running R under macOS\n\n"
+                 "Users of R.app need to be aware of the App Nap feature (https://developer.apple.com/library/"
+                 "archive/MacOSX10_9.html) which can make R tasks run very slowly when nothing is printed in the "
+                 "console. Here are ways to avoid it:\n\n"
+                 "- Keep the console completely visible.\n"
+                 "- In a Terminal, run\n\n"
+                 "```\ndefaults write org.R-project.R NSAppSleepDisabled -bool YES\n```\n\n"
+                 "The X11 graphics device needs XQuartz.\n")
+    answer = _ask(root, tmp_path / "index", hash_embedder,
+                  "R tasks run very slowly under macOS when nothing is printed. How do I turn off App Nap for R?")
+    assert not answer.abstained
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[0].startswith("Users of R.app"), answer.text
+    assert quotes[1:4] == ["Here are ways to avoid it:", "- Keep the console completely visible.",
+                           "- In a Terminal, run"], answer.text
+    assert answer.citations[4].kind == "code" and "NSAppSleepDisabled" in answer.citations[4].quote
+    assert answer.short_answer is None
