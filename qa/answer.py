@@ -570,6 +570,10 @@ def score_sentences(
         elif found is None and kind == DEFAULT and unit == "sentence" and _STATES_DEFAULT.search(text):
             found = _code_after(doc, sid, text, by_id)  # "The default setting in R is" + `options(contrasts = ...)`
             shows_code = found is not None
+        if found is not None and kind == HOWTO and unit == "sentence" and \
+                (fails := _DOES_NOT_WORK.search(doc.text, found[1], end)) is not None and \
+                not _INSTEAD.search(doc.text, fails.end(), end):
+            found, shows_code = None, False  # "retrieving the sources by e.g. wget -r ... will not work": no how
         if shows_code and asks_code:
             score += tuning.code_bonus
         if asks_shell and (shown := (start, end) if unit == "code" else _code_after(doc, sid, text, by_id)
@@ -807,6 +811,12 @@ def _code_after(doc: Document, sid: int, text: str, by_id: dict[int, tuple[int, 
     return (after[1], after[2]) if unit_context(doc, after[1], after[2])[0] == "code" else None
 
 
+_DOES_NOT_WORK = re.compile(r"\b(?:(?:will|would|does|do|did|can|could)\s+not|won't|wouldn't|doesn't|don't|"
+                            r"didn't|cannot|can't)\s+(?:work|be\s+used|help)\b|\bis\s+not\s+(?:supported|possible)\b",
+                            re.I)
+_INSTEAD = re.compile(r"\b(?:instead|rather|but|use|run|try)\b", re.I)
+"""A way a sentence names and then says fails ("Note that retrieving the sources by e.g. wget -r ... will not
+work"), with no other way after it ("...; use rsync instead")."""
 _PROMPTED = re.compile(r"(?:>|\$|>>>) \S")
 """A line typed at a prompt: R's `> `, a shell's `$ `, Python's `>>> `."""
 

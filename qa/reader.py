@@ -969,23 +969,39 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
         token = sentence[m.start() : end]
         if is_code_token(token) and token.lower().removesuffix("()") not in asked:
             found.append(Candidate(m.start(), end))
+    for m in _RUN_PATH.finditer(sentence):  # "run ./tools/rsync-recommended from the top-level directory"
+        a, b = m.span("path")
+        path = m.group("path")
+        if not (path.startswith(("./", "../", "/")) or path.count("/") > 1 or re.search(r"\.[A-Za-z]\w*$", path)):
+            continue  # "run and/or stop", "run 3/4 of the time"
+        found = [c for c in found if not (a <= c.start < b or a < c.end <= b)]
+        found.append(Candidate(a, b))
     urls = url_spans(sentence)
     if urls:  # a link is named whole ("the page http://your.server.name/server-status?auto"), never by a piece
         #       ("developer.apple", "MacOSX10_9"), and not at all where it only gives a reference in brackets
         pieces = [(a, b) for a, b in urls if any(a <= c.start < b or a < c.end <= b for c in found)]
         found = [c for c in found if not any(a <= c.start < b or a < c.end <= b for a, b in pieces)]
-        found += [Candidate(a, b) for a, b in pieces if sentence[a - 1 : a] != "(" and asked.isdisjoint(
-            {sentence[a:b].lower()})]
+        found += [Candidate(a, b) for a, b in pieces if not _REFERENCE_OPENS.search(sentence, 0, a) and
+                  asked.isdisjoint({sentence[a:b].lower()})]
         found.sort(key=lambda c: c.start)
     return found
 
 
+_RUN_PATH = re.compile(r"\b(?:[Rr]un|[Ee]xecute|[Ii]nvoke|[Ss]tart|[Tt]ype)\s+(?:the\s+(?:script|program|command)\s+)?"
+                       r"(?P<path>(?:\.{1,2}|[A-Za-z_][\w.+-]*)?/(?:[\w+-]+[./])*[\w+-]+"
+                       r"(?:\.[A-Za-z]\w*)?)(?=[\s,;:)]|\.?$|\.\s)")
+"""A program run by its path ("run ./tools/rsync-recommended", "run ./configure", "execute bin/check"): the
+command a how-to sentence gives."""
 _URL = re.compile(r"(?:\b(?:https?|ftps?|file)://|\bwww\.)\S+")
 _URL_GOES_ON = re.compile(r" (?:[\w.~-]*/\S*|[\w~-]+\.[a-z]{2,5}(?=[\s)\]>,;]|$))")
 _URL_ENDS = re.compile(r" [a-z]{2,6}(?=[)\]>]|$)")
 """A URL cut after a dot or a slash at a line's end goes on after the space a PDF puts there: "https://developer.
 apple. com/library/..." (a path, or a file name), "...MacOSX10_9. html)" (after a dot, an ending closing the
 bracket it is in)."""
+
+
+_REFERENCE_OPENS = re.compile(r"\((?:(?:see|cf\.|e\.g\.|at|from|via)\s+)?$", re.I)
+"""A bracket that opens a reference to a link: "(https://...)", "(see https://subversion.apache.org/)"."""
 
 
 def url_spans(sentence: str) -> list[tuple[int, int]]:

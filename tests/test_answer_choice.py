@@ -391,3 +391,18 @@ def test_how_is_the_list_the_paragraph_goes_on_into(tmp_path: Path, hash_embedde
                            "- In a Terminal, run"], answer.text
     assert answer.citations[4].kind == "code" and "NSAppSleepDisabled" in answer.citations[4].quote
     assert answer.short_answer is None
+
+
+def test_a_way_the_sentence_says_does_not_work_is_no_how(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"Retrieving the sources by e.g. wget -r ... will not work" names an option, and says it fails: asked how
+    to fetch them, the sentence giving the command that does leads."""
+    root = _docs(tmp_path, "svn.md",
+                 "# Using Subversion\n\n"
+                 "Note that retrieving the sources of the recommended packages by e.g. wget -r will not work: the "
+                 "Subversion information is needed.\n\n"
+                 "The repository does not contain the sources of the recommended packages. To use rsync to fetch "
+                 "them, run ./tools/rsync-recommended from the top-level directory.\n")
+    answer = _ask(root, tmp_path / "index", hash_embedder, "How do I fetch the sources of the recommended packages?")
+    assert not answer.abstained
+    assert answer.short_answer == "./tools/rsync-recommended", answer.text
+    assert not answer.citations[0].quote.startswith("Note that"), answer.text

@@ -459,12 +459,30 @@ def test_what_a_kind_word_names_and_what_it_does_not(sentence: str, names: list[
      ["http://your.server.name/server-status?auto"]),
     ("Packages are at www.example.org/pkgs/ and load with library.load().", ["www.example.org/pkgs/",
                                                                               "library.load()"]),
+    ("If you have a client (see https://subversion.apache.org/), check out the sources.", []),
 ])
 def test_a_link_is_named_whole_or_not_at_all(sentence: str, names: list[str]) -> None:
     from qa.reader import code_names
 
     found = [sentence[c.start : c.end] for c in code_names(sentence, "How do I get it?")]
     assert found == names
+
+
+@pytest.mark.parametrize(("sentence", "names"), [
+    ("To get the recommended packages, run ./tools/rsync-recommended from the top-level directory.",
+     ["./tools/rsync-recommended"]),
+    ("Then run ./configure and make.", ["./configure"]),
+    ("Type ../bin/R CMD check on the tarball", ["../bin/R"]),
+    ("Run tools/build.sh.", ["tools/build.sh"]),
+    # no program: a pair of words, a fraction
+    ("Parsers run and/or stop on errors.", []),
+    ("We run 3/4 of the time on batteries.", []),
+])
+def test_a_program_run_by_its_path_is_a_name(sentence: str, names: list[str]) -> None:
+    from qa.reader import code_names
+
+    found = [sentence[c.start : c.end] for c in code_names(sentence, "How do I get it?")]
+    assert [n for n in found if n not in ("Run", "Type", "Parsers")] == names
 
 
 @pytest.mark.parametrize(("question", "sentence", "answer"), [
