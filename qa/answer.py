@@ -1118,6 +1118,9 @@ def typed_answer(kind: str, text: str, start: int, end: int, unit: str, term: tu
         first = sentence.split(" | ", 1)[0].rstrip()
         if first and not first.endswith(":") and first.lower() not in _RECORD_LABELS and \
                 (len(first) <= 40 or is_code_token(first)):  # not "Description:" or "Context"
+            if kind == HOWTO and " | " in sentence and _names_the_question_s(first, question):
+                # "Windows | cmd.exe | C:\> <venv>\Scripts\activate.bat" asked how "on Windows": the rest says how
+                return start + len(sentence.split(" | ", 1)[0]) + 3, end
             return start, start + len(first)  # a table of names: the row's first cell is the name
     if kind in (IDENT, HOWTO, ERROR) and (unit == "term" or term is not None):
         a, b = term if term is not None else (start, end)
@@ -1139,6 +1142,12 @@ def typed_answer(kind: str, text: str, start: int, end: int, unit: str, term: tu
         if found is not None:
             return term[0] + found[0], term[0] + found[1]
     return (start + found[0], start + found[1]) if found else None
+
+
+def _names_the_question_s(cell: str, question: str) -> bool:
+    """Whether a table cell only names what the question itself names ("Windows" for "...on Windows?")."""
+    words = keyword_tokens(cell)
+    return bool(words) and set(words) <= set(keyword_tokens(question))
 
 
 def _signature_default(signature: str, question: str) -> tuple[int, int] | None:

@@ -406,3 +406,18 @@ def test_a_way_the_sentence_says_does_not_work_is_no_how(tmp_path: Path, hash_em
     assert not answer.abstained
     assert answer.short_answer == "./tools/rsync-recommended", answer.text
     assert not answer.citations[0].quote.startswith("Note that"), answer.text
+
+
+def test_how_on_a_platform_is_not_answered_by_the_platform_s_name(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """A table of commands by platform, asked how "on Windows": the row's first cell is the platform the
+    question names; the short answer is the rest of the row, which says how."""
+    root = _docs(tmp_path, "venv.html",
+                 "<html><body><h1>Virtual environments</h1>"
+                 "<p>The invocation of the activation script is platform-specific:</p>"
+                 "<table><tr><th>Platform</th><th>Shell</th><th>Command to activate virtual environment</th></tr>"
+                 "<tr><td>POSIX</td><td>bash/zsh</td><td>$ source &lt;venv&gt;/bin/activate</td></tr>"
+                 "<tr><td>Windows</td><td>cmd.exe</td><td>C:\\&gt; &lt;venv&gt;\\Scripts\\activate.bat</td></tr>"
+                 "</table></body></html>")
+    answer = _ask(root, tmp_path / "index", hash_embedder, "How do I activate a virtual environment on Windows?")
+    assert not answer.abstained
+    assert answer.short_answer is not None and "activate.bat" in answer.short_answer, answer.text
