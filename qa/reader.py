@@ -916,6 +916,9 @@ _NAMED_AS_ANYWHERE = re.compile(f"(?<![\\w.])(?=(?:{_NAMED_AS.pattern}))")
 "configuration" before its kind word, then "papertype" after it (never from inside a token: ".cf" of "main.cf")."""
 
 
+_NAME_GOES_BACK = re.compile(r"(?:\b(?i:the|a|an)\s+)([A-Z][\w-]*)\s$")
+"""The capitalised word before a capitalised name before its kind word, after an article: "the TOML Kit package",
+"an Apache Commons library"."""
 _THE_ONE_USED = re.compile(rf"\b(?i:the)\s+(?:{_KIND_WORDS})\s+(?:used|needed|required|to\s+use|to\s+call|you\s+need)\b"
                            rf"[^.;:]{{0,40}}?\s(?:is|are)\s+(?:the\s+)?(?:(?:called|named)\s+)?(?P<name>[A-Za-z_][\w.-]*\w(?:\(\))?)(?=[\s,.;:]|$)")
 """A name the sentence says is the one to use: "The function used to achieve this is substitute which ...",
@@ -950,7 +953,11 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
             continue  # "the first function", "the function returns", "...function computes the": no name
         if "-" in token and all(part in ordinary_words() for part in lower.split("-")):
             continue  # "the well-known command"; not "the wnpp-alert command"
-        found.append(Candidate(*m.span(group)))
+        start = m.start(group)
+        before = _NAME_GOES_BACK.search(sentence, 0, start) if group == 2 and token[:1].isupper() else None
+        if before is not None and before.group(1).lower() not in STOPWORDS:
+            start = before.start(1)  # "The TOML Kit package": the name is "TOML Kit", not "Kit"
+        found.append(Candidate(start, m.end(group)))
     for m in _THE_ONE_USED.finditer(sentence):  # "The function used to achieve this is substitute ..."
         token = m.group("name")
         lower = token.lower()

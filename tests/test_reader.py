@@ -440,6 +440,9 @@ def test_an_ordinary_word_after_an_opening_kind_word_is_no_name(sentence: str) -
     ("Open Command Prompt as administrator to install it.", []),
     ("The grep command Linux ships searches files for a pattern.", []),
     ("Use the class Decimal for exact decimal arithmetic.", ["Decimal"]),
+    # a name of two capitalised words before its kind word, after an article
+    ("The TOML Kit package is a style-preserving TOML library.", ["TOML Kit"]),
+    ("The Tomli-W package is a TOML writer.", ["Tomli-W"]),
 ])
 def test_what_a_kind_word_names_and_what_it_does_not(sentence: str, names: list[str]) -> None:
     """A plain word after a kind word is a name unless it is a verb doing something to what follows; a
