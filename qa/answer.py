@@ -1080,6 +1080,8 @@ def _defined_elsewhere(doc: Document, start: int, end: int, question: str) -> tu
     return None
 
 
+_FIELD_LABEL = re.compile(r"\s*[A-Z][\w ]{0,30}:\s*")
+"""A field list's label ("Parameters:", "Return type:"): the term of no definition; nothing is named by it."""
 _RECORD_LABELS = frozenset(("description", "syntax", "default", "context", "status", "module", "compatibility",
                             "override", "type", "since", "see also"))
 """First cells of a record's rows (an Apache directive's `Context | server config`): labels, no names."""
@@ -1122,7 +1124,8 @@ def typed_answer(kind: str, text: str, start: int, end: int, unit: str, term: tu
                 # "Windows | cmd.exe | C:\> <venv>\Scripts\activate.bat" asked how "on Windows": the rest says how
                 return start + len(sentence.split(" | ", 1)[0]) + 3, end
             return start, start + len(first)  # a table of names: the row's first cell is the name
-    if kind in (IDENT, HOWTO, ERROR) and (unit == "term" or term is not None):
+    if kind in (IDENT, HOWTO, ERROR) and (unit == "term" or term is not None) and not _FIELD_LABEL.fullmatch(
+            text[term[0] : term[1]] if term is not None else sentence):
         a, b = term if term is not None else (start, end)
         name = defined_name(text[a:b])
         named = name is not None and re.search(  # the question's own name: it asks for another one

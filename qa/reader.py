@@ -76,11 +76,15 @@ _NUMBER = re.compile(
     re.I,
 )
 _REFERENCE_BEFORE = re.compile(r"(?:\bpages?|\bpp?\.|\bsections?|\bchapters?|\bfigures?|\bfig\.|\btables?|"
-                               r"\bexamples?|\bversions?|§)\s*$", re.I)
+                               r"\bexamples?|\bversions?|§|\b(?-i:IEEE|ISO|RFC|PEP|ECMA|ANSI|ISO/IEC|ITU-T|CVE|UTF|"
+                               r"BS|DIN|EN|IEC|X)[\s-]?)\s*$", re.I)
 """Words before a number that make it a place in the document ("See also: [max recursion depth], page 159",
-"Section 2.8") or a version ("New in version 3.2."), not a quantity."""
-_NAME_WORD = (r"(?:[A-Z][a-zà-ÿ'’]+(?:-[A-Za-zà-ÿ'’]+)*|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z]{2,}"
-              r"|(?:de|da|van|von|der|del|la|le|bin|al)(?=\s[A-Z]))")
+"Section 2.8"), a version ("New in version 3.2.") or a standard's name ("IEEE 754", "RFC 2616", "UTF-8"), not
+a quantity."""
+_NAME_WORD = (r"(?:[A-Z][a-zà-ÿ'’]+(?:[A-Z][a-zà-ÿ'’]+)?(?:-[A-Za-zà-ÿ'’]+)*|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z]{2,}"
+              r"|(?:de|da|van|von|der|del|la|le|bin|al)(?=\s[A-Z]))(?![\w])")
+"""A word of a name, whole: "McCartney", "Tokayev", "UN"; never the "CP" of "CPython" or the "Py" of "PyPI", nor
+an identifier in camel case ("ZoneInfoNotFoundError")."""
 _TITLES = frozenset(
     """president vice minister prime foreign secretary general king queen prince princess sir dame dr mr mrs ms
     chancellor senator governor mayor pope emperor empress director chairman chairwoman ceo founder lord lady
@@ -407,9 +411,10 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
         if kind in (PERSON, PLACE):  # "The United States" -> "United States"; "It" -> nothing
             while True:
                 head = re.match(r"\S+\s*", sentence[start:end])
-                if head is None or normalize(head.group()) not in STOPWORDS:
+                if head is None or (normalize(head.group()) not in STOPWORDS and
+                                    normalize(head.group()) not in _SENTENCE_ADVERBS):
                     break
-                start += head.end()
+                start += head.end()  # "Also, the compiled modules..." names no place "Also"
             if kind == PERSON:  # "Kazakh President Kassym-Jomart Tokayev" -> the name after the title
                 words = sentence[start:end].split()
                 lowered = [normalize(w) for w in words]
@@ -436,6 +441,13 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
         text = sentence[start:end]
         lead = len(text) - len(text.lstrip())
         found.append(Candidate(start + lead, start + len(text.rstrip())))
+    if kind == PLACE:  # documentation says where with a path, a file or a package: "cached as __pycache__/..."
+        paths = [Candidate(*m.span()) for m in _PATH_TOKEN.finditer(sentence)]
+        found += paths + [c for c in code_names(sentence, question) if not any(
+            p.start <= c.start < p.end for p in paths) and (_IS_LOCATION.search(sentence[c.start : c.end]) or
+                                                              re.search(r"\b(?:package|directory|folder|file)\s+$",
+                                                                        sentence[: c.start]))]
+        found.sort(key=lambda c: c.start)
     if kind == DATE:  # "on Monday, 18 March 2024" is one date, not "on Monday" and another
         merged: list[Candidate] = []
         for c in found:
@@ -449,6 +461,16 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
     return found
 
 
+_SENTENCE_ADVERBS = frozenset("""also however finally here there then thus therefore moreover furthermore instead
+    meanwhile otherwise similarly likewise additionally consequently nevertheless nonetheless hence accordingly indeed
+    besides today now currently recently later next lastly see note""".split())
+"""Words a sentence opens with, capitalised as it opens: "Also, the compiled modules..." names no place."""
+_IS_LOCATION = re.compile(r"[/\\]|^__\w+__$|^~|^\w[\w-]*\.(?:[a-z]{1,4})$")
+"""A path, a dunder directory or a file name: where documentation says something is kept."""
+_PATH_TOKEN = re.compile(r"(?<![\w/.:-])(?=\S*[A-Za-z_])(?:~|\.{1,2})?/?(?:[\w.-]+/)+[\w.-]*[\w/]|"
+                         r"(?<![\w/])__\w+__(?![\w/])")
+"""A path ("__pycache__/spam.cpython-33.pyc", "~/.config/app/", "/usr/local/lib") or a dunder directory."""
+_IS_DIRECTORY = re.compile(r"[/\\]|^__\w+__$|^~")
 _ROLE_NOUNS = frozenset("""head lead chair member fellow intern staff clerk nurse chef pilot coach guide host
     owner founder partner expert specialist scientist student apprentice trainee cook agent resident
     correspondent superintendent assistant consultant accountant attendant sergeant lieutenant analyst
@@ -700,6 +722,8 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
             stem = re.escape(what[:-1] if what.endswith("s") else what)
             found = [c for c in found if re.match(rf"[^,.;:()]{{0,60}}?\b{stem}s?\b", sentence[c.end :], re.I)] \
                 or found
+        if len(found) > 1 and (bound := _BOUND_ASKED.search(question)) is not None:
+            found = _range_end(found, sentence, upper=bound.group("low") is None)
         if found and _asks_limit(question):
             found = [c for c in found if not _LOWER_OR_DEFAULT.search(
                 sentence[max(0, c.start - 20) : c.start] + _FLOOR.sub(r"\1 #", sentence[c.start : c.end]) + "#"
@@ -710,11 +734,29 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
         found = _holders(found, sentence, question)
         if not found:
             return None
+    if kind == PLACE:  # where a file is kept is its directory: "__pycache__", not the "spam.py" it is of
+        found = [c for c in found if _IS_DIRECTORY.search(sentence[c.start : c.end])] or found
     if len(found) == 1:
         return found[0].start, found[0].end
     points = anchors(sentence, question)
     best = min(found, key=lambda c: (_distance(c, points), c.start))
     return best.start, best.end
+
+
+_BOUND_ASKED = re.compile(r"\b(?:largest|biggest|maximum|max|most|highest|longest|greatest|up to|at most|"
+                          r"(?P<low>smallest|minimum|min|least|lowest|shortest|at least|fewest))\b", re.I)
+_RANGE_AFTER = re.compile(r"\s*(?:and|to|-|–|—)\s*$")
+
+
+def _range_end(found: list[Candidate], sentence: str, upper: bool) -> list[Candidate]:
+    """Of a range a sentence gives ("digests of any size between 1 and 64 bytes"), the end the question asks
+    for: the largest digest size is 64 bytes, not 1 (nor the 64 of "64-bit platforms"). Without a range, the
+    candidates as they are."""
+    for low, high in zip(found, found[1:], strict=False):
+        if _RANGE_AFTER.fullmatch(sentence[low.end : high.start] + " ") and re.search(
+                r"\b(?:between|from|range of|ranges? from)\s*$", sentence[: low.start], re.I):
+            return [high if upper else low]
+    return found
 
 
 _DURATION = r"(?:seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h|days?|weeks?|months?|years?|ms|milliseconds?)"
@@ -953,6 +995,8 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
             continue  # "the first function", "the function returns", "...function computes the": no name
         if "-" in token and all(part in ordinary_words() for part in lower.split("-")):
             continue  # "the well-known command"; not "the wnpp-alert command"
+        if group == 2 and not sentence[: m.start(group)].strip(" \t\"'‘“(•*-") and lower in ordinary_words():
+            continue  # "Updated packages are installed...": a word opening the sentence, capitalised as it opens
         start = m.start(group)
         before = _NAME_GOES_BACK.search(sentence, 0, start) if group == 2 and token[:1].isupper() else None
         if before is not None and before.group(1).lower() not in STOPWORDS:
@@ -1090,7 +1134,8 @@ def defined_name(term: str) -> tuple[int, int] | None:
     if paren > 0 and " " not in rest[:paren].strip():
         return start, start + len(rest[:paren].rstrip())  # `nproc (query)`: the name, not its space
     if len(rest) <= 60:
-        return start, start + len(rest.rstrip())
+        named = len(rest.rstrip().rstrip(":"))  # "lno:" of a field list names lno
+        return (start, start + named) if named else None
     first = rest.split()[0]
     return start, start + len(first)
 
@@ -1106,10 +1151,13 @@ def _default_value(sentence: str, question: str, term: str | None) -> Candidate 
         a, b = m.span(group)
         if re.fullmatch(r"[a-z]+ing", m.group(group).strip()) and re.search(r"\bdefaults?\s+to\s+$", sentence[:a]):
             continue  # "flex still defaults to generating an 8-bit scanner": what it does, not a value
+        if m.group(group).strip(" \t'\"‘’“”").lower() in _DETERMINERS:
+            continue  # "the default is the screen resolution; for other formats the default is 150 DPI": not "the"
         return Candidate(a, b)
     return None
 
 
+_DETERMINERS = frozenset("the a an this that these those its their his her our your my some any each every".split())
 _ASKS_AMOUNT = re.compile(r"\bhow (?:many|much|long|large|big|often|far|wide|high|deep)\b", re.I)
 
 

@@ -519,3 +519,60 @@ def test_a_two_letter_word_is_a_key_term_only_when_named_a_tool(question: str, t
     from qa.terms import key_terms
 
     assert [t.text for t in key_terms(question)] == terms
+
+
+@pytest.mark.parametrize(("kind", "question", "sentence", "answer"), [
+    # a default is no article: the value after it, or the next one the sentence gives
+    ("default", "What resolution is used by default?",
+     "For SVG the default is the screen resolution; for other formats the default is 150 DPI.", "150"),
+    ("default", "What value does an option have if none is given?",
+     "If no initial <value> is provided, boolean OFF is the default value.", "OFF"),
+    # a place is a whole name: not the "CP" of CPython nor the "Py" of PyPI, nor an identifier in camel case
+    ("place", "Where is the data kept?", "In CPython the data is kept by the PyPI service.", None),
+    ("place", "Where is the error raised?", "All such calls will raise ZoneInfoNotFoundError.", None),
+    ("person", "Who wrote it?", "It was written by Paul McCartney in 1965.", "Paul McCartney"),
+    # a word opening a sentence names no place
+    ("place", "Where are the modules shared?", "Also, the compiled modules are shared among systems.", None),
+    # documentation says where with a directory, a path or a package
+    ("place", "Where are compiled modules cached?",
+     "The compiled version of spam.py is cached as __pycache__/spam.cpython-33.pyc.",
+     "__pycache__/spam.cpython-33.pyc"),
+    ("place", "Where does zoneinfo get its data?",
+     "It pulls data from the system database or the first-party PyPI package tzdata, if available.", "tzdata"),
+    ("place", "Where is it?", "Paris lies at 48/2 on the map.", "Paris"),
+    # a standard's number is its name, no quantity
+    ("number", "What number does flintmax return?", "On IEEE 754 systems it returns a large number.", None),
+    # the end of a range the question asks for
+    ("number", "What's the largest digest size BLAKE2b can produce?",
+     "BLAKE2b, optimized for 64-bit platforms, produces digests of any size between 1 and 64 bytes.", "64 bytes"),
+    ("number", "What's the smallest digest size BLAKE2b can produce?",
+     "BLAKE2b, optimized for 64-bit platforms, produces digests of any size between 1 and 64 bytes.", "1"),
+])
+def test_a_short_answer_is_a_whole_value_of_the_kind_asked(kind: str, question: str, sentence: str,
+                                                           answer: str | None) -> None:
+    from index.text.keywords import keyword_tokens
+    from qa.reader import DOC_KINDS, answer_span, doc_answer_span
+
+    span = doc_answer_span(kind, sentence, question) if kind in DOC_KINDS else \
+        answer_span(kind, sentence, question, frozenset(keyword_tokens(sentence)))
+    assert (sentence[span[0] : span[1]] if span else None) == answer
+
+
+@pytest.mark.parametrize(("sentence", "names"), [
+    ("Updated packages are installed globally or locally.", []),  # a word capitalised as it opens the sentence
+    ("The Tomli-W package is a TOML writer.", ["Tomli-W"]),
+])
+def test_a_word_opening_a_sentence_before_a_kind_word_is_no_name(sentence: str, names: list[str]) -> None:
+    from qa.reader import code_names
+
+    assert [sentence[c.start : c.end] for c in code_names(sentence, "How do I update packages?")] == names
+
+
+def test_a_field_label_names_nothing_and_a_name_loses_its_colon() -> None:
+    from qa.answer import typed_answer
+    from qa.reader import IDENT, defined_name
+
+    text = "Parameters:"
+    assert typed_answer(IDENT, text, 0, len(text), "term", None, "Which parameter gives the line?", frozenset()) is None
+    assert defined_name("lno:") == (0, 3)
+    assert defined_name(":") is None
