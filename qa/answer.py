@@ -483,6 +483,7 @@ def score_sentences(
     cosine_of = {r[0]: float(c) for r, c in zip(rows, cosines, strict=True)}
     heads: dict[int, frozenset[int]] = {}
     terms_asked = frozenset(asked)
+    written = written_names(question) if kind == HOWTO else frozenset()
     table_words: dict[tuple[int, int, int], frozenset[str]] = {}
     for (sid, doc_id, start, end), cos in zip(rows, cosines, strict=True):
         doc = snapshot.document(doc_id)
@@ -565,13 +566,14 @@ def score_sentences(
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
             # "To run the examples, use something like" + code; "...that assumes equality of the variances."
             # + `> t.test(A, B, var.equal=TRUE)` for how to run it
-            found = _code_after(doc, sid, text, by_id, terms_asked if kind == HOWTO else frozenset())
+            found = _code_after(doc, sid, text, by_id, *((terms_asked, written) if kind == HOWTO else ()))
             shows_code = found is not None
         elif found is None and kind == DEFAULT and unit == "sentence" and _STATES_DEFAULT.search(text):
             found = _code_after(doc, sid, text, by_id)  # "The default setting in R is" + `options(contrasts = ...)`
             shows_code = found is not None
         if found is not None and kind == HOWTO and unit == "sentence" and \
                 (fails := _DOES_NOT_WORK.search(doc.text, found[1], end)) is not None and \
+                not _CLAUSE_BREAK.search(doc.text, found[1], fails.start()) and \
                 not _INSTEAD.search(doc.text, fails.end(), end):
             found, shows_code = None, False  # "retrieving the sources by e.g. wget -r ... will not work": no how
         if shows_code and asks_code:
@@ -793,20 +795,21 @@ def _previous_id(doc: Document, sid: int, start: int, known: Mapping[int, object
 
 
 def _code_after(doc: Document, sid: int, text: str, by_id: dict[int, tuple[int, int, int]],
-                asked: frozenset[str] = frozenset()) -> tuple[int, int] | None:
+                asked: frozenset[str] = frozenset(), named: frozenset[str] = frozenset()) -> tuple[int, int] | None:
     """The code block a sentence introduces ("...use something like", "...type:"), when the next sentence is
-    one: a sentence that shows how, by the code that follows it. With the question's terms (`asked`), also a
-    session at a prompt straight after a sentence that ends in a full stop, when the session holds one of them
-    ("...we can use the classical t-test that assumes equality of the variances." + `> t.test(A, B,
-    var.equal=TRUE)` for "How do I run a t-test that assumes the variances are equal?"): a tutorial runs
-    what it just said, but not always what was asked ("This will be the working directory..." + `$ mkdir work`)."""
+    one: a sentence that shows how, by the code that follows it. With the question's terms (`asked`) and its
+    words written as one (`named`), also a session at a prompt straight after a sentence that ends in a full stop,
+    when it runs what is asked (`_runs_what_is_asked`: "...we can use the classical t-test that assumes equality
+    of the variances." + `> t.test(A, B, var.equal=TRUE)` for "How do I run a t-test that assumes the variances
+    are equal?"): a tutorial runs what it just said, but not always what was asked ("This will be the working
+    directory..." + `$ mkdir work`)."""
     after = by_id.get(_next_id(doc, sid, by_id[sid][2], by_id))
     stripped = text.rstrip()
     if after is None or after[0] != by_id[sid][0] or not stripped:
         return None
     if stripped[-1] in ".!?" and not stripped.endswith("..."):
-        if not (asked and stripped[-1] == "." and _PROMPTED.match(doc.text, after[1])
-                and asked & set(keyword_tokens(doc.text[after[1] : after[2]]))):
+        if not (asked and stripped[-1] == "." and (prompt := _PROMPTED.match(doc.text, after[1])) is not None
+                and _runs_what_is_asked(prompt.group("command"), doc.text[after[1] : after[2]], asked, named)):
             return None
     return (after[1], after[2]) if unit_context(doc, after[1], after[2])[0] == "code" else None
 
@@ -814,11 +817,29 @@ def _code_after(doc: Document, sid: int, text: str, by_id: dict[int, tuple[int, 
 _DOES_NOT_WORK = re.compile(r"\b(?:(?:will|would|does|do|did|can|could)\s+not|won't|wouldn't|doesn't|don't|"
                             r"didn't|cannot|can't)\s+(?:work|be\s+used|help)\b|\bis\s+not\s+(?:supported|possible)\b",
                             re.I)
+_CLAUSE_BREAK = re.compile(r"[,;:(\u2014]|\s-\s|\b(?:otherwise|else|without|unless|because|since|while|whereas)\b",
+                           re.I)
+"""What ends the clause of the way named: "set QA_PLUGIN_PATH=..., otherwise the plugin loader will not work" gives
+the way; only "retrieving the sources by e.g. wget -r or svn export from that URL will not work" says it fails."""
 _INSTEAD = re.compile(r"\b(?:instead|rather|but|use|run|try)\b", re.I)
 """A way a sentence names and then says fails ("Note that retrieving the sources by e.g. wget -r ... will not
 work"), with no other way after it ("...; use rsync instead")."""
-_PROMPTED = re.compile(r"(?:>|\$|>>>) \S")
-"""A line typed at a prompt: R's `> `, a shell's `$ `, Python's `>>> `."""
+_PROMPTED = re.compile(r"(?:>|\$|>>>) (?P<command>[\w.-]+)")
+"""A line typed at a prompt: R's `> `, a shell's `$ `, Python's `>>> `, and the command it runs."""
+
+
+def _runs_what_is_asked(command: str, session: str, asked: frozenset[str], named: frozenset[str]) -> bool:
+    """Whether a session runs what the question asks about: its command is one the question names ("t.test" for
+    "t-test") and it holds two of the question's terms (`t.test(A, B, var.equal=TRUE)` for "...t-test that
+    assumes the two variances are equal?"); not `> file.copy("results.csv", ...)` for "How do I delete the
+    results file?", nor `$ git clone` for "How do I install Git?"."""
+    name = re.sub(r"[^a-z0-9]", "", command.lower())
+    return bool(name) and name in named and len(asked & set(keyword_tokens(session))) >= 2
+
+
+def written_names(question: str) -> frozenset[str]:
+    """The question's words as one word each, punctuation dropped ("t-test" as "ttest")."""
+    return frozenset(filter(None, (re.sub(r"[^a-z0-9]", "", w.lower()) for w in re.findall(r"[\w.+-]+", question))))
 
 
 def _introduces_other(text: str, sid: int, by_id: dict[int, tuple[int, int, int]], doc: Document) -> bool:
@@ -1337,6 +1358,7 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
         elif typed and s.answer is None and same and after is not None and after.kind == "sentence" and \
                 "\n\n" not in doc.text[s.end : after.start] and \
                 doc.text[after.start : after.end].rstrip().endswith(":") and \
+                _LIST_OF_WAYS.search(doc.text, after.start, after.end) and \
                 (items := _list_items(doc, after, neighbours)):
             # "...R tasks appear to run very slowly when not producing output in the console. Here are ways to
             # avoid it:" asked how: the list the paragraph goes on into says how
@@ -1381,6 +1403,14 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
 _INTRODUCES_TABLE = re.compile(r"\b(?:table|following|below|listed|these)\b|:\s*$", re.I)
 """A sentence that introduces the table after it ("The following table describes the possible values returned
 by typeof and what they are.")."""
+
+
+_LIST_OF_WAYS = re.compile(r"\b(?:ways?|steps?|how|options?|solutions?|fix(?:es)?|workarounds?|remed(?:y|ies)|"
+                           r"instructions?|procedure|things?\s+to|what\s+to|to\s+(?:avoid|fix|solve|resolve|prevent|"
+                           r"check|try|do|enable|disable|turn|get|make|use|set)|do\s+(?:one|any|all|the\s+following)|"
+                           r"follow(?:ing)?\s+(?:steps|commands))\b", re.I)
+"""A line that introduces a list of ways ("Here are ways to avoid it:", "Here are things to check:"), not a list of
+facts ("The supported platforms are:", "Here are the worst offenders we measured:")."""
 
 
 def _list_items(doc: Document, intro: ScoredSentence, neighbours: dict[int, ScoredSentence]) -> list[Quote]:

@@ -1020,22 +1020,23 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
         token = sentence[m.start() : end]
         if is_code_token(token) and token.lower().removesuffix("()") not in asked:
             found.append(Candidate(m.start(), end))
+    runs: list[Candidate] = []
     for m in _RUN_PATH.finditer(sentence):  # "run ./tools/rsync-recommended from the top-level directory"
         a, b = m.span("path")
         path = m.group("path")
-        if not (path.startswith(("./", "../", "/")) or path.count("/") > 1 or re.search(r"\.[A-Za-z]\w*$", path)):
-            continue  # "run and/or stop", "run 3/4 of the time"
+        if not (path.startswith(("./", "../", "/")) or re.search(r"\.[A-Za-z]\w*$", path)):
+            continue  # "run and/or stop", "run 3/4 of the time", "run unit/integration/e2e tests"
         found = [c for c in found if not (a <= c.start < b or a < c.end <= b)]
-        found.append(Candidate(a, b))
+        runs.append(Candidate(a, b))
     urls = url_spans(sentence)
     if urls:  # a link is named whole ("the page http://your.server.name/server-status?auto"), never by a piece
-        #       ("developer.apple", "MacOSX10_9"), and not at all where it only gives a reference in brackets
+        #       ("developer.apple", "MacOSX10_9"); one given as a reference in brackets only when a link is asked for
         pieces = [(a, b) for a, b in urls if any(a <= c.start < b or a < c.end <= b for c in found)]
         found = [c for c in found if not any(a <= c.start < b or a < c.end <= b for a, b in pieces)]
-        found += [Candidate(a, b) for a, b in pieces if not _REFERENCE_OPENS.search(sentence, 0, a) and
-                  asked.isdisjoint({sentence[a:b].lower()})]
+        found += [Candidate(a, b) for a, b in pieces if asked.isdisjoint({sentence[a:b].lower()}) and (
+            not _REFERENCE_OPENS.search(sentence, 0, a) or sentence[a - 2 : a] == "](" or _ASKS_LINK.search(question))]
         found.sort(key=lambda c: c.start)
-    return found
+    return runs + found  # the command the sentence runs is its how, before the options it passes
 
 
 _RUN_PATH = re.compile(r"\b(?:[Rr]un|[Ee]xecute|[Ii]nvoke|[Ss]tart|[Tt]ype)\s+(?:the\s+(?:script|program|command)\s+)?"
@@ -1051,20 +1052,29 @@ apple. com/library/..." (a path, or a file name), "...MacOSX10_9. html)" (after 
 bracket it is in)."""
 
 
+_ASKS_LINK = re.compile(r"\b(?:download|url|link|website|web\s?site|site|web\s?page|homepage|obtain|mirror|"
+                        r"repository|repo|online)\b", re.I)
+"""A question a link answers ("How do I download fooctl?"), even one a sentence gives in brackets."""
 _REFERENCE_OPENS = re.compile(r"\((?:(?:see|cf\.|e\.g\.|at|from|via)\s+)?$", re.I)
 """A bracket that opens a reference to a link: "(https://...)", "(see https://subversion.apache.org/)"."""
 
 
 def url_spans(sentence: str) -> list[tuple[int, int]]:
-    """Where a sentence writes a URL (with the pieces a PDF's line breaks split it into), without the
-    punctuation after it."""
+    """Where a sentence writes a URL (with the pieces a PDF's line breaks split it into, inside brackets),
+    without the punctuation after it."""
     spans = []
     for m in _URL.finditer(sentence):
         end = m.end()
-        while sentence[end - 1 : end] in (".", "/", "-", "_") and (
-                more := _URL_GOES_ON.match(sentence, end) or (
-                    _URL_ENDS.match(sentence, end) if sentence[end - 1] == "." else None)):
-            end = more.end()
+        if _REFERENCE_OPENS.search(sentence, 0, m.start()) and sentence[end - 1 : end] != ")":
+            # a PDF's line break inside a link in brackets: "(https://developer.apple. com/library/...)" is one link
+            # when its pieces run up to the closing bracket; in running text a space ends it
+            joined = end
+            while sentence[joined - 1 : joined] in (".", "/", "-", "_") and (
+                    more := _URL_GOES_ON.match(sentence, joined) or (
+                        _URL_ENDS.match(sentence, joined) if sentence[joined - 1] == "." else None)):
+                joined = more.end()
+            if sentence[joined : joined + 1] == ")" or sentence[joined - 1 : joined] == ")":
+                end = joined
         while end > m.start() and sentence[end - 1] in ".,;:!?)]>'\"":
             end -= 1
         spans.append((m.start(), end))

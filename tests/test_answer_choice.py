@@ -421,3 +421,27 @@ def test_how_on_a_platform_is_not_answered_by_the_platform_s_name(tmp_path: Path
     answer = _ask(root, tmp_path / "index", hash_embedder, "How do I activate a virtual environment on Windows?")
     assert not answer.abstained
     assert answer.short_answer is not None and "activate.bat" in answer.short_answer, answer.text
+
+
+@pytest.mark.parametrize("sentence", [
+    "To load the plugins, set QA_PLUGIN_PATH=/opt/qa/plugins, otherwise the plugin loader will not work.",
+    "To load the plugins, set QA_PLUGIN_PATH=/opt/qa/plugins; restarting the daemon doesn't help.",
+])
+def test_a_way_given_before_a_warning_about_another_is_still_the_how(tmp_path: Path, hash_embedder,
+                                                                     sentence: str) -> None:  # type: ignore[no-untyped-def]
+    """"Set X, otherwise the loader will not work": what fails is another clause's, the way given still answers."""
+    root = _docs(tmp_path, "plugins.md", f"# Plugins\n\n{sentence}\n\nPlugins are Python modules.\n")
+    answer = _ask(root, tmp_path / "index", hash_embedder, "How do I load the plugins?")
+    assert answer.short_answer is not None and answer.short_answer.startswith("QA_PLUGIN_PATH"), answer.text
+
+
+def test_a_list_of_facts_after_a_colon_is_no_how(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"The supported platforms are:" and a list says nothing of how to upgrade the server: not quoted with the
+    sentence the question matched."""
+    root = _docs(tmp_path, "server.md",
+                 "# Upgrades\n\n"
+                 "Upgrading the server keeps its data and settings in place. The supported platforms are:\n\n"
+                 "- Debian 12\n- Ubuntu 24.04\n- RHEL 9\n")
+    answer = _ask(root, tmp_path / "index", hash_embedder, "How do I upgrade the server?")
+    assert answer.citations and answer.citations[0].quote.startswith("Upgrading the server"), answer.text
+    assert all("Debian" not in c.quote for c in answer.citations), answer.text

@@ -471,6 +471,28 @@ def test_a_link_is_named_whole_or_not_at_all(sentence: str, names: list[str]) ->
     assert found == names
 
 
+@pytest.mark.parametrize(("sentence", "question", "names"), [
+    # a link in brackets is the answer when a link is what is asked for, and a Markdown link's target always
+    ("To download fooctl, get the release build from the project page (https://github.com/acme/fooctl/releases).",
+     "How do I download fooctl?", ["https://github.com/acme/fooctl/releases"]),
+    ("To install fooctl, grab the latest build from [the releases page](https://github.com/acme/fooctl/releases).",
+     "How do I install fooctl?", ["https://github.com/acme/fooctl/releases"]),
+    # in running text a space ends a link: only a link in brackets runs on to its closing bracket
+    ("To get a nightly snapshot, fetch it from https://nightly.acme.example/fooctl/ and/or the backup mirror.",
+     "How do I get a nightly snapshot?", ["https://nightly.acme.example/fooctl/"]),
+    ("To read the licence, see https://acme.example/LICENSE. docs/NOTICE lists third-party terms.",
+     "How do I read the licence?", ["https://acme.example/LICENSE"]),
+    # the command a sentence runs comes before the options it passes; words with slashes are no path
+    ("To get the packages, run ./tools/rsync-recommended --quiet from the top.", "How do I get them?",
+     ["./tools/rsync-recommended", "--quiet"]),
+    ("To run unit/integration/e2e tests in one go, use make check.", "How do I run all tests?", ["e2e"]),
+])
+def test_which_link_or_path_a_how_to_sentence_names(sentence: str, question: str, names: list[str]) -> None:
+    from qa.reader import code_names
+
+    assert [sentence[c.start : c.end] for c in code_names(sentence, question)] == names
+
+
 @pytest.mark.parametrize(("sentence", "names"), [
     ("To get the recommended packages, run ./tools/rsync-recommended from the top-level directory.",
      ["./tools/rsync-recommended"]),

@@ -180,6 +180,10 @@ def test_a_sentence_going_on_about_the_best_one_does_not_displace_a_better_answe
     ("# Working with R\n\nRemember to keep a backup copy of the data files in a separate folder.\n\n```\n> ls()\n"
      "```\n\nThe objects of the session are listed above.\n",
      "How do I keep a backup copy of my data files?", "Remember to keep", None),
+    # ...nor a session sharing a word or two with the question but running something else (the review's cases)
+    ("# Files\n\nDeleting a file cannot be undone, so keep a backup copy of the results file first.\n\n```\n"
+     "> file.copy(\"results.csv\", \"backup/results.csv\")\n```\n",
+     "How do I delete the results file?", "Deleting a file", None),
 ])
 def test_a_session_after_a_full_stop_is_the_how_when_it_runs_what_is_asked(
         tmp_path: Path, minilm, onnx_export, text: str, question: str, lead: str, code: str | None) -> None:  # type: ignore[no-untyped-def]
