@@ -77,11 +77,11 @@ _NUMBER = re.compile(
 )
 _REFERENCE_BEFORE = re.compile(r"(?:\bpages?|\bpp?\.|\bsections?|\bchapters?|\bfigures?|\bfig\.|\btables?|"
                                r"\bexamples?|\bversions?|§|\b(?-i:IEEE|ISO|RFC|PEP|ECMA|ANSI|ISO/IEC|ITU-T|CVE|UTF|"
-                               r"BS|DIN|EN|IEC|X)[\s-]?)\s*$", re.I)
+                               r"BS|DIN|EN|IEC)[\s-]?)\s*$", re.I)
 """Words before a number that make it a place in the document ("See also: [max recursion depth], page 159",
 "Section 2.8"), a version ("New in version 3.2.") or a standard's name ("IEEE 754", "RFC 2616", "UTF-8"), not
 a quantity."""
-_NAME_WORD = (r"(?:[A-Z][a-zà-ÿ'’]+(?:[A-Z][a-zà-ÿ'’]+)?(?:-[A-Za-zà-ÿ'’]+)*|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z]{2,}"
+_NAME_WORD = (r"(?:[A-Z][a-zà-ÿā-ɏ'’]+(?:[A-Z][a-zà-ÿā-ɏ'’]+)?(?:-[A-Za-zà-ÿĀ-ɏ'’]+)*|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z]{2,}"
               r"|(?:de|da|van|von|der|del|la|le|bin|al)(?=\s[A-Z]))(?![\w])")
 """A word of a name, whole: "McCartney", "Tokayev", "UN"; never the "CP" of "CPython" or the "Py" of "PyPI", nor
 an identifier in camel case ("ZoneInfoNotFoundError")."""
@@ -411,8 +411,8 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
         if kind in (PERSON, PLACE):  # "The United States" -> "United States"; "It" -> nothing
             while True:
                 head = re.match(r"\S+\s*", sentence[start:end])
-                if head is None or (normalize(head.group()) not in STOPWORDS and
-                                    normalize(head.group()) not in _SENTENCE_ADVERBS):
+                if head is None or (normalize(head.group()) not in STOPWORDS and (
+                        normalize(head.group()) not in _SENTENCE_ADVERBS or sentence[:start].strip())):
                     break
                 start += head.end()  # "Also, the compiled modules..." names no place "Also"
             if kind == PERSON:  # "Kazakh President Kassym-Jomart Tokayev" -> the name after the title
@@ -442,10 +442,12 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
         lead = len(text) - len(text.lstrip())
         found.append(Candidate(start + lead, start + len(text.rstrip())))
     if kind == PLACE:  # documentation says where with a path, a file or a package: "cached as __pycache__/..."
-        paths = [Candidate(*m.span()) for m in _PATH_TOKEN.finditer(sentence)]
+        urls = url_spans(sentence)
+        paths = [Candidate(*m.span()) for m in _PATH_TOKEN.finditer(sentence) if not any(
+            a <= m.start() <= b + 1 for a, b in urls)]  # "e/manual/index.html" of a link a PDF line cut is no path
         found += paths + [c for c in code_names(sentence, question) if not any(
-            p.start <= c.start < p.end for p in paths) and (_IS_LOCATION.search(sentence[c.start : c.end]) or
-                                                              re.search(r"\b(?:package|directory|folder|file)\s+$",
+            p.start <= c.start < p.end for p in paths) and (_IS_DIRECTORY.search(sentence[c.start : c.end]) or
+                                                              re.search(r"\b(?:package|directory|folder)\s+$",
                                                                         sentence[: c.start]))]
         found.sort(key=lambda c: c.start)
     if kind == DATE:  # "on Monday, 18 March 2024" is one date, not "on Monday" and another
@@ -465,11 +467,12 @@ _SENTENCE_ADVERBS = frozenset("""also however finally here there then thus there
     meanwhile otherwise similarly likewise additionally consequently nevertheless nonetheless hence accordingly indeed
     besides today now currently recently later next lastly see note""".split())
 """Words a sentence opens with, capitalised as it opens: "Also, the compiled modules..." names no place."""
-_IS_LOCATION = re.compile(r"[/\\]|^__\w+__$|^~|^\w[\w-]*\.(?:[a-z]{1,4})$")
-"""A path, a dunder directory or a file name: where documentation says something is kept."""
-_PATH_TOKEN = re.compile(r"(?<![\w/.:-])(?=\S*[A-Za-z_])(?:~|\.{1,2})?/?(?:[\w.-]+/)+[\w.-]*[\w/]|"
+_PATH_TOKEN = re.compile(r"(?<![\w/.:-])(?=\S*[A-Za-z_])(?:(?:~|\.{1,2})?/(?:[\w.-]+/)*[\w.-]*[\w/]|"
+                         r"(?:[\w.-]+/){2,}[\w.-]*[\w/]|[\w-]+/(?:[\w.-]+/)*[\w.-]*\.[a-z][a-z0-9]{0,4}(?![\w/])|"
+                         r"[\w.-]+/(?![\w]))|"
                          r"(?<![\w/])__\w+__(?![\w/])")
-"""A path ("__pycache__/spam.cpython-33.pyc", "~/.config/app/", "/usr/local/lib") or a dunder directory."""
+"""A path ("__pycache__/spam.cpython-33.pyc", "~/.config/app/", "/usr/local/lib", "docs/index.html") or a dunder
+directory; not a pair of words ("AC/DC", "and/or", "km/h", "Ford/Mazda")."""
 _IS_DIRECTORY = re.compile(r"[/\\]|^__\w+__$|^~")
 _ROLE_NOUNS = frozenset("""head lead chair member fellow intern staff clerk nurse chef pilot coach guide host
     owner founder partner expert specialist scientist student apprentice trainee cook agent resident
@@ -995,7 +998,8 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
             continue  # "the first function", "the function returns", "...function computes the": no name
         if "-" in token and all(part in ordinary_words() for part in lower.split("-")):
             continue  # "the well-known command"; not "the wnpp-alert command"
-        if group == 2 and not sentence[: m.start(group)].strip(" \t\"'‘“(•*-") and lower in ordinary_words():
+        if group == 2 and not sentence[: m.start(group)].strip(" \t\"'‘“(•*-") and lower in ordinary_words() and \
+                re.search(r"(?:ed|ing|ly|al|ive|ous|ful|less|able|ible)$", lower):
             continue  # "Updated packages are installed...": a word opening the sentence, capitalised as it opens
         start = m.start(group)
         before = _NAME_GOES_BACK.search(sentence, 0, start) if group == 2 and token[:1].isupper() else None
@@ -1046,6 +1050,9 @@ _RUN_PATH = re.compile(r"\b(?:[Rr]un|[Ee]xecute|[Ii]nvoke|[Ss]tart|[Tt]ype)\s+(?
 command a how-to sentence gives."""
 _URL = re.compile(r"(?:\b(?:https?|ftps?|file)://|\bwww\.)\S+")
 _URL_GOES_ON = re.compile(r" (?:[\w.~-]*/\S*|[\w~-]+\.[a-z]{2,5}(?=[\s)\]>,;]|$))")
+_URL_PATH_GOES_ON = re.compile(r" (?:[\w~-]+/)*[\w~-]+\.[a-z][a-z0-9]{0,4}(?![\w/])| (?:[\w~-]+/)+(?![\w])")
+"""In running text, a link cut after a slash goes on only with a path: a file with its ending ("releases/stable/
+foo-installer.exe") or directories ("docs/api/"); "and/or the mirror" ends it."""
 _URL_ENDS = re.compile(r" [a-z]{2,6}(?=[)\]>]|$)")
 """A URL cut after a dot or a slash at a line's end goes on after the space a PDF puts there: "https://developer.
 apple. com/library/..." (a path, or a file name), "...MacOSX10_9. html)" (after a dot, an ending closing the
@@ -1075,6 +1082,8 @@ def url_spans(sentence: str) -> list[tuple[int, int]]:
                 joined = more.end()
             if sentence[joined : joined + 1] == ")" or sentence[joined - 1 : joined] == ")":
                 end = joined
+        elif sentence[end - 1 : end] == "/" and (more := _URL_PATH_GOES_ON.match(sentence, end)) is not None:
+            end = more.end()  # "https://downloads.example.org/" + "releases/stable/foo-installer.exe" a PDF line cut
         while end > m.start() and sentence[end - 1] in ".,;:!?)]>'\"":
             end -= 1
         spans.append((m.start(), end))
@@ -1161,12 +1170,22 @@ def _default_value(sentence: str, question: str, term: str | None) -> Candidate 
         a, b = m.span(group)
         if re.fullmatch(r"[a-z]+ing", m.group(group).strip()) and re.search(r"\bdefaults?\s+to\s+$", sentence[:a]):
             continue  # "flex still defaults to generating an 8-bit scanner": what it does, not a value
-        if m.group(group).strip(" \t'\"‘’“”").lower() in _DETERMINERS:
-            continue  # "the default is the screen resolution; for other formats the default is 150 DPI": not "the"
+        value = m.group(group).strip().lower()
+        if value in _DETERMINERS and (phrase := _WHAT_A_NAMES.match(sentence, b)) is not None:
+            b = phrase.end()  # "The default is a tab character in text format": "a tab character", not "a"
+        if (size := _BY.match(sentence, b)) is not None and re.fullmatch(r"\d+(?:\.\d+)?", m.group(group).strip()):
+            b = size.end()  # "The default size is 5 x 3 inches": the size, not its width
         return Candidate(a, b)
     return None
 
 
+_BY = re.compile(r"\s?[x×]\s?\d+(?:\.\d+)?(?:\s?(?:inch(?:es)?|in|pixels?|px|cm|mm|pt|points|characters|"
+                 r"chars|lines|columns|rows))?(?![\w])")
+"""The rest of a size given as width by height: " x 3 inches", "x480"."""
+_WHAT_A_NAMES = re.compile(r"(?:\s+(?!(?:in|on|of|for|with|to|and|or|but|if|when|that|which|is|are)\b)[\w-]+){1,3}?"
+                           r"(?=\s+(?:in|on|of|for|with|to|and|or|but|if|when|that|which|is|are)\b|\s*[,;.:)]|\s*$)")
+"""The noun phrase an article opens ("a tab character" in "The default is a tab character in text format", "the
+theme colour" in "The default colour is the theme colour; for printed output the default is black")."""
 _DETERMINERS = frozenset("the a an this that these those its their his her our your my some any each every".split())
 _ASKS_AMOUNT = re.compile(r"\bhow (?:many|much|long|large|big|often|far|wide|high|deep)\b", re.I)
 

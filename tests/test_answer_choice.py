@@ -435,6 +435,15 @@ def test_a_way_given_before_a_warning_about_another_is_still_the_how(tmp_path: P
     assert answer.short_answer is not None and answer.short_answer.startswith("QA_PLUGIN_PATH"), answer.text
 
 
+def test_a_way_said_to_fail_past_an_aside_is_no_how(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"Downloading the tarball with wget -r, as some older guides suggest, will not work": the commas hold an
+    aside, the way named still fails."""
+    root = _docs(tmp_path, "get.md", "# Sources\n\nDownloading the tarball with wget -r, as some older guides "
+                                     "suggest, will not work.\n")
+    answer = _ask(root, tmp_path / "index", hash_embedder, "How do I download the tarball?")
+    assert answer.short_answer != "-r", answer.text
+
+
 def test_a_list_of_facts_after_a_colon_is_no_how(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
     """"The supported platforms are:" and a list says nothing of how to upgrade the server: not quoted with the
     sentence the question matched."""

@@ -482,6 +482,9 @@ def test_a_link_is_named_whole_or_not_at_all(sentence: str, names: list[str]) ->
      "How do I get a nightly snapshot?", ["https://nightly.acme.example/fooctl/"]),
     ("To read the licence, see https://acme.example/LICENSE. docs/NOTICE lists third-party terms.",
      "How do I read the licence?", ["https://acme.example/LICENSE"]),
+    # a link a PDF's line cut after a slash goes on with a path
+    ("Download the installer from https://downloads.example.org/ releases/stable/foo-installer.exe and run it.",
+     "How do I download the installer?", ["https://downloads.example.org/ releases/stable/foo-installer.exe"]),
     # the command a sentence runs comes before the options it passes; words with slashes are no path
     ("To get the packages, run ./tools/rsync-recommended --quiet from the top.", "How do I get them?",
      ["./tools/rsync-recommended", "--quiet"]),
@@ -544,9 +547,14 @@ def test_a_two_letter_word_is_a_key_term_only_when_named_a_tool(question: str, t
 
 
 @pytest.mark.parametrize(("kind", "question", "sentence", "answer"), [
-    # a default is no article: the value after it, or the next one the sentence gives
+    # a default an article opens is the phrase it opens; a quoted value stays as written
     ("default", "What resolution is used by default?",
-     "For SVG the default is the screen resolution; for other formats the default is 150 DPI.", "150"),
+     "For SVG the default is the screen resolution; for other formats the default is 150 DPI.",
+     "the screen resolution"),
+    ("default", "What is the default separator?", "The default separator is a single space.", "a single space"),
+    ("default", "What is the default mode of FileHandler?", "The default mode is 'a', which appends to the file.",
+     "'a'"),
+    ("default", "What is the default size of the gpic output?", "The default size is 5 x 3 inches.", "5 x 3 inches"),
     ("default", "What value does an option have if none is given?",
      "If no initial <value> is provided, boolean OFF is the default value.", "OFF"),
     # a place is a whole name: not the "CP" of CPython nor the "Py" of PyPI, nor an identifier in camel case
@@ -562,6 +570,17 @@ def test_a_two_letter_word_is_a_key_term_only_when_named_a_tool(question: str, t
     ("place", "Where does zoneinfo get its data?",
      "It pulls data from the system database or the first-party PyPI package tzdata, if available.", "tzdata"),
     ("place", "Where is it?", "Paris lies at 48/2 on the map.", "Paris"),
+    # a pair of words with a slash is no path, a file name in prose no place (the review's cases)
+    ("place", "Where did AC/DC play?", "AC/DC played a concert at Wembley Stadium in London.", "Wembley Stadium"),
+    ("place", "Where was the rally held?", "The rally was held in Kraków, where cars reached 180 km/h.", "Kraków"),
+    ("place", "Where does the festival take place?", "The festival takes place in Ballyvaughan every summer and/or "
+     "early autumn.", "Ballyvaughan"),
+    ("place", "Where was the report presented?", "The final report, summary.pdf, was presented in Geneva.", "Geneva"),
+    ("place", "Where does the festival take place?", "The festival takes place in See, a village in Tyrol.", "See"),
+    ("place", "Where is the manual available?", "(see https://docs.example.org/referenc e/manual/index.html)", None),
+    ("place", "Where are the docs?", "The docs live in docs/index.html in the repository.", "docs/index.html"),
+    ("person", "Who won the election?", "Recep Tayyip Erdoğan won the election.", "Recep Tayyip Erdoğan"),
+    ("number", "How long is the standard board?", "The standard board measures 2 X 4 inches.", "4 inches"),
     # a standard's number is its name, no quantity
     ("number", "What number does flintmax return?", "On IEEE 754 systems it returns a large number.", None),
     # the end of a range the question asks for
@@ -583,6 +602,7 @@ def test_a_short_answer_is_a_whole_value_of_the_kind_asked(kind: str, question: 
 @pytest.mark.parametrize(("sentence", "names"), [
     ("Updated packages are installed globally or locally.", []),  # a word capitalised as it opens the sentence
     ("The Tomli-W package is a TOML writer.", ["Tomli-W"]),
+    ("- Pillow package: adds image processing to the application.", ["Pillow"]),  # a name, though a word too
 ])
 def test_a_word_opening_a_sentence_before_a_kind_word_is_no_name(sentence: str, names: list[str]) -> None:
     from qa.reader import code_names
