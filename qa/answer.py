@@ -817,7 +817,7 @@ def _code_after(doc: Document, sid: int, text: str, by_id: dict[int, tuple[int, 
 _DOES_NOT_WORK = re.compile(r"\b(?:(?:will|would|does|do|did|can|could)\s+not|won't|wouldn't|doesn't|don't|"
                             r"didn't|cannot|can't)\s+(?:work|be\s+used|help)\b|\bis\s+not\s+(?:supported|possible)\b",
                             re.I)
-_CLAUSE_BREAK = re.compile(r"[;:(\u2014]|\s-\s|,\s*(?:or|and|so|but)\b|"
+_CLAUSE_BREAK = re.compile(r"[;:(\u2014]|\s-\s|,\s*(?:or|and|so|but|yet|although|though|however|whereas|while)\b|"
                            r"\b(?:otherwise|else|without|unless|because|since|while|whereas)\b", re.I)
 """What ends the clause of the way named: "set QA_PLUGIN_PATH=..., otherwise the plugin loader will not work" gives
 the way; "retrieving the sources by e.g. wget -r or svn export from that URL will not work" and "with wget -r, as

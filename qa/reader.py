@@ -412,7 +412,7 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
             while True:
                 head = re.match(r"\S+\s*", sentence[start:end])
                 if head is None or (normalize(head.group()) not in STOPWORDS and (
-                        normalize(head.group()) not in _SENTENCE_ADVERBS or sentence[:start].strip())):
+                        normalize(head.group()) not in _SENTENCE_ADVERBS or sentence[:start].strip(" \t\"'‘“(•*-"))):
                     break
                 start += head.end()  # "Also, the compiled modules..." names no place "Also"
             if kind == PERSON:  # "Kazakh President Kassym-Jomart Tokayev" -> the name after the title
@@ -445,6 +445,8 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
         urls = url_spans(sentence)
         paths = [Candidate(*m.span()) for m in _PATH_TOKEN.finditer(sentence) if not any(
             a <= m.start() <= b + 1 for a, b in urls)]  # "e/manual/index.html" of a link a PDF line cut is no path
+        paths += [Candidate(*m.span()) for m in _PLACED_PATH.finditer(sentence) if _LEADS_TO_A_PLACE.search(
+            sentence, 0, m.start()) and not any(p.start <= m.start() < p.end for p in paths)]
         found += paths + [c for c in code_names(sentence, question) if not any(
             p.start <= c.start < p.end for p in paths) and (_IS_DIRECTORY.search(sentence[c.start : c.end]) or
                                                               re.search(r"\b(?:package|directory|folder)\s+$",
@@ -473,6 +475,11 @@ _PATH_TOKEN = re.compile(r"(?<![\w/.:-])(?=\S*[A-Za-z_])(?:(?:~|\.{1,2})?/(?:[\w
                          r"(?<![\w/])__\w+__(?![\w/])")
 """A path ("__pycache__/spam.cpython-33.pyc", "~/.config/app/", "/usr/local/lib", "docs/index.html") or a dunder
 directory; not a pair of words ("AC/DC", "and/or", "km/h", "Ford/Mazda")."""
+_PLACED_PATH = re.compile(r"(?<![\w/.:-])(?:[\w-]+/)*[\w.-]*\w(?:/[\w.-]*\w|\.[a-z][a-z0-9]{0,4})(?![\w/])")
+_LEADS_TO_A_PLACE = re.compile(r"\b(?:in|into|to|from|under|inside|within|file|directory|folder)\s+(?:the\s+)?$", re.I)
+"""A relative path or a file name counts as a place where a preposition of place or the word file leads to it
+("in the src/templates directory", "reads its settings from config.yaml", "the file pip.conf"); "180 km/h", "and/or",
+"Ford/Mazda" and "The final report, summary.pdf," are no places."""
 _IS_DIRECTORY = re.compile(r"[/\\]|^__\w+__$|^~")
 _ROLE_NOUNS = frozenset("""head lead chair member fellow intern staff clerk nurse chef pilot coach guide host
     owner founder partner expert specialist scientist student apprentice trainee cook agent resident
@@ -999,8 +1006,9 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
         if "-" in token and all(part in ordinary_words() for part in lower.split("-")):
             continue  # "the well-known command"; not "the wnpp-alert command"
         if group == 2 and not sentence[: m.start(group)].strip(" \t\"'‘“(•*-") and lower in ordinary_words() and \
-                re.search(r"(?:ed|ing|ly|al|ive|ous|ful|less|able|ible)$", lower):
-            continue  # "Updated packages are installed...": a word opening the sentence, capitalised as it opens
+                re.match(r"\s+\w+s\b", sentence[m.end(group) :]):
+            continue  # "Updated packages are installed...", "System commands like df": a word opening the sentence,
+            #           capitalised as it opens, says which ones ("Pillow package: ..." names one)
         start = m.start(group)
         before = _NAME_GOES_BACK.search(sentence, 0, start) if group == 2 and token[:1].isupper() else None
         if before is not None and before.group(1).lower() not in STOPWORDS:
@@ -1050,9 +1058,9 @@ _RUN_PATH = re.compile(r"\b(?:[Rr]un|[Ee]xecute|[Ii]nvoke|[Ss]tart|[Tt]ype)\s+(?
 command a how-to sentence gives."""
 _URL = re.compile(r"(?:\b(?:https?|ftps?|file)://|\bwww\.)\S+")
 _URL_GOES_ON = re.compile(r" (?:[\w.~-]*/\S*|[\w~-]+\.[a-z]{2,5}(?=[\s)\]>,;]|$))")
-_URL_PATH_GOES_ON = re.compile(r" (?:[\w~-]+/)*[\w~-]+\.[a-z][a-z0-9]{0,4}(?![\w/])| (?:[\w~-]+/)+(?![\w])")
-"""In running text, a link cut after a slash goes on only with a path: a file with its ending ("releases/stable/
-foo-installer.exe") or directories ("docs/api/"); "and/or the mirror" ends it."""
+_URL_PATH_GOES_ON = re.compile(r" (?:[\w~-]+/)+[\w~.-]*\.[a-z][a-z0-9]{0,4}(?![\w/])")
+"""In running text, a link cut after a slash goes on only with a path to a file ("releases/stable/foo-installer.exe");
+"and/or the mirror", "i.e. the official mirror", "src/ and bin/" end it."""
 _URL_ENDS = re.compile(r" [a-z]{2,6}(?=[)\]>]|$)")
 """A URL cut after a dot or a slash at a line's end goes on after the space a PDF puts there: "https://developer.
 apple. com/library/..." (a path, or a file name), "...MacOSX10_9. html)" (after a dot, an ending closing the
@@ -1171,7 +1179,10 @@ def _default_value(sentence: str, question: str, term: str | None) -> Candidate 
         if re.fullmatch(r"[a-z]+ing", m.group(group).strip()) and re.search(r"\bdefaults?\s+to\s+$", sentence[:a]):
             continue  # "flex still defaults to generating an 8-bit scanner": what it does, not a value
         value = m.group(group).strip().lower()
-        if value in _DETERMINERS and (phrase := _WHAT_A_NAMES.match(sentence, b)) is not None:
+        if value in _DETERMINERS:
+            phrase = _WHAT_A_NAMES.match(sentence, b)
+            if phrase is None:
+                continue  # "the same as the input encoding": no value of its own; the next one the sentence gives
             b = phrase.end()  # "The default is a tab character in text format": "a tab character", not "a"
         if (size := _BY.match(sentence, b)) is not None and re.fullmatch(r"\d+(?:\.\d+)?", m.group(group).strip()):
             b = size.end()  # "The default size is 5 x 3 inches": the size, not its width
@@ -1182,10 +1193,14 @@ def _default_value(sentence: str, question: str, term: str | None) -> Candidate 
 _BY = re.compile(r"\s?[x×]\s?\d+(?:\.\d+)?(?:\s?(?:inch(?:es)?|in|pixels?|px|cm|mm|pt|points|characters|"
                  r"chars|lines|columns|rows))?(?![\w])")
 """The rest of a size given as width by height: " x 3 inches", "x480"."""
-_WHAT_A_NAMES = re.compile(r"(?:\s+(?!(?:in|on|of|for|with|to|and|or|but|if|when|that|which|is|are)\b)[\w-]+){1,3}?"
-                           r"(?=\s+(?:in|on|of|for|with|to|and|or|but|if|when|that|which|is|are)\b|\s*[,;.:)]|\s*$)")
+_PHRASE_ENDS = (r"in|on|for|with|to|and|or|but|if|when|where|while|that|which|is|are|between|by|from|at|unless|"
+                r"except|until|after|before|under|over|based|across|per")
+_WHAT_A_NAMES = re.compile(rf"(?:\s+(?!(?:{_PHRASE_ENDS}|of|as|than|same)\b)[\w-]+){{1,3}}?"
+                           rf"(?=\s+(?:{_PHRASE_ENDS})\b|\s*[,;.:)]|\s*$)")
 """The noun phrase an article opens ("a tab character" in "The default is a tab character in text format", "the
-theme colour" in "The default colour is the theme colour; for printed output the default is black")."""
+theme colour" in "The default colour is the theme colour; for printed output the default is black"); none for a
+value said by relation ("the same as the input encoding", "the value of HTTP_TIMEOUT", "the system temporary
+directory as reported by tempfile")."""
 _DETERMINERS = frozenset("the a an this that these those its their his her our your my some any each every".split())
 _ASKS_AMOUNT = re.compile(r"\bhow (?:many|much|long|large|big|often|far|wide|high|deep)\b", re.I)
 

@@ -426,6 +426,7 @@ def test_how_on_a_platform_is_not_answered_by_the_platform_s_name(tmp_path: Path
 @pytest.mark.parametrize("sentence", [
     "To load the plugins, set QA_PLUGIN_PATH=/opt/qa/plugins, otherwise the plugin loader will not work.",
     "To load the plugins, set QA_PLUGIN_PATH=/opt/qa/plugins; restarting the daemon doesn't help.",
+    "To load the plugins, set QA_PLUGIN_PATH=/opt/qa/plugins, although qa-load will not work on version 2.",
 ])
 def test_a_way_given_before_a_warning_about_another_is_still_the_how(tmp_path: Path, hash_embedder,
                                                                      sentence: str) -> None:  # type: ignore[no-untyped-def]

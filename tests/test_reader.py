@@ -485,6 +485,8 @@ def test_a_link_is_named_whole_or_not_at_all(sentence: str, names: list[str]) ->
     # a link a PDF's line cut after a slash goes on with a path
     ("Download the installer from https://downloads.example.org/ releases/stable/foo-installer.exe and run it.",
      "How do I download the installer?", ["https://downloads.example.org/ releases/stable/foo-installer.exe"]),
+    ("Download installers from https://downloads.example.org/ i.e. the official mirror.",
+     "How do I download the installer?", ["https://downloads.example.org/"]),
     # the command a sentence runs comes before the options it passes; words with slashes are no path
     ("To get the packages, run ./tools/rsync-recommended --quiet from the top.", "How do I get them?",
      ["./tools/rsync-recommended", "--quiet"]),
@@ -555,6 +557,15 @@ def test_a_two_letter_word_is_a_key_term_only_when_named_a_tool(question: str, t
     ("default", "What is the default mode of FileHandler?", "The default mode is 'a', which appends to the file.",
      "'a'"),
     ("default", "What is the default size of the gpic output?", "The default size is 5 x 3 inches.", "5 x 3 inches"),
+    # a value said by relation is none of its own; the phrase ends before a preposition (the third review)
+    ("default", "What is the default encoding?",
+     "The default encoding is the same as the input encoding unless you override it.", None),
+    ("default", "What is the default cache location?",
+     "The default cache location is the system temporary directory as reported by tempfile.", None),
+    ("default", "What is the default threshold?", "The default threshold is a value of 10 for most models.", None),
+    ("default", "What is the default gap?", "The default gap is a single space between columns.", "a single space"),
+    ("default", "What is the default value of --plugins?", "The default is an empty list unless QA_PLUGINS is set.",
+     "an empty list"),
     ("default", "What value does an option have if none is given?",
      "If no initial <value> is provided, boolean OFF is the default value.", "OFF"),
     # a place is a whole name: not the "CP" of CPython nor the "Py" of PyPI, nor an identifier in camel case
@@ -579,6 +590,15 @@ def test_a_two_letter_word_is_a_key_term_only_when_named_a_tool(question: str, t
     ("place", "Where does the festival take place?", "The festival takes place in See, a village in Tyrol.", "See"),
     ("place", "Where is the manual available?", "(see https://docs.example.org/referenc e/manual/index.html)", None),
     ("place", "Where are the docs?", "The docs live in docs/index.html in the repository.", "docs/index.html"),
+    # a relative path or a file name a preposition of place leads to
+    ("place", "Where are page templates stored?", "Page templates are stored in the src/templates directory.",
+     "src/templates"),
+    ("place", "Where are logs written?", "Application logs are written to var/log by default.", "var/log"),
+    ("place", "Where does the tool read its settings from?", "The tool reads its settings from config.yaml in the "
+     "project root.", "config.yaml"),
+    # an adverb opening a sentence after a bullet, a quotation mark or bold markup
+    ("place", "Where is the museum located?", "- Also, the museum is located in Graz.", "Graz"),
+    ("place", "Where is the ferry company based?", "**Today** the ferry company is based in Bregenz.", "Bregenz"),
     ("person", "Who won the election?", "Recep Tayyip Erdoğan won the election.", "Recep Tayyip Erdoğan"),
     ("number", "How long is the standard board?", "The standard board measures 2 X 4 inches.", "4 inches"),
     # a standard's number is its name, no quantity
@@ -603,6 +623,7 @@ def test_a_short_answer_is_a_whole_value_of_the_kind_asked(kind: str, question: 
     ("Updated packages are installed globally or locally.", []),  # a word capitalised as it opens the sentence
     ("The Tomli-W package is a TOML writer.", ["Tomli-W"]),
     ("- Pillow package: adds image processing to the application.", ["Pillow"]),  # a name, though a word too
+    ("System commands like df report the disk usage.", []),  # says which commands, names none
 ])
 def test_a_word_opening_a_sentence_before_a_kind_word_is_no_name(sentence: str, names: list[str]) -> None:
     from qa.reader import code_names
