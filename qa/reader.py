@@ -442,16 +442,19 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
         lead = len(text) - len(text.lstrip())
         found.append(Candidate(start + lead, start + len(text.rstrip())))
     if kind == PLACE:  # documentation says where with a path, a file or a package: "cached as __pycache__/..."
-        urls = url_spans(sentence)
-        paths = [Candidate(*m.span()) for m in _PATH_TOKEN.finditer(sentence) if not any(
-            a <= m.start() <= b + 1 for a, b in urls)]  # "e/manual/index.html" of a link a PDF line cut is no path
-        paths += [Candidate(*m.span()) for m in _PLACED_PATH.finditer(sentence) if _LEADS_TO_A_PLACE.search(
-            sentence, 0, m.start()) and not any(p.start <= m.start() < p.end for p in paths)]
-        found += paths + [c for c in code_names(sentence, question) if not any(
-            p.start <= c.start < p.end for p in paths) and (_IS_DIRECTORY.search(sentence[c.start : c.end]) or
-                                                              re.search(r"\b(?:package|directory|folder)\s+$",
-                                                                        sentence[: c.start]))]
-        found.sort(key=lambda c: c.start)
+        paths: list[Candidate] = []
+        if "/" in sentence or "__" in sentence:
+            urls = url_spans(sentence)
+            paths = [Candidate(*m.span()) for m in _PATH_TOKEN.finditer(sentence) if not any(
+                a <= m.start() <= b + 1 for a, b in urls)]  # "e/manual/index.html" of a link a PDF line cut is no path
+        if "/" in sentence or _FILE_ENDING.search(sentence):
+            paths += [Candidate(*m.span()) for m in _PLACED_PATH.finditer(sentence) if _LEADS_TO_A_PLACE.search(
+                sentence, 0, m.start()) and not any(p.start <= m.start() < p.end for p in paths)]
+        paths += [Candidate(*m.span(1)) for m in _NAMED_PLACE.finditer(sentence)
+                  if not any(p.start <= m.start(1) < p.end for p in paths) and
+                  m.group(1).lower() not in question.lower() and m.group(1).lower() not in STOPWORDS]
+        if paths:
+            found = sorted([*found, *paths], key=lambda c: c.start)
     if kind == DATE:  # "on Monday, 18 March 2024" is one date, not "on Monday" and another
         merged: list[Candidate] = []
         for c in found:
@@ -480,6 +483,9 @@ _LEADS_TO_A_PLACE = re.compile(r"\b(?:in|into|to|from|under|inside|within|file|d
 """A relative path or a file name counts as a place where a preposition of place or the word file leads to it
 ("in the src/templates directory", "reads its settings from config.yaml", "the file pip.conf"); "180 km/h", "and/or",
 "Ford/Mazda" and "The final report, summary.pdf," are no places."""
+_FILE_ENDING = re.compile(r"\w\.[a-z][a-z0-9]{0,4}\b")
+_NAMED_PLACE = re.compile(r"\b(?:package|directory|folder)\s+([A-Za-z_.~][\w.-]*\w)")
+"""What documentation says something is kept in, by name: "the first-party PyPI package tzdata"."""
 _IS_DIRECTORY = re.compile(r"[/\\]|^__\w+__$|^~")
 _ROLE_NOUNS = frozenset("""head lead chair member fellow intern staff clerk nurse chef pilot coach guide host
     owner founder partner expert specialist scientist student apprentice trainee cook agent resident
@@ -1033,7 +1039,8 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
         if is_code_token(token) and token.lower().removesuffix("()") not in asked:
             found.append(Candidate(m.start(), end))
     runs: list[Candidate] = []
-    for m in _RUN_PATH.finditer(sentence):  # "run ./tools/rsync-recommended from the top-level directory"
+    # "run ./tools/rsync-recommended from the top-level directory"
+    for m in _RUN_PATH.finditer(sentence) if "/" in sentence else ():
         a, b = m.span("path")
         path = m.group("path")
         if not (path.startswith(("./", "../", "/")) or re.search(r"\.[A-Za-z]\w*$", path)):
@@ -1077,7 +1084,9 @@ _REFERENCE_OPENS = re.compile(r"\((?:(?:see|cf\.|e\.g\.|at|from|via)\s+)?$", re.
 def url_spans(sentence: str) -> list[tuple[int, int]]:
     """Where a sentence writes a URL (with the pieces a PDF's line breaks split it into, inside brackets),
     without the punctuation after it."""
-    spans = []
+    spans: list[tuple[int, int]] = []
+    if "://" not in sentence and "www." not in sentence:
+        return spans
     for m in _URL.finditer(sentence):
         end = m.end()
         if _REFERENCE_OPENS.search(sentence, 0, m.start()) and sentence[end - 1 : end] != ")":
