@@ -452,7 +452,8 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                 sentence, 0, m.start()) and not any(p.start <= m.start() < p.end for p in paths)]
         paths += [Candidate(*m.span(1)) for m in _NAMED_PLACE.finditer(sentence)
                   if not any(p.start <= m.start(1) < p.end for p in paths) and
-                  m.group(1).lower() not in question.lower() and m.group(1).lower() not in STOPWORDS]
+                  m.group(1).lower() not in question.lower() and (  # "package tzdata", not "directory listings"
+                      m.group(1).lower() not in ordinary_words() or re.search(r"[_.\d]", m.group(1)))]
         if paths:
             found = sorted([*found, *paths], key=lambda c: c.start)
     if kind == DATE:  # "on Monday, 18 March 2024" is one date, not "on Monday" and another

@@ -580,6 +580,7 @@ def test_a_two_letter_word_is_a_key_term_only_when_named_a_tool(question: str, t
      "__pycache__/spam.cpython-33.pyc"),
     ("place", "Where does zoneinfo get its data?",
      "It pulls data from the system database or the first-party PyPI package tzdata, if available.", "tzdata"),
+    ("place", "Where are they shown?", "The directory listings show every file.", None),
     ("place", "Where is it?", "Paris lies at 48/2 on the map.", "Paris"),
     # a pair of words with a slash is no path, a file name in prose no place (the review's cases)
     ("place", "Where did AC/DC play?", "AC/DC played a concert at Wembley Stadium in London.", "Wembley Stadium"),
