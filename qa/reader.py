@@ -473,18 +473,20 @@ _SENTENCE_ADVERBS = frozenset("""also however finally here there then thus there
     meanwhile otherwise similarly likewise additionally consequently nevertheless nonetheless hence accordingly indeed
     besides today now currently recently later next lastly see note""".split())
 """Words a sentence opens with, capitalised as it opens: "Also, the compiled modules..." names no place."""
+_FILE_EXT = r"\.[a-z][a-z0-9]{0,4}"
+"""A file name's ending (".html", ".pyc", ".mp3"), as the path patterns below read it."""
 _PATH_TOKEN = re.compile(r"(?<![\w/.:-])(?=\S*[A-Za-z_])(?:(?:~|\.{1,2})?/(?:[\w.-]+/)*[\w.-]*[\w/]|"
-                         r"(?:[\w.-]+/){2,}[\w.-]*[\w/]|[\w-]+/(?:[\w.-]+/)*[\w.-]*\.[a-z][a-z0-9]{0,4}(?![\w/])|"
+                         rf"(?:[\w.-]+/){{2,}}[\w.-]*[\w/]|[\w-]+/(?:[\w.-]+/)*[\w.-]*{_FILE_EXT}(?![\w/])|"
                          r"[\w.-]+/(?![\w]))|"
                          r"(?<![\w/])__\w+__(?![\w/])")
 """A path ("__pycache__/spam.cpython-33.pyc", "~/.config/app/", "/usr/local/lib", "docs/index.html") or a dunder
 directory; not a pair of words ("AC/DC", "and/or", "km/h", "Ford/Mazda")."""
-_PLACED_PATH = re.compile(r"(?<![\w/.:-])(?:[\w-]+/)*[\w.-]*\w(?:/[\w.-]*\w|\.[a-z][a-z0-9]{0,4})(?![\w/])")
+_PLACED_PATH = re.compile(rf"(?<![\w/.:-])(?:[\w-]+/)*[\w.-]*\w(?:/[\w.-]*\w|{_FILE_EXT})(?![\w/])")
 _LEADS_TO_A_PLACE = re.compile(r"\b(?:in|into|to|from|under|inside|within|file|directory|folder)\s+(?:the\s+)?$", re.I)
 """A relative path or a file name counts as a place where a preposition of place or the word file leads to it
 ("in the src/templates directory", "reads its settings from config.yaml", "the file pip.conf"); "180 km/h", "and/or",
 "Ford/Mazda" and "The final report, summary.pdf," are no places."""
-_FILE_ENDING = re.compile(r"\w\.[a-z][a-z0-9]{0,4}\b")
+_FILE_ENDING = re.compile(rf"\w{_FILE_EXT}\b")
 _NAMED_PLACE = re.compile(r"\b(?:package|directory|folder)\s+([A-Za-z_.~][\w.-]*\w)")
 """What documentation says something is kept in, by name: "the first-party PyPI package tzdata"."""
 _IS_DIRECTORY = re.compile(r"[/\\]|^__\w+__$|^~")
@@ -1066,7 +1068,7 @@ _RUN_PATH = re.compile(r"\b(?:[Rr]un|[Ee]xecute|[Ii]nvoke|[Ss]tart|[Tt]ype)\s+(?
 command a how-to sentence gives."""
 _URL = re.compile(r"(?:\b(?:https?|ftps?|file)://|\bwww\.)\S+")
 _URL_GOES_ON = re.compile(r" (?:[\w.~-]*/\S*|[\w~-]+\.[a-z]{2,5}(?=[\s)\]>,;]|$))")
-_URL_PATH_GOES_ON = re.compile(r" (?:[\w~-]+/)+[\w~.-]*\.[a-z][a-z0-9]{0,4}(?![\w/])")
+_URL_PATH_GOES_ON = re.compile(rf" (?:[\w~-]+/)+[\w~.-]*{_FILE_EXT}(?![\w/])")
 """In running text, a link cut after a slash goes on only with a path to a file ("releases/stable/foo-installer.exe");
 "and/or the mirror", "i.e. the official mirror", "src/ and bin/" end it."""
 _URL_ENDS = re.compile(r" [a-z]{2,6}(?=[)\]>]|$)")

@@ -111,6 +111,24 @@ async def test_chat_end_to_end_on_seeds(tmp_path: Path, minilm, onnx_export) -> 
         assert app.query(CitationItem).first().citation.source == "blinken-central-asia.txt"
 
 
+def _ask_one_page(tmp_path: Path, minilm, text: str, question: str):  # type: ignore[no-untyped-def]
+    """The answer to `question` over a corpus of one page (Markdown when it opens with a heading), indexed and
+    asked with the real model; the engine closed after."""
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / ("doc.md" if text.startswith("#") else "doc.txt")).write_text(text, encoding="utf-8")
+    eng = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=minilm)
+    try:
+        for _ in eng.prepare():
+            pass
+        return eng.ask(question)
+    finally:
+        eng.close()
+
+
 @pytest.mark.parametrize(("text", "question", "short"), [
     # the sentence that names the answer itself matches better than the one going on about the best sentence
     ("Fixed-width-format files\n\nSometimes data files have no field delimiters but have fields in pre-specified "
@@ -149,19 +167,7 @@ async def test_chat_end_to_end_on_seeds(tmp_path: Path, minilm, onnx_export) -> 
 def test_a_sentence_going_on_about_the_best_one_does_not_displace_a_better_answer(
         tmp_path: Path, minilm, onnx_export, text: str, question: str, short: str) -> None:  # type: ignore[no-untyped-def]
     """Which sentence answers is a matter of the model's scores: the real one, over a corpus of one page."""
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / ("doc.md" if text.startswith("#") else "doc.txt")).write_text(text, encoding="utf-8")
-    eng = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=minilm)
-    try:
-        for _ in eng.prepare():
-            pass
-        answer = eng.ask(question)
-    finally:
-        eng.close()
+    answer = _ask_one_page(tmp_path, minilm, text, question)
     assert not answer.abstained
     if short.startswith("lead: "):  # a sentence that states it, with no short answer to pull out, leads
         assert answer.citations[0].quote.startswith(short.removeprefix("lead: "))
@@ -187,19 +193,7 @@ def test_a_sentence_going_on_about_the_best_one_does_not_displace_a_better_answe
 ])
 def test_a_session_after_a_full_stop_is_the_how_when_it_runs_what_is_asked(
         tmp_path: Path, minilm, onnx_export, text: str, question: str, lead: str, code: str | None) -> None:  # type: ignore[no-untyped-def]
-    from qa.config import Settings
-    from qa.engine import Engine
-
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "doc.md").write_text(text, encoding="utf-8")
-    eng = Engine(Settings.resolve(root, tmp_path / "idx"), embedder=minilm)
-    try:
-        for _ in eng.prepare():
-            pass
-        answer = eng.ask(question)
-    finally:
-        eng.close()
+    answer = _ask_one_page(tmp_path, minilm, text, question)
     assert not answer.abstained
     assert answer.citations[0].quote.startswith(lead), answer.text
     if code is None:
