@@ -99,6 +99,9 @@ class CachingEmbedder:
     def warm_up(self) -> None:
         self.inner.warm_up()
 
+    def start_warm_up(self) -> None:
+        self.inner.start_warm_up()
+
     def needs_query_encoder(self) -> bool:
         return self.inner.needs_query_encoder()
 

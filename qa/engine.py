@@ -206,6 +206,7 @@ class Engine:
     def prepare(self, refresh: bool = True) -> Iterator[BuildEvent | Notice]:
         """Build the index if it is missing, refresh it if the corpus changed, open it, load the model."""
         self._check_corpus()
+        self.embedder.start_warm_up()  # the question encoder opens beside the index's check
         with self._updating:
             yield from self._build_or_refresh(refresh)
             self._swap_snapshot(self.store.open(self.embedder))

@@ -7,6 +7,7 @@ the choice and shape of the answer, which does not depend on the model."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -335,6 +336,30 @@ def test_the_english_word_list_answers_as_the_parsed_list_would() -> None:
     near += ['say "hi"', "back\\slash", "", "a's", "aa"]
     assert [w in words for w in near] == [w in parsed for w in near]
     assert "volcano" in words and "tidyr" not in words and bool(words)
+
+
+def test_the_english_word_list_is_kept_inflated_in_the_cache_and_a_broken_copy_is_not_read() -> None:
+    """The shipped list is gzipped (~25 ms to inflate per process); its text is kept in the user cache once and
+    read from there. A cut copy (a full disk) is read from the package again, never trusted."""
+    import gzip
+    from importlib import resources
+
+    from qa.terms import english_words
+
+    shipped = gzip.decompress(resources.files("spellchecker").joinpath("resources/en.json.gz").read_bytes())
+    english_words.cache_clear()
+    try:
+        assert english_words().text == shipped
+        (kept,) = (Path(os.environ["XDG_CACHE_HOME"]) / "corpus-qa" / "words").glob("en-*.json")
+        assert kept.read_bytes() == shipped
+        kept.write_bytes(b'{\n"zzyzxq": 1\n}')  # a copy the next process reads: it is what is looked up
+        english_words.cache_clear()
+        assert "zzyzxq" in english_words() and "volcano" not in english_words()
+        kept.write_bytes(shipped[: len(shipped) // 2])  # cut: not the whole list
+        english_words.cache_clear()
+        assert english_words().text == shipped and "zürich" in english_words()
+    finally:
+        english_words.cache_clear()
 
 
 def test_confidence_is_in_the_json_contract(docs_engine) -> None:  # type: ignore[no-untyped-def]

@@ -237,6 +237,44 @@ def test_onnx_export_matches_and_is_used(minilm, onnx_export) -> None:  # type: 
 
 
 @pytest.mark.slow
+def test_warm_up_opens_the_onnx_session_beside_the_caller(minilm, onnx_export, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`warm_up` returns while the ONNX session opens in a thread of its own (a one-shot `qa ask` reads its
+    answer path meanwhile); the first question waits for it and gets the export's own vector. A graph that
+    cannot be opened is found out at that first question, as it was when it opened in the caller: torch
+    answers, and the export is forgotten so the next build writes it again."""
+    import shutil
+    import threading
+
+    from index.embedding import MiniLMEmbedder
+    from index.embedding.onnx import OnnxEncoder, verified, weights_path
+
+    text = "Where was Blinken on Tuesday?"
+    fresh = MiniLMEmbedder()
+    fresh.warm_up()
+    assert fresh._opening is not None and isinstance(fresh._opening._opening, threading.Thread)
+    fresh.warm_up()  # a second call starts nothing more
+    vector = fresh.embed_query(text)
+    assert fresh._opening is None and fresh.query_backend == "onnx"
+    reference = OnnxEncoder(minilm.model_dir, onnx_export.path).embed_query(text)
+    assert np.allclose(vector, reference, atol=1e-6)
+
+    copy = tmp_path / onnx_export.path.name
+    for source in (onnx_export.path, weights_path(onnx_export.path), onnx_export.path.with_suffix(".verified.json")):
+        shutil.copy(source, tmp_path / source.name)
+    copy.write_bytes(b"not a graph")
+
+    class Broken(MiniLMEmbedder):
+        onnx_path = copy
+
+    broken = Broken()
+    assert verified(copy)
+    broken.warm_up()
+    assert broken._opening is not None
+    assert float(np.dot(broken.embed_query(text), reference)) >= 0.999  # torch's vector
+    assert broken.query_backend == "torch" and not verified(copy)
+
+
+@pytest.mark.slow
 def test_onnx_is_written_from_the_weights_not_traced(minilm, onnx_export) -> None:  # type: ignore[no-untyped-def]
     """The bundled BERT is written as a graph with its weights in a file beside it (write_bert_onnx), not
     traced by torch.onnx (which holds the weights several times over); the graph is the model's, not a stub."""

@@ -74,6 +74,11 @@ class Embedder(Protocol):
         """Load whatever answering a question needs, so the first question is as fast as the rest."""
         ...
 
+    def start_warm_up(self) -> None:
+        """Start, without waiting for it, what of `warm_up` can run beside the caller (the ONNX session opens
+        in a thread); the first question waits for it. `warm_up` does the rest."""
+        ...
+
     def needs_query_encoder(self) -> bool:
         """Whether `prepare_query_encoder` has work to do (a fast question encoder is missing)."""
         ...

@@ -70,6 +70,9 @@ class HashEmbedder:
     def warm_up(self) -> None:
         """Nothing to load."""
 
+    def start_warm_up(self) -> None:
+        """Nothing to load."""
+
     def needs_query_encoder(self) -> bool:
         return False
 

@@ -29,6 +29,8 @@ from index.paths import PRIVATE_FILE, cache_home, private_dir
 if TYPE_CHECKING:
     import numpy as np
 
+    from index.embedding.onnx import OnnxEncoder
+
 TOKEN_BUDGET = 1024
 """Tokens (rows x padded width) per forward pass: 256-token texts go 4 at a time, short ones up to
 `batch_size`. Bounds the activations' memory whatever the texts' length. Indexing refman.pdf (2,415 pages,
@@ -121,6 +123,8 @@ class MiniLMEmbedder:
         self.model_dir = model_dir
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        self._opening: OnnxEncoder | None = None
+        """The ONNX query encoder `warm_up` started opening, until `_query_encoder` takes it."""
         if not (model_dir / "modules.json").is_file():
             raise ModelError(f"The embedding model folder {model_dir} is incomplete (no modules.json).")
 
@@ -461,10 +465,14 @@ class MiniLMEmbedder:
             return None
         from index.embedding.onnx import OnnxEncoder, forget, verified
 
-        if not verified(self.onnx_path):
+        opening, self._opening = self._opening, None
+        if opening is None and not verified(self.onnx_path):
             return None
         try:
-            return OnnxEncoder(self.model_dir, self.onnx_path)
+            if opening is None:
+                return OnnxEncoder(self.model_dir, self.onnx_path)
+            opening.wait()
+            return opening
         except ImportError:
             return None  # no onnxruntime: torch
         except Exception:  # noqa: BLE001 - a broken file: use torch now, and write it again at the next build
@@ -492,17 +500,31 @@ class MiniLMEmbedder:
             worst = export_onnx(self, self.onnx_path, samples)
         except Exception as exc:  # noqa: BLE001 - optional speed-up; never fails a build
             return f"Could not export the fast query encoder ({exc}); questions are embedded with torch."
+        self._opening = None
         self.__dict__.pop("_query_encoder", None)
         if worst < PARITY_MIN_COSINE:
             return (f"The ONNX query encoder disagreed with the reference (cosine {worst:.4f}); "
                     "questions are embedded with torch.")
         return None
 
+    def start_warm_up(self) -> None:
+        """Open the ONNX session, if there is a verified export, in a thread of its own (OnnxEncoder), which
+        the first question waits for: a one-shot `qa ask` reads its index and answer path meanwhile."""
+        if "_query_encoder" in self.__dict__ or self._opening is not None or not self.use_onnx_queries:
+            return
+        from index.embedding.onnx import OnnxEncoder, verified
+
+        if verified(self.onnx_path):
+            try:
+                self._opening = OnnxEncoder(self.model_dir, self.onnx_path, background=True)
+            except Exception:  # noqa: BLE001 - no onnxruntime, a broken tokenizer: `_query_encoder` decides
+                pass
+
     def warm_up(self) -> None:
-        """Make the first question fast: start the ONNX session if there is one, else load torch."""
-        if self._query_encoder is not None:
-            self._query_encoder.embed_query("warm-up")
-        else:
+        """Make the first question fast: open the ONNX session if there is one (beside the caller), else load
+        torch."""
+        self.start_warm_up()
+        if self._opening is None and self._query_encoder is None:
             with self._lock:
                 self._exact_net  # noqa: B018
 
