@@ -1650,11 +1650,14 @@ def _ranked_instead(snapshot: Snapshot, hits: Sequence[Hit], question: str, kind
     height, a length) of a thing it names strongly ("What is the area of Canada?"), the sentence of that
     thing's opening that ranks it by the measure ("... the second-largest country by total area"), as
     citation 1, when the file still holds it; None otherwise."""
-    from qa.ranking import RANKED_MEASURES, rank_sentence
     from qa.reader import NUMBER, measure
 
-    measured = measure(question) or ""
-    wanted = RANKED_MEASURES.get(measured) if kind == NUMBER else None
+    measured = measure(question) if kind == NUMBER else None
+    if not measured:
+        return None
+    from qa.ranking import RANKED_MEASURES, rank_sentence  # its patterns: ~8 ms of a cold question that needs none
+
+    wanted = RANKED_MEASURES.get(measured)
     named = [h for h in hits if h.named >= OWNER_NAMED]
     if wanted is None or not named:
         return None
@@ -1890,7 +1893,7 @@ def _names_are_present(question: str, passages: Sequence[Passage], snapshot: Sna
     corpus ("Python" in the Python documentation) is its subject, not a sign of a wrong passage."""
     from index.text.keywords import STOPWORDS, is_compound
     from index.text.titles import maximal, normalize, question_spans
-    from qa.ranking import place_forms
+    from qa.places import place_forms
     from qa.terms import is_generic
 
     spans = [s for s in question_spans(question) if s.proper]

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from qa.parts import MAX_PARTS, PLACE_KINDS, SET, Part, Plan, SetPhrase, is_kind, missing_line, singular_key
+from qa.places import place_forms
 from qa.ranking import (
     LEAD_CHARS,
     NOT_SUPERLATIVE,
@@ -32,7 +33,6 @@ from qa.ranking import (
     may_rank,
     opening_sentences,
     opens_about,
-    place_forms,
     rank_sentence,
     stated_order,
     stated_rank,

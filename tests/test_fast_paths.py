@@ -313,6 +313,8 @@ def test_one_shot_question_does_not_import_torch(tmp_path: Path, onnx_export) ->
         "import atexit, sys\n"
         "atexit.register(lambda: print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr))\n"
         "atexit.register(lambda: print('PARTS' if 'qa.parts' in sys.modules else 'NO-PARTS', file=sys.stderr))\n"
+        "atexit.register(lambda: print('RANKING' if 'qa.ranking' in sys.modules else 'NO-RANKING', "
+        "file=sys.stderr))\n"
         "atexit.register(lambda: print('BUILDER' if 'index.build.builder' in sys.modules else 'NO-BUILDER', "
         "file=sys.stderr))\n"
         "atexit.register(lambda: print('SUBPROCESS' if 'subprocess' in sys.modules else 'NO-SUBPROCESS', "
@@ -324,6 +326,7 @@ def test_one_shot_question_does_not_import_torch(tmp_path: Path, onnx_export) ->
     assert fast.returncode == 0, fast.stderr
     assert "NO-TORCH" in fast.stderr and "Astana" in fast.stdout
     assert "NO-PARTS" in fast.stderr  # a question of one part does not pay for qa/parts.py's patterns
+    assert "NO-RANKING" in fast.stderr  # nor a question of no measure for qa/ranking.py's
     # an index that is current is only checked (index/build/stale.py), not built; nothing is run
     assert "NO-BUILDER" in fast.stderr and "NO-SUBPROCESS" in fast.stderr
     # the fallback (sentence-transformers for questions) answers the same

@@ -543,7 +543,8 @@ def test_what_an_opening_calls_its_thing_is_the_head_not_a_word_in_an_of_phrase(
 
 
 def test_a_rank_in_the_world_holds_within_a_place_the_member_is_in() -> None:
-    from qa.ranking import asked_ranking, may_rank, place_forms, stated_rank
+    from qa.places import place_forms
+    from qa.ranking import asked_ranking, may_rank, stated_rank
 
     kinds = frozenset({"country", "countries"})
     ranking = asked_ranking("the five largest countries in Asia", ["Asia"], kinds)
