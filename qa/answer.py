@@ -23,6 +23,7 @@ from index.text.keywords import RELATED_FORMS, keyword_tokens
 from index.text.marks import FENCE, LIST_ITEM
 from index.types import ATOMIC_KINDS, Document
 from qa.config import Tuning
+from qa.lazy_re import compile_lazily
 from qa.reader import RETURNED
 from qa.types import Answer, Citation, Passage, Place
 
@@ -120,27 +121,29 @@ def sentence_terms(snapshot: Snapshot, sentence_id: int, text: str) -> frozenset
     return terms
 
 
-_ASKS_CODE = re.compile(r"\b(?:command|commands|command line|syntax|code|call|invocation|snippet|example)\b", re.I)
+_ASKS_CODE = compile_lazily(r"\b(?:command|commands|command line|syntax|code|call|invocation|snippet|example)\b", re.I)
 """An identifier question that asks for code ("What command runs...?")."""
 _STATES_DEFAULT = re.compile(r"\b(?:the\s+)?default\b[^.;,]{0,50}\s(?:is|are)\s*:?\s*$|\bdefaults\s+to\s*:?\s*$", re.I)
 """A sentence that goes on into the default it states: "The default setting in R is" (code follows); not "To reset
 every setting to its default, run", "In default of payment, interest is computed as"."""
-_ASKS_SHELL = re.compile(r"\b(?:(?:from|on|at|in|via|through|using)\s+(?:the|a)\s+(?:command[\s-]line|shell|terminal|"
-                         r"command prompt)|shell command)\b", re.I)
+_ASKS_SHELL = compile_lazily(
+    r"\b(?:(?:from|on|at|in|via|through|using)\s+(?:the|a)\s+(?:command[\s-]line|shell|terminal|"
+    r"command prompt)|shell command)\b", re.I)
 """A question asking for what is typed at a shell prompt: "...from the command line", "in a terminal" (not "in the
 console": Python's own is one)."""
-_OF_THE_COMMAND_LINE = re.compile(r"\b(?:arguments?|options?|flags?|parameters?|switch(?:es)?|argv|input)\b", re.I)
+_OF_THE_COMMAND_LINE = compile_lazily(r"\b(?:arguments?|options?|flags?|parameters?|switch(?:es)?|argv|input)\b", re.I)
 """What a program is given on the command line: "How do I get the arguments passed on the command line?" asks
 for the code that reads them, not for a command."""
-_INTERPRETER_SESSION = re.compile(r"\s*(?:>>>|In \[\d+\]:)\s")
+_INTERPRETER_SESSION = compile_lazily(r"\s*(?:>>>|In \[\d+\]:)\s")
 """Code typed into an interpreter (Python's `>>>` prompt, IPython's `In [1]:`), not at a shell prompt."""
 _TYPE_WORDS = {"date": frozenset(keyword_tokens("date year day month time century decade")),
                "version": frozenset(keyword_tokens("version release"))}
 """Words that only say what kind of answer is asked for."""
 
 
-_ASKS_CALLABLE = re.compile(r"\b(?:function|functions|command|commands|routine|procedure|subroutine|macro|method)\b",
-                            re.I)
+_ASKS_CALLABLE = compile_lazily(
+    r"\b(?:function|functions|command|commands|routine|procedure|subroutine|macro|method)\b",
+    re.I)
 """An identifier question that asks for something called: a function, command or method."""
 _CALL = re.compile(rf"(?>{RETURNED}|\w+\s+)?[\w.:]+\s*\(")
 """A call's signature, after what it returns or its type (`nproc (query)`, `[q, err] = quad2d (...)`,
@@ -189,13 +192,13 @@ def unit_context(doc: Document, start: int, end: int) -> tuple[str, tuple[int, i
     return kind, term, header
 
 
-_PERSONAL_PRONOUN = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:he|she|him|his|her|they|them|their)\b", re.I)
+_PERSONAL_PRONOUN = compile_lazily(r"^\W*(?:\S+\s+){0,3}?(?:he|she|him|his|her|they|them|their)\b", re.I)
 """A sentence that starts speaking of a person without naming them ("He was the author of...", "It is his
 first visit..."; not "Elizabeth II was Queen... until her death")."""
 
 
-_PLACE_OF = re.compile(r"^\W*(?:(?:what|which(?:\s+(?:city|town|place))?)(?:['’]s|\s+(?:is|was|are|were))|name|"
-                       r"tell\s+me)\s+the\s+(?P<what>(?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:of|in)\s+\S", re.I)
+_PLACE_OF = compile_lazily(r"^\W*(?:(?:what|which(?:\s+(?:city|town|place))?)(?:['’]s|\s+(?:is|was|are|were))|name|"
+                           r"tell\s+me)\s+the\s+(?P<what>(?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:of|in)\s+\S", re.I)
 """A question asking an attribute of a thing it names: "What is / What's / Which city is / Name the capital
 of X"."""
 
@@ -223,11 +226,11 @@ def _owns(owner: tuple[str, str], text: str) -> bool:
     return False
 
 
-_OPENS_WITH = re.compile(r"\W*(?:the\s+)?", re.I)
-_QUALIFIED = re.compile(r"\b(?:cultural|financial|commercial|economic|business|industrial|religious|spiritual|"
-                        r"ecclesiastical|intellectual|fashion|music|film|gastronomic(?:al)?|culinary|tech|technology|"
-                        r"startup|design|literary|artistic|tourist|silk|judicial|former|erstwhile|wartime|"
-                        r"historic(?:al)?|ancient|old|summer|winter|royal)\s+$", re.I)
+_OPENS_WITH = compile_lazily(r"\W*(?:the\s+)?", re.I)
+_QUALIFIED = compile_lazily(r"\b(?:cultural|financial|commercial|economic|business|industrial|religious|spiritual|"
+                            r"ecclesiastical|intellectual|fashion|music|film|gastronomic(?:al)?|culinary|tech|technology|"
+                            r"startup|design|literary|artistic|tourist|silk|judicial|former|erstwhile|wartime|"
+                            r"historic(?:al)?|ancient|old|summer|winter|royal)\s+$", re.I)
 """A word before a measure that makes it something else than the thing's own: "the cultural capital of India",
 "the former capital", "the summer capital"."""
 
@@ -699,23 +702,23 @@ def _pronoun_names_no_answer(snapshot: Snapshot, scored: list[ScoredSentence], t
     return out
 
 
-_PRONOUN_SUBJECT = re.compile(r"(?:It|This|They|These)\s+(?:is|are|was|were|can|may|must|should|will|has|have)\b")
+_PRONOUN_SUBJECT = compile_lazily(r"(?:It|This|They|These)\s+(?:is|are|was|were|can|may|must|should|will|has|have)\b")
 
 
-_LABEL = re.compile(r"(?:(?:New|Changed|Deprecated|Added|Removed)(?: in| since)? version [\d.]+|Note|Warning|"
-                    r"See also|Example|Examples|Default|Returns?)[.:]?\s*")
+_LABEL = compile_lazily(r"(?:(?:New|Changed|Deprecated|Added|Removed)(?: in| since)? version [\d.]+|Note|Warning|"
+                        r"See also|Example|Examples|Default|Returns?)[.:]?\s*")
 """A sentence that only labels the one after it ("Changed in version 3.8." then "The dirs_exist_ok
 parameter.")."""
-_ASKS = re.compile(r"\?[\"'”’)]*\s*$")
+_ASKS = compile_lazily(r"\?[\"'”’)]*\s*$")
 """A sentence that asks (an FAQ's "Q: Is travel insurance provided?")."""
-_REFERS_BACK = re.compile(r"(?:This|That|These|Those|Such|It|They|The latter|The former|Both|Each)\b")
+_REFERS_BACK = compile_lazily(r"(?:This|That|These|Those|Such|It|They|The latter|The former|Both|Each)\b")
 _NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\s+(\w+)", re.I)
 
 
-_ASKS_CONDITION = re.compile(r"\b(?:when|if|whenever|unless|once)\b", re.I)
+_ASKS_CONDITION = compile_lazily(r"\b(?:when|if|whenever|unless|once)\b", re.I)
 _QUESTION_START = re.compile(r"\s*(?:when|if)\s+(?:was|were|is|are|did|does|do|will|can|could|should|has|have|had|"
                              r"would)\b", re.I)
-_STATES_CONDITION = re.compile(r"\W{0,3}(?:If|When|Whenever|Unless|Once|In case)\b")
+_STATES_CONDITION = compile_lazily(r"\W{0,3}(?:If|When|Whenever|Unless|Once|In case)\b")
 
 
 def asks_under_condition(question: str) -> bool:
@@ -729,16 +732,17 @@ def asks_under_condition(question: str) -> bool:
 
 _NOT_CONTRASTED = frozenset({"one", "ones", "per", "way"})
 """Words of a set-aside phrase that name nothing ("instead of one group per key")."""
-_CONTRAST = re.compile(r"\b(?:instead of|rather than)\s+([^,;?!]+)", re.I)
+_CONTRAST = compile_lazily(r"\b(?:instead of|rather than)\s+([^,;?!]+)", re.I)
 
 
-_WITHOUT = re.compile(r"\bwithout\s+((?:getting|raising|causing|triggering|throwing|hitting|seeing|an?|the|any)\s+)*"
-                      r"([^,?;!]+?)(?=\s+(?:when|if|because|while|unless|so|and|or)\b|[,?;!]|$)", re.I)
+_WITHOUT = compile_lazily(
+    r"\bwithout\s+((?:getting|raising|causing|triggering|throwing|hitting|seeing|an?|the|any)\s+)*"
+    r"([^,?;!]+?)(?=\s+(?:when|if|because|while|unless|so|and|or)\b|[,?;!]|$)", re.I)
 _NOT_AVOIDED = frozenset(keyword_tokens(
     "giving passing specifying setting providing supplying using writing loading applying assigning ending up "
     "having need needing"))
-_AVOIDING = re.compile(r"\b(?:instead of|rather than|without|disables?|disabled|disabling|skips?|skipped|skipping|"
-                       r"suppress(?:es|ed|ing)?|avoids?|avoided|avoiding|silently)\b", re.I)
+_AVOIDING = compile_lazily(r"\b(?:instead of|rather than|without|disables?|disabled|disabling|skips?|skipped|skipping|"
+                           r"suppress(?:es|ed|ing)?|avoids?|avoided|avoiding|silently)\b", re.I)
 
 
 def avoided_terms(question: str) -> frozenset[str]:
@@ -814,18 +818,18 @@ def _code_after(doc: Document, sid: int, text: str, by_id: dict[int, tuple[int, 
     return (after[1], after[2]) if unit_context(doc, after[1], after[2])[0] == "code" else None
 
 
-_DOES_NOT_WORK = re.compile(r"\b(?:(?:will|would|does|do|did|can|could)\s+not|won't|wouldn't|doesn't|don't|"
-                            r"didn't|cannot|can't)\s+(?:work|be\s+used|help)\b|\bis\s+not\s+(?:supported|possible)\b",
-                            re.I)
-_CLAUSE_BREAK = re.compile(r"[;:(\u2014]|\s-\s|,\s*(?:or|and|so|but|yet|although|though|however|whereas|while)\b|"
-                           r"\b(?:otherwise|else|without|unless|because|since|while|whereas)\b", re.I)
+_DOES_NOT_WORK = compile_lazily(r"\b(?:(?:will|would|does|do|did|can|could)\s+not|won't|wouldn't|doesn't|don't|"
+                                r"didn't|cannot|can't)\s+(?:work|be\s+used|help)\b|\bis\s+not\s+(?:supported|possible)\b",
+                                re.I)
+_CLAUSE_BREAK = compile_lazily(r"[;:(\u2014]|\s-\s|,\s*(?:or|and|so|but|yet|although|though|however|whereas|while)\b|"
+                               r"\b(?:otherwise|else|without|unless|because|since|while|whereas)\b", re.I)
 """What ends the clause of the way named: "set QA_PLUGIN_PATH=..., otherwise the plugin loader will not work" gives
 the way; "retrieving the sources by e.g. wget -r or svn export from that URL will not work" and "with wget -r, as
 some older guides suggest, will not work" say it fails."""
-_INSTEAD = re.compile(r"\b(?:instead|rather|but|use|run|try)\b", re.I)
+_INSTEAD = compile_lazily(r"\b(?:instead|rather|but|use|run|try)\b", re.I)
 """A way a sentence names and then says fails ("Note that retrieving the sources by e.g. wget -r ... will not
 work"), with no other way after it ("...; use rsync instead")."""
-_PROMPTED = re.compile(r"(?:>|\$|>>>) (?P<command>[\w.-]+)")
+_PROMPTED = compile_lazily(r"(?:>|\$|>>>) (?P<command>[\w.-]+)")
 """A line typed at a prompt: R's `> `, a shell's `$ `, Python's `>>> `, and the command it runs."""
 
 
@@ -855,10 +859,10 @@ def _introduces_other(text: str, sid: int, by_id: dict[int, tuple[int, int, int]
     return kind not in ("code", "header", "row") and not _is_item(doc, after[1])
 
 
-_THIS_KIND = re.compile(r"(?:This|The present)\s+(module|package|library|function|command|routine|macro|option|"
-                        r"variable|directive|class|method|utility|program|tool|builtin|keyword|setting|extension)s?\b")
-_HEADING_NAME = re.compile(r"(?:(?:Appendix\s+)?[A-Z]?\d+(?:\.\d+)*\.?\s+)?(?P<name>[A-Za-z_][\w.:-]*(?:\(\))?)"
-                           r"(?:\s+(?:\u2014|--|-|:)\s+.+)?")
+_THIS_KIND = compile_lazily(r"(?:This|The present)\s+(module|package|library|function|command|routine|macro|option|"
+                            r"variable|directive|class|method|utility|program|tool|builtin|keyword|setting|extension)s?\b")
+_HEADING_NAME = compile_lazily(r"(?:(?:Appendix\s+)?[A-Z]?\d+(?:\.\d+)*\.?\s+)?(?P<name>[A-Za-z_][\w.:-]*(?:\(\))?)"
+                               r"(?:\s+(?:\u2014|--|-|:)\s+.+)?")
 
 
 def _named_by_heading(doc: Document, start: int, end: int, question: str) -> tuple[int, int] | None:
@@ -912,15 +916,15 @@ def _contradicts(sentence: str, q: str) -> bool:
     return False
 
 
-_WHAT_IT_DOES = re.compile(r"\bwhat (?:does|do|did)\b.*\b(?:do|does|mean|return|compute|perform)\b", re.I)
+_WHAT_IT_DOES = compile_lazily(r"\bwhat (?:does|do|did)\b.*\b(?:do|does|mean|return|compute|perform)\b", re.I)
 """A question asking what a named function or command does."""
 _SIGNATURE = re.compile(rf"(?>(?>{RETURNED})?[\w.:]+\s*\([^()]{{0,60}}\)\s*)+")
 """A line that is only a call's signature (`cplxpair (z, tol)`, texinfo's alternate forms above an entry): no
 sentence."""
 
 
-_FOR_WHAT = re.compile(r"\s*for\s+(?:the|each|every|its|their)\s+((?:[A-Za-z][\w-]*\s+){0,3}?[A-Za-z][\w-]*)"
-                       r"(?=\s+(?:when|that|which|while|if|in|on|of|to|is|are|and|or|during|per|so)\b|\s*[.,;:)]|\s*$)")
+_FOR_WHAT = compile_lazily(r"\s*for\s+(?:the|each|every|its|their)\s+((?:[A-Za-z][\w-]*\s+){0,3}?[A-Za-z][\w-]*)"
+                           r"(?=\s+(?:when|that|which|while|if|in|on|of|to|is|are|and|or|during|per|so)\b|\s*[.,;:)]|\s*$)")
 
 
 def _measures_another(after: str, asked: set[str]) -> bool:
@@ -945,8 +949,8 @@ def _opens_definition(doc: Document, start: int, term: tuple[int, int]) -> bool:
     return False
 
 
-_CALLED = re.compile(r"\b(?=([A-Za-z_][\w.]*\w)\s+(?:function|command|method|macro|routine|builtin)\b)|"
-                     r"\b(?:function|command|method|macro|routine|builtin)\s+(?=([A-Za-z_][\w.]*\w))", re.I)
+_CALLED = compile_lazily(r"\b(?=([A-Za-z_][\w.]*\w)\s+(?:function|command|method|macro|routine|builtin)\b)|"
+                         r"\b(?:function|command|method|macro|routine|builtin)\s+(?=([A-Za-z_][\w.]*\w))", re.I)
 """A name the question calls a function or command ("the cplxpair function", "the command strtrim")."""
 
 
@@ -970,8 +974,8 @@ def _code_subjects(question: str) -> set[str]:
     return found
 
 
-_VERSION_IN_QUESTION = re.compile(r"(?:\b(?i:version|release)\s+|(?<![\w.])v|\b[A-Z][\w-]*\s+|(?<![\w.]))"
-                                  r"(\d+(?:\.\d+){1,3})(?![\w.]*\d)")
+_VERSION_IN_QUESTION = compile_lazily(r"(?:\b(?i:version|release)\s+|(?<![\w.])v|\b[A-Z][\w-]*\s+|(?<![\w.]))"
+                                      r"(\d+(?:\.\d+){1,3})(?![\w.]*\d)")
 
 
 def _asked_versions(question: str) -> list[str]:
@@ -1102,12 +1106,12 @@ def _defined_elsewhere(doc: Document, start: int, end: int, question: str) -> tu
     return None
 
 
-_FIELD_LABEL = re.compile(r"\s*[A-Z][\w ]{0,30}:\s*")
+_FIELD_LABEL = compile_lazily(r"\s*[A-Z][\w ]{0,30}:\s*")
 """A field list's label ("Parameters:", "Return type:"): the term of no definition; nothing is named by it."""
 _RECORD_LABELS = frozenset(("description", "syntax", "default", "context", "status", "module", "compatibility",
                             "override", "type", "since", "see also"))
 """First cells of a record's rows (an Apache directive's `Context | server config`): labels, no names."""
-_ONE_NAME = re.compile(r"[A-Za-z_][\w.-]*\w")
+_ONE_NAME = compile_lazily(r"[A-Za-z_][\w.-]*\w")
 
 
 @lru_cache(maxsize=4096)
@@ -1303,8 +1307,8 @@ class Quote:
     header: tuple[int, int] | None = None
 
 
-_ABOUT_THE_EXAMPLE = re.compile(r"\b(?:the|these|those|both)\s+(?:(?:first|second|third|last|above|previous|"
-                                r"preceding|two|three)\s+)?examples?\b(?!\s+(?:below|that follows?))", re.I)
+_ABOUT_THE_EXAMPLE = compile_lazily(r"\b(?:the|these|those|both)\s+(?:(?:first|second|third|last|above|previous|"
+                                    r"preceding|two|three)\s+)?examples?\b(?!\s+(?:below|that follows?))", re.I)
 """A sentence about the example before it ("In the ASCII encoding, the first example deletes all uppercase
 letters, the second converts lowercase to uppercase"): quoted after that example's code."""
 
@@ -1401,15 +1405,15 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
     return group
 
 
-_INTRODUCES_TABLE = re.compile(r"\b(?:table|following|below|listed|these)\b|:\s*$", re.I)
+_INTRODUCES_TABLE = compile_lazily(r"\b(?:table|following|below|listed|these)\b|:\s*$", re.I)
 """A sentence that introduces the table after it ("The following table describes the possible values returned
 by typeof and what they are.")."""
 
 
-_LIST_OF_WAYS = re.compile(r"\b(?:ways?|steps?|how|options?|solutions?|fix(?:es)?|workarounds?|remed(?:y|ies)|"
-                           r"instructions?|procedure|things?\s+to|what\s+to|to\s+(?:avoid|fix|solve|resolve|prevent|"
-                           r"check|try|do|enable|disable|turn|get|make|use|set)|do\s+(?:one|any|all|the\s+following)|"
-                           r"follow(?:ing)?\s+(?:steps|commands))\b", re.I)
+_LIST_OF_WAYS = compile_lazily(r"\b(?:ways?|steps?|how|options?|solutions?|fix(?:es)?|workarounds?|remed(?:y|ies)|"
+                               r"instructions?|procedure|things?\s+to|what\s+to|to\s+(?:avoid|fix|solve|resolve|prevent|"
+                               r"check|try|do|enable|disable|turn|get|make|use|set)|do\s+(?:one|any|all|the\s+following)|"
+                               r"follow(?:ing)?\s+(?:steps|commands))\b", re.I)
 """A line that introduces a list of ways ("Here are ways to avoid it:", "Here are things to check:"), not a list of
 facts ("The supported platforms are:", "Here are the worst offenders we measured:")."""
 
@@ -1515,9 +1519,9 @@ def _either(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + (names[-1] if names else "")
 
 
-_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|cf|vs|Dr|Mr|Mrs|Ms|St|No|Fig|approx)\.|\b(?:[A-Za-z]\.){2,}")
-_ASKS_START = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|"
-                         r"should|will|would|has|have|had|may|must|shall)\b", re.I)
+_ABBREVIATION = compile_lazily(r"\b(?:e\.g|i\.e|cf|vs|Dr|Mr|Mrs|Ms|St|No|Fig|approx)\.|\b(?:[A-Za-z]\.){2,}")
+_ASKS_START = compile_lazily(r"(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|"
+                             r"should|will|would|has|have|had|may|must|shall)\b", re.I)
 
 
 def _asking_part(question: str) -> str | None:

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from index.text.keywords import STOPWORDS
 from index.text.titles import normalize
+from qa.lazy_re import compile_lazily
 
 PERSON, DATE, PLACE, NUMBER, ROLE, DEFINE = "person", "date", "place", "number", "role", "define"
 """ROLE: what a named person is ("Who is Volodymyr Zelenskyy?", "What is Blinken's job?"): the title or
@@ -43,7 +44,7 @@ men who fled the call-up"), so for those the type only orders the sentences."""
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)"
-_DATE_PATTERNS = re.compile(
+_DATE_PATTERNS = compile_lazily(
     rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{3,4}}|\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{3,4}}|(?:{_MONTHS})\s+\d{{3,4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:early |late |mid-)?{_ORDINAL}(?:\s+|-)(?:century|millennium)(?:\s+(?:BC|BCE|AD|CE))?"
     rf"|\d{{1,4}}\s*(?:BC|BCE|AD|CE)\b|\b1\d{{3}}s?|\b20\d{{2}}s?"
@@ -52,7 +53,7 @@ _DATE_PATTERNS = re.compile(
 )
 """Dates, years, centuries; a day of a month without its year ("by 22 March") and a month after a word that
 makes it a time ("every July", "until March") too."""
-_RELATIVE_DATE = re.compile(
+_RELATIVE_DATE = compile_lazily(
     r"\b(?:(?:[Oo]n|[Ll]ast|[Tt]his|[Nn]ext)\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
     r"(?:\s+(?:morning|afternoon|evening|night))?|\b[Yy]esterday\b|"
     r"\b(?:[Ll]ast|[Tt]his|[Nn]ext)\s+(?:week|weekend|month|year|spring|summer|autumn|fall|winter)\b")
@@ -75,9 +76,9 @@ _NUMBER = re.compile(
     r"thousands?|millions?|billions?|dozens?)\b(?:\s+(?:of\s+)?(?:thousand|million|billion)s?)?",
     re.I,
 )
-_REFERENCE_BEFORE = re.compile(r"(?:\bpages?|\bpp?\.|\bsections?|\bchapters?|\bfigures?|\bfig\.|\btables?|"
-                               r"\bexamples?|\bversions?|§|\b(?-i:IEEE|ISO|RFC|PEP|ECMA|ANSI|ISO/IEC|ITU-T|CVE|UTF|"
-                               r"BS|DIN|EN|IEC)[\s-]?)\s*$", re.I)
+_REFERENCE_BEFORE = compile_lazily(r"(?:\bpages?|\bpp?\.|\bsections?|\bchapters?|\bfigures?|\bfig\.|\btables?|"
+                                   r"\bexamples?|\bversions?|§|\b(?-i:IEEE|ISO|RFC|PEP|ECMA|ANSI|ISO/IEC|ITU-T|CVE|UTF|"
+                                   r"BS|DIN|EN|IEC)[\s-]?)\s*$", re.I)
 """Words before a number that make it a place in the document ("See also: [max recursion depth], page 159",
 "Section 2.8"), a version ("New in version 3.2.") or a standard's name ("IEEE 754", "RFC 2616", "UTF-8"), not
 a quantity."""
@@ -90,7 +91,7 @@ _TITLES = frozenset(
     chancellor senator governor mayor pope emperor empress director chairman chairwoman ceo founder lord lady
     saint st captain colonel admiral judge justice ambassador premier sultan sheikh tsar czar state""".split()
 )
-_DEMONYM = re.compile(r"(?:ian|ean|ese|ish|ic)$")
+_DEMONYM = compile_lazily(r"(?:ian|ean|ese|ish|ic)$")
 _ORGS = frozenset(
     """department ministry council assembly union group nations states university college company corporation
     inc ltd party army navy committee commission agency office bank institute organization organisation
@@ -134,7 +135,7 @@ _LIMIT = (r"^(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+(?:absolute\s+|very\s+)?(
 """A question asking for a limit ("What is the largest value X can be set to?", "What hard upper limit on the
 number of processes...", "Is there a length limit I should keep to...") or a code ("What exit code...", "Which
 port..."): a number answers it."""
-_ASKS_LIMIT = re.compile(_LIMIT)
+_ASKS_LIMIT = compile_lazily(_LIMIT)
 
 
 @lru_cache(maxsize=256)
@@ -197,13 +198,13 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-_LEAD_CLAUSE = re.compile(r"^(?:in|with|using|for|from|after|on|inside|within|given|if|when|while|once|before)\b"
-                          r"[^,?]{1,120},\s*(?=(?:(?:in|into|to|from|for|on|at|by|with|under|of)\s+(?:which|what|whom)\b|"
-                          r"(?:how|what|which|who|whom|whose|where|when|why|is|are|does|do|did|"
-                          r"can|could|should|will|would)\b))")
+_LEAD_CLAUSE = compile_lazily(r"^(?:in|with|using|for|from|after|on|inside|within|given|if|when|while|once|before)\b"
+                              r"[^,?]{1,120},\s*(?=(?:(?:in|into|to|from|for|on|at|by|with|under|of)\s+(?:which|what|whom)\b|"
+                              r"(?:how|what|which|who|whom|whose|where|when|why|is|are|does|do|did|"
+                              r"can|could|should|will|would)\b))")
 
 
-_ASKED_AFTER = re.compile(r"^(?:into|onto|from|to|by|with|under|for)\s+(?=(?:which|what)\b)")
+_ASKED_AFTER = compile_lazily(r"^(?:into|onto|from|to|by|with|under|for)\s+(?=(?:which|what)\b)")
 """A preposition before the asking word: what is asked is the same ("into which file" asks which file)."""
 
 
@@ -269,12 +270,12 @@ def expected_type(question: str) -> str | None:
     return DEFINE if defined_term(question) is not None else None
 
 
-_ASKS_DEFINITION = re.compile(
+_ASKS_DEFINITION = compile_lazily(
     r"^(?:what|who)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<a>[^?]{1,40}?)\s*\??$|"
     r"^what\s+(?:does|do)\s+(?:an?\s+|the\s+)?(?P<b>[^?]{1,40}?)\s+(?:mean|stand\s+for)"
     r"(?:\s+(?:in|within|for)\s+[^?]{1,60}?)?\s*\??$", re.I)
-_NOT_A_TERM = re.compile(r"\b(?:of|for|in|on|at|to|from|with|between|about|when|if|that|which|this|it|there|"
-                         r"difference|purpose|point|reason|way|best|meaning)\b", re.I)
+_NOT_A_TERM = compile_lazily(r"\b(?:of|for|in|on|at|to|from|with|between|about|when|if|that|which|this|it|there|"
+                             r"difference|purpose|point|reason|way|best|meaning)\b", re.I)
 
 
 def defined_term(question: str) -> str | None:
@@ -333,7 +334,7 @@ def _expansions(sentence: str, term: str) -> list[Candidate]:
     return found
 
 
-_QUOTED_NAME = re.compile(r"[(\"“‘'](?P<d>[A-Z][\w'’-]*(?:\s+[\w'’-]+){1,7})[)\"”’']")
+_QUOTED_NAME = compile_lazily(r"[(\"“‘'](?P<d>[A-Z][\w'’-]*(?:\s+[\w'’-]+){1,7})[)\"”’']")
 """A capitalised name of several words in quotes or brackets: where an acronym's expansion is often given."""
 
 
@@ -372,14 +373,15 @@ def _question_stems(question: str) -> frozenset[str]:
     return frozenset([*stems, *(r for s in stems for r in RELATED_FORMS.get(s, ()))])
 
 
-_MARKER_AFTER = re.compile(r"\.\s+[A-Z\u2022]|\.\s*$|\s+(?:The|This|That|These|Those|Some|See|For|In|It|Its|If|When|"
-                           r"Note|Use|We|You|On|As|A|An|Also|Currently|Here|There)\b")
+_MARKER_AFTER = compile_lazily(
+    r"\.\s+[A-Z\u2022]|\.\s*$|\s+(?:The|This|That|These|Those|Some|See|For|In|It|Its|If|When|"
+    r"Note|Use|We|You|On|As|A|An|Also|Currently|Here|There)\b")
 """After a bare number of one to three digits opening a sentence: it numbers a list item ("6. Check the
 package...") or a footnote ("1 Some of Octave's functions..."), it is no quantity (not "3 Americans were
 killed", "4 CPUs are required", "Three soldiers...")."""
 
 
-_MANUAL_SECTION = re.compile(r"[\w-]\(\s*\d{1,2}[a-z]?\s*\)")
+_MANUAL_SECTION = compile_lazily(r"[\w-]\(\s*\d{1,2}[a-z]?\s*\)")
 """A manual page's section after its name ("dpkg-deb(1)", "showq(8)"): no quantity."""
 
 
@@ -475,21 +477,22 @@ _SENTENCE_ADVERBS = frozenset("""also however finally here there then thus there
 """Words a sentence opens with, capitalised as it opens: "Also, the compiled modules..." names no place."""
 _FILE_EXT = r"\.[a-z][a-z0-9]{0,4}"
 """A file name's ending (".html", ".pyc", ".mp3"), as the path patterns below read it."""
-_PATH_TOKEN = re.compile(r"(?<![\w/.:-])(?=\S*[A-Za-z_])(?:(?:~|\.{1,2})?/(?:[\w.-]+/)*[\w.-]*[\w/]|"
-                         rf"(?:[\w.-]+/){{2,}}[\w.-]*[\w/]|[\w-]+/(?:[\w.-]+/)*[\w.-]*{_FILE_EXT}(?![\w/])|"
-                         r"[\w.-]+/(?![\w]))|"
-                         r"(?<![\w/])__\w+__(?![\w/])")
+_PATH_TOKEN = compile_lazily(r"(?<![\w/.:-])(?=\S*[A-Za-z_])(?:(?:~|\.{1,2})?/(?:[\w.-]+/)*[\w.-]*[\w/]|"
+                             rf"(?:[\w.-]+/){{2,}}[\w.-]*[\w/]|[\w-]+/(?:[\w.-]+/)*[\w.-]*{_FILE_EXT}(?![\w/])|"
+                             r"[\w.-]+/(?![\w]))|"
+                             r"(?<![\w/])__\w+__(?![\w/])")
 """A path ("__pycache__/spam.cpython-33.pyc", "~/.config/app/", "/usr/local/lib", "docs/index.html") or a dunder
 directory; not a pair of words ("AC/DC", "and/or", "km/h", "Ford/Mazda")."""
-_PLACED_PATH = re.compile(rf"(?<![\w/.:-])(?:[\w-]+/)*[\w.-]*\w(?:/[\w.-]*\w|{_FILE_EXT})(?![\w/])")
-_LEADS_TO_A_PLACE = re.compile(r"\b(?:in|into|to|from|under|inside|within|file|directory|folder)\s+(?:the\s+)?$", re.I)
+_PLACED_PATH = compile_lazily(rf"(?<![\w/.:-])(?:[\w-]+/)*[\w.-]*\w(?:/[\w.-]*\w|{_FILE_EXT})(?![\w/])")
+_LEADS_TO_A_PLACE = compile_lazily(
+    r"\b(?:in|into|to|from|under|inside|within|file|directory|folder)\s+(?:the\s+)?$", re.I)
 """A relative path or a file name counts as a place where a preposition of place or the word file leads to it
 ("in the src/templates directory", "reads its settings from config.yaml", "the file pip.conf"); "180 km/h", "and/or",
 "Ford/Mazda" and "The final report, summary.pdf," are no places."""
-_FILE_ENDING = re.compile(rf"\w{_FILE_EXT}\b")
-_NAMED_PLACE = re.compile(r"\b(?:package|directory|folder)\s+([A-Za-z_.~][\w.-]*\w)")
+_FILE_ENDING = compile_lazily(rf"\w{_FILE_EXT}\b")
+_NAMED_PLACE = compile_lazily(r"\b(?:package|directory|folder)\s+([A-Za-z_.~][\w.-]*\w)")
 """What documentation says something is kept in, by name: "the first-party PyPI package tzdata"."""
-_IS_DIRECTORY = re.compile(r"[/\\]|^__\w+__$|^~")
+_IS_DIRECTORY = compile_lazily(r"[/\\]|^__\w+__$|^~")
 _ROLE_NOUNS = frozenset("""head lead chair member fellow intern staff clerk nurse chef pilot coach guide host
     owner founder partner expert specialist scientist student apprentice trainee cook agent resident
     correspondent superintendent assistant consultant accountant attendant sergeant lieutenant analyst
@@ -585,7 +588,7 @@ def _roles(sentence: str, question: str) -> list[Candidate]:
     return found
 
 
-_MEASURE = re.compile(
+_MEASURE = compile_lazily(
     r"\b(?:how many|how much)\s+(?:of\s+)?(?:the\s+)?((?:[a-z][a-z0-9-]*\s*){1,3})|"
     r"\b(?:what|which) (?:is|was|are|were|s) the\s+(?:current\s+|total\s+|estimated\s+)?"
     r"(?:(?:largest|smallest|biggest|highest|lowest|maximum|minimum|max|min|default|absolute|very)\s+)?"
@@ -614,18 +617,18 @@ _MEASURE_WORDS = {
     **dict.fromkeys(_SIZES := ("disk", "memory", "storage"),
                     r"\d\s?(?:[kKMGT]i?[Bb]|bytes?|(?:kilo|mega|giga|tera)bytes?)\b"),  # an amount, not `bytes`
 }
-_HOW_MEASURED = re.compile(r"\bhow (tall|deep)\b")
+_HOW_MEASURED = compile_lazily(r"\bhow (tall|deep)\b")
 _HOW_WORDS = {"tall": "height", "deep": "depth"}
 """A height or depth asked by its adjective. Not "how high" (a rent, a load, a rate or a fee as often: "How high
 is the rent in Munich?"), "how long" (a length, or a time: "How long is the warranty?"), "how big" (an area, a
 length or a weight) or "how old" (an age, or a founding year)."""
-_NAMED_MEASURE = re.compile(r"\b(population|gdp|temperature|salary|revenue|budget|unemployment|inflation)\b")
+_NAMED_MEASURE = compile_lazily(r"\b(population|gdp|temperature|salary|revenue|budget|unemployment|inflation)\b")
 _NOT_MEASURES = frozenset(
     "times things ways percent percentage number amount value values limit count difference".split())
 
 
-_OTHER_MEASURE_AFTER = re.compile(r"[\s-]*(?:square|sq\b|km|kilomet|miles?\b|mi\b|m2|km2|hectares?|acres?|%|"
-                                  r"per\s*cent|percent)", re.I)
+_OTHER_MEASURE_AFTER = compile_lazily(r"[\s-]*(?:square|sq\b|km|kilomet|miles?\b|mi\b|m2|km2|hectares?|acres?|%|"
+                                      r"per\s*cent|percent)", re.I)
 """After a number, the unit of another measure than a count of people: "a 1,114-square-kilometre territory"."""
 def _city_named_after(name: str, question: str) -> bool:
     """Whether a name (normalised) is a city named after the place a capital question asks about: the place's
@@ -640,10 +643,10 @@ def _city_named_after(name: str, question: str) -> bool:
     return False
 
 
-_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.I)
+_ORDINAL_SUFFIX = compile_lazily(r"(?:st|nd|rd|th)\b", re.I)
 _YEARS_COUNT = frozenset({"age", "year", "years", "date"})
 """Measures a year may answer (an age is read from a year of birth)."""
-_YEAR_BEFORE = re.compile(r"\b(?:as\s+of|in|since|by|from|until|till|during|around|circa|c\.)\s*$", re.I)
+_YEAR_BEFORE = compile_lazily(r"\b(?:as\s+of|in|since|by|from|until|till|during|around|circa|c\.)\s*$", re.I)
 
 
 def _is_year(candidate: Candidate, sentence: str) -> bool:
@@ -709,9 +712,9 @@ def measure(question: str) -> str | None:
     return None if word is None or word in _NOT_MEASURES else word
 
 
-_LOWER_OR_DEFAULT = re.compile(r"\b(?:at least|minimum(?: of)?|no fewer than|as few as)\s*#|#\s*or more\b|"
-                               r"#\s*(?:[\w-]+\s+)?by default\b|\bdefaults? (?:is |to |of )?#", re.I)
-_FLOOR = re.compile(r"^(at least|no fewer than|as few as|minimum of)\s.*", re.I)
+_LOWER_OR_DEFAULT = compile_lazily(r"\b(?:at least|minimum(?: of)?|no fewer than|as few as)\s*#|#\s*or more\b|"
+                                   r"#\s*(?:[\w-]+\s+)?by default\b|\bdefaults? (?:is |to |of )?#", re.I)
+_FLOOR = compile_lazily(r"^(at least|no fewer than|as few as|minimum of)\s.*", re.I)
 """Around a number (written `#`): a lower bound ("two or more", "at least 3") or a default ("set to 10 by
 default"): no maximum."""
 
@@ -762,9 +765,9 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
     return best.start, best.end
 
 
-_BOUND_ASKED = re.compile(r"\b(?:largest|biggest|maximum|max|most|highest|longest|greatest|up to|at most|"
-                          r"(?P<low>smallest|minimum|min|least|lowest|shortest|at least|fewest))\b", re.I)
-_RANGE_AFTER = re.compile(r"\s*(?:and|to|-|–|—)\s*$")
+_BOUND_ASKED = compile_lazily(r"\b(?:largest|biggest|maximum|max|most|highest|longest|greatest|up to|at most|"
+                              r"(?P<low>smallest|minimum|min|least|lowest|shortest|at least|fewest))\b", re.I)
+_RANGE_AFTER = compile_lazily(r"\s*(?:and|to|-|–|—)\s*$")
 
 
 def _range_end(found: list[Candidate], sentence: str, upper: bool) -> list[Candidate]:
@@ -789,14 +792,14 @@ _UNIT_ASKED = [
     (re.compile(r"\bhow (?:much|many) (?:money|euros?|dollars?)\b|\b(?:cost|price|budget|spend|spent|pay|paid|"
                 r"costs|fee|allowance|salary)\b", re.I), r"(?:[$€£¥]|euros?|dollars?|EUR|USD|GBP)"),
 ]
-_AREA_ASKED = re.compile(r"\b(?:area|land\s+mass|landmass|surface)\b", re.I)
+_AREA_ASKED = compile_lazily(r"\b(?:area|land\s+mass|landmass|surface)\b", re.I)
 _LENGTHS = (r"(?:kilomet(?:er|re)s?|km|miles?|mi|met(?:er|re)s?|m|feet|foot|ft|yards?|yd|inch(?:es)?|in|"
             r"(?:centi|milli|micro|nano)met(?:er|re)s?|cm|mm|µm|μm|nm)")
 _AREA_UNITS = (rf"(?:(?:km|cm|mm|µm|μm|nm|mi|ft|yd|in|m)\s?(?:2|²)|sq\.?\s?{_LENGTHS}|square[\s-]+{_LENGTHS}|"
                r"hectares?|ha|acres?)")
 _AREA_UNIT = rf"(?<![\w-]){_AREA_UNITS}(?![\w-])"
 """An area is given in its units: "357,022 km2", not "4,800 people per km2" (a density) or "the 12th"."""
-_COUNTED = re.compile(r"\bhow many\b", re.I)
+_COUNTED = compile_lazily(r"\bhow many\b", re.I)
 _COUNTS = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 
 
@@ -845,7 +848,7 @@ def _in_the_asked_unit(found: list[Candidate], sentence: str, question: str) -> 
     return within or found
 
 
-_WEEKDAY = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_WEEKDAY = compile_lazily(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 
 
 def is_relative_date(text: str) -> bool:
@@ -896,22 +899,22 @@ def _distance(candidate: Candidate, points: list[int]) -> int:
 
 # -- documentation answers: names in code, exceptions, defaults, versions ----------------------------------
 
-_CODE = re.compile(
+_CODE = compile_lazily(
     r"(?<![\w.@$%\\-])(?:--?[A-Za-z][\w-]*(?:=[^\s,;)]+)?|\\[A-Za-z]+|%[A-Za-z]|@[A-Za-z_][\w.]*"
     r"|\.?[A-Za-z_][\w]*(?:(?:\.|::|\$)[A-Za-z_][\w]*)*(?:\(\))?)"
 )
-_SIG_PREFIX = re.compile(r"\s*(?:(?:class|exception|method|function|data|attribute|property|classmethod|"
-                         r"staticmethod|abstractmethod|async|await|awaitable|coroutine|decorator|def|macro|"
-                         r"struct|enum|type|var|const|static|inline|extern|void|int|double|char|SEXP|Rboolean)"
-                         r"\s+|[*&]\s*)*")
-_ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Warning|Exit|Interrupt)\b")
-_VERSION = re.compile(r"(?:(?:\bversions?|\brelease|\bpython|\bR|\bsince|\bfrom|\bin)\s+v?|"
-                      r"\b[A-Za-z][\w+]*-|\b[A-Za-z][\w+]*\s+\()(\d+\.\d+(?:\.\d+)?)\b", re.I)
+_SIG_PREFIX = compile_lazily(r"\s*(?:(?:class|exception|method|function|data|attribute|property|classmethod|"
+                             r"staticmethod|abstractmethod|async|await|awaitable|coroutine|decorator|def|macro|"
+                             r"struct|enum|type|var|const|static|inline|extern|void|int|double|char|SEXP|Rboolean)"
+                             r"\s+|[*&]\s*)*")
+_ERROR_NAME = compile_lazily(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Warning|Exit|Interrupt)\b")
+_VERSION = compile_lazily(r"(?:(?:\bversions?|\brelease|\bpython|\bR|\bsince|\bfrom|\bin)\s+v?|"
+                          r"\b[A-Za-z][\w+]*-|\b[A-Za-z][\w+]*\s+\()(\d+\.\d+(?:\.\d+)?)\b", re.I)
 """A version as prose names it: "in version 3.8", "since 4.2", after a program's name ("bash-5.1"), or after a
 release's name ("Debian wheezy (7.0, May 2013)")."""
 _NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred)\b"
 _LITERAL = r"'[^'\n]{1,40}'|\"[^\"\n]{1,40}\"|‘[^’\n]{1,40}’|“[^”\n]{1,40}”"
-_DEFAULT_VALUE = re.compile(
+_DEFAULT_VALUE = compile_lazily(
     r"\(\s*(?:the\s+)?defaults?\s*(?:is|value|:|=)?\s*:?\s*(?P<a>[^()]{1,40}?)\s*\)"
     r"|\bdefaults?(?:\s+(?!is\b|are\b|was\b|to\b)[\w-]+){0,4}?(?: (?:is|are|was|being|(?:should|will|must) be)| to|"
     r"\s*[:=]| of(?=\s+[\d'\"‘“`-]))\s+(?:(?:typically|usually|normally|currently|generally|now)\s+)?"
@@ -969,24 +972,25 @@ _KIND_WORDS = (r"functions?|methods?|macros?|variables?|commands?|options?|field
                r"entry points?|utilit(?:y|ies)|programs?|tools?")
 _KIND_WORDS_CAPITALISED = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _KIND_WORDS.split("|"))
 """The same, also as a sentence opens with one: "Function unstack goes in the opposite direction"."""
-_NAMED_AS = re.compile(rf"\b(?:(?i:the)\s+)?(?:{_KIND_WORDS_CAPITALISED})\s+(?:called\s+|named\s+)?"
-                       rf"([A-Za-z_.][\w.]*[\w)])"
-                       rf"|\b([A-Za-z_.][\w.]*(?:-[\w.]+)*)\s+(?:{_KIND_WORDS})\b|\bis\s+([A-Za-z_.][\w.]*\w)\s*[.;]\s*$")
-_NAMED_AS_ANYWHERE = re.compile(f"(?<![\\w.])(?=(?:{_NAMED_AS.pattern}))")
+_NAMED_AS = compile_lazily(rf"\b(?:(?i:the)\s+)?(?:{_KIND_WORDS_CAPITALISED})\s+(?:called\s+|named\s+)?"
+                           rf"([A-Za-z_.][\w.]*[\w)])"
+                           rf"|\b([A-Za-z_.][\w.]*(?:-[\w.]+)*)\s+(?:{_KIND_WORDS})\b|\bis\s+([A-Za-z_.][\w.]*\w)\s*[.;]\s*$")
+_NAMED_AS_ANYWHERE = compile_lazily(f"(?<![\\w.])(?=(?:{_NAMED_AS.pattern}))")
 """The same at every token it matches from, overlapping: in "the configuration variable papertype",
 "configuration" before its kind word, then "papertype" after it (never from inside a token: ".cf" of "main.cf")."""
 
 
-_NAME_GOES_BACK = re.compile(r"(?:\b(?i:the|a|an)\s+)([A-Z][\w-]*)\s$")
+_NAME_GOES_BACK = compile_lazily(r"(?:\b(?i:the|a|an)\s+)([A-Z][\w-]*)\s$")
 """The capitalised word before a capitalised name before its kind word, after an article: "the TOML Kit package",
 "an Apache Commons library"."""
-_THE_ONE_USED = re.compile(rf"\b(?i:the)\s+(?:{_KIND_WORDS})\s+(?:used|needed|required|to\s+use|to\s+call|you\s+need)\b"
-                           rf"[^.;:]{{0,40}}?\s(?:is|are)\s+(?:the\s+)?(?:(?:called|named)\s+)?(?P<name>[A-Za-z_][\w.-]*\w(?:\(\))?)(?=[\s,.;:]|$)")
+_THE_ONE_USED = compile_lazily(
+    rf"\b(?i:the)\s+(?:{_KIND_WORDS})\s+(?:used|needed|required|to\s+use|to\s+call|you\s+need)\b"
+    rf"[^.;:]{{0,40}}?\s(?:is|are)\s+(?:the\s+)?(?:(?:called|named)\s+)?(?P<name>[A-Za-z_][\w.-]*\w(?:\(\))?)(?=[\s,.;:]|$)")
 """A name the sentence says is the one to use: "The function used to achieve this is substitute which ...",
 "The option needed is norc.": a name even when it is an English word."""
 
-_ASSIGNMENT = re.compile(r"(?<![\w.$@])[A-Za-z_][\w.]*\s?=\s?(?:TRUE|FALSE|NULL|NA|None|True|False|-?\d+(?:\.\d+)?"
-                         r"|\"[^\"\n]{0,40}\"|'[^'\n]{0,40}')(?!\w|\.\w)")
+_ASSIGNMENT = compile_lazily(r"(?<![\w.$@])[A-Za-z_][\w.]*\s?=\s?(?:TRUE|FALSE|NULL|NA|None|True|False|-?\d+(?:\.\d+)?"
+                             r"|\"[^\"\n]{0,40}\"|'[^'\n]{0,40}')(?!\w|\.\w)")
 """An argument given a value in prose ("set fill = TRUE", "use var.equal=TRUE"): code, whole, even when the name
 is a plain word."""
 
@@ -1061,26 +1065,27 @@ def code_names(sentence: str, question: str) -> list[Candidate]:
     return runs + found  # the command the sentence runs is its how, before the options it passes
 
 
-_RUN_PATH = re.compile(r"\b(?:[Rr]un|[Ee]xecute|[Ii]nvoke|[Ss]tart|[Tt]ype)\s+(?:the\s+(?:script|program|command)\s+)?"
-                       r"(?P<path>(?:\.{1,2}|[A-Za-z_][\w.+-]*)?/(?:[\w+-]+[./])*[\w+-]+"
-                       r"(?:\.[A-Za-z]\w*)?)(?=[\s,;:)]|\.?$|\.\s)")
+_RUN_PATH = compile_lazily(
+    r"\b(?:[Rr]un|[Ee]xecute|[Ii]nvoke|[Ss]tart|[Tt]ype)\s+(?:the\s+(?:script|program|command)\s+)?"
+    r"(?P<path>(?:\.{1,2}|[A-Za-z_][\w.+-]*)?/(?:[\w+-]+[./])*[\w+-]+"
+    r"(?:\.[A-Za-z]\w*)?)(?=[\s,;:)]|\.?$|\.\s)")
 """A program run by its path ("run ./tools/rsync-recommended", "run ./configure", "execute bin/check"): the
 command a how-to sentence gives."""
-_URL = re.compile(r"(?:\b(?:https?|ftps?|file)://|\bwww\.)\S+")
-_URL_GOES_ON = re.compile(r" (?:[\w.~-]*/\S*|[\w~-]+\.[a-z]{2,5}(?=[\s)\]>,;]|$))")
-_URL_PATH_GOES_ON = re.compile(rf" (?:[\w~-]+/)+[\w~.-]*{_FILE_EXT}(?![\w/])")
+_URL = compile_lazily(r"(?:\b(?:https?|ftps?|file)://|\bwww\.)\S+")
+_URL_GOES_ON = compile_lazily(r" (?:[\w.~-]*/\S*|[\w~-]+\.[a-z]{2,5}(?=[\s)\]>,;]|$))")
+_URL_PATH_GOES_ON = compile_lazily(rf" (?:[\w~-]+/)+[\w~.-]*{_FILE_EXT}(?![\w/])")
 """In running text, a link cut after a slash goes on only with a path to a file ("releases/stable/foo-installer.exe");
 "and/or the mirror", "i.e. the official mirror", "src/ and bin/" end it."""
-_URL_ENDS = re.compile(r" [a-z]{2,6}(?=[)\]>]|$)")
+_URL_ENDS = compile_lazily(r" [a-z]{2,6}(?=[)\]>]|$)")
 """A URL cut after a dot or a slash at a line's end goes on after the space a PDF puts there: "https://developer.
 apple. com/library/..." (a path, or a file name), "...MacOSX10_9. html)" (after a dot, an ending closing the
 bracket it is in)."""
 
 
-_ASKS_LINK = re.compile(r"\b(?:download|url|link|website|web\s?site|site|web\s?page|homepage|obtain|mirror|"
-                        r"repository|repo|online)\b", re.I)
+_ASKS_LINK = compile_lazily(r"\b(?:download|url|link|website|web\s?site|site|web\s?page|homepage|obtain|mirror|"
+                            r"repository|repo|online)\b", re.I)
 """A question a link answers ("How do I download fooctl?"), even one a sentence gives in brackets."""
-_REFERENCE_OPENS = re.compile(r"\((?:(?:see|cf\.|e\.g\.|at|from|via)\s+)?$", re.I)
+_REFERENCE_OPENS = compile_lazily(r"\((?:(?:see|cf\.|e\.g\.|at|from|via)\s+)?$", re.I)
 """A bracket that opens a reference to a link: "(https://...)", "(see https://subversion.apache.org/)"."""
 
 
@@ -1119,7 +1124,7 @@ def _verb_after_kind(sentence: str, end: int, word: str) -> bool:
         re.match(r"\s+(?:the|a|an|its|their|this|that|these|those|each|every|all|any)\b", sentence[end:]) is not None
 
 
-_TITLE_CASE = re.compile(r"[A-Z][a-z]+")
+_TITLE_CASE = compile_lazily(r"[A-Z][a-z]+")
 
 
 def _named_after_its_kind(sentence: str, start: int, token: str) -> bool:
@@ -1155,7 +1160,7 @@ def ordinary_words() -> frozenset[str]:
 
 RETURNED = r"\[?\w+(?:\s*,\s*\w+)*\]?\s*=\s*"
 """What a signature returns, before its call (`c = `, `[q, err, iter] = `), without backtracking over spaces."""
-_RETURNED_BEFORE_CALL = re.compile(rf"(?>{RETURNED})(?=[\w.]+\s*\()")
+_RETURNED_BEFORE_CALL = compile_lazily(rf"(?>{RETURNED})(?=[\w.]+\s*\()")
 
 
 def defined_name(term: str) -> tuple[int, int] | None:
@@ -1207,8 +1212,8 @@ _BY = re.compile(r"\s?[x×]\s?\d+(?:\.\d+)?(?:\s?(?:inch(?:es)?|in|pixels?|px|cm
 """The rest of a size given as width by height: " x 3 inches", "x480"."""
 _PHRASE_ENDS = (r"in|on|for|with|to|and|or|but|if|when|where|while|that|which|is|are|between|by|from|at|unless|"
                 r"except|until|after|before|under|over|based|across|per")
-_WHAT_A_NAMES = re.compile(rf"(?:\s+(?!(?:{_PHRASE_ENDS}|of|as|than|same)\b)[\w-]+){{1,3}}?"
-                           rf"(?=\s+(?:{_PHRASE_ENDS})\b|\s*[,;.:)]|\s*$)")
+_WHAT_A_NAMES = compile_lazily(rf"(?:\s+(?!(?:{_PHRASE_ENDS}|of|as|than|same)\b)[\w-]+){{1,3}}?"
+                               rf"(?=\s+(?:{_PHRASE_ENDS})\b|\s*[,;.:)]|\s*$)")
 """The noun phrase an article opens ("a tab character" in "The default is a tab character in text format", "the
 theme colour" in "The default colour is the theme colour; for printed output the default is black"); none for a
 value said by relation ("the same as the input encoding", "the value of HTTP_TIMEOUT", "the system temporary
@@ -1217,9 +1222,10 @@ _DETERMINERS = frozenset("the a an this that these those its their his her our y
 _ASKS_AMOUNT = re.compile(r"\bhow (?:many|much|long|large|big|often|far|wide|high|deep)\b", re.I)
 
 
-_BECAUSE = re.compile(r"\b(?:because|due to|the reason|reason is|reason for|so that|in order to|this is why|that is "
-                      r"why|has to|have to|must|is caused by|results? (?:from|in)|as a result|otherwise|so as to|"
-                      r"since (?!version|python|\d)|the answer is|this means)\b|(?:^|,\s)then\b", re.I)
+_BECAUSE = compile_lazily(
+    r"\b(?:because|due to|the reason|reason is|reason for|so that|in order to|this is why|that is "
+    r"why|has to|have to|must|is caused by|results? (?:from|in)|as a result|otherwise|so as to|"
+    r"since (?!version|python|\d)|the answer is|this means)\b|(?:^|,\s)then\b", re.I)
 
 
 def doc_answer_span(kind: str, sentence: str, question: str) -> tuple[int, int] | None:
