@@ -5,9 +5,10 @@ Isolation works at two levels:
   every subprocess), HOME and the XDG folders point into a throw-away sandbox, and the developer's real
   `corpus-qa` cache is fingerprinted; at the end of the session a changed fingerprint fails the run;
 - for each test, `isolated_env` gives a fresh XDG_CACHE_HOME of its own. Only its `corpus-qa/models` folder (the
-  weights-hash memo and the ONNX question encoder, both derived from the installed model) is shared with the rest
-  of the session, so the real model is loaded and the encoder exported once per session (`minilm`,
-  `onnx_export`), like sentence-transformers' session-scoped model fixtures.
+  weights-hash memo and the ONNX question encoder, both derived from the installed model) and `corpus-qa/words`
+  (the English word list, sorted: qa/terms.py) are shared with the rest of the session, so the real model is
+  loaded and the encoder exported once per session (`minilm`, `onnx_export`), like sentence-transformers'
+  session-scoped model fixtures, and the word list parsed once.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     home, cache = root / "home", root / "home" / ".cache"
     models = cache / "corpus-qa" / "models"
     models.mkdir(parents=True)
+    (cache / "corpus-qa" / "words").mkdir()
     patch = pytest.MonkeyPatch()
     patch.setenv("HOME", str(home))
     patch.setenv("XDG_CACHE_HOME", str(cache))
@@ -177,6 +179,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     cache = tmp_path_factory.mktemp("cache")
     (cache / "corpus-qa").mkdir()
     (cache / "corpus-qa" / "models").symlink_to(sandbox.models, target_is_directory=True)
+    (cache / "corpus-qa" / "words").symlink_to(sandbox.models.parent / "words", target_is_directory=True)
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     for var in qa_variables():  # every QA_* setting of the developer's shell (QA_WHERE, QA_STORE, ...)
         monkeypatch.delenv(var, raising=False)

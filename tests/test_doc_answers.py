@@ -7,7 +7,6 @@ the choice and shape of the answer, which does not depend on the model."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -338,7 +337,8 @@ def test_the_english_word_list_answers_as_the_parsed_list_would() -> None:
     assert "volcano" in words and "tidyr" not in words and bool(words)
 
 
-def test_the_english_word_list_is_kept_sorted_in_the_cache_and_a_broken_copy_is_not_read() -> None:
+def test_the_english_word_list_is_kept_sorted_in_the_cache_and_a_broken_copy_is_not_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped list is gzipped JSON (~25 ms to inflate, ~90 ms to parse, per process); it is kept in the user
     cache once as sorted lines and read from there. A cut copy (a full disk) is parsed from the package again,
     never trusted."""
@@ -349,10 +349,11 @@ def test_the_english_word_list_is_kept_sorted_in_the_cache_and_a_broken_copy_is_
 
     shipped = WordList.from_json(gzip.decompress(
         resources.files("spellchecker").joinpath("resources/en.json.gz").read_bytes())).text
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # not the session's shared copy: this test spoils its own
     english_words.cache_clear()
     try:
         assert english_words().text == shipped
-        (kept,) = (Path(os.environ["XDG_CACHE_HOME"]) / "corpus-qa" / "words").glob("en-*.lines")
+        (kept,) = (tmp_path / "corpus-qa" / "words").glob("en-*.lines")
         assert kept.read_bytes() == shipped
         kept.write_bytes(WordList.from_json(b'{"zzyzxq": 1, "aardvark": 2}').text)  # what the next process reads
         english_words.cache_clear()
