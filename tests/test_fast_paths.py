@@ -365,6 +365,8 @@ def test_one_shot_question_does_not_import_torch(tmp_path: Path, onnx_export) ->
         "file=sys.stderr))\n"
         "atexit.register(lambda: print('SUBPROCESS' if 'subprocess' in sys.modules else 'NO-SUBPROCESS', "
         "file=sys.stderr))\n"
+        "atexit.register(lambda: print('TOKENIZERS' if 'tokenizers' in sys.modules else 'NO-TOKENIZERS', "
+        "file=sys.stderr))\n"
         "from qa.cli import main\nsys.argv = ['qa', 'ask', '--json', 'Where was Blinken on Tuesday?', "
         f"'--index', {str(tmp_path / 'idx')!r}]\nmain()\n"
     )
@@ -375,6 +377,7 @@ def test_one_shot_question_does_not_import_torch(tmp_path: Path, onnx_export) ->
     assert "NO-RANKING" in fast.stderr  # nor a question of no measure for qa/ranking.py's
     # an index that is current is only checked (index/build/stale.py), not built; nothing is run
     assert "NO-BUILDER" in fast.stderr and "NO-SUBPROCESS" in fast.stderr
+    assert "NO-TOKENIZERS" in fast.stderr  # a question in ASCII is tokenized in plain Python (~40 ms less)
     # the fallback (sentence-transformers for questions) answers the same
     slow = subprocess.run([sys.executable, "-c", probe], env=dict(env, QA_QUERY_BACKEND="torch"),
                           capture_output=True, text=True, timeout=120)
@@ -462,3 +465,4 @@ def test_an_int8_chunk_vector_is_the_texts_own_whatever_is_embedded_with_it(mini
     for i in (0, 3, len(texts) - 1):
         alone, own = minilm.embed_chunks([texts[i]], [spans[i]])
         assert np.array_equal(alone[0], together[i]) and np.array_equal(own[0], sentences[i])
+

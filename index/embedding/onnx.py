@@ -4,7 +4,8 @@ Importing torch costs about 4 s, most of a one-shot `qa ask`. At the first index
 written to ONNX, checked against the same computation in numpy on sample texts (bert.numpy_vectors; cosine
 >= 0.999 or it is thrown away; a model that is not a plain BERT is traced and checked with torch), and kept
 in the cache under the weights hash. Questions are
-then embedded with `tokenizers` + `onnxruntime` only. Without onnxruntime, or with no verified export,
+then embedded with `onnxruntime` only, tokenized in plain Python (index/embedding/wordpiece.py) or, for text
+that is not ASCII, by `tokenizers`. Without onnxruntime, or with no verified export,
 questions are embedded with torch.
 """
 
@@ -14,6 +15,7 @@ import json
 import os
 import threading
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
@@ -291,6 +293,10 @@ def verified(target: Path) -> bool:
         return False
 
 
+_PLAIN_PYTHON_TEXTS = 16
+"""Up to this many texts (a question, a question's parts) are tokenized in plain Python when all are ASCII;
+more (indexing's batches) by `tokenizers`, which is faster at volume."""
+
 _UNDER_WAY: set[threading.Event] = set()
 """The sessions being opened in a thread of their own (OnnxEncoder with `background`), each by its end's Event."""
 
@@ -318,17 +324,21 @@ class OnnxEncoder:
 
     With `background`, the ONNX session opens in a thread of its own and the first embedding waits for it
     (`wait`). Opening it is ~0.1 s of C++ that lets go of the GIL (measured here: a spinning Python thread kept
-    86% of its pace beside it), so a one-shot `qa ask` imports and reads its answer path meanwhile. The
+    86% of its pace beside it), so a one-shot `qa ask` imports and reads its answer path meanwhile. Any
     tokenizer is read in the caller's thread: `Tokenizer.from_file` took 20 ms alone and 170 ms beside a busy
     Python thread."""
 
     def __init__(self, model_dir: Path, onnx_path: Path, max_tokens: int = 256, background: bool = False) -> None:
         import onnxruntime  # noqa: F401 - ~0.04 s; imported here, never in the thread (it would hold the GIL)
-        from tokenizers import Tokenizer
 
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_tokens)
-        self.tokenizer.enable_padding()
+        from index.embedding.wordpiece import AsciiWordPiece
+
+        self.model_dir, self.max_tokens = model_dir, max_tokens
+        self.ascii = AsciiWordPiece.load(model_dir, max_tokens)
+        """Questions in ASCII are tokenized in plain Python (index/embedding/wordpiece.py): `tokenizers` is then
+        imported only for other text (~40 ms with reading its tokenizer.json)."""
+        if self.ascii is None:
+            self.tokenizer  # noqa: B018 - read now, in the caller's thread
         self._lock = threading.Lock()
         self._opened: list[Any] = []
         """The session, or the exception opening it raised, once it is done."""
@@ -340,13 +350,33 @@ class OnnxEncoder:
             # marks the thread finished (Python 3.11's _wait_for_tstate_lock), the exit then stops waiting for
             # it, and the runtime torn down under its C++ calls std::terminate (SIGABRT; 7 of 48 interrupted
             # `qa ask` runs in a reviewer's sweep). `settle` holds an exit back until it is done.
-            warm = self.tokenizer.encode("warm-up")
+            warm = self._token_ids(["warm-up"])[0]
             _UNDER_WAY.add(self._done)
-            start_unsignalled(threading.Thread(target=self._open, args=(onnx_path, (warm.ids, warm.attention_mask)),
+            start_unsignalled(threading.Thread(target=self._open, args=(onnx_path, (warm, [1] * len(warm))),
                                                name="onnx-session"))
         else:
             self._open(onnx_path, None)
             self.wait()
+
+    @cached_property
+    def tokenizer(self) -> Any:
+        """The model's `tokenizers` tokenizer: for text that is not ASCII, large batches (indexing), and any
+        model whose tokenizer `AsciiWordPiece` does not mirror."""
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        tokenizer.enable_truncation(self.max_tokens)
+        tokenizer.enable_padding()
+        return tokenizer
+
+    def _token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Each text's token ids ([CLS] ... [SEP], truncated), unpadded."""
+        if self.ascii is not None and len(texts) <= _PLAIN_PYTHON_TEXTS:
+            ids = [self.ascii.encode(t) for t in texts]
+            if all(i is not None for i in ids):
+                return cast("list[list[int]]", ids)
+        return [[i for i, m in zip(e.ids, e.attention_mask, strict=True) if m]
+                for e in self.tokenizer.encode_batch(list(texts))]
 
     def _open(self, onnx_path: Path, warm: tuple[list[int], list[int]] | None) -> None:
         try:
@@ -403,9 +433,13 @@ class OnnxEncoder:
 
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        rows = self._token_ids(texts)
+        width = max(len(r) for r in rows)
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for n, row in enumerate(rows):
+            ids[n, : len(row)] = row
+            mask[n, : len(row)] = 1
         with self._lock:
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             hidden = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
