@@ -1539,6 +1539,21 @@ def _asking_part(question: str) -> str | None:
     return asking
 
 
+def read_ahead(question: str, tuning: Tuning = Tuning()) -> None:
+    """Read what `compose` reads of the question alone (its key terms, the kind of answer it asks for), each
+    remembered, before its vector is made: the first question of a one-shot `qa ask` does it while the ONNX
+    session still opens in its thread (index/embedding/onnx.py), not after. The same for what every answer
+    imports."""
+    import qa.tables  # noqa: F401 - ~6 ms to import, for every answer (`_table_extreme`)
+
+    if tuning.reader:
+        from qa.reader import expected_type
+        from qa.terms import key_terms
+
+        key_terms(question)
+        expected_type(question)
+
+
 def compose(
     snapshot: Snapshot,
     hits: Sequence[Hit],

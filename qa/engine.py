@@ -404,7 +404,7 @@ class Engine:
                     where: Where | str | None) -> Answer:
         from dataclasses import replace
 
-        from qa.answer import compose
+        from qa.answer import compose, read_ahead
         from qa.part_cues import might_be_superlative
         from qa.retrieval import retrieve
 
@@ -439,6 +439,7 @@ class Engine:
                     one = answer_superlative(snapshot, cleaned, read_as_one, k, warnings)
                     if one is not None:  # "What is the longest river in Africa?": the one a document ranks first
                         return one
+                read_ahead(asked, self.tuning)  # beside a first question's encoder still opening
                 # a question the superlative reading left has its vector already (the same as embedded alone)
                 qvec = read_as_one.vector(query) if read_as_one is not None and read_as_one.vector is not None \
                     else self.embedder.embed_query(query)

@@ -242,6 +242,7 @@ def role_subject(question: str) -> str | None:
     return " ".join(words) or None
 
 
+@lru_cache(maxsize=256)
 def expected_type(question: str) -> str | None:
     """What kind of answer the question asks for (person, date, place, number; identifier, error, default,
     version, howto), when it clearly asks for one, else None. The question's last sentence is the one

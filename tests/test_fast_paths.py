@@ -466,3 +466,28 @@ def test_an_int8_chunk_vector_is_the_texts_own_whatever_is_embedded_with_it(mini
         alone, own = minilm.embed_chunks([texts[i]], [spans[i]])
         assert np.array_equal(alone[0], together[i]) and np.array_equal(own[0], sentences[i])
 
+
+def test_the_question_is_read_before_its_vector_is_made(engine) -> None:  # type: ignore[no-untyped-def]
+    """What composing an answer reads of the question alone (its key terms, the kind of answer asked) is read
+    before the question is embedded, and not again: a one-shot `qa ask` does it while the ONNX session still
+    opens."""
+    from qa.reader import expected_type
+    from qa.terms import key_terms
+
+    def calls() -> tuple[int, int, int]:
+        kinds = expected_type.cache_info()
+        return key_terms.cache_info().misses, kinds.misses, kinds.hits
+
+    seen: list[tuple[int, int, int]] = []
+    embed = engine.embedder.embed_query
+
+    def watched(text: str):  # type: ignore[no-untyped-def]
+        seen.append(calls())
+        return embed(text)
+
+    engine.embedder.embed_query = watched
+    before = calls()
+    answer = engine.ask("Which volcano on the island of Sicily erupts often?")
+    assert "Etna" in answer.text
+    assert seen[0][0] > before[0] and seen[0][1] == before[1] + 1  # both read before the vector was made
+    assert calls()[1:] == (before[1] + 1, before[2] + 1)  # and composing found the kind already read
