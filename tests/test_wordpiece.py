@@ -60,7 +60,8 @@ def _texts() -> list[str]:
             chars.insert(rnd.randint(0, len(chars)), rnd.choice(pieces))
         texts.append("".join(chars))
     for _ in range(50):
-        texts.append(" ".join(rnd.choice(["the", "tokenization", "zzqx", *pieces]) for _ in range(rnd.randint(200, 400))))
+        words = ["the", "tokenization", "zzqx", *pieces]
+        texts.append(" ".join(rnd.choice(words) for _ in range(rnd.randint(200, 400))))
     return texts
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 _SPECIAL = re.compile("(" + "|".join(re.escape(s) for s in SPECIALS) + ")")
@@ -33,7 +34,7 @@ _WORDS = re.compile(r"[A-Za-z0-9]+|[!-/:-@\[-`{-~]")
 """After cleaning, a word is a run of letters and digits, or one punctuation character: ASCII has nothing else
 but the spaces between them."""
 
-_SETTINGS = {
+_SETTINGS: dict[str, dict[str, Any]] = {
     "normalizer": {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
                    "strip_accents": None, "lowercase": True},
     "pre_tokenizer": {"type": "BertPreTokenizer"},
@@ -77,7 +78,7 @@ class AsciiWordPiece:
         model = head.get("model", {})
         if any(model.get(k) != v for k, v in _SETTINGS["model"].items()):
             return None
-        vocab = dict(zip(words, range(len(words))))
+        vocab = {word: n for n, word in enumerate(words)}
         if len(vocab) != len(words) or any(s not in vocab for s in SPECIALS):
             return None
         added = {t.get("content"): t.get("id") for t in head.get("added_tokens", [])}
@@ -127,7 +128,7 @@ class AsciiWordPiece:
         return pieces
 
 
-def _settings_of(path: Path) -> dict | None:
+def _settings_of(path: Path) -> dict[str, Any] | None:
     """tokenizer.json's settings before its vocabulary (`model.vocab`, the last thing a saved tokenizer writes),
     read without parsing the vocabulary; None if the file is not laid out so."""
     text = path.read_bytes()
