@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from index.errors import CitationError
-from index.text.keywords import RELATED_FORMS, keyword_tokens
+from index.text.keywords import PARAPHRASES, RELATED_FORMS, keyword_tokens
 from index.text.marks import FENCE, LIST_ITEM
 from index.types import ATOMIC_KINDS, Document
 from qa.config import Tuning
@@ -107,7 +107,7 @@ def keyword_overlap(weights: dict[str, float], present: set[str] | frozenset[str
     if total <= 0:
         return 0.0
     return sum(w for t, w in weights.items()
-               if t in present or any(r in present for r in RELATED_FORMS.get(t, ()))) / total
+               if t in present or any(r in present for r in PARAPHRASES.get(t, ()))) / total
 
 
 def sentence_terms(snapshot: Snapshot, sentence_id: int, text: str) -> frozenset[str]:

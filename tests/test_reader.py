@@ -640,3 +640,26 @@ def test_a_field_label_names_nothing_and_a_name_loses_its_colon() -> None:
     assert typed_answer(IDENT, text, 0, len(text), "term", None, "Which parameter gives the line?", frozenset()) is None
     assert defined_name("lno:") == (0, 3)
     assert defined_name(":") is None
+
+
+def test_a_question_in_other_words_than_the_documents_finds_the_sentence_that_says_it(tmp_path: Path) -> None:
+    """"ignore" in the question, "excluded" in the manual; "empties" and "TRUNCATE": the sentence that answers
+    shares the asked action only through PARAPHRASES; without them a sentence that shares the topic's words wins."""
+    from index.embedding.hashing import HashEmbedder
+    from qa.answer import keyword_overlap
+
+    weights = {"ignor": 2.0, "file": 1.0}
+    assert keyword_overlap(weights, frozenset({"file", "exclud"})) == 1.0
+    assert keyword_overlap(weights, frozenset({"file", "includ"})) == pytest.approx(1 / 3)
+    root = tmp_path / "manual"
+    root.mkdir()
+    (root / "sql.md").write_text(
+        "# Tables\n\nTRUNCATE quickly removes all rows from a table.\n\n"
+        "DELETE removes the rows of a table that a condition selects, one row at a time.\n", encoding="utf-8")
+    engine = Engine(Settings.resolve(root, tmp_path / "index"), embedder=HashEmbedder())
+    for _ in engine.prepare():
+        pass
+    try:
+        assert "TRUNCATE" in engine.ask("Which command empties a table of all its rows?").citations[0].quote
+    finally:
+        engine.close()

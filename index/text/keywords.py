@@ -57,6 +57,22 @@ RELATED_FORMS: dict[str, tuple[str, ...]] = {
 """Stems of one event that the stemmer keeps apart: "When did Francis I die?" is answered by "until his death
 in 1547", "When was she born?" by "her birth". Only words questions about dates and events ask with."""
 
+_SAME_SENSE = (
+    ("bigger", "larger", "greater", "exceed"), ("smaller", "fewer"),
+    ("exclud", "omit", "ignor", "skip"), ("run", "execut"), ("remov", "delet"),
+    ("stop", "termin", "abort"), ("start", "begin", "launch"), ("show", "display"),
+    ("notic", "detect"), ("empti", "truncat"),
+    ("uppercas", "upper", "capit"), ("lowercas", "lower"), ("preced", "prior"),
+)
+PARAPHRASES: dict[str, tuple[str, ...]] = {
+    **{stem: tuple(o for o in group if o != stem) for group in _SAME_SENSE for stem in group},
+    **RELATED_FORMS,
+}
+"""RELATED_FORMS, and stems that documentation and the people asking about it use for one action or comparison
+("skip" a commit is what "ignore" says, "empty" a table what TRUNCATE does, "bigger than" what "too large"): a
+question's word counts as present in a sentence that says it with the other (answer.keyword_overlap). Only words
+with one sense in documentation: "change" is no "modify" (a file's ctime is not its mtime), "permit" no "enable"."""
+
 
 # -- names written as code -------------------------------------------------------------------------------
 # A question that names `pivot_wider()` or `Path.walk()` asks about something the corpus may never mention,
