@@ -465,6 +465,7 @@ def score_sentences(
     asks_what_it_does = kind is None and bool(subjects) and _WHAT_IT_DOES.search(question) is not None \
         and not asks_under_condition(question)  # "What does mode() return when two values are tied?": not its summary
     named_in_code = _named_in_code(question)
+    asked_noun = _asked_noun(question) if kind == DEFAULT else None
     code_kinds = {None, DEFAULT, ERROR, HOWTO, IDENT}  # not "Who founded Amazon.com?"
     if kind == DEFAULT:  # the entry whose default is asked may be named by a plain word ("the installation prefix")
         subjects |= {w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", question)} - STOPWORDS
@@ -565,6 +566,9 @@ def score_sentences(
                 [doc.title, doc.source, *(doc.text[a:b] for a, b in ((start, end), term or (0, 0), header or (0, 0)))]
         ).lower() for n in named_in_code):
             found = None  # the default of another entry than the one the question names in code (or its page)
+        if found is not None and kind == DEFAULT and asked_noun and asked_noun not in terms and not (
+                term and asked_noun in keyword_tokens(doc.text[term[0] : term[1]])):
+            found = None  # "(defaults to HEAD)" is the default of <tree-ish>, not of the mode asked
         shows_code = unit == "code"
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
             # "To run the examples, use something like" + code; "...that assumes equality of the variances."
@@ -604,6 +608,21 @@ def score_sentences(
         scored = _entry_defaults(scored)
     scored.sort(key=lambda s: (-s.score, s.sentence_id))
     return scored
+
+
+_WHAT_NOUN = re.compile(r"^\s*(?:what|which)\s+([a-z][a-z-]+)\s+(?:does|do|is|are|will|would|should|did|has|have)\b",
+                        re.I)
+_GENERIC_ASKED = frozenset({"value", "values", "default", "defaults", "setting", "settings", "kind", "type", "one"})
+
+
+def _asked_noun(question: str) -> str | None:
+    """The stem of what a default question asks the default of, when it names it first ("What mode does git reset
+    use when no mode is given?": mode); None for "What value...", "What is..."."""
+    m = _WHAT_NOUN.match(question)
+    if m is None or m.group(1).lower() in _GENERIC_ASKED:
+        return None
+    stems = keyword_tokens(m.group(1))
+    return stems[0] if len(stems) == 1 else None
 
 
 _RANKING = frozenset(keyword_tokens(

@@ -663,3 +663,23 @@ def test_a_question_in_other_words_than_the_documents_finds_the_sentence_that_sa
         assert "TRUNCATE" in engine.ask("Which command empties a table of all its rows?").citations[0].quote
     finally:
         engine.close()
+
+
+def test_a_default_question_is_answered_by_the_default_of_the_thing_it_names(tmp_path: Path) -> None:
+    """"What mode does reset use when no mode is given?": the sentence giving another entry's default ("(defaults
+    to HEAD)", of the tree) is no answer, though it shares more of the question's words."""
+    from index.embedding.hashing import HashEmbedder
+
+    root = tmp_path / "manual"
+    root.mkdir()
+    (root / "reset.md").write_text(
+        "# git reset\n\nReset the index when no tree is given: the reset uses the tree HEAD (defaults to HEAD).\n\n"
+        "If the mode is omitted, it defaults to --mixed.\n", encoding="utf-8")
+    engine = Engine(Settings.resolve(root, tmp_path / "index"), embedder=HashEmbedder())
+    for _ in engine.prepare():
+        pass
+    try:
+        answer = engine.ask("What mode does git reset use when no mode is given?")
+        assert "--mixed" in answer.citations[0].quote
+    finally:
+        engine.close()
