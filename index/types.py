@@ -314,11 +314,12 @@ EXACT_LIMIT = 100_000
 """From this many chunks on, a local index searches vectors with a tuned IVF index instead of exactly."""
 
 
-READER_VERSION = 1
+READER_VERSION = 2
 """What the format readers make of a file: raised when a change to them alters the text or the structure
 (units, sections) of files already indexed. An index read by another version is read and embedded again by
 the next build, whose files' dates and sizes alone would keep the old reading. 1: texinfo's nested terms in
-PDFs, a table under a term inside its definition, an option's hyphen kept at a line's end."""
+PDFs, a table under a term inside its definition, an option's hyphen kept at a line's end. 2: HTML headings
+written in docutils' links back to a table of contents (`toc-backref`) are kept."""
 
 
 @dataclass(frozen=True)

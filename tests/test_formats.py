@@ -192,6 +192,21 @@ def test_html_keeps_readable_text_only() -> None:
     assert e.text.startswith("12. Virtual Environments\n\nTo create one")
 
 
+def test_headings_written_as_links_back_to_the_pages_contents_are_kept() -> None:
+    """docutils writes each heading's text in a link back to the page's table of contents (`toc-backref`) when
+    the page has one, as Python's FAQ pages and CMake's manual do: the heading is content (the FAQ's question);
+    the table of contents itself is still left out."""
+    e = html_to_extracted(
+        '<html><head><title>Programming FAQ</title></head><body><div role="main">'
+        '<h1><a class="toc-backref" href="#id1">Programming FAQ</a><a class="headerlink" href="#p">¶</a></h1>'
+        '<nav class="toc"><ul><li>Why does -22 // 10 return -3?</li></ul></nav>'
+        '<h3><a class="toc-backref" href="#id29" role="doc-backlink">Why does -22 // 10 return -3?</a>'
+        '<a class="headerlink" href="#why">¶</a></h3><p>Integer division has to return the floor.</p>'
+        '</div></body></html>')
+    assert e.text == "Programming FAQ\n\nWhy does -22 // 10 return -3?\n\nInteger division has to return the floor."
+    assert [(s.title, s.level) for s in e.sections] == [("Programming FAQ", 1), ("Why does -22 // 10 return -3?", 3)]
+
+
 # -- DOCX and EPUB --------------------------------------------------------------------------------
 
 

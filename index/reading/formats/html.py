@@ -35,9 +35,12 @@ BLOCK_TAGS = {
 SKIP_ROLES = frozenset("navigation banner contentinfo complementary search menu menubar toolbar".split())
 _SKIP_CLASS = re.compile(
     r"(?:^|[\s_-])(?:sidebar|sphinxsidebar|nav|navbar|navigation|menu|breadcrumbs?|footer|related|headerlink|"
-    r"permalink|anchor-link|skip-link|cookie|cookies|banner|share|social|advert|ads|toc|mobile-nav)(?:$|[\s_-])",
+    r"permalink|anchor-link|skip-link|cookie|cookies|banner|share|social|advert|ads|toc(?!-backref)|mobile-nav)"
+    r"(?:$|[\s_-])",
     re.I,
 )
+"""A class or id that marks what is no content: "toc" is a table of contents, but docutils' `toc-backref` is the link
+every heading's text is written in when the page has one (Python's FAQ pages, CMake's manual): the heading itself."""
 _DATE_META = ("date", "dcterms.date", "dc.date", "dc.date.issued", "dcterms.created", "citation_publication_date",
               "article:published_time", "og:published_time", "pubdate", "publish-date")
 _WS = re.compile(r"\s+")
