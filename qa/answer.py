@@ -486,6 +486,7 @@ def score_sentences(
     doc_weights: dict[int, dict[str, float]] = {}
     cosine_of = {r[0]: float(c) for r, c in zip(rows, cosines, strict=True)}
     heads: dict[int, frozenset[int]] = {}
+    asked_under: dict[int, float] = {}
     terms_asked = frozenset(asked)
     written = written_names(question) if kind == HOWTO else frozenset()
     table_words: dict[tuple[int, int, int], frozenset[str]] = {}
@@ -600,8 +601,13 @@ def score_sentences(
             continue  # a Markdown fence ("```bash") is markup around code, not text
         if found is None and start in heads[doc_id] and is_fragment(text):
             continue  # a heading names what follows it; it answers nothing by itself (unless it holds the date asked)
+        if start in heads[doc_id] and unit == "sentence" and _ASKS.search(text):
+            asked_under[sid] = score  # an FAQ's question: what is written under it answers
+            continue
         scored.append(ScoredSentence(sid, doc_id, start, end, score, cos, found, overlap, named[doc_id],
                                      unit, term, header))
+    if asked_under:
+        scored = _answers_under(scored, asked_under, heads)
     if kind in (IDENT, ERROR):
         scored = _pronoun_names_no_answer(snapshot, scored, tuning)
     if kind == DEFAULT:
@@ -683,6 +689,35 @@ def _row_names_what_is_asked(doc: Document, doc_id: int, asked: frozenset[str], 
         table_words[key] = frozenset(keyword_tokens(" ".join(pieces)))
     entity = {t for t in asked - table_words[key] if not t.isdigit() and t not in _RANKING}
     return not entity or any(t in row or any(r in row for r in RELATED_FORMS.get(t, ())) for t in entity)
+
+
+_GOES_ON = compile_lazily(
+    r"(?:then|and|or|but|so|which|where|whereas|while|with|without|to|for|as|because|since|otherwise|unless|until|"
+    r"is|are|was|were|will|would|can|could|takes?|took|gives?|gave|returns?|returned|yields?|prints?|printed|"
+    r"produces?|produced|shows?|showed|runs?|ran)\b")
+"""A sentence after code that goes on with the sentence before it, the code its subject or object: "then integer
+division has to return the floor.", "took 10 seconds (and more memory)" (but "python -m pip freeze will produce..."
+starts a sentence with a command's name)."""
+
+FAQ_ANSWER_SENTENCES = 3
+"""How many sentences under an FAQ's question heading take its place: the answer it heads opens its section."""
+
+
+def _answers_under(scored: list[ScoredSentence], asked: dict[int, float],
+                   heads: dict[int, frozenset[int]]) -> list[ScoredSentence]:
+    """An FAQ's question heading ("Why does -22 // 10 return -3?") is not quoted: it asks. The first sentences of
+    its section answer it, so each of them scores at least what the heading scored (a little less, in order),
+    until the next heading. `asked`: each question heading's sentence id and score."""
+    by_id = {s.sentence_id: s for s in scored}
+    lifted: dict[int, float] = {}
+    for sid, score in asked.items():
+        for k in range(1, FAQ_ANSWER_SENTENCES + 1):
+            below = by_id.get(sid + k)
+            if below is None or below.start in heads.get(below.doc_id, frozenset()):
+                break
+            lifted[below.sentence_id] = max(lifted.get(below.sentence_id, score - 0.001 * k), score - 0.001 * k)
+    return [replace(s, score=lifted[s.sentence_id]) if s.sentence_id in lifted and lifted[s.sentence_id] > s.score
+            else s for s in scored]
 
 
 def _list_introduction(doc: Document, start: int, heads: frozenset[int]) -> str | None:
@@ -1375,6 +1410,12 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
         if same and after is not None and after.kind == "code" and (
                 text.endswith(":") or text[-1] not in ".!?)" or s.answer == (after.start, after.end)):
             group.append(Quote(after.doc_id, after.start, after.end, after.score, "code"))
+            going_on = neighbours.get(_next_id(doc, after.sentence_id, after.end, neighbours))
+            if going_on is not None and going_on.doc_id == s.doc_id and going_on.kind == "sentence" and \
+                    going_on.term == s.term and _GOES_ON.match(doc.text, going_on.start):
+                # "If you want that, and also want:" + code + "then integer division has to return the floor.":
+                # the sentence goes on after its code
+                group.append(Quote(going_on.doc_id, going_on.start, going_on.end, going_on.score, going_on.kind))
         elif same and after is not None and text.endswith(":") and after.kind == "sentence" and \
                 _is_item(doc, after.start):
             # "These settings are deprecated:" is said by the list under it: its first items are quoted with it

@@ -683,3 +683,29 @@ def test_a_default_question_is_answered_by_the_default_of_the_thing_it_names(tmp
         assert "--mixed" in answer.citations[0].quote
     finally:
         engine.close()
+
+
+def test_an_faqs_question_heading_is_answered_by_what_is_written_under_it(tmp_path: Path) -> None:
+    """The FAQ's own question ("Why does the app crash on start?") matches best but asks: the sentences under it
+    answer, in order; a sentence that goes on after the code it introduces ("...run:" + code + "then start...") is
+    quoted to its end."""
+    from index.embedding.hashing import HashEmbedder
+
+    root = tmp_path / "faq"
+    root.mkdir()
+    (root / "faq.md").write_text(
+        "# Questions\n\n## How do I change my password?\n\nOpen the settings page and choose Password.\n\n"
+        "## Why does the app crash on start?\n\nIt is mostly an old cache left by an update. If you want to be rid "
+        "of it, run:\n\n```\nrm -rf ~/.cache/app\n```\n\nthen start the app again.\n\n"
+        "## Where are logs kept?\n\nLogs go to the system journal.\n", encoding="utf-8")
+    engine = Engine(Settings.resolve(root, tmp_path / "index"), embedder=HashEmbedder())
+    for _ in engine.prepare():
+        pass
+    try:
+        answer = engine.ask("Why does the app crash on start?")
+        assert [c.quote for c in answer.citations][:3] == [
+            "It is mostly an old cache left by an update.", "If you want to be rid of it, run:",
+            "rm -rf ~/.cache/app"]
+        assert "then start the app again." in answer.text
+    finally:
+        engine.close()
