@@ -207,6 +207,23 @@ def test_headings_written_as_links_back_to_the_pages_contents_are_kept() -> None
     assert [(s.title, s.level) for s in e.sections] == [("Programming FAQ", 1), ("Why does -22 // 10 return -3?", 3)]
 
 
+def test_a_section_whose_heading_names_a_menu_or_cookies_is_content() -> None:
+    """Sphinx writes each section's heading as its id ("cookie-objects", "file-menu-shell-and-editor"): a section is
+    never left out for its id, as whole sections of http.cookies and idle were; a cookie banner and a menu by
+    class or id still are."""
+    e = html_to_extracted(
+        '<html><body><div id="menu"><a href="/">Home</a></div><div class="cookie-banner">We use cookies.</div>'
+        '<div role="main"><section id="cookie-objects"><h2>Cookie Objects</h2>'
+        '<p>BaseCookie.value_decode(val) returns a decoded value.</p></section>'
+        '<div class="section" id="file-menu"><h3>File menu</h3><p>New File creates an editor window.</p></div>'
+        '<section id="editing-and-navigation"><h2>Editing and Navigation</h2><p>Keys move the cursor.</p></section>'
+        '</div></body></html>')
+    for kept in ("Cookie Objects", "BaseCookie.value_decode(val)", "File menu", "New File creates",
+                 "Editing and Navigation", "Keys move the cursor."):
+        assert kept in e.text
+    assert "Home" not in e.text and "We use cookies" not in e.text
+
+
 # -- DOCX and EPUB --------------------------------------------------------------------------------
 
 

@@ -41,6 +41,11 @@ _SKIP_CLASS = re.compile(
 )
 """A class or id that marks what is no content: "toc" is a table of contents, but docutils' `toc-backref` is the link
 every heading's text is written in when the page has one (Python's FAQ pages, CMake's manual): the heading itself."""
+_CONTENT_TAGS = frozenset("section article h1 h2 h3 h4 h5 h6 p dl dt dd table pre figure blockquote".split())
+"""Tags that are content by what they are: their `id` names them (Sphinx writes a section's heading as its id),
+so it marks nothing to leave out; their class still may."""
+_SECTION_CLASS = re.compile(r"(?:^|\s)section(?:$|\s)")
+"""docutils' and older Sphinx's `<div class="section" id="cookie-objects">`: a section, its id a slug."""
 _DATE_META = ("date", "dcterms.date", "dc.date", "dc.date.issued", "dcterms.created", "citation_publication_date",
               "article:published_time", "og:published_time", "pubdate", "publish-date")
 _WS = re.compile(r"\s+")
@@ -110,7 +115,10 @@ def _skipped(node, attrs: dict | None = None) -> bool:
         return False
     if (attrs.get("role") or "").lower() in SKIP_ROLES or attrs.get("aria-hidden") == "true" or "hidden" in attrs:
         return True
-    return bool(_SKIP_CLASS.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"))
+    classes, ident = attrs.get("class") or "", attrs.get("id") or ""
+    if node.tag in _CONTENT_TAGS or _SECTION_CLASS.search(classes):
+        ident = ""  # a section's id is its heading's slug ("cookie-objects", "file-menu-shell-and-editor"): no mark
+    return bool(_SKIP_CLASS.search(f"{classes} {ident}"))
 
 
 def _content_root(tree):
