@@ -11,7 +11,6 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -187,18 +186,13 @@ class Engine:
         assert self._snapshot is not None
         return self._snapshot
 
-    @contextmanager
-    def _reading(self) -> Iterator[Snapshot]:
+    def _reading(self) -> _Reading:
         """The open snapshot, kept open until the caller is done with it."""
         self.snapshot  # noqa: B018 - opens (prepares) the index on first use, outside the lock
         assert self._snapshot is not None
         if not self._updating.locked() and self._snapshot.stale():
             self._reopen()  # another process published an update (a Milvus server's index)
-        with self._lock.read():
-            snapshot = self._snapshot
-            if snapshot is None:
-                raise RuntimeError("The engine was closed.")
-            yield snapshot
+        return _Reading(self)
 
     def _check_corpus(self) -> None:
         check_corpus(self.settings.corpus)
@@ -621,3 +615,27 @@ class Engine:
                 self._snapshot.close()
                 self._snapshot = None
             self.store.close()  # a Milvus store's connection (Milvus Lite: one process per file)
+
+
+class _Reading:
+    """The engine's open snapshot, held under its read lock for a `with` block. A class, not a generator: a
+    Ctrl+C between a generator's yield and the caller's `with` left the lock held while the KeyboardInterrupt's
+    traceback kept the generator alive, and `close()` then waited for it for ever (qa/locks.py)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._held = engine._lock.read()
+
+    def __enter__(self) -> Snapshot:
+        self._held.__enter__()
+        try:
+            snapshot = self._engine._snapshot
+            if snapshot is None:
+                raise RuntimeError("The engine was closed.")
+        except BaseException:
+            self._held.__exit__(None, None, None)
+            raise
+        return snapshot
+
+    def __exit__(self, *exc: object) -> None:
+        self._held.__exit__(*exc)
