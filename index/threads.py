@@ -23,11 +23,17 @@ def start_unsignalled(thread: threading.Thread) -> None:
     if not hasattr(signal, "pthread_sigmask"):
         thread.start()
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    held = None
     try:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         thread.start()
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        # a Ctrl+C already on its way when SIGINT was blocked is raised here or above: SIGINT is let through again
+        # either way, never left blocked for the rest of the process
+        if held is None:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        else:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def lane_count(cores: int | None = None) -> int:

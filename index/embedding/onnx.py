@@ -351,9 +351,16 @@ class OnnxEncoder:
             # it, and the runtime torn down under its C++ calls std::terminate (SIGABRT; 7 of 48 interrupted
             # `qa ask` runs in a reviewer's sweep). `settle` holds an exit back until it is done.
             warm = self._token_ids(["warm-up"])[0]
-            _UNDER_WAY.add(self._done)
-            start_unsignalled(threading.Thread(target=self._open, args=(onnx_path, (warm, [1] * len(warm))),
-                                               name="onnx-session"))
+            thread = threading.Thread(target=self._open, args=(onnx_path, (warm, [1] * len(warm))),
+                                      name="onnx-session")
+            try:
+                _UNDER_WAY.add(self._done)
+                start_unsignalled(thread)
+            except BaseException:
+                if thread.ident is None:  # a Ctrl+C before it started: nothing will ever set `_done`
+                    _UNDER_WAY.discard(self._done)
+                    self._done.set()
+                raise
         else:
             self._open(onnx_path, None)
             self.wait()
