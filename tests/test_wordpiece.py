@@ -98,6 +98,12 @@ def test_an_other_tokenizer_is_not_mirrored(tmp_path: Path, model_dir: Path) -> 
     added = json.loads(json.dumps(settings))
     added["added_tokens"].append({**added["added_tokens"][0], "id": 30522, "content": "<extra>"})
     assert AsciiWordPiece.load(folder("added", added), 256) is None
+    normalised = json.loads(json.dumps(settings))
+    normalised["added_tokens"][2]["normalized"] = True  # "[cls]" would then be [CLS] too
+    assert AsciiWordPiece.load(folder("normalised", normalised), 256) is None
+    odd = json.loads(json.dumps(settings))
+    odd["post_processor"] = "TemplateProcessing"
+    assert AsciiWordPiece.load(folder("odd", odd), 256) is None
     reordered = {"model": settings["model"], **{k: v for k, v in settings.items() if k != "model"}}
     assert AsciiWordPiece.load(folder("reordered", reordered), 256) is None
     assert AsciiWordPiece.load(tmp_path / "missing", 256) is None

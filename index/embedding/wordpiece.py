@@ -71,12 +71,10 @@ class AsciiWordPiece:
             return None
         if words and words[-1] == "":
             words.pop()
-        if head is None or any(head.get(k) != v for k, v in _SETTINGS.items() if k != "model"):
-            return None
-        if (head.get("post_processor") or {}).get("single") != _AROUND:
-            return None
-        model = head.get("model", {})
-        if any(model.get(k) != v for k, v in _SETTINGS["model"].items()):
+        try:
+            if head is None or not _mirrored(head):
+                return None
+        except (AttributeError, TypeError):  # a field of another shape than a saved tokenizer writes
             return None
         vocab = {word: n for n, word in enumerate(words)}
         if len(vocab) != len(words) or any(s not in vocab for s in SPECIALS):
@@ -126,6 +124,20 @@ class AsciiWordPiece:
                 return [self.unk]
             start = end
         return pieces
+
+
+def _mirrored(head: dict[str, Any]) -> bool:
+    """Whether tokenizer.json's settings are the ones this module mirrors, its added tokens cut out as written
+    (not normalised first, nor only as whole words, nor taking the spaces around them)."""
+    if any(head.get(k) != v for k, v in _SETTINGS.items() if k != "model"):
+        return False
+    if (head.get("post_processor") or {}).get("single") != _AROUND:
+        return False
+    model = head.get("model", {})
+    if any(model.get(k) != v for k, v in _SETTINGS["model"].items()):
+        return False
+    return all(not t.get(flag) for t in head.get("added_tokens", [])
+               for flag in ("normalized", "single_word", "lstrip", "rstrip"))
 
 
 def _settings_of(path: Path) -> dict[str, Any] | None:
