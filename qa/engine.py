@@ -30,7 +30,7 @@ from index.filters import Where
 from index.reading.load import shorten
 from index.storage import IndexReader as Snapshot
 from index.storage import IndexStore, open_store
-from index.types import ChunkingParams, Document, DocumentInfo
+from index.types import READER_VERSION, ChunkingParams, Document, DocumentInfo
 from qa.config import Settings, Tuning
 from qa.display import has_surrogates
 from qa.locks import ReadWriteLock
@@ -233,7 +233,10 @@ class Engine:
                     if adopted and not gone:
                         current.close()
                         current = self.store.open(self.embedder)
-                    stale = refresh and not gone and is_stale(self.settings.corpus, current, self.store)
+                    # files added, removed or touched; or read by the readers of an earlier version (an upgrade's
+                    # fixes reach an index at its first question, as a new format version's do)
+                    stale = refresh and not gone and (current.manifest.reader_version != READER_VERSION
+                                                      or is_stale(self.settings.corpus, current, self.store))
                 finally:
                     current.close()
                 if gone and refresh:

@@ -221,6 +221,20 @@ def test_documents_read_by_earlier_readers_are_read_again(corpus: Path, tmp_path
     assert any(isinstance(e, Notice) and "earlier version of corpus-qa's document readers" in e.message
                for e in events)
     assert index.open(HashEmbedder()).manifest.reader_version == types.READER_VERSION
+    # the engine's first question after the next upgrade does it too, no file having changed
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    monkeypatch.setattr(types, "READER_VERSION", types.READER_VERSION + 1)
+    monkeypatch.setattr("qa.engine.READER_VERSION", types.READER_VERSION, raising=False)
+    engine = Engine(Settings.resolve(corpus, tmp_path / "idx"), embedder=HashEmbedder())
+    try:
+        notices = [e.message for e in engine.prepare() if isinstance(e, Notice)]
+        assert any("earlier version of corpus-qa's document readers" in n for n in notices)
+        assert engine.snapshot.manifest.reader_version == types.READER_VERSION
+        assert not any("earlier version" in n for n in (e.message for e in engine.prepare() if isinstance(e, Notice)))
+    finally:
+        engine.close()
 
 
 @pytest.mark.slow
