@@ -487,6 +487,7 @@ def score_sentences(
     cosine_of = {r[0]: float(c) for r, c in zip(rows, cosines, strict=True)}
     heads: dict[int, frozenset[int]] = {}
     asked_under: dict[int, float] = {}
+    names_noun: dict[int, bool] = {}
     terms_asked = frozenset(asked)
     written = written_names(question) if kind == HOWTO else frozenset()
     table_words: dict[tuple[int, int, int], frozenset[str]] = {}
@@ -567,9 +568,6 @@ def score_sentences(
                 [doc.title, doc.source, *(doc.text[a:b] for a, b in ((start, end), term or (0, 0), header or (0, 0)))]
         ).lower() for n in named_in_code):
             found = None  # the default of another entry than the one the question names in code (or its page)
-        if found is not None and kind == DEFAULT and asked_noun and asked_noun not in terms and not (
-                term and asked_noun in keyword_tokens(doc.text[term[0] : term[1]])):
-            found = None  # "(defaults to HEAD)" is the default of <tree-ish>, not of the mode asked
         shows_code = unit == "code"
         if found is None and kind in (HOWTO, IDENT) and unit == "sentence":
             # "To run the examples, use something like" + code; "...that assumes equality of the variances."
@@ -601,13 +599,20 @@ def score_sentences(
             continue  # a Markdown fence ("```bash") is markup around code, not text
         if found is None and start in heads[doc_id] and is_fragment(text):
             continue  # a heading names what follows it; it answers nothing by itself (unless it holds the date asked)
-        if start in heads[doc_id] and unit == "sentence" and _ASKS.search(text):
+        if found is None and start in heads[doc_id] and unit == "sentence" and _ASKS.search(text):
             asked_under[sid] = score  # an FAQ's question: what is written under it answers
-            continue
+        if found is not None and kind == DEFAULT and asked_noun:
+            names_noun[sid] = asked_noun in terms or bool(term and asked_noun in keyword_tokens(
+                doc.text[term[0] : term[1]]))
         scored.append(ScoredSentence(sid, doc_id, start, end, score, cos, found, overlap, named[doc_id],
                                      unit, term, header))
     if asked_under:
-        scored = _answers_under(scored, asked_under, heads)
+        scored = _answers_under(snapshot, scored, asked_under, heads)
+    if any(names_noun.values()):
+        # "(defaults to HEAD)" is the default of <tree-ish>, not of the mode asked, when another sentence gives
+        # the mode's ("If <mode> is omitted, defaults to --mixed."); with none naming it, every default stands
+        scored = [replace(s, answer=None, score=s.score - tuning.type_bonus) if names_noun.get(s.sentence_id) is False
+                  else s for s in scored]
     if kind in (IDENT, ERROR):
         scored = _pronoun_names_no_answer(snapshot, scored, tuning)
     if kind == DEFAULT:
@@ -694,7 +699,7 @@ def _row_names_what_is_asked(doc: Document, doc_id: int, asked: frozenset[str], 
 _GOES_ON = compile_lazily(
     r"(?:then|and|or|but|so|which|where|whereas|while|with|without|to|for|as|because|since|otherwise|unless|until|"
     r"is|are|was|were|will|would|can|could|takes?|took|gives?|gave|returns?|returned|yields?|prints?|printed|"
-    r"produces?|produced|shows?|showed|runs?|ran)\b")
+    r"produces?|produced|shows?|showed|runs?|ran)\b(?![.:])")
 """A sentence after code that goes on with the sentence before it, the code its subject or object: "then integer
 division has to return the floor.", "took 10 seconds (and more memory)" (but "python -m pip freeze will produce..."
 starts a sentence with a command's name)."""
@@ -703,21 +708,33 @@ FAQ_ANSWER_SENTENCES = 3
 """How many sentences under an FAQ's question heading take its place: the answer it heads opens its section."""
 
 
-def _answers_under(scored: list[ScoredSentence], asked: dict[int, float],
+def _answers_under(snapshot: Snapshot, scored: list[ScoredSentence], asked: dict[int, float],
                    heads: dict[int, frozenset[int]]) -> list[ScoredSentence]:
     """An FAQ's question heading ("Why does -22 // 10 return -3?") is not quoted: it asks. The first sentences of
     its section answer it, so each of them scores at least what the heading scored (a little less, in order),
-    until the next heading. `asked`: each question heading's sentence id and score."""
+    until the next heading, in the heading's own document; a sentence that sends the reader elsewhere ("See the
+    Account settings section below.") takes nothing. A heading with nothing under it to lift stays a candidate
+    as any sentence is (one that asks answers nothing: the answer abstains rather than take another entry's).
+    `asked`: each question heading's sentence id and score."""
     by_id = {s.sentence_id: s for s in scored}
     lifted: dict[int, float] = {}
+    answered: set[int] = set()
     for sid, score in asked.items():
+        owner = by_id[sid].doc_id
         for k in range(1, FAQ_ANSWER_SENTENCES + 1):
             below = by_id.get(sid + k)
-            if below is None or below.start in heads.get(below.doc_id, frozenset()):
+            if below is None or below.doc_id != owner or below.start in heads.get(owner, frozenset()):
+                break
+            if _POINTS_ELSEWHERE.match(snapshot.document(owner).text, below.start):
                 break
             lifted[below.sentence_id] = max(lifted.get(below.sentence_id, score - 0.001 * k), score - 0.001 * k)
+            answered.add(sid)
     return [replace(s, score=lifted[s.sentence_id]) if s.sentence_id in lifted and lifted[s.sentence_id] > s.score
-            else s for s in scored]
+            else s for s in scored if s.sentence_id not in answered]
+
+
+_POINTS_ELSEWHERE = compile_lazily(r"(?:see|refer to|read|check|consult|go to)\b", re.I)
+"""A sentence that sends the reader elsewhere for the answer: "See the Account settings section below."."""
 
 
 def _list_introduction(doc: Document, start: int, heads: frozenset[int]) -> str | None:
@@ -1412,7 +1429,8 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
             group.append(Quote(after.doc_id, after.start, after.end, after.score, "code"))
             going_on = neighbours.get(_next_id(doc, after.sentence_id, after.end, neighbours))
             if going_on is not None and going_on.doc_id == s.doc_id and going_on.kind == "sentence" and \
-                    going_on.term == s.term and _GOES_ON.match(doc.text, going_on.start):
+                    going_on.term == s.term and _GOES_ON.match(doc.text, going_on.start) and \
+                    not doc.text[going_on.start : going_on.end].rstrip().endswith(":"):
                 # "If you want that, and also want:" + code + "then integer division has to return the floor.":
                 # the sentence goes on after its code
                 group.append(Quote(going_on.doc_id, going_on.start, going_on.end, going_on.score, going_on.kind))

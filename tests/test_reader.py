@@ -709,3 +709,58 @@ def test_an_faqs_question_heading_is_answered_by_what_is_written_under_it(tmp_pa
         assert "then start the app again." in answer.text
     finally:
         engine.close()
+
+
+def test_what_is_lifted_under_an_faq_question_and_what_goes_on_after_code_stay_in_bounds(tmp_path: Path) -> None:
+    """Found in review: an FAQ answer that points elsewhere ("See ... below.") takes nothing of its question's
+    score; a question heading ending one file lends nothing to the next file; a question with no text under it
+    is not answered from another entry; a sentence after code that introduces more code ("to stop it, ... run:")
+    is no continuation; a default is kept when no sentence names what is asked; "terminal", "executable" and
+    "lower" are no paraphrases of "terminate", "execute" and "lowercase"."""
+    from index.embedding.hashing import HashEmbedder
+    from index.text.keywords import PARAPHRASES, keyword_tokens
+
+    for word, other in (("terminal", "stop"), ("executable", "run"), ("lower", "lowercase"), ("capital", "upper")):
+        assert not set(keyword_tokens(other)) & set(PARAPHRASES.get(keyword_tokens(word)[0], ()))
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a-faq.md").write_text(
+        "# Account\n\n## How do I reset my password?\n\nSee the Account settings section below.\n\n"
+        "## Account settings\n\nTo reset your password, open Settings, choose Security and click Reset password.\n\n"
+        "## How do I cancel a job?\n\nCall job.cancel() on it. A cancelled job releases its workers at once.\n\n"
+        "## Why is my job slow?\n\n### The worker pool\n\n"
+        "## Where can I get more help?\n", encoding="utf-8")
+    (root / "b-notes.txt").write_text(
+        "The cafeteria closes at 3 pm on Fridays. Parking permits are renewed every January.\n", encoding="utf-8")
+    (root / "readme.md").write_text(
+        "# Server\n\nTo start the development server, run:\n\n```\nmake serve\n```\n\n"
+        "to stop it, press Ctrl+C or run:\n\n```\nmake stop\n```\n", encoding="utf-8")
+    (root / "srvd.md").write_text(
+        "# srvd\n\nsrvd serves files over HTTP.\n\n## --listen ADDR\n\n"
+        "The address and TCP port to accept connections on. Defaults to 0.0.0.0:8080.\n", encoding="utf-8")
+    engine = Engine(Settings.resolve(root, tmp_path / "index"), embedder=HashEmbedder())
+    for _ in engine.prepare():
+        pass
+    try:
+        reset = engine.ask("How do I reset my password?")
+        assert not reset.citations[0].quote.startswith("See the")
+        helped = engine.ask("Where can I get more help?")
+        assert not any(c.source == "b-notes.txt" for c in helped.citations)
+        slow = engine.ask("Why is my job slow?")
+        assert not any("job.cancel()" in c.quote for c in slow.citations[:1])
+        served = engine.ask("How do I start the development server?")
+        assert "make serve" in served.text and "to stop it" not in served.text
+        from qa.answer import score_sentences
+        from qa.reader import DEFAULT
+        from qa.retrieval import retrieve
+
+        question = "What port does srvd listen on by default?"
+        qvec = engine.embedder.embed_query(question)
+        snapshot = engine.snapshot
+        hits = [h for h in retrieve(snapshot, qvec, question, 20, engine.tuning)
+                if snapshot.document(snapshot.chunk(h.chunk_id).doc_id).source == "srvd.md"]
+        scored = score_sentences(snapshot, hits, qvec, question, engine.tuning, DEFAULT)
+        stated = [s for s in scored if snapshot.document(s.doc_id).text[s.start : s.end].startswith("Defaults to")]
+        assert stated and stated[0].answer is not None  # no sentence names the port: the default stands
+    finally:
+        engine.close()

@@ -59,10 +59,9 @@ in 1547", "When was she born?" by "her birth". Only words questions about dates 
 
 _SAME_SENSE = (
     ("bigger", "larger", "greater", "exceed"), ("smaller", "fewer"),
-    ("exclud", "omit", "ignor", "skip"), ("run", "execut"), ("remov", "delet"),
-    ("stop", "termin", "abort"), ("start", "begin", "launch"), ("show", "display"),
-    ("notic", "detect"), ("empti", "truncat"),
-    ("uppercas", "upper", "capit"), ("lowercas", "lower"), ("preced", "prior"),
+    ("exclud", "omit", "ignor", "skip"), ("remov", "delet"),
+    ("stop", "abort"), ("start", "begin", "launch"), ("show", "display"),
+    ("notic", "detect"), ("empti", "truncat"), ("preced", "prior"),
 )
 PARAPHRASES: dict[str, tuple[str, ...]] = {
     **{stem: tuple(o for o in group if o != stem) for group in _SAME_SENSE for stem in group},
@@ -71,7 +70,9 @@ PARAPHRASES: dict[str, tuple[str, ...]] = {
 """RELATED_FORMS, and stems that documentation and the people asking about it use for one action or comparison
 ("skip" a commit is what "ignore" says, "empty" a table what TRUNCATE does, "bigger than" what "too large"): a
 question's word counts as present in a sentence that says it with the other (answer.keyword_overlap). Only words
-with one sense in documentation: "change" is no "modify" (a file's ctime is not its mtime), "permit" no "enable"."""
+with one sense in documentation, whose stem no other word shares: "change" is no "modify" (a file's ctime is not its
+mtime), "permit" no "enable"; "terminate" is out ("terminal" stems to it), so are "execute" ("executable"),
+"lower" (a volume, a bound) and "capital" (a city)."""
 
 
 # -- names written as code -------------------------------------------------------------------------------
