@@ -208,20 +208,28 @@ def test_headings_written_as_links_back_to_the_pages_contents_are_kept() -> None
 
 
 def test_a_section_whose_heading_names_a_menu_or_cookies_is_content() -> None:
-    """Sphinx writes each section's heading as its id ("cookie-objects", "file-menu-shell-and-editor"): a section is
-    never left out for its id, as whole sections of http.cookies and idle were; a cookie banner and a menu by
-    class or id still are."""
+    """Sphinx writes each section's heading as its id ("cookie-objects", "file-menu-shell-and-editor") and links
+    the heading to it: such a section is content, as whole sections of http.cookies and idle were not; so is
+    docutils' div.section. A blog's related posts, share buttons and cookie notice, marked by an id on a section
+    or a paragraph that links nowhere of its own, and a layout table of navigation, are still left out."""
     e = html_to_extracted(
         '<html><body><div id="menu"><a href="/">Home</a></div><div class="cookie-banner">We use cookies.</div>'
-        '<div role="main"><section id="cookie-objects"><h2>Cookie Objects</h2>'
+        '<div role="main"><section id="cookie-objects">'
+        '<h2>Cookie Objects<a class="headerlink" href="#cookie-objects">¶</a></h2>'
         '<p>BaseCookie.value_decode(val) returns a decoded value.</p></section>'
         '<div class="section" id="file-menu"><h3>File menu</h3><p>New File creates an editor window.</p></div>'
-        '<section id="editing-and-navigation"><h2>Editing and Navigation</h2><p>Keys move the cursor.</p></section>'
+        '<section id="editing-and-navigation"><h2>Editing and Navigation'
+        '<a class="headerlink" href="#editing-and-navigation">¶</a></h2><p>Keys move the cursor.</p></section>'
+        '<section id="related-posts"><h2>Related posts</h2><p>How to rotate logs with systemd.</p></section>'
+        '<section id="share"><p>Share this page.</p></section><p id="cookie-notice">This site stores cookies.</p>'
+        '<table id="navigation"><tr><td>Home | Install | Next: Configuration</td></tr></table>'
         '</div></body></html>')
     for kept in ("Cookie Objects", "BaseCookie.value_decode(val)", "File menu", "New File creates",
                  "Editing and Navigation", "Keys move the cursor."):
         assert kept in e.text
-    assert "Home" not in e.text and "We use cookies" not in e.text
+    for dropped in ("Home", "We use cookies", "Related posts", "rotate logs", "Share this", "stores cookies",
+                    "Next: Configuration"):
+        assert dropped not in e.text
 
 
 # -- DOCX and EPUB --------------------------------------------------------------------------------

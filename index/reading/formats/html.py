@@ -42,8 +42,10 @@ _SKIP_CLASS = re.compile(
 """A class or id that marks what is no content: "toc" is a table of contents, but docutils' `toc-backref` is the link
 every heading's text is written in when the page has one (Python's FAQ pages, CMake's manual): the heading itself."""
 _CONTENT_TAGS = frozenset("section article h1 h2 h3 h4 h5 h6 p dl dt dd table pre figure blockquote".split())
-"""Tags that are content by what they are: their `id` names them (Sphinx writes a section's heading as its id),
-so it marks nothing to leave out; their class still may."""
+"""Tags that are content by what they are: one that links to its own id (a heading's permalink) is named by it
+(Sphinx writes a section's heading as its id), so the id marks nothing to leave out; their class still may."""
+_HEADINGS = frozenset(f"h{n}" for n in range(1, 7))
+"""A heading's id is its anchor ("schema_cookie" for SQLite's "Schema cookie"): never a mark to leave it out."""
 _SECTION_CLASS = re.compile(r"(?:^|\s)section(?:$|\s)")
 """docutils' and older Sphinx's `<div class="section" id="cookie-objects">`: a section, its id a slug."""
 _DATE_META = ("date", "dcterms.date", "dc.date", "dc.date.issued", "dcterms.created", "citation_publication_date",
@@ -116,9 +118,21 @@ def _skipped(node, attrs: dict | None = None) -> bool:
     if (attrs.get("role") or "").lower() in SKIP_ROLES or attrs.get("aria-hidden") == "true" or "hidden" in attrs:
         return True
     classes, ident = attrs.get("class") or "", attrs.get("id") or ""
-    if node.tag in _CONTENT_TAGS or _SECTION_CLASS.search(classes):
+    if ident and (node.tag in _HEADINGS or _SECTION_CLASS.search(classes)
+                  or (node.tag in _CONTENT_TAGS and _permalinked(node, ident))):
         ident = ""  # a section's id is its heading's slug ("cookie-objects", "file-menu-shell-and-editor"): no mark
     return bool(_SKIP_CLASS.search(f"{classes} {ident}"))
+
+
+def _permalinked(node, ident: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a content element links to itself, as a documentation generator's heading permalink does
+    (Sphinx's `<section id="cookie-objects">` holds `<a class="headerlink" href="#cookie-objects">`): its id is
+    then its heading's slug. A blog's `<section id="related-posts">` or a `<p id="cookie-notice">` links to no
+    such anchor and is left out. Looked for only when the id holds a word that marks no content."""
+    if not _SKIP_CLASS.search(ident):
+        return False
+    target = f"#{ident}"
+    return any(a.attributes.get("href") == target for a in node.css("a[href]"))
 
 
 def _content_root(tree):
