@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from index.reading.formats import Extracted, LoadError
 from index.reading.formats.cleanup import clean
@@ -124,7 +124,7 @@ def _skipped(node, attrs: dict | None = None) -> bool:
     return bool(_SKIP_CLASS.search(f"{classes} {ident}"))
 
 
-def _permalinked(node, ident: str) -> bool:  # type: ignore[no-untyped-def]
+def _permalinked(node: Any, ident: str) -> bool:
     """Whether a content element links to itself, as a documentation generator's heading permalink does
     (Sphinx's `<section id="cookie-objects">` holds `<a class="headerlink" href="#cookie-objects">`): its id is
     then its heading's slug. A blog's `<section id="related-posts">` or a `<p id="cookie-notice">` links to no
