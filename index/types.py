@@ -320,7 +320,8 @@ READER_VERSION = 2
 the next build, whose files' dates and sizes alone would keep the old reading. 1: texinfo's nested terms in
 PDFs, a table under a term inside its definition, an option's hyphen kept at a line's end. 2: HTML headings
 written in docutils' links back to a table of contents (`toc-backref`) are kept, and so are sections whose id (their
-heading's slug) holds a word such as "menu", "cookie" or "navigation"."""
+heading's slug) holds a word such as "menu", "cookie" or "navigation"; a page's own list of its sections (docutils'
+`contents topic`, Docusaurus' `table-of-contents`) is left out."""
 
 
 @dataclass(frozen=True)

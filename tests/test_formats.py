@@ -199,6 +199,8 @@ def test_headings_written_as_links_back_to_the_pages_contents_are_kept() -> None
     e = html_to_extracted(
         '<html><head><title>Programming FAQ</title></head><body><div role="main">'
         '<h1><a class="toc-backref" href="#id1">Programming FAQ</a><a class="headerlink" href="#p">¶</a></h1>'
+        '<div class="contents topic" id="contents"><p class="topic-title">Contents</p><ul><li>Numbers</li></ul>'
+        '</div><div class="table-of-contents"><ul><li>Strings</li></ul></div>'
         '<nav class="toc"><ul><li>Why does -22 // 10 return -3?</li></ul></nav>'
         '<h3><a class="toc-backref" href="#id29" role="doc-backlink">Why does -22 // 10 return -3?</a>'
         '<a class="headerlink" href="#why">¶</a></h3><p>Integer division has to return the floor.</p>'

@@ -32,15 +32,18 @@ BLOCK_TAGS = {
     **{f"h{n}": 2 for n in range(1, 7)},
 }
 """Tag -> the break it stands for: 1 a line break, 2 a blank line."""
-SKIP_ROLES = frozenset("navigation banner contentinfo complementary search menu menubar toolbar".split())
+SKIP_ROLES = frozenset("navigation banner contentinfo complementary search menu menubar toolbar doc-toc".split())
 _SKIP_CLASS = re.compile(
     r"(?:^|[\s_-])(?:sidebar|sphinxsidebar|nav|navbar|navigation|menu|breadcrumbs?|footer|related|headerlink|"
-    r"permalink|anchor-link|skip-link|cookie|cookies|banner|share|social|advert|ads|toc(?!-backref)|mobile-nav)"
+    r"permalink|anchor-link|skip-link|cookie|cookies|banner|share|social|advert|ads|toc(?!-backref)|mobile-nav|"
+    r"table-of-contents|contents\s+(?:\w+\s+)*topic)"
     r"(?:$|[\s_-])",
     re.I,
 )
-"""A class or id that marks what is no content: "toc" is a table of contents, but docutils' `toc-backref` is the link
-every heading's text is written in when the page has one (Python's FAQ pages, CMake's manual): the heading itself."""
+"""A class or id that marks what is no content: "toc" is a table of contents (so are Docusaurus'
+`table-of-contents` and docutils' `contents topic` list of the page's sections), but docutils' `toc-backref` is
+the link every heading's text is written in when the page has one (Python's FAQ pages, CMake's manual): the
+heading itself."""
 _CONTENT_TAGS = frozenset("section article h1 h2 h3 h4 h5 h6 p dl dt dd table pre figure blockquote".split())
 """Tags that are content by what they are: one that links to its own id (a heading's permalink) is named by it
 (Sphinx writes a section's heading as its id), so the id marks nothing to leave out; their class still may."""
