@@ -1882,8 +1882,8 @@ def measure(snapshot: Snapshot, question: str, lead: ScoredSentence | None, scor
     """What the answer's confidence rests on: the lead sentence's score and cosine, how far it leads the
     next sentence, the best passage's cosine, whether it holds an answer of the asked kind, and `coverage`:
     the IDF-weighted share of the question's words that the quoted text, its context (a definition's name,
-    a row's header) and its document's and section's titles hold. A word the corpus never uses counts with
-    the weight of the rarest."""
+    a row's header), the lead sentence's paragraph and its document's and section's titles hold. A word the
+    corpus never uses counts with the weight of the rarest."""
     import math
 
     if lead is None:
@@ -1898,6 +1898,11 @@ def measure(snapshot: Snapshot, question: str, lead: ScoredSentence | None, scor
             pieces.append(snapshot.document(q.doc_id).text[q.start : q.end])
             if q.header:
                 pieces.append(doc.text[q.header[0] : q.header[1]])
+    # the lead's paragraph: "Tidewater reads its settings from ... Environment variables prefixed with TIDEWATER_
+    # override the file" is about settings though the quoted sentence does not say the word
+    para_start = doc.text.rfind("\n\n", max(0, lead.start - 600), lead.start)
+    para_end = doc.text.find("\n\n", lead.end, lead.end + 600)
+    pieces.append(doc.text[max(para_start, lead.start - 600, 0) : para_end if para_end >= 0 else lead.end])
     present = set(keyword_tokens(" ".join(pieces)))
     n = max(1, snapshot.keyword_chunks())
     rarest = math.log(1.0 + (n + 0.5) / 0.5)

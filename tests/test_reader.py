@@ -764,3 +764,36 @@ def test_what_is_lifted_under_an_faq_question_and_what_goes_on_after_code_stay_i
         assert stated and stated[0].answer is not None  # no sentence names the port: the default stands
     finally:
         engine.close()
+
+
+def test_the_coverage_of_an_answer_counts_its_paragraph(tmp_path: Path) -> None:
+    """"How do I override a setting with an environment variable?" is answered by "Environment variables prefixed
+    with TIDEWATER_ override the file.", whose paragraph opens "Tidewater reads its settings from...": the
+    paragraph says what the sentence is about, so the question's words count as covered (with the real model the
+    answer was refused as off-topic: a cosine under the floor and a coverage of 0.75)."""
+    from index.embedding.hashing import HashEmbedder
+    from qa.answer import Quote, measure, score_sentences
+    from qa.reader import expected_type
+    from qa.retrieval import retrieve
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "configuration.md").write_text(
+        "# Configuration\n\nTidewater reads its settings from ~/.config/tidewater.toml. Environment variables "
+        "prefixed with TIDEWATER_ override the file, for example TIDEWATER_UNITS=english.\n\n"
+        "# Units\n\nThe units are metric unless told otherwise.\n", encoding="utf-8")
+    engine = Engine(Settings.resolve(root, tmp_path / "index"), embedder=HashEmbedder())
+    for _ in engine.prepare():
+        pass
+    try:
+        question = "How do I override a setting with an environment variable?"
+        snapshot = engine.snapshot
+        qvec = engine.embedder.embed_query(question)
+        hits = retrieve(snapshot, qvec, question, 5, engine.tuning)
+        kind = expected_type(question)
+        scored = score_sentences(snapshot, hits, qvec, question, engine.tuning, kind)
+        lead = next(s for s in scored if snapshot.document(s.doc_id).text[s.start : s.end].startswith("Environment"))
+        signals = measure(snapshot, question, lead, scored, hits, kind, [Quote(lead.doc_id, lead.start, lead.end, 1.0)])
+        assert signals["coverage"] == pytest.approx(1.0)
+    finally:
+        engine.close()
