@@ -3,6 +3,8 @@ field-aware retrieval (title evidence, best-sentence scoring), on the hash embed
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -219,7 +221,6 @@ def test_question_form() -> None:
     assert is_question("What is the GDP of Sweden?") and is_question("Find the largest continent")
     assert is_question("population of Bihar in 2011?")
     assert not is_question("1968 film by Stanley Kubrick")
-
 
 
 def test_what_the_question_is_about_is_not_its_answer() -> None:
@@ -642,73 +643,71 @@ def test_a_field_label_names_nothing_and_a_name_loses_its_colon() -> None:
     assert defined_name(":") is None
 
 
+@contextmanager
+def _engine_over(tmp_path: Path, files: dict[str, str]) -> Iterator[Engine]:
+    """An engine (the hash embedder) over a corpus of `files` (name -> text), prepared; closed after."""
+    from index.embedding.hashing import HashEmbedder
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    for name, text in files.items():
+        (root / name).write_text(text, encoding="utf-8")
+    engine = Engine(Settings.resolve(root, tmp_path / "index"), embedder=HashEmbedder())
+    for _ in engine.prepare():
+        pass
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
 def test_a_question_in_other_words_than_the_documents_finds_the_sentence_that_says_it(tmp_path: Path) -> None:
     """"ignore" in the question, "excluded" in the manual; "empties" and "TRUNCATE": the sentence that answers
     shares the asked action only through PARAPHRASES; without them a sentence that shares the topic's words wins."""
-    from index.embedding.hashing import HashEmbedder
     from qa.answer import keyword_overlap
 
     weights = {"ignor": 2.0, "file": 1.0}
     assert keyword_overlap(weights, frozenset({"file", "exclud"})) == 1.0
     assert keyword_overlap(weights, frozenset({"file", "includ"})) == pytest.approx(1 / 3)
-    root = tmp_path / "manual"
-    root.mkdir()
-    (root / "sql.md").write_text(
-        "# Tables\n\nTRUNCATE quickly removes all rows from a table.\n\n"
-        "DELETE removes the rows of a table that a condition selects, one row at a time.\n", encoding="utf-8")
-    engine = Engine(Settings.resolve(root, tmp_path / "index"), embedder=HashEmbedder())
-    for _ in engine.prepare():
-        pass
-    try:
+    with _engine_over(tmp_path, {
+        "sql.md": (
+            "# Tables\n\nTRUNCATE quickly removes all rows from a table.\n\n"
+            "DELETE removes the rows of a table that a condition selects, one row at a time.\n"
+        ),
+    }) as engine:
         assert "TRUNCATE" in engine.ask("Which command empties a table of all its rows?").citations[0].quote
-    finally:
-        engine.close()
 
 
 def test_a_default_question_is_answered_by_the_default_of_the_thing_it_names(tmp_path: Path) -> None:
     """"What mode does reset use when no mode is given?": the sentence giving another entry's default ("(defaults
     to HEAD)", of the tree) is no answer, though it shares more of the question's words."""
-    from index.embedding.hashing import HashEmbedder
-
-    root = tmp_path / "manual"
-    root.mkdir()
-    (root / "reset.md").write_text(
-        "# git reset\n\nReset the index when no tree is given: the reset uses the tree HEAD (defaults to HEAD).\n\n"
-        "If the mode is omitted, it defaults to --mixed.\n", encoding="utf-8")
-    engine = Engine(Settings.resolve(root, tmp_path / "index"), embedder=HashEmbedder())
-    for _ in engine.prepare():
-        pass
-    try:
+    with _engine_over(tmp_path, {
+        "reset.md": (
+            "# git reset\n\nReset the index when no tree is given: the reset uses the tree HEAD (defaults to HEAD).\n\n"
+            "If the mode is omitted, it defaults to --mixed.\n"
+        ),
+    }) as engine:
         answer = engine.ask("What mode does git reset use when no mode is given?")
         assert "--mixed" in answer.citations[0].quote
-    finally:
-        engine.close()
 
 
 def test_an_faqs_question_heading_is_answered_by_what_is_written_under_it(tmp_path: Path) -> None:
     """The FAQ's own question ("Why does the app crash on start?") matches best but asks: the sentences under it
     answer, in order; a sentence that goes on after the code it introduces ("...run:" + code + "then start...") is
     quoted to its end."""
-    from index.embedding.hashing import HashEmbedder
-
-    root = tmp_path / "faq"
-    root.mkdir()
-    (root / "faq.md").write_text(
-        "# Questions\n\n## How do I change my password?\n\nOpen the settings page and choose Password.\n\n"
-        "## Why does the app crash on start?\n\nIt is mostly an old cache left by an update. If you want to be rid "
-        "of it, run:\n\n```\nrm -rf ~/.cache/app\n```\n\nthen start the app again.\n\n"
-        "## Where are logs kept?\n\nLogs go to the system journal.\n", encoding="utf-8")
-    engine = Engine(Settings.resolve(root, tmp_path / "index"), embedder=HashEmbedder())
-    for _ in engine.prepare():
-        pass
-    try:
+    with _engine_over(tmp_path, {
+        "faq.md": (
+            "# Questions\n\n## How do I change my password?\n\nOpen the settings page and choose Password.\n\n"
+            "## Why does the app crash on start?\n\nIt is mostly an old cache left by an update. If you want to be rid "
+            "of it, run:\n\n```\nrm -rf ~/.cache/app\n```\n\nthen start the app again.\n\n"
+            "## Where are logs kept?\n\nLogs go to the system journal.\n"
+        ),
+    }) as engine:
         answer = engine.ask("Why does the app crash on start?")
         assert [c.quote for c in answer.citations][:3] == [
             "It is mostly an old cache left by an update.", "If you want to be rid of it, run:",
             "rm -rf ~/.cache/app"]
         assert "then start the app again." in answer.text
-    finally:
-        engine.close()
 
 
 def test_what_is_lifted_under_an_faq_question_and_what_goes_on_after_code_stay_in_bounds(tmp_path: Path) -> None:
@@ -717,31 +716,31 @@ def test_what_is_lifted_under_an_faq_question_and_what_goes_on_after_code_stay_i
     is not answered from another entry; a sentence after code that introduces more code ("to stop it, ... run:")
     is no continuation; a default is kept when no sentence names what is asked; "terminal", "executable" and
     "lower" are no paraphrases of "terminate", "execute" and "lowercase"."""
-    from index.embedding.hashing import HashEmbedder
     from index.text.keywords import PARAPHRASES, keyword_tokens
 
     for word, other in (("terminal", "stop"), ("executable", "run"), ("lower", "lowercase"), ("capital", "upper")):
         assert not set(keyword_tokens(other)) & set(PARAPHRASES.get(keyword_tokens(word)[0], ()))
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "a-faq.md").write_text(
-        "# Account\n\n## How do I reset my password?\n\nSee the Account settings section below.\n\n"
-        "## Account settings\n\nTo reset your password, open Settings, choose Security and click Reset password.\n\n"
-        "## How do I cancel a job?\n\nCall job.cancel() on it. A cancelled job releases its workers at once.\n\n"
-        "## Why is my job slow?\n\n### The worker pool\n\n"
-        "## Where can I get more help?\n", encoding="utf-8")
-    (root / "b-notes.txt").write_text(
-        "The cafeteria closes at 3 pm on Fridays. Parking permits are renewed every January.\n", encoding="utf-8")
-    (root / "readme.md").write_text(
-        "# Server\n\nTo start the development server, run:\n\n```\nmake serve\n```\n\n"
-        "to stop it, press Ctrl+C or run:\n\n```\nmake stop\n```\n", encoding="utf-8")
-    (root / "srvd.md").write_text(
-        "# srvd\n\nsrvd serves files over HTTP.\n\n## --listen ADDR\n\n"
-        "The address and TCP port to accept connections on. Defaults to 0.0.0.0:8080.\n", encoding="utf-8")
-    engine = Engine(Settings.resolve(root, tmp_path / "index"), embedder=HashEmbedder())
-    for _ in engine.prepare():
-        pass
-    try:
+    with _engine_over(tmp_path, {
+        "a-faq.md": (
+            "# Account\n\n## How do I reset my password?\n\nSee the Account settings section below.\n\n"
+            "## Account settings\n\nTo reset your password, open Settings, choose Security and click "
+            "Reset password.\n\n"
+            "## How do I cancel a job?\n\nCall job.cancel() on it. A cancelled job releases its workers at once.\n\n"
+            "## Why is my job slow?\n\n### The worker pool\n\n"
+            "## Where can I get more help?\n"
+        ),
+        "b-notes.txt": (
+            "The cafeteria closes at 3 pm on Fridays. Parking permits are renewed every January.\n"
+        ),
+        "readme.md": (
+            "# Server\n\nTo start the development server, run:\n\n```\nmake serve\n```\n\n"
+            "to stop it, press Ctrl+C or run:\n\n```\nmake stop\n```\n"
+        ),
+        "srvd.md": (
+            "# srvd\n\nsrvd serves files over HTTP.\n\n## --listen ADDR\n\n"
+            "The address and TCP port to accept connections on. Defaults to 0.0.0.0:8080.\n"
+        ),
+    }) as engine:
         reset = engine.ask("How do I reset my password?")
         assert not reset.citations[0].quote.startswith("See the")
         helped = engine.ask("Where can I get more help?")
@@ -762,8 +761,6 @@ def test_what_is_lifted_under_an_faq_question_and_what_goes_on_after_code_stay_i
         scored = score_sentences(snapshot, hits, qvec, question, engine.tuning, DEFAULT)
         stated = [s for s in scored if snapshot.document(s.doc_id).text[s.start : s.end].startswith("Defaults to")]
         assert stated and stated[0].answer is not None  # no sentence names the port: the default stands
-    finally:
-        engine.close()
 
 
 def test_the_coverage_of_an_answer_counts_its_paragraph(tmp_path: Path) -> None:
@@ -771,21 +768,17 @@ def test_the_coverage_of_an_answer_counts_its_paragraph(tmp_path: Path) -> None:
     with TIDEWATER_ override the file.", whose paragraph opens "Tidewater reads its settings from...": the
     paragraph says what the sentence is about, so the question's words count as covered (with the real model the
     answer was refused as off-topic: a cosine under the floor and a coverage of 0.75)."""
-    from index.embedding.hashing import HashEmbedder
     from qa.answer import Quote, measure, score_sentences
     from qa.reader import expected_type
     from qa.retrieval import retrieve
 
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "configuration.md").write_text(
-        "# Configuration\n\nTidewater reads its settings from ~/.config/tidewater.toml. Environment variables "
-        "prefixed with TIDEWATER_ override the file, for example TIDEWATER_UNITS=english.\n\n"
-        "# Units\n\nThe units are metric unless told otherwise.\n", encoding="utf-8")
-    engine = Engine(Settings.resolve(root, tmp_path / "index"), embedder=HashEmbedder())
-    for _ in engine.prepare():
-        pass
-    try:
+    with _engine_over(tmp_path, {
+        "configuration.md": (
+            "# Configuration\n\nTidewater reads its settings from ~/.config/tidewater.toml. Environment variables "
+            "prefixed with TIDEWATER_ override the file, for example TIDEWATER_UNITS=english.\n\n"
+            "# Units\n\nThe units are metric unless told otherwise.\n"
+        ),
+    }) as engine:
         question = "How do I override a setting with an environment variable?"
         snapshot = engine.snapshot
         qvec = engine.embedder.embed_query(question)
@@ -795,5 +788,4 @@ def test_the_coverage_of_an_answer_counts_its_paragraph(tmp_path: Path) -> None:
         lead = next(s for s in scored if snapshot.document(s.doc_id).text[s.start : s.end].startswith("Environment"))
         signals = measure(snapshot, question, lead, scored, hits, kind, [Quote(lead.doc_id, lead.start, lead.end, 1.0)])
         assert signals["coverage"] == pytest.approx(1.0)
-    finally:
-        engine.close()
+
