@@ -246,7 +246,47 @@ def _answer_parts(snapshot: Snapshot, parts: Sequence[Part], question: str, via:
     # of its own does (`_superlative`), else as any question
     asked = _followed(snapshot, [Asked(p, *(_superlative(snapshot, p.question, via, per_part)
                                             or via.ask(p.question, per_part))) for p in parts], via)
+    asked = [a if _about_subject(snapshot, a) else _off_subject(a) for a in asked]
     return combine(question, _with_ranks(snapshot, asked, via), k, warnings=warnings)
+
+
+def _about_subject(snapshot: Snapshot, a: Asked) -> bool:
+    """Whether a list's or a comparison's part is answered of its own subject: every word of the subject (stems:
+    "blue whales" in "Blue whale") is in its quotes or in the title and first sentence of the document they
+    come from, or that document is one the part's search found by its name ("USA": United States). "Identify
+    the longest river in North America" is not answered by "The Amazon River in South America is ... the
+    second-longest or longest river system in the world", nor Dalí's art movement by Cubism's opening."""
+    from index.text.keywords import keyword_tokens
+    from qa.answer import OWNER_NAMED
+    from qa.ranking import opening_sentences
+
+    answer, part = a.answer, a.part
+    if answer.abstained or not answer.citations or not part.subject or part.doc_id is not None:
+        return True
+    wanted = set(keyword_tokens(_bare(part.subject)))
+    if not wanted:
+        return True
+    quotes = answer.citations[:QUOTES_PER_PART]
+    owners = snapshot.chunk_documents([h.chunk_id for h in a.hits])
+    by_source = {snapshot.document(d).source: d for d in owners.values()}
+    named = {owners.get(h.chunk_id) for h in a.hits if h.named >= OWNER_NAMED}
+    for c in quotes:
+        doc_id = by_source.get(c.source)
+        if doc_id in named:
+            return True
+        said = [c.quote]
+        if doc_id is not None:
+            doc = snapshot.document(doc_id)
+            said.append(doc.title)
+            said += [doc.text[start:end] for start, end in opening_sentences(snapshot, doc_id)[:1]]
+        if wanted <= set(keyword_tokens(" ".join(said))):
+            return True
+    return False
+
+
+def _off_subject(a: Asked) -> Asked:
+    """A part whose quotes speak of something else, as unanswered: its passages kept, its quotes not shown."""
+    return replace(a, answer=replace(a.answer, abstained=True, citations=()))
 
 
 def _followed(snapshot: Snapshot, asked: Sequence[Asked], via: Retrieval, like: str | None = None) -> list[Asked]:

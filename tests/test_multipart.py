@@ -1126,3 +1126,24 @@ def test_a_towns_size_is_its_people_and_an_appositive_ranks_its_own_noun() -> No
     assert _statements("It is the largest city in the world below sea level.", city) == ()
     assert _statements("It is the largest country in the world.", kind_words("country")) == \
         ((True, "area", "world", 1),)  # a country's size is its area
+
+
+def test_a_part_quoted_from_something_else_sharing_a_word_of_its_subject_is_not_answered(  # type: ignore[no-untyped-def]
+        tmp_path: Path, hash_embedder) -> None:
+    texts = {"Amazon River": "The Amazon River in South America is the longest river in South America.",
+             "Nile": "The Nile is the longest river in Africa.",
+             "Gulf of Mexico": "The Gulf of Mexico is an ocean basin bordered by North America.",
+             "Blue whale": "The blue whale is a marine mammal. It lives in every ocean.",
+             "Giant panda": "The giant panda is a bear. It lives in the mountains of China.",
+             "Koala": "The koala is a marsupial. It lives in the eucalyptus forests of Australia."}
+    with engine_over(texts, tmp_path, hash_embedder) as engine:
+        rivers = engine.ask("What is the longest river in Africa, South America and North America?")
+        animals = engine.ask("Which oceans do blue whales, giant pandas and koalas live in?")
+    by_label = {p.label: p for p in rivers.parts}
+    assert not by_label["South America"].abstained and "Amazon" in by_label["South America"].text
+    # the Amazon's sentence names South America, not North America: no answer of North America's
+    assert by_label["North America"].abstained and "Amazon" not in by_label["North America"].text
+    # a subject in the plural is its document's ("blue whales": Blue whale), answered though its quote names
+    # no whale
+    whales = animals.parts[0]
+    assert whales.label == "blue whales" and not whales.abstained and "every ocean" in whales.text
