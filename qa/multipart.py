@@ -697,8 +697,11 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
         opening = _opening(doc.text, title)
         if _a_kind_of(title, key, opening):
             continue
-        if _is_kind_head(kind, opening) or _titled_as_kind(title, key) or (people and _is_person(opening)):
-            lead = doc.text[:LEAD_CHARS]
+        of_kind = _is_kind_head(kind, opening) or _titled_as_kind(title, key) or (people and _is_person(opening))
+        lead = doc.text[:LEAD_CHARS]
+        if not of_kind and ranking is not None and not people:
+            of_kind = _states_own_place(ranking, lead, title, called, wanted, _named(forms, lead))
+        if of_kind:
             named = _named(forms, lead)
             order: tuple[float, ...] = (-named, -any(w in lead.lower() for w in superlatives))
             ranked = _ranked(ranking, lead, called, wanted, named) if ranking is not None else None
@@ -1061,6 +1064,38 @@ def _ranked(ranking: Ranking, lead: str, kind_words: frozenset[str], wanted: int
     if value is not None:
         return (1, -named, -value if ranking.most else value)
     return None
+
+
+def _states_own_place(ranking: Ranking, lead: str, title: str, kind_words: frozenset[str], wanted: int,
+                      named: int) -> bool:
+    """Whether a document that opens as something else says it is itself of the kind, in the place of the
+    ranking asked that it states in the world or the asked place, by the kind's own word: Greenland, "an
+    autonomous territory of ... It is the world's largest island"; Madagascar, "..., it is the world's
+    fourth-largest island". A sentence whose subject is it ("it", its title), not a rank of another thing it
+    names ("Velmar Islands ... Its capital is on the largest island, Grand Velmar")."""
+    as_kind = _superlative_of_kind(kind_words)
+    if as_kind.search(lead) is None:
+        return False
+    own = re.compile(rf"(?:^|,\s*)(?:it|(?:the\s+)?{re.escape(_bare(title))})\b[^.;]{{0,60}}?\s(?:is|was)\s+"
+                     r"(?:also\s+)?(?=the\b)", re.I)
+    for sentence in re.split(r"(?<=[.!?])\s+", lead):
+        m = own.search(sentence)
+        if m is None or as_kind.match(sentence, m.end()) is None:
+            continue
+        ranked = _ranked(ranking, sentence[m.end():], kind_words, wanted, named)
+        if ranked is not None and ranked[:2] == (0, 0):
+            return True
+    return False
+
+
+@lru_cache(maxsize=64)
+def _superlative_of_kind(kind_words: frozenset[str]) -> re.Pattern[str]:
+    """A superlative whose own noun is one of the kind's words: "the world's fourth-largest island", "the
+    fifth-longest river system"; not "the largest in the Solar System" (Jupiter, of moons), "the fourth-most
+    populous city in India" (of states)."""
+    words = "|".join(re.escape(w) for w in sorted(kind_words, key=len, reverse=True))
+    return re.compile(rf"the\s+(?:world['’]s\s+)?(?:\w+-)?(?:most\s+\w+|\w+est)\s+(?:[a-z]+\s+)?(?:{words})\b",
+                      re.I)
 
 
 def kind_key(head: str) -> str:

@@ -1147,3 +1147,28 @@ def test_a_part_quoted_from_something_else_sharing_a_word_of_its_subject_is_not_
     # no whale
     whales = animals.parts[0]
     assert whales.label == "blue whales" and not whales.abstained and "every ocean" in whales.text
+
+
+ISLANDS = {
+    "Norland": "Norland is an autonomous territory of Elbonia. It is the world's largest island and lies in the "
+               "north sea. Its capital is Frostby.",
+    "Kestrel Island": "Kestrel Island is an island in the south sea. It is the world's second-largest island.",
+    "Tamaris": "Tamaris, officially the Republic of Tamaris, is an island country in the west sea. Lying off the "
+               "coast, it is the world's third-largest island. Its capital is Port Amel.",
+    "Velmar Islands": "Velmar Islands is a country in the east sea. Its capital, Oro, is on the largest island, "
+                      "Grand Velmar.",
+    "Gorm": "Gorm is the fifth planet from the Sun, and the largest in the Solar System. It has many islands.",
+}
+
+
+def test_a_member_that_opens_as_something_else_but_states_its_place_in_the_world_by_the_kinds_word(
+        tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    with engine_over(ISLANDS, tmp_path, hash_embedder) as engine:
+        three = members_found_in(engine, "What are the capitals of the three largest islands in the world?",
+                                 list(ISLANDS))
+        five = members_found_in(engine, "What are the capitals of the five largest islands in the world?",
+                                list(ISLANDS))
+    # Norland opens as a territory and Tamaris as a country, but each says it is the world's Nth-largest island;
+    # not the Velmar Islands ("the largest island, Grand Velmar": another thing), nor Gorm ("the largest" planet)
+    assert three == ["Norland", "Kestrel Island", "Tamaris"]
+    assert five == three
