@@ -766,6 +766,18 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
     return best.start, best.end
 
 
+def _most_asked_in_name(found: list[Candidate], sentence: str, question: str) -> list[Candidate]:
+    """Of names a sentence gives, those whose own letters hold the most of the question's words: "How do I make
+    a deep copy?" is answered by `copy.deepcopy()` ("deep" and "copy"), not `copy.copy()`, in "try copy.copy()
+    or copy.deepcopy()". All of them when none holds more than another."""
+    from index.text.keywords import STOPWORDS
+
+    words = {w for w in re.findall(r"[a-z]{3,}", question.lower()) if w not in STOPWORDS}
+    held = [sum(w in sentence[c.start : c.end].lower() for w in words) for c in found]
+    most = max(held)
+    return [c for c, n in zip(found, held, strict=True) if n == most] if most > min(held) else found
+
+
 _BOUND_ASKED = compile_lazily(r"\b(?:largest|biggest|maximum|max|most|highest|longest|greatest|up to|at most|"
                               r"(?P<low>smallest|minimum|min|least|lowest|shortest|at least|fewest))\b", re.I)
 _RANGE_AFTER = compile_lazily(r"\s*(?:and|to|-|–|—)\s*$")
@@ -1249,6 +1261,7 @@ def doc_answer_span(kind: str, sentence: str, question: str) -> tuple[int, int] 
         names = code_names(sentence, question)
         if not names:
             return None
+        names = _most_asked_in_name(names, sentence, question)
         if kind == HOWTO:
             return names[0].start, names[0].end
         points = anchors(sentence, question)

@@ -888,6 +888,12 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
     (DEFAULT, "The default value of prefix should be /usr/local.", "What is the default prefix?", "/usr/local"),
     (DEFAULT, "The default is typically 128 megabytes (128MB), but might be less.", "What is the default size?",
      "128 megabytes"),
+    # of two names, the one whose letters hold what is asked ("deep" and "copy"), not the first
+    (HOWTO, "In general, try copy.copy() or copy.deepcopy() for the general case.",
+     "How do I make a deep copy of an object?", "copy.deepcopy()"),
+    (IDENT, "Use shutil.copy() or shutil.copytree() for that.", "Which function copies a whole directory tree?",
+     "shutil.copytree()"),
+    (IDENT, "Use shutil.copy() or shutil.copytree() for that.", "Which function copies it?", "shutil.copy()"),
 ])
 def test_documentation_values_in_a_sentence(kind: str, sentence: str, question: str, answer: str | None) -> None:
     from qa.reader import doc_answer_span
