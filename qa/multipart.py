@@ -530,11 +530,38 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
                                             else via.ask_within(p.question, p.doc_id, per_part, question)))
                                  for p in parts], via, question)
     asked = _with_ranks(snapshot, _elsewhere(snapshot, asked, via, per_part), via)
-    if not whole.abstained:
+    if not whole.abstained and _about_the_set(snapshot, whole, members, grounds, plan.members):
         label = plan.members.text[:1].upper() + plan.members.text[1:]
         asked.insert(0, Asked(Part(question, label), hits, whole))
     # the whole question's closest passages fill the list when the members' run out, answered or not
-    return combine(question, asked, k, lead, warnings, () if not whole.abstained else whole.passages, taken_by)
+    return combine(question, asked, k, lead, warnings, whole.passages if not asked or asked[0].answer is not whole
+                   else (), taken_by)
+
+
+def _about_the_set(snapshot: Snapshot, whole: Answer, members: Sequence[Part],
+                   grounds: dict[int, tuple[int, int, int]], phrase: SetPhrase) -> bool:
+    """Whether the whole question's own answer speaks of the set: a quote of it comes from a member's document,
+    one a member was taken by (the list naming them), one the set's phrase names ("the countries that share a
+    land border with Cambodia": Cambodia) or one that opens as one of its kind though not taken as a member, or
+    it names a member. "The seven largest islands in the world: Its capital and largest city, Honiara, is
+    located on the largest island, Guadalcanal." (the Solomon Islands) is no line of that answer: its passages
+    stay among the closest."""
+    from index.text.titles import normalize
+
+    own = {snapshot.document(d).source for d in
+           {*(p.doc_id for p in members if p.doc_id is not None), *(g[0] for g in grounds.values())}}
+    words = set(re.findall(r"\w+", phrase.text.lower()))
+    names = [f" {normalize(_bare(p.label))} " for p in members]
+    kind = _kind_pattern(kind_key(phrase.head))
+    for c in whole.citations[:QUOTES_PER_PART]:
+        if c.source in own or any(n.strip() and n in f" {normalize(c.quote)} " for n in names):
+            return True
+        doc = snapshot.document_by_source(c.source)
+        title = doc.title.strip() if doc is not None else ""
+        if doc is not None and title and (_words_of(_bare(title)) <= words or
+                                          _is_kind_head(kind, _opening(doc.text, title))):
+            return True
+    return False
 
 
 def _names_the_group(members: SetPhrase, term: str) -> bool:

@@ -1172,3 +1172,14 @@ def test_a_member_that_opens_as_something_else_but_states_its_place_in_the_world
     # not the Velmar Islands ("the largest island, Grand Velmar": another thing), nor Gorm ("the largest" planet)
     assert three == ["Norland", "Kestrel Island", "Tamaris"]
     assert five == three
+
+
+def test_the_whole_questions_line_is_kept_only_when_it_speaks_of_the_set(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    with engine_over(ISLANDS, tmp_path, hash_embedder) as engine:
+        three = engine.ask("What are the capitals of the three largest islands in the world?")
+        largest = engine.ask("What are the capitals of the largest islands in the world?")
+    # the whole question's own answer quoted Gorm, a planet "with many islands": no line of the set's
+    assert "Gorm" not in three.text and not three.text.count("The three largest islands in the world:")
+    assert any(p.source == "Gorm.txt" for p in three.passages)  # still among the closest passages
+    # quoted from a member's document, it stays
+    assert "The largest islands in the world: " in largest.text and "third-largest island" in largest.text
