@@ -16,10 +16,13 @@ from index.text.keywords import search_terms
 from qa.config import Tuning
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
 
     from index.filters import Where
     from index.storage import IndexReader as Snapshot
+    from index.text.titles import QuestionSpan
 
 @dataclass(frozen=True)
 class Hit:
@@ -106,6 +109,7 @@ def title_evidence(snapshot: Snapshot, question: str, tuning: Tuning) -> dict[in
     from index.text.titles import maximal
 
     named = snapshot.documents_titled(sorted({s.key for s in spans}))
+    spans = (*spans, *_singulars(snapshot, spans, named))
     form = 1.0 if is_question(question) else tuning.title_phrase
     evidence: dict[int, float] = {}
     for span in maximal(spans, set(named)):
@@ -116,6 +120,31 @@ def title_evidence(snapshot: Snapshot, question: str, tuning: Tuning) -> dict[in
             share = strength if whole else strength * tuning.title_head
             evidence[doc_id] = max(evidence.get(doc_id, 0.0), share)
     return evidence
+
+
+def _singulars(snapshot: Snapshot, spans: Sequence[QuestionSpan], named: dict[str, list[tuple[int, bool]]],
+               ) -> list[QuestionSpan]:
+    """A title the question names in the plural ("Are lions endangered?": Lion; "giant pandas": Giant panda), as
+    spans of common words (a plural names the kind, not one thing by its name), added to `named`. Not a word of
+    a longer name written as one ("Great Smoky Mountains" names no Mountain), nor a plural that is a title itself."""
+    from index.text.titles import QuestionSpan
+    from qa.parts import singular_key
+
+    def inside_a_name(s: QuestionSpan) -> bool:
+        return any(o.proper and o.words > s.words and o.first <= s.first and s.first + s.words <= o.first + o.words
+                   for o in spans)
+
+    wanted = {s: singular_key(s.key) for s in spans if s.key not in named and s.key.endswith("s")}
+    wanted = {s: key for s, key in wanted.items() if key != s.key and not inside_a_name(s)}
+    if not wanted:
+        return []
+    found = snapshot.documents_titled(sorted(set(wanted.values())))
+    out = []
+    for s, key in wanted.items():
+        if key in found:
+            named[key] = found[key]
+            out.append(QuestionSpan(key, s.words, False, s.first))
+    return out
 
 
 def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning: Tuning = Tuning(),

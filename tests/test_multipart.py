@@ -1183,3 +1183,25 @@ def test_the_whole_questions_line_is_kept_only_when_it_speaks_of_the_set(tmp_pat
     assert any(p.source == "Gorm.txt" for p in three.passages)  # still among the closest passages
     # quoted from a member's document, it stays
     assert "The largest islands in the world: " in largest.text and "third-largest island" in largest.text
+
+
+def test_a_title_named_in_the_plural_is_named_but_not_a_word_of_a_longer_name(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                              hash_embedder) -> None:
+    from qa.retrieval import title_evidence
+
+    texts = {"Lion": "The lion is a large cat of Africa. It is listed as vulnerable.",
+             "Giant panda": "The giant panda is a bear of China. It is listed as vulnerable.",
+             "Wildlife conservation": "Wildlife conservation protects endangered species and their habitats.",
+             "Mountain": "A mountain is an elevated landform.",
+             "Great Smoky Mountains National Park": "The park lies in Tennessee. Its climate is humid."}
+    with engine_over(texts, tmp_path, hash_embedder) as engine, engine._reading() as snapshot:
+        title = {snapshot.document(d).title.strip(): d for d in range(len(texts))}
+
+        def named(question: str) -> set[str]:
+            found = title_evidence(snapshot, question, engine.tuning)
+            return {t for t, d in title.items() if found.get(d, 0.0) > 0}
+
+        assert named("Are lions endangered?") == {"Lion"}
+        assert named("Where do giant pandas live?") == {"Giant panda"}
+        # "Mountains" is a word of the name asked about, not the kind "mountain"
+        assert "Mountain" not in named("What is the climate of Great Smoky Mountains?")
