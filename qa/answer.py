@@ -1384,6 +1384,23 @@ _ABOUT_THE_EXAMPLE = compile_lazily(r"\b(?:the|these|those|both)\s+(?:(?:first|s
 letters, the second converts lowercase to uppercase"): quoted after that example's code."""
 
 
+_RESULT_LINE = re.compile(r"(?:⇒|⊣|=>|→|-\|)\s*\S")
+"""A line that gives what the code before it evaluates to or prints, as Texinfo manuals write it (Octave's, m4's,
+Emacs Lisp's): "⇒ 16777216", "⊣ hello"."""
+RESULT_CHARS = 200
+"""Longest result line quoted with its code."""
+
+
+def _result_of(doc: Document, code: ScoredSentence, neighbours: dict[int, ScoredSentence]) -> list[Quote]:
+    """The line after a code example that gives its result ("x = single (1); flintmax (x)" then "⇒ 16777216"),
+    as a quote of its own: what the example shows is what it gives."""
+    after = neighbours.get(_next_id(doc, code.sentence_id, code.end, neighbours))
+    if after is None or after.doc_id != code.doc_id or after.end - after.start > RESULT_CHARS or \
+            not _RESULT_LINE.match(doc.text, after.start) or "\n\n\n" in doc.text[code.end : after.start]:
+        return []
+    return [Quote(after.doc_id, after.start, after.end, after.score, after.kind, after.answer)]
+
+
 def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, ScoredSentence],
                 typed: bool = False, shows_answer: bool = True) -> list[Quote]:
     """What quoting a sentence takes, so that it can be understood on its own: a description with the name
@@ -1399,6 +1416,7 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
     doc = snapshot.document(s.doc_id)
     main = Quote(s.doc_id, s.start, s.end, s.score, s.kind, None, s.header)
     group = [main]
+    results: list[Quote] = []
     if s.kind == "term":
         after = neighbours.get(s.sentence_id + 1)
         if after is not None and after.doc_id == s.doc_id and after.term == (s.start, s.end):
@@ -1411,6 +1429,8 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
                 doc.text[before.start : before.end].rstrip().endswith(":") or before.answer == (s.start, s.end)) \
                 and before.term == s.term:
             group.insert(len(group) - 1, Quote(before.doc_id, before.start, before.end, before.score))
+        results = _result_of(doc, s, neighbours)
+        group += results
     elif s.kind == "sentence":
         after = neighbours.get(_next_id(doc, s.sentence_id, s.end, neighbours))
         before = neighbours.get(s.sentence_id - 1)
@@ -1427,6 +1447,8 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
         if same and after is not None and after.kind == "code" and (
                 text.endswith(":") or text[-1] not in ".!?)" or s.answer == (after.start, after.end)):
             group.append(Quote(after.doc_id, after.start, after.end, after.score, "code"))
+            results = _result_of(doc, after, neighbours)
+            group += results
             going_on = neighbours.get(_next_id(doc, after.sentence_id, after.end, neighbours))
             if going_on is not None and going_on.doc_id == s.doc_id and going_on.kind == "sentence" and \
                     going_on.term == s.term and _GOES_ON.match(doc.text, going_on.start) and \
@@ -1475,7 +1497,8 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
         intro = _table_introduction(doc, s, neighbours)
         if intro is not None:
             group.insert(0, Quote(intro.doc_id, intro.start, intro.end, intro.score, intro.kind))
-    if s.answer is not None and shows_answer:
+    if s.answer is not None and shows_answer and not any(r.highlight for r in results):
+        # (a value the code's result line gives is the answer, not a number the code passes: "single (1)")
         for i, q in enumerate(group):
             if q.start <= s.answer[0] and s.answer[1] <= q.end:
                 group[i] = Quote(q.doc_id, q.start, q.end, q.score, q.kind, s.answer, q.header)

@@ -1060,3 +1060,17 @@ def test_a_rows_short_answer_is_of_the_kind_asked(engine) -> None:  # type: igno
     # a one-letter cell is no value the question gives ("a" is in "lab"), a person is not a date
     assert engine.ask("Which building is the cell culture lab in?").short_answer == "A"
     assert engine.ask("Who services the cell culture lab?").short_answer != "2023-11-02"
+
+
+def test_a_code_example_is_quoted_with_the_line_giving_its_result(engine) -> None:  # type: ignore[no-untyped-def]
+    """Texinfo manuals (Octave's, m4's) write what an example evaluates to on the line after it ("⇒ 16777216"):
+    it is quoted with the example, and its value, not a number the code passes, is the short answer."""
+    add_documents(engine, {
+        "numeric.md": (
+            "# Integer limits\n\nflintmax returns the largest integer a floating point type holds exactly. "
+            "The input is a type name or a variable of that type.\n\nQuery a variable of type single:\n\n"
+            "```\nx = single (1);\nflintmax (x)\n```\n\n⇒ 16777216\n\nSee also intmax.\n"),
+    })
+    answer = engine.ask("What number does flintmax return for a single-precision variable?")
+    assert not answer.abstained and "⇒ 16777216" in answer.text, answer.text
+    assert answer.short_answer == "16777216"
