@@ -252,36 +252,81 @@ def _answer_parts(snapshot: Snapshot, parts: Sequence[Part], question: str, via:
 
 def _about_subject(snapshot: Snapshot, a: Asked) -> bool:
     """Whether a list's or a comparison's part is answered of its own subject: every word of the subject (stems:
-    "blue whales" in "Blue whale") is in its quotes or in the title and first sentence of the document they
-    come from, or that document is one the part's search found by its name ("USA": United States). "Identify
-    the longest river in North America" is not answered by "The Amazon River in South America is ... the
-    second-longest or longest river system in the world", nor Dalí's art movement by Cubism's opening."""
+    "blue whales" in "Blue whale"; a place by its adjective: "Italian Prime Minister" for Italy) is in its
+    quotes or in the title and first sentence of the document they come from, and not only inside a longer name
+    ("Equatorial Guinea" is no answer of Guinea's); or that document is titled by the subject ("USA": United
+    States). "Identify the longest river in North America" is not answered by "The Amazon River in South
+    America is ... the second-longest or longest river system in the world", nor Dalí's art movement by
+    Cubism's opening."""
     from index.text.keywords import keyword_tokens
+    from index.text.titles import normalize
     from qa.answer import OWNER_NAMED
+    from qa.places import place_forms
     from qa.ranking import opening_sentences
 
     answer, part = a.answer, a.part
     if answer.abstained or not answer.citations or not part.subject or part.doc_id is not None:
         return True
-    wanted = set(keyword_tokens(_bare(part.subject)))
+    subject = _bare(part.subject)
+    wanted = set(keyword_tokens(subject))
     if not wanted:
         return True
-    quotes = answer.citations[:QUOTES_PER_PART]
+    keys = {normalize(f) for f in place_forms(subject)} - {""}
+    titled = {d for docs in snapshot.documents_titled(sorted(keys)).values() for d, _ in docs}
     owners = snapshot.chunk_documents([h.chunk_id for h in a.hits])
     by_source = {snapshot.document(d).source: d for d in owners.values()}
+    # a document the part's search found by a title sharing a word of the subject ("Federer": Roger Federer,
+    # "Apple": Apple Inc.), not one its question names otherwise ("CSV" in "How does Python read CSV files?")
+    words = set(normalize(subject).split())
     named = {owners.get(h.chunk_id) for h in a.hits if h.named >= OWNER_NAMED}
-    for c in quotes:
+    titled |= {d for d in named if d is not None and words & set(normalize(snapshot.document(d).title).split())}
+    for c in answer.citations[:QUOTES_PER_PART]:
         doc_id = by_source.get(c.source)
-        if doc_id in named:
+        if doc_id in titled:
             return True
         said = [c.quote]
         if doc_id is not None:
             doc = snapshot.document(doc_id)
             said.append(doc.title)
             said += [doc.text[start:end] for start, end in opening_sentences(snapshot, doc_id)[:1]]
-        if wanted <= set(keyword_tokens(" ".join(said))):
+        if says_subject(subject, " ".join(said)):
             return True
     return False
+
+
+def says_subject(subject: str, text: str) -> bool:
+    """Whether a text speaks of a subject: every word of it (stems: "blue whales" in "The blue whale"; a place by
+    its adjective: Italy in "Italian Prime Minister Giorgia Meloni"), and not only inside a longer name (Guinea
+    in "the capital of Equatorial Guinea")."""
+    from index.text.keywords import keyword_tokens
+    from qa.places import place_forms
+
+    wanted = set(keyword_tokens(subject))
+    places = " ".join(f for w in re.findall(r"\b[A-Z][\w'’-]+", text) for f in place_forms(w)[1:])
+    return wanted <= set(keyword_tokens(f"{text} {places}")) and not _only_in_longer_names(subject, text)
+
+
+def _only_in_longer_names(subject: str, text: str) -> bool:
+    """Whether a text writes a place only as part of another place's name: "Guinea" in "the capital of
+    Equatorial Guinea" or "Papua New Guinea", "Virginia" in "West Virginia", "Mexico" in "Mexico City"; not in
+    "the Republic of Guinea", "In Guinea," or "Mexico City ... of Mexico", and not a person's surname in their
+    name ("Picasso" in "Pablo Picasso")."""
+    if not subject[:1].isupper():
+        return False
+    name = re.escape(subject)
+    found = list(re.finditer(rf"(?<![\w-]){name}(?![\w-])", text))
+    longer = re.compile(rf"(?<![\w-])(?:{_PLACE_QUALIFIERS})\s+(?:(?:{_PLACE_QUALIFIERS})\s+)*{name}(?![\w-])|"
+                        rf"(?<![\w-]){name}\s+(?:{_PLACE_KINDS})\b")
+    inside = {m.start() + m.group().index(subject) for m in longer.finditer(text)}
+    return bool(found) and all(m.start() in inside for m in found)
+
+
+_PLACE_QUALIFIERS = ("North|South|East|West|Northern|Southern|Eastern|Western|Central|New|Equatorial|Papua|Upper|"
+                     "Lower|Greater|Little|Great|Old")
+"""Words before a place's name that make another place's ("Equatorial Guinea", "New South Wales", "West Virginia")."""
+_PLACE_KINDS = ("City|River|State|Province|Island|Islands|Sea|Strait|Bay|Lake|Mountains|County|District|Territory|"
+                "Peninsula|Basin|Desert|Valley")
+"""Words after a place's name that make another thing's ("Mexico City", "Niger River", "Georgia Strait")."""
 
 
 def _off_subject(a: Asked) -> Asked:
@@ -545,16 +590,19 @@ def _about_the_set(snapshot: Snapshot, whole: Answer, members: Sequence[Part],
     land border with Cambodia": Cambodia) or one that opens as one of its kind though not taken as a member, or
     it names a member. "The seven largest islands in the world: Its capital and largest city, Honiara, is
     located on the largest island, Guadalcanal." (the Solomon Islands) is no line of that answer: its passages
-    stay among the closest."""
+    stay among the closest. One that writes the set's phrase itself ("Together, the seven largest islands in
+    the world cover ...") is."""
     from index.text.titles import normalize
 
     own = {snapshot.document(d).source for d in
            {*(p.doc_id for p in members if p.doc_id is not None), *(g[0] for g in grounds.values())}}
     words = set(re.findall(r"\w+", phrase.text.lower()))
     names = [f" {normalize(_bare(p.label))} " for p in members]
+    said = normalize(re.sub(r"^(?:each|every|all)\s+(?:of\s+)?|^the\s+", "", phrase.text.strip(), flags=re.I))
     kind = _kind_pattern(kind_key(phrase.head))
     for c in whole.citations[:QUOTES_PER_PART]:
-        if c.source in own or any(n.strip() and n in f" {normalize(c.quote)} " for n in names):
+        quote = f" {normalize(c.quote)} "
+        if c.source in own or any(n.strip() and n in quote for n in names) or (said and f" {said} " in quote):
             return True
         doc = snapshot.document_by_source(c.source)
         title = doc.title.strip() if doc is not None else ""
@@ -727,7 +775,8 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
         of_kind = _is_kind_head(kind, opening) or _titled_as_kind(title, key) or (people and _is_person(opening))
         lead = doc.text[:LEAD_CHARS]
         if not of_kind and ranking is not None and not people:
-            of_kind = _states_own_place(ranking, lead, title, called, wanted, _named(forms, lead))
+            of_kind = _states_own_place(snapshot, doc_id, key, ranking, lead, title, called, wanted,
+                                        _named(forms, lead))
         if of_kind:
             named = _named(forms, lead)
             order: tuple[float, ...] = (-named, -any(w in lead.lower() for w in superlatives))
@@ -1093,25 +1142,55 @@ def _ranked(ranking: Ranking, lead: str, kind_words: frozenset[str], wanted: int
     return None
 
 
-def _states_own_place(ranking: Ranking, lead: str, title: str, kind_words: frozenset[str], wanted: int,
-                      named: int) -> bool:
+def _states_own_place(snapshot: Snapshot, doc_id: int, key: str, ranking: Ranking, lead: str, title: str,
+                      kind_words: frozenset[str], wanted: int, named: int) -> bool:
     """Whether a document that opens as something else says it is itself of the kind, in the place of the
     ranking asked that it states in the world or the asked place, by the kind's own word: Greenland, "an
-    autonomous territory of ... It is the world's largest island"; Madagascar, "..., it is the world's
-    fourth-largest island". A sentence whose subject is it ("it", its title), not a rank of another thing it
-    names ("Velmar Islands ... Its capital is on the largest island, Grand Velmar")."""
+    autonomous territory of ... It is the world's largest island"; Madagascar, "Lying off the southeastern coast
+    of Africa, it is the world's fourth-largest island". A sentence whose subject is it ("it", its title), not a
+    rank of another thing it names ("Velmar Islands ... Its capital is on the largest island, Grand Velmar"),
+    nor one whose "it" may be a thing of the kind named before it, in its sentence or the one before ("...
+    including Mount Everest; at 8,849 m, it is the world's highest mountain", in Nepal's summary)."""
     as_kind = _superlative_of_kind(kind_words)
     if as_kind.search(lead) is None:
         return False
-    own = re.compile(rf"(?:^|,\s*)(?:it|(?:the\s+)?{re.escape(_bare(title))})\b[^.;]{{0,60}}?\s(?:is|was)\s+"
+    own = re.compile(rf"(?:^|,\s*)(?P<who>it|(?:the\s+)?{re.escape(_bare(title))})\b[^.;]{{0,60}}?\s(?:is|was)\s+"
                      r"(?:also\s+)?(?=the\b)", re.I)
+    previous = ""
     for sentence in re.split(r"(?<=[.!?])\s+", lead):
         m = own.search(sentence)
+        before, previous = previous, sentence
         if m is None or as_kind.match(sentence, m.end()) is None:
             continue
+        if m.group("who").lower() == "it" and \
+                _names_one_of_kind(snapshot, doc_id, key, f"{before} {sentence[: m.start('who')]}"):
+            continue  # (the sentence before may name what "it" is: "... the summit of Mount Everest. Standing
+            #           on the China-Nepal border, it is the world's highest mountain.", of Tenzing Norgay)
         ranked = _ranked(ranking, sentence[m.end():], kind_words, wanted, named)
         if ranked is not None and ranked[:2] == (0, 0):
             return True
+    return False
+
+
+def _names_one_of_kind(snapshot: Snapshot, doc_id: int, key: str, text: str) -> bool:
+    """Whether a text names, by its title, another document that is one of the kind (opens as one or is titled
+    by it): "Mount Everest" before "it is the world's highest mountain"; not "Africa" before "it is the world's
+    fourth-largest island"."""
+    from index.text.titles import normalize
+
+    runs = re.findall(r"[A-Z0-9][\w'’.-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z0-9][\w'’.-]*)*", text)
+    keys = sorted({normalize(r) for r in runs} - {""})
+    if not keys:
+        return False
+    kind = _kind_pattern(key)
+    for docs in snapshot.documents_titled(keys).values():
+        for other, whole in docs:
+            if other == doc_id or not whole:
+                continue
+            found = snapshot.document(other)
+            name = found.title.strip()
+            if _titled_as_kind(name, key) or _is_kind_head(kind, _opening(found.text, name)):
+                return True
     return False
 
 

@@ -767,15 +767,36 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
 
 
 def _most_asked_in_name(found: list[Candidate], sentence: str, question: str) -> list[Candidate]:
-    """Of names a sentence gives, those whose own letters hold the most of the question's words: "How do I make
-    a deep copy?" is answered by `copy.deepcopy()` ("deep" and "copy"), not `copy.copy()`, in "try copy.copy()
-    or copy.deepcopy()". All of them when none holds more than another."""
+    """Of names a sentence gives, the one whose own letters hold two or more of the question's words, more than
+    any other does: "How do I make a deep copy?" is answered by `copy.deepcopy()` ("deep" and "copy"), not
+    `copy.copy()`, in "try copy.copy() or copy.deepcopy()". Not a name the sentence sets aside ("use
+    subprocess.run() instead of os.system()"); one word is no evidence ("set" in `os.environ.setdefault()` for
+    "How do I set an environment variable?"). All of them otherwise."""
     from index.text.keywords import STOPWORDS
 
-    words = {w for w in re.findall(r"[a-z]{3,}", question.lower()) if w not in STOPWORDS}
-    held = [sum(w in sentence[c.start : c.end].lower() for w in words) for c in found]
+    words = [_bare_forms(w) for w in dict.fromkeys(re.findall(r"[a-z]{3,}", question.lower())) if w not in STOPWORDS]
+    held = [0 if _SET_ASIDE.search(sentence, 0, c.start) else
+            sum(any(f in sentence[c.start : c.end].lower() for f in forms) for forms in words) for c in found]
     most = max(held)
-    return [c for c, n in zip(found, held, strict=True) if n == most] if most > min(held) else found
+    if most < 2 or held.count(most) > 1:
+        return found
+    return [c for c, n in zip(found, held, strict=True) if n == most]
+
+
+def _bare_forms(word: str) -> tuple[str, ...]:
+    """A word and its form without an ending, as a name writes it: "copies" -> "copy" (`copytree`), "lines" ->
+    "line" (`splitlines` holds both)."""
+    if word.endswith("ies") and len(word) > 4:
+        return word, word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word, word[:-1]
+    return (word,)
+
+
+_SET_ASIDE = compile_lazily(r"\b(?:instead\s+of|rather\s+than|not|never|avoid|avoiding|unlike|than|"
+                            r"deprecated|in\s+place\s+of)\s+(?:\w+\s+){0,2}$", re.I)
+"""What a sentence says just before a name it sets aside: "instead of os.system()", "rather than calling
+list.remove()"."""
 
 
 _BOUND_ASKED = compile_lazily(r"\b(?:largest|biggest|maximum|max|most|highest|longest|greatest|up to|at most|"

@@ -894,6 +894,13 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
     (IDENT, "Use shutil.copy() or shutil.copytree() for that.", "Which function copies a whole directory tree?",
      "shutil.copytree()"),
     (IDENT, "Use shutil.copy() or shutil.copytree() for that.", "Which function copies it?", "shutil.copy()"),
+    # ... but not a name the sentence sets aside, nor one holding a single word of the question
+    (HOWTO, "To run a shell command, use subprocess.run() instead of os.system().",
+     "How do I execute a system command?", "subprocess.run()"),
+    (HOWTO, "Use list(dict.fromkeys(items)) rather than calling list.remove() in a loop.",
+     "How do I remove duplicates from a list?", "dict.fromkeys"),
+    (HOWTO, "Assign to os.environ['NAME']; os.environ.setdefault() only sets it when it is missing.",
+     "How do I set an environment variable?", "os.environ"),
 ])
 def test_documentation_values_in_a_sentence(kind: str, sentence: str, question: str, answer: str | None) -> None:
     from qa.reader import doc_answer_span

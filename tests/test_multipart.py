@@ -1183,6 +1183,13 @@ def test_the_whole_questions_line_is_kept_only_when_it_speaks_of_the_set(tmp_pat
     assert any(p.source == "Gorm.txt" for p in three.passages)  # still among the closest passages
     # quoted from a member's document, it stays
     assert "The largest islands in the world: " in largest.text and "third-largest island" in largest.text
+    # and so does one that writes the set's own phrase, from a document that is no member
+    listed = {**ISLANDS, "List of islands by area": "Together, the three largest islands in the world cover "
+                                                    "about four million square kilometres."}
+    (tmp_path / "listed").mkdir()
+    with engine_over(listed, tmp_path / "listed", hash_embedder) as engine:
+        total = engine.ask("What is the total area of the three largest islands in the world?")
+    assert "The three largest islands in the world: Together, the three largest" in total.text
 
 
 def test_a_title_named_in_the_plural_is_named_but_not_a_word_of_a_longer_name(tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -1205,3 +1212,41 @@ def test_a_title_named_in_the_plural_is_named_but_not_a_word_of_a_longer_name(tm
         assert named("Where do giant pandas live?") == {"Giant panda"}
         # "Mountains" is a word of the name asked about, not the kind "mountain"
         assert "Mountain" not in named("What is the climate of Great Smoky Mountains?")
+
+
+@pytest.mark.parametrize(("subject", "text", "said"), [
+    ("Italy", "Italian Prime Minister Giorgia Meloni opened a summit in Rome.", True),  # by its adjective
+    ("blue whales", "Blue whale. The blue whale is a marine mammal.", True),  # in the singular
+    ("North America", "The Amazon River in South America is the longest river.", False),
+    ("Guinea", "Malabo is the capital of Equatorial Guinea.", False),  # inside a longer name
+    ("Guinea", "Papua New Guinea lies north of Australia.", False),
+    ("Guinea", "In Guinea, the capital is Conakry.", True),  # a capitalised small word is no longer name
+    ("Guinea", "Conakry is the capital of the Republic of Guinea.", True),
+    ("Mexico", "Mexico City is the capital of Mexico.", True),  # once on its own is enough
+    ("Mexico", "Mexico City is a large city.", False),
+    ("Picasso", "Pablo Picasso was a Spanish painter.", True),  # a surname in a person's name is theirs
+])
+def test_what_speaks_of_a_parts_subject(subject: str, text: str, said: bool) -> None:
+    from qa.multipart import says_subject
+
+    assert says_subject(subject, text) is said
+
+
+MOUNTAINS = {
+    "Mount Everest": "Mount Everest is a mountain in the Himalayas. It is the world's highest mountain.",
+    "K2": "K2 is a mountain in the Karakoram. It is the world's second-highest mountain.",
+    "Kangchenjunga": "Kangchenjunga is a mountain in the Himalayas. It is the world's third-highest mountain.",
+    "Nepal": "Nepal is a country in South Asia. It is home to many tall mountains, including Mount Everest; at "
+             "8,849 m, it is the world's highest mountain.",
+    "Tenzing Norgay": "Tenzing Norgay was a Sherpa mountaineer. He reached the summit of Mount Everest in 1953. "
+                      "Standing on the China-Nepal border, it is the world's highest mountain.",
+}
+
+
+def test_an_it_that_may_be_another_thing_of_the_kind_makes_no_member(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    with engine_over(MOUNTAINS, tmp_path, hash_embedder) as engine:
+        three = members_found_in(engine, "What are the three highest mountains in the world?",
+                                 ["Nepal", "Tenzing Norgay", "Mount Everest", "K2", "Kangchenjunga"])
+    # Nepal's "it is the world's highest mountain" is Mount Everest's, named just before it (in Tenzing Norgay's,
+    # in the sentence before)
+    assert three == ["Mount Everest", "K2", "Kangchenjunga"]
