@@ -1692,8 +1692,11 @@ def compose(
 
     if tuning.reader:
         def unknown(text: str) -> list[str]:
-            return never_mentioned(text, snapshot.name_frequency, snapshot.document_frequency,
+            return never_mentioned(text, snapshot.name_frequency, mentioned,
                                    lambda name, number: _heads_a_section(snapshot, hits, name, number))
+
+        def mentioned(term: str) -> int:  # "Dali" where the documents write "Dalí", "Sao Paulo" for "São Paulo"
+            return snapshot.document_frequency(term) or (snapshot.accented_frequency(term) if term.isascii() else 0)
 
         missing = unknown(question)
         asking = _asking_part(question) if missing else None

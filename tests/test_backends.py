@@ -509,3 +509,26 @@ def test_milvus_keyword_ranking_equals_local_with_repeated_terms_and_ties(tmp_pa
             reader.close()
         for store in stores:
             store.close()
+
+
+@pytest.mark.parametrize("backend", ["local", "milvus"])
+def test_a_name_typed_without_its_accents_is_one_the_documents_mention(backend: str, tmp_path: Path) -> None:
+    """"Sao Paulo", "Dali" where the documents write "São Paulo", "Dalí": answered, not refused as never mentioned,
+    from either store's vocabulary."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "sao-paulo.txt").write_text("São Paulo\n\nSão Paulo is the most populous city in Brazil, with about "
+                                          "11.4 million people.\n", encoding="utf-8")
+    (corpus / "dali.txt").write_text("Salvador Dalí\n\nDalí was a Spanish painter of the Surrealist movement.\n",
+                                     encoding="utf-8")
+    eng = engine(corpus, spec_for(backend, tmp_path))
+    try:
+        with eng._reading() as snapshot:
+            assert snapshot.document_frequency("sao") == 0 and snapshot.accented_frequency("sao") == 1
+            assert snapshot.accented_frequency("paulo") == 0  # plain already: no other spelling
+        city = eng.ask("How many people live in Sao Paulo?")
+        painter = eng.ask("Which movement was Dali part of?")
+    finally:
+        eng.close()
+    assert not city.abstained and "11.4 million" in city.text
+    assert not painter.abstained and "Surrealist" in painter.text

@@ -7,6 +7,7 @@ dependency; the fallback keeps the code working without it).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 STOPWORDS = frozenset(
@@ -168,3 +169,17 @@ def search_terms(text: str) -> list[str]:
         if last != core and "_" in last.strip("_"):  # `typing.TYPE_CHECKING` is also `TYPE_CHECKING`
             terms.append(last.lower().strip("_"))
     return terms
+
+
+def accented_forms(vocabulary: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """A vocabulary's terms written with accents, by their form without them ("dali" -> ("dalí",)): read once per
+    open index, only the terms that are not plain ASCII."""
+    import unicodedata
+
+    found: dict[str, list[str]] = {}
+    for term in vocabulary:
+        if not term.isascii():
+            plain = "".join(c for c in unicodedata.normalize("NFKD", term) if not unicodedata.combining(c))
+            if plain != term and plain.isascii():
+                found.setdefault(plain, []).append(term)
+    return {k: tuple(v) for k, v in found.items()}

@@ -290,6 +290,17 @@ class KeywordIndex:
         found = np.asarray(postings[pos]) == ids
         out[ids[found]] += weight * np.asarray(self.data[start:end][pos[found]])
 
+    @cached_property
+    def accented(self) -> dict[str, tuple[str, ...]]:
+        """The vocabulary's terms with accents, by their form without them."""
+        from index.text.keywords import accented_forms
+
+        return accented_forms(self.vocab)
+
+    def accented_frequency(self, term: str) -> int:
+        """How many chunks contain the term written with accents (a chunk with two spellings counts twice)."""
+        return sum(self.document_frequency(t) for t in self.accented.get(term, ()))
+
     def document_frequency(self, term: str) -> int:
         """How many chunks contain the term."""
         tid = self.vocab.get(term)

@@ -410,6 +410,9 @@ class Snapshot:
     def document_frequency(self, term: str) -> int:
         return self.keywords.document_frequency(term)
 
+    def accented_frequency(self, term: str) -> int:
+        return self.keywords.accented_frequency(term)
+
     def name_frequency(self, key: str) -> int:
         row = self.conn.execute("SELECT df FROM names WHERE key = ?", (key,)).fetchone()
         return int(row[0]) if row else 0

@@ -65,6 +65,8 @@ class MilvusReader:
         self.docs: list[dict[str, Any]] = []
         self.vocab: dict[str, int] = {}
         """Term -> chunks holding it."""
+        self._accented: dict[str, tuple[str, ...]] | None = None
+        """The vocabulary's terms with accents, by their form without them: read at the first need."""
         self.names: dict[str, int] = {}
         """Name written as code -> documents holding it."""
         self.skipped_rows: list[list[Any]] = []
@@ -416,6 +418,13 @@ class MilvusReader:
 
     def document_frequency(self, term: str) -> int:
         return self.vocab.get(term, 0)
+
+    def accented_frequency(self, term: str) -> int:
+        if self._accented is None:
+            from index.text.keywords import accented_forms
+
+            self._accented = accented_forms(self.vocab)
+        return sum(self.vocab.get(t, 0) for t in self._accented.get(term, ()))
 
     def name_frequency(self, key: str) -> int:
         return self.names.get(key, 0)
