@@ -509,7 +509,9 @@ class _Found:
     """Frames of asks about each subject inside the clause ("... and the animal life found in each")."""
 
 
-_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[\w'’&-]+(?:\.\w+)*|[,;:?!()]")
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[\w'’&-]+(?:\.\w+)*(?:\+\+|#(?!\w))?|[,;:?!()]")
+"""A word of a clause: an abbreviation ("U.S."), a word or dotted name ("Node.js"), with the "++" or "#" of a
+language's name ("C++", "C#", "F#": not "C", another language)."""
 _CONJ = frozenset({"and", "or", "&", "vs", "versus", "vs."})
 
 

@@ -115,6 +115,10 @@ def test_a_set_of_a_kind_outside_the_list_needs_a_count_or_each_and_keeps_its_ve
 
 
 @pytest.mark.parametrize("question, parts", [
+    # a language's name keeps its "++" or "#": C++ is not C
+    ("What is the typing discipline of C++, C# and Go?", ["What is the typing discipline of C++?",
+                                                         "What is the typing discipline of C#?",
+                                                         "What is the typing discipline of Go?"]),
     # a superlative asked of a list, after a comma, a colon or a dash
     ("Which car company is the oldest - Ford, Toyota or Volkswagen?",
      ["How old is Ford?", "How old is Toyota?", "How old is Volkswagen?"]),
