@@ -728,7 +728,9 @@ def _frame_only(prefix: list[_Tok], middle: list[list[_Tok]], last: list[_Tok]) 
         return True
     said = " ".join(t.text for t in words)
     after_colon = any(t.text == ":" for t in prefix)  # "Which is oldest: {Oxford}, ...": the list starts there
-    superlative = _SUPERLATIVE_PREFIX.match(said) is not None and not words[-1].capital  # not "...city of {Myanmar}"
+    # not "...city of {Myanmar}", nor in lower case "the longest river in {nigeria}, senegal and ..."
+    superlative = _SUPERLATIVE_PREFIX.match(said) is not None and not words[-1].capital and not (
+        len(words) > 2 and words[-2].low in ("in", "of", "on", "at", "from") and words[-1].low not in _FRAME_WORDS)
     if not after_colon and (_COMPARATIVE.match(said) or _MORE_PREFIX.match(said) or superlative):
         return True  # "Which is bigger, the polar bear or the brown bear?", "Who won more titles, X or Y?"
     end = words[-1]
