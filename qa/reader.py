@@ -767,16 +767,21 @@ def answer_span(kind: str, sentence: str, question: str, terms: frozenset[str] |
 
 
 def _most_asked_in_name(found: list[Candidate], sentence: str, question: str) -> list[Candidate]:
-    """Of names a sentence gives, the one whose own letters hold two or more of the question's words, more than
-    any other does: "How do I make a deep copy?" is answered by `copy.deepcopy()` ("deep" and "copy"), not
-    `copy.copy()`, in "try copy.copy() or copy.deepcopy()". Not a name the sentence sets aside ("use
-    subprocess.run() instead of os.system()"); one word is no evidence ("set" in `os.environ.setdefault()` for
-    "How do I set an environment variable?"). All of them otherwise."""
+    """Of names a sentence gives, those it does not set aside ("use subprocess.run() instead of os.system()",
+    "datetime.utcnow() is deprecated ...; use datetime.now(timezone.utc)"), and of those the one whose own letters
+    hold two or more of the question's words, more than any other does: "How do I make a deep copy?" is answered
+    by `copy.deepcopy()` ("deep" and "copy"), not `copy.copy()`, in "try copy.copy() or copy.deepcopy()". One
+    word is no evidence ("set" in `os.environ.setdefault()` for "How do I set an environment variable?")."""
     from index.text.keywords import STOPWORDS
 
+    aside = [_SET_ASIDE.search(sentence, 0, c.start) is not None or _GIVEN_UP.match(sentence, c.end) is not None
+             for c in found]
+    if any(aside) and not all(aside):
+        found = [c for c, a in zip(found, aside, strict=True) if not a]
     words = [_bare_forms(w) for w in dict.fromkeys(re.findall(r"[a-z]{3,}", question.lower())) if w not in STOPWORDS]
-    held = [0 if _SET_ASIDE.search(sentence, 0, c.start) else
-            sum(any(f in sentence[c.start : c.end].lower() for f in forms) for forms in words) for c in found]
+    # the name's own last part, not its module's ("timezone.utc" holds no "time"; `copy.deepcopy` holds "deep")
+    own = [re.split(r"[.:$@/]+", sentence[c.start : c.end].split("(", 1)[0].strip("./:"))[-1].lower() for c in found]
+    held = [sum(any(f in name for f in forms) for forms in words) for name in own]
     most = max(held)
     if most < 2 or held.count(most) > 1:
         return found
@@ -797,6 +802,9 @@ _SET_ASIDE = compile_lazily(r"\b(?:instead\s+of|rather\s+than|not|never|avoid|av
                             r"deprecated|in\s+place\s+of)\s+(?:\w+\s+){0,2}$", re.I)
 """What a sentence says just before a name it sets aside: "instead of os.system()", "rather than calling
 list.remove()"."""
+_GIVEN_UP = compile_lazily(r"(?:\(\))?\s*(?:is|was|has\s+been|are)\s+(?:now\s+)?(?:deprecated|obsolete|removed|"
+                           r"discouraged|no\s+longer\s+(?:supported|recommended))\b", re.I)
+"""What a sentence says just after a name it gives up: "datetime.utcnow() is deprecated since version 3.12"."""
 
 
 _BOUND_ASKED = compile_lazily(r"\b(?:largest|biggest|maximum|max|most|highest|longest|greatest|up to|at most|"
