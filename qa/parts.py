@@ -526,8 +526,9 @@ class _Tok:
         return self.text.lower()
 
     @property
-    def capital(self) -> bool:
-        return self.text[:1].isupper() or self.text[:1].isdigit()
+    def capital(self) -> bool:  # "d'Ivoire", "l'Aquila" after their elided article are written as names too
+        return self.text[:1].isupper() or self.text[:1].isdigit() or \
+            (self.text[1:2] in ("'", "’") and self.text[2:3].isupper())
 
     @property
     def word(self) -> bool:

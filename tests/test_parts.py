@@ -119,6 +119,10 @@ def test_a_set_of_a_kind_outside_the_list_needs_a_count_or_each_and_keeps_its_ve
     ("what is the longest river in china, india and jamaica?", ["What is the longest river in china?",
                                                               "What is the longest river in india?",
                                                               "What is the longest river in jamaica?"]),
+    # a name with an elided article is a name ("Côte d'Ivoire"), not frame words before the list
+    ("What is the longest river in Côte d'Ivoire, China and India?",
+     ["What is the longest river in Côte d'Ivoire?", "What is the longest river in China?",
+      "What is the longest river in India?"]),
     # a language's name keeps its "++" or "#": C++ is not C
     ("What is the typing discipline of C++, C# and Go?", ["What is the typing discipline of C++?",
                                                          "What is the typing discipline of C#?",
