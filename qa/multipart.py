@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from qa.parts import MAX_PARTS, PLACE_KINDS, SET, Part, Plan, SetPhrase, is_kind, missing_line, singular_key
+from index.text.titles import singular_key
+from qa.parts import MAX_PARTS, PLACE_KINDS, SET, Part, Plan, SetPhrase, is_kind, missing_line
 from qa.places import place_forms
 from qa.ranking import (
     LEAD_CHARS,

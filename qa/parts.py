@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from index.text.titles import normalize
+from index.text.titles import normalize, singular_key
 from qa.part_cues import COUNT as _COUNT
 from qa.part_cues import PLURAL_KINDS as _PLURAL_KINDS
 from qa.part_cues import might_have_parts
@@ -204,23 +204,6 @@ def title_key(item: str) -> str:
     while words and words[0].lower() in _DETERMINERS:
         words = words[1:]
     return normalize(" ".join(words))
-
-
-def singular_key(key: str) -> str:
-    """The key with its last word singular ("fin whales" -> "fin whale"), as titles are written."""
-    words = key.split()
-    if not words:
-        return key
-    last = words[-1]
-    if last.endswith("ies") and len(last) > 4:
-        last = last[:-3] + "y"
-    elif re.search(r"(?:ches|shes|sses|xes|zzes)$", last) or re.fullmatch(
-            r"(?:gas|bus|virus|lens|atlas|iris|canvas|bias|census|status|campus|genus|bonus|chorus|octopus|"
-            r"walrus|cactus|circus|abacus|fungus|platypus|rhinoceros|hippopotamus)es", last):
-        last = last[:-2]  # "gases" -> "gas", not "gase"
-    elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
-        last = last[:-1]
-    return " ".join([*words[:-1], last])
 
 
 def _is_title(item: str, known: Callable[[str], bool]) -> bool:

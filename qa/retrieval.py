@@ -127,8 +127,7 @@ def _singulars(snapshot: Snapshot, spans: Sequence[QuestionSpan], named: dict[st
     """A title the question names in the plural ("Are lions endangered?": Lion; "giant pandas": Giant panda), as
     spans of common words (a plural names the kind, not one thing by its name), added to `named`. Not a word of
     a longer name written as one ("Great Smoky Mountains" names no Mountain), nor a plural that is a title itself."""
-    from index.text.titles import QuestionSpan
-    from qa.parts import singular_key
+    from index.text.titles import QuestionSpan, singular_key
 
     def inside_a_name(s: QuestionSpan) -> bool:
         return any(o.proper and o.words > s.words and o.first <= s.first and s.first + s.words <= o.first + o.words

@@ -110,3 +110,20 @@ def question_spans(question: str) -> tuple[QuestionSpan, ...]:
             proper = run[0][1] and run[-1][1] and all(cap or w in STOPWORDS for w, cap in run)
             spans.append(QuestionSpan(key, n, proper, start))
     return tuple(spans)
+
+
+def singular_key(key: str) -> str:
+    """The key with its last word singular ("fin whales" -> "fin whale"), as titles are written."""
+    words = key.split()
+    if not words:
+        return key
+    last = words[-1]
+    if last.endswith("ies") and len(last) > 4:
+        last = last[:-3] + "y"
+    elif re.search(r"(?:ches|shes|sses|xes|zzes)$", last) or re.fullmatch(
+            r"(?:gas|bus|virus|lens|atlas|iris|canvas|bias|census|status|campus|genus|bonus|chorus|octopus|"
+            r"walrus|cactus|circus|abacus|fungus|platypus|rhinoceros|hippopotamus)es", last):
+        last = last[:-2]  # "gases" -> "gas", not "gase"
+    elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        last = last[:-1]
+    return " ".join([*words[:-1], last])
