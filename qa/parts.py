@@ -86,14 +86,18 @@ _COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ei
            "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "dozen": 12, "both": 2}
 
 _WH = r"(?:what|who|whom|whose|when|where|which|why|how)"
-_JOIN = re.compile(rf"(?:\s*,\s*|\s+)(?:and|but|or|&)\s+(?=(?:{_WH}|(?:in|on|at|from|for|by|to|of|since|until)\s+"
+_JOIN = re.compile(rf"(?:\s*,\s*|\s+)(?:and|but|or|&)\s+(?=(?:(?:roughly|approximately|about|exactly|also)\s+)?"
+                   rf"(?:{_WH}|(?:in|on|at|from|for|by|to|of|since|until)\s+"
                    rf"(?:what|which|whom)|(?:list\s+)?(?:their|its)\s)\b)|\s*,\s+(?=(?:in|on|at|from|for|by|to|of)\s+"
                    rf"(?:what|which)\s|(?:what|who|when|where|which|how)\s+(?:is|are|was|were|do|does|did)\s)", re.I)
-"""Where a second ask starts: "... and how often is scratch purged?"."""
+"""Where a second ask starts: "... and how often is scratch purged?", "..., and roughly how many people live in
+Casablanca?"."""
 _SENTENCE = re.compile(r"(?<=[a-z0-9)\]][.?!])\s+(?=[A-Z])")
 _ANAPHOR = re.compile(r"\b(?:they|them|their|theirs|it|its|these|those|this|that|he|him|his|she|her|each|"
-                      r"respective|respectively|such|same)\b", re.I)
-"""A second ask with one of these is about what the first one found: it is not a part of its own."""
+                      r"respective|respectively|such|same|there(?!\s+(?:is|are|was|were|be|been|exists?)\b))\b",
+                      re.I)
+"""A second ask with one of these is about what the first one found: it is not a part of its own ("... and how
+many people live there?"; not "is there")."""
 _ANAPHOR_SLOT = re.compile(
     r"\b(?:each of (?:them|these|those)(?: \w+)?|(?:these|those|such|the said) (?:[a-z]+ ){0,2}?"
     r"(?:countries|nations|states|cities|places|languages|planets|moons|rivers|islands|elements|people|persons|"

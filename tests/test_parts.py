@@ -365,3 +365,11 @@ def test_a_compared_name_is_asked_as_the_title_of_the_kind_asked() -> None:
     assert subjects("Which company is older, Amazon or Nile?") == ["Amazon (company)", "Nile"]
     assert subjects("Which lake is deeper, Baikal or Tanganyika?") == ["Lake Baikal", "Tanganyika"]
     assert subjects("Which language is older, Bengali or Javanese?") == ["Bengali language", "Javanese language"]
+
+
+def test_a_second_ask_after_an_adverb_is_its_own_and_one_about_there_is_not() -> None:
+    assert questions("Who directed Citizen Kane, and roughly how many people live in Casablanca?") == [
+        "Who directed Citizen Kane?", "Roughly how many people live in Casablanca?"]
+    # "there" is the place the first ask found: one question, as "it" is
+    assert questions("What is the capital of France and how many people live there?") is None
+    assert questions("Who wrote Hamlet and is there a film of it?") is None
