@@ -616,7 +616,9 @@ def _list_at(clause: str, tokens: list[_Tok], at: int, known: Callable[[str], bo
         else:
             segments[-1].append(tok)
     middle: list[list[_Tok]] = []
-    while len(segments) > 1 and _item_like(segments[-1]):
+    # (a title with small words is an item too: "To Kill a Mockingbird")
+    while len(segments) > 1 and (_item_like(segments[-1]) or (
+            segments[-1] and len(segments[-1]) <= 6 and _is_title(_span(clause, segments[-1]), known))):
         middle.insert(0, segments.pop())
     prefix = [t for seg in segments for t in seg]  # what is left: the frame, ending with the first item
     colon = next((j for j in range(len(prefix) - 1, -1, -1) if prefix[j].text == ":"), None)

@@ -12,7 +12,8 @@ from qa.parts import COMPARISON, CONJUNCTION, LIST, SET, detect, missing_line
 TITLES = ["Average", "China", "United States", "Canada", "Australia", "France", "India", "Bosnia and Herzegovina",
           "Trinidad and Tobago", "Jamaica", "Cuba", "R (programming language)", "Python (programming language)",
           "Salt", "Black pepper", "Eiffel Tower", "Taj Mahal", "Parthenon", "Mercury (planet)", "Mars", "Humayun",
-          "Akbar", "Shah Jahan", "Mississippi River", "Danube"]
+          "Akbar", "Shah Jahan", "Mississippi River", "Danube", "The Great Gatsby", "To Kill a Mockingbird",
+          "Nineteen Eighty-Four"]
 KEYS = {k for t in TITLES for k in title_keys(t)}
 
 
@@ -373,3 +374,8 @@ def test_a_second_ask_after_an_adverb_is_its_own_and_one_about_there_is_not() ->
     # "there" is the place the first ask found: one question, as "it" is
     assert questions("What is the capital of France and how many people live there?") is None
     assert questions("Who wrote Hamlet and is there a film of it?") is None
+
+
+def test_a_title_with_small_words_is_an_item_of_a_list() -> None:
+    assert questions("Who wrote The Great Gatsby, To Kill a Mockingbird and Nineteen Eighty-Four?") == [
+        "Who wrote The Great Gatsby?", "Who wrote To Kill a Mockingbird?", "Who wrote Nineteen Eighty-Four?"]
