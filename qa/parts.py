@@ -558,11 +558,24 @@ def _find_than(clause: str) -> _Found | None:
         m = pattern.match(clause.strip())
         if m is None:
             continue
-        sides = (m.group("a").strip(), m.group("b").strip())
-        if (m.groupdict().get("adj") or "").lower() in _NOT_COMPARATIVE or not all(map(_named_side, sides)):
+        sides = (m.group("a").strip(), re.sub(r"['’]s$", "", m.group("b").strip()))
+        if (m.groupdict().get("adj") or "").lower() in _NOT_COMPARATIVE:
             return None
-        return _Found(COMPARISON, frame(m), sides)
+        asked = frame(m)
+        of = _ATTRIBUTE_OF.match(sides[0])
+        if not _named_side(sides[0]) and of is not None and _named_side(of.group("name")) and "{}" in asked:
+            # "how much longer is the main span of the Akashi Kaikyo Bridge than the Brooklyn Bridge's?": the
+            # main span of each
+            asked = asked.replace("{}", f"the {of.group('attr')} of {{}}")
+            sides = (of.group("name"), sides[1])
+        if not all(map(_named_side, sides)):
+            return None
+        return _Found(COMPARISON, asked, sides)
     return None
+
+
+_ATTRIBUTE_OF = re.compile(r"^(?:the\s+)?(?P<attr>[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,3})\s+of\s+(?P<name>.+)$")
+"""A side written as something of a named thing: "the main span of the Akashi Kaikyo Bridge"."""
 
 
 _COMPARED_BY: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (

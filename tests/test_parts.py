@@ -379,3 +379,10 @@ def test_a_second_ask_after_an_adverb_is_its_own_and_one_about_there_is_not() ->
 def test_a_title_with_small_words_is_an_item_of_a_list() -> None:
     assert questions("Who wrote The Great Gatsby, To Kill a Mockingbird and Nineteen Eighty-Four?") == [
         "Who wrote The Great Gatsby?", "Who wrote To Kill a Mockingbird?", "Who wrote Nineteen Eighty-Four?"]
+
+
+def test_a_compared_side_written_as_something_of_a_name_asks_that_of_each() -> None:
+    assert questions("how much longer is the main span of the Akashi Kaikyo Bridge than the Brooklyn Bridge's?") == [
+        "How long is the main span of the Akashi Kaikyo Bridge?", "How long is the main span of the Brooklyn Bridge?"]
+    assert questions("Is the population of France larger than Germany's?") == [
+        "How large is the population of France?", "How large is the population of Germany?"]
