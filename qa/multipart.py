@@ -563,11 +563,14 @@ def _answer_set(snapshot: Snapshot, plan: Plan, question: str, via: Retrieval, k
     if changed:
         warnings = (*warnings, f"{', '.join(changed)} changed since it was indexed: quotes from it were left out. "
                                "Run `qa index`.")
+    # ("every country that borders Lake Chad": each of the countries)
+    heads = _plural(plan.members.head) if re.match(r"(?:every|each)\s", plan.members.text, re.I) and \
+        kind_key(plan.members.head) == plan.members.head.lower() else plan.members.head
     if whole.abstained:
-        lead = (f"No list of {plan.members.text} was found in the documents; answered for the "
-                f"{plan.members.head} {rests_on}: {names}.")
+        lead = (f"No list of {plan.members.text} was found in the documents; answered for the {heads} {rests_on}: "
+                f"{names}.")
     else:
-        lead = f"Answered for each of the {plan.members.head} {rests_on}: {names}."
+        lead = f"Answered for each of the {heads} {rests_on}: {names}."
     per_part = max(2, -(-k // (len(parts) + 1)))
     via.embed([p.question for p in parts if p.doc_id is None])
     # a member is asked of its own document, by the whole question's vector and its document's: no search of
@@ -768,7 +771,7 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
         seen.add(doc_id)
         doc = snapshot.document(doc_id)
         title = doc.title.strip()
-        if not title or _words_of(title) <= phrase_words:
+        if not title or _is_context(title, plan.members.text, phrase_words):
             continue  # the set's own context ("Asia", "the United States"), not one of its members
         opening = _opening(doc.text, title)
         if _a_kind_of(title, key, opening):
@@ -792,7 +795,7 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
                 break  # enough to choose from; the rest were found later, and each costs a document read
     if names or ranking is not None:  # members no search found, by what their openings say
         for doc_id, title, lead, opens in _kind_members(snapshot, key, people, seen):
-            if not in_scope(doc_id) or _words_of(title) <= phrase_words:
+            if not in_scope(doc_id) or _is_context(title, plan.members.text, phrase_words):
                 continue
             named = _named(forms, opens)  # where it opens (two sentences): not "immigration from Europe"
             if names and not named:
@@ -919,7 +922,7 @@ def _listed(snapshot: Snapshot, phrase: str, key: str, people: bool, phrase_word
                 continue
             doc = snapshot.document(doc_id)
             title = doc.title.strip()
-            if not title or set(re.findall(r"\w+", title.lower())) <= phrase_words:
+            if not title or _is_context(title, phrase, phrase_words):
                 continue
             opening = _opening(doc.text, title)
             if _a_kind_of(title, key, opening):
@@ -989,6 +992,18 @@ class _Forms(NamedTuple):
 @lru_cache(maxsize=256)
 def _forms_of(forms: tuple[str, ...]) -> _Forms:
     return _Forms(forms, re.compile("|".join(rf"(?<![\w-]){re.escape(f)}(?![\w-])" for f in forms)))
+
+
+def _is_context(title: str, phrase: str, phrase_words: set[str]) -> bool:
+    """Whether a document is the set's own context, which its phrase names ("Asia", "the United States" in "the
+    most populous cities in the United States"), not one of its members: every word of its title is the phrase's,
+    and not only as part of a longer name the phrase writes ("Chad" in "every country that borders Lake Chad")."""
+    words = _words_of(title)
+    if not words <= phrase_words:
+        return False
+    names = [frozenset(w.lower() for w in re.findall(r"\w+", run))
+             for run in re.findall(r"[A-Z][\w'’-]*(?:\s+(?:of\s+|the\s+)*[A-Z][\w'’-]*)*", phrase)]
+    return not any(words < name for name in names) or any(words == name for name in names)
 
 
 @lru_cache(maxsize=16384)

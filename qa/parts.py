@@ -1018,6 +1018,10 @@ def _set_starts(body: str) -> list[tuple[int, str, int | None]]:
         words = list(re.finditer(r"[\w'’-]+", rest))
         noun = next((w for w in words[:6] if _PLURAL_WORD.fullmatch(w.group()) and
                      w.group().lower() not in _FRAME_WORDS), None)
+        if m.group("each") and m.group("each").lower() in ("each", "every") and words and noun is not None and \
+                is_kind(words[0].group()) and any(w.group().lower() in ("that", "which", "who")
+                                                  for w in words[1:] if w.start() < noun.start()):
+            noun = None  # "every country that borders Lake Chad": the kind after "every", not the verb "borders"
         plural = noun is not None
         if noun is None and m.group("each") and m.group("each").lower() in ("each", "every") and words:
             # "every country in South America", "each permanent member of the Council": the noun before the

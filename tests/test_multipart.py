@@ -1250,3 +1250,20 @@ def test_an_it_that_may_be_another_thing_of_the_kind_makes_no_member(tmp_path: P
     # Nepal's "it is the world's highest mountain" is Mount Everest's, named just before it (in Tenzing Norgay's,
     # in the sentence before)
     assert three == ["Mount Everest", "K2", "Kangchenjunga"]
+
+
+LAKE = {
+    "Lake Tarn": "Lake Tarn is a freshwater lake located at the junction of three countries: Varnia, Tarn and Osk.",
+    "Varnia": "Varnia is a country in Elbonia. Its capital is Velt.",
+    "Tarn": "Tarn is a country in Elbonia. Its capital is Tarnby.",
+    "Osk": "Osk is a country in Elbonia. Its capital is Oskar.",
+}
+
+
+def test_every_one_of_a_kind_a_relative_clause_narrows_is_a_set(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    with engine_over(LAKE, tmp_path, hash_embedder) as engine:
+        answer = engine.ask("Could you list the capital city of every country that borders Lake Tarn?")
+    # "every country that borders ...": a set (not the verb "borders"), its members those Lake Tarn's opening
+    # names, Tarn among them though the phrase writes "Tarn" inside "Lake Tarn"
+    assert answer.text.startswith("Answered for each of the countries ")
+    assert {p.label for p in answer.parts} >= {"Varnia", "Tarn", "Osk"}
