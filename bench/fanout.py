@@ -18,8 +18,9 @@ needs, `answer` FanOutQA's own answer for 61 of them). Figures, averaged over qu
 
 Three more sets of the same kind, written blind by helpers who read the corpus but not corpus-qa's code (each 40
 questions, with `kind`: set, list, comparison or conjunction, and the values as the summaries write them):
-`--questions bench/data/fanout-heldout-questions.jsonl`, `...-blind2-...` and `...-blind3-...`. With `kind`,
-the citation recall is also given per kind.
+`--questions bench/data/fanout-heldout-questions.jsonl`, `...-blind2-...`, `...-blind3-...`, `...-blind4-...`
+and `...-blind5-...` (2026-12-08: written by a helper who read only the summaries, scored before any change
+prompted by it). With `kind`, the citation recall is also given per kind.
 """
 
 from __future__ import annotations
