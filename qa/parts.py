@@ -261,6 +261,11 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
         asks = [_as_question(_JOINING.sub("", c), mark) for c in own[:MAX_PARTS]]  # not "And what is ...?"
         return Plan(CONJUNCTION, tuple(Part(a, a) for a in asks), question_mark=mark)
     frames = _frames(head.frame, extra_frames)
+    if head.items and (kind_last := _KIND_ENDS_ITEM.match(head.items[-1])) is not None and \
+            not any(_KIND_ENDS_ITEM.match(item) for item in head.items[:-1]):
+        # "the Suez, Panama and Kiel canals": the kind is every item's, written once after the last
+        head = replace(head, items=(*head.items[:-1], kind_last.group("item")))
+        frames = (frames[0].replace("{}", f"{{}} {kind_last.group('plural')}", 1), *frames[1:])
     others = tuple(Part(_as_question(c, mark), _as_question(c, mark)) for c in own if c != clauses[0])
     plan = Plan(head.kind, others, frames, head.members, mark)
     if head.items:
@@ -285,6 +290,8 @@ Japan capitals", "the Google and Apple companies")."""
 _KIND_AFTER_ITEMS = re.compile(rf"\{{\}}\s+(?P<plural>{_NAMING_KINDS})\b", re.I)
 """A list's kind written after its last item, in the frame: "of {} rivers" ("the Nile, Amazon and Danube
 rivers")."""
+_KIND_ENDS_ITEM = re.compile(rf"^(?P<item>.*\S)\s+(?P<plural>{_NAMING_KINDS})$")
+"""A list's last item that ends with the kind of every item ("... and Kiel canals")."""
 _KIND_BEFORE_ITEMS = re.compile(rf"\bthe\s+(?P<plural>{_NAMING_KINDS})\s+\{{\}}", re.I)
 """... or before its first: "When were the planets {} first recorded"."""
 _ASKED_KIND = re.compile(r"\b(?i:which)\s+(?:[a-z-]+\s+){0,2}?(?P<kind>[a-z]+)\s+"

@@ -13,7 +13,7 @@ TITLES = ["Average", "China", "United States", "Canada", "Australia", "France", 
           "Trinidad and Tobago", "Jamaica", "Cuba", "R (programming language)", "Python (programming language)",
           "Salt", "Black pepper", "Eiffel Tower", "Taj Mahal", "Parthenon", "Mercury (planet)", "Mars", "Humayun",
           "Akbar", "Shah Jahan", "Mississippi River", "Danube", "The Great Gatsby", "To Kill a Mockingbird",
-          "Nineteen Eighty-Four"]
+          "Nineteen Eighty-Four", "Suez Canal", "Panama Canal", "Kiel Canal", "Panama"]
 KEYS = {k for t in TITLES for k in title_keys(t)}
 
 
@@ -386,3 +386,9 @@ def test_a_compared_side_written_as_something_of_a_name_asks_that_of_each() -> N
         "How long is the main span of the Akashi Kaikyo Bridge?", "How long is the main span of the Brooklyn Bridge?"]
     assert questions("Is the population of France larger than Germany's?") == [
         "How large is the population of France?", "How large is the population of Germany?"]
+
+
+def test_a_kind_written_once_after_a_lists_last_item_is_every_items() -> None:
+    assert questions("Rank the Suez, Panama and Kiel canals from longest to shortest.") == [
+        "Rank the Suez Canal from longest to shortest.", "Rank Panama Canal from longest to shortest.",
+        "Rank Kiel Canal from longest to shortest."]
