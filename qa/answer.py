@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from index.errors import CitationError
-from index.text.keywords import PARAPHRASES, RELATED_FORMS, keyword_tokens
+from index.text.keywords import PARAPHRASES, RELATED_FORMS, keyword_tokens, plain_form
 from index.text.marks import FENCE, LIST_ITEM
 from index.types import ATOMIC_KINDS, Document
 from qa.config import Tuning
@@ -1695,8 +1695,12 @@ def compose(
             return never_mentioned(text, snapshot.name_frequency, mentioned,
                                    lambda name, number: _heads_a_section(snapshot, hits, name, number))
 
-        def mentioned(term: str) -> int:  # "Dali" where the documents write "Dalí", "Sao Paulo" for "São Paulo"
-            return snapshot.document_frequency(term) or (snapshot.accented_frequency(term) if term.isascii() else 0)
+        def mentioned(term: str) -> int:  # "Dali" where the documents write "Dalí", "Sao Paulo" for "São Paulo",
+            found = snapshot.document_frequency(term)  # and "São" where they write "Sao"
+            if found or not term.isascii():
+                return found or max((snapshot.document_frequency(t) for t in keyword_tokens(plain_form(term))),
+                                    default=0)
+            return snapshot.accented_frequency(term)
 
         missing = unknown(question)
         asking = _asking_part(question) if missing else None

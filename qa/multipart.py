@@ -302,6 +302,8 @@ def says_subject(subject: str, text: str) -> bool:
     from index.text.keywords import keyword_tokens
     from qa.places import place_forms
 
+    if re.search(r"[+#]", subject):  # "C++", "C#": the keyword index has only their "c"
+        return re.search(rf"(?<![\w+#]){re.escape(subject)}(?![\w+#])", text, re.I) is not None
     wanted = set(keyword_tokens(subject))
     places = " ".join(f for w in re.findall(r"\b[A-Z][\w'’-]+", text) for f in place_forms(w)[1:])
     return wanted <= set(keyword_tokens(f"{text} {places}")) and not _only_in_longer_names(subject, text)
@@ -814,10 +816,15 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
         # the order it names them, then what else was found
         ids = {doc_id for doc_id, _ in listed}
         # as many as it asks for, or more: the list is what the answer rests on, nothing found besides it
-        enough = plan.members.count is not None and len(listed) >= plan.members.count
+        enough = (plan.members.count is not None and len(listed) >= plan.members.count) or \
+            _RELATIVE.search(plan.members.text) is not None  # "every country that borders Lake Chad": those named
         candidates = [] if enough else [c for c in candidates if c[1].doc_id not in ids]
         candidates += [((-float("inf"), float(n)), plan.for_subject(title, doc_id), LISTED)
                        for n, (doc_id, title) in enumerate(listed)]
+    if not listed and _RELATIVE.search(plan.members.text) is not None:
+        # a set narrowed by what its members do ("every country that uses French as an official language") and
+        # listed by no document: those a search merely found are no members
+        candidates = [c for c in candidates if c[2] != FOUND]
     # the names first: they say which set ("of Jupiter"); a superlative only says which end of it; a stated
     # rank or measure in the ranking asked says where in it ("the world's second-most populous country")
     candidates.sort(key=lambda c: c[0])  # stable: in the order found within each
@@ -992,6 +999,11 @@ class _Forms(NamedTuple):
 @lru_cache(maxsize=256)
 def _forms_of(forms: tuple[str, ...]) -> _Forms:
     return _Forms(forms, re.compile("|".join(rf"(?<![\w-]){re.escape(f)}(?![\w-])" for f in forms)))
+
+
+_RELATIVE = re.compile(r"^(?:every|each)\s+[\w-]+\s+(?:that|which|who|whose)\s", re.I)
+"""A set of every one of a kind narrowed by a relative clause, what its members do ("every country that borders
+Lake Chad"): a search's finding says nothing of that."""
 
 
 def _is_context(title: str, phrase: str, phrase_words: set[str]) -> bool:

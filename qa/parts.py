@@ -565,12 +565,15 @@ def _find_than(clause: str) -> _Found | None:
         m = pattern.match(clause.strip())
         if m is None:
             continue
-        sides = (m.group("a").strip(), re.sub(r"['’]s$", "", m.group("b").strip()))
+        other = m.group("b").strip()
+        said_of = re.search(r"['’]s$", other) is not None or re.match(r"(?:that|those)\s+of\s", other, re.I) is not None
+        sides = (m.group("a").strip(), re.sub(r"^(?:that|those)\s+of\s+|['’]s$", "", other, flags=re.I))
         if (m.groupdict().get("adj") or "").lower() in _NOT_COMPARATIVE:
             return None
         asked = frame(m)
         of = _ATTRIBUTE_OF.match(sides[0])
-        if not _named_side(sides[0]) and of is not None and _named_side(of.group("name")) and "{}" in asked:
+        if said_of and not _named_side(sides[0]) and of is not None and _named_side(of.group("name")) and \
+                "{}" in asked:  # (the other side written as the same thing's: "the Brooklyn Bridge's", "that of X")
             # "how much longer is the main span of the Akashi Kaikyo Bridge than the Brooklyn Bridge's?": the
             # main span of each
             asked = asked.replace("{}", f"the {of.group('attr')} of {{}}")

@@ -775,7 +775,7 @@ def _most_asked_in_name(found: list[Candidate], sentence: str, question: str) ->
     from index.text.keywords import STOPWORDS
 
     aside = [_SET_ASIDE.search(sentence, 0, c.start) is not None or _GIVEN_UP.match(sentence, c.end) is not None
-             for c in found]
+             for c in found] if not _ASKS_GIVEN_UP.search(question) else [False] * len(found)
     if any(aside) and not all(aside):
         found = [c for c, a in zip(found, aside, strict=True) if not a]
     words = [_bare_forms(w) for w in dict.fromkeys(re.findall(r"[a-z]{3,}", question.lower())) if w not in STOPWORDS]
@@ -805,6 +805,9 @@ list.remove()"."""
 _GIVEN_UP = compile_lazily(r"(?:\(\))?\s*(?:is|was|has\s+been|are)\s+(?:now\s+)?(?:deprecated|obsolete|removed|"
                            r"discouraged|no\s+longer\s+(?:supported|recommended))\b", re.I)
 """What a sentence says just after a name it gives up: "datetime.utcnow() is deprecated since version 3.12"."""
+_ASKS_GIVEN_UP = compile_lazily(r"\b(?:deprecat\w*|obsolete|removed|no\s+longer|discouraged|instead|replace[sd]?|"
+                                r"avoid|legacy|old)\b", re.I)
+"""A question about the name given up ("Which method is deprecated since version 3.12?"): it is the answer."""
 
 
 _BOUND_ASKED = compile_lazily(r"\b(?:largest|biggest|maximum|max|most|highest|longest|greatest|up to|at most|"

@@ -903,6 +903,8 @@ def test_an_expansion_spells_its_acronym(words: str, acronym: str, spelled: bool
      "How do I set an environment variable?", "os.environ"),
     (HOWTO, "datetime.utcnow() is deprecated since version 3.12; use datetime.now(timezone.utc) instead to get "
      "the current UTC time.", "How do I get the current UTC time?", "datetime.now"),  # given up: not the how
+    (IDENT, "datetime.utcnow() is deprecated since version 3.12; use datetime.now(timezone.utc) instead.",
+     "Which method is deprecated since version 3.12?", "datetime.utcnow()"),  # ... unless it is what is asked
 ])
 def test_documentation_values_in_a_sentence(kind: str, sentence: str, question: str, answer: str | None) -> None:
     from qa.reader import doc_answer_span

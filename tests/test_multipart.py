@@ -1225,6 +1225,8 @@ def test_a_title_named_in_the_plural_is_named_but_not_a_word_of_a_longer_name(tm
     ("Mexico", "Mexico City is the capital of Mexico.", True),  # once on its own is enough
     ("Mexico", "Mexico City is a large city.", False),
     ("Picasso", "Pablo Picasso was a Spanish painter.", True),  # a surname in a person's name is theirs
+    ("C++", "C has a static, weak typing discipline.", False),  # the keyword index has only C++'s "c"
+    ("C++", "C++ has a static, nominative typing discipline.", True),
 ])
 def test_what_speaks_of_a_parts_subject(subject: str, text: str, said: bool) -> None:
     from qa.multipart import says_subject
@@ -1257,6 +1259,7 @@ LAKE = {
     "Varnia": "Varnia is a country in Elbonia. Its capital is Velt.",
     "Tarn": "Tarn is a country in Elbonia. Its capital is Tarnby.",
     "Osk": "Osk is a country in Elbonia. Its capital is Oskar.",
+    "Gorv": "Gorv is a country in Elbonia, far from any lake. Its capital is Gorvby.",
 }
 
 
@@ -1267,3 +1270,5 @@ def test_every_one_of_a_kind_a_relative_clause_narrows_is_a_set(tmp_path: Path, 
     # names, Tarn among them though the phrase writes "Tarn" inside "Lake Tarn"
     assert answer.text.startswith("Answered for each of the countries ")
     assert {p.label for p in answer.parts} >= {"Varnia", "Tarn", "Osk"}
+    # a country a search finds is no member of what Lake Tarn's opening lists
+    assert "Gorv" not in {p.label for p in answer.parts}

@@ -386,6 +386,10 @@ def test_a_compared_side_written_as_something_of_a_name_asks_that_of_each() -> N
         "How long is the main span of the Akashi Kaikyo Bridge?", "How long is the main span of the Brooklyn Bridge?"]
     assert questions("Is the population of France larger than Germany's?") == [
         "How large is the population of France?", "How large is the population of Germany?"]
+    assert questions("Is the population of France larger than that of Germany?") == [
+        "How large is the population of France?", "How large is the population of Germany?"]
+    # a name written in lower case is no attribute of the other side: one question
+    assert questions("How much taller is the tower of London than the Eiffel Tower?") is None
 
 
 def test_a_kind_written_once_after_a_lists_last_item_is_every_items() -> None:

@@ -171,15 +171,30 @@ def search_terms(text: str) -> list[str]:
     return terms
 
 
-def accented_forms(vocabulary: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """A vocabulary's terms written with accents, by their form without them ("dali" -> ("dalí",)): read once per
-    open index, only the terms that are not plain ASCII."""
+_PLAIN_LETTERS = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ı": "i", "đ": "d", "ð": "d",
+                                "þ": "th", "ħ": "h"})
+"""Letters that Unicode does not write as a plain letter and an accent: "Łódź" as "Lodz", "Tromsø" as "Tromso"."""
+
+
+def plain_form(text: str) -> str:
+    """A text without its accents, as a person types it on a plain keyboard: "são" -> "sao", "łódź" -> "lodz"."""
     import unicodedata
 
+    text = text.lower().translate(_PLAIN_LETTERS)
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def accented_forms(vocabulary: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """A vocabulary's terms written with accents, by their forms without them, as a typed word is stemmed
+    ("hélène" is found for "Helene", which stems to "helen"): read once per open index, only the terms that are
+    not plain ASCII."""
+    stemmer = _stemmer()
     found: dict[str, list[str]] = {}
     for term in vocabulary:
         if not term.isascii():
-            plain = "".join(c for c in unicodedata.normalize("NFKD", term) if not unicodedata.combining(c))
+            plain = plain_form(term)
             if plain != term and plain.isascii():
-                found.setdefault(plain, []).append(term)
+                keys = {plain, *(stemmer.stemWords([plain]) if stemmer is not None else ())}
+                for key in keys:
+                    found.setdefault(key, []).append(term)
     return {k: tuple(v) for k, v in found.items()}
