@@ -1384,7 +1384,7 @@ _ABOUT_THE_EXAMPLE = compile_lazily(r"\b(?:the|these|those|both)\s+(?:(?:first|s
 letters, the second converts lowercase to uppercase"): quoted after that example's code."""
 
 
-_RESULT_LINE = re.compile(r"(?:⇒|⊣|=>|→|-\|)\s*\S")
+_RESULT_LINE = compile_lazily(r"(?:⇒|⊣|=>|→|-\|)\s*\S")
 """A line that gives what the code before it evaluates to or prints, as Texinfo manuals write it (Octave's, m4's,
 Emacs Lisp's): "⇒ 16777216", "⊣ hello"."""
 RESULT_CHARS = 200
