@@ -23,7 +23,19 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from index.text.titles import singular_key
-from qa.parts import MAX_PARTS, PLACE_KINDS, SET, Part, Plan, SetPhrase, is_kind, missing_line
+from qa.parts import (
+    MAX_PARTS,
+    PLACE_KINDS,
+    SET,
+    Part,
+    Plan,
+    SetPhrase,
+    about_person,
+    chain_subject,
+    fill,
+    is_kind,
+    missing_line,
+)
 from qa.places import place_forms
 from qa.ranking import (
     LEAD_CHARS,
@@ -237,11 +249,14 @@ RANKED_CONFIDENCE = 0.8
 
 
 def _answer_parts(snapshot: Snapshot, parts: Sequence[Part], question: str, via: Retrieval, k: int,
-                  warnings: tuple[str, ...]) -> Answer:
-    """Each part asked on its own, then put together (a list's items, a comparison's sides, the asks joined)."""
+                  warnings: tuple[str, ...]) -> Answer | None:
+    """Each part asked on its own, then put together (a list's items, a comparison's sides, the asks joined).
+    None: the question is one question after all (an ask about a first ask's answer, which gave none)."""
     if len(parts) < 2:
         return via.ask(question, k)[1]
     per_part = max(3, -(-k // len(parts)))
+    if parts[-1].after is not None:
+        return _answer_chain(snapshot, parts, question, via, per_part, k, warnings)
     via.embed([p.question for p in parts])
     # a part asking the first of a ranking in a place ("Identify the longest river in Africa") as a question
     # of its own does (`_superlative`), else as any question
@@ -249,6 +264,42 @@ def _answer_parts(snapshot: Snapshot, parts: Sequence[Part], question: str, via:
                                             or via.ask(p.question, per_part))) for p in parts], via)
     asked = [a if _about_subject(snapshot, a) else _off_subject(a) for a in asked]
     return combine(question, _with_ranks(snapshot, asked, via), k, warnings=warnings)
+
+
+def _answer_chain(snapshot: Snapshot, parts: Sequence[Part], question: str, via: Retrieval, per_part: int, k: int,
+                  warnings: tuple[str, ...]) -> Answer | None:
+    """Two asks, the second about the first one's answer ("What is the capital of Bosnia and Herzegovina and how
+    many people live there?"): the first is answered, then the second is asked of the name it gave ("How many
+    people live in Sarajevo?"). None, to be answered as one question, when the first gives no name."""
+    first = Asked(parts[0], *(_superlative(snapshot, parts[0].question, via, per_part)
+                              or via.ask(parts[0].question, per_part)))
+    name = None if first.answer.abstained or not first.answer.citations else chain_subject(first.answer.short_answer)
+    if name is None or (about_person(parts[-1]) and not _a_person(snapshot, name)):
+        return None  # "Who founded Microsoft?" -> "Big Tech": no "he" to ask when he was born
+    then = fill((parts[-1].after or "{}",), name, parts[-1].question.endswith("?"))
+    second = Asked(Part(then, then), *via.ask(then, per_part))
+    if second.answer.abstained:
+        return None  # a name the documents say nothing more of: the first may not be the answer after all
+    return combine(question, [first, second], k, warnings=warnings)
+
+
+def _a_person(snapshot: Snapshot, name: str) -> bool:
+    """Whether a document titled by the name is about a person: its opening says so, or its first lines speak of
+    it as "he" or "she" ("William Shakespeare was an English playwright, poet and actor. He is widely regarded
+    ...")."""
+    from index.text.titles import normalize
+
+    key = normalize(name)
+    for doc_id, _whole in snapshot.documents_titled([key]).get(key, []) if key else []:
+        doc = snapshot.document(doc_id)
+        if _is_person(_opening(doc.text, doc.title)) or _GENDERED.search(doc.text, len(doc.title),
+                                                                          len(doc.title) + 800):
+            return True
+    return False
+
+
+_GENDERED = re.compile(r"(?:^|(?<=[.!?]\s))(?:He|She)\s+(?:is|was|has|had|became|\w+ed)\b", re.M)
+"""A sentence opening with "He" or "She" and a verb: a life told."""
 
 
 def _about_subject(snapshot: Snapshot, a: Asked) -> bool:

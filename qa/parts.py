@@ -17,7 +17,7 @@ conjunction, count, "each" or comparison word) is told by one regular expression
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from index.text.titles import normalize, singular_key
@@ -48,6 +48,9 @@ class Part:
     """The subject filled into the question's frame; None for an ask of its own (a conjunction's)."""
     doc_id: int | None = None
     """The document the subject was found as (a member of a set), when it is one."""
+    after: str | None = None
+    """For an ask about what the ask before it finds ("... and how many people live there?"): the ask with `{}`
+    where that answer goes ("how many people live in {}"), asked once the answer is known (`chain_subject`)."""
 
 
 @dataclass(frozen=True)
@@ -245,8 +248,8 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
             head = found
             extra_frames.extend(found.extra)
         elif refers_back:
-            if head is None:
-                return None  # "What is X and when was it built?": one question
+            if head is None:  # "What is X and when was it built?": one question; "Who founded X and when was he
+                return _chained(clauses, mark) if i == 1 else None  # born?": two, the second about the first's answer
             extra_frames.append(_anaphor_frame(clause))
         elif head is not None and i > 0 and len(clause.split()) <= 6:
             extra_frames.append(_anaphor_frame(clause))  # "..., and in which centuries?"
@@ -404,6 +407,77 @@ def _normalized(text: str) -> str:
     if _FILLER_LEAD.fullmatch(head) and re.search(r"\b(?:each|them|they|their|these|those|both)\b", ask, re.I) is None:
         return ask  # "Quick two-parter: who showed ..., and how many ...?"; not "Japan: what is the capital ...?"
     return text
+
+
+_NAME_ASKED: dict[str, re.Pattern[str]] = {
+    "person": re.compile(r"^(?:who|whom)\b|^(?:which|what)\s+(?:person|man|woman|scientist|author|writer|"
+                         r"painter|composer|artist|actor|actress|singer|player|king|queen|emperor|president|leader|"
+                         r"explorer|inventor|physicist|chemist|philosopher|poet|director|architect)\b", re.I),
+    "place": re.compile(r"^(?:where\b|(?:in\s+)?(?:what|which)\b.*?\b(?:city|capital|country|town|state|province|"
+                        r"island|place|region|continent|nation|village|county|port)\b)", re.I),
+    "thing": re.compile(r"^(?:which|what)\s+(?!is\b|are\b|was\b|were\b|does\b|do\b|did\b)[a-z-]+\s+(?:[a-z-]+\s+)?"
+                        r"(?:is|are|was|were|does|do|did|has|have|had|makes?|made|\w+s|\w+ed)\b|"
+                        r"^(?:what|which)\s+(?:is|was|are|were)\s+the\s+(?!(?:value|default|population|area|size|"
+                        r"length|height|depth|width|weight|mass|limit|number|amount|price|cost|rate|speed|"
+                        r"temperature|version|date|year|age|maximum|minimum|meaning|purpose|difference|reason)\b)"
+                        r"(?:[\w'’-]+\s+){0,3}?(?:of|in|on|at|for|by)\s", re.I),
+}
+"""What a first ask must ask for its answer to be what a later ask refers back to, by the word it refers back
+with: a person for "he" ("Who founded Microsoft"), a place for "there" ("What is the capital of Bosnia and
+Herzegovina", "Where was ..."), a named thing for "it" ("Which company makes the iPhone", "What is the tallest
+building in Dubai"); never a value ("What is the population of X and when was it measured?") or what a name is
+("What is the Eiffel Tower and when was it built?": "it" is the tower)."""
+_CHAIN_ANAPHOR = re.compile(r"\b(?P<person>he|she|him|his|her)\b|\b(?P<place>there)\b(?!\s+(?:is|are|was|were|be|"
+                            r"been|exists?)\b)|\b(?P<thing>it|its|they|them|their)\b", re.I)
+_OBJECT_HER = re.compile(r"her\s*(?:$|[?.!,]|\b(?:in|on|at|to|from|by|for|with|and|or|as|first|last|most)\b)", re.I)
+
+
+def _chained(clauses: Sequence[str], mark: bool) -> Plan | None:
+    """Two asks, the second about the first one's answer: "What is the capital of Bosnia and Herzegovina and how
+    many people live there?" asks the capital, then how many people live in it. None (one question, as before)
+    unless the first asks a name of the kind the second refers back with (`_NAME_ASKED`), once."""
+    if len(clauses) != 2 or not (_is_ask(clauses[0]) and _is_ask(clauses[1])):
+        return None
+    second = _JOINING.sub("", clauses[1])
+    anaphors = list(_CHAIN_ANAPHOR.finditer(second))
+    if not anaphors or len({m.lastgroup for m in anaphors}) != 1:
+        return None  # "when was he born and what is its name": refers back to more than one thing
+    m = anaphors[0]
+    kind = m.lastgroup or ""
+    if _NAME_ASKED[kind].search(_LEAD_IN.sub("", clauses[0])) is None:
+        return None
+    word = m.group().lower()
+    if word == "there":
+        slot = "in {}"
+    elif word in ("his", "its", "their") or (word == "her" and not _OBJECT_HER.match(second, m.start())):
+        slot = "{}'s"
+    else:
+        slot = "{}"
+    frame = second[: m.start()] + slot + second[m.end() :]
+    first = _as_question(clauses[0], mark)
+    then = _as_question(second, mark)
+    return Plan(CONJUNCTION, (Part(first, first), Part(then, then, after=_as_question(frame, mark))),
+                question_mark=mark)
+
+
+_CHAIN_NAME = re.compile(r"[A-Z][\w'’.&-]*(?:\s+(?:of|the|de|da|di|del|von|van|and|[A-Z][\w'’.&-]*)){0,5}|"
+                         r"[A-Za-z_][\w]*(?:[.:][A-Za-z_]\w*)+(?:\(\))?|[A-Za-z_]\w*_\w*(?:\(\))?|[A-Za-z_]\w*\(\)")
+_NOT_NAMES = frozenset({"true", "false", "null", "none", "na", "nan", "yes", "no"})
+
+
+def chain_subject(short_answer: str | None) -> str | None:
+    """The first ask's answer as what the next ask is about: a name ("Sarajevo", "Bill Gates") or one in code
+    ("read.csv", "os.path.join()"); None for a value ("3.5 million", "TRUE") or a phrase."""
+    text = " ".join((short_answer or "").split()).strip(" .,;:")
+    if not text or text.lower() in _NOT_NAMES or _CHAIN_NAME.fullmatch(text) is None:
+        return None
+    return text
+
+
+def about_person(part: Part) -> bool:
+    """Whether a part asked about the answer before it refers to it as a person ("when was he born")."""
+    m = _CHAIN_ANAPHOR.search(part.question) if part.after is not None else None
+    return m is not None and m.lastgroup == "person"
 
 
 def _refers_back(clause: str) -> bool:

@@ -1272,3 +1272,45 @@ def test_every_one_of_a_kind_a_relative_clause_narrows_is_a_set(tmp_path: Path, 
     assert {p.label for p in answer.parts} >= {"Varnia", "Tarn", "Osk"}
     # a country a search finds is no member of what Lake Tarn's opening lists
     assert "Gorv" not in {p.label for p in answer.parts}
+
+
+CHAIN = {
+    "Bosnia and Herzegovina": "Bosnia and Herzegovina is a country in Southeast Europe. Its capital is Sarajevo.",
+    "Sarajevo": "Sarajevo is the capital of Bosnia and Herzegovina. About 275,000 people live in Sarajevo.",
+    "Hamlet": "Hamlet is a tragedy written by William Shakespeare around 1600.",
+    "William Shakespeare": "William Shakespeare was an English playwright. He was born in Stratford-upon-Avon in 1564.",
+    "Globe Theatre": "The Globe Theatre is a theatre in London. It was built in 1599 by the Chamberlain's Men.",
+}
+
+
+def test_an_ask_about_the_first_asks_answer_is_asked_of_that_answer(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                       hash_embedder) -> None:
+    """"... and how many people live there?" is asked of the capital the first ask found, and cited from its own
+    document; "he" of the person the first found. Before, the question was one, and only its first half was
+    answered ("Sarajevo is the capital")."""
+    with engine_over(CHAIN, tmp_path, hash_embedder) as engine:
+        answer = engine.ask("What is the capital of Bosnia and Herzegovina and how many people live there?")
+        assert [p.question for p in answer.parts] == ["What is the capital of Bosnia and Herzegovina?",
+                                                     "How many people live in Sarajevo?"]
+        cited = {c.n: c for c in answer.citations}
+        second = answer.parts[1]
+        assert not second.abstained and "275,000" in second.text
+        assert {cited[n].source for n in second.citations} == {"Sarajevo.txt"}
+        answer = engine.ask("Who wrote Hamlet and when was he born?")
+        assert [p.question for p in answer.parts][1:] == ["When was William Shakespeare born?"]
+        assert "1564" in answer.parts[1].text
+
+
+def test_an_ask_about_a_first_answer_that_is_no_name_of_its_kind_is_one_question(  # type: ignore[no-untyped-def]
+        tmp_path: Path, hash_embedder) -> None:
+    """"When was he born?" is not asked of a theatre a "Who" question was answered with, nor is the question
+    split when the first ask gives a value ("In which year ... and who built it?")."""
+    texts = {**CHAIN, "The Chamberlain's Men": "The Chamberlain's Men was a company of actors in London."}
+    with engine_over(texts, tmp_path, hash_embedder) as engine:
+        from qa.multipart import _a_person
+
+        with engine._reading() as snapshot:
+            assert _a_person(snapshot, "William Shakespeare")
+            assert not _a_person(snapshot, "Globe Theatre") and not _a_person(snapshot, "Nobody Here")
+        answer = engine.ask("In which year was the Globe Theatre built and who built it?")
+        assert answer.parts == ()

@@ -368,12 +368,52 @@ def test_a_compared_name_is_asked_as_the_title_of_the_kind_asked() -> None:
     assert subjects("Which language is older, Bengali or Javanese?") == ["Bengali language", "Javanese language"]
 
 
-def test_a_second_ask_after_an_adverb_is_its_own_and_one_about_there_is_not() -> None:
+def test_a_second_ask_after_an_adverb_is_its_own_and_one_about_there_is_about_the_first_ones_answer() -> None:
     assert questions("Who directed Citizen Kane, and roughly how many people live in Casablanca?") == [
         "Who directed Citizen Kane?", "Roughly how many people live in Casablanca?"]
-    # "there" is the place the first ask found: one question, as "it" is
-    assert questions("What is the capital of France and how many people live there?") is None
-    assert questions("Who wrote Hamlet and is there a film of it?") is None
+    # "there" is the place the first ask found: asked of it once it is known
+    plan = detect("What is the capital of France and how many people live there?", titled)
+    assert plan is not None and plan.kind == CONJUNCTION
+    assert [(p.question, p.after) for p in plan.parts] == [
+        ("What is the capital of France?", None),
+        ("How many people live there?", "How many people live in {}?")]
+    assert questions("Who wrote Hamlet and is there a film of it?") is None  # "it" is Hamlet, not its author
+
+
+@pytest.mark.parametrize(("question", "after"), [
+    ("Who founded Microsoft and when was he born?", "When was {} born?"),
+    ("Who wrote Hamlet, and what is his birthplace?", "What is {}'s birthplace?"),
+    ("Who painted the Mona Lisa and where did she study?", "Where did {} study?"),
+    ("Which company makes the iPhone and when was it founded?", "When was {} founded?"),
+    ("What is the tallest building in Dubai and how tall is it?", "How tall is {}?"),
+    ("What is the largest moon of Saturn and what is its diameter?", "What is {}'s diameter?"),
+    ("Which function reads CSV files in R and what does it return?", "What does {} return?"),
+    ("Where was the Treaty of Versailles signed and how far is it from there?", None),  # two things referred to
+    ("What is the Eiffel Tower and when was it built?", None),  # "it" is the tower, not what it is
+    ("What is the population of Tokyo and when was it founded?", None),  # a value is not what "it" is
+    ("Where was Einstein born and what did he discover?", None),  # "he" is no place
+    ("Who makes the iPhone and when was it released?", None),  # "it" is the iPhone
+    ("Who discovered Hydrogen and in which year?", None),
+])
+def test_a_second_ask_about_the_first_ones_answer_is_asked_of_it(question: str, after: str | None) -> None:
+    plan = detect(question, titled)
+    if after is None:
+        assert plan is None or all(p.after is None for p in plan.parts), plan
+    else:
+        assert plan is not None and plan.kind == CONJUNCTION and len(plan.parts) == 2, plan
+        assert plan.parts[0].after is None and plan.parts[1].after == after
+
+
+@pytest.mark.parametrize(("short", "name"), [
+    ("Sarajevo", "Sarajevo"), ("Bill Gates", "Bill Gates"), ("Leonardo da Vinci", "Leonardo da Vinci"),
+    ("read.csv", "read.csv"), ("os.path.join()", "os.path.join()"), ("R_LIBS_USER", "R_LIBS_USER"),
+    ("3.5 million", None), ("TRUE", None), ("None", None), ("1945", None), ("a wrought-iron lattice tower", None),
+    (None, None), ("", None),
+])
+def test_what_a_first_answer_gives_the_ask_after_it(short: str | None, name: str | None) -> None:
+    from qa.parts import chain_subject
+
+    assert chain_subject(short) == name
 
 
 def test_a_title_with_small_words_is_an_item_of_a_list() -> None:
