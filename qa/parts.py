@@ -217,7 +217,8 @@ def _is_title(item: str, known: Callable[[str], bool]) -> bool:
     key = title_key(item)
     if not key:
         return False
-    return known(key) | known(singular_key(key))  # both asked in the probe pass
+    whole = normalize(item) if item.split()[0].lower() in _DETERMINERS else key  # "The Old Man and the Sea"
+    return known(key) | known(singular_key(key)) | known(whole)  # all asked in the probe pass
 
 
 # -- clauses -------------------------------------------------------------------------------------------------
@@ -682,7 +683,7 @@ def _named_side(side: str) -> bool:
 
 
 def _find_list(clause: str, known: Callable[[str], bool]) -> _Found | None:
-    tokens = [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(clause)]
+    tokens = _titles_as_words(clause, [_Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(clause)], known)
     best: _Found | None = None
     best_size = 0
     for i, tok in enumerate(tokens):
@@ -691,6 +692,41 @@ def _find_list(clause: str, known: Callable[[str], bool]) -> _Found | None:
             if found is not None and len(found.items) >= best_size:
                 best, best_size = found, len(found.items)
     return best
+
+
+def _titles_as_words(clause: str, tokens: list[_Tok], known: Callable[[str], bool]) -> list[_Tok]:
+    """The clause's words, each document's title that holds a small word as one ("Who wrote Pride and Prejudice
+    and War and Peace?": two items, not "Prejudice" and "War"; "Gone with the Wind", not "Gone"), when a
+    conjunction is left outside them to join a list. In "Jamaica, Cuba, Trinidad and Tobago" the one "and" is
+    the list's, and whether the last two are one name is asked of the list (`_list_at`)."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens) - 1:
+        best: tuple[int, int] | None = None
+        first = tokens[i]
+        if first.word and (first.capital or (first.low in _DETERMINERS and tokens[i + 1].capital)):
+            for n in range(2, min(6, len(tokens) - i) + 1):
+                run = tokens[i : i + n]
+                if not all(t.word for t in run):
+                    break
+                if run[-1].capital and any(not t.capital for t in run[1:-1]) and \
+                        _is_title(clause[run[0].start : run[-1].end], known):
+                    best = (i, i + n)
+        if best is not None:
+            spans.append(best)
+            i = best[1]
+        else:
+            i += 1
+    inside = {j for a, b in spans for j in range(a, b)}
+    if not spans or not any(t.low in _CONJ and j not in inside for j, t in enumerate(tokens[1:-1], 1)):
+        return tokens
+    out: list[_Tok] = []
+    at = 0
+    for a, b in spans:
+        out.extend(tokens[at:a])
+        out.append(_Tok(clause[tokens[a].start : tokens[b - 1].end], tokens[a].start, tokens[b - 1].end))
+        at = b
+    return [*out, *tokens[at:]]
 
 
 _COMPARE_CUE = re.compile(r"\b(?:compare|comparing|contrast|differences?\s+between|versus|vs\.?)\b", re.I)
@@ -743,7 +779,7 @@ def _list_at(clause: str, tokens: list[_Tok], at: int, known: Callable[[str], bo
     if len(items) < 2 or any(len(it) > 6 for it in items):
         return None
     texts = [clause[it[0].start : it[-1].end] for it in items]
-    proper = all(it[0].capital and it[0].start > 0 for it in items)
+    proper = all(_named_item(it) and it[0].start > 0 for it in items)  # ("the Republic of Ireland" too)
     compare = _COMPARE_CUE.search(clause) is not None or (_BOTH.search(clause) is not None and (
         proper or all(_is_title(t, known) for t in texts)))
     cue = compare or re.search(r"\b(?:each|respectively|respective)\b", clause, re.I) is not None
@@ -784,12 +820,28 @@ def _list_at(clause: str, tokens: list[_Tok], at: int, known: Callable[[str], bo
     if any(not t or t.lower() in _FRAME_WORDS or not re.search(r"[^\W\d_]", t) for t in texts):
         return None
     start = (first or middle[0])[0].start
+    if first and (head_of := _TITLE_HEAD_BEFORE.search(clause, 0, start)) is not None:
+        start = head_of.start()  # "Who wrote Of Mice and Men, ...": a title opening with a small word
+        texts[0] = clause[start : first[-1].end]
     end = last[-1].end
     frame = _clean_frame(clause[:start] + "{}" + clause[end:], comparative, clause[:start])
     if frame is None:
         return None
     kind = COMPARISON if compare or comparative else LIST
     return _Found(kind, frame, tuple(dict.fromkeys(texts)))
+
+
+_TITLE_HEAD_BEFORE = re.compile(r"(?<=\s)(?:Of|The|A|An|To|In|On)\s+(?:[A-Z][\w'’-]*\s+)+(?:and|&)\s+$")
+"""The start of a title written just before a list's first item, a conjunction between: a capitalised small word
+in mid-question, then names ("Of Mice and" before "Men")."""
+
+
+def _named_item(item: list[_Tok]) -> bool:
+    """Whether an item is written as a name: capitalised, after its article if it has one."""
+    words = " ".join(t.text for t in item).split()  # (a title taken as one word holds several)
+    if len(words) > 1 and words[0].lower() in _DETERMINERS:
+        words = words[1:]
+    return bool(words) and words[0][:1].isupper()
 
 
 def _span(clause: str, toks: list[_Tok]) -> str:
@@ -829,8 +881,14 @@ def _frame_only(prefix: list[_Tok], middle: list[list[_Tok]], last: list[_Tok]) 
 
 def _run_ok(run: list[_Tok]) -> bool:
     inner = run[1:] if run and run[0].low in _DETERMINERS else run
-    return bool(inner) and all(t.word for t in run) and not any(t.low in _FRAME_WORDS for t in inner) and \
+    return bool(inner) and all(t.word for t in run) and \
+        not any(t.low in _FRAME_WORDS and not _name_of(inner, j) for j, t in enumerate(inner)) and \
         all(t.low not in _DETERMINERS for t in inner)
+
+
+def _name_of(run: list[_Tok], j: int) -> bool:
+    """Whether run[j] is the "of" inside a name, between two capitalised words ("the Bank of Japan")."""
+    return run[j].low == "of" and 0 < j < len(run) - 1 and run[j - 1].capital and run[j + 1].capital
 
 
 def _capital_run(run: list[_Tok]) -> bool:
@@ -845,7 +903,7 @@ def _named_run(runs: list[list[_Tok]], known: Callable[[str], bool]) -> list[_To
     """Of the candidate runs of an item (shortest first), the longest that is a document's title, unless a
     longer run of capitalised words says more; else the longest capitalised run; None when neither."""
     titled = [r for r in runs if _is_title(_text(r), known)]
-    capital = [r for r in runs if _capital_run(r)]
+    capital = [r for r in runs if _capital_run(r) and not any(t.low == "of" for t in r)]  # "HDI of China": no name
     if titled and (not capital or len(titled[-1]) >= len(capital[-1])):
         return titled[-1]
     return capital[-1] if capital else None
@@ -858,6 +916,8 @@ def _trailing_item(words: list[_Tok], known: Callable[[str], bool], typical: int
     for n in range(1, min(6, len(words)) + 1):
         run = words[-n:]
         if not _run_ok(run):
+            if run[0].low == "of" and n < len(words):
+                continue  # "of Japan" may be the end of "the Bank of Japan"
             break
         runs.append(run)
     if not runs:
@@ -881,6 +941,8 @@ def _leading_item(words: list[_Tok], known: Callable[[str], bool], typical: int,
         if n == 1 and run[0].low in _DETERMINERS:
             continue  # "the" alone is no item; "the Parthenon" is
         if not _run_ok(run):
+            if run[-1].low == "of" and n < len(words):
+                continue  # "the Bank of" may be the start of "the Bank of Japan"
             break
         runs.append(run)
     if not runs:

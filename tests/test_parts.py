@@ -13,7 +13,10 @@ TITLES = ["Average", "China", "United States", "Canada", "Australia", "France", 
           "Trinidad and Tobago", "Jamaica", "Cuba", "R (programming language)", "Python (programming language)",
           "Salt", "Black pepper", "Eiffel Tower", "Taj Mahal", "Parthenon", "Mercury (planet)", "Mars", "Humayun",
           "Akbar", "Shah Jahan", "Mississippi River", "Danube", "The Great Gatsby", "To Kill a Mockingbird",
-          "Nineteen Eighty-Four", "Suez Canal", "Panama Canal", "Kiel Canal", "Panama"]
+          "Nineteen Eighty-Four", "Suez Canal", "Panama Canal", "Kiel Canal", "Panama", "Pride and Prejudice",
+          "War and Peace", "Romeo and Juliet", "Hamlet", "Macbeth", "The Old Man and the Sea", "Gone with the Wind",
+          "Treaty of Tordesillas", "Peace of Westphalia", "Treaty of Versailles", "Republic of Ireland",
+          "Northern Ireland", "Moby-Dick", "One Hundred Years of Solitude", "The Tale of Genji"]
 KEYS = {k for t in TITLES for k in title_keys(t)}
 
 
@@ -419,6 +422,31 @@ def test_what_a_first_answer_gives_the_ask_after_it(short: str | None, name: str
 def test_a_title_with_small_words_is_an_item_of_a_list() -> None:
     assert questions("Who wrote The Great Gatsby, To Kill a Mockingbird and Nineteen Eighty-Four?") == [
         "Who wrote The Great Gatsby?", "Who wrote To Kill a Mockingbird?", "Who wrote Nineteen Eighty-Four?"]
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Who wrote Pride and Prejudice and War and Peace?", [
+        "Who wrote Pride and Prejudice?", "Who wrote War and Peace?"]),
+    ("When were Romeo and Juliet, Hamlet and Macbeth written?", [
+        "When were Romeo and Juliet written?", "When were Hamlet written?", "When were Macbeth written?"]),
+    ("Who wrote Of Mice and Men, The Old Man and the Sea and Gone with the Wind?", [  # the first is no title here
+        "Who wrote Of Mice and Men?", "Who wrote The Old Man and the Sea?", "Who wrote Gone with the Wind?"]),
+    ("Who wrote Moby-Dick, One Hundred Years of Solitude and The Tale of Genji?", [
+        "Who wrote Moby-Dick?", "Who wrote One Hundred Years of Solitude?", "Who wrote The Tale of Genji?"]),
+    ("When were the Treaty of Tordesillas, the Peace of Westphalia and the Treaty of Versailles signed?", [
+        "When were the Treaty of Tordesillas signed?", "When were the Peace of Westphalia signed?",
+        "When were the Treaty of Versailles signed?"]),
+    ("What are the capitals of the Republic of Ireland and Northern Ireland?", [
+        "What are the capitals of the Republic of Ireland?", "What are the capitals of Northern Ireland?"]),
+    ("What is the population of Jamaica, Cuba, Trinidad and Tobago?", [  # its one "and" is the list's
+        "What is the population of Jamaica?", "What is the population of Cuba?",
+        "What is the population of Trinidad and Tobago?"]),
+    ("What is the HDI of China, Canada and France?", [  # "HDI of China" is no name
+        "What is the HDI of China?", "What is the HDI of Canada?", "What is the HDI of France?"]),
+    ("What is the capital of Bosnia and Herzegovina?", None),
+])
+def test_a_title_holding_a_conjunction_or_small_words_is_one_item(question: str, parts: list[str] | None) -> None:
+    assert questions(question) == parts
 
 
 def test_a_compared_side_written_as_something_of_a_name_asks_that_of_each() -> None:
