@@ -823,6 +823,10 @@ def _list_at(clause: str, tokens: list[_Tok], at: int, known: Callable[[str], bo
     if first and (head_of := _TITLE_HEAD_BEFORE.search(clause, 0, start)) is not None:
         start = head_of.start()  # "Who wrote Of Mice and Men, ...": a title opening with a small word
         texts[0] = clause[start : first[-1].end]
+    elif first and (whose := _OWNER_BEFORE.search(clause, 0, start)) is not None and \
+            any(_OWNER_ITEM.match(t) for t in texts[1:]):
+        start = whose.start()  # "Where are Leonardo's The Last Supper, Van Gogh's The Starry Night ...": the
+        texts[0] = clause[start : first[-1].end]  # first item has its owner, as the others have
     end = last[-1].end
     frame = _clean_frame(clause[:start] + "{}" + clause[end:], comparative, clause[:start])
     if frame is None:
@@ -834,6 +838,11 @@ def _list_at(clause: str, tokens: list[_Tok], at: int, known: Callable[[str], bo
 _TITLE_HEAD_BEFORE = re.compile(r"(?<=\s)(?:Of|The|A|An|To|In|On)\s+(?:[A-Z][\w'’-]*\s+)+(?:and|&)\s+$")
 """The start of a title written just before a list's first item, a conjunction between: a capitalised small word
 in mid-question, then names ("Of Mice and" before "Men")."""
+
+
+_OWNER_BEFORE = re.compile(r"(?<=\s)(?:[A-Z][\w-]*\s+){0,2}[A-Z][\w-]*['’]s\s+$")
+_OWNER_ITEM = re.compile(r"(?:[A-Z][\w-]*\s+){0,2}[A-Z][\w-]*['’]s\s+\S")
+"""An item written with its owner before it: "Van Gogh's The Starry Night"."""
 
 
 def _named_item(item: list[_Tok]) -> bool:
