@@ -141,6 +141,24 @@ _TYPE_WORDS = {"date": frozenset(keyword_tokens("date year day month time centur
 """Words that only say what kind of answer is asked for."""
 
 
+_IDENT_KINDS = (r"array|variable|function|builtin|built-in|constant|command|option|method|module|class|exception|"
+                r"field|flag|setting|parameter|macro|keyword|directive|hook|switch|attribute|property|operator|"
+                r"routine|procedure|subroutine|package|library|program|utility|tool|signal|register")
+_ASKED_IDENT_KIND = compile_lazily(rf"^\W*(?:which|what)\s+(?:[\w+#.-]+\s+){{0,3}}?(?:(?:{_IDENT_KINDS})\s+"
+                                   rf"(?:[\w+#.-]+\s+)?(?=(?:{_IDENT_KINDS})\s))?(?P<kind>{_IDENT_KINDS})\s", re.I)
+"""The kind of name a question asks for: "Which array ...", "Which built-in Asymptote constant ..." (constant)."""
+
+
+def _said_of_kind(question: str) -> re.Pattern[str] | None:
+    """For "Which <kind> ...?" (array, variable, function, builtin...), what a sentence says to call its name one
+    ("An array variable", "This variable", "The function yylex_destroy", a definition labelled "Builtin:")."""
+    m = _ASKED_IDENT_KIND.match(question)
+    if m is None:
+        return None
+    word = re.escape(m.group("kind").lower())
+    return re.compile(rf"(?:\b(?:an?|the|this|that)\s+(?:[\w-]+\s+){{0,2}}?{word}\b|^\s*{word}\s*:)", re.I)
+
+
 _ASKS_CALLABLE = compile_lazily(
     r"\b(?:function|functions|command|commands|routine|procedure|subroutine|macro|method)\b",
     re.I)
@@ -444,6 +462,7 @@ def score_sentences(
     from qa.reader import _ASKS_AMOUNT, DEFAULT, ERROR, HOWTO, IDENT, NUMBER, PLACE, measure
 
     asks_code = kind == IDENT and _ASKS_CODE.search(question) is not None
+    of_kind = _said_of_kind(question) if kind == IDENT and tuning.kind_bonus else None
     asks_callable = kind == IDENT and _ASKS_CALLABLE.search(question) is not None
     asks_shell = kind in (IDENT, HOWTO) and _ASKS_SHELL.search(question) is not None and \
         not _OF_THE_COMMAND_LINE.search(question)
@@ -590,6 +609,10 @@ def score_sentences(
             score -= tuning.code_bonus  # "...from the command line": `$ python -m zipapp myapp`, not `>>> zipapp...`
         if found is not None:
             score += tuning.type_bonus
+            if of_kind is not None and (len(of_kind.findall(text)) == 1 or (
+                    term is not None and term != (start, end) and of_kind.search(doc.text[term[0] : term[1]]))):
+                score += tuning.kind_bonus  # (one name said to be one: "if the DISPLAY environment variable is
+                # set, if the TERM environment variable is ..." lists conditions, it does not say which is asked)
         if unit == "header":
             score -= OTHER_ROW  # a table's header row names its columns: it answers nothing alone
         if unit == "row" and header is not None and not _row_names_what_is_asked(

@@ -97,6 +97,10 @@ class Tuning:
     condition_bonus: float = 0.08
     """Added to a sentence stating a condition ("If there are multiple modes...") when the question asks what
     happens under one ("...when two values are tied?")."""
+    kind_bonus: float = 0.08
+    """Added to a sentence whose name is said to be of the kind a question asking for a name asks for ("Which
+    array holds ...?": "An array variable containing ..." under PIPESTATUS; "Which function frees ...?": "The
+    function yylex_destroy should be called ...")."""
     code_bonus: float = 0.15
     """Added to a code block, or a sentence introducing one, when a question asking for a name asks for a
     command or code ("What command runs...?"). Not for "how do I" questions: their answer is as often a

@@ -455,3 +455,25 @@ def test_a_list_of_facts_after_a_colon_is_no_how(tmp_path: Path, hash_embedder) 
     answer = _ask(root, tmp_path / "index", hash_embedder, "How do I upgrade the server?")
     assert answer.citations and answer.citations[0].quote.startswith("Upgrading the server"), answer.text
     assert all("Debian" not in c.quote for c in answer.citations), answer.text
+
+
+def test_which_kind_of_name_is_answered_by_the_sentence_saying_its_name_is_one(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                                hash_embedder) -> None:
+    """"Which function frees ...?": the sentence saying "The function yylex_destroy" is of the kind asked, not
+    the one naming functions that allocate and free; "Which array ...?": the definition that opens "An array
+    variable". A sentence naming two of the kind ("if the DISPLAY environment variable is set, if the TERM
+    environment variable ...") lists conditions: it is not said to be the one asked."""
+    root = _docs(tmp_path, "memory.txt",
+                 "Memory management\n\n"
+                 "Flex calls yy_free_all() whenever it frees the memory a scanner used.\n\n"
+                 "The function yylex_destroy should be called to free memory a scanner used.\n")
+    answer = _ask(root, tmp_path / "index", hash_embedder, "Which function frees all the memory a scanner used?")
+    assert answer.short_answer == "yylex_destroy", answer.text
+    from qa.answer import _said_of_kind
+
+    kind = _said_of_kind("Which built-in Asymptote constant gives the largest value?")
+    assert kind is not None and kind.search("This constant is the largest") and not kind.search("a built-in")
+    assert _said_of_kind("What is the capital of France?") is None
+    variable = _said_of_kind("Which environment variable sets the terminal?")
+    assert variable is not None
+    assert len(variable.findall("if the DISPLAY environment variable is set, if the TERM environment variable is")) == 2
