@@ -323,6 +323,24 @@ written in docutils' links back to a table of contents (`toc-backref`) are kept,
 heading's slug) holds a word such as "menu", "cookie" or "navigation"; a page's own list of its sections (docutils'
 `contents topic`, Docusaurus' `table-of-contents`) is left out."""
 
+FORMAT_READERS: dict[str, int] = {".pdf": 1}
+"""The version of one format's reader, by file suffix: raised instead of READER_VERSION when a change alters what
+that reader makes of files already indexed, so that only those files are read and embedded again. PDF 1: an
+option or path broken across a line end where PDFium marks a soft hyphen keeps its hyphen (`--skip-patches`,
+`debian/upstream/signing-key.asc`)."""
+
+
+def outdated_formats(recorded: dict[str, int]) -> set[str]:
+    """The suffixes whose reader is not the one that read an index's files of that kind (`recorded`: its
+    manifest's format_readers)."""
+    return {suffix for suffix in {*recorded, *FORMAT_READERS}
+            if recorded.get(suffix, 0) != FORMAT_READERS.get(suffix, 0)}
+
+
+def of_format(source: str, suffixes: set[str]) -> bool:
+    """Whether a corpus file (its relative path) has one of the suffixes."""
+    return any(source.lower().endswith(suffix) for suffix in suffixes)
+
 
 @dataclass(frozen=True)
 class ChunkingParams:

@@ -30,7 +30,7 @@ from index.filters import Where
 from index.reading.load import shorten
 from index.storage import IndexReader as Snapshot
 from index.storage import IndexStore, open_store
-from index.types import READER_VERSION, ChunkingParams, Document, DocumentInfo
+from index.types import READER_VERSION, ChunkingParams, Document, DocumentInfo, of_format, outdated_formats
 from qa.config import Settings, Tuning
 from qa.display import has_surrogates
 from qa.locks import ReadWriteLock
@@ -236,6 +236,7 @@ class Engine:
                     # files added, removed or touched; or read by the readers of an earlier version (an upgrade's
                     # fixes reach an index at its first question, as a new format version's do)
                     stale = refresh and not gone and (current.manifest.reader_version != READER_VERSION
+                                                      or _read_by_an_older_reader(current)
                                                       or is_stale(self.settings.corpus, current, self.store))
                 finally:
                     current.close()
@@ -642,3 +643,10 @@ class _Reading:
 
     def __exit__(self, *exc: object) -> None:
         self._held.__exit__(*exc)
+
+
+def _read_by_an_older_reader(index: Snapshot) -> bool:
+    """Whether the index holds files of a format whose reader an upgrade changed (index.types.FORMAT_READERS):
+    they are read again at the first question, as a new READER_VERSION's are."""
+    outdated = outdated_formats(index.manifest.format_readers)
+    return bool(outdated) and any(of_format(source, outdated) for source in index.file_stats())

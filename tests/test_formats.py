@@ -307,3 +307,53 @@ def test_seed_corpus_unchanged_by_the_new_loaders() -> None:
 
     doc = load_document(SEEDS, "blinken-central-asia.txt")
     assert doc.format == "txt" and doc.text == (SEEDS / "blinken-central-asia.txt").read_text(encoding="utf-8")
+
+
+def test_an_option_or_path_broken_at_a_pdf_line_end_keeps_its_hyphen(tmp_path: Path) -> None:
+    """PDFium marks a hyphen at a line's end as a soft hyphen and joins the halves: right for a word broken in
+    two ("hyphen-" "ated"), wrong for an option or a path ("--skip-" "patches" read as `--skippatches`)."""
+    make_pdf(tmp_path / "guide.pdf", ["To keep the source tree unmodified, please use the --skip-\npatches option "
+                                      "of dpkg-source. A hyphen-\nated word is joined. The key is in "
+                                      "debian/upstream/signing-\nkey.asc today."])
+    text = load_document(tmp_path, "guide.pdf").text
+    assert "--skip-patches option" in text and "debian/upstream/signing-key.asc" in text
+    assert "A hyphenated word" in text
+
+
+def test_only_the_files_of_a_format_whose_reader_changed_are_read_again(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An upgrade that changes the PDF reader (index.types.FORMAT_READERS) reads and embeds the PDFs again, and
+    keeps every other document as it was indexed; the engine's first question does it too."""
+    from index import types
+    from index.build import Notice
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_pdf(corpus / "guide.pdf", ["Use the --skip-\npatches option to keep the tree unmodified."])
+    (corpus / "notes.txt").write_text("Mount Etna is an active volcano on the island of Sicily.\n", encoding="utf-8")
+    index = IndexDir(tmp_path / "idx")
+    list(build(corpus, index, HashEmbedder()))
+    assert index.open(HashEmbedder()).manifest.format_readers == types.FORMAT_READERS
+    monkeypatch.setattr(types, "FORMAT_READERS", {**types.FORMAT_READERS, ".pdf": types.FORMAT_READERS[".pdf"] + 1})
+    events = list(build(corpus, index, HashEmbedder()))
+    summary = next(e for e in events if isinstance(e, BuildSummary))
+    assert summary.embedded == 1 and summary.changed == 1  # the PDF's one chunk; notes.txt kept
+    assert any(isinstance(e, Notice) and "1 PDF file was read by an earlier version" in e.message for e in events)
+    assert index.open(HashEmbedder()).manifest.format_readers == types.FORMAT_READERS
+    again = next(e for e in build(corpus, index, HashEmbedder()) if isinstance(e, BuildSummary))
+    assert again.embedded == 0
+    monkeypatch.setattr(types, "FORMAT_READERS", {**types.FORMAT_READERS, ".pdf": types.FORMAT_READERS[".pdf"] + 1})
+    engine = Engine(Settings.resolve(corpus, tmp_path / "idx"), embedder=HashEmbedder())
+    try:
+        notices = [e.message for e in engine.prepare() if isinstance(e, Notice)]
+        assert any("1 PDF file was read by an earlier version" in n for n in notices), notices
+        assert engine.snapshot.manifest.format_readers == types.FORMAT_READERS
+    finally:
+        engine.close()
+    # an index of no PDFs is not rebuilt for a PDF reader's change
+    (corpus / "guide.pdf").unlink()
+    list(build(corpus, index, HashEmbedder()))
+    monkeypatch.setattr(types, "FORMAT_READERS", {**types.FORMAT_READERS, ".pdf": types.FORMAT_READERS[".pdf"] + 1})
+    quiet = next(e for e in build(corpus, index, HashEmbedder()) if isinstance(e, BuildSummary))
+    assert quiet.embedded == 0 and not quiet.updated

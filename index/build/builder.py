@@ -274,7 +274,15 @@ def _build_locked(
     old_docs: dict[str, KeptDocument] = {}
     if previous is not None and reusable:
         old_docs = previous.indexed_files()
-        if {s.source: s.key for s in stats} == previous.file_stats():
+        outdated = types.outdated_formats(previous.manifest.format_readers)
+        # an upgrade's fix to one format's reader: only its files are read and embedded again
+        again = {src for src in old_docs if types.of_format(src, outdated)} if outdated else set()
+        if again:
+            old_docs = {src: doc for src, doc in old_docs.items() if src not in again}
+            yield Notice(f"{len(again)} {'/'.join(sorted(s.lstrip('.').upper() for s in outdated))} file"
+                         f"{'s were' if len(again) != 1 else ' was'} read by an earlier version of "
+                         "corpus-qa's reader; reading and embedding them again.")
+        elif {s.source: s.key for s in stats} == previous.file_stats():
             m = previous.manifest
             yield BuildSummary(m.documents, m.chunks, 0, 0, previous.skipped(), clock() - started,
                                False, index.location, ignored=dict(ignored))

@@ -254,6 +254,9 @@ class Manifest:
     reader_version: int = 0
     """The format readers' version that read the documents (index.types.READER_VERSION; 0: before it was
     recorded). A build by other readers reads every document again."""
+    format_readers: dict[str, int] = field(default_factory=dict)
+    """The version of each format's reader that read the documents of that format (index.types.FORMAT_READERS;
+    a format not named: 0). A build by another reads that format's documents again."""
 
     @classmethod
     def of_build(cls, embedder_id: EmbedderId, params: ChunkingParams, corpus: Path, dim: int,
@@ -270,7 +273,8 @@ class Manifest:
                    max_tokens=params.max_tokens, overlap_tokens=params.overlap_tokens,
                    title_context=params.title_context, vector_index=vector_index, corpus=str(corpus.resolve()),
                    documents=documents, chunks=chunks, sentences=sentences, created=time.time(),
-                   checksums=checksums or {}, document_encoder=encoder, reader_version=types.READER_VERSION)
+                   checksums=checksums or {}, document_encoder=encoder, reader_version=types.READER_VERSION,
+                   format_readers=dict(types.FORMAT_READERS))
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
@@ -283,7 +287,7 @@ class Manifest:
         if data.get("format_version") != FORMAT_VERSION:
             corpus = data.get("corpus")
             raise FormatMismatch(data.get("format_version"), corpus if isinstance(corpus, str) else None)
-        optional = {"document_encoder", "reader_version"}  # added later: older manifests lack them
+        optional = {"document_encoder", "reader_version", "format_readers"}  # added later: older manifests lack them
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data or k not in optional})
 
 

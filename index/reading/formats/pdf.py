@@ -255,10 +255,21 @@ def _page_lines(textpage, raw: str) -> list[Line]:
     return lines
 
 
+_SOFT_HYPHEN = re.compile(r"(\S+)[\ufffe\x02]")
+
+
+def _option_hyphens(text: str) -> str:
+    """PDFium's soft-hyphen marks (a word broken at a line's end) made the hyphen they replaced where the word
+    is an option or a name in code ("--skip-" before "patches": `--skip-patches`, not `--skippatches`); the
+    other marks are dropped with the control characters (`clean`), joining the word's halves."""
+    return _SOFT_HYPHEN.sub(lambda m: m.group(1) + ("-" if m.group(1).startswith("-") or any(
+        c in m.group(1) for c in "/_=") else "\ufffe"), text)
+
+
 def _lines(page: list[Line]) -> list[Line]:
     """A page's non-empty lines, cleaned, without contents/index lines (dotted leaders). On a page made
     mostly of such lines, the letter headings between them ("A", "B") go too."""
-    lines = [replace(ln, text=" ".join(clean(ln.text).split()),
+    lines = [replace(ln, text=" ".join(clean(_option_hyphens(ln.text)).split()),
                      cells=tuple(" ".join(clean(c).split()) for c in ln.cells)) for ln in page]
     lines = [ln for ln in lines if ln.text]
     kept = [ln for ln in lines if not _LEADER.search(ln.text)]
