@@ -1492,8 +1492,9 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
             # avoid it:" asked how: the list the paragraph goes on into says how
             group += [Quote(after.doc_id, after.start, after.end, after.score, after.kind), *items]
         elif before is not None and before.doc_id == s.doc_id and before.kind == "code" and \
-                (re.match(r"(?:which|where|that|this|here)\b", text) or _ABOUT_THE_EXAMPLE.search(text)):
-            group.insert(0, Quote(before.doc_id, before.start, before.end, before.score, "code"))
+                (re.match(r"(?:[•◦▪‣*-]\s*|\(?\d{1,2}[.)]\s+)?(?:which|where|that|this|here)\b", text, re.I)
+                 or _ABOUT_THE_EXAMPLE.search(text)):  # (a callout's note under its code: "• This removes ...")
+            group.insert(len(group) - 1, Quote(before.doc_id, before.start, before.end, before.score, "code"))
         elif typed and s.answer is None and same and after is not None and after.kind in ("sentence", "code") \
                 and (after.answer is not None or after.kind == "code" or not shows_answer) \
                 and "\n\n" not in doc.text[s.end : after.start]:

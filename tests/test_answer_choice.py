@@ -477,3 +477,21 @@ def test_which_kind_of_name_is_answered_by_the_sentence_saying_its_name_is_one(t
     variable = _said_of_kind("Which environment variable sets the terminal?")
     assert variable is not None
     assert len(variable.findall("if the DISPLAY environment variable is set, if the TERM environment variable is")) == 2
+
+
+def test_a_note_under_code_is_quoted_with_that_code(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """A callout's note ("• This removes the file from the index ...") says what the code above it does: asked
+    how, the answer quotes that code with it, in the page's order."""
+    root = _docs(tmp_path, "git-reset.html",
+                 "<html><head><title>git-reset</title></head><body><h2>Examples</h2><dl>"
+                 "<dt>Reset a single file in the index</dt><dd><p>Suppose you added a file by mistake.</p>"
+                 "<pre>$ git reset -- frotz.c                      &lt;1&gt;\n"
+                 "$ git commit -m \"Commit files in index\"     &lt;2&gt;</pre>"
+                 "<div class=\"colist arabic\"><ol>"
+                 "<li><p>This removes the file from the index while keeping it in the working directory.</p></li>"
+                 "<li><p>This commits all other changes in the index.</p></li></ol></div></dd></dl></body></html>")
+    answer = _ask(root, tmp_path / "index", hash_embedder,
+                  "How do I remove a file from the index but keep it in my working directory?")
+    quotes = [c.quote for c in answer.citations]
+    at = next(i for i, q in enumerate(quotes) if "This removes the file" in q)
+    assert at > 0 and "$ git reset -- frotz.c" in quotes[at - 1], quotes
