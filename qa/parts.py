@@ -102,7 +102,7 @@ _ANAPHOR = re.compile(r"\b(?:they|them|their|theirs|it|its|these|those|this|that
 """A second ask with one of these is about what the first one found: it is not a part of its own ("... and how
 many people live there?"; not "is there")."""
 _ANAPHOR_SLOT = re.compile(
-    r"\b(?:each of (?:them|these|those)(?: \w+)?|(?:these|those|such|the said) (?:[a-z]+ ){0,2}?"
+    r"\b(?:each of (?:them|(?:these|those)(?: \w+)?)|(?:these|those|such|the said) (?:[a-z]+ ){0,2}?"
     r"(?:countries|nations|states|cities|places|languages|planets|moons|rivers|islands|elements|people|persons|"
     r"universities|companies|brands|teams|players|leaders|members|wonders|oceans|seas|continents|deserts|"
     r"buildings|animals|artists|bands|cars|manufacturers|landmarks|mountains|lakes|\w+s)|"
@@ -242,13 +242,16 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
     head: _Found | None = None
     extra_frames: list[str] = []
     own: list[str] = []
+    stated = referred = False  # the head in a statement ("There are two microstates ..."), an ask referring to it
     for i, clause in enumerate(clauses):
         refers_back = i > 0 and _refers_back(clause)
         found = None if head is not None and refers_back else _find(clause, known)
         if found is not None and head is None and not (refers_back and found.weak):
             head = found
             extra_frames.extend(found.extra)
+            stated = _STATES_A_SET.match(clause) is not None and not found.extra
         elif refers_back:
+            referred = True
             if head is None:  # "What is X and when was it built?": one question; "Who founded X and when was he
                 return _chained(clauses, mark) if i == 1 else None  # born?": two, the second about the first's answer
             extra_frames.append(_anaphor_frame(clause))
@@ -256,6 +259,8 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
             extra_frames.append(_anaphor_frame(clause))  # "..., and in which centuries?"
         else:
             own.append(clause)
+    if head is not None and stated and not referred:
+        return None  # "There are six countries in Central America. Why?": nothing is asked of each
     if head is not None and head.weak and not extra_frames:
         own.insert(0, clauses[0]) if clauses[0] not in own else None
         head = None
@@ -264,7 +269,7 @@ def _plan(question: str, known: Callable[[str], bool]) -> Plan | None:
             return None
         asks = [_as_question(_JOINING.sub("", c), mark) for c in own[:MAX_PARTS]]  # not "And what is ...?"
         return Plan(CONJUNCTION, tuple(Part(a, a) for a in asks), question_mark=mark)
-    frames = _frames(head.frame, extra_frames)
+    frames = _frames(head.frame, extra_frames) if not stated else tuple(extra_frames)  # not "There are {}"
     if head.items and (kind_last := _KIND_ENDS_ITEM.match(head.items[-1])) is not None and \
             not any(_KIND_ENDS_ITEM.match(item) for item in head.items[:-1]):
         # "the Suez, Panama and Kiel canals": the kind is every item's, written once after the last
@@ -479,6 +484,11 @@ def about_person(part: Part) -> bool:
     """Whether a part asked about the answer before it refers to it as a person ("when was he born")."""
     m = _CHAIN_ANAPHOR.search(part.question) if part.after is not None else None
     return m is not None and m.lastgroup == "person"
+
+
+_STATES_A_SET = re.compile(r"^\W*(?:there\s+(?:is|are|was|were)|consider|take|suppose)\b", re.I)
+"""A clause that names a set without asking anything of it: a later ask must refer to it ("There are two
+microstates inside the Italian Peninsula. When did each of them come into existence?")."""
 
 
 def _refers_back(clause: str) -> bool:
@@ -1186,7 +1196,8 @@ def _set_starts(body: str) -> list[tuple[int, str, int | None]]:
         if noun is not None and (is_kind(noun.group()) or (
                 plural and ((m.group("each") or "").lower() == "each" or (
                     count is not None and (re.match(r"the\s", m.group(), re.I) or re.search(
-                        r"\bthe\s+$", body[: m.start()], re.I)) is not None))  # "the three", not "have six legs"
+                        r"(?:\bthe|^there\s+(?:are|were))\s+$", body[: m.start()], re.I)) is not None))
+                # "the three", "There are two microstates ... . When did each ...", not "have six legs"
                 and _open_kind(noun.group())
                 and re.fullmatch(r"\s*(?:[A-Za-z][\w'’-]*\s+)*", rest[: noun.start()]) is not None)):
             found.append((m.start(), noun.group(), count, m.end() + noun.start()))

@@ -468,3 +468,15 @@ def test_a_kind_written_once_after_a_lists_last_item_is_every_items() -> None:
     assert questions("Rank the Suez, Panama and Kiel canals from longest to shortest.") == [
         "Rank the Suez Canal from longest to shortest.", "Rank Panama Canal from longest to shortest.",
         "Rank Kiel Canal from longest to shortest."]
+
+
+def test_a_set_stated_first_is_one_only_when_a_later_ask_refers_to_it() -> None:
+    """"There are two microstates inside the Italian Peninsula. When did each of them ...?" asks of each; the
+    same statement with nothing asked of its members ("Why?") or alone is no set."""
+    plan = detect("There are two microstates inside the Italian Peninsula. When did each of them come into existence?",
+                  titled)
+    assert plan is not None and plan.kind == SET and plan.members is not None
+    assert (plan.members.text, plan.members.count) == ("two microstates inside the Italian Peninsula", 2)
+    assert plan.for_subject("San Marino").question == "When did San Marino come into existence?"
+    assert detect("There are six countries in Central America. Why?", titled) is None
+    assert detect("There are two microstates inside the Italian Peninsula.", titled) is None
