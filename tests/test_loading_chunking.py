@@ -40,6 +40,16 @@ def test_sentence_splitter_knows_abbreviations() -> None:
     assert got == ["Mr. Smith met U.S. officials in Jan. 2023.", "Then he left!", "Was it late?", "Yes."]
 
 
+def test_a_one_letter_name_ends_a_sentence_that_an_initial_does_not() -> None:
+    """"R." or "C." ends a sentence when a common opening word follows ("...loaded into R. Up to 65 R objects
+    can be passed."); "J. Smith" and "John F. Kennedy" keep their initials."""
+    text = ("It must already be loaded into R. Up to 65 R objects can be passed. Write it in C. Only then does it "
+            "run. It was written by J. Smith with John F. Kennedy.")
+    assert [text[s.start : s.end] for s in split_sentences(text)] == [
+        "It must already be loaded into R.", "Up to 65 R objects can be passed.", "Write it in C.",
+        "Only then does it run.", "It was written by J. Smith with John F. Kennedy."]
+
+
 def test_headings_and_list_items_are_boundaries() -> None:
     text = "# Title\nIntro line. More.\n\n- first item\n- second item\n"
     got = [text[s.start : s.end] for s in split_sentences(text)]

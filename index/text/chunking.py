@@ -26,7 +26,10 @@ _ABBREVIATIONS = frozenset(
 _SENTENCE_OPENERS = frozenset(
     """a an the this that these those it its they there he she we you i if in on at for to as but and or so
     when while where what which who how since although though however also then thus hence note see each
-    all any some no not one both such""".split()
+    all any some no not one both such up only most many here now after before because by from with until unless
+    other every even just first finally again yet perhaps instead otherwise currently normally usually often
+    generally similarly therefore moreover furthermore use let its our your their is are was were can may must
+    should has have had do does""".split()
 )
 """Words that open a sentence and do not follow an initial: "...returning to R. It is defined..." ends a
 sentence at "R.", "J. Smith" does not."""
