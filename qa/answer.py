@@ -144,19 +144,25 @@ _TYPE_WORDS = {"date": frozenset(keyword_tokens("date year day month time centur
 _IDENT_KINDS = (r"array|variable|function|builtin|built-in|constant|command|option|method|module|class|exception|"
                 r"field|flag|setting|parameter|macro|keyword|directive|hook|switch|attribute|property|operator|"
                 r"routine|procedure|subroutine|package|library|program|utility|tool|signal|register")
-_ASKED_IDENT_KIND = compile_lazily(rf"^\W*(?:which|what)\s+(?:[\w+#.-]+\s+){{0,3}}?(?:(?:{_IDENT_KINDS})\s+"
-                                   rf"(?:[\w+#.-]+\s+)?(?=(?:{_IDENT_KINDS})\s))?(?P<kind>{_IDENT_KINDS})\s", re.I)
+_ASKED_IDENT_KIND = compile_lazily(rf"(?:^|[.?!:]\s+)\W*(?:which|what)\s+(?:[\w+#.-]+\s+){{0,3}}?"
+                                   rf"(?:(?:{_IDENT_KINDS})\s+(?:[\w+#.-]+\s+)?(?=(?:{_IDENT_KINDS})\s))?"
+                                   rf"(?P<kind>{_IDENT_KINDS})\s", re.I)
 """The kind of name a question asks for: "Which array ...", "Which built-in Asymptote constant ..." (constant)."""
+
+
+_ANOTHER_OF_KIND = compile_lazily(r"\b(?:similar|other|another|alternative|related|equivalent|companion)\s+"
+                                  rf"(?:{_IDENT_KINDS})s?\b", re.I)
+"""A sentence presenting its name as an alternative to the one it follows ("read.fortran is a similar function")."""
 
 
 def _said_of_kind(question: str) -> re.Pattern[str] | None:
     """For "Which <kind> ...?" (array, variable, function, builtin...), what a sentence says to call its name one
     ("An array variable", "This variable", "The function yylex_destroy", a definition labelled "Builtin:")."""
-    m = _ASKED_IDENT_KIND.match(question)
+    m = _ASKED_IDENT_KIND.search(question)  # (after a scene: "My data file has no delimiters. Which function ...?")
     if m is None:
         return None
     word = re.escape(m.group("kind").lower())
-    return re.compile(rf"(?:\b(?:an?|the|this|that)\s+(?:[\w-]+\s+){{0,2}}?{word}\b|^\s*{word}\s*:)", re.I)
+    return re.compile(rf"(?:\b(?:an?|the|this|that)\s+(?:[\w-]+\s+){{0,2}}?{word}\b|^\W*{word}\s*:?\s+\S)", re.I)
 
 
 _ASKS_CALLABLE = compile_lazily(
@@ -419,7 +425,8 @@ def _read_with_context(
             doc.text[asked[1] : asked[2]]) and "\n\n" not in doc.text[asked[2] : start]:
         # an FAQ's answer ("A: Yes, but...") says what its question ("Q: Can I take my partner...?") asks
         inherited = inherited | sentence_terms(snapshot, sid - 1, doc.text[asked[1] : asked[2]])
-    while unit == "sentence" and _REFERS_BACK.match(reading.lstrip("(")) and back - 1 in by_id and back > sid - 3:
+    while unit == "sentence" and (_REFERS_BACK.match(reading.lstrip("(")) or (
+            back == sid and _SUCH_INSIDE.search(text))) and back - 1 in by_id and back > sid - 3:
         # "Those calls should be preceded by..." is about what the sentence before names (and "(This
         # allows...)" about the one before that): those words count, at half weight
         back -= 1
@@ -609,7 +616,7 @@ def score_sentences(
             score -= tuning.code_bonus  # "...from the command line": `$ python -m zipapp myapp`, not `>>> zipapp...`
         if found is not None:
             score += tuning.type_bonus
-            if of_kind is not None and (len(of_kind.findall(text)) == 1 or (
+            if of_kind is not None and not _ANOTHER_OF_KIND.search(text) and (len(of_kind.findall(text)) == 1 or (
                     term is not None and term != (start, end) and of_kind.search(doc.text[term[0] : term[1]]))):
                 score += tuning.kind_bonus  # (one name said to be one: "if the DISPLAY environment variable is
                 # set, if the TERM environment variable is ..." lists conditions, it does not say which is asked)
@@ -806,6 +813,11 @@ parameter.")."""
 _ASKS = compile_lazily(r"\?[\"'”’)]*\s*$")
 """A sentence that asks (an FAQ's "Q: Is travel insurance provided?")."""
 _REFERS_BACK = compile_lazily(r"(?:This|That|These|Those|Such|It|They|The latter|The former|Both|Each)\b")
+_SUCH_INSIDE = compile_lazily(r"(?<=\w )(?:such|these|those)\s+(?:files?|data|cases?|lines?|values?|objects?|"
+                              r"formats?|situations?|systems?|programs?|packages?|functions?|commands?|options?|"
+                              r"settings?|tables?|columns?|fields?|records?|entries|items?|calls?|errors?)\b")
+"""A sentence speaking of what an earlier one described ("Function read.fwf provides a simple way to read such
+files"): read with that one's words too, as one opening with "This" is."""
 _NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\s+(\w+)", re.I)
 
 

@@ -495,3 +495,33 @@ def test_a_note_under_code_is_quoted_with_that_code(tmp_path: Path, hash_embedde
     quotes = [c.quote for c in answer.citations]
     at = next(i for i, q in enumerate(quotes) if "This removes the file" in q)
     assert at > 0 and "$ git reset -- frotz.c" in quotes[at - 1], quotes
+
+
+def test_a_sentence_about_such_files_is_read_with_the_one_describing_them(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                            hash_embedder) -> None:
+    """"Function read_fwf() provides a simple way to read such files" answers for the files two sentences before
+    describe: it scores above another function's sentence that shares the question's words itself (R-data's
+    fixed-width files). A sentence presenting its name as "a similar function" is not said to be the one asked."""
+    from qa.answer import score_sentences
+    from qa.reader import expected_type
+    from qa.retrieval import retrieve
+
+    root = _docs(tmp_path, "import.txt",
+                 "Reading files\n\nFunction read_csv() reads comma-separated files into a data frame.\n\n"
+                 "Sometimes data files have no field delimiters but have fields in pre-specified columns. "
+                 "This was very common in the days of punched cards. "
+                 "Function read_fwf() provides a simple way to read such files.\n")
+    question = "Which function reads files with fields in pre-specified columns and no delimiters?"
+    eng = _engine(root, tmp_path / "index", hash_embedder)
+    try:
+        qvec = eng.embedder.embed_query(question)
+        hits = retrieve(eng.snapshot, qvec, question, 5, eng.tuning, None)
+        scored = score_sentences(eng.snapshot, hits, qvec, question, eng.tuning, expected_type(question))
+        text = eng.snapshot.document(0).text
+        named = [text[s.start : s.end].split()[1] for s in scored if s.answer is not None]
+    finally:
+        eng.close()
+    assert named.index("read_fwf()") < named.index("read_csv()"), named
+    from qa.answer import _ANOTHER_OF_KIND
+
+    assert _ANOTHER_OF_KIND.search("Function read.fortran is a similar function for fixed-format files.")
