@@ -727,6 +727,7 @@ def _titles_as_words(clause: str, tokens: list[_Tok], known: Callable[[str], boo
             i = best[1]
         else:
             i += 1
+    spans = sorted([*spans, *_placed_items(clause, tokens, spans)])
     inside = {j for a, b in spans for j in range(a, b)}
     if not spans or not any(t.low in _CONJ and j not in inside for j, t in enumerate(tokens[1:-1], 1)):
         return tokens
@@ -737,6 +738,32 @@ def _titles_as_words(clause: str, tokens: list[_Tok], known: Callable[[str], boo
         out.append(_Tok(clause[tokens[a].start : tokens[b - 1].end], tokens[a].start, tokens[b - 1].end))
         at = b
     return [*out, *tokens[at:]]
+
+
+_PLACED = re.compile(r"(?<![\w'’-])[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s+in\s+(?:the\s+)?[A-Z][\w'’.-]*"
+                     r"(?:\s+[A-Z][\w'’.-]*){0,2}(?![\w'’-])")
+_BETWEEN_ITEMS = re.compile(r"\s*(?:,\s*(?:(?:or|and)\s+)?|\s(?:or|and|vs\.?|versus)\s+)\s*", re.I)
+
+
+def _placed_items(clause: str, tokens: list[_Tok], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Items each written with its place, two or more in a row ("Mussolini in Italy or Hitler in Germany"): the
+    token spans of each, to be taken as one word; none when only one item has a place ("Paris in France")."""
+    found = list(_PLACED.finditer(clause))
+    run: list[re.Match[str]] = []
+    for m in found:
+        if run and _BETWEEN_ITEMS.fullmatch(clause, run[-1].end(), m.start()) is None:
+            if len(run) >= 2:
+                break
+            run = []
+        run.append(m)
+    if len(run) < 2:
+        return []
+    starts = {t.start: i for i, t in enumerate(tokens)}
+    ends = {t.end: i for i, t in enumerate(tokens)}
+    spans = [(starts[m.start()], ends[m.end()] + 1) for m in run if m.start() in starts and m.end() in ends]
+    if len(spans) != len(run) or any(a < b2 and a2 < b for a, b in spans for a2, b2 in taken):
+        return []
+    return spans
 
 
 _COMPARE_CUE = re.compile(r"\b(?:compare|comparing|contrast|differences?\s+between|versus|vs\.?)\b", re.I)

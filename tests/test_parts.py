@@ -480,3 +480,15 @@ def test_a_set_stated_first_is_one_only_when_a_later_ask_refers_to_it() -> None:
     assert plan.for_subject("San Marino").question == "When did San Marino come into existence?"
     assert detect("There are six countries in Central America. Why?", titled) is None
     assert detect("There are two microstates inside the Italian Peninsula.", titled) is None
+
+
+def test_sides_each_written_with_its_place_are_compared_whole() -> None:
+    """"Mussolini in Italy or Hitler in Germany": two sides, each with its place; one side with a place alone is
+    no list ("the capital city in France"), nor are two asks each about a place."""
+    assert questions("Who held power for longer, Mussolini in Italy or Hitler in Germany?") == [
+        "Who held power for longer: Mussolini in Italy?", "Who held power for longer: Hitler in Germany?"]
+    assert questions("Which is bigger, Paris in France or Berlin in Germany?") == [
+        "How big is Paris in France?", "How big is Berlin in Germany?"]
+    assert questions("What is the capital city in France?") is None
+    assert questions("Who was born in Italy and who died in France?") == ["Who was born in Italy?",
+                                                                         "Who died in France?"]
