@@ -146,6 +146,10 @@ def _singulars(snapshot: Snapshot, spans: Sequence[QuestionSpan], named: dict[st
     return out
 
 
+_ASKS_EXPANSION = re.compile(r"\bwhat\b.*\b(?:does|do|did)\b.*\bstand\s+for\b|\bshort\s+for\b", re.I)
+"""A question asking what a name is short for: documents say it as "an acronym for", "an abbreviation of"."""
+
+
 def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning: Tuning = Tuning(),
              where: Where | None = None) -> list[Hit]:
     """The `k` best chunks for a question, best first; with `where`, from the documents it lets through."""
@@ -157,7 +161,10 @@ def retrieve(snapshot: Snapshot, qvec: np.ndarray, question: str, k: int, tuning
     # ranks past the 50th by cosine in a 1,000-page manual; 100 keeps the best chunk the same for any k
     depth = min(n, max(100, 10 * k))
     dense = _dense(snapshot, qvec, depth, where)
-    keyword = _keyword(snapshot, search_terms(question), depth, where)
+    terms = search_terms(question)
+    if _ASKS_EXPANSION.search(question):  # "What does the name Bash stand for?": "Bash is an acronym for ..."
+        terms += ["acronym", "abbrevi"]
+    keyword = _keyword(snapshot, terms, depth, where)
     evidence = title_evidence(snapshot, question, tuning) if tuning.title_weight else {}
     if evidence and where:
         allowed = snapshot.documents_matching(where)

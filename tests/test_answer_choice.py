@@ -525,3 +525,27 @@ def test_a_sentence_about_such_files_is_read_with_the_one_describing_them(tmp_pa
     from qa.answer import _ANOTHER_OF_KIND
 
     assert _ANOTHER_OF_KIND.search("Function read.fortran is a similar function for fixed-format files.")
+
+
+def test_what_a_name_stands_for_is_searched_as_its_acronym(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"What does the name Ksh stand for?": documents write "an acronym for" (Bash's manual: "The name is an
+    acronym for the 'Bourne-Again SHell'"), which no word of the question matches; the keyword search looks for
+    it, among passages that all name Ksh."""
+    from qa.retrieval import retrieve
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    for n in range(12):  # passages that name Ksh and say "name": more than an answer reads
+        (root / f"topic{n}.txt").write_text(
+            f"Topic {n}\n\nIn section {n} of the Ksh manual, the name of each Ksh option is given in full.\n",
+            encoding="utf-8")
+    (root / "intro.txt").write_text(
+        "Introduction\n\nKsh was written at Bell Labs. It is an acronym for the Korn shell.\n", encoding="utf-8")
+    question = "What does the name Ksh stand for?"
+    eng = _engine(root, tmp_path / "index", hash_embedder)
+    try:
+        hits = retrieve(eng.snapshot, eng.embedder.embed_query(question), question, 3, eng.tuning)
+        sources = [eng.snapshot.document(eng.snapshot.chunk(h.chunk_id).doc_id).source for h in hits]
+    finally:
+        eng.close()
+    assert sources[0] == "intro.txt", sources
