@@ -30,11 +30,11 @@ from qa.parts import (
     Part,
     Plan,
     SetPhrase,
-    about_person,
     chain_subject,
     fill,
     is_kind,
     missing_line,
+    referred_as,
 )
 from qa.places import place_forms
 from qa.ranking import (
@@ -93,6 +93,10 @@ DEFAULT_MEMBERS = 6
 EXTRA_MEMBERS = 3
 """Members asked about beyond the count the question gives: a search finds members, not the ranking the
 question names ("the five smallest"), so a few more are asked, and the answer says what they rest on."""
+CHAIN_CONFIDENCE = 0.7
+"""The least confidence of a first ask's answer that a second ask about it is asked of ("Who directed Titanic?"
+answered "Charles Dickens" at 0.64, from a sentence about David Lean's films of Dickens's novels): below it, the
+question is answered as one, and a mistake is not carried into a second question."""
 MEMBER_DEPTH = 40
 """How many passages the search for a set's members reads."""
 
@@ -270,36 +274,56 @@ def _answer_chain(snapshot: Snapshot, parts: Sequence[Part], question: str, via:
                   warnings: tuple[str, ...]) -> Answer | None:
     """Two asks, the second about the first one's answer ("What is the capital of Bosnia and Herzegovina and how
     many people live there?"): the first is answered, then the second is asked of the name it gave ("How many
-    people live in Sarajevo?"). None, to be answered as one question, when the first gives no name."""
+    people live in Sarajevo?"). None, to be answered as one question, when the first gives no name a document is
+    about (or one in code), or no person the second's "he" or "she" may be."""
     first = Asked(parts[0], *(_superlative(snapshot, parts[0].question, via, per_part)
                               or via.ask(parts[0].question, per_part)))
-    name = None if first.answer.abstained or not first.answer.citations else chain_subject(first.answer.short_answer)
-    if name is None or (about_person(parts[-1]) and not _a_person(snapshot, name)):
-        return None  # "Who founded Microsoft?" -> "Big Tech": no "he" to ask when he was born
+    name = None if first.answer.abstained or not first.answer.citations or \
+        first.answer.confidence < CHAIN_CONFIDENCE else chain_subject(first.answer.short_answer)
+    kind, word = referred_as(parts[-1])
+    if name is None or not (_CODE_NAME.fullmatch(name) or _titled(snapshot, name)):
+        return None  # "Which river flows through ...?" -> "Areas": no document is about it
+    if kind == "person" and not _a_person(snapshot, name, word in ("she", "her")):
+        return None  # "Who founded Microsoft?" -> "Big Tech"; "Who succeeded Queen Victoria and when did she die?"
     then = fill((parts[-1].after or "{}",), name, parts[-1].question.endswith("?"))
-    second = Asked(Part(then, then), *via.ask(then, per_part))
-    if second.answer.abstained:
-        return None  # a name the documents say nothing more of: the first may not be the answer after all
+    second = Asked(Part(then, then), *via.ask(then, per_part))  # (not answered: said so, the first still stands)
     return combine(question, [first, second], k, warnings=warnings)
 
 
-def _a_person(snapshot: Snapshot, name: str) -> bool:
-    """Whether a document titled by the name is about a person: its opening says so, or its first lines speak of
-    it as "he" or "she" ("William Shakespeare was an English playwright, poet and actor. He is widely regarded
-    ...")."""
+def _titled(snapshot: Snapshot, name: str) -> bool:
+    """Whether a document is titled by the name."""
+    from index.text.titles import normalize
+
+    key = normalize(name)
+    return bool(key) and bool(snapshot.documents_titled([key]).get(key))
+
+
+def _a_person(snapshot: Snapshot, name: str, female: bool) -> bool:
+    """Whether a document titled by the name is about a person the question's "he" or "she" (`female`) may be:
+    its opening says it is a person, or its first lines tell a life ("William Shakespeare was an English
+    playwright, poet and actor. He is widely regarded ..."); and they do not speak of that person as the other
+    ("Who succeeded Queen Victoria and when did she die?": Edward VII is "he", Victoria is who died)."""
     from index.text.titles import normalize
 
     key = normalize(name)
     for doc_id, _whole in snapshot.documents_titled([key]).get(key, []) if key else []:
         doc = snapshot.document(doc_id)
-        if _is_person(_opening(doc.text, doc.title)) or _GENDERED.search(doc.text, len(doc.title),
-                                                                          len(doc.title) + 800):
+        lines = doc.text[len(doc.title) : len(doc.title) + 800]
+        hers, his = len(_FEMALE.findall(lines)), len(_MALE.findall(lines))
+        if (his > hers if female else hers > his):
+            continue
+        if _is_person(_opening(doc.text, doc.title)) or _GENDERED.search(lines):
             return True
     return False
 
 
 _GENDERED = re.compile(r"(?:^|(?<=[.!?]\s))(?:He|She)\s+(?:is|was|has|had|became|\w+ed)\b", re.M)
 """A sentence opening with "He" or "She" and a verb: a life told."""
+_FEMALE = re.compile(r"\b(?:[Ss]he|[Hh]er|[Hh]ers|[Hh]erself)\b")
+_MALE = re.compile(r"\b(?:[Hh]e|[Hh]is|[Hh]im|[Hh]imself)\b")
+_CODE_NAME = re.compile(r"[A-Za-z_][\w]*(?:[.:][A-Za-z_]\w*)+(?:\(\))?|[A-Za-z_]\w*_\w*(?:\(\))?|[A-Za-z_]\w*\(\)")
+"""A name written as code ("read.csv", "os.path.join()", "R_LIBS_USER"): asked of as it is, no document need be
+titled by it."""
 
 
 def _about_subject(snapshot: Snapshot, a: Asked) -> bool:

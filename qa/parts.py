@@ -415,14 +415,15 @@ def _normalized(text: str) -> str:
     return text
 
 
+_PERSON_NOUNS = (r"person|man|woman|scientist|author|writer|painter|composer|artist|actor|actress|singer|player|"
+                 r"king|queen|emperor|president|leader|explorer|inventor|physicist|chemist|philosopher|poet|director|"
+                 r"architect|mathematician|novelist|musician|politician|general|pope|monarch|ruler|astronaut")
 _NAME_ASKED: dict[str, re.Pattern[str]] = {
-    "person": re.compile(r"^(?:who|whom)\b|^(?:which|what)\s+(?:person|man|woman|scientist|author|writer|"
-                         r"painter|composer|artist|actor|actress|singer|player|king|queen|emperor|president|leader|"
-                         r"explorer|inventor|physicist|chemist|philosopher|poet|director|architect)\b", re.I),
+    "person": re.compile(rf"^(?:who|whom)\b|^(?:which|what)\s+(?:{_PERSON_NOUNS})\b", re.I),
     "place": re.compile(r"^(?:where\b|(?:in\s+)?(?:what|which)\b.*?\b(?:city|capital|country|town|state|province|"
                         r"island|place|region|continent|nation|village|county|port)\b)", re.I),
-    "thing": re.compile(r"^(?:which|what)\s+(?!is\b|are\b|was\b|were\b|does\b|do\b|did\b)[a-z-]+\s+(?:[a-z-]+\s+)?"
-                        r"(?:is|are|was|were|does|do|did|has|have|had|makes?|made|\w+s|\w+ed)\b|"
+    "thing": re.compile(rf"^(?:which|what)\s+(?!(?:is|are|was|were|does|do|did|{_PERSON_NOUNS})\b)[a-z-]+\s+"
+                        r"(?:[a-z-]+\s+)?(?:is|are|was|were|does|do|did|has|have|had|makes?|made|\w+s|\w+ed)\b|"
                         r"^(?:what|which)\s+(?:is|was|are|were)\s+the\s+(?!(?:value|default|population|area|size|"
                         r"length|height|depth|width|weight|mass|limit|number|amount|price|cost|rate|speed|"
                         r"temperature|version|date|year|age|maximum|minimum|meaning|purpose|difference|reason)\b)"
@@ -430,28 +431,40 @@ _NAME_ASKED: dict[str, re.Pattern[str]] = {
 }
 """What a first ask must ask for its answer to be what a later ask refers back to, by the word it refers back
 with: a person for "he" ("Who founded Microsoft"), a place for "there" ("What is the capital of Bosnia and
-Herzegovina", "Where was ..."), a named thing for "it" ("Which company makes the iPhone", "What is the tallest
-building in Dubai"); never a value ("What is the population of X and when was it measured?") or what a name is
-("What is the Eiffel Tower and when was it built?": "it" is the tower)."""
-_CHAIN_ANAPHOR = re.compile(r"\b(?P<person>he|she|him|his|her)\b|\b(?P<place>there)\b(?!\s+(?:is|are|was|were|be|"
-                            r"been|exists?)\b)|\b(?P<thing>it|its|they|them|their)\b", re.I)
+Herzegovina", "Where was ..."), a named thing for "it" ("Which function reads CSV files", "What is the tallest
+building in the world"); never a value ("What is the population of X and when was it measured?") or what a name
+is ("What is the Eiffel Tower and when was it built?": "it" is the tower). "It" is asked of the answer only when
+the first ask names nothing else it could be ("Which company makes the iPhone and when was it released?",
+"What is the capital of Spain and who is its king?", "Which country is Mount Everest in and how tall is it?"
+stay one question)."""
+_CHAIN_ANAPHOR = re.compile(r"\b(?P<person>he|she|him|his|her)\b|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )"
+                            r"\b(?P<place>there)\b(?!\s+(?:is|are|was|were|be|been|exists?)\b)|"
+                            r"\b(?P<thing>it|its|they|them|their)\b", re.I)
 _OBJECT_HER = re.compile(r"her\s*(?:$|[?.!,]|\b(?:in|on|at|to|from|by|for|with|and|or|as|first|last|most)\b)", re.I)
+_ASKS_THE_NOUN_OF = re.compile(r"^(?:what|which)\s+(?:is|was)\s+the\s+(?:[\w'’-]+\s+){0,3}?(?:of|in|on)\s", re.I)
+"""A first ask whose answer is what its noun phrase names, of or in a named thing ("What is the capital of
+Eritrea", "What is the tallest building in Dubai"): a later "it" is that answer ("how high is it"); "its" may
+be either ("who is its king")."""
+_OTHER_NAME = re.compile(r"(?<=\s)(?![A-Z]{1,4}\b)[A-Z][\w'’.-]*|(?<=\s)i[A-Z]\w*")
+"""A name in a first ask, past its first word (not an acronym such as "CSV" or "R"): what "it" may refer to."""
 
 
 def _chained(clauses: Sequence[str], mark: bool) -> Plan | None:
     """Two asks, the second about the first one's answer: "What is the capital of Bosnia and Herzegovina and how
     many people live there?" asks the capital, then how many people live in it. None (one question, as before)
-    unless the first asks a name of the kind the second refers back with (`_NAME_ASKED`), once."""
+    unless the first asks a name of the kind the second refers back with (`_NAME_ASKED`), with one word."""
     if len(clauses) != 2 or not (_is_ask(clauses[0]) and _is_ask(clauses[1])):
         return None
     second = _JOINING.sub("", clauses[1])
     anaphors = list(_CHAIN_ANAPHOR.finditer(second))
-    if not anaphors or len({m.lastgroup for m in anaphors}) != 1:
-        return None  # "when was he born and what is its name": refers back to more than one thing
+    if len(anaphors) != 1:
+        return None  # "when did he divorce her": which is the first one's answer?
     m = anaphors[0]
     kind = m.lastgroup or ""
-    if _NAME_ASKED[kind].search(_LEAD_IN.sub("", clauses[0])) is None:
-        return None
+    first_ask = _LEAD_IN.sub("", clauses[0])
+    if _NAME_ASKED[kind].search(first_ask) is None or (kind == "thing" and _OTHER_NAME.search(first_ask) and not (
+            m.group().lower() == "it" and _ASKS_THE_NOUN_OF.match(first_ask))):
+        return None  # ("What is the capital of Eritrea, and how high is it?": "it" is what is asked, the capital)
     word = m.group().lower()
     if word == "there":
         slot = "in {}"
@@ -480,10 +493,11 @@ def chain_subject(short_answer: str | None) -> str | None:
     return text
 
 
-def about_person(part: Part) -> bool:
-    """Whether a part asked about the answer before it refers to it as a person ("when was he born")."""
+def referred_as(part: Part) -> tuple[str, str]:
+    """How a part asked about the answer before it refers to it: its kind (person, place or thing) and word
+    ("when was she born": person, she); empty for any other part."""
     m = _CHAIN_ANAPHOR.search(part.question) if part.after is not None else None
-    return m is not None and m.lastgroup == "person"
+    return (m.lastgroup or "", m.group().lower()) if m is not None else ("", "")
 
 
 _STATES_A_SET = re.compile(r"^\W*(?:there\s+(?:is|are|was|were)|consider|take|suppose)\b", re.I)

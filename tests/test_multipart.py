@@ -1284,7 +1284,7 @@ CHAIN = {
 
 
 def test_an_ask_about_the_first_asks_answer_is_asked_of_that_answer(tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                                       hash_embedder) -> None:
+                                                                       hash_embedder, monkeypatch) -> None:
     """"... and how many people live there?" is asked of the capital the first ask found, and cited from its own
     document; "he" of the person the first found. Before, the question was one, and only its first half was
     answered ("Sarajevo is the capital")."""
@@ -1296,21 +1296,51 @@ def test_an_ask_about_the_first_asks_answer_is_asked_of_that_answer(tmp_path: Pa
         second = answer.parts[1]
         assert not second.abstained and "275,000" in second.text
         assert {cited[n].source for n in second.citations} == {"Sarajevo.txt"}
+        # the fake embedder's confidences are not the model's: the least one asked of is the test's own here
+        monkeypatch.setattr("qa.multipart.CHAIN_CONFIDENCE", 0.0)
         answer = engine.ask("Who wrote Hamlet and when was he born?")
         assert [p.question for p in answer.parts][1:] == ["When was William Shakespeare born?"]
         assert "1564" in answer.parts[1].text
+        # a first answer the reader is not sure enough of is not asked of: one question
+        monkeypatch.setattr("qa.multipart.CHAIN_CONFIDENCE", 1.01)
+        answer = engine.ask("What is the capital of Bosnia and Herzegovina and how many people live there?")
+        assert answer.parts == ()
 
 
 def test_an_ask_about_a_first_answer_that_is_no_name_of_its_kind_is_one_question(  # type: ignore[no-untyped-def]
         tmp_path: Path, hash_embedder) -> None:
     """"When was he born?" is not asked of a theatre a "Who" question was answered with, nor is the question
     split when the first ask gives a value ("In which year ... and who built it?")."""
-    texts = {**CHAIN, "The Chamberlain's Men": "The Chamberlain's Men was a company of actors in London."}
+    texts = {**CHAIN, "The Chamberlain's Men": "The Chamberlain's Men was a company of actors in London.",
+             "Queen Victoria": "Queen Victoria was Queen of the United Kingdom. She was succeeded by her eldest son, "
+                               "Edward VII. She died on 22 January 1901.",
+             "Edward VII": "Edward VII was King of the United Kingdom. He died on 6 May 1910."}
     with engine_over(texts, tmp_path, hash_embedder) as engine:
         from qa.multipart import _a_person
 
         with engine._reading() as snapshot:
-            assert _a_person(snapshot, "William Shakespeare")
-            assert not _a_person(snapshot, "Globe Theatre") and not _a_person(snapshot, "Nobody Here")
+            assert _a_person(snapshot, "William Shakespeare", female=False)
+            assert not _a_person(snapshot, "Globe Theatre", female=False)
+            assert not _a_person(snapshot, "Nobody Here", female=False)
+            assert not _a_person(snapshot, "Edward VII", female=True)  # "she" is not him
+        answer = engine.ask("Who succeeded Queen Victoria and when did she die?")
+        assert "When did Edward VII die?" not in [p.question for p in answer.parts], answer.text
         answer = engine.ask("In which year was the Globe Theatre built and who built it?")
         assert answer.parts == ()
+
+
+def test_a_part_quoting_a_definition_is_one_row_of_the_table() -> None:
+    """A part's text may hold a line break (a definition's name above its description): the table shows it once,
+    as its row, not again line by line as notes above the table."""
+    from qa.render import part_rows, terminal
+    from qa.types import Answer, PartAnswer
+
+    parts = (PartAnswer("What is PIPESTATUS?", "PIPESTATUS", "PIPESTATUS\nAn array variable of exit statuses. [1]",
+                        False, (1,)),
+             PartAnswer("What is RANDOM?", "RANDOM", "RANDOM\nA random integer. [2]", False, (2,)))
+    text = "Answered for each variable.\n" + "\n".join(f"{p.label}: {p.text}" for p in parts)
+    answer = Answer("Compare PIPESTATUS and RANDOM", text, False, parts=parts)
+    notes, rows = part_rows(answer)
+    assert notes == ["Answered for each variable."] and [label for label, _ in rows] == ["PIPESTATUS", "RANDOM"]
+    shown = terminal(answer)
+    assert shown.count("An array variable of exit statuses.") == 1, shown
