@@ -1468,7 +1468,7 @@ def quote_group(snapshot: Snapshot, s: ScoredSentence, neighbours: dict[int, Sco
         group += results
     elif s.kind == "sentence":
         after = neighbours.get(_next_id(doc, s.sentence_id, s.end, neighbours))
-        before = neighbours.get(s.sentence_id - 1)
+        before = neighbours.get(_previous_id(doc, s.sentence_id, s.start, neighbours))  # (past a closing fence)
         text = doc.text[s.start : s.end].rstrip()
         if (_LABEL.fullmatch(text) or _ASKS.search(text)) and after is not None and after.doc_id == s.doc_id and \
                 after.kind == "sentence" and "\n\n" not in doc.text[s.end : after.start]:

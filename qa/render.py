@@ -45,7 +45,10 @@ def part_rows(answer: Answer) -> tuple[list[str], list[tuple[str, str]]]:
     rows += [(p.label, p.text) for p in answer.parts if p.abstained]
     shown = {f"{label}{'' if label.endswith(('?', ':')) else ':'} {text}" for label, text in rows}
     shown |= {p.text for p in answer.parts}
-    notes = [line for line in answer.text.split("\n") if line.strip() and line not in shown]
+    rest = answer.text
+    for block in sorted(shown, key=len, reverse=True):  # a part's text may hold a line break (a definition's
+        rest = rest.replace(block, "\n")  # name above its description): it is a row, not notes
+    notes = [line for line in rest.split("\n") if line.strip()]
     return notes, rows
 
 

@@ -549,3 +549,16 @@ def test_what_a_name_stands_for_is_searched_as_its_acronym(tmp_path: Path, hash_
     finally:
         eng.close()
     assert sources[0] == "intro.txt", sources
+
+
+def test_a_note_under_a_fenced_code_block_is_quoted_with_that_code(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """In Markdown the code's closing fence stands between it and the note: the note still brings its code."""
+    root = _docs(tmp_path, "git_rm.md",
+                 "# Removing files\n\nSuppose you added a file by mistake.\n\n```\n$ git rm --cached notes.txt\n```\n\n"
+                 "- This removes the file from the index while keeping it in the working directory.\n"
+                 "- Commit afterwards to record the removal.\n")
+    answer = _ask(root, tmp_path / "index", hash_embedder,
+                  "How do I remove a file from the index while keeping it in the working directory?")
+    quotes = [c.quote for c in answer.citations]
+    at = next(i for i, q in enumerate(quotes) if "This removes the file" in q)
+    assert at > 0 and "git rm --cached notes.txt" in quotes[at - 1], quotes

@@ -314,9 +314,10 @@ def test_an_option_or_path_broken_at_a_pdf_line_end_keeps_its_hyphen(tmp_path: P
     two ("hyphen-" "ated"), wrong for an option or a path ("--skip-" "patches" read as `--skippatches`)."""
     make_pdf(tmp_path / "guide.pdf", ["To keep the source tree unmodified, please use the --skip-\npatches option "
                                       "of dpkg-source. A hyphen-\nated word is joined. The key is in "
-                                      "debian/upstream/signing-\nkey.asc today."])
+                                      "debian/upstream/signing-\nkey.asc today. Try a dry run (--dry-\nrun) first."])
     text = load_document(tmp_path, "guide.pdf").text
     assert "--skip-patches option" in text and "debian/upstream/signing-key.asc" in text
+    assert "(--dry-run)" in text
     assert "A hyphenated word" in text
 
 

@@ -48,6 +48,10 @@ def test_a_one_letter_name_ends_a_sentence_that_an_initial_does_not() -> None:
     assert [text[s.start : s.end] for s in split_sentences(text)] == [
         "It must already be loaded into R.", "Up to 65 R objects can be passed.", "Write it in C.",
         "Only then does it run.", "It was written by J. Smith with John F. Kennedy."]
+    # after a comma or another initial, a letter is an initial whatever follows
+    refs = "Smith, J. From genes to proteins. The U. S. Is a founding member."
+    assert [refs[s.start : s.end] for s in split_sentences(refs)] == [
+        "Smith, J. From genes to proteins.", "The U. S. Is a founding member."]
 
 
 def test_headings_and_list_items_are_boundaries() -> None:

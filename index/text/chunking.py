@@ -26,13 +26,19 @@ _ABBREVIATIONS = frozenset(
 _SENTENCE_OPENERS = frozenset(
     """a an the this that these those it its they there he she we you i if in on at for to as but and or so
     when while where what which who how since although though however also then thus hence note see each
-    all any some no not one both such up only most many here now after before because by from with until unless
-    other every even just first finally again yet perhaps instead otherwise currently normally usually often
-    generally similarly therefore moreover furthermore use let its our your their is are was were can may must
-    should has have had do does""".split()
+    all any some no not one both such""".split()
 )
 """Words that open a sentence and do not follow an initial: "...returning to R. It is defined..." ends a
 sentence at "R.", "J. Smith" does not."""
+_MORE_OPENERS = _SENTENCE_OPENERS | frozenset(
+    """up only most many here now after before because by from with until unless other every even just first
+    finally again yet perhaps instead otherwise currently normally usually often generally similarly therefore
+    moreover furthermore use let our your their his her is are was were can may must should has have had do
+    does""".split()
+)
+"""More words that open a sentence after a one-letter name that follows a word in lower case ("...loaded into R.
+Up to 65 R objects ..."): after a capitalised word ("John F. Kennedy", "World War I. It"), a comma ("Smith, J.
+From genes to proteins") or another initial ("The U. S. Is ..."), a letter is more often an initial."""
 # A sentence ends at ., ! or ? (possibly repeated, possibly followed by closing quotes or brackets),
 # then white space, then something that can start a sentence.
 _END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f]"
@@ -70,7 +76,11 @@ def _ends_with_abbreviation(text: str, dot: int) -> bool:
         return False
     if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"; but "...returning to R. It is defined"
         following = re.match(r"\s+([A-Za-z]+)", text[dot + 1 : dot + 40])
-        return following is None or following.group(1).lower() not in _SENTENCE_OPENERS
+        if following is None:
+            return True
+        before = re.search(r"(\S+)\s+$", text[max(0, word_start - WORD_LOOKBACK) : word_start])
+        after_lower = before is not None and before.group(1)[:1].islower() and before.group(1).isalpha()
+        return following.group(1).lower() not in (_MORE_OPENERS if after_lower else _SENTENCE_OPENERS)
     if re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word):  # U.S. / U.N. / e.g.
         return True
     return word.lower() in _ABBREVIATIONS

@@ -262,8 +262,11 @@ def _option_hyphens(text: str) -> str:
     """PDFium's soft-hyphen marks (a word broken at a line's end) made the hyphen they replaced where the word
     is an option or a name in code ("--skip-" before "patches": `--skip-patches`, not `--skippatches`); the
     other marks are dropped with the control characters (`clean`), joining the word's halves."""
-    return _SOFT_HYPHEN.sub(lambda m: m.group(1) + ("-" if m.group(1).startswith("-") or any(
-        c in m.group(1) for c in "/_=") else "\ufffe"), text)
+    def mark(m: re.Match[str]) -> str:
+        word = m.group(1).lstrip("([{\"'`‘“")  # "(--skip-" and "`--no-" are options too
+        return m.group(1) + ("-" if word.startswith("-") or any(c in word for c in "/_=") else "\ufffe")
+
+    return _SOFT_HYPHEN.sub(mark, text)
 
 
 def _lines(page: list[Line]) -> list[Line]:
