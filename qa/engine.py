@@ -403,7 +403,7 @@ class Engine:
         from dataclasses import replace
 
         from qa.answer import compose, read_ahead
-        from qa.part_cues import might_be_superlative
+        from qa.part_cues import might_be_nested, might_be_superlative
         from qa.retrieval import retrieve
 
         asked_question = normalize_question(question)
@@ -429,6 +429,13 @@ class Engine:
                     planned = answer_plan(snapshot, plan, cleaned, via, k, warnings)
                     if planned is not None:
                         return planned
+                if plan is None and not history and might_be_nested(cleaned):
+                    from qa.nested import answer_nested
+
+                    nested = answer_nested(snapshot, cleaned, self._parts_retrieval(snapshot, scope, warnings), k,
+                                           warnings)
+                    if nested is not None:  # "... the city where Handel's Messiah was first performed?": Dublin's
+                        return nested
                 read_as_one: Retrieval | None = None
                 if plan is None and not history and might_be_superlative(cleaned):
                     from qa.multipart import answer_superlative

@@ -36,3 +36,15 @@ def might_be_superlative(question: str) -> bool:
     """False for a question that plainly asks for no first place of a ranking."""
     return SUPERLATIVE.search(question) is not None
 
+
+
+_PLACE_NOUN = r"(?i:city|country|town|state|island|nation|region|province|capital|continent)"
+NESTED = re.compile(rf"\b(?i:the)\s+{_PLACE_NOUN}\s+(?i:where|in\s+which)\b|"
+                    rf"\b(?i:the)\s+{_PLACE_NOUN}\s+[A-Z][^?]*\s(?i:is|was|lies)\s+(?i:in|on)\b")
+"""The cheap first look for a question naming a place by a description ("the city where Handel's Messiah was first
+performed", "the country Petra is in"): qa/nested.py reads it."""
+
+
+def might_be_nested(question: str) -> bool:
+    """False for a question that plainly names the place it asks about."""
+    return NESTED.search(question) is not None

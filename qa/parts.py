@@ -479,7 +479,8 @@ def _chained(clauses: Sequence[str], mark: bool) -> Plan | None:
                 question_mark=mark)
 
 
-_CHAIN_NAME = re.compile(r"[A-Z][\w'’.&-]*(?:\s+(?:of|the|de|da|di|del|von|van|and|[A-Z][\w'’.&-]*)){0,5}|"
+_CHAIN_NAME = re.compile(r"[A-Z][\w'’.&-]*(?:\s+(?:of|the|and|de|da|di|del|della|des|do|dos|du|el|es|la|le|los|las|"
+                         r"van|von|der|den|al|bin|ibn|y|[A-Z][\w'’.&-]*)){0,5}|"
                          r"[A-Za-z_][\w]*(?:[.:][A-Za-z_]\w*)+(?:\(\))?|[A-Za-z_]\w*_\w*(?:\(\))?|[A-Za-z_]\w*\(\)")
 _NOT_NAMES = frozenset({"true", "false", "null", "none", "na", "nan", "yes", "no"})
 

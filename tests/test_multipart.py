@@ -1344,3 +1344,47 @@ def test_a_part_quoting_a_definition_is_one_row_of_the_table() -> None:
     assert notes == ["Answered for each variable."] and [label for label, _ in rows] == ["PIPESTATUS", "RANDOM"]
     shown = terminal(answer)
     assert shown.count("An array variable of exit statuses.") == 1, shown
+
+
+NESTED = {
+    "Messiah (Handel)": "Messiah is an English-language oratorio composed in 1741 by George Frideric Handel. "
+                        "It was first performed in Dublin on 13 April 1742.",
+    "Dublin": "Dublin is the capital and largest city of Ireland. About 592,713 people live in Dublin.",
+    "London": "London is the capital and largest city of England. About 8.8 million people live in London.",
+    "Mount Kilimanjaro": "Mount Kilimanjaro is a large dormant volcano in Tanzania.",
+    "Tanzania": "Tanzania is a country in East Africa. Its largest city is Dar es Salaam.",
+    "Dar es Salaam": "Dar es Salaam is the largest city of Tanzania. Over 7 million people live in Dar es Salaam.",
+}
+
+
+def test_a_place_named_by_a_description_is_asked_of_what_the_description_names(  # type: ignore[no-untyped-def]
+        tmp_path: Path, hash_embedder, monkeypatch) -> None:
+    """"How many people live in the city where Handel's Messiah was first performed?": the description is asked
+    first ("In which city was Handel's Messiah first performed?": Dublin), then the question of Dublin, each a
+    cited line. Before, it was one question, answered from the Messiah's page alone."""
+    monkeypatch.setattr("qa.nested.CHAIN_CONFIDENCE", 0.0)  # the fake embedder's confidences are not the model's
+    with engine_over(NESTED, tmp_path, hash_embedder) as engine:
+        answer = engine.ask("How many people live in the city where Handel's Messiah was first performed?")
+        assert [p.question for p in answer.parts] == [
+            "In which city was Handel's Messiah first performed?", "How many people live in Dublin?"]
+        cited = {c.n: c.source for c in answer.citations}
+        assert {cited[n] for n in answer.parts[1].citations} == {"Dublin.txt"} and "592,713" in answer.parts[1].text
+        # the answer must be a place of the kind asked: a volcano is no city, so this stays one question
+        answer = engine.ask("How many people live in the city where Mount Kilimanjaro is?")
+        assert answer.parts == ()
+
+
+def test_the_description_asked_first_and_as_a_question_of_its_own() -> None:
+    from qa.nested import _asked_where, _innermost
+
+    assert _asked_where("Handel's Messiah was first performed", "city") == \
+        "In which city was Handel's Messiah first performed?"
+    assert _asked_where("Tencent has its headquarters", "city") == "In which city does Tencent have its headquarters?"
+    assert _asked_where("Mount Kilimanjaro is", "country") == "In which country is Mount Kilimanjaro?"
+    found = _innermost("How many people live in the biggest city of the country where Mount Kilimanjaro is?")
+    assert found is not None and found[1] == "In which country is Mount Kilimanjaro?"
+    found = _innermost("What's the population of the capital of the country Petra is in?")
+    assert found is not None and found[1] == "In which country is Petra?"
+    found = _innermost("How many people live in the capital of Jordan?")
+    assert found is not None and found[1] == "What is the capital of Jordan?"
+    assert _innermost("What is the capital of Jordan?") is None  # the question itself, nothing inside it
