@@ -430,6 +430,9 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                               or named[0] in _DIRECTIONS or _DEMONYM.search(named[-1])):
                     continue  # an institution, a place or a people ("Central Asia(n)"), not a person
             written = normalize(sentence[start:end])
+            if kind == PLACE and " " not in written and _DEMONYM.search(written) and \
+                    _NAME.match(sentence, end) is None and re.match(r"\s+[a-z]", sentence[end:]):
+                continue  # "a Chinese multinational ... headquartered in Shenzhen": a people's adjective, no place
             city = capital_asked and _city_named_after(written, question)
             if any(w in asked for w in written.split()) and not city:
                 continue  # what the question is about ("Antony Blinken" for "Blinken", "Mount Etna" for

@@ -789,3 +789,16 @@ def test_the_coverage_of_an_answer_counts_its_paragraph(tmp_path: Path) -> None:
         signals = measure(snapshot, question, lead, scored, hits, kind, [Quote(lead.doc_id, lead.start, lead.end, 1.0)])
         assert signals["coverage"] == pytest.approx(1.0)
 
+
+
+def test_a_peoples_adjective_is_no_place() -> None:
+    """"Tencent is a Chinese multinational ... headquartered in Shenzhen": asked where, Shenzhen, not "Chinese"; a
+    name that ends like an adjective and stands as a noun is still a place ("Where is the Parthenon?" "in Athens")."""
+    from qa.reader import PLACE, candidates
+
+    sentence = "Tencent is a Chinese multinational technology company headquartered in Shenzhen."
+    found = [sentence[c.start : c.end] for c in candidates(PLACE, sentence, "In which city does Tencent have its "
+                                                                         "headquarters?")]
+    assert "Chinese" not in found and "Shenzhen" in found
+    other = "The summit lies in Kazakh territory, near Almaty."
+    assert "Almaty" in [other[c.start : c.end] for c in candidates(PLACE, other, "Where is the summit?")]
