@@ -16,11 +16,12 @@ needs, `answer` FanOutQA's own answer for 61 of them). Figures, averaged over qu
   (../shared/wiki-questions.jsonl), same run: each question's fastest of `--passes` passes (3), the two
   kinds interleaved pass by pass; the first pass warms the engine.
 
-Three more sets of the same kind, written blind by helpers who read the corpus but not corpus-qa's code (each 40
+More sets of the same kind, written blind by helpers who read the corpus but not corpus-qa's code (each 40
 questions, with `kind`: set, list, comparison or conjunction, and the values as the summaries write them):
 `--questions bench/data/fanout-heldout-questions.jsonl`, `...-blind2-...`, `...-blind3-...`, `...-blind4-...`
-and `...-blind5-...` (2026-12-08: written by a helper who read only the summaries, scored before any change
-prompted by it). With `kind`, the citation recall is also given per kind.
+`...-blind5-...` (2026-12-08: written by a helper who read only the summaries, scored before any change
+prompted by it) and `...-blind6-...` (2026-12-08, the same way; with a fifth kind, `mixed`: a place named by a
+description another summary resolves). With `kind`, the citation recall is also given per kind.
 """
 
 from __future__ import annotations
