@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from index.text.titles import singular_key
 from qa.parts import (
+    CODE_NAME,
     MAX_PARTS,
     PLACE_KINDS,
     SET,
@@ -281,7 +282,7 @@ def _answer_chain(snapshot: Snapshot, parts: Sequence[Part], question: str, via:
     name = None if first.answer.abstained or not first.answer.citations or \
         first.answer.confidence < CHAIN_CONFIDENCE else chain_subject(first.answer.short_answer)
     kind, word = referred_as(parts[-1])
-    if name is None or not (_CODE_NAME.fullmatch(name) or _titled(snapshot, name)):
+    if name is None or not (CODE_NAME.fullmatch(name) or _titled(snapshot, name)):  # (code: asked as it is)
         return None  # "Which river flows through ...?" -> "Areas": no document is about it
     if kind == "person" and not _a_person(snapshot, name, word in ("she", "her")):
         return None  # "Who founded Microsoft?" -> "Big Tech"; "Who succeeded Queen Victoria and when did she die?"
@@ -321,9 +322,6 @@ _GENDERED = re.compile(r"(?:^|(?<=[.!?]\s))(?:He|She)\s+(?:is|was|has|had|became
 """A sentence opening with "He" or "She" and a verb: a life told."""
 _FEMALE = re.compile(r"\b(?:[Ss]he|[Hh]er|[Hh]ers|[Hh]erself)\b")
 _MALE = re.compile(r"\b(?:[Hh]e|[Hh]is|[Hh]im|[Hh]imself)\b")
-_CODE_NAME = re.compile(r"[A-Za-z_][\w]*(?:[.:][A-Za-z_]\w*)+(?:\(\))?|[A-Za-z_]\w*_\w*(?:\(\))?|[A-Za-z_]\w*\(\)")
-"""A name written as code ("read.csv", "os.path.join()", "R_LIBS_USER"): asked of as it is, no document need be
-titled by it."""
 
 
 def _about_subject(snapshot: Snapshot, a: Asked) -> bool:

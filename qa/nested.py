@@ -1,10 +1,11 @@
 """Questions about a thing they name only by a description that another document resolves: "How many people live
 in the city where Handel's Messiah was first performed?", "What's the population of the capital of the country
-Petra is in?". The innermost description is asked first as a question of its own ("Handel's Messiah was first
-performed in which city?"); its answer, a document's title, takes the description's place; and so on, at most
+Petra is in?". The innermost description is asked first as a question of its own ("In which city was Handel's
+Messiah first performed?"); its answer, a document's title, takes the description's place; and so on, at most
 MAX_HOPS times, until the question names what it asks about ("How many people live in Dublin?"). Each step is a
 line of the answer, cited, as a part is (qa/multipart.py). A step whose answer is no document's title, or not
-sure enough, leaves the question to be answered as any question is. Read only for a question
+sure enough, or of another kind than the one asked (a river for "the country where ..."), leaves the
+question to be answered as any question is. Read only for a question
 qa/part_cues.py's `might_be_nested` lets through."""
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ _OF = re.compile(rf"\b(?i:the)\s+(?P<noun>capital|(?i:biggest|largest|most\s+pop
                  rf"(?P<name>{_NAME})")
 """The capital or biggest city of a named place, inside a question that asks something else of it ("the
 population of the capital of Jordan")."""
+
+
 def _innermost(text: str) -> tuple[re.Match[str], str] | None:
     """The description to resolve first and the question that resolves it: one by what happened or is there
     (`_WHERE`, `_IS_IN`), the latest in the text first (it is the innermost: "the biggest city of the country

@@ -479,9 +479,11 @@ def _chained(clauses: Sequence[str], mark: bool) -> Plan | None:
                 question_mark=mark)
 
 
+_CODE = r"[A-Za-z_][\w]*(?:[.:][A-Za-z_]\w*)+(?:\(\))?|[A-Za-z_]\w*_\w*(?:\(\))?|[A-Za-z_]\w*\(\)"
+CODE_NAME = re.compile(_CODE)
+"""A name written as code ("read.csv", "os.path.join()", "R_LIBS_USER")."""
 _CHAIN_NAME = re.compile(r"[A-Z][\w'’.&-]*(?:\s+(?:of|the|and|de|da|di|del|della|des|do|dos|du|el|es|la|le|los|las|"
-                         r"van|von|der|den|al|bin|ibn|y|[A-Z][\w'’.&-]*)){0,5}|"
-                         r"[A-Za-z_][\w]*(?:[.:][A-Za-z_]\w*)+(?:\(\))?|[A-Za-z_]\w*_\w*(?:\(\))?|[A-Za-z_]\w*\(\)")
+                         rf"van|von|der|den|al|bin|ibn|y|[A-Z][\w'’.&-]*)){{0,5}}|{_CODE}")
 _NOT_NAMES = frozenset({"true", "false", "null", "none", "na", "nan", "yes", "no"})
 
 
