@@ -830,6 +830,8 @@ def chosen_members(snapshot: Snapshot, plan: Plan, found: Sequence[Hit],
     people = key in _PERSON_KEYS
     phrase_words = set(re.findall(r"\w+", plan.members.text.lower()))
     names, superlatives = _narrowing(plan.members.text, plan.members.head)
+    if not names and (typed := _LOWER_PLACE.search(plan.members.text)) is not None:
+        names = _titled_as(snapshot, typed.group("place"))  # "the two largest islands of the philippines"
     forms = [_forms_of(place_forms(n)) for n in names]  # "Asian countries": those that say "Asia", as a whole word
     called = kind_words(key)
     open_kind = not is_kind(plan.members.head)  # outside the closed list: the set's names must be in its lead,
@@ -1321,6 +1323,31 @@ def _plural(word: str) -> str:
 _NAME_RUN = re.compile(r"(?<![\w.])(?:[A-Z][\w&.'’-]*|[0-9]+[A-Z]\w*)(?:\s+(?:of\s+|the\s+)?[A-Z][\w&.'’-]*)*")
 _SUPERLATIVE = re.compile(r"\b(?:most|least)\s+([a-z]{4,})|\b([a-z]{2,}est)\b")
 """Matched case-sensitively: a name ending in "est" ("Budapest") is not a superlative."""
+
+_LOWER_PLACE = re.compile(r"\b(?:of|in|on)\s+(?:the\s+)?(?P<place>[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,2})\s*$")
+"""A place a set's phrase ends with, typed in lower case ("of the philippines")."""
+
+
+def _titled_as(snapshot: Snapshot, typed: str) -> list[str]:
+    """The title of the document a name typed in lower case names, as a set's narrowing name (["Philippines"]),
+    or none."""
+    from index.text.titles import normalize
+
+    key = normalize(typed)
+    found = snapshot.documents_titled([key]).get(key, []) if key else []
+    whole = [doc_id for doc_id, w in found if w]
+    if len(whole) != 1:
+        return []
+    doc = snapshot.document(whole[0])
+    opening = _opening(doc.text, doc.title)
+    if not any(_is_kind_head(_kind_pattern(kind), opening) for kind in _PLACE_KEYS):
+        return []  # "the first five elements in the periodic table": a table is no place
+    return [doc.title.strip()]
+
+
+_PLACE_KEYS = ("country", "state", "island", "region", "continent", "city", "province")
+"""What a document must open as for a name typed in lower case to narrow a set as a place does."""
+
 
 def _narrowing(phrase: str, head: str) -> tuple[list[str], list[str]]:
     """What a set's phrase narrows it by: the names in it ("United States", "Jupiter", "G7") and its
