@@ -39,7 +39,7 @@ Kilimanjaro is": two)."""
 _NOUN = r"(?i:city|country|town|state|island|nation|region|province|capital|continent)"
 _NAME = r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z0-9][\w'’.-]*)*"
 _WHERE = re.compile(rf"\b(?i:the)\s+(?P<noun>{_NOUN})\s+(?i:where|in\s+which)\s+(?P<clause>[^?,;]+?)"
-                    r"(?=\s*(?:[?,;.!]|$|\s(?i:and|but)\s))")
+                    r"(?=\s*(?:[?,;!]|\.\s*$|$|\s(?i:and|but)\s))")
 """A place described by what happened there: "the city where Handel's Messiah was first performed", "the
 country in which Tencent has its headquarters"."""
 _IS_IN = re.compile(rf"\b(?i:the)\s+(?P<noun>{_NOUN})\s+(?P<clause>{_NAME}\s+(?i:is|was|lies)\s+(?i:in|on))\b")
@@ -80,6 +80,10 @@ def _asked_where(clause: str, noun: str) -> str:
     auxiliary verb is asked as written ("Caravaggio moved to in which country?")."""
     m = _AUXILIARY.search(f" {clause} ")
     if m is None:
+        past = _PAST.search(clause)
+        if past is not None and (lemma := _lemma(past.group("verb"))) is not None:  # "Man Ray spent most of his
+            subject, rest = clause[: past.start()].strip(), clause[past.end() :].strip()  # career" -> "In which
+            return " ".join(f"In which {noun} did {subject} {lemma} {rest}".split()) + "?"  # city did ... spend ..."
         return f"{clause} in which {noun}?"
     subject, rest = clause[: m.start()].strip(), clause[m.end() - 1 :].strip()
     if m.group("aux"):
@@ -88,9 +92,41 @@ def _asked_where(clause: str, noun: str) -> str:
     return " ".join(f"In which {noun} {do} {subject} have {rest}".split()) + "?"
 
 
+_PAST = re.compile(r"(?<=[\w'’.])\s+(?P<verb>[a-z]+ed|spent|wrote|grew|made|became|built|found|met|taught|went|gave|"
+                   r"held|began|won|fought|sang|ran|left|lost|sold|spoke|stood|took|told|drew|rose|fell|flew|saw|came|"
+                   r"got|kept|led|paid|lay|slept|sent|shot|sat|struck|swam|threw|wore|bought|brought|thought|"
+                   r"caught|fled|dwelt|knew|hid)\b")
+_IRREGULAR = {"spent": "spend", "wrote": "write", "grew": "grow", "made": "make", "became": "become", "built": "build",
+              "found": "find", "met": "meet", "taught": "teach", "went": "go", "gave": "give", "held": "hold",
+              "began": "begin", "won": "win", "fought": "fight", "sang": "sing", "ran": "run", "left": "leave",
+              "lost": "lose", "sold": "sell", "spoke": "speak", "stood": "stand", "took": "take", "told": "tell",
+              "drew": "draw", "rose": "rise", "fell": "fall", "flew": "fly", "saw": "see", "came": "come",
+              "got": "get", "kept": "keep", "led": "lead", "paid": "pay", "lay": "lie", "slept": "sleep",
+              "sent": "send", "shot": "shoot", "sat": "sit", "struck": "strike", "swam": "swim", "threw": "throw",
+              "wore": "wear", "bought": "buy", "brought": "bring", "thought": "think", "caught": "catch",
+              "fled": "flee", "dwelt": "dwell", "knew": "know", "hid": "hide"}
+"""Past tenses a description's clause may say without an auxiliary ("where Man Ray spent most of his career")."""
+
+
+def _lemma(verb: str) -> str | None:
+    """A past tense's plain form: irregular ones by the table, regular ones by the English word list ("died" ->
+    "die", "studied" -> "study", "performed" -> "perform"); None when neither knows it."""
+    if verb in _IRREGULAR:
+        return _IRREGULAR[verb]
+    from qa.terms import english_words
+
+    words = english_words()
+    for form in (verb[:-1], verb[:-2], verb[:-3] + "y" if verb.endswith("ied") else "", verb[:-3]):
+        if len(form) > 1 and form in words:
+            return form
+    return None
+
+
 _KINDS = {"city": "city", "capital": "city", "town": "town", "country": "country", "nation": "country",
-          "state": "state", "island": "island", "region": "region", "province": "province", "continent": "continent"}
-"""The kind of thing a description's noun asks for, as qa/multipart.py's openings are read by."""
+          "island": "island", "province": "province", "continent": "continent"}
+"""The kind of thing a description's noun asks for, as qa/multipart.py's openings are read by. Not "state" (a
+country's opening says it is a sovereign state: "the state where the Grand Canyon is" is no country) nor
+"region"."""
 
 
 def _of_kind(snapshot: Snapshot, name: str, key: str) -> bool:
@@ -112,7 +148,11 @@ def _of_kind(snapshot: Snapshot, name: str, key: str) -> bool:
 def answer_nested(snapshot: Snapshot, question: str, via: Retrieval, k: int,
                   warnings: Sequence[str] = ()) -> Answer | None:
     """The answer to a question naming what it asks about by a description (see the module), or None: no
-    description, or one whose answer is not a document's title the reader is sure enough of."""
+    description, or one whose answer is not a document's title the reader is sure enough of. A question that is
+    only the description ("Which is the city where Handel's Messiah was first performed?") is answered by its
+    step; a later description no document resolves is left in the question asked last."""
+    from dataclasses import replace
+
     text = " ".join(question.split())
     steps: list[Asked] = []
     per_part = max(3, -(-k // 2))
@@ -126,12 +166,43 @@ def answer_nested(snapshot: Snapshot, question: str, via: Retrieval, k: int,
         name = None if answer.abstained or not answer.citations or answer.confidence < CHAIN_CONFIDENCE \
             else chain_subject(answer.short_answer)
         if name is None or name.lower() in text.lower() or len(place_forms(name)) > 1 or \
-                not _of_kind(snapshot, name, _KINDS.get(m.group("noun").lower().split()[-1], "")):
-            return None  # ("Petra" for Petra: no step forward; "Chinese" for where Tencent is, "Yamuna" for the
-            # Taj Mahal's country: no place of the kind asked)
+                not _of_kind(snapshot, name, _KINDS.get(m.group("noun").lower().split()[-1], "")) or \
+                not _about_the_subject(snapshot, answer, inner):
+            # ("Petra" for Petra: no step forward; "Chinese" for where Tencent is, "Yamuna" for the Taj Mahal's
+            # country: no place of the kind asked; Anna Freud's birthplace for Sigmund's: another's)
+            break
         steps.append(Asked(Part(inner, inner), hits, answer))
+        if _ONLY_NAMES.fullmatch(f"{text[: m.start()]}{{}}{text[m.end() :]}"):
+            if len(steps) == 1:  # the question is the description: its step's answer is the answer
+                return replace(answer, question=question, warnings=(*warnings, *answer.warnings))
+            return combine(question, steps, k, warnings=tuple(warnings))
         text = f"{text[: m.start()]}{name}{text[m.end() :]}"
     if not steps:
         return None
-    hits, answer = via.ask(text, per_part)
+    hits, answer = _superlative(snapshot, text, via, per_part) or via.ask(text, per_part)
     return combine(question, [*steps, Asked(Part(text, text), hits, answer)], k, warnings=tuple(warnings))
+
+
+_ONLY_NAMES = re.compile(r"\W*(?:(?i:which|what)(?:'s|\s+(?:is|was))?(?:\s+the\s+name\s+of)?|(?i:name|identify|find)"
+                         r"(?:\s+the\s+name\s+of)?|(?i:tell\s+me))\s+\{\}\W*")
+"""A question whose frame only asks what the description names: "Which is {}?", "Name {}.", "What is the name of
+{}?"."""
+
+
+def _about_the_subject(snapshot: Snapshot, answer: Answer, asked: str) -> bool:
+    """Whether a step's answer is quoted from a document the step asks about, as its title says (Messiah (Handel)
+    for "... was Handel's Messiah first performed?"), or from one its question does not name by a title at all;
+    not Anna Freud's "She was born in Vienna, ... child of Sigmund Freud" for "... was Sigmund Freud born?"."""
+    from index.text.titles import normalize
+
+    if not answer.citations:
+        return False
+    doc = snapshot.document_by_source(answer.citations[0].source)
+    title = re.sub(r"\s*\([^)]*\)\s*$", "", doc.title if doc is not None else "")
+    words = normalize(asked).split()
+    own = normalize(title).split()
+    if not own:
+        return True
+    if " ".join(own) in " ".join(words):
+        return True
+    return not any(w in words for w in own if len(w) > 3)  # a title sharing a name with the subject: another's

@@ -92,6 +92,7 @@ _TITLES = frozenset(
     saint st captain colonel admiral judge justice ambassador premier sultan sheikh tsar czar state""".split()
 )
 _DEMONYM = compile_lazily(r"(?:ian|ean|ese|ish|ic)$")
+_IN_A_PLACE = compile_lazily(r"\b(?:in|at)\s+(?:the\s+)?[A-Z][\w'’-]+")
 _ORGS = frozenset(
     """department ministry council assembly union group nations states university college company corporation
     inc ltd party army navy committee commission agency office bank institute organization organisation
@@ -431,8 +432,10 @@ def candidates(kind: str, sentence: str, question: str) -> list[Candidate]:
                     continue  # an institution, a place or a people ("Central Asia(n)"), not a person
             written = normalize(sentence[start:end])
             if kind == PLACE and " " not in written and _DEMONYM.search(written) and \
-                    _NAME.match(sentence, end) is None and re.match(r"\s+[a-z]", sentence[end:]):
-                continue  # "a Chinese multinational ... headquartered in Shenzhen": a people's adjective, no place
+                    _NAME.match(sentence, end) is None and re.match(r"\s+[a-z]", sentence[end:]) and \
+                    _IN_A_PLACE.search(sentence, end):
+                continue  # "a Chinese multinational ... headquartered in Shenzhen": a people's adjective, when the
+                #           sentence goes on to name a place (not Chopin's "a Polish composer": nothing better)
             city = capital_asked and _city_named_after(written, question)
             if any(w in asked for w in written.split()) and not city:
                 continue  # what the question is about ("Antony Blinken" for "Blinken", "Mount Etna" for

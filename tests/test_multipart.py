@@ -1354,6 +1354,9 @@ NESTED = {
     "Mount Kilimanjaro": "Mount Kilimanjaro is a large dormant volcano in Tanzania.",
     "Tanzania": "Tanzania is a country in East Africa. Its largest city is Dar es Salaam.",
     "Dar es Salaam": "Dar es Salaam is the largest city of Tanzania. Over 7 million people live in Dar es Salaam.",
+    "Anna Freud": "Anna Freud was a psychoanalyst. She was born in Vienna, the youngest child of Sigmund Freud.",
+    "Sigmund Freud": "Sigmund Freud was an Austrian neurologist and the founder of psychoanalysis.",
+    "Vienna": "Vienna is the capital and largest city of Austria. Nearly 2 million people live in Vienna.",
 }
 
 
@@ -1372,6 +1375,12 @@ def test_a_place_named_by_a_description_is_asked_of_what_the_description_names( 
         # the answer must be a place of the kind asked: a volcano is no city, so this stays one question
         answer = engine.ask("How many people live in the city where Mount Kilimanjaro is?")
         assert answer.parts == ()
+        # nor is another's birthplace Sigmund Freud's, whatever names him ("... child of Sigmund Freud")
+        answer = engine.ask("How many people live in the city where Sigmund Freud was born?")
+        assert "How many people live in Vienna?" not in [p.question for p in answer.parts]
+        # a question that is only the description is answered by its step
+        answer = engine.ask("Which is the city where Handel's Messiah was first performed?")
+        assert answer.parts == () and answer.short_answer == "Dublin", answer.text
 
 
 def test_the_description_asked_first_and_as_a_question_of_its_own() -> None:
@@ -1381,6 +1390,11 @@ def test_the_description_asked_first_and_as_a_question_of_its_own() -> None:
         "In which city was Handel's Messiah first performed?"
     assert _asked_where("Tencent has its headquarters", "city") == "In which city does Tencent have its headquarters?"
     assert _asked_where("Mount Kilimanjaro is", "country") == "In which country is Mount Kilimanjaro?"
+    assert _asked_where("Man Ray spent most of his career", "city") == \
+        "In which city did Man Ray spend most of his career?"
+    assert _asked_where("Bertolt Brecht died", "city") == "In which city did Bertolt Brecht die?"
+    found = _innermost("How many people live in the city where W. E. B. Du Bois died?")
+    assert found is not None and found[1] == "In which city did W. E. B. Du Bois die?"
     found = _innermost("How many people live in the biggest city of the country where Mount Kilimanjaro is?")
     assert found is not None and found[1] == "In which country is Mount Kilimanjaro?"
     found = _innermost("What's the population of the capital of the country Petra is in?")

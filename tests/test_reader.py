@@ -800,5 +800,8 @@ def test_a_peoples_adjective_is_no_place() -> None:
     found = [sentence[c.start : c.end] for c in candidates(PLACE, sentence, "In which city does Tencent have its "
                                                                          "headquarters?")]
     assert "Chinese" not in found and "Shenzhen" in found
+    # with no place after it, the adjective is all the sentence says of where: kept, as before
+    chopin = "Frédéric Chopin was a Polish composer and virtuoso pianist of the early Romantic period."
+    assert "Polish" in [chopin[c.start : c.end] for c in candidates(PLACE, chopin, "Where was Chopin born?")]
     other = "The summit lies in Kazakh territory, near Almaty."
     assert "Almaty" in [other[c.start : c.end] for c in candidates(PLACE, other, "Where is the summit?")]
