@@ -1402,3 +1402,18 @@ def test_the_description_asked_first_and_as_a_question_of_its_own() -> None:
     found = _innermost("How many people live in the capital of Jordan?")
     assert found is not None and found[1] == "What is the capital of Jordan?"
     assert _innermost("What is the capital of Jordan?") is None  # the question itself, nothing inside it
+
+
+def test_a_sets_place_typed_in_lower_case_is_the_place_a_page_is_titled_by(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                            hash_embedder) -> None:
+    """"each of the two largest islands of the philippines": the set is narrowed by the Philippines, as if typed
+    with its capital; "the periodic table" is no place, and narrows nothing."""
+    from qa.multipart import _LOWER_PLACE, _titled_as
+
+    texts = {"Philippines": "The Philippines is an archipelagic country in Southeast Asia.",
+             "Periodic table": "The periodic table is a tabular arrangement of the chemical elements."}
+    with engine_over(texts, tmp_path, hash_embedder) as engine, engine._reading() as snapshot:
+        typed = _LOWER_PLACE.search("each of the two largest islands of the philippines")
+        assert typed is not None and _titled_as(snapshot, typed.group("place")) == ["Philippines"]
+        table = _LOWER_PLACE.search("the first five elements in the periodic table")
+        assert table is not None and _titled_as(snapshot, table.group("place")) == []
