@@ -145,6 +145,19 @@ def _of_kind(snapshot: Snapshot, name: str, key: str) -> bool:
     return False
 
 
+_NAME_IN_QUOTE = re.compile(r"(?<![\w'’-])[A-Z][\w'’.-]*(?:\s+(?:of\s+|de\s+|es\s+|the\s+)?[A-Z][\w'’.-]*)*")
+
+
+def _one_of_kind(snapshot: Snapshot, quote: str, key: str, asked: str) -> str | None:
+    """The one name a step's quote holds that titles a page of the kind asked, and that the question does not
+    name already ("... an ancient city and archaeological site in southern Jordan" for a country: Jordan); None
+    when none or several do."""
+    names = {m.group().rstrip(".") for m in _NAME_IN_QUOTE.finditer(quote)
+             if m.group().rstrip(".").lower() not in asked.lower()}
+    kinds = [n for n in sorted(names) if _of_kind(snapshot, n, key)]
+    return kinds[0] if len(kinds) == 1 else None
+
+
 def answer_nested(snapshot: Snapshot, question: str, via: Retrieval, k: int,
                   warnings: Sequence[str] = ()) -> Answer | None:
     """The answer to a question naming what it asks about by a description (see the module), or None: no
@@ -163,11 +176,14 @@ def answer_nested(snapshot: Snapshot, question: str, via: Retrieval, k: int,
         m, inner = found
         # ("the biggest city of Tanzania": the one a document ranks first, as any part asking it is)
         hits, answer = _superlative(snapshot, inner, via, per_part) or via.ask(inner, per_part)
-        name = None if answer.abstained or not answer.citations or answer.confidence < CHAIN_CONFIDENCE \
-            else chain_subject(answer.short_answer)
+        key = _KINDS.get(m.group("noun").lower().split()[-1], "")
+        sure = not answer.abstained and bool(answer.citations) and answer.confidence >= CHAIN_CONFIDENCE
+        name = chain_subject(answer.short_answer) if sure else None
+        if sure and (name is None or not _of_kind(snapshot, name, key)):
+            name = _one_of_kind(snapshot, answer.citations[0].quote, key, text)  # "Petra, ... known as Raqmu, ...
+            # in southern Jordan": the reader's "Raqmu" is no country, Jordan is the quote's one country
         if name is None or name.lower() in text.lower() or len(place_forms(name)) > 1 or \
-                not _of_kind(snapshot, name, _KINDS.get(m.group("noun").lower().split()[-1], "")) or \
-                not _about_the_subject(snapshot, answer, inner):
+                not _of_kind(snapshot, name, key) or not _about_the_subject(snapshot, answer, inner):
             # ("Petra" for Petra: no step forward; "Chinese" for where Tencent is, "Yamuna" for the Taj Mahal's
             # country: no place of the kind asked; Anna Freud's birthplace for Sigmund's: another's)
             break

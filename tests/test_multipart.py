@@ -1417,3 +1417,19 @@ def test_a_sets_place_typed_in_lower_case_is_the_place_a_page_is_titled_by(tmp_p
         assert typed is not None and _titled_as(snapshot, typed.group("place")) == ["Philippines"]
         table = _LOWER_PLACE.search("the first five elements in the periodic table")
         assert table is not None and _titled_as(snapshot, table.group("place")) == []
+
+
+def test_a_steps_place_is_the_one_of_the_kind_its_quote_names(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"Petra, originally known to its inhabitants as Raqmu, is an ancient city ... in southern Jordan": asked for
+    the country, the reader's "Raqmu" is none; Jordan, the one country the quote names, is; a quote naming two
+    countries, or none, gives none."""
+    from qa.nested import _one_of_kind
+
+    texts = {"Petra": "Petra, originally known to its inhabitants as Raqmu, is an ancient city in southern Jordan.",
+             "Jordan": "Jordan is a country in West Asia.", "Syria": "Syria is a country in West Asia.",
+             "Amman": "Amman is the capital and largest city of Jordan."}
+    asked = "In which country is Petra?"
+    with engine_over(texts, tmp_path, hash_embedder) as engine, engine._reading() as snapshot:
+        assert _one_of_kind(snapshot, texts["Petra"], "country", asked) == "Jordan"
+        assert _one_of_kind(snapshot, "It lies between Jordan and Syria.", "country", asked) is None
+        assert _one_of_kind(snapshot, texts["Petra"], "city", asked) is None  # Amman is not in the quote
