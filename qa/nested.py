@@ -174,9 +174,11 @@ def answer_nested(snapshot: Snapshot, question: str, via: Retrieval, k: int,
         if found is None:
             break
         m, inner = found
+        key = _KINDS.get(m.group("noun").lower().split()[-1], "")
+        if not key:
+            break  # "the state where a request is pending": no kind a page opens as, nothing asked
         # ("the biggest city of Tanzania": the one a document ranks first, as any part asking it is)
         hits, answer = _superlative(snapshot, inner, via, per_part) or via.ask(inner, per_part)
-        key = _KINDS.get(m.group("noun").lower().split()[-1], "")
         sure = not answer.abstained and bool(answer.citations) and answer.confidence >= CHAIN_CONFIDENCE
         name = chain_subject(answer.short_answer) if sure else None
         if sure and (name is None or not _of_kind(snapshot, name, key)):
