@@ -279,8 +279,7 @@ def _answer_chain(snapshot: Snapshot, parts: Sequence[Part], question: str, via:
     about (or one in code), or no person the second's "he" or "she" may be."""
     first = Asked(parts[0], *(_superlative(snapshot, parts[0].question, via, per_part)
                               or via.ask(parts[0].question, per_part)))
-    name = None if first.answer.abstained or not first.answer.citations or \
-        first.answer.confidence < CHAIN_CONFIDENCE else chain_subject(first.answer.short_answer)
+    name = chain_subject(first.answer.short_answer) if sure_enough(first.answer) else None
     kind, word = referred_as(parts[-1])
     if name is None or not (CODE_NAME.fullmatch(name) or _titled(snapshot, name)):  # (code: asked as it is)
         return None  # "Which river flows through ...?" -> "Areas": no document is about it
@@ -289,6 +288,12 @@ def _answer_chain(snapshot: Snapshot, parts: Sequence[Part], question: str, via:
     then = fill((parts[-1].after or "{}",), name, parts[-1].question.endswith("?"))
     second = Asked(Part(then, then), *via.ask(then, per_part))  # (not answered: said so, the first still stands)
     return combine(question, [first, second], k, warnings=warnings)
+
+
+def sure_enough(answer: Answer) -> bool:
+    """Whether an answer may be asked about in a question after it (a chain's second ask, a description's next
+    step): answered, cited, and at least CHAIN_CONFIDENCE sure."""
+    return not answer.abstained and bool(answer.citations) and answer.confidence >= CHAIN_CONFIDENCE
 
 
 def _titled(snapshot: Snapshot, name: str) -> bool:

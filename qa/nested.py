@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from qa.multipart import (
-    CHAIN_CONFIDENCE,
     Asked,
     Retrieval,
     _is_kind_head,
@@ -24,6 +23,7 @@ from qa.multipart import (
     _superlative,
     _titled_as_kind,
     combine,
+    sure_enough,
 )
 from qa.parts import Part, chain_subject
 from qa.places import place_forms
@@ -37,7 +37,7 @@ MAX_HOPS = 3
 Kilimanjaro is": two)."""
 
 _NOUN = r"(?i:city|country|town|state|island|nation|region|province|capital|continent)"
-_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z0-9][\w'’.-]*)*"
+_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+|de\s+|es\s+)?[A-Z0-9][\w'’.-]*)*"
 _WHERE = re.compile(rf"\b(?i:the)\s+(?P<noun>{_NOUN})\s+(?i:where|in\s+which)\s+(?P<clause>[^?,;]+?)"
                     r"(?=\s*(?:[?,;!]|\.\s*$|$|\s(?i:and|but)\s))")
 """A place described by what happened there: "the city where Handel's Messiah was first performed", "the
@@ -145,7 +145,7 @@ def _of_kind(snapshot: Snapshot, name: str, key: str) -> bool:
     return False
 
 
-_NAME_IN_QUOTE = re.compile(r"(?<![\w'’-])[A-Z][\w'’.-]*(?:\s+(?:of\s+|de\s+|es\s+|the\s+)?[A-Z][\w'’.-]*)*")
+_NAME_IN_QUOTE = re.compile(rf"(?<![\w'’-]){_NAME}")
 
 
 def _one_of_kind(snapshot: Snapshot, quote: str, key: str, asked: str) -> str | None:
@@ -179,7 +179,7 @@ def answer_nested(snapshot: Snapshot, question: str, via: Retrieval, k: int,
             break  # "the state where a request is pending": no kind a page opens as, nothing asked
         # ("the biggest city of Tanzania": the one a document ranks first, as any part asking it is)
         hits, answer = _superlative(snapshot, inner, via, per_part) or via.ask(inner, per_part)
-        sure = not answer.abstained and bool(answer.citations) and answer.confidence >= CHAIN_CONFIDENCE
+        sure = sure_enough(answer)
         name = chain_subject(answer.short_answer) if sure else None
         if sure and (name is None or not _of_kind(snapshot, name, key)):
             name = _one_of_kind(snapshot, answer.citations[0].quote, key, text)  # "Petra, ... known as Raqmu, ...

@@ -479,22 +479,35 @@ def test_which_kind_of_name_is_answered_by_the_sentence_saying_its_name_is_one(t
     assert len(variable.findall("if the DISPLAY environment variable is set, if the TERM environment variable is")) == 2
 
 
-def test_a_note_under_code_is_quoted_with_that_code(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+_GIT_RESET_HTML = (
+    "<html><head><title>git-reset</title></head><body><h2>Examples</h2><dl>"
+    "<dt>Reset a single file in the index</dt><dd><p>Suppose you added a file by mistake.</p>"
+    "<pre>$ git reset -- frotz.c                      &lt;1&gt;\n"
+    "$ git commit -m \"Commit files in index\"     &lt;2&gt;</pre>"
+    "<div class=\"colist arabic\"><ol>"
+    "<li><p>This removes the file from the index while keeping it in the working directory.</p></li>"
+    "<li><p>This commits all other changes in the index.</p></li></ol></div></dd></dl></body></html>")
+_GIT_RM_MD = ("# Removing files\n\nSuppose you added a file by mistake.\n\n```\n$ git rm --cached notes.txt\n```\n\n"
+              "- This removes the file from the index while keeping it in the working directory.\n"
+              "- Commit afterwards to record the removal.\n")
+
+
+@pytest.mark.parametrize(("name", "text", "question", "code"), [
+    ("git-reset.html", _GIT_RESET_HTML, "How do I remove a file from the index but keep it in my working directory?",
+     "$ git reset -- frotz.c"),
+    ("git_rm.md", _GIT_RM_MD, "How do I remove a file from the index while keeping it in the working directory?",
+     "git rm --cached notes.txt"),  # past the code's closing fence
+])
+def test_a_note_under_code_is_quoted_with_that_code(tmp_path: Path, hash_embedder, name: str, text: str,  # type: ignore[no-untyped-def]
+                                                    question: str, code: str) -> None:
     """A callout's note ("• This removes the file from the index ...") says what the code above it does: asked
-    how, the answer quotes that code with it, in the page's order."""
-    root = _docs(tmp_path, "git-reset.html",
-                 "<html><head><title>git-reset</title></head><body><h2>Examples</h2><dl>"
-                 "<dt>Reset a single file in the index</dt><dd><p>Suppose you added a file by mistake.</p>"
-                 "<pre>$ git reset -- frotz.c                      &lt;1&gt;\n"
-                 "$ git commit -m \"Commit files in index\"     &lt;2&gt;</pre>"
-                 "<div class=\"colist arabic\"><ol>"
-                 "<li><p>This removes the file from the index while keeping it in the working directory.</p></li>"
-                 "<li><p>This commits all other changes in the index.</p></li></ol></div></dd></dl></body></html>")
-    answer = _ask(root, tmp_path / "index", hash_embedder,
-                  "How do I remove a file from the index but keep it in my working directory?")
+    how, the answer quotes that code with it, in the page's order; in Markdown the code's closing fence stands
+    between them."""
+    root = _docs(tmp_path, name, text)
+    answer = _ask(root, tmp_path / "index", hash_embedder, question)
     quotes = [c.quote for c in answer.citations]
     at = next(i for i, q in enumerate(quotes) if "This removes the file" in q)
-    assert at > 0 and "$ git reset -- frotz.c" in quotes[at - 1], quotes
+    assert at > 0 and code in quotes[at - 1], quotes
 
 
 def test_a_sentence_about_such_files_is_read_with_the_one_describing_them(tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -549,16 +562,3 @@ def test_what_a_name_stands_for_is_searched_as_its_acronym(tmp_path: Path, hash_
     finally:
         eng.close()
     assert sources[0] == "intro.txt", sources
-
-
-def test_a_note_under_a_fenced_code_block_is_quoted_with_that_code(tmp_path: Path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
-    """In Markdown the code's closing fence stands between it and the note: the note still brings its code."""
-    root = _docs(tmp_path, "git_rm.md",
-                 "# Removing files\n\nSuppose you added a file by mistake.\n\n```\n$ git rm --cached notes.txt\n```\n\n"
-                 "- This removes the file from the index while keeping it in the working directory.\n"
-                 "- Commit afterwards to record the removal.\n")
-    answer = _ask(root, tmp_path / "index", hash_embedder,
-                  "How do I remove a file from the index while keeping it in the working directory?")
-    quotes = [c.quote for c in answer.citations]
-    at = next(i for i, q in enumerate(quotes) if "This removes the file" in q)
-    assert at > 0 and "git rm --cached notes.txt" in quotes[at - 1], quotes

@@ -1365,7 +1365,7 @@ def test_a_place_named_by_a_description_is_asked_of_what_the_description_names( 
     """"How many people live in the city where Handel's Messiah was first performed?": the description is asked
     first ("In which city was Handel's Messiah first performed?": Dublin), then the question of Dublin, each a
     cited line. Before, it was one question, answered from the Messiah's page alone."""
-    monkeypatch.setattr("qa.nested.CHAIN_CONFIDENCE", 0.0)  # the fake embedder's confidences are not the model's
+    monkeypatch.setattr("qa.multipart.CHAIN_CONFIDENCE", 0.0)  # the fake embedder's confidences are not the model's
     with engine_over(NESTED, tmp_path, hash_embedder) as engine:
         answer = engine.ask("How many people live in the city where Handel's Messiah was first performed?")
         assert [p.question for p in answer.parts] == [
